@@ -1,0 +1,1 @@
+"""The workbench UI: Gradio pages only (thin handlers; the work lives in gateway/ and workbench/)."""

@@ -1,0 +1,1 @@
+"""The API platform: OpenAI-compatible routes, model catalogue, backends, routing, keys, usage."""

@@ -1,0 +1,222 @@
+"""The gateway's HTTP edge: a small ASGI app for /v1, /rerank and /health.
+
+Hand-rolled on ASGI (no framework routing or validation layers) to keep the gateway's
+own CPU per request well under a millisecond. This is the only place errors become
+HTTP: every failure is the OpenAI envelope, never a traceback or upstream text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from typing import Awaitable, Callable
+
+import orjson
+
+from gateway.chat import bad_json
+from gateway.errors import AuthenticationError, GatewayError, InvalidRequest, NotFound, PayloadTooLarge
+
+log = logging.getLogger("maas.api")
+JSON = [(b"content-type", b"application/json")]
+SSE = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-cache"),
+       (b"x-accel-buffering", b"no")]
+GATEWAY_PREFIXES = ("/v1/", "/health", "/rerank")
+
+Handler = Callable[[dict, Callable, Callable, str], Awaitable[None]]
+
+
+def is_gateway_path(path: str) -> bool:
+    return path.startswith(GATEWAY_PREFIXES) or path == "/v1"
+
+
+def _header(scope: dict, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+async def send_json(send: Callable, status: int, body: object, request_id: str,
+                    extra: dict[str, str] | None = None) -> None:
+    payload = orjson.dumps(body)
+    headers = [*JSON, (b"content-length", str(len(payload)).encode()), (b"x-request-id", request_id.encode())]
+    for k, v in (extra or {}).items():
+        headers.append((k.lower().encode(), v.encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+async def read_json(scope: dict, receive: Callable, limit: int) -> dict:
+    """The request body as a JSON object; 413 over ``limit`` bytes, 400 when not a JSON object."""
+    length = _header(scope, b"content-length")
+    if length is not None and length.isdigit() and int(length) > limit:
+        raise PayloadTooLarge(f"The request body is {int(length)} bytes; the limit is {limit} bytes.")
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise asyncio.CancelledError
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"The request body is over the limit of {limit} bytes.")
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            break
+    try:
+        body = orjson.loads(b"".join(chunks))
+    except orjson.JSONDecodeError:
+        raise bad_json() from None
+    if not isinstance(body, dict):
+        raise InvalidRequest("The request body must be a JSON object.", code="invalid_json")
+    return body
+
+
+async def until_disconnect(receive: Callable, work: Awaitable):
+    """Run ``work``; cancel it if the client goes away first (the upstream call is cancelled too)."""
+    task = asyncio.ensure_future(work)
+    watcher = asyncio.ensure_future(_wait_disconnect(receive))
+    try:
+        await asyncio.wait((task, watcher), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watcher.cancel()
+    if not task.done():
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+        raise asyncio.CancelledError
+    return task.result()
+
+
+async def _wait_disconnect(receive: Callable) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+class GatewayApp:
+    """ASGI application serving the gateway routes of one ``Gateway``."""
+
+    def __init__(self, gateway) -> None:
+        self.gw = gateway
+        self.routes: dict[tuple[str, str], Handler] = {
+            ("GET", "/health"): self.health,
+            ("GET", "/health/models"): self.health_models,
+            ("GET", "/v1/models"): self.list_models,
+            ("POST", "/v1/chat/completions"): self.chat,
+            ("POST", "/v1/embeddings"): self.embeddings,
+            ("POST", "/v1/rerank"): self.rerank,
+            ("POST", "/rerank"): self.rerank,
+        }
+        self.paths = {path for _, path in self.routes}
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            return
+        request_id = secrets.token_hex(8)
+        method, path = scope["method"], scope["path"]
+        started = [False]
+
+        async def tracked_send(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                started[0] = True
+            await send(message)
+
+        try:
+            handler = self.routes.get((method, path))
+            if handler is None:
+                if method == "GET" and path.startswith("/v1/models/"):
+                    handler = self.get_model
+                elif path in self.paths:
+                    await send_json(send, 405, {"error": {"message": f"Method {method} is not allowed on {path}.",
+                                                          "type": "invalid_request_error", "param": None,
+                                                          "code": "method_not_allowed"}}, request_id)
+                    return
+                else:
+                    raise NotFound(f"Unknown route {method} {path}; see /v1/models, /v1/chat/completions, "
+                                   "/v1/embeddings, /v1/rerank.", code="unknown_route")
+            await handler(scope, receive, tracked_send, request_id)
+        except asyncio.CancelledError:
+            return                                       # the client went away; nothing to answer
+        except GatewayError as exc:
+            if not started[0]:
+                await send_json(send, exc.status, exc.envelope(), request_id, exc.headers)
+        except Exception:
+            log.exception("request %s %s failed", method, path)
+            if not started[0]:
+                await send_json(send, 500, {"error": {"message": "Internal error in the gateway; the request id is "
+                                                      f"{request_id}.", "type": "server_error", "param": None,
+                                                      "code": "internal_error"}}, request_id)
+
+    def _auth(self, scope: dict):
+        return self.gw.keys.authenticate(_header(scope, b"authorization"))
+
+    async def health(self, scope, receive, send, request_id) -> None:
+        await send_json(send, 200, {"status": "ok"}, request_id)
+
+    async def health_models(self, scope, receive, send, request_id) -> None:
+        self._auth(scope)
+        await send_json(send, 200, {"models": self.gw.router.status()}, request_id)
+
+    def _model_card(self, model) -> dict:
+        return {"id": model.id, "object": "model", "created": self.gw.started_at, "owned_by": "maas",
+                "kind": model.kind, "description": model.description,
+                "capabilities": {"reasoning": model.capabilities.reasoning, "tools": model.capabilities.tools,
+                                 "context_length": model.capabilities.context_length}}
+
+    async def list_models(self, scope, receive, send, request_id) -> None:
+        principal = self._auth(scope)
+        data = [self._model_card(m) for m in self.gw.catalogue.models.values() if principal.allows(m.id)]
+        await send_json(send, 200, {"object": "list", "data": data}, request_id)
+
+    async def get_model(self, scope, receive, send, request_id) -> None:
+        principal = self._auth(scope)
+        model_id = scope["path"][len("/v1/models/"):]
+        model = self.gw.catalogue.get(model_id)
+        if model is None or not principal.allows(model_id):
+            raise NotFound(f"The model '{model_id}' does not exist or your key may not use it.", param="model")
+        await send_json(send, 200, self._model_card(model), request_id)
+
+    async def _body(self, scope, receive) -> dict:
+        return await read_json(scope, receive, self.gw.settings.max_body_bytes)
+
+    async def chat(self, scope, receive, send, request_id) -> None:
+        principal = self._auth(scope)
+        body = await self._body(scope, receive)
+        if body.get("stream") is True:
+            chunks = await until_disconnect(receive, self.gw.chat.open_stream(principal, body, request_id))
+            await self._stream(receive, send, chunks, request_id)
+        else:
+            result = await until_disconnect(receive, self.gw.chat.complete(principal, body, request_id))
+            await send_json(send, 200, result, request_id)
+
+    async def _stream(self, receive, send, chunks, request_id: str) -> None:
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [*SSE, (b"x-request-id", request_id.encode())]})
+
+        async def pump() -> None:
+            async for data in chunks:
+                await send({"type": "http.response.body", "body": data, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+        try:
+            await until_disconnect(receive, pump())
+        finally:
+            await chunks.aclose()
+
+    async def embeddings(self, scope, receive, send, request_id) -> None:
+        principal = self._auth(scope)
+        body = await self._body(scope, receive)
+        result = await until_disconnect(receive, self.gw.vectors.embeddings(principal, body, request_id))
+        await send_json(send, 200, result, request_id)
+
+    async def rerank(self, scope, receive, send, request_id) -> None:
+        principal = self._auth(scope)
+        body = await self._body(scope, receive)
+        result = await until_disconnect(receive, self.gw.vectors.rerank(principal, body, request_id))
+        await send_json(send, 200, result, request_id)
+
+
+__all__ = ["GatewayApp", "is_gateway_path", "AuthenticationError"]

@@ -1,0 +1,165 @@
+"""The embedded backend: offline models that ship with the workbench.
+
+Chat runs on llama.cpp's own OpenAI-compatible server in a child process on a loopback
+port (``gateway.embedded.llama_process``), spoken to like any OpenAI-compatible server.
+Embeddings (multilingual USE v3) and rerank (embedding similarity + BM25, not a
+cross-encoder) run in-process in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+from gateway.backends.base import BackendContext, UpstreamFailure
+from gateway.backends.openai import OpenAIBackend
+from gateway.catalogue import Deployment, EmbeddedOptions
+
+
+class EmbeddedRuntime:
+    """Shared embedded resources: one llama.cpp process per packaged model, one embedder."""
+
+    def __init__(self, models_dir: Path, logs_dir: Path, options: EmbeddedOptions) -> None:
+        self.models_dir, self.logs_dir, self.options = models_dir, logs_dir, options
+        self._llamas: dict[str, object] = {}
+        self._embedder = None
+        self._lock = threading.Lock()
+
+    def llama_url(self, packaged: str) -> str:
+        """Assemble/verify the model and start its server once; return its base URL."""
+        from gateway.embedded.llama_process import LlamaProcess
+        from gateway.embedded.model_files import PACKAGED_MODELS, ensure_model
+
+        with self._lock:
+            proc = self._llamas.get(packaged)
+            if proc is not None and proc.alive():
+                return proc.base_url
+            spec = PACKAGED_MODELS.get(packaged)
+            if spec is None:
+                raise UpstreamFailure(f"unknown packaged model {packaged!r}; known: {', '.join(PACKAGED_MODELS)}",
+                                      retryable=False)
+            path = ensure_model(spec, self.models_dir)
+            self.logs_dir.mkdir(parents=True, exist_ok=True)
+            proc = LlamaProcess(path, ctx=self.options.ctx, parallel=self.options.parallel,
+                                threads=self.options.threads, log_file=self.logs_dir / f"llama-{packaged}.log")
+            proc.start()
+            self._llamas[packaged] = proc
+            return proc.base_url
+
+    def llama_alive(self, packaged: str) -> bool:
+        proc = self._llamas.get(packaged)
+        return proc is not None and proc.alive()
+
+    @property
+    def embedder(self):
+        with self._lock:
+            if self._embedder is None:
+                from gateway.embedded.embedder import Embedder
+
+                self._embedder = Embedder(threads=self.options.threads)
+            return self._embedder
+
+    def stop(self) -> None:
+        with self._lock:
+            for proc in self._llamas.values():
+                proc.stop()
+            self._llamas.clear()
+
+
+class EmbeddedBackend:
+    """One embedded deployment; what it serves follows the model's kind."""
+
+    def __init__(self, deployment: Deployment, ctx: BackendContext) -> None:
+        self.deployment = deployment
+        self.kind = ctx.model.kind
+        self.runtime: EmbeddedRuntime = ctx.resources        # type: ignore[assignment]
+        self._chat: OpenAIBackend | None = None
+
+    async def start(self) -> None:
+        if self.kind == "chat":
+            url = await asyncio.to_thread(self.runtime.llama_url, self.deployment.model)
+            self._chat = OpenAIBackend(replace(self.deployment, base_url=url + "/v1", backend="openai"))
+            await self._chat.start()
+        else:
+            await asyncio.to_thread(self.runtime.embedder.warm)
+
+    async def stop(self) -> None:
+        if self._chat is not None:
+            await self._chat.stop()
+        # the runtime (shared) is stopped once by the gateway
+
+    def _chat_backend(self) -> OpenAIBackend:
+        if self._chat is None:
+            raise UpstreamFailure(f"{self.deployment.name}: embedded {self.kind} model is not running",
+                                  retryable=True)
+        return self._chat
+
+    async def health(self) -> None:
+        if self.kind != "chat":
+            return
+        chat = self._chat_backend()
+        if not self.runtime.llama_alive(self.deployment.model):
+            raise UpstreamFailure(f"{self.deployment.name}: the llama.cpp process has exited (see data/logs)")
+        try:
+            resp = await chat.client.get(chat.deployment.base_url[:-3] + "/health", timeout=5)
+        except httpx.HTTPError as exc:
+            raise UpstreamFailure(f"{self.deployment.name}: health check failed: {type(exc).__name__}") from None
+        if resp.status_code != 200:
+            raise UpstreamFailure(f"{self.deployment.name}: llama.cpp health answered {resp.status_code}")
+
+    async def chat(self, body: dict) -> dict:
+        return await self._chat_backend().chat(body)
+
+    async def chat_stream(self, body: dict):
+        return await self._chat_backend().chat_stream(body)
+
+    def _require(self, kind: str) -> None:
+        if self.kind != kind:
+            raise UpstreamFailure(f"{self.deployment.name}: not a {kind} model", retryable=False)
+
+    async def embeddings(self, body: dict) -> dict:
+        self._require("embedding")
+        texts = body["input"]
+        if isinstance(texts, str):
+            texts = [texts]
+        if not all(isinstance(t, str) for t in texts):
+            raise UpstreamFailure("token arrays", status=400, retryable=False,
+                                  client_message="the embedded embedder takes text, not token arrays")
+        dims = body.get("dimensions")
+        embedder = self.runtime.embedder
+        if dims is not None and dims != embedder.dimensions:
+            raise UpstreamFailure("dimensions", status=400, retryable=False,
+                                  client_message=f"this model has {embedder.dimensions} dimensions; "
+                                                 "omit 'dimensions' or set it to that")
+        vectors, tokens = await asyncio.to_thread(self._embed, embedder, texts)
+        b64 = body.get("encoding_format") == "base64"
+        data = [{"object": "embedding", "index": i,
+                 "embedding": base64.b64encode(v.astype("<f4").tobytes()).decode() if b64 else v.tolist()}
+                for i, v in enumerate(vectors)]
+        return {"object": "list", "data": data, "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
+
+    @staticmethod
+    def _embed(embedder, texts: list[str]) -> tuple[np.ndarray, int]:
+        return embedder.embed(texts), sum(embedder.count_tokens(t) for t in texts)
+
+    async def rerank(self, body: dict) -> dict:
+        self._require("rerank")
+        from gateway.embedded.rerank import rerank_scores
+
+        embedder = self.runtime.embedder
+        query, docs = body["query"], body["documents"]
+
+        def score() -> tuple[list[float], int]:
+            tokens = embedder.count_tokens(query) * len(docs) + sum(embedder.count_tokens(d) for d in docs)
+            return rerank_scores(query, docs, embedder), tokens
+
+        scores, tokens = await asyncio.to_thread(score)
+        results = sorted(({"index": i, "relevance_score": float(s)} for i, s in enumerate(scores)),
+                         key=lambda r: r["relevance_score"], reverse=True)
+        return {"results": results, "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}

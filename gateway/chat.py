@@ -1,0 +1,346 @@
+"""Chat completions: validate, route with failover, normalise reasoning and usage, meter.
+
+Non-stream requests return one OpenAI ``chat.completion``. Streams are opened (and failed
+over) before the first byte goes to the client, then relayed chunk by chunk with
+reasoning normalised; upstream usage is always asked for and passed on only when the
+client asked. Every request leaves exactly one ledger row, aborted ones included:
+status 499, ``client_aborted``, tokens estimated from what was generated so far.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timezone
+from typing import AsyncIterator
+
+import orjson
+
+from gateway import prompts, usage
+from gateway.backends.base import UpstreamFailure
+from gateway.catalogue import Model
+from gateway.errors import GatewayError, InvalidRequest
+from gateway.keys import Principal
+from gateway.ledger import Ledger, UsageRow
+from gateway.reasoning import ThinkSplitter, normalise_message, strip_history
+from gateway.resolve import failure_to_error, resolve_model
+from gateway.router import Router, Target
+from gateway.thinking import ForcedThinking
+from gateway.validation import validate_chat
+
+DONE = b"data: [DONE]\n\n"
+
+
+def merge_system(messages: list) -> list:
+    """Fold system/developer messages into the first user message (models that accept only users)."""
+    system = "\n\n".join(m["content"] for m in messages
+                         if m.get("role") in ("system", "developer") and isinstance(m.get("content"), str))
+    rest = [m for m in messages if m.get("role") not in ("system", "developer")]
+    if not system:
+        return rest
+    for i, m in enumerate(rest):
+        if m.get("role") == "user":
+            content = m.get("content")
+            if isinstance(content, list):
+                merged = [{"type": "text", "text": system}, *content]
+            else:
+                merged = prompts.MERGED_SYSTEM.format(system=system, user=content or "")
+            rest[i] = {**m, "content": merged}
+            return rest
+    return [{"role": "user", "content": system}, *rest]
+
+
+class Call:
+    """Bookkeeping of one request, turned into its ledger row at the end."""
+
+    __slots__ = ("request_id", "key_id", "model", "stream", "started", "ttft", "target", "status",
+                 "error_code", "usage", "source", "aborted", "endpoint")
+
+    def __init__(self, request_id: str, principal: Principal, model: str | None, stream: bool,
+                 endpoint: str = "chat.completions") -> None:
+        self.request_id, self.key_id, self.model, self.stream = request_id, principal.key_id, model, stream
+        self.endpoint = endpoint
+        self.started = time.perf_counter()
+        self.ttft: float | None = None
+        self.target: Target | None = None
+        self.status, self.error_code = 200, None
+        self.usage: dict | None = None
+        self.source = "none"
+        self.aborted = False
+
+    def row(self) -> UsageRow:
+        u = self.usage or {}
+        return UsageRow(
+            ts=datetime.now(timezone.utc).replace(tzinfo=None), request_id=self.request_id, key_id=self.key_id,
+            endpoint=self.endpoint, model=self.model, deployment=self.target.name if self.target else None,
+            prompt_tokens=u.get("prompt_tokens"), completion_tokens=u.get("completion_tokens"),
+            reasoning_tokens=usage.reasoning_tokens(u), total_tokens=u.get("total_tokens"),
+            usage_source=self.source if u else "none", status=self.status, error_code=self.error_code,
+            stream=self.stream, latency_ms=(time.perf_counter() - self.started) * 1000,
+            ttft_ms=None if self.ttft is None else (self.ttft - self.started) * 1000, client_aborted=self.aborted)
+
+
+class ChatService:
+    def __init__(self, router: Router, ledger: Ledger) -> None:
+        self.router = router
+        self.ledger = ledger
+
+    # -- request shaping -------------------------------------------------------------------
+    @staticmethod
+    def _base(body: dict, model: Model) -> dict:
+        base = dict(body)
+        base["messages"] = strip_history(body["messages"])
+        if model.quirks.merge_system_into_user:
+            base["messages"] = merge_system(base["messages"])
+        base.pop("thinking", None)
+        if "max_completion_tokens" in base and "max_tokens" not in base:
+            base["max_tokens"] = base.pop("max_completion_tokens")
+        return base
+
+    @staticmethod
+    def _for(base: dict, model: Model, target: Target) -> dict:
+        out = dict(base)
+        out["model"] = target.deployment.model
+        if model.quirks.merge_system_into_user:
+            out["messages"] = merge_system(out["messages"])
+        if out.get("stream"):
+            if model.quirks.no_stream_options:
+                out.pop("stream_options", None)
+            else:
+                out["stream_options"] = {"include_usage": True}
+        return out
+
+    @staticmethod
+    def _budget(body: dict, model: Model) -> int | None:
+        thinking = body.get("thinking")
+        if not thinking or thinking.get("type") != "enabled" or model.capabilities.reasoning:
+            return None
+        return int(thinking.get("budget_tokens", 1024))
+
+    # -- non-stream ------------------------------------------------------------------------
+    async def complete(self, principal: Principal, body: dict, request_id: str) -> dict:
+        validate_chat(body)
+        call = Call(request_id, principal, body.get("model"), False)
+        try:
+            model = resolve_model(self.router.catalogue, principal, body["model"], "chat")
+            budget = self._budget(body, model)
+            if budget is not None:
+                return await self._collect(call, model, body, budget)
+            base = self._base(body, model)
+
+            def on_target(target: Target) -> None:
+                call.target = target
+
+            try:
+                _, result = await self.router.run(
+                    model.id, lambda t: t.backend.chat(self._for(base, model, t)), on_target)
+            except UpstreamFailure as failure:
+                raise failure_to_error(failure, model.id) from None
+            call.ttft = time.perf_counter()
+            return self._finish(call, model, body, result)
+        except GatewayError as exc:
+            call.status, call.error_code = exc.status, exc.code
+            raise
+        except asyncio.CancelledError:
+            call.status, call.aborted, call.source = 499, True, "estimated"
+            call.usage = usage.make(usage.estimate_prompt_tokens(body.get("messages") or []), 0)
+            raise
+        finally:
+            self.ledger.record(call.row())
+
+    def _finish(self, call: Call, model: Model, body: dict, result: dict) -> dict:
+        result["model"] = model.id
+        texts = []
+        for choice in result.get("choices") or []:
+            message = choice.get("message")
+            if isinstance(message, dict):
+                normalise_message(message, model.quirks.reasoning_starts_open)
+                texts.append((message.get("content") or "") + (message.get("reasoning_content") or ""))
+        u = usage.normalise(result.get("usage"))
+        if u is None:
+            u = usage.make(usage.estimate_prompt_tokens(body["messages"]), usage.estimate_tokens("".join(texts)))
+            u["estimated"] = True
+            call.source = "estimated"
+        else:
+            call.source = "upstream"
+        result["usage"] = u
+        call.usage = u
+        return result
+
+    async def _collect(self, call: Call, model: Model, body: dict, budget: int) -> dict:
+        """Non-stream answer with forced thinking: run the stream and assemble one message."""
+        stream_body = {**body, "stream": True}
+        target, upstream = await self._open(call, model, stream_body, budget)
+        reasoning, content, finish, last_usage, first = [], [], "stop", None, None
+        try:
+            async for chunk in upstream:
+                first = first or chunk
+                if chunk.get("usage"):
+                    last_usage = chunk["usage"]
+                for choice in chunk.get("choices") or []:
+                    delta = choice.get("delta") or {}
+                    reasoning.append(delta.get("reasoning_content") or "")
+                    content.append(delta.get("content") or "")
+                    finish = choice.get("finish_reason") or finish
+        except UpstreamFailure as failure:
+            self.router.failed(target, failure)
+            raise failure_to_error(failure, model.id) from None
+        finally:
+            await upstream.aclose()
+            target.in_flight -= 1
+        call.ttft = time.perf_counter()
+        message = {"role": "assistant", "content": "".join(content), "reasoning_content": "".join(reasoning) or None}
+        result = {"id": (first or {}).get("id") or f"chatcmpl-{call.request_id}", "object": "chat.completion",
+                  "created": int(time.time()), "model": model.id,
+                  "choices": [{"index": 0, "message": message, "finish_reason": finish}], "usage": last_usage}
+        return self._finish(call, model, body, result)
+
+    # -- stream ----------------------------------------------------------------------------
+    async def open_stream(self, principal: Principal, body: dict, request_id: str) -> AsyncIterator[bytes]:
+        """Validate, route and open the upstream stream; errors here are plain HTTP errors."""
+        validate_chat(body)
+        call = Call(request_id, principal, body.get("model"), True)
+        try:
+            model = resolve_model(self.router.catalogue, principal, body["model"], "chat")
+            target, upstream = await self._open(call, model, body, self._budget(body, model))
+        except GatewayError as exc:
+            call.status, call.error_code = exc.status, exc.code
+            self.ledger.record(call.row())
+            raise
+        except asyncio.CancelledError:
+            call.status, call.aborted = 499, True
+            self.ledger.record(call.row())
+            raise
+        include = bool((body.get("stream_options") or {}).get("include_usage"))
+        return self._relay(call, model, body, target, upstream, include)
+
+    async def _open(self, call: Call, model: Model, body: dict, budget: int | None):
+        base = self._base(body, model)
+        last: UpstreamFailure | None = None
+        for target in self.router.attempts(model.id):
+            call.target = target
+            target.in_flight += 1
+            try:
+                if budget is not None:
+                    forced = ForcedThinking(base, budget, not model.quirks.no_stream_options)
+                    upstream = await forced.open(target.backend, lambda b, t=target: self._for(b, model, t))
+                else:
+                    upstream = await target.backend.chat_stream(self._for(base, model, target))
+            except UpstreamFailure as failure:
+                target.in_flight -= 1
+                last = failure
+                if failure.status is None or failure.status >= 500:
+                    self.router.failed(target, failure)
+                if not failure.retryable:
+                    break
+                continue
+            except BaseException:
+                target.in_flight -= 1
+                raise
+            self.router.succeeded(target)
+            return target, upstream
+        raise failure_to_error(last, model.id)
+
+    async def _relay(self, call: Call, model: Model, body: dict, target: Target, upstream,
+                     include_usage: bool) -> AsyncIterator[bytes]:
+        splitters: dict[int, ThinkSplitter] = {}
+        starts_open = model.quirks.reasoning_starts_open
+        texts: list[str] = []
+        last_usage = None
+        template: dict | None = None
+        try:
+            async for chunk in upstream:
+                if chunk.get("usage"):
+                    last_usage = chunk.pop("usage")        # the last report wins; never summed
+                choices = chunk.get("choices")
+                if not choices:
+                    continue
+                template = template or chunk
+                if not _normalise_choices(choices, splitters, texts, starts_open):
+                    continue
+                chunk["model"] = model.id
+                if call.ttft is None:
+                    call.ttft = time.perf_counter()
+                yield b"data: " + orjson.dumps(chunk) + b"\n\n"
+            for index, splitter in splitters.items():
+                r, c = splitter.flush()
+                if r or c:
+                    texts.append(r + c)
+                    delta = {"reasoning_content": r} if r else {"content": c}
+                    yield b"data: " + orjson.dumps(_chunk(template, model.id, index, delta)) + b"\n\n"
+            u = usage.normalise(last_usage)
+            if u is None:
+                u = usage.make(usage.estimate_prompt_tokens(body["messages"]), usage.estimate_tokens("".join(texts)))
+                u["estimated"] = True
+                call.source = "estimated"
+            else:
+                call.source = "upstream"
+            call.usage = u
+            if include_usage:
+                final = {**_chunk(template, model.id, 0, {}), "choices": [], "usage": u}
+                yield b"data: " + orjson.dumps(final) + b"\n\n"
+            yield DONE
+        except UpstreamFailure as failure:
+            self.router.failed(target, failure)
+            error = failure_to_error(failure, model.id)
+            call.status, call.error_code, call.source = error.status, error.code, "estimated"
+            call.usage = _estimate(body, texts)
+            yield b"data: " + orjson.dumps(error.envelope()) + b"\n\n"
+        except (asyncio.CancelledError, GeneratorExit):
+            call.status, call.aborted, call.source = 499, True, "estimated"
+            call.usage = _estimate(body, texts)
+            raise
+        finally:
+            target.in_flight -= 1
+            try:
+                await upstream.aclose()          # closing the connection cancels the upstream generation
+            finally:
+                self.ledger.record(call.row())
+
+
+def _estimate(body: dict, texts: list[str]) -> dict:
+    return usage.make(usage.estimate_prompt_tokens(body["messages"]), usage.estimate_tokens("".join(texts)))
+
+
+def _chunk(template: dict | None, model_id: str, index: int, delta: dict) -> dict:
+    template = template or {}
+    return {"id": template.get("id", ""), "object": "chat.completion.chunk", "created": template.get("created", 0),
+            "model": model_id, "choices": [{"index": index, "delta": delta, "finish_reason": None}]}
+
+
+def _normalise_choices(choices: list, splitters: dict[int, ThinkSplitter], texts: list[str],
+                       starts_open: bool) -> bool:
+    """Rewrite deltas in place to the reasoning_content convention; False when nothing is left to send."""
+    keep = False
+    for choice in choices:
+        delta = choice.get("delta")
+        if not isinstance(delta, dict):
+            continue
+        if "reasoning" in delta:
+            r = delta.pop("reasoning")
+            if r and not delta.get("reasoning_content"):
+                delta["reasoning_content"] = r
+        content = delta.get("content")
+        index = choice.get("index", 0)
+        splitter = splitters.get(index)
+        if content and (splitter is not None or starts_open or "<" in content):
+            if splitter is None:
+                splitter = splitters[index] = ThinkSplitter(starts_open)
+            r, c = splitter.feed(content)
+            if r:
+                delta["reasoning_content"] = (delta.get("reasoning_content") or "") + r
+            delta["content"] = c if c else None
+            content = c
+        reasoning = delta.get("reasoning_content")
+        if content:
+            texts.append(content)
+        if reasoning:
+            texts.append(reasoning)
+        if content or reasoning or delta.get("tool_calls") or delta.get("role") or choice.get("finish_reason"):
+            keep = True
+    return keep
+
+
+def bad_json() -> InvalidRequest:
+    return InvalidRequest("The request body is not valid JSON: send a JSON object with 'Content-Type: "
+                          "application/json'.", code="invalid_json")

@@ -1,0 +1,18 @@
+"""Errors raised by the embedded model parts (packaged GGUF files, the llama.cpp child, embeddings).
+
+Every message says what to do next: which pip command to run, or which log file to read.
+"""
+
+from __future__ import annotations
+
+
+class EmbeddedModelError(Exception):
+    """Base class: an embedded model could not be prepared, started or used."""
+
+
+class ModelPackageMissing(EmbeddedModelError):
+    """A pip package that carries a slice of a packaged model is not installed (or has no data file)."""
+
+
+class ModelIntegrityError(EmbeddedModelError):
+    """The assembled model file does not have the expected sha256."""

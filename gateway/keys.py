@@ -1,0 +1,132 @@
+"""API keys: secrets stored only as SHA-256 hashes with a short visible prefix.
+
+``authenticate`` turns a bearer token into a ``Principal`` (who, and which models it
+may use). The master key comes from MAAS_MASTER_KEY or is generated on first start and
+shown once. The accounts issue adds per-user keys by adding rows, not new checks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from gateway.errors import AuthenticationError
+from gateway.store import Store
+
+PREFIX = "sk-maas-"
+CACHE_SECONDS = 5.0
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def new_secret() -> str:
+    return PREFIX + secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    key_id: str
+    name: str
+    is_master: bool
+    models: frozenset[str] | None        # None: every model in the catalogue
+
+    def allows(self, model_id: str) -> bool:
+        return self.models is None or model_id in self.models
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class KeyStore:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._cache: dict[str, tuple[float, Principal | None]] = {}
+        self._lock = threading.Lock()
+
+    def ensure_master(self, configured: str | None) -> str | None:
+        """Install the master key; return a newly generated secret to show once, else None."""
+        cur = self._store.cursor()
+        if configured is not None:
+            cur.execute("DELETE FROM api_keys WHERE id = 'master'")
+            self._insert(cur, "master", "master key (MAAS_MASTER_KEY)", configured, is_master=True)
+            return None
+        if cur.execute("SELECT 1 FROM api_keys WHERE id = 'master'").fetchone():
+            return None
+        secret = new_secret()
+        self._insert(cur, "master", "master key (generated)", secret, is_master=True)
+        return secret
+
+    def reset_master(self) -> str:
+        """Issue a new generated master key, replacing the old one; return it to show once."""
+        cur = self._store.cursor()
+        cur.execute("DELETE FROM api_keys WHERE id = 'master'")
+        secret = new_secret()
+        self._insert(cur, "master", "master key (generated)", secret, is_master=True)
+        self.invalidate()
+        return secret
+
+    def create(self, name: str, models: list[str] | None = None, expires_at: datetime | None = None) -> tuple[str, str]:
+        """Create a key; return (key id, secret). The secret is not kept anywhere."""
+        key_id = "key_" + secrets.token_hex(8)
+        secret = new_secret()
+        self._insert(self._store.cursor(), key_id, name, secret, models=models, expires_at=expires_at)
+        return key_id, secret
+
+    def revoke(self, key_id: str) -> None:
+        self._store.cursor().execute("UPDATE api_keys SET revoked_at = ? WHERE id = ?", [_now(), key_id])
+        self.invalidate()
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    def _insert(self, cur, key_id: str, name: str, secret: str, *, is_master: bool = False,
+                models: list[str] | None = None, expires_at: datetime | None = None) -> None:
+        cur.execute(
+            "INSERT INTO api_keys (id, name, prefix, secret_hash, is_master, models, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [key_id, name, secret[: len(PREFIX) + 4], hash_secret(secret), is_master,
+             json.dumps(models) if models is not None else None, _now(), expires_at])
+
+    def authenticate(self, authorization: str | None) -> Principal:
+        """Check an ``Authorization: Bearer <key>`` header value."""
+        if not authorization:
+            raise AuthenticationError("Missing API key: send the header 'Authorization: Bearer <your key>'.",
+                                      code="missing_api_key")
+        scheme, _, token = authorization.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise AuthenticationError("Malformed Authorization header: use 'Authorization: Bearer <your key>'.")
+        digest = hash_secret(token)
+        now = time.monotonic()
+        hit = self._cache.get(digest)
+        if hit is None or now - hit[0] > CACHE_SECONDS:
+            hit = (now, self._lookup(digest))
+            with self._lock:
+                if len(self._cache) > 10_000:
+                    self._cache.clear()
+                self._cache[digest] = hit
+        principal = hit[1]
+        if principal is None:
+            raise AuthenticationError("Invalid API key: check the key, or ask an administrator for a new one.")
+        return principal
+
+    def _lookup(self, digest: str) -> Principal | None:
+        row = self._store.cursor().execute(
+            "SELECT id, name, is_master, models, expires_at, revoked_at FROM api_keys WHERE secret_hash = ?",
+            [digest]).fetchone()
+        if row is None:
+            return None
+        key_id, name, is_master, models, expires_at, revoked_at = row
+        if revoked_at is not None or (expires_at is not None and expires_at <= _now()):
+            return None
+        allowed = frozenset(json.loads(models)) if models is not None else None
+        return Principal(key_id=key_id, name=name, is_master=bool(is_master), models=allowed)

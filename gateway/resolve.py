@@ -1,0 +1,43 @@
+"""Shared request steps: find the model a key may use, and turn upstream failures into errors."""
+
+from __future__ import annotations
+
+from gateway.backends.base import UpstreamFailure
+from gateway.catalogue import Catalogue, Model
+from gateway.errors import GatewayError, InvalidRequest, NoDeployment, NotFound, UpstreamError, UpstreamTimeout
+from gateway.keys import Principal
+
+ROUTE_OF = {"chat": "/v1/chat/completions", "embedding": "/v1/embeddings", "rerank": "/v1/rerank"}
+
+
+def resolve_model(catalogue: Catalogue, principal: Principal, model_id: str, kind: str) -> Model:
+    """The catalogue entry for ``model_id`` if it exists, the key may use it, and it is of ``kind``."""
+    model = catalogue.get(model_id)
+    if model is None or not principal.allows(model_id):
+        raise NotFound(f"The model '{model_id}' does not exist or your key may not use it; "
+                       "GET /v1/models lists the models you can use.", param="model")
+    if model.kind != kind:
+        raise InvalidRequest(f"The model '{model_id}' is a {model.kind} model; call {ROUTE_OF[model.kind]} "
+                             f"with it, or pick a {kind} model from GET /v1/models.",
+                             param="model", code="wrong_model_kind")
+    return model
+
+
+def failure_to_error(failure: UpstreamFailure | None, model_id: str) -> GatewayError:
+    """What the client sees when every attempt failed; never the upstream's own text for 5xx."""
+    if failure is None:
+        return NoDeployment(f"The model '{model_id}' has no deployment configured.")
+    if failure.timeout:
+        return UpstreamTimeout(f"The model server for '{model_id}' did not answer in time; try again "
+                               "or lower max_tokens.")
+    if failure.status is not None and 400 <= failure.status < 500 and failure.status not in (408, 429):
+        detail = failure.client_message or "check the request parameters"
+        return InvalidRequest(f"The model server rejected the request for '{model_id}': {detail}",
+                              code="upstream_rejected")
+    if failure.status is None and not failure.retryable:
+        return UpstreamError(f"The model server for '{model_id}' broke off the answer; try again.")
+    if failure.status is None:
+        return NoDeployment(f"The model '{model_id}' is unavailable right now (no deployment could be reached); "
+                            "try again shortly or check GET /health/models.")
+    return UpstreamError(f"The model server for '{model_id}' failed (HTTP {failure.status}); try again, "
+                         "and if it persists ask an administrator to check GET /health/models.")

@@ -1,0 +1,164 @@
+"""Routing: which deployment serves a request, and what we know of each one's health.
+
+Pick the deployment with the fewest in-flight requests (per weight) among those not
+cooling down; a failure cools a deployment for ``cooldown_s``; periodic health checks
+bring it back. When every deployment is cooling, they are tried anyway, best first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Awaitable, Callable, TypeVar
+
+from gateway.backends.base import Backend, BackendContext, BackendRegistry, UpstreamFailure
+from gateway.catalogue import Catalogue, Deployment, Model
+
+log = logging.getLogger("maas.router")
+T = TypeVar("T")
+
+
+@dataclass(eq=False)
+class Target:
+    """One deployment of one model, with its live state."""
+
+    model: Model
+    deployment: Deployment
+    backend: Backend
+    state: str = "starting"            # starting | healthy | unhealthy | cooling
+    in_flight: int = 0
+    last_error: str | None = None
+    latency_ms: float | None = None
+    checked_at: float | None = None
+    cooldown_until: float = 0.0
+    consecutive_failures: int = field(default=0)
+
+    @property
+    def name(self) -> str:
+        return self.deployment.name
+
+    def usable(self, now: float) -> bool:
+        return self.state == "healthy" or (self.state == "cooling" and now >= self.cooldown_until)
+
+
+class Router:
+    def __init__(self, catalogue: Catalogue, registry: BackendRegistry, resources: object) -> None:
+        self.catalogue = catalogue
+        self.cooldown = catalogue.options.cooldown_s
+        self.targets: dict[str, list[Target]] = {}
+        for model in catalogue.models.values():
+            ctx = BackendContext(model=model, resources=resources)
+            self.targets[model.id] = [Target(model, d, registry.create(d, ctx)) for d in model.deployments]
+        self._health_task: asyncio.Task | None = None
+
+    def all_targets(self) -> list[Target]:
+        return [t for ts in self.targets.values() for t in ts]
+
+    async def start(self) -> None:
+        await asyncio.gather(*(self._start_one(t) for t in self.all_targets()))
+        self._health_task = asyncio.create_task(self._health_loop())
+
+    async def _start_one(self, target: Target) -> None:
+        try:
+            await target.backend.start()
+        except Exception as exc:                      # a broken deployment must not stop the gateway
+            target.state, target.last_error = "unhealthy", _short(exc)
+            log.warning("deployment %s of %s failed to start: %s", target.name, target.model.id, _short(exc))
+            return
+        await self.check(target)
+
+    async def stop(self) -> None:
+        if self._health_task is not None:
+            self._health_task.cancel()
+        await asyncio.gather(*(t.backend.stop() for t in self.all_targets()), return_exceptions=True)
+
+    async def check(self, target: Target) -> None:
+        started = time.perf_counter()
+        try:
+            await target.backend.health()
+        except Exception as exc:
+            self.failed(target, exc)
+        else:
+            target.latency_ms = (time.perf_counter() - started) * 1000
+            if target.state != "cooling" or time.monotonic() >= target.cooldown_until:
+                target.state, target.last_error, target.consecutive_failures = "healthy", None, 0
+        target.checked_at = time.time()
+
+    async def _health_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.catalogue.options.health_interval_s)
+            await asyncio.gather(*(self.check(t) for t in self.all_targets()), return_exceptions=True)
+
+    def attempts(self, model_id: str) -> list[Target]:
+        """Deployments to try in order: usable ones by load, then cooling/unhealthy as a last resort."""
+        targets = self.targets.get(model_id, [])
+        if len(targets) == 1:
+            return targets
+        now = time.monotonic()
+        usable = [t for t in targets if t.usable(now)]
+        usable.sort(key=lambda t: t.in_flight / t.deployment.weight)
+        rest = [t for t in targets if t not in usable]
+        rest.sort(key=lambda t: t.cooldown_until)
+        return usable + rest
+
+    async def run(self, model_id: str, call: Callable[[Target], Awaitable[T]],
+                  on_target: Callable[[Target], None] | None = None) -> tuple[Target, T]:
+        """Call ``call(target)`` on each deployment in turn until one answers.
+
+        Retries only failures that reached no client (``retryable``); raises the last
+        ``UpstreamFailure`` (or ``NoTargets``) when none answered.
+        """
+        last: UpstreamFailure | None = None
+        for target in self.attempts(model_id):
+            if on_target is not None:
+                on_target(target)
+            target.in_flight += 1
+            try:
+                result = await call(target)
+            except UpstreamFailure as failure:
+                last = failure
+                if failure.status is None or failure.status >= 500:
+                    self.failed(target, failure)
+                if not failure.retryable:
+                    break
+                continue
+            finally:
+                target.in_flight -= 1
+            self.succeeded(target)
+            return target, result
+        raise last or UpstreamFailure(f"{model_id}: no deployment", retryable=False)
+
+    def failed(self, target: Target, exc: BaseException) -> None:
+        target.consecutive_failures += 1
+        target.last_error = _short(exc)
+        target.state = "cooling"
+        target.cooldown_until = time.monotonic() + self.cooldown
+
+    def succeeded(self, target: Target, latency_ms: float | None = None) -> None:
+        if target.state != "healthy":
+            target.state, target.last_error = "healthy", None
+        target.consecutive_failures = 0
+        if latency_ms is not None:
+            target.latency_ms = latency_ms
+
+    def status(self) -> list[dict]:
+        out = []
+        for model_id, targets in self.targets.items():
+            model = targets[0].model if targets else self.catalogue.models[model_id]
+            out.append({
+                "id": model.id, "kind": model.kind, "description": model.description,
+                "capabilities": {"reasoning": model.capabilities.reasoning, "tools": model.capabilities.tools,
+                                 "context_length": model.capabilities.context_length},
+                "quirks": {"merge_system_into_user": model.quirks.merge_system_into_user},
+                "deployments": [{"name": t.name, "backend": t.deployment.backend, "state": t.state,
+                                 "latency_ms": None if t.latency_ms is None else round(t.latency_ms, 1),
+                                 "last_error": t.last_error, "in_flight": t.in_flight,
+                                 "checked_at": t.checked_at} for t in targets]})
+        return out
+
+
+def _short(exc: BaseException) -> str:
+    text = exc.reason if isinstance(exc, UpstreamFailure) else f"{type(exc).__name__}: {exc}"
+    return text.splitlines()[0][:300] if text else type(exc).__name__

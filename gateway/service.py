@@ -1,0 +1,55 @@
+"""The gateway as one object: settings in, services wired, started and stopped in order."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from gateway.backends.base import BackendRegistry, builtin_registry
+from gateway.backends.embedded import EmbeddedRuntime
+from gateway.chat import ChatService
+from gateway.embeddings import VectorService
+from gateway.keys import KeyStore
+from gateway.ledger import Ledger
+from gateway.router import Router
+from gateway.settings import Settings
+from gateway.store import Store, open_store
+
+log = logging.getLogger("maas.gateway")
+
+
+class Gateway:
+    def __init__(self, settings: Settings, registry: BackendRegistry | None = None) -> None:
+        self.settings = settings
+        self.catalogue = settings.catalogue
+        self.registry = registry or builtin_registry()
+        self.started_at = int(time.time())
+        self.store: Store | None = None
+        self.new_master_key: str | None = None
+
+    async def start(self) -> None:
+        s = self.settings
+        s.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = open_store(s.db_path)
+        self.keys = KeyStore(self.store)
+        self.new_master_key = self.keys.ensure_master(s.master_key)
+        self.ledger = Ledger(self.store)
+        self.ledger.start()
+        self.runtime = EmbeddedRuntime(s.models_dir, s.logs_dir, self.catalogue.options.embedded)
+        self.router = Router(self.catalogue, self.registry, self.runtime)
+        self.chat = ChatService(self.router, self.ledger)
+        self.vectors = VectorService(self.router, self.ledger)
+        await self.router.start()
+
+    async def stop(self) -> None:
+        await self.router.stop()
+        self.runtime.stop()
+        self.ledger.close()
+        if self.store is not None:
+            self.store.close()
+
+    def status(self) -> dict:
+        """What the workbench home page shows: models, deployments and their health."""
+        hint = ("set by MAAS_MASTER_KEY" if self.settings.master_key
+                else "generated at first start and printed once")
+        return {"models": self.router.status(), "master_key_hint": hint}

@@ -1,0 +1,79 @@
+"""The one settings object: command line and ``MAAS_*`` environment, read once at start.
+
+``load_settings`` is the only place that reads the environment; everything else gets
+a ``Settings`` passed down. A bad value fails naming its option and its variable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from gateway.catalogue import Catalogue, load_catalogue
+from gateway.errors import ConfigError
+
+ENV = {"host": "MAAS_HOST", "port": "MAAS_PORT", "config": "MAAS_CONFIG", "data_dir": "MAAS_DATA_DIR"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str
+    port: int
+    config_path: str | None
+    data_dir: Path
+    catalogue: Catalogue
+    master_key: str | None = field(default=None, repr=False)   # a secret: never printed
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "maas.duckdb"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    @property
+    def max_body_bytes(self) -> int:
+        return int(self.catalogue.options.max_body_mb * 1024 * 1024)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="launch.py", description="MaaS Workbench: gateway + workbench in one process")
+    p.add_argument("--host", help="interface to listen on (MAAS_HOST, default 127.0.0.1)")
+    p.add_argument("--port", help="port to listen on (MAAS_PORT, default 7860)")
+    p.add_argument("--config", help="model catalogue YAML file (MAAS_CONFIG; default: embedded models only)")
+    p.add_argument("--data-dir", dest="data_dir", help="runtime state directory (MAAS_DATA_DIR, default ./data)")
+    return p
+
+
+def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Parse ``argv`` (command line wins) and ``env``; load and validate the catalogue."""
+    env = os.environ if env is None else env
+    args = _parser().parse_args(list(argv) if argv is not None else None)
+
+    def pick(name: str, default: str | None) -> str | None:
+        value = getattr(args, name)
+        return value if value is not None else env.get(ENV[name], default)
+
+    host = pick("host", "127.0.0.1") or "127.0.0.1"
+    raw_port = pick("port", "7860")
+    try:
+        port = int(raw_port or "")
+        if not 0 <= port <= 65535:
+            raise ValueError
+    except ValueError:
+        raise ConfigError("--port / MAAS_PORT", "port", f"must be a number 0-65535, got {raw_port!r}") from None
+    config = pick("config", None) or None
+    data_dir = Path(pick("data_dir", "data") or "data").expanduser().resolve()
+    master = env.get("MAAS_MASTER_KEY") or None
+    if master is not None and len(master) < 16:
+        raise ConfigError("MAAS_MASTER_KEY", "MAAS_MASTER_KEY", "must be at least 16 characters")
+    return Settings(host=host, port=port, config_path=config, data_dir=data_dir,
+                    catalogue=load_catalogue(config), master_key=master)

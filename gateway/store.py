@@ -1,0 +1,79 @@
+"""The gateway's DuckDB file: one connection per process, schema migrations in order.
+
+DuckDB allows one writing process per file; threads take their own cursor from
+``Store.cursor()``. Migrations run in ``open_store`` (never at import) and are
+recorded in ``schema_version`` so a later issue only appends to ``MIGRATIONS``.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import duckdb
+
+from gateway.errors import StartupError
+
+MIGRATIONS: list[str] = [
+    # 1: usage ledger — one row per request
+    """
+    CREATE TABLE usage_ledger (
+        ts TIMESTAMP NOT NULL, request_id VARCHAR NOT NULL, key_id VARCHAR, endpoint VARCHAR NOT NULL,
+        model VARCHAR, deployment VARCHAR, prompt_tokens INTEGER, completion_tokens INTEGER,
+        reasoning_tokens INTEGER, total_tokens INTEGER, usage_source VARCHAR NOT NULL,
+        status INTEGER NOT NULL, error_code VARCHAR, stream BOOLEAN NOT NULL, latency_ms DOUBLE,
+        ttft_ms DOUBLE, client_aborted BOOLEAN NOT NULL
+    );
+    """,
+    # 2: API keys — only a hash and a short visible prefix of each secret
+    """
+    CREATE TABLE api_keys (
+        id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, prefix VARCHAR NOT NULL,
+        secret_hash VARCHAR NOT NULL UNIQUE, is_master BOOLEAN NOT NULL DEFAULT FALSE,
+        models VARCHAR,           -- JSON list of allowed model ids; NULL = every model
+        created_at TIMESTAMP NOT NULL, expires_at TIMESTAMP, revoked_at TIMESTAMP, last_used_at TIMESTAMP
+    );
+    """,
+]
+
+
+class Store:
+    """A DuckDB database file shared by the gateway's services."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        try:
+            self._con = duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StartupError(f"The database {path} is in use by another process (is another MaaS Workbench "
+                                   "running with this data dir?). Stop it, or start with another --data-dir.") from None
+            raise
+        self._lock = threading.Lock()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor for the calling thread (DuckDB connections are not shared across threads)."""
+        with self._lock:
+            return self._con.cursor()
+
+    def migrate(self) -> None:
+        cur = self.cursor()
+        cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        row = cur.execute("SELECT max(version) FROM schema_version").fetchone()
+        current = row[0] or 0
+        for version, sql in enumerate(MIGRATIONS, start=1):
+            if version > current:
+                cur.execute("BEGIN")
+                cur.execute(sql)
+                cur.execute("INSERT INTO schema_version VALUES (?)", [version])
+                cur.execute("COMMIT")
+
+    def close(self) -> None:
+        self._con.close()
+
+
+def open_store(path: Path) -> Store:
+    store = Store(path)
+    store.migrate()
+    return store

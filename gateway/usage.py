@@ -1,0 +1,80 @@
+"""Token usage: normalise the dialects to OpenAI's shape, and estimate when upstream is silent.
+
+Sources recorded in the ledger: ``upstream`` (the model server counted), ``estimated``
+(we counted: no usage came back, or the client aborted), ``none`` (no tokens, e.g. an error).
+"""
+
+from __future__ import annotations
+
+import re
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+
+
+def estimate_tokens(text: str) -> int:
+    """A tokenizer-free estimate: one token per CJK character, one per ~4 other characters."""
+    if not text:
+        return 0
+    cjk = len(_CJK.findall(text))
+    return cjk + -(-(len(text) - cjk) // 4)
+
+
+def _text_of(content) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return ""
+
+
+def estimate_prompt_tokens(messages: list) -> int:
+    """Estimate a chat prompt: content plus a few tokens of template per message."""
+    total = 0
+    for m in messages:
+        if isinstance(m, dict):
+            total += 4 + estimate_tokens(_text_of(m.get("content")))
+    return total + 2
+
+
+def normalise(usage: dict | None) -> dict | None:
+    """OpenAI-shaped usage from any dialect (SGLang's top-level reasoning_tokens moved)."""
+    if not isinstance(usage, dict):
+        return None
+    try:
+        prompt = int(usage.get("prompt_tokens") or 0)
+        completion = int(usage.get("completion_tokens") or 0)
+    except (TypeError, ValueError):
+        return None
+    out: dict = {"prompt_tokens": prompt, "completion_tokens": completion,
+                 "total_tokens": int(usage.get("total_tokens") or prompt + completion)}
+    details = usage.get("completion_tokens_details")
+    details = dict(details) if isinstance(details, dict) else {}
+    if usage.get("reasoning_tokens") is not None and details.get("reasoning_tokens") is None:
+        details["reasoning_tokens"] = usage["reasoning_tokens"]
+    if details:
+        out["completion_tokens_details"] = details
+    if isinstance(usage.get("prompt_tokens_details"), dict):
+        out["prompt_tokens_details"] = usage["prompt_tokens_details"]
+    return out
+
+
+def make(prompt: int, completion: int, reasoning: int | None = None) -> dict:
+    out: dict = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+    if reasoning is not None:
+        out["completion_tokens_details"] = {"reasoning_tokens": reasoning}
+    return out
+
+
+def reasoning_tokens(usage: dict | None) -> int | None:
+    if not usage:
+        return None
+    details = usage.get("completion_tokens_details") or {}
+    value = details.get("reasoning_tokens")
+    return int(value) if value is not None else None
+
+
+def add(a: dict, b: dict) -> dict:
+    """Sum two usages (two upstream calls of one request, e.g. budget forcing)."""
+    ra, rb = reasoning_tokens(a), reasoning_tokens(b)
+    r = None if ra is None and rb is None else (ra or 0) + (rb or 0)
+    return make(a["prompt_tokens"] + b["prompt_tokens"], a["completion_tokens"] + b["completion_tokens"], r)

@@ -1,0 +1,125 @@
+"""Composition root: settings -> gateway + workbench UI -> one uvicorn process.
+
+    python launch.py [--host 127.0.0.1] [--port 7860] [--config models.yaml] [--data-dir data]
+
+The gateway answers /v1/*, /rerank and /health*; everything else is the Gradio workbench.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+
+
+def offline_environment() -> None:
+    """Switch off every library's call-home before anything imports them."""
+    for name, value in {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False",
+                        "DO_NOT_TRACK": "1", "TRANSFORMERS_OFFLINE": "1"}.items():
+        os.environ[name] = value
+
+
+def build_app(gateway):
+    """One ASGI app: gateway routes straight to the gateway, the rest to the Gradio UI."""
+    import gradio as gr
+    from fastapi import FastAPI
+
+    from app.ui import build_ui
+    from gateway.api import GatewayApp, is_gateway_path
+
+    blocks, i18n = build_ui(gateway.status)
+    ui = gr.mount_gradio_app(FastAPI(docs_url=None, redoc_url=None, openapi_url=None), blocks, path="/", i18n=i18n)
+    api = GatewayApp(gateway)
+
+    async def asgi(scope, receive, send):
+        if scope["type"] == "http" and is_gateway_path(scope["path"]):
+            await api(scope, receive, send)
+        else:
+            await ui(scope, receive, send)
+
+    return asgi
+
+
+def _banner(gateway, url: str) -> None:
+    print(f"MaaS Workbench is ready: {url}  (OpenAI-compatible API: {url}/v1)", flush=True)
+    if gateway.new_master_key:
+        print("\n  Master API key (shown once; only its hash is stored):\n\n"
+              f"    {gateway.new_master_key}\n\n"
+              "  Keep it now. To choose your own, set MAAS_MASTER_KEY; to issue a new one, run\n"
+              "  python launch.py --reset-master-key\n", flush=True)
+
+
+async def serve(settings) -> None:
+    import uvicorn
+
+    from gateway.service import Gateway
+
+    gateway = Gateway(settings)
+    await gateway.start()
+    try:
+        config = uvicorn.Config(build_app(gateway), host=settings.host, port=settings.port, lifespan="on",
+                                http="httptools", loop="none", log_level="warning", access_log=False,
+                                timeout_graceful_shutdown=5)
+        server = uvicorn.Server(config)
+
+        async def announce() -> None:
+            while not server.started:
+                if server.should_exit:
+                    return
+                await asyncio.sleep(0.05)
+            host = settings.host if settings.host not in ("0.0.0.0", "::") else "127.0.0.1"
+            _banner(gateway, f"http://{host}:{settings.port}")
+
+        announcer = asyncio.create_task(announce())
+        await server.serve()
+        announcer.cancel()
+    finally:
+        await gateway.stop()
+
+
+def reset_master_key(settings) -> None:
+    from gateway.keys import KeyStore
+    from gateway.store import open_store
+
+    store = open_store(settings.db_path)
+    secret = KeyStore(store).reset_master()
+    store.close()
+    print(f"New master API key (shown once; only its hash is stored):\n\n    {secret}\n", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    offline_environment()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from gateway.errors import ConfigError, StartupError
+    from gateway.settings import load_settings
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    reset = "--reset-master-key" in args
+    if reset:
+        args.remove("--reset-master-key")
+    try:
+        settings = load_settings(args)
+    except ConfigError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    if reset:
+        reset_master_key(settings)
+        return 0
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        import uvloop
+    except ImportError:
+        uvloop = None
+    try:
+        (uvloop.run if uvloop else asyncio.run)(serve(settings))
+    except StartupError as exc:
+        print(f"Cannot start: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""The UI strings: English and Chinese complete and consistent, every key used exists."""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from app.i18n import EN, STRINGS, ZH, resolve_locale, translate
+
+APP_DIR = Path(__file__).resolve().parents[2] / "app"
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def test_en_and_zh_have_the_same_keys() -> None:
+    assert set(EN) == set(ZH), f"only en: {sorted(set(EN) - set(ZH))}; only zh: {sorted(set(ZH) - set(EN))}"
+    assert set(STRINGS) == {"en", "zh"}
+
+
+def test_no_string_is_empty_and_zh_is_translated() -> None:
+    assert all(v.strip() for table in STRINGS.values() for v in table.values())
+    same = [k for k in EN if EN[k] == ZH[k] and re.search(r"[A-Za-z]{4,}", EN[k]) and k != "home.curl"]
+    assert not same, f"untranslated in zh: {same}"
+
+
+@pytest.mark.parametrize("key", sorted(EN))
+def test_placeholders_match_and_are_plain_fields(key: str) -> None:
+    # svelte-i18n parses these strings as ICU messages: only simple {name} fields are safe
+    for text in (EN[key], ZH[key]):
+        assert re.fullmatch(r"([^{}]|\{[a-z_]+\})*", text), f"{key}: braces other than {{name}} fields: {text!r}"
+    assert _fields(EN[key]) == _fields(ZH[key])
+
+
+def test_every_key_the_app_uses_exists() -> None:
+    used: set[str] = set()
+    for path in APP_DIR.glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        used |= set(re.findall(r"""(?:i18n|translate)\(\s*["']([\w.]+)["']""", source))
+    assert used, "found no i18n keys in app/"
+    assert not used - set(EN), f"keys used but missing: {sorted(used - set(EN))}"
+
+
+@pytest.mark.parametrize(("lang", "accept", "expected"), [
+    ("zh-CN", None, "zh"),
+    ("zh-TW", "en", "zh"),
+    ("en-US", "zh-CN", "en"),
+    ("", "zh-CN,zh;q=0.9,en;q=0.8", "zh"),
+    ("", "fr-FR, en;q=0.5, zh;q=0.9", "zh"),
+    ("fr", None, "en"),
+    (None, None, "en"),
+    ("", "zh;q=0", "en"),
+])
+def test_resolve_locale(lang: str | None, accept: str | None, expected: str) -> None:
+    assert resolve_locale(lang, accept) == expected
+
+
+def test_translate_fills_fields_and_falls_back_to_english() -> None:
+    assert translate("home.in_flight", "zh", count=3) == "处理中 3"
+    assert translate("home.refresh", "fr") == "Refresh"
+    assert translate("no.such.key", "zh") == "no.such.key"

@@ -1,0 +1,1 @@
+"""Tests for gateway.embedded: the packaged model, llama.cpp child process, embeddings and reranker."""
