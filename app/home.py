@@ -6,6 +6,7 @@ separate from Gradio so they can be tested on their own. Handler output is rende
 server in the page's language, which the browser hands over through a hidden input.
 """
 
+import contextlib
 import html
 import json
 import time
@@ -171,10 +172,8 @@ def base_url_for(request: gr.Request | None, api_base_hint: str = "/v1") -> str:
     scheme = "http"
     if request is not None:
         headers = getattr(request, "headers", None) or {}
-        try:
+        with contextlib.suppress(AttributeError):
             scheme = request.url.scheme or scheme
-        except AttributeError:
-            pass
     host = _first(headers.get("x-forwarded-host")) or _first(headers.get("host"))
     if not host:
         return api_base_hint
@@ -273,7 +272,8 @@ def api_examples(base_url: str, models: Mapping[str, str]) -> dict[str, str]:
     }
 
 
-EXAMPLE_KEYS = tuple(api_examples("http://host/v1", PLACEHOLDER_MODELS))
+EXAMPLE_KEYS = ("chat_curl", "chat_python", "embeddings_curl", "embeddings_python",
+                "rerank_curl", "rerank_python", "thinking_curl", "thinking_python")   # output order
 
 
 # ---------------------------------------------------------------- handlers

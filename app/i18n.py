@@ -177,7 +177,7 @@ def make_i18n() -> gr.I18n:
 
 def resolve_locale(lang: str | None = None, accept_language: str | None = None) -> str:
     """Pick ``"zh"`` or ``"en"`` from the page's language tag, else from Accept-Language."""
-    for tag in [lang or ""] + _accept_language_tags(accept_language):
+    for tag in [lang or "", *_accept_language_tags(accept_language)]:
         base = tag.strip().lower().replace("_", "-").split("-")[0]
         if base in STRINGS:
             return base

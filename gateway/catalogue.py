@@ -43,6 +43,7 @@ class Quirks:
     merge_system_into_user: bool = False   # the model accepts only user messages
     reasoning_starts_open: bool = False    # output begins inside <think> (opened by the template)
     no_stream_options: bool = False        # upstream rejects stream_options
+    tool_calls_in_content: bool = False    # the model writes tool calls as JSON text (recovered)
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ def embedded_models(opts: EmbeddedOptions) -> list[dict[str, Any]]:
         {"id": EMBEDDED_CHAT_ID, "kind": "chat",
          "description": "Qwen2.5-Coder-0.5B-Instruct Q4_K_M on the embedded llama.cpp server",
          "capabilities": {"reasoning": False, "tools": True, "context_length": opts.ctx // opts.parallel},
+         "quirks": {"tool_calls_in_content": True},
          "deployments": [{"backend": "embedded", "model": "qwen2.5-coder-0.5b-instruct-q4_k_m"}]},
         {"id": EMBEDDED_EMBEDDING_ID, "kind": "embedding",
          "description": "Multilingual Universal Sentence Encoder v3, 512 dimensions, in-process",
@@ -213,10 +215,11 @@ def _model(r: _Reader, opts: GatewayOptions) -> Model:
     caps = Capabilities(reasoning=c.get("reasoning", bool, False), tools=c.get("tools", bool, False),
                         context_length=c.positive("context_length", int, 8192))
     q = r.child("quirks")
-    q.only("merge_system_into_user", "reasoning_starts_open", "no_stream_options")
+    q.only("merge_system_into_user", "reasoning_starts_open", "no_stream_options", "tool_calls_in_content")
     quirks = Quirks(merge_system_into_user=q.get("merge_system_into_user", bool, False),
                     reasoning_starts_open=q.get("reasoning_starts_open", bool, False),
-                    no_stream_options=q.get("no_stream_options", bool, False))
+                    no_stream_options=q.get("no_stream_options", bool, False),
+                    tool_calls_in_content=q.get("tool_calls_in_content", bool, False))
     raw = r.get("deployments", list, required=True)
     if not raw:
         raise r.fail("deployments", "needs at least one deployment")

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timezone
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import orjson
 
-from gateway import prompts, usage
+from gateway import prompts, toolcalls, usage
 from gateway.backends.base import UpstreamFailure
 from gateway.catalogue import Model
 from gateway.errors import GatewayError, InvalidRequest
@@ -71,7 +71,7 @@ class Call:
     def row(self) -> UsageRow:
         u = self.usage or {}
         return UsageRow(
-            ts=datetime.now(timezone.utc).replace(tzinfo=None), request_id=self.request_id, key_id=self.key_id,
+            ts=datetime.now(UTC).replace(tzinfo=None), request_id=self.request_id, key_id=self.key_id,
             endpoint=self.endpoint, model=self.model, deployment=self.target.name if self.target else None,
             prompt_tokens=u.get("prompt_tokens"), completion_tokens=u.get("completion_tokens"),
             reasoning_tokens=usage.reasoning_tokens(u), total_tokens=u.get("total_tokens"),
@@ -155,6 +155,11 @@ class ChatService:
             message = choice.get("message")
             if isinstance(message, dict):
                 normalise_message(message, model.quirks.reasoning_starts_open)
+                if model.quirks.tool_calls_in_content and not message.get("tool_calls"):
+                    calls = toolcalls.recover(message.get("content"), body.get("tools"))
+                    if calls:
+                        message["tool_calls"], message["content"] = calls, None
+                        choice["finish_reason"] = "tool_calls"
                 texts.append((message.get("content") or "") + (message.get("reasoning_content") or ""))
         u = usage.normalise(result.get("usage"))
         if u is None:
@@ -248,6 +253,7 @@ class ChatService:
         texts: list[str] = []
         last_usage = None
         template: dict | None = None
+        held = {"text": [], "finish": None} if model.quirks.tool_calls_in_content and body.get("tools") else None
         try:
             async for chunk in upstream:
                 if chunk.get("usage"):
@@ -257,6 +263,8 @@ class ChatService:
                     continue
                 template = template or chunk
                 if not _normalise_choices(choices, splitters, texts, starts_open):
+                    continue
+                if held is not None and _hold_content(choices, held):
                     continue
                 chunk["model"] = model.id
                 if call.ttft is None:
@@ -268,6 +276,9 @@ class ChatService:
                     texts.append(r + c)
                     delta = {"reasoning_content": r} if r else {"content": c}
                     yield b"data: " + orjson.dumps(_chunk(template, model.id, index, delta)) + b"\n\n"
+            if held is not None:
+                for data in _release_held(template, model.id, held, body.get("tools")):
+                    yield data
             u = usage.normalise(last_usage)
             if u is None:
                 u = usage.make(usage.estimate_prompt_tokens(body["messages"]), usage.estimate_tokens("".join(texts)))
@@ -296,6 +307,34 @@ class ChatService:
                 await upstream.aclose()          # closing the connection cancels the upstream generation
             finally:
                 self.ledger.record(call.row())
+
+
+def _hold_content(choices: list, held: dict) -> bool:
+    """Keep back the answer of a model that may write its tool call as text; True if nothing is left."""
+    choice = choices[0]
+    delta = choice.get("delta") or {}
+    if delta.get("content"):
+        held["text"].append(delta["content"])
+        delta["content"] = None
+    if choice.get("finish_reason"):
+        held["finish"] = choice["finish_reason"]
+        choice["finish_reason"] = None
+    return not (delta.get("reasoning_content") or delta.get("tool_calls") or delta.get("role"))
+
+
+def _release_held(template: dict | None, model_id: str, held: dict, tools: list | None):
+    """The held answer as one content chunk, or as a recovered tool call, then its finish chunk."""
+    text = "".join(held["text"])
+    calls = toolcalls.recover(text, tools)
+    if calls:
+        delta, finish = {"tool_calls": [{"index": i, **c} for i, c in enumerate(calls)]}, "tool_calls"
+    else:
+        delta, finish = {"content": text}, held["finish"] or "stop"
+    last = _chunk(template, model_id, 0, {})
+    last["choices"][0]["finish_reason"] = finish
+    if text:
+        yield b"data: " + orjson.dumps(_chunk(template, model_id, 0, delta)) + b"\n\n"
+    yield b"data: " + orjson.dumps(last) + b"\n\n"
 
 
 def _estimate(body: dict, texts: list[str]) -> dict:

@@ -13,7 +13,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from gateway.errors import AuthenticationError
 from gateway.store import Store
@@ -42,7 +42,7 @@ class Principal:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class KeyStore:

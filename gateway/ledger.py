@@ -68,7 +68,7 @@ class Ledger:
             rows, self._buffer = self._buffer, []
         if not rows:
             return 0
-        columns = [list(col) for col in zip(*(astuple(r) for r in rows))]
+        columns = [list(col) for col in zip(*(astuple(r) for r in rows), strict=True)]
         try:
             self._store.cursor().execute(_INSERT, columns)
         except Exception:

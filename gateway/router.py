@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, TypeVar
+from typing import TypeVar
 
 from gateway.backends.base import Backend, BackendContext, BackendRegistry, UpstreamFailure
 from gateway.catalogue import Catalogue, Deployment, Model

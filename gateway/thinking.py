@@ -10,7 +10,7 @@ usage is their sum, with phase 1's completion tokens as ``reasoning_tokens``.
 from __future__ import annotations
 
 import copy
-from typing import Callable
+from collections.abc import Callable
 
 from gateway import prompts, usage
 from gateway.backends.base import Backend

@@ -122,7 +122,7 @@ def validate_chat(body: dict) -> None:
     thinking = body.get("thinking")
     if thinking is not None:
         if not isinstance(thinking, dict) or thinking.get("type") not in ("enabled", "disabled"):
-            raise _bad("thinking", "expected {\"type\": \"enabled\", \"budget_tokens\": N} or {\"type\": \"disabled\"}.")
+            raise _bad("thinking", 'expected {"type": "enabled", "budget_tokens": N} or {"type": "disabled"}.')
         if thinking["type"] == "enabled":
             budget = thinking.get("budget_tokens", 1024)
             if not _is_int(budget) or not 16 <= budget <= 32768:

@@ -6,8 +6,9 @@ gateway's services. Failures are ``UpstreamFailure`` so the router can decide on
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import AsyncIterator, Callable, Protocol
+from typing import Protocol
 
 from gateway.catalogue import Deployment, Model
 

@@ -132,7 +132,7 @@ class OpenAIBackend:
         name = self.deployment.name
         try:
             resp = await asyncio.wait_for(self.client.post(path, content=orjson.dumps(body)), timeout)
-        except (asyncio.TimeoutError, httpx.TimeoutException):
+        except (TimeoutError, httpx.TimeoutException):
             raise UpstreamFailure(f"{name}: no answer within {timeout:g} s", timeout=True) from None
         except httpx.TransportError as exc:
             raise UpstreamFailure(f"{name}: cannot connect: {type(exc).__name__}") from None
@@ -162,7 +162,7 @@ class OpenAIBackend:
         request = self.client.build_request("POST", "/chat/completions", content=orjson.dumps(body))
         try:
             resp = await asyncio.wait_for(self.client.send(request, stream=True), self.deployment.timeouts.first_byte)
-        except (asyncio.TimeoutError, httpx.TimeoutException):
+        except (TimeoutError, httpx.TimeoutException):
             raise UpstreamFailure(f"{name}: no first byte within {self.deployment.timeouts.first_byte:g} s",
                                   timeout=True) from None
         except httpx.TransportError as exc:

@@ -160,7 +160,8 @@ class LlamaProcess:
                         if line.startswith("READY "):
                             proc.stdout.close()
                             return line.split(" ", 1)[1].rstrip("/")
-                        raise EmbeddedModelError(f"llama.cpp child printed {line!r} instead of READY; see {self.log_file}")
+                        raise EmbeddedModelError(
+                            f"llama.cpp child printed {line!r} instead of READY; see {self.log_file}")
                     if not chunk:  # EOF without READY: the child is exiting
                         try:
                             proc.wait(5)

@@ -47,7 +47,8 @@ DEFAULT_CACHE_RAM_MIB = 512
 
 def build_parser() -> argparse.ArgumentParser:
     """Command-line options of the child server."""
-    parser = argparse.ArgumentParser(prog="python -m gateway.embedded.llama_server", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m gateway.embedded.llama_server",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True, help="path of the GGUF file")
     parser.add_argument("--port", type=int, required=True, help="loopback port (0 = pick a free one)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (keep it loopback)")

@@ -39,6 +39,8 @@ def test_placeholders_match_and_are_plain_fields(key: str) -> None:
 def test_every_key_the_app_uses_exists() -> None:
     used: set[str] = set()
     for path in APP_DIR.glob("*.py"):
+        if path.name == "i18n.py":
+            continue
         source = path.read_text(encoding="utf-8")
         used |= set(re.findall(r"""(?:i18n|translate)\(\s*["']([\w.]+)["']""", source))
     assert used, "found no i18n keys in app/"

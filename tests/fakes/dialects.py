@@ -27,7 +27,8 @@ INTERNAL_DETAIL = (
     "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB on GPU 0"
 )
 TOOL_ARGS_PIECES = ('{"city": ', '"Paris"}')
-_ERROR_TYPES = {400: "BadRequestError", 404: "NotFoundError", 500: "InternalServerError", 503: "ServiceUnavailableError"}
+_ERROR_TYPES = {400: "BadRequestError", 404: "NotFoundError", 500: "InternalServerError",
+                503: "ServiceUnavailableError"}
 _TAGS = ("<think>", "</think>")
 
 
@@ -85,7 +86,8 @@ def plan_reply(dialect: str, body: dict[str, Any], n_chunks: int | None = None) 
     tools = body.get("tools") or []
     if tools and "weather" in user.lower():
         name = tools[0].get("function", {}).get("name", "tool")
-        call = {"id": "call_fake0", "type": "function", "function": {"name": name, "arguments": "".join(TOOL_ARGS_PIECES)}}
+        call = {"id": "call_fake0", "type": "function",
+                "function": {"name": name, "arguments": "".join(TOOL_ARGS_PIECES)}}
         return Reply(reasoning, "", "tool_calls", prompt_tokens, call)
     if n_chunks:
         return Reply(reasoning, " ".join(["tok"] * n_chunks), "stop", prompt_tokens)

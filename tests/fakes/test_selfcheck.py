@@ -130,7 +130,8 @@ def test_fault_cut_stream(fake) -> None:
     up.set_fault("cut_stream")
     got: list[str] = []
     body = {"messages": HELLO, "stream": True}
-    with pytest.raises(httpx.RemoteProtocolError), client(up) as c, c.stream("POST", "/v1/chat/completions", json=body) as r:
+    with pytest.raises(httpx.RemoteProtocolError), client(up) as c, \
+            c.stream("POST", "/v1/chat/completions", json=body) as r:
         got.extend(line for line in r.iter_lines() if line)
     assert len(got) == 3 and "[DONE]" not in got[-1]  # role chunk + 2 deltas
     rec = up.requests()[-1]
@@ -177,8 +178,8 @@ def test_tools_prefill_truncation(fake) -> None:
     ask = [{"role": "user", "content": "what is the weather in Paris?"}]
     with client(up) as c:
         body = c.post("/v1/chat/completions", json={"messages": ask, "tools": tools}).json()
-        prefill = c.post("/v1/chat/completions", json={"messages": [*HELLO, {"role": "assistant", "content": "<think>\n"}],
-                                                        "stop": ["</think>"]}).json()
+        prefilled = [*HELLO, {"role": "assistant", "content": "<think>\n"}]
+        prefill = c.post("/v1/chat/completions", json={"messages": prefilled, "stop": ["</think>"]}).json()
         short = c.post("/v1/chat/completions", json={"messages": HELLO, "max_tokens": 1}).json()
     call = body["choices"][0]["message"]["tool_calls"][0]
     assert call["function"] == {"name": "get_weather", "arguments": '{"city": "Paris"}'}

@@ -1,0 +1,114 @@
+"""Fake model servers (one per dialect) behind one real gateway process, for the dialect,
+failover and bad-input tests.
+
+    fakes["vllm"]          the fake a model runs on (reset before every test that uses it)
+    gw                     the session's GatewayProcess (launch.py with ``fake_config``)
+    client                 an ``openai.OpenAI`` client with the master key
+
+Which model runs where is in ``FAKE_OF`` / ``catalogue()``; ``failover-model``'s first
+deployment points at a port nothing listens on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import GatewayProcess, free_port
+from tests.fakes.upstream import FakeUpstream, start_fake
+
+# fake name -> dialect; every name is its own server (own request log and faults)
+FAKES = {
+    "vllm": "vllm", "sglang": "sglang", "ollama": "ollama", "inline": "inline", "inline-open": "inline-open",
+    "plain": "plain", "failover": "vllm", "two-a": "vllm", "two-b": "vllm", "single": "vllm",
+}
+# chat model id -> the fake that serves it (one deployment)
+FAKE_OF = {
+    "deepseek-r1:32b": "sglang", "qwen3:235b": "vllm", "llama3:8b": "ollama", "r1-inline": "inline",
+    "r1-open": "inline-open", "plain": "plain", "single": "single",
+}
+# the reasoning dialects and the model on each
+REASONING_MODELS = {"vllm": "qwen3:235b", "sglang": "deepseek-r1:32b", "ollama": "llama3:8b",
+                    "inline": "r1-inline", "inline-open": "r1-open"}
+FIRST_BYTE_S = 1.0      # first-byte timeout of the deployments used for slow-first-byte cases
+COOLDOWN_S = 0.5
+
+
+def _openai(fake: FakeUpstream, name: str, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "backend": "openai", "base_url": f"{fake.url}/v1", "model": "fake-model", **extra}
+
+
+def catalogue(fakes: dict[str, FakeUpstream], refused_port: int) -> dict[str, Any]:
+    """The YAML document of the session gateway."""
+    quick = {"timeouts": {"first_byte_s": FIRST_BYTE_S}}
+    return {
+        "gateway": {
+            "embedded": {"enabled": False}, "cooldown_s": COOLDOWN_S, "health_interval_s": 30,
+            "max_body_mb": 1, "timeouts": {"connect_s": 2, "first_byte_s": 10, "between_chunks_s": 5},
+        },
+        "models": [
+            {"id": "deepseek-r1:32b", "kind": "chat", "capabilities": {"reasoning": True},
+             "quirks": {"merge_system_into_user": True}, "deployments": [_openai(fakes["sglang"], "sglang-1")]},
+            {"id": "qwen3:235b", "capabilities": {"reasoning": True}, "deployments": [_openai(fakes["vllm"], "vllm-1")]},
+            {"id": "llama3:8b", "capabilities": {"reasoning": True},
+             "deployments": [{"name": "ollama-1", "backend": "ollama", "base_url": fakes["ollama"].url,
+                              "model": "fake-model"}]},
+            {"id": "r1-inline", "capabilities": {"reasoning": True},
+             "deployments": [_openai(fakes["inline"], "inline-1")]},
+            {"id": "r1-open", "capabilities": {"reasoning": True}, "quirks": {"reasoning_starts_open": True},
+             "deployments": [_openai(fakes["inline-open"], "inline-open-1")]},
+            {"id": "plain", "deployments": [_openai(fakes["plain"], "plain-1")]},
+            {"id": "failover-model", "deployments": [
+                {"name": "refused", "backend": "openai", "base_url": f"http://127.0.0.1:{refused_port}/v1",
+                 "model": "fake-model"},
+                _openai(fakes["failover"], "failover-ok")]},
+            {"id": "two-fakes", "deployments": [_openai(fakes["two-a"], "two-a"), _openai(fakes["two-b"], "two-b")]},
+            {"id": "two-fakes-slow", "deployments": [_openai(fakes["two-a"], "slow-a", **quick),
+                                                     _openai(fakes["two-b"], "slow-b", **quick)]},
+            {"id": "single", "deployments": [_openai(fakes["single"], "single-1", **quick)]},
+            {"id": "bge-reranker", "kind": "rerank", "deployments": [_openai(fakes["vllm"], "vllm-rerank")]},
+            {"id": "sglang-reranker", "kind": "rerank", "deployments": [_openai(fakes["sglang"], "sglang-rerank")]},
+            {"id": "bge-large-zh", "kind": "embedding", "deployments": [_openai(fakes["vllm"], "vllm-embed")]},
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def fakes() -> Iterator[dict[str, FakeUpstream]]:
+    servers = {name: start_fake(dialect) for name, dialect in FAKES.items()}
+    yield servers
+    for server in servers.values():
+        server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _clean_fakes(request: pytest.FixtureRequest) -> None:
+    """Every test that uses the fakes starts with no armed fault and an empty request log."""
+    if "fakes" in request.fixturenames:
+        for server in request.getfixturevalue("fakes").values():
+            server.reset()
+
+
+@pytest.fixture(scope="session")
+def fake_config(fakes: dict[str, FakeUpstream], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("fake-config") / "models.yaml"
+    path.write_text(yaml.safe_dump(catalogue(fakes, free_port()), sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def gw(fake_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayProcess]:
+    gateway = GatewayProcess(tmp_path_factory.mktemp("fake-gw"), config=fake_config).start()
+    yield gateway
+    gateway.stop()
+
+
+@pytest.fixture
+def client(gw: GatewayProcess, fakes: dict[str, FakeUpstream]):
+    """The SDK client of the session gateway (asking for it also resets the fakes)."""
+    with gw.client(timeout=15) as c:
+        yield c

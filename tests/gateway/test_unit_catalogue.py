@@ -1,0 +1,90 @@
+"""The catalogue file: documented example parses, bad entries fail naming file and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gateway.catalogue import EMBEDDED_CHAT_ID, load_catalogue, parse_catalogue
+from gateway.errors import ConfigError
+from gateway.settings import load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_no_config_serves_the_embedded_models():
+    cat = load_catalogue(None)
+    assert {m.kind for m in cat.models.values()} == {"chat", "embedding", "rerank"}
+    assert cat.models[EMBEDDED_CHAT_ID].deployments[0].backend == "embedded"
+
+
+def test_the_documented_example_parses_with_colon_ids_and_quirks():
+    cat = load_catalogue(str(ROOT / "config.example.yaml"))
+    r1 = cat.models["deepseek-r1:32b"]
+    assert r1.quirks.merge_system_into_user and r1.capabilities.reasoning
+    assert [d.name for d in r1.deployments] == ["vllm-node1", "sglang-node2"]
+    assert r1.deployments[0].api_key_env == "VLLM_API_KEY"
+    assert r1.deployments[1].timeouts.first_byte == 300 and r1.deployments[1].timeouts.connect == 5
+    assert cat.models["qwen3:235b"].deployments[0].model == "Qwen/Qwen3-235B-A22B"
+    assert cat.models["bge-large-zh"].kind == "embedding"
+
+
+def test_embedded_can_be_switched_off():
+    cat = parse_catalogue({"gateway": {"embedded": {"enabled": False}}}, "x.yaml")
+    assert cat.models == {}
+
+
+@pytest.mark.parametrize("document, key, words", [
+    ({"modelz": []}, "modelz", "unknown key"),
+    ({"models": [{"id": "a", "deployments": [{"backend": "vllm", "base_url": "http://h/v1"}]}]},
+     "models[0].deployments[0].backend", "must be one of"),
+    ({"models": [{"id": "a", "kind": "chat"}]}, "models[0].deployments", "required"),
+    ({"models": [{"id": "a", "deployments": [{"backend": "openai", "base_url": "gpu:8000"}]}]},
+     "models[0].deployments[0].base_url", "http(s) URL"),
+    ({"models": [{"id": "a", "kind": "rerank", "deployments": [{"backend": "ollama", "base_url": "http://h"}]}]},
+     "models[0].deployments[0].backend", "no rerank"),
+    ({"models": [{"id": "bad id", "deployments": [{"backend": "embedded"}]}]}, "models[0].id", "not a valid"),
+    ({"models": [{"id": "a", "capabilities": {"context_length": "big"}, "deployments": [{"backend": "embedded"}]}]},
+     "models[0].capabilities.context_length", "must be int"),
+    ({"gateway": {"timeouts": {"connect_s": -1}}}, "gateway.timeouts.connect_s", "greater than 0"),
+    ({"models": [{"id": "a", "quirks": {"merge_system": True}, "deployments": [{"backend": "embedded"}]}]},
+     "models[0].quirks.merge_system", "unknown key"),
+])
+def test_bad_entries_name_the_file_and_key(document, key, words):
+    with pytest.raises(ConfigError) as err:
+        parse_catalogue(document, "models.yaml")
+    assert err.value.source == "models.yaml" and err.value.key == key
+    assert words in err.value.problem
+    assert str(err.value).startswith(f"models.yaml: {key}: ")
+
+
+def test_duplicate_ids_are_refused():
+    entry = {"id": "a", "deployments": [{"backend": "openai", "base_url": "http://h/v1"}]}
+    with pytest.raises(ConfigError, match="duplicate model id"):
+        parse_catalogue({"models": [entry, entry]}, "m.yaml")
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path):
+    bad = tmp_path / "m.yaml"
+    bad.write_text("models:\n  - id: a\n   kind: [chat\n")
+    with pytest.raises(ConfigError) as err:
+        load_catalogue(str(bad))
+    assert err.value.source == str(bad) and "line" in err.value.key
+
+
+def test_missing_file_says_so(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_catalogue(str(tmp_path / "nope.yaml"))
+
+
+def test_settings_from_flags_and_environment(tmp_path):
+    s = load_settings(["--port", "9000"], {"MAAS_PORT": "1234", "MAAS_HOST": "0.0.0.0",
+                                           "MAAS_DATA_DIR": str(tmp_path), "MAAS_MASTER_KEY": "x" * 20})
+    assert (s.port, s.host, s.data_dir, s.master_key) == (9000, "0.0.0.0", tmp_path.resolve(), "x" * 20)
+    assert "x" * 20 not in repr(s)                       # the secret never shows in logs
+    assert load_settings([], {}).port == 7860 and load_settings([], {}).host == "127.0.0.1"
+    with pytest.raises(ConfigError, match="MAAS_PORT"):
+        load_settings([], {"MAAS_PORT": "http"})
+    with pytest.raises(ConfigError, match="at least 16"):
+        load_settings([], {"MAAS_MASTER_KEY": "short"})
