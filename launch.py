@@ -8,8 +8,10 @@ The gateway answers /v1/*, /rerank and /health*; everything else is the Gradio w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import signal
 import sys
 
 
@@ -42,12 +44,41 @@ def build_app(gateway):
 
 
 def _banner(gateway, url: str) -> None:
-    print(f"MaaS Workbench is ready: {url}  (OpenAI-compatible API: {url}/v1)", flush=True)
+    """The master key (first start only), then the ready line last: scripts wait for that line."""
     if gateway.new_master_key:
         print("\n  Master API key (shown once; only its hash is stored):\n\n"
               f"    {gateway.new_master_key}\n\n"
               "  Keep it now. To choose your own, set MAAS_MASTER_KEY; to issue a new one, run\n"
               "  python launch.py --reset-master-key\n", flush=True)
+    print(f"MaaS Workbench is ready: {url}  (OpenAI-compatible API: {url}/v1)", flush=True)
+
+
+def _server_class():
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn, but Ctrl-C / SIGTERM only end serving: our shutdown then runs uncancelled.
+
+        (uvicorn re-raises the signal after serving, which would cancel the gateway's own
+        shutdown half-way and lose the last usage-ledger rows.)
+        """
+
+        @contextlib.contextmanager
+        def capture_signals(self):
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, self._on_signal)
+            try:
+                yield
+            finally:
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    loop.remove_signal_handler(sig)
+
+        def _on_signal(self) -> None:
+            self.force_exit = self.should_exit        # a second Ctrl-C stops waiting for open connections
+            self.should_exit = True
+
+    return Server
 
 
 async def serve(settings) -> None:
@@ -61,7 +92,7 @@ async def serve(settings) -> None:
         config = uvicorn.Config(build_app(gateway), host=settings.host, port=settings.port, lifespan="on",
                                 http="httptools", loop="none", log_level="warning", access_log=False,
                                 timeout_graceful_shutdown=5)
-        server = uvicorn.Server(config)
+        server = _server_class()(config)
 
         async def announce() -> None:
             while not server.started:

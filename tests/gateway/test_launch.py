@@ -1,0 +1,68 @@
+"""`python launch.py` as a user runs it: first start, restart, master key, bad config, data kept."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import duckdb
+import httpx
+
+from tests.conftest import ROOT, GatewayProcess, seeded_data_dir
+
+
+def test_first_start_prints_url_and_a_master_key_once(tmp_path, shared_models):
+    data = seeded_data_dir(tmp_path / "data", shared_models)
+    gw = GatewayProcess(data, master_key=None).start()
+    try:
+        out = gw.output()
+        assert f"MaaS Workbench is ready: http://127.0.0.1:{gw.port}" in out
+        keys = re.findall(r"sk-maas-[\w-]{40,}", out)
+        assert len(set(keys)) == 1
+        key = keys[0]
+        models = gw.client(key).models.list()
+        assert models.data
+        answer = gw.client(key).chat.completions.create(
+            model="qwen2.5-coder:0.5b", messages=[{"role": "user", "content": "Say OK"}], max_tokens=4)
+        assert answer.usage.total_tokens > 0
+    finally:
+        assert gw.stop() == 0
+    # restart: the same key works, nothing new is printed, the call made before is in the ledger
+    gw2 = GatewayProcess(data, master_key=None).start()
+    try:
+        assert not re.findall(r"sk-maas-[\w-]{40,}", gw2.output())
+        assert httpx.get(gw2.url + "/v1/models", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+    finally:
+        gw2.stop()
+    con = duckdb.connect(str(data / "maas.duckdb"), read_only=True)
+    rows = con.execute("SELECT endpoint, model, status, usage_source, total_tokens, key_id "
+                       "FROM usage_ledger").fetchall()
+    assert ("chat.completions", "qwen2.5-coder:0.5b", 200, "upstream") == rows[0][:4] and rows[0][4] > 0
+    assert rows[0][5] == "master"
+    assert key.encode() not in (data / "maas.duckdb").read_bytes()
+
+
+def test_reset_master_key_issues_a_new_one(tmp_path, shared_models):
+    data = seeded_data_dir(tmp_path / "data", shared_models)
+    run = subprocess.run([sys.executable, "launch.py", "--data-dir", str(data), "--reset-master-key"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0
+    assert re.search(r"sk-maas-[\w-]{40,}", run.stdout)
+
+
+def test_bad_config_stops_the_start_naming_file_and_key(tmp_path):
+    cfg = tmp_path / "models.yaml"
+    cfg.write_text("models:\n  - id: qwen3:235b\n    deployments:\n      - {backend: vllm, base_url: http://h:8000/v1}\n")
+    run = subprocess.run([sys.executable, "launch.py", "--config", str(cfg), "--data-dir", str(tmp_path / "d")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2
+    assert f"{cfg}: models[0].deployments[0].backend: must be one of openai, ollama, embedded" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_second_process_on_the_same_data_dir_is_refused_clearly(embedded_gateway):
+    run = subprocess.run([sys.executable, "launch.py", "--data-dir", str(embedded_gateway.data_dir), "--port", "0"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1
+    assert "in use by another process" in run.stderr and "Traceback" not in run.stderr
