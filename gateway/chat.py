@@ -33,8 +33,8 @@ DONE = b"data: [DONE]\n\n"
 
 def merge_system(messages: list) -> list:
     """Fold system/developer messages into the first user message (models that accept only users)."""
-    system = "\n\n".join(m["content"] for m in messages
-                         if m.get("role") in ("system", "developer") and isinstance(m.get("content"), str))
+    system = "\n\n".join(text for m in messages if m.get("role") in ("system", "developer")
+                         and (text := _text_of(m.get("content"))))
     rest = [m for m in messages if m.get("role") not in ("system", "developer")]
     if not system:
         return rest
@@ -48,6 +48,14 @@ def merge_system(messages: list) -> list:
             rest[i] = {**m, "content": merged}
             return rest
     return [{"role": "user", "content": system}, *rest]
+
+
+def _text_of(content) -> str:
+    """A message's text: the string itself, or its text parts (system prompts may come as parts)."""
+    if isinstance(content, list):
+        return "\n".join(p["text"] for p in content
+                         if isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), str))
+    return content if isinstance(content, str) else ""
 
 
 class Call:

@@ -97,5 +97,15 @@ def strip_history(messages: list) -> list:
             content = m.get("content")
             if isinstance(content, str) and (OPEN in content or CLOSE in content):
                 m["content"] = split_think(content)[1].strip()
+            elif isinstance(content, list):
+                m["content"] = [_strip_part(p) for p in content]
         out.append(m)
     return out
+
+
+def _strip_part(part):
+    """A content part with its thinking removed (assistant content may come as text parts)."""
+    text = part.get("text") if isinstance(part, dict) else None
+    if isinstance(text, str) and (OPEN in text or CLOSE in text):
+        return {**part, "text": split_think(text)[1].strip()}
+    return part
