@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 
 import orjson
 
-from gateway.chat import bad_json
 from gateway.errors import AuthenticationError, GatewayError, InvalidRequest, NotFound, PayloadTooLarge
 
 log = logging.getLogger("maas.api")
@@ -67,7 +66,8 @@ async def read_json(scope: dict, receive: Callable, limit: int) -> dict:
     try:
         body = orjson.loads(b"".join(chunks))
     except orjson.JSONDecodeError:
-        raise bad_json() from None
+        raise InvalidRequest("The request body is not valid JSON: send a JSON object with 'Content-Type: "
+                             "application/json'.", code="invalid_json") from None
     if not isinstance(body, dict):
         raise InvalidRequest("The request body must be a JSON object.", code="invalid_json")
     return body

@@ -12,16 +12,17 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import orjson
 
-from gateway import prompts, toolcalls, usage
+from gateway import toolcalls, usage
 from gateway.backends.base import UpstreamFailure
 from gateway.catalogue import Model
-from gateway.errors import GatewayError, InvalidRequest
+from gateway.errors import GatewayError
 from gateway.keys import Principal
-from gateway.ledger import Ledger, UsageRow
+from gateway.ledger import Ledger
+from gateway.messages import merge_system
+from gateway.metering import Call
 from gateway.reasoning import ThinkSplitter, normalise_message, strip_history
 from gateway.resolve import failure_to_error, resolve_model
 from gateway.router import Router, Target
@@ -29,63 +30,6 @@ from gateway.thinking import ForcedThinking
 from gateway.validation import validate_chat
 
 DONE = b"data: [DONE]\n\n"
-
-
-def merge_system(messages: list) -> list:
-    """Fold system/developer messages into the first user message (models that accept only users)."""
-    system = "\n\n".join(text for m in messages if m.get("role") in ("system", "developer")
-                         and (text := _text_of(m.get("content"))))
-    rest = [m for m in messages if m.get("role") not in ("system", "developer")]
-    if not system:
-        return rest
-    for i, m in enumerate(rest):
-        if m.get("role") == "user":
-            content = m.get("content")
-            if isinstance(content, list):
-                merged = [{"type": "text", "text": system}, *content]
-            else:
-                merged = prompts.MERGED_SYSTEM.format(system=system, user=content or "")
-            rest[i] = {**m, "content": merged}
-            return rest
-    return [{"role": "user", "content": system}, *rest]
-
-
-def _text_of(content) -> str:
-    """A message's text: the string itself, or its text parts (system prompts may come as parts)."""
-    if isinstance(content, list):
-        return "\n".join(p["text"] for p in content
-                         if isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), str))
-    return content if isinstance(content, str) else ""
-
-
-class Call:
-    """Bookkeeping of one request, turned into its ledger row at the end."""
-
-    __slots__ = ("request_id", "key_id", "model", "stream", "started", "ttft", "target", "status",
-                 "error_code", "usage", "source", "aborted", "endpoint")
-
-    def __init__(self, request_id: str, principal: Principal, model: str | None, stream: bool,
-                 endpoint: str = "chat.completions") -> None:
-        self.request_id, self.key_id, self.model, self.stream = request_id, principal.key_id, model, stream
-        self.endpoint = endpoint
-        self.started = time.perf_counter()
-        self.ttft: float | None = None
-        self.target: Target | None = None
-        self.status, self.error_code = 200, None
-        self.usage: dict | None = None
-        self.source = "none"
-        self.aborted = False
-
-    def row(self) -> UsageRow:
-        u = self.usage or {}
-        return UsageRow(
-            ts=datetime.now(UTC).replace(tzinfo=None), request_id=self.request_id, key_id=self.key_id,
-            endpoint=self.endpoint, model=self.model, deployment=self.target.name if self.target else None,
-            prompt_tokens=u.get("prompt_tokens"), completion_tokens=u.get("completion_tokens"),
-            reasoning_tokens=usage.reasoning_tokens(u), total_tokens=u.get("total_tokens"),
-            usage_source=self.source if u else "none", status=self.status, error_code=self.error_code,
-            stream=self.stream, latency_ms=(time.perf_counter() - self.started) * 1000,
-            ttft_ms=None if self.ttft is None else (self.ttft - self.started) * 1000, client_aborted=self.aborted)
 
 
 class ChatService:
@@ -228,31 +172,22 @@ class ChatService:
         return self._relay(call, model, body, target, upstream, include)
 
     async def _open(self, call: Call, model: Model, body: dict, budget: int | None):
+        """Open an upstream stream on the first deployment that answers; it stays counted in flight."""
         base = self._base(body, model)
-        last: UpstreamFailure | None = None
-        for target in self.router.attempts(model.id):
+
+        def on_target(target: Target) -> None:
             call.target = target
-            target.in_flight += 1
-            try:
-                if budget is not None:
-                    forced = ForcedThinking(base, budget, not model.quirks.no_stream_options)
-                    upstream = await forced.open(target.backend, lambda b, t=target: self._for(b, model, t))
-                else:
-                    upstream = await target.backend.chat_stream(self._for(base, model, target))
-            except UpstreamFailure as failure:
-                target.in_flight -= 1
-                last = failure
-                if failure.status is None or failure.status >= 500:
-                    self.router.failed(target, failure)
-                if not failure.retryable:
-                    break
-                continue
-            except BaseException:
-                target.in_flight -= 1
-                raise
-            self.router.succeeded(target)
-            return target, upstream
-        raise failure_to_error(last, model.id)
+
+        async def open_one(target: Target):
+            if budget is None:
+                return await target.backend.chat_stream(self._for(base, model, target))
+            forced = ForcedThinking(base, budget, not model.quirks.no_stream_options)
+            return await forced.open(target.backend, lambda b: self._for(b, model, target))
+
+        try:
+            return await self.router.run(model.id, open_one, on_target, hold=True)
+        except UpstreamFailure as failure:
+            raise failure_to_error(failure, model.id) from None
 
     async def _relay(self, call: Call, model: Model, body: dict, target: Target, upstream,
                      include_usage: bool) -> AsyncIterator[bytes]:
@@ -386,8 +321,3 @@ def _normalise_choices(choices: list, splitters: dict[int, ThinkSplitter], texts
         if content or reasoning or delta.get("tool_calls") or delta.get("role") or choice.get("finish_reason"):
             keep = True
     return keep
-
-
-def bad_json() -> InvalidRequest:
-    return InvalidRequest("The request body is not valid JSON: send a JSON object with 'Content-Type: "
-                          "application/json'.", code="invalid_json")

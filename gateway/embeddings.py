@@ -6,10 +6,10 @@ import asyncio
 
 from gateway import usage
 from gateway.backends.base import UpstreamFailure
-from gateway.chat import Call
 from gateway.errors import GatewayError
 from gateway.keys import Principal
 from gateway.ledger import Ledger
+from gateway.metering import Call
 from gateway.resolve import failure_to_error, resolve_model
 from gateway.router import Router, Target
 from gateway.validation import validate_embeddings, validate_rerank

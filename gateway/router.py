@@ -105,11 +105,12 @@ class Router:
         return usable + rest
 
     async def run(self, model_id: str, call: Callable[[Target], Awaitable[T]],
-                  on_target: Callable[[Target], None] | None = None) -> tuple[Target, T]:
+                  on_target: Callable[[Target], None] | None = None, *, hold: bool = False) -> tuple[Target, T]:
         """Call ``call(target)`` on each deployment in turn until one answers.
 
         Retries only failures that reached no client (``retryable``); raises the last
-        ``UpstreamFailure`` (or ``NoTargets``) when none answered.
+        ``UpstreamFailure`` when none answered. With ``hold`` the answering deployment stays
+        counted in flight (an open stream) until the caller calls ``release``.
         """
         last: UpstreamFailure | None = None
         for target in self.attempts(model_id):
@@ -119,13 +120,17 @@ class Router:
             try:
                 result = await call(target)
             except UpstreamFailure as failure:
+                target.in_flight -= 1
                 last = failure
                 if failure.status is None or failure.status >= 500:
                     self.failed(target, failure)
                 if not failure.retryable:
                     break
                 continue
-            finally:
+            except BaseException:
+                target.in_flight -= 1
+                raise
+            if not hold:
                 target.in_flight -= 1
             self.succeeded(target)
             return target, result

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from gateway.messages import text_of
+
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 
 
@@ -19,20 +21,12 @@ def estimate_tokens(text: str) -> int:
     return cjk + -(-(len(text) - cjk) // 4)
 
 
-def _text_of(content) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
-    return ""
-
-
 def estimate_prompt_tokens(messages: list) -> int:
     """Estimate a chat prompt: content plus a few tokens of template per message."""
     total = 0
     for m in messages:
         if isinstance(m, dict):
-            total += 4 + estimate_tokens(_text_of(m.get("content")))
+            total += 4 + estimate_tokens(text_of(m.get("content")))
     return total + 2
 
 

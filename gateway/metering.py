@@ -1,0 +1,41 @@
+"""Per-request bookkeeping that becomes one usage-ledger row."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from gateway import usage
+from gateway.keys import Principal
+from gateway.ledger import UsageRow
+from gateway.router import Target
+
+
+class Call:
+    """Bookkeeping of one request, turned into its ledger row at the end."""
+
+    __slots__ = ("request_id", "key_id", "model", "stream", "started", "ttft", "target", "status",
+                 "error_code", "usage", "source", "aborted", "endpoint")
+
+    def __init__(self, request_id: str, principal: Principal, model: str | None, stream: bool,
+                 endpoint: str = "chat.completions") -> None:
+        self.request_id, self.key_id, self.model, self.stream = request_id, principal.key_id, model, stream
+        self.endpoint = endpoint
+        self.started = time.perf_counter()
+        self.ttft: float | None = None
+        self.target: Target | None = None
+        self.status, self.error_code = 200, None
+        self.usage: dict | None = None
+        self.source = "none"
+        self.aborted = False
+
+    def row(self) -> UsageRow:
+        u = self.usage or {}
+        return UsageRow(
+            ts=datetime.now(UTC).replace(tzinfo=None), request_id=self.request_id, key_id=self.key_id,
+            endpoint=self.endpoint, model=self.model, deployment=self.target.name if self.target else None,
+            prompt_tokens=u.get("prompt_tokens"), completion_tokens=u.get("completion_tokens"),
+            reasoning_tokens=usage.reasoning_tokens(u), total_tokens=u.get("total_tokens"),
+            usage_source=self.source if u else "none", status=self.status, error_code=self.error_code,
+            stream=self.stream, latency_ms=(time.perf_counter() - self.started) * 1000,
+            ttft_ms=None if self.ttft is None else (self.ttft - self.started) * 1000, client_aborted=self.aborted)

@@ -1,0 +1,39 @@
+"""Browser fixture for the app tests: one headless Debian Chromium for the session.
+
+Playwright is imported only when a test asks for ``browser``, so the browser-free tests in this
+folder run without it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests.browser import CHROMIUM, chromium
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    """Playwright (sync API) driving /usr/bin/chromium.
+
+    A missing Chromium skips the browser tests on a developer machine, but fails them when the
+    environment variable CI is set: there a skip would hide that the browser layer never ran.
+    """
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: install the Debian packages in tests/apt-packages.txt"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message} (CI is set, so this is a failure, not a skip)", pytrace=False)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = chromium(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()

@@ -1,0 +1,79 @@
+"""Shared helpers for the browser tests: Debian's Chromium driven by Playwright, and screenshots.
+
+``playwright install`` downloads a browser and cannot work offline, so the tests launch the
+system's ``/usr/bin/chromium`` (Debian package, see tests/apt-packages.txt) with flags that keep
+it off the network. Screenshots go to ``test-artifacts/`` at the repository root (git-ignored),
+named after the test, so a reviewer (or CI) can look at what the browser saw.
+
+Importing this module does not import Playwright; only the functions need it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pytest
+    from playwright.sync_api import Browser, Page, Playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+    # without these Chromium reaches out to Google services at start (the network is closed)
+    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+)
+VIEWPORT = {"width": 1280, "height": 900}
+TIMEOUT_MS = 20_000   # Playwright's default is 30 s; a page here loads in ~3 s even on 2 cores
+
+
+def chromium(playwright: Playwright) -> Browser:
+    """Debian's Chromium, headless and offline, launched through ``playwright``."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
+
+
+def artifact_name(request: pytest.FixtureRequest, label: str = "") -> str:
+    """``test_name[-label]`` made safe for a file name (parametrised ids included)."""
+    name = request.node.name + (f"-{label}" if label else "")
+    return re.sub(r"[^\w.-]+", "_", name).strip("_")
+
+
+def screenshot(page: Page, request: pytest.FixtureRequest, label: str = "") -> Path:
+    """A full-page PNG of ``page`` in test-artifacts/, named after the running test."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{artifact_name(request, label)}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+@contextmanager
+def open_page(browser: Browser, request: pytest.FixtureRequest, url: str, *, locale: str = "en-US",
+              **context_options: Any) -> Iterator[Page]:
+    """``url`` in a fresh context (``locale`` sets navigator.language and Accept-Language).
+
+    On the way out the page must have thrown no uncaught JavaScript error; if the test failed,
+    a screenshot ``<test>-failed.png`` is kept for diagnosis. ``context_options`` go to
+    ``browser.new_context`` (e.g. ``permissions=["clipboard-read"]``).
+    """
+    context = browser.new_context(locale=locale, viewport=VIEWPORT, **context_options)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(url)
+        yield page
+    except Exception:   # assertion or timeout: keep what the browser showed
+        try:
+            screenshot(page, request, "failed")
+        except Exception:  # noqa: BLE001 - the test's own failure is the one to report
+            pass
+        raise
+    finally:
+        context.close()
+    assert not errors, f"uncaught JavaScript errors on {url}: {errors}"
