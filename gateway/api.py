@@ -103,6 +103,7 @@ class GatewayApp:
         self.gw = gateway
         self.routes: dict[tuple[str, str], Handler] = {
             ("GET", "/health"): self.health,
+            ("GET", "/health/ready"): self.ready,
             ("GET", "/health/models"): self.health_models,
             ("GET", "/v1/models"): self.list_models,
             ("POST", "/v1/chat/completions"): self.chat,
@@ -155,6 +156,11 @@ class GatewayApp:
 
     async def health(self, scope, receive, send, request_id) -> None:
         await send_json(send, 200, {"status": "ok"}, request_id)
+
+    async def ready(self, scope, receive, send, request_id) -> None:
+        """Readiness for a load balancer: 200 once at least one deployment is healthy, else 503."""
+        healthy = any(t.state == "healthy" for t in self.gw.router.all_targets())
+        await send_json(send, 200 if healthy else 503, {"status": "ready" if healthy else "not ready"}, request_id)
 
     async def health_models(self, scope, receive, send, request_id) -> None:
         self._auth(scope)

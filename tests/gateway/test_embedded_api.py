@@ -167,6 +167,7 @@ def test_rerank_orders_relevant_documents_first(embedded_gateway, path):
 
 def test_health_and_health_models(embedded_gateway):
     assert httpx.get(embedded_gateway.url + "/health").json() == {"status": "ok"}
+    assert httpx.get(embedded_gateway.url + "/health/ready").json() == {"status": "ready"}
     assert httpx.get(embedded_gateway.url + "/health/models").status_code == 401
     models = httpx.get(embedded_gateway.url + "/health/models",
                        headers={"Authorization": f"Bearer {embedded_gateway.master_key}"}).json()["models"]

@@ -66,3 +66,21 @@ def test_second_process_on_the_same_data_dir_is_refused_clearly(embedded_gateway
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert run.returncode == 1
     assert "in use by another process" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_all_deployments_down_means_not_ready_and_a_clear_503(tmp_path):
+    from tests.conftest import free_port
+
+    cfg = tmp_path / "models.yaml"
+    cfg.write_text("gateway: {embedded: {enabled: false}}\nmodels:\n  - id: qwen3:235b\n    deployments:\n"
+                   f"      - {{backend: openai, base_url: 'http://127.0.0.1:{free_port()}/v1'}}\n")
+    gw = GatewayProcess(tmp_path / "data", config=cfg).start()
+    try:
+        assert httpx.get(gw.url + "/health").status_code == 200
+        assert httpx.get(gw.url + "/health/ready").status_code == 503
+        resp = httpx.post(gw.url + "/v1/chat/completions", headers={"Authorization": f"Bearer {gw.master_key}"},
+                          json={"model": "qwen3:235b", "messages": [{"role": "user", "content": "hi"}]})
+        assert resp.status_code == 503 and resp.json()["error"]["code"] == "model_unavailable"
+        assert "127.0.0.1" not in resp.text                       # no upstream addresses in client errors
+    finally:
+        gw.stop()
