@@ -87,9 +87,10 @@ async def serve(settings) -> None:
     from gateway.service import Gateway
 
     gateway = Gateway(settings)
-    await gateway.start()
+    # the UI (importing Gradio takes seconds) is built while the models start
+    app, _ = await asyncio.gather(asyncio.to_thread(build_app, gateway), gateway.start())
     try:
-        config = uvicorn.Config(build_app(gateway), host=settings.host, port=settings.port, lifespan="on",
+        config = uvicorn.Config(app, host=settings.host, port=settings.port, lifespan="on",
                                 http="httptools", loop="none", log_level="warning", access_log=False,
                                 timeout_graceful_shutdown=5)
         server = _server_class()(config)
