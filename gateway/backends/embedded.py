@@ -14,7 +14,6 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
-import httpx
 import numpy as np
 
 from gateway.backends.base import BackendContext, UpstreamFailure
@@ -84,7 +83,7 @@ class EmbeddedBackend:
     async def start(self) -> None:
         if self.kind == "chat":
             url = await asyncio.to_thread(self.runtime.llama_url, self.deployment.model)
-            self._chat = OpenAIBackend(replace(self.deployment, base_url=url + "/v1", backend="openai"))
+            self._chat = OpenAIBackend(replace(self.deployment, base_url=url, backend="openai"), api_prefix="/v1")
             await self._chat.start()
         else:
             await asyncio.to_thread(self.runtime.embedder.warm)
@@ -106,12 +105,7 @@ class EmbeddedBackend:
         chat = self._chat_backend()
         if not self.runtime.llama_alive(self.deployment.model):
             raise UpstreamFailure(f"{self.deployment.name}: the llama.cpp process has exited (see data/logs)")
-        try:
-            resp = await chat.client.get(chat.deployment.base_url[:-3] + "/health", timeout=5)
-        except httpx.HTTPError as exc:
-            raise UpstreamFailure(f"{self.deployment.name}: health check failed: {type(exc).__name__}") from None
-        if resp.status_code != 200:
-            raise UpstreamFailure(f"{self.deployment.name}: llama.cpp health answered {resp.status_code}")
+        await chat.exchange("GET", "/health", b"", 5.0, whole=True)
 
     async def chat(self, body: dict) -> dict:
         return await self._chat_backend().chat(body)

@@ -12,10 +12,10 @@ import logging
 import os
 import re
 
-import httpx
 import orjson
 
 from gateway.backends.base import BackendContext, UpstreamFailure
+from gateway.backends.http1 import HTTPError, Pool, Response
 from gateway.catalogue import Deployment
 
 log = logging.getLogger("maas.backend")
@@ -61,95 +61,107 @@ def failure_from_response(status: int, raw: bytes, deployment: str) -> UpstreamF
 class SSEStream:
     """Parsed chunks of an upstream server-sent-event stream."""
 
-    def __init__(self, response: httpx.Response, deployment: str) -> None:
+    def __init__(self, response: Response, deployment: str, between_chunks: float) -> None:
         self._response = response
         self._deployment = deployment
+        self._timeout = between_chunks
         self.malformed = 0
 
     async def __aiter__(self):
+        buffer = b""
         try:
-            async for line in self._response.aiter_lines():
-                if not line.startswith("data:"):
+            async for piece in self._response.chunks(self._timeout):
+                buffer += piece
+                if b"\n" not in piece:
                     continue
-                data = line[5:].strip()
-                if data == "[DONE]":
-                    return
-                try:
-                    chunk = orjson.loads(data)
-                except orjson.JSONDecodeError:
-                    self.malformed += 1
-                    log.warning("%s: skipped a malformed stream chunk", self._deployment)
-                    continue
-                if isinstance(chunk, dict):
-                    if "error" in chunk or chunk.get("object") == "error":
-                        log.warning("%s: error inside stream: %s", self._deployment, upstream_message(data.encode()))
-                        raise UpstreamFailure(f"{self._deployment}: error inside stream", retryable=False)
-                    yield chunk
-        except httpx.TimeoutException:
-            raise UpstreamFailure(f"{self._deployment}: no stream chunk within the between-chunk timeout",
-                                  retryable=False, timeout=True) from None
-        except (httpx.TransportError, httpx.StreamError) as exc:
-            raise UpstreamFailure(f"{self._deployment}: stream broke: {type(exc).__name__}", retryable=False) from None
+                *lines, buffer = buffer.split(b"\n")
+                for line in lines:
+                    if not line.startswith(b"data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == b"[DONE]":
+                        return
+                    try:
+                        chunk = orjson.loads(data)
+                    except orjson.JSONDecodeError:
+                        self.malformed += 1
+                        log.warning("%s: skipped a malformed stream chunk", self._deployment)
+                        continue
+                    if isinstance(chunk, dict):
+                        if "error" in chunk or chunk.get("object") == "error":
+                            log.warning("%s: error inside stream: %s", self._deployment, upstream_message(data))
+                            raise UpstreamFailure(f"{self._deployment}: error inside stream", retryable=False)
+                        yield chunk
+        except HTTPError as exc:
+            if exc.timeout:
+                raise UpstreamFailure(f"{self._deployment}: no stream chunk within {self._timeout:g} s",
+                                      retryable=False, timeout=True) from None
+            raise UpstreamFailure(f"{self._deployment}: stream broke: {exc}", retryable=False) from None
 
     async def aclose(self) -> None:
-        await self._response.aclose()
+        self._response.close()
 
 
 class OpenAIBackend:
     """One deployment on an OpenAI-compatible server."""
 
-    api_prefix = ""          # appended to base_url for the OpenAI routes
+    api_prefix = ""          # put before the OpenAI routes (Ollama and llama.cpp roots: "/v1")
 
-    def __init__(self, deployment: Deployment, ctx: BackendContext | None = None) -> None:
+    def __init__(self, deployment: Deployment, ctx: BackendContext | None = None, *,
+                 api_prefix: str | None = None) -> None:
         self.deployment = deployment
-        self._client: httpx.AsyncClient | None = None
+        if api_prefix is not None:
+            self.api_prefix = api_prefix
+        self._pool: Pool | None = None
 
     def _base_url(self) -> str:
-        return self.deployment.base_url + self.api_prefix
+        return self.deployment.base_url
 
     async def start(self) -> None:
-        t = self.deployment.timeouts
         headers = {"content-type": "application/json"}
         if self.deployment.api_key_env:
             secret = os.environ.get(self.deployment.api_key_env)
             if secret:
                 headers["authorization"] = f"Bearer {secret}"
-        self._client = httpx.AsyncClient(
-            base_url=self._base_url(), headers=headers, trust_env=False,
-            timeout=httpx.Timeout(connect=t.connect, read=t.between_chunks, write=30.0, pool=t.connect),
-            limits=httpx.Limits(max_connections=2000, max_keepalive_connections=256))
+        self._pool = Pool(self._base_url(), headers, connect_timeout=self.deployment.timeouts.connect)
 
     async def stop(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
+        if self._pool is not None:
+            self._pool.close()
 
     @property
-    def client(self) -> httpx.AsyncClient:
-        assert self._client is not None, "backend used before start()"
-        return self._client
+    def pool(self) -> Pool:
+        assert self._pool is not None, "backend used before start()"
+        return self._pool
 
-    async def _post(self, path: str, body: dict, timeout: float) -> dict | list:
+    async def exchange(self, method: str, path: str, body: bytes, timeout: float, *,
+                       whole: bool) -> tuple[Response, bytes]:
+        """One exchange; the body is read too when ``whole``. Transport problems become UpstreamFailure."""
         name = self.deployment.name
         try:
-            resp = await asyncio.wait_for(self.client.post(path, content=orjson.dumps(body)), timeout)
-        except (TimeoutError, httpx.TimeoutException):
+            async with asyncio.timeout(timeout):
+                resp = await self.pool.request(method, path, body)
+                raw = await resp.read() if whole or resp.status >= 400 else b""
+        except TimeoutError:
             raise UpstreamFailure(f"{name}: no answer within {timeout:g} s", timeout=True) from None
-        except httpx.TransportError as exc:
-            raise UpstreamFailure(f"{name}: cannot connect: {type(exc).__name__}") from None
-        if resp.status_code >= 400:
-            raise failure_from_response(resp.status_code, resp.content, name)
+        except HTTPError as exc:
+            raise UpstreamFailure(f"{name}: {exc}", timeout=exc.timeout) from None
+        if resp.status >= 400:
+            raise failure_from_response(resp.status, raw, name)
+        return resp, raw
+
+    async def _post(self, path: str, body: dict, timeout: float) -> dict | list:
+        _, raw = await self.exchange("POST", self.api_prefix + path, orjson.dumps(body), timeout, whole=True)
         try:
-            return orjson.loads(resp.content)
+            return orjson.loads(raw)
         except orjson.JSONDecodeError:
-            raise UpstreamFailure(f"{name}: answer is not JSON", status=resp.status_code) from None
+            raise UpstreamFailure(f"{self.deployment.name}: answer is not JSON", status=502) from None
 
     async def health(self) -> None:
-        try:
-            resp = await self.client.get("/models", timeout=self.deployment.timeouts.connect + 5)
-        except httpx.HTTPError as exc:
-            raise UpstreamFailure(f"{self.deployment.name}: health check failed: {type(exc).__name__}") from None
-        if resp.status_code >= 400:
-            raise failure_from_response(resp.status_code, resp.content, self.deployment.name)
+        await self.exchange("GET", self._health_path(), b"", self.deployment.timeouts.connect + 5, whole=True)
+
+    def _health_path(self) -> str:
+        return self.api_prefix + "/models"
 
     async def chat(self, body: dict) -> dict:
         result = await self._post("/chat/completions", body, self.deployment.timeouts.first_byte)
@@ -158,20 +170,10 @@ class OpenAIBackend:
         return result
 
     async def chat_stream(self, body: dict) -> SSEStream:
-        name = self.deployment.name
-        request = self.client.build_request("POST", "/chat/completions", content=orjson.dumps(body))
-        try:
-            resp = await asyncio.wait_for(self.client.send(request, stream=True), self.deployment.timeouts.first_byte)
-        except (TimeoutError, httpx.TimeoutException):
-            raise UpstreamFailure(f"{name}: no first byte within {self.deployment.timeouts.first_byte:g} s",
-                                  timeout=True) from None
-        except httpx.TransportError as exc:
-            raise UpstreamFailure(f"{name}: cannot connect: {type(exc).__name__}") from None
-        if resp.status_code >= 400:
-            raw = await resp.aread()
-            await resp.aclose()
-            raise failure_from_response(resp.status_code, raw, name)
-        return SSEStream(resp, name)
+        t = self.deployment.timeouts
+        resp, _ = await self.exchange("POST", self.api_prefix + "/chat/completions", orjson.dumps(body),
+                                   t.first_byte, whole=False)
+        return SSEStream(resp, self.deployment.name, t.between_chunks)
 
     async def embeddings(self, body: dict) -> dict:
         result = await self._post("/embeddings", body, self.deployment.timeouts.first_byte)
