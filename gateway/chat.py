@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 
 import orjson
 
-from gateway import toolcalls, usage
+from gateway import toolcalls
 from gateway.backends.base import UpstreamFailure
 from gateway.catalogue import Model
 from gateway.errors import GatewayError
@@ -80,12 +80,9 @@ class ChatService:
                 return await self._collect(call, model, body, budget)
             base = self._base(body, model)
 
-            def on_target(target: Target) -> None:
-                call.target = target
-
             try:
                 _, result = await self.router.run(
-                    model.id, lambda t: t.backend.chat(self._for(base, model, t)), on_target)
+                    model.id, lambda t: t.backend.chat(self._for(base, model, t)), call.at)
             except UpstreamFailure as failure:
                 raise failure_to_error(failure, model.id) from None
             call.ttft = time.perf_counter()
@@ -94,8 +91,8 @@ class ChatService:
             call.status, call.error_code = exc.status, exc.code
             raise
         except asyncio.CancelledError:
-            call.status, call.aborted, call.source = 499, True, "estimated"
-            call.usage = usage.make(usage.estimate_prompt_tokens(body.get("messages") or []), 0)
+            call.status, call.aborted = 499, True
+            call.settle_usage(None, body.get("messages") or [], [])
             raise
         finally:
             self.ledger.record(call.row())
@@ -113,15 +110,7 @@ class ChatService:
                         message["tool_calls"], message["content"] = calls, None
                         choice["finish_reason"] = "tool_calls"
                 texts.append((message.get("content") or "") + (message.get("reasoning_content") or ""))
-        u = usage.normalise(result.get("usage"))
-        if u is None:
-            u = usage.make(usage.estimate_prompt_tokens(body["messages"]), usage.estimate_tokens("".join(texts)))
-            u["estimated"] = True
-            call.source = "estimated"
-        else:
-            call.source = "upstream"
-        result["usage"] = u
-        call.usage = u
+        result["usage"] = call.settle_usage(result.get("usage"), body["messages"], texts)
         return result
 
     async def _collect(self, call: Call, model: Model, body: dict, budget: int) -> dict:
@@ -175,9 +164,6 @@ class ChatService:
         """Open an upstream stream on the first deployment that answers; it stays counted in flight."""
         base = self._base(body, model)
 
-        def on_target(target: Target) -> None:
-            call.target = target
-
         async def open_one(target: Target):
             if budget is None:
                 return await target.backend.chat_stream(self._for(base, model, target))
@@ -185,7 +171,7 @@ class ChatService:
             return await forced.open(target.backend, lambda b: self._for(b, model, target))
 
         try:
-            return await self.router.run(model.id, open_one, on_target, hold=True)
+            return await self.router.run(model.id, open_one, call.at, hold=True)
         except UpstreamFailure as failure:
             raise failure_to_error(failure, model.id) from None
 
@@ -222,14 +208,7 @@ class ChatService:
             if held is not None:
                 for data in _release_held(template, model.id, held, body.get("tools")):
                     yield data
-            u = usage.normalise(last_usage)
-            if u is None:
-                u = usage.make(usage.estimate_prompt_tokens(body["messages"]), usage.estimate_tokens("".join(texts)))
-                u["estimated"] = True
-                call.source = "estimated"
-            else:
-                call.source = "upstream"
-            call.usage = u
+            u = call.settle_usage(last_usage, body["messages"], texts)
             if include_usage:
                 final = {**_chunk(template, model.id, 0, {}), "choices": [], "usage": u}
                 yield b"data: " + orjson.dumps(final) + b"\n\n"
@@ -237,12 +216,12 @@ class ChatService:
         except UpstreamFailure as failure:
             self.router.failed(target, failure)
             error = failure_to_error(failure, model.id)
-            call.status, call.error_code, call.source = error.status, error.code, "estimated"
-            call.usage = _estimate(body, texts)
+            call.status, call.error_code = error.status, error.code
+            call.settle_usage(None, body["messages"], texts)
             yield b"data: " + orjson.dumps(error.envelope()) + b"\n\n"
         except (asyncio.CancelledError, GeneratorExit):
-            call.status, call.aborted, call.source = 499, True, "estimated"
-            call.usage = _estimate(body, texts)
+            call.status, call.aborted = 499, True
+            call.settle_usage(None, body["messages"], texts)
             raise
         finally:
             target.in_flight -= 1
@@ -278,10 +257,6 @@ def _release_held(template: dict | None, model_id: str, held: dict, tools: list 
     if text:
         yield b"data: " + orjson.dumps(_chunk(template, model_id, 0, delta)) + b"\n\n"
     yield b"data: " + orjson.dumps(last) + b"\n\n"
-
-
-def _estimate(body: dict, texts: list[str]) -> dict:
-    return usage.make(usage.estimate_prompt_tokens(body["messages"]), usage.estimate_tokens("".join(texts)))
 
 
 def _chunk(template: dict | None, model_id: str, index: int, delta: dict) -> dict:

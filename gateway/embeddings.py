@@ -25,14 +25,11 @@ class VectorService:
         try:
             model = resolve_model(self.router.catalogue, principal, body["model"], kind)
 
-            def on_target(target: Target) -> None:
-                call.target = target
-
             async def send(target: Target) -> dict:
                 return await getattr(target.backend, method)({**body, "model": target.deployment.model})
 
             try:
-                _, result = await self.router.run(model.id, send, on_target)
+                _, result = await self.router.run(model.id, send, call.at)
             except UpstreamFailure as failure:
                 raise failure_to_error(failure, model.id) from None
             result["model"] = model.id

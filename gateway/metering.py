@@ -29,6 +29,22 @@ class Call:
         self.source = "none"
         self.aborted = False
 
+    def at(self, target: Target) -> None:
+        """The deployment this call is (now) being sent to."""
+        self.target = target
+
+    def settle_usage(self, reported: dict | None, messages: list, generated: list[str]) -> dict:
+        """The usage to return and record: the upstream's report, or our count marked estimated."""
+        u = usage.normalise(reported)
+        if u is None:
+            u = usage.make(usage.estimate_prompt_tokens(messages), usage.estimate_tokens("".join(generated)))
+            u["estimated"] = True
+            self.source = "estimated"
+        else:
+            self.source = "upstream"
+        self.usage = u
+        return u
+
     def row(self) -> UsageRow:
         u = self.usage or {}
         return UsageRow(
