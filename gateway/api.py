@@ -74,26 +74,23 @@ async def read_json(scope: dict, receive: Callable, limit: int) -> dict:
 
 
 async def until_disconnect(receive: Callable, work: Awaitable):
-    """Run ``work``; cancel it if the client goes away first (the upstream call is cancelled too)."""
-    task = asyncio.ensure_future(work)
-    watcher = asyncio.ensure_future(_wait_disconnect(receive))
+    """Await ``work`` in this task; if the client goes away first, cancel it (and so the upstream call).
+
+    One watcher task per request reads the ASGI receive channel, which says ``http.disconnect``
+    when the client hangs up; the caller sees ``asyncio.CancelledError``.
+    """
+    current = asyncio.current_task()
+
+    async def watch() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        current.cancel()
+
+    watcher = asyncio.get_running_loop().create_task(watch())
     try:
-        await asyncio.wait((task, watcher), return_when=asyncio.FIRST_COMPLETED)
+        return await work
     finally:
         watcher.cancel()
-    if not task.done():
-        task.cancel()
-        try:
-            await task
-        except asyncio.CancelledError:
-            pass
-        raise asyncio.CancelledError
-    return task.result()
-
-
-async def _wait_disconnect(receive: Callable) -> None:
-    while (await receive())["type"] != "http.disconnect":
-        pass
 
 
 class GatewayApp:
@@ -112,11 +109,14 @@ class GatewayApp:
             ("POST", "/rerank"): self.rerank,
         }
         self.paths = {path for _, path in self.routes}
+        self._id_prefix = secrets.token_hex(4)          # request ids: a random prefix and a counter
+        self._count = 0
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":
             return
-        request_id = secrets.token_hex(8)
+        self._count += 1
+        request_id = f"{self._id_prefix}{self._count:x}"
         method, path = scope["method"], scope["path"]
         started = [False]
 

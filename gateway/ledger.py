@@ -8,8 +8,9 @@ what is left, so a clean shutdown loses nothing.
 from __future__ import annotations
 
 import logging
+import operator
 import threading
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from gateway.store import Store
@@ -39,6 +40,7 @@ class UsageRow:
 
 
 COLUMNS = [f.name for f in fields(UsageRow)]
+_values = operator.attrgetter(*COLUMNS)          # a row's values in column order (no deep copy)
 _INSERT = (f"INSERT INTO usage_ledger ({', '.join(COLUMNS)}) SELECT "
            + ", ".join(f"unnest(${i + 1})" for i in range(len(COLUMNS))))
 
@@ -68,7 +70,7 @@ class Ledger:
             rows, self._buffer = self._buffer, []
         if not rows:
             return 0
-        columns = [list(col) for col in zip(*(astuple(r) for r in rows), strict=True)]
+        columns = [list(col) for col in zip(*map(_values, rows), strict=True)]
         try:
             self._store.cursor().execute(_INSERT, columns)
         except Exception:
