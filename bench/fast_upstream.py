@@ -56,10 +56,10 @@ def build_answers(chunks: int) -> dict[str, object]:
             "id": "chatcmpl-bench", "object": "chat.completion.chunk", "created": CREATED, "model": MODEL,
             "choices": [{"index": 0, "delta": delta, "finish_reason": "stop" if i == chunks - 1 else None}]})
             + b"\n\n"))
+    stream_usage = {**USAGE, "completion_tokens": chunks, "total_tokens": USAGE["prompt_tokens"] + chunks}
     usage_event = _chunked(b"data: " + orjson.dumps({
         "id": "chatcmpl-bench", "object": "chat.completion.chunk", "created": CREATED, "model": MODEL,
-        "choices": [], "usage": {**USAGE, "completion_tokens": chunks, "total_tokens": USAGE["prompt_tokens"] + chunks}})
-        + b"\n\n")
+        "choices": [], "usage": stream_usage}) + b"\n\n")
     return {
         "completion": _response(b"200 OK", b"application/json", completion),
         "stream_head": (b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\n"
