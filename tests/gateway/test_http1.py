@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 
 import pytest
 
 from gateway.backends.http1 import HTTPError, Pool
+
+
+def run(coro) -> None:
+    """asyncio.run in a thread of its own: Playwright's sync API may hold this thread's loop."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coro).result()
 
 
 class Server:
@@ -59,7 +66,7 @@ def test_keep_alive_reuses_one_connection():
         assert server.connections == 1
         pool.close()
         srv.close()
-    asyncio.run(main())
+    run(main())
 
 
 def test_a_connection_the_server_closed_is_replayed_on_a_fresh_one():
@@ -72,7 +79,7 @@ def test_a_connection_the_server_closed_is_replayed_on_a_fresh_one():
             await asyncio.sleep(0.05)
         assert server.connections == 3
         srv.close()
-    asyncio.run(main())
+    run(main())
 
 
 def test_between_chunk_timeout_and_abandoning_a_stream_hangs_up():
@@ -91,7 +98,7 @@ def test_between_chunk_timeout_and_abandoning_a_stream_hangs_up():
             await asyncio.sleep(0.1)
         assert server.hangups == 1                # the server saw the client go: generation is cancelled
         srv.close()
-    asyncio.run(main())
+    run(main())
 
 
 def test_refused_connection_is_a_connect_error():
@@ -103,4 +110,4 @@ def test_refused_connection_is_a_connect_error():
         with pytest.raises(HTTPError) as err:
             await Pool(f"http://127.0.0.1:{port}", {}, connect_timeout=2).request("GET", "/")
         assert err.value.connect
-    asyncio.run(main())
+    run(main())
