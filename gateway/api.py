@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 
 import orjson
 
-from gateway.errors import AuthenticationError, GatewayError, InvalidRequest, NotFound, PayloadTooLarge
+from gateway.errors import GatewayError, InvalidRequest, NotFound, PayloadTooLarge
 
 log = logging.getLogger("maas.api")
 JSON = [(b"content-type", b"application/json")]
@@ -225,4 +225,3 @@ class GatewayApp:
         await send_json(send, 200, result, request_id)
 
 
-__all__ = ["GatewayApp", "is_gateway_path", "AuthenticationError"]

@@ -167,7 +167,7 @@ class ChatService:
         async def open_one(target: Target):
             if budget is None:
                 return await target.backend.chat_stream(self._for(base, model, target))
-            forced = ForcedThinking(base, budget, not model.quirks.no_stream_options)
+            forced = ForcedThinking(base, budget)
             return await forced.open(target.backend, lambda b: self._for(b, model, target))
 
         try:

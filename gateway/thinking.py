@@ -59,10 +59,9 @@ def _chunk(template: dict, **delta) -> dict:
 class ForcedThinking:
     """A chat stream that thinks first (phase 1) and then answers (phase 2)."""
 
-    def __init__(self, body: dict, budget: int, include_usage_upstream: bool = True) -> None:
+    def __init__(self, body: dict, budget: int) -> None:
         self.body = body
         self.budget = budget
-        self.stream_options = {"include_usage": True} if include_usage_upstream else None
         self.backend: Backend | None = None
         self.prepare: Callable[[dict], dict] = lambda b: b
         self._first = None
@@ -83,11 +82,7 @@ class ForcedThinking:
             body["stop"] = [CLOSE]
         messages.append({"role": "assistant", "content": prefill})
         body["messages"] = messages
-        body["stream"] = True
-        if self.stream_options:
-            body["stream_options"] = self.stream_options
-        else:
-            body.pop("stream_options", None)
+        body["stream"] = True              # ``prepare`` asks for stream usage where the upstream allows
         return body
 
     async def open(self, backend: Backend, prepare: Callable[[dict], dict]) -> ForcedThinking:
