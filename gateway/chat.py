@@ -18,7 +18,6 @@ import orjson
 from gateway import toolcalls
 from gateway.backends.base import UpstreamFailure
 from gateway.catalogue import Model
-from gateway.errors import GatewayError
 from gateway.keys import Principal
 from gateway.ledger import Ledger
 from gateway.messages import merge_system
@@ -71,31 +70,25 @@ class ChatService:
 
     # -- non-stream ------------------------------------------------------------------------
     async def complete(self, principal: Principal, body: dict, request_id: str) -> dict:
-        validate_chat(body)
         call = Call(request_id, principal, body.get("model"), False)
-        try:
-            model = resolve_model(self.router.catalogue, principal, body["model"], "chat")
-            budget = self._budget(body, model)
-            if budget is not None:
-                return await self._collect(call, model, body, budget)
-            base = self._base(body, model)
-
+        with call.recorded(self.ledger):
             try:
-                _, result = await self.router.run(
-                    model.id, lambda t: t.backend.chat(self._for(base, model, t)), call.at)
-            except UpstreamFailure as failure:
-                raise failure_to_error(failure, model.id) from None
-            call.ttft = time.perf_counter()
-            return self._finish(call, model, body, result)
-        except GatewayError as exc:
-            call.status, call.error_code = exc.status, exc.code
-            raise
-        except asyncio.CancelledError:
-            call.status, call.aborted = 499, True
-            call.settle_usage(None, body.get("messages") or [], [])
-            raise
-        finally:
-            self.ledger.record(call.row())
+                validate_chat(body)
+                model = resolve_model(self.router.catalogue, principal, body["model"], "chat")
+                budget = self._budget(body, model)
+                if budget is not None:
+                    return await self._collect(call, model, body, budget)
+                base = self._base(body, model)
+                try:
+                    _, result = await self.router.run(
+                        model.id, lambda t: t.backend.chat(self._for(base, model, t)), call.at)
+                except UpstreamFailure as failure:
+                    raise failure_to_error(failure, model.id) from None
+                call.ttft = time.perf_counter()
+                return self._finish(call, model, body, result)
+            except asyncio.CancelledError:
+                call.settle_usage(None, body.get("messages") or [], [])     # the prompt was spent
+                raise
 
     def _finish(self, call: Call, model: Model, body: dict, result: dict) -> dict:
         result["model"] = model.id
@@ -144,19 +137,14 @@ class ChatService:
     # -- stream ----------------------------------------------------------------------------
     async def open_stream(self, principal: Principal, body: dict, request_id: str) -> AsyncIterator[bytes]:
         """Validate, route and open the upstream stream; errors here are plain HTTP errors."""
-        validate_chat(body)
         call = Call(request_id, principal, body.get("model"), True)
         try:
+            validate_chat(body)
             model = resolve_model(self.router.catalogue, principal, body["model"], "chat")
             target, upstream = await self._open(call, model, body, self._budget(body, model))
-        except GatewayError as exc:
-            call.status, call.error_code = exc.status, exc.code
-            self.ledger.record(call.row())
-            raise
-        except asyncio.CancelledError:
-            call.status, call.aborted = 499, True
-            self.ledger.record(call.row())
-            raise
+        except BaseException:
+            with call.recorded(self.ledger):     # records the failed open (error or client gone)
+                raise
         include = bool((body.get("stream_options") or {}).get("include_usage"))
         return self._relay(call, model, body, target, upstream, include)
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from gateway import usage
 from gateway.backends.base import UpstreamFailure
-from gateway.errors import GatewayError
 from gateway.keys import Principal
 from gateway.ledger import Ledger
 from gateway.metering import Call
@@ -21,54 +18,46 @@ class VectorService:
         self.ledger = ledger
 
     async def _run(self, call: Call, principal: Principal, body: dict, kind: str, method: str,
-                   texts: list[str] | None) -> dict:
+                   counted: list[str]) -> dict:
+        """Route ``body`` to a ``kind`` model's ``method``; usage from upstream, else counted from ``counted``."""
+        model = resolve_model(self.router.catalogue, principal, body["model"], kind)
+
+        async def send(target: Target) -> dict:
+            return await getattr(target.backend, method)({**body, "model": target.deployment.model})
+
         try:
-            model = resolve_model(self.router.catalogue, principal, body["model"], kind)
-
-            async def send(target: Target) -> dict:
-                return await getattr(target.backend, method)({**body, "model": target.deployment.model})
-
-            try:
-                _, result = await self.router.run(model.id, send, call.at)
-            except UpstreamFailure as failure:
-                raise failure_to_error(failure, model.id) from None
-            result["model"] = model.id
-            u = result.get("usage") or {}
-            prompt = u.get("prompt_tokens") or u.get("total_tokens")
-            if prompt is None:
-                prompt = sum(usage.estimate_tokens(t) for t in texts or [])
-                call.source = "estimated"
-            else:
-                call.source = "upstream"
-            result["usage"] = call.usage = {"prompt_tokens": int(prompt), "total_tokens": int(prompt)}
-            return result
-        except GatewayError as exc:
-            call.status, call.error_code = exc.status, exc.code
-            raise
-        except asyncio.CancelledError:
-            call.status, call.aborted = 499, True
-            raise
-        finally:
-            self.ledger.record(call.row())
-
-    async def embeddings(self, principal: Principal, body: dict, request_id: str) -> dict:
-        texts = validate_embeddings(body)
-        call = Call(request_id, principal, body.get("model"), False, endpoint="embeddings")
-        result = await self._run(call, principal, body, "embedding", "embeddings", texts)
-        result.setdefault("object", "list")
+            _, result = await self.router.run(model.id, send, call.at)
+        except UpstreamFailure as failure:
+            raise failure_to_error(failure, model.id) from None
+        result["model"] = model.id
+        u = result.get("usage") or {}
+        prompt = u.get("prompt_tokens") or u.get("total_tokens")
+        call.source = "upstream" if prompt is not None else "estimated"
+        if prompt is None:
+            prompt = sum(usage.estimate_tokens(t) for t in counted)
+        result["usage"] = call.usage = {"prompt_tokens": int(prompt), "total_tokens": int(prompt)}
         return result
 
+    async def embeddings(self, principal: Principal, body: dict, request_id: str) -> dict:
+        call = Call(request_id, principal, body.get("model"), False, endpoint="embeddings")
+        with call.recorded(self.ledger):
+            texts = validate_embeddings(body)
+            result = await self._run(call, principal, body, "embedding", "embeddings", texts or [])
+            result.setdefault("object", "list")
+            return result
+
     async def rerank(self, principal: Principal, body: dict, request_id: str) -> dict:
-        texts = validate_rerank(body)
         call = Call(request_id, principal, body.get("model"), False, endpoint="rerank")
-        upstream_body = {**body, "documents": texts}
-        result = await self._run(call, principal, upstream_body, "rerank", "rerank", [body["query"], *texts])
-        results = result.get("results") or []
-        if body.get("top_n"):
-            results = results[: body["top_n"]]
-        if body.get("return_documents", True):
-            for r in results:
-                if 0 <= r["index"] < len(texts):
-                    r["document"] = {"text": texts[r["index"]]}
-        return {"id": f"rerank-{request_id}", "model": result["model"], "results": results,
-                "usage": result["usage"]}
+        with call.recorded(self.ledger):
+            texts = validate_rerank(body)
+            upstream_body = {**body, "documents": texts}
+            result = await self._run(call, principal, upstream_body, "rerank", "rerank", [body["query"], *texts])
+            results = result.get("results") or []
+            if body.get("top_n"):
+                results = results[: body["top_n"]]
+            if body.get("return_documents", True):
+                for r in results:
+                    if 0 <= r["index"] < len(texts):
+                        r["document"] = {"text": texts[r["index"]]}
+            return {"id": f"rerank-{request_id}", "model": result["model"], "results": results,
+                    "usage": result["usage"]}

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from datetime import UTC, datetime
 
 from gateway import usage
+from gateway.errors import GatewayError
 from gateway.keys import Principal
-from gateway.ledger import UsageRow
+from gateway.ledger import Ledger, UsageRow
 from gateway.router import Target
 
 
@@ -32,6 +35,20 @@ class Call:
     def at(self, target: Target) -> None:
         """The deployment this call is (now) being sent to."""
         self.target = target
+
+    @contextlib.contextmanager
+    def recorded(self, ledger: Ledger):
+        """Record this call's ledger row when the block ends: errors and client aborts included."""
+        try:
+            yield self
+        except GatewayError as exc:
+            self.status, self.error_code = exc.status, exc.code
+            raise
+        except asyncio.CancelledError:
+            self.status, self.aborted = 499, True
+            raise
+        finally:
+            ledger.record(self.row())
 
     def settle_usage(self, reported: dict | None, messages: list, generated: list[str]) -> dict:
         """The usage to return and record: the upstream's report, or our count marked estimated."""

@@ -229,6 +229,12 @@ def test_ledger_has_every_request_after_clean_shutdown(fake_config, fakes, tmp_p
             with pytest.raises(openai.NotFoundError) as info:
                 client.chat.completions.create(model="no-such:model", messages=MESSAGES)
             ids["unknown"] = info.value.response.headers["x-request-id"]
+            with pytest.raises(openai.BadRequestError) as info:
+                client.chat.completions.create(model="qwen3:235b", messages=MESSAGES, temperature=9)
+            ids["bad_param"] = info.value.response.headers["x-request-id"]
+            with pytest.raises(openai.BadRequestError) as info:
+                client.embeddings.create(model="bge-large-zh", input=[])
+            ids["bad_embedding"] = info.value.response.headers["x-request-id"]
             fakes["single"].set_fault("500", count=1)
             with pytest.raises(openai.APIStatusError) as info:
                 client.chat.completions.create(model="single", messages=MESSAGES)
@@ -276,5 +282,7 @@ def test_ledger_has_every_request_after_clean_shutdown(fake_config, fakes, tmp_p
     assert (stream["status"], stream["usage_source"], stream["reasoning_tokens"], stream["stream"]) == (
         200, "upstream", 4, True)
     assert (rows[ids["unknown"]]["status"], rows[ids["unknown"]]["error_code"]) == (404, "model_not_found")
+    assert (rows[ids["bad_param"]]["status"], rows[ids["bad_param"]]["model"]) == (400, "qwen3:235b")
+    assert (rows[ids["bad_embedding"]]["status"], rows[ids["bad_embedding"]]["endpoint"]) == (400, "embeddings")
     assert (rows[ids["upstream_500"]]["status"], rows[ids["upstream_500"]]["error_code"]) == (502, "upstream_error")
     assert rows[ids["embeddings"]]["endpoint"] == "embeddings" and rows[ids["embeddings"]]["status"] == 200
