@@ -34,6 +34,30 @@ MIGRATIONS: list[str] = [
         created_at TIMESTAMP NOT NULL, expires_at TIMESTAMP, revoked_at TIMESTAMP, last_used_at TIMESTAMP
     );
     """,
+    # 3: accounts and sessions (issue 3)
+    """
+    CREATE TABLE users (
+        id VARCHAR PRIMARY KEY, username VARCHAR NOT NULL UNIQUE, display_name VARCHAR, email VARCHAR,
+        organisation VARCHAR, role VARCHAR NOT NULL DEFAULT 'member',   -- admin | member
+        disabled BOOLEAN NOT NULL DEFAULT FALSE,
+        password_hash VARCHAR,          -- scrypt; NULL for accounts that sign in only through OIDC
+        oidc_issuer VARCHAR, oidc_subject VARCHAR,
+        created_at TIMESTAMP NOT NULL, last_login_at TIMESTAMP
+    );
+    CREATE TABLE sessions (
+        token_hash VARCHAR PRIMARY KEY, user_id VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
+        expires_at TIMESTAMP NOT NULL, last_seen_at TIMESTAMP
+    );
+    """,
+    # 4: keys belong to users and carry limits (issue 3)
+    """
+    ALTER TABLE api_keys ADD COLUMN user_id VARCHAR;
+    ALTER TABLE api_keys ADD COLUMN purpose VARCHAR DEFAULT 'api';      -- api | workbench
+    ALTER TABLE api_keys ADD COLUMN rpm INTEGER;                         -- requests per minute
+    ALTER TABLE api_keys ADD COLUMN tpm INTEGER;                         -- tokens per minute
+    ALTER TABLE api_keys ADD COLUMN quota_tokens BIGINT;                 -- token quota ...
+    ALTER TABLE api_keys ADD COLUMN quota_period VARCHAR;                -- ... 'total' or 'month'
+    """,
 ]
 
 

@@ -11,7 +11,7 @@ import pytest
 from gateway.errors import AuthenticationError
 from gateway.keys import KeyStore
 from gateway.ledger import Ledger, UsageRow
-from gateway.store import open_store
+from gateway.store import MIGRATIONS, open_store
 
 
 @pytest.fixture()
@@ -102,4 +102,4 @@ def test_migrations_are_idempotent(tmp_path):
         s = open_store(tmp_path / "maas.duckdb")
         s.close()
     con = duckdb.connect(str(tmp_path / "maas.duckdb"), read_only=True)
-    assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 2
+    assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == len(MIGRATIONS)
