@@ -1,0 +1,335 @@
+"""User accounts: local passwords (scrypt), roles, disabling, OIDC sign-in, sign-in throttling.
+
+Passwords are stored only hashed (``gateway.passwords``); sessions live in
+``gateway.sessions``. Failed sign-ins are counted in memory per username and per client;
+after ``MAX_FAILURES`` inside ``WINDOW_S`` further attempts are refused until the window
+moves on, even with the right password.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+
+from gateway.passwords import check_strength, dummy_hash, hash_password, verify_password
+from gateway.sessions import Sessions
+from gateway.store import Store
+
+ROLES = ("admin", "member")
+USERNAME_RE = re.compile(r"[a-z0-9_.-]{3,32}")
+MAX_FAILURES = 5
+WINDOW_S = 15 * 60.0
+_COLUMNS = "id, username, display_name, email, organisation, role, disabled, password_hash, oidc_subject"
+
+
+class AccountError(Exception):
+    """A sign-in or account change that cannot be done; ``message`` says what to do, ``field`` which input."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: str
+    username: str
+    display_name: str | None
+    email: str | None
+    organisation: str | None
+    role: str                   # admin | member
+    disabled: bool
+    has_password: bool
+    oidc_subject: str | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _user(row: tuple) -> User:
+    uid, username, display_name, email, organisation, role, disabled, password_hash, oidc_subject = row
+    return User(id=uid, username=username, display_name=display_name, email=email, organisation=organisation,
+                role=role, disabled=bool(disabled), has_password=password_hash is not None,
+                oidc_subject=oidc_subject)
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def check_username(username: str) -> str | None:
+    """The problem with a username as a readable sentence, or None."""
+    if not 3 <= len(username) <= 32:
+        return "The username must be 3 to 32 characters long."
+    if not USERNAME_RE.fullmatch(username):
+        return "The username may use only lower-case letters, digits, '_', '.' and '-'."
+    return None
+
+
+def generate_password() -> str:
+    """A random password that passes ``check_strength``."""
+    while True:
+        password = secrets.token_urlsafe(15)
+        if check_strength(password) is None:
+            return password
+
+
+class Throttle:
+    """Sliding-window count of failures per key; thread-safe, in memory."""
+
+    def __init__(self, limit: int = MAX_FAILURES, window_s: float = WINDOW_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit, self.window_s, self._clock = limit, window_s, clock
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        times = self._failures.get(key)
+        if times is None:
+            return deque()
+        while times and times[0] <= now - self.window_s:
+            times.popleft()
+        if not times:
+            del self._failures[key]
+        return times
+
+    def blocked_for(self, *keys: str) -> float:
+        """Seconds until all ``keys`` may try again (0 if none is blocked)."""
+        now = self._clock()
+        wait = 0.0
+        with self._lock:
+            for key in keys:
+                times = self._recent(key, now)
+                if len(times) >= self.limit:
+                    wait = max(wait, times[-self.limit] + self.window_s - now)
+        return wait
+
+    def fail(self, *keys: str) -> None:
+        now = self._clock()
+        with self._lock:
+            if len(self._failures) > 100_000:
+                for key in list(self._failures):
+                    self._recent(key, now)
+            for key in keys:
+                self._failures.setdefault(key, deque()).append(now)
+
+    def clear(self, key: str) -> None:
+        with self._lock:
+            self._failures.pop(key, None)
+
+
+class Accounts:
+    """Users in the ``users`` table of the gateway's DuckDB file."""
+
+    def __init__(self, store: Store, sessions: Sessions | None = None, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._store = store
+        self.sessions = sessions or Sessions(store)
+        self.throttle = Throttle(clock=clock)
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def get(self, user_id: str) -> User | None:
+        row = self._store.cursor().execute(f"SELECT {_COLUMNS} FROM users WHERE id = ?", [user_id]).fetchone()
+        return _user(row) if row else None
+
+    def by_username(self, username: str) -> User | None:
+        row = self._store.cursor().execute(f"SELECT {_COLUMNS} FROM users WHERE username = ?",
+                                           [normalise_username(username)]).fetchone()
+        return _user(row) if row else None
+
+    def list_users(self) -> list[User]:
+        rows = self._store.cursor().execute(f"SELECT {_COLUMNS} FROM users ORDER BY username").fetchall()
+        return [_user(r) for r in rows]
+
+    def _require(self, user_id: str) -> User:
+        user = self.get(user_id)
+        if user is None:
+            raise AccountError("No such user: reload the user list and try again.", field="user_id")
+        return user
+
+    # --- creating ------------------------------------------------------------------------------
+
+    def ensure_first_admin(self, username: str | None, password: str | None) -> str | None:
+        """Create the first admin if there is none; return a generated password to show once, else None.
+
+        ``username``/``password`` are MAAS_ADMIN_USER/MAAS_ADMIN_PASSWORD (either may be None:
+        the username defaults to "admin", a missing password is generated).
+        """
+        if self._store.cursor().execute("SELECT 1 FROM users WHERE role = 'admin' LIMIT 1").fetchone():
+            return None
+        generated = None
+        if password is None:
+            password = generated = generate_password()
+        elif (problem := check_strength(password)) is not None:
+            raise AccountError(f"MAAS_ADMIN_PASSWORD is not accepted. {problem}", field="password")
+        self.create_user(username or "admin", password, role="admin", display_name="Administrator")
+        return generated
+
+    def create_user(self, username: str, password: str | None, *, role: str = "member",
+                    display_name: str | None = None, email: str | None = None,
+                    organisation: str | None = None) -> User:
+        """Create a local account; ``password`` None makes one that cannot sign in with a password yet."""
+        username = normalise_username(username)
+        if (problem := check_username(username)) is not None:
+            raise AccountError(problem, field="username")
+        if password is not None and (problem := check_strength(password)) is not None:
+            raise AccountError(problem, field="password")
+        return self._insert(username, password_hash=hash_password(password) if password is not None else None,
+                            role=role, display_name=display_name, email=email, organisation=organisation)
+
+    def _insert(self, username: str, *, password_hash: str | None, role: str, display_name: str | None,
+                email: str | None, organisation: str | None, oidc_issuer: str | None = None,
+                oidc_subject: str | None = None) -> User:
+        self._check_role(role)
+        email = _clean(email)
+        if email is not None and ("@" not in email or len(email) > 254):
+            raise AccountError("The email address does not look right: use the form name@example.org.",
+                               field="email")
+        if self.by_username(username) is not None:
+            raise AccountError(f"The username '{username}' is taken: choose another.", field="username")
+        user_id = "usr_" + secrets.token_hex(8)
+        try:
+            self._store.cursor().execute(
+                "INSERT INTO users (id, username, display_name, email, organisation, role, disabled, password_hash,"
+                " oidc_issuer, oidc_subject, created_at) VALUES (?, ?, ?, ?, ?, ?, FALSE, ?, ?, ?, ?)",
+                [user_id, username, _clean(display_name), email, _clean(organisation), role, password_hash,
+                 oidc_issuer, oidc_subject, _now()])
+        except duckdb.ConstraintException:
+            raise AccountError(f"The username '{username}' is taken: choose another.", field="username") from None
+        return self._require(user_id)
+
+    # --- signing in ----------------------------------------------------------------------------
+
+    def authenticate(self, username: str, password: str, *, client: str) -> User:
+        """Check a username and password from ``client`` (e.g. the remote address); return the user."""
+        name = normalise_username(username)
+        keys = (f"user:{name}", f"client:{client}")
+        wait = self.throttle.blocked_for(*keys)
+        if wait > 0:
+            minutes = max(1, math.ceil(wait / 60))
+            raise AccountError(f"Too many failed sign-ins; try again in {minutes} minute{'s' * (minutes != 1)}.")
+        row = self._store.cursor().execute(f"SELECT {_COLUMNS} FROM users WHERE username = ?", [name]).fetchone()
+        stored = row[7] if row else None
+        ok = verify_password(password, stored if stored is not None else dummy_hash()) and stored is not None
+        if not ok:
+            self.throttle.fail(*keys)
+            raise AccountError("Wrong username or password: check both and try again.", field="password")
+        user = _user(row)
+        if user.disabled:
+            raise AccountError("This account is disabled: ask an administrator to enable it.", field="username")
+        self.throttle.clear(keys[0])
+        self._store.cursor().execute("UPDATE users SET last_login_at = ? WHERE id = ?", [_now(), user.id])
+        return user
+
+    def upsert_oidc_user(self, issuer: str, subject: str, username_hint: str | None, email: str | None,
+                         display_name: str | None) -> User:
+        """The account for an OIDC identity; the first sign-in creates it as a member."""
+        cur = self._store.cursor()
+        row = cur.execute(f"SELECT {_COLUMNS} FROM users WHERE oidc_issuer = ? AND oidc_subject = ?",
+                          [issuer, subject]).fetchone()
+        if row is not None:
+            user = _user(row)
+            if user.disabled:
+                raise AccountError("This account is disabled: ask an administrator to enable it.", field="username")
+            cur.execute("UPDATE users SET last_login_at = ?, email = coalesce(?, email),"
+                        " display_name = coalesce(?, display_name) WHERE id = ?",
+                        [_now(), _clean(email), _clean(display_name), user.id])
+            return self._require(user.id)
+        base = _username_from(username_hint or (email or "").split("@")[0])
+        for n in range(1, 1000):
+            suffix = "" if n == 1 else f"-{n}"
+            candidate = base[: 32 - len(suffix)] + suffix
+            if self.by_username(candidate) is None:
+                break
+        else:
+            candidate = "user-" + secrets.token_hex(6)
+        try:
+            user = self._insert(candidate, password_hash=None, role="member", display_name=display_name,
+                                email=email if email and "@" in email else None, organisation=None,
+                                oidc_issuer=issuer, oidc_subject=subject)
+        except AccountError:      # lost a race for the name: take a random one
+            user = self._insert("user-" + secrets.token_hex(6), password_hash=None, role="member",
+                                display_name=display_name, email=None, organisation=None,
+                                oidc_issuer=issuer, oidc_subject=subject)
+        cur.execute("UPDATE users SET last_login_at = ? WHERE id = ?", [_now(), user.id])
+        return user
+
+    # --- changing ------------------------------------------------------------------------------
+
+    def change_password(self, user_id: str, old: str, new: str, *, keep_session: str | None = None) -> None:
+        """Change the user's own password; every other session of theirs ends (``keep_session`` stays)."""
+        row = self._store.cursor().execute("SELECT password_hash FROM users WHERE id = ?", [user_id]).fetchone()
+        if row is None:
+            raise AccountError("No such user: sign in again.", field="user_id")
+        if row[0] is None or not verify_password(old, row[0]):
+            raise AccountError("The current password is wrong: type it again.", field="old_password")
+        if (problem := check_strength(new)) is not None:
+            raise AccountError(problem, field="new_password")
+        if new == old:
+            raise AccountError("The new password is the same as the current one: choose a different one.",
+                               field="new_password")
+        self._store.cursor().execute("UPDATE users SET password_hash = ? WHERE id = ?", [hash_password(new), user_id])
+        self.sessions.revoke_all(user_id, except_token=keep_session)
+
+    def set_password(self, user_id: str, new: str) -> None:
+        """Set a password as an administrator (a reset); every session of the user ends."""
+        self._require(user_id)
+        if (problem := check_strength(new)) is not None:
+            raise AccountError(problem, field="password")
+        self._store.cursor().execute("UPDATE users SET password_hash = ? WHERE id = ?", [hash_password(new), user_id])
+        self.sessions.revoke_all(user_id)
+
+    def set_role(self, user_id: str, role: str) -> None:
+        self._check_role(role)
+        user = self._require(user_id)
+        if user.role == "admin" and role != "admin" and not user.disabled:
+            self._check_not_last_admin(user_id, "remove the admin role from")
+        self._store.cursor().execute("UPDATE users SET role = ? WHERE id = ?", [role, user_id])
+
+    def set_disabled(self, user_id: str, disabled: bool) -> None:
+        """Disable (and sign out everywhere) or enable a user."""
+        user = self._require(user_id)
+        if disabled and user.role == "admin" and not user.disabled:
+            self._check_not_last_admin(user_id, "disable")
+        self._store.cursor().execute("UPDATE users SET disabled = ? WHERE id = ?", [disabled, user_id])
+        if disabled:
+            self.sessions.revoke_all(user_id)
+
+    def _check_not_last_admin(self, user_id: str, action: str) -> None:
+        row = self._store.cursor().execute(
+            "SELECT count(*) FROM users WHERE role = 'admin' AND NOT disabled AND id <> ?", [user_id]).fetchone()
+        if row[0] == 0:
+            raise AccountError(f"You cannot {action} the last active administrator: make another user an admin "
+                               "first.", field="role")
+
+    @staticmethod
+    def _check_role(role: str) -> None:
+        if role not in ROLES:
+            raise AccountError(f"Unknown role '{role}': use one of {', '.join(ROLES)}.", field="role")
+
+
+def _clean(value: str | None) -> str | None:
+    value = value.strip() if value else None
+    return value or None
+
+
+def _username_from(hint: str) -> str:
+    """A valid username made from an OIDC hint (preferred_username, email local part)."""
+    name = re.sub(r"[^a-z0-9_.-]+", "-", hint.strip().lower()).strip("-.")[:32]
+    return name if len(name) >= 3 else (name + "-user" if name else "user")
