@@ -151,8 +151,12 @@ class GatewayApp:
                                                       f"{request_id}.", "type": "server_error", "param": None,
                                                       "code": "internal_error"}}, request_id)
 
-    def _auth(self, scope: dict):
-        return self.gw.keys.authenticate(_header(scope, b"authorization"))
+    def _auth(self, scope: dict, limited: bool = False):
+        """The request's principal; ``limited`` (model routes) also checks and counts the key's rate limits."""
+        principal = self.gw.keys.authenticate(_header(scope, b"authorization"))
+        if limited and principal.limited:
+            self.gw.limiter.check(principal)
+        return principal
 
     async def health(self, scope, receive, send, request_id) -> None:
         await send_json(send, 200, {"status": "ok"}, request_id)
@@ -189,7 +193,7 @@ class GatewayApp:
         return await read_json(scope, receive, self.gw.settings.max_body_bytes)
 
     async def chat(self, scope, receive, send, request_id) -> None:
-        principal = self._auth(scope)
+        principal = self._auth(scope, limited=True)
         body = await self._body(scope, receive)
         if body.get("stream") is True:
             chunks = await until_disconnect(receive, self.gw.chat.open_stream(principal, body, request_id))
@@ -213,13 +217,13 @@ class GatewayApp:
             await chunks.aclose()
 
     async def embeddings(self, scope, receive, send, request_id) -> None:
-        principal = self._auth(scope)
+        principal = self._auth(scope, limited=True)
         body = await self._body(scope, receive)
         result = await until_disconnect(receive, self.gw.vectors.embeddings(principal, body, request_id))
         await send_json(send, 200, result, request_id)
 
     async def rerank(self, scope, receive, send, request_id) -> None:
-        principal = self._auth(scope)
+        principal = self._auth(scope, limited=True)
         body = await self._body(scope, receive)
         result = await until_disconnect(receive, self.gw.vectors.rerank(principal, body, request_id))
         await send_json(send, 200, result, request_id)

@@ -12,7 +12,7 @@ import json
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from gateway.errors import AuthenticationError
@@ -20,6 +20,7 @@ from gateway.store import Store
 
 PREFIX = "sk-maas-"
 CACHE_SECONDS = 5.0
+QUOTA_PERIODS = ("total", "month")
 
 
 def hash_secret(secret: str) -> str:
@@ -36,6 +37,16 @@ class Principal:
     name: str
     is_master: bool
     models: frozenset[str] | None        # None: every model in the catalogue
+    rpm: int | None = None               # requests per minute; None: no limit
+    tpm: int | None = None               # tokens per minute; None: no limit
+    quota_tokens: int | None = None      # tokens per quota period; None: no quota
+    quota_period: str | None = None      # 'total' | 'month'
+    user_id: str | None = None
+    limited: bool = field(default=False, init=False, compare=False)   # any limit to check (never the master)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "limited", not self.is_master and (
+            self.rpm is not None or self.tpm is not None or self.quota_tokens is not None))
 
     def allows(self, model_id: str) -> bool:
         return self.models is None or model_id in self.models
@@ -73,11 +84,27 @@ class KeyStore:
         self.invalidate()
         return secret
 
-    def create(self, name: str, models: list[str] | None = None, expires_at: datetime | None = None) -> tuple[str, str]:
-        """Create a key; return (key id, secret). The secret is not kept anywhere."""
+    def create(self, name: str, models: list[str] | None = None, expires_at: datetime | None = None, *,
+               user_id: str | None = None, purpose: str = "api", rpm: int | None = None, tpm: int | None = None,
+               quota_tokens: int | None = None, quota_period: str | None = None) -> tuple[str, str]:
+        """Create a key; return (key id, secret). The secret is not kept anywhere.
+
+        ``rpm`` / ``tpm`` limit requests / tokens per minute; ``quota_tokens`` caps the tokens per
+        ``quota_period`` ('total', the default, or 'month': the calendar month in UTC). None: no limit.
+        """
+        for label, value in (("rpm", rpm), ("tpm", tpm), ("quota_tokens", quota_tokens)):
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+                raise ValueError(f"{label} must be a whole number >= 0 or None, not {value!r}")
+        if quota_period is not None and quota_period not in QUOTA_PERIODS:
+            raise ValueError(f"quota_period must be one of {', '.join(QUOTA_PERIODS)}, not {quota_period!r}")
+        if quota_tokens is not None and quota_period is None:
+            quota_period = "total"
         key_id = "key_" + secrets.token_hex(8)
         secret = new_secret()
-        self._insert(self._store.cursor(), key_id, name, secret, models=models, expires_at=expires_at)
+        cur = self._store.cursor()
+        self._insert(cur, key_id, name, secret, models=models, expires_at=expires_at)
+        cur.execute("UPDATE api_keys SET user_id = ?, purpose = ?, rpm = ?, tpm = ?, quota_tokens = ?, quota_period = ?"
+                    " WHERE id = ?", [user_id, purpose, rpm, tpm, quota_tokens, quota_period, key_id])
         return key_id, secret
 
     def revoke(self, key_id: str) -> None:
@@ -121,12 +148,14 @@ class KeyStore:
 
     def _lookup(self, digest: str) -> Principal | None:
         row = self._store.cursor().execute(
-            "SELECT id, name, is_master, models, expires_at, revoked_at FROM api_keys WHERE secret_hash = ?",
-            [digest]).fetchone()
+            "SELECT id, name, is_master, models, expires_at, revoked_at, rpm, tpm, quota_tokens, quota_period, user_id"
+            " FROM api_keys WHERE secret_hash = ?", [digest]).fetchone()
         if row is None:
             return None
-        key_id, name, is_master, models, expires_at, revoked_at = row
+        key_id, name, is_master, models, expires_at, revoked_at, rpm, tpm, quota_tokens, quota_period, user_id = row
         if revoked_at is not None or (expires_at is not None and expires_at <= _now()):
             return None
         allowed = frozenset(json.loads(models)) if models is not None else None
-        return Principal(key_id=key_id, name=name, is_master=bool(is_master), models=allowed)
+        return Principal(key_id=key_id, name=name, is_master=bool(is_master), models=allowed, rpm=rpm, tpm=tpm,
+                         quota_tokens=quota_tokens, quota_period=quota_period or ("total" if quota_tokens is not None
+                                                                                 else None), user_id=user_id)

@@ -10,7 +10,7 @@ from gateway.backends.embedded import EmbeddedRuntime
 from gateway.chat import ChatService
 from gateway.embeddings import VectorService
 from gateway.keys import KeyStore
-from gateway.ledger import Ledger
+from gateway.limits import ChargingLedger, Limiter
 from gateway.router import Router
 from gateway.settings import Settings
 from gateway.store import Store, open_store
@@ -33,7 +33,8 @@ class Gateway:
         self.store = open_store(s.db_path)
         self.keys = KeyStore(self.store)
         self.new_master_key = self.keys.ensure_master(s.master_key)
-        self.ledger = Ledger(self.store)
+        self.limiter = Limiter(self.store)
+        self.ledger = ChargingLedger(self.store, self.limiter)     # charges each row's tokens to the key's limits
         self.ledger.start()
         self.runtime = EmbeddedRuntime(s.models_dir, s.logs_dir, self.catalogue.options.embedded)
         self.router = Router(self.catalogue, self.registry, self.runtime)
