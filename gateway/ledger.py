@@ -7,12 +7,14 @@ what is left, so a clean shutdown loses nothing.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import operator
 import threading
 from dataclasses import dataclass, fields
 from datetime import datetime
 
+from gateway import usage_stats
 from gateway.store import Store
 
 log = logging.getLogger("maas.ledger")
@@ -41,8 +43,11 @@ class UsageRow:
 
 COLUMNS = [f.name for f in fields(UsageRow)]
 _values = operator.attrgetter(*COLUMNS)          # a row's values in column order (no deep copy)
-_INSERT = (f"INSERT INTO usage_ledger ({', '.join(COLUMNS)}) SELECT "
+_STAGE = f"CREATE TEMP TABLE IF NOT EXISTS {usage_stats.BATCH_TABLE} AS SELECT * FROM usage_ledger LIMIT 0"
+_INSERT = (f"INSERT INTO {usage_stats.BATCH_TABLE} ({', '.join(COLUMNS)}) SELECT "
            + ", ".join(f"unnest(${i + 1})" for i in range(len(COLUMNS))))
+_APPEND = f"INSERT INTO usage_ledger BY NAME SELECT * FROM {usage_stats.BATCH_TABLE}"
+_CLEAR = f"DELETE FROM {usage_stats.BATCH_TABLE}"
 
 
 class Ledger:
@@ -54,6 +59,7 @@ class Ledger:
         self._wake = threading.Event()
         self._stop = False
         self._thread: threading.Thread | None = None
+        self._cursor = None          # the writer's own cursor (it owns the temp staging table)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="usage-ledger", daemon=True)
@@ -71,9 +77,20 @@ class Ledger:
         if not rows:
             return 0
         columns = [list(col) for col in zip(*map(_values, rows), strict=True)]
+        if self._cursor is None:
+            self._cursor = self._store.cursor()
+            self._cursor.execute(_STAGE)
+        cur = self._cursor
         try:
-            self._store.cursor().execute(_INSERT, columns)
+            cur.execute("BEGIN")
+            cur.execute(_INSERT, columns)
+            cur.execute(_APPEND)
+            cur.execute(usage_stats.ROLL_UP_BATCH_SQL)      # the dashboards' daily rollup, same batch
+            cur.execute(_CLEAR)
+            cur.execute("COMMIT")
         except Exception:
+            with contextlib.suppress(Exception):
+                cur.execute("ROLLBACK")
             log.exception("usage ledger write failed; %d rows kept for the next try", len(rows))
             with self._lock:
                 self._buffer[:0] = rows

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from gateway import usage_stats
 from gateway.errors import StartupError
 
 MIGRATIONS: list[str] = [
@@ -58,6 +59,8 @@ MIGRATIONS: list[str] = [
     ALTER TABLE api_keys ADD COLUMN quota_tokens BIGINT;                 -- token quota ...
     ALTER TABLE api_keys ADD COLUMN quota_period VARCHAR;                -- ... 'total' or 'month'
     """,
+    # 5: the usage dashboards' daily rollup, maintained by Ledger.flush; backfilled from the ledger
+    usage_stats.CREATE_ROLLUP + ";\n" + usage_stats.REBUILD_SQL + ";",
 ]
 
 

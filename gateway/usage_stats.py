@@ -1,8 +1,8 @@
 """Usage dashboards: a daily rollup of the usage ledger, kept up to date as rows arrive, and the queries on it.
 
-``usage_daily`` holds one row per (day, key, model) with request, error and token sums. ``roll_up`` adds a
-ledger batch to it with one UPSERT (call it in the same transaction as the ledger INSERT), ``rebuild``
-recomputes it from ``usage_ledger``. The queries read the rollup (``source="rollup"``, the default) or, for
+``usage_daily`` holds one row per (day, key, model) with request, error and token sums. ``Ledger.flush``
+folds each batch into it with ``ROLL_UP_BATCH_SQL`` (one UPSERT, same transaction as the ledger append);
+``rebuild`` recomputes it from ``usage_ledger``. The queries read the rollup (``source="rollup"``, the default) or, for
 checks and benchmarks, the ledger itself (``source="ledger"``); both give the same numbers.
 
 Scoping: every query takes ``key_ids`` — ``None`` for an admin (everything), or the list of keys a member
@@ -32,12 +32,6 @@ CREATE TABLE IF NOT EXISTS usage_daily (
 )
 """
 
-_UPSERT = (
-    "INSERT INTO usage_daily SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), unnest($6), "
-    "unnest($7), unnest($8), unnest($9) ON CONFLICT DO UPDATE SET "
-    + ", ".join(f"{c} = {c} + excluded.{c}" for c in SUMS)
-)
-
 # the ledger seen with the rollup's columns (one request per row); grouping it gives usage_daily
 _LEDGER_AS_ROLLUP = """(SELECT CAST(ts AS DATE) AS day, coalesce(key_id, '') AS key_id, coalesce(model, '') AS model,
     1 AS requests, CAST(status >= 400 AS INTEGER) AS errors, coalesce(prompt_tokens, 0) AS prompt_tokens,
@@ -45,16 +39,22 @@ _LEDGER_AS_ROLLUP = """(SELECT CAST(ts AS DATE) AS day, coalesce(key_id, '') AS 
     coalesce(total_tokens, 0) AS total_tokens FROM usage_ledger)"""
 _SOURCES = {"rollup": "usage_daily", "ledger": _LEDGER_AS_ROLLUP}
 
+# Ledger.flush stages each batch in this temp table, then appends it to the ledger and folds it
+# into the rollup in the same transaction; the grouping runs inside DuckDB, off the GIL.
+BATCH_TABLE = "ledger_batch"
+ROLL_UP_BATCH_SQL = (
+    "INSERT INTO usage_daily SELECT day, key_id, model, "
+    + ", ".join(f"sum({c})" for c in SUMS)
+    + f" FROM {_LEDGER_AS_ROLLUP.replace('FROM usage_ledger', 'FROM ' + BATCH_TABLE)}"
+    + " GROUP BY day, key_id, model ON CONFLICT DO UPDATE SET "
+    + ", ".join(f"{c} = {c} + excluded.{c}" for c in SUMS)
+)
+
 REBUILD_SQL = (
     "INSERT INTO usage_daily SELECT day, key_id, model, "
     + ", ".join(f"sum({c})" for c in SUMS)
     + f" FROM {_LEDGER_AS_ROLLUP} GROUP BY day, key_id, model"
 )
-
-# the ledger columns roll_up reads, by position in gateway.ledger.COLUMNS
-_LEDGER_COLUMNS = ("ts", "key_id", "model", "prompt_tokens", "completion_tokens", "reasoning_tokens",
-                   "total_tokens", "status")
-
 
 def ensure_rollup(cursor) -> None:
     """Create ``usage_daily`` if it is missing (to become a migration in gateway/store.py)."""
@@ -63,46 +63,6 @@ def ensure_rollup(cursor) -> None:
 
 def _day(ts: datetime | date) -> date:
     return ts.date() if isinstance(ts, datetime) else ts
-
-
-def aggregate(rows: Sequence[Any] | Sequence[Sequence[Any]]) -> dict[tuple[date, str, str], list[int]]:
-    """Sum a ledger batch per (day, key, model). ``rows`` is a list of ``UsageRow`` or the batch's columns
-    in ``gateway.ledger.COLUMNS`` order (what ``Ledger.flush`` builds for its INSERT)."""
-    from gateway.ledger import COLUMNS  # a local import: the ledger module will import this one
-
-    if rows and not hasattr(rows[0], "ts"):        # columns
-        index = {name: COLUMNS.index(name) for name in _LEDGER_COLUMNS}
-        records = zip(*(rows[index[name]] for name in _LEDGER_COLUMNS), strict=True)
-    else:
-        records = ((r.ts, r.key_id, r.model, r.prompt_tokens, r.completion_tokens, r.reasoning_tokens,
-                    r.total_tokens, r.status) for r in rows)
-    sums: dict[tuple[date, str, str], list[int]] = {}
-    for ts, key_id, model, prompt, completion, reasoning, total, status in records:
-        group = (_day(ts), key_id or "", model or "")
-        acc = sums.get(group)
-        if acc is None:
-            acc = sums[group] = [0, 0, 0, 0, 0, 0]
-        acc[0] += 1
-        acc[1] += status >= 400
-        acc[2] += prompt or 0
-        acc[3] += completion or 0
-        acc[4] += reasoning or 0
-        acc[5] += total or 0
-    return sums
-
-
-def roll_up(cursor, rows: Sequence[Any] | Sequence[Sequence[Any]]) -> int:
-    """Add one ledger batch (``UsageRow``s or ``COLUMNS``-ordered columns) to ``usage_daily`` with one UPSERT;
-    returns the number of rollup rows touched. Run it in the transaction of the ledger INSERT."""
-    sums = aggregate(rows)
-    if not sums:
-        return 0
-    keys = list(sums)
-    values = list(sums.values())
-    columns = [[k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]]
-    columns += [[v[i] for v in values] for i in range(len(SUMS))]
-    cursor.execute(_UPSERT, columns)
-    return len(keys)
 
 
 def rebuild(cursor) -> int:

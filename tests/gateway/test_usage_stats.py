@@ -9,7 +9,7 @@ from datetime import date, datetime
 import pytest
 
 from gateway import usage_stats as us
-from gateway.ledger import COLUMNS, Ledger, UsageRow
+from gateway.ledger import Ledger, UsageRow
 from gateway.store import open_store
 
 D1, D2, D3, D4 = date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4)
@@ -38,13 +38,23 @@ def usage_row(i: int, ts, key, model, prompt, completion, reasoning, total, stat
 ROWS = [usage_row(i, *d) for i, d in enumerate(DATA)]
 
 
-def columns_of(rows: list[UsageRow]) -> list[list]:
-    return [[getattr(r, c) for r in rows] for c in COLUMNS]
+def flush(store, rows: list[UsageRow]) -> None:
+    """Write rows the way the gateway does: through the ledger, which also rolls them up."""
+    ledger = Ledger(store)
+    for r in rows:
+        ledger.record(r)
+    assert ledger.flush() == len(rows)
 
 
 @pytest.fixture()
-def cur(tmp_path):
-    store = open_store(tmp_path / "maas.duckdb")
+def store(tmp_path):
+    s = open_store(tmp_path / "maas.duckdb")
+    yield s
+    s.close()
+
+
+@pytest.fixture()
+def cur(store):
     c = store.cursor()
     us.ensure_rollup(c)
     now = datetime(2026, 1, 1)
@@ -54,14 +64,9 @@ def cur(tmp_path):
     for kid, uid in (("k1", "u1"), ("k2", "u2")):
         c.execute("INSERT INTO api_keys (id, name, prefix, secret_hash, created_at, user_id) VALUES (?, ?, ?, ?, ?, ?)",
                   [kid, f"{kid} key", "sk-", f"hash-{kid}", now, uid])
-    ledger = Ledger(store)
-    for r in ROWS:
-        ledger.record(r)
-    assert ledger.flush() == len(ROWS)
-    us.roll_up(c, ROWS[:4])                  # two batches: UsageRows, then columns as Ledger.flush builds them
-    us.roll_up(c, columns_of(ROWS[4:]))
-    yield c
-    store.close()
+    flush(store, ROWS[:4])                   # two flushes: the second batch updates rows of the first
+    flush(store, ROWS[4:])
+    return c
 
 
 def rollup_table(c) -> list[tuple]:
@@ -112,12 +117,12 @@ def test_daily_ranking(cur, source):
         us.ranking(cur, D1, "model")
 
 
-def test_keys_without_user_rank_as_none(cur):
+def test_keys_without_user_rank_as_none(cur, store):
     cur.execute("INSERT INTO api_keys (id, name, prefix, secret_hash, created_at) VALUES ('k3', 'k3', 'sk-', 'h3', ?)",
                 [datetime(2026, 1, 1)])
     orphan = [usage_row(100, datetime(2026, 3, 3, 5), "k3", "m1", 1000, 0, None, 1000, 200),
               usage_row(101, datetime(2026, 3, 3, 6), None, None, 1, 1, None, 2, 401)]
-    us.roll_up(cur, orphan)
+    flush(store, orphan)
     top = us.ranking(cur, D3, "organisation")
     assert [(r["name"], r["requests"], r["total_tokens"]) for r in top] == [("(none)", 2, 1002), ("Org B", 2, 450)]
     assert [r["name"] for r in us.ranking(cur, D3, "key")] == ["k3", "k2", "(none)"]
