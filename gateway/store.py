@@ -61,6 +61,24 @@ MIGRATIONS: list[str] = [
     """,
     # 5: the usage dashboards' daily rollup, maintained by Ledger.flush; backfilled from the ledger
     usage_stats.CREATE_ROLLUP + ";\n" + usage_stats.REBUILD_SQL + ";",
+    # 6: key applications reviewed by admins, and the audit log of admin actions (gateway.applications / .audit)
+    """
+    CREATE TABLE key_applications (
+        id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL,          -- new_key | more_models
+        user_id VARCHAR NOT NULL, key_id VARCHAR,               -- key_id: the key issued / to extend
+        name VARCHAR NOT NULL, contact_name VARCHAR, email VARCHAR, organisation VARCHAR, phone VARCHAR,
+        purpose VARCHAR NOT NULL, models VARCHAR NOT NULL,     -- models: JSON list asked for
+        status VARCHAR NOT NULL DEFAULT 'pending',              -- pending | approved | rejected
+        reason VARCHAR, decided_by VARCHAR, decided_at TIMESTAMP, created_at TIMESTAMP NOT NULL,
+        granted_models VARCHAR, limits VARCHAR                  -- JSON; set on approval
+    );
+    CREATE SEQUENCE audit_log_seq START 1;
+    CREATE TABLE audit_log (
+        id BIGINT PRIMARY KEY DEFAULT nextval('audit_log_seq'), ts TIMESTAMP NOT NULL, actor_user_id VARCHAR,
+        action VARCHAR NOT NULL, target_type VARCHAR NOT NULL, target_id VARCHAR,
+        before VARCHAR, after VARCHAR                           -- JSON snapshots
+    );
+    """,
 ]
 
 
