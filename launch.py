@@ -24,15 +24,23 @@ def offline_environment() -> None:
 
 
 def build_app(gateway):
-    """One ASGI app: gateway routes straight to the gateway, the rest to the Gradio UI."""
+    """One ASGI app: gateway routes straight to the gateway; sign-in pages; the rest is the Gradio UI,
+    which needs a signed-in session (pages redirect to /login, other UI calls get 401)."""
     import gradio as gr
     from fastapi import FastAPI
 
+    from app import signin
     from app.ui import build_ui
-    from gateway.api import GatewayApp, is_gateway_path
+    from gateway.api import GatewayApp, is_gateway_path, send_json
+
+    def username(request) -> str | None:
+        user = signin.session_user(gateway, request.headers.get("cookie"))
+        return user.username if user else None
 
     blocks, i18n = build_ui(gateway.status)
-    ui = gr.mount_gradio_app(FastAPI(docs_url=None, redoc_url=None, openapi_url=None), blocks, path="/", i18n=i18n)
+    ui = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    ui.include_router(signin.routes(gateway))
+    ui = gr.mount_gradio_app(ui, blocks, path="/", i18n=i18n, auth_dependency=username)
     # Gradio's queue polls every 1 ms when idle: ~4% of a core taken from the model server
     # (bench/README.md). 10 ms keeps UI events prompt. Private attribute of the pinned Gradio.
     if getattr(blocks, "_queue", None) is not None and hasattr(blocks._queue, "sleep_when_free"):
@@ -40,16 +48,33 @@ def build_app(gateway):
     api = GatewayApp(gateway)
 
     async def asgi(scope, receive, send):
-        if scope["type"] == "http" and is_gateway_path(scope["path"]):
-            await api(scope, receive, send)
-        else:
-            await ui(scope, receive, send)
+        if scope["type"] == "http":
+            path = scope["path"]
+            if is_gateway_path(path):
+                return await api(scope, receive, send)
+            if not path.startswith(signin.PUBLIC_PATHS):
+                cookie = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"cookie"), None)
+                if signin.session_user(gateway, cookie) is None:
+                    accept = next((v for k, v in scope["headers"] if k == b"accept"), b"")
+                    if scope["method"] == "GET" and b"text/html" in accept:
+                        location = signin.login_redirect(path, scope.get("query_string", b""))
+                        await send({"type": "http.response.start", "status": 303,
+                                    "headers": [(b"location", location.encode("latin-1")), (b"content-length", b"0")]})
+                        await send({"type": "http.response.body", "body": b""})
+                    else:
+                        await send_json(send, 401, {"error": "Sign in first: open /login."}, "-")
+                    return None
+        await ui(scope, receive, send)
 
     return asgi
 
 
 def _banner(gateway, url: str) -> None:
     """The master key (first start only), then the ready line last: scripts wait for that line."""
+    if gateway.new_admin_password:
+        print("\n  Workbench administrator (password shown once; only its scrypt hash is stored):\n\n"
+              f"    user: {gateway.settings.admin_user or 'admin'}   password: {gateway.new_admin_password}\n\n"
+              "  Set MAAS_ADMIN_USER / MAAS_ADMIN_PASSWORD to choose them yourself.\n", flush=True)
     if gateway.new_master_key:
         print("\n  Master API key (shown once; only its hash is stored):\n\n"
               f"    {gateway.new_master_key}\n\n"

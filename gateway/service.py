@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import time
 
+from gateway.accounts import AccountError, Accounts
 from gateway.backends.base import BackendRegistry, builtin_registry
 from gateway.backends.embedded import EmbeddedRuntime
 from gateway.chat import ChatService
 from gateway.embeddings import VectorService
+from gateway.errors import StartupError
 from gateway.keys import KeyStore
 from gateway.limits import ChargingLedger, Limiter
 from gateway.router import Router
@@ -26,6 +28,7 @@ class Gateway:
         self.started_at = int(time.time())
         self.store: Store | None = None
         self.new_master_key: str | None = None
+        self.new_admin_password: str | None = None
 
     async def start(self) -> None:
         s = self.settings
@@ -33,6 +36,12 @@ class Gateway:
         self.store = open_store(s.db_path)
         self.keys = KeyStore(self.store)
         self.new_master_key = self.keys.ensure_master(s.master_key)
+        self.accounts = Accounts(self.store)
+        self.sessions = self.accounts.sessions
+        try:
+            self.new_admin_password = self.accounts.ensure_first_admin(s.admin_user, s.admin_password)
+        except AccountError as exc:
+            raise StartupError(exc.message) from None
         self.limiter = Limiter(self.store)
         self.ledger = ChargingLedger(self.store, self.limiter)     # charges each row's tokens to the key's limits
         self.ledger.start()

@@ -26,6 +26,8 @@ class Settings:
     data_dir: Path
     catalogue: Catalogue
     master_key: str | None = field(default=None, repr=False)   # a secret: never printed
+    admin_user: str | None = None                                # the first admin (MAAS_ADMIN_USER)
+    admin_password: str | None = field(default=None, repr=False)  # MAAS_ADMIN_PASSWORD
 
     @property
     def db_path(self) -> Path:
@@ -76,4 +78,6 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
     if master is not None and len(master) < 16:
         raise ConfigError("MAAS_MASTER_KEY", "MAAS_MASTER_KEY", "must be at least 16 characters")
     return Settings(host=host, port=port, config_path=config, data_dir=data_dir,
-                    catalogue=load_catalogue(config), master_key=master)
+                    catalogue=load_catalogue(config), master_key=master,
+                    admin_user=env.get("MAAS_ADMIN_USER") or None,
+                    admin_password=env.get("MAAS_ADMIN_PASSWORD") or None)

@@ -20,6 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 MASTER_KEY = "sk-test-master-key-0123456789"
+ADMIN_USER, ADMIN_PASSWORD = "admin", "Test-admin-pass-2026"
 
 
 def free_port() -> int:
@@ -35,7 +36,8 @@ class GatewayProcess:
                  master_key: str | None = MASTER_KEY) -> None:
         self.data_dir, self.config = data_dir, config
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("MAAS_")}
-        self.env.update({"PYTHONUNBUFFERED": "1", **(env or {})})
+        self.env.update({"PYTHONUNBUFFERED": "1", "MAAS_ADMIN_USER": ADMIN_USER, "MAAS_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                         **(env or {})})
         if master_key:
             self.env["MAAS_MASTER_KEY"] = master_key
         self.master_key = master_key
@@ -87,6 +89,15 @@ class GatewayProcess:
 
     def output(self) -> str:
         return "\n".join(self.lines)
+
+    def signed_in(self, username: str = ADMIN_USER, password: str = ADMIN_PASSWORD):
+        """An httpx client holding a workbench session cookie."""
+        import httpx
+
+        client = httpx.Client(base_url=self.url, timeout=30)
+        resp = client.post("/login", data={"username": username, "password": password, "next": "/"})
+        assert resp.status_code == 303, resp.text[:500]
+        return client
 
     def client(self, key: str | None = None, **kw):
         import openai

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from contextlib import closing
 
 import httpx
 import numpy as np
@@ -176,5 +177,6 @@ def test_health_and_health_models(embedded_gateway):
 
 
 def test_home_page_is_served_on_the_same_port(embedded_gateway):
-    resp = httpx.get(embedded_gateway.url + "/")
-    assert resp.status_code == 200 and "<html" in resp.text.lower()
+    with closing(embedded_gateway.signed_in()) as browser:
+        resp = browser.get("/")
+        assert resp.status_code == 200 and "<html" in resp.text.lower()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+from contextlib import closing
 
 from tests.conftest import ROOT, GatewayProcess, seeded_data_dir
 
@@ -16,8 +16,9 @@ def test_start_and_serve_without_any_outbound_connection(tmp_path, shared_models
         client.chat.completions.create(model="qwen2.5-coder:0.5b", max_tokens=4,
                                        messages=[{"role": "user", "content": "hi"}])
         client.embeddings.create(model="use-multilingual:v3", input="hi")
-        assert httpx.get(gw.url + "/").status_code == 200           # the Gradio page
-        assert httpx.get(gw.url + "/config").status_code == 200
+        with closing(gw.signed_in()) as browser:
+            assert browser.get("/").status_code == 200              # the Gradio page
+            assert browser.get("/config").status_code == 200
     finally:
         gw.stop()
     assert not log.exists() or log.read_text() == "", log.read_text()
