@@ -11,13 +11,16 @@ from http.cookies import SimpleCookie
 from urllib.parse import quote, urlsplit
 
 SESSION_COOKIE = "maas_session"
-PUBLIC_PATHS = ("/login", "/logout", "/favicon.ico")
+PUBLIC_PATHS = ("/login", "/logout", "/auth/oidc/", "/favicon.ico")
+NEXT_COOKIE = "maas_oidc_next"
 
 TEXT = {
     "en": {"title": "Sign in · MaaS Workbench", "heading": "Sign in to MaaS Workbench", "username": "Username",
-           "password": "Password", "submit": "Sign in", "signed_out": "You are signed out."},
+           "password": "Password", "submit": "Sign in", "signed_out": "You are signed out.",
+           "sso": "Sign in with your institution's account", "or": "or with a workbench password"},
     "zh": {"title": "登录 · MaaS 工作台", "heading": "登录 MaaS 工作台", "username": "用户名", "password": "密码",
-           "submit": "登录", "signed_out": "你已退出登录。"},
+           "submit": "登录", "signed_out": "你已退出登录。",
+           "sso": "使用单位统一身份认证登录", "or": "或使用工作台密码登录"},
 }
 PAGE = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
@@ -28,7 +31,7 @@ input{{width:100%;box-sizing:border-box;padding:9px;border:1px solid #ccd;border
 button{{margin-top:20px;width:100%;padding:10px;border:0;border-radius:6px;background:#f97316;color:#fff;
 font-size:1rem;cursor:pointer}}.msg{{margin:0 0 12px;padding:8px 10px;border-radius:6px;background:#fef2f2;
 color:#991b1b}}.ok{{background:#f0fdf4;color:#166534}}</style></head>
-<body><main><h1>{heading}</h1>{message}<form method="post" action="/login">
+<body><main><h1>{heading}</h1>{message}{sso_link}<form method="post" action="/login">
 <input type="hidden" name="next" value="{next}">
 <label for="username">{username}</label><input id="username" name="username" autocomplete="username" required>
 <label for="password">{password}</label>
@@ -54,10 +57,13 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def render(lang: str, *, next_path: str = "/", message: str = "", ok: bool = False) -> str:
+def render(lang: str, *, next_path: str = "/", message: str = "", ok: bool = False, sso: bool = False) -> str:
     t = TEXT[lang]
     box = f'<p class="msg{" ok" if ok else ""}" role="alert">{html.escape(message)}</p>' if message else ""
-    return PAGE.format(lang="zh-CN" if lang == "zh" else "en", message=box, next=html.escape(next_path), **t)
+    link = (f'<p><a id="sso" href="/auth/oidc/start?next={quote(next_path, safe="/")}">{t["sso"]}</a></p>'
+            f'<p style="color:#667">{t["or"]}</p>') if sso else ""
+    return PAGE.format(lang="zh-CN" if lang == "zh" else "en", message=box, next=html.escape(next_path),
+                       sso_link=link, **t)
 
 
 def session_token(cookie_header: str | None) -> str | None:
@@ -87,12 +93,13 @@ def routes(gateway):
     from gateway.accounts import AccountError
 
     router = APIRouter()
+    sso = gateway.oidc is not None
 
     @router.get("/login", response_class=HTMLResponse)
     def login_page(request: Request, next: str = "/", out: int = 0) -> HTMLResponse:
         lang = language(request.headers.get("accept-language"))
         message = TEXT[lang]["signed_out"] if out else ""
-        return HTMLResponse(render(lang, next_path=safe_next(next), message=message, ok=True))
+        return HTMLResponse(render(lang, next_path=safe_next(next), message=message, ok=True, sso=sso))
 
     @router.post("/login")
     def login(request: Request, username: str = Form(""), password: str = Form(""), next: str = Form("/")):
@@ -101,12 +108,42 @@ def routes(gateway):
         try:
             user = gateway.accounts.authenticate(username, password, client=client)
         except AccountError as exc:
-            return HTMLResponse(render(lang, next_path=safe_next(next), message=exc.message), status_code=401)
-        token = gateway.sessions.create(user.id)
-        response = RedirectResponse(safe_next(next), status_code=303)
-        response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", path="/",
-                            secure=request.url.scheme == "https", max_age=14 * 24 * 3600)
+            return HTMLResponse(render(lang, next_path=safe_next(next), message=exc.message, sso=sso),
+                                status_code=401)
+        return _signed_in(request, user, safe_next(next))
+
+    def _signed_in(request: Request, user, target: str) -> RedirectResponse:
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie(SESSION_COOKIE, gateway.sessions.create(user.id), httponly=True, samesite="lax",
+                            path="/", secure=request.url.scheme == "https", max_age=14 * 24 * 3600)
         return response
+
+    if sso:
+        from gateway.oidc import OIDCError
+
+        @router.get("/auth/oidc/start")
+        async def oidc_start(request: Request, next: str = "/"):
+            lang = language(request.headers.get("accept-language"))
+            try:
+                url = await gateway.oidc.login_url(gateway.oidc_pending)
+            except OIDCError as exc:
+                return HTMLResponse(render(lang, message=str(exc), sso=sso), status_code=502)
+            response = RedirectResponse(url, status_code=303)
+            response.set_cookie(NEXT_COOKIE, safe_next(next), httponly=True, samesite="lax", max_age=600, path="/")
+            return response
+
+        @router.get("/auth/oidc/callback")
+        async def oidc_callback(request: Request):
+            lang = language(request.headers.get("accept-language"))
+            try:
+                identity = await gateway.oidc.finish(dict(request.query_params), gateway.oidc_pending)
+                user = gateway.accounts.upsert_oidc_user(identity.issuer, identity.subject, identity.username_hint,
+                                                         identity.email, identity.name)
+            except (OIDCError, AccountError) as exc:
+                return HTMLResponse(render(lang, message=getattr(exc, "message", str(exc)), sso=sso), status_code=401)
+            response = _signed_in(request, user, safe_next(request.cookies.get(NEXT_COOKIE)))
+            response.delete_cookie(NEXT_COOKIE, path="/")
+            return response
 
     @router.post("/logout")
     def logout(request: Request):

@@ -29,6 +29,8 @@ class Gateway:
         self.store: Store | None = None
         self.new_master_key: str | None = None
         self.new_admin_password: str | None = None
+        self.oidc = None                     # OIDCClient when single sign-on is configured
+        self.oidc_pending = None
 
     async def start(self) -> None:
         s = self.settings
@@ -42,6 +44,16 @@ class Gateway:
             self.new_admin_password = self.accounts.ensure_first_admin(s.admin_user, s.admin_password)
         except AccountError as exc:
             raise StartupError(exc.message) from None
+        if s.oidc_issuer:
+            from gateway.oidc import OIDCClient, OIDCConfig, OIDCError, PendingLogins
+
+            try:
+                self.oidc = OIDCClient(OIDCConfig(issuer=s.oidc_issuer, client_id=s.oidc_client_id or "",
+                                                  client_secret=s.oidc_client_secret or "",
+                                                  redirect_uri=s.base_url + "/auth/oidc/callback"))
+            except OIDCError as exc:
+                raise StartupError(f"MAAS_OIDC_ISSUER: {exc}") from None
+            self.oidc_pending = PendingLogins()
         self.limiter = Limiter(self.store)
         self.ledger = ChargingLedger(self.store, self.limiter)     # charges each row's tokens to the key's limits
         self.ledger.start()
@@ -52,6 +64,8 @@ class Gateway:
         await self.router.start()
 
     async def stop(self) -> None:
+        if self.oidc is not None:
+            await self.oidc.aclose()
         await self.router.stop()
         self.runtime.stop()
         self.ledger.close()

@@ -28,6 +28,10 @@ class Settings:
     master_key: str | None = field(default=None, repr=False)   # a secret: never printed
     admin_user: str | None = None                                # the first admin (MAAS_ADMIN_USER)
     admin_password: str | None = field(default=None, repr=False)  # MAAS_ADMIN_PASSWORD
+    oidc_issuer: str | None = None                              # MAAS_OIDC_ISSUER: single sign-on when set
+    oidc_client_id: str | None = None                           # MAAS_OIDC_CLIENT_ID
+    oidc_client_secret: str | None = field(default=None, repr=False)   # MAAS_OIDC_CLIENT_SECRET
+    public_url: str | None = None                               # MAAS_PUBLIC_URL: how browsers reach us
 
     @property
     def db_path(self) -> Path:
@@ -40,6 +44,12 @@ class Settings:
     @property
     def logs_dir(self) -> Path:
         return self.data_dir / "logs"
+
+    @property
+    def base_url(self) -> str:
+        """Where browsers reach this process (MAAS_PUBLIC_URL behind a proxy)."""
+        host = self.host if self.host not in ("0.0.0.0", "::") else "127.0.0.1"
+        return self.public_url or f"http://{host}:{self.port}"
 
     @property
     def max_body_bytes(self) -> int:
@@ -75,9 +85,16 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
     config = pick("config", None) or None
     data_dir = Path(pick("data_dir", "data") or "data").expanduser().resolve()
     master = env.get("MAAS_MASTER_KEY") or None
+    if env.get("MAAS_OIDC_ISSUER") and not (env.get("MAAS_OIDC_CLIENT_ID") and env.get("MAAS_OIDC_CLIENT_SECRET")):
+        raise ConfigError("environment", "MAAS_OIDC_CLIENT_ID", "single sign-on needs MAAS_OIDC_CLIENT_ID and "
+                          "MAAS_OIDC_CLIENT_SECRET besides MAAS_OIDC_ISSUER")
     if master is not None and len(master) < 16:
         raise ConfigError("MAAS_MASTER_KEY", "MAAS_MASTER_KEY", "must be at least 16 characters")
     return Settings(host=host, port=port, config_path=config, data_dir=data_dir,
                     catalogue=load_catalogue(config), master_key=master,
                     admin_user=env.get("MAAS_ADMIN_USER") or None,
-                    admin_password=env.get("MAAS_ADMIN_PASSWORD") or None)
+                    admin_password=env.get("MAAS_ADMIN_PASSWORD") or None,
+                    oidc_issuer=env.get("MAAS_OIDC_ISSUER") or None,
+                    oidc_client_id=env.get("MAAS_OIDC_CLIENT_ID") or None,
+                    oidc_client_secret=env.get("MAAS_OIDC_CLIENT_SECRET") or None,
+                    public_url=(env.get("MAAS_PUBLIC_URL") or "").rstrip("/") or None)

@@ -49,8 +49,8 @@ class GatewayProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 90) -> GatewayProcess:
-        self.port = free_port()
+    def start(self, timeout: float = 90, port: int | None = None) -> GatewayProcess:
+        self.port = port or free_port()
         cmd = [sys.executable, str(ROOT / "launch.py"), "--port", str(self.port), "--data-dir", str(self.data_dir)]
         if self.config is not None:
             cmd += ["--config", str(self.config)]
