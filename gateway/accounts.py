@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from gateway.errors import FormError
 from gateway.passwords import check_strength, dummy_hash, hash_password, verify_password
 from gateway.sessions import Sessions
 from gateway.store import Store
@@ -31,13 +32,8 @@ WINDOW_S = 15 * 60.0
 _COLUMNS = "id, username, display_name, email, organisation, role, disabled, password_hash, oidc_subject"
 
 
-class AccountError(Exception):
-    """A sign-in or account change that cannot be done; ``message`` says what to do, ``field`` which input."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class AccountError(FormError):
+    """A sign-in or account change that cannot be done."""
 
 
 @dataclass(frozen=True, slots=True)

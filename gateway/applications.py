@@ -24,6 +24,7 @@ from typing import Any
 
 from gateway import audit
 from gateway.catalogue import Catalogue
+from gateway.errors import FormError
 from gateway.keys import QUOTA_PERIODS, KeyStore
 from gateway.store import Store
 
@@ -46,13 +47,8 @@ TEXT_FIELDS: dict[str, tuple[str, int, int]] = {
 REASON_LIMITS = (2, 2000)
 
 
-class ApplicationError(Exception):
-    """An application or review that cannot be done; ``message`` says what to do, ``field`` which input."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class ApplicationError(FormError):
+    """An application or review that cannot be done."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,5 +109,14 @@ class ConfigError(Exception):
         self.source, self.key, self.problem = source, key, problem
 
 
+class FormError(Exception):
+    """A form's input or an account action that cannot be done: ``message`` says what to do, ``field`` which input."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
 class StartupError(Exception):
     """The gateway cannot start; the message says what to do."""

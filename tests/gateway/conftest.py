@@ -151,3 +151,19 @@ def chat_posts(fake: FakeUpstream) -> list[dict[str, Any]]:
 
 def auth(gateway: GatewayProcess) -> dict[str, str]:
     return {"authorization": f"Bearer {gateway.master_key}"}
+
+
+@pytest.fixture()
+def db(tmp_path):
+    """Where a test's DuckDB file lives."""
+    return tmp_path / "maas.duckdb"
+
+
+@pytest.fixture()
+def store(db):
+    """A real, migrated DuckDB store for unit tests of the gateway's services."""
+    from gateway.store import open_store
+
+    s = open_store(db)
+    yield s
+    s.close()

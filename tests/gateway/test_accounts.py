@@ -28,18 +28,6 @@ class Clock:
 
 
 @pytest.fixture()
-def db(tmp_path):
-    return tmp_path / "maas.duckdb"
-
-
-@pytest.fixture()
-def store(db):
-    s = open_store(db)
-    yield s
-    s.close()
-
-
-@pytest.fixture()
 def clock():
     return Clock()
 

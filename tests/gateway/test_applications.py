@@ -12,23 +12,10 @@ from gateway.applications import Application, ApplicationError, Applications
 from gateway.catalogue import parse_catalogue
 from gateway.errors import AuthenticationError
 from gateway.keys import KeyStore
-from gateway.store import open_store
 
 GOOD = "Correct-horse-9"
 DEPLOY = [{"backend": "openai", "base_url": "http://upstream.invalid/v1"}]
 WHY = "需要更多模型来对比实验结果的差异性，并复现论文中的基线。"     # 28 characters
-
-
-@pytest.fixture()
-def db(tmp_path):
-    return tmp_path / "maas.duckdb"
-
-
-@pytest.fixture()
-def store(db):
-    s = open_store(db)
-    yield s
-    s.close()
 
 
 @pytest.fixture()

@@ -10,7 +10,6 @@ import pytest
 
 from gateway import usage_stats as us
 from gateway.ledger import Ledger, UsageRow
-from gateway.store import open_store
 
 D1, D2, D3, D4 = date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4)
 SOURCES = ("rollup", "ledger")
@@ -44,13 +43,6 @@ def flush(store, rows: list[UsageRow]) -> None:
     for r in rows:
         ledger.record(r)
     assert ledger.flush() == len(rows)
-
-
-@pytest.fixture()
-def store(tmp_path):
-    s = open_store(tmp_path / "maas.duckdb")
-    yield s
-    s.close()
 
 
 @pytest.fixture()
