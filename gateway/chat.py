@@ -92,7 +92,7 @@ class ChatService:
 
     def _finish(self, call: Call, model: Model, body: dict, result: dict) -> dict:
         result["model"] = model.id
-        texts = []
+        answer, thought = [], []
         for choice in result.get("choices") or []:
             message = choice.get("message")
             if isinstance(message, dict):
@@ -102,8 +102,9 @@ class ChatService:
                     if calls:
                         message["tool_calls"], message["content"] = calls, None
                         choice["finish_reason"] = "tool_calls"
-                texts.append((message.get("content") or "") + (message.get("reasoning_content") or ""))
-        result["usage"] = call.settle_usage(result.get("usage"), body["messages"], texts)
+                answer.append(message.get("content") or "")
+                thought.append(message.get("reasoning_content") or "")
+        result["usage"] = call.settle_usage(result.get("usage"), body["messages"], answer, thought)
         return result
 
     async def _collect(self, call: Call, model: Model, body: dict, budget: int) -> dict:
@@ -167,7 +168,8 @@ class ChatService:
                      include_usage: bool) -> AsyncIterator[bytes]:
         splitters: dict[int, ThinkSplitter] = {}
         starts_open = model.quirks.reasoning_starts_open
-        texts: list[str] = []
+        answer: list[str] = []
+        thought: list[str] = []
         last_usage = None
         template: dict | None = None
         held = {"text": [], "finish": None} if model.quirks.tool_calls_in_content and body.get("tools") else None
@@ -179,7 +181,7 @@ class ChatService:
                 if not choices:
                     continue
                 template = template or chunk
-                if not _normalise_choices(choices, splitters, texts, starts_open):
+                if not _normalise_choices(choices, splitters, answer, thought, starts_open):
                     continue
                 if held is not None and _hold_content(choices, held):
                     continue
@@ -190,13 +192,14 @@ class ChatService:
             for index, splitter in splitters.items():
                 r, c = splitter.flush()
                 if r or c:
-                    texts.append(r + c)
+                    thought.append(r)
+                    answer.append(c)
                     delta = {"reasoning_content": r} if r else {"content": c}
                     yield b"data: " + orjson.dumps(_chunk(template, model.id, index, delta)) + b"\n\n"
             if held is not None:
                 for data in _release_held(template, model.id, held, body.get("tools")):
                     yield data
-            u = call.settle_usage(last_usage, body["messages"], texts)
+            u = call.settle_usage(last_usage, body["messages"], answer, thought)
             if include_usage:
                 final = {**_chunk(template, model.id, 0, {}), "choices": [], "usage": u}
                 yield b"data: " + orjson.dumps(final) + b"\n\n"
@@ -205,11 +208,11 @@ class ChatService:
             self.router.failed(target, failure)
             error = failure_to_error(failure, model.id)
             call.status, call.error_code = error.status, error.code
-            call.settle_usage(None, body["messages"], texts)
+            call.settle_usage(None, body["messages"], answer, thought)
             yield b"data: " + orjson.dumps(error.envelope()) + b"\n\n"
         except (asyncio.CancelledError, GeneratorExit):
             call.status, call.aborted = 499, True
-            call.settle_usage(None, body["messages"], texts)
+            call.settle_usage(None, body["messages"], answer, thought)
             raise
         finally:
             target.in_flight -= 1
@@ -253,7 +256,7 @@ def _chunk(template: dict | None, model_id: str, index: int, delta: dict) -> dic
             "model": model_id, "choices": [{"index": index, "delta": delta, "finish_reason": None}]}
 
 
-def _normalise_choices(choices: list, splitters: dict[int, ThinkSplitter], texts: list[str],
+def _normalise_choices(choices: list, splitters: dict[int, ThinkSplitter], answer: list[str], thought: list[str],
                        starts_open: bool) -> bool:
     """Rewrite deltas in place to the reasoning_content convention; False when nothing is left to send."""
     keep = False
@@ -278,9 +281,9 @@ def _normalise_choices(choices: list, splitters: dict[int, ThinkSplitter], texts
             content = c
         reasoning = delta.get("reasoning_content")
         if content:
-            texts.append(content)
+            answer.append(content)
         if reasoning:
-            texts.append(reasoning)
+            thought.append(reasoning)
         if content or reasoning or delta.get("tool_calls") or delta.get("role") or choice.get("finish_reason"):
             keep = True
     return keep

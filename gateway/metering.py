@@ -50,11 +50,18 @@ class Call:
         finally:
             ledger.record(self.row())
 
-    def settle_usage(self, reported: dict | None, messages: list, generated: list[str]) -> dict:
-        """The usage to return and record: the upstream's report, or our count marked estimated."""
+    def settle_usage(self, reported: dict | None, messages: list, answer: list[str],
+                     thought: list[str] | tuple = ()) -> dict:
+        """The usage to return and record: the upstream's report, or our count marked estimated.
+
+        ``answer`` and ``thought`` are the generated text seen so far; thinking is estimated as
+        ``reasoning_tokens`` too, so reasoning models are never undercounted when upstream is silent.
+        """
         u = usage.normalise(reported)
         if u is None:
-            u = usage.make(usage.estimate_prompt_tokens(messages), usage.estimate_tokens("".join(generated)))
+            thinking = usage.estimate_tokens("".join(thought))
+            u = usage.make(usage.estimate_prompt_tokens(messages),
+                           usage.estimate_tokens("".join(answer)) + thinking, thinking or None)
             u["estimated"] = True
             self.source = "estimated"
         else:

@@ -1,0 +1,34 @@
+"""Quirks of older or stricter model servers, seen from what reaches the fake upstream."""
+
+from __future__ import annotations
+
+from tests.gateway.conftest import chat_posts
+
+
+def test_no_stream_options_quirk_never_sends_them_and_still_reports_usage(client, fakes):
+    chunks = list(client.chat.completions.create(
+        model="old-server", messages=[{"role": "user", "content": "hello there"}], stream=True,
+        stream_options={"include_usage": True}))
+    sent = chat_posts(fakes["plain"])[-1]["json"]
+    assert "stream_options" not in sent
+    final = chunks[-1]
+    assert final.choices == [] and final.usage.completion_tokens > 0
+    assert final.usage.model_extra.get("estimated") is True          # counted by the gateway, and says so
+
+
+def test_deep_thinking_on_a_user_only_model_keeps_every_pass_user_only(client, fakes):
+    resp = client.chat.completions.create(
+        model="old-server", messages=[{"role": "system", "content": "Be brief."},
+                                      {"role": "user", "content": "What is two plus two"}],
+        extra_body={"thinking": {"type": "enabled", "budget_tokens": 64}})
+    passes = chat_posts(fakes["plain"])[-2:]
+    assert len(passes) == 2
+    for sent in passes:
+        roles = [m["role"] for m in sent["json"]["messages"]]
+        assert "system" not in roles and roles[-1] == "assistant"     # prefilled think block / answer
+        assert sent["json"]["messages"][0]["role"] == "user" and "Be brief." in sent["json"]["messages"][0]["content"]
+    assert "think step by step" in passes[0]["json"]["messages"][0]["content"]      # the thinking instruction
+    assert passes[0]["json"]["messages"][-1]["content"].startswith("<think>")
+    assert "</think>" in passes[1]["json"]["messages"][-1]["content"]
+    assert resp.choices[0].message.model_extra["reasoning_content"]
+    assert resp.usage.completion_tokens_details.reasoning_tokens > 0
