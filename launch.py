@@ -33,13 +33,15 @@ def build_app(gateway):
     from app.ui import build_ui
     from gateway.api import GatewayApp, is_gateway_path, send_json
 
+    sessions = signin.SessionUsers(gateway)
+
     def username(request) -> str | None:
-        user = signin.session_user(gateway, request.headers.get("cookie"))
+        user = sessions.user(request.headers.get("cookie"))
         return user.username if user else None
 
     blocks, i18n = build_ui(gateway.status)
     ui = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    ui.include_router(signin.routes(gateway))
+    ui.include_router(signin.routes(gateway, sessions))
     ui = gr.mount_gradio_app(ui, blocks, path="/", i18n=i18n, auth_dependency=username)
     # Gradio's queue polls every 1 ms when idle: ~4% of a core taken from the model server
     # (bench/README.md). 10 ms keeps UI events prompt. Private attribute of the pinned Gradio.
@@ -54,7 +56,7 @@ def build_app(gateway):
                 return await api(scope, receive, send)
             if not path.startswith(signin.PUBLIC_PATHS):
                 cookie = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"cookie"), None)
-                if signin.session_user(gateway, cookie) is None:
+                if sessions.user(cookie) is None:
                     accept = next((v for k, v in scope["headers"] if k == b"accept"), b"")
                     if scope["method"] == "GET" and b"text/html" in accept:
                         location = signin.login_redirect(path, scope.get("query_string", b""))

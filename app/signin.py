@@ -1,12 +1,13 @@
 """Sign-in for the workbench: a server-rendered page (en / zh), session cookies, sign-out.
 
 Sessions live in the gateway's DuckDB (gateway.sessions), so they survive a restart; the
-cookie holds only the random token (HttpOnly, SameSite=Lax). ``session_user`` is what the
+cookie holds only the random token (HttpOnly, SameSite=Lax). ``SessionUsers.user`` is what the
 page guard and Gradio's ``auth_dependency`` call on every request.
 """
 
 # no `from __future__ import annotations`: FastAPI must see the route signatures' real types
 import html
+import time
 from http.cookies import SimpleCookie
 from urllib.parse import quote, urlsplit
 
@@ -78,15 +79,40 @@ def session_token(cookie_header: str | None) -> str | None:
     return morsel.value if morsel else None
 
 
-def session_user(gateway, cookie_header: str | None):
-    """The signed-in, enabled user for a request's Cookie header, or None."""
-    token = session_token(cookie_header)
-    user_id = gateway.sessions.resolve(token) if token else None
-    return gateway.accounts.get(user_id) if user_id else None
+class SessionUsers:
+    """Who a request's session cookie belongs to, remembered for a few seconds per token.
+
+    A page load sends dozens of requests (assets, config, queue); without this each one would
+    query the store twice. Sign-out forgets the token at once; a disabled account or revoked
+    session elsewhere takes effect within ``ttl`` seconds (like API keys' cache).
+    """
+
+    def __init__(self, gateway, ttl: float = 5.0) -> None:
+        self.gateway, self.ttl = gateway, ttl
+        self._seen: dict[str, tuple[float, object]] = {}
+
+    def user(self, cookie_header: str | None):
+        """The signed-in, enabled user for a Cookie header, or None."""
+        token = session_token(cookie_header)
+        if not token:
+            return None
+        now = time.monotonic()
+        hit = self._seen.get(token)
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        user_id = self.gateway.sessions.resolve(token)
+        user = self.gateway.accounts.get(user_id) if user_id else None
+        if len(self._seen) > 10_000:
+            self._seen.clear()
+        self._seen[token] = (now, user)
+        return user
+
+    def forget(self, token: str) -> None:
+        self._seen.pop(token, None)
 
 
-def routes(gateway):
-    """FastAPI routes: GET/POST /login, POST /logout."""
+def routes(gateway, users: SessionUsers):
+    """FastAPI routes: GET/POST /login, POST /logout (and the OIDC start / callback when configured)."""
     from fastapi import APIRouter, Form, Request
     from fastapi.responses import HTMLResponse, RedirectResponse
 
@@ -150,6 +176,7 @@ def routes(gateway):
         token = session_token(request.headers.get("cookie"))
         if token:
             gateway.sessions.revoke(token)
+            users.forget(token)
         response = RedirectResponse("/login?out=1", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response

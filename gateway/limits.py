@@ -146,14 +146,6 @@ class Limiter:
             return {"requests_last_minute": st.requests.total, "tokens_last_minute": st.tokens.total,
                     "quota_used": st.quota_used}
 
-    def forget(self, key_id: str | None = None) -> None:
-        """Drop the counts of one key (or all): the next check seeds them again."""
-        with self._lock:
-            if key_id is None:
-                self._keys.clear()
-            else:
-                self._keys.pop(key_id, None)
-
     # -- quotas -------------------------------------------------------------------------------
     def _check_quota(self, principal: Principal, st: _KeyState, now: float) -> None:
         period = principal.quota_period or "total"

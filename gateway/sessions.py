@@ -74,9 +74,3 @@ class Sessions:
             "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ? RETURNING token_hash", [user_id, keep]
         ).fetchall()
         return len(row)
-
-    def purge_expired(self) -> int:
-        """Delete expired sessions; return how many."""
-        rows = self._store.cursor().execute(
-            "DELETE FROM sessions WHERE expires_at <= ? RETURNING token_hash", [self._clock()]).fetchall()
-        return len(rows)

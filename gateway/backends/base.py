@@ -76,9 +76,6 @@ class BackendRegistry:
     def register(self, backend_type: str, factory: BackendFactory) -> None:
         self._factories[backend_type] = factory
 
-    def types(self) -> list[str]:
-        return sorted(self._factories)
-
     def create(self, deployment: Deployment, ctx: BackendContext) -> Backend:
         return self._factories[deployment.backend](deployment, ctx)
 

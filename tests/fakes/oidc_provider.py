@@ -34,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .upstream import _config, _listen
+from .upstream import _listen, serve_in_thread
 
 FAULTS = (
     "wrong_issuer",          # ID token iss is another issuer
@@ -248,13 +248,6 @@ def start_oidc_provider(*, port: int = 0, **kwargs: Any) -> FakeOIDCProvider:
     sock = _listen(port)
     port = sock.getsockname()[1]
     provider.issuer = f"http://127.0.0.1:{port}"
-    server = uvicorn.Server(_config(provider.app(), own_logging=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=f"fake-oidc-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"fake OIDC provider failed to start on port {port}")
-        time.sleep(0.005)
+    server, thread = serve_in_thread(provider.app(), sock, f"fake-oidc-{port}")
     provider._server, provider._thread = server, thread
     return provider

@@ -363,20 +363,26 @@ def _config(app: Starlette, *, own_logging: bool) -> uvicorn.Config:
                           timeout_graceful_shutdown=1, **kwargs)
 
 
+def serve_in_thread(app: Any, sock: socket.socket, name: str) -> tuple[uvicorn.Server, threading.Thread]:
+    """Run ``app`` with uvicorn on ``sock`` in a daemon thread; return once it accepts connections."""
+    server = uvicorn.Server(_config(app, own_logging=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=name, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"{name} failed to start")
+        time.sleep(0.005)
+    return server, thread
+
+
 def start_fake(dialect: str, *, port: int = 0, model: str = "fake-model", chunk_delay: float = 0.0,
                chunks: int | None = None) -> FakeUpstream:
     """Serve a fake upstream from a background thread on 127.0.0.1 (port 0 = a free port)."""
     sock = _listen(port)
     port = sock.getsockname()[1]
-    server = uvicorn.Server(_config(create_app(dialect, model=model, chunk_delay=chunk_delay, chunks=chunks),
-                                    own_logging=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=f"fake-{dialect}-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"fake {dialect} upstream failed to start on port {port}")
-        time.sleep(0.005)
+    app = create_app(dialect, model=model, chunk_delay=chunk_delay, chunks=chunks)
+    server, thread = serve_in_thread(app, sock, f"fake-{dialect}-{port}")
     return FakeUpstream(url=f"http://127.0.0.1:{port}", port=port, _server=server, _thread=thread)
 
 
