@@ -39,7 +39,7 @@ def build_app(gateway):
         user = sessions.user(request.headers.get("cookie"))
         return user.username if user else None
 
-    blocks, i18n = build_ui(gateway.status)
+    blocks, i18n = build_ui(gateway)
     ui = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     ui.include_router(signin.routes(gateway, sessions))
     ui = gr.mount_gradio_app(ui, blocks, path="/", i18n=i18n, auth_dependency=username)
@@ -119,6 +119,7 @@ async def serve(settings) -> None:
     from gateway.service import Gateway
 
     gateway = Gateway(settings)
+    gateway.open()                       # the stored services, before the UI that calls them
     # the UI (importing Gradio takes seconds) is built while the models start
     app, _ = await asyncio.gather(asyncio.to_thread(build_app, gateway), gateway.start())
     # Everything alive now (Gradio, FastAPI, DuckDB: ~200k objects) lives as long as the process:

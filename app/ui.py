@@ -1,40 +1,50 @@
-"""The workbench shell: composes the pages into one ``gr.Blocks``.
+"""The workbench shell: composes the pages into one ``gr.Blocks`` (one route per page).
 
 Usage (launch.py)::
 
-    blocks, i18n = build_ui(gateway.status)
+    gateway.open()                       # the stored services the pages call
+    blocks, i18n = build_ui(gateway)
     app = gr.mount_gradio_app(app, blocks, path="/", i18n=i18n)
 
-More pages join in ``build_ui`` after the home page, each as
-``with demo.route("Name", "/path"): page.build(demo, ...)``. Nothing here runs at import time.
+Each page module has ``build(page, gateway, i18n)`` and its strings in ``app/strings/<page>.py``;
+every page starts with the shared header (``app.shell``). Nothing here runs at import time.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
-from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import gradio as gr
 
 APP_NAME = "MaaS Workbench"   # browser tab title: Gradio sets document.title verbatim (no i18n)
+# (module, route path, route name: Gradio's navbar is hidden, the shell's header shows translated names)
+PAGES = (("app.account", "/account", "Account"), ("app.usage", "/usage", "Usage"),
+         ("app.docs", "/api-docs", "API docs"), ("app.admin", "/admin", "Admin"))
 
 
-def build_ui(status: Callable[[], Mapping[str, Any]], *, api_base_hint: str = "/v1") -> tuple[gr.Blocks, gr.I18n]:
+def build_ui(gateway: Any, *, api_base_hint: str = "/v1") -> tuple[gr.Blocks, gr.I18n]:
     """Build the workbench Blocks and its I18n (pass both to ``gr.mount_gradio_app``).
 
-    ``status`` is the gateway's snapshot function (models, their deployments' health, the master
-    key hint); it is called on page load, on Refresh and every 10 s, never here.
+    ``gateway`` is an opened ``gateway.service.Gateway`` (its ``status``, ``console``, ``catalogue``,
+    ``settings``); handlers call it on page load and on clicks, never here.
     ``api_base_hint`` is the API's path on this server (or a full URL) for the examples.
     """
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"   # before any Blocks: else it calls out
     import gradio as gr
 
-    from app import home
+    from app import home, shell
     from app.i18n import make_i18n
 
     i18n = make_i18n()
     with gr.Blocks(title=APP_NAME, analytics_enabled=False) as demo:
-        home.build(demo, status, i18n, api_base_hint=api_base_hint)
+        shell.header(demo, gateway.console, i18n, "/")
+        home.build(demo, gateway.status, i18n, api_base_hint=api_base_hint)
+    for module_name, path, name in PAGES:
+        module = importlib.import_module(module_name)
+        with demo.route(name, path) as page:
+            shell.header(page, gateway.console, i18n, path)
+            module.build(page, gateway, i18n)
     return demo, i18n

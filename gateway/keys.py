@@ -21,6 +21,10 @@ from gateway.store import Store
 PREFIX = "sk-maas-"
 CACHE_SECONDS = 5.0
 QUOTA_PERIODS = ("total", "month")
+MASTER_ACTOR = "master"        # the actor id of requests made with the master key (it has no user)
+WORKBENCH_PURPOSE = "workbench"
+_INFO_COLUMNS = ("k.id, k.name, k.prefix, k.user_id, u.username, k.purpose, k.models, k.created_at, k.expires_at,"
+                 " k.revoked_at, k.last_used_at, k.rpm, k.tpm, k.quota_tokens, k.quota_period")
 
 
 def hash_secret(secret: str) -> str:
@@ -52,6 +56,49 @@ class Principal:
         return self.models is None or model_id in self.models
 
 
+@dataclass(frozen=True, slots=True)
+class KeyInfo:
+    """What may be shown about a key: never its secret or hash."""
+    id: str
+    name: str
+    prefix: str                          # the first characters of the secret, to recognise it
+    user_id: str | None
+    username: str | None
+    purpose: str                         # api | workbench
+    models: tuple[str, ...] | None       # None: every model
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+    rpm: int | None
+    tpm: int | None
+    quota_tokens: int | None
+    quota_period: str | None
+
+    def state(self, now: datetime | None = None) -> str:
+        """active | expired | revoked"""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= (now or _now()):
+            return "expired"
+        return "active"
+
+    def snapshot(self) -> dict:
+        """For the audit log (no secret in it)."""
+        return {"id": self.id, "name": self.name, "user_id": self.user_id, "models": list(self.models or ()) or None,
+                "expires_at": self.expires_at, "revoked_at": self.revoked_at, "rpm": self.rpm, "tpm": self.tpm,
+                "quota_tokens": self.quota_tokens, "quota_period": self.quota_period}
+
+
+def _info(row: tuple) -> KeyInfo:
+    (key_id, name, prefix, user_id, username, purpose, models, created_at, expires_at, revoked_at, last_used_at,
+     rpm, tpm, quota_tokens, quota_period) = row
+    return KeyInfo(id=key_id, name=name, prefix=prefix, user_id=user_id, username=username, purpose=purpose or "api",
+                   models=tuple(json.loads(models)) if models is not None else None, created_at=created_at,
+                   expires_at=expires_at, revoked_at=revoked_at, last_used_at=last_used_at, rpm=rpm, tpm=tpm,
+                   quota_tokens=quota_tokens, quota_period=quota_period)
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -61,6 +108,7 @@ class KeyStore:
         self._store = store
         self._cache: dict[str, tuple[float, Principal | None]] = {}
         self._lock = threading.Lock()
+        self._workbench: dict[str, str] = {}      # user id -> this process's workbench key secret (memory only)
 
     def ensure_master(self, configured: str | None) -> str | None:
         """Install the master key; return a newly generated secret to show once, else None."""
@@ -107,6 +155,55 @@ class KeyStore:
                     " WHERE id = ?", [user_id, purpose, rpm, tpm, quota_tokens, quota_period, key_id])
         return key_id, secret
 
+    def list_keys(self, user_id: str | None = None, *, include_master: bool = False) -> list[KeyInfo]:
+        """Keys of one user (or of everyone when ``user_id`` is None), newest first."""
+        where, params = ("WHERE k.user_id = ?", [user_id]) if user_id is not None else ("", [])
+        if not include_master:
+            where += (" AND" if where else "WHERE") + " NOT k.is_master"
+        rows = self._store.cursor().execute(
+            f"SELECT {_INFO_COLUMNS} FROM api_keys k LEFT JOIN users u ON u.id = k.user_id {where}"
+            " ORDER BY k.created_at DESC, k.id", params).fetchall()
+        return [_info(r) for r in rows]
+
+    def get(self, key_id: str) -> KeyInfo | None:
+        row = self._store.cursor().execute(
+            f"SELECT {_INFO_COLUMNS} FROM api_keys k LEFT JOIN users u ON u.id = k.user_id WHERE k.id = ?",
+            [key_id]).fetchone()
+        return _info(row) if row else None
+
+    def workbench_key(self, user_id: str) -> str:
+        """The key the workbench uses on ``user_id``'s behalf, so their chat and KB use is metered as theirs.
+
+        Its secret lives only in this process: the first call after a start issues a new one and
+        revokes the previous (the database keeps only hashes, so it cannot be read back).
+        """
+        with self._lock:
+            secret = self._workbench.get(user_id)
+        if secret is not None:
+            return secret
+        cur = self._store.cursor()
+        cur.execute("BEGIN")
+        try:
+            cur.execute("UPDATE api_keys SET revoked_at = ? WHERE user_id = ? AND purpose = ? AND revoked_at IS NULL",
+                        [_now(), user_id, WORKBENCH_PURPOSE])
+            key_id, secret = "wbk_" + secrets.token_hex(8), new_secret()
+            self._insert(cur, key_id, "workbench", secret)
+            cur.execute("UPDATE api_keys SET user_id = ?, purpose = ? WHERE id = ?",
+                        [user_id, WORKBENCH_PURPOSE, key_id])
+            cur.execute("COMMIT")
+        except Exception:
+            cur.execute("ROLLBACK")
+            raise
+        with self._lock:
+            self._workbench[user_id] = secret
+            self._cache.clear()
+        return secret
+
+    def forget_workbench_key(self, user_id: str) -> None:
+        """Drop the cached workbench secret (its user was disabled); the next use issues a new key."""
+        with self._lock:
+            self._workbench.pop(user_id, None)
+
     def revoke(self, key_id: str) -> None:
         self._store.cursor().execute("UPDATE api_keys SET revoked_at = ? WHERE id = ?", [_now(), key_id])
         self.invalidate()
@@ -148,12 +245,14 @@ class KeyStore:
 
     def _lookup(self, digest: str) -> Principal | None:
         row = self._store.cursor().execute(
-            "SELECT id, name, is_master, models, expires_at, revoked_at, rpm, tpm, quota_tokens, quota_period, user_id"
-            " FROM api_keys WHERE secret_hash = ?", [digest]).fetchone()
+            "SELECT k.id, k.name, k.is_master, k.models, k.expires_at, k.revoked_at, k.rpm, k.tpm, k.quota_tokens,"
+            " k.quota_period, k.user_id, coalesce(u.disabled, FALSE)"
+            " FROM api_keys k LEFT JOIN users u ON u.id = k.user_id WHERE k.secret_hash = ?", [digest]).fetchone()
         if row is None:
             return None
-        key_id, name, is_master, models, expires_at, revoked_at, rpm, tpm, quota_tokens, quota_period, user_id = row
-        if revoked_at is not None or (expires_at is not None and expires_at <= _now()):
+        (key_id, name, is_master, models, expires_at, revoked_at, rpm, tpm, quota_tokens, quota_period, user_id,
+         owner_disabled) = row
+        if revoked_at is not None or owner_disabled or (expires_at is not None and expires_at <= _now()):
             return None
         allowed = frozenset(json.loads(models)) if models is not None else None
         return Principal(key_id=key_id, name=name, is_master=bool(is_master), models=allowed, rpm=rpm, tpm=tpm,

@@ -48,6 +48,10 @@ _INSERT = (f"INSERT INTO {usage_stats.BATCH_TABLE} ({', '.join(COLUMNS)}) SELECT
            + ", ".join(f"unnest(${i + 1})" for i in range(len(COLUMNS))))
 _APPEND = f"INSERT INTO usage_ledger BY NAME SELECT * FROM {usage_stats.BATCH_TABLE}"
 _CLEAR = f"DELETE FROM {usage_stats.BATCH_TABLE}"
+_TOUCH_KEYS = ("UPDATE api_keys SET last_used_at = b.ts FROM (SELECT key_id, max(ts) AS ts"
+               f" FROM {usage_stats.BATCH_TABLE} WHERE key_id IS NOT NULL GROUP BY key_id) AS b"
+               " WHERE api_keys.id = b.key_id"
+               " AND (api_keys.last_used_at IS NULL OR api_keys.last_used_at < b.ts)")
 
 
 class Ledger:
@@ -86,6 +90,7 @@ class Ledger:
             cur.execute(_INSERT, columns)
             cur.execute(_APPEND)
             cur.execute(usage_stats.ROLL_UP_BATCH_SQL)      # the dashboards' daily rollup, same batch
+            cur.execute(_TOUCH_KEYS)                        # each key's last-used time
             cur.execute(_CLEAR)
             cur.execute("COMMIT")
         except Exception:

@@ -6,13 +6,16 @@ import logging
 import time
 
 from gateway.accounts import AccountError, Accounts
+from gateway.applications import Applications
 from gateway.backends.base import BackendRegistry, builtin_registry
 from gateway.backends.embedded import EmbeddedRuntime
 from gateway.chat import ChatService
+from gateway.console import Console
 from gateway.embeddings import VectorService
 from gateway.errors import StartupError
 from gateway.keys import KeyStore
 from gateway.limits import ChargingLedger, Limiter
+from gateway.release_notes import ReleaseNotes
 from gateway.router import Router
 from gateway.settings import Settings
 from gateway.store import Store, open_store
@@ -31,8 +34,14 @@ class Gateway:
         self.new_admin_password: str | None = None
         self.oidc = None                     # OIDCClient when single sign-on is configured
         self.oidc_pending = None
+        self.router: Router | None = None    # set by start(); open() alone serves the stored services
 
-    async def start(self) -> None:
+    def open(self) -> None:
+        """The stored services (database, keys, accounts, applications, console): no models, no network.
+
+        ``start`` calls it; tests of the pages use it alone."""
+        if self.store is not None:
+            return
         s = self.settings
         s.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = open_store(s.db_path)
@@ -54,6 +63,13 @@ class Gateway:
             except OIDCError as exc:
                 raise StartupError(f"MAAS_OIDC_ISSUER: {exc}") from None
             self.oidc_pending = PendingLogins()
+        self.applications = Applications(self.store, self.keys, self.catalogue)
+        self.release_notes = ReleaseNotes(self.store)
+        self.console = Console(self.store, self.accounts, self.keys, self.applications, self.release_notes)
+
+    async def start(self) -> None:
+        self.open()
+        s = self.settings
         self.limiter = Limiter(self.store)
         self.ledger = ChargingLedger(self.store, self.limiter)     # charges each row's tokens to the key's limits
         self.ledger.start()
@@ -66,9 +82,10 @@ class Gateway:
     async def stop(self) -> None:
         if self.oidc is not None:
             await self.oidc.aclose()
-        await self.router.stop()
-        self.runtime.stop()
-        self.ledger.close()
+        if self.router is not None:
+            await self.router.stop()
+            self.runtime.stop()
+            self.ledger.close()
         if self.store is not None:
             self.store.close()
 

@@ -79,6 +79,14 @@ MIGRATIONS: list[str] = [
         before VARCHAR, after VARCHAR                           -- JSON snapshots
     );
     """,
+    # 7: model release notes kept by admins (gateway.release_notes)
+    """
+    CREATE TABLE release_notes (
+        id VARCHAR PRIMARY KEY, day DATE NOT NULL, change VARCHAR NOT NULL,   -- added | updated | retired
+        model_id VARCHAR NOT NULL, title VARCHAR NOT NULL, body VARCHAR NOT NULL DEFAULT '',
+        author_id VARCHAR, created_at TIMESTAMP NOT NULL
+    );
+    """,
 ]
 
 

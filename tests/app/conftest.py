@@ -37,3 +37,19 @@ def browser() -> Iterator:
             browser.close()
     finally:
         playwright.stop()
+
+
+def opened_gateway(data_dir, status=None, **env: str):
+    """A real ``Gateway`` with its stored services open (DuckDB in ``data_dir``; no models started).
+
+    ``status`` replaces its model-status snapshot (the home page's data) when given."""
+    from gateway.service import Gateway
+    from gateway.settings import load_settings
+
+    settings = load_settings(["--data-dir", str(data_dir)],
+                             env={"MAAS_ADMIN_USER": "admin", "MAAS_ADMIN_PASSWORD": "Test-admin-pass-2026", **env})
+    gateway = Gateway(settings)
+    gateway.open()
+    if status is not None:
+        gateway.status = status
+    return gateway

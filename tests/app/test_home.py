@@ -23,6 +23,7 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"   # gradio_client reads it too
 
 from app import home
 from app.ui import build_ui
+from tests.app.conftest import opened_gateway
 
 STATUS: dict[str, Any] = {
     "models": [
@@ -98,7 +99,7 @@ def outbound() -> Iterator[list[str]]:
 
 
 @pytest.fixture(scope="module")
-def server(outbound: list[str]) -> Iterator[str]:
+def server(outbound: list[str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The good UI at /, one whose status() raises at /broken/; yields the base URL."""
     import gradio as gr
     import uvicorn
@@ -106,8 +107,8 @@ def server(outbound: list[str]) -> Iterator[str]:
 
     t0 = time.perf_counter()
     app = FastAPI()
-    blocks, i18n = build_ui(fake_status)
-    broken, broken_i18n = build_ui(broken_status)
+    blocks, i18n = build_ui(opened_gateway(tmp_path_factory.mktemp("good"), fake_status))
+    broken, broken_i18n = build_ui(opened_gateway(tmp_path_factory.mktemp("broken"), broken_status))
     app = gr.mount_gradio_app(app, broken, path="/broken", i18n=broken_i18n)
     app = gr.mount_gradio_app(app, blocks, path="/", i18n=i18n)
     built = time.perf_counter() - t0
@@ -213,8 +214,8 @@ def test_broken_status_gives_a_readable_message(server: str) -> None:
     assert "your-chat-model" in codes[0]
 
 
-def test_mounted_i18n_has_matching_en_and_zh_keys() -> None:
-    _, i18n = build_ui(fake_status)
+def test_mounted_i18n_has_matching_en_and_zh_keys(tmp_path) -> None:
+    _, i18n = build_ui(opened_gateway(tmp_path, fake_status))
     tables = i18n.translations_dict
     assert set(tables) == {"en", "zh"}
     assert set(tables["en"]) == set(tables["zh"])

@@ -1,0 +1,7 @@
+"""admin strings."""
+
+EN: dict[str, str] = {
+}
+
+ZH: dict[str, str] = {
+}

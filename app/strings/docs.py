@@ -1,0 +1,7 @@
+"""docs strings."""
+
+EN: dict[str, str] = {
+}
+
+ZH: dict[str, str] = {
+}

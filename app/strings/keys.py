@@ -1,0 +1,7 @@
+"""keys strings."""
+
+EN: dict[str, str] = {
+}
+
+ZH: dict[str, str] = {
+}

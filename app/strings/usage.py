@@ -1,0 +1,7 @@
+"""usage strings."""
+
+EN: dict[str, str] = {
+}
+
+ZH: dict[str, str] = {
+}
