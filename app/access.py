@@ -18,6 +18,8 @@ from gateway.errors import FormError
 
 # Runs in the browser before each handler: the page's language (svelte-i18n sets <html lang>).
 PAGE_LANG_JS = "() => [document.documentElement.lang || navigator.language || 'en']"
+# The same for a handler with more inputs: the last input is the hidden language box.
+WITH_LANG_JS = "(...a) => [...a.slice(0, -1), document.documentElement.lang || navigator.language || 'en']"
 
 
 def locale_of(lang: str | None, request: gr.Request | None) -> str:

@@ -109,6 +109,7 @@ class KeyStore:
         self._cache: dict[str, tuple[float, Principal | None]] = {}
         self._lock = threading.Lock()
         self._workbench: dict[str, str] = {}      # user id -> this process's workbench key secret (memory only)
+        self._workbench_lock = threading.Lock()
 
     def ensure_master(self, configured: str | None) -> str | None:
         """Install the master key; return a newly generated secret to show once, else None."""
@@ -174,34 +175,32 @@ class KeyStore:
     def workbench_key(self, user_id: str) -> str:
         """The key the workbench uses on ``user_id``'s behalf, so their chat and KB use is metered as theirs.
 
-        Its secret lives only in this process: the first call after a start issues a new one and
-        revokes the previous (the database keeps only hashes, so it cannot be read back).
+        Its secret lives only in this process: the first call after a start gives the user's one
+        workbench key a new secret (the database keeps only hashes, so it cannot be read back).
         """
-        with self._lock:
-            secret = self._workbench.get(user_id)
-        if secret is not None:
-            return secret
+        with self._workbench_lock:           # one rotation at a time: two would leave one caller a dead secret
+            return self._workbench.get(user_id) or self._rotate_workbench_key(user_id)
+
+    def _rotate_workbench_key(self, user_id: str) -> str:
+        secret = new_secret()
         cur = self._store.cursor()
-        cur.execute("BEGIN")
-        try:
-            cur.execute("UPDATE api_keys SET revoked_at = ? WHERE user_id = ? AND purpose = ? AND revoked_at IS NULL",
-                        [_now(), user_id, WORKBENCH_PURPOSE])
-            key_id, secret = "wbk_" + secrets.token_hex(8), new_secret()
+        row = cur.execute("SELECT id FROM api_keys WHERE user_id = ? AND purpose = ? ORDER BY created_at LIMIT 1",
+                          [user_id, WORKBENCH_PURPOSE]).fetchone()
+        if row is not None:       # one key per user, its secret replaced: its usage history stays on one key id
+            cur.execute("UPDATE api_keys SET secret_hash = ?, prefix = ?, revoked_at = NULL WHERE id = ?",
+                        [hash_secret(secret), secret[: len(PREFIX) + 4], row[0]])
+        else:
+            key_id = "wbk_" + secrets.token_hex(8)
             self._insert(cur, key_id, "workbench", secret)
             cur.execute("UPDATE api_keys SET user_id = ?, purpose = ? WHERE id = ?",
                         [user_id, WORKBENCH_PURPOSE, key_id])
-            cur.execute("COMMIT")
-        except Exception:
-            cur.execute("ROLLBACK")
-            raise
-        with self._lock:
-            self._workbench[user_id] = secret
-            self._cache.clear()
+        self._workbench[user_id] = secret
+        self.invalidate()
         return secret
 
     def forget_workbench_key(self, user_id: str) -> None:
-        """Drop the cached workbench secret (its user was disabled); the next use issues a new key."""
-        with self._lock:
+        """Drop the cached workbench secret (its user was disabled); the next use issues a new secret."""
+        with self._workbench_lock:
             self._workbench.pop(user_id, None)
 
     def revoke(self, key_id: str) -> None:

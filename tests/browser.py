@@ -53,12 +53,13 @@ def screenshot(page: Page, request: pytest.FixtureRequest, label: str = "") -> P
 
 @contextmanager
 def open_page(browser: Browser, request: pytest.FixtureRequest, url: str, *, locale: str = "en-US",
-              **context_options: Any) -> Iterator[Page]:
+              user: tuple[str, str] | None = None, **context_options: Any) -> Iterator[Page]:
     """``url`` in a fresh context (``locale`` sets navigator.language and Accept-Language).
 
     On the way out the page must have thrown no uncaught JavaScript error; if the test failed,
     a screenshot ``<test>-failed.png`` is kept for diagnosis. ``context_options`` go to
-    ``browser.new_context`` (e.g. ``permissions=["clipboard-read"]``).
+    ``browser.new_context`` (e.g. ``permissions=["clipboard-read"]``). ``user`` is who signs in
+    when the page asks (username, password); the test admin by default.
     """
     context = browser.new_context(locale=locale, viewport=VIEWPORT, **context_options)
     context.set_default_timeout(TIMEOUT_MS)
@@ -70,8 +71,9 @@ def open_page(browser: Browser, request: pytest.FixtureRequest, url: str, *, loc
         if "/login" in page.url:                 # the workbench asks for sign-in first
             from tests.conftest import ADMIN_PASSWORD, ADMIN_USER
 
-            page.fill("#username", ADMIN_USER)
-            page.fill("#password", ADMIN_PASSWORD)
+            username, password = user or (ADMIN_USER, ADMIN_PASSWORD)
+            page.fill("#username", username)
+            page.fill("#password", password)
             page.click("button[type=submit]")
             page.wait_for_url(lambda u: "/login" not in u)
         yield page

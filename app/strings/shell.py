@@ -14,6 +14,12 @@ EN: dict[str, str] = {
     "shell.admins_only": "Only administrators can do this.",
     "shell.cannot_do": "Cannot do that",
     "shell.failed": "Something went wrong; nothing was changed. Try again, or tell an administrator.",
+    "common.all_models": "every model",
+    "common.rpm": "{n} requests/min",
+    "common.tpm": "{n} tokens/min",
+    "common.quota_total": "{n} tokens in total",
+    "common.quota_month": "{n} tokens per month",
+    "common.no_limits": "no limits",
 }
 
 ZH: dict[str, str] = {
@@ -30,4 +36,10 @@ ZH: dict[str, str] = {
     "shell.admins_only": "只有管理员可以执行此操作。",
     "shell.cannot_do": "无法完成",
     "shell.failed": "出现错误，未做任何更改。请重试，或联系管理员。",
+    "common.all_models": "全部模型",
+    "common.rpm": "每分钟 {n} 次请求",
+    "common.tpm": "每分钟 {n} 个 token",
+    "common.quota_total": "总计 {n} 个 token",
+    "common.quota_month": "每月 {n} 个 token",
+    "common.no_limits": "不限",
 }

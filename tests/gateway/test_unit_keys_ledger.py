@@ -103,3 +103,44 @@ def test_migrations_are_idempotent(tmp_path):
         s.close()
     con = duckdb.connect(str(tmp_path / "maas.duckdb"), read_only=True)
     assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == len(MIGRATIONS)
+
+
+def test_each_keys_last_use_is_kept_by_the_ledger(store):
+    keys = KeyStore(store)
+    used, _ = keys.create("used")
+    idle, _ = keys.create("idle")
+    ledger = Ledger(store, interval=60)
+    for i, day in enumerate((3, 9, 5)):
+        ledger.record(UsageRow(**{**_fields(row(i)), "key_id": used, "ts": datetime(2026, 1, day, 8)}))
+    ledger.flush()
+    assert keys.get(used).last_used_at == datetime(2026, 1, 9, 8)         # the latest, not the last written
+    assert keys.get(idle).last_used_at is None
+    ledger.record(UsageRow(**{**_fields(row(9)), "key_id": used, "ts": datetime(2026, 1, 2)}))
+    ledger.flush()
+    assert keys.get(used).last_used_at == datetime(2026, 1, 9, 8)         # an older row never moves it back
+
+
+def _fields(r: UsageRow) -> dict:
+    from dataclasses import fields
+    return {f.name: getattr(r, f.name) for f in fields(r)}
+
+
+def test_workbench_key_gets_a_new_secret_each_start_on_the_same_key(tmp_path):
+    s = open_store(tmp_path / "maas.duckdb")
+    s.cursor().execute("INSERT INTO users (id, username, role, created_at) VALUES ('u1', 'alice', 'member', now())")
+    first = KeyStore(s)
+    old = first.workbench_key("u1")
+    key_id = first.authenticate(f"Bearer {old}").key_id
+    restarted = KeyStore(s)                                   # a new process: the secret is not readable back
+    new = restarted.workbench_key("u1")
+    assert new != old and restarted.authenticate(f"Bearer {new}").key_id == key_id
+    with pytest.raises(AuthenticationError):
+        restarted.authenticate(f"Bearer {old}")
+    assert [k.purpose for k in restarted.list_keys("u1")] == ["workbench"]
+    s.cursor().execute("UPDATE users SET disabled = TRUE WHERE id = 'u1'")
+    restarted.invalidate()
+    with pytest.raises(AuthenticationError):                  # a disabled user's keys stop working
+        restarted.authenticate(f"Bearer {new}")
+    s.close()
+    assert old.encode() not in (tmp_path / "maas.duckdb").read_bytes()
+    assert new.encode() not in (tmp_path / "maas.duckdb").read_bytes()

@@ -1,0 +1,153 @@
+"""My account page handlers, called as the browser would (a signed-in user's request), on real services.
+
+A real Gateway with its DuckDB (no models needed): members apply, the admin approves through the
+admin page's handlers, the applicant shows the key once; nobody reaches another member's keys or
+applications.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import gradio as gr
+import pytest
+
+from app import account, admin
+from tests.app.conftest import opened_gateway
+
+FORM = {"name": "protein-lab", "contact": "Li Wei", "email": "li.wei@example.org", "organisation": "Institute of "
+        "Biophysics", "phone": "+86 10 1234 5678", "purpose": "Summarising protein-folding papers for our group."}
+PASSWORD = "Member-pass-2026"
+
+
+def req(username: str | None, lang_header: str = "en") -> SimpleNamespace:
+    return SimpleNamespace(username=username, headers={"accept-language": lang_header})
+
+
+@pytest.fixture()
+def site(tmp_path):
+    gw = opened_gateway(tmp_path)
+    for name in ("alice", "bob"):
+        gw.accounts.create_user(name, PASSWORD)
+    yield SimpleNamespace(gw=gw, me=account.make_handlers(gw), adm=admin.make_handlers(gw))
+    gw.store.close()
+
+
+def apply(site, user: str, **changes) -> tuple:
+    form = {**FORM, **changes}
+    return site.me.apply(form["name"], form["contact"], form["email"], form["organisation"], form["phone"],
+                         form["purpose"], changes.get("models", ["qwen2.5-coder:0.5b"]), "en", req(user))
+
+
+def test_apply_approve_show_once_and_call(site) -> None:
+    message, *cleared = apply(site, "alice")
+    assert "protein-lab" in message and "submitted" in message
+    assert cleared == ["", "", "", "", "", "", []]                     # the form empties after success
+    keys_html, apps_html, *_ = site.me.refresh("en", req("alice"))
+    assert "pending review" in apps_html and "protein-lab" in apps_html
+
+    queue_html, pick, *_ = site.adm.refresh("en", req("admin"))
+    assert "protein-lab" in queue_html and "Institute of Biophysics" in queue_html
+    app_id = pick["value"]
+    grant, note = site.adm.pick_application(app_id, "en", req("admin"))
+    assert grant["value"] == ["qwen2.5-coder:0.5b"] and "protein-lab" in note
+    done = site.adm.approve(app_id, ["qwen2.5-coder:0.5b"], 60, None, 100000, "month", 30, "en", req("admin"))
+    assert "Approved" in done
+
+    keys_html, apps_html, ready, notice, *_ = site.me.refresh("en", req("alice"))
+    assert ready["choices"] and ready["value"] == app_id and "waiting for you" in notice["value"]
+    assert "approved" in apps_html and "60 requests/min" in apps_html and "per month" in apps_html
+    secret_box, warning = site.me.reveal(app_id, "en", req("alice"))
+    secret = secret_box["value"]
+    assert secret.startswith("sk-maas-") and "will not be shown again" in warning
+    principal = site.gw.keys.authenticate(f"Bearer {secret}")
+    assert principal.models == frozenset({"qwen2.5-coder:0.5b"}) and principal.rpm == 60
+    with pytest.raises(gr.Error, match="can no longer be shown"):
+        site.me.reveal(app_id, "en", req("alice"))                      # once only
+    keys_html, *_ = site.me.refresh("en", req("alice"))
+    assert secret[:12] in keys_html and secret not in keys_html and "active" in keys_html
+
+
+def test_a_refused_form_keeps_what_was_typed_and_names_the_field(site) -> None:
+    with pytest.raises(gr.Error) as err:
+        apply(site, "alice", email="not-an-email")
+    assert "Email" in err.value.message
+    with pytest.raises(gr.Error) as err:
+        apply(site, "alice", purpose="too short")
+    assert "Purpose" in err.value.message
+    with pytest.raises(gr.Error) as err:
+        apply(site, "alice", models=[])
+    assert "Models" in err.value.message
+    assert site.gw.applications.list_for(site.gw.accounts.by_username("alice").id) == []
+
+
+def test_members_never_reach_each_others_keys_or_applications(site) -> None:
+    apply(site, "alice")
+    app_id = site.adm.refresh("en", req("admin"))[1]["value"]
+    site.adm.approve(app_id, ["qwen2.5-coder:0.5b"], None, None, None, None, None, "en", req("admin"))
+    alice_key = site.gw.console.my_keys(site.gw.console.actor_for_username("alice"))[0]
+
+    keys_html, apps_html, ready, _, revocable, extendable, *_ = site.me.refresh("en", req("bob"))
+    assert "protein-lab" not in keys_html + apps_html and ready["choices"] == [] and revocable["choices"] == []
+    with pytest.raises(gr.Error, match="can no longer be shown"):
+        site.me.reveal(app_id, "en", req("bob"))                         # bob cannot take alice's secret
+    assert site.gw.applications.can_reveal(app_id)                       # ... and it is still alice's to show
+    with pytest.raises(gr.Error, match="No such key"):
+        site.me.revoke(alice_key.id, "en", req("bob"))
+    assert site.gw.keys.get(alice_key.id).revoked_at is None
+    with pytest.raises(gr.Error, match="your own keys"):
+        site.me.ask_more(alice_key.id, ["use-multilingual:v3"], "Embedding our lab's papers for search.", "en",
+                         req("bob"))
+
+
+def test_signed_out_or_disabled_users_get_a_readable_refusal(site) -> None:
+    for who in (None, "nobody"):
+        with pytest.raises(gr.Error, match="sign in again"):
+            site.me.refresh("en", req(who))
+    site.gw.console.set_disabled(site.gw.console.actor_for_username("admin"),
+                                 site.gw.accounts.by_username("bob").id, True)
+    with pytest.raises(gr.Error, match="sign in again"):
+        site.me.refresh("en", req("bob"))
+    with pytest.raises(gr.Error, match="登录已失效"):
+        site.me.refresh("zh-CN", req("bob"))
+
+
+def test_revoke_own_key_and_ask_for_more_models(site) -> None:
+    apply(site, "alice")
+    app_id = site.adm.refresh("en", req("admin"))[1]["value"]
+    site.adm.approve(app_id, ["qwen2.5-coder:0.5b"], None, None, None, None, None, "en", req("admin"))
+    key = site.gw.console.my_keys(site.gw.console.actor_for_username("alice"))[0]
+    message, models, reason = site.me.ask_more(key.id, ["use-multilingual:v3"],
+                                               "Embedding our lab's papers for semantic search.", "en", req("alice"))
+    assert "use-multilingual:v3" in message and models == [] and reason == ""
+    queue_html, pick, *_ = site.adm.refresh("en", req("admin"))
+    assert "more models" in queue_html
+    site.adm.approve(pick["value"], ["use-multilingual:v3"], None, None, None, None, None, "en", req("admin"))
+    assert set(site.gw.keys.get(key.id).models) == {"qwen2.5-coder:0.5b", "use-multilingual:v3"}
+
+    assert "Revoked" in site.me.revoke(key.id, "en", req("alice"))
+    assert site.gw.keys.get(key.id).state() == "revoked"
+    keys_html = site.me.refresh("zh-CN", req("alice"))[0]
+    assert "已吊销" in keys_html
+
+
+def test_change_password(site) -> None:
+    with pytest.raises(gr.Error, match="differ"):
+        site.me.change_password(PASSWORD, "New-pass-2026-x", "New-pass-2026-y", "en", req("alice"))
+    with pytest.raises(gr.Error, match="current password is wrong"):
+        site.me.change_password("wrong", "New-pass-2026-x", "New-pass-2026-x", "en", req("alice"))
+    message, *cleared = site.me.change_password(PASSWORD, "New-pass-2026-x", "New-pass-2026-x", "zh", req("alice"))
+    assert "密码已修改" in message and cleared == ["", "", ""]
+    assert site.gw.accounts.authenticate("alice", "New-pass-2026-x", client="test").username == "alice"
+
+
+def test_workbench_key_is_listed_as_the_workbench_and_cannot_be_revoked(site) -> None:
+    alice = site.gw.accounts.by_username("alice")
+    secret = site.gw.keys.workbench_key(alice.id)
+    assert site.gw.keys.workbench_key(alice.id) == secret                 # one per process
+    assert site.gw.keys.authenticate(f"Bearer {secret}").user_id == alice.id
+    keys_html, _, _, _, revocable, *_ = site.me.refresh("en", req("alice"))
+    assert "Workbench (chat and knowledge bases)" in keys_html and revocable["choices"] == []
+    key_id = site.gw.console.my_keys(site.gw.console.actor_for_username("alice"))[0].id
+    with pytest.raises(gr.Error, match="workbench key"):
+        site.me.revoke(key_id, "en", req("alice"))

@@ -1,0 +1,157 @@
+"""Admin page handlers on real services: members are refused by every one of them; admins review
+applications, manage users and keys, and every change lands in the audit log."""
+
+from __future__ import annotations
+
+import inspect
+from types import SimpleNamespace
+
+import gradio as gr
+import pytest
+
+from app import account, admin
+from gateway.errors import AuthenticationError
+from tests.app.conftest import opened_gateway
+from tests.app.test_account_page import FORM, PASSWORD, req
+
+
+@pytest.fixture()
+def site(tmp_path):
+    gw = opened_gateway(tmp_path)
+    for name in ("alice", "bob"):
+        gw.accounts.create_user(name, PASSWORD, organisation="Lab " + name)
+    yield SimpleNamespace(gw=gw, me=account.make_handlers(gw), adm=admin.make_handlers(gw))
+    gw.store.close()
+
+
+def _apply(site, user: str = "alice", models=("qwen2.5-coder:0.5b", "use-multilingual:v3")) -> str:
+    site.me.apply(FORM["name"], FORM["contact"], FORM["email"], FORM["organisation"], FORM["phone"],
+                  FORM["purpose"], list(models), "en", req(user))
+    return site.adm.refresh("en", req("admin"))[1]["value"]
+
+
+def _snapshot(gw) -> tuple:
+    cur = gw.store.cursor()
+    return tuple(cur.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+                 for t in ("users", "api_keys", "key_applications", "audit_log"))
+
+
+def test_every_admin_handler_refuses_a_member_and_changes_nothing(site) -> None:
+    app_id = _apply(site)
+    before = _snapshot(site.gw)
+    handlers = vars(site.adm)
+    assert len(handlers) >= 12
+    for name, fn in handlers.items():
+        params = list(inspect.signature(fn).parameters)
+        args = {p: None for p in params}
+        args.update({"lang": "en", "request": req("alice")})
+        if "app_id" in args:
+            args["app_id"] = app_id
+        if "user_id" in args:
+            args["user_id"] = site.gw.accounts.by_username("admin").id
+        with pytest.raises(gr.Error, match="Only administrators"):
+            fn(**args)
+        args["request"] = req("alice", "zh-CN")
+        args["lang"] = "zh-CN"
+        with pytest.raises(gr.Error, match="只有管理员"):
+            fn(**args)
+    assert _snapshot(site.gw) == before, "a refused call changed something"
+
+
+def test_approve_narrowed_with_limits_then_the_applicant_sees_it(site) -> None:
+    app_id = _apply(site)
+    with pytest.raises(gr.Error, match="at least one model"):
+        site.adm.approve(app_id, [], None, None, None, None, None, "en", req("admin"))
+    with pytest.raises(gr.Error, match="whole number of days"):
+        site.adm.approve(app_id, ["qwen2.5-coder:0.5b"], None, None, None, None, -3, "en", req("admin"))
+    message = site.adm.approve(app_id, ["qwen2.5-coder:0.5b"], 30, 5000, None, None, 7, "zh-CN", req("admin"))
+    assert "已批准" in message
+    _, apps_html, ready, *_ = site.me.refresh("en", req("alice"))
+    assert "approved" in apps_html and "30 requests/min" in apps_html and "5,000 tokens/min" in apps_html
+    secret = site.me.reveal(ready["value"], "en", req("alice"))[0]["value"]
+    principal = site.gw.keys.authenticate(f"Bearer {secret}")
+    assert principal.models == frozenset({"qwen2.5-coder:0.5b"}) and (principal.rpm, principal.tpm) == (30, 5000)
+    assert site.gw.keys.get(principal.key_id).expires_at is not None
+    queue_html = site.adm.refresh("en", req("admin"))[0]
+    assert "No applications are waiting" in queue_html
+    audit_html = site.adm.refresh("en", req("admin"))[-1]
+    assert "approve" in audit_html and "admin" in audit_html
+
+
+def test_reject_with_a_reason_the_applicant_reads(site) -> None:
+    app_id = _apply(site)
+    with pytest.raises(gr.Error, match="Reason"):
+        site.adm.reject(app_id, "", "en", req("admin"))
+    message, cleared = site.adm.reject(app_id, "Please apply through your group leader.", "en", req("admin"))
+    assert "Rejected" in message and cleared == ""
+    apps_html = site.me.refresh("en", req("alice"))[1]
+    assert "rejected" in apps_html and "Please apply through your group leader." in apps_html
+    with pytest.raises(gr.Error, match="already rejected"):
+        site.adm.approve(app_id, ["qwen2.5-coder:0.5b"], None, None, None, None, None, "en", req("admin"))
+
+
+def test_users_roles_disable_and_the_last_admin(site) -> None:
+    admin_id = site.gw.accounts.by_username("admin").id
+    bob = site.gw.accounts.by_username("bob")
+    with pytest.raises(gr.Error, match="your own account"):
+        site.adm.disable(admin_id, "en", req("admin"))
+    with pytest.raises(gr.Error, match="last active administrator"):
+        site.adm.set_role(admin_id, "member", "en", req("admin"))
+    assert "administrator" in site.adm.set_role(bob.id, "admin", "en", req("admin"))
+    assert site.gw.console.actor_for_username("bob").is_admin
+    site.adm.set_role(bob.id, "member", "en", req("admin"))
+
+    secret = site.gw.console.create_key(site.gw.console.actor_for_username("admin"), bob.id, "bob key", None)[1]
+    assert site.gw.keys.authenticate(f"Bearer {secret}")
+    assert "Disabled" in site.adm.disable(bob.id, "en", req("admin"))
+    with pytest.raises(AuthenticationError):
+        site.gw.keys.authenticate(f"Bearer {secret}")                      # at once, not after the cache
+    users_html = site.adm.refresh("en", req("admin"))[2]
+    assert "disabled" in users_html
+    assert "Enabled" in site.adm.enable(bob.id, "en", req("admin"))
+    assert site.gw.keys.authenticate(f"Bearer {secret}").user_id == bob.id
+
+    message, *cleared = site.adm.create_user("carol", "Carol-pass-2026", "member", "carol@example.org", "Lab C", "en",
+                                             req("admin"))
+    assert "carol" in message and cleared == ["", "", "", ""]
+    with pytest.raises(gr.Error, match="taken"):
+        site.adm.create_user("carol", "Carol-pass-2026", "member", "", "", "en", req("admin"))
+    site.adm.reset_password(bob.id, "Bob-new-pass-2026", "en", req("admin"))
+    assert site.gw.accounts.authenticate("bob", "Bob-new-pass-2026", client="t").username == "bob"
+    audit = site.adm.audit_page(0, "en", req("admin"))
+    for action in ("set_role", "disable", "enable", "create", "reset_password"):
+        assert action in audit
+    assert "Bob-new-pass-2026" not in audit and "Carol-pass-2026" not in audit
+
+
+def test_issue_a_key_directly_and_revoke_any_key(site) -> None:
+    alice = site.gw.accounts.by_username("alice")
+    with pytest.raises(gr.Error, match="Key name"):
+        site.adm.create_key(alice.id, "x", ["qwen2.5-coder:0.5b"], None, None, None, None, None, "en", req("admin"))
+    box, message = site.adm.create_key(alice.id, "pipeline", ["qwen2.5-coder:0.5b"], 10, None, 1000, "month", 30,
+                                       "en", req("admin"))
+    secret = box["value"]
+    assert box["visible"] and "pipeline" in message and "alice" in message
+    principal = site.gw.keys.authenticate(f"Bearer {secret}")
+    assert principal.quota_tokens == 1000 and principal.quota_period == "month"
+    keys_html = site.adm.refresh("en", req("admin"))[4]
+    assert "pipeline" in keys_html and "alice" in keys_html and secret not in keys_html
+    assert "Revoked" in site.adm.revoke_key(principal.key_id, "en", req("admin"))
+    site.gw.keys.invalidate()
+    with pytest.raises(AuthenticationError):
+        site.gw.keys.authenticate(f"Bearer {secret}")
+    audit = site.adm.audit_page(0, "en", req("admin"))
+    assert "revoke" in audit and "api_key" in audit
+
+
+def test_reissue_after_a_restart_lost_the_secret(site) -> None:
+    app_id = _apply(site)
+    site.adm.approve(app_id, ["qwen2.5-coder:0.5b"], None, None, None, None, None, "en", req("admin"))
+    site.gw.applications.pending_reveals.clear()                              # what a restart does
+    with pytest.raises(gr.Error, match="re-issue"):
+        site.me.reveal(app_id, "en", req("alice"))
+    approved = site.adm.refresh("en", req("admin"))[8]
+    assert [v for _, v in approved["choices"]] == [app_id]
+    assert "Re-issued" in site.adm.reissue(app_id, "en", req("admin"))
+    secret = site.me.reveal(app_id, "en", req("alice"))[0]["value"]
+    assert site.gw.keys.authenticate(f"Bearer {secret}").user_id == site.gw.accounts.by_username("alice").id
