@@ -2,7 +2,8 @@
 
     python launch.py [--host 127.0.0.1] [--port 7860] [--config models.yaml] [--data-dir data]
 
-The gateway answers /v1/*, /rerank and /health*; everything else is the Gradio workbench.
+The gateway answers /v1/*, /rerank, /health* and the admin API /admin/v1/*; everything else is the
+Gradio workbench (signed-in users only).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The gateway's HTTP edge: a small ASGI app for /v1, /rerank and /health.
+"""The gateway's HTTP edge: a small ASGI app for /v1, /rerank, /health and the admin API (/admin/v1).
 
 Hand-rolled on ASGI (no framework routing or validation layers) to keep the gateway's
 own CPU per request well under a millisecond. This is the only place errors become
@@ -20,13 +20,13 @@ log = logging.getLogger("maas.api")
 JSON = [(b"content-type", b"application/json")]
 SSE = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-cache"),
        (b"x-accel-buffering", b"no")]
-GATEWAY_PREFIXES = ("/v1/", "/health", "/rerank")
+GATEWAY_PREFIXES = ("/v1/", "/health", "/rerank", "/admin/v1/")
 
 Handler = Callable[[dict, Callable, Callable, str], Awaitable[None]]
 
 
 def is_gateway_path(path: str) -> bool:
-    return path.startswith(GATEWAY_PREFIXES) or path == "/v1"
+    return path.startswith(GATEWAY_PREFIXES) or path in ("/v1", "/admin/v1")
 
 
 def _header(scope: dict, name: bytes) -> str | None:
@@ -97,7 +97,10 @@ class GatewayApp:
     """ASGI application serving the gateway routes of one ``Gateway``."""
 
     def __init__(self, gateway) -> None:
+        from gateway.admin_api import AdminAPI  # imported here: it imports this module's helpers
+
         self.gw = gateway
+        self.admin = AdminAPI(gateway)
         self.routes: dict[tuple[str, str], Handler] = {
             ("GET", "/health"): self.health,
             ("GET", "/health/ready"): self.ready,
@@ -127,6 +130,8 @@ class GatewayApp:
 
         try:
             handler = self.routes.get((method, path))
+            if handler is None and self.admin.handles(path):
+                handler = self.admin
             if handler is None:
                 if method == "GET" and path.startswith("/v1/models/"):
                     handler = self.get_model

@@ -17,12 +17,14 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from gateway import audit, usage_stats
-from gateway.accounts import Accounts, User
+from gateway.accounts import AccountError, Accounts, User
 from gateway.applications import Applications
 from gateway.errors import FormError
 from gateway.keys import MASTER_ACTOR, QUOTA_PERIODS, KeyInfo, KeyStore, Principal
 from gateway.release_notes import ReleaseNote, ReleaseNotes
 from gateway.store import Store
+
+MASTER_KEY_ID = "master"       # api_keys.id of the master key (gateway.keys)
 
 
 class ConsoleError(FormError):
@@ -103,7 +105,7 @@ class Console:
 
     def revoke_key(self, actor: Actor, key_id: str) -> KeyInfo:
         """Revoke a key: one's own (any member), or anyone's (admins; audited)."""
-        key = self.keys.get(key_id)
+        key = self.keys.get(key_id) if key_id != MASTER_KEY_ID else None     # the master key is not revocable
         own = key is not None and key.user_id == actor.user_id
         if key is None or not (own or actor.is_admin):
             raise ConsoleError("No such key: reload the list and try again.", field="key_id")
@@ -136,6 +138,8 @@ class Console:
                                    if unknown else "Models: choose at least one model.", field="models")
         if quota_period not in (None, "", *QUOTA_PERIODS):
             raise ConsoleError(f"quota_period: one of {', '.join(QUOTA_PERIODS)}.", field="quota_period")
+        if expires_at is not None and expires_at.tzinfo is not None:
+            expires_at = expires_at.astimezone(UTC).replace(tzinfo=None)      # stored times are naive UTC
         if expires_at is not None and expires_at <= _now():
             raise ConsoleError("expires_at: must be in the future.", field="expires_at")
         key_id, secret = self.keys.create(
@@ -174,9 +178,12 @@ class Console:
         """Disable a user (their sessions end; their keys stop working at once) or enable them again."""
         self._admin(actor)
         if disabled and user_id == actor.user_id:
-            raise ConsoleError("You cannot disable your own account.", field="user_id")
+            raise ConsoleError("You cannot disable your own account.", field="disabled")
         before = self._user(user_id)
-        self.accounts.set_disabled(user_id, bool(disabled))
+        try:
+            self.accounts.set_disabled(user_id, bool(disabled))
+        except AccountError as exc:               # the last active admin: the refused input is 'disabled'
+            raise ConsoleError(exc.message, field="disabled") from None
         self.keys.invalidate()
         if disabled:
             self.keys.forget_workbench_key(user_id)
