@@ -209,10 +209,10 @@ def make_handlers(gateway: Any) -> SimpleNamespace:
         return translate("admin.user_disabled" if user.disabled else "admin.user_enabled", locale,
                          name=user.username)
 
-    def disable(user_id, lang, request):
+    def disable(user_id: str | None, lang: str, request: gr.Request) -> str:
         return set_disabled(user_id, True, lang, request)
 
-    def enable(user_id, lang, request):
+    def enable(user_id: str | None, lang: str, request: gr.Request) -> str:
         return set_disabled(user_id, False, lang, request)
 
     def reset_password(user_id: str | None, password: str, lang: str, request: gr.Request) -> tuple[str, str]:
@@ -339,7 +339,7 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n) -> None:
                 k_secret = gr.Textbox(label=i18n("account.secret_label"), visible=False, interactive=False,
                                       buttons=["copy"])
         with gr.Tab(i18n("admin.tab_models"), id="models"):
-            admin_models.build_models_tab(gateway, i18n)
+            admin_models.build_models_tab(gateway, i18n, page=page)
         with gr.Tab(i18n("admin.tab_audit"), id="audit"):
             with gr.Row(equal_height=True):
                 offset = gr.Number(label=i18n("admin.audit_offset"), value=0, precision=0, minimum=0, scale=1)

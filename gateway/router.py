@@ -3,6 +3,11 @@
 Pick the deployment with the fewest in-flight requests (per weight) among those not
 cooling down; a failure cools a deployment for ``cooldown_s``; periodic health checks
 bring it back. When every deployment is cooling, they are tried anyway, best first.
+
+``reload`` swaps in an edited catalogue while serving: new deployments are started (and
+health-checked) before they are routed to, removed ones stop once their in-flight requests
+have finished, and unchanged ones (same model, kind and full deployment definition) keep their
+live state.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from gateway.catalogue import Catalogue, Deployment, Model
 
 log = logging.getLogger("maas.router")
 T = TypeVar("T")
+DRAIN_LIMIT_S = 900.0        # a removed deployment's open streams get this long before it is closed anyway
 
 
 @dataclass(eq=False)
@@ -35,6 +41,7 @@ class Target:
     checked_at: float | None = None
     cooldown_until: float = 0.0
     consecutive_failures: int = field(default=0)
+    retired: bool = False              # removed from the catalogue: no new requests, stops when idle
 
     @property
     def name(self) -> str:
@@ -43,16 +50,40 @@ class Target:
     def usable(self, now: float) -> bool:
         return self.state == "healthy" or (self.state == "cooling" and now >= self.cooldown_until)
 
+    @property
+    def label(self) -> str:
+        """``model-id/deployment-name``."""
+        return f"{self.model.id}/{self.deployment.name}"
+
+
+def identity(model: Model, deployment: Deployment) -> tuple[str, str, Deployment]:
+    """What makes a deployment the same one across catalogue edits: its model, that model's kind
+    (the backend serves by kind) and its whole definition (URL, upstream model, key variable, timeouts...)."""
+    return model.id, model.kind, deployment
+
+
+@dataclass(frozen=True)
+class Reload:
+    """What ``Router.reload`` did; deployments as ``model-id/deployment-name``."""
+
+    started: dict[str, str]          # new deployment -> its state after the first health check
+    stopping: tuple[str, ...]        # removed: stop once their in-flight requests have finished
+    kept: tuple[str, ...]            # unchanged: same Target, state and counters
+
 
 class Router:
     def __init__(self, catalogue: Catalogue, registry: BackendRegistry, resources: object) -> None:
         self.catalogue = catalogue
         self.cooldown = catalogue.options.cooldown_s
-        self.targets: dict[str, list[Target]] = {}
-        for model in catalogue.models.values():
-            ctx = BackendContext(model=model, resources=resources)
-            self.targets[model.id] = [Target(model, d, registry.create(d, ctx)) for d in model.deployments]
+        self.registry, self.resources = registry, resources
+        self.targets: dict[str, list[Target]] = {
+            model.id: [self._target(model, d) for d in model.deployments] for model in catalogue.models.values()}
         self._health_task: asyncio.Task | None = None
+        self._reload_lock = asyncio.Lock()
+        self._retiring: dict[Target, asyncio.Task] = {}
+
+    def _target(self, model: Model, deployment: Deployment) -> Target:
+        return Target(model, deployment, self.registry.create(deployment, BackendContext(model, self.resources)))
 
     def all_targets(self) -> list[Target]:
         return [t for ts in self.targets.values() for t in ts]
@@ -73,7 +104,64 @@ class Router:
     async def stop(self) -> None:
         if self._health_task is not None:
             self._health_task.cancel()
-        await asyncio.gather(*(t.backend.stop() for t in self.all_targets()), return_exceptions=True)
+        for task in self._retiring.values():
+            task.cancel()
+        retiring = list(self._retiring)
+        self._retiring.clear()
+        await asyncio.gather(*(t.backend.stop() for t in self.all_targets() + retiring), return_exceptions=True)
+
+    async def reload(self, catalogue: Catalogue) -> Reload:
+        """Serve ``catalogue`` from now on, keeping what did not change (see the module docstring).
+
+        New deployments are started before the swap, so no request is routed to one that is not
+        ready; the swap itself happens without yielding to the event loop."""
+        async with self._reload_lock:
+            current = {identity(t.model, t.deployment): t for t in self.all_targets()}
+            targets: dict[str, list[Target]] = {}
+            fresh: list[Target] = []
+            for model in catalogue.models.values():
+                row = []
+                for deployment in model.deployments:
+                    target = current.pop(identity(model, deployment), None)
+                    if target is None:
+                        target = self._target(model, deployment)
+                        fresh.append(target)
+                    row.append(target)
+                targets[model.id] = row
+            await asyncio.gather(*(self._start_one(t) for t in fresh))
+            for model_id, row in targets.items():
+                for target in row:
+                    target.model = catalogue.models[model_id]    # description, quirks... of the edited entry
+            self.catalogue, self.cooldown, self.targets = catalogue, catalogue.options.cooldown_s, targets
+            for target in current.values():
+                self._retire(target)
+            fresh_ids = {id(t) for t in fresh}
+            return Reload(started={t.label: t.state for t in fresh},
+                          stopping=tuple(t.label for t in current.values()),
+                          kept=tuple(t.label for t in self.all_targets() if id(t) not in fresh_ids))
+
+    def _retire(self, target: Target) -> None:
+        target.retired = True
+        self._retiring[target] = asyncio.create_task(self._stop_when_idle(target))
+
+    async def _stop_when_idle(self, target: Target) -> None:
+        deadline = time.monotonic() + DRAIN_LIMIT_S
+        while target.in_flight > 0 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        if target.in_flight > 0:
+            log.warning("deployment %s still had %d requests after %g s; closing it", target.label,
+                        target.in_flight, DRAIN_LIMIT_S)
+        try:
+            await target.backend.stop()
+        except Exception as exc:                      # noqa: BLE001 - a failed stop must not break serving
+            log.warning("deployment %s did not stop cleanly: %s", target.label, _short(exc))
+        finally:
+            self._retiring.pop(target, None)
+        log.info("deployment %s removed from the catalogue and stopped", target.label)
+
+    def retiring(self) -> list[Target]:
+        """Removed deployments still finishing their in-flight requests."""
+        return list(self._retiring)
 
     async def check(self, target: Target) -> None:
         started = time.perf_counter()
@@ -114,6 +202,8 @@ class Router:
         """
         last: UpstreamFailure | None = None
         for target in self.attempts(model_id):
+            if target.retired:                        # removed by a reload while this request was routed
+                continue
             if on_target is not None:
                 on_target(target)
             target.in_flight += 1

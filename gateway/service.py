@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 
 from gateway.accounts import AccountError, Accounts
 from gateway.applications import Applications
 from gateway.backends.base import BackendRegistry, builtin_registry
 from gateway.backends.embedded import EmbeddedRuntime
+from gateway.catalogue import Catalogue
 from gateway.chat import ChatService
 from gateway.console import Console
 from gateway.embeddings import VectorService
@@ -16,7 +18,7 @@ from gateway.errors import StartupError
 from gateway.keys import KeyStore
 from gateway.limits import ChargingLedger, Limiter
 from gateway.release_notes import ReleaseNotes
-from gateway.router import Router
+from gateway.router import Reload, Router
 from gateway.settings import Settings
 from gateway.store import Store, open_store
 
@@ -88,6 +90,22 @@ class Gateway:
             self.ledger.close()
         if self.store is not None:
             self.store.close()
+
+    async def apply_catalogue(self, catalogue: Catalogue, config_path: str | None = None) -> Reload | None:
+        """Serve ``catalogue`` from now on, without a restart (``gateway.model_config`` validates and
+        writes the file first). The router starts new deployments and drains removed ones; then the
+        catalogue seen by /v1/models, key applications and the settings (max body size) is swapped
+        in the same step as the router's. ``config_path``: the file it now comes from. The embedded
+        runtime keeps its options until the next start. Returns what the router did (None before
+        ``start``: only the stored services are open)."""
+        report = await self.router.reload(catalogue) if self.router is not None else None
+        # no await from the router's swap to here: no request sees one catalogue in the router and another here
+        self.catalogue = catalogue
+        self.settings = replace(self.settings, catalogue=catalogue,
+                                config_path=config_path or self.settings.config_path)
+        if self.store is not None:
+            self.applications.catalogue = catalogue
+        return report
 
     def status(self) -> dict:
         """What the workbench home page shows: models, deployments and their health."""

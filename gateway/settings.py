@@ -16,6 +16,7 @@ from gateway.catalogue import Catalogue, load_catalogue
 from gateway.errors import ConfigError
 
 ENV = {"host": "MAAS_HOST", "port": "MAAS_PORT", "config": "MAAS_CONFIG", "data_dir": "MAAS_DATA_DIR"}
+EDITED_CONFIG = "models.yaml"   # in the data dir: the catalogue an admin saved when no config file was given
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,12 @@ class Settings:
         return self.data_dir / "logs"
 
     @property
+    def catalogue_file(self) -> Path:
+        """The catalogue file admins edit: --config / MAAS_CONFIG, else ``<data_dir>/models.yaml``
+        (which ``load_settings`` then reads at the next start)."""
+        return Path(self.config_path) if self.config_path else self.data_dir / EDITED_CONFIG
+
+    @property
     def base_url(self) -> str:
         """Where browsers reach this process (MAAS_PUBLIC_URL behind a proxy)."""
         host = self.host if self.host not in ("0.0.0.0", "::") else "127.0.0.1"
@@ -60,7 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="launch.py", description="MaaS Workbench: gateway + workbench in one process")
     p.add_argument("--host", help="interface to listen on (MAAS_HOST, default 127.0.0.1)")
     p.add_argument("--port", help="port to listen on (MAAS_PORT, default 7860)")
-    p.add_argument("--config", help="model catalogue YAML file (MAAS_CONFIG; default: embedded models only)")
+    p.add_argument("--config", help="model catalogue YAML file (MAAS_CONFIG; default: <data dir>/models.yaml if "
+                                    "an admin saved one, else embedded models only)")
     p.add_argument("--data-dir", dest="data_dir", help="runtime state directory (MAAS_DATA_DIR, default ./data)")
     return p
 
@@ -84,6 +92,8 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
         raise ConfigError("--port / MAAS_PORT", "port", f"must be a number 0-65535, got {raw_port!r}") from None
     config = pick("config", None) or None
     data_dir = Path(pick("data_dir", "data") or "data").expanduser().resolve()
+    if config is None and (data_dir / EDITED_CONFIG).is_file():
+        config = str(data_dir / EDITED_CONFIG)      # the catalogue saved from Admin -> Models
     master = env.get("MAAS_MASTER_KEY") or None
     if env.get("MAAS_OIDC_ISSUER") and not (env.get("MAAS_OIDC_CLIENT_ID") and env.get("MAAS_OIDC_CLIENT_SECRET")):
         raise ConfigError("environment", "MAAS_OIDC_CLIENT_ID", "single sign-on needs MAAS_OIDC_CLIENT_ID and "
