@@ -1,0 +1,307 @@
+"""The API docs page: its example generators (pure) and its handlers against a real opened gateway.
+
+The generated Python must compile and the curl bodies must be JSON as the shell hands them to curl;
+the examples a member sees use only the models their keys allow; release notes are written by admins
+only (audited), refused readably in both languages, and shown as text.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from datetime import date
+from types import SimpleNamespace
+from typing import Any
+
+import gradio as gr
+import pytest
+
+from app import docs
+from app.i18n import translate
+from gateway.console import Actor
+from tests.app.conftest import opened_gateway
+
+PICKS = {"chat": "org/chat-model:7b@q4", "embedding": "emb-m3", "rerank": "rr-v2"}
+BASE = "https://maas.example.org/prefix/v1"
+
+
+def _request(username: str = "admin", **headers: str) -> SimpleNamespace:
+    return SimpleNamespace(username=username, headers={"host": "127.0.0.1:7860", **headers})
+
+
+def _shell_args(script: str) -> list[str]:
+    """The words the shell passes to the commands of ``script`` (continuations joined, comments dropped)."""
+    return shlex.split(script.replace("\\\n", " "), comments=True)
+
+
+def _curl_bodies(script: str) -> list[Any]:
+    args = _shell_args(script)
+    return [json.loads(args[i + 1]) for i, arg in enumerate(args) if arg == "-d"]
+
+
+def _cards(models: list[str]) -> list[dict[str, Any]]:
+    kinds = dict(zip(PICKS.values(), PICKS, strict=True))
+    return [{"id": m, "object": "model", "created": 1, "owned_by": "maas", "kind": kinds[m], "description": "",
+             "capabilities": {"reasoning": False, "tools": False, "context_length": 8192}} for m in models]
+
+
+# ---------------------------------------------------------------- pure generators
+
+
+@pytest.fixture(scope="module")
+def examples() -> dict[str, str]:
+    return {**docs.api_examples(BASE, PICKS, _cards(list(PICKS.values()))),
+            **docs.admin_examples(BASE, PICKS, date(2026, 3, 15))}
+
+
+def test_every_snippet_is_generated(examples: dict[str, str]) -> None:
+    assert set(examples) == {*docs.SNIPPETS, *docs.ADMIN_SNIPPETS}
+    assert all(text.strip() for text in examples.values())
+
+
+def test_python_examples_compile(examples: dict[str, str]) -> None:
+    python = {k: v for k, v in examples.items() if k.endswith((".python", ".langchain"))}
+    assert len(python) == 13
+    for name, source in python.items():
+        compile(source, name, "exec")          # a SyntaxError names the snippet
+    assert "from langchain_openai import ChatOpenAI" in examples["chat.langchain"]
+    for key in ("chat.langchain", "stream.langchain", "thinking.langchain"):
+        assert f'base_url="{BASE}"' in examples[key] and f'model="{PICKS["chat"]}"' in examples[key]
+    assert "check_embedding_ctx_length=False" in examples["embeddings.langchain"]
+    assert 'extra_body={"thinking": {"type": "enabled", "budget_tokens": 1024}}' in examples["thinking.python"]
+
+
+def test_curl_bodies_are_json_as_the_shell_passes_them(examples: dict[str, str]) -> None:
+    chat = _curl_bodies(examples["chat.curl"])
+    assert chat == [{"model": PICKS["chat"], "messages": docs.CHAT_MESSAGES, "temperature": 0.7, "max_tokens": 256}]
+    stream = _curl_bodies(examples["stream.curl"])[0]
+    assert stream["stream"] is True and stream["stream_options"] == {"include_usage": True}
+    assert _curl_bodies(examples["thinking.curl"])[0]["thinking"] == {"type": "enabled", "budget_tokens": 1024}
+    assert _curl_bodies(examples["embeddings.curl"]) == [{"model": PICKS["embedding"], "input": docs.TEXTS}]
+    assert _curl_bodies(examples["rerank.curl"])[0]["model"] == PICKS["rerank"]
+    admin = _curl_bodies(examples["admin.curl"])
+    assert len(admin) == 5 and admin[1] == {"disabled": True} and list(admin[-1]) == ["reason"]
+    args = _shell_args(examples["chat.curl"])
+    assert args[:2] == ["curl", f"{BASE}/chat/completions"]
+    assert "Authorization: Bearer $MAAS_API_KEY" in args
+
+
+def test_a_quote_in_a_body_survives_the_shell() -> None:
+    body = {"model": "m", "input": "it's \"quoted\" and 中文"}
+    assert _curl_bodies(docs.curl("http://h/v1/embeddings", body)) == [body]
+
+
+def test_urls_and_routes(examples: dict[str, str]) -> None:
+    args = _shell_args(examples["health.curl"])
+    assert "https://maas.example.org/prefix/health" in args and "https://maas.example.org/prefix/health/ready" in args
+    assert "https://maas.example.org/prefix/admin/v1/usage?since=2026-02-01&until=2026-02-28&format=csv" in \
+        _shell_args(examples["admin.curl"])
+    assert _curl_bodies(examples["admin.curl"])[2]["expires_at"] == "2027-12-31T23:59:59Z"
+    assert '"since": "2026-02-01", "until": "2026-02-28"' in examples["admin.python"]
+    assert f"{BASE}/models/{PICKS['chat']}" in _shell_args(examples["models.curl"])
+    assert "Authorization: Bearer $MAAS_ADMIN_KEY" in _shell_args(examples["admin.curl"])
+
+
+def test_responses_have_the_gateways_shapes(examples: dict[str, str]) -> None:
+    for key in docs.SNIPPETS:
+        if key.endswith(".response") and key not in docs.PLAIN_RESPONSES:
+            json.loads(examples[key])
+    chat = json.loads(examples["chat.response"])
+    assert chat["object"] == "chat.completion" and chat["model"] == PICKS["chat"]
+    assert set(chat["usage"]) == {"prompt_tokens", "completion_tokens", "total_tokens"}
+    thinking = json.loads(examples["thinking.response"])
+    assert thinking["choices"][0]["message"]["reasoning_content"]
+    assert thinking["usage"]["completion_tokens_details"]["reasoning_tokens"] > 0
+    events = [line[len("data: "):] for line in examples["stream.response"].splitlines() if line]
+    assert events[-1] == "[DONE]"
+    chunks = [json.loads(e) for e in events[:-1]]
+    assert all(c["object"] == "chat.completion.chunk" for c in chunks)
+    assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["total_tokens"] == 32
+    rerank = json.loads(examples["rerank.response"])
+    assert [r["index"] for r in rerank["results"]] == [0, 2] and rerank["model"] == PICKS["rerank"]
+    assert json.loads(examples["models.response"])["data"] == _cards(list(PICKS.values()))
+
+
+@pytest.mark.parametrize(("headers", "public", "expected"), [
+    ({"host": "gw.lab:7860"}, None, "http://gw.lab:7860/v1"),
+    ({"host": "gw.lab", "x-forwarded-proto": "https", "x-forwarded-prefix": "/maas"}, None, "https://gw.lab/maas/v1"),
+    ({"host": "gw.lab"}, "https://api.example.org/", "https://api.example.org/v1"),
+    ({"host": "evil.lab'; rm -rf ~ #"}, None, "http://127.0.0.1:7860/v1"),      # not pasted into a shell
+    ({"host": "gw.lab$(id)"}, None, "http://127.0.0.1:7860/v1"),
+    ({}, None, "http://127.0.0.1:7860/v1"),
+])
+def test_api_base(headers: dict[str, str], public: str | None, expected: str) -> None:
+    assert docs.api_base(SimpleNamespace(headers=headers), public, "http://127.0.0.1:7860/v1") == expected
+
+
+# ---------------------------------------------------------------- handlers on a real gateway
+
+
+@pytest.fixture()
+def gateway(tmp_path):
+    gw = opened_gateway(tmp_path)
+    yield gw
+    gw.store.close()
+
+
+def _member(gw, name: str = "alice") -> Any:
+    return gw.accounts.create_user(name, "Member-pass-2026", role="member")
+
+
+def _page(gw, username: str, lang: str = "en") -> dict[str, Any]:
+    h = docs.make_handlers(gw)
+    return dict(zip(h.outputs, h.refresh(lang, _request(username)), strict=True))
+
+
+def _ids(gw) -> dict[str, str]:
+    return {m.kind: m.id for m in reversed(list(gw.catalogue.models.values()))}
+
+
+def test_the_models_response_is_what_the_gateway_lists(gateway) -> None:
+    from gateway.api import GatewayApp
+
+    app = GatewayApp(gateway)
+    for model in gateway.catalogue.models.values():
+        assert docs.model_card(model, gateway.started_at) == app._model_card(model)
+
+
+def test_a_members_examples_use_only_their_models(gateway) -> None:
+    ids = _ids(gateway)
+    alice = _member(gateway)
+    gateway.keys.create("alice-chat", [ids["chat"]], user_id=alice.id)
+    gateway.keys.workbench_key(alice.id)                       # allows every model, but is not hers to paste
+    other_id, _ = gateway.keys.create("old", [ids["embedding"]], user_id=alice.id)
+    gateway.keys.revoke(other_id)                              # a revoked key allows nothing
+    page = _page(gateway, "alice")
+    code = "\n".join(page[k] for k in docs.SNIPPETS)
+    assert ids["chat"] in code
+    assert ids["embedding"] not in code and ids["rerank"] not in code
+    assert "your-embedding-model" in page["embeddings.curl"] and "your-rerank-model" in page["rerank.python"]
+    assert f'data-id="{ids["chat"]}"' in page["models_html"] and ids["embedding"] not in page["models_html"]
+    assert "(1)" in page["models_md"] and "embedding, rerank" in page["models_md"]
+    assert [c["id"] for c in json.loads(page["models.response"])["data"]] == [ids["chat"]]
+    assert page["base_url"] == "http://127.0.0.1:7860/v1"
+    assert f"`{ids['chat']}`" in page["tool.dify"] and "http://127.0.0.1:7860/v1/rerank" in page["tool.openwebui"]
+    assert page["admin_box"]["visible"] is False and page["note_model"]["choices"] == []
+
+
+def test_a_key_without_a_model_list_allows_every_model(gateway) -> None:
+    ids = _ids(gateway)
+    bob = _member(gateway, "bob")
+    gateway.keys.create("bob-all", None, user_id=bob.id)
+    page = _page(gateway, "bob", "zh")
+    assert all(model_id in page["models_html"] for model_id in ids.values())
+    assert "your-" not in page["rerank.curl"] and "你的有效 API 密钥" in page["models_md"]
+
+
+def test_without_a_key_the_examples_use_the_catalogue_and_say_a_key_is_needed(gateway) -> None:
+    ids = _ids(gateway)
+    _member(gateway, "carol")
+    page = _page(gateway, "carol")
+    assert "You have no API key yet" in page["models_md"] and "Apply for a key" in page["models_md"]
+    assert ids["chat"] in page["chat.curl"] and ids["rerank"] in page["rerank.curl"]
+    assert "你还没有 API 密钥" in _page(gateway, "carol", "zh")["models_md"]
+
+
+def test_admins_see_every_model_and_the_note_form(gateway) -> None:
+    page = _page(gateway, "admin")
+    assert all(model_id in page["models_html"] for model_id in _ids(gateway).values())
+    assert page["admin_box"]["visible"] is True
+    assert page["note_model"]["choices"] == list(gateway.catalogue.models)
+    assert [value for _, value in page["note_change"]["choices"]] == ["added", "updated", "retired"]
+    assert "/admin/v1/users/&#123;id&#125;" in page["admin_routes"]
+
+
+def test_a_signed_out_request_is_refused(gateway) -> None:
+    with pytest.raises(gr.Error) as err:
+        docs.make_handlers(gateway).refresh("en", _request("nobody"))
+    assert err.value.message == translate("shell.sign_in_again", "en")
+
+
+def test_an_admin_adds_a_note_that_appears_first_and_is_audited(gateway) -> None:
+    h = docs.make_handlers(gateway)
+    chat = _ids(gateway)["chat"]
+    h.add_note("updated", chat, "Older note", "", "2025-01-02", "en", _request())
+    message, html, pick, *cleared = h.add_note("added", chat, "Faster answers", "Twice the tokens per second.\n"
+                                               "Same price.", "", "en", _request())
+    assert message == translate("docs.note_added", "en") and cleared == ["", "", ""]
+    assert html.index("Faster answers") < html.index("Older note")
+    assert 'class="badge b-added">added<' in html and "Twice the tokens per second." in html
+    notes = gateway.console.release_notes.list()
+    assert [n.title for n in notes] == ["Faster answers", "Older note"]
+    assert pick["choices"][0][1] == notes[0].id
+    entry = gateway.console.audit_log(Actor.master())[0]
+    assert (entry.action, entry.target_type, entry.target_id) == ("create", "release_note", notes[0].id)
+    assert _page(gateway, "admin")["notes"].index("Faster answers") < _page(gateway, "admin")["notes"].index("Older")
+
+
+def test_an_admin_deletes_a_note(gateway) -> None:
+    h = docs.make_handlers(gateway)
+    h.add_note("retired", "old-model:1b", "Old model retired", "", "", "zh", _request())
+    note = gateway.console.release_notes.list()[0]
+    message, html, _ = h.delete_note(note.id, "zh", _request())
+    assert message == translate("docs.note_deleted", "zh") and "还没有更新日志" in html
+    assert gateway.console.release_notes.list() == []
+    entry = gateway.console.audit_log(Actor.master())[0]
+    assert (entry.action, entry.target_id) == ("delete", note.id)
+    with pytest.raises(gr.Error) as err:
+        h.delete_note(note.id, "en", _request())
+    assert err.value.message == translate("docs.err_id", "en")
+    with pytest.raises(gr.Error) as err:
+        h.delete_note(None, "zh", _request())
+    assert err.value.message == translate("docs.err_choose_note", "zh")
+
+
+def test_a_member_can_neither_add_nor_delete(gateway) -> None:
+    _member(gateway)
+    h = docs.make_handlers(gateway)
+    h.add_note("added", "m", "Kept note", "", "", "en", _request())
+    note = gateway.console.release_notes.list()[0]
+    audit_before = len(gateway.console.audit_log(Actor.master(), 1000))
+    with pytest.raises(gr.Error) as err:
+        h.add_note("added", "m", "Sneaky note", "", "", "zh", _request("alice"))
+    assert err.value.message == translate("shell.admins_only", "zh")
+    with pytest.raises(gr.Error) as err:
+        h.delete_note(note.id, "en", _request("alice"))
+    assert err.value.message == translate("shell.admins_only", "en")
+    assert [n.id for n in gateway.console.release_notes.list()] == [note.id]
+    assert len(gateway.console.audit_log(Actor.master(), 1000)) == audit_before
+
+
+@pytest.mark.parametrize(("form", "key", "fields"), [
+    (("added", "m", "x", "", ""), "docs.err_title", {"low": 2, "high": 120, "now": 1}),
+    (("added", "m", "t" * 121, "", ""), "docs.err_title", {"low": 2, "high": 120, "now": 121}),
+    (("added", "m", "Fine title", "b" * 4001, ""), "docs.err_body", {"high": 4000, "now": 4001}),
+    (("added", "  ", "Fine title", "", ""), "docs.err_model_id", {}),
+    ((None, "m", "Fine title", "", ""), "docs.err_change", {}),
+    (("added", "m", "Fine title", "", "1/2/2026"), "docs.err_day", {}),
+    (("added", "m", "Fine title", "", "2026-02-30"), "docs.err_day", {}),
+])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_validation_errors_are_readable_in_both_languages(gateway, form: tuple, key: str, fields: dict,
+                                                          lang: str) -> None:
+    with pytest.raises(gr.Error) as err:
+        docs.make_handlers(gateway).add_note(*form, lang, _request())
+    assert err.value.message == translate(key, lang, **fields)
+    assert "Traceback" not in err.value.message
+    assert gateway.console.release_notes.list() == []
+
+
+def test_a_title_with_markup_is_shown_as_text(gateway) -> None:
+    title = "<script>alert(1)</script> **bold** [x](javascript:y) {x} $y"
+    docs.make_handlers(gateway).add_note("added", "<b>m</b>", title, "<img src=x onerror=alert(2)>", "", "en",
+                                         _request())
+    html = _page(gateway, "admin")["notes"]
+    assert "<script>" not in html and "<img" not in html and "<b>m</b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; **bold**" in html and "&lt;img src=x" in html
+    assert "&#123;x&#125; &#36;y" in html            # gr.HTML's template characters neutralised
+
+
+def test_the_page_builds(gateway) -> None:
+    from app.i18n import make_i18n
+
+    with gr.Blocks() as demo:
+        gr.Markdown("home")
+    with demo.route("API docs", "/api-docs") as page:
+        docs.build(page, gateway, make_i18n())
+    assert len(demo.fns) == 3
