@@ -44,7 +44,7 @@ def build_ui(gateway: Any, *, api_base_hint: str = "/v1") -> tuple[gr.Blocks, gr
         home.build(demo, gateway.status, i18n, api_base_hint=api_base_hint)
     for module_name, path, name in PAGES:
         module = importlib.import_module(module_name)
-        with demo.route(name, path) as page:
+        with demo.route(name, path, show_in_navbar=False) as page:   # the shell header is the navigation
             shell.header(page, gateway.console, i18n, path)
             module.build(page, gateway, i18n)
     return demo, i18n

@@ -1,0 +1,255 @@
+"""Usage dashboard handlers, called as the browser would (a signed-in user's request), on real services.
+
+A real Gateway with its DuckDB (no models needed): two members with keys made by the key store, usage
+written through the real ledger (which rolls it up). A member's page shows only their own numbers and key
+names; the admin's shows everyone's; CSV exports hold the window; bad dates give readable messages.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+import pytest
+
+from app import usage
+from gateway.ledger import Ledger, UsageRow
+from tests.app.conftest import opened_gateway
+
+PASSWORD = "Member-pass-2026"
+D1, D2, D3 = date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)
+SINCE, UNTIL = "2026-03-01", "2026-03-03"
+TRACEBACK = re.compile(r"Traceback|File \"|Error:|Exception|\bline \d+")
+
+
+def req(username: str | None, lang_header: str = "en") -> SimpleNamespace:
+    return SimpleNamespace(username=username, headers={"accept-language": lang_header})
+
+
+def row(i: int, ts: datetime, key_id: str | None, model: str, prompt: int, completion: int, status: int = 200,
+        reasoning: int | None = None) -> UsageRow:
+    ok = status < 400
+    return UsageRow(ts=ts, request_id=f"r{i}", key_id=key_id, endpoint="chat.completions", model=model,
+                    deployment="d", prompt_tokens=prompt if ok else None, completion_tokens=completion if ok else None,
+                    reasoning_tokens=reasoning, total_tokens=prompt + completion if ok else None,
+                    usage_source="upstream" if ok else "none", status=status,
+                    error_code=None if ok else "upstream_error", stream=False, latency_ms=1.0, ttft_ms=None,
+                    client_aborted=False)
+
+
+@pytest.fixture()
+def site(tmp_path):
+    gw = opened_gateway(tmp_path)
+    alice = gw.accounts.create_user("alice", PASSWORD, organisation="Alpha Lab")
+    bob = gw.accounts.create_user("bob", PASSWORD, organisation="Beta Institute")
+    a_key, _ = gw.keys.create("alice-notebook", user_id=alice.id)
+    b_key, _ = gw.keys.create("bob-pipeline", user_id=bob.id)
+    b_key2, _ = gw.keys.create("bob-batch-jobs", user_id=bob.id)
+    rows = [
+        row(1, datetime(2026, 3, 1, 9), a_key, "qwen-chat", 1_111, 222),
+        row(2, datetime(2026, 3, 1, 10), b_key, "qwen-chat", 5_000_000, 250_000, reasoning=50_000),
+        row(3, datetime(2026, 3, 2, 11), a_key, "qwen-chat", 0, 0, status=500),
+        row(4, datetime(2026, 3, 3, 8), a_key, "embed-small", 333, 0),
+        row(5, datetime(2026, 3, 3, 9), b_key2, "embed-small", 7_777_777, 0),
+        row(6, datetime(2026, 3, 3, 23, 59, 59), b_key, "qwen-chat", 444_444, 44_444),
+        row(7, datetime(2026, 2, 28, 23, 59, 59), a_key, "qwen-chat", 9_999, 9_999),    # before the window
+    ]
+    ledger = Ledger(gw.store)
+    for r in rows:
+        ledger.record(r)
+    assert ledger.flush() == len(rows)
+    yield SimpleNamespace(gw=gw, h=usage.make_handlers(gw), keys={"alice": a_key, "bob": b_key, "bob2": b_key2})
+    gw.store.close()
+
+
+def outputs(site, user: str, since: Any = SINCE, until: Any = UNTIL, lang: str = "en") -> dict[str, Any]:
+    return dict(zip(usage.REFRESH_OUTPUTS, site.h.refresh(since, until, lang, req(user)), strict=True))
+
+
+def text_of(value: Any) -> str:
+    """Everything a user could see in one output: text, an update's fields, a plot's data."""
+    if isinstance(value, dict):
+        return " ".join(text_of(v) for k, v in value.items() if k != "__type__")
+    if isinstance(value, pd.DataFrame):
+        return " ".join(map(str, value.columns)) + " " + value.to_csv(index=False)
+    if isinstance(value, (list, tuple)):
+        return " ".join(text_of(v) for v in value)
+    return str(value)
+
+
+def page_text(out: dict[str, Any]) -> str:
+    return " ".join(text_of(v) for k, v in out.items() if not k.startswith("csv_"))
+
+
+def cards(totals_html: str) -> dict[str, str]:
+    """The big numbers as shown: {field: text}."""
+    found = re.findall(r'data-total="(\w+)"><div class="label">[^<]*</div><div class="value">([^<]*)</div>',
+                       totals_html)
+    assert len(found) == 6, totals_html
+    return dict(found)
+
+
+def frame(out: dict[str, Any], name: str) -> pd.DataFrame:
+    """A plot's data (a DataFrame, or an update carrying one)."""
+    value = out[name]
+    return value["value"] if isinstance(value, dict) else value
+
+
+def read_csv(update: dict[str, Any]) -> tuple[str, list[dict[str, str]]]:
+    path = Path(update["value"])
+    return path.name, list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+
+
+def test_member_sees_only_own_numbers_and_key_names(site) -> None:
+    out = outputs(site, "alice")
+    text = page_text(out)
+    assert "your own keys" in out["scope"]
+    # totals: alice's 3 requests in the window (one failed), not bob's and not the day before the window
+    assert cards(out["totals"]) == {"requests": "3", "errors": "1", "prompt_tokens": "1,444",
+                                    "completion_tokens": "222", "reasoning_tokens": "0", "total_tokens": "1,666"}
+    assert "33.3% of requests" in out["totals"]
+    assert "alice-notebook" in text
+    for foreign in ("bob", "Beta Institute", "5,000,000", "7,777,777", "444,444", "9,999", *site.keys.values()):
+        assert foreign not in text, foreign
+    days = frame(out, "per_day")
+    assert list(days.columns) == ["day", "tokens", "series"]
+    prompt = days[days["series"] == "Input (prompt)"]
+    assert prompt.values.tolist() == [["2026-03-01", 1_111, "Input (prompt)"], ["2026-03-02", 0, "Input (prompt)"],
+                                      ["2026-03-03", 333, "Input (prompt)"]]
+    # the ranking is for the last day: alice's key by name, never its id
+    assert out["rank_day"]["value"] == UNTIL and out["rank_day"]["choices"][:2] == [UNTIL, "2026-03-02"]
+    assert frame(out, "rank_key_plot").values.tolist() == [["alice-notebook", 333]]
+    assert "alice-notebook" in out["rank_key_table"] and "alice" in out["rank_user_table"]
+    assert "Alpha Lab" in out["rank_organisation_table"]
+    assert "qwen-chat" in out["model_table"] and "50.0%" in out["model_table"]     # 2 requests, 1 failed
+
+
+def test_admin_sees_everyone_with_key_names_and_owners(site) -> None:
+    out = outputs(site, "admin")
+    text = page_text(out)
+    assert "everyone" in out["scope"]
+    assert cards(out["totals"]) == {"requests": "6", "errors": "1", "prompt_tokens": "13,223,665",
+                                    "completion_tokens": "294,666", "reasoning_tokens": "50,000",
+                                    "total_tokens": "13,518,331"}
+    ranked = frame(out, "rank_key_plot").values.tolist()
+    assert ranked == [["bob-batch-jobs · bob", 7_777_777], ["bob-pipeline · bob", 488_888],
+                      ["alice-notebook · alice", 333]]
+    assert [r[0] for r in frame(out, "rank_user_plot").values.tolist()] == ["bob", "alice"]
+    assert [r[0] for r in frame(out, "rank_organisation_plot").values.tolist()] == ["Beta Institute", "Alpha Lab"]
+    for key_id in site.keys.values():
+        assert key_id not in text
+    assert "8,266,665" in out["rank_user_table"]                # bob on the last day: 7,777,777 + 488,888
+    # per model: requests and errors stacked, average tokens per request
+    requests = frame(out, "model_requests")
+    assert requests.values.tolist() == [["qwen-chat", 3, "Succeeded"], ["qwen-chat", 1, "Errors"],
+                                        ["embed-small", 2, "Succeeded"], ["embed-small", 0, "Errors"]]
+    average = frame(out, "model_average")
+    assert average.values.tolist()[:2] == [["qwen-chat", round((1_111 + 5_000_000 + 444_444) / 4, 1), "Input"],
+                                           ["qwen-chat", round((222 + 250_000 + 44_444) / 4, 1), "Output"]]
+    assert "1,361,388.8" in out["model_table"] and "3,889,055" in out["model_table"]
+
+
+def test_ranking_for_another_day(site) -> None:
+    note, key_plot, key_table, user_plot, *_ = site.h.rank("2026-03-01", "en", req("admin"))
+    assert "2026-03-01" in note
+    assert key_plot["value"].values.tolist() == [["bob-pipeline · bob", 5_250_000], ["alice-notebook · alice", 1_333]]
+    assert "5,250,000" in key_table
+    note, key_plot, key_table, *_ = site.h.rank("2026-03-01", "en", req("alice"))
+    assert key_plot["value"].values.tolist() == [["alice-notebook", 1_333]] and "bob" not in key_table
+    _, key_plot, key_table, *_ = site.h.rank("2026-03-05", "zh-CN", req("alice"))
+    assert key_plot["value"].empty and key_plot["visible"] is False and "2026-03-05 没有用量" in key_table
+    note, *panels = site.h.rank("yesterday", "en", req("alice"))
+    assert "Day to rank: “yesterday” is not a date" in note and all(p == gr.skip() for p in panels)
+
+
+def test_csv_exports_hold_the_window(site) -> None:
+    out = outputs(site, "admin")
+    name, rows = read_csv(out["csv_per_day"])
+    assert name == "usage-per-day_2026-03-01_2026-03-03.csv"
+    assert list(rows[0]) == ["day", "requests", "errors", "prompt_tokens", "completion_tokens", "reasoning_tokens",
+                             "total_tokens"]
+    assert [(r["day"], r["requests"], r["errors"], r["total_tokens"]) for r in rows] == [
+        ("2026-03-01", "2", "0", "5251333"), ("2026-03-02", "1", "1", "0"), ("2026-03-03", "3", "0", "8266998")]
+    name, rows = read_csv(out["csv_per_model"])
+    assert name == "usage-per-model_2026-03-01_2026-03-03.csv"
+    assert [(r["model"], r["requests"], r["errors"], r["total_tokens"]) for r in rows] == [
+        ("qwen-chat", "4", "1", "5740221"), ("embed-small", "2", "0", "7778110")]
+    assert float(rows[0]["avg_prompt_tokens"]) == pytest.approx((1_111 + 5_000_000 + 444_444) / 4)
+
+    _, rows = read_csv(outputs(site, "alice")["csv_per_model"])           # a member's export is theirs only
+    assert [(r["model"], r["requests"], r["total_tokens"]) for r in rows] == [("qwen-chat", "2", "1333"),
+                                                                              ("embed-small", "1", "333")]
+
+
+def test_empty_dates_mean_the_last_30_days_and_quick_ranges(site) -> None:
+    today = datetime.now().astimezone().date()
+    out = outputs(site, "alice", since="", until=None)
+    until = date.fromisoformat(out["until"])
+    assert abs((until - today).days) <= 1
+    assert date.fromisoformat(out["since"]) == until - timedelta(days=29)
+    assert len(frame(out, "per_day")) == 2 * 30 and "30 days" in out["window"]
+    assert "No usage from" in out["model_table"]
+    since, until_text = site.h.quick(7)
+    assert (date.fromisoformat(until_text) - date.fromisoformat(since)).days == 6
+
+
+@pytest.mark.parametrize(("lang", "since", "until", "expected"), [
+    ("en", "2026-03-05", "2026-03-01", "Since (2026-03-05) is after Until (2026-03-01)"),
+    ("zh-CN", "2026-03-05", "2026-03-01", "开始日期（2026-03-05）晚于结束日期（2026-03-01）"),
+    ("en", "March 1st", "2026-03-01", "Since: “March 1st” is not a date. Write it as YYYY-MM-DD"),
+    ("zh-CN", "2026-03-01", "2026-02-30", "结束日期：“2026-02-30”不是有效日期"),
+    ("en", "2025-01-01", "2026-03-01", "The window 2025-01-01 to 2026-03-01 has 425 days: choose at most 366"),
+    ("zh-CN", "2025-01-01", "2026-03-01", "2025-01-01 至 2026-03-01 共 425 天：时间范围最多 366 天"),
+])
+def test_bad_dates_give_a_readable_message(site, lang, since, until, expected) -> None:
+    out = outputs(site, "alice", since, until, lang)
+    assert expected in out["window"] and not TRACEBACK.search(out["window"])     # said under the dates ...
+    assert all(v == gr.skip() for k, v in out.items() if k != "window")          # ... the panels stay as they were
+    out = outputs(site, "alice")                                          # the page keeps working
+    assert cards(out["totals"])["requests"] == "3"
+
+
+def test_a_full_year_is_allowed(site) -> None:
+    out = outputs(site, "admin", since="2025-03-03", until="2026-03-03")
+    assert "366 days" in out["window"] and len(out["rank_day"]["choices"]) == 366
+
+
+def test_chinese_page_and_no_tracebacks(site) -> None:
+    out = outputs(site, "bob", lang="zh-CN")
+    text = page_text(out)
+    assert "仅显示" in out["scope"] and "占请求的" in out["totals"]
+    assert set(frame(out, "per_day")["series"]) == {"输入（prompt）", "输出（completion）"}   # the legend
+    assert set(frame(out, "model_requests")["series"]) == {"成功", "错误"}
+    assert "bob-batch-jobs" in text and "alice" not in text and "Alpha Lab" not in text
+    assert "1,111" not in text and "7,777,777" in text
+    for who in ("admin", "alice"):
+        assert not TRACEBACK.search(page_text(outputs(site, who)))
+    assert not TRACEBACK.search(text)
+
+
+def test_signed_out_users_get_a_readable_refusal(site) -> None:
+    for who in (None, "nobody"):
+        with pytest.raises(gr.Error, match="sign in again"):
+            site.h.refresh(SINCE, UNTIL, "en", req(who))
+        with pytest.raises(gr.Error, match="sign in again"):
+            site.h.rank(UNTIL, "en", req(who))
+
+
+def test_key_labels_are_distinct_and_the_master_key_is_named() -> None:
+    key = lambda kid, name, prefix, owner=None: SimpleNamespace(id=kid, name=name, prefix=prefix,  # noqa: E731
+                                                                 username=owner)
+    keys = [key("k1", "default", "sk-maas-aa"), key("k2", "default", "sk-maas-bb"), key("k3", "ci", "sk-maas-cc")]
+    assert usage.key_labels(keys, with_owner=False, locale="en") == {
+        "k1": "default (sk-maas-aa…)", "k2": "default (sk-maas-bb…)", "k3": "ci"}
+    owned = [key("k1", "default", "sk-maas-aa", "alice"), key("k2", "default", "sk-maas-bb", "bob")]
+    assert usage.key_labels(owned, with_owner=True, locale="en") == {"k1": "default · alice", "k2": "default · bob"}
+    assert usage.shown_name("master", "key", {}, "zh") == "主密钥"
+    assert usage.shown_name("(none)", "organisation", {}, "zh") == "（无）"
+    assert usage.shown_name("key_unknown", "key", {}, "en") == "key_unknown"
