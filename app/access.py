@@ -44,9 +44,9 @@ def admin_only(console: Console, request: gr.Request | None, locale: str) -> Act
 
 
 def refusal(exc: BaseException, locale: str) -> gr.Error:
-    """A service's refusal as a ``gr.Error`` to raise (form errors keep their message, which names the field)."""
+    """A service's refusal as a ``gr.Error`` to raise (a form error's message, in ``locale``, names the field)."""
     if isinstance(exc, FormError):
-        return gr.Error(exc.message, title=translate("shell.cannot_do", locale), print_exception=False)
+        return gr.Error(exc.text(locale), title=translate("shell.cannot_do", locale), print_exception=False)
     if isinstance(exc, PermissionError):
         return gr.Error(translate("shell.admins_only", locale), print_exception=False)
     return gr.Error(translate("shell.failed", locale), print_exception=False)

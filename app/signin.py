@@ -134,7 +134,7 @@ def routes(gateway, users: SessionUsers):
         try:
             user = gateway.accounts.authenticate(username, password, client=client)
         except AccountError as exc:
-            return HTMLResponse(render(lang, next_path=safe_next(next), message=exc.message, sso=sso),
+            return HTMLResponse(render(lang, next_path=safe_next(next), message=exc.text(lang), sso=sso),
                                 status_code=401)
         return _signed_in(request, user, safe_next(next))
 
@@ -166,7 +166,8 @@ def routes(gateway, users: SessionUsers):
                 user = gateway.accounts.upsert_oidc_user(identity.issuer, identity.subject, identity.username_hint,
                                                          identity.email, identity.name)
             except (OIDCError, AccountError) as exc:
-                return HTMLResponse(render(lang, message=getattr(exc, "message", str(exc)), sso=sso), status_code=401)
+                message = exc.text(lang) if isinstance(exc, AccountError) else str(exc)
+                return HTMLResponse(render(lang, message=message, sso=sso), status_code=401)
             response = _signed_in(request, user, safe_next(request.cookies.get(NEXT_COOKIE)))
             response.delete_cookie(NEXT_COOKIE, path="/")
             return response

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from gateway.errors import FormError
+from gateway.errors import FormError, Problem
 from gateway.passwords import check_strength, dummy_hash, hash_password, verify_password
 from gateway.sessions import Sessions
 from gateway.store import Store
@@ -68,12 +68,14 @@ def normalise_username(username: str) -> str:
     return username.strip().lower()
 
 
-def check_username(username: str) -> str | None:
-    """The problem with a username as a readable sentence, or None."""
+def check_username(username: str) -> Problem | None:
+    """The problem with a username as a readable sentence (English, ``.zh`` Chinese), or None."""
     if not 3 <= len(username) <= 32:
-        return "The username must be 3 to 32 characters long."
+        return Problem("The username must be 3 to 32 characters long.",
+                       "用户名：长度须为 3 到 32 个字符。")
     if not USERNAME_RE.fullmatch(username):
-        return "The username may use only lower-case letters, digits, '_', '.' and '-'."
+        return Problem("The username may use only lower-case letters, digits, '_', '.' and '-'.",
+                       "用户名：只能使用小写字母、数字以及“_”“.”“-”。")
     return None
 
 
@@ -156,7 +158,8 @@ class Accounts:
     def _require(self, user_id: str) -> User:
         user = self.get(user_id)
         if user is None:
-            raise AccountError("No such user: reload the user list and try again.", field="user_id")
+            raise AccountError("No such user: reload the user list and try again.", field="user_id",
+                               zh="没有这个用户：请刷新用户列表后重试。")
         return user
 
     # --- creating ------------------------------------------------------------------------------
@@ -173,7 +176,8 @@ class Accounts:
         if password is None:
             password = generated = generate_password()
         elif (problem := check_strength(password)) is not None:
-            raise AccountError(f"MAAS_ADMIN_PASSWORD is not accepted. {problem}", field="password")
+            raise AccountError(f"MAAS_ADMIN_PASSWORD is not accepted. {problem}", field="password",
+                               zh=f"MAAS_ADMIN_PASSWORD 不符合要求。{problem.zh}")
         self.create_user(username or "admin", password, role="admin", display_name="Administrator")
         return generated
 
@@ -183,9 +187,9 @@ class Accounts:
         """Create a local account; ``password`` None makes one that cannot sign in with a password yet."""
         username = normalise_username(username)
         if (problem := check_username(username)) is not None:
-            raise AccountError(problem, field="username")
+            raise AccountError(problem, field="username", zh=problem.zh)
         if password is not None and (problem := check_strength(password)) is not None:
-            raise AccountError(problem, field="password")
+            raise AccountError(problem, field="password", zh=problem.zh)
         return self._insert(username, password_hash=hash_password(password) if password is not None else None,
                             role=role, display_name=display_name, email=email, organisation=organisation)
 
@@ -196,9 +200,10 @@ class Accounts:
         email = _clean(email)
         if email is not None and ("@" not in email or len(email) > 254):
             raise AccountError("The email address does not look right: use the form name@example.org.",
-                               field="email")
+                               field="email", zh="邮箱：格式不正确，请使用 name@example.org 的形式。")
         if self.by_username(username) is not None:
-            raise AccountError(f"The username '{username}' is taken: choose another.", field="username")
+            raise AccountError(f"The username '{username}' is taken: choose another.", field="username",
+                               zh=f"用户名“{username}”已被占用：请换一个。")
         user_id = "usr_" + secrets.token_hex(8)
         try:
             self._store.cursor().execute(
@@ -207,7 +212,8 @@ class Accounts:
                 [user_id, username, _clean(display_name), email, _clean(organisation), role, password_hash,
                  oidc_issuer, oidc_subject, _now()])
         except duckdb.ConstraintException:
-            raise AccountError(f"The username '{username}' is taken: choose another.", field="username") from None
+            raise AccountError(f"The username '{username}' is taken: choose another.", field="username",
+                               zh=f"用户名“{username}”已被占用：请换一个。") from None
         return self._require(user_id)
 
     # --- signing in ----------------------------------------------------------------------------
@@ -219,16 +225,19 @@ class Accounts:
         wait = self.throttle.blocked_for(*keys)
         if wait > 0:
             minutes = max(1, math.ceil(wait / 60))
-            raise AccountError(f"Too many failed sign-ins; try again in {minutes} minute{'s' * (minutes != 1)}.")
+            raise AccountError(f"Too many failed sign-ins; try again in {minutes} minute{'s' * (minutes != 1)}.",
+                               zh=f"登录失败次数过多，请 {minutes} 分钟后再试。")
         row = self._store.cursor().execute(f"SELECT {_COLUMNS} FROM users WHERE username = ?", [name]).fetchone()
         stored = row[7] if row else None
         ok = verify_password(password, stored if stored is not None else dummy_hash()) and stored is not None
         if not ok:
             self.throttle.fail(*keys)
-            raise AccountError("Wrong username or password: check both and try again.", field="password")
+            raise AccountError("Wrong username or password: check both and try again.", field="password",
+                               zh="用户名或密码错误：请检查后重试。")
         user = _user(row)
         if user.disabled:
-            raise AccountError("This account is disabled: ask an administrator to enable it.", field="username")
+            raise AccountError("This account is disabled: ask an administrator to enable it.", field="username",
+                               zh="此账号已被停用：请联系管理员启用。")
         self.throttle.clear(keys[0])
         self._store.cursor().execute("UPDATE users SET last_login_at = ? WHERE id = ?", [_now(), user.id])
         return user
@@ -242,7 +251,8 @@ class Accounts:
         if row is not None:
             user = _user(row)
             if user.disabled:
-                raise AccountError("This account is disabled: ask an administrator to enable it.", field="username")
+                raise AccountError("This account is disabled: ask an administrator to enable it.",
+                                   field="username", zh="此账号已被停用：请联系管理员启用。")
             cur.execute("UPDATE users SET last_login_at = ?, email = coalesce(?, email),"
                         " display_name = coalesce(?, display_name) WHERE id = ?",
                         [_now(), _clean(email), _clean(display_name), user.id])
@@ -272,14 +282,15 @@ class Accounts:
         """Change the user's own password; every other session of theirs ends (``keep_session`` stays)."""
         row = self._store.cursor().execute("SELECT password_hash FROM users WHERE id = ?", [user_id]).fetchone()
         if row is None:
-            raise AccountError("No such user: sign in again.", field="user_id")
+            raise AccountError("No such user: sign in again.", field="user_id", zh="没有这个用户：请重新登录。")
         if row[0] is None or not verify_password(old, row[0]):
-            raise AccountError("The current password is wrong: type it again.", field="old_password")
+            raise AccountError("The current password is wrong: type it again.", field="old_password",
+                               zh="当前密码不正确：请重新输入。")
         if (problem := check_strength(new)) is not None:
-            raise AccountError(problem, field="new_password")
+            raise AccountError(problem, field="new_password", zh=problem.zh)
         if new == old:
             raise AccountError("The new password is the same as the current one: choose a different one.",
-                               field="new_password")
+                               field="new_password", zh="新密码与当前密码相同：请换一个不同的密码。")
         self._store.cursor().execute("UPDATE users SET password_hash = ? WHERE id = ?", [hash_password(new), user_id])
         self.sessions.revoke_all(user_id, except_token=keep_session)
 
@@ -287,7 +298,7 @@ class Accounts:
         """Set a password as an administrator (a reset); every session of the user ends."""
         self._require(user_id)
         if (problem := check_strength(new)) is not None:
-            raise AccountError(problem, field="password")
+            raise AccountError(problem, field="password", zh=problem.zh)
         self._store.cursor().execute("UPDATE users SET password_hash = ? WHERE id = ?", [hash_password(new), user_id])
         self.sessions.revoke_all(user_id)
 
@@ -295,29 +306,31 @@ class Accounts:
         self._check_role(role)
         user = self._require(user_id)
         if user.role == "admin" and role != "admin" and not user.disabled:
-            self._check_not_last_admin(user_id, "remove the admin role from")
+            self._check_not_last_admin(user_id, "remove the admin role from", "取消该用户的管理员角色")
         self._store.cursor().execute("UPDATE users SET role = ? WHERE id = ?", [role, user_id])
 
     def set_disabled(self, user_id: str, disabled: bool) -> None:
         """Disable (and sign out everywhere) or enable a user."""
         user = self._require(user_id)
         if disabled and user.role == "admin" and not user.disabled:
-            self._check_not_last_admin(user_id, "disable")
+            self._check_not_last_admin(user_id, "disable", "停用该用户")
         self._store.cursor().execute("UPDATE users SET disabled = ? WHERE id = ?", [disabled, user_id])
         if disabled:
             self.sessions.revoke_all(user_id)
 
-    def _check_not_last_admin(self, user_id: str, action: str) -> None:
+    def _check_not_last_admin(self, user_id: str, action: str, action_zh: str) -> None:
         row = self._store.cursor().execute(
             "SELECT count(*) FROM users WHERE role = 'admin' AND NOT disabled AND id <> ?", [user_id]).fetchone()
         if row[0] == 0:
             raise AccountError(f"You cannot {action} the last active administrator: make another user an admin "
-                               "first.", field="role")
+                               "first.", field="role",
+                               zh=f"不能{action_zh}：该用户是最后一位在用的管理员，请先把另一位用户设为管理员。")
 
     @staticmethod
     def _check_role(role: str) -> None:
         if role not in ROLES:
-            raise AccountError(f"Unknown role '{role}': use one of {', '.join(ROLES)}.", field="role")
+            raise AccountError(f"Unknown role '{role}': use one of {', '.join(ROLES)}.", field="role",
+                               zh=f"角色“{role}”未知：请使用 {', '.join(ROLES)} 之一。")
 
 
 def _clean(value: str | None) -> str | None:

@@ -45,6 +45,12 @@ TEXT_FIELDS: dict[str, tuple[str, int, int]] = {
     "purpose": ("Purpose", 20, 2000),
 }
 REASON_LIMITS = (2, 2000)
+# the same labels in Chinese (refusals are bilingual: ``FormError.zh``)
+TEXT_LABELS_ZH = {"name": "密钥名称", "contact_name": "联系人", "email": "邮箱", "organisation": "单位",
+                  "phone": "电话", "purpose": "用途"}
+LIMIT_LABELS_ZH = {"rpm": "每分钟请求数（rpm）", "tpm": "每分钟 token 数（tpm）",
+                   "quota_tokens": "token 配额（quota_tokens）"}
+_STATUS_ZH = {"pending": "待审核", "approved": "批准", "rejected": "拒绝"}
 
 
 class ApplicationError(FormError):
@@ -96,16 +102,18 @@ def _application(row: tuple) -> Application:
 
 def _text(form: dict[str, Any], field: str) -> str:
     label, low, high = TEXT_FIELDS[field]
+    zh = TEXT_LABELS_ZH[field]
     value = form.get(field)
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise ApplicationError(f"{label}: must be text.", field=field)
+        raise ApplicationError(f"{label}: must be text.", field=field, zh=f"{zh}：必须是文本。")
     value = value.strip()
     if not value:
-        raise ApplicationError(f"{label}: required — please fill it in.", field=field)
+        raise ApplicationError(f"{label}: required — please fill it in.", field=field, zh=f"{zh}：必填，请填写。")
     if not low <= len(value) <= high:
-        raise ApplicationError(f"{label}: must be {low} to {high} characters long (now {len(value)}).", field=field)
+        raise ApplicationError(f"{label}: must be {low} to {high} characters long (now {len(value)}).", field=field,
+                               zh=f"{zh}：长度须为 {low} 到 {high} 个字符（现在 {len(value)} 个）。")
     return value
 
 
@@ -113,7 +121,8 @@ def _whole(label: str, value: Any) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ApplicationError(f"{label}: must be a whole number of 0 or more, or empty for no limit.", field=label)
+        raise ApplicationError(f"{label}: must be a whole number of 0 or more, or empty for no limit.", field=label,
+                               zh=f"{LIMIT_LABELS_ZH.get(label, label)}：须为 0 或更大的整数，留空表示不限。")
     return value
 
 
@@ -124,14 +133,14 @@ def _apply_models(catalogue: Catalogue, models: Any) -> list[str]:
     if models is None:
         models = []
     if not isinstance(models, list | tuple | set | frozenset) or not all(isinstance(m, str) for m in models):
-        raise ApplicationError("Models: give a list of model ids.", field="models")
+        raise ApplicationError("Models: give a list of model ids.", field="models", zh="模型：请给出模型 ID 的列表。")
     wanted = list(dict.fromkeys(m.strip() for m in models if m.strip()))
     if not wanted:
-        raise ApplicationError("Models: choose at least one model.", field="models")
+        raise ApplicationError("Models: choose at least one model.", field="models", zh="模型：请至少选择一个模型。")
     unknown = [m for m in wanted if m not in catalogue.models]
     if unknown:
         raise ApplicationError(f"Models: not in the catalogue: {', '.join(unknown)}. Choose from the model list.",
-                               field="models")
+                               field="models", zh=f"模型：{', '.join(unknown)} 不在模型目录中，请从模型列表中选择。")
     return wanted
 
 
@@ -155,7 +164,8 @@ class Applications:
     def _require(self, app_id: str) -> Application:
         app = self._load(app_id)
         if app is None:
-            raise ApplicationError("No such application: reload the list and try again.", field="application_id")
+            raise ApplicationError("No such application: reload the list and try again.", field="application_id",
+                                   zh="没有这个申请：请刷新列表后重试。")
         return app
 
     def get(self, app_id: str, *, viewer_id: str, viewer_is_admin: bool) -> Application:
@@ -203,7 +213,7 @@ class Applications:
         user = self._user(user_id)
         if user is None or user[1]:
             raise ApplicationError("Your account cannot apply for keys: sign in again or contact an administrator.",
-                                   field="user_id")
+                                   field="user_id", zh="你的账号不能申请密钥：请重新登录或联系管理员。")
 
     def _require_admin(self, user_id: str) -> None:
         if not self._is_admin(user_id):
@@ -222,10 +232,12 @@ class Applications:
         self._require_applicant(user_id)
         values = {field: _text(form, field) for field in TEXT_FIELDS}
         if not EMAIL_RE.fullmatch(values["email"]):
-            raise ApplicationError("Email: does not look right — use the form name@example.org.", field="email")
+            raise ApplicationError("Email: does not look right — use the form name@example.org.", field="email",
+                                   zh="邮箱：格式不正确，请使用 name@example.org 的形式。")
         if not PHONE_RE.fullmatch(values["phone"]) or sum(c.isdigit() for c in values["phone"]) < 6:
             raise ApplicationError("Phone: use 6 to 20 characters — digits, spaces, '+' and '-' only, with at least"
-                                   " 6 digits.", field="phone")
+                                   " 6 digits.", field="phone",
+                                   zh="电话：请填写 6 到 20 个字符，只能包含数字、空格、“+”和“-”，且至少有 6 位数字。")
         models = _apply_models(self.catalogue, form.get("models"))
         return self._insert(Application(
             id="app_" + secrets.token_hex(8), kind="new_key", user_id=user_id, key_id=None, name=values["name"],
@@ -239,20 +251,24 @@ class Applications:
         row = self._store.cursor().execute(
             "SELECT name, models, revoked_at, user_id, is_master FROM api_keys WHERE id = ?", [key_id]).fetchone()
         if row is None or row[3] != user_id or row[4]:
-            raise ApplicationError("Key: choose one of your own keys.", field="key_id")
+            raise ApplicationError("Key: choose one of your own keys.", field="key_id", zh="密钥：请选择你自己的密钥。")
         name, allowed, revoked_at = row[0], row[1], row[2]
         if revoked_at is not None:
-            raise ApplicationError("Key: this key is revoked — apply for a new key instead.", field="key_id")
+            raise ApplicationError("Key: this key is revoked — apply for a new key instead.", field="key_id",
+                                   zh="密钥：该密钥已被吊销，请改为申请新密钥。")
         if allowed is None:
-            raise ApplicationError("Key: this key already allows every model.", field="key_id")
+            raise ApplicationError("Key: this key already allows every model.", field="key_id",
+                                   zh="密钥：该密钥已可使用所有模型。")
         wanted = [m for m in _apply_models(self.catalogue, models) if m not in set(json.loads(allowed))]
         if not wanted:
-            raise ApplicationError("Models: the key already allows all of these models.", field="models")
+            raise ApplicationError("Models: the key already allows all of these models.", field="models",
+                                   zh="模型：该密钥已可使用这些模型。")
         label, low, high = TEXT_FIELDS["purpose"]
         text = reason.strip() if isinstance(reason, str) else ""
         if not low <= len(text) <= high:
             raise ApplicationError(f"Reason: say what the models are for in {low} to {high} characters "
-                                   f"(now {len(text)}).", field="reason")
+                                   f"(now {len(text)}).", field="reason",
+                                   zh=f"原因：请用 {low} 到 {high} 个字符说明这些模型的用途（现在 {len(text)} 个）。")
         contact = self._store.cursor().execute(
             "SELECT coalesce(display_name, username), email, organisation FROM users WHERE id = ?",
             [user_id]).fetchone()
@@ -268,7 +284,8 @@ class Applications:
         app = self._require(app_id)
         if app.status != "pending":
             raise ApplicationError(f"This application is already {app.status}; it cannot be reviewed again.",
-                                   field="status")
+                                   field="status",
+                                   zh=f"该申请已{_STATUS_ZH.get(app.status, app.status)}，不能再次审核。")
         return app
 
     def approve(self, app_id: str, admin_user_id: str, *, models: list[str] | None = None, rpm: int | None = None,
@@ -285,27 +302,32 @@ class Applications:
             outside = [m for m in granted if m not in app.models]
             if outside:
                 raise ApplicationError(f"Models: only models the applicant asked for can be granted; not asked: "
-                                       f"{', '.join(outside)}.", field="models")
+                                       f"{', '.join(outside)}.", field="models",
+                                       zh=f"模型：只能授予申请人申请过的模型；未申请的：{', '.join(outside)}。")
             if app.kind == "more_models":
                 if any(v is not None for v in (rpm, tpm, quota_tokens, quota_period, expires_at)):
                     raise ApplicationError("Limits: a request for more models changes only the key's models; "
-                                           "leave the limits empty.", field="limits")
+                                           "leave the limits empty.", field="limits",
+                                           zh="限额：增加模型的申请只改变密钥可用的模型，请将限额留空。")
                 return self._extend(app, admin_user_id, granted)
             limits = {"rpm": _whole("rpm", rpm), "tpm": _whole("tpm", tpm),
                       "quota_tokens": _whole("quota_tokens", quota_tokens), "quota_period": quota_period,
                       "expires_at": None}
             if quota_period is not None and quota_period not in QUOTA_PERIODS:
                 raise ApplicationError(f"quota_period: must be one of {', '.join(QUOTA_PERIODS)}.",
-                                       field="quota_period")
+                                       field="quota_period",
+                                       zh=f"配额周期（quota_period）：须为 {', '.join(QUOTA_PERIODS)} 之一。")
             if quota_tokens is not None and quota_period is None:
                 limits["quota_period"] = "total"
             if expires_at is not None:
                 if not isinstance(expires_at, datetime):
-                    raise ApplicationError("expires_at: must be a date and time.", field="expires_at")
+                    raise ApplicationError("expires_at: must be a date and time.", field="expires_at",
+                                           zh="到期时间（expires_at）：须为日期和时间。")
                 if expires_at.tzinfo is not None:
                     expires_at = expires_at.astimezone(UTC).replace(tzinfo=None)
                 if expires_at <= _now():
-                    raise ApplicationError("expires_at: must be in the future.", field="expires_at")
+                    raise ApplicationError("expires_at: must be in the future.", field="expires_at",
+                                           zh="到期时间（expires_at）：须是将来的时间。")
                 limits["expires_at"] = expires_at.isoformat()
             key_id, secret = self._create_key(app, granted, limits)
             try:
@@ -333,7 +355,8 @@ class Applications:
         try:
             still = cur.execute("SELECT status FROM key_applications WHERE id = ?", [app.id]).fetchone()
             if still is None or still[0] != "pending":
-                raise ApplicationError("This application was reviewed meanwhile; reload the queue.", field="status")
+                raise ApplicationError("This application was reviewed meanwhile; reload the queue.", field="status",
+                                       zh="该申请在此期间已被审核：请刷新审核队列。")
             cur.execute("UPDATE key_applications SET status = ?, key_id = coalesce(?, key_id), granted_models = ?,"
                         " limits = ?, reason = ?, decided_by = ?, decided_at = ? WHERE id = ?",
                         [status, key_id, json.dumps(granted) if granted is not None else None,
@@ -355,10 +378,11 @@ class Applications:
                                            [app.key_id]).fetchone()
         if row is None or row[1] is not None:
             raise ApplicationError("Key: the key no longer exists or is revoked; reject this request.",
-                                   field="key_id")
+                                   field="key_id", zh="密钥：该密钥已不存在或已被吊销，请拒绝此申请。")
         current = json.loads(row[0]) if row[0] is not None else None
         if current is None:
-            raise ApplicationError("Key: the key already allows every model; reject this request.", field="key_id")
+            raise ApplicationError("Key: the key already allows every model; reject this request.", field="key_id",
+                                   zh="密钥：该密钥已可使用所有模型，请拒绝此申请。")
         extended = list(dict.fromkeys([*current, *granted]))
         after = self._decide(app, admin_user_id, "extend", status="approved", granted=granted,
                              extra_before={"key_models": current}, extra_after={"key_models": extended},
@@ -373,7 +397,8 @@ class Applications:
         low, high = REASON_LIMITS
         if not low <= len(text) <= high:
             raise ApplicationError(f"Reason: tell the applicant why, in {low} to {high} characters (now {len(text)}).",
-                                   field="reason")
+                                   field="reason",
+                                   zh=f"原因：请用 {low} 到 {high} 个字符告诉申请人拒绝的原因（现在 {len(text)} 个）。")
         with self._lock:
             app = self._pending(app_id)
             return self._decide(app, admin_user_id, "reject", status="rejected", reason=text)
@@ -393,7 +418,7 @@ class Applications:
             app = self._require(app_id)
             if app.kind != "new_key" or app.status != "approved":
                 raise ApplicationError("Only an approved application for a new key can be re-issued.",
-                                       field="status")
+                                       field="status", zh="只有已批准的新密钥申请才能重新签发。")
             old_key = app.key_id
             key_id, secret = self._create_key(app, list(app.granted_models or ()), app.limits or {})
             cur = self._store.cursor()

@@ -109,13 +109,39 @@ class ConfigError(Exception):
         self.source, self.key, self.problem = source, key, problem
 
 
-class FormError(Exception):
-    """A form's input or an account action that cannot be done: ``message`` says what to do, ``field`` which input."""
+class Problem(str):
+    """A problem sentence in English (the string itself) with its Chinese counterpart in ``zh``.
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    Being a ``str`` it works wherever the English sentence did (the admin HTTP API, ``in`` checks);
+    a UI passes ``zh`` on with the ``FormError`` it raises.
+    """
+
+    zh: str
+
+    def __new__(cls, en: str, zh: str) -> Problem:
+        problem = super().__new__(cls, en)
+        problem.zh = zh
+        return problem
+
+
+class FormError(Exception):
+    """A form's input or an account action that cannot be done: ``message`` says what to do, ``field`` which input.
+
+    ``message`` is English (the admin HTTP API sends it); ``zh`` is the same sentence in Chinese for
+    the workbench pages. ``text(locale)`` picks one.
+    """
+
+    def __init__(self, message: str, field: str | None = None, *, zh: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.zh = zh
+
+    def text(self, locale: str) -> str:
+        """The message in ``locale``: Chinese for "zh", "zh-CN", ... when there is a Chinese text, else English."""
+        if self.zh and (locale or "").strip().lower().startswith("zh"):
+            return self.zh
+        return self.message
 
 
 class StartupError(Exception):

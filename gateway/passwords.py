@@ -14,6 +14,8 @@ import secrets
 import string
 from functools import cache
 
+from gateway.errors import Problem
+
 SCHEME = "scrypt"
 N, R, P = 2**14, 8, 1
 SALT_BYTES = 16
@@ -65,13 +67,16 @@ def _classes(password: str) -> int:
     return len(used)
 
 
-def check_strength(password: str) -> str | None:
-    """The problem with a new password as a sentence the user can act on, or None if it is acceptable."""
+def check_strength(password: str) -> Problem | None:
+    """The problem with a new password as a sentence the user can act on (English, ``.zh`` Chinese), or None."""
     if len(password) < MIN_LENGTH:
-        return f"The password is too short: use at least {MIN_LENGTH} characters."
+        return Problem(f"The password is too short: use at least {MIN_LENGTH} characters.",
+                       f"密码太短：请至少使用 {MIN_LENGTH} 个字符。")
     if len(password) > MAX_LENGTH:
-        return f"The password is too long: use at most {MAX_LENGTH} characters."
+        return Problem(f"The password is too long: use at most {MAX_LENGTH} characters.",
+                       f"密码太长：最多使用 {MAX_LENGTH} 个字符。")
     if _classes(password) < 2:
-        return ("The password uses only one kind of character: mix lower- and upper-case letters, "
-                "digits or symbols.")
+        return Problem("The password uses only one kind of character: mix lower- and upper-case letters, "
+                       "digits or symbols.",
+                       "密码只用了一类字符：请混合使用小写字母、大写字母、数字或符号。")
     return None
