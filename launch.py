@@ -30,7 +30,7 @@ def build_app(gateway):
     import gradio as gr
     from fastapi import FastAPI
 
-    from app import signin
+    from app import shell, signin
     from app.ui import build_ui
     from gateway.api import GatewayApp, is_gateway_path, send_json
 
@@ -43,7 +43,8 @@ def build_app(gateway):
     blocks, i18n = build_ui(gateway)
     ui = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     ui.include_router(signin.routes(gateway, sessions))
-    ui = gr.mount_gradio_app(ui, blocks, path="/", i18n=i18n, auth_dependency=username)
+    ui = gr.mount_gradio_app(ui, blocks, path="/", i18n=i18n, auth_dependency=username, css=shell.CSS,
+                             footer_links=["settings"])   # "Use via API" would point at Gradio's, not ours
     # Gradio's queue polls every 1 ms when idle: ~4% of a core taken from the model server
     # (bench/README.md). 10 ms keeps UI events prompt. Private attribute of the pinned Gradio.
     if getattr(blocks, "_queue", None) is not None and hasattr(blocks._queue, "sleep_when_free"):

@@ -102,7 +102,7 @@ def make_handlers(gateway: Any) -> SimpleNamespace:
         return (keys_html(keys, locale), applications_html(apps, locale),
                 gr.update(choices=ready, value=ready[0][1] if ready else None), gr.update(value=notice),
                 gr.update(choices=revocable, value=None), gr.update(choices=extendable, value=None),
-                gr.update(choices=choices), gr.update(choices=choices))
+                gr.update(choices=choices), gr.update(choices=choices), gr.update(visible=bool(ready)))
 
     def reveal(app_id: str | None, lang: str, request: gr.Request) -> tuple[Any, str]:
         locale, actor = who(lang, request)
@@ -160,7 +160,7 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n) -> None:
     with gr.Tabs():
         with gr.Tab(i18n("account.tab_keys"), id="keys"):
             ready_md = gr.Markdown(elem_id="account-ready")
-            with gr.Row(equal_height=True):
+            with gr.Row(equal_height=True, visible=False) as ready_row:
                 ready = gr.Dropdown(label=i18n("account.ready_label"), choices=[], scale=3, elem_id="account-ready-app")
                 reveal_btn = gr.Button(i18n("account.reveal"), variant="primary", scale=1, elem_id="account-reveal")
             secret = gr.Textbox(label=i18n("account.secret_label"), visible=False, interactive=False,
@@ -203,7 +203,7 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n) -> None:
             pw_md = gr.Markdown()
     refresh_btn = gr.Button(i18n("account.refresh"), size="sm")
 
-    listing = [keys, apps, ready, ready_md, revoke_key, more_key, models, more_models]
+    listing = [keys, apps, ready, ready_md, revoke_key, more_key, models, more_models, ready_row]
     common = {"js": WITH_LANG_JS, "show_progress": "hidden"}
     gr.on([page.load, refresh_btn.click], h.refresh, inputs=[lang], outputs=listing, **common)
 

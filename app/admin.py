@@ -116,7 +116,8 @@ def _days(label: str, value: Any, locale: str) -> datetime | None:
 
 
 def _whole(value: Any) -> int | None:
-    if value in (None, ""):
+    """A limit from a number box: empty or 0 means no limit (a limit of 0 would only block the key)."""
+    if value in (None, "", 0):
         return None
     return int(value) if isinstance(value, float) and value.is_integer() else value
 

@@ -16,6 +16,9 @@ from gateway.console import Console
 PAGES = (("shell.nav_home", "/"), ("shell.nav_account", "/account"), ("shell.nav_usage", "/usage"),
          ("shell.nav_docs", "/api-docs"))
 ADMIN_PAGE = ("shell.nav_admin", "/admin")
+# Gradio draws its navbar for multipage apps even with gr.Navbar(visible=False) on every page (6.31):
+# hide it; the header below is the navigation. Passed to mount_gradio_app(css=...) by launch.py.
+CSS = ".nav-holder { display: none !important; }"
 SIGN_OUT_JS = ("() => { const f = document.createElement('form'); f.method = 'post'; f.action = '/logout';"
                " document.body.appendChild(f); f.submit(); }")
 

@@ -64,13 +64,15 @@ def test_approve_narrowed_with_limits_then_the_applicant_sees_it(site) -> None:
         site.adm.approve(app_id, [], None, None, None, None, None, "en", req("admin"))
     with pytest.raises(gr.Error, match="whole number of days"):
         site.adm.approve(app_id, ["qwen2.5-coder:0.5b"], None, None, None, None, -3, "en", req("admin"))
-    message = site.adm.approve(app_id, ["qwen2.5-coder:0.5b"], 30, 5000, None, None, 7, "zh-CN", req("admin"))
+    # an untouched number box may arrive as 0: that means "no limit", never "a quota of 0 tokens"
+    message = site.adm.approve(app_id, ["qwen2.5-coder:0.5b"], 30, 5000, 0, "total", 7, "zh-CN", req("admin"))
     assert "已批准" in message
     _, apps_html, ready, *_ = site.me.refresh("en", req("alice"))
     assert "approved" in apps_html and "30 requests/min" in apps_html and "5,000 tokens/min" in apps_html
     secret = site.me.reveal(ready["value"], "en", req("alice"))[0]["value"]
     principal = site.gw.keys.authenticate(f"Bearer {secret}")
     assert principal.models == frozenset({"qwen2.5-coder:0.5b"}) and (principal.rpm, principal.tpm) == (30, 5000)
+    assert principal.quota_tokens is None
     assert site.gw.keys.get(principal.key_id).expires_at is not None
     queue_html = site.adm.refresh("en", req("admin"))[0]
     assert "No applications are waiting" in queue_html

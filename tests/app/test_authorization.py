@@ -1,0 +1,165 @@
+"""The authorization matrix of the workbench UI, over every handler the pages register.
+
+Every event handler in the built Blocks must be classified here (a new handler fails this test
+until someone decides who may call it). Then, on real services:
+- admin-only handlers refuse a member and change nothing;
+- own-data handlers refuse a signed-out caller, and never show one member another member's keys,
+  applications or usage — even when handed the other member's ids;
+- the few open handlers (model status, page language, date shortcuts) carry no per-user data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import gradio as gr
+import pytest
+
+from app.ui import build_ui
+from gateway.ledger import Ledger, UsageRow
+from tests.app.conftest import opened_gateway
+from tests.app.test_account_page import PASSWORD
+
+ADMIN_ONLY = {
+    *(f"app.admin.make_handlers.<locals>.{n}" for n in (
+        "approve", "audit_page", "create_key", "create_user", "disable", "enable", "pick_application", "refresh",
+        "reissue", "reject", "reset_password", "revoke_key", "set_role")),
+    *(f"app.admin_models.make_handlers.<locals>.{n}" for n in ("load", "refresh", "revert", "save", "validate")),
+    "app.docs.make_handlers.<locals>.add_note", "app.docs.make_handlers.<locals>.delete_note",
+}
+OWN_DATA = {
+    *(f"app.account.make_handlers.<locals>.{n}" for n in (
+        "apply", "ask_more", "change_password", "refresh", "reveal", "revoke")),
+    "app.usage.make_handlers.<locals>.refresh", "app.usage.make_handlers.<locals>.rank",
+    "app.docs.make_handlers.<locals>.refresh",
+}
+OPEN = {  # no per-user data: the models' health, who am I, date shortcuts
+    "app.home.make_handlers.<locals>.refresh", "app.home.make_handlers.<locals>.api_info",
+    "app.shell.header.<locals>.whoami", "app.usage.make_handlers.<locals>.quick",
+}
+SECRET_MARKERS = ("alice-secret-project", "Alice Secret Lab", "ALICE-ONLY purpose", "987654", "987,654")
+
+
+def req(username: str | None) -> SimpleNamespace:
+    return SimpleNamespace(username=username, headers={"accept-language": "en"})
+
+
+def _name(fn: Any) -> str:
+    fn = fn.func if isinstance(fn, functools.partial) else fn
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    gw = opened_gateway(tmp_path_factory.mktemp("authz"), lambda: {"models": [], "master_key_hint": ""})
+    admin = gw.console.actor_for_username("admin")
+    alice = gw.accounts.create_user("alice", PASSWORD, organisation="Alice Secret Lab")
+    gw.accounts.create_user("bob", PASSWORD, organisation="Bob Lab")
+    key, _ = gw.console.create_key(admin, alice.id, "alice-secret-project", ["qwen2.5-coder:0.5b"])
+    app = gw.applications.submit(alice.id, {
+        "name": "alice-secret-project", "contact_name": "Alice", "email": "alice@example.org",
+        "organisation": "Alice Secret Lab", "phone": "+86 10 1234 5678",
+        "purpose": "ALICE-ONLY purpose: a long enough description of the research.", "models": ["qwen2.5-coder:0.5b"]})
+    ledger = Ledger(gw.store)
+    ledger.record(UsageRow(ts=datetime.now(UTC).replace(tzinfo=None), request_id="r1", key_id=key.id,
+                           endpoint="chat.completions", model="qwen2.5-coder:0.5b", deployment="d",
+                           prompt_tokens=987000, completion_tokens=654, reasoning_tokens=None, total_tokens=987654,
+                           usage_source="upstream", status=200, error_code=None, stream=False, latency_ms=1.0,
+                           ttft_ms=None, client_aborted=False))
+    ledger.flush()
+    demo, _ = build_ui(gw)
+    fns = {}
+    for block_fn in demo.fns.values():
+        if block_fn.fn is not None:
+            fns.setdefault(_name(block_fn.fn), block_fn.fn)
+    yield SimpleNamespace(gw=gw, fns=fns, alice=alice, key=key, app=app)
+    gw.store.close()
+
+
+def _snapshot(gw) -> tuple:
+    cur = gw.store.cursor()
+    return tuple(cur.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+                 for t in ("users", "api_keys", "key_applications", "audit_log", "release_notes", "sessions"))
+
+
+def _args(fn: Any, site, username: str | None) -> dict[str, Any]:
+    """Every parameter None, but the language, the request, and the other member's ids where ids go."""
+    target = fn.func if isinstance(fn, functools.partial) else fn
+    args: dict[str, Any] = {p: None for p in inspect.signature(target).parameters}
+    args.update(lang="en", request=req(username))
+    ids = {"app_id": site.app.id, "key_id": site.key.id, "user_id": site.alice.id, "note_id": "rn_x"}
+    args.update({k: v for k, v in ids.items() if k in args})
+    return args
+
+
+def _call(fn: Any, args: dict[str, Any]) -> Any:
+    result = fn(**args)
+    return asyncio.run(result) if inspect.iscoroutine(result) else result
+
+
+def _text(value: Any) -> str:
+    """Everything a handler returned, as the page could show it (files read, frames rendered)."""
+    if isinstance(value, (list, tuple)):
+        return "\n".join(_text(v) for v in value)
+    if isinstance(value, dict):
+        return "\n".join(_text(v) for v in value.values())
+    if hasattr(value, "to_csv"):
+        return value.to_csv()
+    if isinstance(value, str) and len(value) < 500 and value.endswith(".csv") and Path(value).is_file():
+        return Path(value).read_text(encoding="utf-8-sig")
+    return "" if value is None else str(value)
+
+
+def test_every_handler_is_classified(site) -> None:
+    registered = set(site.fns)
+    unknown = registered - ADMIN_ONLY - OWN_DATA - OPEN
+    assert not unknown, f"decide who may call these handlers and add them here: {sorted(unknown)}"
+    missing = (ADMIN_ONLY | OWN_DATA | OPEN) - registered
+    assert not missing, f"classified but no longer registered: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("name", sorted(ADMIN_ONLY))
+def test_admin_only_handlers_refuse_members_and_change_nothing(site, name) -> None:
+    before = _snapshot(site.gw)
+    with pytest.raises(gr.Error) as err:
+        _call(site.fns[name], _args(site.fns[name], site, "bob"))
+    assert "Only administrators" in err.value.message
+    assert _snapshot(site.gw) == before
+
+
+@pytest.mark.parametrize("name", sorted(ADMIN_ONLY | OWN_DATA))
+def test_signed_out_callers_are_refused(site, name) -> None:
+    before = _snapshot(site.gw)
+    with pytest.raises(gr.Error) as err:
+        _call(site.fns[name], _args(site.fns[name], site, None))
+    assert "sign in again" in err.value.message
+    assert _snapshot(site.gw) == before
+
+
+@pytest.mark.parametrize("name", sorted(OWN_DATA))
+def test_own_data_handlers_never_show_another_members_data(site, name) -> None:
+    before = _snapshot(site.gw)
+    try:
+        shown = _text(_call(site.fns[name], _args(site.fns[name], site, "bob")))
+    except gr.Error as err:                 # refusing is fine: it must not name the other member's things
+        shown = err.message
+    for marker in SECRET_MARKERS:
+        assert marker not in shown, f"{name} showed bob '{marker}' of alice's"
+    after = _snapshot(site.gw)
+    assert after[1] == before[1] and after[2][:1] == before[2][:1], "bob changed alice's keys or applications"
+
+
+def test_the_owner_does_see_their_own_data(site) -> None:
+    """The check above is not vacuous: the same handlers show alice her own things."""
+    account = _text(site.fns["app.account.make_handlers.<locals>.refresh"](**_args(
+        site.fns["app.account.make_handlers.<locals>.refresh"], site, "alice")))
+    assert "alice-secret-project" in account
+    usage = _text(site.fns["app.usage.make_handlers.<locals>.refresh"](**_args(
+        site.fns["app.usage.make_handlers.<locals>.refresh"], site, "alice")))
+    assert "987,654" in usage and "alice-secret-project" in usage
