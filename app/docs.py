@@ -23,12 +23,11 @@ from typing import Any
 import gradio as gr
 
 from app import tables
-from app.access import WITH_LANG_JS, admin_only, locale_of, refusal, signed_in
+from app.access import WITH_LANG_JS, admin_only, locale_of, run, signed_in
 from app.home import base_url_for, format_context
 from app.i18n import translate
 from gateway.console import Actor
-from gateway.errors import FormError
-from gateway.release_notes import CHANGES, MAX_BODY, MAX_TITLE, ReleaseNoteError
+from gateway.release_notes import CHANGES, MAX_TITLE
 
 KINDS = ("chat", "embedding", "rerank")
 PLACEHOLDER = {"chat": "your-chat-model", "embedding": "your-embedding-model", "rerank": "your-rerank-model"}
@@ -519,30 +518,6 @@ def parse_day(text: str | None, locale: str) -> date | None:
         raise gr.Error(translate("docs.err_day", locale, value=text), print_exception=False) from None
 
 
-def note_error(exc: ReleaseNoteError, form: Mapping[str, str], locale: str) -> gr.Error:
-    """The service's refusal, worded in the page's language by the field it names."""
-    fields = {"change": {}, "model_id": {}, "id": {},
-              "title": {"low": 2, "high": MAX_TITLE, "now": len(form.get("title", "").strip())},
-              "body": {"high": MAX_BODY, "now": len(form.get("body", "").strip())}}
-    if exc.field not in fields:
-        return refusal(exc, locale)
-    return gr.Error(translate(f"docs.err_{exc.field}", locale, **fields[exc.field]),
-                    title=translate("shell.cannot_do", locale), print_exception=False)
-
-
-# ---------------------------------------------------------------- handlers
-
-
-def _note_call(locale: str, form: Mapping[str, str], call: Any, *args: Any, **kwargs: Any) -> Any:
-    """A release-note service call; a ``ReleaseNoteError`` is worded by its field, other refusals as usual."""
-    try:
-        return call(*args, **kwargs)
-    except ReleaseNoteError as exc:
-        raise note_error(exc, form, locale) from None
-    except (FormError, PermissionError) as exc:
-        raise refusal(exc, locale) from None
-
-
 OUTPUTS = ("base_url", "base_md", "models_md", "models_html", *SNIPPETS, *(f"tool.{t}" for t in TOOLS),
            "admin_md", "admin_routes", *ADMIN_SNIPPETS, "notes", "admin_box", "note_change", "note_model",
            "note_pick")
@@ -588,7 +563,7 @@ def make_handlers(gateway: Any) -> SimpleNamespace:
         actor = admin_only(console, request, locale)
         form = {"change": change or "", "model_id": model_id or "", "title": title or "", "body": body or ""}
         when = parse_day(day, locale)
-        _note_call(locale, form, console.add_release_note, actor, **form, day=when)
+        run(locale, console.add_release_note, actor, **form, day=when)
         notes = console.release_notes.list()
         return (translate("docs.note_added", locale), notes_html(notes, locale),
                 gr.update(choices=note_choices(notes), value=None), "", "", "")
@@ -598,7 +573,7 @@ def make_handlers(gateway: Any) -> SimpleNamespace:
         actor = admin_only(console, request, locale)
         if not note_id:
             raise gr.Error(translate("docs.err_choose_note", locale), print_exception=False)
-        _note_call(locale, {}, console.delete_release_note, actor, note_id)
+        run(locale, console.delete_release_note, actor, note_id)
         notes = console.release_notes.list()
         return (translate("docs.note_deleted", locale), notes_html(notes, locale),
                 gr.update(choices=note_choices(notes), value=None))

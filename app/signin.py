@@ -18,10 +18,12 @@ NEXT_COOKIE = "maas_oidc_next"
 TEXT = {
     "en": {"title": "Sign in · MaaS Workbench", "heading": "Sign in to MaaS Workbench", "username": "Username",
            "password": "Password", "submit": "Sign in", "signed_out": "You are signed out.",
-           "sso": "Sign in with your institution's account", "or": "or with a workbench password"},
+           "sso": "Sign in with your institution's account", "or": "or with a workbench password",
+           "sso_failed": "Single sign-on did not complete: {detail}"},
     "zh": {"title": "登录 · MaaS 工作台", "heading": "登录 MaaS 工作台", "username": "用户名", "password": "密码",
            "submit": "登录", "signed_out": "你已退出登录。",
-           "sso": "使用单位统一身份认证登录", "or": "或使用工作台密码登录"},
+           "sso": "使用单位统一身份认证登录", "or": "或使用工作台密码登录",
+           "sso_failed": "统一身份认证登录未完成（{detail}）"},
 }
 PAGE = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
@@ -139,6 +141,7 @@ def routes(gateway, users: SessionUsers):
         return _signed_in(request, user, safe_next(next))
 
     def _signed_in(request: Request, user, target: str) -> RedirectResponse:
+        gateway.keys.workbench_key(user.id)        # the key the workbench uses on their behalf (My account lists it)
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(SESSION_COOKIE, gateway.sessions.create(user.id), httponly=True, samesite="lax",
                             path="/", secure=request.url.scheme == "https", max_age=14 * 24 * 3600)
@@ -166,7 +169,8 @@ def routes(gateway, users: SessionUsers):
                 user = gateway.accounts.upsert_oidc_user(identity.issuer, identity.subject, identity.username_hint,
                                                          identity.email, identity.name)
             except (OIDCError, AccountError) as exc:
-                message = exc.text(lang) if isinstance(exc, AccountError) else str(exc)
+                message = (exc.text(lang) if isinstance(exc, AccountError)
+                           else TEXT[lang]["sso_failed"].format(detail=str(exc)))
                 return HTMLResponse(render(lang, message=message, sso=sso), status_code=401)
             response = _signed_in(request, user, safe_next(request.cookies.get(NEXT_COOKIE)))
             response.delete_cookie(NEXT_COOKIE, path="/")

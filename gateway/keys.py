@@ -46,6 +46,7 @@ class Principal:
     quota_tokens: int | None = None      # tokens per quota period; None: no quota
     quota_period: str | None = None      # 'total' | 'month'
     user_id: str | None = None
+    expires_at: datetime | None = None   # checked on every call, not only when the cache is filled
     limited: bool = field(default=False, init=False, compare=False)   # any limit to check (never the master)
 
     def __post_init__(self) -> None:
@@ -238,6 +239,8 @@ class KeyStore:
                     self._cache.clear()
                 self._cache[digest] = hit
         principal = hit[1]
+        if principal is not None and principal.expires_at is not None and principal.expires_at <= _now():
+            principal = None
         if principal is None:
             raise AuthenticationError("Invalid API key: check the key, or ask an administrator for a new one.")
         return principal
@@ -256,4 +259,5 @@ class KeyStore:
         allowed = frozenset(json.loads(models)) if models is not None else None
         return Principal(key_id=key_id, name=name, is_master=bool(is_master), models=allowed, rpm=rpm, tpm=tpm,
                          quota_tokens=quota_tokens, quota_period=quota_period or ("total" if quota_tokens is not None
-                                                                                 else None), user_id=user_id)
+                                                                                 else None), user_id=user_id,
+                         expires_at=expires_at)

@@ -262,11 +262,6 @@ EN: dict[str, str] = {
     "docs.note_added": "Release note added: it is in the list above.",
     "docs.note_deleted": "Release note deleted.",
     "docs.err_day": "Day: write the date as YYYY-MM-DD, e.g. 2026-03-01, or leave it empty for today.",
-    "docs.err_change": "Change: choose added, updated or retired.",
-    "docs.err_model_id": "Model: name the model this note is about (at most 200 characters).",
-    "docs.err_title": "Title: {low} to {high} characters (now {now}).",
-    "docs.err_body": "Details: at most {high} characters (now {now}).",
-    "docs.err_id": "This release note no longer exists: reload the page.",
     "docs.err_choose_note": "Choose a release note to delete first.",
 }
 
@@ -492,10 +487,5 @@ ZH: dict[str, str] = {
     "docs.note_added": "已添加更新日志，见上方列表。",
     "docs.note_deleted": "已删除更新日志。",
     "docs.err_day": "日期：请按 YYYY-MM-DD 格式填写，例如 2026-03-01；留空表示今天。",
-    "docs.err_change": "变更类型：请选择新增、更新或下线。",
-    "docs.err_model_id": "模型：请填写这条日志对应的模型（最多 200 个字符）。",
-    "docs.err_title": "标题：{low} 到 {high} 个字符（当前 {now} 个）。",
-    "docs.err_body": "详细说明：最多 {high} 个字符（当前 {now} 个）。",
-    "docs.err_id": "这条更新日志已不存在：请刷新页面。",
     "docs.err_choose_note": "请先选择要删除的更新日志。",
 }

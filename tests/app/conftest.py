@@ -53,3 +53,22 @@ def opened_gateway(data_dir, status=None, **env: str):
     if status is not None:
         gateway.status = status
     return gateway
+
+
+@pytest.fixture()
+def sso_gateway(tmp_path):
+    """A gateway process (no models) with single sign-on through a loopback OIDC provider: (gateway, provider)."""
+    from tests.conftest import GatewayProcess, free_port
+    from tests.fakes.oidc_provider import start_oidc_provider
+
+    port = free_port()
+    provider = start_oidc_provider(redirect_uris=(f"http://127.0.0.1:{port}/auth/oidc/callback",))
+    cfg = tmp_path / "models.yaml"
+    cfg.write_text("gateway: {embedded: {enabled: false}}\n")
+    gw = GatewayProcess(tmp_path / "data", config=cfg, env={
+        "MAAS_OIDC_ISSUER": provider.issuer, "MAAS_OIDC_CLIENT_ID": provider.client_id,
+        "MAAS_OIDC_CLIENT_SECRET": provider.client_secret, "MAAS_PUBLIC_URL": f"http://127.0.0.1:{port}"})
+    gw.start(port=port)
+    yield gw, provider
+    gw.stop()
+    provider.stop()

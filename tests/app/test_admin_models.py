@@ -5,7 +5,6 @@ English and Chinese."""
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from types import SimpleNamespace
 
@@ -16,6 +15,7 @@ import yaml
 from app import admin_models
 from app.i18n import make_i18n
 from gateway.audit import list_entries
+from tests import aio
 from tests.app.conftest import opened_gateway
 from tests.app.test_account_page import PASSWORD, req
 
@@ -25,7 +25,7 @@ BETA = {"id": "beta", "kind": "chat", "deployments": [
 
 def call(fn, *args):
     result = fn(*args)
-    return asyncio.run(result) if inspect.isawaitable(result) else result
+    return aio.run(result) if inspect.isawaitable(result) else result
 
 
 def edited(text: str, *models: dict, ctx: int | None = None) -> str:

@@ -10,7 +10,6 @@ until someone decides who may call it). Then, on real services:
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import inspect
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ import pytest
 
 from app.ui import build_ui
 from gateway.ledger import Ledger, UsageRow
+from tests import aio
 from tests.app.conftest import opened_gateway
 from tests.app.test_account_page import PASSWORD
 
@@ -100,7 +100,7 @@ def _args(fn: Any, site, username: str | None) -> dict[str, Any]:
 
 def _call(fn: Any, args: dict[str, Any]) -> Any:
     result = fn(**args)
-    return asyncio.run(result) if inspect.iscoroutine(result) else result
+    return aio.run(result) if inspect.iscoroutine(result) else result
 
 
 def _text(value: Any) -> str:

@@ -13,8 +13,6 @@ import re
 import pytest
 
 from tests.browser import open_page, screenshot
-from tests.conftest import GatewayProcess, free_port
-from tests.fakes.oidc_provider import start_oidc_provider
 
 pytestmark = pytest.mark.browser
 
@@ -49,6 +47,7 @@ def test_apply_approve_show_once_call_and_see_usage(browser, embedded_gateway, r
     # 2. the member applies (a mistake first: the form keeps what was typed and names the field)
     with open_page(browser, request, f"{url}/account", user=MEMBER) as page:
         expect(page.locator("#nav-admin")).to_be_hidden()                   # members see no Admin link
+        expect(page.locator("#account-keys")).to_contain_text("Workbench (chat and knowledge bases)")
         tab(page, "Apply for a key")
         page.locator("#apply-name textarea, #apply-name input").fill("climate-lab")
         page.locator("#apply-contact textarea, #apply-contact input").fill("Carol Chen")
@@ -116,20 +115,6 @@ def test_apply_approve_show_once_call_and_see_usage(browser, embedded_gateway, r
             expect(body).to_contain_text("climate-lab")
             screenshot(page, request, f"usage-{locale}")
 
-
-@pytest.fixture()
-def sso_gateway(tmp_path):
-    port = free_port()
-    provider = start_oidc_provider(redirect_uris=(f"http://127.0.0.1:{port}/auth/oidc/callback",))
-    cfg = tmp_path / "models.yaml"
-    cfg.write_text("gateway: {embedded: {enabled: false}}\n")
-    gw = GatewayProcess(tmp_path / "data", config=cfg, env={
-        "MAAS_OIDC_ISSUER": provider.issuer, "MAAS_OIDC_CLIENT_ID": provider.client_id,
-        "MAAS_OIDC_CLIENT_SECRET": provider.client_secret, "MAAS_PUBLIC_URL": f"http://127.0.0.1:{port}"})
-    gw.start(port=port)
-    yield gw, provider
-    gw.stop()
-    provider.stop()
 
 
 def test_single_sign_on_round_trip_in_the_browser(browser, sso_gateway, request):

@@ -5,25 +5,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import httpx
-import pytest
 
-from tests.conftest import GatewayProcess, free_port
-from tests.fakes.oidc_provider import start_oidc_provider
-
-
-@pytest.fixture()
-def sso_gateway(tmp_path):
-    port = free_port()
-    provider = start_oidc_provider(redirect_uris=(f"http://127.0.0.1:{port}/auth/oidc/callback",))
-    cfg = tmp_path / "models.yaml"
-    cfg.write_text("gateway: {embedded: {enabled: false}}\n")
-    gw = GatewayProcess(tmp_path / "data", config=cfg, env={
-        "MAAS_OIDC_ISSUER": provider.issuer, "MAAS_OIDC_CLIENT_ID": provider.client_id,
-        "MAAS_OIDC_CLIENT_SECRET": provider.client_secret, "MAAS_PUBLIC_URL": f"http://127.0.0.1:{port}"})
-    gw.start(port=port)
-    yield gw, provider
-    gw.stop()
-    provider.stop()
+from tests.conftest import GatewayProcess
 
 
 def sign_in_via_provider(gw: GatewayProcess, browser: httpx.Client, next_path: str = "/") -> httpx.Response:
@@ -54,4 +37,7 @@ def test_a_forged_callback_is_refused_with_a_readable_message(sso_gateway):
     with httpx.Client(base_url=gw.url) as browser:
         resp = browser.get("/auth/oidc/callback?code=abc&state=forged")
         assert resp.status_code == 401 and 'role="alert"' in resp.text and "Traceback" not in resp.text
+        assert "Single sign-on did not complete" in resp.text
+        zh = browser.get("/auth/oidc/callback?code=abc&state=forged", headers={"accept-language": "zh-CN"})
+        assert zh.status_code == 401 and "统一身份认证登录未完成" in zh.text
         assert browser.get("/", headers={"accept": "text/html"}).status_code == 303     # still signed out

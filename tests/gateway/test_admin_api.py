@@ -10,7 +10,6 @@ database for every secret the API returned.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import time
@@ -24,6 +23,7 @@ import openai
 import pytest
 
 from gateway.admin_api import AdminAPI
+from tests import aio
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USER, MASTER_KEY, GatewayProcess
 from tests.gateway.conftest import assert_no_internals, error_of
 
@@ -447,7 +447,7 @@ class InProcess:
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://gw") as c:
                 return await c.request(method, path, json=json,
                                        headers={"authorization": f"Bearer {key}"} if key else {})
-        return asyncio.run(go())
+        return aio.run(go())
 
 
 @pytest.fixture()

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 
 import pytest
 
 from gateway.backends.http1 import HTTPError, Pool
-
-
-def run(coro) -> None:
-    """asyncio.run in a thread of its own: Playwright's sync API may hold this thread's loop."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, coro).result()
+from tests.aio import run
 
 
 class Server:

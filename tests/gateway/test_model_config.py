@@ -24,6 +24,7 @@ from gateway.errors import ConfigError
 from gateway.model_config import ModelConfig, looks_like_secret
 from gateway.service import Gateway
 from gateway.settings import load_settings
+from tests import aio
 from tests.fakes.upstream import FakeUpstream, start_fake
 
 MASTER = "sk-test-master-key-0123456789"
@@ -132,7 +133,7 @@ def test_a_new_model_is_served_at_once_and_unchanged_deployments_keep_their_stat
             assert entry.after == {"models": {"alpha": ["a-1"], "beta": ["b-1"]}}
             assert fakes["b"].url not in json.dumps([entry.before, entry.after])
 
-    asyncio.run(scenario())
+    aio.run(scenario())
 
 
 def test_a_removed_model_is_404_and_a_moved_deployment_reaches_its_new_server(tmp_path, fakes) -> None:
@@ -156,7 +157,7 @@ def test_a_removed_model_is_404_and_a_moved_deployment_reaches_its_new_server(tm
                 await asyncio.sleep(0.02)
             assert not gw.router.retiring()
 
-    asyncio.run(scenario())
+    aio.run(scenario())
 
 
 def test_a_removed_deployment_finishes_its_open_stream_before_it_stops(tmp_path, fakes) -> None:
@@ -183,7 +184,7 @@ def test_a_removed_deployment_finishes_its_open_stream_before_it_stops(tmp_path,
                 await asyncio.sleep(0.02)
             assert not gw.router.retiring() and target.in_flight == 0
 
-    asyncio.run(scenario())
+    aio.run(scenario())
 
 
 def test_a_bad_catalogue_names_the_key_and_line_and_changes_nothing(tmp_path, fakes) -> None:
@@ -221,7 +222,7 @@ def test_a_bad_catalogue_names_the_key_and_line_and_changes_nothing(tmp_path, fa
                 await config.apply(dump(document()), Actor(user_id="u1", name="alice", is_admin=False))
             assert path.read_text() == on_disk and gw.catalogue is live
 
-    asyncio.run(scenario())
+    aio.run(scenario())
 
 
 def test_embedded_option_changes_are_reported_as_next_start(tmp_path, fakes, monkeypatch) -> None:
@@ -237,7 +238,7 @@ def test_embedded_option_changes_are_reported_as_next_start(tmp_path, fakes, mon
             assert preview.diff.changed_deployments == ("alpha/a-1",)
             assert gw.catalogue.options.embedded.ctx == 16384, "preview changed the live catalogue"
 
-    asyncio.run(scenario())
+    aio.run(scenario())
 
 
 def test_without_a_config_file_edits_go_to_the_data_dir_and_are_read_at_the_next_start(tmp_path, fakes) -> None:
@@ -252,7 +253,7 @@ def test_without_a_config_file_edits_go_to_the_data_dir_and_are_read_at_the_next
         assert config.validate(text) == gw.catalogue, "the generated YAML is the live catalogue"
         edited = text.replace("enabled: true", "enabled: false").replace(
             "models: []", "models:\n" + yaml.safe_dump([alpha(fakes)], sort_keys=False))
-        result = asyncio.run(config.apply(edited, ADMIN))
+        result = aio.run(config.apply(edited, ADMIN))
         assert result.backup is None and config.path.read_text() == edited
         assert list(gw.catalogue.models) == ["alpha"] and gw.applications.catalogue is gw.catalogue
         assert set(result.diff.removed_models) == {"qwen2.5-coder:0.5b", "use-multilingual:v3",

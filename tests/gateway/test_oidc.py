@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import dataclasses
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,15 +9,11 @@ import httpx
 import pytest
 
 from gateway.oidc import LoginState, OIDCClient, OIDCConfig, OIDCError, PendingLogins, pkce_challenge
+from tests.aio import run
 from tests.fakes.oidc_provider import start_oidc_provider
 
 REDIRECT = "http://127.0.0.1:7860/auth/callback"
 
-
-def run(coro):
-    """asyncio.run in a thread of its own: Playwright's sync API may hold this thread's loop."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime, timedelta
 
 import duckdb
@@ -73,6 +74,15 @@ def test_revoked_and_expired_keys_fail(store):
     _, old = keys.create("old", expires_at=datetime.utcnow() - timedelta(seconds=1))
     with pytest.raises(AuthenticationError):
         keys.authenticate(f"Bearer {old}")
+
+
+def test_a_key_stops_at_its_expiry_even_while_cached(store):
+    keys = KeyStore(store)
+    _, soon = keys.create("soon", expires_at=datetime.utcnow() + timedelta(seconds=0.6))
+    assert keys.authenticate(f"Bearer {soon}").name == "soon"          # now in the 5 s cache
+    time.sleep(0.7)
+    with pytest.raises(AuthenticationError):
+        keys.authenticate(f"Bearer {soon}")
 
 
 def test_key_lookup_is_not_injectable(store):
