@@ -90,8 +90,6 @@ class Ledger:
             cur.execute(_INSERT, columns)
             cur.execute(_APPEND)
             cur.execute(usage_stats.ROLL_UP_BATCH_SQL)      # the dashboards' daily rollup, same batch
-            cur.execute(_TOUCH_KEYS)                        # each key's last-used time
-            cur.execute(_CLEAR)
             cur.execute("COMMIT")
         except Exception:
             with contextlib.suppress(Exception):
@@ -99,7 +97,16 @@ class Ledger:
             log.exception("usage ledger write failed; %d rows kept for the next try", len(rows))
             with self._lock:
                 self._buffer[:0] = rows
+            with contextlib.suppress(Exception):
+                cur.execute(_CLEAR)
             return 0
+        # Each key's last-used time: advisory, so in a short statement of its own (an admin revoking a key
+        # meanwhile would otherwise conflict with the whole batch) and never failing the flush.
+        try:
+            cur.execute(_TOUCH_KEYS)
+        except Exception as exc:  # noqa: BLE001 - a write conflict here only delays a last-used time
+            log.warning("could not update keys' last-used times: %s", type(exc).__name__)
+        cur.execute(_CLEAR)
         return len(rows)
 
     def _run(self) -> None:
