@@ -1,0 +1,435 @@
+"""The chat engine: a conversation plus a new question in, typed stream events out, the exchange saved.
+
+    engine = ChatEngine(conversations, base_url="http://127.0.0.1:7860/v1", api_key=workbench_key)
+    async with contextlib.aclosing(engine.send(user_id, conv_id, "你好", context_length=8192)) as events:
+        async for event in events:          # ReasoningDelta | ContentDelta | Done | Error
+            ...
+
+It reaches models only through an OpenAI-compatible gateway with the user's own key (``openai``
+AsyncOpenAI), so every token is metered. The request keeps the system prompt, never sends earlier
+reasoning back, puts the caller's context blocks (document text, numbered web sources) in front of
+the question, and is trimmed to the model's context window (oldest turns first) with a conservative
+token estimate; an upstream context-length error is answered by trimming harder and retrying once.
+The question is saved when sent; the answer (with its reasoning) when it ends, or what arrived
+of it when the caller stops (closes or cancels the iterator: ``stopped``) or the stream fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import time
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import openai
+
+from workbench import prompts
+from workbench.conversations import Conversation, ConversationError, Conversations, Message, NotFound, Settings
+
+log = logging.getLogger("maas.workbench.chat")
+
+DEFAULT_CONTEXT = 8192          # when the gateway does not say
+DEFAULT_ANSWER_ROOM = 1024      # kept free for the answer when the conversation sets no max_tokens
+DEFAULT_THINKING_BUDGET = 1024  # the gateway's default budget_tokens
+MESSAGE_OVERHEAD = 6            # role markers and separators of a chat template, per message
+REQUEST_OVERHEAD = 8            # the template's start and the assistant's opening
+_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0002fa1f]")
+_CONTEXT_ERROR = re.compile(
+    r"context[ _-]?(length|window|size)|maximum context|exceed_context|too many tokens|prompt is too long|"
+    r"input is too long|maximum (input|prompt) length|reduce the length|上下文", re.I)
+_STATED_WINDOW = re.compile(r"(?:context|window)\D{0,40}?(\d{3,7})\s*tokens", re.I)
+
+
+# -- events ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReasoningDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class ContentDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class Done:
+    usage: dict[str, Any] | None
+    reasoning_seconds: float | None
+    finish_reason: str | None
+    message_id: str = ""        # the saved answer
+    trimmed: int = 0            # older messages left out to fit the context window
+
+
+@dataclass(frozen=True)
+class Error:
+    """A readable failure (never a traceback or an upstream's internals); ``code`` is saved with the answer."""
+
+    message: str
+    zh: str
+    code: str = "failed"
+
+    def text(self, locale: str) -> str:
+        return self.zh if (locale or "").strip().lower().startswith("zh") else self.message
+
+
+Event = ReasoningDelta | ContentDelta | Done | Error
+
+ERRORS: dict[str, tuple[str, str]] = {
+    "unreachable": ("The model service cannot be reached. Try again in a moment.", "无法连接模型服务，请稍后重试。"),
+    "timeout": ("The model took too long to answer. Try again, or lower the maximum answer length.",
+                "模型响应超时。请重试，或调小最大输出长度。"),
+    "key": ("Your workbench key is no longer valid. Sign out and sign in again.",
+            "你的工作台密钥已失效，请退出后重新登录。"),
+    "model": ("You may not use this model, or it no longer exists. Pick another model.",
+              "你无权使用该模型，或该模型已不存在。请选择其他模型。"),
+    "no_model": ("Pick a model for this conversation first.", "请先为该对话选择模型。"),
+    "limit": ("You reached a rate limit or your token quota. Wait a minute, or ask an administrator for more.",
+              "已达到速率限制或 token 配额。请稍等一分钟，或联系管理员提高额度。"),
+    "too_long": ("This message does not fit the model's context window, even with older messages left out. "
+                 "Shorten it, lower the maximum answer length or thinking budget, or start a new conversation.",
+                 "即使省略了较早的消息，该消息仍超出模型的上下文长度。请缩短消息、调小最大输出长度或思考预算，或新建对话。"),
+    "rejected": ("The model rejected the request. Check the conversation's settings (temperature, top_p, "
+                 "max tokens) and try again.",
+                 "模型拒绝了该请求。请检查对话设置（temperature、top_p、最大输出长度）后重试。"),
+    "unavailable": ("The model is unavailable right now. Try again shortly, or pick another model.",
+                    "该模型暂时不可用。请稍后重试，或选择其他模型。"),
+    "server": ("The model server failed. Try again; if it keeps failing, tell an administrator.",
+               "模型服务出错。请重试；如果持续出错，请联系管理员。"),
+    "broken": ("The answer broke off. What arrived is saved; regenerate to try again.",
+               "回答中断了。已收到的部分已保存；可点击重新生成再试。"),
+    "failed": ("Something went wrong while answering. Try again.", "回答时出错，请重试。"),
+}
+
+
+def error(code: str) -> Error:
+    en, zh = ERRORS.get(code, ERRORS["failed"])
+    return Error(en, zh, code if code in ERRORS else "failed")
+
+
+def error_text(code: str | None, locale: str) -> str:
+    """A saved answer's error code as a sentence in ``locale``."""
+    return error(code or "failed").text(locale)
+
+
+def is_context_error(exc: BaseException) -> bool:
+    """An upstream refusal because the prompt is longer than the model's context window."""
+    if not isinstance(exc, openai.BadRequestError | openai.UnprocessableEntityError):
+        return False
+    body = getattr(exc, "body", None)
+    code = body.get("code") if isinstance(body, dict) else None
+    return code == "context_length_exceeded" or bool(_CONTEXT_ERROR.search(str(getattr(exc, "message", exc))))
+
+
+def stated_window(exc: BaseException) -> int | None:
+    """The context window an upstream's refusal names ("maximum context length is 4096 tokens"), if any."""
+    found = _STATED_WINDOW.search(str(getattr(exc, "message", exc)))
+    return int(found.group(1)) if found else None
+
+
+def readable(exc: BaseException, *, streaming: bool = False) -> Error:
+    """What the user reads for a failed call (the details go to the log only)."""
+    if isinstance(exc, openai.APITimeoutError):
+        return error("timeout")
+    if isinstance(exc, openai.APIConnectionError):
+        return error("broken" if streaming else "unreachable")
+    if isinstance(exc, openai.AuthenticationError):
+        return error("key")
+    if isinstance(exc, openai.PermissionDeniedError | openai.NotFoundError):
+        return error("model")
+    if isinstance(exc, openai.RateLimitError):
+        return error("limit")
+    if is_context_error(exc):
+        return error("too_long")
+    if isinstance(exc, openai.APIStatusError):
+        if exc.status_code == 503:
+            return error("unavailable")
+        return error("server" if exc.status_code >= 500 else "rejected")
+    return error("broken" if streaming else "failed")
+
+
+# -- the request -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ContextBlock:
+    """Text the caller puts in front of the question: a document's passages, numbered web sources, ..."""
+
+    title: str
+    text: str
+
+
+def estimate_tokens(text: str) -> int:
+    """A conservative token count: each CJK character ~1 token, other text ~3.5 characters per token."""
+    if not text:
+        return 0
+    cjk = len(_CJK.findall(text))
+    return cjk + math.ceil((len(text) - cjk) / 3.5)
+
+
+def estimate_messages(messages: Sequence[dict[str, Any]]) -> int:
+    return REQUEST_OVERHEAD + sum(MESSAGE_OVERHEAD + estimate_tokens(str(m.get("content") or "")) for m in messages)
+
+
+def prompt_budget(context_length: int, max_tokens: int | None, thinking_budget: int | None = None) -> int:
+    """Tokens the prompt may take: the window less room for the answer (and thinking) and a safety margin."""
+    answer = max_tokens or min(DEFAULT_ANSWER_ROOM, context_length // 4)
+    margin = 32 + context_length // 20
+    return context_length - answer - (thinking_budget or 0) - margin
+
+
+def trim(messages: Sequence[dict[str, Any]], budget: int) -> tuple[list[dict[str, Any]], int]:
+    """Drop the oldest turns until the estimate fits ``budget``; the system prompt and the last turn stay.
+
+    Returns the kept messages and how many were dropped. A turn is a user message and the answers after it.
+    """
+    head = [m for m in messages[:1] if m.get("role") == "system"]
+    rest = list(messages[len(head):])
+    starts = [i for i, m in enumerate(rest) if m.get("role") == "user"] or [0]
+    if starts[0] != 0:
+        starts.insert(0, 0)
+    turns = [rest[a:b] for a, b in zip(starts, starts[1:] + [len(rest)], strict=True) if rest[a:b]]
+    dropped = 0
+    while len(turns) > 1 and estimate_messages(head + [m for t in turns for m in t]) > budget:
+        dropped += len(turns.pop(0))
+    return head + [m for t in turns for m in t], dropped
+
+
+def with_context(question: str, blocks: Sequence[ContextBlock]) -> str:
+    if not blocks:
+        return question
+    text = "\n\n".join(prompts.CONTEXT_BLOCK.format(title=b.title, text=b.text) for b in blocks)
+    return prompts.CONTEXT_QUESTION.format(intro=prompts.CONTEXT_INTRO, blocks=text, question=question)
+
+
+def history(settings: Settings, messages: Sequence[Message], blocks: Sequence[ContextBlock] = ()) -> list[dict]:
+    """The messages to send for answering the last question: no reasoning, no unanswered earlier questions."""
+    out: list[dict[str, Any]] = []
+    if settings.system_prompt:
+        out.append({"role": "system", "content": settings.system_prompt})
+    last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=-1)
+    for i, m in enumerate(messages):
+        if m.role == "user":
+            answered = any(n.role == "assistant" and n.content for n in messages[i + 1: _next_user(messages, i)])
+            if i == last_user:
+                out.append({"role": "user", "content": with_context(m.content, blocks)})
+            elif answered:
+                out.append({"role": "user", "content": m.content})
+        elif m.role == "assistant" and m.content and i < last_user:
+            out.append({"role": "assistant", "content": m.content})
+    return out
+
+
+def _next_user(messages: Sequence[Message], i: int) -> int:
+    return next((j for j in range(i + 1, len(messages)) if messages[j].role == "user"), len(messages))
+
+
+@dataclass
+class _Answer:
+    """What arrived of one answer."""
+
+    model: str
+    started: float = field(default_factory=time.monotonic)
+    reasoning: list[str] = field(default_factory=list)
+    content: list[str] = field(default_factory=list)
+    reasoning_seconds: float | None = None
+    usage: dict[str, Any] | None = None
+    finish_reason: str | None = None
+
+    def thought_until_now(self) -> None:
+        if self.reasoning and self.reasoning_seconds is None:
+            self.reasoning_seconds = round(time.monotonic() - self.started, 1)
+
+
+class Titler(Protocol):
+    """Makes a conversation title from its first exchange (None: keep the automatic one)."""
+
+    async def __call__(self, question: str, answer: str) -> str | None: ...
+
+
+class ChatEngine:
+    """Answers questions in saved conversations through an OpenAI-compatible gateway."""
+
+    def __init__(self, conversations: Conversations, base_url: str, api_key: str, *, timeout: float = 600,
+                 client: openai.AsyncOpenAI | None = None) -> None:
+        self.conversations = conversations
+        self.client = client or openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=timeout)
+        self._context: dict[str, int] = {}
+        self._learned: dict[str, int] = {}      # smaller windows model servers named in their refusals
+
+    async def aclose(self) -> None:
+        await self.client.close()
+
+    async def context_length(self, model: str) -> int:
+        """The model's context window from GET /v1/models/{id} (``capabilities.context_length``)."""
+        if model not in self._context:
+            try:
+                card = await self.client.models.retrieve(model)
+                caps = getattr(card, "capabilities", None) or {}
+                self._context[model] = int(caps.get("context_length") or DEFAULT_CONTEXT)
+            except (openai.APIError, TypeError, ValueError):
+                return DEFAULT_CONTEXT
+        return self._context[model]
+
+    # -- the three ways to get an answer -----------------------------------------------------
+    async def send(self, user_id: str, conversation_id: str, text: str, *, context_length: int | None = None,
+                   attachments: Iterable[Any] = (), context: Sequence[ContextBlock] = (),
+                   sources: Iterable[Any] = ()) -> AsyncIterator[Event]:
+        """Save the question (with its attachments) and stream the answer."""
+        conv = self.conversations.get(user_id, conversation_id)
+        _require_model(conv)
+        self.conversations.add_message(user_id, conv.id, "user", text, attachments=attachments)
+        async for event in self._answer(user_id, conv.id, context_length, context, sources):
+            yield event
+
+    async def regenerate(self, user_id: str, conversation_id: str, *, context_length: int | None = None,
+                         context: Sequence[ContextBlock] = (), sources: Iterable[Any] = ()) -> AsyncIterator[Event]:
+        """Replace the last answer with a new one."""
+        _require_model(self.conversations.get(user_id, conversation_id))
+        self.conversations.drop_last_answer(user_id, conversation_id)
+        async for event in self._answer(user_id, conversation_id, context_length, context, sources):
+            yield event
+
+    async def resend(self, user_id: str, conversation_id: str, message_id: str, text: str, *,
+                     context_length: int | None = None, context: Sequence[ContextBlock] = (),
+                     sources: Iterable[Any] = ()) -> AsyncIterator[Event]:
+        """Edit a question, drop everything after it and answer it again."""
+        _require_model(self.conversations.get(user_id, conversation_id))
+        self.conversations.edit_question(user_id, conversation_id, message_id, text)
+        async for event in self._answer(user_id, conversation_id, context_length, context, sources):
+            yield event
+
+    async def retitle(self, user_id: str, conversation_id: str, titler: Titler) -> str | None:
+        """Let ``titler`` name the conversation from its first exchange, unless the title is not automatic."""
+        conv = self.conversations.get(user_id, conversation_id)
+        question = next((m.content for m in conv.messages if m.role == "user"), "")
+        answer = next((m.content for m in conv.messages if m.role == "assistant" and m.content), "")
+        if conv.title_source != "auto" or not question or not answer:
+            return None
+        try:
+            title = await titler(question, answer)
+        except Exception:           # a title is cosmetic: keep the automatic one
+            log.warning("making a title failed", exc_info=True)
+            return None
+        if title and self.conversations.set_model_title(user_id, conv.id, title):
+            return self.conversations.get(user_id, conv.id).title
+        return None
+
+    # -- internals -----------------------------------------------------------------------------
+    def _request(self, conv: Conversation, context_length: int, blocks: Sequence[ContextBlock],
+                 shrink: float = 1.0) -> tuple[dict[str, Any] | None, int]:
+        s = conv.settings
+        thinking = (s.thinking_budget or DEFAULT_THINKING_BUDGET) if s.thinking else None
+        budget = int(prompt_budget(context_length, s.max_tokens, thinking) * shrink)
+        messages, dropped = trim(history(s, conv.messages, blocks), budget)
+        if estimate_messages(messages) > budget:
+            return None, dropped
+        params: dict[str, Any] = {"model": s.model, "messages": messages, "stream": True,
+                                  "stream_options": {"include_usage": True}}
+        for name in ("temperature", "top_p", "max_tokens"):
+            if getattr(s, name) is not None:
+                params[name] = getattr(s, name)
+        if thinking:
+            params["extra_body"] = {"thinking": {"type": "enabled", "budget_tokens": thinking}}
+        return params, dropped
+
+    async def _answer(self, user_id: str, conversation_id: str, context_length: int | None,
+                      blocks: Sequence[ContextBlock], sources: Iterable[Any]) -> AsyncIterator[Event]:
+        conv = self.conversations.get(user_id, conversation_id)
+        model = conv.settings.model or ""
+        window = context_length or await self.context_length(model)
+        window = min(window, self._learned.get(model, window))
+        answer = _Answer(model)
+        stream, dropped, shrink = None, 0, 1.0
+        for retry in (False, True):
+            params, dropped = self._request(conv, window, blocks, shrink)
+            if params is None:
+                yield error("too_long")
+                return
+            try:
+                stream = await self.client.chat.completions.create(**params)
+                break
+            except openai.APIError as exc:
+                if is_context_error(exc) and not retry:
+                    # trim harder: to the window the server names if it is smaller, else to half the budget
+                    stated = stated_window(exc)
+                    window, shrink = (stated, 1.0) if stated and stated < window else (window, 0.5)
+                    if stated and stated == window:
+                        self._learned[model] = stated
+                    log.info("context-length error for %s; retrying within %d tokens x %g", model, window, shrink)
+                    continue
+                log.warning("chat request for %s failed: %s", model, exc)
+                yield readable(exc)
+                return
+        outcome: Error | None = None
+        completed = False
+        try:
+            async for chunk in stream:
+                if chunk.usage is not None:
+                    answer.usage = chunk.usage.model_dump(exclude_none=True)
+                if not chunk.choices:
+                    continue
+                choice = chunk.choices[0]
+                delta = choice.delta
+                thought = getattr(delta, "reasoning_content", None) or getattr(delta, "reasoning", None)
+                if thought:
+                    answer.reasoning.append(thought)
+                    yield ReasoningDelta(thought)
+                if delta.content:
+                    answer.thought_until_now()
+                    answer.content.append(delta.content)
+                    yield ContentDelta(delta.content)
+                if choice.finish_reason:
+                    answer.finish_reason = choice.finish_reason
+            completed = True
+        except Exception as exc:       # a failure mid-stream: keep what arrived, say so plainly
+            log.warning("chat stream for %s broke off: %s", model, exc)
+            outcome = readable(exc, streaming=True)
+        finally:
+            answer.thought_until_now()
+            saved = self._save(user_id, conv.id, answer, sources, stopped=not completed and outcome is None,
+                               error_code=outcome.code if outcome else None)
+            try:
+                await stream.close()
+            except Exception:          # closing a stream that already ended or broke
+                pass
+        if outcome is not None:
+            yield outcome
+        else:
+            yield Done(answer.usage, answer.reasoning_seconds, answer.finish_reason,
+                       saved.id if saved else "", dropped)
+
+    def _save(self, user_id: str, conversation_id: str, answer: _Answer, sources: Iterable[Any], *,
+              stopped: bool, error_code: str | None) -> Message | None:
+        content, reasoning = "".join(answer.content), "".join(answer.reasoning)
+        if (stopped or error_code) and not content and not reasoning:
+            return None                 # nothing arrived: the question stays, unanswered
+        try:
+            return self.conversations.add_message(
+                user_id, conversation_id, "assistant", content, reasoning=reasoning or None,
+                reasoning_seconds=answer.reasoning_seconds if reasoning else None, model=answer.model,
+                usage=answer.usage, sources=sources, stopped=stopped, error=error_code)
+        except NotFound:                # deleted while it was answering
+            return None
+
+
+def _require_model(conv: Conversation) -> None:
+    if not conv.settings.model:
+        en, zh = ERRORS["no_model"]
+        raise ConversationError(en, "model", zh=zh)
+
+
+class ModelTitler:
+    """A ``Titler`` that asks a chat model for a short title (costs a few tokens on the user's key)."""
+
+    def __init__(self, client: openai.AsyncOpenAI, model: str, max_tokens: int = 32) -> None:
+        self.client, self.model, self.max_tokens = client, model, max_tokens
+
+    async def __call__(self, question: str, answer: str) -> str | None:
+        reply = await self.client.chat.completions.create(
+            model=self.model, max_tokens=self.max_tokens, temperature=0.2, messages=[
+                {"role": "system", "content": prompts.TITLE_SYSTEM},
+                {"role": "user", "content": prompts.TITLE_USER.format(question=question[:2000], answer=answer[:2000])}])
+        text = (reply.choices[0].message.content or "").strip() if reply.choices else ""
+        text = re.sub(r"<think>.*?</think>", "", text, flags=re.S).strip().strip("\"'“”「」")
+        return text.splitlines()[0].strip() if text else None

@@ -1,0 +1,89 @@
+"""The workbench's own DuckDB file (``<data_dir>/workbench.duckdb``): one connection, migrations in order.
+
+The workbench never touches the gateway's database: it keeps its features' state (conversations,
+later knowledge bases, ...) in a file of its own. DuckDB allows one process per file; threads take
+their own cursor from ``Store.cursor()``. Migrations run in ``open_store`` (never at import) and are
+recorded in ``schema_version``, so a later feature only appends to ``MIGRATIONS``.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import duckdb
+
+FILE_NAME = "workbench.duckdb"
+
+MIGRATIONS: list[str] = [
+    # 1: chat conversations (workbench.conversations) and their messages
+    """
+    CREATE TABLE conversations (
+        id VARCHAR PRIMARY KEY, user_id VARCHAR NOT NULL, title VARCHAR NOT NULL,
+        title_source VARCHAR NOT NULL DEFAULT 'auto',   -- auto (from the first question) | model | user
+        model VARCHAR, system_prompt VARCHAR, temperature DOUBLE, top_p DOUBLE, max_tokens INTEGER,
+        thinking BOOLEAN NOT NULL DEFAULT FALSE, thinking_budget INTEGER,
+        created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE messages (
+        id VARCHAR PRIMARY KEY, conversation_id VARCHAR NOT NULL, seq INTEGER NOT NULL,
+        role VARCHAR NOT NULL,                          -- user | assistant
+        content VARCHAR NOT NULL, reasoning VARCHAR, reasoning_seconds DOUBLE, model VARCHAR,
+        created_at TIMESTAMP NOT NULL,
+        usage VARCHAR, sources VARCHAR, attachments VARCHAR,   -- JSON
+        stopped BOOLEAN NOT NULL DEFAULT FALSE, error VARCHAR
+    );
+    """,
+]
+
+
+class StoreInUse(RuntimeError):
+    """Another process holds the workbench database file."""
+
+
+class Store:
+    """The workbench's DuckDB database file."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        try:
+            self._con = duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreInUse(f"The database {path} is in use by another process (is another MaaS Workbench "
+                                 "running with this data dir?). Stop it, or start with another --data-dir.") from None
+            raise
+        self._lock = threading.Lock()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor for the calling thread (DuckDB connections are not shared across threads)."""
+        with self._lock:
+            return self._con.cursor()
+
+    def migrate(self) -> None:
+        cur = self.cursor()
+        cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        row = cur.execute("SELECT max(version) FROM schema_version").fetchone()
+        current = row[0] or 0
+        for version, sql in enumerate(MIGRATIONS, start=1):
+            if version > current:
+                cur.execute("BEGIN")
+                cur.execute(sql)
+                cur.execute("INSERT INTO schema_version VALUES (?)", [version])
+                cur.execute("COMMIT")
+
+    def close(self) -> None:
+        self._con.close()
+
+
+def store_path(data_dir: Path) -> Path:
+    """Where the workbench's database lives in a data dir."""
+    return data_dir / FILE_NAME
+
+
+def open_store(path: Path) -> Store:
+    """Open (creating it if needed) and migrate the database file at ``path`` (see ``store_path``)."""
+    store = Store(path)
+    store.migrate()
+    return store
