@@ -1,0 +1,62 @@
+"""``parse``: check the size, find the file's real type, hand it to the reader for that type."""
+
+from __future__ import annotations
+
+from . import errors, filetype
+from .document import Document
+
+
+def parse(data: bytes, filename: str, *, max_bytes: int) -> Document:
+    """The text of an uploaded document, or a ``DocumentError`` saying in English and Chinese why not.
+
+    The content decides the type (a PDF's header, a zip holding word/document.xml, else text); the
+    extension is a hint that must agree: a program renamed .pdf is refused, not guessed at.
+    """
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip() or "document"
+    if len(data) > max_bytes:
+        raise errors.too_large(name, len(data), max_bytes)
+    if not data.strip():
+        raise errors.empty(name)
+    suffix, claimed = filetype.extension_kind(name)
+    actual, description = filetype.content_kind(data)
+    if actual == "ole" and suffix in (".doc", ".docx", ""):
+        raise errors.legacy_word(name)
+    if suffix and claimed is None:
+        raise errors.unsupported(name)
+    if actual == "pdf" and claimed in (None, "pdf"):
+        from .pdf import parse_pdf
+
+        return parse_pdf(data, name)
+    if actual in ("docx", "broken-zip") and claimed in (None, "docx"):
+        if actual == "broken-zip":
+            raise errors.corrupt(name, "DOCX")
+        from .docx import parse_docx
+
+        return parse_docx(data, name)
+    if actual == "text" and claimed not in ("pdf", "docx"):
+        return _parse_text(data, name, claimed)
+    if actual == "text" and claimed == "pdf" and data.lstrip()[:5] != b"%PDF-":
+        raise errors.corrupt(name, "PDF") if _looks_like_broken_pdf(data) else errors.mismatch(
+            name, suffix, description)
+    if claimed is None:
+        raise errors.unsupported(name)
+    raise errors.mismatch(name, suffix, description)
+
+
+def _parse_text(data: bytes, name: str, claimed: str | None) -> Document:
+    if claimed is None:  # no extension: HTML if it says so, else plain text
+        head = data[:1024].lstrip().lower()
+        claimed = "html" if head.startswith((b"<!doctype html", b"<html")) else "text"
+    if claimed == "html":
+        from .webpage import parse_html
+
+        return parse_html(data, name)
+    from .plaintext import parse_text
+
+    return parse_text(data, name, claimed)
+
+
+def _looks_like_broken_pdf(data: bytes) -> bool:
+    """A .pdf whose header is gone but whose body is PDF syntax is damaged, not another type."""
+    head = data[:4096]
+    return b" obj" in head and (b"endobj" in head or b"stream" in head)
