@@ -110,6 +110,8 @@ class GatewayApp:
             ("POST", "/v1/embeddings"): self.embeddings,
             ("POST", "/v1/rerank"): self.rerank,
             ("POST", "/rerank"): self.rerank,
+            ("POST", "/v1/web-search"): self.web_search,
+            ("POST", "/v1/ai-search"): self.ai_search,
         }
         self.paths = {path for _, path in self.routes}
         self._id_prefix = secrets.token_hex(4)          # request ids: a random prefix and a counter
@@ -142,7 +144,8 @@ class GatewayApp:
                     return
                 else:
                     raise NotFound(f"Unknown route {method} {path}; see /v1/models, /v1/chat/completions, "
-                                   "/v1/embeddings, /v1/rerank.", code="unknown_route")
+                                   "/v1/embeddings, /v1/rerank, /v1/web-search, /v1/ai-search.",
+                                   code="unknown_route")
             await handler(scope, receive, tracked_send, request_id)
         except asyncio.CancelledError:
             return                                       # the client went away; nothing to answer
@@ -234,3 +237,21 @@ class GatewayApp:
         await send_json(send, 200, result, request_id)
 
 
+
+    async def web_search(self, scope, receive, send, request_id) -> None:
+        """Numbered web results with the pages' main text (``gateway.websearch``)."""
+        principal = self._auth(scope, limited=True)
+        body = await self._body(scope, receive)
+        result = await until_disconnect(receive, self.gw.search.web_search(principal, body, request_id))
+        await send_json(send, 200, result, request_id)
+
+    async def ai_search(self, scope, receive, send, request_id) -> None:
+        """A chat model's answer from web results, citing them as [n]; ``sources`` lists them."""
+        principal = self._auth(scope, limited=True)
+        body = await self._body(scope, receive)
+        if body.get("stream") is True:
+            chunks = await until_disconnect(receive, self.gw.search.open_ai_stream(principal, body, request_id))
+            await self._stream(receive, send, chunks, request_id)
+        else:
+            result = await until_disconnect(receive, self.gw.search.ai_search(principal, body, request_id))
+            await send_json(send, 200, result, request_id)

@@ -7,6 +7,7 @@ value fails naming the file and the dotted key, so a typo never silently drops a
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +15,9 @@ from typing import Any
 from gateway.errors import ConfigError
 
 KINDS = ("chat", "embedding", "rerank")
+SEARCH_PROVIDERS = ("searxng", "bocha")
+BOCHA_URL = "https://api.bochaai.com"
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 BACKEND_TYPES = ("openai", "ollama", "embedded")
 MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}$")
 
@@ -85,9 +89,24 @@ class GatewayOptions:
 
 
 @dataclass(frozen=True)
+class SearchOptions:
+    """The web search provider (``search:`` block); absent means web search is not offered."""
+
+    provider: str                                 # searxng | bocha
+    base_url: str
+    api_key_env: str | None = None                # the environment variable holding the provider's key
+    timeout_s: float = 10.0                       # the search request; also the deadline for fetching pages
+    page_timeout_s: float = 5.0                   # one page (DNS, redirects and body)
+    fetch_pages: int = 3                          # how many top results are fetched and read
+    max_page_bytes: int = 2_000_000               # a page is read up to this many bytes
+    allow_private_hosts: tuple[str, ...] = ()     # names, IPs or CIDR networks pages may come from though private
+
+
+@dataclass(frozen=True)
 class Catalogue:
     options: GatewayOptions
     models: dict[str, Model]
+    search: SearchOptions | None = None
 
     def get(self, model_id: str) -> Model | None:
         return self.models.get(model_id)
@@ -193,7 +212,7 @@ def _deployment(r: _Reader, model_id: str, kind: str, index: int, opts: GatewayO
         if backend == "ollama" and kind == "rerank":
             raise r.fail("backend", "Ollama has no rerank API; serve the reranker with vLLM or SGLang")
     api_key_env = r.get("api_key_env", str)
-    if api_key_env is not None and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", api_key_env):
+    if api_key_env is not None and not ENV_NAME.match(api_key_env):
         raise r.fail("api_key_env", f"must be an environment variable name, got {api_key_env!r}")
     return Deployment(name=r.get("name", str, f"{backend}-{index}"), backend=backend,
                       model=r.get("model", str, model_id), base_url=base_url.rstrip("/"),
@@ -232,10 +251,60 @@ def _model(r: _Reader, opts: GatewayOptions) -> Model:
                  description=r.get("description", str, ""))
 
 
+def _private_host(r: _Reader, key: str, value: Any) -> str:
+    """One ``allow_private_hosts`` entry: a host name, an IP address or a CIDR network, normalised."""
+    if not isinstance(value, str) or not value.strip():
+        raise r.fail(key, f"must be a host name, an IP address or a CIDR network, got {value!r}")
+    text = value.strip().lower().rstrip(".")
+    try:
+        return str(ipaddress.ip_network(text.strip("[]"), strict=False))
+    except ValueError:
+        pass
+    if not re.fullmatch(r"[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*", text) \
+            or re.fullmatch(r"[0-9.]+", text):
+        raise r.fail(key, f"must be a host name (like searxng.lab), an IP address or a CIDR network "
+                          f"(like 10.1.0.0/16), got {value!r}")
+    return text
+
+
+def _search(r: _Reader) -> SearchOptions | None:
+    """The optional ``search:`` block: the provider and the limits of fetching result pages."""
+    if "search" not in r.data or r.data["search"] is None:
+        return None
+    s = r.child("search")
+    s.only("provider", "base_url", "api_key_env", "timeout_s", "page_timeout_s", "fetch_pages", "max_page_bytes",
+           "allow_private_hosts")
+    provider = s.get("provider", str, required=True)
+    if provider not in SEARCH_PROVIDERS:
+        raise s.fail("provider", f"must be one of {', '.join(SEARCH_PROVIDERS)}, got {provider!r}")
+    base_url = s.get("base_url", str, BOCHA_URL if provider == "bocha" else None, required=provider == "searxng")
+    if not re.match(r"^https?://[^/\s@]+(/\S*)?$", base_url):
+        raise s.fail("base_url", f"must be an http(s) URL without credentials, like http://searxng:8080, "
+                                 f"got {base_url!r}")
+    api_key_env = s.get("api_key_env", str)
+    if api_key_env is not None and not ENV_NAME.match(api_key_env):
+        raise s.fail("api_key_env", f"must be the NAME of an environment variable (like BOCHA_API_KEY) that holds "
+                                    f"the key, got {api_key_env!r}")
+    if provider == "bocha" and api_key_env is None:
+        raise s.fail("api_key_env", "is required for bocha: name the environment variable that holds the API key")
+    fetch_pages = s.get("fetch_pages", int, 3)
+    if not 0 <= fetch_pages <= 20:
+        raise s.fail("fetch_pages", f"must be between 0 and 20, got {fetch_pages!r}")
+    max_page_bytes = s.positive("max_page_bytes", int, 2_000_000)
+    if max_page_bytes > 50_000_000:
+        raise s.fail("max_page_bytes", f"must be at most 50000000 (50 MB), got {max_page_bytes!r}")
+    hosts = s.get("allow_private_hosts", list, [])
+    allowed = tuple(_private_host(s, f"allow_private_hosts[{i}]", h) for i, h in enumerate(hosts))
+    return SearchOptions(provider=provider, base_url=base_url.rstrip("/"), api_key_env=api_key_env,
+                         timeout_s=s.positive("timeout_s", float, 10.0),
+                         page_timeout_s=s.positive("page_timeout_s", float, 5.0),
+                         fetch_pages=fetch_pages, max_page_bytes=max_page_bytes, allow_private_hosts=allowed)
+
+
 def parse_catalogue(document: Any, source: str) -> Catalogue:
     """Build a catalogue from a parsed YAML document; raise ConfigError naming the key."""
     top = _Reader(source, "", document)
-    top.only("gateway", "models")
+    top.only("gateway", "models", "search")
     opts = _options(top.child("gateway"))
     entries = top.get("models", list, [])
     models: dict[str, Model] = {}
@@ -250,7 +319,7 @@ def parse_catalogue(document: Any, source: str) -> Catalogue:
                 continue
             raise ConfigError(source, f"models[{i}].id", f"duplicate model id {model.id!r}")
         models[model.id] = model
-    return Catalogue(options=opts, models=models)
+    return Catalogue(options=opts, models=models, search=_search(top))
 
 
 def load_catalogue(path: str | None) -> Catalogue:

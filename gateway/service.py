@@ -21,6 +21,7 @@ from gateway.release_notes import ReleaseNotes
 from gateway.router import Reload, Router
 from gateway.settings import Settings
 from gateway.store import Store, open_store
+from gateway.websearch.service import SearchService
 
 log = logging.getLogger("maas.gateway")
 
@@ -79,12 +80,14 @@ class Gateway:
         self.router = Router(self.catalogue, self.registry, self.runtime)
         self.chat = ChatService(self.router, self.ledger)
         self.vectors = VectorService(self.router, self.ledger)
+        self.search = SearchService(lambda: self.router.catalogue.search, self.router, self.ledger)
         await self.router.start()
 
     async def stop(self) -> None:
         if self.oidc is not None:
             await self.oidc.aclose()
         if self.router is not None:
+            await self.search.aclose()
             await self.router.stop()
             self.runtime.stop()
             self.ledger.close()
