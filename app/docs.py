@@ -3,8 +3,9 @@
 Rendered per viewer on page load: the base URL as the browser reached us (``MAAS_PUBLIC_URL`` wins),
 the models the viewer's keys allow (admins: the whole catalogue; no key yet: the catalogue's first
 model of each kind, with a note that a key is needed), and code examples (curl, the Python
-``openai`` SDK, LangChain) for every route, made by the pure functions below so they can be tested
-(the Python compiles, the curl bodies are JSON).
+``openai`` SDK, LangChain) for every route, made by the pure functions below (the web search routes':
+``app.docs_search``, which also says whether search is configured here; the shared pieces:
+``app.snippets``) so they can be tested (the Python compiles, the curl bodies are JSON).
 
 Release notes are listed for everyone; adding or deleting one is for admins, checked in each
 handler (``admin_only``) and again by ``Console`` (which writes the audit log). Note text is
@@ -24,8 +25,14 @@ import gradio as gr
 
 from app import tables
 from app.access import WITH_LANG_JS, admin_only, locale_of, run, signed_in
+from app.docs_search import SEARCH_ENDPOINTS, SEARCH_SNIPPETS, search_examples, search_status
 from app.home import base_url_for, format_context
 from app.i18n import translate
+from app.snippets import EXAMPLE_CREATED, curl
+from app.snippets import chat_model as _chat_model
+from app.snippets import openai_client as _client
+from app.snippets import py as _py
+from app.snippets import py_block as _py_block
 from gateway.console import Actor
 from gateway.release_notes import CHANGES, MAX_TITLE
 
@@ -34,7 +41,6 @@ PLACEHOLDER = {"chat": "your-chat-model", "embedding": "your-embedding-model", "
 # a base URL we put into copy-and-paste shell commands: scheme, host[:port], plain path characters only
 SAFE_URL = re.compile(r"https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?")
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-EXAMPLE_CREATED = 1767225600        # a fixed timestamp for the response examples
 
 # (endpoint, its snippets): the tabs of the endpoints section, in order; "response" is what comes back
 ENDPOINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -44,6 +50,7 @@ ENDPOINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("thinking", ("curl", "python", "langchain", "response")),
     ("embeddings", ("curl", "python", "langchain", "response")),
     ("rerank", ("curl", "python", "langchain", "response")),
+    *SEARCH_SNIPPETS,                 # web_search, ai_search (app/docs_search.py)
     ("health", ("curl", "python", "response")),
 )
 SNIPPETS = tuple(f"{endpoint}.{variant}" for endpoint, variants in ENDPOINTS for variant in variants)
@@ -135,50 +142,6 @@ def model_card(model: Any, created: int) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- code examples (pure)
-
-
-def _py(value: Any) -> str:
-    """A Python literal (JSON strings are Python strings; true/false/null are not Python)."""
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if value is None or isinstance(value, bool):
-        return repr(value)
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_py(v) for v in value) + "]"
-    return "{" + ", ".join(f"{_py(k)}: {_py(v)}" for k, v in value.items()) + "}"
-
-
-def _py_block(value: Mapping[str, Any], indent: str = "") -> str:
-    """A dict literal with one item per line (``indent``: the indentation of the line it starts on)."""
-    items = "".join(f"{indent}    {_py(k)}: {_py(v)},\n" for k, v in value.items())
-    return "{\n" + items + indent + "}"
-
-
-def curl(url: str, body: Mapping[str, Any] | None = None, *, method: str | None = None, stream: bool = False,
-         key_var: str = "MAAS_API_KEY", auth: bool = True) -> str:
-    """One curl command; ``body`` as indented JSON in single quotes (a quote inside is shell-escaped)."""
-    head = "curl" + (" -N" if stream else "") + (f" -X {method}" if method else "")
-    lines = [f"{head} {url}" if "?" not in url else f'{head} "{url}"']
-    if auth:
-        lines.append(f'  -H "Authorization: Bearer ${key_var}"')
-    if body is not None:
-        lines.append('  -H "Content-Type: application/json"')
-        text = json.dumps(body, indent=2, ensure_ascii=False).replace("'", "'\\''")
-        lines.append("  -d '" + text.replace("\n", "\n  ") + "'")
-    return " \\\n".join(lines) + "\n"
-
-
-def _client(base_url: str) -> str:
-    return ("import os\n\nfrom openai import OpenAI\n\n"
-            f'client = OpenAI(base_url={_py(base_url)}, api_key=os.environ["MAAS_API_KEY"])\n\n')
-
-
-def _chat_model(base_url: str, model: str, extra: str = "") -> str:
-    return ("import os\n\nfrom langchain_openai import ChatOpenAI\n\n"
-            f"llm = ChatOpenAI(\n    base_url={_py(base_url)},\n"
-            f'    api_key=os.environ["MAAS_API_KEY"],\n    model={_py(model)},\n{extra})\n')
 
 
 CHAT_MESSAGES = [{"role": "system", "content": "You are a helpful assistant."},
@@ -392,7 +355,8 @@ def api_examples(base_url: str, picks: Mapping[str, str], cards: list[dict[str, 
         "capabilities": {"reasoning": False, "tools": False, "context_length": 8192}}
     out = {**_models_examples(base_url, picks, cards), **_chat_examples(base_url, picks["chat"]),
            **_stream_examples(base_url, picks["chat"]), **_thinking_examples(base_url, picks["chat"]),
-           **_vector_examples(base_url, picks["embedding"], picks["rerank"]), **_health_examples(base_url, chat_card)}
+           **_vector_examples(base_url, picks["embedding"], picks["rerank"]),
+           **search_examples(base_url, picks["chat"]), **_health_examples(base_url, chat_card)}
     return {key: out[key] for key in SNIPPETS}
 
 
@@ -518,7 +482,8 @@ def parse_day(text: str | None, locale: str) -> date | None:
         raise gr.Error(translate("docs.err_day", locale, value=text), print_exception=False) from None
 
 
-OUTPUTS = ("base_url", "base_md", "models_md", "models_html", *SNIPPETS, *(f"tool.{t}" for t in TOOLS),
+OUTPUTS = ("base_url", "base_md", "models_md", "models_html", *SNIPPETS, *(f"status.{e}" for e in SEARCH_ENDPOINTS),
+           *(f"tool.{t}" for t in TOOLS),
            "admin_md", "admin_routes", *ADMIN_SNIPPETS, "notes", "admin_box", "note_change", "note_model",
            "note_pick")
 
@@ -526,12 +491,11 @@ OUTPUTS = ("base_url", "base_md", "models_md", "models_html", *SNIPPETS, *(f"too
 def make_handlers(gateway: Any) -> SimpleNamespace:
     """The page's handlers: ``refresh`` (outputs named by ``OUTPUTS``), ``add_note``, ``delete_note``."""
     console = gateway.console
-    catalogue = gateway.catalogue
-    settings = gateway.settings
 
     def refresh(lang: str, request: gr.Request) -> tuple[Any, ...]:
         locale = locale_of(lang, request)
         actor = signed_in(console, request, locale)
+        catalogue, settings = gateway.catalogue, gateway.settings       # an admin's edit swaps both, live
         every = list(catalogue.models.values())
         mine, state = viewer_models(every, [] if actor.is_admin else console.my_keys(actor), actor)
         shown = every if state == "no_key" else mine
@@ -545,6 +509,8 @@ def make_handlers(gateway: Any) -> SimpleNamespace:
             "models_md": models_notice(state, mine, locale),
             "models_html": models_html(shown, locale),
             **api_examples(base, picks, cards),
+            **dict.fromkeys((f"status.{e}" for e in SEARCH_ENDPOINTS),
+                            search_status(catalogue.search, actor.is_admin, locale)),
             **{f"tool.{t}": text for t, text in tool_guides(base, picks, locale).items()},
             "admin_md": translate("docs.admin_md", locale, origin=origin_of(base)),
             "admin_routes": admin_routes_html(locale),
@@ -591,7 +557,7 @@ def _code(label: Any, language: str | None, value: str | None = None) -> gr.Code
 
 def _snippet_tabs(i18n: gr.I18n, endpoint: str, variants: Sequence[str]) -> list[gr.Code]:
     labels = {"curl": i18n("home.curl"), "python": i18n("home.python" if endpoint != "health" else "docs.httpx"),
-              "langchain": i18n("docs.langchain"), "response": i18n("docs.response")}
+              "langchain": i18n("docs.langchain"), "httpx": i18n("docs.httpx"), "response": i18n("docs.response")}
     codes = []
     with gr.Tabs():
         for variant in variants:
@@ -632,9 +598,12 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n) -> None:
 
     gr.Markdown(i18n("docs.endpoints_heading"))
     codes: list[gr.Code] = []
+    statuses: list[gr.Markdown] = []
     with gr.Tabs():
         for endpoint, variants in ENDPOINTS:
             with gr.Tab(i18n(f"docs.tab_{endpoint}")):
+                if endpoint in SEARCH_ENDPOINTS:        # is search configured here? (filled per request)
+                    statuses.append(gr.Markdown(elem_id=f"docs-status-{endpoint}"))
                 gr.Markdown(i18n(f"docs.note_{endpoint}"))
                 codes += _snippet_tabs(i18n, endpoint, variants)
 
@@ -674,7 +643,9 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n) -> None:
     refresh_btn = gr.Button(i18n("account.refresh"), size="sm")
 
     parts = {"base_url": base_url, "base_md": base_md, "models_md": models_md, "models_html": models,
-             **dict(zip(SNIPPETS, codes, strict=True)), **{f"tool.{t}": md for t, md in zip(TOOLS, tools, strict=True)},
+             **dict(zip(SNIPPETS, codes, strict=True)),
+             **{f"status.{e}": md for e, md in zip(SEARCH_ENDPOINTS, statuses, strict=True)},
+             **{f"tool.{t}": md for t, md in zip(TOOLS, tools, strict=True)},
              "admin_md": admin_md, "admin_routes": admin_routes, "admin.curl": admin_curl, "admin.python": admin_python,
              "notes": notes, "admin_box": admin_box, "note_change": change, "note_model": model, "note_pick": pick}
     common = {"js": WITH_LANG_JS, "show_progress": "hidden"}

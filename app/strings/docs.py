@@ -57,7 +57,8 @@ EN: dict[str, str] = {
         "`x-request-id` header: quote it when you report a problem.\n\n"
         "| Status | Meaning | `code` |\n|---|---|---|\n"
         "| 400 | The request is malformed or a parameter is wrong (`param` names it) | `invalid_value`, "
-        "`missing_required_parameter`, `invalid_json`, `wrong_model_kind`, `upstream_rejected` |\n"
+        "`missing_required_parameter`, `unknown_parameter`, `invalid_json`, `wrong_model_kind`, "
+        "`upstream_rejected` |\n"
         "| 401 | Missing, unknown, revoked or expired key | `missing_api_key`, `invalid_api_key` |\n"
         "| 403 | The key may not do this (the admin API with a key that is not an admin's) | `admin_only` |\n"
         "| 404 | Unknown route, or a model that does not exist or your key may not use | `model_not_found`, "
@@ -66,9 +67,11 @@ EN: dict[str, str] = {
         "`request_too_large` |\n"
         "| 429 | A rate limit or quota of your key: wait the seconds in the `Retry-After` header | "
         "`rate_limit_exceeded`, `insufficient_quota` |\n"
-        "| 502 | The model server failed | `upstream_error` |\n"
-        "| 503 | No deployment of the model can be reached right now | `model_unavailable` |\n"
-        "| 504 | The model server did not answer in time | `upstream_timeout` |\n\n"
+        "| 502 | The model server or the search engine failed | `upstream_error`, `search_upstream_error` |\n"
+        "| 503 | No deployment of the model can be reached right now, or web search is not configured | "
+        "`model_unavailable`, `search_not_configured` |\n"
+        "| 504 | The model server or the search engine did not answer in time | `upstream_timeout`, "
+        "`search_timeout` |\n\n"
         "In a stream that has already begun, an error arrives as a last `data:` event holding the same envelope."
     ),
     "docs.error_example": "Error envelope (a 429)",
@@ -93,7 +96,9 @@ EN: dict[str, str] = {
         "- **`estimated: true`** in a chat `usage` means the model server reported no usage and the gateway "
         "counted the tokens itself (about one token per Chinese character or per four other characters).\n"
         "- **`completion_tokens_details.reasoning_tokens`** is the part of `completion_tokens` spent thinking.\n"
-        "- A request you abort is still recorded, with the tokens generated until then."
+        "- A request you abort is still recorded, with the tokens generated until then.\n"
+        "- **Web search** calls carry no tokens: each counts as one request. An **AI search** counts the tokens "
+        "of the chat model that answered, like a chat completion."
     ),
     "docs.tab_thinking": "Deep thinking",
     "docs.thinking_md": (
@@ -142,6 +147,51 @@ EN: dict[str, str] = {
         "default). The `results` come best first, each with the `index` of the document in your list and a "
         "`relevance_score`. Neither the openai SDK nor LangChain has a rerank call: the examples use the SDK's "
         "generic `post` and a small LangChain document compressor."
+    ),
+    "docs.tab_web_search": "Web search",
+    "docs.note_web_search": (
+        "`POST /v1/web-search` searches the web and returns numbered `results` (`index`, `title`, `url`, "
+        "`snippet`); the top pages are read, and their main text is in `content` (or `fetch_error` says why a "
+        "page could not be read). The body: `query` (required, at most 1000 characters), `count` (1 to 20, "
+        "default 5), `fetch` (default `true`; `false` gives snippets only, faster) and `language` (such as "
+        "`zh-CN` or `en`); any other field is refused with 400 naming it. The gateway fetches the pages itself, "
+        "only from public addresses, never from its own network.\n\n"
+        "Each call is one request on your key (no tokens) and counts against its requests per minute. Errors: "
+        "400 naming the parameter, 503 `search_not_configured`, 502 `search_upstream_error` when the search "
+        "engine fails, 504 `search_timeout`. The openai SDK has no search call (the example uses its generic "
+        "`post`), and LangChain has no wrapper for it: its example is a small tool built on httpx that an agent "
+        "can call."
+    ),
+    "docs.tab_ai_search": "AI search",
+    "docs.note_ai_search": (
+        "`POST /v1/ai-search` searches the web, reads the top pages and has a chat model answer from them, "
+        "citing the sources by number (`[1]`, `[2]`). The body: `query` and `model` (required: a chat model "
+        "your key may use; the examples use yours), and optionally `count`, `language`, `stream`, "
+        "`stream_options`, `max_tokens`, `temperature`, `top_p` and `thinking`. The answer is a "
+        "`chat.completion` with a top-level `sources` list (`index`, `title`, `url`, `snippet`) that the "
+        "numbers refer to. Streaming, the first chunk carries `sources` (before the answer starts), then the "
+        "answer's chunks follow as in a chat stream.\n\n"
+        "It is metered like a chat completion: one request with the model's tokens, counted against your key's "
+        "limits and quota. Errors as for web search, plus 404 `model_not_found` for a model your key may not use "
+        "(checked before searching). Neither the openai SDK nor LangChain has an AI search call: the examples "
+        "use the SDK's generic `post`, and httpx for the stream."
+    ),
+    "docs.search_off": (
+        "**Web search is not configured on this server.** Until an administrator adds a `search:` block "
+        "(SearXNG or Bocha) to the model catalogue, both search routes answer **503** `search_not_configured`. "
+        "The examples show the calls as they will work then."
+    ),
+    "docs.search_off_admin": (
+        "You are an administrator: add the block under **Admin → Models**; `config.example.yaml` documents it. "
+        "It takes effect without a restart."
+    ),
+    "docs.search_on": (
+        "Web search is on: this server searches with **{provider}** and reads the main text of the top "
+        "{pages} results of each search."
+    ),
+    "docs.search_on_snippets": (
+        "Web search is on: this server searches with **{provider}** and returns the results' snippets only "
+        "(it reads no pages)."
     ),
     "docs.tab_health": "Health",
     "docs.note_health": (
@@ -311,16 +361,17 @@ ZH: dict[str, str] = {
         "`message` 说明下一步该怎么做。每个响应都带有 `x-request-id` 响应头，报告问题时请附上它。\n\n"
         "| 状态码 | 含义 | `code` |\n|---|---|---|\n"
         "| 400 | 请求格式错误或参数有误（`param` 指出是哪个参数） | `invalid_value`、"
-        "`missing_required_parameter`、`invalid_json`、`wrong_model_kind`、`upstream_rejected` |\n"
+        "`missing_required_parameter`、`unknown_parameter`、`invalid_json`、`wrong_model_kind`、"
+        "`upstream_rejected` |\n"
         "| 401 | 缺少密钥，或密钥无效、已吊销、已过期 | `missing_api_key`、`invalid_api_key` |\n"
         "| 403 | 该密钥无权执行此操作（用非管理员的密钥调用管理 API） | `admin_only` |\n"
         "| 404 | 路径不存在，或模型不存在、你的密钥无权使用 | `model_not_found`、`unknown_route` |\n"
         "| 413 | 请求体超过大小上限（默认 16 MB） | `request_too_large` |\n"
         "| 429 | 触发了密钥的速率限制或配额：按 `Retry-After` 响应头中的秒数等待后重试 | "
         "`rate_limit_exceeded`、`insufficient_quota` |\n"
-        "| 502 | 模型服务出错 | `upstream_error` |\n"
-        "| 503 | 该模型当前没有可用的部署 | `model_unavailable` |\n"
-        "| 504 | 模型服务未能及时响应 | `upstream_timeout` |\n\n"
+        "| 502 | 模型服务或搜索引擎出错 | `upstream_error`、`search_upstream_error` |\n"
+        "| 503 | 该模型当前没有可用的部署，或未配置联网搜索 | `model_unavailable`、`search_not_configured` |\n"
+        "| 504 | 模型服务或搜索引擎未能及时响应 | `upstream_timeout`、`search_timeout` |\n\n"
         "如果流式响应已经开始，错误会作为最后一个 `data:` 事件返回，内容是同样的错误格式。"
     ),
     "docs.error_example": "错误格式示例（429）",
@@ -343,7 +394,8 @@ ZH: dict[str, str] = {
         "- 对话 `usage` 中的 **`estimated: true`** 表示模型服务没有报告用量，由网关自行估算"
         "（大约每个汉字一个 token，其他字符每四个一个 token）。\n"
         "- **`completion_tokens_details.reasoning_tokens`** 是 `completion_tokens` 中用于思考的部分。\n"
-        "- 中途取消的请求同样会被记录，计入取消前已生成的 token。"
+        "- 中途取消的请求同样会被记录，计入取消前已生成的 token。\n"
+        "- **联网搜索** 调用不消耗 token：每次计为一个请求。**AI 搜索** 与对话补全一样，计入回答所用对话模型的 token。"
     ),
     "docs.tab_thinking": "深度思考",
     "docs.thinking_md": (
@@ -390,6 +442,36 @@ ZH: dict[str, str] = {
         "排列，每项给出文档在你的列表中的 `index` 和 `relevance_score`。openai SDK 和 LangChain 都没有重排接口："
         "示例使用 SDK 的通用 `post` 方法，以及一个简单的 LangChain 文档压缩器。"
     ),
+    "docs.tab_web_search": "联网搜索",
+    "docs.note_web_search": (
+        "`POST /v1/web-search` 搜索网页，返回编号的 `results`（`index`、`title`、`url`、`snippet`）；排在前面的网页会被读取，"
+        "正文放在 `content` 中（无法读取时，`fetch_error` 说明原因）。请求体：`query`（必填，最多 1000 个字符）、"
+        "`count`（1 到 20，默认 5）、`fetch`（默认 `true`；设为 `false` 只返回摘要，速度更快）和 `language`"
+        "（例如 `zh-CN` 或 `en`）；其他字段一律返回 400，并指出是哪个字段。网页由网关自己抓取，只访问公网地址，"
+        "绝不访问网关所在的内部网络。\n\n"
+        "每次调用计为密钥的一个请求（不消耗 token），计入每分钟请求数限制。错误：400 指出出错的参数；"
+        "503 `search_not_configured`；搜索引擎出错时 502 `search_upstream_error`；超时 504 `search_timeout`。"
+        "openai SDK 没有搜索接口（示例使用它的通用 `post` 方法），LangChain 也没有对应的封装："
+        "LangChain 示例是一个基于 httpx 的小工具，可供智能体调用。"
+    ),
+    "docs.tab_ai_search": "AI 搜索",
+    "docs.note_ai_search": (
+        "`POST /v1/ai-search` 先搜索网页、读取排在前面的网页，再由对话模型根据这些网页作答，并按编号（`[1]`、`[2]`）"
+        "注明来源。请求体：`query` 和 `model`（必填：你的密钥可以使用的对话模型，示例使用你的模型），以及可选的 "
+        "`count`、`language`、`stream`、`stream_options`、`max_tokens`、`temperature`、`top_p` 和 `thinking`。"
+        "返回一个 `chat.completion`，顶层另有 `sources` 列表（`index`、`title`、`url`、`snippet`），即回答中编号所指的来源。"
+        "流式响应时，第一个数据块带有 `sources`（在回答开始之前），随后的回答数据块与对话流式响应相同。\n\n"
+        "计量方式与对话补全相同：记一个请求和模型消耗的 token，计入密钥的限制和配额。错误与联网搜索相同，"
+        "另外，密钥无权使用所选模型时返回 404 `model_not_found`（在搜索之前检查）。openai SDK 和 LangChain 都没有 "
+        "AI 搜索接口：示例使用 SDK 的通用 `post` 方法，流式示例使用 httpx。"
+    ),
+    "docs.search_off": (
+        "**本服务器尚未配置联网搜索。** 在管理员向模型目录添加 `search:` 配置块（SearXNG 或博查）之前，"
+        "两个搜索接口都返回 **503** `search_not_configured`。下面的示例展示的是配置之后的调用方式。"
+    ),
+    "docs.search_off_admin": "你是管理员：可在 **管理 → 模型** 中添加该配置块，写法见 `config.example.yaml`。保存后无需重启即可生效。",
+    "docs.search_on": "联网搜索已开启：本服务器使用 **{provider}** 搜索，每次搜索读取排名前 {pages} 个结果的网页正文。",
+    "docs.search_on_snippets": "联网搜索已开启：本服务器使用 **{provider}** 搜索，只返回结果摘要（不读取网页）。",
     "docs.tab_health": "健康检查",
     "docs.note_health": (
         "位于服务器根路径，而不是 `/v1` 下。`GET /health` 在进程运行时就有响应；`GET /health/ready` 在至少一个模型部署"

@@ -1,8 +1,10 @@
 """The API docs page: its example generators (pure) and its handlers against a real opened gateway.
 
 The generated Python must compile and the curl bodies must be JSON as the shell hands them to curl;
-the examples a member sees use only the models their keys allow; release notes are written by admins
-only (audited), refused readably in both languages, and shown as text.
+the examples a member sees use only the models their keys allow; the web search routes' examples are
+bodies the gateway accepts and responses in its shapes, and the page says whether search is configured
+on this deployment; release notes are written by admins only (audited), refused readably in both
+languages, and shown as text.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+from dataclasses import replace
 from datetime import date
 from types import SimpleNamespace
 from typing import Any
@@ -17,9 +20,13 @@ from typing import Any
 import gradio as gr
 import pytest
 
-from app import docs
+from app import docs, docs_search
 from app.i18n import translate
+from gateway.catalogue import SearchOptions
 from gateway.console import Actor
+from gateway.websearch.engine import Source
+from gateway.websearch.service import AI_PARAMS, WEB_PARAMS, parse_query
+from tests import aio
 from tests.app.conftest import opened_gateway
 
 PICKS = {"chat": "org/chat-model:7b@q4", "embedding": "emb-m3", "rerank": "rr-v2"}
@@ -61,8 +68,8 @@ def test_every_snippet_is_generated(examples: dict[str, str]) -> None:
 
 
 def test_python_examples_compile(examples: dict[str, str]) -> None:
-    python = {k: v for k, v in examples.items() if k.endswith((".python", ".langchain"))}
-    assert len(python) == 13
+    python = {k: v for k, v in examples.items() if k.endswith((".python", ".langchain", ".httpx"))}
+    assert len(python) == 17
     for name, source in python.items():
         compile(source, name, "exec")          # a SyntaxError names the snippet
     assert "from langchain_openai import ChatOpenAI" in examples["chat.langchain"]
@@ -70,6 +77,13 @@ def test_python_examples_compile(examples: dict[str, str]) -> None:
         assert f'base_url="{BASE}"' in examples[key] and f'model="{PICKS["chat"]}"' in examples[key]
     assert "check_embedding_ctx_length=False" in examples["embeddings.langchain"]
     assert 'extra_body={"thinking": {"type": "enabled", "budget_tokens": 1024}}' in examples["thinking.python"]
+    assert 'client.post("/web-search", body={' in examples["web_search.python"]
+    assert 'client.post("/ai-search", body={' in examples["ai_search.python"]
+    assert "cast_to=object" in examples["web_search.python"] and "cast_to=object" in examples["ai_search.python"]
+    assert f'"model": "{PICKS["chat"]}"' in examples["ai_search.python"]
+    assert "from langchain_core.tools import tool" in examples["web_search.langchain"]
+    assert f'"{BASE}/web-search"' in examples["web_search.langchain"]
+    assert "httpx.stream(" in examples["ai_search.httpx"] and f'"{BASE}/ai-search"' in examples["ai_search.httpx"]
 
 
 def test_curl_bodies_are_json_as_the_shell_passes_them(examples: dict[str, str]) -> None:
@@ -80,6 +94,13 @@ def test_curl_bodies_are_json_as_the_shell_passes_them(examples: dict[str, str])
     assert _curl_bodies(examples["thinking.curl"])[0]["thinking"] == {"type": "enabled", "budget_tokens": 1024}
     assert _curl_bodies(examples["embeddings.curl"]) == [{"model": PICKS["embedding"], "input": docs.TEXTS}]
     assert _curl_bodies(examples["rerank.curl"])[0]["model"] == PICKS["rerank"]
+    web = _curl_bodies(examples["web_search.curl"])
+    assert web == [docs_search.WEB_BODY, {"query": docs_search.SEARCH_QUERY, "fetch": False}]
+    ai, ai_stream = _curl_bodies(examples["ai_search.curl"])
+    assert ai["model"] == ai_stream["model"] == PICKS["chat"] and ai_stream["stream"] is True
+    assert f"{BASE}/web-search" in _shell_args(examples["web_search.curl"])
+    ai_args = _shell_args(examples["ai_search.curl"])
+    assert ai_args.count(f"{BASE}/ai-search") == 2 and "-N" in ai_args
     admin = _curl_bodies(examples["admin.curl"])
     assert len(admin) == 5 and admin[1] == {"disabled": True} and list(admin[-1]) == ["reason"]
     args = _shell_args(examples["chat.curl"])
@@ -121,6 +142,30 @@ def test_responses_have_the_gateways_shapes(examples: dict[str, str]) -> None:
     rerank = json.loads(examples["rerank.response"])
     assert [r["index"] for r in rerank["results"]] == [0, 2] and rerank["model"] == PICKS["rerank"]
     assert json.loads(examples["models.response"])["data"] == _cards(list(PICKS.values()))
+
+
+def test_the_search_examples_send_what_the_gateway_accepts(examples: dict[str, str]) -> None:
+    for key, allowed in (("web_search.curl", WEB_PARAMS), ("ai_search.curl", AI_PARAMS)):
+        for body in _curl_bodies(examples[key]):
+            assert set(body) <= set(allowed), key
+            search_part = {k: v for k, v in body.items() if k in WEB_PARAMS}
+            assert parse_query(search_part, WEB_PARAMS).text == docs_search.SEARCH_QUERY
+
+
+def test_the_search_responses_have_the_gateways_shapes(examples: dict[str, str]) -> None:
+    web = json.loads(examples["web_search.response"])
+    assert web["object"] == "web_search" and web["query"] == docs_search.SEARCH_QUERY
+    sources = [Source(r["index"], r["title"], r["url"], r["snippet"], r.get("content"), r.get("fetch_error"))
+               for r in web["results"]]
+    assert [s.public(True) for s in sources] == web["results"]           # as gateway.websearch returns them
+    assert [r["index"] for r in web["results"]] == [1, 2, 3]
+    assert web["usage"] == {"search_requests": 1, "pages_fetched": sum(s.content is not None for s in sources)}
+    ai = json.loads(examples["ai_search.response"])
+    assert ai["object"] == "chat.completion" and ai["model"] == PICKS["chat"]
+    assert ai["sources"] == [s.cited() for s in sources]
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", ai["choices"][0]["message"]["content"])}
+    assert cited == {s["index"] for s in ai["sources"]}               # every citation names a listed source
+    assert set(ai["usage"]) == {"prompt_tokens", "completion_tokens", "total_tokens"}
 
 
 @pytest.mark.parametrize(("headers", "public", "expected"), [
@@ -202,6 +247,48 @@ def test_without_a_key_the_examples_use_the_catalogue_and_say_a_key_is_needed(ga
     assert "You have no API key yet" in page["models_md"] and "Apply for a key" in page["models_md"]
     assert ids["chat"] in page["chat.curl"] and ids["rerank"] in page["rerank.curl"]
     assert "你还没有 API 密钥" in _page(gateway, "carol", "zh")["models_md"]
+
+
+def _search_notes(page: dict[str, Any]) -> str:
+    notes = {page[f"status.{e}"] for e in docs_search.SEARCH_ENDPOINTS}
+    assert len(notes) == 1                                     # the same notice on both search tabs
+    return notes.pop()
+
+
+def test_the_page_says_when_web_search_is_not_configured(gateway) -> None:
+    assert gateway.catalogue.search is None
+    ids = _ids(gateway)
+    alice = _member(gateway)
+    gateway.keys.create("alice-chat", [ids["chat"]], user_id=alice.id)
+    page = _page(gateway, "alice")
+    note = _search_notes(page)
+    assert "Web search is not configured on this server" in note and "503" in note
+    assert "search_not_configured" in note and "Admin → Models" not in note
+    assert _curl_bodies(page["ai_search.curl"])[0]["model"] == ids["chat"]     # the viewer's chat model
+    zh = _search_notes(_page(gateway, "alice", "zh"))
+    assert "尚未配置联网搜索" in zh and "503" in zh
+    admin = _search_notes(_page(gateway, "admin"))
+    assert admin.startswith(note) and "Admin → Models" in admin and "config.example.yaml" in admin
+    assert "管理 → 模型" in _search_notes(_page(gateway, "admin", "zh"))
+
+
+def test_the_page_follows_a_search_block_added_live(gateway) -> None:
+    h = docs.make_handlers(gateway)                            # built before the edit, as on a running server
+
+    def note(lang: str = "en") -> str:
+        return _search_notes(dict(zip(h.outputs, h.refresh(lang, _request()), strict=True)))
+
+    bocha = SearchOptions(provider="bocha", base_url="https://api.bochaai.com", api_key_env="BOCHA_API_KEY",
+                          fetch_pages=4)
+    aio.run(gateway.apply_catalogue(replace(gateway.catalogue, search=bocha)))
+    assert note() == translate("docs.search_on", "en", provider="Bocha (博查)", pages=4)
+    assert "top 4 results" in note() and "api.bochaai.com" not in note()
+    assert "博查" in note("zh") and "前 4 个结果" in note("zh")
+    snippets_only = replace(bocha, provider="searxng", base_url="http://searxng.lab:8080", fetch_pages=0)
+    aio.run(gateway.apply_catalogue(replace(gateway.catalogue, search=snippets_only)))
+    assert "**SearXNG**" in note() and "snippets only" in note()
+    aio.run(gateway.apply_catalogue(replace(gateway.catalogue, search=None)))
+    assert "not configured" in note()
 
 
 def test_admins_see_every_model_and_the_note_form(gateway) -> None:
