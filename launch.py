@@ -24,15 +24,19 @@ def offline_environment() -> None:
         os.environ[name] = value
 
 
-def build_app(gateway):
+def build_app(gateway, workbench_store=None):
     """One ASGI app: gateway routes straight to the gateway; sign-in pages; the rest is the Gradio UI,
-    which needs a signed-in session (pages redirect to /login, other UI calls get 401)."""
+    which needs a signed-in session (pages redirect to /login, other UI calls get 401).
+
+    ``workbench_store``: the workbench's opened database (``open_workbench``); the chat page's
+    conversations live there (without it the chat page says chat is not available)."""
     import gradio as gr
     from fastapi import FastAPI
 
-    from app import shell, signin
+    from app import chat, shell, signin
     from app.ui import build_ui
     from gateway.api import GatewayApp, is_gateway_path, send_json
+    from workbench.conversations import Conversations
 
     sessions = signin.SessionUsers(gateway)
 
@@ -40,10 +44,14 @@ def build_app(gateway):
         user = sessions.user(request.headers.get("cookie"))
         return user.username if user else None
 
-    blocks, i18n = build_ui(gateway)
+    setup = None
+    if workbench_store is not None:     # the chat reaches the models through this process's own /v1 API
+        setup = chat.ChatSetup(Conversations(workbench_store),
+                               chat.local_api_url(gateway.settings.host, gateway.settings.port))
+    blocks, i18n = build_ui(gateway, chat=setup)
     ui = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     ui.include_router(signin.routes(gateway, sessions))
-    ui = gr.mount_gradio_app(ui, blocks, path="/", i18n=i18n, auth_dependency=username, css=shell.CSS,
+    ui = gr.mount_gradio_app(ui, blocks, path="/", i18n=i18n, auth_dependency=username, css=shell.CSS + chat.CSS,
                              footer_links=["settings"])   # "Use via API" would point at Gradio's, not ours
     # Gradio's queue polls every 1 ms when idle: ~4% of a core taken from the model server
     # (bench/README.md). 10 ms keeps UI events prompt. Private attribute of the pinned Gradio.
@@ -115,15 +123,34 @@ def _server_class():
     return Server
 
 
-async def serve(settings) -> None:
-    import uvicorn
+def open_workbench(settings):
+    """The workbench's own database (``<data_dir>/workbench.duckdb``), opened and migrated."""
+    from gateway.errors import StartupError
+    from workbench.store import StoreInUse, open_store, store_path
 
+    try:
+        return open_store(store_path(settings.data_dir))
+    except StoreInUse as exc:
+        raise StartupError(str(exc)) from None
+
+
+async def serve(settings) -> None:
     from gateway.service import Gateway
 
     gateway = Gateway(settings)
     gateway.open()                       # the stored services, before the UI that calls them
+    workbench_store = open_workbench(settings)
+    try:
+        await _serve(settings, gateway, workbench_store)
+    finally:
+        workbench_store.close()          # after the server stopped: no handler uses it any more
+
+
+async def _serve(settings, gateway, workbench_store) -> None:
+    import uvicorn
+
     # the UI (importing Gradio takes seconds) is built while the models start
-    app, _ = await asyncio.gather(asyncio.to_thread(build_app, gateway), gateway.start())
+    app, _ = await asyncio.gather(asyncio.to_thread(build_app, gateway, workbench_store), gateway.start())
     # Everything alive now (Gradio, FastAPI, DuckDB: ~200k objects) lives as long as the process:
     # keep it out of the collector, whose full passes otherwise pause serving for 70-190 ms.
     gc.collect()

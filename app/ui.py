@@ -3,11 +3,13 @@
 Usage (launch.py)::
 
     gateway.open()                       # the stored services the pages call
-    blocks, i18n = build_ui(gateway)
-    app = gr.mount_gradio_app(app, blocks, path="/", i18n=i18n)
+    blocks, i18n = build_ui(gateway, chat=ChatSetup(conversations, base_url))
+    app = gr.mount_gradio_app(app, blocks, path="/", i18n=i18n, css=shell.CSS + chat.CSS)
 
 Each page module has ``build(page, gateway, i18n)`` and its strings in ``app/strings/<page>.py``;
-every page starts with the shared header (``app.shell``). Nothing here runs at import time.
+every page starts with the shared header (``app.shell``). The chat page also takes ``chat``
+(``app.chat.ChatSetup``: the workbench's conversations and this process's /v1 address); without it
+the page is there but says chat is not available. Nothing here runs at import time.
 """
 
 from __future__ import annotations
@@ -21,16 +23,17 @@ if TYPE_CHECKING:
 
 APP_NAME = "MaaS Workbench"   # browser tab title: Gradio sets document.title verbatim (no i18n)
 # (module, route path, route name: Gradio's navbar is hidden, the shell's header shows translated names)
-PAGES = (("app.account", "/account", "Account"), ("app.usage", "/usage", "Usage"),
+PAGES = (("app.chat", "/chat", "Chat"), ("app.account", "/account", "Account"), ("app.usage", "/usage", "Usage"),
          ("app.docs", "/api-docs", "API docs"), ("app.admin", "/admin", "Admin"))
 
 
-def build_ui(gateway: Any, *, api_base_hint: str = "/v1") -> tuple[gr.Blocks, gr.I18n]:
+def build_ui(gateway: Any, *, api_base_hint: str = "/v1", chat: Any = None) -> tuple[gr.Blocks, gr.I18n]:
     """Build the workbench Blocks and its I18n (pass both to ``gr.mount_gradio_app``).
 
     ``gateway`` is an opened ``gateway.service.Gateway`` (its ``status``, ``console``, ``catalogue``,
     ``settings``); handlers call it on page load and on clicks, never here.
     ``api_base_hint`` is the API's path on this server (or a full URL) for the examples.
+    ``chat`` is the chat page's ``app.chat.ChatSetup`` (None: the page says chat is not available).
     """
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"   # before any Blocks: else it calls out
     import gradio as gr
@@ -46,5 +49,6 @@ def build_ui(gateway: Any, *, api_base_hint: str = "/v1") -> tuple[gr.Blocks, gr
         module = importlib.import_module(module_name)
         with demo.route(name, path, show_in_navbar=False) as page:   # the shell header is the navigation
             shell.header(page, gateway.console, i18n, path)
-            module.build(page, gateway, i18n)
+            extra = (chat,) if module_name == "app.chat" else ()
+            module.build(page, gateway, i18n, *extra)
     return demo, i18n

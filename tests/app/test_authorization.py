@@ -38,10 +38,17 @@ OWN_DATA = {
         "apply", "ask_more", "change_password", "refresh", "reveal", "revoke")),
     "app.usage.make_handlers.<locals>.refresh", "app.usage.make_handlers.<locals>.rank",
     "app.docs.make_handlers.<locals>.refresh",
+    *(f"app.chat.make_handlers.<locals>.{n}" for n in (
+        "delete", "export_json", "export_markdown", "load", "new_chat", "open_conversation", "redraw", "rename",
+        "save_settings", "search")),
 }
 OPEN = {  # no per-user data: the models' health, who am I, date shortcuts
     "app.home.make_handlers.<locals>.refresh", "app.home.make_handlers.<locals>.api_info",
     "app.shell.header.<locals>.whoami", "app.usage.make_handlers.<locals>.quick",
+    # The chat's streams are async generators: calling one runs nothing, so this harness cannot see them
+    # refuse. They do check the caller first (signed_in, then the conversation's owner):
+    # tests/app/test_chat_page.py drives them signed out and as another member.
+    *(f"app.chat.make_handlers.<locals>.{n}" for n in ("regenerate", "resend", "send")),
 }
 SECRET_MARKERS = ("alice-secret-project", "Alice Secret Lab", "ALICE-ONLY purpose", "987654", "987,654")
 

@@ -1,0 +1,386 @@
+"""Chat page handlers, called as the browser would (a signed-in user's request), on real services.
+
+A real Gateway with its DuckDB (accounts; no models started) and a real workbench store in tmp. The
+streams talk HTTP to the real embedded gateway process (``embedded_gateway``) with its master key.
+Nobody opens, renames, deletes, exports or answers in another member's conversation.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import gradio as gr
+import pytest
+
+from app import chat
+from tests import aio
+from tests.app.conftest import opened_gateway
+from tests.app.test_account_page import PASSWORD
+from tests.conftest import MASTER_KEY
+from workbench.conversations import Conversations
+from workbench.store import open_store, store_path
+
+EMBEDDED = "qwen2.5-coder:0.5b"
+NOWHERE = "http://127.0.0.1:9/v1"          # for the handlers that never reach a model
+
+
+def req(username: str | None, lang: str = "en", **query: str) -> SimpleNamespace:
+    return SimpleNamespace(username=username, headers={"accept-language": lang}, query_params=query)
+
+
+def make_site(tmp_path: Path, base_url: str) -> SimpleNamespace:
+    gw = opened_gateway(tmp_path / "gw")
+    users = {name: gw.accounts.create_user(name, PASSWORD) for name in ("alice", "bob")}
+    store = open_store(store_path(tmp_path / "wb"))
+    convs = Conversations(store)
+    setup = chat.ChatSetup(convs, base_url, key_for=lambda user_id: MASTER_KEY)
+    return SimpleNamespace(gw=gw, store=store, convs=convs, users=users, h=chat.make_handlers(gw, setup))
+
+
+@pytest.fixture()
+def site(tmp_path):
+    s = make_site(tmp_path, NOWHERE)
+    yield s
+    s.store.close()
+    s.gw.store.close()
+
+
+@pytest.fixture()
+def live(tmp_path, embedded_gateway):
+    s = make_site(tmp_path, embedded_gateway.url + "/v1")
+    yield s
+    s.store.close()
+    s.gw.store.close()
+
+
+def drain(stream) -> list[tuple]:
+    """Every step a streaming handler yields (a gr.Error it raises comes out here)."""
+    async def go():
+        return [step async for step in stream]
+    return aio.run(go())
+
+
+def settings(model: str | None = EMBEDDED, *, thinking: bool = False, budget: int = 1024, system: str = "",
+             temperature: float | None = 0, top_p: float | None = None, max_tokens: int | None = 16) -> list:
+    return [model, thinking, budget, system, temperature, top_p, max_tokens]
+
+
+def send(site, user: str, text: str, conv_id: str = "", *, lang: str = "en", **kw) -> list[tuple]:
+    return drain(site.h.send(text, None, conv_id, *settings(**kw), False, "", lang, req(user, lang)))
+
+
+def seeded(site, user: str = "alice", title_words: str = "Photosynthesis in C4 plants") -> str:
+    """A saved exchange (no model needed): returns the conversation id."""
+    uid = site.users[user].id
+    conv = site.convs.create(uid, model=EMBEDDED)
+    site.convs.add_message(uid, conv.id, "user", f"{title_words}?")
+    site.convs.add_message(uid, conv.id, "assistant", "Carbon is fixed twice.", reasoning="Recall Kranz anatomy.",
+                           reasoning_seconds=3.4, model=EMBEDDED)
+    return conv.id
+
+
+def choices(update: dict) -> list[tuple[str, str]]:
+    return [tuple(c) for c in update["choices"]]
+
+
+# ---------------------------------------------------------------- pure parts
+
+
+def test_thinking_block_is_pending_while_it_runs_and_says_how_long_when_done():
+    pending = chat.thought_block("so far", 2.345, "en", pending=True)
+    assert pending["metadata"] == {"title": "Thinking…", "status": "pending", "duration": 2.3}
+    done = chat.thought_block("all of it", 11.6, "zh")
+    assert done["metadata"] == {"title": "已思考 12 秒", "status": "done"} and done["content"] == "all of it"
+
+
+def test_saved_messages_render_with_the_thinking_apart_and_questions_keep_their_ids(site):
+    cid = seeded(site)
+    conv = site.convs.get(site.users["alice"].id, cid)
+    rows = chat.message_rows(conv.messages, "en")
+    assert [r["role"] for r, _ in rows] == ["user", "assistant", "assistant"]
+    assert rows[0] == ({"role": "user", "content": "Photosynthesis in C4 plants?"}, conv.messages[0].id)
+    assert rows[1][0]["metadata"]["title"] == "Thought for 3 s" and rows[1][0]["content"] == "Recall Kranz anatomy."
+    assert rows[2][0] == {"role": "assistant", "content": "Carbon is fixed twice."} and rows[2][1] is None
+    stopped = chat.answer_rows("zh", content="半句", stopped=True, error="模型服务出错。")
+    assert stopped == [{"role": "assistant", "content": "半句\n\n*（已停止）*\n\n⚠️ 模型服务出错。"}]
+    found = chat.answer_rows("en", content="See [1].", sources=[{"index": 1, "title": "Kranz", "url": "https://k.org"}])
+    assert found[0]["metadata"]["title"] == "Found 1 web pages" and "[Kranz](https://k.org)" in found[0]["content"]
+
+
+@pytest.mark.parametrize(("host", "url"), [("0.0.0.0", "http://127.0.0.1:7860/v1"), ("", "http://127.0.0.1:7860/v1"),
+                                           ("127.0.0.1", "http://127.0.0.1:7860/v1"), ("::", "http://[::1]:7860/v1"),
+                                           ("10.1.2.3", "http://10.1.2.3:7860/v1")])
+def test_the_engine_calls_this_process_on_an_address_it_can_reach(host, url):
+    assert chat.local_api_url(host, 7860) == url
+
+
+# ---------------------------------------------------------------- who may do what
+
+
+def test_signed_out_callers_are_refused_by_every_handler_streams_included(site):
+    cid = seeded(site)
+    h, out = site.h, req(None)
+    edit = gr.EditData(None, {"index": 0, "value": "changed", "previous_value": "x"})
+    calls = [lambda: h.load("", "en", out), lambda: h.open_conversation(cid, "en", out),
+             lambda: h.redraw(cid, "en", out),
+             lambda: h.new_chat(EMBEDDED, "", "en", out), lambda: h.search("C4", cid, "en", out),
+             lambda: h.rename(cid, "Mine now", "", "en", out), lambda: h.delete(cid, "", "en", out),
+             lambda: h.export_markdown(cid, "en", out), lambda: h.export_json(cid, "en", out),
+             lambda: h.save_settings(cid, *settings(), "en", out),
+             lambda: drain(h.send("hi", None, cid, *settings(), False, "", "en", out)),
+             lambda: drain(h.regenerate(cid, *settings(), False, "", "en", out)),
+             lambda: drain(h.resend(cid, *settings(), False, "", "en", edit, out))]
+    for call in calls:
+        with pytest.raises(gr.Error, match="sign in again"):
+            call()
+    conv = site.convs.get(site.users["alice"].id, cid)
+    assert conv.title == "Photosynthesis in C4 plants" and len(conv.messages) == 2
+
+
+def test_another_member_can_never_reach_a_conversation(site):
+    cid = seeded(site)
+    h, bob = site.h, req("bob")
+    edit = gr.EditData(None, {"index": 0, "value": "changed", "previous_value": "x"})
+    refused = [lambda: h.open_conversation(cid, "en", bob), lambda: h.redraw(cid, "en", bob),
+               lambda: h.rename(cid, "Bob's now", "", "en", bob),
+               lambda: h.delete(cid, "", "en", bob), lambda: h.export_markdown(cid, "en", bob),
+               lambda: h.export_json(cid, "en", bob), lambda: h.save_settings(cid, *settings(), "en", bob),
+               lambda: drain(h.send("tell me", None, cid, *settings(), False, "", "en", bob)),
+               lambda: drain(h.regenerate(cid, *settings(), False, "", "en", bob)),
+               lambda: drain(h.resend(cid, *settings(), False, "", "en", edit, bob))]
+    for call in refused:
+        with pytest.raises(gr.Error, match="No such conversation"):
+            call()
+    # the address ?c=<id> opens nothing either, and bob's list and search show none of it
+    loaded = h.load("", "en", req("bob", c=cid))
+    assert loaded[3] == [] and loaded[4] == "" and "No such conversation" in loaded[-1]
+    assert loaded[1] == "No conversations yet: type a message to start one."
+    assert choices(loaded[0]) == [] and choices(h.search("Photosynthesis", "", "en", bob)[0]) == []
+    assert "没有这个对话" in h.load("", "zh", req("bob", "zh", c=cid))[-1]
+    conv = site.convs.get(site.users["alice"].id, cid)
+    assert conv.title == "Photosynthesis in C4 plants" and len(conv.messages) == 2 and conv.settings.max_tokens is None
+
+
+def test_without_the_workbench_store_the_page_says_chat_is_off(site):
+    h = chat.make_handlers(site.gw, None)
+    with pytest.raises(gr.Error, match="Chat is not available"):
+        h.load("", "en", req("alice"))
+    with pytest.raises(gr.Error, match="sign in again"):
+        h.load("", "en", req(None))
+
+
+# ---------------------------------------------------------------- the list and the open conversation
+
+
+def test_load_lists_newest_first_offers_chat_models_and_reopens_the_address(site):
+    first = seeded(site, title_words="Photosynthesis in C4 plants")
+    second = seeded(site, title_words="Dark matter halos")
+    seeded(site, "bob", "Bob's secret plans")
+    loaded = site.h.load("", "en", req("alice"))
+    conv_list, note, web, bot, conv_id, model = loaded[:6]
+    assert choices(conv_list) == [("Dark matter halos", second), ("Photosynthesis in C4 plants", first)]
+    assert note == "" and loaded[-1] == ""
+    assert model["choices"] == [EMBEDDED] and model["value"] == EMBEDDED        # chat models only
+    assert web["interactive"] is False and web["info"] == "Web search is not configured on this server."
+    assert bot == [] and conv_id == ""
+    reopened = site.h.load("", "zh", req("alice", "zh", c=first))
+    assert reopened[4] == first and reopened[0]["value"] == first and reopened[-2] == "Photosynthesis in C4 plants"
+    assert reopened[3][1]["metadata"] == {"title": "已思考 3 秒", "status": "done"}
+
+
+def test_open_search_rename_delete_and_new_chat(site):
+    cid = seeded(site)
+    other = seeded(site, title_words="Dark matter halos")
+    alice = req("alice")
+    opened = site.h.open_conversation(cid, "en", alice)
+    assert opened[1] == cid and opened[0][0]["content"] == "Photosynthesis in C4 plants?" and opened[-1] == ""
+    assert opened[2]["value"] == EMBEDDED and opened[-2] == "Photosynthesis in C4 plants"
+    # search finds titles and message text; a miss says so
+    assert [c[1] for c in choices(site.h.search("kranz", cid, "en", alice)[0])] == []         # reasoning is not content
+    hits, note = site.h.search("carbon", cid, "en", alice)
+    assert {c[1] for c in choices(hits)} == {cid, other} and hits["value"] == cid and note == ""
+    hits, note = site.h.search("halos", cid, "en", alice)
+    assert choices(hits) == [("Dark matter halos", other)] and hits["value"] is None
+    assert site.h.search("quasar", cid, "zh", req("alice", "zh"))[1] == "没有对话包含“quasar”。"
+    # rename, refused when empty (the field named), and the list follows
+    with pytest.raises(gr.Error, match="Enter a title"):
+        site.h.rename(cid, "  ", "", "en", alice)
+    conv_list, note = site.h.rename(cid, "C4 notes", "", "en", alice)
+    assert ("C4 notes", cid) in choices(conv_list) and note == "Renamed to “C4 notes”."
+    # delete empties the chat and refreshes the list
+    out = site.h.delete(cid, "", "en", alice)
+    assert choices(out[0]) == [("Dark matter halos", other)] and out[1] == [] and out[2] == ""
+    assert out[-1] == "Deleted “C4 notes”."
+    with pytest.raises(gr.Error, match="No such conversation"):
+        site.h.open_conversation(cid, "en", alice)
+    new = site.h.new_chat(EMBEDDED, "", "en", alice)
+    assert new[1] == [] and new[2] == "" and new[3]["value"] == EMBEDDED and new[4] is False
+
+
+def test_export_markdown_and_json_download_the_whole_conversation(site):
+    cid = seeded(site)
+    md = site.h.export_markdown(cid, "zh", req("alice", "zh"))
+    assert md["visible"] is True and md["value"].endswith("Photosynthesis-in-C4-plants.md")
+    text = Path(md["value"]).read_text(encoding="utf-8")
+    assert text.startswith("# Photosynthesis in C4 plants") and "已思考 3 秒" in text
+    assert "Carbon is fixed twice." in text
+    doc = json.loads(Path(site.h.export_json(cid, "en", req("alice"))["value"]).read_text(encoding="utf-8"))
+    assert doc["id"] == cid and [m["role"] for m in doc["messages"]] == ["user", "assistant"]
+    assert doc["messages"][1]["reasoning"] == "Recall Kranz anatomy."
+    with pytest.raises(gr.Error, match="Open a conversation first"):
+        site.h.export_json("", "en", req("alice"))
+
+
+def test_settings_are_saved_per_conversation_and_a_bad_value_names_its_field(site):
+    cid = seeded(site)
+    site.h.save_settings(cid, EMBEDDED, True, 256, "Be brief.", 0.3, 0.9, 64.0, "en", req("alice"))
+    s = site.convs.get(site.users["alice"].id, cid).settings
+    assert (s.thinking, s.thinking_budget, s.system_prompt, s.temperature, s.top_p, s.max_tokens) == \
+        (True, 256, "Be brief.", 0.3, 0.9, 64)
+    with pytest.raises(gr.Error, match=r"temperature must be a number in \[0, 2\]"):
+        site.h.save_settings(cid, EMBEDDED, True, 256, "", 5, None, None, "en", req("alice"))
+    with pytest.raises(gr.Error, match="max_tokens 必须是"):
+        site.h.save_settings(cid, EMBEDDED, True, 256, "", None, None, -3, "zh", req("alice", "zh"))
+    reopened = site.h.open_conversation(cid, "en", req("alice"))
+    assert reopened[3:10] == (True, 256, "Be brief.", 0.3, 0.9, 64, "Photosynthesis in C4 plants")
+    site.h.save_settings("", EMBEDDED, False, 16, "", None, None, None, "en", req("alice"))      # no conversation yet
+
+
+def test_sending_needs_a_message_and_a_model(site):
+    with pytest.raises(gr.Error, match="Type a message first"):
+        send(site, "alice", "   ")
+    with pytest.raises(gr.Error, match="Pick a model first"):
+        send(site, "alice", "Hello", model=None)
+    assert site.convs.list(site.users["alice"].id) == []
+    cid = seeded(site)
+    answer = gr.EditData(None, {"index": 2, "value": "x", "previous_value": "y"})   # the answer, not a question
+    with pytest.raises(gr.Error, match="Only your questions can be edited"):
+        drain(site.h.resend(cid, *settings(), False, "", "en", answer, req("alice")))
+    assert len(site.convs.get(site.users["alice"].id, cid).messages) == 2
+
+
+# ---------------------------------------------------------------- streaming, through the real gateway
+
+
+def assistant_text(bot: list[dict]) -> str:
+    return "".join(m["content"] for m in bot if m["role"] == "assistant" and not m.get("metadata"))
+
+
+def test_an_answer_streams_and_the_conversation_is_saved(live):
+    steps = send(live, "alice", "Name three primary colours.", system="Answer in one short sentence.",
+                 temperature=0.2, max_tokens=24)
+    bots = [s[0] for s in steps]
+    assert bots[0] == [{"role": "user", "content": "Name three primary colours."}]     # the question at once
+    lengths = [len(assistant_text(b)) for b in bots]
+    assert lengths == sorted(lengths) and len(set(lengths)) >= 4, lengths               # the answer grows
+    cid = steps[-1][1]
+    assert cid and all(s[1] == cid for s in steps) and all(s[2] == "" for s in steps)
+    conv = live.convs.get(live.users["alice"].id, cid)
+    assert [m.role for m in conv.messages] == ["user", "assistant"]
+    assert conv.messages[1].content == assistant_text(bots[-1]) and conv.messages[1].content.strip()
+    assert conv.title == "Name three primary colours"
+    s = conv.settings
+    assert (s.model, s.system_prompt, s.temperature, s.max_tokens) == (EMBEDDED, "Answer in one short sentence.",
+                                                                        0.2, 24)
+    assert choices(steps[-1][3])[0] == ("Name three primary colours", cid) and steps[-1][3]["value"] == cid
+    assert steps[-1][4] == "Name three primary colours" and steps[-1][5] == ""        # the title box follows
+    assert live.h.redraw(cid, "en", req("alice")) == bots[-1]                          # what Stop redraws
+    # a follow-up in the same conversation keeps the first exchange
+    more = send(live, "alice", "And three secondary ones?", cid, max_tokens=12)
+    assert len(live.convs.get(live.users["alice"].id, cid).messages) == 4
+    assert more[-1][0][0]["content"] == "Name three primary colours." and len(more[-1][0]) == 4
+    # bob cannot answer in it
+    with pytest.raises(gr.Error, match="No such conversation"):
+        send(live, "bob", "Hijack", cid)
+    assert len(live.convs.get(live.users["alice"].id, cid).messages) == 4
+
+
+def test_deep_thinking_streams_into_a_block_apart_from_the_answer(live):
+    steps = send(live, "alice", "Is 91 a prime number?", thinking=True, budget=48, max_tokens=24)
+    metas = [[m.get("metadata") for m in s[0] if m.get("metadata")] for s in steps]
+    assert metas[0] == [{"title": "Thinking…", "status": "pending", "duration": 0.0}]   # shown before a word arrives
+    pending = [m[0] for m in metas if m and m[0]["status"] == "pending"]
+    assert len(pending) >= 3 and pending[-1]["duration"] >= pending[0]["duration"]
+    final = steps[-1][0]
+    thought = [m for m in final if m.get("metadata")]
+    assert len(thought) == 1 and thought[0]["metadata"]["status"] == "done"
+    assert re.fullmatch(r"Thought for \d+ s", thought[0]["metadata"]["title"]) and thought[0]["content"].strip()
+    assert final.index(thought[0]) < len(final) - 1 and assistant_text(final).strip()   # the answer after it
+    saved = live.convs.get(live.users["alice"].id, steps[-1][1]).messages[-1]
+    assert saved.reasoning == thought[0]["content"] and saved.reasoning_seconds > 0
+    assert thought[0]["content"] not in saved.content
+
+
+def test_regenerate_and_edit_and_resend(live):
+    steps = send(live, "alice", "Say one word.", max_tokens=8)
+    cid = steps[-1][1]
+    uid = live.users["alice"].id
+    first_answer = live.convs.get(uid, cid).messages[-1].id
+    again = drain(live.h.regenerate(cid, *settings(max_tokens=8, temperature=1.0), False, "", "en", req("alice")))
+    assert again[0][0] == [{"role": "user", "content": "Say one word."}]                 # the old answer is gone
+    conv = live.convs.get(uid, cid)
+    assert [m.role for m in conv.messages] == ["user", "assistant"] and conv.messages[-1].id != first_answer
+    assert conv.settings.temperature == 1.0
+    edit = gr.EditData(None, {"index": 0, "value": "Say two words.", "previous_value": "Say one word."})
+    edited = drain(live.h.resend(cid, *settings(max_tokens=8), False, "", "en", edit, req("alice")))
+    assert edited[0][0] == [{"role": "user", "content": "Say two words."}]
+    conv = live.convs.get(uid, cid)
+    assert [m.content for m in conv.messages][:1] == ["Say two words."] and len(conv.messages) == 2
+    assert conv.title == "Say two words"
+
+
+def test_an_engine_error_reads_as_a_notice_in_the_chat(live):
+    steps = send(live, "alice", "Hello?", model="no-such-model:1b")
+    final = steps[-1][0]
+    assert final[-1] == {"role": "assistant", "content": "⚠️ You may not use this model, or it no longer exists. "
+                                                         "Pick another model."}
+    assert "Traceback" not in json.dumps(final)
+    zh = send(live, "alice", "你好？", steps[-1][1], model="no-such-model:1b", lang="zh")
+    assert zh[-1][0][-1]["content"].startswith("⚠️ 你无权使用该模型")
+
+
+def test_stop_cancels_the_stream_and_keeps_what_arrived_marked_stopped(live):
+    """Stop cancels the running handler (as Gradio's ``cancels`` does); the redraw shows the partial answer."""
+    import asyncio
+
+    async def go() -> list[tuple]:
+        seen: list[tuple] = []
+
+        async def consume() -> None:
+            async for step in live.h.send("Write a long story about the sea.", None, "", *settings(max_tokens=400),
+                                          False, "", "en", req("alice")):
+                seen.append(step)
+
+        task = asyncio.create_task(consume())
+        while len([s for s in seen if assistant_text(s[0])]) < 4 and not task.done():
+            await asyncio.sleep(0.05)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        return seen
+
+    seen = aio.run(go())
+    cid = seen[-1][1]
+    answer = live.convs.get(live.users["alice"].id, cid).messages[-1]
+    assert answer.role == "assistant" and answer.stopped and answer.content.strip()
+    assert assistant_text(seen[-1][0]) in answer.content                  # at least what was on screen was kept
+    redrawn = live.h.redraw(cid, "en", req("alice"))
+    assert redrawn[-1]["content"].endswith("*(stopped)*")
+
+
+def test_editing_a_later_question_keeps_the_exchange_before_it_and_an_unreachable_model_reads_plainly(site):
+    cid = seeded(site)                                  # rows: question, thinking block, answer
+    uid = site.users["alice"].id
+    site.convs.add_message(uid, cid, "user", "And in CAM plants?")
+    site.convs.add_message(uid, cid, "assistant", "At night.", model=EMBEDDED)
+    edit = gr.EditData(None, {"index": 3, "value": "And in C3 plants?", "previous_value": "And in CAM plants?"})
+    steps = drain(site.h.resend(cid, *settings(), False, "", "zh", edit, req("alice", "zh")))   # NOWHERE: no model
+    first = steps[0][0]
+    assert [m["content"] for m in first if m["role"] == "user"] == ["Photosynthesis in C4 plants?", "And in C3 plants?"]
+    assert first[1]["metadata"]["title"] == "已思考 3 秒"
+    assert steps[-1][0][-1] == {"role": "assistant", "content": "⚠️ 无法连接模型服务，请稍后重试。"}
+    conv = site.convs.get(uid, cid)
+    assert [m.content for m in conv.messages] == ["Photosynthesis in C4 plants?", "Carbon is fixed twice.",
+                                                   "And in C3 plants?"]
