@@ -34,6 +34,35 @@ MIGRATIONS: list[str] = [
         stopped BOOLEAN NOT NULL DEFAULT FALSE, error VARCHAR
     );
     """,
+    # 2: documents attached to a conversation (workbench.attachments): their pages (char_start: where the
+    # page begins in the pages' text joined by line ends; NULL for an empty page), chunks, embedding
+    # vectors (float32 blobs per chunk and embedding model) and finished summaries (per model and language)
+    """
+    CREATE TABLE attachments (
+        id VARCHAR PRIMARY KEY, conversation_id VARCHAR NOT NULL, user_id VARCHAR NOT NULL,
+        name VARCHAR NOT NULL, kind VARCHAR NOT NULL, title VARCHAR NOT NULL, language VARCHAR NOT NULL,
+        pages INTEGER NOT NULL, chars INTEGER NOT NULL, bytes BIGINT NOT NULL, tokens INTEGER NOT NULL,
+        chunks INTEGER NOT NULL, unreadable_pages VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE attachment_pages (
+        attachment_id VARCHAR NOT NULL, number INTEGER NOT NULL, char_start INTEGER, text VARCHAR NOT NULL,
+        PRIMARY KEY (attachment_id, number)
+    );
+    CREATE TABLE attachment_chunks (
+        attachment_id VARCHAR NOT NULL, idx INTEGER NOT NULL, char_start INTEGER NOT NULL, char_end INTEGER NOT NULL,
+        first_page INTEGER NOT NULL, last_page INTEGER NOT NULL, text VARCHAR NOT NULL, tokens INTEGER NOT NULL,
+        PRIMARY KEY (attachment_id, idx)
+    );
+    CREATE TABLE attachment_vectors (
+        attachment_id VARCHAR NOT NULL, idx INTEGER NOT NULL, model VARCHAR NOT NULL, vector BLOB NOT NULL,
+        PRIMARY KEY (attachment_id, idx, model)
+    );
+    CREATE TABLE attachment_summaries (
+        attachment_id VARCHAR NOT NULL, model VARCHAR NOT NULL, locale VARCHAR NOT NULL, text VARCHAR NOT NULL,
+        parts VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (attachment_id, model, locale)
+    );
+    """,
 ]
 
 
