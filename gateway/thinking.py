@@ -43,6 +43,10 @@ class PrefixEcho:
         return self.prefix[: self.matched]
 
 
+def _cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
 def _delta_text(chunk: dict) -> str:
     choices = chunk.get("choices") or []
     if not choices:
@@ -114,29 +118,44 @@ class ForcedThinking:
             await stream.aclose()
         thought = self.thought.strip()
         prefill = prompts.THINK_CLOSED.format(thought=thought)
-        stream = await self.backend.chat_stream(self.prepare(self._phase_body(prefill, thinking=False)))
-        echo = PrefixEcho(prefill)
-        try:
-            async for chunk in stream:
-                if chunk.get("usage"):
-                    usage2 = chunk["usage"]
-                choices = chunk.get("choices") or []
-                if not choices:
-                    continue
-                delta = dict(choices[0].get("delta") or {})
-                text = echo.feed(delta.get("content") or "")
-                delta["content"] = text
-                delta.pop("reasoning_content", None)
-                delta.pop("reasoning", None)
-                finish = choices[0].get("finish_reason")
-                if not text and not finish and not delta.get("tool_calls"):
-                    continue
-                out = _chunk(chunk, **delta)
-                out["choices"][0]["finish_reason"] = finish
-                yield out
-        finally:
-            await stream.aclose()
-        u1, u2 = usage.normalise(usage1), usage.normalise(usage2)
+        finish_chunk, answered, usage2 = None, False, None
+        for attempt in range(2):       # a second answer pass only if the first said nothing at all
+            if attempt:
+                prefill += prompts.ANSWER_LEAD["zh" if _cjk(thought) else "en"]
+            stream = await self.backend.chat_stream(self.prepare(self._phase_body(prefill, thinking=False)))
+            echo = PrefixEcho(prefill)
+            reported = None                    # this pass's usage: the last report wins (never summed)
+            try:
+                async for chunk in stream:
+                    if chunk.get("usage"):
+                        reported = usage.normalise(chunk["usage"])
+                    choices = chunk.get("choices") or []
+                    if not choices:
+                        continue
+                    delta = dict(choices[0].get("delta") or {})
+                    text = echo.feed(delta.get("content") or "")
+                    delta["content"] = text
+                    delta.pop("reasoning_content", None)
+                    delta.pop("reasoning", None)
+                    finish = choices[0].get("finish_reason")
+                    if not text and not finish and not delta.get("tool_calls"):
+                        continue
+                    out = _chunk(chunk, **delta)
+                    out["choices"][0]["finish_reason"] = finish
+                    answered = answered or bool(text.strip()) or bool(delta.get("tool_calls"))
+                    if finish and not answered:
+                        finish_chunk = out             # held back: the answer pass may run again
+                        continue
+                    yield out
+            finally:
+                await stream.aclose()
+            if reported is not None:
+                usage2 = usage.add(usage2, reported) if usage2 is not None else reported
+            if answered:
+                break
+        if not answered and finish_chunk is not None:
+            yield finish_chunk
+        u1, u2 = usage.normalise(usage1), usage2
         if u1 and u2:
             total = usage.add(u1, u2)
             total["completion_tokens_details"] = {"reasoning_tokens": u1["completion_tokens"]}

@@ -38,7 +38,8 @@ from starlette.types import Receive, Scope, Send
 
 from . import dialects as d
 
-FAULT_MODES = ("500", "503", "400", "slow_first_byte", "cut_stream", "malformed_chunk", "no_usage")
+FAULT_MODES = ("500", "503", "400", "slow_first_byte", "cut_stream", "malformed_chunk", "no_usage",
+               "empty_reply")   # empty_reply: the model ends at once, without a word (small models do)
 _ERROR_MODES = ("400", "500", "503")
 _STREAM_ONLY = ("cut_stream", "malformed_chunk")
 LONG_CHUNKS = 200
@@ -222,6 +223,8 @@ class _FakeServer:
             return self._error(rec, 400, "'messages' must be a list of objects", delay)
         long = request.headers.get("x-fake-long") == "1"
         reply = d.plan_reply(self.dialect, body, LONG_CHUNKS if long else self.chunks)
+        if mode == "empty_reply":
+            reply = d.Reply("", "", "stop", reply.prompt_tokens)
         rid = f"chatcmpl-fake{next(self.seq)}"
         if not stream:
             out = d.completion(self.dialect, self.model, reply, rid, with_usage=mode != "no_usage")

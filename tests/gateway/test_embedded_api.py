@@ -35,7 +35,7 @@ def test_stream_ends_with_usage_chunk_only_when_asked(embedded_gateway):
     client = embedded_gateway.client()
     messages = [{"role": "user", "content": "Reply with one word: hello"}]
     chunks = list(client.chat.completions.create(model=CHAT, messages=messages, max_tokens=24, stream=True,
-                                                 stream_options={"include_usage": True}))
+                                                 temperature=0, stream_options={"include_usage": True}))
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert "hello" in text.lower()
     assert chunks[-1].choices == [] and 0 < chunks[-1].usage.completion_tokens <= 24

@@ -32,3 +32,19 @@ def test_deep_thinking_on_a_user_only_model_keeps_every_pass_user_only(client, f
     assert "</think>" in passes[1]["json"]["messages"][-1]["content"]
     assert resp.choices[0].message.model_extra["reasoning_content"]
     assert resp.usage.completion_tokens_details.reasoning_tokens > 0
+
+
+def test_deep_thinking_answers_even_when_the_model_first_ends_without_a_word(client, fakes):
+    """Small models sometimes stop right after a budget-cut thought: the answer pass runs once more."""
+    fakes["plain"].set_fault("empty_reply", count=2)           # the thinking pass and the first answer pass
+    try:
+        resp = client.chat.completions.create(
+            model="old-server", messages=[{"role": "user", "content": "Is seven a prime number"}],
+            extra_body={"thinking": {"type": "enabled", "budget_tokens": 32}})
+    finally:
+        fakes["plain"].set_fault(None)
+    passes = chat_posts(fakes["plain"])[-3:]
+    assert [p["fault"] for p in passes] == ["empty_reply", "empty_reply", None]
+    assert passes[2]["json"]["messages"][-1]["content"].endswith("Answer: ")
+    assert resp.choices[0].message.content.strip()                 # the user gets an answer, not nothing
+    assert resp.choices[0].finish_reason == "stop"

@@ -276,7 +276,8 @@ def bare(web, upstream, tmp_path_factory):
 
 def post(gateway, path: str, body: dict, key: str | None = MASTER_KEY) -> httpx.Response:
     headers = {"authorization": f"Bearer {key}"} if key else {}
-    return httpx.post(gateway.url + path, json=body, headers=headers, timeout=20)
+    # the embedded 0.5B model reads the fetched pages first (~80 tokens/s on 2 busy cores): allow it time
+    return httpx.post(gateway.url + path, json=body, headers=headers, timeout=120)
 
 
 def test_web_search_returns_numbered_results_with_the_pages_main_text(gw, web):
