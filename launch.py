@@ -36,6 +36,8 @@ def build_app(gateway, workbench_store=None):
     from app import chat, shell, signin
     from app.ui import build_ui
     from gateway.api import GatewayApp, is_gateway_path, send_json
+    from gateway.catalogue import EMBEDDED_EMBEDDING_ID
+    from workbench.attachments import MB, Attachments
     from workbench.conversations import Conversations
 
     sessions = signin.SessionUsers(gateway)
@@ -46,8 +48,13 @@ def build_app(gateway, workbench_store=None):
 
     setup = None
     if workbench_store is not None:     # the chat reaches the models through this process's own /v1 API
-        setup = chat.ChatSetup(Conversations(workbench_store),
-                               chat.local_api_url(gateway.settings.host, gateway.settings.port))
+        conversations = Conversations(workbench_store)
+        base_url = chat.local_api_url(gateway.settings.host, gateway.settings.port)
+        documents = chat.ChatDocuments(Attachments(workbench_store, conversations),
+                                       max_bytes=gateway.settings.chat_max_upload_mb * MB,
+                                       embedding_model=EMBEDDED_EMBEDDING_ID)
+        setup = chat.ChatSetup(conversations, base_url, web_search=chat.web_search_via_api(
+            base_url, gateway.keys.workbench_key), documents=documents)
     blocks, i18n = build_ui(gateway, chat=setup)
     ui = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     ui.include_router(signin.routes(gateway, sessions))

@@ -13,13 +13,20 @@ page (a hidden box, and ``?c=<id>`` in the address so a reload reopens it), neve
 The engine reaches the models through this process's own /v1 API with the user's workbench key, so
 every token is metered as theirs.
 
-Hooks for features built elsewhere (``ChatSetup.web_search``, ``ChatSetup.documents``): when absent
-the web-search toggle says why it is off and the upload box is hidden.
+Web search (``ChatSetup.web_search``, e.g. ``web_search_via_api``: the gateway's ``/v1/web-search``
+with the user's key) gives the model numbered sources and the chat "Found N web pages"; a failed search
+is a notice and the question is answered without it. Documents (``ChatSetup.documents``, a
+``ChatDocuments``) are attached on upload (parse progress shown), listed with remove, and give each
+question retrieved passages (``workbench.retrieval``); "summarize this paper" on a document too large for
+the prompt is summarised map-reduce (``workbench.summaries``) with progress in the chat, and the summary
+is saved as the answer. Without a hook the web-search toggle says why it is off and uploads are hidden.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
 import re
 import shutil
 import tempfile
@@ -32,11 +39,26 @@ from types import SimpleNamespace
 from typing import Any, Protocol
 
 import gradio as gr
+import openai
 
 from app.access import WITH_LANG_JS, locale_of, signed_in
 from app.i18n import translate
-from workbench.chat import ChatEngine, ContentDelta, ContextBlock, Done, Error, ReasoningDelta, error_text
+from workbench.attachments import MB, Attachments, Progress
+from workbench.chat import (
+    DEFAULT_CONTEXT,
+    ChatEngine,
+    ContentDelta,
+    ContextBlock,
+    Done,
+    Error,
+    ReasoningDelta,
+    error_text,
+)
 from workbench.conversations import THINKING_BUDGET, Conversation, ConversationError, Conversations, Message, NotFound
+from workbench.documents.errors import DocumentError
+from workbench.retrieval import RetrievalError, Retriever, document_budget
+from workbench.summaries import Summarizer, Summary, wants_summary
+from workbench.websearch_client import WebSearchError, search_web
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False},
          {"left": "\\(", "right": "\\)", "display": False}, {"left": "\\[", "right": "\\]", "display": True}]
@@ -60,11 +82,16 @@ class WebSearchHook(Protocol):
     async def __call__(self, user_id: str, question: str, locale: str) -> tuple[list[ContextBlock], list[dict]]: ...
 
 
-class DocumentsHook(Protocol):
-    """Reads uploaded files for a question: (context blocks for the model, [{id, name}] to save)."""
+@dataclass
+class ChatDocuments:
+    """Documents in the chat: where they are kept, the largest file accepted, the embedding model."""
 
-    async def __call__(self, user_id: str, paths: list[str], question: str,
-                       locale: str) -> tuple[list[ContextBlock], list[dict]]: ...
+    attachments: Attachments
+    max_bytes: int = 20 * MB
+    embedding_model: str = "use-multilingual:v3"
+
+
+UPLOAD_TYPES = [".pdf", ".docx", ".md", ".markdown", ".txt", ".html", ".htm"]
 
 
 @dataclass
@@ -75,7 +102,15 @@ class ChatSetup:
     base_url: str                                     # this process's own API, e.g. http://127.0.0.1:7860/v1
     key_for: Callable[[str], str] | None = None       # user id -> API key (default: the user's workbench key)
     web_search: WebSearchHook | None = None           # web search in the chat (built with the web-search feature)
-    documents: DocumentsHook | None = None            # documents in the chat (built with the documents feature)
+    documents: ChatDocuments | None = None            # documents in the chat
+
+
+def web_search_via_api(base_url: str, key_for: Callable[[str], str]) -> WebSearchHook:
+    """The web-search hook over this process's ``/v1/web-search`` with the user's key (metered as theirs)."""
+    async def hook(user_id: str, question: str, locale: str) -> tuple[list[ContextBlock], list[dict]]:
+        found = await search_web(base_url, key_for(user_id), question, locale=locale)
+        return found.blocks, found.sources
+    return hook
 
 
 def local_api_url(host: str, port: int) -> str:
@@ -195,6 +230,7 @@ def make_handlers(gateway: Any, setup: ChatSetup | None) -> SimpleNamespace:
     """The page's handlers bound to ``gateway`` (accounts, catalogue, keys) and ``setup`` (None: chat is off)."""
     console = gateway.console
     convs = setup.conversations if setup is not None else None
+    docs = setup.documents if setup is not None else None
 
     def who(lang: str | None, request: gr.Request | None) -> tuple[str, Any]:
         locale = locale_of(lang, request)
@@ -296,6 +332,8 @@ def make_handlers(gateway: Any, setup: ChatSetup | None) -> SimpleNamespace:
         if not conversation_id:
             raise gr.Error(translate("chat.choose", locale), print_exception=False)
         title = call(locale, convs.get, actor.user_id, conversation_id).title or translate("chat.untitled", locale)
+        if docs is not None:                # the documents first: they belong to the conversation
+            call(locale, docs.attachments.remove_all, actor.user_id, conversation_id)
         call(locale, convs.delete, actor.user_id, conversation_id)
         conv_list, _ = listing(actor, locale, query, None)
         return (conv_list, *opened(locale, None), translate("chat.deleted", locale, title=title))
@@ -335,32 +373,96 @@ def make_handlers(gateway: Any, setup: ChatSetup | None) -> SimpleNamespace:
             return call(locale, convs.get, actor.user_id, conversation_id)
         return call(locale, convs.create, actor.user_id, **values)
 
-    async def extras(locale: str, actor: Any, question: str, web: bool,
-                     files: Sequence[str]) -> tuple[list[ContextBlock], list[dict], list[dict]]:
-        """Context from the hooks: (blocks, web sources, attachments); nothing when a hook is absent."""
+    def key_of(actor: Any) -> str:
+        return (setup.key_for or gateway.keys.workbench_key)(actor.user_id)
+
+    def window_of(conv: Conversation) -> int | None:
+        model = gateway.catalogue.get(conv.settings.model) if conv.settings.model else None
+        return model.capabilities.context_length if model is not None else None
+
+    def doc_budget(conv: Conversation) -> int:
+        s = conv.settings
+        return document_budget(window_of(conv) or DEFAULT_CONTEXT, max_tokens=s.max_tokens,
+                               thinking_budget=s.thinking_budget if s.thinking else None)
+
+    def api_client(actor: Any) -> openai.AsyncOpenAI:
+        return openai.AsyncOpenAI(base_url=setup.base_url, api_key=key_of(actor), max_retries=0, timeout=600)
+
+    async def extras(locale: str, actor: Any, conv: Conversation, question: str,
+                     web: bool) -> tuple[list[ContextBlock], list[dict], list[dict], list[str]]:
+        """Context for a question: (blocks, web sources, new attachments to save on it, notices). A failed
+        search or document search is a notice; the question is answered without it."""
         blocks: list[ContextBlock] = []
         sources: list[dict] = []
         attachments: list[dict] = []
-        try:
-            if web and setup.web_search is not None and getattr(gateway.catalogue, "search", None) is not None:
+        notices: list[str] = []
+        if web and setup.web_search is not None:
+            try:
                 found, sources = await setup.web_search(actor.user_id, question, locale)
                 blocks += found
-            if files and setup.documents is not None:
-                read, attachments = await setup.documents(actor.user_id, list(files), question, locale)
-                blocks += read
-        except Exception as exc:  # noqa: BLE001 - a hook's failure reads plainly, never as a traceback
-            text = exc.text(locale) if callable(getattr(exc, "text", None)) else translate("chat.extra_failed", locale)
-            raise gr.Error(text, print_exception=False) from None
-        return blocks, sources, attachments
+            except WebSearchError as exc:
+                notices.append(translate("chat.web_not_configured", locale) if exc.code == "search_not_configured"
+                               else translate("chat.web_failed", locale, reason=exc.text(locale)))
+            except Exception:  # noqa: BLE001 - another hook's failure reads plainly, never as a traceback
+                notices.append(translate("chat.extra_failed", locale))
+        if docs is not None:
+            items = call(locale, docs.attachments.list, actor.user_id, conv.id)
+            if items:
+                client = api_client(actor)
+                try:
+                    found = await Retriever(docs.attachments, client, docs.embedding_model).context(
+                        actor.user_id, conv.id, question, budget_tokens=doc_budget(conv))
+                    blocks += found.blocks
+                except RetrievalError as exc:
+                    notices.append(translate("chat.docs_failed", locale, reason=exc.text(locale)))
+                finally:
+                    await client.close()
+                seen = {a.get("id") for m in conv.messages for a in m.attachments}
+                attachments = [{"id": a.id, "name": a.name} for a in items if a.id not in seen]
+        return blocks, sources, attachments, notices
+
+    async def summarize(locale: str, actor: Any, conv: Conversation, base: list[dict], query: str | None,
+                        question: str, doc: Any, outcome: list) -> AsyncIterator[tuple]:
+        """"Summarize this paper" on a document too large for the prompt: map-reduce with progress in the
+        chat, then the question and the summary saved; ``outcome`` gets True, or the error's text."""
+        client = api_client(actor)
+        conv_list, _ = listing(actor, locale, query, conv.id)
+        try:
+            events = Summarizer(docs.attachments, client).summarize(
+                actor.user_id, doc.id, model=conv.settings.model, locale=locale, context_length=window_of(conv))
+            async with contextlib.aclosing(events) as stream:
+                async for event in stream:
+                    if isinstance(event, Progress):
+                        title = translate("chat.summarizing", locale, name=doc.name, done=event.done,
+                                          total=event.total)
+                        row = {"role": "assistant", "content": "", "metadata": {"title": title, "status": "pending"}}
+                        yield base + [row], conv.id, "", conv_list, conv.title, title
+                    elif isinstance(event, Summary):
+                        seen = {a.get("id") for m in conv.messages for a in m.attachments}
+                        new = [{"id": a.id, "name": a.name} for a in docs.attachments.list(actor.user_id, conv.id)
+                               if a.id not in seen]
+                        convs.add_message(actor.user_id, conv.id, "user", question, attachments=new)
+                        convs.add_message(actor.user_id, conv.id, "assistant", event.text, model=conv.settings.model)
+                        saved = convs.get(actor.user_id, conv.id)
+                        conv_list, _ = listing(actor, locale, query, conv.id)
+                        outcome.append(True)
+                        yield (chat_messages(saved.messages, locale), conv.id, "", conv_list, saved.title,
+                               translate("chat.summarized", locale, name=doc.name, calls=event.calls))
+                    else:
+                        outcome.append(event.text(locale))
+        except ConversationError as exc:
+            raise _refusal(exc, locale) from None
+        finally:
+            await client.close()
 
     async def answer(locale: str, actor: Any, conv: Conversation, base: list[dict], query: str | None,
-                     start: Callable[[ChatEngine, int], AsyncIterator], sources: list[dict]) -> AsyncIterator[tuple]:
+                     start: Callable[[ChatEngine, int], AsyncIterator], sources: list[dict],
+                     notices: Sequence[str] = ()) -> AsyncIterator[tuple]:
         """Stream one answer into the chat: (chatbot, conversation id, input box, list, title, notice) per step."""
         thinking = conv.settings.thinking
-        model = gateway.catalogue.get(conv.settings.model) if conv.settings.model else None
-        window = model.capabilities.context_length if model is not None else None
-        key = (setup.key_for or gateway.keys.workbench_key)(actor.user_id)
-        engine = ChatEngine(convs, setup.base_url, key)
+        window = window_of(conv)
+        engine = ChatEngine(convs, setup.base_url, key_of(actor))
+        told = " ".join(notices)
         reasoning: list[str] = []
         content: list[str] = []
         started, thought = time.monotonic(), None
@@ -372,7 +474,7 @@ def make_handlers(gateway: Any, setup: ChatSetup | None) -> SimpleNamespace:
                                       content="".join(content), sources=sources, thinking=pending)
 
         conv_list, _ = listing(actor, locale, query, conv.id)
-        yield live(), conv.id, "", conv_list, conv.title, ""
+        yield live(), conv.id, "", conv_list, conv.title, told
         try:
             async with contextlib.aclosing(start(engine, window)) as events:
                 async for event in events:
@@ -384,15 +486,15 @@ def make_handlers(gateway: Any, setup: ChatSetup | None) -> SimpleNamespace:
                         content.append(event.text)
                     elif isinstance(event, Done | Error):
                         saved = convs.get(actor.user_id, conv.id)
-                        rows, notice = chat_messages(saved.messages, locale), ""
+                        rows, notice = chat_messages(saved.messages, locale), told
                         if isinstance(event, Error) and not (saved.messages and saved.messages[-1].error):
                             rows.append({"role": "assistant", "content": f"⚠️ {event.text(locale)}"})
                         elif isinstance(event, Done) and event.trimmed:
-                            notice = translate("chat.trimmed", locale, count=event.trimmed)
+                            notice = " ".join([*notices, translate("chat.trimmed", locale, count=event.trimmed)])
                         conv_list, _ = listing(actor, locale, query, conv.id)
                         yield rows, conv.id, "", conv_list, saved.title, notice
                         return
-                    yield live(), conv.id, "", gr.update(), gr.update(), ""
+                    yield live(), conv.id, "", gr.update(), gr.update(), told
         except ConversationError as exc:
             raise _refusal(exc, locale) from None
         finally:
@@ -402,7 +504,8 @@ def make_handlers(gateway: Any, setup: ChatSetup | None) -> SimpleNamespace:
                    thinking: bool, budget: float | None, system: str | None, temperature: float | None,
                    top_p: float | None, max_tokens: float | None, web: bool, query: str | None, lang: str,
                    request: gr.Request) -> AsyncIterator[tuple]:
-        """Save the question and stream the answer (the conversation is created by the first question)."""
+        """Save the question and stream the answer (the conversation is created by the first question).
+        ``files`` is the upload box: its files were attached when uploaded (``attach``)."""
         locale, actor = who(lang, request)
         question = (text or "").strip()
         if not question:
@@ -410,13 +513,24 @@ def make_handlers(gateway: Any, setup: ChatSetup | None) -> SimpleNamespace:
         conv = prepare(locale, actor, conversation_id,
                        _settings(model, thinking, budget, system, temperature, top_p, max_tokens))
         base = chat_messages(conv.messages, locale) + [{"role": "user", "content": question}]
-        blocks, sources, attachments = await extras(locale, actor, question, web, files or [])
+        notices: list[str] = []
+        if docs is not None and wants_summary(question):
+            budget_tokens = doc_budget(conv)
+            big = [a for a in call(locale, docs.attachments.list, actor.user_id, conv.id) if a.tokens > budget_tokens]
+            if big:
+                outcome: list = []
+                async for step in summarize(locale, actor, conv, base, query, question, big[-1], outcome):
+                    yield step
+                if outcome and outcome[0] is True:
+                    return
+                notices.append(translate("chat.summary_failed", locale, reason=outcome[0] if outcome else ""))
+        blocks, sources, attachments, found = await extras(locale, actor, conv, question, web)
 
         def start(engine: ChatEngine, window: int | None) -> AsyncIterator:
             return engine.send(actor.user_id, conv.id, question, context_length=window, attachments=attachments,
                                context=blocks, sources=sources)
 
-        async for step in answer(locale, actor, conv, base, query, start, sources):
+        async for step in answer(locale, actor, conv, base, query, start, sources, [*notices, *found]):
             yield step
 
     async def regenerate(conversation_id: str | None, model: str | None, thinking: bool, budget: float | None,
@@ -432,12 +546,12 @@ def make_handlers(gateway: Any, setup: ChatSetup | None) -> SimpleNamespace:
         last = max((i for i, m in enumerate(conv.messages) if m.role == "user"), default=-1)
         base = chat_messages(conv.messages[: last + 1], locale)
         question = conv.messages[last].content if last >= 0 else ""
-        blocks, sources, _ = await extras(locale, actor, question, web, [])
+        blocks, sources, _, notices = await extras(locale, actor, conv, question, web)
 
         def start(engine: ChatEngine, window: int | None) -> AsyncIterator:
             return engine.regenerate(actor.user_id, conv.id, context_length=window, context=blocks, sources=sources)
 
-        async for step in answer(locale, actor, conv, base, query, start, sources):
+        async for step in answer(locale, actor, conv, base, query, start, sources, notices):
             yield step
 
     async def resend(conversation_id: str | None, model: str | None, thinking: bool, budget: float | None,
@@ -460,19 +574,86 @@ def make_handlers(gateway: Any, setup: ChatSetup | None) -> SimpleNamespace:
             raise gr.Error(translate("chat.empty", locale), print_exception=False)
         position = next(i for i, m in enumerate(conv.messages) if m.id == message_id)
         base = chat_messages(conv.messages[:position], locale) + [{"role": "user", "content": question}]
-        blocks, sources, _ = await extras(locale, actor, question, web, [])
+        blocks, sources, _, notices = await extras(locale, actor, conv, question, web)
 
         def start(engine: ChatEngine, window: int | None) -> AsyncIterator:
             return engine.resend(actor.user_id, conv.id, message_id, question, context_length=window,
                                  context=blocks, sources=sources)
 
-        async for step in answer(locale, actor, conv, base, query, start, sources):
+        async for step in answer(locale, actor, conv, base, query, start, sources, notices):
             yield step
+
+    # -- documents ------------------------------------------------------------------------------
+    def doc_choices(actor: Any, locale: str, conversation_id: str | None) -> list[tuple[str, str]]:
+        if docs is None or not conversation_id:
+            return []
+        items = call(locale, docs.attachments.list, actor.user_id, conversation_id)
+        return [(translate("chat.doc_chip", locale, name=a.name, pages=a.pages) if a.paged else f"📄 {a.name}", a.id)
+                for a in items]
+
+    def documents(conversation_id: str | None, lang: str, request: gr.Request) -> Any:
+        """The open conversation's documents (ticking one marks it for removal)."""
+        locale, actor = who(lang, request)
+        return gr.update(choices=doc_choices(actor, locale, conversation_id), value=[])
+
+    def remove_documents(conversation_id: str | None, selected: list[str] | None, lang: str,
+                         request: gr.Request) -> tuple[Any, str]:
+        locale, actor = who(lang, request)
+        if docs is None or not conversation_id:
+            raise gr.Error(translate("chat.choose", locale), print_exception=False)
+        if not selected:
+            raise gr.Error(translate("chat.doc_pick", locale), print_exception=False)
+        names = []
+        for attachment_id in selected:
+            names.append(call(locale, docs.attachments.get, actor.user_id, attachment_id).name)
+            call(locale, docs.attachments.delete, actor.user_id, attachment_id)
+        choices = doc_choices(actor, locale, conversation_id)
+        return gr.update(choices=choices, value=[]), translate("chat.doc_removed", locale, names=", ".join(names))
+
+    async def attach(files: list[Any] | None, conversation_id: str | None, model: str | None, thinking: bool,
+                     budget: float | None, system: str | None, temperature: float | None, top_p: float | None,
+                     max_tokens: float | None, query: str | None, lang: str,
+                     request: gr.Request) -> AsyncIterator[tuple]:
+        """Uploaded files into the open conversation (created now if none), the parse progress as it goes:
+        (conversation id, documents, upload box, notice, conversation list) per step."""
+        locale, actor = who(lang, request)
+        if docs is None:
+            raise gr.Error(translate("chat.docs_unavailable", locale), print_exception=False)
+        paths = [str(getattr(f, "path", None) or f) for f in (files or []) if f]
+        if not paths:
+            return
+        conv = prepare(locale, actor, conversation_id,
+                       _settings(model, thinking, budget, system, temperature, top_p, max_tokens))
+        conv_list, _ = listing(actor, locale, query, conv.id)
+        added, problems = [], []
+        for path in paths:
+            name = Path(path).name
+            if os.path.getsize(path) > docs.max_bytes:
+                problems.append(translate("chat.doc_too_big", locale, name=name, limit=max(1, docs.max_bytes // MB)))
+                continue
+            data = Path(path).read_bytes()
+            seen: list[Progress] = []
+            task = asyncio.ensure_future(asyncio.to_thread(docs.attachments.add, actor.user_id, conv.id, name, data,
+                                                           max_bytes=docs.max_bytes, progress=seen.append))
+            while not task.done():
+                now = seen[-1] if seen else Progress("reading", 0, 1)
+                stage = translate(f"chat.stage_{now.stage}", locale)
+                yield (conv.id, gr.update(), gr.update(), conv_list,
+                       translate("chat.doc_progress", locale, name=name, stage=stage, done=now.done, total=now.total))
+                await asyncio.wait({task}, timeout=0.25)
+            try:
+                added.append(task.result().name)
+            except (DocumentError, ConversationError) as exc:
+                problems.append(translate("chat.doc_refused", locale, name=name, reason=exc.text(locale)))
+        lines = ([translate("chat.doc_added", locale, names=", ".join(added))] if added else []) + \
+            [f"⚠️ {p}" for p in problems]
+        yield (conv.id, gr.update(choices=doc_choices(actor, locale, conv.id), value=[]), None, conv_list,
+               "\n\n".join(lines))
 
     return SimpleNamespace(load=load, open_conversation=open_conversation, redraw=redraw, new_chat=new_chat,
                            search=search, rename=rename, delete=delete, export_markdown=export_markdown,
                            export_json=export_json, save_settings=save_settings, send=send, regenerate=regenerate,
-                           resend=resend)
+                           resend=resend, documents=documents, remove_documents=remove_documents, attach=attach)
 
 
 def _edited_text(value: Any) -> str:
@@ -522,8 +703,14 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n, setup: ChatSetup | None 
                                   max_lines=10, scale=6, show_label=False, elem_id="chat-input")
                 send_btn = gr.Button(i18n("chat.send"), variant="primary", scale=1, min_width=80, elem_id="chat-send")
                 stop_btn = gr.Button(i18n("chat.stop"), variant="stop", scale=1, min_width=80, elem_id="chat-stop")
-            files = gr.File(label=i18n("chat.upload"), file_count="multiple", elem_id="chat-files",
-                            visible=setup is not None and setup.documents is not None)
+            with_docs = setup is not None and setup.documents is not None
+            with gr.Row(equal_height=True, visible=with_docs):
+                files = gr.File(label=i18n("chat.upload"), file_count="multiple", file_types=UPLOAD_TYPES, scale=3,
+                                elem_id="chat-files")
+                with gr.Column(scale=2):
+                    doc_list = gr.CheckboxGroup(label=i18n("chat.doc_list"), choices=[], info=i18n("chat.doc_info"),
+                                                elem_id="chat-docs")
+                    remove_docs = gr.Button(i18n("chat.doc_remove"), size="sm", elem_id="chat-docs-remove")
             notice = gr.Markdown(elem_id="chat-notice")
             with gr.Accordion(i18n("chat.advanced"), open=False, elem_id="chat-advanced"):
                 system = gr.Textbox(label=i18n("chat.system_prompt"), placeholder=i18n("chat.system_hint"), lines=3,
@@ -570,3 +757,9 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n, setup: ChatSetup | None 
     stop_btn.click(None, cancels=[sent, retried, edited]).then(
         h.redraw, inputs=[conv_id, lang], outputs=[bot], api_name="chat_redraw", **quick)
     conv_id.change(None, inputs=[conv_id], js=URL_JS)
+    if with_docs:
+        conv_id.change(h.documents, inputs=[conv_id, lang], outputs=[doc_list], api_name="chat_documents", **quick)
+        files.upload(h.attach, inputs=[files, conv_id, *settings, query, lang],
+                     outputs=[conv_id, doc_list, files, conv_list, notice], api_name="chat_attach", **stream)
+        remove_docs.click(h.remove_documents, inputs=[conv_id, doc_list, lang], outputs=[doc_list, notice],
+                          api_name="chat_remove_documents", **quick)

@@ -33,6 +33,7 @@ class Settings:
     oidc_client_id: str | None = None                           # MAAS_OIDC_CLIENT_ID
     oidc_client_secret: str | None = field(default=None, repr=False)   # MAAS_OIDC_CLIENT_SECRET
     public_url: str | None = None                               # MAAS_PUBLIC_URL: how browsers reach us
+    chat_max_upload_mb: int = 20                                # MAAS_CHAT_MAX_UPLOAD_MB: largest chat document
 
     @property
     def db_path(self) -> Path:
@@ -100,6 +101,10 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
                           "MAAS_OIDC_CLIENT_SECRET besides MAAS_OIDC_ISSUER")
     if master is not None and len(master) < 16:
         raise ConfigError("MAAS_MASTER_KEY", "MAAS_MASTER_KEY", "must be at least 16 characters")
+    raw_upload = env.get("MAAS_CHAT_MAX_UPLOAD_MB") or "20"
+    if not raw_upload.isdigit() or not 1 <= int(raw_upload) <= 1024:
+        raise ConfigError("MAAS_CHAT_MAX_UPLOAD_MB", "MAAS_CHAT_MAX_UPLOAD_MB",
+                          f"must be a whole number of megabytes from 1 to 1024, got {raw_upload!r}")
     return Settings(host=host, port=port, config_path=config, data_dir=data_dir,
                     catalogue=load_catalogue(config), master_key=master,
                     admin_user=env.get("MAAS_ADMIN_USER") or None,
@@ -107,4 +112,5 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
                     oidc_issuer=env.get("MAAS_OIDC_ISSUER") or None,
                     oidc_client_id=env.get("MAAS_OIDC_CLIENT_ID") or None,
                     oidc_client_secret=env.get("MAAS_OIDC_CLIENT_SECRET") or None,
-                    public_url=(env.get("MAAS_PUBLIC_URL") or "").rstrip("/") or None)
+                    public_url=(env.get("MAAS_PUBLIC_URL") or "").rstrip("/") or None,
+                    chat_max_upload_mb=int(raw_upload))

@@ -14,12 +14,18 @@ from types import SimpleNamespace
 
 import gradio as gr
 import pytest
+import yaml
 
 from app import chat
 from tests import aio
 from tests.app.conftest import opened_gateway
 from tests.app.test_account_page import PASSWORD
-from tests.conftest import MASTER_KEY
+from tests.conftest import MASTER_KEY, GatewayProcess
+from tests.fakes.searxng import ARTICLE_SENTENCE, start_search_fake
+from tests.fakes.upstream import start_fake
+from tests.workbench.test_attachments import FACT, report_pdf
+from workbench.attachments import MB, Attachments
+from workbench.chat import ChatEngine
 from workbench.conversations import Conversations
 from workbench.store import open_store, store_path
 
@@ -384,3 +390,170 @@ def test_editing_a_later_question_keeps_the_exchange_before_it_and_an_unreachabl
     conv = site.convs.get(uid, cid)
     assert [m.content for m in conv.messages] == ["Photosynthesis in C4 plants?", "Carbon is fixed twice.",
                                                    "And in C3 plants?"]
+
+
+# ---------------------------------------------------------------- web search and documents
+
+
+def chat_site(tmp_path: Path, base_url: str, *, web_search=None, documents: bool = False,
+              max_bytes: int = 20 * MB) -> SimpleNamespace:
+    """The page with its hooks: web search through a gateway's /v1/web-search, documents in the workbench DB."""
+    s = make_site(tmp_path, base_url)
+    s.docs = chat.ChatDocuments(Attachments(s.store, s.convs), max_bytes=max_bytes) if documents else None
+    s.h = chat.make_handlers(s.gw, chat.ChatSetup(s.convs, base_url, key_for=lambda user_id: MASTER_KEY,
+                                                  web_search=web_search, documents=s.docs))
+    return s
+
+
+def web_send(s, text: str, *, model: str, lang: str = "en") -> list[tuple]:
+    return drain(s.h.send(text, None, "", *settings(model), True, "", lang, req("alice", lang)))
+
+
+@pytest.fixture(scope="module")
+def searching(tmp_path_factory):
+    """A gateway with a search: block (the fake SearXNG on loopback, allowed) and a fake chat upstream."""
+    web, upstream = start_search_fake(), start_fake("plain")
+    data = tmp_path_factory.mktemp("chat-search-gw")
+    dep = {"backend": "openai", "base_url": f"{upstream.url}/v1", "model": "fake-model"}
+    doc = {"gateway": {"embedded": {"enabled": False}, "health_interval_s": 600},
+           "models": [{"id": "fake-chat", "capabilities": {"context_length": 4096}, "deployments": [dep]}],
+           "search": {"provider": "searxng", "base_url": web.url, "timeout_s": 4, "page_timeout_s": 2,
+                      "fetch_pages": 2, "max_page_bytes": 300_000, "allow_private_hosts": ["127.0.0.1"]}}
+    (data / "models.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    gateway = GatewayProcess(data, config=data / "models.yaml").start()
+    yield SimpleNamespace(url=gateway.url + "/v1", web=web, upstream=upstream)
+    gateway.stop()
+    upstream.stop()
+    web.stop()
+
+
+def test_web_search_lists_the_numbered_sources_sends_them_and_saves_them_on_the_answer(tmp_path, searching):
+    searching.upstream.reset()
+    s = chat_site(tmp_path, searching.url, web_search=chat.web_search_via_api(searching.url, lambda u: MASTER_KEY))
+    steps = web_send(s, "How many steps to the lamp room?", model="fake-chat")
+    bot, conv_id, notice = steps[-1][0], steps[-1][1], steps[-1][5]
+    found = [r for r in bot if (r.get("metadata") or {}).get("title") == "Found 1 web pages"]
+    assert len(found) == 1 and found[0]["content"].startswith("1. [") and "/pages/article.html)" in found[0]["content"]
+    assert notice == ""
+    answer = s.convs.get(s.users["alice"].id, conv_id).messages[-1]
+    assert answer.role == "assistant" and answer.content
+    assert [(x["index"], x["url"]) for x in answer.sources] == [(1, searching.web.url + "/pages/article.html")]
+    sent = [r["json"] for r in searching.upstream.requests() if r["path"].endswith("/chat/completions")][-1]
+    prompt = json.dumps(sent["messages"], ensure_ascii=False)
+    assert ARTICLE_SENTENCE in prompt and "[1]" in prompt and "How many steps to the lamp room?" in prompt
+    zh = s.h.open_conversation(conv_id, "zh", req("alice", "zh"))[0]
+    assert any((r.get("metadata") or {}).get("title") == "找到 1 个网页" for r in zh)
+
+
+def test_web_search_not_configured_is_a_plain_notice_and_the_question_is_still_answered(live, embedded_gateway):
+    url = embedded_gateway.url + "/v1"
+    live.h = chat.make_handlers(live.gw, chat.ChatSetup(live.convs, url, key_for=lambda u: MASTER_KEY,
+                                                        web_search=chat.web_search_via_api(url, lambda u: MASTER_KEY)))
+    for lang, words in (("en", "Web search is not configured on this server."), ("zh", "本服务器未配置联网搜索。")):
+        steps = web_send(live, "Say hi", model=EMBEDDED, lang=lang)
+        assert steps[0][5] == words and steps[-1][5] == words
+        saved = live.convs.get(live.users["alice"].id, steps[-1][1]).messages
+        assert [m.role for m in saved] == ["user", "assistant"] and saved[-1].sources == []
+
+
+def test_a_failing_search_reads_plainly_in_both_languages():
+    from workbench.websearch_client import WebSearchError, search_web
+
+    for lang, words in (("en", "could not be reached"), ("zh", "无法连接网关")):
+        with pytest.raises(WebSearchError) as caught:
+            aio.run(search_web(NOWHERE, MASTER_KEY, "anything", locale=lang))
+        assert words in caught.value.text(lang) and caught.value.code == "unreachable"
+
+
+def attach(s, user: str, paths: list[str], conv_id: str = "", lang: str = "en") -> list[tuple]:
+    return drain(s.h.attach(paths, conv_id, *settings(), "", lang, req(user, lang)))
+
+
+def test_a_pdf_attached_answers_a_question_about_page_17_with_a_block_citing_it(tmp_path, embedded_gateway,
+                                                                                 monkeypatch):
+    s = chat_site(tmp_path, embedded_gateway.url + "/v1", documents=True)
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(report_pdf())
+    steps = attach(s, "alice", [str(pdf)])
+    conv_id, docs_update, box, _, notice = steps[-1]
+    assert notice.startswith("Attached: report.pdf.") and box is None
+    assert any("Reading “report.pdf”" in step[4] for step in steps[:-1])
+    [(label, doc_id)] = [tuple(c) for c in docs_update["choices"]]
+    assert label == "📄 report.pdf · 30 p."
+    sent: list[dict] = []
+    real = ChatEngine.send
+
+    def spy(self, *args, **kwargs):
+        sent.append(kwargs)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(ChatEngine, "send", spy)
+    steps = drain(s.h.send("How much honey did the bees produce (page 17)?", None, conv_id, *settings(), False, "",
+                           "en", req("alice")))
+    assert any("p. 17" in b.text and FACT in b.text for b in sent[0]["context"])
+    question = s.convs.get(s.users["alice"].id, conv_id).messages[0]
+    assert question.attachments == [{"id": doc_id, "name": "report.pdf"}]
+    assert "📎 Attachments: report.pdf" in json.dumps(steps[-1][0], ensure_ascii=False)
+
+    # another member can neither list, remove nor add to alice's documents
+    for call in (lambda: s.h.documents(conv_id, "en", req("bob")),
+                 lambda: s.h.remove_documents(conv_id, [doc_id], "en", req("bob")),
+                 lambda: attach(s, "bob", [str(pdf)], conv_id)):
+        with pytest.raises(gr.Error, match="No such conversation|This document does not exist"):
+            call()
+    bob_conv = s.convs.create(s.users["bob"].id, model=EMBEDDED)
+    with pytest.raises(gr.Error, match="does not exist"):
+        s.h.remove_documents(bob_conv.id, [doc_id], "en", req("bob"))
+    assert [a.id for a in s.docs.attachments.list(s.users["alice"].id, conv_id)] == [doc_id]
+
+    # removing, then deleting the conversation, leaves nothing behind
+    update, said = s.h.remove_documents(conv_id, [doc_id], "en", req("alice"))
+    assert update["choices"] == [] and said == "Removed: report.pdf."
+    attach(s, "alice", [str(pdf)], conv_id)
+    s.h.delete(conv_id, "", "en", req("alice"))
+    assert s.store.cursor().execute("SELECT count(*) FROM attachments").fetchone()[0] == 0
+
+
+def test_a_corrupt_or_oversized_document_is_refused_readably_and_nothing_is_attached(tmp_path):
+    s = chat_site(tmp_path, NOWHERE, documents=True, max_bytes=60_000)
+    data = report_pdf()
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(data[: len(data) // 2])
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"x" * 70_000)
+    for lang, words in (("en", "“broken.pdf” was not attached: The PDF “broken.pdf” could not be read"),
+                        ("zh", "“broken.pdf”未能上传：无法读取 PDF“broken.pdf”")):
+        conv_id, docs_update, _, _, notice = attach(s, "alice", [str(broken), str(big)], lang=lang)[-1]
+        assert words in notice and "big.txt" in notice and docs_update["choices"] == []
+        assert s.docs.attachments.list(s.users["alice"].id, conv_id) == []
+
+
+def test_summarize_a_document_too_large_for_the_prompt_runs_map_reduce_with_progress_and_saves_it(tmp_path,
+                                                                                                  searching):
+    searching.upstream.reset()
+    s = chat_site(tmp_path, searching.url, documents=True)
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(report_pdf())
+    conv_id = attach(s, "alice", [str(pdf)])[-1][0]
+    # a long answer allowed (max_tokens 7000 of the default 8192 window): the 30 pages do not fit the prompt
+    steps = drain(s.h.send("Summarize this paper", None, conv_id, *settings("fake-chat", max_tokens=7000), False, "",
+                           "en", req("alice")))
+    progress = [r["metadata"]["title"] for step in steps for r in step[0] if (r.get("metadata") or {}).get("status")
+                == "pending"]
+    assert progress and all(t.startswith("Summarising “report.pdf”: step ") for t in progress)
+    assert steps[-1][5].startswith("Summarised all of “report.pdf”, part by part")
+    saved = s.convs.get(s.users["alice"].id, conv_id).messages
+    assert [(m.role, m.content if m.role == "user" else bool(m.content)) for m in saved] == [
+        ("user", "Summarize this paper"), ("assistant", True)]
+    assert saved[0].attachments[0]["name"] == "report.pdf" and saved[1].model == "fake-chat"
+    calls = [json.dumps(r["json"], ensure_ascii=False) for r in searching.upstream.requests()
+             if r["path"].endswith("/chat/completions")]
+    assert any(FACT in c and "p. 17" in c for c in calls)       # the summariser read page 17, marked
+
+
+def test_signed_out_callers_cannot_touch_documents(tmp_path):
+    s = chat_site(tmp_path, NOWHERE, documents=True)
+    for call in (lambda: s.h.documents("x", "en", req(None)), lambda: s.h.remove_documents("x", ["y"], "en", req(None)),
+                 lambda: attach(s, None, ["/etc/hostname"])):
+        with pytest.raises(gr.Error):
+            call()

@@ -88,3 +88,8 @@ def test_settings_from_flags_and_environment(tmp_path):
         load_settings([], {"MAAS_PORT": "http"})
     with pytest.raises(ConfigError, match="at least 16"):
         load_settings([], {"MAAS_MASTER_KEY": "short"})
+    assert load_settings([], {}).chat_max_upload_mb == 20
+    assert load_settings([], {"MAAS_CHAT_MAX_UPLOAD_MB": "64"}).chat_max_upload_mb == 64
+    for bad in ("lots", "0", "-5", "5000"):
+        with pytest.raises(ConfigError, match="MAAS_CHAT_MAX_UPLOAD_MB"):
+            load_settings([], {"MAAS_CHAT_MAX_UPLOAD_MB": bad})
