@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -238,19 +236,7 @@ class Attachments:
 
     def __init__(self, store: Store, conversations: Conversations, limits: Limits | None = None) -> None:
         self.store, self.conversations, self.limits = store, conversations, limits or Limits()
-        self._lock = threading.Lock()
 
-    @contextmanager
-    def _writing(self) -> Iterator[Any]:
-        with self._lock:
-            cur = self.store.cursor()
-            cur.execute("BEGIN")
-            try:
-                yield cur
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            cur.execute("COMMIT")
 
     def _check_room(self, cur: Any, conversation_id: str, name: str, size: int) -> None:
         count, used = cur.execute("SELECT count(*), coalesce(sum(bytes), 0) FROM attachments "
@@ -281,7 +267,7 @@ class Attachments:
         report(Progress("chunking", 1, 1))
         report(Progress("saving", 0, len(passages)))
         now = _now()
-        with self._writing() as cur:
+        with self.store.transaction() as cur:
             self.conversations.get(user_id, conv.id)                     # still there (not deleted meanwhile)
             self._check_room(cur, conv.id, name, len(data))              # another upload may have filled it
             cur.execute(f"INSERT INTO attachments (user_id, {_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -339,19 +325,19 @@ class Attachments:
     def delete(self, user_id: str, attachment_id: str) -> None:
         """Remove a document with its chunks, vectors and summaries."""
         attachment = self.get(user_id, attachment_id)
-        with self._writing() as cur:
+        with self.store.transaction() as cur:
             _remove(cur, [attachment.id])
 
     def remove_all(self, user_id: str, conversation_id: str) -> int:
         """Remove every document of a conversation (call before deleting the conversation); how many."""
         ids = [a.id for a in self.list(user_id, conversation_id)]
-        with self._writing() as cur:
+        with self.store.transaction() as cur:
             _remove(cur, ids)
         return len(ids)
 
     def purge_orphans(self) -> int:
         """Remove documents whose conversation is gone (deleted without ``remove_all``); how many."""
-        with self._writing() as cur:
+        with self.store.transaction() as cur:
             ids = [r[0] for r in cur.execute("SELECT a.id FROM attachments a LEFT JOIN conversations c "
                                              "ON c.id = a.conversation_id AND c.user_id = a.user_id "
                                              "WHERE c.id IS NULL").fetchall()]
@@ -369,7 +355,7 @@ class Attachments:
         rows = [(attachment.id, int(i), model, np.asarray(v, dtype="<f4").tobytes()) for i, v in vectors.items()]
         if not rows:
             return
-        with self._writing() as cur:
+        with self.store.transaction() as cur:
             if cur.execute("SELECT count(*) FROM attachments WHERE id = ?", [attachment.id]).fetchone()[0]:
                 cur.executemany("INSERT OR IGNORE INTO attachment_vectors VALUES (?, ?, ?, ?)", rows)
 
@@ -379,7 +365,7 @@ class Attachments:
         return (row[0], json.loads(row[1])) if row else None
 
     def save_summary(self, attachment: Attachment, model: str, locale: str, text: str, parts: list[dict]) -> None:
-        with self._writing() as cur:
+        with self.store.transaction() as cur:
             if cur.execute("SELECT count(*) FROM attachments WHERE id = ?", [attachment.id]).fetchone()[0]:
                 cur.execute("INSERT OR REPLACE INTO attachment_summaries VALUES (?, ?, ?, ?, ?, ?)",
                             [attachment.id, model, locale, text, json.dumps(parts, ensure_ascii=False), _now()])

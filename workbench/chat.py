@@ -28,6 +28,7 @@ import openai
 
 from workbench import prompts
 from workbench.conversations import Conversation, ConversationError, Conversations, Message, NotFound, Settings
+from workbench.errors import in_locale
 
 log = logging.getLogger("maas.workbench.chat")
 
@@ -72,10 +73,23 @@ class Error:
     code: str = "failed"
 
     def text(self, locale: str) -> str:
-        return self.zh if (locale or "").strip().lower().startswith("zh") else self.message
+        return in_locale(self.message, self.zh, locale)
 
 
 Event = ReasoningDelta | ContentDelta | Done | Error
+
+
+async def context_length(client: openai.AsyncOpenAI, model: str, cache: dict[str, int]) -> int:
+    """A model's context window from GET /v1/models/{id} (``capabilities.context_length``), cached in ``cache``;
+    DEFAULT_CONTEXT when the gateway cannot say (not cached, so a later call asks again)."""
+    if model not in cache:
+        try:
+            card = await client.models.retrieve(model)
+            caps = getattr(card, "capabilities", None) or {}
+            cache[model] = int(caps.get("context_length") or DEFAULT_CONTEXT)
+        except (openai.APIError, TypeError, ValueError):
+            return DEFAULT_CONTEXT
+    return cache[model]
 
 ERRORS: dict[str, tuple[str, str]] = {
     "unreachable": ("The model service cannot be reached. Try again in a moment.", "无法连接模型服务，请稍后重试。"),
@@ -262,14 +276,7 @@ class ChatEngine:
 
     async def context_length(self, model: str) -> int:
         """The model's context window from GET /v1/models/{id} (``capabilities.context_length``)."""
-        if model not in self._context:
-            try:
-                card = await self.client.models.retrieve(model)
-                caps = getattr(card, "capabilities", None) or {}
-                self._context[model] = int(caps.get("context_length") or DEFAULT_CONTEXT)
-            except (openai.APIError, TypeError, ValueError):
-                return DEFAULT_CONTEXT
-        return self._context[model]
+        return await context_length(self.client, model, self._context)
 
     # -- the three ways to get an answer -----------------------------------------------------
     async def send(self, user_id: str, conversation_id: str, text: str, *, context_length: int | None = None,

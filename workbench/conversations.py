@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
+from workbench.errors import WorkbenchError
 from workbench.store import Store
 
 MAX_TITLE = 120
@@ -28,18 +27,8 @@ THINKING_BUDGET = (16, 32768)          # what the gateway accepts for thinking.b
 EXPORT_FORMAT = "maas-workbench.conversation/1"
 
 
-class ConversationError(Exception):
+class ConversationError(WorkbenchError):
     """A request about conversations that cannot be done; ``message`` says what to do, ``field`` which input."""
-
-    def __init__(self, message: str, field: str | None = None, *, zh: str | None = None) -> None:
-        super().__init__(message)
-        self.message, self.field, self.zh = message, field, zh
-
-    def text(self, locale: str) -> str:
-        """The message in ``locale`` (Chinese for "zh", "zh-CN", ...)."""
-        if self.zh and (locale or "").strip().lower().startswith("zh"):
-            return self.zh
-        return self.message
 
 
 class NotFound(ConversationError):
@@ -233,27 +222,14 @@ class Conversations:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._lock = threading.Lock()       # one write at a time: DuckDB would refuse conflicting transactions
 
-    @contextmanager
-    def _writing(self) -> Iterator[Any]:
-        """A cursor inside a transaction, committed on success and rolled back on any error."""
-        with self._lock:
-            cur = self.store.cursor()
-            cur.execute("BEGIN")
-            try:
-                yield cur
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            cur.execute("COMMIT")
 
     # -- conversations ---------------------------------------------------------------------
     def create(self, user_id: str, **settings: Any) -> Conversation:
         """A new, empty conversation with ``settings`` (model, system_prompt, temperature, ...)."""
         values = {**asdict(Settings()), **validate_settings(settings)}
         cid, now = uuid.uuid4().hex, _now()
-        with self._writing() as cur:
+        with self.store.transaction() as cur:
             cur.execute(f"INSERT INTO conversations ({_CONV_COLS}) "
                         "VALUES (?, ?, '', 'auto', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [cid, user_id, *(values[n] for n in SETTING_NAMES), now, now])
@@ -295,14 +271,14 @@ class Conversations:
         if len(title) > MAX_TITLE:
             raise _bad("title", f"The title is too long (at most {MAX_TITLE} characters).",
                        f"标题过长（最多 {MAX_TITLE} 个字符）。")
-        with self._writing() as cur:
+        with self.store.transaction() as cur:
             cid, _ = self._owned(cur, user_id, conversation_id)
             cur.execute("UPDATE conversations SET title = ?, title_source = 'user' WHERE id = ?", [title, cid])
 
     def set_model_title(self, user_id: str, conversation_id: str, title: str) -> bool:
         """A model-made title; applied only while the title is still automatic. True if applied."""
         title = heuristic_title(title, MAX_TITLE) if title else ""
-        with self._writing() as cur:
+        with self.store.transaction() as cur:
             cid, source = self._owned(cur, user_id, conversation_id)
             if not title or source != "auto":
                 return False
@@ -310,7 +286,7 @@ class Conversations:
         return True
 
     def delete(self, user_id: str, conversation_id: str) -> None:
-        with self._writing() as cur:
+        with self.store.transaction() as cur:
             cid, _ = self._owned(cur, user_id, conversation_id)
             cur.execute("DELETE FROM messages WHERE conversation_id = ?", [cid])
             cur.execute("DELETE FROM conversations WHERE id = ?", [cid])
@@ -318,7 +294,7 @@ class Conversations:
     def update_settings(self, user_id: str, conversation_id: str, **changes: Any) -> Settings:
         """Change some settings (checked; a bad value raises naming its field); returns them all."""
         values = validate_settings(changes)
-        with self._writing() as cur:
+        with self.store.transaction() as cur:
             cid, _ = self._owned(cur, user_id, conversation_id)
             if values:
                 assignments = ", ".join(f"{name} = ?" for name in values)
@@ -358,7 +334,7 @@ class Conversations:
         if role == "user" and not content.strip():
             raise _bad("content", "Type a message first.", "请先输入消息。")
         mid, now = uuid.uuid4().hex, _now()
-        with self._writing() as cur:
+        with self.store.transaction() as cur:
             cid, source = self._owned(cur, user_id, conversation_id)
             seq, users = cur.execute("SELECT coalesce(max(seq), 0) + 1, count(*) FILTER (WHERE role = 'user') "
                                      "FROM messages WHERE conversation_id = ?", [cid]).fetchone()
@@ -379,7 +355,7 @@ class Conversations:
         content = str(content or "")
         if not content.strip():
             raise _bad("content", "Type a message first.", "请先输入消息。")
-        with self._writing() as cur:
+        with self.store.transaction() as cur:
             cid, source = self._owned(cur, user_id, conversation_id)
             row = cur.execute("SELECT seq, role FROM messages WHERE id = ? AND conversation_id = ?",
                               [str(message_id), cid]).fetchone()
@@ -398,7 +374,7 @@ class Conversations:
 
     def drop_last_answer(self, user_id: str, conversation_id: str) -> Message:
         """Remove the answer(s) after the last question (to regenerate it); returns that question."""
-        with self._writing() as cur:
+        with self.store.transaction() as cur:
             cid, _ = self._owned(cur, user_id, conversation_id)
             row = cur.execute("SELECT max(seq) FROM messages WHERE conversation_id = ? AND role = 'user'",
                               [cid]).fetchone()

@@ -26,6 +26,7 @@ import openai
 from workbench import prompts
 from workbench.attachments import Attachment, Attachments, PageText, Passage
 from workbench.chat import ContextBlock, estimate_tokens, prompt_budget, readable
+from workbench.errors import WorkbenchError
 
 EMBED_BATCH = 64
 LEXICAL_WEIGHT = 0.3
@@ -41,15 +42,8 @@ _STOP = frozenset(
     "please".split())
 
 
-class RetrievalError(Exception):
+class RetrievalError(WorkbenchError):
     """The documents could not be searched (the embedding model failed or refused); readable en/zh."""
-
-    def __init__(self, message: str, *, zh: str, code: str) -> None:
-        super().__init__(message)
-        self.message, self.zh, self.code = message, zh, code
-
-    def text(self, locale: str) -> str:
-        return self.zh if (locale or "").strip().lower().startswith("zh") else self.message
 
 
 @dataclass(frozen=True)

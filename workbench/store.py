@@ -9,6 +9,8 @@ recorded in ``schema_version``, so a later feature only appends to ``MIGRATIONS`
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -84,6 +86,20 @@ class Store:
                                  "running with this data dir?). Stop it, or start with another --data-dir.") from None
             raise
         self._lock = threading.Lock()
+        self._write_lock = threading.Lock()   # one write transaction at a time: DuckDB refuses conflicting ones
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor inside a transaction, committed on success and rolled back on any error."""
+        with self._write_lock:
+            cur = self.cursor()
+            cur.execute("BEGIN")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor for the calling thread (DuckDB connections are not shared across threads)."""

@@ -31,7 +31,7 @@ import openai
 
 from workbench import prompts
 from workbench.attachments import Attachment, Attachments, PageText, Passage, Progress
-from workbench.chat import DEFAULT_CONTEXT, ContextBlock, Error, error, readable
+from workbench.chat import ContextBlock, Error, context_length, error, readable
 
 log = logging.getLogger("maas.workbench.summaries")
 
@@ -217,14 +217,7 @@ class Summarizer:
 
     async def context_length(self, model: str) -> int:
         """The model's window from ``GET /v1/models/{id}`` (``capabilities.context_length``)."""
-        if model not in self._context:
-            try:
-                card = await self.client.models.retrieve(model)
-                caps = getattr(card, "capabilities", None) or {}
-                self._context[model] = int(caps.get("context_length") or DEFAULT_CONTEXT)
-            except (openai.APIError, TypeError, ValueError):
-                return DEFAULT_CONTEXT
-        return self._context[model]
+        return await context_length(self.client, model, self._context)
 
     def budgets(self, window: int) -> tuple[int, int]:
         """Tokens of document text per map call, and of partial summaries per reduce call."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from workbench.chat import ContextBlock
+from workbench.errors import WorkbenchError
 
 SOURCE_CHARS = 1200             # of one page's main text, for the model (small windows too)
 TIMEOUT_S = 30.0
@@ -25,15 +26,8 @@ BLOCK_HEAD = ("Numbered web pages found for the question. Use them when they hel
               "right after the sentence they support. If they do not answer the question, say so.")
 
 
-class WebSearchError(Exception):
+class WebSearchError(WorkbenchError):
     """The search failed; ``text(locale)`` says why in the user's language."""
-
-    def __init__(self, message: str, *, zh: str, code: str) -> None:
-        super().__init__(message)
-        self.message, self.zh, self.code = message, zh, code
-
-    def text(self, locale: str) -> str:
-        return self.zh if (locale or "").strip().lower().startswith("zh") else self.message
 
 
 @dataclass(frozen=True)

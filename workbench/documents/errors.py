@@ -6,22 +6,17 @@ importing it: the workbench never imports the gateway. ``code`` is stable for ca
 
 from __future__ import annotations
 
+from workbench.errors import WorkbenchError
+
 SUPPORTED_EN = "PDF, Word (.docx), Markdown (.md), plain text (.txt) or HTML (.html)"
 SUPPORTED_ZH = "PDF、Word（.docx）、Markdown（.md）、纯文本（.txt）或 HTML（.html）"
 
 
-class DocumentError(Exception):
+class DocumentError(WorkbenchError):
     """A document that cannot be read: ``message`` (English) and ``zh`` say why and what to do."""
 
     def __init__(self, message: str, *, zh: str, code: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.zh = zh
-        self.code = code
-
-    def text(self, locale: str) -> str:
-        """The message in ``locale``: Chinese for "zh", "zh-CN", ..., else English."""
-        return self.zh if (locale or "").strip().lower().startswith("zh") else self.message
+        super().__init__(message, zh=zh, code=code)
 
 
 def _megabytes(size: int) -> str:
