@@ -385,8 +385,21 @@ def make_handlers(gateway: Any, setup: ChatSetup | None) -> SimpleNamespace:
         return document_budget(window_of(conv) or DEFAULT_CONTEXT, max_tokens=s.max_tokens,
                                thinking_budget=s.thinking_budget if s.thinking else None)
 
+    # one client per (event loop, user key), kept: building one costs ~43 ms of CPU on the loop
+    # (bench/README.md "Chat"); its connection pool belongs to the loop it was made on
+    clients: dict[tuple[asyncio.AbstractEventLoop, str], openai.AsyncOpenAI] = {}
+
     def api_client(actor: Any) -> openai.AsyncOpenAI:
-        return openai.AsyncOpenAI(base_url=setup.base_url, api_key=key_of(actor), max_retries=0, timeout=600)
+        """The user's client to this process's /v1 (reused across answers; never closed by a handler)."""
+        key = key_of(actor)
+        slot = (asyncio.get_running_loop(), key)       # the loop itself: an id could be reused
+        client = clients.get(slot)
+        if client is None:
+            if len(clients) > 1000:               # keys rotate per process start; don't grow without bound
+                clients.clear()
+            client = clients[slot] = openai.AsyncOpenAI(base_url=setup.base_url, api_key=key, max_retries=0,
+                                                        timeout=600)
+        return client
 
     async def extras(locale: str, actor: Any, conv: Conversation, question: str,
                      web: bool) -> tuple[list[ContextBlock], list[dict], list[dict], list[str]]:
@@ -408,15 +421,12 @@ def make_handlers(gateway: Any, setup: ChatSetup | None) -> SimpleNamespace:
         if docs is not None:
             items = call(locale, docs.attachments.list, actor.user_id, conv.id)
             if items:
-                client = api_client(actor)
                 try:
-                    found = await Retriever(docs.attachments, client, docs.embedding_model).context(
+                    found = await Retriever(docs.attachments, api_client(actor), docs.embedding_model).context(
                         actor.user_id, conv.id, question, budget_tokens=doc_budget(conv))
                     blocks += found.blocks
                 except RetrievalError as exc:
                     notices.append(translate("chat.docs_failed", locale, reason=exc.text(locale)))
-                finally:
-                    await client.close()
                 seen = {a.get("id") for m in conv.messages for a in m.attachments}
                 attachments = [{"id": a.id, "name": a.name} for a in items if a.id not in seen]
         return blocks, sources, attachments, notices
@@ -425,10 +435,9 @@ def make_handlers(gateway: Any, setup: ChatSetup | None) -> SimpleNamespace:
                         question: str, doc: Any, outcome: list) -> AsyncIterator[tuple]:
         """"Summarize this paper" on a document too large for the prompt: map-reduce with progress in the
         chat, then the question and the summary saved; ``outcome`` gets True, or the error's text."""
-        client = api_client(actor)
         conv_list, _ = listing(actor, locale, query, conv.id)
         try:
-            events = Summarizer(docs.attachments, client).summarize(
+            events = Summarizer(docs.attachments, api_client(actor)).summarize(
                 actor.user_id, doc.id, model=conv.settings.model, locale=locale, context_length=window_of(conv))
             async with contextlib.aclosing(events) as stream:
                 async for event in stream:
@@ -452,8 +461,6 @@ def make_handlers(gateway: Any, setup: ChatSetup | None) -> SimpleNamespace:
                         outcome.append(event.text(locale))
         except ConversationError as exc:
             raise _refusal(exc, locale) from None
-        finally:
-            await client.close()
 
     async def answer(locale: str, actor: Any, conv: Conversation, base: list[dict], query: str | None,
                      start: Callable[[ChatEngine, int], AsyncIterator], sources: list[dict],
@@ -461,7 +468,7 @@ def make_handlers(gateway: Any, setup: ChatSetup | None) -> SimpleNamespace:
         """Stream one answer into the chat: (chatbot, conversation id, input box, list, title, notice) per step."""
         thinking = conv.settings.thinking
         window = window_of(conv)
-        engine = ChatEngine(convs, setup.base_url, key_of(actor))
+        engine = ChatEngine(convs, setup.base_url, key_of(actor), client=api_client(actor))
         told = " ".join(notices)
         reasoning: list[str] = []
         content: list[str] = []
@@ -497,8 +504,6 @@ def make_handlers(gateway: Any, setup: ChatSetup | None) -> SimpleNamespace:
                     yield live(), conv.id, "", gr.update(), gr.update(), told
         except ConversationError as exc:
             raise _refusal(exc, locale) from None
-        finally:
-            await engine.aclose()
 
     async def send(text: str | None, files: list[str] | None, conversation_id: str | None, model: str | None,
                    thinking: bool, budget: float | None, system: str | None, temperature: float | None,
