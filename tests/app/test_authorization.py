@@ -48,7 +48,7 @@ OPEN = {  # no per-user data: the models' health, who am I, date shortcuts
     # The chat's streams are async generators: calling one runs nothing, so this harness cannot see them
     # refuse. They do check the caller first (signed_in, then the conversation's owner):
     # tests/app/test_chat_page.py drives them signed out and as another member.
-    *(f"app.chat.make_handlers.<locals>.{n}" for n in ("regenerate", "resend", "send")),
+    *(f"app.chat_answer.make_answer_handlers.<locals>.{n}" for n in ("regenerate", "resend", "send")),
 }
 SECRET_MARKERS = ("alice-secret-project", "Alice Secret Lab", "ALICE-ONLY purpose", "987654", "987,654")
 

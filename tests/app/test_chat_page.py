@@ -7,6 +7,7 @@ Nobody opens, renames, deletes, exports or answers in another member's conversat
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -16,7 +17,7 @@ import gradio as gr
 import pytest
 import yaml
 
-from app import chat
+from app import chat, chat_view
 from tests import aio
 from tests.app.conftest import opened_gateway
 from tests.app.test_account_page import PASSWORD
@@ -96,23 +97,23 @@ def choices(update: dict) -> list[tuple[str, str]]:
 
 
 def test_thinking_block_is_pending_while_it_runs_and_says_how_long_when_done():
-    pending = chat.thought_block("so far", 2.345, "en", pending=True)
+    pending = chat_view.thought_block("so far", 2.345, "en", pending=True)
     assert pending["metadata"] == {"title": "Thinking…", "status": "pending", "duration": 2.3}
-    done = chat.thought_block("all of it", 11.6, "zh")
+    done = chat_view.thought_block("all of it", 11.6, "zh")
     assert done["metadata"] == {"title": "已思考 12 秒", "status": "done"} and done["content"] == "all of it"
 
 
 def test_saved_messages_render_with_the_thinking_apart_and_questions_keep_their_ids(site):
     cid = seeded(site)
     conv = site.convs.get(site.users["alice"].id, cid)
-    rows = chat.message_rows(conv.messages, "en")
+    rows = chat_view.message_rows(conv.messages, "en")
     assert [r["role"] for r, _ in rows] == ["user", "assistant", "assistant"]
     assert rows[0] == ({"role": "user", "content": "Photosynthesis in C4 plants?"}, conv.messages[0].id)
     assert rows[1][0]["metadata"]["title"] == "Thought for 3 s" and rows[1][0]["content"] == "Recall Kranz anatomy."
     assert rows[2][0] == {"role": "assistant", "content": "Carbon is fixed twice."} and rows[2][1] is None
-    stopped = chat.answer_rows("zh", content="半句", stopped=True, error="模型服务出错。")
+    stopped = chat_view.answer_rows("zh", content="半句", stopped=True, error="模型服务出错。")
     assert stopped == [{"role": "assistant", "content": "半句\n\n*（已停止）*\n\n⚠️ 模型服务出错。"}]
-    found = chat.answer_rows("en", content="See [1].", sources=[{"index": 1, "title": "Kranz", "url": "https://k.org"}])
+    found = chat_view.answer_rows("en", content="See [1].", sources=[{"index": 1, "title": "Kranz", "url": "https://k.org"}])
     assert found[0]["metadata"]["title"] == "Found 1 web pages" and "[Kranz](https://k.org)" in found[0]["content"]
 
 
@@ -255,12 +256,22 @@ def test_settings_are_saved_per_conversation_and_a_bad_value_names_its_field(sit
     site.h.save_settings("", EMBEDDED, False, 16, "", None, None, None, "en", req("alice"))      # no conversation yet
 
 
-def test_sending_needs_a_message_and_a_model(site):
+def test_sending_needs_a_message_and_a_model(site, monkeypatch):
     with pytest.raises(gr.Error, match="Type a message first"):
         send(site, "alice", "   ")
+    assert site.convs.list(site.users["alice"].id) == []
+    # sent before the page's load event filled the model box: the conversation's model, else the first one
+    uid = site.users["alice"].id
+    steps = send(site, "alice", "Hello", model=None)
+    assert site.convs.get(uid, steps[-1][1]).settings.model == EMBEDDED
+    assert "Hello" in str(steps[0][0])
+    cid = seeded(site)
+    send(site, "alice", "And then?", cid, model=None)
+    assert site.convs.get(uid, cid).settings.model == EMBEDDED
+    monkeypatch.setattr(site.gw, "catalogue", dataclasses.replace(site.gw.catalogue, models={}))  # no chat model
     with pytest.raises(gr.Error, match="Pick a model first"):
         send(site, "alice", "Hello", model=None)
-    assert site.convs.list(site.users["alice"].id) == []
+    assert len(site.convs.list(uid)) == 2
     cid = seeded(site)
     answer = gr.EditData(None, {"index": 2, "value": "x", "previous_value": "y"})   # the answer, not a question
     with pytest.raises(gr.Error, match="Only your questions can be edited"):

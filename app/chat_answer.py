@@ -1,0 +1,220 @@
+"""The chat page's answering handlers: send, regenerate (the chat's retry) and resend (an edited question).
+
+Each saves the page's settings on the conversation (``ChatPage.begin``), gathers the question's context
+(``extras``: web search through the ``ChatSetup.web_search`` hook, retrieved passages of the conversation's
+documents), then streams one answer (``answer``) from ``workbench.chat.ChatEngine``: the thinking into a
+collapsible block apart from the answer, then the saved conversation. "Summarize this paper" on a document
+too large for the prompt is summarised map-reduce (``workbench.summaries``) with progress in the chat instead.
+A failed search or document search is a notice; the question is answered without it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from types import SimpleNamespace
+from typing import Any
+
+import gradio as gr
+
+from app.chat_context import ChatPage, notice_error, refusal, settings_values
+from app.chat_view import answer_rows, chat_messages, edited_text, message_rows
+from app.i18n import translate
+from workbench.attachments import Progress
+from workbench.chat import ChatEngine, ContentDelta, ContextBlock, Done, Error, ReasoningDelta
+from workbench.conversations import Conversation, ConversationError
+from workbench.retrieval import RetrievalError, Retriever
+from workbench.summaries import Summarizer, Summary, wants_summary
+from workbench.websearch_client import WebSearchError
+
+Starter = Callable[[ChatEngine, "int | None"], AsyncIterator]
+
+
+def new_attachments(conv: Conversation, items: Sequence[Any]) -> list[dict]:
+    """The conversation's documents no earlier question carries yet (saved on the next question)."""
+    seen = {a.get("id") for m in conv.messages for a in m.attachments}
+    return [{"id": a.id, "name": a.name} for a in items if a.id not in seen]
+
+
+def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
+    """send, regenerate and resend over ``page``; each yields (chatbot, conversation id, input box,
+    conversation list, title, notice) per step."""
+    convs, docs = page.convs, page.docs
+
+    async def extras(locale: str, actor: Any, conv: Conversation, question: str,
+                     web: bool) -> tuple[list[ContextBlock], list[dict], list[dict], list[str]]:
+        """Context for a question: (blocks, web sources, new attachments to save on it, notices)."""
+        blocks: list[ContextBlock] = []
+        sources: list[dict] = []
+        attachments: list[dict] = []
+        notices: list[str] = []
+        if web and page.setup.web_search is not None:
+            try:
+                found, sources = await page.setup.web_search(actor.user_id, question, locale)
+                blocks += found
+            except WebSearchError as exc:
+                notices.append(translate("chat.web_not_configured", locale) if exc.code == "search_not_configured"
+                               else translate("chat.web_failed", locale, reason=exc.text(locale)))
+            except Exception:  # noqa: BLE001 - another hook's failure reads plainly, never as a traceback
+                notices.append(translate("chat.extra_failed", locale))
+        if docs is not None:
+            items = page.call(locale, docs.attachments.list, actor.user_id, conv.id)
+            if items:
+                try:
+                    found = await Retriever(docs.attachments, page.api_client(actor), docs.embedding_model).context(
+                        actor.user_id, conv.id, question, budget_tokens=page.doc_budget(conv))
+                    blocks += found.blocks
+                except RetrievalError as exc:
+                    notices.append(translate("chat.docs_failed", locale, reason=exc.text(locale)))
+                attachments = new_attachments(conv, items)
+        return blocks, sources, attachments, notices
+
+    async def summarize(locale: str, actor: Any, conv: Conversation, base: list[dict], query: str | None,
+                        question: str, doc: Any, outcome: list) -> AsyncIterator[tuple]:
+        """"Summarize this paper" on a document too large for the prompt: map-reduce with progress in the
+        chat, then the question and the summary saved; ``outcome`` gets True, or the error's text."""
+        conv_list, _ = page.listing(actor, locale, query, conv.id)
+        try:
+            events = Summarizer(docs.attachments, page.api_client(actor)).summarize(
+                actor.user_id, doc.id, model=conv.settings.model, locale=locale, context_length=page.window_of(conv))
+            async with contextlib.aclosing(events) as stream:
+                async for event in stream:
+                    if isinstance(event, Progress):
+                        title = translate("chat.summarizing", locale, name=doc.name, done=event.done,
+                                          total=event.total)
+                        row = {"role": "assistant", "content": "", "metadata": {"title": title, "status": "pending"}}
+                        yield base + [row], conv.id, "", conv_list, conv.title, title
+                    elif isinstance(event, Summary):
+                        new = new_attachments(conv, docs.attachments.list(actor.user_id, conv.id))
+                        convs.add_message(actor.user_id, conv.id, "user", question, attachments=new)
+                        convs.add_message(actor.user_id, conv.id, "assistant", event.text, model=conv.settings.model)
+                        saved = convs.get(actor.user_id, conv.id)
+                        conv_list, _ = page.listing(actor, locale, query, conv.id)
+                        outcome.append(True)
+                        yield (chat_messages(saved.messages, locale), conv.id, "", conv_list, saved.title,
+                               translate("chat.summarized", locale, name=doc.name, calls=event.calls))
+                    else:
+                        outcome.append(event.text(locale))
+        except ConversationError as exc:
+            raise refusal(exc, locale) from None
+
+    async def answer(locale: str, actor: Any, conv: Conversation, base: list[dict], query: str | None,
+                     start: Starter, sources: list[dict], notices: Sequence[str] = ()) -> AsyncIterator[tuple]:
+        """Stream one answer into the chat, then show the conversation as saved."""
+        thinking = conv.settings.thinking
+        engine = ChatEngine(convs, page.setup.base_url, page.key_of(actor), client=page.api_client(actor))
+        told = " ".join(notices)
+        reasoning: list[str] = []
+        content: list[str] = []
+        started, thought = time.monotonic(), None
+
+        def live() -> list[dict]:
+            pending = (thinking or bool(reasoning)) and not content      # a reasoning model thinks unasked
+            seconds = time.monotonic() - started if pending else thought
+            return base + answer_rows(locale, reasoning="".join(reasoning), seconds=seconds,
+                                      content="".join(content), sources=sources, thinking=pending)
+
+        conv_list, _ = page.listing(actor, locale, query, conv.id)
+        yield live(), conv.id, "", conv_list, conv.title, told
+        try:
+            async with contextlib.aclosing(start(engine, page.window_of(conv))) as events:
+                async for event in events:
+                    if isinstance(event, ReasoningDelta):
+                        reasoning.append(event.text)
+                    elif isinstance(event, ContentDelta):
+                        if thought is None and reasoning:
+                            thought = time.monotonic() - started
+                        content.append(event.text)
+                    elif isinstance(event, Done | Error):
+                        saved = convs.get(actor.user_id, conv.id)
+                        rows, notice = chat_messages(saved.messages, locale), told
+                        if isinstance(event, Error) and not (saved.messages and saved.messages[-1].error):
+                            rows.append({"role": "assistant", "content": f"⚠️ {event.text(locale)}"})
+                        elif isinstance(event, Done) and event.trimmed:
+                            notice = " ".join([*notices, translate("chat.trimmed", locale, count=event.trimmed)])
+                        conv_list, _ = page.listing(actor, locale, query, conv.id)
+                        yield rows, conv.id, "", conv_list, saved.title, notice
+                        return
+                    yield live(), conv.id, "", gr.update(), gr.update(), told
+        except ConversationError as exc:
+            raise refusal(exc, locale) from None
+
+    async def send(text: str | None, files: list[str] | None, conversation_id: str | None, model: str | None,
+                   thinking: bool, budget: float | None, system: str | None, temperature: float | None,
+                   top_p: float | None, max_tokens: float | None, web: bool, query: str | None, lang: str,
+                   request: gr.Request) -> AsyncIterator[tuple]:
+        """Save the question and stream the answer (the conversation is created by the first question).
+        ``files`` is the upload box: its files were attached when uploaded (``attach``)."""
+        question = (text or "").strip()
+        if not question:
+            raise notice_error("chat.empty", page.who(lang, request)[0])
+        locale, actor, conv = page.begin(lang, request, conversation_id, settings_values(
+            model, thinking, budget, system, temperature, top_p, max_tokens))
+        base = chat_messages(conv.messages, locale) + [{"role": "user", "content": question}]
+        notices: list[str] = []
+        if docs is not None and wants_summary(question):
+            budget_tokens = page.doc_budget(conv)
+            items = page.call(locale, docs.attachments.list, actor.user_id, conv.id)
+            big = [a for a in items if a.tokens > budget_tokens]
+            if big:
+                outcome: list = []
+                async for step in summarize(locale, actor, conv, base, query, question, big[-1], outcome):
+                    yield step
+                if outcome and outcome[0] is True:
+                    return
+                notices.append(translate("chat.summary_failed", locale, reason=outcome[0] if outcome else ""))
+        blocks, sources, attachments, found = await extras(locale, actor, conv, question, web)
+
+        def start(engine: ChatEngine, window: int | None) -> AsyncIterator:
+            return engine.send(actor.user_id, conv.id, question, context_length=window, attachments=attachments,
+                               context=blocks, sources=sources)
+
+        async for step in answer(locale, actor, conv, base, query, start, sources, [*notices, *found]):
+            yield step
+
+    async def regenerate(conversation_id: str | None, model: str | None, thinking: bool, budget: float | None,
+                         system: str | None, temperature: float | None, top_p: float | None,
+                         max_tokens: float | None, web: bool, query: str | None, lang: str,
+                         request: gr.Request) -> AsyncIterator[tuple]:
+        """Answer the last question again (the chat's retry button), with the page's settings."""
+        locale, actor, conv = page.begin(lang, request, conversation_id, settings_values(
+            model, thinking, budget, system, temperature, top_p, max_tokens), existing=True)
+        last = max((i for i, m in enumerate(conv.messages) if m.role == "user"), default=-1)
+        base = chat_messages(conv.messages[: last + 1], locale)
+        question = conv.messages[last].content if last >= 0 else ""
+        blocks, sources, _, notices = await extras(locale, actor, conv, question, web)
+
+        def start(engine: ChatEngine, window: int | None) -> AsyncIterator:
+            return engine.regenerate(actor.user_id, conv.id, context_length=window, context=blocks, sources=sources)
+
+        async for step in answer(locale, actor, conv, base, query, start, sources, notices):
+            yield step
+
+    async def resend(conversation_id: str | None, model: str | None, thinking: bool, budget: float | None,
+                     system: str | None, temperature: float | None, top_p: float | None, max_tokens: float | None,
+                     web: bool, query: str | None, lang: str, edit: gr.EditData,
+                     request: gr.Request) -> AsyncIterator[tuple]:
+        """A question edited in the chat: change it, drop what came after, answer it again."""
+        locale, actor, conv = page.begin(lang, request, conversation_id, settings_values(
+            model, thinking, budget, system, temperature, top_p, max_tokens), existing=True)
+        rows = message_rows(conv.messages, locale)
+        index = edit.index if edit is not None and isinstance(edit.index, int) else -1
+        message_id = rows[index][1] if 0 <= index < len(rows) else None
+        if message_id is None:
+            raise notice_error("chat.edit_question_only", locale)
+        question = edited_text(edit.value).strip()
+        if not question:
+            raise notice_error("chat.empty", locale)
+        position = next(i for i, m in enumerate(conv.messages) if m.id == message_id)
+        base = chat_messages(conv.messages[:position], locale) + [{"role": "user", "content": question}]
+        blocks, sources, _, notices = await extras(locale, actor, conv, question, web)
+
+        def start(engine: ChatEngine, window: int | None) -> AsyncIterator:
+            return engine.resend(actor.user_id, conv.id, message_id, question, context_length=window,
+                                 context=blocks, sources=sources)
+
+        async for step in answer(locale, actor, conv, base, query, start, sources, notices):
+            yield step
+
+    return SimpleNamespace(send=send, regenerate=regenerate, resend=resend)

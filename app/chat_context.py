@@ -1,0 +1,190 @@
+"""What the chat page is given (``ChatSetup``) and what all its handlers share (``ChatPage``).
+
+``ChatPage`` answers the questions every handler starts with: who is asking (``who``: the page language and
+the signed-in user, looked up again on each call), which conversation (``begin``: the page's settings saved
+on it, or a new one made by the first question), which models may be picked, the user's API client (one per
+user key and event loop, kept), and the conversation list. Conversations come from ``workbench.conversations``,
+which answers another user's conversation id exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import gradio as gr
+import openai
+
+from app.access import locale_of, signed_in
+from app.chat_view import list_choices
+from app.i18n import translate
+from workbench.attachments import MB, Attachments
+from workbench.chat import DEFAULT_CONTEXT, ContextBlock
+from workbench.conversations import Conversation, ConversationError, Conversations, NotFound
+from workbench.retrieval import document_budget
+from workbench.websearch_client import search_web
+
+DEFAULT_BUDGET = 1024
+UPLOAD_TYPES = [".pdf", ".docx", ".md", ".markdown", ".txt", ".html", ".htm"]
+
+
+class WebSearchHook(Protocol):
+    """Searches the web for a question: (context blocks with numbered sources, [{index, title, url}])."""
+
+    async def __call__(self, user_id: str, question: str, locale: str) -> tuple[list[ContextBlock], list[dict]]: ...
+
+
+@dataclass
+class ChatDocuments:
+    """Documents in the chat: where they are kept, the largest file accepted, the embedding model."""
+
+    attachments: Attachments
+    max_bytes: int = 20 * MB
+    embedding_model: str = "use-multilingual:v3"
+
+
+@dataclass
+class ChatSetup:
+    """What the page needs besides the gateway: the conversations and where the /v1 API answers."""
+
+    conversations: Conversations
+    base_url: str                                     # this process's own API, e.g. http://127.0.0.1:7860/v1
+    key_for: Callable[[str], str] | None = None       # user id -> API key (default: the user's workbench key)
+    web_search: WebSearchHook | None = None           # web search in the chat (built with the web-search feature)
+    documents: ChatDocuments | None = None            # documents in the chat
+
+
+def web_search_via_api(base_url: str, key_for: Callable[[str], str]) -> WebSearchHook:
+    """The web-search hook over this process's ``/v1/web-search`` with the user's key (metered as theirs)."""
+    async def hook(user_id: str, question: str, locale: str) -> tuple[list[ContextBlock], list[dict]]:
+        found = await search_web(base_url, key_for(user_id), question, locale=locale)
+        return found.blocks, found.sources
+    return hook
+
+
+def local_api_url(host: str, port: int) -> str:
+    """The /v1 base URL of this process as seen from itself (a wildcard address becomes loopback)."""
+    host = (host or "").strip("[]")
+    if host in ("", "0.0.0.0"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}/v1"
+
+
+def refusal(exc: ConversationError, locale: str) -> gr.Error:
+    """A conversation service's refusal as the page shows it (another user's conversation reads as missing)."""
+    text = translate("chat.no_such", locale) if isinstance(exc, NotFound) and exc.field == "conversation" \
+        else exc.text(locale)
+    return gr.Error(text, title=translate("shell.cannot_do", locale), print_exception=False)
+
+
+def notice_error(key: str, locale: str, **fields: Any) -> gr.Error:
+    """A plain refusal of the page's own (nothing chosen, an empty question, ...)."""
+    return gr.Error(translate(key, locale, **fields), print_exception=False)
+
+
+def settings_values(model: Any, thinking: Any, budget: Any, system: Any, temperature: Any, top_p: Any,
+                    max_tokens: Any) -> dict[str, Any]:
+    """The advanced panel's widgets as a conversation's settings."""
+    return {"model": model or None, "thinking": bool(thinking), "thinking_budget": budget or None,
+            "system_prompt": system or None, "temperature": temperature, "top_p": top_p, "max_tokens": max_tokens}
+
+
+class ChatPage:
+    """The chat page's shared services for its handlers (``setup`` None: every handler says chat is off)."""
+
+    def __init__(self, gateway: Any, setup: ChatSetup | None) -> None:
+        self.gateway = gateway
+        self.setup = setup
+        self.convs = setup.conversations if setup is not None else None
+        self.docs = setup.documents if setup is not None else None
+        # one client per (event loop, user key), kept: building one costs ~43 ms of CPU on the loop
+        # (bench/README.md "Chat"); its connection pool belongs to the loop it was made on
+        self._clients: dict[tuple[asyncio.AbstractEventLoop, str], openai.AsyncOpenAI] = {}
+
+    # -- who and what ------------------------------------------------------------------------
+    def who(self, lang: str | None, request: gr.Request | None) -> tuple[str, Any]:
+        """(locale, actor) of the signed-in caller; refuses when signed out or when chat is off."""
+        locale = locale_of(lang, request)
+        actor = signed_in(self.gateway.console, request, locale)
+        if self.setup is None:
+            raise notice_error("chat.unavailable", locale)
+        return locale, actor
+
+    def call(self, locale: str, fn: Callable, *args: Any, **kwargs: Any) -> Any:
+        """``fn(*args, **kwargs)`` with a conversation service's refusal turned into the page's message."""
+        try:
+            return fn(*args, **kwargs)
+        except ConversationError as exc:
+            raise refusal(exc, locale) from None
+
+    def chat_models(self) -> list[str]:
+        return [m.id for m in self.gateway.catalogue.models.values() if m.kind == "chat"]
+
+    def begin(self, lang: str | None, request: gr.Request | None, conversation_id: str | None,
+              values: dict[str, Any], *, existing: bool = False) -> tuple[str, Any, Conversation]:
+        """(locale, actor, conversation) for a handler that answers or attaches: the page's settings saved on
+        the open conversation, or a new conversation with them (``existing``: one must be open)."""
+        locale, actor = self.who(lang, request)
+        if existing and not conversation_id:
+            raise notice_error("chat.choose", locale)
+        if not values.get("model"):
+            # the model box is still empty when a quick user sends before the page's load event filled it
+            saved = self.call(locale, self.convs.get, actor.user_id, conversation_id) if conversation_id else None
+            models = self.chat_models()
+            fallback = saved.settings.model if saved is not None and saved.settings.model in models else None
+            values = {**values, "model": fallback or (models[0] if models else None)}
+            if not values["model"]:
+                raise notice_error("chat.pick_model", locale)
+        if conversation_id:
+            self.call(locale, self.convs.update_settings, actor.user_id, conversation_id, **values)
+            return locale, actor, self.call(locale, self.convs.get, actor.user_id, conversation_id)
+        return locale, actor, self.call(locale, self.convs.create, actor.user_id, **values)
+
+    # -- the conversation list and the open conversation ------------------------------------
+    def listing(self, actor: Any, locale: str, query: str | None, current: str | None) -> tuple[Any, str]:
+        """The conversation list (a search when ``query``) and a line for when it is empty."""
+        q = (query or "").strip()
+        found = self.convs.search(actor.user_id, q) if q else self.convs.list(actor.user_id)
+        choices = list_choices(found, locale, q)
+        empty = "" if choices else (translate("chat.no_match", locale, query=q) if q
+                                    else translate("chat.no_conversations", locale))
+        value = current if current in {c[1] for c in choices} else None
+        return gr.update(choices=choices, value=value), empty
+
+    def web_state(self, locale: str) -> Any:
+        """The web-search toggle: on offer, or off with the reason."""
+        if getattr(self.gateway.catalogue, "search", None) is None:
+            return gr.update(value=False, interactive=False, info=translate("chat.web_not_configured", locale))
+        if self.setup is None or self.setup.web_search is None:
+            return gr.update(value=False, interactive=False, info=translate("chat.web_unavailable", locale))
+        return gr.update(interactive=True, info=translate("chat.web_info", locale))
+
+    # -- the models ----------------------------------------------------------------------------
+    def key_of(self, actor: Any) -> str:
+        return (self.setup.key_for or self.gateway.keys.workbench_key)(actor.user_id)
+
+    def window_of(self, conv: Conversation) -> int | None:
+        model = self.gateway.catalogue.get(conv.settings.model) if conv.settings.model else None
+        return model.capabilities.context_length if model is not None else None
+
+    def doc_budget(self, conv: Conversation) -> int:
+        """Tokens of document text a question in ``conv`` may carry."""
+        s = conv.settings
+        return document_budget(self.window_of(conv) or DEFAULT_CONTEXT, max_tokens=s.max_tokens,
+                               thinking_budget=s.thinking_budget if s.thinking else None)
+
+    def api_client(self, actor: Any) -> openai.AsyncOpenAI:
+        """The user's client to this process's /v1 (reused across answers; never closed by a handler)."""
+        key = self.key_of(actor)
+        slot = (asyncio.get_running_loop(), key)       # the loop itself: an id could be reused
+        client = self._clients.get(slot)
+        if client is None:
+            if len(self._clients) > 1000:         # keys rotate per process start; don't grow without bound
+                self._clients.clear()
+            client = self._clients[slot] = openai.AsyncOpenAI(base_url=self.setup.base_url, api_key=key,
+                                                              max_retries=0, timeout=600)
+        return client

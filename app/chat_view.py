@@ -1,0 +1,126 @@
+"""How the chat page shows things: saved messages and streamed answers as chat rows (the thinking in a
+collapsible block, "Found N web pages" with the sources, notices), the conversation list's labels, exports
+as files, and the page's own CSS and address-bar script. Pure functions of their inputs; no handlers here."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from app.i18n import translate
+from workbench.chat import error_text
+from workbench.conversations import Message
+
+LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False},
+         {"left": "\\(", "right": "\\)", "display": False}, {"left": "\\[", "right": "\\]", "display": True}]
+EXPORT_MINUTES = 10           # an export's own temporary copy is kept this long
+# the conversation list as a plain list of titles (a gr.Radio without its dots)
+CSS = """
+#chat-list .wrap { flex-direction: column; gap: 2px; }
+#chat-list label { width: 100%; }
+#chat-list input[type=radio] { display: none; }
+#chat-list label.selected { font-weight: 600; background: var(--button-secondary-background-fill-hover); }
+"""
+# keeps the open conversation in the address (?c=<id>), so a reload or a bookmark reopens it
+URL_JS = ("(c) => { const u = new URL(window.location.href); if (c) { u.searchParams.set('c', c); } "
+          "else { u.searchParams.delete('c'); } window.history.replaceState(null, '', u.toString()); return []; }")
+
+
+
+def thought_block(reasoning: str, seconds: float | None, locale: str, *, pending: bool = False) -> dict:
+    """The thinking as a collapsible block: open with a spinner while it runs, closed when done."""
+    if pending:
+        meta = {"title": translate("chat.thinking_now", locale), "status": "pending",
+                "duration": round(seconds or 0.0, 1)}
+    else:
+        meta = {"title": translate("chat.thought_for", locale, seconds=max(1, round(seconds or 0))),
+                "status": "done"}
+    return {"role": "assistant", "content": reasoning, "metadata": meta}
+
+
+def sources_block(sources: Sequence[dict], locale: str) -> dict:
+    """"Found N web pages" with the numbered titles and links (closed)."""
+    lines = [f"{s.get('index', n)}. [{s.get('title') or s.get('url')}]({s.get('url')})"
+             for n, s in enumerate(sources, start=1)]
+    return {"role": "assistant", "content": "\n".join(lines),
+            "metadata": {"title": translate("chat.found_pages", locale, count=len(sources)), "status": "done"}}
+
+
+def answer_rows(locale: str, *, reasoning: str = "", seconds: float | None = None, content: str = "",
+                sources: Sequence[dict] = (), thinking: bool = False, stopped: bool = False,
+                error: str | None = None) -> list[dict]:
+    """An answer as chat messages: sources, thinking (``thinking``: still running), the answer, notices."""
+    rows = [sources_block(sources, locale)] if sources else []
+    if reasoning or thinking:
+        rows.append(thought_block(reasoning, seconds, locale, pending=thinking))
+    text = content
+    if stopped:
+        text = f"{text}\n\n*{translate('chat.stopped', locale)}*" if text else f"*{translate('chat.stopped', locale)}*"
+    if error:
+        text = f"{text}\n\n⚠️ {error}" if text else f"⚠️ {error}"
+    if text:
+        rows.append({"role": "assistant", "content": text})
+    return rows
+
+
+def message_rows(messages: Sequence[Message], locale: str) -> list[tuple[dict, str | None]]:
+    """The saved messages as chat messages, each with the id of the question it shows (else None)."""
+    out: list[tuple[dict, str | None]] = []
+    for m in messages:
+        if m.role == "user":
+            if m.attachments:
+                names = ", ".join(a.get("name", "") for a in m.attachments)
+                out.append(({"role": "user", "content": "📎 " + translate("chat.attachments", locale, names=names)},
+                            None))
+            out.append(({"role": "user", "content": m.content}, m.id))
+        else:
+            out += [(row, None) for row in answer_rows(
+                locale, reasoning=m.reasoning or "", seconds=m.reasoning_seconds, content=m.content,
+                sources=m.sources, stopped=m.stopped, error=error_text(m.error, locale) if m.error else None)]
+    return out
+
+
+def chat_messages(messages: Sequence[Message], locale: str) -> list[dict]:
+    return [row for row, _ in message_rows(messages, locale)]
+
+
+def list_choices(summaries: Sequence[Any], locale: str, query: str = "") -> list[tuple[str, str]]:
+    """(label, id) for the conversation list; a search hit in the messages shows where it matched."""
+    out = []
+    for s in summaries:
+        label = s.title or translate("chat.untitled", locale)
+        if getattr(s, "snippet", None) and query.strip().lower() not in label.lower():
+            label = f"{label} — {s.snippet}"
+        out.append((label, s.id))
+    return out
+
+
+def export_file(title: str, text: str, suffix: str) -> str:
+    """Write an export to a fresh temporary folder (Gradio copies it to its cache and serves it for
+    download); returns the path. Earlier exports older than ``EXPORT_MINUTES`` are removed."""
+    name = re.sub(r"[^\w\u3000-\u9fff-]+", "-", title or "").strip("-")[:60] or "conversation"
+    root = Path(tempfile.gettempdir()) / "maas-exports"
+    if root.is_dir():
+        for old in root.iterdir():
+            with contextlib.suppress(OSError):
+                if time.time() - old.stat().st_mtime > EXPORT_MINUTES * 60:
+                    shutil.rmtree(old)
+    folder = root / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    path = folder / f"{name}{suffix}"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def edited_text(value: Any) -> str:
+    """The text of an edited chat message (Gradio sends a string, or a list of text parts)."""
+    if isinstance(value, list):
+        return "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in value)
+    return str(value or "")
