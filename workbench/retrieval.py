@@ -25,10 +25,10 @@ import openai
 
 from workbench import prompts
 from workbench.attachments import Attachment, Attachments, PageText, Passage
-from workbench.chat import ContextBlock, estimate_tokens, prompt_budget, readable
+from workbench.chat import ContextBlock, estimate_tokens, prompt_budget
+from workbench.embeddings import EmbeddingError, embed
 from workbench.errors import WorkbenchError
 
-EMBED_BATCH = 64
 LEXICAL_WEIGHT = 0.3
 HEADER_TOKENS = 60          # a document's first line (what it is, what is shown, how to cite it), about
 MIN_RELATIVE = 0.4          # a passage scoring under this share of the best one is not worth its tokens
@@ -147,18 +147,10 @@ class Retriever:
         self.embedded = 0               # chunks embedded by this retriever (the rest came from the cache)
 
     async def _embed(self, texts: Sequence[str]) -> np.ndarray:
-        out = []
         try:
-            for at in range(0, len(texts), EMBED_BATCH):
-                reply = await self.client.embeddings.create(model=self.embedding_model,
-                                                            input=list(texts[at: at + EMBED_BATCH]))
-                out.extend(np.asarray(d.embedding, dtype=np.float32) for d in sorted(reply.data, key=lambda d: d.index))
-        except openai.APIError as exc:
-            failure = readable(exc)
-            raise RetrievalError(failure.message, zh=failure.zh, code=failure.code) from None
-        vectors = np.vstack(out) if out else np.zeros((0, 1), dtype=np.float32)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+            return await embed(self.client, self.embedding_model, texts)
+        except EmbeddingError as exc:
+            raise RetrievalError(exc.message, zh=exc.zh, code=exc.code) from None
 
     async def _vectors(self, attachment: Attachment, passages: Sequence[Passage]) -> dict[int, np.ndarray]:
         cached = self.attachments.vectors(attachment, self.embedding_model)

@@ -65,6 +65,60 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (attachment_id, model, locale)
     );
     """,
+    # 3: team knowledge bases (workbench.kb): teams and personal spaces, members with roles, invite links
+    # (token hashed), knowledge bases, their documents (the ingestion queue is the documents' status),
+    # chunks (the text, pages and heading each vector and keyword entry points to), share links (token
+    # hashed) and grants (to a user or a team; ``via_share`` is the link a grant came from, '' for a direct one)
+    """
+    CREATE TABLE teams (
+        id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, description VARCHAR NOT NULL DEFAULT '',
+        personal_of VARCHAR UNIQUE,                     -- the user whose personal space this is; NULL for a team
+        created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE team_members (
+        team_id VARCHAR NOT NULL, user_id VARCHAR NOT NULL,
+        role VARCHAR NOT NULL,                          -- owner | admin | member | viewer
+        added_by VARCHAR, joined_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (team_id, user_id)
+    );
+    CREATE TABLE team_invites (
+        id VARCHAR PRIMARY KEY, team_id VARCHAR NOT NULL, token_hash VARCHAR NOT NULL UNIQUE,
+        role VARCHAR NOT NULL, created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
+        expires_at TIMESTAMP, revoked_at TIMESTAMP, uses INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE knowledge_bases (
+        id VARCHAR PRIMARY KEY, team_id VARCHAR NOT NULL, name VARCHAR NOT NULL,
+        description VARCHAR NOT NULL DEFAULT '', embedding_model VARCHAR NOT NULL,
+        chunk_tokens INTEGER NOT NULL, chunk_overlap INTEGER NOT NULL,
+        public BOOLEAN NOT NULL DEFAULT FALSE,          -- listed in the KB square: any signed-in user reads and chats
+        created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE kb_documents (
+        id VARCHAR PRIMARY KEY, kb_id VARCHAR NOT NULL, name VARCHAR NOT NULL, kind VARCHAR,
+        sha256 VARCHAR NOT NULL, bytes BIGINT NOT NULL, pages INTEGER, chunks INTEGER NOT NULL DEFAULT 0,
+        status VARCHAR NOT NULL,                        -- queued | parsing | embedding | ready | failed | cancelled
+        done INTEGER NOT NULL DEFAULT 0, total INTEGER NOT NULL DEFAULT 0,   -- progress of the current stage
+        error VARCHAR, error_zh VARCHAR, error_code VARCHAR, attempts INTEGER NOT NULL DEFAULT 0,
+        uploaded_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL,
+        started_at TIMESTAMP, finished_at TIMESTAMP
+    );
+    CREATE TABLE kb_chunks (
+        id VARCHAR PRIMARY KEY, kb_id VARCHAR NOT NULL, document_id VARCHAR NOT NULL, idx INTEGER NOT NULL,
+        text VARCHAR NOT NULL, first_page INTEGER, last_page INTEGER, heading VARCHAR, tokens INTEGER NOT NULL,
+        terms VARCHAR NOT NULL DEFAULT ''                -- the keyword index's tokens, space-separated
+    );
+    CREATE INDEX kb_chunks_document ON kb_chunks (document_id);
+    CREATE TABLE kb_shares (
+        id VARCHAR PRIMARY KEY, kb_id VARCHAR NOT NULL, token_hash VARCHAR NOT NULL UNIQUE,
+        created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, expires_at TIMESTAMP, revoked_at TIMESTAMP
+    );
+    CREATE TABLE kb_grants (
+        kb_id VARCHAR NOT NULL, grantee_kind VARCHAR NOT NULL,   -- user | team
+        grantee_id VARCHAR NOT NULL, via_share VARCHAR NOT NULL DEFAULT '',
+        granted_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (kb_id, grantee_kind, grantee_id, via_share)
+    );
+    """,
 ]
 
 

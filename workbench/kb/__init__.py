@@ -1,0 +1,20 @@
+"""Team knowledge bases: teams, KBs, ingestion, hybrid retrieval, sharing. UI-free; never imports the gateway.
+
+Modules (each owns its tables in the workbench store, migration 3 in ``workbench.store``):
+    errors      KBError family (en + zh, ``field``, ``code``): NotFound (also for what the caller may not see),
+                Forbidden (seen but not allowed, e.g. a viewer uploading), Invalid (bad input, field named)
+    records     the small value types shared between modules (Team, Member, KnowledgeBase, KBDocument, ChunkRecord,
+                Hit) and the ``UserDirectory`` protocol (user ids <-> usernames, given by the composition root)
+    teams       teams and personal spaces, members and roles (owner/admin/member/viewer), invites by name or link
+    access      THE permission check: what a user may do with a team or a KB (read, chat, upload, manage, ...);
+                every other module, UI handler and HTTP route asks it
+    bases       knowledge bases (create/update/delete/list visible) and their documents' listing
+    sharing     the KB square (public KBs), share links (token hashed, expiry, revoke), grants to users/teams
+    chunking    structure-aware (headings, paragraphs), Chinese-aware chunks sized in tokens, with overlap
+    vectors     Chroma: PersistentClient under the data dir or HttpClient to a server; our own embeddings always
+    keyword     BM25 over jieba tokens (Chinese) and words (English), per KB
+    ingest      the ingestion queue (the documents' status): parse, chunk, embed in batches, index; resumes
+                after a restart, cancel, retry, per-file errors, zip archives, identical files detected
+    retrieve    hybrid retrieval: vector + keyword, reciprocal rank fusion, rerank through /v1/rerank; several
+                KBs with different embedding models queried each with its own model and merged by rerank
+"""
