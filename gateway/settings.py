@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,8 @@ class Settings:
     oidc_client_secret: str | None = field(default=None, repr=False)   # MAAS_OIDC_CLIENT_SECRET
     public_url: str | None = None                               # MAAS_PUBLIC_URL: how browsers reach us
     chat_max_upload_mb: int = 20                                # MAAS_CHAT_MAX_UPLOAD_MB: largest chat document
+    kb_max_upload_mb: int = 100                                 # MAAS_KB_MAX_UPLOAD_MB: largest KB file (or zip)
+    chroma_url: str | None = None                               # MAAS_CHROMA_URL: a Chroma server (else embedded)
 
     @property
     def db_path(self) -> Path:
@@ -101,10 +104,12 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
                           "MAAS_OIDC_CLIENT_SECRET besides MAAS_OIDC_ISSUER")
     if master is not None and len(master) < 16:
         raise ConfigError("MAAS_MASTER_KEY", "MAAS_MASTER_KEY", "must be at least 16 characters")
-    raw_upload = env.get("MAAS_CHAT_MAX_UPLOAD_MB") or "20"
-    if not raw_upload.isdigit() or not 1 <= int(raw_upload) <= 1024:
-        raise ConfigError("MAAS_CHAT_MAX_UPLOAD_MB", "MAAS_CHAT_MAX_UPLOAD_MB",
-                          f"must be a whole number of megabytes from 1 to 1024, got {raw_upload!r}")
+    chat_upload = _megabytes(env, "MAAS_CHAT_MAX_UPLOAD_MB", 20)
+    kb_upload = _megabytes(env, "MAAS_KB_MAX_UPLOAD_MB", 100)
+    chroma_url = (env.get("MAAS_CHROMA_URL") or "").strip().rstrip("/") or None
+    if chroma_url is not None and not re.fullmatch(r"https?://[^/@\s]+(:\d+)?", chroma_url):
+        raise ConfigError("MAAS_CHROMA_URL", "MAAS_CHROMA_URL",
+                          f"must be a Chroma server's http(s)://host:port (no path or credentials), got {chroma_url!r}")
     return Settings(host=host, port=port, config_path=config, data_dir=data_dir,
                     catalogue=load_catalogue(config), master_key=master,
                     admin_user=env.get("MAAS_ADMIN_USER") or None,
@@ -113,4 +118,11 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
                     oidc_client_id=env.get("MAAS_OIDC_CLIENT_ID") or None,
                     oidc_client_secret=env.get("MAAS_OIDC_CLIENT_SECRET") or None,
                     public_url=(env.get("MAAS_PUBLIC_URL") or "").rstrip("/") or None,
-                    chat_max_upload_mb=int(raw_upload))
+                    chat_max_upload_mb=chat_upload, kb_max_upload_mb=kb_upload, chroma_url=chroma_url)
+
+
+def _megabytes(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name) or str(default)
+    if not raw.isdigit() or not 1 <= int(raw) <= 1024:
+        raise ConfigError(name, name, f"must be a whole number of megabytes from 1 to 1024, got {raw!r}")
+    return int(raw)

@@ -93,3 +93,10 @@ def test_settings_from_flags_and_environment(tmp_path):
     for bad in ("lots", "0", "-5", "5000"):
         with pytest.raises(ConfigError, match="MAAS_CHAT_MAX_UPLOAD_MB"):
             load_settings([], {"MAAS_CHAT_MAX_UPLOAD_MB": bad})
+        with pytest.raises(ConfigError, match="MAAS_KB_MAX_UPLOAD_MB"):
+            load_settings([], {"MAAS_KB_MAX_UPLOAD_MB": bad})
+    assert load_settings([], {}).kb_max_upload_mb == 100 and load_settings([], {}).chroma_url is None
+    assert load_settings([], {"MAAS_CHROMA_URL": "http://127.0.0.1:8000/"}).chroma_url == "http://127.0.0.1:8000"
+    for bad in ("127.0.0.1:8000", "http://u:p@chroma:8000", "http://chroma:8000/api", "ftp://chroma"):
+        with pytest.raises(ConfigError, match="MAAS_CHROMA_URL"):
+            load_settings([], {"MAAS_CHROMA_URL": bad})
