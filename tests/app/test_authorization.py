@@ -20,11 +20,16 @@ from typing import Any
 import gradio as gr
 import pytest
 
+from app.chat_context import ChatDocuments, ChatSetup
 from app.ui import build_ui
 from gateway.ledger import Ledger, UsageRow
 from tests import aio
 from tests.app.conftest import opened_gateway
 from tests.app.test_account_page import PASSWORD
+from tests.conftest import MASTER_KEY
+from workbench.attachments import Attachments
+from workbench.conversations import Conversations
+from workbench.store import open_store, store_path
 
 ADMIN_ONLY = {
     *(f"app.admin.make_handlers.<locals>.{n}" for n in (
@@ -41,16 +46,17 @@ OWN_DATA = {
     *(f"app.chat.make_handlers.<locals>.{n}" for n in (
         "delete", "export_json", "export_markdown", "load", "new_chat", "open_conversation", "redraw", "rename",
         "save_settings", "search")),
+    # the chat's streams (async generators) are drained by the harness like any handler
+    *(f"app.chat_answer.make_answer_handlers.<locals>.{n}" for n in ("regenerate", "resend", "send")),
+    *(f"app.chat_documents.make_document_handlers.<locals>.{n}" for n in ("attach", "documents", "remove_documents")),
 }
 OPEN = {  # no per-user data: the models' health, who am I, date shortcuts
     "app.home.make_handlers.<locals>.refresh", "app.home.make_handlers.<locals>.api_info",
     "app.shell.header.<locals>.whoami", "app.usage.make_handlers.<locals>.quick",
-    # The chat's streams are async generators: calling one runs nothing, so this harness cannot see them
-    # refuse. They do check the caller first (signed_in, then the conversation's owner):
-    # tests/app/test_chat_page.py drives them signed out and as another member.
-    *(f"app.chat_answer.make_answer_handlers.<locals>.{n}" for n in ("regenerate", "resend", "send")),
 }
-SECRET_MARKERS = ("alice-secret-project", "Alice Secret Lab", "ALICE-ONLY purpose", "987654", "987,654")
+SECRET_MARKERS = ("alice-secret-project", "Alice Secret Lab", "ALICE-ONLY purpose", "987654", "987,654",
+                  "ALICE-CHAT-SECRET", "alice-notes.md", "ALICE-DOC-SECRET")
+NOWHERE = "http://127.0.0.1:9/v1"          # the chat's model calls fail: bob must be refused before any
 
 
 def req(username: str | None) -> SimpleNamespace:
@@ -80,19 +86,33 @@ def site(tmp_path_factory):
                            usage_source="upstream", status=200, error_code=None, stream=False, latency_ms=1.0,
                            ttft_ms=None, client_aborted=False))
     ledger.flush()
-    demo, _ = build_ui(gw)
+    # alice's conversation with a document, in the workbench's own store
+    wb = open_store(store_path(tmp_path_factory.mktemp("authz-wb")))
+    convs = Conversations(wb)
+    attachments = Attachments(wb, convs)
+    conv = convs.create(alice.id, model="qwen2.5-coder:0.5b")
+    convs.add_message(alice.id, conv.id, "user", "ALICE-CHAT-SECRET question about her lab")
+    convs.add_message(alice.id, conv.id, "assistant", "An answer for alice only.")
+    doc = attachments.add(alice.id, conv.id, "alice-notes.md", b"# Notes\n\nALICE-DOC-SECRET results.", max_bytes=10**6)
+    chat = ChatSetup(convs, NOWHERE, key_for=lambda user_id: MASTER_KEY, documents=ChatDocuments(attachments))
+    demo, _ = build_ui(gw, chat=chat)
     fns = {}
     for block_fn in demo.fns.values():
         if block_fn.fn is not None:
             fns.setdefault(_name(block_fn.fn), block_fn.fn)
-    yield SimpleNamespace(gw=gw, fns=fns, alice=alice, key=key, app=app)
+    yield SimpleNamespace(gw=gw, wb=wb, fns=fns, alice=alice, key=key, app=app, conv=conv, doc=doc,
+                          upload=tmp_path_factory.mktemp("authz-upload"))
+    wb.close()
     gw.store.close()
 
 
-def _snapshot(gw) -> tuple:
-    cur = gw.store.cursor()
-    return tuple(cur.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
-                 for t in ("users", "api_keys", "key_applications", "audit_log", "release_notes", "sessions"))
+def _snapshot(site) -> tuple:
+    cur, wb = site.gw.store.cursor(), site.wb.cursor()
+    return (*(cur.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+              for t in ("users", "api_keys", "key_applications", "audit_log", "release_notes", "sessions")),
+            *(wb.execute(f"SELECT * FROM {t} WHERE {owner} = ? ORDER BY ALL", [site.alice.id]).fetchall()
+              for t, owner in (("conversations", "user_id"), ("attachments", "user_id"))),
+            wb.execute("SELECT * FROM messages WHERE conversation_id = ? ORDER BY ALL", [site.conv.id]).fetchall())
 
 
 def _args(fn: Any, site, username: str | None) -> dict[str, Any]:
@@ -100,13 +120,23 @@ def _args(fn: Any, site, username: str | None) -> dict[str, Any]:
     target = fn.func if isinstance(fn, functools.partial) else fn
     args: dict[str, Any] = {p: None for p in inspect.signature(target).parameters}
     args.update(lang="en", request=req(username))
-    ids = {"app_id": site.app.id, "key_id": site.key.id, "user_id": site.alice.id, "note_id": "rn_x"}
+    upload = site.upload / "bob-notes.md"
+    upload.write_text("# Bob\n\nBob's own file.", encoding="utf-8")
+    ids = {"app_id": site.app.id, "key_id": site.key.id, "user_id": site.alice.id, "note_id": "rn_x",
+           "conversation_id": site.conv.id, "selected": [site.doc.id], "text": "What did alice write?",
+           "title": "renamed by someone else", "model": "qwen2.5-coder:0.5b", "files": [str(upload)],
+           "edit": gr.EditData(None, {"index": 0, "value": "edited", "previous_value": "x"})}
     args.update({k: v for k, v in ids.items() if k in args})
     return args
 
 
 def _call(fn: Any, args: dict[str, Any]) -> Any:
     result = fn(**args)
+    if inspect.isasyncgen(result):                  # a stream: everything it would have shown, in order
+
+        async def drain() -> list:
+            return [step async for step in result]
+        return aio.run(drain())
     return aio.run(result) if inspect.iscoroutine(result) else result
 
 
@@ -133,33 +163,34 @@ def test_every_handler_is_classified(site) -> None:
 
 @pytest.mark.parametrize("name", sorted(ADMIN_ONLY))
 def test_admin_only_handlers_refuse_members_and_change_nothing(site, name) -> None:
-    before = _snapshot(site.gw)
+    before = _snapshot(site)
     with pytest.raises(gr.Error) as err:
         _call(site.fns[name], _args(site.fns[name], site, "bob"))
     assert "Only administrators" in err.value.message
-    assert _snapshot(site.gw) == before
+    assert _snapshot(site) == before
 
 
 @pytest.mark.parametrize("name", sorted(ADMIN_ONLY | OWN_DATA))
 def test_signed_out_callers_are_refused(site, name) -> None:
-    before = _snapshot(site.gw)
+    before = _snapshot(site)
     with pytest.raises(gr.Error) as err:
         _call(site.fns[name], _args(site.fns[name], site, None))
     assert "sign in again" in err.value.message
-    assert _snapshot(site.gw) == before
+    assert _snapshot(site) == before
 
 
 @pytest.mark.parametrize("name", sorted(OWN_DATA))
 def test_own_data_handlers_never_show_another_members_data(site, name) -> None:
-    before = _snapshot(site.gw)
+    before = _snapshot(site)
     try:
         shown = _text(_call(site.fns[name], _args(site.fns[name], site, "bob")))
     except gr.Error as err:                 # refusing is fine: it must not name the other member's things
         shown = err.message
     for marker in SECRET_MARKERS:
         assert marker not in shown, f"{name} showed bob '{marker}' of alice's"
-    after = _snapshot(site.gw)
+    after = _snapshot(site)
     assert after[1] == before[1] and after[2][:1] == before[2][:1], "bob changed alice's keys or applications"
+    assert after[6:] == before[6:], "bob changed alice's conversation, its messages or its documents"
 
 
 def test_the_owner_does_see_their_own_data(site) -> None:
@@ -170,3 +201,9 @@ def test_the_owner_does_see_their_own_data(site) -> None:
     usage = _text(site.fns["app.usage.make_handlers.<locals>.refresh"](**_args(
         site.fns["app.usage.make_handlers.<locals>.refresh"], site, "alice")))
     assert "987,654" in usage and "alice-secret-project" in usage
+    opened = _text(site.fns["app.chat.make_handlers.<locals>.open_conversation"](**_args(
+        site.fns["app.chat.make_handlers.<locals>.open_conversation"], site, "alice")))
+    assert "ALICE-CHAT-SECRET" in opened
+    docs = _text(site.fns["app.chat_documents.make_document_handlers.<locals>.documents"](**_args(
+        site.fns["app.chat_documents.make_document_handlers.<locals>.documents"], site, "alice")))
+    assert "alice-notes.md" in docs
