@@ -215,7 +215,7 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n, setup: ChatSetup | None 
 
     settings = [model, thinking, budget, system, temperature, top_p, max_tokens]
     opened = [bot, conv_id, *settings, title]
-    streamed = [bot, conv_id, text, conv_list, title, notice]
+    streamed = [bot, conv_id, text, conv_list, title, notice, list_note]
     quick = {"show_progress": "hidden", "concurrency_limit": None, "js": WITH_LANG_JS}
     # streams wait on the network, not on this process: no per-event queue limit (the gateway's limits apply)
     stream = {"show_progress": "minimal", "concurrency_limit": None, "js": WITH_LANG_JS}
@@ -252,6 +252,6 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n, setup: ChatSetup | None 
     if with_docs:
         conv_id.change(h.documents, inputs=[conv_id, lang], outputs=[doc_list], api_name="chat_documents", **quick)
         files.upload(h.attach, inputs=[files, conv_id, *settings, query, lang],
-                     outputs=[conv_id, doc_list, files, conv_list, notice], api_name="chat_attach", **stream)
+                     outputs=[conv_id, doc_list, files, conv_list, notice, list_note], api_name="chat_attach", **stream)
         remove_docs.click(h.remove_documents, inputs=[conv_id, doc_list, lang], outputs=[doc_list, notice],
                           api_name="chat_remove_documents", **quick)

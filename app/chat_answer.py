@@ -39,7 +39,7 @@ def new_attachments(conv: Conversation, items: Sequence[Any]) -> list[dict]:
 
 def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
     """send, regenerate and resend over ``page``; each yields (chatbot, conversation id, input box,
-    conversation list, title, notice) per step."""
+    conversation list, title, notice, the list's empty-line) per step."""
     convs, docs = page.convs, page.docs
 
     async def extras(locale: str, actor: Any, conv: Conversation, question: str,
@@ -74,7 +74,7 @@ def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
                         question: str, doc: Any, outcome: list) -> AsyncIterator[tuple]:
         """"Summarize this paper" on a document too large for the prompt: map-reduce with progress in the
         chat, then the question and the summary saved; ``outcome`` gets True, or the error's text."""
-        conv_list, _ = page.listing(actor, locale, query, conv.id)
+        conv_list, note = page.listing(actor, locale, query, conv.id)
         try:
             events = Summarizer(docs.attachments, page.api_client(actor)).summarize(
                 actor.user_id, doc.id, model=conv.settings.model, locale=locale, context_length=page.window_of(conv))
@@ -84,16 +84,16 @@ def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
                         title = translate("chat.summarizing", locale, name=doc.name, done=event.done,
                                           total=event.total)
                         row = {"role": "assistant", "content": "", "metadata": {"title": title, "status": "pending"}}
-                        yield base + [row], conv.id, "", conv_list, conv.title, title
+                        yield base + [row], conv.id, "", conv_list, conv.title, title, note
                     elif isinstance(event, Summary):
                         new = new_attachments(conv, docs.attachments.list(actor.user_id, conv.id))
                         convs.add_message(actor.user_id, conv.id, "user", question, attachments=new)
                         convs.add_message(actor.user_id, conv.id, "assistant", event.text, model=conv.settings.model)
                         saved = convs.get(actor.user_id, conv.id)
-                        conv_list, _ = page.listing(actor, locale, query, conv.id)
+                        conv_list, note = page.listing(actor, locale, query, conv.id)
                         outcome.append(True)
                         yield (chat_messages(saved.messages, locale), conv.id, "", conv_list, saved.title,
-                               translate("chat.summarized", locale, name=doc.name, calls=event.calls))
+                               translate("chat.summarized", locale, name=doc.name, calls=event.calls), note)
                     else:
                         outcome.append(event.text(locale))
         except ConversationError as exc:
@@ -115,8 +115,8 @@ def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
             return base + answer_rows(locale, reasoning="".join(reasoning), seconds=seconds,
                                       content="".join(content), sources=sources, thinking=pending)
 
-        conv_list, _ = page.listing(actor, locale, query, conv.id)
-        yield live(), conv.id, "", conv_list, conv.title, told
+        conv_list, note = page.listing(actor, locale, query, conv.id)
+        yield live(), conv.id, "", conv_list, conv.title, told, note
         try:
             async with contextlib.aclosing(start(engine, page.window_of(conv))) as events:
                 async for event in events:
@@ -133,10 +133,10 @@ def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
                             rows.append({"role": "assistant", "content": f"⚠️ {event.text(locale)}"})
                         elif isinstance(event, Done) and event.trimmed:
                             notice = " ".join([*notices, translate("chat.trimmed", locale, count=event.trimmed)])
-                        conv_list, _ = page.listing(actor, locale, query, conv.id)
-                        yield rows, conv.id, "", conv_list, saved.title, notice
+                        conv_list, note = page.listing(actor, locale, query, conv.id)
+                        yield rows, conv.id, "", conv_list, saved.title, notice, note
                         return
-                    yield live(), conv.id, "", gr.update(), gr.update(), told
+                    yield live(), conv.id, "", gr.update(), gr.update(), told, gr.update()
         except ConversationError as exc:
             raise refusal(exc, locale) from None
 

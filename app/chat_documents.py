@@ -57,7 +57,7 @@ def make_document_handlers(page: ChatPage) -> SimpleNamespace:
                      max_tokens: float | None, query: str | None, lang: str,
                      request: gr.Request) -> AsyncIterator[tuple]:
         """Uploaded files into the open conversation (created now if none), the parse progress as it goes:
-        (conversation id, documents, upload box, conversation list, notice) per step."""
+        (conversation id, documents, upload box, conversation list, notice, the list's empty-line) per step."""
         locale, _ = page.who(lang, request)
         if docs is None:
             raise notice_error("chat.docs_unavailable", locale)
@@ -66,7 +66,7 @@ def make_document_handlers(page: ChatPage) -> SimpleNamespace:
             return
         locale, actor, conv = page.begin(lang, request, conversation_id, settings_values(
             model, thinking, budget, system, temperature, top_p, max_tokens))
-        conv_list, _ = page.listing(actor, locale, query, conv.id)
+        conv_list, note = page.listing(actor, locale, query, conv.id)
         added, problems = [], []
         for path in paths:
             name = Path(path).name
@@ -81,7 +81,8 @@ def make_document_handlers(page: ChatPage) -> SimpleNamespace:
                 now = seen[-1] if seen else Progress("reading", 0, 1)
                 stage = translate(f"chat.stage_{now.stage}", locale)
                 yield (conv.id, gr.update(), gr.update(), conv_list,
-                       translate("chat.doc_progress", locale, name=name, stage=stage, done=now.done, total=now.total))
+                       translate("chat.doc_progress", locale, name=name, stage=stage, done=now.done, total=now.total),
+                       note)
                 await asyncio.wait({task}, timeout=POLL_SECONDS)
             try:
                 added.append(task.result().name)
@@ -90,6 +91,6 @@ def make_document_handlers(page: ChatPage) -> SimpleNamespace:
         lines = ([translate("chat.doc_added", locale, names=", ".join(added))] if added else []) + \
             [f"⚠️ {p}" for p in problems]
         yield (conv.id, gr.update(choices=doc_choices(actor, locale, conv.id), value=[]), None, conv_list,
-               "\n\n".join(lines))
+               "\n\n".join(lines), note)
 
     return SimpleNamespace(documents=documents, remove_documents=remove_documents, attach=attach)

@@ -76,6 +76,7 @@ def test_chat_streams_thinks_survives_a_restart_and_stays_private(browser, serve
         assert len(set(grown)) >= 3 and grown == sorted(grown), lengths       # it grew, step by step
         assert answer_text(page).strip()
         expect(page.locator("#chat-input textarea")).to_have_value("")
+        expect(page.locator("#chat-list-note")).not_to_contain_text("No conversations yet")   # gone with the first
         page.wait_for_url(re.compile(r"/chat\?c=[0-9a-f]{32}$"))            # the address names the conversation
         first_id = page.url.rsplit("=", 1)[1]
         screenshot(page, request, "streamed")

@@ -304,6 +304,7 @@ def test_an_answer_streams_and_the_conversation_is_saved(live):
                                                                         0.2, 24)
     assert choices(steps[-1][3])[0] == ("Name three primary colours", cid) and steps[-1][3]["value"] == cid
     assert steps[-1][4] == "Name three primary colours" and steps[-1][5] == ""        # the title box follows
+    assert steps[0][6] == ""                     # "No conversations yet" goes as soon as the first one exists
     assert live.h.redraw(cid, "en", req("alice")) == bots[-1]                          # what Stop redraws
     # a follow-up in the same conversation keeps the first exchange
     more = send(live, "alice", "And three secondary ones?", cid, max_tokens=12)
@@ -486,7 +487,8 @@ def test_a_pdf_attached_answers_a_question_about_page_17_with_a_block_citing_it(
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(report_pdf())
     steps = attach(s, "alice", [str(pdf)])
-    conv_id, docs_update, box, _, notice = steps[-1]
+    conv_id, docs_update, box, _, notice, note = steps[-1]
+    assert note == ""                             # the list is no longer empty
     assert notice.startswith("Attached: report.pdf.") and box is None
     assert any("Reading “report.pdf”" in step[4] for step in steps[:-1])
     [(label, doc_id)] = [tuple(c) for c in docs_update["choices"]]
@@ -534,7 +536,7 @@ def test_a_corrupt_or_oversized_document_is_refused_readably_and_nothing_is_atta
     big.write_bytes(b"x" * 70_000)
     for lang, words in (("en", "“broken.pdf” was not attached: The PDF “broken.pdf” could not be read"),
                         ("zh", "“broken.pdf”未能上传：无法读取 PDF“broken.pdf”")):
-        conv_id, docs_update, _, _, notice = attach(s, "alice", [str(broken), str(big)], lang=lang)[-1]
+        conv_id, docs_update, _, _, notice, _ = attach(s, "alice", [str(broken), str(big)], lang=lang)[-1]
         assert words in notice and "big.txt" in notice and docs_update["choices"] == []
         assert s.docs.attachments.list(s.users["alice"].id, conv_id) == []
 
