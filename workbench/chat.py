@@ -37,7 +37,7 @@ DEFAULT_ANSWER_ROOM = 1024      # kept free for the answer when the conversation
 DEFAULT_THINKING_BUDGET = 1024  # the gateway's default budget_tokens
 MESSAGE_OVERHEAD = 6            # role markers and separators of a chat template, per message
 REQUEST_OVERHEAD = 8            # the template's start and the assistant's opening
-_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0002fa1f]")
+CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0002fa1f]")
 _CONTEXT_ERROR = re.compile(
     r"context[ _-]?(length|window|size)|maximum context|exceed_context|too many tokens|prompt is too long|"
     r"input is too long|maximum (input|prompt) length|reduce the length|上下文", re.I)
@@ -177,7 +177,7 @@ def estimate_tokens(text: str) -> int:
     """A conservative token count: each CJK character ~1 token, other text ~3.5 characters per token."""
     if not text:
         return 0
-    cjk = len(_CJK.findall(text))
+    cjk = len(CJK.findall(text))
     return cjk + math.ceil((len(text) - cjk) / 3.5)
 
 

@@ -58,9 +58,9 @@ def chunk(document: Document, *, max_chars: int, overlap_chars: int = 0) -> list
     text, starts, numbers = _stream(document)
     text = text.rstrip()
     chunks: list[Chunk] = []
-    start = _skip_space(text, 0)
+    start = skip_space(text, 0)
     while start < len(text):
-        end = _end(text, start, max_chars)
+        end = chunk_end(text, start, max_chars)
         body_end = start + len(text[start:end].rstrip())
         first = bisect.bisect_right(starts, start) - 1
         last = bisect.bisect_right(starts, max(start, body_end - 1)) - 1
@@ -87,13 +87,13 @@ def _stream(document: Document) -> tuple[str, list[int], list[int]]:
     return "".join(parts), starts, numbers
 
 
-def _skip_space(text: str, position: int) -> int:
+def skip_space(text: str, position: int) -> int:
     while position < len(text) and text[position].isspace():
         position += 1
     return position
 
 
-def _breaks(text: str, low: int, high: int) -> dict[int, int]:
+def find_breaks(text: str, low: int, high: int) -> dict[int, int]:
     """Break positions in (low, high] and the best level of each."""
     found: dict[int, int] = {}
     for pattern, level, at_end in _BREAKS:
@@ -104,12 +104,12 @@ def _breaks(text: str, low: int, high: int) -> dict[int, int]:
     return found
 
 
-def _end(text: str, start: int, max_chars: int) -> int:
+def chunk_end(text: str, start: int, max_chars: int) -> int:
     """Where the chunk starting at ``start`` (not a space; ``text`` has no trailing space) ends."""
     limit = start + max_chars
     if len(text) <= limit:
         return len(text)
-    usable = _breaks(text, start, limit)
+    usable = find_breaks(text, start, limit)
     floor = start + int(max_chars * MIN_FILL)
     for level in (PARAGRAPH, SENTENCE, LINE, CLAUSE, WORD):
         late = [p for p, lv in usable.items() if lv >= level and p >= floor]
@@ -125,10 +125,10 @@ def _next_start(text: str, start: int, end: int, overlap_chars: int) -> int:
     reach, else at a line or word start; never at or before this chunk's start."""
     if overlap_chars:
         low = max(start, end - overlap_chars - 8)  # a break may sit a few spaces before the start it gives
-        breaks = _breaks(text, low, end - 1)
+        breaks = find_breaks(text, low, end - 1)
         for level in (SENTENCE, LINE, WORD):
             for position in sorted(p for p, lv in breaks.items() if lv >= level):
-                candidate = _skip_space(text, position)
+                candidate = skip_space(text, position)
                 if start < candidate < end and end - candidate <= overlap_chars:
                     return candidate
-    return _skip_space(text, end)
+    return skip_space(text, end)
