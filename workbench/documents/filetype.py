@@ -10,7 +10,7 @@ from . import charset
 
 # The extensions we read and the kind each names.
 EXTENSIONS = {".pdf": "pdf", ".docx": "docx", ".md": "markdown", ".markdown": "markdown",
-              ".txt": "text", ".text": "text", ".html": "html", ".htm": "html"}
+              ".txt": "text", ".text": "text", ".html": "html", ".htm": "html", ".csv": "csv", ".tsv": "csv"}
 
 _BINARY_MAGIC = (
     (b"MZ", "a program or other binary file"), (b"\x7fELF", "a program or other binary file"),

@@ -51,6 +51,10 @@ def _parse_text(data: bytes, name: str, claimed: str | None) -> Document:
         from .webpage import parse_html
 
         return parse_html(data, name)
+    if claimed == "csv":
+        from .table import parse_csv
+
+        return parse_csv(data, name)
     from .plaintext import parse_text
 
     return parse_text(data, name, claimed)

@@ -1,0 +1,602 @@
+"""The ingestion queue: uploaded files become chunks in a KB's vector and keyword indexes, in the background.
+
+    ingestion = Ingestion(store, vectors, keyword, data_dir / "kb-files", client_for, max_bytes=50 * MB)
+    await ingestion.start()                                  # the worker; unfinished documents are queued again
+    docs = ingestion.submit(kb, user_id, "papers.zip", data) # one KBDocument per file (a zip gives several)
+    ingestion.documents(kb)                                  # status, done/total of the current stage, error
+    ingestion.cancel(kb, doc_id); ingestion.retry(kb, doc_id); ingestion.delete_document(kb, doc_id)
+    await ingestion.stop()
+
+The queue IS ``kb_documents.status``: queued -> parsing -> embedding -> ready, or failed / cancelled. It survives
+a restart: ``start()`` cleans documents left in parsing or embedding (a crash, a stop) of any partial chunks and
+queues them again. ``submit`` stores each file under ``files_dir/<kb id>/<document id>`` and wakes the worker;
+the worker takes the oldest queued document, parses and chunks it in a worker thread (progress: pages), embeds
+the chunks in batches with the *uploader's* client (``client_for(user_id)``, so the tokens are metered as
+theirs; progress: chunks), then writes its ``kb_chunks`` rows, vectors and keyword entries and marks it ready.
+
+Per-file outcomes never raise: a file over ``max_bytes``, an unsupported type, a damaged or oversized zip, or
+a file identical to one already in the KB becomes a document with status "failed", its error in English and
+Chinese and a stable ``error_code`` ("too_large", "unsupported_type", "duplicate", "archive_too_large", ...),
+returned by ``submit`` and listed by ``documents`` like any other, so the other files of the same upload go
+in. Such a file is not stored: ``retry`` asks for it to be uploaded again. An identical file (same sha256 as a
+document queued, in progress or ready in the KB) is not ingested twice: its row says "duplicate" and names
+the document it matches.
+
+Cancel: a queued document is cancelled at once; a running one stops at its next batch and leaves no chunks in
+either index (its chunks are written only at the end, and a document cancelled or deleted while they were
+being written is cleaned up right after). Retry: failed or cancelled -> queued.
+
+Holding a ``KnowledgeBase`` means the caller checked the permission ("upload" to submit, cancel, retry and
+delete; "read" to list and download): this module does not check again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import io
+import logging
+import re
+import shutil
+import uuid
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from workbench.documents import Document, DocumentError, parse
+from workbench.documents import errors as document_errors
+from workbench.documents.filetype import content_kind, extension_kind
+from workbench.embeddings import BATCH, embed
+from workbench.errors import WorkbenchError
+from workbench.kb.chunking import KBChunk, chunk_document
+from workbench.kb.errors import Invalid, NotFound
+from workbench.kb.keyword import tokenize
+from workbench.kb.records import ChunkRecord, KBDocument, KnowledgeBase
+from workbench.store import Store
+
+if TYPE_CHECKING:
+    import openai
+
+    from workbench.kb.keyword import KeywordIndex
+    from workbench.kb.vectors import VectorStore
+
+log = logging.getLogger(__name__)
+
+MB = 1024 * 1024
+MAX_NAME = 200
+MAX_MEMBERS = 500
+RETRY_SECONDS = 5                  # after the worker itself failed (not a document): the database, an index
+RUNNING = ("parsing", "embedding")
+ACTIVE = ("queued", "parsing", "embedding", "ready")          # a document an identical upload would duplicate
+_COLUMNS = ("id, kb_id, name, kind, sha256, bytes, pages, chunks, status, done, total, error, error_zh, error_code, "
+            "attempts, uploaded_by, created_at, updated_at")
+_JUNK = re.compile(r"(^|/)(__MACOSX/|\.[^/]*$|Thumbs\.db$|desktop\.ini$)", re.I)
+_KB_COLUMNS = ("k.id, k.team_id, k.name, k.description, k.embedding_model, k.chunk_tokens, k.chunk_overlap, "
+               "k.public, k.created_by, k.created_at, k.updated_at")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _document(row: Sequence[Any]) -> KBDocument:
+    return KBDocument(*row)
+
+
+def _kb(row: Sequence[Any]) -> KnowledgeBase:
+    return KnowledgeBase(*row[:7], public=bool(row[7]), created_by=row[8], created_at=row[9], updated_at=row[10])
+
+
+# ---------------------------------------------------------------- per-file refusals (en + zh, code)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / MB:.1f}".rstrip("0").rstrip(".") + " MB" if size >= MB else f"{max(1, size // 1024)} KB"
+
+
+def unsupported(name: str) -> WorkbenchError:
+    return WorkbenchError(
+        f"“{name}” is not a supported document. Upload PDF, Word (.docx), Markdown (.md), plain text (.txt), HTML, "
+        "CSV, or a zip archive of these.",
+        zh=f"不支持“{name}”这种文件。请上传 PDF、Word（.docx）、Markdown（.md）、纯文本（.txt）、HTML、CSV，"
+           "或包含这些文件的 zip 压缩包。", code="unsupported_type")
+
+
+def duplicate(name: str, existing: str) -> WorkbenchError:
+    return WorkbenchError(
+        f"“{name}” is identical to “{existing}”, which is already in this knowledge base; it was not added again.",
+        zh=f"“{name}”与本知识库中已有的“{existing}”内容完全相同，未重复添加。", code="duplicate")
+
+
+def damaged_archive(name: str) -> WorkbenchError:
+    return WorkbenchError(
+        f"The zip archive “{name}” could not be opened: it may be damaged or incomplete. Create it again and upload "
+        "that.", zh=f"无法打开 zip 压缩包“{name}”：文件可能已损坏或不完整。请重新压缩后再上传。", code="corrupt")
+
+
+def archive_too_large(name: str, limit: int) -> WorkbenchError:
+    return WorkbenchError(
+        f"The zip archive “{name}” unpacks to more than {_megabytes(limit)} (or holds more than {MAX_MEMBERS} files). "
+        "Upload its documents in several smaller archives.",
+        zh=f"zip 压缩包“{name}”解压后超过 {_megabytes(limit)}（或其中文件超过 {MAX_MEMBERS} 个）。"
+           "请把其中的文档分成几个较小的压缩包上传。", code="archive_too_large")
+
+
+def empty_archive(name: str) -> WorkbenchError:
+    return WorkbenchError(
+        f"The zip archive “{name}” holds no documents.", zh=f"zip 压缩包“{name}”中没有文档。", code="empty")
+
+
+def _missing_file(name: str) -> DocumentError:
+    return DocumentError(
+        f"The stored copy of “{name}” is gone. Delete this entry and upload the file again.",
+        zh=f"“{name}”的存储副本已不存在。请删除此条目后重新上传该文件。", code="file_missing")
+
+
+def _internal(name: str) -> WorkbenchError:
+    return WorkbenchError(
+        f"“{name}” could not be added because of an error in the workbench (it has been logged). Try again; if it "
+        "fails again, tell the administrator.",
+        zh=f"由于工作台内部错误，未能添加“{name}”（已记录日志）。请重试；如仍失败，请联系管理员。", code="internal")
+
+
+# ---------------------------------------------------------------- unpacking an upload
+
+
+@dataclass
+class _Entry:
+    """One file of an upload: its bytes (None when refused before storing) or the refusal."""
+
+    name: str
+    size: int
+    data: bytes | None = None
+    error: WorkbenchError | None = None
+
+
+def clean_name(name: str) -> str:
+    """An upload's (or zip member's) name without control characters, at most ``MAX_NAME`` characters."""
+    name = re.sub(r"[\x00-\x1f\x7f]", "", (name or "").replace("\\", "/")).strip().strip("/") or "document"
+    if len(name) > MAX_NAME:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[: MAX_NAME - len(ext) - 2] + "…." + ext) if dot and len(ext) <= 10 else name[:MAX_NAME]
+    return name
+
+
+def _is_zip(name: str, data: bytes) -> bool:
+    """Named .zip (a damaged one is still an archive), or a zip without an extension that is not a Word file."""
+    suffix, _ = extension_kind(name)
+    return suffix == ".zip" or (suffix == "" and data.startswith(b"PK\x03\x04")
+                                and content_kind(data)[1] == "another zip archive")
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """The member's name; names written without the UTF-8 flag are tried as UTF-8, then GB18030 (Chinese Windows)."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    raw = info.filename.encode("cp437", "replace")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
+
+
+def _unpack(name: str, data: bytes, max_bytes: int, max_total: int) -> Iterator[_Entry]:
+    """The documents of a zip archive; the archive itself as a refused entry when it cannot be unpacked."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = [i for i in archive.infolist() if not i.is_dir()]
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        yield _Entry(name, len(data), error=damaged_archive(name))
+        return
+    named = [(clean_name(_member_name(i)), i) for i in infos]
+    named = [(n, i) for n, i in named if not _JUNK.search(n)]
+    if len(named) > MAX_MEMBERS or sum(i.file_size for _, i in named) > max_total:
+        yield _Entry(name, len(data), error=archive_too_large(name, max_total))
+        return
+    if not named:
+        yield _Entry(name, len(data), error=empty_archive(name))
+        return
+    total = 0
+    with archive:
+        for member, info in named:
+            suffix, kind = extension_kind(member)
+            if suffix == ".zip" or (suffix and kind is None):
+                yield _Entry(member, info.file_size, error=unsupported(member))
+                continue
+            if info.file_size > max_bytes:
+                yield _Entry(member, info.file_size, error=document_errors.too_large(member, info.file_size, max_bytes))
+                continue
+            try:
+                with archive.open(info) as part:
+                    content = part.read(max_bytes + 1)         # the declared size can lie: never read past the cap
+            except Exception:                                # CRC, inflate (zlib) errors, unsupported compression
+                yield _Entry(member, info.file_size, error=damaged_archive(name))
+                continue
+            total += len(content)
+            if len(content) > max_bytes:
+                yield _Entry(member, len(content), error=document_errors.too_large(member, len(content), max_bytes))
+            elif total > max_total:
+                yield _Entry(member, len(content), error=archive_too_large(name, max_total))
+                return
+            else:
+                yield _Entry(member, len(content), data=content)
+
+
+# ---------------------------------------------------------------- the service
+
+
+class Ingestion:
+    """The KB documents' queue: submit, list, cancel, retry, delete; the worker that ingests them."""
+
+    def __init__(self, store: Store, vectors: VectorStore, keyword: KeywordIndex, files_dir: Path,
+                 client_for: Callable[[str], openai.AsyncOpenAI], *, max_bytes: int,
+                 max_archive_bytes: int | None = None, batch: int = BATCH, workers: int = 1) -> None:
+        if max_bytes < 1 or batch < 1 or workers < 1:
+            raise ValueError("max_bytes, batch and workers must be at least 1")
+        self.store, self.vectors, self.keyword = store, vectors, keyword
+        self.files_dir, self.client_for = Path(files_dir), client_for
+        self.max_bytes = max_bytes
+        self.max_archive_bytes = max_archive_bytes or 20 * max_bytes
+        self.batch, self.workers = batch, workers
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+        self._tasks: list[asyncio.Task] = []
+        self._pool: ThreadPoolExecutor | None = None
+
+    # -- submit ------------------------------------------------------------------------------------------------------
+    def submit(self, kb: KnowledgeBase, user_id: str, name: str, data: bytes) -> list[KBDocument]:
+        """Queue an uploaded file (a zip: each document in it); one ``KBDocument`` per file, failed ones included."""
+        name = clean_name(PurePosixPath((name or "").replace("\\", "/")).name)     # a browser may send a path
+        if _is_zip(name, data):
+            if len(data) > self.max_archive_bytes:
+                entries = [_Entry(name, len(data), error=document_errors.too_large(name, len(data),
+                                                                                   self.max_archive_bytes))]
+            else:
+                entries = _unpack(name, data, self.max_bytes, self.max_archive_bytes)
+        else:
+            suffix, kind = extension_kind(name)
+            if suffix and kind is None:
+                entries = [_Entry(name, len(data), error=unsupported(name))]
+            elif len(data) > self.max_bytes:
+                entries = [_Entry(name, len(data), error=document_errors.too_large(name, len(data), self.max_bytes))]
+            else:
+                entries = [_Entry(name, len(data), data=data)]
+        ids = self._store_entries(kb, user_id, entries)
+        self._notify()
+        return [self.document(kb, doc_id) for doc_id in ids]
+
+    def _store_entries(self, kb: KnowledgeBase, user_id: str, entries: Iterator[_Entry] | list[_Entry]) -> list[str]:
+        folder = self.files_dir / kb.id
+        ids: list[str] = []
+        for entry in entries:
+            doc_id, now = uuid.uuid4().hex, _now()
+            sha = hashlib.sha256(entry.data).hexdigest() if entry.data is not None else ""
+            _, kind = extension_kind(entry.name)
+            try:
+                with self.store.transaction() as cur:       # the duplicate check and the insert: one transaction
+                    error = entry.error
+                    if error is None:
+                        existing = cur.execute(
+                            "SELECT name FROM kb_documents WHERE kb_id = ? AND sha256 = ? AND status IN (?, ?, ?, ?) "
+                            "ORDER BY created_at LIMIT 1", [kb.id, sha, *ACTIVE]).fetchone()
+                        if existing:
+                            error = duplicate(entry.name, existing[0])
+                    cur.execute(
+                        "INSERT INTO kb_documents (id, kb_id, name, kind, sha256, bytes, status, error, error_zh, "
+                        "error_code, uploaded_by, created_at, updated_at, finished_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [doc_id, kb.id, entry.name, kind, sha, entry.size, "failed" if error else "queued",
+                         error.message if error else None, error.zh if error else None,
+                         error.code if error else None, user_id, now, now, now if error else None])
+                    if error is None:
+                        folder.mkdir(parents=True, exist_ok=True)
+                        (folder / doc_id).write_bytes(entry.data or b"")
+            except BaseException:
+                (folder / doc_id).unlink(missing_ok=True)
+                raise
+            ids.append(doc_id)
+        return ids
+
+    # -- read --------------------------------------------------------------------------------------------------------
+    def documents(self, kb: KnowledgeBase) -> list[KBDocument]:
+        """The KB's documents, newest first, each with its status, progress (done of total) and error."""
+        rows = self.store.cursor().execute(f"SELECT {_COLUMNS} FROM kb_documents WHERE kb_id = ? "
+                                           "ORDER BY created_at DESC, name", [kb.id]).fetchall()
+        return [_document(r) for r in rows]
+
+    def document(self, kb: KnowledgeBase, document_id: str) -> KBDocument:
+        """One document of the KB (``NotFound`` when it has no such document)."""
+        row = self.store.cursor().execute(f"SELECT {_COLUMNS} FROM kb_documents WHERE id = ? AND kb_id = ?",
+                                          [str(document_id), kb.id]).fetchone()
+        if row is None:
+            raise _not_found()
+        return _document(row)
+
+    def file(self, kb: KnowledgeBase, document_id: str) -> tuple[str, Path]:
+        """The document's name and its stored bytes (``NotFound`` for a file refused at upload)."""
+        doc = self.document(kb, document_id)
+        path = self.files_dir / kb.id / doc.id
+        if not path.is_file():
+            raise _not_found()
+        return doc.name, path
+
+    # -- cancel, retry, delete ---------------------------------------------------------------------------------------
+    def cancel(self, kb: KnowledgeBase, document_id: str) -> KBDocument:
+        """Queued: cancelled now. Parsing or embedding: cancelled now; the worker stops at its next batch."""
+        with self.store.transaction() as cur:
+            doc = self._locked(cur, kb, document_id)
+            if doc.status not in ("queued", *RUNNING):
+                raise Invalid(f"“{doc.name}” is {doc.status}, not waiting or being added: there is nothing to cancel.",
+                              "document", zh=f"“{doc.name}”的状态是{_STATUS_ZH[doc.status]}，并未在排队或处理中，"
+                                             "无需取消。", code="not_running")
+            now = _now()
+            cur.execute("UPDATE kb_documents SET status = 'cancelled', updated_at = ?, finished_at = ? WHERE id = ?",
+                        [now, now, doc.id])
+        return self.document(kb, doc.id)
+
+    def retry(self, kb: KnowledgeBase, document_id: str) -> KBDocument:
+        """A failed or cancelled document queued again (``Invalid`` when its file was never stored or it is now a
+        duplicate of another document)."""
+        with self.store.transaction() as cur:
+            doc = self._locked(cur, kb, document_id)
+            if doc.status not in ("failed", "cancelled"):
+                raise Invalid(f"“{doc.name}” is {doc.status}; only a failed or cancelled document can be tried again.",
+                              "document", zh=f"“{doc.name}”的状态是{_STATUS_ZH[doc.status]}；只有失败或已取消的文档"
+                                             "才能重试。", code="not_retryable")
+            if not (self.files_dir / kb.id / doc.id).is_file():
+                raise Invalid(f"“{doc.name}” was not kept ({doc.error or 'refused at upload'}). Upload it again.",
+                              "document", zh=f"未保存“{doc.name}”（{doc.error_zh or '上传时被拒绝'}）。请重新上传。",
+                              code="upload_again")
+            other = cur.execute("SELECT name FROM kb_documents WHERE kb_id = ? AND sha256 = ? AND id <> ? AND "
+                                "status IN (?, ?, ?, ?) LIMIT 1", [kb.id, doc.sha256, doc.id, *ACTIVE]).fetchone()
+            if other:
+                error = duplicate(doc.name, other[0])
+                raise Invalid(error.message, "document", zh=error.zh, code="duplicate")
+            cur.execute("UPDATE kb_documents SET status = 'queued', done = 0, total = 0, error = NULL, "
+                        "error_zh = NULL, error_code = NULL, updated_at = ?, finished_at = NULL WHERE id = ?",
+                        [_now(), doc.id])
+        self._notify()
+        return self.document(kb, doc.id)
+
+    def delete_document(self, kb: KnowledgeBase, document_id: str) -> None:
+        """Remove the document: its stored file, rows, vectors and keyword entries (a running one stops)."""
+        with self.store.transaction() as cur:
+            doc = self._locked(cur, kb, document_id)
+            cur.execute("DELETE FROM kb_chunks WHERE document_id = ?", [doc.id])
+            cur.execute("DELETE FROM kb_documents WHERE id = ?", [doc.id])
+        self._unindex(kb.id, doc.id)
+        (self.files_dir / kb.id / doc.id).unlink(missing_ok=True)
+
+    def drop(self, kb_id: str) -> None:
+        """Everything of a deleted KB: rows left, its vectors, keyword entries and stored files."""
+        with self.store.transaction() as cur:
+            cur.execute("DELETE FROM kb_chunks WHERE kb_id = ?", [kb_id])
+            cur.execute("DELETE FROM kb_documents WHERE kb_id = ?", [kb_id])
+        self.vectors.drop(kb_id)
+        self.keyword.drop(kb_id)
+        shutil.rmtree(self.files_dir / kb_id, ignore_errors=True)
+
+    def _locked(self, cur: Any, kb: KnowledgeBase, document_id: str) -> KBDocument:
+        row = cur.execute(f"SELECT {_COLUMNS} FROM kb_documents WHERE id = ? AND kb_id = ?",
+                          [str(document_id), kb.id]).fetchone()
+        if row is None:
+            raise _not_found()
+        return _document(row)
+
+    def _unindex(self, kb_id: str, document_id: str) -> None:
+        """The document's entries out of both indexes (its kb_chunks rows are already deleted)."""
+        self.vectors.delete_document(kb_id, document_id)
+        self.keyword.delete_document(kb_id, document_id)
+
+    # -- the worker --------------------------------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Queue again what a stop or crash left unfinished (cleaned of partial chunks), then start the worker."""
+        if self._tasks:
+            return
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        self._pool = ThreadPoolExecutor(max_workers=self.workers + 1, thread_name_prefix="kb-ingest")
+        await self._thread(self.recover)
+        self._tasks = [asyncio.create_task(self.run(), name=f"kb-ingest-{n}") for n in range(self.workers)]
+
+    async def stop(self) -> None:
+        """Stop the worker now; a document being ingested stays "parsing"/"embedding" and resumes on ``start``."""
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        pool, self._pool = self._pool, None
+        if pool is not None:          # wait for a parse or a write already running in a thread
+            await asyncio.get_running_loop().run_in_executor(None, pool.shutdown, True)
+        self._loop = self._wake = None
+
+    def recover(self) -> int:
+        """Documents left in parsing/embedding queued again, and any chunks of unfinished documents removed."""
+        cur = self.store.cursor()
+        stale = cur.execute("SELECT DISTINCT c.kb_id, c.document_id FROM kb_chunks c LEFT JOIN kb_documents d "
+                            "ON d.id = c.document_id WHERE d.id IS NULL OR d.status <> 'ready' "
+                            "UNION SELECT kb_id, id FROM kb_documents WHERE status IN (?, ?)", list(RUNNING)).fetchall()
+        for kb_id, document_id in stale:
+            with self.store.transaction() as cur:
+                cur.execute("DELETE FROM kb_chunks WHERE document_id = ?", [document_id])
+            self._unindex(kb_id, document_id)
+        with self.store.transaction() as cur:
+            resumed = cur.execute("UPDATE kb_documents SET status = 'queued', done = 0, total = 0, updated_at = ? "
+                                  "WHERE status IN (?, ?)", [_now(), *RUNNING]).fetchall()[0][0]
+        if resumed:
+            log.info("knowledge bases: %d unfinished document(s) queued again", resumed)
+        return int(resumed)
+
+    async def run(self) -> None:
+        """Ingest queued documents, oldest first, until cancelled; sleeps until ``submit``/``retry`` wakes it."""
+        if self._wake is None:
+            self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
+        while True:
+            try:
+                await self._next()
+            except asyncio.CancelledError:
+                raise
+            except Exception:                  # the database or an index failing: log, try again in a while
+                log.exception("knowledge bases: the ingestion worker failed; it tries again in %s s", RETRY_SECONDS)
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), RETRY_SECONDS)
+
+    async def _next(self) -> None:
+        """Ingest the oldest queued document, or sleep until something is queued."""
+        claimed = await self._thread(self._claim)
+        if claimed is None:
+            self._wake.clear()
+            claimed = await self._thread(self._claim)         # a submit between the claim and clear() is not lost
+            if claimed is None:
+                await self._wake.wait()
+                return
+        try:
+            await self._ingest(*claimed)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("knowledge bases: ingesting document %s failed", claimed[1])
+            await self._thread(self._fail, claimed[1], _internal(claimed[2]))
+
+    def _notify(self) -> None:
+        loop, wake = self._loop, self._wake
+        if loop is None or wake is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            wake.set()
+        else:
+            loop.call_soon_threadsafe(wake.set)
+
+    async def _thread(self, fn: Callable[..., Any], *args: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, fn, *args)
+
+    def _claim(self) -> tuple[KnowledgeBase, str, str, str] | None:
+        """The oldest queued document, now "parsing": (kb, document id, name, uploader)."""
+        with self.store.transaction() as cur:
+            row = cur.execute(f"SELECT {_KB_COLUMNS}, d.id, d.name, d.uploaded_by FROM kb_documents d "
+                              "JOIN knowledge_bases k ON k.id = d.kb_id WHERE d.status = 'queued' "
+                              "ORDER BY d.updated_at, d.rowid LIMIT 1").fetchone()
+            if row is None:
+                return None
+            now = _now()
+            cur.execute("UPDATE kb_documents SET status = 'parsing', attempts = attempts + 1, done = 0, total = 0, "
+                        "error = NULL, error_zh = NULL, error_code = NULL, started_at = ?, updated_at = ?, "
+                        "finished_at = NULL WHERE id = ?", [now, now, row[11]])
+        return _kb(row), row[11], row[12], row[13]
+
+    async def _ingest(self, kb: KnowledgeBase, doc_id: str, name: str, uploader: str) -> None:
+        path = self.files_dir / kb.id / doc_id
+        try:
+            document, chunks = await self._thread(self._read, kb, path, name)
+        except DocumentError as exc:
+            await self._thread(self._fail, doc_id, exc)
+            return
+        if not chunks:
+            await self._thread(self._fail, doc_id, document_errors.empty(PurePosixPath(name).name))
+            return
+        if not await self._thread(self._stage, doc_id, "parsing", "embedding", document, len(chunks)):
+            return                                               # cancelled or deleted while parsing
+        try:
+            client = self.client_for(uploader)
+            vectors: list[np.ndarray] = []
+            for at in range(0, len(chunks), self.batch):
+                part = chunks[at: at + self.batch]
+                vectors.append(await embed(client, kb.embedding_model, [c.context for c in part], batch=self.batch))
+                if not await self._thread(self._progress, doc_id, at + len(part)):
+                    return                                       # cancelled or deleted: nothing written yet
+        except WorkbenchError as exc:                            # EmbeddingError, or no key for the uploader
+            await self._thread(self._fail, doc_id, exc)
+            return
+        await self._thread(self._write, kb, doc_id, chunks, np.vstack(vectors))
+
+    def _read(self, kb: KnowledgeBase, path: Path, name: str) -> tuple[Document, list[KBChunk]]:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise _missing_file(name) from None
+        document = parse(data, PurePosixPath(name).name, max_bytes=self.max_bytes)
+        return document, chunk_document(document, chunk_tokens=kb.chunk_tokens,
+                                        overlap_tokens=min(kb.chunk_overlap, kb.chunk_tokens // 2))
+
+    def _stage(self, doc_id: str, was: str, now_in: str, document: Document, total: int) -> bool:
+        with self.store.transaction() as cur:
+            return bool(cur.execute(
+                "UPDATE kb_documents SET status = ?, kind = ?, pages = ?, done = 0, total = ?, updated_at = ? "
+                "WHERE id = ? AND status = ?",
+                [now_in, document.kind, document.page_count, total, _now(), doc_id, was]).fetchall()[0][0])
+
+    def _progress(self, doc_id: str, done: int) -> bool:
+        with self.store.transaction() as cur:
+            return bool(cur.execute("UPDATE kb_documents SET done = ?, updated_at = ? WHERE id = ? AND "
+                                    "status = 'embedding'", [done, _now(), doc_id]).fetchall()[0][0])
+
+    def _fail(self, doc_id: str, error: WorkbenchError) -> None:
+        now = _now()
+        with self.store.transaction() as cur:
+            cur.execute("UPDATE kb_documents SET status = 'failed', error = ?, error_zh = ?, error_code = ?, "
+                        "updated_at = ?, finished_at = ? WHERE id = ? AND status IN (?, ?)",
+                        [error.message, error.zh, error.code or "failed", now, now, doc_id, *RUNNING])
+
+    def _write(self, kb: KnowledgeBase, doc_id: str, chunks: list[KBChunk], vectors: np.ndarray) -> None:
+        """Rows, vectors and keyword entries, then "ready" — or all of it undone when the document was cancelled
+        or deleted meanwhile (or an index refused)."""
+        records = [ChunkRecord(f"{doc_id}-{i}", kb.id, doc_id, i, c.text, c.first_page, c.last_page, c.heading,
+                               c.tokens) for i, c in enumerate(chunks)]
+        with self.store.transaction() as cur:
+            if not cur.execute("SELECT count(*) FROM kb_documents WHERE id = ? AND status = 'embedding'",
+                               [doc_id]).fetchone()[0]:
+                return
+            cur.executemany("INSERT INTO kb_chunks (id, kb_id, document_id, idx, text, first_page, last_page, heading, "
+                            "tokens, terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            [(r.id, r.kb_id, r.document_id, r.idx, r.text, r.first_page, r.last_page, r.heading,
+                              r.tokens, " ".join(tokenize(c.context))) for r, c in zip(records, chunks, strict=True)])
+        try:
+            self.vectors.add(kb, records, vectors)
+            self.keyword.add(kb.id, records)
+        except WorkbenchError as exc:
+            self._remove_chunks(kb.id, doc_id)
+            self._fail(doc_id, exc)
+            return
+        except BaseException:
+            self._remove_chunks(kb.id, doc_id)
+            raise
+        now = _now()
+        with self.store.transaction() as cur:
+            done = cur.execute("UPDATE kb_documents SET status = 'ready', chunks = ?, done = ?, total = ?, "
+                               "updated_at = ?, finished_at = ? WHERE id = ? AND status = 'embedding'",
+                               [len(records), len(records), len(records), now, now, doc_id]).fetchall()[0][0]
+        if not done:                                             # cancelled or deleted while the chunks were written
+            self._remove_chunks(kb.id, doc_id)
+            if not self.store.cursor().execute("SELECT count(*) FROM knowledge_bases WHERE id = ?",
+                                               [kb.id]).fetchone()[0]:
+                self.vectors.drop(kb.id)                         # the KB went too: no collection left behind
+                self.keyword.drop(kb.id)
+
+    def _remove_chunks(self, kb_id: str, doc_id: str) -> None:
+        with self.store.transaction() as cur:
+            cur.execute("DELETE FROM kb_chunks WHERE document_id = ?", [doc_id])
+        self._unindex(kb_id, doc_id)
+
+
+_STATUS_ZH = {"queued": "排队中", "parsing": "解析中", "embedding": "向量化中", "ready": "已就绪", "failed": "失败",
+              "cancelled": "已取消"}
+
+
+def _not_found() -> NotFound:
+    return NotFound("This document does not exist (it may have been deleted).", "document",
+                    zh="该文档不存在（可能已被删除）。", code="not_found")

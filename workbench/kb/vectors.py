@@ -1,0 +1,291 @@
+"""The knowledge bases' vectors in Chroma: one collection per KB, cosine space, always our own embeddings.
+
+    vectors = VectorStore.persistent(data_dir / "chroma")          # embedded Chroma (one process only)
+    vectors = VectorStore.remote("http://chroma.lab:8000")         # a Chroma server (``chroma run``)
+    vectors.add(kb, chunks, unit_rows)                              # rows in the chunks' order
+    vectors.query(kb, query_vector, 30)                             # [(chunk id, cosine similarity), ...] best first
+    vectors.delete_document(kb.id, document_id); vectors.drop(kb.id); vectors.close()
+
+Chroma never embeds anything here: every collection carries ``GivenEmbeddings``, an embedding function of ours
+that refuses to run (we always pass ``embeddings`` and ``query_embeddings``), so Chroma's default function —
+which downloads a model and fails offline — is never used. Telemetry is off. Each vector's metadata holds its
+``document_id``, ``idx`` and pages, so a document's vectors are deleted with one ``where`` filter.
+
+Collections are named ``kb-<KB id>`` (Chroma allows 3-512 characters of ``[a-zA-Z0-9._-]``, starting and ending
+with a letter or digit); an id outside that alphabet is named ``kb-h<sha256 of the id>`` instead.
+
+Thread-safety: the ingestion worker adds while queries run. Chroma's clients are safe to share between threads
+(the Rust bindings lock inside; the HTTP client is an ``httpx.Client``); our own state (the collection cache)
+is guarded by a lock, and a KB's collection is created at most once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from workbench.kb.errors import Invalid, KBError
+from workbench.kb.records import ChunkRecord, KnowledgeBase
+
+log = logging.getLogger(__name__)
+EMBEDDING_FUNCTION = "maas-workbench-given"     # the name Chroma records in each collection's configuration
+_PLAIN_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,498}[A-Za-z0-9])?")
+
+
+def collection_name(kb_id: str) -> str:
+    """The Chroma collection of a KB: ``kb-<id>``, or ``kb-h<sha256>`` for an id Chroma would refuse."""
+    if _PLAIN_ID.fullmatch(kb_id):
+        return f"kb-{kb_id}"
+    return "kb-h" + hashlib.sha256(kb_id.encode()).hexdigest()
+
+
+@cache
+def given_embeddings_class() -> type:
+    """``GivenEmbeddings``: a Chroma embedding function that never embeds (registered once, on first use)."""
+    from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+    from chromadb.utils.embedding_functions import register_embedding_function
+
+    class GivenEmbeddings(EmbeddingFunction[Documents]):
+        """The KB's vectors come from the gateway's /v1/embeddings (``model``); Chroma must not embed."""
+
+        def __init__(self, model: str = "") -> None:
+            self.model = model
+
+        def __call__(self, input: Documents) -> Embeddings:
+            raise KBError(
+                "The knowledge base's vectors come from the gateway; the vector store was asked to embed text "
+                "itself, which is a bug in the workbench.",
+                zh="知识库的向量由网关计算；向量库被要求自行计算向量，这是工作台的缺陷。", code="embedding_refused")
+
+        @staticmethod
+        def name() -> str:
+            return EMBEDDING_FUNCTION
+
+        def get_config(self) -> dict[str, Any]:
+            return {"model": self.model}
+
+        @staticmethod
+        def build_from_config(config: dict[str, Any]) -> GivenEmbeddings:
+            return GivenEmbeddings(str(config.get("model", "")))
+
+        def default_space(self) -> str:
+            return "cosine"
+
+        def supported_spaces(self) -> list[str]:
+            return ["cosine"]
+
+    register_embedding_function(GivenEmbeddings)
+    return GivenEmbeddings
+
+
+def _settings() -> Any:
+    from chromadb.config import Settings
+
+    return Settings(anonymized_telemetry=False, allow_reset=False)
+
+
+def _unavailable(where: str, exc: Exception) -> KBError:
+    """What the user reads when Chroma fails (the details go to the log only)."""
+    log.warning("vector store %s failed: %s: %s", where, type(exc).__name__, exc)
+    return KBError("The vector store cannot be reached or refused the request. Try again in a moment; if it keeps "
+                   "failing, ask an administrator to check the vector store (Chroma).",
+                   zh="向量库无法访问或拒绝了请求。请稍后重试；如果一直失败，请联系管理员检查向量库（Chroma）。",
+                   code="vectors_unavailable")
+
+
+class VectorStore:
+    """One Chroma client (embedded or a server) holding every KB's collection."""
+
+    def __init__(self, client: Any, where: str) -> None:
+        self._client, self.where = client, where
+        self._lock = threading.Lock()
+        self._collections: dict[str, Any] = {}
+        try:
+            self._batch = max(1, int(client.get_max_batch_size()))      # Chroma's limit per add
+        except Exception as exc:
+            raise _unavailable(where, exc) from None
+
+    @classmethod
+    def persistent(cls, path: Path) -> VectorStore:
+        """Embedded Chroma storing under ``path`` (created if needed). One process per path."""
+        import chromadb
+
+        given_embeddings_class()
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        try:
+            client = chromadb.PersistentClient(path=str(path), settings=_settings())
+        except Exception as exc:          # a broken or foreign directory
+            raise _unavailable(str(path), exc) from None
+        return cls(client, str(path))
+
+    @classmethod
+    def remote(cls, url: str, *, headers: dict[str, str] | None = None) -> VectorStore:
+        """A Chroma server at ``url`` ("http://host:port"; https too), e.g. one started by ``chroma run``."""
+        import chromadb
+
+        given_embeddings_class()
+        parts = urlsplit(url.strip())
+        try:
+            port = parts.port
+        except ValueError:
+            port = -1
+        if parts.scheme not in ("http", "https") or not parts.hostname or port == -1 or parts.path not in ("", "/"):
+            raise Invalid(f"The Chroma URL {url!r} is not a server address: write it like http://chroma-host:8000.",
+                          "url", zh=f"Chroma 地址 {url!r} 不是服务器地址：请写成 http://chroma-host:8000 的形式。",
+                          code="bad_chroma_url")
+        ssl = parts.scheme == "https"
+        try:
+            client = chromadb.HttpClient(host=parts.hostname, port=port or (443 if ssl else 8000), ssl=ssl,
+                                         headers=headers, settings=_settings())
+        except Exception as exc:
+            raise _unavailable(url, exc) from None
+        return cls(client, url)
+
+    # -- collections -----------------------------------------------------------------------------------------------
+    def _collection(self, kb_id: str, model: str | None = None) -> Any | None:
+        """The KB's collection; created (for ``model``) when given one, else None when there is none yet."""
+        found = self._collections.get(kb_id)
+        if found is not None:
+            return found
+        from chromadb.errors import NotFoundError
+
+        name, given = collection_name(kb_id), given_embeddings_class()
+        with self._lock:
+            found = self._collections.get(kb_id)
+            if found is not None:
+                return found
+            try:
+                if model is None:
+                    try:
+                        found = self._client.get_collection(name, embedding_function=given())
+                    except NotFoundError:
+                        return None
+                else:
+                    found = self._client.get_or_create_collection(
+                        name, embedding_function=given(model), configuration={"hnsw": {"space": "cosine"}},
+                        metadata={"kb_id": kb_id, "embedding_model": model})
+            except KBError:
+                raise
+            except Exception as exc:
+                raise _unavailable(self.where, exc) from None
+            self._collections[kb_id] = found
+            return found
+
+    def _forget(self, kb_id: str) -> None:
+        with self._lock:
+            self._collections.pop(kb_id, None)
+
+    def _call(self, kb_id: str, what: str, *args: Any, **kwargs: Any) -> Any:
+        """``collection.<what>(...)``; once more with a fresh handle if the collection was replaced meanwhile."""
+        from chromadb.errors import NotFoundError
+
+        for attempt in (1, 2):
+            collection = self._collection(kb_id)
+            if collection is None:
+                return None
+            try:
+                return getattr(collection, what)(*args, **kwargs)
+            except NotFoundError:
+                self._forget(kb_id)
+                if attempt == 2:
+                    return None
+            except KBError:
+                raise
+            except Exception as exc:
+                raise self._refusal(exc) from None
+        return None
+
+    def _refusal(self, exc: Exception) -> KBError:
+        if "dimension" in str(exc).lower():
+            log.warning("vector store %s refused vectors: %s", self.where, exc)
+            return KBError("These vectors have another length than the knowledge base's index. Was its embedding "
+                           "model changed? Re-index its documents with one embedding model.",
+                           zh="这些向量的维度与知识库索引不一致。是否更换过嵌入模型？请用同一个嵌入模型重新索引其文档。",
+                           code="vector_dimension")
+        return _unavailable(self.where, exc)
+
+    # -- the interface ---------------------------------------------------------------------------------------------
+    def add(self, kb: KnowledgeBase, chunks: Sequence[ChunkRecord], vectors: np.ndarray) -> None:
+        """Store one unit-length row of ``vectors`` per chunk (in order); a chunk stored before is replaced."""
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or vectors.shape[0] != len(chunks):
+            raise Invalid(f"Expected one vector per chunk ({len(chunks)}), got an array of shape {vectors.shape}.",
+                          "vectors", code="bad_vectors",
+                          zh=f"每个文本块应有一个向量（{len(chunks)} 个），实际得到形状为 {vectors.shape} 的数组。")
+        if not chunks:
+            return
+        from chromadb.errors import NotFoundError
+
+        for at in range(0, len(chunks), self._batch):
+            part = chunks[at: at + self._batch]
+            metadatas = []
+            for c in part:
+                meta: dict[str, Any] = {"document_id": c.document_id, "idx": int(c.idx)}
+                if c.first_page is not None:
+                    meta["first_page"] = int(c.first_page)
+                if c.last_page is not None:
+                    meta["last_page"] = int(c.last_page)
+                metadatas.append(meta)
+            for attempt in (1, 2):           # a second time when the collection was dropped (by another worker)
+                collection = self._collection(kb.id, kb.embedding_model)
+                try:
+                    collection.upsert(ids=[c.id for c in part], embeddings=vectors[at: at + len(part)],
+                                      metadatas=metadatas)
+                    break
+                except KBError:
+                    raise
+                except NotFoundError as exc:
+                    self._forget(kb.id)
+                    if attempt == 2:
+                        raise _unavailable(self.where, exc) from None
+                except Exception as exc:
+                    self._forget(kb.id)
+                    raise self._refusal(exc) from None
+
+    def delete_document(self, kb_id: str, document_id: str) -> None:
+        """Remove every vector of one document (nothing happens when it has none)."""
+        self._call(kb_id, "delete", where={"document_id": document_id})
+
+    def drop(self, kb_id: str) -> None:
+        """Remove the KB's collection (nothing happens when it has none)."""
+        from chromadb.errors import NotFoundError
+
+        self._forget(kb_id)
+        try:
+            self._client.delete_collection(collection_name(kb_id))
+        except NotFoundError:
+            pass
+        except Exception as exc:
+            raise _unavailable(self.where, exc) from None
+
+    def query(self, kb: KnowledgeBase, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """The ``k`` nearest chunks to a unit-length ``vector``: (chunk id, cosine similarity), best first."""
+        if k < 1:
+            return []
+        row = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        found = self._call(kb.id, "query", query_embeddings=row, n_results=int(k), include=["distances"])
+        if not found or not found["ids"]:
+            return []
+        return [(cid, 1.0 - float(d)) for cid, d in zip(found["ids"][0], found["distances"][0], strict=True)]
+
+    def count(self, kb_id: str) -> int:
+        """How many vectors the KB holds."""
+        return int(self._call(kb_id, "count") or 0)
+
+    def close(self) -> None:
+        """Release the client (an embedded store's files can then be opened again)."""
+        with self._lock:
+            self._collections.clear()
+        close = getattr(self._client, "close", None)
+        if close is not None:
+            close()
