@@ -24,12 +24,13 @@ def offline_environment() -> None:
         os.environ[name] = value
 
 
-def build_app(gateway, workbench_store=None):
+def build_app(gateway, workbench_store=None, knowledge=None):
     """One ASGI app: gateway routes straight to the gateway; sign-in pages; the rest is the Gradio UI,
     which needs a signed-in session (pages redirect to /login, other UI calls get 401).
 
     ``workbench_store``: the workbench's opened database (``open_workbench``); the chat page's
-    conversations live there (without it the chat page says chat is not available)."""
+    conversations live there (without it the chat page says chat is not available). ``knowledge``: the
+    knowledge bases (``open_knowledge``; None: the knowledge-base pages say they are not available)."""
     import gradio as gr
     from fastapi import FastAPI
 
@@ -55,7 +56,7 @@ def build_app(gateway, workbench_store=None):
                                        embedding_model=EMBEDDED_EMBEDDING_ID)
         setup = chat.ChatSetup(conversations, base_url, web_search=chat.web_search_via_api(
             base_url, gateway.keys.workbench_key), documents=documents)
-    blocks, i18n = build_ui(gateway, chat=setup)
+    blocks, i18n = build_ui(gateway, chat=setup, knowledge=knowledge)
     ui = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     ui.include_router(signin.routes(gateway, sessions))
     ui = gr.mount_gradio_app(ui, blocks, path="/", i18n=i18n, auth_dependency=username, css=shell.CSS + chat.CSS,
@@ -141,6 +142,41 @@ def open_workbench(settings):
         raise StartupError(str(exc)) from None
 
 
+class AccountDirectory:
+    """The gateway's accounts as the knowledge bases see them (the workbench never imports the gateway)."""
+
+    def __init__(self, accounts) -> None:
+        self.accounts = accounts
+
+    def id_of(self, username: str) -> str | None:
+        user = self.accounts.by_username(username)
+        return user.id if user is not None and not user.disabled else None
+
+    def name_of(self, user_id: str) -> str | None:
+        user = self.accounts.get(user_id)
+        return user.username if user is not None else None
+
+
+def open_knowledge(settings, gateway, workbench_store):
+    """The knowledge bases: Chroma (embedded under the data dir, or MAAS_CHROMA_URL), the keyword index, the
+    ingestion queue; models reached through this process's /v1 with each user's workbench key."""
+    from app.chat_context import local_api_url
+    from gateway.catalogue import EMBEDDED_RERANK_ID
+    from workbench.attachments import MB
+    from workbench.clients import UserClients
+    from workbench.kb.service import KnowledgeService
+
+    def embedding_models() -> list[str]:
+        return [m.id for m in gateway.catalogue.models.values() if m.kind == "embedding"]
+
+    rerankers = [m.id for m in gateway.catalogue.models.values() if m.kind == "rerank"]
+    clients = UserClients(local_api_url(settings.host, settings.port), gateway.keys.workbench_key)
+    return KnowledgeService.open(
+        workbench_store, AccountDirectory(gateway.accounts), data_dir=settings.data_dir, chroma_url=settings.chroma_url,
+        client_for=clients, embedding_models=embedding_models, max_bytes=settings.kb_max_upload_mb * MB,
+        rerank_model=EMBEDDED_RERANK_ID if EMBEDDED_RERANK_ID in rerankers else (rerankers[0] if rerankers else None))
+
+
 async def serve(settings) -> None:
     from gateway.service import Gateway
 
@@ -156,8 +192,12 @@ async def serve(settings) -> None:
 async def _serve(settings, gateway, workbench_store) -> None:
     import uvicorn
 
-    # the UI (importing Gradio takes seconds) is built while the models start
-    app, _ = await asyncio.gather(asyncio.to_thread(build_app, gateway, workbench_store), gateway.start())
+    async def workbench() -> tuple:
+        knowledge = await asyncio.to_thread(open_knowledge, settings, gateway, workbench_store)
+        return await asyncio.to_thread(build_app, gateway, workbench_store, knowledge), knowledge
+
+    # the knowledge bases (importing Chroma takes ~1 s) and the UI (Gradio, seconds) are built while the models start
+    (app, knowledge), _ = await asyncio.gather(workbench(), gateway.start())
     # Everything alive now (Gradio, FastAPI, DuckDB: ~200k objects) lives as long as the process:
     # keep it out of the collector, whose full passes otherwise pause serving for 70-190 ms.
     gc.collect()
@@ -173,6 +213,7 @@ async def _serve(settings, gateway, workbench_store) -> None:
                 if server.should_exit:
                     return
                 await asyncio.sleep(0.05)
+            await knowledge.start()         # its worker embeds through our own /v1: now that it answers
             host = settings.host if settings.host not in ("0.0.0.0", "::") else "127.0.0.1"
             _banner(gateway, f"http://{host}:{settings.port}")
 
@@ -180,6 +221,7 @@ async def _serve(settings, gateway, workbench_store) -> None:
         await server.serve()
         announcer.cancel()
     finally:
+        await knowledge.stop()              # the worker first: it calls the gateway
         await gateway.stop()
 
 

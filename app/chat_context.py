@@ -9,7 +9,6 @@ which answers another user's conversation id exactly like a missing one.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -22,6 +21,7 @@ from app.chat_view import list_choices
 from app.i18n import translate
 from workbench.attachments import MB, Attachments
 from workbench.chat import DEFAULT_CONTEXT, ContextBlock
+from workbench.clients import UserClients
 from workbench.conversations import Conversation, ConversationError, Conversations, NotFound
 from workbench.retrieval import document_budget
 from workbench.websearch_client import search_web
@@ -101,9 +101,7 @@ class ChatPage:
         self.setup = setup
         self.convs = setup.conversations if setup is not None else None
         self.docs = setup.documents if setup is not None else None
-        # one client per (event loop, user key), kept: building one costs ~43 ms of CPU on the loop
-        # (bench/README.md "Chat"); its connection pool belongs to the loop it was made on
-        self._clients: dict[tuple[asyncio.AbstractEventLoop, str], openai.AsyncOpenAI] = {}
+        self._clients = UserClients(setup.base_url, self._key_for) if setup is not None else None
 
     # -- who and what ------------------------------------------------------------------------
     def who(self, lang: str | None, request: gr.Request | None) -> tuple[str, Any]:
@@ -164,8 +162,11 @@ class ChatPage:
         return gr.update(interactive=True, info=translate("chat.web_info", locale))
 
     # -- the models ----------------------------------------------------------------------------
+    def _key_for(self, user_id: str) -> str:
+        return (self.setup.key_for or self.gateway.keys.workbench_key)(user_id)
+
     def key_of(self, actor: Any) -> str:
-        return (self.setup.key_for or self.gateway.keys.workbench_key)(actor.user_id)
+        return self._key_for(actor.user_id)
 
     def window_of(self, conv: Conversation) -> int | None:
         model = self.gateway.catalogue.get(conv.settings.model) if conv.settings.model else None
@@ -179,12 +180,4 @@ class ChatPage:
 
     def api_client(self, actor: Any) -> openai.AsyncOpenAI:
         """The user's client to this process's /v1 (reused across answers; never closed by a handler)."""
-        key = self.key_of(actor)
-        slot = (asyncio.get_running_loop(), key)       # the loop itself: an id could be reused
-        client = self._clients.get(slot)
-        if client is None:
-            if len(self._clients) > 1000:         # keys rotate per process start; don't grow without bound
-                self._clients.clear()
-            client = self._clients[slot] = openai.AsyncOpenAI(base_url=self.setup.base_url, api_key=key,
-                                                              max_retries=0, timeout=600)
-        return client
+        return self._clients(actor.user_id)

@@ -23,17 +23,21 @@ if TYPE_CHECKING:
 
 APP_NAME = "MaaS Workbench"   # browser tab title: Gradio sets document.title verbatim (no i18n)
 # (module, route path, route name: Gradio's navbar is hidden, the shell's header shows translated names)
-PAGES = (("app.chat", "/chat", "Chat"), ("app.account", "/account", "Account"), ("app.usage", "/usage", "Usage"),
+PAGES = (("app.chat", "/chat", "Chat"), ("app.kb", "/kb", "Knowledge"), ("app.teams", "/teams", "Teams"),
+         ("app.account", "/account", "Account"), ("app.usage", "/usage", "Usage"),
          ("app.docs", "/api-docs", "API docs"), ("app.admin", "/admin", "Admin"))
+KNOWLEDGE_PAGES = ("app.kb", "app.teams")     # these take the knowledge bases (workbench.kb.service)
 
 
-def build_ui(gateway: Any, *, api_base_hint: str = "/v1", chat: Any = None) -> tuple[gr.Blocks, gr.I18n]:
+def build_ui(gateway: Any, *, api_base_hint: str = "/v1", chat: Any = None,
+             knowledge: Any = None) -> tuple[gr.Blocks, gr.I18n]:
     """Build the workbench Blocks and its I18n (pass both to ``gr.mount_gradio_app``).
 
     ``gateway`` is an opened ``gateway.service.Gateway`` (its ``status``, ``console``, ``catalogue``,
     ``settings``); handlers call it on page load and on clicks, never here.
     ``api_base_hint`` is the API's path on this server (or a full URL) for the examples.
     ``chat`` is the chat page's ``app.chat.ChatSetup`` (None: the page says chat is not available).
+    ``knowledge`` is the knowledge bases' ``workbench.kb.service.KnowledgeService`` (None: their pages say so).
     """
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"   # before any Blocks: else it calls out
     import gradio as gr
@@ -49,6 +53,6 @@ def build_ui(gateway: Any, *, api_base_hint: str = "/v1", chat: Any = None) -> t
         module = importlib.import_module(module_name)
         with demo.route(name, path, show_in_navbar=False) as page:   # the shell header is the navigation
             shell.header(page, gateway.console, i18n, path)
-            extra = (chat,) if module_name == "app.chat" else ()
+            extra = (chat,) if module_name == "app.chat" else (knowledge,) if module_name in KNOWLEDGE_PAGES else ()
             module.build(page, gateway, i18n, *extra)
     return demo, i18n

@@ -1,0 +1,109 @@
+"""The knowledge bases as the UI, the HTTP API and the chat use them: one object, every path permission-checked.
+
+    kb = KnowledgeService.open(store, users, data_dir=..., client_for=..., embedding_models=...)
+    await kb.start()                                  # the ingestion worker (after the gateway answers /v1)
+    team = kb.teams.create("alice", "Proteomics")     # teams, bases and sharing check through kb.access themselves
+    base = kb.bases.create("alice", team.id, "Papers", "", "use-multilingual:v3")
+    kb.upload("alice", base.id, [("paper.pdf", data)])            # member+ (viewers are refused)
+    hits = await kb.search("alice", [base.id], "what was measured?")  # read on every KB, else NotFound
+    await kb.stop()
+
+``teams``, ``bases`` and ``sharing`` take the caller's user id and check it themselves; the lower layers
+(``ingestion``, ``vectors``, ``keyword``, ``Retrieval``) trust the ``KnowledgeBase`` they are handed, so
+everything that reaches them from a user goes through the methods here, which check first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import openai
+
+from workbench.kb.access import Access
+from workbench.kb.bases import KnowledgeBases
+from workbench.kb.errors import Invalid
+from workbench.kb.ingest import Ingestion
+from workbench.kb.keyword import KeywordIndex
+from workbench.kb.records import KBDocument, KnowledgeBase, UserDirectory
+from workbench.kb.retrieve import Hits, Retrieval
+from workbench.kb.sharing import Sharing
+from workbench.kb.teams import Teams
+from workbench.kb.vectors import VectorStore
+from workbench.store import Store
+
+MAX_KBS_PER_QUESTION = 10
+RERANK_MODEL = "use-multilingual-rerank:v3"
+
+
+class KnowledgeService:
+    """Teams, knowledge bases, ingestion, retrieval and sharing over one store, one vector store, one keyword index."""
+
+    def __init__(self, store: Store, users: UserDirectory, *, vectors: VectorStore, files_dir: Path,
+                 client_for: Callable[[str], openai.AsyncOpenAI], embedding_models: Callable[[], Sequence[str]],
+                 max_bytes: int, rerank_model: str | None = RERANK_MODEL) -> None:
+        self.store, self.vectors, self.client_for, self.rerank_model = store, vectors, client_for, rerank_model
+        self.access = Access(store)
+        self.keyword = KeywordIndex(store)
+        self.ingestion = Ingestion(store, vectors, self.keyword, files_dir, client_for, max_bytes=max_bytes)
+        self.teams = Teams(store, self.access, users)
+        self.bases = KnowledgeBases(store, self.access, embedding_models=embedding_models,
+                                    on_drop=self.ingestion.drop)
+        self.sharing = Sharing(store, self.access, users)
+
+    @classmethod
+    def open(cls, store: Store, users: UserDirectory, *, data_dir: Path, chroma_url: str | None = None,
+             **kwargs) -> KnowledgeService:
+        """Chroma embedded under ``data_dir/chroma`` (or the server at ``chroma_url``); files under ``data_dir/kb``."""
+        vectors = VectorStore.remote(chroma_url) if chroma_url else VectorStore.persistent(Path(data_dir) / "chroma")
+        return cls(store, users, vectors=vectors, files_dir=Path(data_dir) / "kb", **kwargs)
+
+    async def start(self) -> None:
+        """The ingestion worker: documents a restart interrupted are queued again and finished."""
+        await self.ingestion.start()
+
+    async def stop(self) -> None:
+        await self.ingestion.stop()
+        self.vectors.close()
+
+    # -- documents ----------------------------------------------------------------------------------------------
+    def upload(self, user_id: str, kb_id: str, files: Sequence[tuple[str, bytes]]) -> list[KBDocument]:
+        """Queue files (a zip: each document in it) into a KB the user may upload to; one row per file, failed
+        ones included (too big, wrong type, identical to one already there) with their reason."""
+        kb = self.access.require_kb(user_id, kb_id, "upload")
+        return [doc for name, data in files for doc in self.ingestion.submit(kb, user_id, name, data)]
+
+    def documents(self, user_id: str, kb_id: str) -> list[KBDocument]:
+        return self.ingestion.documents(self.access.require_kb(user_id, kb_id, "read"))
+
+    def document(self, user_id: str, kb_id: str, document_id: str) -> KBDocument:
+        return self.ingestion.document(self.access.require_kb(user_id, kb_id, "read"), document_id)
+
+    def document_file(self, user_id: str, kb_id: str, document_id: str) -> tuple[str, Path]:
+        """The uploaded file (name, path) for download: anyone who may read the KB."""
+        return self.ingestion.file(self.access.require_kb(user_id, kb_id, "read"), document_id)
+
+    def cancel(self, user_id: str, kb_id: str, document_id: str) -> KBDocument:
+        return self.ingestion.cancel(self.access.require_kb(user_id, kb_id, "upload"), document_id)
+
+    def retry(self, user_id: str, kb_id: str, document_id: str) -> KBDocument:
+        return self.ingestion.retry(self.access.require_kb(user_id, kb_id, "upload"), document_id)
+
+    def delete_document(self, user_id: str, kb_id: str, document_id: str) -> None:
+        self.ingestion.delete_document(self.access.require_kb(user_id, kb_id, "upload"), document_id)
+
+    # -- retrieval ------------------------------------------------------------------------------------------------
+    def readable(self, user_id: str, kb_ids: Sequence[str]) -> list[KnowledgeBase]:
+        """The KBs (each checked: NotFound for one the user may not read), in the order given, without repeats."""
+        if len(kb_ids) > MAX_KBS_PER_QUESTION:
+            raise Invalid(f"Choose at most {MAX_KBS_PER_QUESTION} knowledge bases for one question.", "knowledge_bases",
+                          zh=f"一次提问最多选择 {MAX_KBS_PER_QUESTION} 个知识库。", code="too_many")
+        return [self.access.require_kb(user_id, kb_id, "read") for kb_id in dict.fromkeys(kb_ids)]
+
+    async def search(self, user_id: str, kb_ids: Sequence[str], query: str, k: int = 8, *,
+                     client: openai.AsyncOpenAI | None = None) -> Hits:
+        """Hybrid search over KBs the user may read, embedded and reranked with the user's key (metered as theirs)."""
+        kbs = self.readable(user_id, kb_ids)
+        retrieval = Retrieval(self.store, self.vectors, self.keyword, client or self.client_for(user_id),
+                              rerank_model=self.rerank_model)
+        return await retrieval.search(kbs, query, k)
