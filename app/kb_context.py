@@ -1,0 +1,234 @@
+"""What every handler of the Knowledge page shares (``KBPage``): who is asking, the service's refusals as
+readable messages (a refused form names its field), and the page's parts as the handlers redraw them.
+
+Each part is computed for the signed-in caller through ``workbench.kb.service.KnowledgeService`` (which
+checks the permission on every call), never from what the page sent: a KB id from the page is only a
+request, and an outsider's id is refused with the same words as a missing one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from app import kb_view as view
+from app.access import locale_of, signed_in
+from app.i18n import translate
+from workbench.errors import WorkbenchError
+from workbench.kb.errors import Invalid, KBError
+
+MANAGERS = ("owner", "admin")
+UPLOADERS = ("owner", "admin", "member")
+TICK_SECONDS = 1.5                   # how often the documents table refreshes while something is pending
+DOWNLOAD_MINUTES = 30
+FIELD_LABELS = {"name": "kb.f_name", "description": "kb.f_description", "embedding_model": "kb.f_model",
+                "chunk_tokens": "kb.f_chunk_tokens", "chunk_overlap": "kb.f_chunk_overlap", "team_id": "kb.f_team",
+                "username": "kb.f_username", "expires_in": "kb.f_expiry", "query": "kb.f_question", "k": "kb.f_top_k",
+                "confirm": "kb.f_confirm"}
+# The outputs the handlers fill, by name (``app.kb`` wires the components of these names in this order).
+LISTS = ("mine_html", "mine_pick", "square_html", "square_pick")
+FORM = ("c_team", "c_model")
+DOCS = ("head", "docs_html", "doc_pick", "timer")
+SHARING = ("public_html", "publish_btn", "unpublish_btn", "links_html", "link_pick", "grants_html", "grant_pick",
+           "grant_team")
+OPENED = ("kb_box", "open_col", "head", "upload_col", "docs_html", "doc_pick", "doc_actions", "timer", "download",
+          "hits", "search_note", "sharing_tab", "settings_tab", *SHARING, "link_box", "s_name", "s_desc", "s_model",
+          "s_tokens", "s_overlap", "confirm")
+
+
+def refused(key: str, locale: str, **fields: Any) -> gr.Error:
+    """A refusal of the page's own (nothing chosen, no files, ...)."""
+    return gr.Error(translate(key, locale, **fields), print_exception=False)
+
+
+def field_error(field: str, locale: str, key: str, **fields: Any) -> gr.Error:
+    """A form refusal of the page's own, naming the field by its label."""
+    message = translate("kb.field_error", locale, field=translate(FIELD_LABELS[field], locale),
+                        message=translate(key, locale, **fields))
+    return gr.Error(message, title=translate("shell.cannot_do", locale), print_exception=False)
+
+
+def service_error(exc: WorkbenchError, locale: str) -> gr.Error:
+    """The service's refusal in the page's language; a bad form value names its field's label first."""
+    text = exc.text(locale)
+    label = FIELD_LABELS.get(exc.field or "")
+    if label and isinstance(exc, Invalid):
+        text = translate("kb.field_error", locale, field=translate(label, locale), message=text)
+    return gr.Error(text, title=translate("shell.cannot_do", locale), print_exception=False)
+
+
+def download_copy(name: str, path: Path) -> str:
+    """The stored file copied under its own name into a fresh temporary folder (Gradio serves it from its cache);
+    copies older than ``DOWNLOAD_MINUTES`` are removed."""
+    root = Path(tempfile.gettempdir()) / "maas-kb-downloads"
+    if root.is_dir():
+        for old in root.iterdir():
+            with contextlib.suppress(OSError):
+                if time.time() - old.stat().st_mtime > DOWNLOAD_MINUTES * 60:
+                    shutil.rmtree(old)
+    folder = root / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    safe = re.sub(r"[\x00-\x1f/\\:*?\"<>|]+", "_", name.rsplit("/", 1)[-1]).strip(" .") or "document"
+    target = folder / safe
+    shutil.copyfile(path, target)
+    return str(target)
+
+
+def expiry(days: Any) -> timedelta | None:
+    """A share link's lifetime from the expiry choice ("0" or nothing: never)."""
+    number = int(days) if days and str(days).isdigit() else 0
+    return timedelta(days=number) if number > 0 else None
+
+
+class KBPage:
+    """The Knowledge page's services for its handlers (``knowledge`` None: every handler says it is off)."""
+
+    def __init__(self, gateway: Any, knowledge: Any) -> None:
+        self.gateway, self.kb = gateway, knowledge
+
+    # -- who, and refusals -------------------------------------------------------------------------------------
+    def who(self, lang: str | None, request: gr.Request | None) -> tuple[str, str]:
+        """(locale, user id) of the signed-in caller, looked up again on every call."""
+        locale = locale_of(lang, request)
+        actor = signed_in(self.gateway.console, request, locale)
+        if self.kb is None:
+            raise refused("kb.unavailable", locale)
+        return locale, actor.user_id
+
+    def call(self, locale: str, fn: Callable, *args: Any, **kwargs: Any) -> Any:
+        """``fn(*args, **kwargs)``; a knowledge-base refusal becomes the page's readable message."""
+        try:
+            return fn(*args, **kwargs)
+        except KBError as exc:
+            raise service_error(exc, locale) from None
+
+    def chosen(self, lang: str | None, request: gr.Request | None, kb_id: str | None) -> tuple[str, str, str]:
+        """(locale, user id, KB id) for a handler that needs an open KB."""
+        locale, uid = self.who(lang, request)
+        if not kb_id:
+            raise refused("kb.choose_kb", locale)
+        return locale, uid, kb_id
+
+    # -- choices ---------------------------------------------------------------------------------------------
+    def embedding_models(self) -> list[str]:
+        return [m.id for m in self.gateway.catalogue.models.values() if m.kind == "embedding"]
+
+    def team_choices(self, uid: str, locale: str, roles: tuple[str, ...] = MANAGERS) -> list[tuple[str, str]]:
+        """The caller's teams with one of ``roles`` (the personal space first, named as such)."""
+        return [(view.t(locale, "kb.personal_space") if team.personal_of else team.name, team.id)
+                for team in self.kb.teams.list_for(uid) if team.role in roles]
+
+    def names(self, user_ids: set[str]) -> dict[str, str]:
+        """user id -> username (the gateway's accounts)."""
+        found = {uid: self.gateway.accounts.get(uid) for uid in user_ids}
+        return {uid: user.username if user is not None else uid for uid, user in found.items()}
+
+    # -- the lists -------------------------------------------------------------------------------------------
+    def lists(self, uid: str, locale: str, query: str | None, current: str | None = None) -> tuple[Any, ...]:
+        """My KBs (table, picker) and the square (table, picker); ``current`` stays picked where listed."""
+        mine = self.kb.bases.list_visible(uid)
+        q = (query or "").strip() if isinstance(query, str) else ""
+        square = self.kb.sharing.square(uid, q)
+        mine_ids = {v.kb.id for v in mine}
+        square_ids = {e.kb.id for e in square}
+        return (view.mine_html(mine, locale),
+                gr.update(choices=view.mine_choices(mine, locale), value=current if current in mine_ids else None),
+                view.square_html(square, locale, q),
+                gr.update(choices=view.square_choices(square), value=current if current in square_ids else None))
+
+    def form(self, uid: str, locale: str, team_id: str | None = None, model: str | None = None) -> tuple[Any, Any]:
+        """The create form's teams (those the caller manages) and embedding models; what was chosen stays chosen
+        while it is still offered."""
+        teams, models = self.team_choices(uid, locale), self.embedding_models()
+        team_ids = [t_id for _, t_id in teams]
+        return (gr.update(choices=teams, value=team_id if team_id in team_ids else (team_ids[0] if teams else None)),
+                gr.update(choices=models, value=model if model in models else (models[0] if models else None)))
+
+    def square(self, uid: str, locale: str, query: str | None) -> tuple[str, Any]:
+        q = (query or "").strip() if isinstance(query, str) else ""
+        square = self.kb.sharing.square(uid, q)
+        return view.square_html(square, locale, q), gr.update(choices=view.square_choices(square), value=None)
+
+    # -- one KB ----------------------------------------------------------------------------------------------
+    def role(self, uid: str, kb_id: str) -> str | None:
+        return self.kb.access.kb_role(uid, kb_id)
+
+    def team_name(self, uid: str, kb: Any, locale: str) -> str | None:
+        for v in self.kb.bases.list_visible(uid):
+            if v.kb.id == kb.id:
+                return view.space_name(v.team_name, v.personal, locale)
+        return next((e.team_name for e in self.kb.sharing.square(uid) if e.kb.id == kb.id), None)
+
+    def header(self, uid: str, locale: str, kb_id: str) -> tuple[Any, str]:
+        """(the KB with counts, its header) — refused when the caller may not read it."""
+        kb = self.call(locale, self.kb.bases.get, uid, kb_id)
+        role = self.role(uid, kb.id) or "reader"
+        return kb, view.header_html(kb, role, self.team_name(uid, kb, locale), locale)
+
+    def documents(self, uid: str, locale: str, kb_id: str, current: str | None) -> tuple[Any, ...]:
+        """The open KB's header, documents table, document picker and the refresh timer (on while pending)."""
+        _, head = self.header(uid, locale, kb_id)
+        docs = self.call(locale, self.kb.documents, uid, kb_id)
+        ids = {d.id for d in docs}
+        return (head, view.documents_html(docs, locale),
+                gr.update(choices=view.document_choices(docs, locale), value=current if current in ids else None),
+                gr.Timer(TICK_SECONDS, active=view.pending(docs)))
+
+    def sharing(self, uid: str, locale: str, kb_id: str) -> tuple[Any, ...]:
+        """The sharing tab for a manager: public state (and the button that changes it), links (table, picker),
+        grants (table, picker), teams to grant to. Blank for anyone else (the tab is hidden and every sharing
+        call is refused anyway)."""
+        if self.role(uid, kb_id) not in MANAGERS:
+            blank = gr.update(choices=[], value=None)
+            return ("", gr.update(), gr.update(), "", blank, "", blank, blank)
+        kb = self.call(locale, self.kb.access.require_kb, uid, kb_id, "manage")
+        links = self.call(locale, self.kb.sharing.links, uid, kb_id)
+        grants = self.call(locale, self.kb.sharing.grants, uid, kb_id)
+        teams = [(team.name, team.id) for team in self.kb.teams.list_for(uid)
+                 if not team.personal_of and team.id != kb.team_id]
+        makers = self.names({link.created_by for link in links})
+        return (view.sharing_state_html(kb, locale), gr.update(visible=not kb.public), gr.update(visible=kb.public),
+                view.links_html(links, makers, locale), gr.update(choices=view.link_choices(links, locale), value=None),
+                view.grants_html(grants, locale), gr.update(choices=view.grant_choices(grants, locale), value=None),
+                gr.update(choices=teams, value=None))
+
+    def settings(self, uid: str, locale: str, kb_id: str) -> tuple[Any, ...]:
+        """The settings tab's fields (a manager's KB), else left as they are."""
+        if self.role(uid, kb_id) not in MANAGERS:
+            return (gr.update(),) * 6
+        kb = self.call(locale, self.kb.bases.get, uid, kb_id)
+        models = self.embedding_models()
+        if kb.embedding_model not in models:
+            models = [kb.embedding_model, *models]
+        return (kb.name, kb.description, gr.update(choices=models, value=kb.embedding_model), kb.chunk_tokens,
+                kb.chunk_overlap, "")
+
+    def opened(self, uid: str, locale: str, kb_id: str) -> tuple[Any, ...]:
+        """Everything the page shows for an open KB (the ``opened`` outputs in ``app.kb``), by the caller's role."""
+        self.call(locale, self.kb.access.require_kb, uid, kb_id, "read")
+        role = self.role(uid, kb_id)
+        uploads, manages = role in UPLOADERS, role in MANAGERS
+        head, docs, pick, timer = self.documents(uid, locale, kb_id, None)
+        return (kb_id, gr.update(visible=True), head, gr.update(visible=uploads), docs, pick,
+                gr.update(visible=uploads), timer, gr.update(value=None, visible=False), "", "",
+                gr.update(visible=manages), gr.update(visible=manages), *self.sharing(uid, locale, kb_id),
+                gr.update(value="", visible=False), *self.settings(uid, locale, kb_id))
+
+    @staticmethod
+    def closed() -> tuple[Any, ...]:
+        """The open-KB area emptied and hidden (nothing open)."""
+        blank = gr.update(choices=[], value=None)
+        return ("", gr.update(visible=False), "", gr.update(visible=False), "", blank, gr.update(visible=False),
+                gr.Timer(TICK_SECONDS, active=False), gr.update(value=None, visible=False), "", "",
+                gr.update(visible=False), gr.update(visible=False), "", gr.update(), gr.update(), "", blank, "", blank,
+                blank, gr.update(value="", visible=False), "", "", gr.update(), None, None, "")

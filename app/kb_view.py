@@ -1,0 +1,237 @@
+"""Pure renderers of the Knowledge page: the KB lists, a KB's header, documents, retrieval hits, share links
+and grants, the upload report — all escaped HTML (``app.tables``), in the page's language."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from app import tables
+from app.i18n import translate
+from workbench.kb.records import KBDocument, KnowledgeBase
+
+PENDING = ("queued", "parsing", "embedding")
+STATE_KIND = {"queued": "pending", "parsing": "pending", "embedding": "pending", "ready": "active",
+              "failed": "rejected", "cancelled": "revoked"}
+SNIPPET_CHARS = 600
+CSS = tables.CSS + """
+.kb-head h3 { margin: 0 0 4px 0; }
+.kb-head .muted { margin-top: 2px; }
+.kb-progress { display: inline-block; width: 90px; height: 6px; border-radius: 3px; margin-left: 6px;
+               background: var(--border-color-primary); vertical-align: middle; overflow: hidden; }
+.kb-progress > span { display: block; height: 100%; background: #2563eb; }
+.kb-chunk { white-space: pre-wrap; max-width: 60ch; }
+.kb-error { color: #991b1b; }
+.kb-notice ul { margin: 4px 0; padding-left: 20px; }
+.b-public { background: #dbeafe; color: #1e40af; }
+.b-private { background: #f3f4f6; color: #374151; }
+"""
+
+
+def t(locale: str, key: str, **fields: Any) -> str:
+    return translate(key, locale, **fields)
+
+
+def role_name(role: str | None, locale: str) -> str:
+    return t(locale, f"kb.role_{role or 'reader'}")
+
+
+def size_text(size: int | None) -> str:
+    if size is None:
+        return "—"
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    if size >= 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size} B"
+
+
+def pages_text(first: int | None, last: int | None, locale: str) -> str:
+    """``p. 3`` / ``pp. 3–4`` (第 3 页 / 第 3–4 页), or an em dash for a text without pages."""
+    if first is None:
+        return "—"
+    if last is None or last == first:
+        return t(locale, "kb.page", page=first)
+    return t(locale, "kb.pages", first=first, last=last)
+
+
+def public_badge(public: bool, locale: str) -> str:
+    return tables.badge(t(locale, "kb.public" if public else "kb.private"), "public" if public else "private")
+
+
+def space_name(team_name: str, personal: bool, locale: str) -> str:
+    return t(locale, "kb.personal_space") if personal else team_name
+
+
+# ---------------------------------------------------------------- the lists
+
+
+def mine_html(visible: Sequence[Any], locale: str) -> str:
+    """My KBs (``VisibleKB``): name and description, team, my role, documents, chunks, public, model."""
+    rows = []
+    for v in visible:
+        kb = v.kb
+        name = f"<b>{tables.esc(kb.name)}</b>" + (f'<div class="muted">{tables.esc(kb.description)}</div>'
+                                                   if kb.description else "")
+        rows.append([name, tables.esc(space_name(v.team_name, v.personal, locale)),
+                     tables.esc(role_name(v.role, locale)), tables.number(kb.documents), tables.number(kb.chunks),
+                     public_badge(kb.public, locale), f"<code>{tables.esc(kb.embedding_model)}</code>"])
+    heads = [t(locale, f"kb.col_{c}") for c in ("name", "team", "role", "documents", "chunks", "public", "model")]
+    return tables.table(heads, rows, t(locale, "kb.no_kbs"), raw_columns=range(7), row_ids=[v.kb.id for v in visible])
+
+
+def mine_choices(visible: Sequence[Any], locale: str) -> list[tuple[str, str]]:
+    return [(f"{v.kb.name} · {space_name(v.team_name, v.personal, locale)}", v.kb.id) for v in visible]
+
+
+def square_html(entries: Sequence[Any], locale: str, query: str = "") -> str:
+    """Public KBs (``SquareEntry``): name and description, team, documents, chunks, my role."""
+    rows = []
+    for e in entries:
+        kb = e.kb
+        name = f"<b>{tables.esc(kb.name)}</b>" + (f'<div class="muted">{tables.esc(kb.description)}</div>'
+                                                   if kb.description else "")
+        rows.append([name, tables.esc(e.team_name), tables.number(kb.documents), tables.number(kb.chunks),
+                     tables.esc(role_name(e.role, locale)), f"<code>{tables.esc(kb.embedding_model)}</code>"])
+    heads = [t(locale, f"kb.col_{c}") for c in ("name", "team", "documents", "chunks", "role", "model")]
+    empty = t(locale, "kb.square_no_match", query=query) if query.strip() else t(locale, "kb.square_empty")
+    return tables.table(heads, rows, empty, raw_columns=range(6), row_ids=[e.kb.id for e in entries])
+
+
+def square_choices(entries: Sequence[Any]) -> list[tuple[str, str]]:
+    return [(f"{e.kb.name} · {e.team_name}", e.kb.id) for e in entries]
+
+
+# ---------------------------------------------------------------- one KB
+
+
+def header_html(kb: KnowledgeBase, role: str, team: str | None, locale: str) -> str:
+    """The open KB: name, public or not, description, team, my role, model, chunking, counts."""
+    facts = [t(locale, "kb.head_team", team=team) if team else "",
+             t(locale, "kb.head_role", role=role_name(role, locale)),
+             t(locale, "kb.head_model", model=kb.embedding_model),
+             t(locale, "kb.head_chunking", tokens=kb.chunk_tokens, overlap=kb.chunk_overlap),
+             t(locale, "kb.head_counts", documents=tables.number(kb.documents), chunks=tables.number(kb.chunks))]
+    description = f'<div>{tables.esc(kb.description)}</div>' if kb.description else ""
+    return (f'<div class="kb-head"><h3>{tables.esc(kb.name)} {public_badge(kb.public, locale)}</h3>{description}'
+            f'<div class="muted">{tables.esc(" · ".join(f for f in facts if f))}</div></div>')
+
+
+def progress_html(doc: KBDocument, locale: str) -> str:
+    """``pages 3 / 30`` while parsing, ``chunks 12 / 40`` while embedding, with a bar; the counts when ready."""
+    if doc.status in ("parsing", "embedding") and doc.total:
+        label = t(locale, f"kb.progress_{doc.status}", done=doc.done, total=doc.total)
+        pct = max(0, min(100, round(100 * doc.done / doc.total)))
+        return f'{tables.esc(label)}<span class="kb-progress"><span style="width:{pct}%"></span></span>'
+    if doc.status == "ready":
+        return tables.esc(f"{doc.total} / {doc.total}" if doc.total else "✓")
+    return "—"
+
+
+def documents_html(docs: Sequence[KBDocument], locale: str) -> str:
+    rows = []
+    for d in docs:
+        error = d.error_zh if locale == "zh" and d.error_zh else d.error
+        rows.append([tables.esc(d.name), tables.badge(t(locale, f"kb.status_{d.status}"), STATE_KIND[d.status]),
+                     progress_html(d, locale), tables.esc(size_text(d.bytes)), tables.esc(tables.number(d.pages)),
+                     tables.esc(tables.number(d.chunks) if d.status == "ready" else "—"),
+                     f'<span class="kb-error">{tables.esc(error)}</span>' if error else "",
+                     tables.esc(tables.when(d.created_at))])
+    heads = [t(locale, f"kb.col_{c}") for c in ("document", "status", "progress", "size", "pages", "chunks", "error",
+                                                 "uploaded")]
+    return tables.table(heads, rows, t(locale, "kb.no_documents"), raw_columns=range(8), row_ids=[d.id for d in docs])
+
+
+def document_choices(docs: Sequence[KBDocument], locale: str) -> list[tuple[str, str]]:
+    return [(f"{d.name} · {t(locale, f'kb.status_{d.status}')}", d.id) for d in docs]
+
+
+def pending(docs: Sequence[KBDocument]) -> bool:
+    """Anything queued or being ingested (the page keeps refreshing while so)."""
+    return any(d.status in PENDING for d in docs)
+
+
+def upload_report(docs: Sequence[KBDocument], locale: str) -> str:
+    """One line per file: queued, or refused with the reason (a duplicate names the document it matches)."""
+    lines = []
+    for d in docs:
+        if d.status == "failed":
+            reason = d.error_zh if locale == "zh" and d.error_zh else d.error
+            lines.append("⚠️ " + tables.esc(t(locale, "kb.upload_refused", name=d.name, reason=reason or "")))
+        else:
+            lines.append("✅ " + tables.esc(t(locale, "kb.upload_queued", name=d.name)))
+    queued = sum(d.status != "failed" for d in docs)
+    head = tables.esc(t(locale, "kb.upload_summary", queued=queued, refused=len(docs) - queued))
+    items = "".join(f"<li>{line}</li>" for line in lines)
+    return f'<div class="kb-notice">{head}<ul>{items}</ul></div>'
+
+
+def notice_html(text: str) -> str:
+    return f'<div class="kb-notice">{tables.esc(text)}</div>' if text else ""
+
+
+def _score(scores: dict[str, float], name: str) -> str:
+    value = scores.get(name)
+    return "—" if value is None else f"{value:.3f}"
+
+
+def hits_html(hits: Sequence[Any], locale: str) -> str:
+    """Retrieved chunks, best first: rank, score, vector / keyword / rerank scores, document, pages, text."""
+    rows = []
+    for rank, hit in enumerate(hits, start=1):
+        chunk = hit.chunk
+        text = chunk.text if len(chunk.text) <= SNIPPET_CHARS else chunk.text[:SNIPPET_CHARS].rstrip() + "…"
+        shown = chunk.heading and not chunk.text.startswith(chunk.heading.rsplit(" > ", 1)[-1])
+        heading = f'<div class="muted">{tables.esc(chunk.heading)}</div>' if shown else ""
+        rows.append([str(rank), f"{hit.score:.3f}", _score(hit.scores, "vector"), _score(hit.scores, "keyword"),
+                     _score(hit.scores, "rerank"), tables.esc(hit.document_name),
+                     tables.esc(pages_text(chunk.first_page, chunk.last_page, locale)),
+                     f'{heading}<div class="kb-chunk">{tables.esc(text)}</div>'])
+    heads = [t(locale, f"kb.col_{c}") for c in ("rank", "score", "vector", "keyword", "rerank", "document", "pages",
+                                                 "text")]
+    return tables.table(heads, rows, t(locale, "kb.no_hits"), raw_columns=[7])
+
+
+# ---------------------------------------------------------------- sharing
+
+
+def link_state(state: str, locale: str) -> str:
+    kind = {"active": "active", "expired": "expired", "revoked": "revoked"}.get(state, "revoked")
+    return tables.badge(t(locale, f"kb.link_{state}"), kind)
+
+
+def links_html(links: Sequence[Any], names: dict[str, str], locale: str) -> str:
+    rows = [[tables.esc(tables.when(link.created_at)), tables.esc(names.get(link.created_by, "—")),
+             tables.esc(tables.when(link.expires_at) if link.expires_at else t(locale, "kb.never")),
+             link_state(link.state, locale), tables.esc(tables.number(link.users))] for link in links]
+    heads = [t(locale, f"kb.col_{c}") for c in ("created", "by", "expires", "state", "opened_by")]
+    return tables.table(heads, rows, t(locale, "kb.no_links"), raw_columns=range(5), row_ids=[lk.id for lk in links])
+
+
+def link_choices(links: Sequence[Any], locale: str) -> list[tuple[str, str]]:
+    return [(t(locale, "kb.link_choice", created=tables.when(lk.created_at),
+               expires=tables.when(lk.expires_at) if lk.expires_at else t(locale, "kb.never")), lk.id)
+            for lk in links if lk.state == "active"]
+
+
+def grant_key(grant: Any) -> str:
+    return f"{grant.kind}:{grant.grantee_id}"
+
+
+def grants_html(grants: Sequence[Any], locale: str) -> str:
+    rows = [[tables.esc(t(locale, f"kb.grant_{g.kind}")), tables.esc(g.name or g.grantee_id),
+             tables.esc(t(locale, "kb.via_link") if g.via_share else t(locale, "kb.via_direct")),
+             tables.esc(tables.when(g.created_at))] for g in grants]
+    heads = [t(locale, f"kb.col_{c}") for c in ("grantee_kind", "grantee", "via", "granted")]
+    return tables.table(heads, rows, t(locale, "kb.no_grants"), raw_columns=range(4))
+
+
+def grant_choices(grants: Sequence[Any], locale: str) -> list[tuple[str, str]]:
+    seen: dict[str, tuple[str, str]] = {}
+    for g in grants:
+        seen.setdefault(grant_key(g), (f"{t(locale, f'kb.grant_{g.kind}')}: {g.name or g.grantee_id}", grant_key(g)))
+    return list(seen.values())
+
+
+def sharing_state_html(kb: KnowledgeBase, locale: str) -> str:
+    return notice_html(t(locale, "kb.is_public" if kb.public else "kb.is_private"))

@@ -1,0 +1,457 @@
+"""The Knowledge page's handlers on real services: a real opened gateway (accounts, catalogue), the workbench
+store, a real ``KnowledgeService`` (embedded Chroma in tmp, the keyword index) and, for ingestion and the
+retrieval test, the real gateway process with the embedded embedder and reranker (``embedded_gateway``).
+
+Handlers are called as Gradio calls them (the page language, a stub request with the signed-in username and
+the address's query); what they return is read as the page would show it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import re
+import threading
+import time
+import zipfile
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import gradio as gr
+import openai
+import pytest
+
+from app.kb_context import DOCS, FORM, LISTS, OPENED, SHARING
+from app.kb_handlers import make_handlers
+from launch import AccountDirectory
+from tests.app.conftest import opened_gateway
+from tests.app.test_account_page import PASSWORD
+from tests.conftest import MASTER_KEY
+from tests.fakes.docs import pdf_file
+from workbench.kb.service import KnowledgeService
+from workbench.kb.vectors import VectorStore
+from workbench.store import open_store, store_path
+
+MB = 1024 * 1024
+MISSING = ("This knowledge base does not exist or is not shared with you. Check the name or link, or ask its team "
+           "for access.")
+HANDBOOK = [
+    "1 Welcome\nWelcome to the proteomics laboratory. Read the safety rules before your first experiment.",
+    "2 Fume hoods\nThe fume hood in room 214 beeps and shows the code FH-7731 when its airflow drops. Stop working, "
+    "close the sash and call the facility team.",
+    "3 Cold room\nThe cold room door must stay closed; the alarm panel shows CR-2290 when it warms up.",
+]
+NOTES = b"# Notes\n\nThe centrifuge rotor JA-25.50 is inspected every six months.\n"
+
+
+class Loop:
+    """One event loop in a thread: the ingestion worker and the async handlers run on it, as in the server."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, coro: Any, timeout: float = 300) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("kb-page")
+    gw = opened_gateway(tmp / "gateway")
+    ids = {name: gw.accounts.create_user(name, PASSWORD).id for name in ("alice", "bob", "carol", "dave", "erin")}
+    store = open_store(store_path(tmp / "workbench"))
+    state = SimpleNamespace(url="http://127.0.0.1:9")      # the embedded gateway, for the tests that need it
+
+    def client_for(user_id: str) -> openai.AsyncOpenAI:
+        return openai.AsyncOpenAI(base_url=state.url + "/v1", api_key=MASTER_KEY, max_retries=0, timeout=120)
+
+    knowledge = KnowledgeService(store, AccountDirectory(gw.accounts), vectors=VectorStore.persistent(tmp / "chroma"),
+                                 files_dir=tmp / "kb", client_for=client_for,
+                                 embedding_models=lambda: ["use-multilingual:v3"], max_bytes=5 * MB)
+    loop = Loop()
+    site = SimpleNamespace(gw=gw, ids=ids, store=store, kb=knowledge, h=make_handlers(gw, knowledge), loop=loop,
+                           state=state, files=tmp / "uploads")
+    site.files.mkdir()
+    yield site
+    loop.run(knowledge.stop())
+    loop.close()
+    store.close()
+    gw.store.close()
+
+
+def req(username: str | None, locale: str = "en", **query: str) -> SimpleNamespace:
+    return SimpleNamespace(username=username, headers={"accept-language": locale, "host": "wb.test:7860"},
+                           query_params=query)
+
+
+def call(site, name: str, username: str | None, *args: Any, lang: str = "en", query: dict | None = None) -> Any:
+    """A handler as Gradio calls it; a stream gives every step it showed, in order."""
+    result = getattr(site.h, name)(*args, lang, req(username, lang, **(query or {})))
+    if inspect.isasyncgen(result):
+        async def drain() -> list:
+            return [step async for step in result]
+        return site.loop.run(drain())
+    return site.loop.run(result) if inspect.iscoroutine(result) else result
+
+
+def refused(site, name: str, username: str | None, *args: Any, lang: str = "en", query: dict | None = None) -> str:
+    with pytest.raises(gr.Error) as err:
+        call(site, name, username, *args, lang=lang, query=query)
+    return err.value.message
+
+
+def named(result: tuple, *groups: tuple[str, ...]) -> dict[str, Any]:
+    names = [n for group in groups for n in group]
+    assert len(result) == len(names)
+    return dict(zip(names, result, strict=True))
+
+
+def value(update: Any) -> Any:
+    return update.get("value") if isinstance(update, dict) else update
+
+
+def choices(update: Any) -> list[tuple[str, str]]:
+    return [tuple(c) for c in update["choices"]]
+
+
+def text(html: Any) -> str:
+    """What an HTML output shows, tags stripped and entities kept readable."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", str(value(html) or ""))).replace("&#8220;", "“").strip()
+
+
+def opened(result: tuple) -> dict[str, Any]:
+    return named(result, OPENED, ("notice",))
+
+
+def team(site, owner: str, name: str, **members: str):
+    t = site.kb.teams.create(site.ids[owner], name)
+    for username, role in members.items():
+        site.kb.teams.invite(site.ids[owner], t.id, username, role)
+    return t
+
+
+def create(site, username: str, team_id: str, name: str, **kw: Any) -> dict[str, Any]:
+    args = (team_id, name, kw.get("description", ""), kw.get("model", "use-multilingual:v3"),
+            kw.get("chunk_tokens", 300), kw.get("chunk_overlap", 40), None)
+    return named(call(site, "create", username, *args), LISTS, OPENED, ("notice", "c_name", "c_desc", "c_acc"))
+
+
+def upload_file(site, name: str, data: bytes) -> str:
+    path = site.files / f"{time.monotonic_ns()}" / name
+    path.parent.mkdir()
+    path.write_bytes(data)
+    return str(path)
+
+
+# ---------------------------------------------------------------- lists and the create form
+
+
+def test_create_names_the_bad_field_and_offers_only_teams_i_manage(site) -> None:
+    lab = team(site, "alice", "Proteomics", bob="member")
+    other = team(site, "bob", "Bob's group", alice="member")
+    lists = named(call(site, "load", "alice", None), LISTS, FORM, OPENED, ("notice",))
+    labels = [label for label, _ in choices(lists["c_team"])]
+    assert labels[0] == "Personal space" and "Proteomics" in labels and "Bob's group" not in labels
+    assert lists["c_model"]["choices"] == ["use-multilingual:v3"]
+    assert "No knowledge bases yet" in text(lists["mine_html"])
+    assert value(lists["kb_box"]) == "" and lists["open_col"]["visible"] is False
+
+    def bad(*args, lang="en") -> str:
+        return refused(site, "create", "alice", *args, None, lang=lang)
+    assert bad(None, "Papers", "", "use-multilingual:v3", 300, 40) == "Team: Choose a team."
+    assert bad(lab.id, "  ", "", "use-multilingual:v3", 300, 40) == "Name: Enter a knowledge base name."
+    assert bad(lab.id, "  ", "", "use-multilingual:v3", 300, 40, lang="zh") == "名称：请输入知识库名称。"
+    assert bad(lab.id, "Papers", "", "use-multilingual:v3", 50, 40).startswith(
+        "Chunk size (tokens): The chunk size (tokens) must be a whole number from 100 to 2000")
+    assert bad(lab.id, "Papers", "", "use-multilingual:v3", None, 40).startswith("Chunk size (tokens):")
+    assert bad(lab.id, "Papers", "", "use-multilingual:v3", 300, 200).startswith("Chunk overlap (tokens):")
+    assert bad(lab.id, "Papers", "", "qwen2.5-coder:0.5b", 300, 40).startswith(
+        "Embedding model: Choose an embedding model from the catalogue: use-multilingual:v3")
+    assert "admin role or higher" in bad(other.id, "Papers", "", "use-multilingual:v3", 300, 40)
+    assert site.kb.bases.list_visible(site.ids["alice"]) == []
+    kept = named(call(site, "refresh", "alice", None, None, lab.id, "use-multilingual:v3"), LISTS, FORM)
+    assert kept["c_team"]["value"] == lab.id                  # a refresh keeps what the form has chosen
+
+    out = create(site, "alice", lab.id, "Papers", description="Reading list")
+    assert text(out["notice"]) == "Created “Papers”. Upload documents to it below."
+    assert (value(out["c_name"]), value(out["c_desc"]), out["c_acc"]["open"]) == ("", "", False)
+    kb_id = value(out["kb_box"])
+    assert choices(out["mine_pick"]) == [("Papers · Proteomics", kb_id)] and out["mine_pick"]["value"] == kb_id
+    mine = text(out["mine_html"])
+    assert "Papers Reading list Proteomics Owner 0 0 Private use-multilingual:v3" in mine
+    assert out["open_col"]["visible"] and out["upload_col"]["visible"] and out["sharing_tab"]["visible"]
+    head = text(out["head"])
+    assert head.startswith("Papers Private Reading list Team: Proteomics · Your role: Owner")
+    assert "Chunks of 300 tokens, overlap 40" in head and out["timer"].active is False
+    assert (value(out["s_name"]), value(out["s_tokens"]), value(out["s_overlap"])) == ("Papers", 300, 40)
+    assert refused(site, "create", "alice", lab.id, "papers", "", "use-multilingual:v3", 300, 40, None).startswith(
+        "Name: This team already has a knowledge base named “papers”")
+    # bob, a member of the team (not an admin): sees it with his role, may upload, does not manage it
+    bob = opened(call(site, "open_kb", "bob", kb_id))
+    assert "Your role: Member" in text(bob["head"])
+    assert bob["upload_col"]["visible"] and not bob["sharing_tab"]["visible"] and not bob["settings_tab"]["visible"]
+    assert "admin role or higher" in refused(site, "publish", "bob", kb_id)
+
+
+def test_a_document_is_cancelled_retried_and_deleted_by_members_not_by_viewers(site) -> None:
+    lab = team(site, "carol", "Chemistry", dave="viewer")
+    kb_id = value(create(site, "carol", lab.id, "Protocols")["kb_box"])
+    steps = call(site, "upload", "carol", [upload_file(site, "notes.md", NOTES)], kb_id, None)
+    last = named(steps[-1], ("doc_note", "files"), DOCS)
+    assert text(last["doc_note"]) == "1 queued for ingestion, 0 refused. ✅ notes.md: queued"
+    assert last["timer"].active is True and "notes.md Queued" in text(last["docs_html"])
+    [(label, doc_id)] = choices(last["doc_pick"])
+    assert label == "notes.md · Queued"
+    # a viewer reads (the list, the file) but changes nothing
+    viewer = opened(call(site, "open_kb", "dave", kb_id))
+    assert not viewer["upload_col"]["visible"] and not viewer["doc_actions"]["visible"]
+    assert "Your role: Viewer" in text(viewer["head"])
+    assert "member role or higher" in refused(site, "cancel", "dave", kb_id, doc_id)
+    assert "member role or higher" in refused(site, "upload", "dave", [upload_file(site, "x.md", b"# x")], kb_id, None)
+    assert Path(value(call(site, "download", "dave", kb_id, doc_id))).read_bytes() == NOTES
+
+    done = named(call(site, "cancel", "carol", kb_id, doc_id), ("doc_note",), DOCS)
+    assert text(done["doc_note"]) == "Cancelled “notes.md”."
+    assert "notes.md Cancelled" in text(done["docs_html"]) and done["timer"].active is False
+    assert "nothing to cancel" in refused(site, "cancel", "carol", kb_id, doc_id)
+    again = named(call(site, "retry", "carol", kb_id, doc_id, lang="zh"), ("doc_note",), DOCS)
+    assert text(again["doc_note"]) == "“notes.md”已重新排队。" and "排队中" in text(again["docs_html"])
+    gone = named(call(site, "delete_document", "carol", kb_id, doc_id), ("doc_note",), DOCS)
+    assert text(gone["doc_note"]) == "Deleted “notes.md” and its chunks."
+    assert text(gone["docs_html"]) == "No documents yet." and choices(gone["doc_pick"]) == []
+    assert refused(site, "cancel", "carol", kb_id, None) == "Choose a document first."
+    assert refused(site, "upload", "carol", [], kb_id, None) == "Choose one or more files to upload."
+    assert refused(site, "upload", "carol", [upload_file(site, "y.md", b"# y")], None, None) == \
+        "Open a knowledge base first."
+
+
+# ---------------------------------------------------------------- ingestion and the retrieval test
+
+
+def test_upload_is_ingested_in_the_background_then_found_with_its_page(site, embedded_gateway) -> None:
+    site.state.url = embedded_gateway.url
+    site.loop.run(site.kb.start())
+    lab = team(site, "alice", "Handbook team", erin="viewer")
+    kb_id = value(create(site, "alice", lab.id, "Lab handbook")["kb_box"])
+    pdf = pdf_file(HANDBOOK, title="Lab handbook")
+    archive = site.files / "more.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("notes.md", NOTES)
+        z.writestr("tool.exe", b"MZ\x90\x00")
+    files = [upload_file(site, "handbook.pdf", pdf), upload_file(site, "copy of handbook.pdf", pdf),
+             upload_file(site, "broken.pdf", b"%PDF-1.4 not really a pdf"), str(archive)]
+    steps = call(site, "upload", "alice", files, kb_id, None)
+    assert [text(s[0]) for s in steps[:-1]] == [
+        "Uploading file 1 of 4: handbook.pdf…", "Uploading file 2 of 4: copy of handbook.pdf…",
+        "Uploading file 3 of 4: broken.pdf…", "Uploading file 4 of 4: more.zip…"]
+    last = named(steps[-1], ("doc_note", "files"), DOCS)
+    report = text(last["doc_note"])
+    assert report.startswith("3 queued for ingestion, 2 refused.")
+    assert "✅ handbook.pdf: queued" in report and "✅ notes.md: queued" in report and "✅ broken.pdf: queued" in report
+    assert ("⚠️ copy of handbook.pdf: “copy of handbook.pdf” is identical to “handbook.pdf”, which is already in "
+            "this knowledge base") in report
+    assert "⚠️ tool.exe: “tool.exe” is not a supported document." in report
+    assert value(last["files"]) is None and last["timer"].active is True
+
+    seen, deadline = set(), time.monotonic() + 240
+    tick = named(call(site, "tick", "alice", kb_id, None, None), DOCS, LISTS)
+    while tick["timer"].active:                 # the page's timer: on while anything is queued or being ingested
+        assert time.monotonic() < deadline, text(tick["docs_html"])
+        seen |= set(re.findall(r"Queued|Parsing|Embedding|Ready", text(tick["docs_html"])))
+        time.sleep(0.3)
+        tick = named(call(site, "tick", "alice", kb_id, None, None), DOCS, LISTS)
+    table = text(tick["docs_html"])
+    print(f"\nstatuses seen while ticking: {sorted(seen)}; final table: {table}")
+    assert re.search(r"Lab handbook Handbook team Owner 5 [1-9]\d* Private", text(tick["mine_html"]))   # new counts
+    assert {"Queued", "Ready"} & seen and re.search(r"handbook\.pdf Ready \d+ / \d+ \d+ K?B 3 \d+", table), table
+    assert re.search(r"broken\.pdf Failed — \d+ B — — \S", table) and "notes.md Ready" in table
+    assert re.search(r"copy of handbook\.pdf Failed — \d+ K?B — — “copy of handbook\.pdf” is identical", table)
+    assert "tool.exe Failed" in table and re.search(r"\d+ documents, [1-9]\d* chunks", text(tick["head"]))
+
+    hits, note = call(site, "retrieve", "alice", kb_id, "Which code does the fume hood show when airflow drops?", 3)
+    shown = text(hits)
+    print(f"retrieval test: {text(note)} {shown[:400]}")
+    assert text(note) == "3 chunks, best first (reranked)."
+    assert re.match(r"# Score Vector Keyword Rerank Document Pages Text 1 (\S+ ){4}handbook\.pdf p\. 2 .*FH-7731",
+                    shown), shown
+    zh_hits, _ = call(site, "retrieve", "erin", kb_id, "FH-7731", 1, lang="zh")
+    assert "handbook.pdf 第 2 页" in text(zh_hits)                  # a viewer may run the retrieval test too
+    assert refused(site, "retrieve", "alice", kb_id, "   ", 3) == \
+        "Question: Type what to look for in the knowledge bases."
+    assert refused(site, "retrieve", "alice", kb_id, "hood", 0) == \
+        "Results: Ask for a whole number of results from 1 to 50."
+
+    reranker, site.kb.rerank_model = site.kb.rerank_model, "no-such-reranker"
+    try:                                        # no reranker: the fused order, and why
+        fused, why = call(site, "retrieve", "alice", kb_id, "fume hood code", 2)
+    finally:
+        site.kb.rerank_model = reranker
+    assert text(why).startswith("2 chunks, best first. The results could not be reranked (no-such-reranker)")
+    assert re.match(r"# Score Vector Keyword Rerank Document Pages Text 1 \S+ \S+ \S+ — handbook\.pdf", text(fused))
+
+    handbook = next(doc_id for label, doc_id in choices(tick["doc_pick"]) if label.startswith("handbook.pdf"))
+    path = Path(value(call(site, "download", "erin", kb_id, handbook)))
+    assert path.name == "handbook.pdf" and path.read_bytes() == pdf
+    site.loop.run(site.kb.ingestion.stop())       # the worker only: the vector store stays open for the next tests
+
+
+# ---------------------------------------------------------------- sharing
+
+
+def test_square_share_links_and_grants(site) -> None:
+    lab = team(site, "alice", "Sharing lab")
+    partners = team(site, "alice", "Partners", erin="member")
+    kb_id = value(create(site, "alice", lab.id, "Field guide", description="Birds of the coast")["kb_box"])
+    kb_name = "Field guide"
+    # the square: published, found by a search, opened read-only by anyone signed in
+    published = named(call(site, "publish", "alice", kb_id), ("head",), SHARING, ("share_note",))
+    assert text(published["share_note"]) == "“Field guide” is in the square now."
+    assert text(published["public_html"]).startswith("Public: listed in the square")
+    assert "Field guide Public" in text(published["head"])
+    assert not published["publish_btn"]["visible"] and published["unpublish_btn"]["visible"]
+    square = call(site, "search_square", "bob", "coast birds", lang="zh")
+    assert "Field guide Birds of the coast Sharing lab 0 0 读者" in text(square[0])
+    assert (kb_name + " · Sharing lab", kb_id) in choices(square[1])
+    nothing = call(site, "search_square", "bob", "nothing here", lang="zh")[0]
+    assert "没有与“nothing here”匹配的公开知识库" in text(nothing)
+    reader = opened(call(site, "open_kb", "bob", kb_id, lang="zh"))
+    assert "您的角色：读者" in text(reader["head"]) and not reader["upload_col"]["visible"]
+    assert not reader["sharing_tab"]["visible"] and not reader["settings_tab"]["visible"]
+    assert "您只能阅读和对话" in refused(site, "publish", "bob", kb_id, lang="zh")
+    assert "you may only read and chat" in refused(site, "create_link", "bob", kb_id, "7", "http://x")
+    call(site, "unpublish", "alice", kb_id)
+    assert kb_name not in text(call(site, "search_square", "bob", "")[0])
+    assert refused(site, "open_kb", "bob", kb_id) == MISSING
+
+    # a share link: shown once with the page's origin, opened by carol, listed, revoked
+    link = named(call(site, "create_link", "alice", kb_id, "7", "http://wb.example:7860"), ("link_box",), SHARING,
+                 ("share_note",))
+    url = value(link["link_box"])
+    assert re.fullmatch(r"http://wb\.example:7860/kb\?share=[\w-]{40,}", url) and link["link_box"]["visible"]
+    token = url.split("share=")[1]
+    assert re.search(r"Active 0$", text(link["links_html"]))
+    carol = named(call(site, "load", "carol", None, query={"share": token}), LISTS, FORM, OPENED, ("notice",))
+    assert text(carol["notice"]) == "“Field guide” was shared with you: you may read it and search it."
+    assert value(carol["kb_box"]) == kb_id and "Your role: Reader" in text(carol["head"])
+    assert "Field guide Birds of the coast Sharing lab Reader" in text(carol["mine_html"])
+    again = named(call(site, "load", "carol", None, query={"kb": kb_id}), LISTS, FORM, OPENED, ("notice",))
+    assert value(again["kb_box"]) == kb_id                                    # ?kb=<id> after a reload
+    sharing = named(call(site, "open_kb", "alice", kb_id), OPENED, ("notice",))
+    assert re.search(r"alice Never Active 1|alice \S+ \S+ Active 1", text(sharing["links_html"]))
+    assert "carol Opened a share link" in text(sharing["grants_html"])
+    [(_, link_id)] = choices(sharing["link_pick"])
+    revoked = named(call(site, "revoke_link", "alice", kb_id, link_id), SHARING, ("share_note",))
+    assert text(revoked["share_note"]) == "Share link revoked: everyone who opened it lost access."
+    assert "Revoked" in text(revoked["links_html"]) and choices(revoked["link_pick"]) == []
+    assert refused(site, "open_kb", "carol", kb_id) == MISSING
+    gone = named(call(site, "load", "carol", None, query={"share": token}), LISTS, FORM, OPENED, ("notice",))
+    assert text(gone["notice"]).startswith("This share link is not valid") and value(gone["kb_box"]) == ""
+    assert refused(site, "revoke_link", "alice", kb_id, None) == \
+        "Choose an active share link of this knowledge base first."
+
+    # grants: a user, a team; revoked
+    assert refused(site, "grant_user", "alice", kb_id, "nobody").startswith(
+        "Username: There is no active account named “nobody”")
+    assert refused(site, "grant_user", "alice", kb_id, " ") == "Username: Enter the username of the account to grant."
+    granted = named(call(site, "grant_user", "alice", kb_id, "dave"), SHARING, ("share_note", "grant_name"))
+    assert text(granted["share_note"]) == "dave may now read and search this knowledge base."
+    assert "User dave Granted directly" in text(granted["grants_html"])
+    assert kb_name in text(named(call(site, "refresh", "dave", None, None, None, None), LISTS, FORM)["mine_html"])
+    assert (f"Team: {partners.name}", f"team:{partners.id}") not in choices(granted["grant_pick"])
+    assert ("Partners", partners.id) in choices(granted["grant_team"])
+    teamed = named(call(site, "grant_team", "alice", kb_id, partners.id), SHARING, ("share_note",))
+    assert "Team Partners Granted directly" in text(teamed["grants_html"])
+    assert "Your role: Reader" in text(opened(call(site, "open_kb", "erin", kb_id))["head"])
+    call(site, "revoke_grant", "alice", kb_id, f"user:{site.ids['dave']}")
+    call(site, "revoke_grant", "alice", kb_id, f"team:{partners.id}")
+    for username in ("dave", "erin"):
+        assert refused(site, "open_kb", username, kb_id) == MISSING
+    assert refused(site, "revoke_grant", "alice", kb_id, "nonsense") == "Choose a grant first."
+
+
+def test_settings_are_saved_and_a_kb_is_deleted_only_with_its_name(site) -> None:
+    lab = team(site, "bob", "Settings lab")
+    kb_id = value(create(site, "bob", lab.id, "Drafts")["kb_box"])
+    saved = call(site, "save_settings", "bob", kb_id, "Final drafts", "Reviewed", "use-multilingual:v3", 500, 50,
+                 None)
+    out = named(saved, ("head",), LISTS, ("settings_note",))
+    assert text(out["settings_note"]) == "Saved the settings of “Final drafts”."
+    assert text(out["head"]).startswith("Final drafts Private Reviewed") and "Chunks of 500 tokens, overlap 50" in \
+        text(out["head"])
+    assert refused(site, "save_settings", "bob", kb_id, "Final drafts", "", "use-multilingual:v3", 500, 400,
+                   None).startswith("Chunk overlap (tokens):")
+    assert refused(site, "save_settings", "bob", kb_id, "", "", "use-multilingual:v3", 500, 50, None, lang="zh") == \
+        "名称：请输入知识库名称。"
+    assert refused(site, "delete_kb", "bob", kb_id, "Drafts", None) == \
+        "Type its name to confirm: Type the knowledge base's name, Final drafts, exactly to delete it."
+    deleted = named(call(site, "delete_kb", "bob", kb_id, "Final drafts", None), LISTS, OPENED, ("notice",))
+    assert text(deleted["notice"]) == "Deleted “Final drafts” with its documents."
+    assert value(deleted["kb_box"]) == "" and deleted["open_col"]["visible"] is False
+    assert "Final drafts" not in text(deleted["mine_html"])
+    assert refused(site, "open_kb", "bob", kb_id) == MISSING
+
+
+# ---------------------------------------------------------------- outsiders
+
+
+def test_an_outsider_is_refused_everywhere_and_sees_nothing(site) -> None:
+    """erin, in none of alice's teams, handed the ids of alice's private KB, its document, link and grant:
+    every handler refuses with the words used for a missing KB (or shows nothing of it), and nothing changes."""
+    lab = team(site, "alice", "Secret lab", dave="member")
+    kb_id = value(create(site, "alice", lab.id, "ALICE-SECRET-KB", description="ALICE-SECRET-DESC")["kb_box"])
+    steps = call(site, "upload", "alice", [upload_file(site, "alice-secret.md", b"# ALICE-SECRET-TEXT")], kb_id, None)
+    [(_, doc_id)] = choices(steps[-1][4])
+    call(site, "create_link", "alice", kb_id, "7", "http://x")
+    call(site, "grant_user", "alice", kb_id, "carol")
+    [link] = site.kb.sharing.links(site.ids["alice"], kb_id)
+    args = {"kb_id": kb_id, "document_id": doc_id, "link_id": link.id, "grantee": f"user:{site.ids['carol']}",
+            "team_id": lab.id, "question": "ALICE-SECRET", "top_k": 3, "files": [upload_file(site, "e.md", b"# e")],
+            "username": "erin", "name": "taken over", "description": "", "model": "use-multilingual:v3",
+            "chunk_tokens": 300, "chunk_overlap": 40, "confirm": "ALICE-SECRET-KB", "days": "7", "origin": "http://x",
+            "query": "", "lang": "en"}
+
+    def snapshot() -> list:
+        cur = site.store.cursor()
+        return [cur.execute(f"SELECT * FROM {table} WHERE kb_id = ? ORDER BY ALL", [kb_id]).fetchall()
+                for table in ("kb_documents", "kb_shares", "kb_grants")] + \
+            [cur.execute("SELECT * FROM knowledge_bases WHERE id = ?", [kb_id]).fetchall()]
+
+    before = snapshot()
+    missing_team = MISSING.replace("knowledge base", "team")
+    handlers = vars(site.h)
+    assert len(handlers) == 21
+    for name, fn in handlers.items():
+        params = inspect.signature(fn).parameters
+        kwargs = {p: args[p] for p in params if p in args}
+        kwargs["request"] = req("erin")
+        try:
+            result = fn(**kwargs)
+            if inspect.isasyncgen(result):
+                async def drain(gen=result) -> list:
+                    return [step async for step in gen]
+                result = site.loop.run(drain())
+            elif inspect.iscoroutine(result):
+                result = site.loop.run(result)
+            shown = str(result)
+        except gr.Error as err:
+            shown = err.message
+            assert shown in (MISSING, missing_team), f"{name}: {shown}"
+        assert "ALICE-SECRET" not in shown, f"{name} showed erin alice's knowledge base"
+        if name == "tick":
+            assert MISSING in shown                            # the timer's refresh says so, once, and stops
+    assert snapshot() == before
+    # the same words for a KB that never existed
+    assert refused(site, "open_kb", "erin", "0" * 32) == MISSING
+    assert refused(site, "download", "erin", "0" * 32, doc_id) == MISSING
+    # and signed out: asked to sign in again
+    assert "sign in again" in refused(site, "open_kb", None, kb_id)
+    member = named(call(site, "load", "dave", None), LISTS, FORM, OPENED, ("notice",))
+    assert "ALICE-SECRET-KB" in text(member["mine_html"])          # the check is not vacuous: a member sees it
