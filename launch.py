@@ -34,7 +34,7 @@ def build_app(gateway, workbench_store=None, knowledge=None):
     import gradio as gr
     from fastapi import FastAPI
 
-    from app import chat, shell, signin
+    from app import chat, kb_api, shell, signin
     from app.ui import build_ui
     from gateway.api import GatewayApp, is_gateway_path, send_json
     from gateway.catalogue import EMBEDDED_EMBEDDING_ID
@@ -55,7 +55,7 @@ def build_app(gateway, workbench_store=None, knowledge=None):
                                        max_bytes=gateway.settings.chat_max_upload_mb * MB,
                                        embedding_model=EMBEDDED_EMBEDDING_ID)
         setup = chat.ChatSetup(conversations, base_url, web_search=chat.web_search_via_api(
-            base_url, gateway.keys.workbench_key), documents=documents)
+            base_url, gateway.keys.workbench_key), documents=documents, knowledge=knowledge)
     blocks, i18n = build_ui(gateway, chat=setup, knowledge=knowledge)
     ui = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     ui.include_router(signin.routes(gateway, sessions))
@@ -67,11 +67,29 @@ def build_app(gateway, workbench_store=None, knowledge=None):
         blocks._queue.sleep_when_free = 0.01
     api = GatewayApp(gateway)
 
+    def api_user(token: str) -> str | None:
+        """The user behind an API key, for the knowledge-base API: None for a bad key; the master key has none."""
+        from gateway.errors import AuthenticationError
+
+        try:
+            principal = gateway.keys.authenticate(f"Bearer {token}")
+        except AuthenticationError:
+            return None
+        if principal.user_id is None:
+            raise kb_api.KeyWithoutUser
+        return principal.user_id
+
+    kb_http = kb_api.KnowledgeAPI(knowledge, api_user,     # it authenticates by API key, not by the session
+                                  base_url=chat.local_api_url(gateway.settings.host, gateway.settings.port),
+                                  max_upload_bytes=(gateway.settings.kb_max_upload_mb + 1) * MB)
+
     async def asgi(scope, receive, send):
         if scope["type"] == "http":
             path = scope["path"]
             if is_gateway_path(path):
                 return await api(scope, receive, send)
+            if path.startswith(kb_api.PREFIX + "/") or path == kb_api.PREFIX:
+                return await kb_http(scope, receive, send)
             if not path.startswith(signin.PUBLIC_PATHS):
                 cookie = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"cookie"), None)
                 if sessions.user(cookie) is None:

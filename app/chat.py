@@ -2,9 +2,10 @@
 
 Left: new chat, search (titles and messages), the conversation list (newest first), rename, delete
 and export (Markdown, JSON). Main: the model, deep thinking with its budget, the web-search toggle,
-the chat (answers stream; the thinking streams into a collapsible block apart from the answer;
-copy, regenerate, edit a question and resend; Markdown, code and LaTeX), Stop, documents, and the
-per-conversation settings (system prompt, temperature, top_p, max_tokens) in an accordion.
+the knowledge bases to answer from (several at once; answers cite their passages as [n]), the chat
+(answers stream; the thinking streams into a collapsible block apart from the answer; copy, regenerate,
+edit a question and resend; Markdown, code and LaTeX), Stop, documents, and the per-conversation settings
+(system prompt, temperature, top_p, max_tokens) in an accordion.
 
 The page is split by what its handlers do: this module lays it out and keeps the conversations (open,
 new, search, rename, delete, export, settings); ``app.chat_answer`` streams answers (web search, documents'
@@ -32,6 +33,8 @@ from app.chat_context import (
     ChatDocuments,
     ChatPage,
     ChatSetup,
+    asked_kbs,
+    kb_names,
     local_api_url,
     notice_error,
     settings_values,
@@ -41,6 +44,10 @@ from app.chat_documents import make_document_handlers
 from app.chat_view import CSS, LATEX, URL_JS, chat_messages, export_file
 from app.i18n import translate
 from workbench.conversations import THINKING_BUDGET, Conversation, NotFound
+
+# WITH_LANG_JS for inputs that end with the language box and then the chosen knowledge bases
+LANG_THEN_KBS_JS = ("(...a) => [...a.slice(0, -2), document.documentElement.lang || navigator.language || 'en', "
+                    "a[a.length - 1]]")
 
 __all__ = ["CSS", "ChatDocuments", "ChatSetup", "build", "local_api_url", "make_handlers", "web_search_via_api"]
 
@@ -148,11 +155,32 @@ def make_handlers(gateway: Any, setup: ChatSetup | None) -> SimpleNamespace:
             page.call(locale, convs.update_settings, actor.user_id, conversation_id,
                       **settings_values(model, thinking, budget, system, temperature, top_p, max_tokens))
 
+    def kb_state(conversation_id: str | None, kb_ids: list[str] | None, lang: str, request: gr.Request) -> Any:
+        """The knowledge-base picker: the KBs the user may read now, and the open conversation's selection (that
+        of its last question; before any question, what the page has). KBs no longer readable are unselected,
+        named in the picker's note."""
+        locale, actor = page.who(lang, request)
+        conv = page.call(locale, convs.get, actor.user_id, conversation_id) if conversation_id else None
+        if page.knowledge is None:
+            return gr.update(choices=[], value=[])
+        choices = page.kb_choices(actor, locale)
+        readable = {kb_id for _, kb_id in choices}
+        asked = asked_kbs(conv)
+        wanted = [a["id"] for a in asked] if asked is not None else [k for k in (kb_ids or []) if isinstance(k, str)]
+        names = kb_names(conv)
+        gone = [names.get(k) or "" for k in wanted if k not in readable]
+        if gone:
+            info = (translate("chat.kb_dropped", locale, names=", ".join(f"“{n}”" for n in gone)) if all(gone)
+                    else translate("chat.kb_dropped_unnamed", locale))
+        else:
+            info = translate("chat.kbs_info" if choices else "chat.kbs_none", locale)
+        return gr.update(choices=choices, value=[k for k in wanted if k in readable], info=info)
+
     answering, documents = make_answer_handlers(page), make_document_handlers(page)
     return SimpleNamespace(load=load, open_conversation=open_conversation, redraw=redraw, new_chat=new_chat,
                            search=search, rename=rename, delete=delete, export_markdown=export_markdown,
-                           export_json=export_json, save_settings=save_settings, **vars(answering),
-                           **vars(documents))
+                           export_json=export_json, save_settings=save_settings, kb_state=kb_state,
+                           **vars(answering), **vars(documents))
 
 
 # ---------------------------------------------------------------- layout
@@ -187,6 +215,9 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n, setup: ChatSetup | None 
                 budget = gr.Slider(THINKING_BUDGET[0], 8192, value=DEFAULT_BUDGET, step=16, label=i18n("chat.budget"),
                                    scale=2, elem_id="chat-budget")
                 web = gr.Checkbox(label=i18n("chat.web"), interactive=False, scale=1, elem_id="chat-web")
+            with_kb = setup is not None and setup.knowledge is not None
+            kbs = gr.Dropdown(label=i18n("chat.kbs"), info=i18n("chat.kbs_info"), choices=[], value=[],
+                              multiselect=True, visible=with_kb, elem_id="chat-kbs")
             bot = gr.Chatbot(label=i18n("chat.bot"), height="60vh", editable="user", buttons=["copy", "copy_all"],
                              latex_delimiters=LATEX, placeholder=i18n("chat.placeholder"), feedback_options=None,
                              elem_id="chat-bot")
@@ -219,9 +250,10 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n, setup: ChatSetup | None 
     quick = {"show_progress": "hidden", "concurrency_limit": None, "js": WITH_LANG_JS}
     # streams wait on the network, not on this process: no per-event queue limit (the gateway's limits apply)
     stream = {"show_progress": "minimal", "concurrency_limit": None, "js": WITH_LANG_JS}
+    kb_stream = {**stream, "js": LANG_THEN_KBS_JS}
 
-    page.load(h.load, inputs=[query, lang], outputs=[conv_list, list_note, web, bot, conv_id, *settings, title, notice],
-              api_name="chat_load", **quick)
+    loaded = page.load(h.load, inputs=[query, lang], api_name="chat_load", **quick,
+                       outputs=[conv_list, list_note, web, bot, conv_id, *settings, title, notice])
     conv_list.input(h.open_conversation, inputs=[conv_list, lang], outputs=[*opened, notice], api_name="chat_open",
                     **quick)
     gr.on([new_btn.click, bot.clear], h.new_chat, inputs=[model, query, lang], outputs=[conv_list, *opened, list_note],
@@ -239,12 +271,20 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n, setup: ChatSetup | None 
           h.save_settings, inputs=[conv_id, *settings, lang], outputs=None, api_name="chat_settings",
           trigger_mode="always_last", **quick)
 
-    sent = gr.on([text.submit, send_btn.click], h.send, inputs=[text, files, conv_id, *settings, web, query, lang],
-                 outputs=streamed, api_name="chat_send", **stream)
-    retried = bot.retry(h.regenerate, inputs=[conv_id, *settings, web, query, lang], outputs=streamed,
-                        api_name="chat_regenerate", **stream)
-    edited = bot.edit(h.resend, inputs=[conv_id, *settings, web, query, lang], outputs=streamed,
-                      api_name="chat_resend", **stream)
+    # the chosen knowledge bases come last: the handlers take them after the request (see send)
+    sent = gr.on([text.submit, send_btn.click], h.send,
+                 inputs=[text, files, conv_id, *settings, web, query, lang, kbs], outputs=streamed,
+                 api_name="chat_send", **kb_stream)
+    retried = bot.retry(h.regenerate, inputs=[conv_id, *settings, web, query, lang, kbs], outputs=streamed,
+                        api_name="chat_regenerate", **kb_stream)
+    edited = bot.edit(h.resend, inputs=[conv_id, *settings, web, query, lang, kbs], outputs=streamed,
+                      api_name="chat_resend", **kb_stream)
+    # the picker follows the open conversation (its last question's KBs) and what the user may read now; after
+    # the page's load (which opens ?c=<id>), not beside it: a picker filled before the conversation opened
+    # could otherwise arrive last
+    loaded.then(h.kb_state, inputs=[conv_id, kbs, lang], outputs=[kbs], api_name="chat_kbs", **quick)
+    conv_id.change(h.kb_state, inputs=[conv_id, kbs, lang], outputs=[kbs], **quick)
+    sent.then(h.kb_state, inputs=[conv_id, kbs, lang], outputs=[kbs], **quick)
     # Stop cancels the stream (the engine saves what arrived, marked stopped), then shows the saved state
     stop_btn.click(None, cancels=[sent, retried, edited]).then(
         h.redraw, inputs=[conv_id, lang], outputs=[bot], api_name="chat_redraw", **quick)

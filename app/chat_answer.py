@@ -1,11 +1,13 @@
 """The chat page's answering handlers: send, regenerate (the chat's retry) and resend (an edited question).
 
 Each saves the page's settings on the conversation (``ChatPage.begin``), gathers the question's context
-(``extras``: web search through the ``ChatSetup.web_search`` hook, retrieved passages of the conversation's
+(``extras``: web search through the ``ChatSetup.web_search`` hook, the chosen knowledge bases' numbered passages
+(``ChatPage.kb_context``: each KB checked again, "nothing relevant" said), retrieved passages of the conversation's
 documents), then streams one answer (``answer``) from ``workbench.chat.ChatEngine``: the thinking into a
 collapsible block apart from the answer, then the saved conversation. "Summarize this paper" on a document
 too large for the prompt is summarised map-reduce (``workbench.summaries``) with progress in the chat instead.
-A failed search or document search is a notice; the question is answered without it.
+A failed search or document search, or a knowledge base no longer shared, is a notice; the question is answered
+without it.
 """
 
 from __future__ import annotations
@@ -42,9 +44,10 @@ def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
     conversation list, title, notice, the list's empty-line) per step."""
     convs, docs = page.convs, page.docs
 
-    async def extras(locale: str, actor: Any, conv: Conversation, question: str,
-                     web: bool) -> tuple[list[ContextBlock], list[dict], list[dict], list[str]]:
-        """Context for a question: (blocks, web sources, new attachments to save on it, notices)."""
+    async def extras(locale: str, actor: Any, conv: Conversation, question: str, web: bool,
+                     kb_ids: Any = None) -> tuple[list[ContextBlock], list[dict], list[dict], list[str]]:
+        """Context for a question: (blocks, numbered sources (web pages, then knowledge-base passages), new
+        attachments to save on it (documents, and the knowledge bases asked), notices)."""
         blocks: list[ContextBlock] = []
         sources: list[dict] = []
         attachments: list[dict] = []
@@ -58,16 +61,20 @@ def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
                                else translate("chat.web_failed", locale, reason=exc.text(locale)))
             except Exception:  # noqa: BLE001 - another hook's failure reads plainly, never as a traceback
                 notices.append(translate("chat.extra_failed", locale))
-        if docs is not None:
-            items = page.call(locale, docs.attachments.list, actor.user_id, conv.id)
-            if items:
-                try:
-                    found = await Retriever(docs.attachments, page.api_client(actor), docs.embedding_model).context(
-                        actor.user_id, conv.id, question, budget_tokens=page.doc_budget(conv))
-                    blocks += found.blocks
-                except RetrievalError as exc:
-                    notices.append(translate("chat.docs_failed", locale, reason=exc.text(locale)))
-                attachments = new_attachments(conv, items)
+        items = page.call(locale, docs.attachments.list, actor.user_id, conv.id) if docs is not None else []
+        if kb_ids:
+            budget = page.doc_budget(conv) // (2 if items else 1)        # documents take the other half
+            found, kb_sources, asked, told = await page.kb_context(
+                locale, actor, conv, question, kb_ids, start=len(sources) + 1, budget_tokens=budget)
+            blocks, sources, attachments, notices = blocks + found, sources + kb_sources, asked, notices + told
+        if items:
+            try:
+                found = await Retriever(docs.attachments, page.api_client(actor), docs.embedding_model).context(
+                    actor.user_id, conv.id, question, budget_tokens=page.doc_budget(conv) // (2 if kb_ids else 1))
+                blocks += found.blocks
+            except RetrievalError as exc:
+                notices.append(translate("chat.docs_failed", locale, reason=exc.text(locale)))
+            attachments = new_attachments(conv, items) + attachments
         return blocks, sources, attachments, notices
 
     async def summarize(locale: str, actor: Any, conv: Conversation, base: list[dict], query: str | None,
@@ -143,9 +150,11 @@ def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
     async def send(text: str | None, files: list[str] | None, conversation_id: str | None, model: str | None,
                    thinking: bool, budget: float | None, system: str | None, temperature: float | None,
                    top_p: float | None, max_tokens: float | None, web: bool, query: str | None, lang: str,
-                   request: gr.Request) -> AsyncIterator[tuple]:
+                   request: gr.Request, kb_ids: list[str] | None = None) -> AsyncIterator[tuple]:
         """Save the question and stream the answer (the conversation is created by the first question).
-        ``files`` is the upload box: its files were attached when uploaded (``attach``)."""
+        ``files`` is the upload box: its files were attached when uploaded (``attach``). ``kb_ids``: the chosen
+        knowledge bases (after ``request``: Gradio passes the page's inputs in order and puts the request in its
+        place, so the existing positional calls keep working)."""
         question = (text or "").strip()
         if not question:
             raise notice_error("chat.empty", page.who(lang, request)[0])
@@ -164,7 +173,7 @@ def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
                 if outcome and outcome[0] is True:
                     return
                 notices.append(translate("chat.summary_failed", locale, reason=outcome[0] if outcome else ""))
-        blocks, sources, attachments, found = await extras(locale, actor, conv, question, web)
+        blocks, sources, attachments, found = await extras(locale, actor, conv, question, web, kb_ids)
 
         def start(engine: ChatEngine, window: int | None) -> AsyncIterator:
             return engine.send(actor.user_id, conv.id, question, context_length=window, attachments=attachments,
@@ -176,14 +185,14 @@ def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
     async def regenerate(conversation_id: str | None, model: str | None, thinking: bool, budget: float | None,
                          system: str | None, temperature: float | None, top_p: float | None,
                          max_tokens: float | None, web: bool, query: str | None, lang: str,
-                         request: gr.Request) -> AsyncIterator[tuple]:
-        """Answer the last question again (the chat's retry button), with the page's settings."""
+                         request: gr.Request, kb_ids: list[str] | None = None) -> AsyncIterator[tuple]:
+        """Answer the last question again (the chat's retry button), with the page's settings and knowledge bases."""
         locale, actor, conv = page.begin(lang, request, conversation_id, settings_values(
             model, thinking, budget, system, temperature, top_p, max_tokens), existing=True)
         last = max((i for i, m in enumerate(conv.messages) if m.role == "user"), default=-1)
         base = chat_messages(conv.messages[: last + 1], locale)
         question = conv.messages[last].content if last >= 0 else ""
-        blocks, sources, _, notices = await extras(locale, actor, conv, question, web)
+        blocks, sources, _, notices = await extras(locale, actor, conv, question, web, kb_ids)
 
         def start(engine: ChatEngine, window: int | None) -> AsyncIterator:
             return engine.regenerate(actor.user_id, conv.id, context_length=window, context=blocks, sources=sources)
@@ -194,7 +203,7 @@ def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
     async def resend(conversation_id: str | None, model: str | None, thinking: bool, budget: float | None,
                      system: str | None, temperature: float | None, top_p: float | None, max_tokens: float | None,
                      web: bool, query: str | None, lang: str, edit: gr.EditData,
-                     request: gr.Request) -> AsyncIterator[tuple]:
+                     request: gr.Request, kb_ids: list[str] | None = None) -> AsyncIterator[tuple]:
         """A question edited in the chat: change it, drop what came after, answer it again."""
         locale, actor, conv = page.begin(lang, request, conversation_id, settings_values(
             model, thinking, budget, system, temperature, top_p, max_tokens), existing=True)
@@ -208,7 +217,7 @@ def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
             raise notice_error("chat.empty", locale)
         position = next(i for i, m in enumerate(conv.messages) if m.id == message_id)
         base = chat_messages(conv.messages[:position], locale) + [{"role": "user", "content": question}]
-        blocks, sources, _, notices = await extras(locale, actor, conv, question, web)
+        blocks, sources, _, notices = await extras(locale, actor, conv, question, web, kb_ids)
 
         def start(engine: ChatEngine, window: int | None) -> AsyncIterator:
             return engine.resend(actor.user_id, conv.id, message_id, question, context_length=window,

@@ -5,6 +5,12 @@ the signed-in user, looked up again on each call), which conversation (``begin``
 on it, or a new one made by the first question), which models may be picked, the user's API client (one per
 user key and event loop, kept), and the conversation list. Conversations come from ``workbench.conversations``,
 which answers another user's conversation id exactly like a missing one.
+
+Knowledge bases (``ChatSetup.knowledge``, a ``workbench.kb.service.KnowledgeService``): the page offers the KBs the
+user may read (theirs, their teams', granted or shared with them, public ones from the square); ``kb_context``
+re-checks each chosen KB on every question, searches them with the user's own client and numbers the passages
+(``workbench.kb.answer``). A question's KBs are saved on it as attachments ``{"id": "kb:<id>", "name": ...}``
+(the conversations store has no column for them): a conversation's selection is that of its last question.
 """
 
 from __future__ import annotations
@@ -17,17 +23,20 @@ import gradio as gr
 import openai
 
 from app.access import locale_of, signed_in
-from app.chat_view import list_choices
+from app.chat_view import KB_PREFIX, list_choices
 from app.i18n import translate
 from workbench.attachments import MB, Attachments
 from workbench.chat import DEFAULT_CONTEXT, ContextBlock
 from workbench.clients import UserClients
 from workbench.conversations import Conversation, ConversationError, Conversations, NotFound
+from workbench.kb.answer import grounding
+from workbench.kb.errors import KBError
 from workbench.retrieval import document_budget
 from workbench.websearch_client import search_web
 
 DEFAULT_BUDGET = 1024
 UPLOAD_TYPES = [".pdf", ".docx", ".md", ".markdown", ".txt", ".html", ".htm"]
+KB_HITS = 6                 # passages asked of the knowledge bases per question (before the relevance floor)
 
 
 class WebSearchHook(Protocol):
@@ -54,6 +63,7 @@ class ChatSetup:
     key_for: Callable[[str], str] | None = None       # user id -> API key (default: the user's workbench key)
     web_search: WebSearchHook | None = None           # web search in the chat (built with the web-search feature)
     documents: ChatDocuments | None = None            # documents in the chat
+    knowledge: Any | None = None                      # the knowledge bases (workbench.kb.service.KnowledgeService)
 
 
 def web_search_via_api(base_url: str, key_for: Callable[[str], str]) -> WebSearchHook:
@@ -86,6 +96,21 @@ def notice_error(key: str, locale: str, **fields: Any) -> gr.Error:
     return gr.Error(translate(key, locale, **fields), print_exception=False)
 
 
+def asked_kbs(conv: Conversation | None) -> list[dict] | None:
+    """The KBs the conversation's last question was asked over, ``[{id, name}]``; None before any question."""
+    questions = [m for m in conv.messages if m.role == "user"] if conv is not None else []
+    if not questions:
+        return None
+    return [{"id": a["id"][len(KB_PREFIX):], "name": a.get("name", "")} for a in questions[-1].attachments
+            if str(a.get("id", "")).startswith(KB_PREFIX)]
+
+
+def kb_names(conv: Conversation | None) -> dict[str, str]:
+    """KB id -> the name the conversation's questions saved with it (for KBs the user may no longer read)."""
+    return {a["id"][len(KB_PREFIX):]: a.get("name", "") for m in (conv.messages if conv else ()) if m.role == "user"
+            for a in m.attachments if str(a.get("id", "")).startswith(KB_PREFIX)}
+
+
 def settings_values(model: Any, thinking: Any, budget: Any, system: Any, temperature: Any, top_p: Any,
                     max_tokens: Any) -> dict[str, Any]:
     """The advanced panel's widgets as a conversation's settings."""
@@ -101,6 +126,7 @@ class ChatPage:
         self.setup = setup
         self.convs = setup.conversations if setup is not None else None
         self.docs = setup.documents if setup is not None else None
+        self.knowledge = setup.knowledge if setup is not None else None
         self._clients = UserClients(setup.base_url, self._key_for) if setup is not None else None
 
     # -- who and what ------------------------------------------------------------------------
@@ -181,3 +207,49 @@ class ChatPage:
     def api_client(self, actor: Any) -> openai.AsyncOpenAI:
         """The user's client to this process's /v1 (reused across answers; never closed by a handler)."""
         return self._clients(actor.user_id)
+
+    # -- knowledge bases -----------------------------------------------------------------------
+    def kb_choices(self, actor: Any, locale: str) -> list[tuple[str, str]]:
+        """(label, id) of every KB the user may read: theirs and their teams', granted or shared, public."""
+        if self.knowledge is None:
+            return []
+        found: dict[str, str] = {}
+        for v in self.knowledge.bases.list_visible(actor.user_id):
+            own = v.personal and v.role != "reader"           # the user's own personal space, not someone else's
+            found[v.kb.id] = f"{v.kb.name} · {translate('chat.kb_personal', locale) if own else v.team_name}"
+        for e in self.knowledge.sharing.square(actor.user_id):
+            found.setdefault(e.kb.id, f"{e.kb.name} · {e.team_name} · {translate('chat.kb_public', locale)}")
+        return [(label, kb_id) for kb_id, label in found.items()]
+
+    async def kb_context(self, locale: str, actor: Any, conv: Conversation, question: str, kb_ids: Any, *,
+                         start: int, budget_tokens: int) -> tuple[list[ContextBlock], list[dict], list[dict], list]:
+        """The chosen KBs' passages for a question: (blocks, sources numbered from ``start`` as saved, the KBs
+        to save on the question, notices). Each KB is checked again now: one the user may no longer read is
+        left out with a notice naming it; nothing relevant found tells the model (and the user) so."""
+        ids = list(dict.fromkeys(k for k in (kb_ids or []) if isinstance(k, str) and k))
+        if not ids:
+            return [], [], [], []
+        if self.knowledge is None:
+            return [], [], [], [translate("chat.kb_unavailable", locale)]
+        names, kbs, notices = kb_names(conv), [], []
+        for kb_id in ids:
+            try:
+                kbs += self.knowledge.readable(actor.user_id, [kb_id])
+            except KBError:
+                name = names.get(kb_id)
+                notices.append(translate("chat.kb_gone", locale, name=name) if name
+                               else translate("chat.kb_gone_unnamed", locale))
+        asked = [{"id": KB_PREFIX + kb.id, "name": kb.name} for kb in kbs]
+        if not kbs:
+            return [], [], asked, notices
+        try:
+            hits = await self.knowledge.search(actor.user_id, [kb.id for kb in kbs], question, KB_HITS,
+                                               client=self.api_client(actor))
+        except KBError as exc:
+            return [], [], asked, [*notices, translate("chat.kb_failed", locale, reason=exc.text(locale))]
+        if hits.rerank_error is not None:
+            notices.append(hits.rerank_error.text(locale))
+        found = grounding(hits, kb_names={kb.id: kb.name for kb in kbs}, start=start, budget_tokens=budget_tokens)
+        if not found.covered:
+            notices.append(translate("chat.kb_no_room" if found.left_out else "chat.kb_nothing", locale))
+        return found.blocks, [s.saved() for s in found.sources], asked, notices

@@ -1,6 +1,7 @@
 """How the chat page shows things: saved messages and streamed answers as chat rows (the thinking in a
-collapsible block, "Found N web pages" with the sources, notices), the conversation list's labels, exports
-as files, and the page's own CSS and address-bar script. Pure functions of their inputs; no handlers here."""
+collapsible block, "Found N web pages" with the sources, the knowledge bases' numbered passages, notices),
+the conversation list's labels, exports as files, and the page's own CSS and address-bar script. Pure
+functions of their inputs; no handlers here."""
 
 from __future__ import annotations
 
@@ -17,9 +18,11 @@ from typing import Any
 from app.i18n import translate
 from workbench.chat import error_text
 from workbench.conversations import Message
+from workbench.kb import answer as kb_answer
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False},
          {"left": "\\(", "right": "\\)", "display": False}, {"left": "\\[", "right": "\\]", "display": True}]
+KB_PREFIX = "kb:"              # a question's attachment naming a knowledge base (app.chat_context saves them)
 EXPORT_MINUTES = 10           # an export's own temporary copy is kept this long
 # the conversation list as a plain list of titles (a gr.Radio without its dots)
 CSS = """
@@ -53,11 +56,38 @@ def sources_block(sources: Sequence[dict], locale: str) -> dict:
             "metadata": {"title": translate("chat.found_pages", locale, count=len(sources)), "status": "done"}}
 
 
+def _md(text: str) -> str:
+    """Plain text shown inside Markdown: its marks (and LaTeX dollars) kept literal."""
+    return re.sub(r"([\\`*_\[\]<>#|~$])", r"\\\1", text)
+
+
+def kb_sources_block(sources: Sequence[dict], locale: str) -> dict:
+    """"Found N passages in the knowledge bases": each [n] with its document, pages, knowledge base and the
+    quoted passage (closed)."""
+    parts = []
+    for item in sources:
+        s = kb_answer.read(item)
+        if s is None:
+            continue
+        where = " · ".join(_md(x) for x in (s.pages(locale), s.kb_name) if x)
+        head = f"**[{s.index}] {_md(s.document)}**" + (f" · {where}" if where else "")
+        parts.append(head + ("\n\n> " + _md(s.text) if s.text else ""))
+    return {"role": "assistant", "content": "\n\n".join(parts),
+            "metadata": {"title": translate("chat.found_passages", locale, count=len(parts)), "status": "done"}}
+
+
+def sources_blocks(sources: Sequence[dict], locale: str) -> list[dict]:
+    """The web pages' block and the knowledge bases' block, each when there is something to show."""
+    web = [s for s in sources if not kb_answer.is_saved(s)]
+    kb = [s for s in sources if kb_answer.is_saved(s)]
+    return ([sources_block(web, locale)] if web else []) + ([kb_sources_block(kb, locale)] if kb else [])
+
+
 def answer_rows(locale: str, *, reasoning: str = "", seconds: float | None = None, content: str = "",
                 sources: Sequence[dict] = (), thinking: bool = False, stopped: bool = False,
                 error: str | None = None) -> list[dict]:
     """An answer as chat messages: sources, thinking (``thinking``: still running), the answer, notices."""
-    rows = [sources_block(sources, locale)] if sources else []
+    rows = sources_blocks(sources, locale)
     if reasoning or thinking:
         rows.append(thought_block(reasoning, seconds, locale, pending=thinking))
     text = content
@@ -75,9 +105,15 @@ def message_rows(messages: Sequence[Message], locale: str) -> list[tuple[dict, s
     out: list[tuple[dict, str | None]] = []
     for m in messages:
         if m.role == "user":
-            if m.attachments:
-                names = ", ".join(a.get("name", "") for a in m.attachments)
+            kbs = [a for a in m.attachments if str(a.get("id", "")).startswith(KB_PREFIX)]
+            files = [a for a in m.attachments if a not in kbs]
+            if files:
+                names = ", ".join(a.get("name", "") for a in files)
                 out.append(({"role": "user", "content": "📎 " + translate("chat.attachments", locale, names=names)},
+                            None))
+            if kbs:
+                names = ", ".join(_md(a.get("name", "")) for a in kbs)
+                out.append(({"role": "user", "content": "📚 " + translate("chat.kb_asked", locale, names=names)},
                             None))
             out.append(({"role": "user", "content": m.content}, m.id))
         else:

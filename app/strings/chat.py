@@ -26,6 +26,9 @@ EN: dict[str, str] = {
     "chat.thinking_info": "The model thinks before it answers; the thinking is shown apart.",
     "chat.budget": "Thinking budget (tokens)",
     "chat.web": "Web search",
+    "chat.kbs": "Knowledge bases",
+    "chat.kbs_info": ("Answer from these knowledge bases (yours, your teams', shared with you, public), citing "
+                      "their passages as [1], [2]."),
     "chat.upload": "Attach documents",
     "chat.advanced": "Advanced settings (saved with this conversation)",
     "chat.system_prompt": "System prompt",
@@ -75,6 +78,24 @@ EN: dict[str, str] = {
     "chat.summarizing": "Summarising “{name}”: step {done} of {total}…",
     "chat.summarized": "Summarised all of “{name}”, part by part (model calls: {calls}).",
     "chat.summary_failed": "The summary could not be made ({reason}); answering from passages of the document.",
+    "chat.kbs_none": ("No knowledge base to choose yet: create one on the Knowledge page, or open one from the "
+                      "square or a share link."),
+    "chat.kb_personal": "personal",
+    "chat.kb_public": "public",
+    "chat.kb_asked": "Knowledge bases: {names}",
+    "chat.found_passages": "Found {count} passages in the knowledge bases",
+    "chat.kb_nothing": ("Nothing in the chosen knowledge bases is relevant to this question, so the answer can only "
+                        "say that they do not cover it."),
+    "chat.kb_no_room": ("Passages were found in the knowledge bases, but none fits the model's context window next to "
+                        "this conversation. Start a new conversation, or lower the longest answer."),
+    "chat.kb_gone": ("“{name}” is no longer available to you (deleted, or no longer shared with you), so this "
+                     "answer does not use it."),
+    "chat.kb_gone_unnamed": ("A chosen knowledge base is no longer available to you (deleted, or no longer shared "
+                             "with you), so this answer does not use it."),
+    "chat.kb_dropped": "No longer available to you, so no longer chosen: {names}.",
+    "chat.kb_dropped_unnamed": "Some chosen knowledge bases are no longer available to you and are no longer chosen.",
+    "chat.kb_failed": "The knowledge bases could not be searched, so this answer does not use them: {reason}",
+    "chat.kb_unavailable": "Knowledge bases are not available in the chat on this server.",
 }
 
 ZH: dict[str, str] = {
@@ -102,6 +123,8 @@ ZH: dict[str, str] = {
     "chat.thinking_info": "模型先思考再回答，思考过程单独显示。",
     "chat.budget": "思考预算（token）",
     "chat.web": "联网搜索",
+    "chat.kbs": "知识库",
+    "chat.kbs_info": "基于所选知识库回答（你的、团队的、共享给你的和公开的），并以 [1]、[2] 标注引用的段落。",
     "chat.upload": "上传文档",
     "chat.advanced": "高级设置（随本对话保存）",
     "chat.system_prompt": "系统提示词",
@@ -151,4 +174,17 @@ ZH: dict[str, str] = {
     "chat.summarizing": "正在总结“{name}”：第 {done} 步，共 {total} 步…",
     "chat.summarized": "已分段完整总结“{name}”（调用模型 {calls} 次）。",
     "chat.summary_failed": "无法生成摘要（{reason}），改为根据文档片段回答。",
+    "chat.kbs_none": "还没有可选的知识库：请在“知识库”页面创建，或从知识库广场、分享链接打开一个。",
+    "chat.kb_personal": "个人空间",
+    "chat.kb_public": "公开",
+    "chat.kb_asked": "知识库：{names}",
+    "chat.found_passages": "在知识库中找到 {count} 个段落",
+    "chat.kb_nothing": "所选知识库中没有与该问题相关的内容，因此回答只能说明知识库未涵盖该问题。",
+    "chat.kb_no_room": "在知识库中找到了段落，但加上本对话的内容后超出了模型的上下文长度。请新建对话，或调小回答最大长度。",
+    "chat.kb_gone": "“{name}”已不可用（已被删除，或不再与你共享），本次回答未使用它。",
+    "chat.kb_gone_unnamed": "所选的某个知识库已不可用（已被删除，或不再与你共享），本次回答未使用它。",
+    "chat.kb_dropped": "以下知识库已不可用，已取消选择：{names}。",
+    "chat.kb_dropped_unnamed": "部分所选知识库已不可用，已取消选择。",
+    "chat.kb_failed": "无法检索知识库，本次回答未使用知识库：{reason}",
+    "chat.kb_unavailable": "本服务器的对话暂不支持知识库。",
 }

@@ -1,0 +1,533 @@
+"""The knowledge bases' HTTP API under ``/kb/v1`` (like Dify's and RAGFlow's dataset APIs), for scripts and apps.
+
+    GET    /kb/v1/teams                                            the caller's teams (a ``team_id`` for a new KB)
+    GET    /kb/v1/knowledge-bases                                  the KBs the caller may see (their teams', granted)
+    POST   /kb/v1/knowledge-bases                                  {team_id?, name, description, embedding_model,
+                                                                    chunk_tokens?, chunk_overlap?} -> 201
+    GET    /kb/v1/knowledge-bases/{id}                             one KB
+    DELETE /kb/v1/knowledge-bases/{id}
+    GET    /kb/v1/knowledge-bases/{id}/documents                   status, progress, pages, chunks, error
+    POST   /kb/v1/knowledge-bases/{id}/documents                   multipart "file" parts (one or many) -> 202, rows
+    GET    /kb/v1/knowledge-bases/{id}/documents/{doc_id}
+    DELETE /kb/v1/knowledge-bases/{id}/documents/{doc_id}
+    GET    /kb/v1/knowledge-bases/{id}/documents/{doc_id}/file     the uploaded file
+    POST   /kb/v1/knowledge-bases/{id}/retrieve                    {query, top_k?} -> chunks, scores, document, pages
+    POST   /kb/v1/chat                                             {knowledge_base_ids, messages, model, stream?}
+                                                                   -> an answer citing [n], with ``sources``
+
+Only the HTTP edge: requests become calls of ``workbench.kb.service.KnowledgeService`` for the key's user, which
+decides every permission (a KB the user may not read is 404 with the same body as a missing one; a viewer's
+upload is 403); grounding an answer is ``workbench.kb.answer``. ``Authorization: Bearer <key>``: a gateway key,
+turned into its owner's user id by ``authenticate`` (given by ``launch.py``; None for a bad key, ``KeyWithoutUser``
+for the master key). Retrieval and chat call the models through this process's ``/v1`` with that same key, so
+they are metered, limited and restricted to its models like any of the user's calls.
+Errors are the OpenAI envelope ``{"error": {message, type, param, code}}`` (message in Chinese when the request's
+Accept-Language starts with zh), never a traceback. For users: docs/kb-api.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import openai
+import orjson
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import FileResponse, Response, StreamingResponse
+
+from workbench.clients import UserClients
+from workbench.errors import WorkbenchError, in_locale
+from workbench.kb import answer
+from workbench.kb.errors import Forbidden, Invalid, KBError, NotFound
+from workbench.kb.records import KBDocument, KnowledgeBase, Team
+
+PREFIX = "/kb/v1"
+MAX_JSON_BYTES = 2 * 1024 * 1024
+MAX_FILES = 100                     # per upload request
+MAX_QUERY_CHARS = 4000
+TOP_K, MAX_TOP_K, MAX_CHAT_TOP_K = 5, 50, 20
+ROLES = ("system", "user", "assistant")
+KB_FIELDS = ("team_id", "name", "description", "embedding_model", "chunk_tokens", "chunk_overlap")
+CHAT_FIELDS = ("knowledge_base_ids", "messages", "model", "stream", "top_k", "temperature", "top_p", "max_tokens")
+TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+         404: "invalid_request_error", 405: "invalid_request_error", 413: "invalid_request_error",
+         429: "rate_limit_error", 500: "server_error", 502: "upstream_error", 503: "service_unavailable",
+         504: "upstream_error"}
+# a model call's failure (``workbench.chat.error`` codes, carried by the KB errors) -> HTTP status
+UPSTREAM_STATUS = {"limit": 429, "model": 403, "key": 401, "timeout": 504, "unavailable": 503, "too_long": 400,
+                   "rejected": 400}
+log = logging.getLogger("maas.kb_api")
+
+Authenticate = Callable[[str], "str | None"]
+
+
+class KeyWithoutUser(Exception):
+    """``authenticate`` raises it for a valid key that belongs to no user (the master key): refused with 403."""
+
+
+class ApiError(Exception):
+    """A refusal at the edge: HTTP ``status``, English ``message`` and Chinese ``zh``, the ``param`` at fault."""
+
+    def __init__(self, status: int, message: str, *, zh: str | None = None, param: str | None = None,
+                 code: str | None = None, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.zh, self.param = status, message, zh, param
+        self.code, self.headers = code, headers or {}
+
+    def response(self, locale: str) -> Response:
+        body = {"error": {"message": in_locale(self.message, self.zh, locale), "type": TYPES.get(self.status,
+                          "invalid_request_error"), "param": self.param, "code": self.code}}
+        return json_response(body, self.status, self.headers)
+
+
+def bad(param: str | None, message: str, zh: str, code: str = "invalid_value") -> ApiError:
+    return ApiError(400, message, zh=zh, param=param, code=code)
+
+
+def from_service(exc: WorkbenchError, params: dict[str, str]) -> ApiError:
+    """A service refusal as HTTP; ``params`` renames the service's field to the request's parameter."""
+    param = params.get(exc.field or "", exc.field)
+    if isinstance(exc, NotFound):
+        return ApiError(404, exc.message, zh=exc.zh, param=param, code=exc.code or "not_found")
+    if isinstance(exc, Forbidden):
+        return ApiError(403, exc.message, zh=exc.zh, param=param, code=exc.code or "forbidden")
+    if isinstance(exc, Invalid) or not isinstance(exc, KBError):
+        return ApiError(400, exc.message, zh=exc.zh, param=param, code=exc.code or "invalid_value")
+    return ApiError(UPSTREAM_STATUS.get(exc.code or "", 502), exc.message, zh=exc.zh, param=param, code=exc.code)
+
+
+def from_model_call(exc: openai.APIError) -> ApiError:
+    """A refusal of our own ``/v1`` (its envelope is ours: safe to pass on) or a failure to reach it."""
+    if isinstance(exc, openai.APIStatusError):
+        err = exc.body if isinstance(exc.body, dict) else {}
+        return ApiError(exc.status_code, str(err.get("message") or "The model call failed."), param=err.get("param"),
+                        code=err.get("code"))
+    return ApiError(502, "The models could not be reached. Try again in a moment.", zh="无法连接模型服务，请稍后重试。",
+                    code="upstream_unreachable")
+
+
+# -- JSON in and out ----------------------------------------------------------------------------------------------
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(body), status, headers=headers, media_type="application/json")
+
+
+def listing(items: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"object": "list", "data": items}
+
+
+def iso(value: datetime | None) -> str | None:
+    """Stored times are naive UTC: ISO 8601 with the offset."""
+    return None if value is None else (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+
+
+def team_json(team: Team) -> dict[str, Any]:
+    return {"id": team.id, "object": "team", "name": team.name, "description": team.description,
+            "personal": team.personal_of is not None, "role": team.role, "created_at": iso(team.created_at)}
+
+
+def kb_json(kb: KnowledgeBase, role: str | None, team_name: str | None, personal: bool | None) -> dict[str, Any]:
+    return {"id": kb.id, "object": "knowledge_base", "name": kb.name, "description": kb.description,
+            "team_id": kb.team_id, "team_name": team_name, "personal": personal, "role": role,
+            "embedding_model": kb.embedding_model, "chunk_tokens": kb.chunk_tokens, "chunk_overlap": kb.chunk_overlap,
+            "public": kb.public, "documents": kb.documents, "chunks": kb.chunks, "created_by": kb.created_by,
+            "created_at": iso(kb.created_at), "updated_at": iso(kb.updated_at)}
+
+
+def document_json(doc: KBDocument, locale: str) -> dict[str, Any]:
+    error = None if not doc.error else {"message": in_locale(doc.error, doc.error_zh, locale), "code": doc.error_code}
+    return {"id": doc.id, "object": "document", "knowledge_base_id": doc.kb_id, "name": doc.name, "kind": doc.kind,
+            "bytes": doc.bytes, "sha256": doc.sha256 or None, "pages": doc.pages, "chunks": doc.chunks,
+            "status": doc.status, "progress": {"done": doc.done, "total": doc.total}, "error": error,
+            "attempts": doc.attempts, "uploaded_by": doc.uploaded_by, "created_at": iso(doc.created_at),
+            "updated_at": iso(doc.updated_at)}
+
+
+def source_json(source: answer.Source) -> dict[str, Any]:
+    """What [n] of an answer (or the n-th retrieved chunk) is: the document, its pages, the quoted text."""
+    pages = None if source.first_page is None else {"first": source.first_page,
+                                                     "last": source.last_page or source.first_page}
+    return {"index": source.index, "knowledge_base_id": source.kb_id, "knowledge_base": source.kb_name or None,
+            "document": {"id": source.document_id, "name": source.document}, "pages": pages,
+            "heading": source.heading, "text": source.text, "score": source.score}
+
+
+def _only(body: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = [k for k in body if k not in allowed]
+    if unknown:
+        raise bad(unknown[0], f"Unknown field '{unknown[0]}': this route takes {', '.join(allowed)}.",
+                  f"未知字段“{unknown[0]}”：此接口接受 {', '.join(allowed)}。", "unknown_field")
+
+
+def _text(body: dict[str, Any], name: str, *, required: bool = False, max_chars: int | None = None) -> str | None:
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise bad(name, f"{name}: required, as text." if required else f"{name}: must be text.",
+                  f"{name}：必填，须为文本。" if required else f"{name}：须为文本。",
+                  "missing_field" if value is None else "invalid_value")
+    if max_chars is not None and len(value) > max_chars:
+        raise bad(name, f"{name}: at most {max_chars} characters.", f"{name}：最多 {max_chars} 个字符。", "too_long")
+    return value
+
+
+def _whole(body: dict[str, Any], name: str, default: int, low: int, high: int) -> int:
+    value = body.get(name)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise bad(name, f"{name}: a whole number from {low} to {high}.", f"{name}：须为 {low} 到 {high} 之间的整数。")
+    return value
+
+
+def _chat_params(body: dict[str, Any]) -> dict[str, Any]:
+    """temperature, top_p (numbers) and max_tokens (a whole number) as given; the model checks their ranges."""
+    params: dict[str, Any] = {}
+    for name in ("temperature", "top_p", "max_tokens"):
+        value = body.get(name)
+        if value is None:
+            continue
+        whole = name == "max_tokens"
+        if isinstance(value, bool) or not isinstance(value, int if whole else int | float) or value < 0:
+            raise bad(name, f"{name}: a {'whole ' if whole else ''}number of 0 or more.",
+                      f"{name}：须为不小于 0 的{'整数' if whole else '数'}。")
+        params[name] = value
+    return params
+
+
+def _messages(body: dict[str, Any]) -> list[dict[str, str]]:
+    value = body.get("messages")
+    if not isinstance(value, list) or not value:
+        raise bad("messages", "messages: a non-empty list of {role, content}, the last one the user's question.",
+                  "messages：须为非空的 {role, content} 列表，最后一条是用户的问题。", "missing_field" if value is None
+                  else "invalid_value")
+    for i, m in enumerate(value):
+        if not isinstance(m, dict) or m.get("role") not in ROLES or not isinstance(m.get("content"), str):
+            raise bad(f"messages[{i}]", f"messages[{i}]: an object with role (system, user or assistant) and "
+                      "content (text).", f"messages[{i}]：须为包含 role（system、user 或 assistant）和 content（文本）"
+                      "的对象。")
+    if value[-1]["role"] != "user" or not value[-1]["content"].strip():
+        raise bad("messages", "messages: the last message must be the user's question (role user, not empty).",
+                  "messages：最后一条消息必须是用户的问题（role 为 user，且不为空）。")
+    return [{"role": m["role"], "content": m["content"]} for m in value]
+
+
+def _kb_ids(body: dict[str, Any]) -> list[str]:
+    value = body.get("knowledge_base_ids")
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        raise bad("knowledge_base_ids", "knowledge_base_ids: a non-empty list of knowledge base ids.",
+                  "knowledge_base_ids：须为非空的知识库 id 列表。",
+                  "missing_field" if value is None else "invalid_value")
+    return value
+
+
+def _limited(receive: Callable, limit: int, param: str | None) -> Callable:
+    """``receive`` that refuses a body over ``limit`` bytes (413) as it arrives."""
+    seen = 0
+
+    async def wrapped() -> dict:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise too_large(limit, param)
+        return message
+    return wrapped
+
+
+def too_large(limit: int, param: str | None) -> ApiError:
+    size = f"{limit / 1024 / 1024:.0f} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
+    return ApiError(413, f"The request is over the limit of {size}. Send fewer or smaller files per request.",
+                    zh=f"请求超过了 {size} 的上限。请每次发送更少或更小的文件。", param=param, code="request_too_large")
+
+
+# -- the routes ---------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Call:
+    """One authenticated request: the user behind the key, the key itself, the ids in the path."""
+
+    request: Request
+    user_id: str
+    key: str
+    ids: dict[str, str]
+    locale: str
+
+
+Handler = Callable[[Call], Awaitable[Response]]
+run = asyncio.to_thread        # the services query DuckDB synchronously
+
+
+class KnowledgeAPI:
+    """The ASGI app of the ``/kb/v1`` routes over one ``KnowledgeService`` (None: every route answers 503)."""
+
+    def __init__(self, knowledge: Any, authenticate: Authenticate, *, base_url: str, max_upload_bytes: int) -> None:
+        self.knowledge, self.authenticate, self.max_upload_bytes = knowledge, authenticate, max_upload_bytes
+        self.clients = UserClients(base_url, key_for=lambda key: key)     # one client per key and loop, kept
+        kb, doc = "/knowledge-bases/(?P<kb>[^/]+)", "/documents/(?P<doc>[^/]+)"
+        kb_param = {"knowledge_base": "knowledge_base_id", "kbs": "knowledge_base_id", "document": "document_id",
+                    "team": "team_id"}
+        chat_param = {"knowledge_base": "knowledge_base_ids", "knowledge_bases": "knowledge_base_ids",
+                      "kbs": "knowledge_base_ids", "query": "messages"}
+        table: list[tuple[str, str, Handler, dict[str, str]]] = [
+            ("GET", "/teams", self.teams, {}),
+            ("GET", "/knowledge-bases", self.list_kbs, {}),
+            ("POST", "/knowledge-bases", self.create_kb, kb_param),
+            ("GET", kb, self.get_kb, kb_param),
+            ("DELETE", kb, self.delete_kb, kb_param),
+            ("GET", kb + "/documents", self.documents, kb_param),
+            ("POST", kb + "/documents", self.upload, kb_param),
+            ("GET", kb + doc, self.document, kb_param),
+            ("DELETE", kb + doc, self.delete_document, kb_param),
+            ("GET", kb + doc + "/file", self.download, kb_param),
+            ("POST", kb + "/retrieve", self.retrieve, kb_param),
+            ("POST", "/chat", self.chat, chat_param),
+        ]
+        self.routes = [(method, re.compile(re.escape(PREFIX) + path), handler, params)
+                       for method, path, handler, params in table]
+        self._id_prefix, self._count = secrets.token_hex(4), 0
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            return
+        self._count += 1
+        request_id = f"kb-{self._id_prefix}{self._count:x}"
+        locale = "zh" if (_header(scope, b"accept-language") or "").strip().lower().startswith("zh") else "en"
+        params: dict[str, str] = {}
+        try:
+            user_id, key = await self._who(scope)
+            if self.knowledge is None:
+                raise ApiError(503, "Knowledge bases are not available on this server.",
+                               zh="本服务器未启用知识库。", code="knowledge_bases_unavailable")
+            handler, ids, params = self._route(scope["method"], scope["path"])
+            upload = handler == self.upload
+            limit = self.max_upload_bytes if upload else MAX_JSON_BYTES
+            length = _header(scope, b"content-length")
+            if length is not None and length.isdigit() and int(length) > limit:
+                raise too_large(limit, "file" if upload else None)
+            request = Request(scope, _limited(receive, limit, "file" if upload else None))
+            response = await handler(Call(request, user_id, key, ids, locale))
+        except ApiError as exc:
+            response = exc.response(locale)
+        except WorkbenchError as exc:
+            response = from_service(exc, params).response(locale)
+        except openai.APIError as exc:
+            response = from_model_call(exc).response(locale)
+        except ClientDisconnect:
+            return
+        except Exception:
+            log.exception("knowledge-base API request %s %s %s failed", request_id, scope["method"], scope["path"])
+            response = ApiError(500, f"Internal error; the request id is {request_id}.", zh=f"内部错误；请求编号为 "
+                                f"{request_id}。", code="internal_error").response(locale)
+        response.headers["x-request-id"] = request_id
+        await response(scope, receive, send)
+
+    async def _who(self, scope: dict) -> tuple[str, str]:
+        """The user id behind the request's key, and the key; 401 without a valid key, 403 for the master key."""
+        header = _header(scope, b"authorization")
+        if not header:
+            raise ApiError(401, "Missing API key: send the header 'Authorization: Bearer <your key>'.",
+                           zh="缺少 API 密钥：请发送请求头 'Authorization: Bearer <你的密钥>'。",
+                           code="missing_api_key")
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise ApiError(401, "Malformed Authorization header: use 'Authorization: Bearer <your key>'.",
+                           zh="Authorization 请求头格式错误：请使用 'Authorization: Bearer <你的密钥>'。",
+                           code="invalid_api_key")
+        try:
+            user_id = await run(self.authenticate, token)
+        except KeyWithoutUser:
+            raise ApiError(403, "This key belongs to no user (it is the master key); knowledge bases belong to "
+                           "users: use a user's key.",
+                           zh="此密钥不属于任何用户（主密钥）；知识库属于用户：请使用用户的密钥。",
+                           code="use_a_user_key") from None
+        if not user_id:
+            raise ApiError(401, "Invalid API key: check the key, or ask an administrator for a new one.",
+                           zh="API 密钥无效：请检查密钥，或向管理员申请新的密钥。", code="invalid_api_key")
+        return user_id, token
+
+    def _route(self, method: str, path: str) -> tuple[Handler, dict[str, str], dict[str, str]]:
+        allowed = []
+        for route_method, pattern, handler, params in self.routes:
+            match = pattern.fullmatch(path)
+            if match is None:
+                continue
+            if route_method == method:
+                return handler, match.groupdict(), params
+            allowed.append(route_method)
+        if allowed:
+            raise ApiError(405, f"Method {method} is not allowed on {path}; use {', '.join(allowed)}.",
+                           zh=f"{path} 不支持 {method} 方法；请使用 {', '.join(allowed)}。", code="method_not_allowed",
+                           headers={"allow": ", ".join(allowed)})
+        raise ApiError(404, f"Unknown route {method} {path}; see {PREFIX}/knowledge-bases and {PREFIX}/chat.",
+                       zh=f"未知接口 {method} {path}；请参阅 {PREFIX}/knowledge-bases 和 {PREFIX}/chat。",
+                       code="unknown_route")
+
+    async def _json(self, call: Call, allowed: tuple[str, ...]) -> dict[str, Any]:
+        try:
+            body = orjson.loads(await call.request.body())
+        except orjson.JSONDecodeError:
+            body = None
+        if not isinstance(body, dict):
+            raise bad(None, "The request body must be a JSON object (with 'Content-Type: application/json').",
+                      "请求体必须是 JSON 对象（'Content-Type: application/json'）。", "invalid_json")
+        _only(body, allowed)
+        return body
+
+    # -- teams and knowledge bases --------------------------------------------------------------------------------
+    async def teams(self, call: Call) -> Response:
+        teams = await run(self.knowledge.teams.list_for, call.user_id)
+        return json_response(listing([team_json(t) for t in teams]))
+
+    async def list_kbs(self, call: Call) -> Response:
+        visible = await run(self.knowledge.bases.list_visible, call.user_id)
+        return json_response(listing([kb_json(v.kb, v.role, v.team_name, v.personal) for v in visible]))
+
+    def _kb_view(self, user_id: str, kb_id: str) -> dict[str, Any]:
+        """The KB as listed (with team name), or — a public one, outside the caller's list — with the role only."""
+        for v in self.knowledge.bases.list_visible(user_id):
+            if v.kb.id == kb_id:
+                return kb_json(v.kb, v.role, v.team_name, v.personal)
+        kb = self.knowledge.bases.get(user_id, kb_id)
+        return kb_json(kb, self.knowledge.access.kb_role(user_id, kb_id), None, None)
+
+    async def create_kb(self, call: Call) -> Response:
+        body = await self._json(call, KB_FIELDS)
+        team_id = _text(body, "team_id")
+        if team_id is None:
+            team_id = (await run(self.knowledge.teams.personal_space, call.user_id)).id
+        sizes = {k: body[k] for k in ("chunk_tokens", "chunk_overlap") if body.get(k) is not None}
+        kb = await run(lambda: self.knowledge.bases.create(call.user_id, team_id, body.get("name"),
+                                                           body.get("description") or "", body.get("embedding_model"),
+                                                           **sizes))
+        return json_response(await run(self._kb_view, call.user_id, kb.id), 201)
+
+    async def get_kb(self, call: Call) -> Response:
+        return json_response(await run(self._kb_view, call.user_id, call.ids["kb"]))
+
+    async def delete_kb(self, call: Call) -> Response:
+        await run(self.knowledge.bases.delete, call.user_id, call.ids["kb"])
+        return json_response({"id": call.ids["kb"], "object": "knowledge_base", "deleted": True})
+
+    # -- documents ------------------------------------------------------------------------------------------------
+    async def documents(self, call: Call) -> Response:
+        docs = await run(self.knowledge.documents, call.user_id, call.ids["kb"])
+        return json_response(listing([document_json(d, call.locale) for d in docs]))
+
+    async def upload(self, call: Call) -> Response:
+        """Every file part (named "file", or any name) queued; 202 with a row per document, refused ones included
+        (too big, wrong type, identical to one already there: status "failed" with the reason)."""
+        kb_id = call.ids["kb"]
+        await run(self.knowledge.access.require_kb, call.user_id, kb_id, "upload")     # before reading the files
+        if not call.request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+            raise bad("file", "Send the files as multipart/form-data, each in a part named 'file'.",
+                      "请以 multipart/form-data 上传文件，每个文件放在名为 'file' 的部分中。", "expected_multipart")
+        try:
+            form = await call.request.form(max_files=MAX_FILES, max_fields=MAX_FILES)
+        except MultiPartException as exc:
+            raise bad("file", f"The upload could not be read: {exc.message}", f"无法读取上传内容：{exc.message}",
+                      "bad_multipart") from None
+        try:
+            files = [v for _, v in form.multi_items() if isinstance(v, UploadFile)]
+            if not files:
+                raise bad("file", "Attach one or more files, each in a multipart part named 'file'.",
+                          "请附上一个或多个文件，每个文件放在名为 'file' 的部分中。", "missing_field")
+            docs: list[KBDocument] = []
+            for f in files:                  # one file in memory at a time
+                data = await f.read()
+                docs += await run(self.knowledge.upload, call.user_id, kb_id, [(f.filename or "", data)])
+        finally:
+            await form.close()
+        return json_response(listing([document_json(d, call.locale) for d in docs]), 202)
+
+    async def document(self, call: Call) -> Response:
+        doc = await run(self.knowledge.document, call.user_id, call.ids["kb"], call.ids["doc"])
+        return json_response(document_json(doc, call.locale))
+
+    async def delete_document(self, call: Call) -> Response:
+        await run(self.knowledge.delete_document, call.user_id, call.ids["kb"], call.ids["doc"])
+        return json_response({"id": call.ids["doc"], "object": "document", "deleted": True})
+
+    async def download(self, call: Call) -> Response:
+        name, path = await run(self.knowledge.document_file, call.user_id, call.ids["kb"], call.ids["doc"])
+        return FileResponse(path, filename=name, headers={"x-content-type-options": "nosniff",
+                                                          "cache-control": "private, no-store"})
+
+    # -- retrieval and chat ---------------------------------------------------------------------------------------
+    async def retrieve(self, call: Call) -> Response:
+        body = await self._json(call, ("query", "top_k"))
+        query = _text(body, "query", required=True, max_chars=MAX_QUERY_CHARS)
+        top_k = _whole(body, "top_k", TOP_K, 1, MAX_TOP_K)
+        [kb] = await run(self.knowledge.readable, call.user_id, [call.ids["kb"]])
+        hits = await self.knowledge.search(call.user_id, [kb.id], query, top_k, client=self.clients(call.key))
+        data = [{**source_json(source), "chunk_id": source.chunk_id, "scores": source.scores}
+                for source in answer.numbered(hits, {kb.id: kb.name})]
+        error = hits.rerank_error.text(call.locale) if hits.rerank_error else None
+        return json_response({**listing(data), "reranked": hits.reranked, "rerank_error": error})
+
+    async def chat(self, call: Call) -> Response:
+        body = await self._json(call, CHAT_FIELDS)
+        kb_ids, messages = _kb_ids(body), _messages(body)
+        model = _text(body, "model", required=True)
+        stream = body.get("stream", False)
+        if not isinstance(stream, bool):
+            raise bad("stream", "stream: true or false.", "stream：须为 true 或 false。")
+        top_k, params = _whole(body, "top_k", TOP_K, 1, MAX_CHAT_TOP_K), _chat_params(body)
+        client = self.clients(call.key)
+        kbs = await run(self.knowledge.readable, call.user_id, kb_ids)        # each checked: 404 names none
+        hits = await self.knowledge.search(call.user_id, kb_ids, messages[-1]["content"], top_k, client=client)
+        found = answer.grounding(hits, kb_names={kb.id: kb.name for kb in kbs})
+        request = {"model": model, "messages": answer.grounded_messages(messages, found), **params}
+        sources = [source_json(s) for s in found.sources]
+        if not stream:
+            reply = await client.chat.completions.create(**request)
+            return json_response({**reply.to_dict(mode="json"), "sources": sources})
+        chunks = await client.chat.completions.create(**request, stream=True, stream_options={"include_usage": True})
+        return StreamingResponse(_sse(chunks, sources, model, call.locale), media_type="text/event-stream",
+                                 headers={"cache-control": "no-cache", "x-accel-buffering": "no"})
+
+
+async def _sse(chunks: Any, sources: list[dict], model: str, locale: str) -> AsyncIterator[bytes]:
+    """The answer's chunks as server-sent events, led by one that carries ``sources`` (the answer's id), then
+    ``[DONE]``; a failure half-way is an ``error`` event."""
+    try:
+        first = None
+        try:
+            first = await chunks.__anext__()
+        except StopAsyncIteration:
+            pass
+        lead = {"id": first.id if first else f"chatcmpl-kb{secrets.token_hex(8)}", "object": "chat.completion.chunk",
+                "created": first.created if first else int(time.time()), "model": first.model if first else model,
+                "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}],
+                "sources": sources}
+        yield b"data: " + orjson.dumps(lead) + b"\n\n"
+        if first is not None:
+            yield b"data: " + orjson.dumps(first.to_dict(mode="json")) + b"\n\n"
+            async for chunk in chunks:
+                yield b"data: " + orjson.dumps(chunk.to_dict(mode="json")) + b"\n\n"
+    except openai.APIError as exc:
+        log.warning("knowledge-base chat stream failed: %s", exc)
+        error = from_model_call(exc)
+        yield b"data: " + orjson.dumps({"error": {"message": in_locale(error.message, error.zh, locale),
+                                                  "type": TYPES.get(error.status, "upstream_error"),
+                                                  "param": error.param, "code": error.code}}) + b"\n\n"
+    finally:
+        await chunks.close()
+    yield b"data: [DONE]\n\n"
+
+
+def _header(scope: dict, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None

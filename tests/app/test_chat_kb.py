@@ -1,0 +1,251 @@
+"""Chat over several knowledge bases, on real parts: the chat page's handlers with a real KnowledgeService (DuckDB,
+embedded Chroma, the keyword index) whose PDFs were uploaded through ``knowledge.upload`` and ingested by its worker
+through the real embedded gateway process (USE v3 embeddings, the embedded reranker, the 0.5B chat model).
+
+alice has a personal KB "Lab safety" and a team KB "Equipment"; bob is an outsider; carol is granted "Lab safety"
+and later loses it. What is asserted is what the page shows: the picker's choices, the numbered sources with
+their documents and pages, the notices (nothing relevant, a KB no longer shared), and what the conversation keeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from app import chat, chat_view
+from launch import AccountDirectory
+from tests import aio
+from tests.app.conftest import opened_gateway
+from tests.app.test_account_page import PASSWORD
+from tests.app.test_chat_page import drain, req, settings
+from tests.conftest import MASTER_KEY
+from tests.fakes.docs import pdf_file
+from workbench.clients import UserClients
+from workbench.conversations import Conversations
+from workbench.kb import answer
+from workbench.kb.records import ChunkRecord, Hit
+from workbench.kb.retrieve import Hits
+from workbench.kb.service import KnowledgeService
+from workbench.store import open_store, store_path
+
+EMBEDDING = "use-multilingual:v3"
+SAFETY = [  # one numbered section per page: one chunk per page
+    "1 Protective clothing\nLaboratory coats and closed shoes must be worn at all times in the wet lab. Acid spills "
+    "are neutralised with sodium bicarbonate from the yellow cabinet next to the door.",
+    "2 Fume hoods\nThe fume hoods are certified every March. If the airflow drops, the hood in room 214 beeps and "
+    "shows the alarm code FH-7731; stop working, close the sash and call the facility team.",
+    "3 Liquid nitrogen\nLiquid nitrogen dewars may only be filled by trained staff wearing face shields and "
+    "cryogenic gloves. Never carry a dewar in the lift together with people.",
+]
+EQUIPMENT = [
+    "1 Confocal microscope\nThe confocal microscope is booked through the facility calendar; a microscope session "
+    "lasts at most four hours and must be cancelled a day ahead.",
+    "2 Centrifuge\nBefore every run the tubes in the centrifuge must be balanced to within 0.1 gram. The rotor "
+    "JA-25.50 is inspected every six months.",
+    "3 PCR machines\nThe PCR machines run the standard amplification protocol overnight. Reagents are kept in the "
+    "freezer on the left.",
+]
+BOTH = "Which alarm code does the fume hood show, and how long may a confocal microscope session last?"
+UNRELATED = "What is the capital of Mongolia?"
+PASSAGES = "Found {n} passages in the knowledge bases"
+
+
+def wait_ready(knowledge: KnowledgeService, user_id: str, kb_ids: list[str], timeout: float = 240) -> None:
+    async def go() -> None:
+        await knowledge.ingestion.start()          # the worker, as launch.py starts it (a test may reach it)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                docs = [d for kb_id in kb_ids for d in knowledge.documents(user_id, kb_id)]
+                if all(d.status == "ready" for d in docs):
+                    return
+                assert not [d for d in docs if d.status in ("failed", "cancelled")], docs
+                assert time.monotonic() < deadline, f"ingestion did not finish: {docs}"
+                await asyncio.sleep(0.1)
+        finally:
+            await knowledge.ingestion.stop()
+    aio.run(go())
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, embedded_gateway):
+    tmp = tmp_path_factory.mktemp("chat-kb")
+    gw = opened_gateway(tmp / "gw")
+    users = {name: gw.accounts.create_user(name, PASSWORD) for name in ("alice", "bob", "carol")}
+    store = open_store(store_path(tmp / "wb"))
+    url = embedded_gateway.url + "/v1"
+    knowledge = KnowledgeService.open(
+        store, AccountDirectory(gw.accounts), data_dir=tmp / "kb", embedding_models=lambda: [EMBEDDING],
+        client_for=UserClients(url, lambda uid: MASTER_KEY),
+        max_bytes=10 * 2**20)
+    alice = users["alice"].id
+    safety = knowledge.bases.create(alice, knowledge.teams.personal_space(alice).id, "Lab safety", "", EMBEDDING,
+                                    chunk_tokens=100, chunk_overlap=0)
+    team = knowledge.teams.create(alice, "Proteomics")
+    equipment = knowledge.bases.create(alice, team.id, "Equipment", "", EMBEDDING, chunk_tokens=100, chunk_overlap=0)
+    knowledge.upload(alice, safety.id, [("safety.pdf", pdf_file(SAFETY, title="Safety"))])
+    knowledge.upload(alice, equipment.id, [("equipment.pdf", pdf_file(EQUIPMENT, title="Equipment"))])
+    wait_ready(knowledge, alice, [safety.id, equipment.id])
+    convs = Conversations(store)
+    setup = chat.ChatSetup(convs, url, key_for=lambda user_id: MASTER_KEY, knowledge=knowledge)
+    yield SimpleNamespace(gw=gw, store=store, convs=convs, users=users, knowledge=knowledge, safety=safety,
+                          equipment=equipment, team=team, h=chat.make_handlers(gw, setup))
+    knowledge.vectors.close()
+    store.close()
+    gw.store.close()
+
+
+def ask(site, user: str, text: str, kb_ids: list[str], conv_id: str = "", lang: str = "en") -> list[tuple]:
+    """What the page shows while and after ``user`` sends ``text`` over ``kb_ids`` (short, steady answers)."""
+    return drain(site.h.send(text, None, conv_id, *settings(max_tokens=48), False, "", lang, req(user, lang),
+                             kb_ids))
+
+
+def kb_block(rows: list[dict]) -> dict | None:
+    """The last answer's knowledge-base sources block (the rows after the last question), if any."""
+    last = max((i for i, r in enumerate(rows) if r["role"] == "user"), default=-1)
+    return next((r for r in rows[last + 1:] if "passages" in r.get("metadata", {}).get("title", "")
+                 or "段落" in r.get("metadata", {}).get("title", "")), None)
+
+
+# ---------------------------------------------------------------- pure parts
+
+
+def hit(kb: str, doc: str, text: str, first: int | None, last: int | None = None, **scores: float) -> Hit:
+    chunk = ChunkRecord(id=f"c-{doc}-{first}", kb_id=kb, document_id=f"d-{doc}", idx=0, text=text, first_page=first,
+                        last_page=last if last is not None else first)
+    return Hit(chunk=chunk, document_name=doc, score=0.5, scores=scores)
+
+
+def test_passages_are_numbered_after_the_web_pages_with_document_and_pages():
+    hits = Hits([hit("k1", "safety.pdf", "Code FH-7731.", 2, keyword=3.1, vector=0.2),
+                 hit("k2", "notes.md", "Four hours.", None, vector=0.41),
+                 hit("k2", "scan.pdf", "Far away.", 5, 6, vector=0.12)])            # not close, no shared word
+    found = answer.grounding(hits, kb_names={"k1": "Lab safety", "k2": "Equipment"}, start=3)
+    assert found.covered and [b.title for b in found.blocks] == [
+        "Knowledge bases", "[3] safety.pdf, p. 2", "[4] notes.md"]
+    assert found.blocks[1].text == "Code FH-7731." and "cite each one you use as [n]" in found.blocks[0].text
+    assert "“Lab safety”, “Equipment”" in found.blocks[0].text
+    saved = [s.saved() for s in found.sources]
+    assert saved[0]["index"] == 3 and saved[0]["title"] == "safety.pdf" and saved[0]["url"].startswith("kb:k1/")
+    assert set(saved[0]) == {"index", "title", "url"}         # what a conversation keeps of a source
+    assert answer.read(saved[0]) == answer.Source(3, "k1", "Lab safety", "d-safety.pdf", "safety.pdf", 2, 2,
+                                                  "Code FH-7731.")
+    assert answer.read({"index": 1, "title": "t", "url": "https://example.org"}) is None
+    # the page shows them apart from web pages, in the reader's language, Markdown marks kept literal
+    rows = chat_view.answer_rows("zh", content="见 [3]。", sources=[
+        {"index": 1, "title": "Web", "url": "https://example.org"}, *saved])
+    assert [r["metadata"]["title"] for r in rows[:2]] == ["找到 1 个网页", "在知识库中找到 2 个段落"]
+    assert "**[3] safety.pdf** · 第 2 页 · Lab safety\n\n> Code FH-7731." in rows[1]["content"]
+    assert "**[4] notes.md** · Equipment\n\n> Four hours." in rows[1]["content"]
+
+
+def test_nothing_relevant_tells_the_model_to_say_the_kbs_do_not_cover_it():
+    for hits in (Hits(), Hits([hit("k1", "scan.pdf", "Unrelated.", 1, vector=0.21)])):
+        found = answer.grounding(hits, kb_names={"k1": "Lab safety"})
+        assert not found.covered and found.sources == [] and found.left_out == 0
+        assert [b.title for b in found.blocks] == ["Knowledge bases"]
+        text = found.blocks[0].text
+        assert "(“Lab safety”)" in text and "the knowledge bases do not cover it" in text
+    # relevant passages that do not fit the budget are left out, the best that fit kept; none fitting is not
+    # "nothing relevant" (no instruction to say so)
+    long = [hit("k1", "a.pdf", "word " * 400, 1, keyword=1.0), hit("k1", "b.pdf", "short", 2, keyword=0.5)]
+    found = answer.grounding(Hits(long), budget_tokens=250)
+    assert [(s.index, s.document) for s in found.sources] == [(1, "b.pdf")] and found.left_out == 1
+    none_fit = answer.grounding(Hits(long[:1]), budget_tokens=50)
+    assert not none_fit.covered and none_fit.left_out == 1 and none_fit.blocks == []
+
+
+# ---------------------------------------------------------------- the page, on real services
+
+
+def test_the_picker_offers_what_each_user_may_read(site):
+    alice = site.h.kb_state("", None, "en", req("alice"))
+    assert alice["choices"] == [("Lab safety · personal", site.safety.id),
+                                ("Equipment · Proteomics", site.equipment.id)]
+    assert alice["value"] == [] and "citing their passages" in alice["info"]
+    bob = site.h.kb_state("", [site.safety.id], "zh", req("bob", "zh"))      # handed alice's id: not offered
+    assert bob["choices"] == [] and bob["value"] == [] and bob["info"] == "部分所选知识库已不可用，已取消选择。"
+    assert "还没有可选的知识库" in site.h.kb_state("", None, "zh", req("bob", "zh"))["info"]
+    with pytest.raises(Exception, match="sign in again"):
+        site.h.kb_state("", None, "en", req(None))
+
+
+def test_two_kbs_answer_with_numbered_sources_and_pages_kept_with_the_conversation(site):
+    steps = ask(site, "alice", BOTH, [site.safety.id, site.equipment.id])
+    rows, cid, notice = steps[-1][0], steps[-1][1], steps[-1][5]
+    block = kb_block(rows)
+    assert block is not None, rows
+    shown = block["content"]
+    assert "safety.pdf** · p. 2 · Lab safety" in shown and "FH-7731" in shown
+    assert "equipment.pdf** · p. 1 · Equipment" in shown and "four hours" in shown
+    assert shown.startswith("**[1] ") and notice == ""
+    answer_text = rows[-1]["content"]
+    assert answer_text.strip() and rows[-1] is not block
+    print(f"\nanswer over two KBs: {answer_text!r}")
+    # saved: the answer's numbered sources, the question's knowledge bases; reopened as they were
+    conv = site.convs.get(site.users["alice"].id, cid)
+    question, reply = conv.messages
+    assert {a["name"] for a in question.attachments} == {"Lab safety", "Equipment"}
+    assert [answer.read(s).index for s in reply.sources] == list(range(1, len(reply.sources) + 1))
+    reopened = site.h.open_conversation(cid, "en", req("alice"))[0]
+    assert reopened[0]["content"] == "📚 Knowledge bases: Lab safety, Equipment"
+    assert kb_block(reopened)["content"] == shown
+    picker = site.h.kb_state(cid, [], "en", req("alice"))
+    assert picker["value"] == [site.safety.id, site.equipment.id]
+    # another conversation the outsider cannot open shows nothing of it either
+    with pytest.raises(Exception, match="No such conversation"):
+        site.h.kb_state(cid, [], "en", req("bob"))
+
+
+def test_nothing_relevant_is_said_in_both_languages(site):
+    steps = ask(site, "alice", UNRELATED, [site.safety.id, site.equipment.id])
+    rows, notice = steps[-1][0], steps[-1][5]
+    assert kb_block(rows) is None
+    assert notice == ("Nothing in the chosen knowledge bases is relevant to this question, so the answer can only "
+                      "say that they do not cover it.")
+    print(f"\nanswer when nothing is relevant: {rows[-1]['content']!r}")
+    zh = ask(site, "alice", "蒙古的首都是哪里？", [site.safety.id], lang="zh")
+    assert kb_block(zh[-1][0]) is None
+    assert zh[-1][5] == "所选知识库中没有与该问题相关的内容，因此回答只能说明知识库未涵盖该问题。"
+
+
+def test_an_outsiders_kb_id_is_refused_and_shows_nothing_of_it(site):
+    steps = ask(site, "bob", "What alarm code does the fume hood FH show?", [site.safety.id])
+    rows, notice = steps[-1][0], steps[-1][5]
+    assert kb_block(rows) is None and "FH-7731" not in str(steps)
+    assert notice == ("A chosen knowledge base is no longer available to you (deleted, or no longer shared with "
+                      "you), so this answer does not use it.")
+    conv = site.convs.get(site.users["bob"].id, steps[-1][1])
+    assert conv.messages[0].attachments == [] and conv.messages[-1].sources == []
+
+
+def test_a_kb_unshared_between_questions_is_refused_with_its_name(site):
+    alice, carol = site.users["alice"].id, site.users["carol"].id
+    site.knowledge.sharing.grant_user(alice, site.safety.id, "carol")
+    picker = site.h.kb_state("", None, "en", req("carol"))
+    assert picker["choices"] == [("Lab safety · alice's space", site.safety.id)]
+    steps = ask(site, "carol", "Which alarm code does the fume hood in room 214 show?", [site.safety.id])
+    cid = steps[-1][1]
+    assert "FH-7731" in kb_block(steps[-1][0])["content"]
+    site.knowledge.sharing.revoke_grant(alice, site.safety.id, "user", carol)
+    again = ask(site, "carol", "And who fills the liquid nitrogen dewars?", [site.safety.id], cid, lang="zh")
+    assert kb_block(again[-1][0]) is None and "face shields" not in str(again[-1][0][-1])
+    assert again[-1][5] == "“Lab safety”已不可用（已被删除，或不再与你共享），本次回答未使用它。"
+    picker = site.h.kb_state(cid, [site.safety.id], "en", req("carol"))
+    assert picker["choices"] == [] and picker["value"] == []
+
+
+def test_a_public_kb_from_the_square_is_offered_to_everyone(site):
+    alice = site.users["alice"].id
+    site.knowledge.sharing.publish(alice, site.equipment.id)
+    try:
+        picker = site.h.kb_state("", None, "zh", req("bob", "zh"))
+        assert picker["choices"] == [("Equipment · Proteomics · 公开", site.equipment.id)]
+        steps = ask(site, "bob", "How long may a confocal microscope session last?", [site.equipment.id])
+        assert "equipment.pdf** · p. 1 · Equipment" in kb_block(steps[-1][0])["content"]
+    finally:
+        site.knowledge.sharing.unpublish(alice, site.equipment.id)

@@ -1,0 +1,337 @@
+"""The knowledge-base HTTP API (/kb/v1) against the real ``python launch.py`` with the embedded models.
+
+Alice owns a team "Greenhouse" where Bob is a viewer; Carol is in no team. Each has an API key of their own (made
+through the admin API). The team and its members are written into the workbench store while the process is
+stopped (the API has no team management), then the process is started again on the same data.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+
+from tests.conftest import MASTER_KEY, GatewayProcess, seeded_data_dir
+from tests.fakes.docs import pdf_file
+from workbench.kb.access import Access
+from workbench.kb.teams import Teams
+from workbench.store import open_store, store_path
+
+EMBEDDING, CHAT_MODEL = "use-multilingual:v3", "qwen2.5-coder:0.5b"
+USERS = ("alice", "bob", "carol")
+MISSING = "0" * 32
+PAGES = [
+    "1 Opening hours\nThe greenhouse opens at seven in the morning and closes at six in the evening.\n"
+    "Visitors sign the blue book at the entrance and wear the green badge while inside.",
+    "2 Watering\nThe orchids in bay four are watered with rain water every Tuesday and Friday morning.\n"
+    "The irrigation pump is restarted with the code PX-4471 when its red light blinks.",
+    "3 Pests\nAphids on the tomato plants are fought with ladybirds, which are released in May.\n"
+    "Never spray insecticide in the greenhouse: the bumblebees pollinate the peppers.",
+]
+
+
+class Directory:
+    """The accounts as the teams see them (usernames <-> the ids the admin API gave)."""
+
+    def __init__(self, ids: dict[str, str]) -> None:
+        self.ids = ids
+
+    def id_of(self, username: str) -> str | None:
+        return self.ids.get(username)
+
+    def name_of(self, user_id: str) -> str | None:
+        return next((name for name, uid in self.ids.items() if uid == user_id), None)
+
+
+def client(gw: GatewayProcess, key: str | None, **headers: str) -> httpx.Client:
+    auth = {"Authorization": f"Bearer {key}"} if key else {}
+    return httpx.Client(base_url=gw.url + "/kb/v1", headers={**auth, **headers}, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, shared_models):
+    data = seeded_data_dir(tmp_path_factory.mktemp("kb-api") / "data", shared_models)
+    gw = GatewayProcess(data, env={"MAAS_KB_MAX_UPLOAD_MB": "1"}).start()
+    ids, keys = {}, {}
+    try:
+        admin = httpx.Client(base_url=gw.url + "/admin/v1", headers={"Authorization": f"Bearer {MASTER_KEY}"},
+                             timeout=30)
+        for name in USERS:
+            resp = admin.post("/users", json={"username": name, "password": f"{name.title()}-pass-2026"})
+            assert resp.status_code == 201, resp.text
+            ids[name] = resp.json()["id"]
+            resp = admin.post("/keys", json={"user_id": ids[name], "name": f"{name}'s scripts"})
+            assert resp.status_code == 201, resp.text
+            keys[name] = resp.json()["secret"]
+    finally:
+        gw.stop()
+    store = open_store(store_path(data))
+    try:
+        teams = Teams(store, Access(store), Directory(ids))
+        team = teams.create(ids["alice"], "Greenhouse")
+        teams.invite(ids["alice"], team.id, "bob", "viewer")
+    finally:
+        store.close()
+    gw.start()
+    try:
+        yield gw, keys, team.id
+    finally:
+        gw.stop()
+
+
+@pytest.fixture(scope="module")
+def world(site):
+    """Alice's team KB with the greenhouse PDF ingested, and her private (personal space) KB."""
+    gw, keys, team_id = site
+    alice = client(gw, keys["alice"])
+    resp = alice.post("/knowledge-bases", json={"team_id": team_id, "name": "Greenhouse manual",
+                                                "description": "How we run it", "embedding_model": EMBEDDING,
+                                                "chunk_tokens": 120, "chunk_overlap": 0})
+    assert resp.status_code == 201, resp.text
+    team_kb = resp.json()
+    resp = alice.post("/knowledge-bases", json={"name": "Private notes", "description": "",
+                                                "embedding_model": EMBEDDING})
+    assert resp.status_code == 201, resp.text
+    private_kb = resp.json()
+    resp = alice.post(f"/knowledge-bases/{team_kb['id']}/documents",
+                      files=[("file", ("greenhouse.pdf", pdf_file(PAGES), "application/pdf"))])
+    assert resp.status_code == 202, resp.text
+    [doc] = resp.json()["data"]
+    assert doc["name"] == "greenhouse.pdf" and doc["status"] in ("queued", "parsing", "embedding", "ready")
+    deadline = time.monotonic() + 300
+    while doc["status"] != "ready":
+        assert doc["status"] in ("queued", "parsing", "embedding"), doc
+        assert time.monotonic() < deadline, doc
+        time.sleep(0.5)
+        listed = alice.get(f"/knowledge-bases/{team_kb['id']}/documents").json()["data"]
+        doc = next(d for d in listed if d["id"] == doc["id"])
+    return {"team_kb": team_kb, "private_kb": private_kb, "doc": doc}
+
+
+def routes(kb: str, doc: str) -> list[tuple[str, str, dict]]:
+    """Every route with the ids given (method, path, request arguments)."""
+    base = f"/knowledge-bases/{kb}"
+    return [("GET", "/teams", {}), ("GET", "/knowledge-bases", {}),
+            ("POST", "/knowledge-bases", {"json": {"name": "x", "embedding_model": EMBEDDING}}),
+            ("GET", base, {}), ("DELETE", base, {}), ("GET", f"{base}/documents", {}),
+            ("POST", f"{base}/documents", {"files": [("file", ("a.txt", b"hello", "text/plain"))]}),
+            ("GET", f"{base}/documents/{doc}", {}), ("DELETE", f"{base}/documents/{doc}", {}),
+            ("GET", f"{base}/documents/{doc}/file", {}),
+            ("POST", f"{base}/retrieve", {"json": {"query": "orchids"}}),
+            ("POST", "/chat", {"json": {"knowledge_base_ids": [kb], "model": CHAT_MODEL,
+                                        "messages": [{"role": "user", "content": "orchids?"}]}})]
+
+
+def error_of(resp: httpx.Response, status: int) -> dict:
+    assert resp.status_code == status, resp.text
+    body = resp.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"message", "type", "param", "code"}, body
+    assert "Traceback" not in resp.text
+    return body["error"]
+
+
+def test_every_route_refuses_a_missing_or_bad_key_and_the_master_key(site, world):
+    gw, keys, _ = site
+    kb, doc = world["team_kb"]["id"], world["doc"]["id"]
+    for key, status, code in ((None, 401, "missing_api_key"), ("sk-maas-not-a-key", 401, "invalid_api_key"),
+                              (MASTER_KEY, 403, "use_a_user_key")):
+        with client(gw, key) as http:
+            for method, path, kwargs in routes(kb, doc):
+                error = error_of(http.request(method, path, **kwargs), status)
+                assert error["code"] == code, (method, path, error)
+    with client(gw, MASTER_KEY) as http:
+        assert "use a user's key" in http.get("/knowledge-bases").json()["error"]["message"]
+    with client(gw, keys["alice"]) as http:        # nothing was changed by the refused calls
+        assert http.get(f"/knowledge-bases/{kb}/documents/{doc}").json()["status"] == "ready"
+
+
+def test_an_outsider_cannot_tell_a_private_kb_from_a_missing_one(site, world):
+    gw, keys, _ = site
+    kb, doc = world["private_kb"]["id"], world["team_kb"]["id"]
+    with client(gw, keys["carol"]) as carol:
+        for (method, path, kwargs), (_, missing_path, missing_kwargs) in zip(
+                routes(kb, doc)[3:], routes(MISSING, doc)[3:], strict=True):
+            theirs, missing = carol.request(method, path, **kwargs), carol.request(method, missing_path,
+                                                                                   **missing_kwargs)
+            assert error_of(theirs, 404) == error_of(missing, 404), (method, path)
+        # the team KB too (carol is not in the team), and its document and file
+        team_kb = world["team_kb"]["id"]
+        for path in (f"/knowledge-bases/{team_kb}", f"/knowledge-bases/{team_kb}/documents/{world['doc']['id']}/file"):
+            assert error_of(carol.get(path), 404)["param"] == "knowledge_base_id"
+        assert carol.get("/knowledge-bases").json()["data"] == []
+        [space] = carol.get("/teams").json()["data"]
+        assert space["personal"] and space["role"] == "owner"
+    with client(gw, keys["alice"]) as alice:            # still there
+        assert alice.get(f"/knowledge-bases/{kb}").status_code == 200
+
+
+def test_lists_show_each_user_what_they_may_see_with_their_role(site, world):
+    gw, keys, team_id = site
+    with client(gw, keys["alice"]) as alice:
+        listed = {kb["name"]: kb for kb in alice.get("/knowledge-bases").json()["data"]}
+        assert set(listed) == {"Greenhouse manual", "Private notes"}
+        assert listed["Private notes"]["personal"] and listed["Private notes"]["role"] == "owner"
+        manual = listed["Greenhouse manual"]
+        assert manual["team_id"] == team_id and manual["team_name"] == "Greenhouse" and manual["documents"] == 1
+        assert manual["chunks"] >= 3 and manual["embedding_model"] == EMBEDDING and manual["chunk_tokens"] == 120
+        teams = {t["name"]: t["role"] for t in alice.get("/teams").json()["data"]}
+        assert teams["Greenhouse"] == "owner"
+    with client(gw, keys["bob"]) as bob:
+        [kb] = bob.get("/knowledge-bases").json()["data"]
+        assert kb["name"] == "Greenhouse manual" and kb["role"] == "viewer"
+        assert bob.get(f"/knowledge-bases/{kb['id']}").json()["role"] == "viewer"
+
+
+def test_a_viewer_reads_and_retrieves_but_cannot_upload_or_delete(site, world):
+    gw, keys, _ = site
+    kb, doc = world["team_kb"]["id"], world["doc"]["id"]
+    with client(gw, keys["bob"]) as bob:
+        refused = bob.post(f"/knowledge-bases/{kb}/documents", files=[("file", ("x.txt", b"bees", "text/plain"))])
+        error = error_of(refused, 403)
+        assert error["type"] == "permission_error" and "member role" in error["message"]
+        assert error_of(bob.delete(f"/knowledge-bases/{kb}/documents/{doc}"), 403)["code"] == "forbidden"
+        assert error_of(bob.delete(f"/knowledge-bases/{kb}"), 403)["code"] == "forbidden"
+        [listed] = bob.get(f"/knowledge-bases/{kb}/documents").json()["data"]
+        assert listed["id"] == doc and listed["status"] == "ready"
+        assert bob.get(f"/knowledge-bases/{kb}/documents/{doc}/file").content == pdf_file(PAGES)
+        zh = bob.post(f"/knowledge-bases/{kb}/documents", files=[("file", ("x.txt", b"bees", "text/plain"))],
+                      headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+        assert "成员" in error_of(zh, 403)["message"]
+
+
+def test_the_uploaded_pdf_is_ingested_with_its_pages_and_retrieved_by_page(site, world):
+    gw, keys, _ = site
+    kb, doc = world["team_kb"]["id"], world["doc"]
+    assert doc["pages"] == 3 and doc["chunks"] >= 3 and doc["error"] is None and doc["kind"] == "pdf"
+    with client(gw, keys["alice"]) as alice:
+        one = alice.get(f"/knowledge-bases/{kb}/documents/{doc['id']}").json()
+        assert one["status"] == "ready" and one["bytes"] == len(pdf_file(PAGES))
+        download = alice.get(f"/knowledge-bases/{kb}/documents/{doc['id']}/file")
+        assert download.content == pdf_file(PAGES) and "greenhouse.pdf" in download.headers["content-disposition"]
+    with client(gw, keys["bob"]) as bob:              # a viewer may retrieve
+        found = bob.post(f"/knowledge-bases/{kb}/retrieve", json={"query": "How often are the orchids watered?",
+                                                                   "top_k": 2}).json()
+    assert len(found["data"]) == 2 and found["reranked"] is True and found["rerank_error"] is None
+    best = found["data"][0]
+    assert best["index"] == 1 and best["document"] == {"id": doc["id"], "name": "greenhouse.pdf"}
+    assert best["knowledge_base"] == "Greenhouse manual" and best["heading"] == "2 Watering"
+    assert best["pages"] == {"first": 2, "last": 2} and "Tuesday and Friday" in best["text"]
+    assert {"vector", "keyword", "rrf", "rerank"} <= set(best["scores"]) and best["score"] == best["scores"]["rerank"]
+
+
+def test_uploads_many_files_at_once_refusing_duplicates_and_unknown_types_per_file(site, world):
+    gw, keys, _ = site
+    kb = world["team_kb"]["id"]
+    with client(gw, keys["alice"]) as alice:
+        resp = alice.post(f"/knowledge-bases/{kb}/documents", files=[
+            ("file", ("again.pdf", pdf_file(PAGES), "application/pdf")),
+            ("file", ("tool.exe", b"MZ\x90\x00", "application/octet-stream")),
+            ("file", ("bees.md", b"# Bees\n\nThe bumblebee hive is in bay two.", "text/markdown"))])
+        rows = {d["name"]: d for d in resp.json()["data"]}
+        assert resp.status_code == 202 and set(rows) == {"again.pdf", "tool.exe", "bees.md"}
+        assert rows["again.pdf"]["status"] == "failed" and rows["again.pdf"]["error"]["code"] == "duplicate"
+        assert "greenhouse.pdf" in rows["again.pdf"]["error"]["message"]
+        assert rows["tool.exe"]["error"]["code"] == "unsupported_type"
+        assert rows["bees.md"]["status"] in ("queued", "parsing", "embedding", "ready")
+        for row in rows.values():
+            assert alice.delete(f"/knowledge-bases/{kb}/documents/{row['id']}").json()["deleted"] is True
+            assert error_of(alice.get(f"/knowledge-bases/{kb}/documents/{row['id']}"), 404)["param"] == "document_id"
+        too_big = alice.post(f"/knowledge-bases/{kb}/documents",
+                             files=[("file", ("big.txt", b"grass " * 400_000, "text/plain"))])
+        error = error_of(too_big, 413)
+        assert error["param"] == "file" and error["code"] == "request_too_large" and "2 MB" in error["message"]
+        assert [d["name"] for d in alice.get(f"/knowledge-bases/{kb}/documents").json()["data"]] == ["greenhouse.pdf"]
+
+
+def test_bad_input_is_refused_naming_the_parameter(site, world):
+    gw, keys, team_id = site
+    kb = world["team_kb"]["id"]
+    new = {"name": "Seeds", "embedding_model": EMBEDDING}
+    chat = {"knowledge_base_ids": [kb], "model": CHAT_MODEL, "messages": [{"role": "user", "content": "hi"}]}
+    cases = [
+        ("POST", "/knowledge-bases", {"embedding_model": EMBEDDING}, "name"),
+        ("POST", "/knowledge-bases", {**new, "embedding_model": "no-such-model"}, "embedding_model"),
+        ("POST", "/knowledge-bases", {**new, "chunk_tokens": 5}, "chunk_tokens"),
+        ("POST", "/knowledge-bases", {**new, "chunk_overlap": "lots"}, "chunk_overlap"),
+        ("POST", "/knowledge-bases", {**new, "colour": "green"}, "colour"),
+        ("POST", "/knowledge-bases", {**new, "team_id": 7}, "team_id"),
+        ("POST", "/knowledge-bases", {**new, "name": "greenhouse MANUAL", "team_id": team_id}, "name"),
+        ("POST", f"/knowledge-bases/{kb}/retrieve", {"query": "  "}, "query"),
+        ("POST", f"/knowledge-bases/{kb}/retrieve", {"query": "orchids", "top_k": 0}, "top_k"),
+        ("POST", "/chat", {**chat, "messages": []}, "messages"),
+        ("POST", "/chat", {**chat, "messages": [{"role": "robot", "content": "hi"}]}, "messages[0]"),
+        ("POST", "/chat", {**chat, "messages": [{"role": "assistant", "content": "hi"}]}, "messages"),
+        ("POST", "/chat", {**chat, "knowledge_base_ids": kb}, "knowledge_base_ids"),
+        ("POST", "/chat", {**chat, "knowledge_base_ids": [kb] * 11}, "knowledge_base_ids"),
+        ("POST", "/chat", {k: v for k, v in chat.items() if k != "model"}, "model"),
+        ("POST", "/chat", {**chat, "stream": "yes"}, "stream"),
+        ("POST", "/chat", {**chat, "max_tokens": -1}, "max_tokens"),
+    ]
+    with client(gw, keys["alice"]) as alice:
+        for method, path, body, param in cases:
+            error = error_of(alice.request(method, path, json=body), 400)
+            assert error["param"] == param and error["type"] == "invalid_request_error", (body, error)
+        assert error_of(alice.post("/knowledge-bases", content=b"{not json"), 400)["code"] == "invalid_json"
+        assert error_of(alice.post(f"/knowledge-bases/{kb}/documents", json={"file": "x"}), 400)["param"] == "file"
+        no_file = alice.post(f"/knowledge-bases/{kb}/documents", files=[("note", (None, "no file here"))])
+        assert error_of(no_file, 400)["code"] == "missing_field"
+        zh = alice.post("/knowledge-bases", json={**new, "chunk_tokens": 5}, headers={"Accept-Language": "zh-CN"})
+        assert "整数" in error_of(zh, 400)["message"]
+        assert error_of(alice.patch(f"/knowledge-bases/{kb}"), 405)["code"] == "method_not_allowed"
+        assert error_of(alice.get("/nothing-here"), 404)["code"] == "unknown_route"
+
+
+def test_chat_answers_from_the_knowledge_base_with_numbered_sources(site, world):
+    gw, keys, _ = site
+    kb = world["team_kb"]["id"]
+    question = {"role": "user", "content": "On which days are the orchids in bay four watered?"}
+    with client(gw, keys["bob"]) as bob:                 # a viewer may chat
+        resp = bob.post("/chat", json={"knowledge_base_ids": [kb], "model": CHAT_MODEL, "messages": [question],
+                                       "top_k": 2, "max_tokens": 60, "temperature": 0})
+        assert resp.status_code == 200, resp.text
+        reply = resp.json()
+        assert reply["object"] == "chat.completion" and reply["choices"][0]["message"]["content"].strip()
+        assert reply["usage"]["prompt_tokens"] > 0
+        print(f"\nanswer: {reply['choices'][0]['message']['content']!r}")
+        first = reply["sources"][0]
+        assert first["knowledge_base"] == "Greenhouse manual"
+        assert first["index"] == 1 and first["document"]["name"] == "greenhouse.pdf"
+        assert first["pages"] == {"first": 2, "last": 2} and "Tuesday and Friday" in first["text"]
+        with bob.stream("POST", "/chat", json={"knowledge_base_ids": [kb], "model": CHAT_MODEL, "stream": True,
+                                               "messages": [question], "top_k": 2, "max_tokens": 30}) as stream:
+            assert stream.status_code == 200 and stream.headers["content-type"].startswith("text/event-stream")
+            events = [line[6:] for line in stream.iter_lines() if line.startswith("data: ")]
+        assert events[-1] == "[DONE]"
+        chunks = [orjson.loads(e) for e in events[:-1]]
+        assert chunks[0]["sources"][0]["pages"] == {"first": 2, "last": 2}
+        assert "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"]).strip()
+        assert len({c["id"] for c in chunks}) == 1
+        nothing = bob.post("/chat", json={"knowledge_base_ids": [kb], "model": CHAT_MODEL, "max_tokens": 40,
+                                          "messages": [{"role": "user",
+                                                        "content": "Who won the football world cup in 2014?"}]})
+        assert nothing.status_code == 200 and nothing.json()["sources"] == []
+        print(f"answer when nothing is relevant: {nothing.json()['choices'][0]['message']['content']!r}")
+        assert nothing.json()["choices"][0]["message"]["content"].strip()
+        unknown = bob.post("/chat", json={"knowledge_base_ids": [kb], "model": "no-such-model",
+                                          "messages": [question]})
+        assert error_of(unknown, 404)["param"] == "model"
+
+
+def test_deleting_a_knowledge_base(site, world):
+    gw, keys, _ = site
+    with client(gw, keys["alice"]) as alice:
+        kb = alice.post("/knowledge-bases", json={"name": "Scratch", "embedding_model": EMBEDDING}).json()
+        alice.post(f"/knowledge-bases/{kb['id']}/documents", files=[("file", ("a.md", b"# A\n\nSome text.", "text/x"))])
+        assert alice.delete(f"/knowledge-bases/{kb['id']}").json() == {"id": kb["id"], "object": "knowledge_base",
+                                                                       "deleted": True}
+        assert error_of(alice.get(f"/knowledge-bases/{kb['id']}"), 404)["param"] == "knowledge_base_id"
+        assert kb["id"] not in {k["id"] for k in alice.get("/knowledge-bases").json()["data"]}
+
+
+def test_the_api_is_documented():
+    text = (Path(__file__).resolve().parents[2] / "docs" / "kb-api.md").read_text(encoding="utf-8")
+    for method, path, _ in routes("{id}", "{doc_id}"):
+        assert f"{method} /kb/v1{path}" in text, (method, path)
