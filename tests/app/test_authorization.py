@@ -23,6 +23,7 @@ import pytest
 from app.chat_context import ChatDocuments, ChatSetup
 from app.ui import build_ui
 from gateway.ledger import Ledger, UsageRow
+from launch import open_knowledge
 from tests import aio
 from tests.app.conftest import opened_gateway
 from tests.app.test_account_page import PASSWORD
@@ -44,18 +45,28 @@ OWN_DATA = {
     "app.usage.make_handlers.<locals>.refresh", "app.usage.make_handlers.<locals>.rank",
     "app.docs.make_handlers.<locals>.refresh",
     *(f"app.chat.make_handlers.<locals>.{n}" for n in (
-        "delete", "export_json", "export_markdown", "load", "new_chat", "open_conversation", "redraw", "rename",
-        "save_settings", "search")),
+        "delete", "export_json", "export_markdown", "kb_state", "load", "new_chat", "open_conversation", "redraw",
+        "rename", "save_settings", "search")),
     # the chat's streams (async generators) are drained by the harness like any handler
     *(f"app.chat_answer.make_answer_handlers.<locals>.{n}" for n in ("regenerate", "resend", "send")),
     *(f"app.chat_documents.make_document_handlers.<locals>.{n}" for n in ("attach", "documents", "remove_documents")),
+    *(f"app.kb_handlers.make_handlers.<locals>.{n}" for n in (
+        "cancel", "create", "delete_document", "download", "load", "open_kb", "refresh", "retrieve", "retry",
+        "search_square", "tick", "upload")),
+    *(f"app.kb_sharing.make_sharing_handlers.<locals>.{n}" for n in (
+        "create_link", "delete_kb", "grant_team", "grant_user", "publish", "revoke_grant", "revoke_link",
+        "save_settings", "unpublish")),
+    *(f"app.teams.make_handlers.<locals>.{n}" for n in (
+        "create", "create_link", "delete", "invite", "join", "leave", "load", "remove", "revoke_link", "save",
+        "select", "set_role", "transfer")),
 }
 OPEN = {  # no per-user data: the models' health, who am I, date shortcuts
     "app.home.make_handlers.<locals>.refresh", "app.home.make_handlers.<locals>.api_info",
     "app.shell.header.<locals>.whoami", "app.usage.make_handlers.<locals>.quick",
 }
 SECRET_MARKERS = ("alice-secret-project", "Alice Secret Lab", "ALICE-ONLY purpose", "987654", "987,654",
-                  "ALICE-CHAT-SECRET", "alice-notes.md", "ALICE-DOC-SECRET")
+                  "ALICE-CHAT-SECRET", "alice-notes.md", "ALICE-DOC-SECRET", "Alice Secret Team", "ALICE-KB-SECRET",
+                  "alice-kb-secret.md", "alice-kb-description", "ALICE-KB-TEXT")
 NOWHERE = "http://127.0.0.1:9/v1"          # the chat's model calls fail: bob must be refused before any
 
 
@@ -94,14 +105,25 @@ def site(tmp_path_factory):
     convs.add_message(alice.id, conv.id, "user", "ALICE-CHAT-SECRET question about her lab")
     convs.add_message(alice.id, conv.id, "assistant", "An answer for alice only.")
     doc = attachments.add(alice.id, conv.id, "alice-notes.md", b"# Notes\n\nALICE-DOC-SECRET results.", max_bytes=10**6)
-    chat = ChatSetup(convs, NOWHERE, key_for=lambda user_id: MASTER_KEY, documents=ChatDocuments(attachments))
-    demo, _ = build_ui(gw, chat=chat)
+    # alice's team, its knowledge base with a document, an invite link and a share link
+    knowledge = open_knowledge(gw.settings, gw, wb)
+    team = knowledge.teams.create(alice.id, "Alice Secret Team")
+    base = knowledge.bases.create(alice.id, team.id, "ALICE-KB-SECRET", "alice-kb-description",
+                                  "use-multilingual:v3")
+    [kb_doc] = knowledge.upload(alice.id, base.id, [("alice-kb-secret.md", b"# Secret\n\nALICE-KB-TEXT here.")])
+    invite, _ = knowledge.teams.invite_link(alice.id, team.id, "member")
+    link, _ = knowledge.sharing.create_link(alice.id, base.id)
+    chat = ChatSetup(convs, NOWHERE, key_for=lambda user_id: MASTER_KEY, documents=ChatDocuments(attachments),
+                     knowledge=knowledge)
+    demo, _ = build_ui(gw, chat=chat, knowledge=knowledge)
     fns = {}
     for block_fn in demo.fns.values():
         if block_fn.fn is not None:
             fns.setdefault(_name(block_fn.fn), block_fn.fn)
     yield SimpleNamespace(gw=gw, wb=wb, fns=fns, alice=alice, key=key, app=app, conv=conv, doc=doc,
-                          upload=tmp_path_factory.mktemp("authz-upload"))
+                          upload=tmp_path_factory.mktemp("authz-upload"), team=team, kb=base, kb_doc=kb_doc,
+                          invite=invite, link=link)
+    aio.run(knowledge.stop())
     wb.close()
     gw.store.close()
 
@@ -112,7 +134,12 @@ def _snapshot(site) -> tuple:
               for t in ("users", "api_keys", "key_applications", "audit_log", "release_notes", "sessions")),
             *(wb.execute(f"SELECT * FROM {t} WHERE {owner} = ? ORDER BY ALL", [site.alice.id]).fetchall()
               for t, owner in (("conversations", "user_id"), ("attachments", "user_id"))),
-            wb.execute("SELECT * FROM messages WHERE conversation_id = ? ORDER BY ALL", [site.conv.id]).fetchall())
+            wb.execute("SELECT * FROM messages WHERE conversation_id = ? ORDER BY ALL", [site.conv.id]).fetchall(),
+            *(wb.execute(f"SELECT * FROM {t} WHERE {column} = ? ORDER BY ALL", [value]).fetchall()
+              for t, column, value in (("teams", "id", site.team.id), ("team_members", "team_id", site.team.id),
+                                       ("team_invites", "team_id", site.team.id), ("knowledge_bases", "id", site.kb.id),
+                                       ("kb_documents", "kb_id", site.kb.id), ("kb_shares", "kb_id", site.kb.id),
+                                       ("kb_grants", "kb_id", site.kb.id))))
 
 
 def _args(fn: Any, site, username: str | None) -> dict[str, Any]:
@@ -125,7 +152,11 @@ def _args(fn: Any, site, username: str | None) -> dict[str, Any]:
     ids = {"app_id": site.app.id, "key_id": site.key.id, "user_id": site.alice.id, "note_id": "rn_x",
            "conversation_id": site.conv.id, "selected": [site.doc.id], "text": "What did alice write?",
            "title": "renamed by someone else", "model": "qwen2.5-coder:0.5b", "files": [str(upload)],
-           "edit": gr.EditData(None, {"index": 0, "value": "edited", "previous_value": "x"})}
+           "edit": gr.EditData(None, {"index": 0, "value": "edited", "previous_value": "x"}),
+           "kb_id": site.kb.id, "team_id": site.team.id, "document_id": site.kb_doc.id, "link_id": site.link.id,
+           "invite_id": site.invite.id, "member_id": site.alice.id, "new_owner_id": site.alice.id,
+           "kb_ids": [site.kb.id], "question": "What is in alice's knowledge base?", "query": "ALICE",
+           "username": "bob", "grantee": "bob", "name": "renamed by bob", "confirm": "ALICE-KB-SECRET"}
     args.update({k: v for k, v in ids.items() if k in args})
     return args
 
@@ -190,7 +221,7 @@ def test_own_data_handlers_never_show_another_members_data(site, name) -> None:
         assert marker not in shown, f"{name} showed bob '{marker}' of alice's"
     after = _snapshot(site)
     assert after[1] == before[1] and after[2][:1] == before[2][:1], "bob changed alice's keys or applications"
-    assert after[6:] == before[6:], "bob changed alice's conversation, its messages or its documents"
+    assert after[6:] == before[6:], "bob changed alice's conversation, her documents, team or knowledge base"
 
 
 def test_the_owner_does_see_their_own_data(site) -> None:
@@ -207,3 +238,7 @@ def test_the_owner_does_see_their_own_data(site) -> None:
     docs = _text(site.fns["app.chat_documents.make_document_handlers.<locals>.documents"](**_args(
         site.fns["app.chat_documents.make_document_handlers.<locals>.documents"], site, "alice")))
     assert "alice-notes.md" in docs
+    for name, marker in (("app.kb_handlers.make_handlers.<locals>.open_kb", "alice-kb-secret.md"),
+                         ("app.teams.make_handlers.<locals>.load", "Alice Secret Team")):
+        fn = site.fns[name]
+        assert marker in _text(_call(fn, _args(fn, site, "alice"))), name
