@@ -237,7 +237,8 @@ def test_a_hit_carries_its_document_pages_and_scores(world, handbook):
     assert where(top) == ("safety.pdf", 2) and top.chunk.last_page == 2 and "FH-7731" in top.chunk.text
     assert top.chunk.kb_id == handbook.id and top.chunk.document_id
     assert {"vector", "keyword", "rrf", "rerank"} <= set(top.scores)
-    assert top.score == top.scores["rerank"] and 0 <= top.score <= 1
+    assert {"final"} <= set(top.scores) and top.score == top.scores["final"] and 0 <= top.scores["rerank"] <= 1
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)    # the fused order
     assert -1 <= top.scores["vector"] <= 1 and top.scores["keyword"] > 0
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     assert len(hits) == 3
