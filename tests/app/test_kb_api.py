@@ -219,7 +219,8 @@ def test_the_uploaded_pdf_is_ingested_with_its_pages_and_retrieved_by_page(site,
     assert best["index"] == 1 and best["document"] == {"id": doc["id"], "name": "greenhouse.pdf"}
     assert best["knowledge_base"] == "Greenhouse manual" and best["heading"] == "2 Watering"
     assert best["pages"] == {"first": 2, "last": 2} and "Tuesday and Friday" in best["text"]
-    assert {"vector", "keyword", "rrf", "rerank"} <= set(best["scores"]) and best["score"] == best["scores"]["rerank"]
+    assert {"vector", "keyword", "rrf", "rerank", "final"} <= set(best["scores"])
+    assert best["score"] == best["scores"]["final"]
 
 
 def test_uploads_many_files_at_once_refusing_duplicates_and_unknown_types_per_file(site, world):
