@@ -26,9 +26,7 @@ Measured per query (after 20 warm-up queries; p50/p95 over ``--queries``):
 * end to end   ``Retrieval.search(k=8)`` with the embedding and rerank calls, over ``--model-queries``
 
 Also reported once: the keyword index's build from kb_chunks (the first query after a start) and Chroma's first
-query. One experiment (never the "hybrid" figure): the same search with the candidates' rows read by the chunks'
-primary key (``id IN (?, ?, ...)``) and then their documents, instead of ``Retrieval._rows``' join over
-``unnest(?)``, which DuckDB plans as a full scan of kb_chunks; it must return the same hits.
+query.
 
 Target: retrieval p95 <= 50 ms at 100k chunks. Writes bench/results/kb_latency.json.
 """
@@ -62,7 +60,6 @@ CANDIDATES = 30                 # Retrieval's default candidates per method
 FAQ = BENCH / "data" / "swedish-construction-faq" / "faq-en.jsonl"
 KB_ID = "kb-latency-100k"
 WARMUP = 20
-EXPERIMENT = "hybrid, rows read by id (experiment)"
 
 
 def cache_dir(chunks: int) -> Path:
@@ -245,10 +242,8 @@ def build_fixture(target: Path, chunks: int, docs: int, seed: int) -> dict:
 
 
 # --------------------------------------------------------------------------- measuring
-def given_vector_retrieval(store, vectors, keyword, client, rerank_model, *, rows_by_id: bool = False):
-    """``Retrieval`` whose query vector is supplied (``.vector``): its /v1/embeddings call is timed on its own.
-    ``rows_by_id``: the experiment — candidates' rows read with the chunks' primary key, then their documents."""
-    from workbench.kb.records import ChunkRecord
+def given_vector_retrieval(store, vectors, keyword, client, rerank_model):
+    """``Retrieval`` whose query vector is supplied (``.vector``): its /v1/embeddings call is timed on its own."""
     from workbench.kb.retrieve import Retrieval
 
     class GivenVector(Retrieval):
@@ -257,21 +252,7 @@ def given_vector_retrieval(store, vectors, keyword, client, rerank_model, *, row
         async def _embed_query(self, kbs, text):
             return {kb.embedding_model: self.vector for kb in kbs}
 
-    class RowsById(GivenVector):
-        def _rows(self, found):
-            """Like Retrieval._rows (ready documents only, the candidate's own KB), in two indexed lookups."""
-            ids = list(dict.fromkeys(c.chunk_id for c in found))
-            cur = self.store.cursor()
-            rows = cur.execute("SELECT id, kb_id, document_id, idx, text, first_page, last_page, heading, tokens "
-                               f"FROM kb_chunks WHERE id IN ({', '.join('?' * len(ids))})", ids).fetchall()
-            docs = list(dict.fromkeys(r[2] for r in rows))
-            names = dict(cur.execute(f"SELECT id, name FROM kb_documents WHERE status = 'ready' AND id IN "
-                                     f"({', '.join('?' * len(docs))})", docs).fetchall()) if docs else {}
-            kb_of = {c.chunk_id: c.kb.id for c in found}
-            return {r[0]: (ChunkRecord(*r), names[r[2]]) for r in rows if r[2] in names and kb_of.get(r[0]) == r[1]}
-
-    cls = RowsById if rows_by_id else GivenVector
-    return cls(store, vectors, keyword, client, rerank_model=rerank_model)
+    return GivenVector(store, vectors, keyword, client, rerank_model=rerank_model)
 
 
 async def measure(args, fixture: Path, manifest: dict, tmp: Path) -> dict:
@@ -315,9 +296,8 @@ async def measure(args, fixture: Path, manifest: dict, tmp: Path) -> dict:
           flush=True)
 
     timings: dict[str, list[float]] = {"vector": [], "keyword": [], "keyword (Chinese)": [], "keyword (English)": [],
-                                       "hybrid": [], EXPERIMENT: []}
+                                       "hybrid": []}
     hybrid = given_vector_retrieval(store, vectors, keyword, None, None)
-    by_id = given_vector_retrieval(store, vectors, keyword, None, None, rows_by_id=True)
     found_sizes, candidates_text = [], []
     for i, (text, vec) in enumerate(zip(texts, qvectors, strict=True)):
         t = time.perf_counter()
@@ -330,19 +310,12 @@ async def measure(args, fixture: Path, manifest: dict, tmp: Path) -> dict:
         t = time.perf_counter()
         hits = await hybrid.search([kb], text, k=CANDIDATES)
         h_s = time.perf_counter() - t
-        by_id.vector = vec
-        t = time.perf_counter()
-        same = await by_id.search([kb], text, k=CANDIDATES)
-        x_s = time.perf_counter() - t
-        if [h.chunk.id for h in same] != [h.chunk.id for h in hits]:
-            raise RuntimeError("the rows-by-id experiment returned other hits than Retrieval")
         if i < WARMUP:
             continue
         timings["vector"].append(v_s)
         timings["keyword"].append(k_s)
         timings["keyword (Chinese)" if i % 2 == 0 else "keyword (English)"].append(k_s)
         timings["hybrid"].append(h_s)
-        timings[EXPERIMENT].append(x_s)
         found_sizes.append(len(hits))
         if len(candidates_text) < args.model_queries + WARMUP // 4:
             candidates_text.append((text, [h.chunk.text for h in hits]))

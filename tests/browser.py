@@ -86,3 +86,21 @@ def open_page(browser: Browser, request: pytest.FixtureRequest, url: str, *, loc
     finally:
         context.close()
     assert not errors, f"uncaught JavaScript errors on {url}: {errors}"
+
+
+def add_members(gateway_url: str, *users: tuple[str, str]) -> None:
+    """Create member accounts (username, password) through the admin API with the tests' master key."""
+    import httpx
+
+    from tests.conftest import MASTER_KEY
+
+    for username, password in users:
+        resp = httpx.post(f"{gateway_url}/admin/v1/users", json={"username": username, "password": password},
+                          headers={"Authorization": f"Bearer {MASTER_KEY}"}, timeout=30)
+        assert resp.status_code == 201, resp.text
+
+
+def answer_text(page: Page) -> str:
+    """The text of the chat's last answer ("" before the first)."""
+    bots = page.locator("#chat-bot [data-testid=bot]")
+    return bots.last.inner_text() if bots.count() else ""

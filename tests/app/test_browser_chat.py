@@ -12,11 +12,10 @@ from __future__ import annotations
 import re
 import time
 
-import httpx
 import pytest
 
-from tests.browser import open_page, screenshot
-from tests.conftest import MASTER_KEY, GatewayProcess, seeded_data_dir
+from tests.browser import add_members, answer_text, open_page, screenshot
+from tests.conftest import GatewayProcess, seeded_data_dir
 
 pytestmark = pytest.mark.browser
 
@@ -31,18 +30,10 @@ def server(tmp_path, shared_models):
     """Our own gateway process (this test restarts it), with two members."""
     gw = GatewayProcess(seeded_data_dir(tmp_path / "data", shared_models)).start()
     try:
-        for username, password in (DORA, EVE):
-            resp = httpx.post(f"{gw.url}/admin/v1/users", json={"username": username, "password": password},
-                              headers={"Authorization": f"Bearer {MASTER_KEY}"}, timeout=30)
-            assert resp.status_code == 201, resp.text
+        add_members(gw.url, DORA, EVE)
         yield gw
     finally:
         gw.stop()
-
-
-def answer_text(page) -> str:
-    bots = page.locator("#chat-bot [data-testid=bot]")
-    return bots.last.inner_text() if bots.count() else ""
 
 
 def watch_stream(page, done_title: str, timeout: float = 90) -> list[int]:

@@ -24,12 +24,11 @@ from __future__ import annotations
 import re
 import time
 
-import httpx
 import pytest
 import yaml
 
-from tests.browser import open_page, screenshot
-from tests.conftest import MASTER_KEY, ROOT, GatewayProcess, seeded_data_dir
+from tests.browser import add_members, answer_text, open_page, screenshot
+from tests.conftest import ROOT, GatewayProcess, seeded_data_dir
 from tests.fakes.docs import pdf_file
 from tests.fakes.searxng import start_search_fake
 from tests.workbench.test_attachments import report_pages
@@ -88,18 +87,10 @@ def server(tmp_path, shared_models, web):
     gw.guard_log = data / "outbound.log"
     gw.start()
     try:
-        for username, password in (DORA, EVE):
-            resp = httpx.post(f"{gw.url}/admin/v1/users", json={"username": username, "password": password},
-                              headers={"Authorization": f"Bearer {MASTER_KEY}"}, timeout=30)
-            assert resp.status_code == 201, resp.text
+        add_members(gw.url, DORA, EVE)
         yield gw
     finally:
         gw.stop()
-
-
-def answer_text(page) -> str:
-    bots = page.locator("#chat-bot [data-testid=bot]")
-    return bots.last.inner_text() if bots.count() else ""
 
 
 def ask(page, question: str, timeout: float = 120) -> None:

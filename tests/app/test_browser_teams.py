@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import re
 
-import httpx
 import pytest
 
-from tests.browser import open_page, screenshot
-from tests.conftest import MASTER_KEY, GatewayProcess
+from tests.browser import add_members, open_page, screenshot
+from tests.conftest import GatewayProcess
 
 pytestmark = pytest.mark.browser
 
@@ -28,10 +27,7 @@ def server(tmp_path):
     cfg.write_text("gateway: {embedded: {enabled: false}}\n")
     gw = GatewayProcess(tmp_path / "data", config=cfg).start()
     try:
-        for username, password in (ALICE, BOB, CAROL):
-            resp = httpx.post(f"{gw.url}/admin/v1/users", json={"username": username, "password": password},
-                              headers={"Authorization": f"Bearer {MASTER_KEY}"}, timeout=30)
-            assert resp.status_code == 201, resp.text
+        add_members(gw.url, ALICE, BOB, CAROL)
         yield gw
     finally:
         gw.stop()

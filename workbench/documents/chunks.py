@@ -55,7 +55,7 @@ def chunk(document: Document, *, max_chars: int, overlap_chars: int = 0) -> list
         raise ValueError("max_chars must be at least 1")
     if not 0 <= overlap_chars < max_chars:
         raise ValueError("overlap_chars must be at least 0 and less than max_chars")
-    text, starts, numbers = _stream(document)
+    text, starts, numbers = joined_pages(document)
     text = text.rstrip()
     chunks: list[Chunk] = []
     start = skip_space(text, 0)
@@ -71,7 +71,7 @@ def chunk(document: Document, *, max_chars: int, overlap_chars: int = 0) -> list
     return chunks
 
 
-def _stream(document: Document) -> tuple[str, list[int], list[int]]:
+def joined_pages(document: Document) -> tuple[str, list[int], list[int]]:
     """The pages' text joined by line ends (a sentence may run on to the next page), with page offsets."""
     parts, starts, numbers, offset = [], [], [], 0
     for page in document.pages:

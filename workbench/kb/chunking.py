@@ -97,7 +97,7 @@ def chunk_document(document: Document, *, chunk_tokens: int, overlap_tokens: int
     if isinstance(overlap_tokens, bool) or not isinstance(overlap_tokens, int) \
             or not 0 <= overlap_tokens < chunk_tokens:
         raise ValueError("overlap_tokens must be at least 0 and less than chunk_tokens")
-    text, starts, numbers = _stream(document)
+    text, starts, numbers = splitter.joined_pages(document)
     if not text.strip():
         return []
     headings = _headings(text, document.kind, starts)
@@ -112,22 +112,6 @@ def chunk_document(document: Document, *, chunk_tokens: int, overlap_tokens: int
 
 
 # ---------------------------------------------------------------- the text and its headings
-
-
-def _stream(document: Document) -> tuple[str, list[int], list[int]]:
-    """The non-empty pages joined by line ends (as ``workbench.documents.chunk`` joins them), with page offsets."""
-    parts, starts, numbers, offset = [], [], [], 0
-    for page in document.pages:
-        if not page.text.strip():
-            continue
-        if parts:
-            parts.append("\n")
-            offset += 1
-        starts.append(offset)
-        numbers.append(page.number)
-        parts.append(page.text)
-        offset += len(page.text)
-    return "".join(parts), starts, numbers
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
