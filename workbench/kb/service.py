@@ -54,6 +54,7 @@ class KnowledgeService:
                                     on_drop=self.ingestion.drop)
         self.sharing = Sharing(store, self.access, users)
         self._warming: asyncio.Future | None = None
+        self._stopping = False
 
     @classmethod
     def open(cls, store: Store, users: UserDirectory, *, data_dir: Path, chroma_url: str | None = None,
@@ -70,12 +71,15 @@ class KnowledgeService:
 
     def _warm(self) -> None:
         for (kb_id,) in self.store.cursor().execute("SELECT id FROM knowledge_bases").fetchall():
+            if self._stopping:              # a stop does not wait for every KB's index to be built
+                return
             try:
                 self.keyword.warm(kb_id)
             except Exception:  # noqa: BLE001 - a KB that cannot be warmed now is built at its first query
                 logger.warning("keyword index of %s not built at start", kb_id, exc_info=True)
 
     async def stop(self) -> None:
+        self._stopping = True
         await self.ingestion.stop()
         if self._warming is not None:
             await self._warming
