@@ -2,10 +2,10 @@
 
 Tabs at the top: my KBs (my teams', and those granted or shared with me: team or personal space, my role,
 documents, chunks, public or not) with the form to create one in a team I manage; the square (public KBs,
-searchable). Picking a KB opens it below: its documents (uploads of many files at once, zip archives too,
-ingested in the background, the table refreshed by a timer while anything is pending; cancel, retry, delete,
-download), the retrieval test (the chunks with their vector, keyword and rerank scores, document and pages),
-and for the team's admins its sharing (the square, share links, grants) and settings. ``/kb?share=<token>``
+searchable). Picking a KB opens it below: its documents (uploads of many files at once, zip archives and whole
+folders too, ingested in the background, the table refreshed by a timer while anything is pending; cancel, retry,
+delete, download), the retrieval test (the chunks with their vector, keyword and rerank scores, document and
+pages), and for the team's admins its sharing (the square, share links, grants) and settings. ``/kb?share=<token>``
 opens a shared KB; ``?kb=<id>`` reopens one after a reload.
 
 The handlers are in ``app.kb_handlers`` and ``app.kb_sharing`` (``make_handlers(gateway, knowledge)``), the
@@ -82,6 +82,12 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n, knowledge: Any = None) -
                 with gr.Column(visible=False) as upload_col:
                     files = gr.File(label=i18n("kb.upload"), file_count="multiple", file_types=UPLOAD_TYPES,
                                     elem_id="kb-files")
+                    with gr.Row(equal_height=True):
+                        # no file_types: a folder's other files reach the handler, which lists each as refused
+                        # (with file_types the browser would drop them with one toast)
+                        folder = gr.UploadButton(i18n("kb.upload_folder"), file_count="directory", size="sm",
+                                                 scale=0, min_width=180, elem_id="kb-folder")
+                        gr.Markdown(i18n("kb.upload_folder_info"), elem_id="kb-folder-info")
                 doc_note = _html("kb-doc-note")
                 docs_html = _html("kb-docs")
                 with gr.Row(equal_height=True):
@@ -181,9 +187,11 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n, knowledge: Any = None) -
 
     timer.tick(h.tick, inputs=[kb_box, doc_pick, square_q, lang], outputs=[*docs, *lists], api_name="kb_tick",
                **quick)
+    uploading = {**quick, "show_progress": "minimal", "show_progress_on": [doc_note]}
     then_refresh(files.upload(h.upload, inputs=[files, kb_box, doc_pick, lang], outputs=[doc_note, files, *docs],
-                              api_name="kb_upload", **{**quick, "show_progress": "minimal",
-                                                       "show_progress_on": [doc_note]}))
+                              api_name="kb_upload", **uploading))
+    then_refresh(folder.upload(h.upload_folder, inputs=[folder, kb_box, doc_pick, lang],
+                               outputs=[doc_note, folder, *docs], api_name="kb_upload_folder", **uploading))
     for button, fn in ((cancel_btn, h.cancel), (retry_btn, h.retry), (delete_doc_btn, h.delete_document)):
         then_refresh(button.click(fn, inputs=[kb_box, doc_pick, lang], outputs=[doc_note, *docs], **quick))
     download_btn.click(h.download, inputs=[kb_box, doc_pick, lang], outputs=[download], api_name="kb_download",

@@ -9,12 +9,14 @@ request, and an outsider's id is refused with the same words as a missing one.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -24,8 +26,11 @@ import gradio as gr
 from app import kb_view as view
 from app.access import locale_of, signed_in
 from app.i18n import translate
+from workbench.documents import errors as document_errors
+from workbench.documents.filetype import extension_kind
 from workbench.errors import WorkbenchError
 from workbench.kb.errors import Invalid, KBError
+from workbench.kb.ingest import unsupported
 
 MANAGERS = ("owner", "admin")
 UPLOADERS = ("owner", "admin", "member")
@@ -44,6 +49,48 @@ SHARING = ("public_html", "publish_btn", "unpublish_btn", "links_html", "link_pi
 OPENED = ("kb_box", "open_col", "head", "upload_col", "docs_html", "doc_pick", "doc_actions", "timer", "download",
           "hits", "search_note", "sharing_tab", "settings_tab", *SHARING, "link_box", "s_name", "s_desc", "s_model",
           "s_tokens", "s_overlap", "confirm")
+
+
+# a folder's system and hidden files (.DS_Store, .git's files, Thumbs.db): left out of a folder upload, as from a zip
+FOLDER_JUNK = re.compile(r"^(\..*|Thumbs\.db|desktop\.ini|Icon\r?)$", re.I)
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A file the page refused before reading it (too big, not a document), reported like a refused document."""
+
+    name: str
+    error: str
+    error_zh: str
+    status: str = "failed"
+
+
+@dataclass(frozen=True)
+class Picked:
+    """A file of an upload: its name in the KB (unique within the upload), where Gradio put it, or why it is
+    refused without being read."""
+
+    name: str
+    path: str
+    refusal: Refused | None = None
+
+
+def unique_name(name: str, taken: set[str]) -> str:
+    """``name``, or ``name (2).ext``, ``(3)``, … when the upload already has a file of that name (a folder's
+    sub-folders can hold several ``index.md``): each stays its own document, told apart in the list."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem:
+        stem, dot, ext = name, "", ""
+    candidate, number = name, 1
+    while candidate.lower() in taken:
+        number += 1
+        candidate = f"{stem} ({number}){dot}{ext}"
+    taken.add(candidate.lower())
+    return candidate
+
+
+def _named(error: WorkbenchError, name: str) -> Refused:
+    return Refused(name, error.message, error.zh or error.message)
 
 
 def refused(key: str, locale: str, **fields: Any) -> gr.Error:
@@ -118,6 +165,42 @@ class KBPage:
         if not kb_id:
             raise refused("kb.choose_kb", locale)
         return locale, uid, kb_id
+
+    # -- uploads ---------------------------------------------------------------------------------------------
+    def limits(self) -> tuple[int, int]:
+        """(largest document, largest zip archive) the ingestion takes, in bytes."""
+        ingestion = self.kb.ingestion                   # read only: its limits, never its methods
+        return ingestion.max_bytes, getattr(ingestion, "max_archive_bytes", ingestion.max_bytes)
+
+    def screen(self, paths: Sequence[str], *, folder: bool = False) -> list[Picked]:
+        """The files of an upload, named (unique within it) and checked before any is read: a type the ingestion
+        does not take, or a size over its limit (read from the disk), is refused with the ingestion's own words.
+        A folder's system and hidden files are left out, and its files without an extension are refused (a
+        folder holds many files that are not documents); picked files without one are sniffed by the ingestion."""
+        max_bytes, max_archive = self.limits()
+        taken: set[str] = set()
+        picked = []
+        for path in paths:
+            original = Path(path).name
+            if folder and FOLDER_JUNK.match(original):
+                continue
+            name = unique_name(original, taken)
+            suffix, kind = extension_kind(name)
+            if (suffix and kind is None and suffix != ".zip") or (folder and not suffix):
+                picked.append(Picked(name, path, _named(unsupported(name), name)))
+                continue
+            try:
+                size = os.path.getsize(path)
+                with open(path, "rb") as head:
+                    archive = suffix == ".zip" or (not suffix and head.read(4) == b"PK\x03\x04")
+            except OSError:
+                picked.append(Picked(name, path, Refused(name, translate("kb.upload_unreadable", "en", name=name),
+                                                         translate("kb.upload_unreadable", "zh", name=name))))
+                continue
+            limit = max_archive if archive else max_bytes
+            too_large = document_errors.too_large(name, size, limit) if size > limit else None
+            picked.append(Picked(name, path, _named(too_large, name) if too_large else None))
+        return picked
 
     # -- choices ---------------------------------------------------------------------------------------------
     def embedding_models(self) -> list[str]:

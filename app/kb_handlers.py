@@ -99,24 +99,43 @@ def make_handlers(gateway: Any, knowledge: Any) -> SimpleNamespace:
                     gr.Timer(TICK_SECONDS, active=False), *page.lists(uid, locale, query))
         return (*docs, *(keep if docs[-1].active else page.lists(uid, locale, query, kb_id)))
 
-    async def upload(files: list[Any] | None, kb_id: str | None, document_id: str | None, lang: str,
-                     request: gr.Request) -> AsyncIterator[tuple[Any, ...]]:
-        """Files (many at once; a zip: each document in it) queued into the open KB, one at a time with the
-        progress shown; then one line per file: queued, or refused with the reason (duplicates named)."""
+    async def _upload(files: list[Any] | None, kb_id: str | None, document_id: str | None, lang: str,
+                      request: gr.Request, folder: bool) -> AsyncIterator[tuple[Any, ...]]:
         locale, uid, kb_id = page.chosen(lang, request, kb_id)
         paths = [str(getattr(f, "path", None) or f) for f in (files or []) if f]
         if not paths:
             raise refused("kb.choose_files", locale)
         page.call(locale, knowledge.access.require_kb, uid, kb_id, "upload")    # before reading any file
-        results = []
+        picked = page.screen(paths, folder=folder)                               # sizes from the disk, unread
+        if not picked:
+            raise refused("kb.folder_empty", locale)
+        sent = [at for at, p in enumerate(picked) if p.refusal is None]
+        outcomes: list[list[Any]] = [[p.refusal] for p in picked]      # one line per file, in the upload's order
         keep = (gr.update(),) * 5
-        for number, path in enumerate(paths, start=1):
-            name = Path(path).name
-            yield (view.notice_html(translate("kb.uploading", locale, number=number, count=len(paths), name=name)),
+        for number, at in enumerate(sent, start=1):
+            name, path = picked[at].name, picked[at].path
+            yield (view.notice_html(translate("kb.uploading", locale, number=number, count=len(sent), name=name)),
                    *keep)
             data = await asyncio.to_thread(Path(path).read_bytes)
-            results += await asyncio.to_thread(page.call, locale, knowledge.upload, uid, kb_id, [(name, data)])
-        yield (view.upload_report(results, locale), None, *page.documents(uid, locale, kb_id, document_id))
+            outcomes[at] = await asyncio.to_thread(page.call, locale, knowledge.upload, uid, kb_id, [(name, data)])
+        report = [outcome for lines in outcomes for outcome in lines]
+        yield (view.upload_report(report, locale), None, *page.documents(uid, locale, kb_id, document_id))
+
+    async def upload(files: list[Any] | None, kb_id: str | None, document_id: str | None, lang: str,
+                     request: gr.Request) -> AsyncIterator[tuple[Any, ...]]:
+        """Files (many at once; a zip: each document in it) queued into the open KB, one at a time with the
+        progress shown; then one line per file: queued, or refused with the reason (duplicates named). A file of
+        a type the KB does not take, or over the size limit, is refused from its name and size on disk, unread."""
+        async for step in _upload(files, kb_id, document_id, lang, request, folder=False):
+            yield step
+
+    async def upload_folder(files: list[Any] | None, kb_id: str | None, document_id: str | None, lang: str,
+                            request: gr.Request) -> AsyncIterator[tuple[Any, ...]]:
+        """A folder's files (the browser sends each by its file name; the same name twice gets " (2)"): its
+        documents queued as ``upload`` queues them, every other file listed as refused, hidden and system files
+        (.DS_Store, Thumbs.db) left out."""
+        async for step in _upload(files, kb_id, document_id, lang, request, folder=True):
+            yield step
 
     def _document_action(kb_id: str | None, document_id: str | None, lang: str, request: gr.Request,
                          action: str) -> tuple[Any, ...]:
@@ -178,5 +197,6 @@ def make_handlers(gateway: Any, knowledge: Any) -> SimpleNamespace:
         return view.hits_html(hits, locale), view.notice_html(note)
 
     return SimpleNamespace(load=load, refresh=refresh, search_square=search_square, open_kb=open_kb, create=create,
-                           tick=tick, upload=upload, cancel=cancel, retry=retry, delete_document=delete_document,
-                           download=download, retrieve=retrieve, **vars(make_sharing_handlers(page)))
+                           tick=tick, upload=upload, upload_folder=upload_folder, cancel=cancel, retry=retry,
+                           delete_document=delete_document, download=download, retrieve=retrieve,
+                           **vars(make_sharing_handlers(page)))

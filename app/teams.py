@@ -1,7 +1,8 @@
 """Teams page: my teams and my personal space with my role; create a team; the chosen team's members and
 roles (change, remove), invites by username and by link (made with a role and an expiry, shown once as
 ``<page>/teams?invite=<token>``, listed with their state, revoked), leave, transfer the ownership, rename,
-delete. Opening ``/teams?invite=<token>`` while signed in offers to join, then shows the team.
+delete. Opening ``/teams?invite=<token>`` while signed in offers to join (the team, the role, who invited,
+until when; a link no longer valid says so), then shows the team.
 
 Handlers come from ``make_handlers(gateway, knowledge)`` and are tested directly. Each looks the signed-in
 user up again and passes the user id to ``knowledge.teams`` (``workbench.kb.teams``), which checks the role
@@ -202,19 +203,40 @@ def make_handlers(gateway: Any, knowledge: Any) -> SimpleNamespace:
         members = call(locale, knowledge.teams.members, user_id, team_id)
         return next((_name(m) for m in members if m.user_id == member_id), member_id)
 
+    def offer(locale: str, user_id: str, token: str) -> tuple[str, str]:
+        """(the join offer of an invite token, a notice instead): "Join **<team>** as <role> (invited by <name>)"
+        with the link's expiry; a bad token's refusal, or "already in" for a member, as the notice."""
+        if not token:
+            return "", ""
+        try:
+            found = knowledge.teams.peek(user_id, token)
+        except KBError as exc:
+            return "", md(exc.text(locale))
+        role = role_word(found.role, locale)
+        if found.member_role:
+            return "", translate("teams.already", locale, team=md(found.team),
+                                 role=role_word(found.member_role, locale))
+        line = (translate("teams.join_offer", locale, team=md(found.team), role=role, name=md(found.inviter))
+                if found.inviter else translate("teams.join_offer_plain", locale, team=md(found.team), role=role))
+        until = (translate("teams.join_until", locale, when=tables.when(found.expires_at)) if found.expires_at
+                 else translate("teams.join_forever", locale))
+        return f"#### {line}\n\n{until} {translate('teams.join_text', locale)}", ""
+
     # -- showing -------------------------------------------------------------------------------------------------
     def load(lang: str, request: gr.Request) -> tuple[Any, ...]:
-        """Page load: my teams, ``?team=<id>`` chosen if it is mine, and the join offer of ``?invite=<token>``."""
+        """Page load: my teams, ``?team=<id>`` chosen if it is mine, and the join offer of ``?invite=<token>``
+        (its team, role and inviter; a token that is not valid says so instead)."""
         locale = locale_of(lang, request)
         actor = signed_in(console, request, locale)
         params = getattr(request, "query_params", None) or {}
         token = str(params.get("invite") or "").strip()
         if knowledge is None:
             return (translate("teams.unavailable", locale), *(_hidden_view()[k] for k in VIEW),
-                    gr.update(visible=False), "")
+                    gr.update(visible=False), "", "")
         shown, lost = view(locale, actor.user_id, str(params.get("team") or "") or None)
-        notice = translate("teams.no_such_team", locale) if lost else ""
-        return (notice, *shown, gr.update(visible=bool(token)), token)
+        text, refusal = offer(locale, actor.user_id, token)
+        notice = "\n\n".join(n for n in (refusal, translate("teams.no_such_team", locale) if lost else "") if n)
+        return (notice, *shown, gr.update(visible=bool(text)), token if text else "", text)
 
     def select(team_id: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
         locale, user_id = who(lang, request)
@@ -347,7 +369,7 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n, knowledge: Any = None) -
     gr.Markdown(i18n("teams.title"))
     gr.Markdown(i18n("teams.intro"))
     with gr.Column(visible=False, elem_id="teams-join") as join_box:
-        gr.Markdown(i18n("teams.join_text"))
+        join_text = gr.Markdown(elem_id="teams-join-text")
         join_btn = gr.Button(i18n("teams.join"), variant="primary", elem_id="teams-join-btn")
     notice = gr.Markdown(elem_id="teams-notice")
     with gr.Row(equal_height=False):
@@ -429,7 +451,7 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n, knowledge: Any = None) -
     drawn = [notice, *shown]
     js = {"js": WITH_LANG_JS}
 
-    page.load(h.load, inputs=[lang], outputs=[*drawn, join_box, token], api_name="teams_load", **js)
+    page.load(h.load, inputs=[lang], outputs=[*drawn, join_box, token, join_text], api_name="teams_load", **js)
     gr.on([pick.input, refresh_btn.click], h.select, inputs=[pick, lang], outputs=drawn, api_name="teams_select",
           **js)
     pick.change(None, inputs=[pick], js=URL_JS)

@@ -52,7 +52,7 @@ OWN_DATA = {
     *(f"app.chat_documents.make_document_handlers.<locals>.{n}" for n in ("attach", "documents", "remove_documents")),
     *(f"app.kb_handlers.make_handlers.<locals>.{n}" for n in (
         "cancel", "create", "delete_document", "download", "load", "open_kb", "refresh", "retrieve", "retry",
-        "search_square", "tick", "upload")),
+        "search_square", "tick", "upload", "upload_folder")),
     *(f"app.kb_sharing.make_sharing_handlers.<locals>.{n}" for n in (
         "create_link", "delete_kb", "grant_team", "grant_user", "publish", "revoke_grant", "revoke_link",
         "save_settings", "unpublish")),

@@ -233,6 +233,65 @@ def test_a_document_is_cancelled_retried_and_deleted_by_members_not_by_viewers(s
         "Open a knowledge base first."
 
 
+def folder_of(site, files: dict[str, bytes]) -> list[str]:
+    """A folder as Gradio hands it to the handler: each file under its own name in the upload cache (the browser
+    sends file names, not the folder's sub-paths)."""
+    return [upload_file(site, name.rsplit("/", 1)[-1], data) for name, data in files.items()]
+
+
+def test_a_folder_queues_its_documents_and_lists_every_other_file_as_refused(site) -> None:
+    lab = team(site, "bob", "Folder lab")
+    kb_id = value(create(site, "bob", lab.id, "Reports")["kb_box"])
+    folder = folder_of(site, {"reports/2024/summary.pdf": pdf_file(["Summary of 2024"]),
+                              "reports/2025/summary.pdf": pdf_file(["Summary of 2025"]),
+                              "reports/setup.exe": b"MZ\x90\x00", "reports/.DS_Store": b"\x00\x00\x00\x01Bud1",
+                              "reports/LICENSE": b"MIT"})
+    steps = call(site, "upload_folder", "bob", folder, kb_id, None)
+    assert [text(s[0]) for s in steps[:-1]] == ["Uploading file 1 of 2: summary.pdf…",
+                                                "Uploading file 2 of 2: summary (2).pdf…"]
+    last = named(steps[-1], ("doc_note", "folder"), DOCS)
+    report = text(last["doc_note"])
+    assert report.startswith("2 queued for ingestion, 2 refused.") and ".DS_Store" not in report
+    assert "✅ summary.pdf: queued" in report and "✅ summary (2).pdf: queued" in report
+    assert "⚠️ setup.exe: “setup.exe” is not a supported document. Upload PDF, Word (.docx)" in report
+    assert "⚠️ LICENSE: “LICENSE” is not a supported document." in report
+    assert value(last["folder"]) is None and last["timer"].active is True
+    assert sorted(label for label, _ in choices(last["doc_pick"])) == ["summary (2).pdf · Queued",
+                                                                      "summary.pdf · Queued"]
+    assert "Documents: 2 · chunks: 0" in text(last["head"])           # the refused files are not documents
+    zh = call(site, "upload_folder", "bob", folder_of(site, {"x/setup.exe": b"MZ"}), kb_id, None, lang="zh")
+    assert text(zh[-1][0]) == "0 个已排队等待处理，1 个被拒绝。 ⚠️ setup.exe：不支持“setup.exe”这种文件。请上传 PDF、" \
+        "Word（.docx）、Markdown（.md）、纯文本（.txt）、HTML、CSV，或包含这些文件的 zip 压缩包。"
+    assert refused(site, "upload_folder", "bob", folder_of(site, {".hidden": b"x", "Thumbs.db": b"x"}), kb_id,
+                   None) == "The folder holds no files to upload (system and hidden files are left out)."
+    assert refused(site, "upload_folder", "bob", [], kb_id, None) == "Choose one or more files to upload."
+
+
+def test_a_file_over_the_limit_is_refused_from_its_size_on_disk_unread(site, monkeypatch) -> None:
+    lab = team(site, "bob", "Size lab")
+    kb_id = value(create(site, "bob", lab.id, "Big files")["kb_box"])
+    big = Path(upload_file(site, "scan.pdf", b""))
+    with big.open("r+b") as f:
+        f.truncate(6 * MB)                     # sparse: 6 MB on paper, nothing on disk; the KB takes 5 MB
+    archive = Path(upload_file(site, "all.zip", b""))
+    with archive.open("r+b") as f:
+        f.truncate(101 * MB)                   # a zip may be 20 × 5 MB
+    small = upload_file(site, "notes.md", NOTES)
+    read, real = [], Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self.name) or real(self))
+    steps = call(site, "upload", "bob", [str(big), small, str(archive)], kb_id, None)
+    assert read == ["notes.md"]                                   # the large ones were never read
+    assert [text(s[0]) for s in steps[:-1]] == ["Uploading file 1 of 1: notes.md…"]
+    report = text(steps[-1][0])
+    assert report.startswith("1 queued for ingestion, 2 refused.")
+    assert ("⚠️ scan.pdf: “scan.pdf” is 6 MB; the limit is 5 MB. Split it or upload a smaller file.") in report
+    assert "⚠️ all.zip: “all.zip” is 101 MB; the limit is 100 MB." in report and "✅ notes.md: queued" in report
+    zh = call(site, "upload", "bob", [str(big)], kb_id, None, lang="zh")
+    assert text(zh[-1][0]).endswith("⚠️ scan.pdf：“scan.pdf”大小为 6 MB，超过了 5 MB 的上限。"
+                                    "请拆分后再上传，或上传更小的文件。")
+    assert [d.name for d in site.kb.documents(site.ids["bob"], kb_id)] == ["notes.md"]
+
+
 # ---------------------------------------------------------------- ingestion and the retrieval test
 
 
@@ -270,11 +329,12 @@ def test_upload_is_ingested_in_the_background_then_found_with_its_page(site, emb
         tick = named(call(site, "tick", "alice", kb_id, None, None), DOCS, LISTS)
     table = text(tick["docs_html"])
     print(f"\nstatuses seen while ticking: {sorted(seen)}; final table: {table}")
-    assert re.search(r"Lab handbook Handbook team Owner 5 [1-9]\d* Private", text(tick["mine_html"]))   # new counts
+    # new counts: 4 documents (the refused copy of handbook.pdf is not one; the failed broken.pdf and tool.exe are)
+    assert re.search(r"Lab handbook Handbook team Owner 4 [1-9]\d* Private", text(tick["mine_html"]))
     assert {"Queued", "Ready"} & seen and re.search(r"handbook\.pdf Ready \d+ / \d+ \d+ K?B 3 \d+", table), table
     assert re.search(r"broken\.pdf Failed — \d+ B — — \S", table) and "notes.md Ready" in table
     assert re.search(r"copy of handbook\.pdf Failed — \d+ K?B — — “copy of handbook\.pdf” is identical", table)
-    assert "tool.exe Failed" in table and re.search(r"\d+ documents, [1-9]\d* chunks", text(tick["head"]))
+    assert "tool.exe Failed" in table and re.search(r"Documents: \d+ · chunks: [1-9]\d*", text(tick["head"]))
 
     hits, note = call(site, "retrieve", "alice", kb_id, "Which code does the fume hood show when airflow drops?", 3)
     shown = text(hits)
@@ -427,7 +487,7 @@ def test_an_outsider_is_refused_everywhere_and_sees_nothing(site) -> None:
     before = snapshot()
     missing_team = MISSING.replace("knowledge base", "team")
     handlers = vars(site.h)
-    assert len(handlers) == 21
+    assert len(handlers) == 22
     for name, fn in handlers.items():
         params = inspect.signature(fn).parameters
         kwargs = {p: args[p] for p in params if p in args}

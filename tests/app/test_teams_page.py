@@ -25,7 +25,7 @@ from workbench.kb.service import KnowledgeService
 from workbench.store import open_store, store_path
 
 PAGE = "http://wb.example:7860/teams"
-LOAD = ("notice", *teams.VIEW, "join_box", "token")
+LOAD = ("notice", *teams.VIEW, "join_box", "token", "join_text")
 DRAWN = ("notice", *teams.VIEW)
 
 
@@ -99,7 +99,12 @@ def test_a_team_is_built_invited_into_by_name_and_by_link_and_roles_change(site)
     assert again["link"]["visible"] is False and token not in str(again)       # shown once
 
     offered = load(site, "carol", invite=token)
-    assert offered["join_box"]["visible"] and offered["token"] == token
+    assert offered["join_box"]["visible"] and offered["token"] == token and offered["notice"] == ""
+    assert offered["join_text"].startswith("#### Join **Protein lab** as viewer (invited by alice)\n\n")
+    assert "This team invite link works until " in offered["join_text"] and "carol" not in roles(site, team_id)
+    zh = load(site, "carol", "zh-CN", invite=token)
+    assert zh["join_text"].startswith("#### 加入 **Protein lab**，角色：查看者（邀请人：alice）\n\n"
+                                      "此团队邀请链接有效期至 ")
     joined = shown(h.join(token, "en", req("carol")), (*DRAWN, "join_box", "token"))
     assert joined["notice"] == "You joined **Protein lab** as viewer."
     assert joined["pick"]["value"] == team_id and not joined["join_box"]["visible"]
@@ -121,6 +126,30 @@ def test_a_team_is_built_invited_into_by_name_and_by_link_and_roles_change(site)
     assert "not valid" in refused(h.join, token, "en", req("dave"))
     assert "无效" in refused(h.join, token, "zh-CN", req("dave", "zh-CN"))
     assert "dave" not in roles(site, team_id)
+
+
+def test_an_invite_link_offers_its_team_and_a_bad_one_says_why(site) -> None:
+    u = site.uid
+    team = site.kb.teams.create(u["dave"], "Offer <lab>")
+    _, token = site.kb.teams.invite_link(u["dave"], team.id, "member", None)
+    offered = load(site, "eve", invite=token)
+    assert offered["join_text"] == ("#### Join **Offer \\<lab\\>** as member (invited by dave)\n\n"
+                                    "This team invite link does not expire. Once you join, you see its members and its "
+                                    "knowledge bases.")
+    assert offered["join_box"]["visible"] and offered["token"] == token
+    member = load(site, "dave", invite=token)                   # already in it: said, no offer
+    assert member["notice"] == "You are already in **Offer \\<lab\\>** (your role: owner)."
+    assert not member["join_box"]["visible"] and member["token"] == "" and member["join_text"] == ""
+    for bad in (token[:-2], "nonsense"):
+        gone = load(site, "eve", invite=bad)
+        assert gone["notice"] == ("This invite link is not valid: it may have expired or been revoked. Ask the team "
+                                  "for a new one.")
+        assert not gone["join_box"]["visible"] and gone["token"] == "" and gone["join_text"] == ""
+        assert "Offer" not in str(gone)
+    zh = load(site, "eve", "zh-CN", invite="nonsense", team="0" * 32)
+    assert zh["notice"] == ("此邀请链接无效：可能已过期或已被撤销。请向团队索取新的链接。\n\n"
+                            "该团队不存在或您已不在其中；下面是您当前的团队。")
+    assert "eve" not in {m.username for m in site.kb.teams.members(u["dave"], team.id)}
 
 
 def test_each_role_sees_only_the_controls_it_may_use(site) -> None:

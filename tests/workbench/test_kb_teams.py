@@ -222,6 +222,21 @@ def test_invite_links_join_once_shown_token_hashed(world, team):
         assert error.field == "expires_in" and "有效期" in error.zh
 
 
+def test_an_invite_link_is_peeked_at_without_joining(world, team):
+    u = world.uid
+    invite, token = world.teams.invite_link(u("bob"), team.id, "viewer", timedelta(days=7))
+    offer = world.teams.peek(u("dave"), f" {token} ")
+    assert offer == ("Protein lab", "viewer", "bob", invite.expires_at, None)
+    name, role, inviter, expires_at, *_ = offer
+    assert (name, role, inviter, expires_at) == (offer.team, offer.role, offer.inviter, offer.expires_at)
+    assert "dave" not in roles(world, team.id) and world.teams.invites(u("alice"), team.id)[0].uses == 0
+    assert world.teams.peek(u("carol"), token).member_role == "member"          # already in: says so
+    world.teams.join(u("dave"), token)
+    assert world.teams.peek(u("dave"), token).member_role == "viewer"
+    _, forever = world.teams.invite_link(u("alice"), team.id, "member", None)
+    assert world.teams.peek(u("王芳"), forever) == ("Protein lab", "member", "alice", None, None)
+
+
 def test_revoked_expired_and_unknown_invites_get_one_message(world, team):
     u = world.uid
     revoked, revoked_token = world.teams.invite_link(u("alice"), team.id, "member", None)
@@ -232,8 +247,9 @@ def test_revoked_expired_and_unknown_invites_get_one_message(world, team):
     time.sleep(1.2)
     messages = set()
     for token in (revoked_token, expiring_token, "no-such-token", ""):
-        error = refused(NotFound, lambda t=token: world.teams.join(u("dave"), t))
-        messages.add((error.message, error.zh, error.code))
+        for call in (world.teams.join, world.teams.peek):                      # peeking: the same refusal
+            error = refused(NotFound, lambda t=token, c=call: c(u("dave"), t))
+            messages.add((error.message, error.zh, error.code))
     assert len(messages) == 1 and "expired or been revoked" in next(iter(messages))[0]
     assert {i.state for i in world.teams.invites(u("alice"), team.id)} == {"revoked", "expired"}
     refused(NotFound, lambda: world.teams.get(u("dave"), team.id))
@@ -296,3 +312,10 @@ def test_list_visible_with_counts_roles_and_documents(world, team):
     assert world.kbs.get(u("bob"), lab.id).chunks == 4
     assert [v.kb.id for v in world.kbs.list_visible(u("alice"))] == [lab.id]      # not carol's personal KB
     refused(NotFound, lambda: world.kbs.documents(u("alice"), mine.id))
+    # an identical upload's refused row is not a document; a document that failed otherwise is (to be fixed)
+    for name, code in (("copy of old.pdf", "duplicate"), ("broken.pdf", "corrupt")):
+        doc_id = world.add_document(lab.id, name, status="failed")
+        world.store.cursor().execute("UPDATE kb_documents SET error_code = ? WHERE id = ?", [code, doc_id])
+    assert world.kbs.get(u("carol"), lab.id).documents == 3
+    assert world.kbs.list_visible(u("carol"))[1].kb.documents == 3
+    assert len(world.kbs.documents(u("carol"), lab.id)) == 4                      # the list shows every row

@@ -33,17 +33,21 @@ DEFAULT_CHUNK_OVERLAP = 40
 
 DOCUMENT_COLUMNS = ("id, kb_id, name, kind, sha256, bytes, pages, chunks, status, done, total, error, error_zh, "
                     "error_code, attempts, uploaded_by, created_at, updated_at")
-
+# the documents a KB's count includes: not the failed rows of refused duplicates (workbench.kb.ingest writes one
+# per identical upload, status "failed", error_code "duplicate"); documents failed for another reason count
+COUNTED_DOCUMENTS = "NOT (status = 'failed' AND coalesce(error_code, '') = 'duplicate')"
 
 
 def counted(columns: str = "", joins: str = "") -> str:
     """A select of KBs (``k``) with their counts and team (``t``): the ``KB_COLUMNS``, documents (every listed
-    one, whatever its state), chunks (indexed ones), team name, whether the team is a personal space, then
-    ``columns``; ``joins`` go before the caller's WHERE."""
+    one whatever its state, but for the refused copies of a document already there: an identical upload leaves a
+    failed "duplicate" row to say so, not a second document), chunks (indexed ones), team name, whether the team
+    is a personal space, then ``columns``; ``joins`` go before the caller's WHERE."""
     return f"""
 SELECT {KB_COLUMNS}, coalesce(d.n, 0), coalesce(c.n, 0), t.name, t.personal_of IS NOT NULL{columns}
 FROM knowledge_bases k JOIN teams t ON t.id = k.team_id
-LEFT JOIN (SELECT kb_id, count(*) AS n FROM kb_documents GROUP BY kb_id) d ON d.kb_id = k.id
+LEFT JOIN (SELECT kb_id, count(*) AS n FROM kb_documents WHERE {COUNTED_DOCUMENTS} GROUP BY kb_id) d
+  ON d.kb_id = k.id
 LEFT JOIN (SELECT kb_id, count(*) AS n FROM kb_chunks GROUP BY kb_id) c ON c.kb_id = k.id
 {joins}"""
 

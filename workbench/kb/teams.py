@@ -5,6 +5,7 @@
     team = teams.create("u-alice", "蛋白质组", "Protein lab")      # alice owns it
     teams.invite("u-alice", team.id, "bob", "member")           # added at once (no acceptance step)
     invite, token = teams.invite_link("u-alice", team.id, "viewer", timedelta(days=7))   # token shown once
+    teams.peek("u-carol", token)          # InviteOffer(team="蛋白质组", role="viewer", inviter="alice", expires_at=…)
     teams.join("u-carol", token)
 
 Every public method takes the caller's user id first and checks through ``Access``: a team the caller is not
@@ -23,6 +24,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from workbench.kb.access import (
     RANK,
@@ -58,6 +60,18 @@ class Invite:
     revoked_at: datetime | None
     uses: int
     state: str
+
+
+class InviteOffer(NamedTuple):
+    """What an invite link offers, before joining: the team's name, the role, who made the link (their
+    username; None for an account gone since) and when it expires (None: never). ``member_role`` is the
+    caller's role in that team already (None: not in it), so the page says so instead of offering to join."""
+
+    team: str
+    role: str
+    inviter: str | None
+    expires_at: datetime | None
+    member_role: str | None = None
 
 
 def token_hash(token: str) -> str:
@@ -316,6 +330,24 @@ class Teams:
             self._access.require_team(user_id, row[0], "manage")
             cur.execute("UPDATE team_invites SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?",
                         [now(), invite_id])
+
+    def peek(self, user_id: str, token: str) -> InviteOffer:
+        """What the invite link offers (team name, role, inviter, expiry), without joining; an expired, revoked or
+        unknown token is the same ``NotFound`` as ``join`` gives. Only a signed-in user holding the token learns
+        the team's name: the token is the invitation."""
+        if not user_id or not isinstance(token, str) or not token.strip():
+            raise _invite_gone()
+        cur = self._store.cursor()
+        row = cur.execute(
+            "SELECT t.id, t.name, i.role, i.created_by, i.expires_at FROM team_invites i JOIN teams t "
+            "ON t.id = i.team_id WHERE i.token_hash = ? AND i.revoked_at IS NULL "
+            "AND (i.expires_at IS NULL OR i.expires_at > ?)", [token_hash(token), now()]).fetchone()
+        if row is None:
+            raise _invite_gone()
+        team_id, name, role, created_by, expires_at = row
+        current = cur.execute("SELECT role FROM team_members WHERE team_id = ? AND user_id = ?",
+                              [team_id, user_id]).fetchone()
+        return InviteOffer(name, role, self._users.name_of(created_by), expires_at, current[0] if current else None)
 
     def join(self, user_id: str, token: str) -> Team:
         """Join the team of an invite link with its role; already a member: nothing changes."""
