@@ -7,6 +7,9 @@ model of each kind, with a note that a key is needed), and code examples (curl, 
 ``app.docs_search``, which also says whether search is configured here; the shared pieces:
 ``app.snippets``) so they can be tested (the Python compiles, the curl bodies are JSON).
 
+The knowledge-base API (``/kb/v1``) is shown from its reference, docs/kb-api.md (docs/kb-api.zh.md on the
+Chinese page), read when the handlers are made, with the example address replaced by this server's.
+
 Release notes are listed for everyone; adding or deleting one is for admins, checked in each
 handler (``admin_only``) and again by ``Console`` (which writes the audit log). Note text is
 escaped: a title with markup shows as text.
@@ -18,6 +21,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -73,6 +77,11 @@ ADMIN_ROUTES = (
     ("GET", "/admin/v1/usage", "?since=YYYY-MM-DD&until=YYYY-MM-DD&format=csv", "usage"),
     ("GET", "/admin/v1/audit", "?limit=100&offset=0", "audit"),
 )
+# the knowledge-base API's reference (Markdown, per locale) and the server address its examples are written for
+KB_REFERENCE = {"en": "kb-api.md", "zh": "kb-api.zh.md"}
+DOCS_DIR = Path(__file__).resolve().parents[1] / "docs"
+KB_EXAMPLE_ORIGIN = "http://127.0.0.1:7860"
+FENCE = re.compile(r"^\s*(```|~~~)")
 NOTES_CSS = tables.CSS + """
 .b-added { background: #dcfce7; color: #166534; }
 .b-updated { background: #dbeafe; color: #1e40af; }
@@ -465,6 +474,31 @@ def notes_html(notes: Sequence[Any], locale: str) -> str:
                         row_ids=[n.id for n in notes])
 
 
+def kb_references(folder: Path = DOCS_DIR) -> dict[str, str]:
+    """The knowledge-base API reference by locale: the English one where a translation is missing, "" where
+    neither file is there (an install without the docs folder)."""
+    texts = {}
+    for locale, name in KB_REFERENCE.items():
+        path = folder / name
+        texts[locale] = path.read_text(encoding="utf-8") if path.is_file() else ""
+    return {locale: text or texts["en"] for locale, text in texts.items()}
+
+
+def kb_api_markdown(text: str, origin: str) -> str:
+    """The reference as the page shows it: its title left out (the section's heading says it), headings
+    one level down (under the page's ``##`` sections), the example server address replaced by ``origin``."""
+    lines, fenced = [], False
+    for line in text.replace(KB_EXAMPLE_ORIGIN, origin.rstrip("/")).splitlines():
+        if FENCE.match(line):
+            fenced = not fenced
+        elif not fenced and line.startswith("#"):
+            if line.startswith("# "):
+                continue
+            line = "#" + line
+        lines.append(line)
+    return "\n".join(lines).strip() + "\n"
+
+
 def note_choices(notes: Sequence[Any]) -> list[tuple[str, str]]:
     return [(f"{n.day.isoformat()} · {n.model_id} · {n.title}", n.id) for n in notes]
 
@@ -483,7 +517,7 @@ def parse_day(text: str | None, locale: str) -> date | None:
 
 
 OUTPUTS = ("base_url", "base_md", "models_md", "models_html", *SNIPPETS, *(f"status.{e}" for e in SEARCH_ENDPOINTS),
-           *(f"tool.{t}" for t in TOOLS),
+           *(f"tool.{t}" for t in TOOLS), "kb_md", "kb_api",
            "admin_md", "admin_routes", *ADMIN_SNIPPETS, "notes", "admin_box", "note_change", "note_model",
            "note_pick")
 
@@ -491,6 +525,7 @@ OUTPUTS = ("base_url", "base_md", "models_md", "models_html", *SNIPPETS, *(f"sta
 def make_handlers(gateway: Any) -> SimpleNamespace:
     """The page's handlers: ``refresh`` (outputs named by ``OUTPUTS``), ``add_note``, ``delete_note``."""
     console = gateway.console
+    kb_texts = kb_references()
 
     def refresh(lang: str, request: gr.Request) -> tuple[Any, ...]:
         locale = locale_of(lang, request)
@@ -512,6 +547,9 @@ def make_handlers(gateway: Any) -> SimpleNamespace:
             **dict.fromkeys((f"status.{e}" for e in SEARCH_ENDPOINTS),
                             search_status(catalogue.search, actor.is_admin, locale)),
             **{f"tool.{t}": text for t, text in tool_guides(base, picks, locale).items()},
+            "kb_md": translate("docs.kb_md", locale, origin=origin_of(base)),
+            "kb_api": (kb_api_markdown(kb_texts[locale], origin_of(base)) if kb_texts.get(locale)
+                       else translate("docs.kb_missing", locale)),
             "admin_md": translate("docs.admin_md", locale, origin=origin_of(base)),
             "admin_routes": admin_routes_html(locale),
             **admin_examples(base, picks, datetime.now(UTC).date()),
@@ -615,6 +653,11 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n) -> None:
             with gr.Tab(i18n(f"docs.tab_{tool}")):
                 tools.append(gr.Markdown(elem_id=f"docs-tool-{tool}"))
 
+    gr.Markdown(i18n("docs.kb_heading"))
+    kb_md = gr.Markdown(elem_id="docs-kb-intro")
+    with gr.Accordion(i18n("docs.kb_reference"), open=False, elem_id="docs-kb-reference"):
+        kb_api = gr.Markdown(elem_id="docs-kb-api")
+
     gr.Markdown(i18n("docs.admin_heading"))
     admin_md = gr.Markdown()
     admin_routes = gr.HTML(css_template=tables.CSS, elem_id="docs-admin-routes")
@@ -646,6 +689,7 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n) -> None:
              **dict(zip(SNIPPETS, codes, strict=True)),
              **{f"status.{e}": md for e, md in zip(SEARCH_ENDPOINTS, statuses, strict=True)},
              **{f"tool.{t}": md for t, md in zip(TOOLS, tools, strict=True)},
+             "kb_md": kb_md, "kb_api": kb_api,
              "admin_md": admin_md, "admin_routes": admin_routes, "admin.curl": admin_curl, "admin.python": admin_python,
              "notes": notes, "admin_box": admin_box, "note_change": change, "note_model": model, "note_pick": pick}
     common = {"js": WITH_LANG_JS, "show_progress": "hidden"}

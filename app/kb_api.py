@@ -5,15 +5,28 @@
     POST   /kb/v1/knowledge-bases                                  {team_id?, name, description, embedding_model,
                                                                     chunk_tokens?, chunk_overlap?} -> 201
     GET    /kb/v1/knowledge-bases/{id}                             one KB
+    PATCH  /kb/v1/knowledge-bases/{id}                             {name?, description?, embedding_model?,
+                                                                    chunk_tokens?, chunk_overlap?} (admin+)
     DELETE /kb/v1/knowledge-bases/{id}
     GET    /kb/v1/knowledge-bases/{id}/documents                   status, progress, pages, chunks, error
     POST   /kb/v1/knowledge-bases/{id}/documents                   multipart "file" parts (one or many) -> 202, rows
     GET    /kb/v1/knowledge-bases/{id}/documents/{doc_id}
     DELETE /kb/v1/knowledge-bases/{id}/documents/{doc_id}
     GET    /kb/v1/knowledge-bases/{id}/documents/{doc_id}/file     the uploaded file
+    POST   /kb/v1/knowledge-bases/{id}/documents/{doc_id}/cancel   stop a queued or running one (member+)
+    POST   /kb/v1/knowledge-bases/{id}/documents/{doc_id}/retry    queue a failed or cancelled one again -> 202
     POST   /kb/v1/knowledge-bases/{id}/retrieve                    {query, top_k?} -> chunks, scores, document, pages
     POST   /kb/v1/chat                                             {knowledge_base_ids, messages, model, stream?}
                                                                    -> an answer citing [n], with ``sources``
+    POST   /kb/v1/knowledge-bases/{id}/publish | /unpublish        in or out of the square (admin+)
+    GET    /kb/v1/knowledge-bases/{id}/share-links                 the KB's links, their state and users (admin+)
+    POST   /kb/v1/knowledge-bases/{id}/share-links                 {expires_in_days?} -> 201, the token once
+    DELETE /kb/v1/knowledge-bases/{id}/share-links/{link_id}       revoke: whoever opened it loses access
+    GET    /kb/v1/knowledge-bases/{id}/grants                      live grants to users and teams (admin+)
+    POST   /kb/v1/knowledge-bases/{id}/grants                      {username} or {team_id} -> 201
+    DELETE /kb/v1/knowledge-bases/{id}/grants/{kind}/{grantee_id}  kind: user or team
+    GET    /kb/v1/square?q=                                        public KBs (each word of q in name/description/team)
+    POST   /kb/v1/share-links/open                                 {token}: the caller may read the KB from now on
 
 Only the HTTP edge: requests become calls of ``workbench.kb.service.KnowledgeService`` for the key's user, which
 decides every permission (a KB the user may not read is 404 with the same body as a missing one; a viewer's
@@ -34,7 +47,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import openai
@@ -47,8 +60,10 @@ from starlette.responses import FileResponse, Response, StreamingResponse
 from workbench.clients import UserClients
 from workbench.errors import WorkbenchError, in_locale
 from workbench.kb import answer
+from workbench.kb.access import not_found
 from workbench.kb.errors import Forbidden, Invalid, KBError, NotFound
 from workbench.kb.records import KBDocument, KnowledgeBase, Team
+from workbench.kb.sharing import Grant, ShareLink
 
 PREFIX = "/kb/v1"
 MAX_JSON_BYTES = 2 * 1024 * 1024
@@ -57,6 +72,8 @@ MAX_QUERY_CHARS = 4000
 TOP_K, MAX_TOP_K, MAX_CHAT_TOP_K = 5, 50, 20
 ROLES = ("system", "user", "assistant")
 KB_FIELDS = ("team_id", "name", "description", "embedding_model", "chunk_tokens", "chunk_overlap")
+KB_SETTINGS = KB_FIELDS[1:]          # what PATCH may change (``KnowledgeBases.update``)
+MAX_SQUARE_QUERY, MAX_TOKEN_CHARS, MAX_EXPIRY_DAYS = 200, 200, 3650
 CHAT_FIELDS = ("knowledge_base_ids", "messages", "model", "stream", "top_k", "temperature", "top_p", "max_tokens")
 TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
          404: "invalid_request_error", 405: "invalid_request_error", 413: "invalid_request_error",
@@ -65,6 +82,8 @@ TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permis
 # a model call's failure (``workbench.chat.error`` codes, carried by the KB errors) -> HTTP status
 UPSTREAM_STATUS = {"limit": 429, "model": 403, "key": 401, "timeout": 504, "unavailable": 503, "too_long": 400,
                    "rejected": 400}
+PATH_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+PATH_NAMES = {"kb": "id", "doc": "doc_id", "link": "link_id", "kind": "kind", "grantee": "grantee_id"}
 log = logging.getLogger("maas.kb_api")
 
 Authenticate = Callable[[str], "str | None"]
@@ -149,6 +168,18 @@ def document_json(doc: KBDocument, locale: str) -> dict[str, Any]:
             "status": doc.status, "progress": {"done": doc.done, "total": doc.total}, "error": error,
             "attempts": doc.attempts, "uploaded_by": doc.uploaded_by, "created_at": iso(doc.created_at),
             "updated_at": iso(doc.updated_at)}
+
+
+def link_json(link: ShareLink) -> dict[str, Any]:
+    return {"id": link.id, "object": "share_link", "knowledge_base_id": link.kb_id, "state": link.state,
+            "users": link.users, "created_by": link.created_by, "created_at": iso(link.created_at),
+            "expires_at": iso(link.expires_at), "revoked_at": iso(link.revoked_at)}
+
+
+def grant_json(grant: Grant) -> dict[str, Any]:
+    return {"object": "grant", "knowledge_base_id": grant.kb_id, "kind": grant.kind, "grantee_id": grant.grantee_id,
+            "name": grant.name, "share_link_id": grant.via_share or None, "granted_by": grant.granted_by,
+            "created_at": iso(grant.created_at)}
 
 
 def source_json(source: answer.Source) -> dict[str, Any]:
@@ -275,7 +306,7 @@ class KnowledgeAPI:
         self.clients = UserClients(base_url, key_for=lambda key: key)     # one client per key and loop, kept
         kb, doc = "/knowledge-bases/(?P<kb>[^/]+)", "/documents/(?P<doc>[^/]+)"
         kb_param = {"knowledge_base": "knowledge_base_id", "kbs": "knowledge_base_id", "document": "document_id",
-                    "team": "team_id"}
+                    "team": "team_id", "share_link": "link_id", "grant": "grantee_id", "expires_in": "expires_in_days"}
         chat_param = {"knowledge_base": "knowledge_base_ids", "knowledge_bases": "knowledge_base_ids",
                       "kbs": "knowledge_base_ids", "query": "messages"}
         table: list[tuple[str, str, Handler, dict[str, str]]] = [
@@ -283,17 +314,33 @@ class KnowledgeAPI:
             ("GET", "/knowledge-bases", self.list_kbs, {}),
             ("POST", "/knowledge-bases", self.create_kb, kb_param),
             ("GET", kb, self.get_kb, kb_param),
+            ("PATCH", kb, self.update_kb, kb_param),
             ("DELETE", kb, self.delete_kb, kb_param),
             ("GET", kb + "/documents", self.documents, kb_param),
             ("POST", kb + "/documents", self.upload, kb_param),
             ("GET", kb + doc, self.document, kb_param),
             ("DELETE", kb + doc, self.delete_document, kb_param),
             ("GET", kb + doc + "/file", self.download, kb_param),
+            ("POST", kb + doc + "/cancel", self.cancel, kb_param),
+            ("POST", kb + doc + "/retry", self.retry, kb_param),
             ("POST", kb + "/retrieve", self.retrieve, kb_param),
             ("POST", "/chat", self.chat, chat_param),
+            ("POST", kb + "/publish", self.publish, kb_param),
+            ("POST", kb + "/unpublish", self.unpublish, kb_param),
+            ("GET", kb + "/share-links", self.links, kb_param),
+            ("POST", kb + "/share-links", self.create_link, kb_param),
+            ("DELETE", kb + "/share-links/(?P<link>[^/]+)", self.revoke_link, kb_param),
+            ("GET", kb + "/grants", self.grants, kb_param),
+            ("POST", kb + "/grants", self.grant, kb_param),
+            ("DELETE", kb + "/grants/(?P<kind>user|team)/(?P<grantee>[^/]+)", self.revoke_grant, kb_param),
+            ("GET", "/square", self.square, {}),
+            ("POST", "/share-links/open", self.open_link, {}),
         ]
         self.routes = [(method, re.compile(re.escape(PREFIX) + path), handler, params)
                        for method, path, handler, params in table]
+        # (method, path) as docs/kb-api.md writes them: /kb/v1/knowledge-bases/{id}/documents/{doc_id}
+        self.documented = [(method, PREFIX + PATH_GROUP.sub(lambda m: "{" + PATH_NAMES[m[1]] + "}", path))
+                           for method, path, _, _ in table]
         self._id_prefix, self._count = secrets.token_hex(4), 0
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
@@ -373,9 +420,13 @@ class KnowledgeAPI:
                        zh=f"未知接口 {method} {path}；请参阅 {PREFIX}/knowledge-bases 和 {PREFIX}/chat。",
                        code="unknown_route")
 
-    async def _json(self, call: Call, allowed: tuple[str, ...]) -> dict[str, Any]:
+    async def _json(self, call: Call, allowed: tuple[str, ...], *, optional: bool = False) -> dict[str, Any]:
+        """The body's JSON object with only ``allowed`` fields (``optional``: no body at all is ``{}``)."""
+        raw = await call.request.body()
+        if optional and not raw.strip():
+            return {}
         try:
-            body = orjson.loads(await call.request.body())
+            body = orjson.loads(raw)
         except orjson.JSONDecodeError:
             body = None
         if not isinstance(body, dict):
@@ -414,6 +465,17 @@ class KnowledgeAPI:
 
     async def get_kb(self, call: Call) -> Response:
         return json_response(await run(self._kb_view, call.user_id, call.ids["kb"]))
+
+    async def update_kb(self, call: Call) -> Response:
+        """Name, description, embedding model (only while it has no documents), chunk sizes (for documents added
+        from now on); a field left out or null stays."""
+        body = await self._json(call, KB_SETTINGS)
+        changes = {k: body[k] for k in KB_SETTINGS if body.get(k) is not None}
+        if not changes:
+            raise bad(None, f"Send at least one of {', '.join(KB_SETTINGS)}.",
+                      f"请至少提供以下字段之一：{', '.join(KB_SETTINGS)}。", "missing_field")
+        kb = await run(lambda: self.knowledge.bases.update(call.user_id, call.ids["kb"], **changes))
+        return json_response(await run(self._kb_view, call.user_id, kb.id))
 
     async def delete_kb(self, call: Call) -> Response:
         await run(self.knowledge.bases.delete, call.user_id, call.ids["kb"])
@@ -463,6 +525,14 @@ class KnowledgeAPI:
         return FileResponse(path, filename=name, headers={"x-content-type-options": "nosniff",
                                                           "cache-control": "private, no-store"})
 
+    async def cancel(self, call: Call) -> Response:
+        doc = await run(self.knowledge.cancel, call.user_id, call.ids["kb"], call.ids["doc"])
+        return json_response(document_json(doc, call.locale))
+
+    async def retry(self, call: Call) -> Response:
+        doc = await run(self.knowledge.retry, call.user_id, call.ids["kb"], call.ids["doc"])
+        return json_response(document_json(doc, call.locale), 202)
+
     # -- retrieval and chat ---------------------------------------------------------------------------------------
     async def retrieve(self, call: Call) -> Response:
         body = await self._json(call, ("query", "top_k"))
@@ -487,6 +557,13 @@ class KnowledgeAPI:
         kbs = await run(self.knowledge.readable, call.user_id, kb_ids)        # each checked: 404 names none
         hits = await self.knowledge.search(call.user_id, kb_ids, messages[-1]["content"], top_k, client=client)
         found = answer.grounding(hits, kb_names={kb.id: kb.name for kb in kbs})
+        if not found.covered:             # nothing relevant: the fixed answer, the model is not asked to guess
+            await client.models.retrieve(model)                        # an unknown model is still refused
+            text = answer.nothing_reply([kb.name for kb in kbs], messages[-1]["content"])
+            if not stream:
+                return json_response(_fixed_completion(model, text))
+            return StreamingResponse(_fixed_sse(model, text), media_type="text/event-stream",
+                                     headers={"cache-control": "no-cache", "x-accel-buffering": "no"})
         request = {"model": model, "messages": answer.grounded_messages(messages, found), **params}
         sources = [source_json(s) for s in found.sources]
         if not stream:
@@ -495,6 +572,100 @@ class KnowledgeAPI:
         chunks = await client.chat.completions.create(**request, stream=True, stream_options={"include_usage": True})
         return StreamingResponse(_sse(chunks, sources, model, call.locale), media_type="text/event-stream",
                                  headers={"cache-control": "no-cache", "x-accel-buffering": "no"})
+
+    # -- sharing: the square, share links, grants (admin+ of the KB, but the square and opening a link) ------------
+    async def publish(self, call: Call) -> Response:
+        kb = await run(self.knowledge.sharing.publish, call.user_id, call.ids["kb"])
+        return json_response(await run(self._kb_view, call.user_id, kb.id))
+
+    async def unpublish(self, call: Call) -> Response:
+        kb = await run(self.knowledge.sharing.unpublish, call.user_id, call.ids["kb"])
+        return json_response(await run(self._kb_view, call.user_id, kb.id))
+
+    async def links(self, call: Call) -> Response:
+        links = await run(self.knowledge.sharing.links, call.user_id, call.ids["kb"])
+        return json_response(listing([link_json(link) for link in links]))
+
+    async def create_link(self, call: Call) -> Response:
+        """A link (201) with its token, shown this once: ``/kb?share=<token>`` on the server opens the KB."""
+        body = await self._json(call, ("expires_in_days",), optional=True)
+        days = _whole(body, "expires_in_days", 0, 1, MAX_EXPIRY_DAYS)
+        link, token = await run(self.knowledge.sharing.create_link, call.user_id, call.ids["kb"],
+                                timedelta(days=days) if days else None)
+        return json_response({**link_json(link), "token": token, "url": f"/kb?share={token}"}, 201)
+
+    def _revoke_link(self, user_id: str, kb_id: str, link_id: str) -> dict[str, Any]:
+        sharing = self.knowledge.sharing
+        if link_id not in {link.id for link in sharing.links(user_id, kb_id)}:     # admin+ of this KB, its link
+            raise not_found("share_link")
+        sharing.revoke_link(user_id, link_id)
+        return link_json(next(link for link in sharing.links(user_id, kb_id) if link.id == link_id))
+
+    async def revoke_link(self, call: Call) -> Response:
+        return json_response(await run(self._revoke_link, call.user_id, call.ids["kb"], call.ids["link"]))
+
+    async def grants(self, call: Call) -> Response:
+        grants = await run(self.knowledge.sharing.grants, call.user_id, call.ids["kb"])
+        return json_response(listing([grant_json(g) for g in grants]))
+
+    async def grant(self, call: Call) -> Response:
+        """Read and chat for a user (``username``) or every member of a team the caller is in (``team_id``)."""
+        body = await self._json(call, ("username", "team_id"))
+        username, team_id = _text(body, "username", max_chars=200), _text(body, "team_id", max_chars=200)
+        if (username is None) == (team_id is None):
+            raise bad("username" if username is None else "team_id", "Send either username (a user) or team_id (a "
+                      "team), not both.", "请提供 username（用户）或 team_id（团队）其中之一，不能同时提供。",
+                      "missing_field" if username is None else "invalid_value")
+        sharing = self.knowledge.sharing
+        if username is not None:
+            grant = await run(sharing.grant_user, call.user_id, call.ids["kb"], username)
+        else:
+            grant = await run(sharing.grant_team, call.user_id, call.ids["kb"], team_id)
+        return json_response(grant_json(grant), 201)
+
+    async def revoke_grant(self, call: Call) -> Response:
+        kind, grantee = call.ids["kind"], call.ids["grantee"]
+        await run(self.knowledge.sharing.revoke_grant, call.user_id, call.ids["kb"], kind, grantee)
+        return json_response({"object": "grant", "knowledge_base_id": call.ids["kb"], "kind": kind,
+                              "grantee_id": grantee, "deleted": True})
+
+    async def square(self, call: Call) -> Response:
+        query = call.request.query_params.get("q") or ""
+        if len(query) > MAX_SQUARE_QUERY:
+            raise bad("q", f"q: at most {MAX_SQUARE_QUERY} characters.", f"q：最多 {MAX_SQUARE_QUERY} 个字符。",
+                      "too_long")
+        entries = await run(self.knowledge.sharing.square, call.user_id, query)
+        return json_response(listing([kb_json(e.kb, e.role, e.team_name, None) for e in entries]))
+
+    async def open_link(self, call: Call) -> Response:
+        """Like opening ``/kb?share=<token>`` in the workbench: the caller reads the KB while the link lives."""
+        body = await self._json(call, ("token",))
+        token = _text(body, "token", required=True, max_chars=MAX_TOKEN_CHARS)
+        kb = await run(self.knowledge.sharing.open_link, call.user_id, token.strip())
+        return json_response(await run(self._kb_view, call.user_id, kb.id))
+
+
+def _fixed_completion(model: str, text: str) -> dict[str, Any]:
+    """The "nothing relevant" answer as a chat completion: no sources, no tokens used, ``nothing_found`` set."""
+    return {"id": f"chatcmpl-kb{secrets.token_hex(8)}", "object": "chat.completion", "created": int(time.time()),
+            "model": model, "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                                         "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+            "sources": [], "nothing_found": True}
+
+
+async def _fixed_sse(model: str, text: str) -> AsyncIterator[bytes]:
+    """The same as server-sent events: the lead chunk (empty ``sources``), the text, the end with usage."""
+    base = {"id": f"chatcmpl-kb{secrets.token_hex(8)}", "object": "chat.completion.chunk",
+            "created": int(time.time()), "model": model}
+    events = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}],
+               "sources": [], "nothing_found": True},
+              {**base, "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}]},
+              {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+               "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}}]
+    for event in events:
+        yield b"data: " + orjson.dumps(event) + b"\n\n"
+    yield b"data: [DONE]\n\n"
 
 
 async def _sse(chunks: Any, sources: list[dict], model: str, locale: str) -> AsyncIterator[bytes]:

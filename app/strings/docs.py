@@ -249,6 +249,16 @@ EN: dict[str, str] = {
         "requests to `/rerank` at the server root or under `/v1`: both are served."
     ),
     # admin API
+    "docs.kb_heading": "## Knowledge base API",
+    "docs.kb_md": (
+        "Your knowledge bases (the **Knowledge** page) from scripts and apps: create and change them, upload "
+        "documents, retrieve passages, chat with numbered sources, publish and share, under `{origin}/kb/v1`. "
+        "Send your own API key: its owner is the caller, with the same knowledge bases and roles as in the "
+        "workbench, and retrieval and chat are metered on that key. The reference below uses this server's "
+        "address."
+    ),
+    "docs.kb_reference": "Reference: every route with curl, request, answer and errors",
+    "docs.kb_missing": "The reference is in docs/kb-api.md in the source.",
     "docs.admin_heading": "## Admin HTTP API",
     "docs.admin_md": (
         "For automation: users, keys, key applications, usage and the audit log, under `{origin}/admin/v1`. "
@@ -523,6 +533,14 @@ ZH: dict[str, str] = {
         "不同版本的 RAGFlow 会把重排请求发到根路径的 `/rerank` 或 `/v1` 下的 `/rerank`：两者本服务都支持。"
     ),
     # admin API
+    "docs.kb_heading": "## 知识库 API",
+    "docs.kb_md": (
+        "在脚本和应用中使用你的知识库（**知识库**页面）：创建和修改知识库、上传文档、检索段落、带编号来源的对话、"
+        "公开和分享，接口位于 `{origin}/kb/v1`。请使用你自己的 API 密钥：密钥的所有者就是调用者，知识库和角色与工作台"
+        "中相同，检索和对话的用量计入该密钥。下面的参考使用本服务器的地址。"
+    ),
+    "docs.kb_reference": "参考：所有接口及其 curl 示例、请求、响应和错误",
+    "docs.kb_missing": "参考文档位于源代码的 docs/kb-api.md。",
     "docs.admin_heading": "## 管理 HTTP API",
     "docs.admin_md": (
         "供自动化使用：用户、密钥、密钥申请、用量和审计日志，位于 `{origin}/admin/v1` 下。**需要管理员密钥**："

@@ -388,6 +388,35 @@ def test_a_title_with_markup_is_shown_as_text(gateway) -> None:
     assert "&#123;x&#125; &#36;y" in html            # gr.HTML's template characters neutralised
 
 
+def test_the_page_shows_the_knowledge_base_api_with_this_servers_address(gateway) -> None:
+    from app.kb_api import KnowledgeAPI
+
+    served = KnowledgeAPI(None, lambda key: None, base_url="http://127.0.0.1:1/v1", max_upload_bytes=1).documented
+    h = docs.make_handlers(gateway)
+    pages = {lang: dict(zip(h.outputs, h.refresh(lang, _request("admin", host="gw.lab:8080")), strict=True))
+             for lang in ("en", "zh")}
+    for lang, page in pages.items():
+        reference = page["kb_api"]
+        for method, path in served:                              # every route, as a heading under the section
+            assert f"\n#### {method} {path}\n" in reference, (lang, method, path)
+        assert "export API=http://gw.lab:8080/kb/v1" in reference and 'base_url="http://gw.lab:8080/kb/v1"' in reference
+        assert "127.0.0.1:7860" not in reference and not reference.startswith("# ")
+        assert "`http://gw.lab:8080/kb/v1`" in page["kb_md"]
+    assert "\n### Sharing\n" in pages["en"]["kb_api"] and "share_link_invalid" in pages["en"]["kb_api"]
+    assert "\n### 分享\n" in pages["zh"]["kb_api"] and "分享链接" in pages["zh"]["kb_api"]
+    assert "知识库" in pages["zh"]["kb_md"] and "Knowledge" in pages["en"]["kb_md"]
+    assert translate("docs.kb_heading", "zh") == "## 知识库 API"
+
+
+def test_the_kb_reference_keeps_code_blocks_and_falls_back_to_english(tmp_path) -> None:
+    text = "# Title\n\n## Part\n\n```\n# a shell comment\ncurl http://127.0.0.1:7860/kb/v1/teams\n```\n"
+    shown = docs.kb_api_markdown(text, "https://kb.example.org/")
+    assert shown == "### Part\n\n```\n# a shell comment\ncurl https://kb.example.org/kb/v1/teams\n```\n"
+    (tmp_path / "kb-api.md").write_text("# English", encoding="utf-8")
+    assert docs.kb_references(tmp_path) == {"en": "# English", "zh": "# English"}
+    assert docs.kb_references(tmp_path / "nowhere") == {"en": "", "zh": ""}
+
+
 def test_the_page_builds(gateway) -> None:
     from app.i18n import make_i18n
 

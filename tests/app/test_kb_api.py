@@ -7,13 +7,16 @@ stopped (the API has no team management), then the process is started again on t
 
 from __future__ import annotations
 
+import re
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
 import orjson
 import pytest
 
+from app.kb_api import KnowledgeAPI
 from tests.conftest import MASTER_KEY, GatewayProcess, seeded_data_dir
 from tests.fakes.docs import pdf_file
 from workbench.kb.access import Access
@@ -111,16 +114,28 @@ def world(site):
     return {"team_kb": team_kb, "private_kb": private_kb, "doc": doc}
 
 
-def routes(kb: str, doc: str) -> list[tuple[str, str, dict]]:
-    """Every route with the ids given (method, path, request arguments)."""
+GLOBAL = 5         # the first routes() are about no one knowledge base
+
+
+def routes(kb: str, doc: str, link: str = MISSING, grantee: str = MISSING) -> list[tuple[str, str, dict]]:
+    """Every route with the ids given (method, path, request arguments): first the GLOBAL ones, chat last."""
     base = f"/knowledge-bases/{kb}"
     return [("GET", "/teams", {}), ("GET", "/knowledge-bases", {}),
             ("POST", "/knowledge-bases", {"json": {"name": "x", "embedding_model": EMBEDDING}}),
-            ("GET", base, {}), ("DELETE", base, {}), ("GET", f"{base}/documents", {}),
+            ("GET", "/square", {"params": {"q": "notes"}}),
+            ("POST", "/share-links/open", {"json": {"token": "not-a-share-token"}}),
+            ("GET", base, {}), ("PATCH", base, {"json": {"description": "changed"}}), ("DELETE", base, {}),
+            ("GET", f"{base}/documents", {}),
             ("POST", f"{base}/documents", {"files": [("file", ("a.txt", b"hello", "text/plain"))]}),
             ("GET", f"{base}/documents/{doc}", {}), ("DELETE", f"{base}/documents/{doc}", {}),
             ("GET", f"{base}/documents/{doc}/file", {}),
+            ("POST", f"{base}/documents/{doc}/cancel", {}), ("POST", f"{base}/documents/{doc}/retry", {}),
             ("POST", f"{base}/retrieve", {"json": {"query": "orchids"}}),
+            ("POST", f"{base}/publish", {}), ("POST", f"{base}/unpublish", {}),
+            ("GET", f"{base}/share-links", {}), ("POST", f"{base}/share-links", {"json": {"expires_in_days": 1}}),
+            ("DELETE", f"{base}/share-links/{link}", {}),
+            ("GET", f"{base}/grants", {}), ("POST", f"{base}/grants", {"json": {"username": "carol"}}),
+            ("DELETE", f"{base}/grants/user/{grantee}", {}),
             ("POST", "/chat", {"json": {"knowledge_base_ids": [kb], "model": CHAT_MODEL,
                                         "messages": [{"role": "user", "content": "orchids?"}]}})]
 
@@ -153,7 +168,7 @@ def test_an_outsider_cannot_tell_a_private_kb_from_a_missing_one(site, world):
     kb, doc = world["private_kb"]["id"], world["team_kb"]["id"]
     with client(gw, keys["carol"]) as carol:
         for (method, path, kwargs), (_, missing_path, missing_kwargs) in zip(
-                routes(kb, doc)[3:], routes(MISSING, doc)[3:], strict=True):
+                routes(kb, doc)[GLOBAL:], routes(MISSING, doc)[GLOBAL:], strict=True):
             theirs, missing = carol.request(method, path, **kwargs), carol.request(method, missing_path,
                                                                                    **missing_kwargs)
             assert error_of(theirs, 404) == error_of(missing, 404), (method, path)
@@ -281,7 +296,8 @@ def test_bad_input_is_refused_naming_the_parameter(site, world):
         assert error_of(no_file, 400)["code"] == "missing_field"
         zh = alice.post("/knowledge-bases", json={**new, "chunk_tokens": 5}, headers={"Accept-Language": "zh-CN"})
         assert "整数" in error_of(zh, 400)["message"]
-        assert error_of(alice.patch(f"/knowledge-bases/{kb}"), 405)["code"] == "method_not_allowed"
+        wrong = alice.put(f"/knowledge-bases/{kb}")
+        assert error_of(wrong, 405)["code"] == "method_not_allowed" and wrong.headers["allow"] == "GET, PATCH, DELETE"
         assert error_of(alice.get("/nothing-here"), 404)["code"] == "unknown_route"
 
 
@@ -310,15 +326,27 @@ def test_chat_answers_from_the_knowledge_base_with_numbered_sources(site, world)
         assert chunks[0]["sources"][0]["pages"] == {"first": 2, "last": 2}
         assert "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"]).strip()
         assert len({c["id"] for c in chunks}) == 1
+        unrelated = [{"role": "user", "content": "Who won the football world cup in 2014?"}]
         nothing = bob.post("/chat", json={"knowledge_base_ids": [kb], "model": CHAT_MODEL, "max_tokens": 40,
-                                          "messages": [{"role": "user",
-                                                        "content": "Who won the football world cup in 2014?"}]})
-        assert nothing.status_code == 200 and nothing.json()["sources"] == []
-        print(f"answer when nothing is relevant: {nothing.json()['choices'][0]['message']['content']!r}")
-        assert nothing.json()["choices"][0]["message"]["content"].strip()
-        unknown = bob.post("/chat", json={"knowledge_base_ids": [kb], "model": "no-such-model",
-                                          "messages": [question]})
-        assert error_of(unknown, 404)["param"] == "model"
+                                          "messages": unrelated})
+        assert nothing.status_code == 200, nothing.text
+        said = ("I found nothing about this in the knowledge base “Greenhouse manual”, so I will not guess. Try "
+                "other words, or choose other knowledge bases.")
+        body = nothing.json()
+        assert (body["sources"], body["nothing_found"], body["choices"][0]["message"]["content"]) == ([], True, said)
+        assert body["usage"]["total_tokens"] == 0                        # the model was not asked to guess
+        zh = [{"role": "user", "content": "2014年世界杯冠军是谁？"}]
+        with bob.stream("POST", "/chat", json={"knowledge_base_ids": [kb], "model": CHAT_MODEL, "stream": True,
+                                               "messages": zh}) as stream:
+            events = [line[6:] for line in stream.iter_lines() if line.startswith("data: ")]
+        chunks = [orjson.loads(e) for e in events[:-1]]
+        assert events[-1] == "[DONE]" and chunks[0]["sources"] == [] and chunks[-1]["choices"][0]["finish_reason"]
+        assert "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks) == (
+            "在知识库“Greenhouse manual”中没有找到与这个问题相关的内容，因此不作猜测。请换个说法，或选择其他知识库。")
+        for asked in ([question], unrelated):                           # found or not: an unknown model is refused
+            unknown = bob.post("/chat", json={"knowledge_base_ids": [kb], "model": "no-such-model",
+                                              "messages": asked})
+            assert error_of(unknown, 404)["param"] == "model"
 
 
 def test_deleting_a_knowledge_base(site, world):
@@ -332,7 +360,209 @@ def test_deleting_a_knowledge_base(site, world):
         assert kb["id"] not in {k["id"] for k in alice.get("/knowledge-bases").json()["data"]}
 
 
-def test_the_api_is_documented():
-    text = (Path(__file__).resolve().parents[2] / "docs" / "kb-api.md").read_text(encoding="utf-8")
-    for method, path, _ in routes("{id}", "{doc_id}"):
-        assert f"{method} /kb/v1{path}" in text, (method, path)
+def new_kb(http: httpx.Client, name: str, **fields) -> dict:
+    resp = http.post("/knowledge-bases", json={"name": name, "embedding_model": EMBEDDING, **fields})
+    assert resp.status_code == 201, resp.text
+    return resp.json()
+
+
+def same_as_missing(http: httpx.Client, method: str, path: str, kb: str, **kwargs) -> dict:
+    """The 404 for ``kb`` (at ``path``), asserted identical to the one for a knowledge base that does not exist."""
+    error = error_of(http.request(method, path, **kwargs), 404)
+    assert error == error_of(http.request(method, path.replace(kb, MISSING), **kwargs), 404), path
+    return error
+
+
+def test_settings_are_changed_by_an_admin_only(site, world):
+    gw, keys, team_id = site
+    with client(gw, keys["alice"]) as alice, client(gw, keys["bob"]) as bob, client(gw, keys["carol"]) as carol:
+        kb = new_kb(alice, "Seed drawer", team_id=team_id)["id"]
+        try:
+            changed = alice.patch(f"/knowledge-bases/{kb}", json={"name": "Seed catalogue", "description": "Seeds\n"
+                                                                  "we keep", "chunk_tokens": 400, "chunk_overlap": 50})
+            assert changed.status_code == 200, changed.text
+            got = changed.json()
+            assert (got["name"], got["description"], got["chunk_tokens"], got["chunk_overlap"]) == \
+                ("Seed catalogue", "Seeds\nwe keep", 400, 50)
+            assert got["team_name"] == "Greenhouse" and got["role"] == "owner"
+            kept = alice.patch(f"/knowledge-bases/{kb}", json={"description": "", "chunk_tokens": None}).json()
+            assert kept["description"] == "" and kept["chunk_tokens"] == 400 and kept["name"] == "Seed catalogue"
+            error = error_of(bob.patch(f"/knowledge-bases/{kb}", json={"name": "Bob's seeds"}), 403)
+            assert error["code"] == "forbidden" and "admin" in error["message"]
+            same_as_missing(carol, "PATCH", f"/knowledge-bases/{kb}", kb, json={"name": "Carol's seeds"})
+            cases = [({}, None), ({"name": ""}, "name"), ({"name": "greenhouse manual"}, "name"),
+                     ({"chunk_tokens": 50}, "chunk_tokens"), ({"chunk_overlap": 300}, "chunk_overlap"),
+                     ({"embedding_model": "no-such-model"}, "embedding_model"), ({"team_id": team_id}, "team_id"),
+                     ({"description": 5}, "description")]
+            for body, param in cases:
+                assert error_of(alice.patch(f"/knowledge-bases/{kb}", json=body), 400)["param"] == param, body
+            assert alice.get(f"/knowledge-bases/{kb}").json()["name"] == "Seed catalogue"      # nothing changed
+        finally:
+            alice.delete(f"/knowledge-bases/{kb}")
+
+
+def test_cancel_and_retry_a_document(site, world):
+    gw, keys, team_id = site
+    words = "seed tray compost label bench mist fern moss shade vent hose pot root leaf stem bud".split()
+    text = "\n\n".join(f"# Bed {n}\n\n" + " ".join(words[(n + i) % len(words)] for i in range(120)) + "."
+                        for n in range(300)).encode()                # ~300 sections: seconds of embedding
+    with client(gw, keys["alice"]) as alice, client(gw, keys["bob"]) as bob, client(gw, keys["carol"]) as carol:
+        kb = new_kb(alice, "Bed plans", team_id=team_id)["id"]
+        try:
+            [doc] = alice.post(f"/knowledge-bases/{kb}/documents",
+                               files=[("file", ("beds.md", text, "text/markdown"))]).json()["data"]
+            path = f"/knowledge-bases/{kb}/documents/{doc['id']}"
+            cancelled = alice.post(path + "/cancel")                  # at once: queued or being added
+            assert cancelled.status_code == 200, cancelled.text
+            assert cancelled.json()["status"] == "cancelled" and cancelled.json()["id"] == doc["id"]
+            assert error_of(bob.post(path + "/cancel"), 403)["code"] == "forbidden"          # a viewer
+            same_as_missing(carol, "POST", path + "/cancel", kb)                               # an outsider
+            again = error_of(alice.post(path + "/cancel"), 400)
+            assert again["param"] == "document_id" and again["code"] == "not_running" and "beds.md" in again["message"]
+            assert alice.get(path).json()["status"] == "cancelled"
+            assert error_of(bob.post(path + "/retry"), 403)["code"] == "forbidden"
+            same_as_missing(carol, "POST", path + "/retry", kb)
+            retried = alice.post(path + "/retry")
+            assert retried.status_code == 202, retried.text           # queued, or the worker took it already
+            assert retried.json()["status"] in ("queued", "parsing", "embedding"), retried.text
+            assert retried.json()["error"] is None
+            assert error_of(alice.post(path + "/retry"), 400)["code"] == "not_retryable"
+            missing = error_of(alice.post(f"/knowledge-bases/{kb}/documents/{MISSING}/cancel"), 404)
+            assert missing["param"] == "document_id"
+            done = f"/knowledge-bases/{world['team_kb']['id']}/documents/{world['doc']['id']}/cancel"
+            zh = error_of(alice.post(done, headers={"Accept-Language": "zh-CN"}), 400)
+            assert zh["param"] == "document_id" and "无需取消" in zh["message"]
+        finally:
+            alice.delete(f"/knowledge-bases/{kb}")
+
+
+def test_the_square_shows_a_published_kb_to_everyone_until_it_is_unpublished(site, world):
+    gw, keys, _ = site
+    with client(gw, keys["alice"]) as alice, client(gw, keys["bob"]) as bob, client(gw, keys["carol"]) as carol:
+        kb = new_kb(alice, "Orchid diary", description="What the orchids in bay four need")["id"]
+        try:
+            assert carol.get("/square", params={"q": "orchid"}).json()["data"] == []
+            same_as_missing(carol, "GET", f"/knowledge-bases/{kb}", kb)
+            published = alice.post(f"/knowledge-bases/{kb}/publish")
+            assert published.status_code == 200 and published.json()["public"] is True, published.text
+            [entry] = carol.get("/square", params={"q": "ORCHID bay"}).json()["data"]
+            assert entry["id"] == kb and entry["name"] == "Orchid diary" and entry["role"] == "reader"
+            assert entry["team_name"] and entry["public"] is True
+            assert carol.get("/square", params={"q": "orchid cactus"}).json()["data"] == []
+            assert kb in {e["id"] for e in bob.get("/square").json()["data"]}
+            assert carol.get(f"/knowledge-bases/{kb}").json()["role"] == "reader"
+            assert carol.post(f"/knowledge-bases/{kb}/retrieve", json={"query": "orchids"}).status_code == 200
+            for method, path in (("PATCH", ""), ("POST", "/unpublish"), ("GET", "/share-links"), ("GET", "/grants")):
+                refused = carol.request(method, f"/knowledge-bases/{kb}{path}", json={"name": "mine"})
+                assert error_of(refused, 403)["code"] == "forbidden", path      # a reader reads, never manages
+            team_kb = world["team_kb"]["id"]
+            assert error_of(bob.post(f"/knowledge-bases/{team_kb}/publish"), 403)["code"] == "forbidden"
+            assert error_of(carol.get("/square", params={"q": "x" * 201}), 400)["param"] == "q"
+            unpublished = alice.post(f"/knowledge-bases/{kb}/unpublish")
+            assert unpublished.status_code == 200 and unpublished.json()["public"] is False
+            assert carol.get("/square", params={"q": "orchid"}).json()["data"] == []
+            same_as_missing(carol, "POST", f"/knowledge-bases/{kb}/retrieve", kb, json={"query": "orchids"})
+        finally:
+            alice.delete(f"/knowledge-bases/{kb}")
+
+
+def test_a_share_link_grants_reading_until_it_is_revoked(site, world):
+    gw, keys, _ = site
+    with client(gw, keys["alice"]) as alice, client(gw, keys["bob"]) as bob, client(gw, keys["carol"]) as carol:
+        kb = new_kb(alice, "Potting notes")["id"]
+        links, retrieve = f"/knowledge-bases/{kb}/share-links", f"/knowledge-bases/{kb}/retrieve"
+        try:
+            made = alice.post(links, json={"expires_in_days": 7})
+            assert made.status_code == 201, made.text
+            link = made.json()
+            assert link["object"] == "share_link" and link["state"] == "active" and link["users"] == 0
+            assert link["url"] == f"/kb?share={link['token']}" and len(link["token"]) >= 20
+            lasts = datetime.fromisoformat(link["expires_at"]) - datetime.fromisoformat(link["created_at"])
+            assert abs(lasts - timedelta(days=7)) < timedelta(minutes=1)
+            forever = alice.post(links)                                # no body: never expires
+            assert forever.status_code == 201 and forever.json()["expires_at"] is None
+            same_as_missing(carol, "POST", retrieve, kb, json={"query": "soil"})
+            opened = carol.post("/share-links/open", json={"token": link["token"]})
+            assert opened.status_code == 200, opened.text
+            assert opened.json()["id"] == kb and opened.json()["role"] == "reader"
+            assert carol.post(retrieve, json={"query": "soil"}).status_code == 200
+            assert kb in {k["id"] for k in carol.get("/knowledge-bases").json()["data"]}
+            listed = {row["id"]: row for row in alice.get(links).json()["data"]}
+            assert listed[link["id"]]["users"] == 1 and "token" not in listed[link["id"]]
+            assert error_of(carol.get(links), 403)["code"] == "forbidden"             # a reader
+            same_as_missing(bob, "GET", links, kb)                                      # an outsider
+            same_as_missing(bob, "DELETE", f"{links}/{link['id']}", kb)
+            revoked = alice.delete(f"{links}/{link['id']}")
+            assert revoked.status_code == 200 and revoked.json()["state"] == "revoked" and revoked.json()["revoked_at"]
+            same_as_missing(carol, "POST", retrieve, kb, json={"query": "soil"})       # access ended at once
+            gone = error_of(carol.post("/share-links/open", json={"token": link["token"]}), 404)
+            assert gone["param"] == "token" and gone["code"] == "share_link_invalid"
+            zh = carol.post("/share-links/open", json={"token": link["token"]}, headers={"Accept-Language": "zh"})
+            assert "分享链接无效" in error_of(zh, 404)["message"]
+            assert error_of(alice.delete(f"{links}/{MISSING}"), 404)["param"] == "link_id"
+            other = new_kb(alice, "Other notes")["id"]          # a link of another KB is not this KB's link
+            try:
+                theirs = alice.post(f"/knowledge-bases/{other}/share-links").json()["id"]
+                assert error_of(alice.delete(f"{links}/{theirs}"), 404)["param"] == "link_id"
+            finally:
+                alice.delete(f"/knowledge-bases/{other}")
+            for body, param in (({"expires_in_days": 0}, "expires_in_days"), ({"expires_in_days": "a week"},
+                                "expires_in_days"), ({"expires_in_days": 4000}, "expires_in_days"),
+                                ({"days": 3}, "days")):
+                assert error_of(alice.post(links, json=body), 400)["param"] == param, body
+            assert error_of(carol.post("/share-links/open", json={}), 400)["param"] == "token"
+            team_kb = world["team_kb"]["id"]
+            assert error_of(bob.post(f"/knowledge-bases/{team_kb}/share-links"), 403)["code"] == "forbidden"
+        finally:
+            alice.delete(f"/knowledge-bases/{kb}")
+
+
+def test_grants_to_a_user_and_to_a_team(site, world):
+    gw, keys, team_id = site
+    with client(gw, keys["alice"]) as alice, client(gw, keys["bob"]) as bob, client(gw, keys["carol"]) as carol:
+        kb = new_kb(alice, "Compost log")["id"]
+        grants = f"/knowledge-bases/{kb}/grants"
+        try:
+            made = alice.post(grants, json={"username": "carol"})
+            assert made.status_code == 201, made.text
+            grant = made.json()
+            assert (grant["kind"], grant["name"], grant["share_link_id"]) == ("user", "carol", None)
+            carol_id = grant["grantee_id"]
+            assert carol.get(f"/knowledge-bases/{kb}").json()["role"] == "reader"
+            assert carol.post(f"/knowledge-bases/{kb}/retrieve", json={"query": "compost"}).status_code == 200
+            assert error_of(carol.post(grants, json={"username": "bob"}), 403)["code"] == "forbidden"
+            team = alice.post(grants, json={"team_id": team_id})
+            assert team.status_code == 201 and team.json()["name"] == "Greenhouse", team.text
+            assert bob.get(f"/knowledge-bases/{kb}").json()["role"] == "reader"
+            listed = {(g["kind"], g["grantee_id"]) for g in alice.get(grants).json()["data"]}
+            assert listed == {("user", carol_id), ("team", team_id)}
+            deleted = alice.delete(f"{grants}/user/{carol_id}")
+            assert deleted.status_code == 200 and deleted.json()["deleted"] is True
+            same_as_missing(carol, "GET", f"/knowledge-bases/{kb}", kb)
+            assert error_of(alice.delete(f"{grants}/user/{carol_id}"), 404)["param"] == "grantee_id"
+            assert alice.delete(f"{grants}/team/{team_id}").status_code == 200
+            same_as_missing(bob, "POST", f"/knowledge-bases/{kb}/retrieve", kb, json={"query": "compost"})
+            assert error_of(alice.delete(f"{grants}/robot/{carol_id}"), 404)["code"] == "unknown_route"
+            cases = [({}, 400, "username"), ({"username": "nobody"}, 400, "username"),
+                     ({"username": "carol", "team_id": team_id}, 400, "team_id"), ({"team_id": 3}, 400, "team_id"),
+                     ({"team_id": MISSING}, 404, "team_id"), ({"user": "carol"}, 400, "user")]
+            for body, status, param in cases:
+                assert error_of(alice.post(grants, json=body), status)["param"] == param, body
+            team_kb = world["team_kb"]["id"]
+            own = error_of(alice.post(f"/knowledge-bases/{team_kb}/grants", json={"team_id": team_id}), 400)
+            assert own["param"] == "team_id" and own["code"] == "own_team"
+            assert error_of(bob.post(f"/knowledge-bases/{team_kb}/grants", json={"username": "carol"}), 403)
+            assert error_of(bob.get(f"/knowledge-bases/{team_kb}/grants"), 403)["code"] == "forbidden"
+        finally:
+            alice.delete(f"/knowledge-bases/{kb}")
+
+
+def test_the_api_is_documented_and_every_route_is_tested():
+    served = KnowledgeAPI(None, lambda key: None, base_url="http://127.0.0.1:1/v1", max_upload_bytes=1).documented
+    tested = [(method, "/kb/v1" + path.replace("/grants/user/", "/grants/{kind}/"))
+              for method, path, _ in routes("{id}", "{doc_id}", "{link_id}", "{grantee_id}")]
+    assert sorted(tested) == sorted(served)              # the sweeps above cover every route the API serves
+    for name in ("kb-api.md", "kb-api.zh.md"):
+        text = (Path(__file__).resolve().parents[2] / "docs" / name).read_text(encoding="utf-8")
+        headings = re.findall(r"^### ([A-Z]+) (/kb/v1\S*)$", text, re.MULTILINE)
+        assert sorted(headings) == sorted(served), name
