@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
@@ -33,6 +34,17 @@ from workbench.websearch_client import WebSearchError
 Starter = Callable[[ChatEngine, "int | None"], AsyncIterator]
 
 
+@dataclass
+class Extras:
+    """A question's context (see ``extras``); ``reply``: a fixed answer that replaces the model's."""
+
+    blocks: list[ContextBlock] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)
+    attachments: list[dict] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    reply: str | None = None
+
+
 def new_attachments(conv: Conversation, items: Sequence[Any]) -> list[dict]:
     """The conversation's documents no earlier question carries yet (saved on the next question)."""
     seen = {a.get("id") for m in conv.messages for a in m.attachments}
@@ -45,37 +57,43 @@ def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
     convs, docs = page.convs, page.docs
 
     async def extras(locale: str, actor: Any, conv: Conversation, question: str, web: bool,
-                     kb_ids: Any = None) -> tuple[list[ContextBlock], list[dict], list[dict], list[str]]:
-        """Context for a question: (blocks, numbered sources (web pages, then knowledge-base passages), new
-        attachments to save on it (documents, and the knowledge bases asked), notices)."""
-        blocks: list[ContextBlock] = []
-        sources: list[dict] = []
-        attachments: list[dict] = []
-        notices: list[str] = []
+                     kb_ids: Any = None) -> Extras:
+        """Context for a question: blocks, numbered sources (web pages, then knowledge-base passages), new
+        attachments to save on it (documents, and the knowledge bases asked), notices, and the fixed reply when
+        the knowledge bases were the only source and hold nothing relevant."""
+        out = Extras()
+        web_found = False
         if web and page.setup.web_search is not None:
             try:
-                found, sources = await page.setup.web_search(actor.user_id, question, locale)
-                blocks += found
+                found, out.sources = await page.setup.web_search(actor.user_id, question, locale)
+                out.blocks += found
+                web_found = bool(out.sources)
             except WebSearchError as exc:
-                notices.append(translate("chat.web_not_configured", locale) if exc.code == "search_not_configured"
-                               else translate("chat.web_failed", locale, reason=exc.text(locale)))
+                out.notices.append(translate("chat.web_not_configured", locale)
+                                   if exc.code == "search_not_configured"
+                                   else translate("chat.web_failed", locale, reason=exc.text(locale)))
             except Exception:  # noqa: BLE001 - another hook's failure reads plainly, never as a traceback
-                notices.append(translate("chat.extra_failed", locale))
+                out.notices.append(translate("chat.extra_failed", locale))
         items = page.call(locale, docs.attachments.list, actor.user_id, conv.id) if docs is not None else []
         if kb_ids:
             budget = page.doc_budget(conv) // (2 if items else 1)        # documents take the other half
-            found, kb_sources, asked, told = await page.kb_context(
-                locale, actor, conv, question, kb_ids, start=len(sources) + 1, budget_tokens=budget)
-            blocks, sources, attachments, notices = blocks + found, sources + kb_sources, asked, notices + told
+            kb = await page.kb_context(locale, actor, conv, question, kb_ids, start=len(out.sources) + 1,
+                                       budget_tokens=budget)
+            out.blocks, out.sources, out.attachments = out.blocks + kb.blocks, out.sources + kb.sources, kb.asked
+            out.notices += kb.notices
+            if kb.nothing is not None and not web_found and not items:
+                out.reply = kb.nothing                                # nothing else to answer from: no guessing
+            elif kb.nothing is not None:
+                out.notices.append(translate("chat.kb_nothing", locale))
         if items:
             try:
                 found = await Retriever(docs.attachments, page.api_client(actor), docs.embedding_model).context(
                     actor.user_id, conv.id, question, budget_tokens=page.doc_budget(conv) // (2 if kb_ids else 1))
-                blocks += found.blocks
+                out.blocks += found.blocks
             except RetrievalError as exc:
-                notices.append(translate("chat.docs_failed", locale, reason=exc.text(locale)))
-            attachments = new_attachments(conv, items) + attachments
-        return blocks, sources, attachments, notices
+                out.notices.append(translate("chat.docs_failed", locale, reason=exc.text(locale)))
+            out.attachments = new_attachments(conv, items) + out.attachments
+        return out
 
     async def summarize(locale: str, actor: Any, conv: Conversation, base: list[dict], query: str | None,
                         question: str, doc: Any, outcome: list) -> AsyncIterator[tuple]:
@@ -173,13 +191,13 @@ def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
                 if outcome and outcome[0] is True:
                     return
                 notices.append(translate("chat.summary_failed", locale, reason=outcome[0] if outcome else ""))
-        blocks, sources, attachments, found = await extras(locale, actor, conv, question, web, kb_ids)
+        got = await extras(locale, actor, conv, question, web, kb_ids)
 
         def start(engine: ChatEngine, window: int | None) -> AsyncIterator:
-            return engine.send(actor.user_id, conv.id, question, context_length=window, attachments=attachments,
-                               context=blocks, sources=sources)
+            return engine.send(actor.user_id, conv.id, question, context_length=window, attachments=got.attachments,
+                               context=got.blocks, sources=got.sources, reply=got.reply)
 
-        async for step in answer(locale, actor, conv, base, query, start, sources, [*notices, *found]):
+        async for step in answer(locale, actor, conv, base, query, start, got.sources, [*notices, *got.notices]):
             yield step
 
     async def regenerate(conversation_id: str | None, model: str | None, thinking: bool, budget: float | None,
@@ -192,12 +210,13 @@ def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
         last = max((i for i, m in enumerate(conv.messages) if m.role == "user"), default=-1)
         base = chat_messages(conv.messages[: last + 1], locale)
         question = conv.messages[last].content if last >= 0 else ""
-        blocks, sources, _, notices = await extras(locale, actor, conv, question, web, kb_ids)
+        got = await extras(locale, actor, conv, question, web, kb_ids)
 
         def start(engine: ChatEngine, window: int | None) -> AsyncIterator:
-            return engine.regenerate(actor.user_id, conv.id, context_length=window, context=blocks, sources=sources)
+            return engine.regenerate(actor.user_id, conv.id, context_length=window, context=got.blocks,
+                                     sources=got.sources, reply=got.reply)
 
-        async for step in answer(locale, actor, conv, base, query, start, sources, notices):
+        async for step in answer(locale, actor, conv, base, query, start, got.sources, got.notices):
             yield step
 
     async def resend(conversation_id: str | None, model: str | None, thinking: bool, budget: float | None,
@@ -217,13 +236,13 @@ def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
             raise notice_error("chat.empty", locale)
         position = next(i for i, m in enumerate(conv.messages) if m.id == message_id)
         base = chat_messages(conv.messages[:position], locale) + [{"role": "user", "content": question}]
-        blocks, sources, _, notices = await extras(locale, actor, conv, question, web, kb_ids)
+        got = await extras(locale, actor, conv, question, web, kb_ids)
 
         def start(engine: ChatEngine, window: int | None) -> AsyncIterator:
             return engine.resend(actor.user_id, conv.id, message_id, question, context_length=window,
-                                 context=blocks, sources=sources)
+                                 context=got.blocks, sources=got.sources, reply=got.reply)
 
-        async for step in answer(locale, actor, conv, base, query, start, sources, notices):
+        async for step in answer(locale, actor, conv, base, query, start, got.sources, got.notices):
             yield step
 
     return SimpleNamespace(send=send, regenerate=regenerate, resend=resend)

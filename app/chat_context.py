@@ -16,7 +16,7 @@ re-checks each chosen KB on every question, searches them with the user's own cl
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import gradio as gr
@@ -29,7 +29,7 @@ from workbench.attachments import MB, Attachments
 from workbench.chat import DEFAULT_CONTEXT, ContextBlock
 from workbench.clients import UserClients
 from workbench.conversations import Conversation, ConversationError, Conversations, NotFound
-from workbench.kb.answer import grounding
+from workbench.kb.answer import grounding, nothing_reply
 from workbench.kb.errors import KBError
 from workbench.retrieval import document_budget
 from workbench.websearch_client import search_web
@@ -43,6 +43,19 @@ class WebSearchHook(Protocol):
     """Searches the web for a question: (context blocks with numbered sources, [{index, title, url}])."""
 
     async def __call__(self, user_id: str, question: str, locale: str) -> tuple[list[ContextBlock], list[dict]]: ...
+
+
+@dataclass
+class KBContext:
+    """What the chosen knowledge bases gave a question: ``blocks`` for the model, ``sources`` as saved (numbered),
+    the KBs ``asked`` (saved on the question), ``notices`` for the user, and ``nothing``: the fixed answer when
+    the KBs were searched and hold nothing relevant (None otherwise)."""
+
+    blocks: list[ContextBlock] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)
+    asked: list[dict] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    nothing: str | None = None
 
 
 @dataclass
@@ -222,15 +235,15 @@ class ChatPage:
         return [(label, kb_id) for kb_id, label in found.items()]
 
     async def kb_context(self, locale: str, actor: Any, conv: Conversation, question: str, kb_ids: Any, *,
-                         start: int, budget_tokens: int) -> tuple[list[ContextBlock], list[dict], list[dict], list]:
-        """The chosen KBs' passages for a question: (blocks, sources numbered from ``start`` as saved, the KBs
-        to save on the question, notices). Each KB is checked again now: one the user may no longer read is
-        left out with a notice naming it; nothing relevant found tells the model (and the user) so."""
+                         start: int, budget_tokens: int) -> KBContext:
+        """The chosen KBs' passages for a question (``KBContext``). Each KB is checked again now: one the user
+        may no longer read is left out with a notice naming it; when nothing relevant is found, ``nothing``
+        holds the fixed answer (``workbench.kb.answer.nothing_reply``) and the model is told so too."""
         ids = list(dict.fromkeys(k for k in (kb_ids or []) if isinstance(k, str) and k))
         if not ids:
-            return [], [], [], []
+            return KBContext()
         if self.knowledge is None:
-            return [], [], [], [translate("chat.kb_unavailable", locale)]
+            return KBContext(notices=[translate("chat.kb_unavailable", locale)])
         names, kbs, notices = kb_names(conv), [], []
         for kb_id in ids:
             try:
@@ -241,15 +254,19 @@ class ChatPage:
                                else translate("chat.kb_gone_unnamed", locale))
         asked = [{"id": KB_PREFIX + kb.id, "name": kb.name} for kb in kbs]
         if not kbs:
-            return [], [], asked, notices
+            return KBContext(asked=asked, notices=notices)
         try:
             hits = await self.knowledge.search(actor.user_id, [kb.id for kb in kbs], question, KB_HITS,
                                                client=self.api_client(actor))
         except KBError as exc:
-            return [], [], asked, [*notices, translate("chat.kb_failed", locale, reason=exc.text(locale))]
+            return KBContext(asked=asked,
+                             notices=[*notices, translate("chat.kb_failed", locale, reason=exc.text(locale))])
         if hits.rerank_error is not None:
             notices.append(hits.rerank_error.text(locale))
         found = grounding(hits, kb_names={kb.id: kb.name for kb in kbs}, start=start, budget_tokens=budget_tokens)
-        if not found.covered:
-            notices.append(translate("chat.kb_no_room" if found.left_out else "chat.kb_nothing", locale))
-        return found.blocks, [s.saved() for s in found.sources], asked, notices
+        nothing = None
+        if found.left_out and not found.covered:
+            notices.append(translate("chat.kb_no_room", locale))
+        elif not found.covered:
+            nothing = nothing_reply([kb.name for kb in kbs], question)
+        return KBContext(found.blocks, [s.saved() for s in found.sources], asked, notices, nothing)

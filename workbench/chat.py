@@ -281,29 +281,31 @@ class ChatEngine:
     # -- the three ways to get an answer -----------------------------------------------------
     async def send(self, user_id: str, conversation_id: str, text: str, *, context_length: int | None = None,
                    attachments: Iterable[Any] = (), context: Sequence[ContextBlock] = (),
-                   sources: Iterable[Any] = ()) -> AsyncIterator[Event]:
-        """Save the question (with its attachments) and stream the answer."""
+                   sources: Iterable[Any] = (), reply: str | None = None) -> AsyncIterator[Event]:
+        """Save the question (with its attachments) and stream the answer (``reply``: this fixed answer instead of
+        the model's, e.g. "the knowledge bases hold nothing about it"; the model is not called)."""
         conv = self.conversations.get(user_id, conversation_id)
         _require_model(conv)
         self.conversations.add_message(user_id, conv.id, "user", text, attachments=attachments)
-        async for event in self._answer(user_id, conv.id, context_length, context, sources):
+        async for event in self._answer(user_id, conv.id, context_length, context, sources, reply):
             yield event
 
     async def regenerate(self, user_id: str, conversation_id: str, *, context_length: int | None = None,
-                         context: Sequence[ContextBlock] = (), sources: Iterable[Any] = ()) -> AsyncIterator[Event]:
-        """Replace the last answer with a new one."""
+                         context: Sequence[ContextBlock] = (), sources: Iterable[Any] = (),
+                         reply: str | None = None) -> AsyncIterator[Event]:
+        """Replace the last answer with a new one (``reply``: as in ``send``)."""
         _require_model(self.conversations.get(user_id, conversation_id))
         self.conversations.drop_last_answer(user_id, conversation_id)
-        async for event in self._answer(user_id, conversation_id, context_length, context, sources):
+        async for event in self._answer(user_id, conversation_id, context_length, context, sources, reply):
             yield event
 
     async def resend(self, user_id: str, conversation_id: str, message_id: str, text: str, *,
                      context_length: int | None = None, context: Sequence[ContextBlock] = (),
-                     sources: Iterable[Any] = ()) -> AsyncIterator[Event]:
-        """Edit a question, drop everything after it and answer it again."""
+                     sources: Iterable[Any] = (), reply: str | None = None) -> AsyncIterator[Event]:
+        """Edit a question, drop everything after it and answer it again (``reply``: as in ``send``)."""
         _require_model(self.conversations.get(user_id, conversation_id))
         self.conversations.edit_question(user_id, conversation_id, message_id, text)
-        async for event in self._answer(user_id, conversation_id, context_length, context, sources):
+        async for event in self._answer(user_id, conversation_id, context_length, context, sources, reply):
             yield event
 
     async def retitle(self, user_id: str, conversation_id: str, titler: Titler) -> str | None:
@@ -341,8 +343,15 @@ class ChatEngine:
         return params, dropped
 
     async def _answer(self, user_id: str, conversation_id: str, context_length: int | None,
-                      blocks: Sequence[ContextBlock], sources: Iterable[Any]) -> AsyncIterator[Event]:
+                      blocks: Sequence[ContextBlock], sources: Iterable[Any],
+                      reply: str | None = None) -> AsyncIterator[Event]:
         conv = self.conversations.get(user_id, conversation_id)
+        if reply is not None:               # a fixed answer: saved without a model (no model wrote it)
+            fixed = _Answer("", content=[reply])
+            yield ContentDelta(reply)
+            saved = self._save(user_id, conv.id, fixed, sources, stopped=False, error_code=None)
+            yield Done(None, None, "stop", saved.id if saved else "")
+            return
         model = conv.settings.model or ""
         window = context_length or await self.context_length(model)
         window = min(window, self._learned.get(model, window))
@@ -414,7 +423,7 @@ class ChatEngine:
         try:
             return self.conversations.add_message(
                 user_id, conversation_id, "assistant", content, reasoning=reasoning or None,
-                reasoning_seconds=answer.reasoning_seconds if reasoning else None, model=answer.model,
+                reasoning_seconds=answer.reasoning_seconds if reasoning else None, model=answer.model or None,
                 usage=answer.usage, sources=sources, stopped=stopped, error=error_code)
         except NotFound:                # deleted while it was answering
             return None

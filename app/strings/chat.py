@@ -84,8 +84,8 @@ EN: dict[str, str] = {
     "chat.kb_public": "public",
     "chat.kb_asked": "Knowledge bases: {names}",
     "chat.found_passages": "Found {count} passages in the knowledge bases",
-    "chat.kb_nothing": ("Nothing in the chosen knowledge bases is relevant to this question, so the answer can only "
-                        "say that they do not cover it."),
+    "chat.kb_nothing": ("Nothing in the chosen knowledge bases is relevant to this question; the answer comes from "
+                        "the web pages and documents only."),
     "chat.kb_no_room": ("Passages were found in the knowledge bases, but none fits the model's context window next to "
                         "this conversation. Start a new conversation, or lower the longest answer."),
     "chat.kb_gone": ("“{name}” is no longer available to you (deleted, or no longer shared with you), so this "
@@ -179,7 +179,7 @@ ZH: dict[str, str] = {
     "chat.kb_public": "公开",
     "chat.kb_asked": "知识库：{names}",
     "chat.found_passages": "在知识库中找到 {count} 个段落",
-    "chat.kb_nothing": "所选知识库中没有与该问题相关的内容，因此回答只能说明知识库未涵盖该问题。",
+    "chat.kb_nothing": "所选知识库中没有与该问题相关的内容；回答仅依据网页和文档。",
     "chat.kb_no_room": "在知识库中找到了段落，但加上本对话的内容后超出了模型的上下文长度。请新建对话，或调小回答最大长度。",
     "chat.kb_gone": "“{name}”已不可用（已被删除，或不再与你共享），本次回答未使用它。",
     "chat.kb_gone_unnamed": "所选的某个知识库已不可用（已被删除，或不再与你共享），本次回答未使用它。",

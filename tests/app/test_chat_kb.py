@@ -201,16 +201,22 @@ def test_two_kbs_answer_with_numbered_sources_and_pages_kept_with_the_conversati
         site.h.kb_state(cid, [], "en", req("bob"))
 
 
-def test_nothing_relevant_is_said_in_both_languages(site):
+def test_nothing_relevant_is_answered_plainly_in_both_languages_without_asking_the_model(site):
     steps = ask(site, "alice", UNRELATED, [site.safety.id, site.equipment.id])
-    rows, notice = steps[-1][0], steps[-1][5]
-    assert kb_block(rows) is None
-    assert notice == ("Nothing in the chosen knowledge bases is relevant to this question, so the answer can only "
-                      "say that they do not cover it.")
-    print(f"\nanswer when nothing is relevant: {rows[-1]['content']!r}")
+    rows, cid, notice = steps[-1][0], steps[-1][1], steps[-1][5]
+    assert kb_block(rows) is None and notice == ""
+    said = ("I found nothing about this in the knowledge bases “Lab safety”, “Equipment”, so I will not guess. "
+            "Try other words, or choose other knowledge bases.")
+    assert rows[-1] == {"role": "assistant", "content": said}
+    kept = site.convs.get(site.users["alice"].id, cid).messages[-1]
+    assert (kept.content, kept.model, kept.usage) == (said, None, None)        # no model wrote it, no tokens used
+    again = drain(site.h.regenerate(cid, *settings(max_tokens=48), False, "", "en", req("alice"),
+                                    [site.safety.id]))                  # the retry button: the same, one KB named
+    assert again[-1][0][-1]["content"] == said.replace("bases “Lab safety”, “Equipment”", "base “Lab safety”")
     zh = ask(site, "alice", "蒙古的首都是哪里？", [site.safety.id], lang="zh")
-    assert kb_block(zh[-1][0]) is None
-    assert zh[-1][5] == "所选知识库中没有与该问题相关的内容，因此回答只能说明知识库未涵盖该问题。"
+    assert kb_block(zh[-1][0]) is None and zh[-1][5] == ""
+    assert zh[-1][0][-1]["content"] == ("在知识库“Lab safety”中没有找到与这个问题相关的内容，因此不作猜测。"
+                                        "请换个说法，或选择其他知识库。")
 
 
 def test_an_outsiders_kb_id_is_refused_and_shows_nothing_of_it(site):

@@ -529,6 +529,32 @@ def test_regenerate_and_edit_and_resend(fake_gw, convs):
         ("user", "first question, edited"), ("assistant", "Echo: first question, edited")]
 
 
+def test_a_fixed_reply_is_saved_without_calling_the_model_on_all_three_paths(fake_gw, convs):
+    gateway, fakes = fake_gw
+    conv = convs.create("alice", model="r1")
+    sent: list[dict] = []
+    fixed = "Nothing about this in the knowledge bases."
+
+    async def go():
+        engine = recording_engine(convs, gateway, sent)
+        try:
+            events = await collect(engine.send("alice", conv.id, "unrelated question", reply=fixed))
+            await collect(engine.regenerate("alice", conv.id, reply=fixed + " (again)"))
+            first = convs.get("alice", conv.id).messages[0]
+            await collect(engine.resend("alice", conv.id, first.id, "edited question", reply=fixed + " (edited)"))
+            return events
+        finally:
+            await engine.aclose()
+
+    events = run(go())
+    assert text_of(events, ContentDelta) == fixed and isinstance(events[-1], Done) and events[-1].usage is None
+    assert sent == []                                               # the gateway was never asked
+    kept = convs.get("alice", conv.id).messages
+    assert [(m.role, m.content, m.model) for m in kept] == [("user", "edited question", None),
+                                                            ("assistant", fixed + " (edited)", None)]
+    assert events[-1].message_id                                    # the answer was saved (the first one)
+
+
 def test_readable_errors_and_refusals(fake_gw, convs):
     gateway, _ = fake_gw
     unknown = convs.create("alice", model="no-such-model")

@@ -6,6 +6,8 @@
     found.sources      # Source per passage, numbered from ``start``; ``.saved()`` for the conversation, ``read()`` back
     found.covered      # False: nothing relevant (the head then tells the model to say the KBs do not cover it),
                        # or nothing fitted ``budget_tokens`` (``left_out`` > 0, and no blocks at all)
+    nothing_reply(["Handbook"], "What is X?")   # the fixed answer when the KBs were the only source and nothing
+                                                # relevant was found: the model is not asked at all
 
 Relevance (``relevant``): a hit that shares a word with the question (a BM25 keyword score), or whose vector
 similarity is at least ``MIN_SIMILARITY``. USE v3 (the embedded embedder) gives paragraphs that answer an English
@@ -23,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
-from workbench.chat import ContextBlock, estimate_tokens, with_context
+from workbench.chat import CJK, ContextBlock, estimate_tokens, with_context
 from workbench.kb.records import Hit
 
 MIN_SIMILARITY = 0.25            # vector (cosine) similarity of a relevant passage without a shared word (USE v3)
@@ -43,6 +45,13 @@ NOTHING = ("The knowledge bases{names} were searched for this question and hold 
            "in the language of the question, that the knowledge bases do not cover it. Do not answer from general "
            "knowledge, and do not invent sources, documents or pages.")
 PAGES = {"en": ("p. {first}", "pp. {first}–{last}"), "zh": ("第 {first} 页", "第 {first}–{last} 页")}
+# The answer given without asking the model when the knowledge bases were the only source and nothing in them is
+# relevant (RAGFlow's "empty response"): a small model told "say you do not know" often answers anyway.
+NOTHING_REPLY = {
+    "en": ("I found nothing about this in the knowledge base{s} {names}, so I will not guess. Try other words, or "
+           "choose other knowledge bases."),
+    "zh": "在知识库{names}中没有找到与这个问题相关的内容，因此不作猜测。请换个说法，或选择其他知识库。",
+}
 
 
 @dataclass(frozen=True)
@@ -165,6 +174,16 @@ def grounding(hits: Sequence[Hit], *, kb_names: Mapping[str, str] | None = None,
     if not sources:
         return Found([], [], left_out)
     return Found([head, *(ContextBlock(s.title, s.text) for s in sources)], sources, left_out)
+
+
+def nothing_reply(kb_names: Sequence[str], question: str) -> str:
+    """The fixed answer when nothing relevant was found, in the question's language (Chinese if it has any CJK
+    characters, else English), naming the knowledge bases searched."""
+    names = [n for n in dict.fromkeys(kb_names) if n]
+    if CJK.search(question or ""):
+        return NOTHING_REPLY["zh"].format(names="、".join(f"“{n}”" for n in names) or "所选的")
+    return NOTHING_REPLY["en"].format(s="s" if len(names) != 1 else "",
+                                      names=", ".join(f"“{n}”" for n in names) or "you chose")
 
 
 def grounded_messages(messages: Sequence[dict[str, Any]], found: Found) -> list[dict[str, Any]]:
