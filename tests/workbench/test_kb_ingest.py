@@ -1,5 +1,8 @@
-"""The KB ingestion queue on real parts: DuckDB (the queue is ``kb_documents.status``), embedded Chroma, the BM25
-keyword index, and the real gateway process with the embedded USE v3 embedder (``embedded_gateway``).
+"""The KB ingestion queue on real parts: DuckDB (the queue is ``kb_documents.status``), Chroma, the BM25 keyword
+index, and the real gateway process with the embedded USE v3 embedder (``embedded_gateway``).
+
+Every test touching vectors runs twice (``vector_place``, tests/workbench/conftest.py): ``[persistent]`` on embedded
+Chroma in tmp, ``[server]`` on the session's ``chroma run`` server on loopback.
 
 The KB rows are inserted with SQL (``make_kb``): the bases service is tested on its own. Documents are real
 files from tests.fakes.docs (hand-written PDFs, zipped DOCX). Timings are printed, never asserted.
@@ -25,12 +28,12 @@ import pytest
 from tests.aio import run
 from tests.conftest import MASTER_KEY
 from tests.fakes import docs
+from tests.workbench.chroma_server import VectorPlace
 from workbench.embeddings import embed
 from workbench.kb.errors import Invalid, NotFound
 from workbench.kb.ingest import Ingestion
 from workbench.kb.keyword import KeywordIndex
 from workbench.kb.records import ChunkRecord, KBDocument, KnowledgeBase
-from workbench.kb.vectors import VectorStore
 from workbench.store import open_store, store_path
 
 MB = 1024 * 1024
@@ -72,12 +75,13 @@ def make_kb(store, *, model: str = EMBEDDING, chunk_tokens: int = 300, overlap: 
 
 
 class World:
-    """A workbench store, Chroma and keyword index in ``tmp``; ``ingestion()`` makes an Ingestion on them."""
+    """A workbench store and keyword index in ``tmp``, vectors at ``place`` (embedded Chroma in ``tmp`` or the
+    Chroma server); ``ingestion()`` makes an Ingestion on them."""
 
-    def __init__(self, tmp: Path, gateway_url: str | None) -> None:
-        self.tmp, self.url = tmp, gateway_url
+    def __init__(self, tmp: Path, gateway_url: str | None, place: VectorPlace) -> None:
+        self.tmp, self.url, self.place = tmp, gateway_url, place
         self.store = open_store(store_path(tmp))
-        self.vectors = VectorStore.persistent(tmp / "chroma")
+        self.vectors = place.open(tmp)
         self.keyword = KeywordIndex(self.store)
         self.users: list[str] = []
 
@@ -91,9 +95,10 @@ class World:
         return Ingestion(self.store, self.vectors, self.keyword, self.tmp / "files", self.client_for, **kw)
 
     def reopen(self) -> None:
-        """What a restart does: new vector and keyword objects over the same files and database."""
+        """What a restart does: new vector and keyword objects over the same files and database (a new client of
+        the same server in server mode: the vectors stayed in the server)."""
         self.vectors.close()
-        self.vectors = VectorStore.persistent(self.tmp / "chroma")
+        self.vectors = self.place.open(self.tmp)
         self.keyword = KeywordIndex(self.store)
 
     def rows(self, document_id: str) -> list[tuple]:
@@ -106,15 +111,23 @@ class World:
 
 
 @pytest.fixture()
-def world(tmp_path):
-    w = World(tmp_path, None)
+def world(tmp_path, vector_place):
+    w = World(tmp_path, None, vector_place)
     yield w
     w.close()
 
 
 @pytest.fixture()
-def live(tmp_path, embedded_gateway):
-    w = World(tmp_path, embedded_gateway.url)
+def embedded_world(tmp_path):
+    """For tests that never reach the vectors (refused at submit): embedded Chroma only, no ``[server]`` twin."""
+    w = World(tmp_path, None, VectorPlace("persistent"))
+    yield w
+    w.close()
+
+
+@pytest.fixture()
+def live(tmp_path, embedded_gateway, vector_place):
+    w = World(tmp_path, embedded_gateway.url, vector_place)
     yield w
     w.close()
 
@@ -201,6 +214,7 @@ def test_a_pdf_is_ingested_with_progress_and_found_by_both_indexes(live):
     assert [r[1] for r in rows] == list(range(doc.chunks)) and all(r[6] for r in rows)   # terms filled
     assert all(r[5] <= 300 for r in rows) and rows[0][2] == 1 and rows[-1][3] == 30
     assert live.vectors.count(kb.id) == doc.chunks and live.users == ["u-alice"]        # the uploader's client
+    live.place.assert_holds(live.tmp, kb.id, doc.chunks)              # in the server, seen by another client
     texts = dict(live.store.cursor().execute("SELECT id, text FROM kb_chunks WHERE kb_id = ?", [kb.id]).fetchall())
     facts = [r for r in rows if FACT in texts[r[0]]]                 # one chunk, or two through the overlap
     assert facts and all(r[2] == 17 and r[4] == "17 Section 17" for r in facts)
@@ -262,7 +276,8 @@ def test_a_restart_mid_queue_resumes_without_duplicate_chunks(live):
     states = by_name(first.documents(kb))
     interrupted = states["report-0.pdf"]
     assert interrupted.status == "embedding" and 0 < interrupted.done < interrupted.total
-    assert {states["report-1.pdf"].status, states["report-2.pdf"].status} == {"queued"}
+    assert states["report-1.pdf"].status == "parsing"       # the next one is parsed while the first is embedded
+    assert states["report-2.pdf"].status == "queued"
     # a crash in the middle of writing would leave some chunks behind: put some there
     with live.store.transaction() as cur:
         cur.executemany("INSERT INTO kb_chunks (id, kb_id, document_id, idx, text, tokens) VALUES (?, ?, ?, ?, ?, ?)",
@@ -275,7 +290,8 @@ def test_a_restart_mid_queue_resumes_without_duplicate_chunks(live):
     second = live.ingestion(batch=64)
     found = with_worker(second, lambda: settled(second, kb))
     assert {d.status for d in found.values()} == {"ready"}
-    assert found["report-0.pdf"].attempts == 2 and found["report-1.pdf"].attempts == 1
+    assert [found[f"report-{n}.pdf"].attempts for n in range(3)] == [2, 2, 1]
+    assert sorted(found, key=lambda name: found[name].updated_at) == list(pdfs)    # ready in queue order
     total = 0
     for doc in found.values():
         rows = live.rows(doc.id)
@@ -284,6 +300,7 @@ def test_a_restart_mid_queue_resumes_without_duplicate_chunks(live):
         total += doc.chunks
     ids = [r[0] for r in live.store.cursor().execute("SELECT id FROM kb_chunks WHERE kb_id = ?", [kb.id]).fetchall()]
     assert len(ids) == len(set(ids)) == total == live.vectors.count(kb.id)
+    live.place.assert_holds(live.tmp, kb.id, total)
 
 
 def test_cancel_stops_a_running_document_and_leaves_no_chunks_then_retry_finishes_it(live):
@@ -433,7 +450,8 @@ def test_a_chinese_document_is_chunked_at_sentence_ends_and_found_by_keywords(li
         "第二章 蜂箱"
 
 
-def test_a_zip_bomb_is_capped(world):
+def test_a_zip_bomb_is_capped(embedded_world):
+    world = embedded_world
     ingestion = world.ingestion(max_bytes=1 * MB, max_archive_bytes=3 * MB)
     kb = make_kb(world.store)
     bomb = a_zip({"zeros.txt": bytes(50 * MB)})                      # ~50 KB packed, 50 MB unpacked

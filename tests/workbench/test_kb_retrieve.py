@@ -2,7 +2,9 @@
 fused by RRF per KB, several KBs merged by one rerank, RRF order when the reranker is missing or fails.
 
 The chunks are written straight into kb_chunks / kb_documents / knowledge_bases (as ingestion would), embedded
-through the gateway, and indexed in a real embedded Chroma and the keyword index.
+through the gateway, and indexed in a real Chroma and the keyword index. Every test on the indexes runs twice
+(``vector_place``, tests/workbench/conftest.py): ``[persistent]`` on embedded Chroma, ``[server]`` on the session's
+``chroma run`` server on loopback; the module-scoped worlds are built once per place.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pytest
 
 from tests.aio import run
 from tests.conftest import MASTER_KEY, GatewayProcess
+from tests.workbench.chroma_server import VectorPlace
 from tests.workbench.test_kb_keyword import put_chunks
 from workbench.embeddings import normalise
 from workbench.kb.errors import Invalid, KBError
@@ -120,6 +123,8 @@ class World:
     vectors: VectorStore
     keyword: KeywordIndex
     gw: GatewayProcess
+    data: Path
+    place: VectorPlace
 
 
 def make_kb(world: World, name: str, model: str = EMBEDDING) -> KnowledgeBase:
@@ -171,11 +176,11 @@ def where(hit) -> tuple[str, int]:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory, embedded_gateway):
+def world(tmp_path_factory, embedded_gateway, vector_place):
     data = tmp_path_factory.mktemp("kb-retrieve")
     store = open_store(store_path(data))
-    vectors = VectorStore.persistent(data / "chroma")
-    w = World(store, vectors, KeywordIndex(store), embedded_gateway)
+    vectors = vector_place.open(data)
+    w = World(store, vectors, KeywordIndex(store), embedded_gateway, data, vector_place)
     yield w
     vectors.close()
     store.close()
@@ -231,6 +236,7 @@ def test_hybrid_finds_at_least_what_each_method_finds(world, handbook):
 
 
 def test_a_hit_carries_its_document_pages_and_scores(world, handbook):
+    world.place.assert_holds(world.data, handbook.id, sum(map(len, HANDBOOK.values())))   # in the server, if one
     hits = search(world, [handbook], "What does the hood in room 214 show when its airflow drops?", k=3)
     assert isinstance(hits, Hits) and hits.reranked and hits.rerank_error is None
     top = hits[0]
@@ -361,18 +367,25 @@ models:
 
 
 @pytest.fixture(scope="module")
-def twin_world(tmp_path_factory):
-    """A gateway serving two embedding model ids (no chat model) and its own store and indexes."""
-    data = tmp_path_factory.mktemp("kb-twin")
+def twin_gateway(tmp_path_factory):
+    """A gateway serving two embedding model ids (no chat model); started once for both vector places."""
+    data = tmp_path_factory.mktemp("kb-twin-gw")
     config = data / "models.yaml"
     config.write_text(TWIN_CONFIG)
     gw = GatewayProcess(Path(data / "gw"), config=config).start(timeout=180)
+    yield gw
+    gw.stop()
+
+
+@pytest.fixture(scope="module")
+def twin_world(tmp_path_factory, twin_gateway, vector_place):
+    """The two-model gateway with its own store and indexes."""
+    data = tmp_path_factory.mktemp("kb-twin")
     store = open_store(store_path(data))
-    vectors = VectorStore.persistent(data / "chroma")
-    yield World(store, vectors, KeywordIndex(store), gw)
+    vectors = vector_place.open(data)
+    yield World(store, vectors, KeywordIndex(store), twin_gateway, data, vector_place)
     vectors.close()
     store.close()
-    gw.stop()
 
 
 def test_each_kb_is_searched_with_its_own_embedding_model(twin_world):

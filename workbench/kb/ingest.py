@@ -13,6 +13,8 @@ queues them again. ``submit`` stores each file under ``files_dir/<kb id>/<docume
 the worker takes the oldest queued document, parses and chunks it in a worker thread (progress: pages), embeds
 the chunks in batches with the *uploader's* client (``client_for(user_id)``, so the tokens are metered as
 theirs; progress: chunks), then writes its ``kb_chunks`` rows, vectors and keyword entries and marks it ready.
+These steps overlap across documents (the next one is parsed and the previous one written while one is being
+embedded), so the embedder is kept busy; documents still become ready in queue order.
 
 Per-file outcomes never raise: a file over ``max_bytes``, an unsupported type, a damaged or oversized zip, or
 a file identical to one already in the KB becomes a document with status "failed", its error in English and
@@ -80,6 +82,26 @@ _COLUMNS = ("id, kb_id, name, kind, sha256, bytes, pages, chunks, status, done, 
 _JUNK = re.compile(r"(^|/)(__MACOSX/|\.[^/]*$|Thumbs\.db$|desktop\.ini$)", re.I)
 _KB_COLUMNS = ("k.id, k.team_id, k.name, k.description, k.embedding_model, k.chunk_tokens, k.chunk_overlap, "
                "k.public, k.created_by, k.created_at, k.updated_at")
+
+
+@dataclass(frozen=True)
+class _Job:
+    """A claimed document, parsed and chunked, on its way through the embedder."""
+
+    kb: KnowledgeBase
+    doc_id: str
+    name: str
+    uploader: str
+    document: Document
+    chunks: list[KBChunk]
+
+
+async def _settle(task: asyncio.Task | None) -> Any:
+    """Wait for a pipeline step after the worker failed: its result, or None if it failed too (logged)."""
+    if task is not None:
+        with contextlib.suppress(Exception):
+            return await task
+    return None
 
 
 def _now() -> datetime:
@@ -404,7 +426,8 @@ class Ingestion:
             return
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
-        self._pool = ThreadPoolExecutor(max_workers=self.workers + 1, thread_name_prefix="kb-ingest")
+        self._pool = ThreadPoolExecutor(max_workers=3 * self.workers + 1,       # parse, write, progress per worker
+                                        thread_name_prefix="kb-ingest")
         await self._thread(self.recover)
         self._tasks = [asyncio.create_task(self.run(), name=f"kb-ingest-{n}") for n in range(self.workers)]
 
@@ -430,43 +453,130 @@ class Ingestion:
                 cur.execute("DELETE FROM kb_chunks WHERE document_id = ?", [document_id])
             self._unindex(kb_id, document_id)
         with self.store.transaction() as cur:
-            resumed = cur.execute("UPDATE kb_documents SET status = 'queued', done = 0, total = 0, updated_at = ? "
-                                  "WHERE status IN (?, ?)", [_now(), *RUNNING]).fetchall()[0][0]
+            resumed = cur.execute("UPDATE kb_documents SET status = 'queued', done = 0, total = 0 "   # keep their
+                                  "WHERE status IN (?, ?)", list(RUNNING)).fetchall()[0][0]         # place in line
         if resumed:
             log.info("knowledge bases: %d unfinished document(s) queued again", resumed)
         return int(resumed)
 
     async def run(self) -> None:
-        """Ingest queued documents, oldest first, until cancelled; sleeps until ``submit``/``retry`` wakes it."""
+        """Ingest queued documents, oldest first, until cancelled; sleeps until ``submit``/``retry`` wakes it.
+
+        A pipeline of three steps so the embedder never waits for the rest: while one document is embedded, the
+        next one is claimed and parsed (a thread) and the previous one's rows and indexes are written (a thread).
+        Documents still become ready in the order they were queued."""
         if self._wake is None:
             self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
+        ahead: asyncio.Task | None = None         # the next document: claimed and parsed
+        writing: asyncio.Task | None = None       # the previous document: rows, vectors, keywords
+        try:
+            while True:
+                try:
+                    job = await (ahead if ahead is not None else self._prepare())
+                    ahead = None
+                    if job is None:
+                        if writing is not None:
+                            await writing
+                            writing = None
+                        await self._idle()
+                        continue
+                    ahead = asyncio.create_task(self._prepare(), name="kb-ingest-parse")
+                    vectors = await self._embed(job)
+                    if writing is not None:
+                        await writing
+                        writing = None
+                    if vectors is not None:
+                        writing = asyncio.create_task(self._finish(job, vectors), name="kb-ingest-write")
+                except asyncio.CancelledError:
+                    raise
+                except Exception:              # the database or an index failing: log, try again in a while
+                    log.exception("knowledge bases: the ingestion worker failed; it tries again in %s s",
+                                  RETRY_SECONDS)
+                    parsed, ahead = await _settle(ahead), None
+                    writing = await _settle(writing)
+                    if isinstance(parsed, _Job):
+                        with contextlib.suppress(Exception):
+                            await self._thread(self._requeue, parsed.doc_id)
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), RETRY_SECONDS)
+        finally:
+            for task in (ahead, writing):
+                if task is not None:
+                    task.cancel()
+
+    async def _idle(self) -> None:
+        """Sleep until something is queued (a submit between the last claim and the clear() is not lost)."""
+        self._wake.clear()
+        if not await self._thread(self._anything_queued):
+            await self._wake.wait()
+
+    def _anything_queued(self) -> bool:
+        cur = self.store.cursor()
+        return cur.execute("SELECT count(*) FROM kb_documents WHERE status = 'queued'").fetchone()[0] > 0
+
+    def _requeue(self, doc_id: str) -> None:
+        """A claimed document the worker could not go on with (it failed itself) back in the queue."""
+        with self.store.transaction() as cur:
+            cur.execute("UPDATE kb_documents SET status = 'queued', done = 0, total = 0, updated_at = ? "
+                        "WHERE id = ? AND status IN (?, ?)", [_now(), doc_id, *RUNNING])
+
+    async def _prepare(self) -> _Job | None:
+        """The oldest queued document claimed, parsed and chunked, or None when nothing is queued. A document that
+        cannot be parsed (or has no text) is failed with its reason and the next one is taken."""
         while True:
+            claimed = await self._thread(self._claim)
+            if claimed is None:
+                return None
+            kb, doc_id, name, uploader = claimed
             try:
-                await self._next()
+                document, chunks = await self._thread(self._read, kb, self.files_dir / kb.id / doc_id, name)
+                if not chunks:
+                    raise document_errors.empty(PurePosixPath(name).name)
+            except DocumentError as exc:
+                await self._thread(self._fail, doc_id, exc)
+                continue
             except asyncio.CancelledError:
                 raise
-            except Exception:                  # the database or an index failing: log, try again in a while
-                log.exception("knowledge bases: the ingestion worker failed; it tries again in %s s", RETRY_SECONDS)
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), RETRY_SECONDS)
+            except Exception:
+                log.exception("knowledge bases: ingesting document %s failed", doc_id)
+                await self._thread(self._fail, doc_id, _internal(name))
+                continue
+            return _Job(kb, doc_id, name, uploader, document, chunks)
 
-    async def _next(self) -> None:
-        """Ingest the oldest queued document, or sleep until something is queued."""
-        claimed = await self._thread(self._claim)
-        if claimed is None:
-            self._wake.clear()
-            claimed = await self._thread(self._claim)         # a submit between the claim and clear() is not lost
-            if claimed is None:
-                await self._wake.wait()
-                return
+    async def _embed(self, job: _Job) -> np.ndarray | None:
+        """The job's chunks embedded in batches with the uploader's client (progress after each batch); None when
+        the document was cancelled or deleted meanwhile, or failed (its reason saved)."""
         try:
-            await self._ingest(*claimed)
+            if not await self._thread(self._stage, job.doc_id, "parsing", "embedding", job.document,
+                                      len(job.chunks)):
+                return None                                      # cancelled or deleted while parsed or waiting
+            client = self.client_for(job.uploader)
+            vectors: list[np.ndarray] = []
+            for at in range(0, len(job.chunks), self.batch):
+                part = job.chunks[at: at + self.batch]
+                vectors.append(await embed(client, job.kb.embedding_model, [c.context for c in part],
+                                           batch=self.batch))
+                if not await self._thread(self._progress, job.doc_id, at + len(part)):
+                    return None                                  # cancelled or deleted: nothing written yet
+            return np.vstack(vectors)
+        except WorkbenchError as exc:                            # EmbeddingError, or no key for the uploader
+            await self._thread(self._fail, job.doc_id, exc)
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("knowledge bases: ingesting document %s failed", claimed[1])
-            await self._thread(self._fail, claimed[1], _internal(claimed[2]))
+            log.exception("knowledge bases: ingesting document %s failed", job.doc_id)
+            await self._thread(self._fail, job.doc_id, _internal(job.name))
+        return None
+
+    async def _finish(self, job: _Job, vectors: np.ndarray) -> None:
+        try:
+            await self._thread(self._write, job.kb, job.doc_id, job.chunks, vectors)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("knowledge bases: writing document %s failed", job.doc_id)
+            await self._thread(self._fail, job.doc_id, _internal(job.name))
 
     def _notify(self) -> None:
         loop, wake = self._loop, self._wake
@@ -490,7 +600,7 @@ class Ingestion:
         with self.store.transaction() as cur:
             row = cur.execute(f"SELECT {_KB_COLUMNS}, d.id, d.name, d.uploaded_by FROM kb_documents d "
                               "JOIN knowledge_bases k ON k.id = d.kb_id WHERE d.status = 'queued' "
-                              "ORDER BY d.updated_at, d.rowid LIMIT 1").fetchone()
+                              "ORDER BY d.created_at, d.rowid LIMIT 1").fetchone()
             if row is None:
                 return None
             now = _now()
@@ -498,31 +608,6 @@ class Ingestion:
                         "error = NULL, error_zh = NULL, error_code = NULL, started_at = ?, updated_at = ?, "
                         "finished_at = NULL WHERE id = ?", [now, now, row[11]])
         return _kb(row), row[11], row[12], row[13]
-
-    async def _ingest(self, kb: KnowledgeBase, doc_id: str, name: str, uploader: str) -> None:
-        path = self.files_dir / kb.id / doc_id
-        try:
-            document, chunks = await self._thread(self._read, kb, path, name)
-        except DocumentError as exc:
-            await self._thread(self._fail, doc_id, exc)
-            return
-        if not chunks:
-            await self._thread(self._fail, doc_id, document_errors.empty(PurePosixPath(name).name))
-            return
-        if not await self._thread(self._stage, doc_id, "parsing", "embedding", document, len(chunks)):
-            return                                               # cancelled or deleted while parsing
-        try:
-            client = self.client_for(uploader)
-            vectors: list[np.ndarray] = []
-            for at in range(0, len(chunks), self.batch):
-                part = chunks[at: at + self.batch]
-                vectors.append(await embed(client, kb.embedding_model, [c.context for c in part], batch=self.batch))
-                if not await self._thread(self._progress, doc_id, at + len(part)):
-                    return                                       # cancelled or deleted: nothing written yet
-        except WorkbenchError as exc:                            # EmbeddingError, or no key for the uploader
-            await self._thread(self._fail, doc_id, exc)
-            return
-        await self._thread(self._write, kb, doc_id, chunks, np.vstack(vectors))
 
     def _read(self, kb: KnowledgeBase, path: Path, name: str) -> tuple[Document, list[KBChunk]]:
         try:
