@@ -25,6 +25,8 @@ MAX_SYSTEM_PROMPT = 20_000
 DEFAULT_TITLE = {"en": "New chat", "zh": "新对话"}
 THINKING_BUDGET = (16, 32768)          # what the gateway accepts for thinking.budget_tokens
 EXPORT_FORMAT = "maas-workbench.conversation/1"
+EXTRA_KEY = re.compile(r"[a-z][a-z0-9_]{0,31}")     # extra fields a saved source may carry
+MAX_EXTRA_CHARS = 2000
 
 
 class ConversationError(WorkbenchError):
@@ -74,7 +76,7 @@ class Message:
     reasoning_seconds: float | None = None
     model: str | None = None
     usage: dict[str, Any] | None = None
-    sources: list[dict[str, Any]] = field(default_factory=list)       # [{index, title, url}]
+    sources: list[dict[str, Any]] = field(default_factory=list)       # [{index, title, url, ...extra fields}]
     attachments: list[dict[str, Any]] = field(default_factory=list)   # [{id, name}]
     stopped: bool = False
     error: str | None = None
@@ -170,10 +172,22 @@ def validate_settings(changes: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _sources(items: Iterable[Any]) -> list[dict[str, Any]]:
+    """Each source as ``{index, title, url}`` plus the extra fields it came with (a knowledge-base passage: its
+    KB, document, pages, quote; see ``workbench.kb.answer.Source.saved``): plain values only (text, numbers,
+    true/false, null), names of ``EXTRA_KEY`` form, texts cut at ``MAX_EXTRA_CHARS``."""
     out = []
     for n, item in enumerate(items, start=1):
         get = item.get if isinstance(item, Mapping) else (lambda k, o=item: getattr(o, k, None))
-        out.append({"index": int(get("index") or n), "title": str(get("title") or ""), "url": str(get("url") or "")})
+        source = {"index": int(get("index") or n), "title": str(get("title") or ""), "url": str(get("url") or "")}
+        extra = item.items() if isinstance(item, Mapping) else ()
+        for key, value in extra:
+            if key in source or not (isinstance(key, str) and EXTRA_KEY.fullmatch(key)):
+                continue
+            if isinstance(value, str):
+                source[key] = value[:MAX_EXTRA_CHARS]
+            elif value is None or isinstance(value, bool | int | float):
+                source[key] = value
+        out.append(source)
     return out
 
 
@@ -415,9 +429,15 @@ class Conversations:
             if m.stopped:
                 out += [f"*{lab['stopped']}*", ""]
             if m.sources:
-                out += [f"**{lab['sources']}**", ""] + [f"{s['index']}. [{s['title'] or s['url']}]({s['url']})"
-                                                        for s in m.sources] + [""]
+                out += [f"**{lab['sources']}**", ""] + [_source_line(s) for s in m.sources] + [""]
         return "\n".join(out).rstrip() + "\n"
+
+
+def _source_line(source: Mapping[str, Any]) -> str:
+    """ "1. [title](url)", or for a source without an address (a knowledge-base passage) "1. title — detail"."""
+    title, url, detail = source.get("title") or "", source.get("url") or "", source.get("detail") or ""
+    line = f"{source['index']}. " + (f"[{title or url}]({url})" if url else title)
+    return line + (f" — {detail}" if detail else "")
 
 
 def _quote(text: str) -> list[str]:

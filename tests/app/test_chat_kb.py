@@ -130,11 +130,15 @@ def test_passages_are_numbered_after_the_web_pages_with_document_and_pages():
     assert found.blocks[1].text == "Code FH-7731." and "cite each one you use as [n]" in found.blocks[0].text
     assert "“Lab safety”, “Equipment”" in found.blocks[0].text
     saved = [s.saved() for s in found.sources]
-    assert saved[0]["index"] == 3 and saved[0]["title"] == "safety.pdf" and saved[0]["url"].startswith("kb:k1/")
-    assert set(saved[0]) == {"index", "title", "url"}         # what a conversation keeps of a source
+    assert saved[0] == {"index": 3, "title": "safety.pdf", "url": "", "kind": "kb", "detail": "p. 2 · Lab safety",
+                        "kb_id": "k1", "kb_name": "Lab safety", "document_id": "d-safety.pdf", "first_page": 2,
+                        "last_page": 2, "quote": "Code FH-7731."}
     assert answer.read(saved[0]) == answer.Source(3, "k1", "Lab safety", "d-safety.pdf", "safety.pdf", 2, 2,
                                                   "Code FH-7731.")
     assert answer.read({"index": 1, "title": "t", "url": "https://example.org"}) is None
+    older = {"index": 3, "title": "safety.pdf",                 # as answers were saved before the fields were kept
+             "url": "kb:k1/d-safety.pdf?pages=2-2&kb=Lab%20safety&quote=Code%20FH-7731."}
+    assert answer.read(older) == answer.read(saved[0])
     # the page shows them apart from web pages, in the reader's language, Markdown marks kept literal
     rows = chat_view.answer_rows("zh", content="见 [3]。", sources=[
         {"index": 1, "title": "Web", "url": "https://example.org"}, *saved])

@@ -161,13 +161,19 @@ def test_export_markdown_and_json(convs):
     convs.add_message("alice", conv.id, "assistant", "它研究了量子纠错 [1]。", reasoning="先读摘要。\n再看实验。",
                       reasoning_seconds=12.4, model="deepseek-r1:32b",
                       usage={"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
-                      sources=[{"index": 1, "title": "Quantum paper", "url": "https://example.org/q"}])
+                      sources=[{"index": 1, "title": "Quantum paper", "url": "https://example.org/q"},
+                               {"index": 2, "title": "safety.pdf", "url": "", "kind": "kb", "detail": "p. 2 · Lab",
+                                "first_page": 2, "quote": "x" * 3000, "Bad key": 1, "nested": {"no": 1}}])
     md = convs.export_markdown("alice", conv.id, "en")
     assert md.startswith("# 这篇论文讲了什么\n")
     for part in ("- Model: `deepseek-r1:32b`", "> Answer in Chinese.", "### User", "Attachments: paper.pdf",
                  "<summary>Thought for 12 s</summary>", "> 先读摘要。\n> 再看实验。", "它研究了量子纠错 [1]。",
-                 "1. [Quantum paper](https://example.org/q)"):
+                 "1. [Quantum paper](https://example.org/q)", "2. safety.pdf — p. 2 · Lab"):
         assert part in md, part
+    # a source's extra plain fields are kept (texts cut), anything else is not
+    kept = convs.get("alice", conv.id).messages[1].sources[1]
+    assert kept == {"index": 2, "title": "safety.pdf", "url": "", "kind": "kb", "detail": "p. 2 · Lab",
+                    "first_page": 2, "quote": "x" * 2000}
     assert "### 助手" in convs.export_markdown("alice", conv.id, "zh-CN")
     assert "已思考 12 秒" in convs.export_markdown("alice", conv.id, "zh-CN")
 

@@ -23,15 +23,16 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, quote, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from workbench.chat import CJK, ContextBlock, estimate_tokens, with_context
 from workbench.kb.records import Hit
 
 MIN_SIMILARITY = 0.25            # vector (cosine) similarity of a relevant passage without a shared word (USE v3)
 BLOCK_OVERHEAD = 12              # tokens of the <context title=...> wrapping of one block
-# A conversation keeps an answer's sources as {index, title, url} only (workbench.conversations normalises them),
-# so a KB source is saved with title = the document's name and url = kb:<kb id>/<document id>?pages=&kb=&quote=
+# A conversation keeps an answer's sources as {index, title, url} plus plain extra fields; a KB source is saved with
+# kind "kb" and its fields (Source.saved). Answers saved before that carry url = kb:<kb id>/<doc id>?pages=&kb=&quote=
+KIND = "kb"
 SAVED_SCHEME = "kb:"
 QUOTE_CHARS = 600                # of a passage, kept with the answer for the sources panel
 
@@ -86,34 +87,44 @@ class Source:
         return f"[{self.index}] {self.document}" + (f", {pages}" if pages else "")
 
     def saved(self) -> dict[str, Any]:
-        """As a conversation keeps it among an answer's sources, ``{index, title, url}`` (``read`` gives it back;
-        the quoted text is cut at ``QUOTE_CHARS``)."""
+        """As a conversation keeps it among an answer's sources (``read`` gives it back): ``{index, title (the
+        document), url: "" (no web address), kind: "kb", detail ("p. 3 · KB name", for exports), kb_id, kb_name,
+        document_id, first_page, last_page, quote}``; the quote is cut at ``QUOTE_CHARS``."""
         text = re.sub(r"\s+", " ", self.text).strip()
         text = text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS].rstrip() + " …"
-        last = self.last_page if self.last_page is not None else self.first_page
-        pages = f"{self.first_page}-{last}" if self.first_page is not None else ""
-        query = urlencode({"pages": pages, "kb": self.kb_name, "quote": text}, quote_via=quote)
-        return {"index": self.index, "title": self.document,
-                "url": f"{SAVED_SCHEME}{self.kb_id}/{self.document_id}?{query}"}
+        detail = " · ".join(x for x in (self.pages("en"), self.kb_name) if x)
+        return {"index": self.index, "title": self.document, "url": "", "kind": KIND, "detail": detail,
+                "kb_id": self.kb_id, "kb_name": self.kb_name, "document_id": self.document_id,
+                "first_page": self.first_page,
+                "last_page": self.last_page if self.last_page is not None else self.first_page, "quote": text}
 
 
 def is_saved(item: Any) -> bool:
-    """A saved knowledge-base source (not a web page)."""
-    return isinstance(item, Mapping) and str(item.get("url") or "").startswith(SAVED_SCHEME)
+    """A saved knowledge-base source (not a web page); also the older form with a ``kb:`` address."""
+    return isinstance(item, Mapping) and (item.get("kind") == KIND
+                                          or str(item.get("url") or "").startswith(SAVED_SCHEME))
+
+
+def _page(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def read(item: Any) -> Source | None:
     """A saved source back (None for a web page or anything else)."""
     if not is_saved(item):
         return None
-    parts = urlsplit(str(item["url"])[len(SAVED_SCHEME):])
-    kb_id, _, document_id = parts.path.partition("/")
-    query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-    pages = re.fullmatch(r"(\d+)-(\d+)", query.get("pages", ""))
     try:
         index = int(item.get("index") or 0)
     except (TypeError, ValueError):
         return None
+    if item.get("kind") == KIND:
+        return Source(index, str(item.get("kb_id") or ""), str(item.get("kb_name") or ""),
+                      str(item.get("document_id") or ""), str(item.get("title") or ""), _page(item.get("first_page")),
+                      _page(item.get("last_page")), str(item.get("quote") or ""))
+    parts = urlsplit(str(item["url"])[len(SAVED_SCHEME):])          # the form saved before the fields were kept
+    kb_id, _, document_id = parts.path.partition("/")
+    query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+    pages = re.fullmatch(r"(\d+)-(\d+)", query.get("pages", ""))
     return Source(index, kb_id, query.get("kb", ""), document_id, str(item.get("title") or ""),
                   int(pages.group(1)) if pages else None, int(pages.group(2)) if pages else None,
                   query.get("quote", ""))
