@@ -34,7 +34,7 @@ def build_app(gateway, workbench_store=None, knowledge=None):
     import gradio as gr
     from fastapi import FastAPI
 
-    from app import chat, kb_api, shell, signin
+    from app import chat, kb_api, kb_files, shell, signin
     from app.ui import build_ui
     from gateway.api import GatewayApp, is_gateway_path, send_json
     from gateway.catalogue import EMBEDDED_EMBEDDING_ID
@@ -59,6 +59,7 @@ def build_app(gateway, workbench_store=None, knowledge=None):
     blocks, i18n = build_ui(gateway, chat=setup, knowledge=knowledge)
     ui = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     ui.include_router(signin.routes(gateway, sessions))
+    ui.include_router(kb_files.routes(knowledge, sessions))      # a KB document for the signed-in user
     ui = gr.mount_gradio_app(ui, blocks, path="/", i18n=i18n, auth_dependency=username, css=shell.CSS + chat.CSS,
                              footer_links=["settings"])   # "Use via API" would point at Gradio's, not ours
     # Gradio's queue polls every 1 ms when idle: ~4% of a core taken from the model server

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from app.i18n import translate
+from app.kb_files import file_url
 from workbench.chat import error_text
 from workbench.conversations import Message
 from workbench.kb import answer as kb_answer
@@ -62,15 +63,18 @@ def _md(text: str) -> str:
 
 
 def kb_sources_block(sources: Sequence[dict], locale: str) -> dict:
-    """"Found N passages in the knowledge bases": each [n] with its document, pages, knowledge base and the
-    quoted passage (closed)."""
+    """"Found N passages in the knowledge bases": each [n] with its document (a link that opens it at the cited
+    page), pages, knowledge base and the quoted passage (closed)."""
     parts = []
     for item in sources:
         s = kb_answer.read(item)
         if s is None:
             continue
         where = " · ".join(_md(x) for x in (s.pages(locale), s.kb_name) if x)
-        head = f"**[{s.index}] {_md(s.document)}**" + (f" · {where}" if where else "")
+        name = _md(s.document)
+        if s.kb_id and s.document_id:          # opens the document (a PDF at the cited page); access checked there
+            name = f"[{name}]({file_url(s.kb_id, s.document_id, s.first_page)})"
+        head = f"**[{s.index}] {name}**" + (f" · {where}" if where else "")
         parts.append(head + ("\n\n> " + _md(s.text) if s.text else ""))
     return {"role": "assistant", "content": "\n\n".join(parts),
             "metadata": {"title": translate("chat.found_passages", locale, count=len(parts)), "status": "done"}}

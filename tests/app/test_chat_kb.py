@@ -10,6 +10,7 @@ their documents and pages, the notices (nothing relevant, a KB no longer shared)
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from types import SimpleNamespace
 
@@ -143,8 +144,9 @@ def test_passages_are_numbered_after_the_web_pages_with_document_and_pages():
     rows = chat_view.answer_rows("zh", content="见 [3]。", sources=[
         {"index": 1, "title": "Web", "url": "https://example.org"}, *saved])
     assert [r["metadata"]["title"] for r in rows[:2]] == ["找到 1 个网页", "在知识库中找到 2 个段落"]
-    assert "**[3] safety.pdf** · 第 2 页 · Lab safety\n\n> Code FH-7731." in rows[1]["content"]
-    assert "**[4] notes.md** · Equipment\n\n> Four hours." in rows[1]["content"]
+    assert ("**[3] [safety.pdf](/kb/file/k1/d-safety.pdf#page=2)** · 第 2 页 · Lab safety\n\n> Code FH-7731."
+            in rows[1]["content"])                          # the name opens the PDF at the cited page
+    assert "**[4] [notes.md](/kb/file/k2/d-notes.md)** · Equipment\n\n> Four hours." in rows[1]["content"]
 
 
 def test_nothing_relevant_tells_the_model_to_say_the_kbs_do_not_cover_it():
@@ -184,8 +186,9 @@ def test_two_kbs_answer_with_numbered_sources_and_pages_kept_with_the_conversati
     block = kb_block(rows)
     assert block is not None, rows
     shown = block["content"]
-    assert "safety.pdf** · p. 2 · Lab safety" in shown and "FH-7731" in shown
-    assert "equipment.pdf** · p. 1 · Equipment" in shown and "four hours" in shown
+    link = r"\(/kb/file/\w+/\w+#page={}\)\*\* · p. {} · "        # the name opens the document at the page
+    assert re.search(r"\[safety.pdf\]" + link.format(2, 2) + "Lab safety", shown) and "FH-7731" in shown
+    assert re.search(r"\[equipment.pdf\]" + link.format(1, 1) + "Equipment", shown) and "four hours" in shown
     assert shown.startswith("**[1] ") and notice == ""
     answer_text = rows[-1]["content"]
     assert answer_text.strip() and rows[-1] is not block
@@ -223,6 +226,36 @@ def test_nothing_relevant_is_answered_plainly_in_both_languages_without_asking_t
                                         "请换个说法，或选择其他知识库。")
 
 
+def test_a_citation_opens_the_document_for_readers_only(site):
+    """The citation's link (``/kb/file/<kb>/<doc>``, behind the sign-in): the PDF for alice (inline, so the
+    browser's viewer opens it at ``#page=``), a 404 like a missing document for bob, 401 without a session."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from app import kb_files, signin
+
+    web = FastAPI()
+    web.include_router(kb_files.routes(site.knowledge, signin.SessionUsers(site.gw)))
+    [doc] = site.knowledge.documents(site.users["alice"].id, site.safety.id)
+    url = kb_files.file_url(site.safety.id, doc.id, 2)
+    assert url.endswith("#page=2")
+    path = url.split("#")[0]
+
+    def session(name: str) -> dict[str, str]:
+        return {"cookie": f"{signin.SESSION_COOKIE}={site.gw.sessions.create(site.users[name].id)}"}
+
+    with TestClient(web) as http:
+        mine = http.get(path, headers=session("alice"))
+        assert mine.status_code == 200 and mine.content.startswith(b"%PDF")
+        assert mine.headers["content-type"] == "application/pdf"
+        assert mine.headers["content-disposition"].startswith('inline; filename="safety.pdf"')
+        outsider = http.get(path, headers=session("bob"))
+        missing = http.get(kb_files.file_url(site.safety.id, "no-such-doc"), headers=session("bob"))
+        assert outsider.status_code == missing.status_code == 404
+        assert outsider.json() == http.get(kb_files.file_url("no-such-kb", doc.id), headers=session("bob")).json()
+        assert http.get(path).status_code == 401
+
+
 def test_an_outsiders_kb_id_is_refused_and_shows_nothing_of_it(site):
     steps = ask(site, "bob", "What alarm code does the fume hood FH show?", [site.safety.id])
     rows, notice = steps[-1][0], steps[-1][5]
@@ -256,6 +289,6 @@ def test_a_public_kb_from_the_square_is_offered_to_everyone(site):
         picker = site.h.kb_state("", None, "zh", req("bob", "zh"))
         assert picker["choices"] == [("Equipment · Proteomics · 公开", site.equipment.id)]
         steps = ask(site, "bob", "How long may a confocal microscope session last?", [site.equipment.id])
-        assert "equipment.pdf** · p. 1 · Equipment" in kb_block(steps[-1][0])["content"]
+        assert "#page=1)** · p. 1 · Equipment" in kb_block(steps[-1][0])["content"]
     finally:
         site.knowledge.sharing.unpublish(alice, site.equipment.id)
