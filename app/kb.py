@@ -4,9 +4,10 @@ Tabs at the top: my KBs (my teams', and those granted or shared with me: team or
 documents, chunks, public or not) with the form to create one in a team I manage; the square (public KBs,
 searchable). Picking a KB opens it below: its documents (uploads of many files at once, zip archives and whole
 folders too, ingested in the background, the table refreshed by a timer while anything is pending; cancel, retry,
-delete, download), the retrieval test (the chunks with their vector, keyword and rerank scores, document and
-pages), and for the team's admins its sharing (the square, share links, grants) and settings. ``/kb?share=<token>``
-opens a shared KB; ``?kb=<id>`` reopens one after a reload.
+delete, download; the chosen document's chunks as indexed, filtered and paged), the retrieval test (the chunks
+with their vector, keyword and rerank scores, document and pages), and for the team's admins its sharing (the
+square, share links, grants) and settings. ``/kb?share=<token>`` opens a shared KB; ``?kb=<id>`` reopens one after a
+reload.
 
 The handlers are in ``app.kb_handlers`` and ``app.kb_sharing`` (``make_handlers(gateway, knowledge)``), the
 shared parts in ``app.kb_context``, the renderers in ``app.kb_view``. Hiding a tab or a button is only for
@@ -100,6 +101,18 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n, knowledge: Any = None) -
                                                    elem_id="kb-delete-document")
                 download = gr.File(label=i18n("kb.download_file"), visible=False, interactive=False,
                                    elem_id="kb-download-file")
+                with gr.Accordion(i18n("kb.chunks_title"), open=False, elem_id="kb-chunks"):
+                    gr.Markdown(i18n("kb.chunks_intro"))
+                    with gr.Row(equal_height=True):
+                        chunk_q = gr.Textbox(label=i18n("kb.f_chunk_filter"), placeholder=i18n("kb.chunk_filter_hint"),
+                                             max_lines=1, scale=4, elem_id="kb-chunk-q")
+                        chunk_prev = gr.Button(i18n("kb.chunks_previous"), size="sm", scale=0, min_width=110,
+                                               interactive=False, elem_id="kb-chunks-prev")
+                        chunk_next = gr.Button(i18n("kb.chunks_next"), size="sm", scale=0, min_width=110,
+                                               interactive=False, elem_id="kb-chunks-next")
+                    chunk_note = _html("kb-chunk-note")
+                    chunks_html = _html("kb-chunks-table")
+                    chunk_first, chunk_prev_at, chunk_next_at = gr.State(0), gr.State(0), gr.State(0)
                 timer = gr.Timer(TICK_SECONDS, active=False)
             with gr.Tab(i18n("kb.tab_retrieval"), id="retrieval", elem_id="kb-tab-retrieval"):
                 gr.Markdown(i18n("kb.retrieval_intro"))
@@ -196,6 +209,13 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n, knowledge: Any = None) -
         then_refresh(button.click(fn, inputs=[kb_box, doc_pick, lang], outputs=[doc_note, *docs], **quick))
     download_btn.click(h.download, inputs=[kb_box, doc_pick, lang], outputs=[download], api_name="kb_download",
                        **quick)
+    # the chosen document's chunks: from the first on a new pick or filter, a page back or on with the buttons
+    show_chunks = {"fn": h.chunks, "outputs": [chunk_note, chunks_html, chunk_prev_at, chunk_next_at, chunk_prev,
+                                               chunk_next], **quick}
+    gr.on([doc_pick.change, chunk_q.input, chunk_q.submit], inputs=[kb_box, doc_pick, chunk_q, chunk_first, lang],
+          api_name="kb_chunks", trigger_mode="always_last", **show_chunks)
+    chunk_prev.click(inputs=[kb_box, doc_pick, chunk_q, chunk_prev_at, lang], **show_chunks)
+    chunk_next.click(inputs=[kb_box, doc_pick, chunk_q, chunk_next_at, lang], **show_chunks)
     gr.on([search_btn.click, question.submit], h.retrieve, inputs=[kb_box, question, top_k, lang],
           outputs=[hits, search_note], api_name="kb_retrieve", **{**quick, "show_progress": "minimal"})
 

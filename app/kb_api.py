@@ -13,6 +13,8 @@
     GET    /kb/v1/knowledge-bases/{id}/documents/{doc_id}
     DELETE /kb/v1/knowledge-bases/{id}/documents/{doc_id}
     GET    /kb/v1/knowledge-bases/{id}/documents/{doc_id}/file     the uploaded file
+    GET    /kb/v1/knowledge-bases/{id}/documents/{doc_id}/chunks   ?offset=&limit=&q= a ready document's chunks
+                                                                   as indexed: pages, heading, tokens, text
     POST   /kb/v1/knowledge-bases/{id}/documents/{doc_id}/cancel   stop a queued or running one (member+)
     POST   /kb/v1/knowledge-bases/{id}/documents/{doc_id}/retry    queue a failed or cancelled one again -> 202
     POST   /kb/v1/knowledge-bases/{id}/retrieve                    {query, top_k?} -> chunks, scores, document, pages
@@ -62,7 +64,7 @@ from workbench.errors import WorkbenchError, in_locale
 from workbench.kb import answer
 from workbench.kb.access import not_found
 from workbench.kb.errors import Forbidden, Invalid, KBError, NotFound
-from workbench.kb.records import KBDocument, KnowledgeBase, Team
+from workbench.kb.records import ChunkRecord, KBDocument, KnowledgeBase, Team
 from workbench.kb.sharing import Grant, ShareLink
 
 PREFIX = "/kb/v1"
@@ -74,11 +76,13 @@ ROLES = ("system", "user", "assistant")
 KB_FIELDS = ("team_id", "name", "description", "embedding_model", "chunk_tokens", "chunk_overlap")
 KB_SETTINGS = KB_FIELDS[1:]          # what PATCH may change (``KnowledgeBases.update``)
 MAX_SQUARE_QUERY, MAX_TOKEN_CHARS, MAX_EXPIRY_DAYS = 200, 200, 3650
+CHUNK_PARAMS = ("offset", "limit", "q")
+WHOLE = re.compile(r"-?\d{1,18}")
 CHAT_FIELDS = ("knowledge_base_ids", "messages", "model", "stream", "top_k", "temperature", "top_p", "max_tokens")
 TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
-         404: "invalid_request_error", 405: "invalid_request_error", 413: "invalid_request_error",
-         429: "rate_limit_error", 500: "server_error", 502: "upstream_error", 503: "service_unavailable",
-         504: "upstream_error"}
+         404: "invalid_request_error", 405: "invalid_request_error", 409: "invalid_request_error",
+         413: "invalid_request_error", 429: "rate_limit_error", 500: "server_error", 502: "upstream_error",
+         503: "service_unavailable", 504: "upstream_error"}
 # a model call's failure (``workbench.chat.error`` codes, carried by the KB errors) -> HTTP status
 UPSTREAM_STATUS = {"limit": 429, "model": 403, "key": 401, "timeout": 504, "unavailable": 503, "too_long": 400,
                    "rejected": 400}
@@ -168,6 +172,14 @@ def document_json(doc: KBDocument, locale: str) -> dict[str, Any]:
             "status": doc.status, "progress": {"done": doc.done, "total": doc.total}, "error": error,
             "attempts": doc.attempts, "uploaded_by": doc.uploaded_by, "created_at": iso(doc.created_at),
             "updated_at": iso(doc.updated_at)}
+
+
+def chunk_json(chunk: ChunkRecord) -> dict[str, Any]:
+    """A chunk as the knowledge base indexed it; ``index``: its place in the document, from 0."""
+    pages = None if chunk.first_page is None else {"first": chunk.first_page,
+                                                    "last": chunk.last_page or chunk.first_page}
+    return {"id": chunk.id, "object": "chunk", "index": chunk.idx, "pages": pages, "heading": chunk.heading,
+            "tokens": chunk.tokens, "text": chunk.text}
 
 
 def link_json(link: ShareLink) -> dict[str, Any]:
@@ -323,6 +335,7 @@ class KnowledgeAPI:
             ("GET", kb + doc + "/file", self.download, kb_param),
             ("POST", kb + doc + "/cancel", self.cancel, kb_param),
             ("POST", kb + doc + "/retry", self.retry, kb_param),
+            ("GET", kb + doc + "/chunks", self.chunks, {**kb_param, "query": "q"}),
             ("POST", kb + "/retrieve", self.retrieve, kb_param),
             ("POST", "/chat", self.chat, chat_param),
             ("POST", kb + "/publish", self.publish, kb_param),
@@ -532,6 +545,26 @@ class KnowledgeAPI:
     async def retry(self, call: Call) -> Response:
         doc = await run(self.knowledge.retry, call.user_id, call.ids["kb"], call.ids["doc"])
         return json_response(document_json(doc, call.locale), 202)
+
+    async def chunks(self, call: Call) -> Response:
+        """A ready document's chunks in order, ``limit`` (1..200, 50) from ``offset`` (0); ``q``: only those whose
+        text holds it (any case). 409 ``document_not_ready`` while it is being added (or failed, cancelled)."""
+        query = call.request.query_params
+        unknown = [k for k in query if k not in CHUNK_PARAMS]
+        if unknown:
+            raise bad(unknown[0], f"Unknown parameter '{unknown[0]}': this route takes {', '.join(CHUNK_PARAMS)}.",
+                      f"未知参数“{unknown[0]}”：此接口接受 {', '.join(CHUNK_PARAMS)}。", "unknown_field")
+        bounds = {name: int(raw) if WHOLE.fullmatch(raw) else raw            # not a number: the service says so
+                  for name in ("offset", "limit") if (raw := query.get(name)) is not None}
+        try:
+            page = await run(lambda: self.knowledge.chunks(call.user_id, call.ids["kb"], call.ids["doc"],
+                                                           query=query.get("q") or "", **bounds))
+        except Invalid as exc:
+            if exc.code != "document_not_ready":
+                raise
+            raise ApiError(409, exc.message, zh=exc.zh, param="document_id", code=exc.code) from None
+        return json_response({**listing([chunk_json(c) for c in page.chunks]), "total": page.total,
+                              "offset": page.offset, "limit": page.limit})
 
     # -- retrieval and chat ---------------------------------------------------------------------------------------
     async def retrieve(self, call: Call) -> Response:

@@ -1,4 +1,4 @@
-"""The Knowledge page's handlers for the lists, a KB's documents and the retrieval test.
+"""The Knowledge page's handlers for the lists, a KB's documents (and their chunks) and the retrieval test.
 
 ``make_handlers(gateway, knowledge)`` returns plain functions (tested directly); each looks the caller up again
 (``KBPage.who``) and passes their user id to ``workbench.kb.service.KnowledgeService``, which checks the
@@ -11,6 +11,7 @@ or being ingested, and the timer stops when nothing is. The sharing and settings
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -25,6 +26,7 @@ from app.kb_sharing import make_sharing_handlers
 from workbench.kb.errors import KBError
 
 MAX_TOP_K = 50
+CHUNK_PAGE = 50                      # chunks per page of the chosen document's chunk view
 
 
 def make_handlers(gateway: Any, knowledge: Any) -> SimpleNamespace:
@@ -170,6 +172,28 @@ def make_handlers(gateway: Any, knowledge: Any) -> SimpleNamespace:
         name, path = page.call(locale, knowledge.document_file, uid, kb_id, document_id)
         return gr.update(value=download_copy(name, path), visible=True)
 
+    def chunks(kb_id: str | None, document_id: str | None, query: str | None, offset: float | None, lang: str,
+               request: gr.Request) -> tuple[Any, ...]:
+        """The chosen document's chunks from ``offset`` (a page of ``CHUNK_PAGE``), filtered by ``query``: the
+        summary, the table, where the previous and next pages start, and those buttons (off at either end).
+        Anyone who may read the KB; a refusal (not ready yet, no access) is shown in place of the table."""
+        locale, uid = page.who(lang, request)
+        off = gr.update(interactive=False)
+        if not kb_id or not document_id:
+            return view.notice_html(translate("kb.chunks_choose", locale)), "", 0, 0, off, off
+        start = max(0, int(offset)) if isinstance(offset, int | float) and math.isfinite(offset) else 0
+        try:
+            found = knowledge.chunks(uid, kb_id, document_id, offset=start, limit=CHUNK_PAGE, query=query or "")
+            if not found.chunks and found.total:       # past the end (fewer chunks now): the last page
+                last = (found.total - 1) // CHUNK_PAGE * CHUNK_PAGE
+                found = knowledge.chunks(uid, kb_id, document_id, offset=last, limit=CHUNK_PAGE, query=query or "")
+        except KBError as exc:
+            return view.notice_html(exc.text(locale)), "", 0, 0, off, off
+        more = found.offset + len(found.chunks) < found.total
+        return (view.chunks_summary(found, locale), view.chunks_html(found, locale),
+                max(0, found.offset - CHUNK_PAGE), found.offset + CHUNK_PAGE,
+                gr.update(interactive=found.offset > 0), gr.update(interactive=more))
+
     # -- the retrieval test ------------------------------------------------------------------------------------
     async def retrieve(kb_id: str | None, question: str | None, top_k: float | None, lang: str,
                        request: gr.Request) -> tuple[str, str]:
@@ -198,5 +222,5 @@ def make_handlers(gateway: Any, knowledge: Any) -> SimpleNamespace:
 
     return SimpleNamespace(load=load, refresh=refresh, search_square=search_square, open_kb=open_kb, create=create,
                            tick=tick, upload=upload, upload_folder=upload_folder, cancel=cancel, retry=retry,
-                           delete_document=delete_document, download=download, retrieve=retrieve,
+                           delete_document=delete_document, download=download, chunks=chunks, retrieve=retrieve,
                            **vars(make_sharing_handlers(page)))

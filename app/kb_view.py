@@ -1,8 +1,9 @@
-"""Pure renderers of the Knowledge page: the KB lists, a KB's header, documents, retrieval hits, share links
-and grants, the upload report — all escaped HTML (``app.tables``), in the page's language."""
+"""Pure renderers of the Knowledge page: the KB lists, a KB's header, documents, a document's chunks, retrieval
+hits, share links and grants, the upload report — all escaped HTML (``app.tables``), in the page's language."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +22,8 @@ CSS = tables.CSS + """
                background: var(--border-color-primary); vertical-align: middle; overflow: hidden; }
 .kb-progress > span { display: block; height: 100%; background: #2563eb; }
 .kb-chunk { white-space: pre-wrap; max-width: 60ch; }
+.kb-chunk-text { white-space: pre-wrap; overflow-wrap: anywhere; max-height: 18em; overflow-y: auto; }
+.kb-chunk-text mark { padding: 0 1px; border-radius: 2px; }
 .kb-error { color: #991b1b; }
 .kb-notice ul { margin: 4px 0; padding-left: 20px; }
 .b-public { background: #dbeafe; color: #1e40af; }
@@ -168,6 +171,39 @@ def upload_report(docs: Sequence[KBDocument], locale: str) -> str:
 
 def notice_html(text: str) -> str:
     return f'<div class="kb-notice">{tables.esc(text)}</div>' if text else ""
+
+
+def marked(text: str, query: str) -> str:
+    """``text`` escaped, each occurrence of ``query`` (any case) in a ``<mark>``."""
+    if not query:
+        return tables.esc(text)
+    parts = re.split(f"({re.escape(query)})", text, flags=re.IGNORECASE)
+    return "".join(f"<mark>{tables.esc(p)}</mark>" if i % 2 else tables.esc(p) for i, p in enumerate(parts))
+
+
+def chunks_summary(page: Any, locale: str) -> str:
+    """``Chunks 1–50 of 132 in “a.pdf”.`` (with a filter: how many contain it, of how many), or why there are none."""
+    doc = page.document
+    if not page.total:
+        key = "kb.chunks_no_match" if page.query else "kb.chunks_none"
+        return notice_html(t(locale, key, name=doc.name, query=page.query, all=tables.number(doc.chunks)))
+    first = min(page.offset + 1, page.total)
+    last = page.offset + len(page.chunks)
+    key = "kb.chunks_range_filtered" if page.query else "kb.chunks_range"
+    return notice_html(t(locale, key, first=tables.number(first), last=tables.number(max(first, last)),
+                         total=tables.number(page.total), name=doc.name, query=page.query,
+                         all=tables.number(doc.chunks)))
+
+
+def chunks_html(page: Any, locale: str) -> str:
+    """A page of a document's chunks (``workbench.kb.chunks.ChunkPage``): #, pages, heading, tokens, the whole
+    text (escaped, line breaks kept, the filter's words marked; a long one scrolls inside its cell)."""
+    rows = [[tables.esc(tables.number(c.idx + 1)), tables.esc(pages_text(c.first_page, c.last_page, locale)),
+             tables.esc(c.heading or "—"), tables.esc(tables.number(c.tokens)),
+             f'<div class="kb-chunk-text">{marked(c.text, page.query)}</div>'] for c in page.chunks]
+    heads = [t(locale, f"kb.col_{c}") for c in ("rank", "chunk_pages", "heading", "tokens", "text")]
+    return tables.table(heads, rows, t(locale, "kb.chunks_empty"), raw_columns=range(5),
+                        row_ids=[c.id for c in page.chunks])
 
 
 def _score(scores: dict[str, float], name: str) -> str:

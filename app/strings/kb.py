@@ -179,6 +179,23 @@ EN: dict[str, str] = {
     "kb.link_revoked_notice": "Share link revoked: everyone who opened it lost access.",
     "kb.granted": "{name} may now read and search this knowledge base.",
     "kb.grant_revoked": "Grant revoked.",
+    # the chunks of the chosen document
+    "kb.chunks_title": "Chunks of the chosen document",
+    "kb.chunks_intro": ("What the knowledge base indexed: each chunk of the document chosen above, in order, with its "
+                        "pages, heading and size in tokens."),
+    "kb.f_chunk_filter": "Filter chunks",
+    "kb.chunk_filter_hint": "Words in the chunk text (any case)",
+    "kb.chunks_previous": "◀ Previous",
+    "kb.chunks_next": "Next ▶",
+    "kb.col_chunk_pages": "Pages",
+    "kb.col_heading": "Heading",
+    "kb.col_tokens": "Tokens",
+    "kb.chunks_choose": "Choose a document above to read its chunks.",
+    "kb.chunks_range": "Chunks {first}–{last} of {total} in “{name}”.",
+    "kb.chunks_range_filtered": "Chunks {first}–{last} of {total} containing “{query}” in “{name}” ({all} in all).",
+    "kb.chunks_none": "“{name}” has no chunks: no text to index was found in it.",
+    "kb.chunks_no_match": "No chunk of “{name}” contains “{query}” ({all} chunks in all).",
+    "kb.chunks_empty": "No chunks to show.",
 }
 
 ZH: dict[str, str] = {
@@ -352,4 +369,19 @@ ZH: dict[str, str] = {
     "kb.link_revoked_notice": "已撤销分享链接：所有通过它打开的人都已失去访问权限。",
     "kb.granted": "{name} 现在可以阅读和检索此知识库。",
     "kb.grant_revoked": "已撤销授权。",
+    "kb.chunks_title": "所选文档的分块",
+    "kb.chunks_intro": "知识库实际索引的内容：上方所选文档的每个分块，按顺序列出，附页码、标题和 token 数。",
+    "kb.f_chunk_filter": "筛选分块",
+    "kb.chunk_filter_hint": "分块文本中的文字（不区分大小写）",
+    "kb.chunks_previous": "◀ 上一页",
+    "kb.chunks_next": "下一页 ▶",
+    "kb.col_chunk_pages": "页码",
+    "kb.col_heading": "标题",
+    "kb.col_tokens": "Token 数",
+    "kb.chunks_choose": "请在上方选择一个文档以查看其分块。",
+    "kb.chunks_range": "“{name}”的分块：第 {first}–{last} 个，共 {total} 个。",
+    "kb.chunks_range_filtered": "“{name}”中包含“{query}”的分块：第 {first}–{last} 个，共 {total} 个（全部 {all} 个）。",
+    "kb.chunks_none": "“{name}”没有分块：其中没有可索引的文本。",
+    "kb.chunks_no_match": "“{name}”中没有包含“{query}”的分块（全部 {all} 个）。",
+    "kb.chunks_empty": "没有可显示的分块。",
 }

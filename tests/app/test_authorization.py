@@ -51,8 +51,8 @@ OWN_DATA = {
     *(f"app.chat_answer.make_answer_handlers.<locals>.{n}" for n in ("regenerate", "resend", "send")),
     *(f"app.chat_documents.make_document_handlers.<locals>.{n}" for n in ("attach", "documents", "remove_documents")),
     *(f"app.kb_handlers.make_handlers.<locals>.{n}" for n in (
-        "cancel", "create", "delete_document", "download", "load", "open_kb", "refresh", "retrieve", "retry",
-        "search_square", "tick", "upload", "upload_folder")),
+        "cancel", "chunks", "create", "delete_document", "download", "load", "open_kb", "refresh", "retrieve",
+        "retry", "search_square", "tick", "upload", "upload_folder")),
     *(f"app.kb_sharing.make_sharing_handlers.<locals>.{n}" for n in (
         "create_link", "delete_kb", "grant_team", "grant_user", "publish", "revoke_grant", "revoke_link",
         "save_settings", "unpublish")),
@@ -66,7 +66,8 @@ OPEN = {  # no per-user data: the models' health, who am I, date shortcuts
 }
 SECRET_MARKERS = ("alice-secret-project", "Alice Secret Lab", "ALICE-ONLY purpose", "987654", "987,654",
                   "ALICE-CHAT-SECRET", "alice-notes.md", "ALICE-DOC-SECRET", "Alice Secret Team", "ALICE-KB-SECRET",
-                  "alice-kb-secret.md", "alice-kb-description", "ALICE-KB-TEXT")
+                  "alice-kb-secret.md", "alice-kb-description", "ALICE-KB-TEXT",
+                  "KB-TEXT here")           # a chunk's text, also when the filter "ALICE" is marked in it
 NOWHERE = "http://127.0.0.1:9/v1"          # the chat's model calls fail: bob must be refused before any
 
 
@@ -111,6 +112,10 @@ def site(tmp_path_factory):
     base = knowledge.bases.create(alice.id, team.id, "ALICE-KB-SECRET", "alice-kb-description",
                                   "use-multilingual:v3")
     [kb_doc] = knowledge.upload(alice.id, base.id, [("alice-kb-secret.md", b"# Secret\n\nALICE-KB-TEXT here.")])
+    with wb.transaction() as cur:           # as if ingested (no worker here): a chunk for the chunk view to guard
+        cur.execute("UPDATE kb_documents SET status = 'ready', chunks = 1 WHERE id = ?", [kb_doc.id])
+        cur.execute("INSERT INTO kb_chunks (id, kb_id, document_id, idx, text, heading, tokens) VALUES "
+                    "(?, ?, ?, 0, 'ALICE-KB-TEXT here.', 'Secret', 3)", [f"{kb_doc.id}-0", base.id, kb_doc.id])
     invite, _ = knowledge.teams.invite_link(alice.id, team.id, "member")
     link, _ = knowledge.sharing.create_link(alice.id, base.id)
     chat = ChatSetup(convs, NOWHERE, key_for=lambda user_id: MASTER_KEY, documents=ChatDocuments(attachments),
@@ -239,6 +244,7 @@ def test_the_owner_does_see_their_own_data(site) -> None:
         site.fns["app.chat_documents.make_document_handlers.<locals>.documents"], site, "alice")))
     assert "alice-notes.md" in docs
     for name, marker in (("app.kb_handlers.make_handlers.<locals>.open_kb", "alice-kb-secret.md"),
+                         ("app.kb_handlers.make_handlers.<locals>.chunks", "KB-TEXT here"),
                          ("app.teams.make_handlers.<locals>.load", "Alice Secret Team")):
         fn = site.fns[name]
         assert marker in _text(_call(fn, _args(fn, site, "alice"))), name

@@ -129,6 +129,7 @@ def routes(kb: str, doc: str, link: str = MISSING, grantee: str = MISSING) -> li
             ("POST", f"{base}/documents", {"files": [("file", ("a.txt", b"hello", "text/plain"))]}),
             ("GET", f"{base}/documents/{doc}", {}), ("DELETE", f"{base}/documents/{doc}", {}),
             ("GET", f"{base}/documents/{doc}/file", {}),
+            ("GET", f"{base}/documents/{doc}/chunks", {"params": {"offset": 0, "limit": 5, "q": "orchids"}}),
             ("POST", f"{base}/documents/{doc}/cancel", {}), ("POST", f"{base}/documents/{doc}/retry", {}),
             ("POST", f"{base}/retrieve", {"json": {"query": "orchids"}}),
             ("POST", f"{base}/publish", {}), ("POST", f"{base}/unpublish", {}),
@@ -236,6 +237,66 @@ def test_the_uploaded_pdf_is_ingested_with_its_pages_and_retrieved_by_page(site,
     assert best["pages"] == {"first": 2, "last": 2} and "Tuesday and Friday" in best["text"]
     assert {"vector", "keyword", "rrf", "rerank", "final"} <= set(best["scores"])
     assert best["score"] == best["scores"]["final"]
+
+
+def test_a_documents_chunks_are_read_in_order_a_page_at_a_time_and_filtered(site, world):
+    gw, keys, _ = site
+    kb, doc = world["team_kb"]["id"], world["doc"]
+    path = f"/knowledge-bases/{kb}/documents/{doc['id']}/chunks"
+    with client(gw, keys["alice"]) as alice, client(gw, keys["bob"]) as bob, client(gw, keys["carol"]) as carol:
+        everything = alice.get(path)
+        assert everything.status_code == 200, everything.text
+        listed = everything.json()
+        assert set(listed) == {"object", "data", "total", "offset", "limit"} and listed["object"] == "list"
+        assert (listed["total"], listed["offset"], listed["limit"]) == (doc["chunks"], 0, 50)
+        data = listed["data"]
+        assert [c["index"] for c in data] == list(range(doc["chunks"]))
+        assert all(set(c) == {"id", "object", "index", "pages", "heading", "tokens", "text"} and c["tokens"] > 0
+                   for c in data)
+        watering = next(c for c in data if "Tuesday and Friday" in c["text"])
+        assert watering["pages"] == {"first": 2, "last": 2} and watering["heading"] == "2 Watering"
+        assert data[0]["pages"]["first"] == 1 and data[-1]["pages"]["last"] == 3
+        # a viewer reads them too, a page at a time, or filtered (any case)
+        second = bob.get(path, params={"offset": 1, "limit": 1}).json()
+        assert (second["data"], second["total"], second["offset"], second["limit"]) == \
+            (data[1:2], doc["chunks"], 1, 1)
+        found = bob.get(path, params={"q": "PX-4471 WHEN"}).json()
+        assert found["total"] == 1 and found["data"] == [c for c in data if "PX-4471 when" in c["text"]]
+        assert bob.get(path, params={"q": "cactus"}).json() | {"data": None} == \
+            {"object": "list", "data": None, "total": 0, "offset": 0, "limit": 50}
+        assert bob.get(path, params={"offset": 99}).json()["data"] == []
+        # bad input names the parameter; an outsider cannot tell it from a missing KB
+        for params, param in (({"offset": -1}, "offset"), ({"offset": "first"}, "offset"), ({"limit": 0}, "limit"),
+                              ({"limit": 201}, "limit"), ({"limit": "1.5"}, "limit"), ({"q": "x" * 201}, "q"),
+                              ({"query": "orchids"}, "query")):
+            assert error_of(alice.get(path, params=params), 400)["param"] == param, params
+        assert "limit" in error_of(alice.get(path, params={"limit": 500}, headers={"Accept-Language": "zh"}),
+                                   400)["message"]
+        same_as_missing(carol, "GET", path, kb)
+        other = f"/knowledge-bases/{world['private_kb']['id']}/documents/{doc['id']}/chunks"
+        assert error_of(alice.get(other), 404)["param"] == "document_id"      # not a document of that KB
+        # a document that is not ready: 409; then one in Chinese, found by a Chinese filter once it is
+        private = world["private_kb"]["id"]
+        notes_md = "# 温室\n\n兰花每周二和周五浇水。\n\n番茄上的蚜虫由瓢虫对付。".encode()
+        uploaded = alice.post(f"/knowledge-bases/{private}/documents", files=[
+            ("file", ("tool.exe", b"MZ\x90\x00", "application/octet-stream")),
+            ("file", ("温室.md", notes_md, "text/markdown"))])
+        refused, notes = uploaded.json()["data"]
+        try:
+            error = error_of(alice.get(f"/knowledge-bases/{private}/documents/{refused['id']}/chunks"), 409)
+            assert (error["param"], error["code"]) == ("document_id", "document_not_ready")
+            assert error["message"] == "“tool.exe” is not ready yet: failed. Retry it to add its chunks."
+            deadline, state = time.monotonic() + 120, notes["status"]
+            while state != "ready":
+                assert state in ("queued", "parsing", "embedding") and time.monotonic() < deadline, state
+                time.sleep(0.3)
+                state = alice.get(f"/knowledge-bases/{private}/documents/{notes['id']}").json()["status"]
+            chinese = alice.get(f"/knowledge-bases/{private}/documents/{notes['id']}/chunks", params={"q": "瓢虫"})
+            [hit] = chinese.json()["data"]
+            assert "番茄上的蚜虫由瓢虫对付" in hit["text"] and hit["pages"] is None and hit["heading"] == "温室"
+        finally:
+            for row in (refused, notes):
+                alice.delete(f"/knowledge-bases/{private}/documents/{row['id']}")
 
 
 def test_uploads_many_files_at_once_refusing_duplicates_and_unknown_types_per_file(site, world):

@@ -29,6 +29,7 @@ from tests.app.conftest import opened_gateway
 from tests.app.test_account_page import PASSWORD
 from tests.conftest import MASTER_KEY
 from tests.fakes.docs import pdf_file
+from tests.workbench.test_kb_service import add_document
 from workbench.kb.service import KnowledgeService
 from workbench.kb.vectors import VectorStore
 from workbench.store import open_store, store_path
@@ -292,6 +293,75 @@ def test_a_file_over_the_limit_is_refused_from_its_size_on_disk_unread(site, mon
     assert [d.name for d in site.kb.documents(site.ids["bob"], kb_id)] == ["notes.md"]
 
 
+# ---------------------------------------------------------------- a document's chunks
+
+CHUNKS = ("chunk_note", "chunks_html", "chunk_prev_at", "chunk_next_at", "chunk_prev", "chunk_next")
+
+
+def test_a_documents_chunks_are_read_page_by_page_and_filtered_by_anyone_who_reads(site) -> None:
+    lab = team(site, "alice", "Chunk lab", dave="viewer")
+    kb_id = value(create(site, "alice", lab.id, "Indexed")["kb_box"])
+    texts = [f"Step {n}: the lamp room has {n} steps." for n in range(120)]
+    texts[2] = "量子纠缠的实验记录。\n第二行 <b>not bold</b>"
+    texts[80] = "Der LAMP-Raum: 量子 again"
+    doc = add_document(site.store, kb_id, "steps.txt", texts, headings=["1 Start"] + [None] * 119)
+
+    def chunks(username: str | None, document_id: str | None, query: str = "", offset: Any = 0,
+               lang: str = "en") -> dict[str, Any]:
+        return named(call(site, "chunks", username, kb_id, document_id, query, offset, lang=lang), CHUNKS)
+
+    first = chunks("alice", doc)
+    assert text(first["chunk_note"]) == "Chunks 1–50 of 120 in “steps.txt”."
+    table = text(first["chunks_html"])
+    assert table.startswith("# Pages Heading Tokens Text 1 p. 1 1 Start 8 Step 0: the lamp room has 0 steps. "
+                            "2 pp. 2–3 — 8 Step 1:"), table
+    assert "50 p. 50 — 8 Step 49" in table and "Step 50:" not in table
+    raw = value(first["chunks_html"])
+    assert "&lt;b&gt;not bold&lt;/b&gt;" in raw and "<b>not bold" not in raw            # shown as text
+    assert "量子纠缠的实验记录。\n第二行" in raw and 'class="kb-chunk-text"' in raw         # line breaks kept
+    assert (first["chunk_prev_at"], first["chunk_next_at"]) == (0, 50)
+    assert first["chunk_prev"]["interactive"] is False and first["chunk_next"]["interactive"] is True
+    middle = chunks("alice", doc, offset=first["chunk_next_at"])
+    assert text(middle["chunk_note"]) == "Chunks 51–100 of 120 in “steps.txt”."
+    assert text(middle["chunks_html"]).startswith("# Pages Heading Tokens Text 51 p. 51 — 8 Step 50:")
+    assert (middle["chunk_prev_at"], middle["chunk_next_at"]) == (0, 100) and middle["chunk_prev"]["interactive"]
+    end = chunks("alice", doc, offset=middle["chunk_next_at"])
+    assert text(end["chunk_note"]) == "Chunks 101–120 of 120 in “steps.txt”." and not end["chunk_next"]["interactive"]
+    assert text(chunks("alice", doc, offset=1000)["chunk_note"]) == text(end["chunk_note"])    # past the end: last
+
+    # a viewer of the team reads them, in Chinese, filtered (any case; the matches marked)
+    zh = chunks("dave", doc, query="量子", lang="zh")
+    assert text(zh["chunk_note"]) == "“steps.txt”中包含“量子”的分块：第 1–2 个，共 2 个（全部 120 个）。"
+    assert re.match(r"# 页码 标题 Token 数 文本 3 第 3 页 — \d+ 量子 纠缠", text(zh["chunks_html"]))
+    assert "<mark>量子</mark>" in value(zh["chunks_html"]) and not zh["chunk_next"]["interactive"]
+    lamp = chunks("dave", doc, query="lamp-RAUM")
+    assert text(lamp["chunk_note"]) == "Chunks 1–1 of 1 containing “lamp-RAUM” in “steps.txt” (120 in all)."
+    assert "<mark>LAMP-Raum</mark>" in value(lamp["chunks_html"])
+    assert text(chunks("dave", doc, query="zebra")["chunk_note"]) == \
+        "No chunk of “steps.txt” contains “zebra” (120 chunks in all)."
+    assert text(chunks("dave", doc, query="x" * 201)["chunk_note"]) == \
+        "The filter is too long: at most 200 characters."
+
+    # a reader of the square too; an outsider handed the ids sees the words of a missing KB and no chunk
+    call(site, "publish", "alice", kb_id)
+    assert text(chunks("carol", doc, query="lamp")["chunk_note"]).startswith("Chunks 1–50 of 119 containing")
+    call(site, "unpublish", "alice", kb_id)
+    theirs = chunks("carol", doc)
+    assert text(theirs["chunk_note"]) == MISSING and theirs["chunks_html"] == ""
+    assert "lamp" not in str(theirs) and not theirs["chunk_next"]["interactive"]
+
+    # nothing chosen; a document not ready yet; signed out
+    assert text(chunks("alice", None)["chunk_note"]) == "Choose a document above to read its chunks."
+    queued = add_document(site.store, kb_id, "later.md", ["soon"], status="queued")
+    waiting = chunks("alice", queued)
+    assert text(waiting["chunk_note"]) == \
+        "“later.md” is not ready yet: queued. Its chunks can be read once it is ready."
+    assert waiting["chunks_html"] == "" and "soon" not in str(waiting)
+    assert text(chunks("alice", queued, lang="zh")["chunk_note"]) == \
+        "“later.md”尚未就绪：排队中。就绪后即可查看其分块。"
+    assert "sign in again" in refused(site, "chunks", None, kb_id, doc, "", 0)
+
+
 # ---------------------------------------------------------------- ingestion and the retrieval test
 
 
@@ -476,7 +546,7 @@ def test_an_outsider_is_refused_everywhere_and_sees_nothing(site) -> None:
             "team_id": lab.id, "question": "ALICE-SECRET", "top_k": 3, "files": [upload_file(site, "e.md", b"# e")],
             "username": "erin", "name": "taken over", "description": "", "model": "use-multilingual:v3",
             "chunk_tokens": 300, "chunk_overlap": 40, "confirm": "ALICE-SECRET-KB", "days": "7", "origin": "http://x",
-            "query": "", "lang": "en"}
+            "query": "", "offset": 0, "lang": "en"}
 
     def snapshot() -> list:
         cur = site.store.cursor()
@@ -487,7 +557,7 @@ def test_an_outsider_is_refused_everywhere_and_sees_nothing(site) -> None:
     before = snapshot()
     missing_team = MISSING.replace("knowledge base", "team")
     handlers = vars(site.h)
-    assert len(handlers) == 22
+    assert len(handlers) == 23
     for name, fn in handlers.items():
         params = inspect.signature(fn).parameters
         kwargs = {p: args[p] for p in params if p in args}

@@ -3,12 +3,15 @@ first question after a restart; and a user path is checked before the queue or t
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+
 import pytest
 
 from tests.aio import run
 from tests.workbench.test_kb_access import MODEL, Directory
 from tests.workbench.test_kb_keyword import put_chunks
-from workbench.kb.errors import Forbidden, NotFound
+from workbench.kb.errors import Forbidden, Invalid, NotFound
 from workbench.kb.service import KnowledgeService
 from workbench.store import open_store, store_path
 
@@ -50,3 +53,81 @@ def test_keyword_indexes_are_built_at_start_and_user_paths_are_checked(store, tm
         await again.stop()
         return loaded
     assert run(started())
+
+
+def add_document(store, kb_id: str, name: str, texts: list[str], *, status: str = "ready",
+                 headings: list[str | None] | None = None) -> str:
+    """A document row as the ingestion writes it, and its chunk rows (``texts`` in order; page n+1 for chunk n,
+    chunk 1 spanning pages 2–3)."""
+    doc_id, at = uuid.uuid4().hex, datetime(2026, 1, 1)
+    with store.transaction() as cur:
+        cur.execute("INSERT INTO kb_documents (id, kb_id, name, kind, sha256, bytes, pages, chunks, status, "
+                    "uploaded_by, created_at, updated_at) VALUES (?, ?, ?, 'txt', ?, 10, ?, ?, ?, 'u-alice', ?, ?)",
+                    [doc_id, kb_id, name, uuid.uuid4().hex, len(texts) + 1, len(texts), status, at, at])
+        for idx in reversed(range(len(texts))):                    # stored out of order: read back by idx
+            cur.execute("INSERT INTO kb_chunks (id, kb_id, document_id, idx, text, first_page, last_page, heading, "
+                        "tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [f"{doc_id}-{idx}", kb_id, doc_id, idx, texts[idx], idx + 1, idx + 2 if idx == 1 else idx + 1,
+                         (headings or [None] * len(texts))[idx], len(texts[idx].split())])
+    return doc_id
+
+
+def test_a_ready_documents_chunks_are_read_in_order_a_page_at_a_time_by_anyone_who_reads(store, tmp_path):
+    kb_service = service(store, tmp_path)
+    team = kb_service.teams.create("u-alice", "Lab")
+    kb_service.teams.invite("u-alice", team.id, "bob", "viewer")
+    kb = kb_service.bases.create("u-alice", team.id, "Notes", "", MODEL)
+    other = kb_service.bases.create("u-alice", team.id, "Other", "", MODEL)
+    texts = [f"Step {n}: the lamp room has {n} steps." for n in range(120)]
+    texts[7] = "量子纠缠的实验记录：两个光子。"
+    texts[64] = "Der LAMP-Raum; 量子 again"
+    doc = add_document(store, kb.id, "steps.txt", texts, headings=["1 Start"] + [None] * 119)
+
+    first = kb_service.chunks("u-bob", kb.id, doc)                  # a viewer reads; 50 by default
+    assert (first.total, first.offset, first.limit, first.query, first.document.name) == (120, 0, 50, "", "steps.txt")
+    assert [c.idx for c in first.chunks] == list(range(50))
+    head, second = first.chunks[0], first.chunks[1]
+    assert (head.text, head.heading, head.first_page, head.last_page, head.tokens) == (texts[0], "1 Start", 1, 1, 8)
+    assert (second.first_page, second.last_page, second.document_id, second.kb_id) == (2, 3, doc, kb.id)
+    last = kb_service.chunks("u-alice", kb.id, doc, offset=100, limit=50)
+    assert [c.idx for c in last.chunks] == list(range(100, 120)) and last.total == 120
+    assert kb_service.chunks("u-alice", kb.id, doc, offset=500).chunks == []
+    assert len(kb_service.chunks("u-alice", kb.id, doc, limit=200).chunks) == 120
+
+    lamp = kb_service.chunks("u-bob", kb.id, doc, query="  LAMP room ")     # any case, spaces around dropped
+    assert lamp.query == "LAMP room" and lamp.total == 118 and lamp.chunks[0].idx == 0
+    chinese = kb_service.chunks("u-bob", kb.id, doc, query="量子")
+    assert (chinese.total, [c.idx for c in chinese.chunks]) == (2, [7, 64])
+    assert kb_service.chunks("u-bob", kb.id, doc, query="lamp-raum", limit=1).chunks[0].idx == 64
+    assert kb_service.chunks("u-bob", kb.id, doc, query="100%").total == 0            # no LIKE wildcards
+
+    for bounds, field in (({"offset": -1}, "offset"), ({"offset": "3"}, "offset"), ({"limit": 0}, "limit"),
+                          ({"limit": 201}, "limit"), ({"limit": True}, "limit"), ({"query": "x" * 201}, "query"),
+                          ({"query": 5}, "query")):
+        with pytest.raises(Invalid) as err:
+            kb_service.chunks("u-alice", kb.id, doc, **bounds)
+        assert err.value.field == field and err.value.zh and err.value.message, bounds
+
+    # an outsider: the very refusal of a missing KB; a document of another KB: the document's NotFound
+    with pytest.raises(NotFound) as theirs:
+        kb_service.chunks("u-carol", kb.id, doc)
+    with pytest.raises(NotFound) as missing:
+        kb_service.chunks("u-carol", "0" * 32, doc)
+    assert (theirs.value.message, theirs.value.zh, theirs.value.field) == \
+        (missing.value.message, missing.value.zh, missing.value.field) == \
+        (missing.value.message, missing.value.zh, "knowledge_base")
+    with pytest.raises(NotFound) as elsewhere:
+        kb_service.chunks("u-alice", other.id, doc)
+    assert elsewhere.value.field == "document"
+
+    # a document that is not ready has no chunks to show (even rows left from an earlier run)
+    queued = add_document(store, kb.id, "queued.txt", ["half done"], status="embedding")
+    with pytest.raises(Invalid) as err:
+        kb_service.chunks("u-bob", kb.id, queued)
+    assert err.value.code == "document_not_ready" and err.value.field == "document"
+    assert err.value.text("en") == "“queued.txt” is not ready yet: embedding. Its chunks can be read once it is ready."
+    assert err.value.text("zh") == "“queued.txt”尚未就绪：向量化中。就绪后即可查看其分块。"
+    failed = add_document(store, kb.id, "failed.txt", [], status="failed")
+    with pytest.raises(Invalid, match="not ready yet: failed. Retry it"):
+        kb_service.chunks("u-alice", kb.id, failed)
+    run(kb_service.stop())

@@ -17,4 +17,8 @@ Modules (each owns its tables in the workbench store, migration 3 in ``workbench
                 after a restart, cancel, retry, per-file errors, zip archives, identical files detected
     retrieve    hybrid retrieval: vector + keyword, reciprocal rank fusion, rerank through /v1/rerank; several
                 KBs with different embedding models queried each with its own model and merged by rerank
+    chunks      a ready document's chunks as indexed, a page at a time, filtered by text (read-only)
+    answer      answers grounded on hits: numbered passages for the model, the sources a reader sees and a
+                conversation keeps, the fixed reply when nothing relevant was found
+    service     KnowledgeService: the one object pages, the HTTP API and the chat use; every user path is checked
 """

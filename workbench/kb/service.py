@@ -5,6 +5,7 @@
     team = kb.teams.create("alice", "Proteomics")     # teams, bases and sharing check through kb.access themselves
     base = kb.bases.create("alice", team.id, "Papers", "", "use-multilingual:v3")
     kb.upload("alice", base.id, [("paper.pdf", data)])            # member+ (viewers are refused)
+    kb.chunks("bob", base.id, doc.id, offset=0, limit=50, query="")  # a ready document's chunks: anyone who reads
     hits = await kb.search("alice", [base.id], "what was measured?")  # read on every KB, else NotFound
     await kb.stop()
 
@@ -24,6 +25,7 @@ import openai
 
 from workbench.kb.access import Access
 from workbench.kb.bases import KnowledgeBases
+from workbench.kb.chunks import DEFAULT_LIMIT, ChunkPage, chunk_page
 from workbench.kb.errors import Invalid
 from workbench.kb.ingest import Ingestion
 from workbench.kb.keyword import KeywordIndex
@@ -101,6 +103,16 @@ class KnowledgeService:
     def document_file(self, user_id: str, kb_id: str, document_id: str) -> tuple[str, Path]:
         """The uploaded file (name, path) for download: anyone who may read the KB."""
         return self.ingestion.file(self.access.require_kb(user_id, kb_id, "read"), document_id)
+
+    def chunks(self, user_id: str, kb_id: str, document_id: str, *, offset: int = 0, limit: int = DEFAULT_LIMIT,
+               query: str = "") -> ChunkPage:
+        """A ready document's chunks as indexed (in order, ``limit`` 1..200 from ``offset``; ``query``: only those
+        whose text holds it, any case): anyone who may read the KB. ``NotFound`` for a KB the user may not read (as
+        for a missing one) or a document not in it; ``Invalid`` naming the field for a bad bound, and with code
+        ``document_not_ready`` for a document that is not ready."""
+        kb = self.access.require_kb(user_id, kb_id, "read")
+        return chunk_page(self.store, self.ingestion.document(kb, document_id), offset=offset, limit=limit,
+                          query=query)
 
     def cancel(self, user_id: str, kb_id: str, document_id: str) -> KBDocument:
         return self.ingestion.cancel(self.access.require_kb(user_id, kb_id, "upload"), document_id)
