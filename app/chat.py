@@ -258,7 +258,7 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n, setup: ChatSetup | None 
                     **quick)
     gr.on([new_btn.click, bot.clear], h.new_chat, inputs=[model, query, lang], outputs=[conv_list, *opened, list_note],
           api_name="chat_new", **quick)     # the chat's own Clear button starts a new chat too
-    query.input(h.search, inputs=[query, conv_id, lang], outputs=[conv_list, list_note], api_name="chat_search",
+    query.change(h.search, inputs=[query, conv_id, lang], outputs=[conv_list, list_note], api_name="chat_search",
                 trigger_mode="always_last", **quick)
     rename_btn.click(h.rename, inputs=[conv_id, title, query, lang], outputs=[conv_list, notice],
                      api_name="chat_rename", **quick)

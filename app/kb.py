@@ -190,7 +190,7 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n, knowledge: Any = None) -
 
     page.load(h.load, inputs=[square_q, lang], outputs=[*lists, *form, *opened, notice], api_name="kb_load", **quick)
     refresh_btn.click(api_name="kb_refresh", **refresh)
-    square_q.input(h.search_square, inputs=[square_q, lang], outputs=[square_html, square_pick],
+    square_q.change(h.search_square, inputs=[square_q, lang], outputs=[square_html, square_pick],
                    api_name="kb_square", trigger_mode="always_last", **quick)
     mine_pick.input(h.open_kb, inputs=[mine_pick, lang], outputs=[*opened, notice], api_name="kb_open", **quick)
     square_pick.input(h.open_kb, inputs=[square_pick, lang], outputs=[*opened, notice], **quick)
@@ -212,7 +212,7 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n, knowledge: Any = None) -
     # the chosen document's chunks: from the first on a new pick or filter, a page back or on with the buttons
     show_chunks = {"fn": h.chunks, "outputs": [chunk_note, chunks_html, chunk_prev_at, chunk_next_at, chunk_prev,
                                                chunk_next], **quick}
-    gr.on([doc_pick.change, chunk_q.input, chunk_q.submit], inputs=[kb_box, doc_pick, chunk_q, chunk_first, lang],
+    gr.on([doc_pick.change, chunk_q.change, chunk_q.submit], inputs=[kb_box, doc_pick, chunk_q, chunk_first, lang],
           api_name="kb_chunks", trigger_mode="always_last", **show_chunks)
     chunk_prev.click(inputs=[kb_box, doc_pick, chunk_q, chunk_prev_at, lang], **show_chunks)
     chunk_next.click(inputs=[kb_box, doc_pick, chunk_q, chunk_next_at, lang], **show_chunks)

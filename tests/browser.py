@@ -88,19 +88,40 @@ def open_page(browser: Browser, request: pytest.FixtureRequest, url: str, *, loc
     assert not errors, f"uncaught JavaScript errors on {url}: {errors}"
 
 
-def add_members(gateway_url: str, *users: tuple[str, str]) -> None:
-    """Create member accounts (username, password) through the admin API with the tests' master key."""
+def add_members(gateway_url: str, *users: tuple[str, str]) -> dict[str, str]:
+    """Create member accounts (username, password) through the admin API with the tests' master key; their ids
+    by username."""
     import httpx
 
     from tests.conftest import MASTER_KEY
 
+    ids = {}
     for username, password in users:
         resp = httpx.post(f"{gateway_url}/admin/v1/users", json={"username": username, "password": password},
                           headers={"Authorization": f"Bearer {MASTER_KEY}"}, timeout=30)
         assert resp.status_code == 201, resp.text
+        ids[username] = resp.json()["id"]
+    return ids
 
 
 def answer_text(page: Page) -> str:
     """The text of the chat's last answer ("" before the first)."""
     bots = page.locator("#chat-bot [data-testid=bot]")
     return bots.last.inner_text() if bots.count() else ""
+
+
+def pick(page: Page, dropdown: str, option: str) -> None:
+    """Choose ``option`` in the Gradio dropdown ``#dropdown``."""
+    page.locator(f"#{dropdown} input").click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def box(page: Page, elem_id: str) -> Any:
+    """The text box inside the Gradio component ``#elem_id``."""
+    return page.locator(f"#{elem_id}").get_by_role("textbox")
+
+
+def document_row(page: Page, name: str) -> Any:
+    """The /kb documents table's row of ``name`` (its first cell, exactly)."""
+    return page.locator("#kb-docs tbody tr").filter(
+        has=page.locator("td:first-child", has_text=re.compile(rf"^{re.escape(name)}$")))

@@ -19,7 +19,7 @@ from launch import AccountDirectory
 from tests.app.conftest import opened_gateway
 from tests.app.test_browser_chat_web_docs import answer_text, ask, short_answers
 from tests.app.test_chat_kb import BOTH, EMBEDDING, EQUIPMENT, SAFETY, wait_ready
-from tests.browser import ARTIFACTS, artifact_name, open_page
+from tests.browser import ARTIFACTS, artifact_name, open_page, pick
 from tests.conftest import MASTER_KEY, GatewayProcess, seeded_data_dir
 from tests.fakes.docs import pdf_file
 from workbench.clients import UserClients
@@ -68,11 +68,6 @@ def screenshot(page, request, label: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{artifact_name(request, label)}.png"))
 
-
-def pick(page, dropdown: str, option: str) -> None:
-    """Choose ``option`` in the Gradio dropdown ``#dropdown``."""
-    page.locator(f"#{dropdown} input").click()
-    page.get_by_role("option", name=option, exact=True).click()
 
 
 def test_two_knowledge_bases_answer_with_sources_and_pages(browser, server, request):

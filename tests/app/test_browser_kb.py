@@ -19,7 +19,7 @@ import re
 import pytest
 
 from tests.app.conftest import opened_gateway
-from tests.browser import open_page, screenshot
+from tests.browser import box, document_row, open_page, pick, screenshot
 from tests.conftest import GatewayProcess, seeded_data_dir
 from tests.fakes.docs import pdf_file
 from workbench.kb.access import Access
@@ -72,20 +72,7 @@ def server(tmp_path, shared_models):
     gw.stop()
 
 
-def pick(page, dropdown: str, option: str) -> None:
-    """Choose ``option`` in the Gradio dropdown ``#dropdown``."""
-    page.locator(f"#{dropdown} input").click()
-    page.get_by_role("option", name=option, exact=True).click()
 
-
-def box(page, elem_id: str):
-    return page.locator(f"#{elem_id}").get_by_role("textbox")
-
-
-def document_row(page, name: str):
-    """The documents table's row of ``name`` (its first cell, exactly)."""
-    return page.locator("#kb-docs tbody tr").filter(
-        has=page.locator("td:first-child", has_text=re.compile(rf"^{re.escape(name)}$")))
 
 
 def retrieval_test(page, question: str, tab: str) -> None:
@@ -165,6 +152,8 @@ def test_a_team_kb_is_filled_searched_published_and_shared(browser, server, requ
     with open_page(browser, request, f"{server.url}/kb", user=BOB, locale="zh-CN") as bob:
         expect(bob.locator("#kb-mine")).to_contain_text("还没有知识库")
         bob.get_by_role("tab", name="知识库广场").click()
+        box(bob, "kb-square-q").fill("no-such-words")            # a paste or autofill searches too, not only keys
+        expect(bob.locator("#kb-square")).to_contain_text("没有与“no-such-words”匹配的公开知识库。")
         box(bob, "kb-square-q").fill("handbook")
         expect(bob.locator("#kb-square")).to_contain_text("Lab handbook")
         expect(bob.locator("#kb-square")).to_contain_text("读者")

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.browser import add_members, open_page, screenshot
+from tests.browser import add_members, open_page, pick, screenshot
 from tests.conftest import GatewayProcess
 
 pytestmark = pytest.mark.browser
@@ -32,11 +32,6 @@ def server(tmp_path):
     finally:
         gw.stop()
 
-
-def pick(page, dropdown: str, option: str) -> None:
-    """Choose ``option`` in the Gradio dropdown ``#dropdown``."""
-    page.locator(f"#{dropdown} input").click()
-    page.get_by_role("option", name=option, exact=True).click()
 
 
 def test_a_team_is_made_joined_by_name_and_by_link_and_a_role_changes(browser, server, request):
