@@ -15,6 +15,8 @@ PENDING = ("queued", "parsing", "embedding")
 STATE_KIND = {"queued": "pending", "parsing": "pending", "embedding": "pending", "ready": "active",
               "failed": "rejected", "cancelled": "revoked"}
 SNIPPET_CHARS = 600
+MAX_SHOWN = 200                # documents in the table (a KB may hold thousands; the rest: see the summary)
+SHOWN_FIRST = {"parsing": 0, "embedding": 0, "failed": 1, "queued": 2, "cancelled": 3, "ready": 4}
 CSS = tables.CSS + """
 .kb-head h3 { margin: 0 0 4px 0; }
 .kb-head .muted { margin-top: 2px; }
@@ -131,9 +133,39 @@ def progress_html(doc: KBDocument, locale: str) -> str:
     return "—"
 
 
-def documents_html(docs: Sequence[KBDocument], locale: str) -> str:
-    rows = []
+def shown_documents(docs: Sequence[KBDocument]) -> list[KBDocument]:
+    """The documents the table shows: all of them in upload order up to ``MAX_SHOWN``; past that (a batch of
+    thousands) the ones being ingested, failed and queued first (next up first), then cancelled, then the
+    newest ready ones, cut at ``MAX_SHOWN`` — the table is redrawn every few seconds while anything is pending."""
+    if len(docs) <= MAX_SHOWN:
+        return list(docs)
+    newest_first = sorted(docs, key=lambda d: d.created_at, reverse=True)
+    ranked = sorted(newest_first, key=lambda d: SHOWN_FIRST[d.status])
+    queued = [d for d in docs if d.status == "queued"]                    # oldest first: the next to be ingested
+    ranked = [d for d in ranked if d.status != "queued"]
+    at = next((i for i, d in enumerate(ranked) if SHOWN_FIRST[d.status] > SHOWN_FIRST["queued"]), len(ranked))
+    return (ranked[:at] + queued + ranked[at:])[:MAX_SHOWN]
+
+
+def documents_summary(docs: Sequence[KBDocument], locale: str) -> str:
+    """ "1,200 ready · 2 being ingested · 780 queued · 19 failed" (the states there are), and when the table
+    shows only some: which ones."""
+    counts = {"ready": 0, "running": 0, "queued": 0, "failed": 0, "cancelled": 0}
     for d in docs:
+        counts["running" if d.status in ("parsing", "embedding") else d.status] += 1
+    parts = [t(locale, f"kb.docs_{state}", count=tables.number(n)) for state, n in counts.items() if n]
+    line = " · ".join(parts)
+    if len(docs) > MAX_SHOWN:
+        line += " — " + t(locale, "kb.docs_capped", shown=tables.number(MAX_SHOWN), total=tables.number(len(docs)))
+    return f'<div class="muted" id="kb-docs-summary">{tables.esc(line)}</div>' if line else ""
+
+
+def documents_html(docs: Sequence[KBDocument], locale: str) -> str:
+    """The summary line and the table of ``shown_documents``: name, status, progress, size, pages, chunks, the
+    error in the reader's language, when uploaded."""
+    rows = []
+    shown = shown_documents(docs)
+    for d in shown:
         error = d.error_zh if locale == "zh" and d.error_zh else d.error
         rows.append([tables.esc(d.name), tables.badge(t(locale, f"kb.status_{d.status}"), STATE_KIND[d.status]),
                      progress_html(d, locale), tables.esc(size_text(d.bytes)), tables.esc(tables.number(d.pages)),
@@ -142,11 +174,12 @@ def documents_html(docs: Sequence[KBDocument], locale: str) -> str:
                      tables.esc(tables.when(d.created_at))])
     heads = [t(locale, f"kb.col_{c}") for c in ("document", "status", "progress", "size", "pages", "chunks", "error",
                                                  "uploaded")]
-    return tables.table(heads, rows, t(locale, "kb.no_documents"), raw_columns=range(8), row_ids=[d.id for d in docs])
+    return documents_summary(docs, locale) + tables.table(heads, rows, t(locale, "kb.no_documents"),
+                                                          raw_columns=range(8), row_ids=[d.id for d in shown])
 
 
 def document_choices(docs: Sequence[KBDocument], locale: str) -> list[tuple[str, str]]:
-    return [(f"{d.name} · {t(locale, f'kb.status_{d.status}')}", d.id) for d in docs]
+    return [(f"{d.name} · {t(locale, f'kb.status_{d.status}')}", d.id) for d in shown_documents(docs)]
 
 
 def pending(docs: Sequence[KBDocument]) -> bool:

@@ -585,3 +585,38 @@ def test_an_outsider_is_refused_everywhere_and_sees_nothing(site) -> None:
     assert "sign in again" in refused(site, "open_kb", None, kb_id)
     member = named(call(site, "load", "dave", None), LISTS, FORM, OPENED, ("notice",))
     assert "ALICE-SECRET-KB" in text(member["mine_html"])          # the check is not vacuous: a member sees it
+
+
+def test_a_batch_of_thousands_shows_what_needs_attention_first_and_counts_every_state() -> None:
+    """A 2,000-file batch: the table (redrawn every few seconds while pending) shows 200 rows — being ingested,
+    failed, the queued next up, then the newest ready — and a line counts every document by state."""
+    from datetime import datetime, timedelta
+
+    from app import kb_view
+    from workbench.kb.records import KBDocument
+
+    start = datetime(2026, 1, 1)
+
+    def doc(n: int, status: str) -> KBDocument:
+        at = start + timedelta(seconds=n)
+        return KBDocument(f"d{n}", "k", f"file-{n:04}.pdf", "pdf", f"h{n}", 1000, 1, 0, status, 0, 0,
+                          "Damaged." if status == "failed" else None, "损坏。" if status == "failed" else None,
+                          None, 1, "u", at, at)
+
+    states = ["ready"] * 1200 + ["embedding", "parsing"] + ["queued"] * 779 + ["failed"] * 19
+    docs = [doc(n, s) for n, s in enumerate(states)]
+    shown = kb_view.shown_documents(docs)
+    assert len(shown) == kb_view.MAX_SHOWN == 200
+    assert {d.status for d in shown[:2]} == {"embedding", "parsing"} and {d.status for d in shown[2:21]} == {"failed"}
+    assert [d.id for d in shown[21:200]] == [f"d{n}" for n in range(1202, 1202 + 179)]   # next up first
+    html = kb_view.documents_html(docs, "en")
+    assert ("1,200 ready · 2 being ingested · 779 queued · 19 failed — showing 200 of 2,000: those being ingested, "
+            "failed and queued first, then the newest") in html
+    assert html.count("<tr") == 201 and [c[1] for c in kb_view.document_choices(docs, "en")] == [d.id for d in shown]
+    zh = kb_view.documents_html(docs, "zh")
+    assert "1,200 个已就绪 · 2 个处理中 · 779 个排队中 · 19 个失败 — 显示 2,000 个中的 200 个" in zh
+    done = [doc(n, "ready") for n in range(1200)] + [doc(1200 + n, "cancelled") for n in range(900)]
+    assert [d.status for d in kb_view.shown_documents(done)] == ["cancelled"] * 200       # then the newest ready
+    small = docs[1195:1205]                                           # everything fits: the upload order, as is
+    assert kb_view.shown_documents(small) == small
+    assert "5 ready · 2 being ingested · 3 queued" in kb_view.documents_html(small, "en")
