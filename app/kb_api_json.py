@@ -1,0 +1,301 @@
+"""JSON in and out of the knowledge-base HTTP API (``app.kb_api``): errors in the OpenAI envelope (``ApiError``,
+``bad``, ``from_service``, ``from_model_call``), the request bodies' fields checked with the parameter named, the
+records as JSON, and the chat's answers as completions or server-sent events. No routes and no permission checks
+here: those are ``app.kb_api`` and ``workbench.kb.service``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import openai
+import orjson
+from starlette.responses import Response
+
+from workbench.errors import WorkbenchError, in_locale
+from workbench.kb import answer
+from workbench.kb.errors import Forbidden, Invalid, KBError, NotFound
+from workbench.kb.records import ChunkRecord, KBDocument, KnowledgeBase, Team
+from workbench.kb.sharing import Grant, ShareLink
+
+MAX_JSON_BYTES = 2 * 1024 * 1024
+MAX_FILES = 100                     # per upload request
+MAX_QUERY_CHARS = 4000
+TOP_K, MAX_TOP_K, MAX_CHAT_TOP_K = 5, 50, 20
+ROLES = ("system", "user", "assistant")
+KB_FIELDS = ("team_id", "name", "description", "embedding_model", "chunk_tokens", "chunk_overlap")
+KB_SETTINGS = KB_FIELDS[1:]          # what PATCH may change (``KnowledgeBases.update``)
+MAX_SQUARE_QUERY, MAX_TOKEN_CHARS, MAX_EXPIRY_DAYS = 200, 200, 3650
+CHUNK_PARAMS = ("offset", "limit", "q")
+WHOLE = re.compile(r"-?\d{1,18}")
+CHAT_FIELDS = ("knowledge_base_ids", "messages", "model", "stream", "top_k", "temperature", "top_p", "max_tokens")
+TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+         404: "invalid_request_error", 405: "invalid_request_error", 409: "invalid_request_error",
+         413: "invalid_request_error", 429: "rate_limit_error", 500: "server_error", 502: "upstream_error",
+         503: "service_unavailable", 504: "upstream_error"}
+# a model call's failure (``workbench.chat.error`` codes, carried by the KB errors) -> HTTP status
+UPSTREAM_STATUS = {"limit": 429, "model": 403, "key": 401, "timeout": 504, "unavailable": 503, "too_long": 400,
+                   "rejected": 400}
+log = logging.getLogger("maas.kb_api")
+
+Authenticate = Callable[[str], "str | None"]
+
+
+class KeyWithoutUser(Exception):
+    """``authenticate`` raises it for a valid key that belongs to no user (the master key): refused with 403."""
+
+
+class ApiError(Exception):
+    """A refusal at the edge: HTTP ``status``, English ``message`` and Chinese ``zh``, the ``param`` at fault."""
+
+    def __init__(self, status: int, message: str, *, zh: str | None = None, param: str | None = None,
+                 code: str | None = None, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.zh, self.param = status, message, zh, param
+        self.code, self.headers = code, headers or {}
+
+    def response(self, locale: str) -> Response:
+        body = {"error": {"message": in_locale(self.message, self.zh, locale), "type": TYPES.get(self.status,
+                          "invalid_request_error"), "param": self.param, "code": self.code}}
+        return json_response(body, self.status, self.headers)
+
+
+def bad(param: str | None, message: str, zh: str, code: str = "invalid_value") -> ApiError:
+    return ApiError(400, message, zh=zh, param=param, code=code)
+
+
+def from_service(exc: WorkbenchError, params: dict[str, str]) -> ApiError:
+    """A service refusal as HTTP; ``params`` renames the service's field to the request's parameter."""
+    param = params.get(exc.field or "", exc.field)
+    if isinstance(exc, NotFound):
+        return ApiError(404, exc.message, zh=exc.zh, param=param, code=exc.code or "not_found")
+    if isinstance(exc, Forbidden):
+        return ApiError(403, exc.message, zh=exc.zh, param=param, code=exc.code or "forbidden")
+    if isinstance(exc, Invalid) or not isinstance(exc, KBError):
+        return ApiError(400, exc.message, zh=exc.zh, param=param, code=exc.code or "invalid_value")
+    return ApiError(UPSTREAM_STATUS.get(exc.code or "", 502), exc.message, zh=exc.zh, param=param, code=exc.code)
+
+
+def from_model_call(exc: openai.APIError) -> ApiError:
+    """A refusal of our own ``/v1`` (its envelope is ours: safe to pass on) or a failure to reach it."""
+    if isinstance(exc, openai.APIStatusError):
+        err = exc.body if isinstance(exc.body, dict) else {}
+        return ApiError(exc.status_code, str(err.get("message") or "The model call failed."), param=err.get("param"),
+                        code=err.get("code"))
+    return ApiError(502, "The models could not be reached. Try again in a moment.", zh="无法连接模型服务，请稍后重试。",
+                    code="upstream_unreachable")
+
+
+# -- JSON in and out ----------------------------------------------------------------------------------------------
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(body), status, headers=headers, media_type="application/json")
+
+
+def listing(items: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"object": "list", "data": items}
+
+
+def iso(value: datetime | None) -> str | None:
+    """Stored times are naive UTC: ISO 8601 with the offset."""
+    return None if value is None else (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+
+
+def team_json(team: Team) -> dict[str, Any]:
+    return {"id": team.id, "object": "team", "name": team.name, "description": team.description,
+            "personal": team.personal_of is not None, "role": team.role, "created_at": iso(team.created_at)}
+
+
+def kb_json(kb: KnowledgeBase, role: str | None, team_name: str | None, personal: bool | None) -> dict[str, Any]:
+    return {"id": kb.id, "object": "knowledge_base", "name": kb.name, "description": kb.description,
+            "team_id": kb.team_id, "team_name": team_name, "personal": personal, "role": role,
+            "embedding_model": kb.embedding_model, "chunk_tokens": kb.chunk_tokens, "chunk_overlap": kb.chunk_overlap,
+            "public": kb.public, "documents": kb.documents, "chunks": kb.chunks, "created_by": kb.created_by,
+            "created_at": iso(kb.created_at), "updated_at": iso(kb.updated_at)}
+
+
+def document_json(doc: KBDocument, locale: str) -> dict[str, Any]:
+    error = None if not doc.error else {"message": in_locale(doc.error, doc.error_zh, locale), "code": doc.error_code}
+    return {"id": doc.id, "object": "document", "knowledge_base_id": doc.kb_id, "name": doc.name, "kind": doc.kind,
+            "bytes": doc.bytes, "sha256": doc.sha256 or None, "pages": doc.pages, "chunks": doc.chunks,
+            "status": doc.status, "progress": {"done": doc.done, "total": doc.total}, "error": error,
+            "attempts": doc.attempts, "uploaded_by": doc.uploaded_by, "created_at": iso(doc.created_at),
+            "updated_at": iso(doc.updated_at)}
+
+
+def chunk_json(chunk: ChunkRecord) -> dict[str, Any]:
+    """A chunk as the knowledge base indexed it; ``index``: its place in the document, from 0."""
+    pages = None if chunk.first_page is None else {"first": chunk.first_page,
+                                                    "last": chunk.last_page or chunk.first_page}
+    return {"id": chunk.id, "object": "chunk", "index": chunk.idx, "pages": pages, "heading": chunk.heading,
+            "tokens": chunk.tokens, "text": chunk.text}
+
+
+def link_json(link: ShareLink) -> dict[str, Any]:
+    return {"id": link.id, "object": "share_link", "knowledge_base_id": link.kb_id, "state": link.state,
+            "users": link.users, "created_by": link.created_by, "created_at": iso(link.created_at),
+            "expires_at": iso(link.expires_at), "revoked_at": iso(link.revoked_at)}
+
+
+def grant_json(grant: Grant) -> dict[str, Any]:
+    return {"object": "grant", "knowledge_base_id": grant.kb_id, "kind": grant.kind, "grantee_id": grant.grantee_id,
+            "name": grant.name, "share_link_id": grant.via_share or None, "granted_by": grant.granted_by,
+            "created_at": iso(grant.created_at)}
+
+
+def source_json(source: answer.Source) -> dict[str, Any]:
+    """What [n] of an answer (or the n-th retrieved chunk) is: the document, its pages, the quoted text."""
+    pages = None if source.first_page is None else {"first": source.first_page,
+                                                     "last": source.last_page or source.first_page}
+    return {"index": source.index, "knowledge_base_id": source.kb_id, "knowledge_base": source.kb_name or None,
+            "document": {"id": source.document_id, "name": source.document}, "pages": pages,
+            "heading": source.heading, "text": source.text, "score": source.score}
+
+
+def only_fields(body: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = [k for k in body if k not in allowed]
+    if unknown:
+        raise bad(unknown[0], f"Unknown field '{unknown[0]}': this route takes {', '.join(allowed)}.",
+                  f"未知字段“{unknown[0]}”：此接口接受 {', '.join(allowed)}。", "unknown_field")
+
+
+def text_field(body: dict[str, Any], name: str, *, required: bool = False, max_chars: int | None = None) -> str | None:
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise bad(name, f"{name}: required, as text." if required else f"{name}: must be text.",
+                  f"{name}：必填，须为文本。" if required else f"{name}：须为文本。",
+                  "missing_field" if value is None else "invalid_value")
+    if max_chars is not None and len(value) > max_chars:
+        raise bad(name, f"{name}: at most {max_chars} characters.", f"{name}：最多 {max_chars} 个字符。", "too_long")
+    return value
+
+
+def whole_field(body: dict[str, Any], name: str, default: int, low: int, high: int) -> int:
+    value = body.get(name)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise bad(name, f"{name}: a whole number from {low} to {high}.", f"{name}：须为 {low} 到 {high} 之间的整数。")
+    return value
+
+
+def chat_params(body: dict[str, Any]) -> dict[str, Any]:
+    """temperature, top_p (numbers) and max_tokens (a whole number) as given; the model checks their ranges."""
+    params: dict[str, Any] = {}
+    for name in ("temperature", "top_p", "max_tokens"):
+        value = body.get(name)
+        if value is None:
+            continue
+        whole = name == "max_tokens"
+        if isinstance(value, bool) or not isinstance(value, int if whole else int | float) or value < 0:
+            raise bad(name, f"{name}: a {'whole ' if whole else ''}number of 0 or more.",
+                      f"{name}：须为不小于 0 的{'整数' if whole else '数'}。")
+        params[name] = value
+    return params
+
+
+def chat_messages(body: dict[str, Any]) -> list[dict[str, str]]:
+    value = body.get("messages")
+    if not isinstance(value, list) or not value:
+        raise bad("messages", "messages: a non-empty list of {role, content}, the last one the user's question.",
+                  "messages：须为非空的 {role, content} 列表，最后一条是用户的问题。", "missing_field" if value is None
+                  else "invalid_value")
+    for i, m in enumerate(value):
+        if not isinstance(m, dict) or m.get("role") not in ROLES or not isinstance(m.get("content"), str):
+            raise bad(f"messages[{i}]", f"messages[{i}]: an object with role (system, user or assistant) and "
+                      "content (text).", f"messages[{i}]：须为包含 role（system、user 或 assistant）和 content（文本）"
+                      "的对象。")
+    if value[-1]["role"] != "user" or not value[-1]["content"].strip():
+        raise bad("messages", "messages: the last message must be the user's question (role user, not empty).",
+                  "messages：最后一条消息必须是用户的问题（role 为 user，且不为空）。")
+    return [{"role": m["role"], "content": m["content"]} for m in value]
+
+
+def kb_ids_field(body: dict[str, Any]) -> list[str]:
+    value = body.get("knowledge_base_ids")
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        raise bad("knowledge_base_ids", "knowledge_base_ids: a non-empty list of knowledge base ids.",
+                  "knowledge_base_ids：须为非空的知识库 id 列表。",
+                  "missing_field" if value is None else "invalid_value")
+    return value
+
+
+def limited(receive: Callable, limit: int, param: str | None) -> Callable:
+    """``receive`` that refuses a body over ``limit`` bytes (413) as it arrives."""
+    seen = 0
+
+    async def wrapped() -> dict:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise too_large(limit, param)
+        return message
+    return wrapped
+
+
+def too_large(limit: int, param: str | None) -> ApiError:
+    size = f"{limit / 1024 / 1024:.0f} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
+    return ApiError(413, f"The request is over the limit of {size}. Send fewer or smaller files per request.",
+                    zh=f"请求超过了 {size} 的上限。请每次发送更少或更小的文件。", param=param, code="request_too_large")
+
+
+
+def fixed_completion(model: str, text: str) -> dict[str, Any]:
+    """The "nothing relevant" answer as a chat completion: no sources, no tokens used, ``nothing_found`` set."""
+    return {"id": f"chatcmpl-kb{secrets.token_hex(8)}", "object": "chat.completion", "created": int(time.time()),
+            "model": model, "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                                         "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+            "sources": [], "nothing_found": True}
+
+
+async def fixed_sse(model: str, text: str) -> AsyncIterator[bytes]:
+    """The same as server-sent events: the lead chunk (empty ``sources``), the text, the end with usage."""
+    base = {"id": f"chatcmpl-kb{secrets.token_hex(8)}", "object": "chat.completion.chunk",
+            "created": int(time.time()), "model": model}
+    events = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}],
+               "sources": [], "nothing_found": True},
+              {**base, "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}]},
+              {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+               "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}}]
+    for event in events:
+        yield b"data: " + orjson.dumps(event) + b"\n\n"
+    yield b"data: [DONE]\n\n"
+
+
+async def answer_sse(chunks: Any, sources: list[dict], model: str, locale: str) -> AsyncIterator[bytes]:
+    """The answer's chunks as server-sent events, led by one that carries ``sources`` (the answer's id), then
+    ``[DONE]``; a failure half-way is an ``error`` event."""
+    try:
+        first = None
+        try:
+            first = await chunks.__anext__()
+        except StopAsyncIteration:
+            pass
+        lead = {"id": first.id if first else f"chatcmpl-kb{secrets.token_hex(8)}", "object": "chat.completion.chunk",
+                "created": first.created if first else int(time.time()), "model": first.model if first else model,
+                "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}],
+                "sources": sources}
+        yield b"data: " + orjson.dumps(lead) + b"\n\n"
+        if first is not None:
+            yield b"data: " + orjson.dumps(first.to_dict(mode="json")) + b"\n\n"
+            async for chunk in chunks:
+                yield b"data: " + orjson.dumps(chunk.to_dict(mode="json")) + b"\n\n"
+    except openai.APIError as exc:
+        log.warning("knowledge-base chat stream failed: %s", exc)
+        error = from_model_call(exc)
+        yield b"data: " + orjson.dumps({"error": {"message": in_locale(error.message, error.zh, locale),
+                                                  "type": TYPES.get(error.status, "upstream_error"),
+                                                  "param": error.param, "code": error.code}}) + b"\n\n"
+    finally:
+        await chunks.close()
+    yield b"data: [DONE]\n\n"
