@@ -9,6 +9,7 @@ from typing import Any
 
 from app import tables
 from app.i18n import translate
+from app.kb_files import file_url
 from workbench.kb.records import KBDocument, KnowledgeBase
 
 PENDING = ("queued", "parsing", "embedding")
@@ -253,12 +254,19 @@ def hits_html(hits: Sequence[Any], locale: str) -> str:
         shown = chunk.heading and not chunk.text.startswith(chunk.heading.rsplit(" > ", 1)[-1])
         heading = f'<div class="muted">{tables.esc(chunk.heading)}</div>' if shown else ""
         rows.append([str(rank), f"{hit.score:.3f}", _score(hit.scores, "vector"), _score(hit.scores, "keyword"),
-                     _score(hit.scores, "rerank"), tables.esc(hit.document_name),
+                     _score(hit.scores, "rerank"), document_link(chunk.kb_id, chunk.document_id,
+                                                                 hit.document_name, chunk.first_page),
                      tables.esc(pages_text(chunk.first_page, chunk.last_page, locale)),
                      f'{heading}<div class="kb-chunk">{tables.esc(text)}</div>'])
     heads = [t(locale, f"kb.col_{c}") for c in ("rank", "score", "vector", "keyword", "rerank", "document", "pages",
                                                  "text")]
-    return tables.table(heads, rows, t(locale, "kb.no_hits"), raw_columns=[7])
+    return tables.table(heads, rows, t(locale, "kb.no_hits"), raw_columns=[5, 7])
+
+
+def document_link(kb_id: str, document_id: str, name: str, page: int | None = None) -> str:
+    """The document's name, opening it in a new tab (a PDF at ``page``); ``app.kb_files`` checks who asks."""
+    return (f'<a href="{tables.esc(file_url(kb_id, document_id, page))}" target="_blank" rel="noopener">'
+            f'{tables.esc(name)}</a>')
 
 
 # ---------------------------------------------------------------- sharing

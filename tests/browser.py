@@ -125,3 +125,14 @@ def document_row(page: Page, name: str) -> Any:
     """The /kb documents table's row of ``name`` (its first cell, exactly)."""
     return page.locator("#kb-docs tbody tr").filter(
         has=page.locator("td:first-child", has_text=re.compile(rf"^{re.escape(name)}$")))
+
+
+def create_team(page: Page, name: str) -> None:
+    """On /teams: create the team ``name`` and see that the page made the user its owner."""
+    from playwright.sync_api import expect
+
+    page.locator("#teams-create-box").click()
+    page.locator("#teams-new-name input").fill(name)
+    page.locator("#teams-create").click()
+    expect(page.locator("#teams-notice")).to_contain_text(f"Created {name}")
+    expect(page.locator("#teams-heading")).to_contain_text("Your role: owner")

@@ -30,7 +30,17 @@ import httpx
 import pytest
 
 from tests.app.test_browser_chat_web_docs import ask, short_answers
-from tests.browser import ARTIFACTS, add_members, artifact_name, box, document_row, open_page, pick, screenshot
+from tests.browser import (
+    ARTIFACTS,
+    add_members,
+    artifact_name,
+    box,
+    create_team,
+    document_row,
+    open_page,
+    pick,
+    screenshot,
+)
 from tests.conftest import MASTER_KEY, GatewayProcess, seeded_data_dir
 from tests.fakes.docs import pdf_file
 
@@ -235,11 +245,7 @@ def test_a_newcomer_builds_two_team_kbs_chats_across_both_and_shares_them(browse
     with open_page(browser, request, f"{server.url}/teams", user=NEWBIE) as newbie:
         # 1. the team, and mate in it by username
         expect(newbie.locator("#teams-list")).to_contain_text("newbie's space")
-        newbie.locator("#teams-create-box").click()
-        newbie.locator("#teams-new-name input").fill("Marine Lab")
-        newbie.locator("#teams-create").click()
-        expect(newbie.locator("#teams-notice")).to_contain_text("Created Marine Lab")
-        expect(newbie.locator("#teams-heading")).to_contain_text("Your role: owner")
+        create_team(newbie, "Marine Lab")
         newbie.locator("#teams-invite-user input").fill("mate")
         newbie.locator("#teams-invite").click()
         expect(newbie.locator("#teams-notice")).to_have_text("mate joined Marine Lab as member.")

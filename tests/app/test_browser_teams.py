@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.browser import add_members, open_page, pick, screenshot
+from tests.browser import add_members, create_team, open_page, pick, screenshot
 from tests.conftest import GatewayProcess
 
 pytestmark = pytest.mark.browser
@@ -42,11 +42,7 @@ def test_a_team_is_made_joined_by_name_and_by_link_and_a_role_changes(browser, s
         expect(alice.locator("#teams-list")).to_contain_text("alice's space")
         expect(alice.locator("#teams-heading")).to_contain_text("Your personal space")
         # 1. alice creates a team: she owns it
-        alice.locator("#teams-create-box").click()
-        alice.locator("#teams-new-name input").fill("Protein lab")
-        alice.locator("#teams-create").click()
-        expect(alice.locator("#teams-notice")).to_contain_text("Created Protein lab")
-        expect(alice.locator("#teams-heading")).to_contain_text("Your role: owner")
+        create_team(alice, "Protein lab")
         expect(alice.locator("#teams-list")).to_contain_text("Protein lab")
         alice.wait_for_url(re.compile(r"/teams\?team=[0-9a-f]{32}$"))
         # 2. bob by username, as a member

@@ -412,6 +412,7 @@ def test_upload_is_ingested_in_the_background_then_found_with_its_page(site, emb
     assert text(note) == "3 chunks, best first (reranked)."
     assert re.match(r"# Score Vector Keyword Rerank Document Pages Text 1 (\S+ ){4}handbook\.pdf p\. 2 .*FH-7731",
                     shown), shown
+    assert re.search(rf'<a href="/kb/file/{kb_id}/\w+#page=2" target="_blank" rel="noopener">handbook\.pdf</a>', hits)
     zh_hits, _ = call(site, "retrieve", "erin", kb_id, "FH-7731", 1, lang="zh")
     assert "handbook.pdf 第 2 页" in text(zh_hits)                  # a viewer may run the retrieval test too
     assert refused(site, "retrieve", "alice", kb_id, "   ", 3) == \

@@ -14,14 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench.kb.errors import Invalid
-from workbench.kb.records import ChunkRecord, KBDocument
+from workbench.kb.records import STATE_ZH, ChunkRecord, KBDocument
 from workbench.store import Store
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 MAX_QUERY_CHARS = 200
 PENDING = ("queued", "parsing", "embedding")
-STATUS_ZH = {"queued": "排队中", "parsing": "解析中", "embedding": "向量化中", "ready": "已就绪", "failed": "失败",
-             "cancelled": "已取消"}
 _COLUMNS = "id, kb_id, document_id, idx, text, first_page, last_page, heading, tokens"
 
 
@@ -67,7 +65,7 @@ def bounds(offset: Any, limit: Any, query: Any) -> tuple[int, int, str]:
 
 def not_ready(document: KBDocument) -> Invalid:
     """A document that is not ready has no chunks to show yet (or none at all: failed, cancelled)."""
-    status, zh = document.status, STATUS_ZH.get(document.status, document.status)
+    status, zh = document.status, STATE_ZH.get(document.status, document.status)
     if status in PENDING:
         then, then_zh = "Its chunks can be read once it is ready.", "就绪后即可查看其分块。"
     else:

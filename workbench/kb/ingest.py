@@ -60,7 +60,7 @@ from workbench.errors import WorkbenchError
 from workbench.kb.chunking import KBChunk, chunk_document
 from workbench.kb.errors import Invalid, NotFound
 from workbench.kb.keyword import tokenize
-from workbench.kb.records import ChunkRecord, KBDocument, KnowledgeBase
+from workbench.kb.records import STATE_ZH, ChunkRecord, KBDocument, KnowledgeBase
 from workbench.store import Store
 
 if TYPE_CHECKING:
@@ -358,7 +358,7 @@ class Ingestion:
             doc = self._locked(cur, kb, document_id)
             if doc.status not in ("queued", *RUNNING):
                 raise Invalid(f"“{doc.name}” is {doc.status}, not waiting or being added: there is nothing to cancel.",
-                              "document", zh=f"“{doc.name}”的状态是{_STATUS_ZH[doc.status]}，并未在排队或处理中，"
+                              "document", zh=f"“{doc.name}”的状态是{STATE_ZH[doc.status]}，并未在排队或处理中，"
                                              "无需取消。", code="not_running")
             now = _now()
             cur.execute("UPDATE kb_documents SET status = 'cancelled', updated_at = ?, finished_at = ? WHERE id = ?",
@@ -372,7 +372,7 @@ class Ingestion:
             doc = self._locked(cur, kb, document_id)
             if doc.status not in ("failed", "cancelled"):
                 raise Invalid(f"“{doc.name}” is {doc.status}; only a failed or cancelled document can be tried again.",
-                              "document", zh=f"“{doc.name}”的状态是{_STATUS_ZH[doc.status]}；只有失败或已取消的文档"
+                              "document", zh=f"“{doc.name}”的状态是{STATE_ZH[doc.status]}；只有失败或已取消的文档"
                                              "才能重试。", code="not_retryable")
             if not (self.files_dir / kb.id / doc.id).is_file():
                 raise Invalid(f"“{doc.name}” was not kept ({doc.error or 'refused at upload'}). Upload it again.",
@@ -678,8 +678,6 @@ class Ingestion:
         self._unindex(kb_id, doc_id)
 
 
-_STATUS_ZH = {"queued": "排队中", "parsing": "解析中", "embedding": "向量化中", "ready": "已就绪", "failed": "失败",
-              "cancelled": "已取消"}
 
 
 def _not_found() -> NotFound:

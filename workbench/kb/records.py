@@ -12,6 +12,8 @@ from typing import Protocol
 
 ROLES = ("owner", "admin", "member", "viewer")          # strongest first
 DOCUMENT_STATES = ("queued", "parsing", "embedding", "ready", "failed", "cancelled")
+STATE_ZH = {"queued": "排队中", "parsing": "解析中", "embedding": "向量化中", "ready": "已就绪", "failed": "失败",
+            "cancelled": "已取消"}                    # a document's state in Chinese messages
 
 
 class UserDirectory(Protocol):
