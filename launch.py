@@ -60,8 +60,11 @@ def build_app(gateway, workbench_store=None, knowledge=None):
     ui = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     ui.include_router(signin.routes(gateway, sessions))
     ui.include_router(kb_files.routes(knowledge, sessions))      # a KB document for the signed-in user
+    # an upload larger than any page takes is refused by Gradio before it is stored (the pages check each file's
+    # own limit from its size on disk); "Use via API" in the footer would point at Gradio's API, not ours
+    largest = max(gateway.settings.kb_max_upload_mb, gateway.settings.chat_max_upload_mb) + 1
     ui = gr.mount_gradio_app(ui, blocks, path="/", i18n=i18n, auth_dependency=username, css=shell.CSS + chat.CSS,
-                             footer_links=["settings"])   # "Use via API" would point at Gradio's, not ours
+                             footer_links=["settings"], max_file_size=f"{largest}mb")
     # Gradio's queue polls every 1 ms when idle: ~4% of a core taken from the model server
     # (bench/README.md). 10 ms keeps UI events prompt. Private attribute of the pinned Gradio.
     if getattr(blocks, "_queue", None) is not None and hasattr(blocks._queue, "sleep_when_free"):

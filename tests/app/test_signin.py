@@ -48,3 +48,22 @@ def test_session_survives_a_restart_and_is_not_stored_in_clear(tmp_path, shared_
         assert again.get("/").status_code == 200
     finally:
         gw.stop()
+
+
+def test_an_upload_larger_than_any_page_takes_is_refused_before_it_is_stored(tmp_path):
+    """Gradio's upload route refuses a file over the largest limit (here 2 MB + 1: MAAS_KB_MAX_UPLOAD_MB=2) with
+    413 before writing it; a signed-out upload is refused too; a small one is stored."""
+    cfg = tmp_path / "models.yaml"
+    cfg.write_text("gateway: {embedded: {enabled: false}}\n")
+    gw = GatewayProcess(tmp_path / "data", config=cfg,
+                        env={"MAAS_KB_MAX_UPLOAD_MB": "2", "MAAS_CHAT_MAX_UPLOAD_MB": "1"}).start()
+    try:
+        files = {"files": ("big.pdf", b"%PDF-" + b"0" * (3 * 2**20), "application/pdf")}
+        assert httpx.post(gw.url + "/gradio_api/upload", files=files, timeout=30).status_code == 401
+        browser = gw.signed_in()
+        big = browser.post("/gradio_api/upload", files=files, timeout=30)
+        assert big.status_code == 413 and "Traceback" not in big.text
+        small = browser.post("/gradio_api/upload", files={"files": ("a.pdf", b"%PDF-1.4 small", "application/pdf")})
+        assert small.status_code == 200 and small.json()[0].endswith("a.pdf")
+    finally:
+        gw.stop()
