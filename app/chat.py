@@ -46,6 +46,7 @@ from app.i18n import translate
 from workbench.conversations import THINKING_BUDGET, Conversation, NotFound
 
 # WITH_LANG_JS for inputs that end with the language box and then the chosen knowledge bases
+MAX_LINKED_KBS = 10            # KBs an address (?kb=<id>,...) may preselect
 LANG_THEN_KBS_JS = ("(...a) => [...a.slice(0, -2), document.documentElement.lang || navigator.language || 'en', "
                     "a[a.length - 1]]")
 
@@ -157,8 +158,9 @@ def make_handlers(gateway: Any, setup: ChatSetup | None) -> SimpleNamespace:
 
     def kb_state(conversation_id: str | None, kb_ids: list[str] | None, lang: str, request: gr.Request) -> Any:
         """The knowledge-base picker: the KBs the user may read now, and the open conversation's selection (that
-        of its last question; before any question, what the page has). KBs no longer readable are unselected,
-        named in the picker's note."""
+        of its last question; before any question, what the page has, else the address's ``?kb=<id>,...``). KBs
+        no longer readable (or never: an id in the address) are unselected, named in the picker's note when the
+        conversation knows their names."""
         locale, actor = page.who(lang, request)
         conv = page.call(locale, convs.get, actor.user_id, conversation_id) if conversation_id else None
         if page.knowledge is None:
@@ -167,6 +169,9 @@ def make_handlers(gateway: Any, setup: ChatSetup | None) -> SimpleNamespace:
         readable = {kb_id for _, kb_id in choices}
         asked = asked_kbs(conv)
         wanted = [a["id"] for a in asked] if asked is not None else [k for k in (kb_ids or []) if isinstance(k, str)]
+        if asked is None and not wanted:          # /chat?kb=<id>[,<id>]: "Chat with this knowledge base" on /kb
+            params = getattr(request, "query_params", None) or {}
+            wanted = [k for k in str(params.get("kb") or "").split(",") if k.strip()][:MAX_LINKED_KBS]
         names = kb_names(conv)
         gone = [names.get(k) or "" for k in wanted if k not in readable]
         if gone:

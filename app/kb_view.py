@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 from app import tables
 from app.i18n import translate
@@ -21,6 +22,7 @@ SHOWN_FIRST = {"parsing": 0, "embedding": 0, "failed": 1, "queued": 2, "cancelle
 CSS = tables.CSS + """
 .kb-head h3 { margin: 0 0 4px 0; }
 .kb-head .muted { margin-top: 2px; }
+.kb-head .kb-chat { display: inline-block; margin-top: 6px; font-weight: 600; }
 .kb-progress { display: inline-block; width: 90px; height: 6px; border-radius: 3px; margin-left: 6px;
                background: var(--border-color-primary); vertical-align: middle; overflow: hidden; }
 .kb-progress > span { display: block; height: 100%; background: #2563eb; }
@@ -119,8 +121,10 @@ def header_html(kb: KnowledgeBase, role: str, team: str | None, locale: str) -> 
              t(locale, "kb.head_chunking", tokens=kb.chunk_tokens, overlap=kb.chunk_overlap),
              t(locale, "kb.head_counts", documents=tables.number(kb.documents), chunks=tables.number(kb.chunks))]
     description = f'<div>{tables.esc(kb.description)}</div>' if kb.description else ""
+    chat = (f'<a class="kb-chat" id="kb-chat-link" href="/chat?kb={tables.esc(quote(kb.id, safe=""))}">'
+            f'{tables.esc(t(locale, "kb.chat_with"))}</a>')
     return (f'<div class="kb-head"><h3>{tables.esc(kb.name)} {public_badge(kb.public, locale)}</h3>{description}'
-            f'<div class="muted">{tables.esc(" · ".join(f for f in facts if f))}</div></div>')
+            f'<div class="muted">{tables.esc(" · ".join(f for f in facts if f))}</div>{chat}</div>')
 
 
 def progress_html(doc: KBDocument, locale: str) -> str:

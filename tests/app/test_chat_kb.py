@@ -178,6 +178,12 @@ def test_the_picker_offers_what_each_user_may_read(site):
     assert "还没有可选的知识库" in site.h.kb_state("", None, "zh", req("bob", "zh"))["info"]
     with pytest.raises(Exception, match="sign in again"):
         site.h.kb_state("", None, "en", req(None))
+    # /chat?kb=<id>,<id> ("Chat with this knowledge base" on /kb): preselected when readable, else left out
+    both = f"{site.equipment.id},{site.safety.id}"
+    assert site.h.kb_state("", None, "en", req("alice", kb=both))["value"] == [site.equipment.id, site.safety.id]
+    assert site.h.kb_state("", [site.safety.id], "en", req("alice", kb=both))["value"] == [site.safety.id]
+    linked = site.h.kb_state("", None, "zh", req("bob", "zh", kb=site.safety.id))       # not his: nothing of it
+    assert (linked["choices"], linked["value"], linked["info"]) == ([], [], "部分所选知识库已不可用，已取消选择。")
 
 
 def test_two_kbs_answer_with_numbered_sources_and_pages_kept_with_the_conversation(site):

@@ -405,6 +405,7 @@ def test_upload_is_ingested_in_the_background_then_found_with_its_page(site, emb
     assert re.search(r"broken\.pdf Failed — \d+ B — — \S", table) and "notes.md Ready" in table
     assert re.search(r"copy of handbook\.pdf Failed — \d+ K?B — — “copy of handbook\.pdf” is identical", table)
     assert "tool.exe Failed" in table and re.search(r"Documents: \d+ · chunks: [1-9]\d*", text(tick["head"]))
+    assert f'href="/chat?kb={kb_id}">💬 Chat with this knowledge base</a>' in tick["head"]
 
     hits, note = call(site, "retrieve", "alice", kb_id, "Which code does the fume hood show when airflow drops?", 3)
     shown = text(hits)
