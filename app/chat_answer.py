@@ -22,7 +22,7 @@ from typing import Any
 import gradio as gr
 
 from app.chat_context import ChatPage, notice_error, refusal, settings_values
-from app.chat_view import answer_rows, chat_messages, edited_text, message_rows
+from app.chat_view import answer_rows, chat_messages, edited_text, message_rows, question_rows
 from app.i18n import translate
 from workbench.attachments import Progress
 from workbench.chat import ChatEngine, ContentDelta, ContextBlock, Done, Error, ReasoningDelta
@@ -192,6 +192,7 @@ def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
                     return
                 notices.append(translate("chat.summary_failed", locale, reason=outcome[0] if outcome else ""))
         got = await extras(locale, actor, conv, question, web, kb_ids)
+        base = chat_messages(conv.messages, locale) + question_rows(question, got.attachments, locale)
 
         def start(engine: ChatEngine, window: int | None) -> AsyncIterator:
             return engine.send(actor.user_id, conv.id, question, context_length=window, attachments=got.attachments,
@@ -235,7 +236,8 @@ def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
         if not question:
             raise notice_error("chat.empty", locale)
         position = next(i for i, m in enumerate(conv.messages) if m.id == message_id)
-        base = chat_messages(conv.messages[:position], locale) + [{"role": "user", "content": question}]
+        base = chat_messages(conv.messages[:position], locale) + question_rows(
+            question, conv.messages[position].attachments, locale)
         got = await extras(locale, actor, conv, question, web, kb_ids)
 
         def start(engine: ChatEngine, window: int | None) -> AsyncIterator:

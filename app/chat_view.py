@@ -104,22 +104,29 @@ def answer_rows(locale: str, *, reasoning: str = "", seconds: float | None = Non
     return rows
 
 
+def question_rows(content: str, attachments: Sequence[dict], locale: str) -> list[dict]:
+    """A question as the chat shows it: a line naming its documents (📎), one naming the knowledge bases asked
+    (📚), then the question. The streams show a question being answered exactly so, so the saved conversation
+    that replaces them at the end keeps every row in its place (a sources block opened meanwhile stays open)."""
+    kbs = [a for a in attachments if str(a.get("id", "")).startswith(KB_PREFIX)]
+    files = [a for a in attachments if a not in kbs]
+    rows = []
+    if files:
+        names = ", ".join(a.get("name", "") for a in files)
+        rows.append({"role": "user", "content": "📎 " + translate("chat.attachments", locale, names=names)})
+    if kbs:
+        names = ", ".join(_md(a.get("name", "")) for a in kbs)
+        rows.append({"role": "user", "content": "📚 " + translate("chat.kb_asked", locale, names=names)})
+    return [*rows, {"role": "user", "content": content}]
+
+
 def message_rows(messages: Sequence[Message], locale: str) -> list[tuple[dict, str | None]]:
     """The saved messages as chat messages, each with the id of the question it shows (else None)."""
     out: list[tuple[dict, str | None]] = []
     for m in messages:
         if m.role == "user":
-            kbs = [a for a in m.attachments if str(a.get("id", "")).startswith(KB_PREFIX)]
-            files = [a for a in m.attachments if a not in kbs]
-            if files:
-                names = ", ".join(a.get("name", "") for a in files)
-                out.append(({"role": "user", "content": "📎 " + translate("chat.attachments", locale, names=names)},
-                            None))
-            if kbs:
-                names = ", ".join(_md(a.get("name", "")) for a in kbs)
-                out.append(({"role": "user", "content": "📚 " + translate("chat.kb_asked", locale, names=names)},
-                            None))
-            out.append(({"role": "user", "content": m.content}, m.id))
+            rows = question_rows(m.content, m.attachments, locale)
+            out += [(row, None) for row in rows[:-1]] + [(rows[-1], m.id)]
         else:
             out += [(row, None) for row in answer_rows(
                 locale, reasoning=m.reasoning or "", seconds=m.reasoning_seconds, content=m.content,

@@ -191,6 +191,11 @@ def test_two_kbs_answer_with_numbered_sources_and_pages_kept_with_the_conversati
     rows, cid, notice = steps[-1][0], steps[-1][1], steps[-1][5]
     block = kb_block(rows)
     assert block is not None, rows
+    # the saved conversation that replaces the stream keeps every row in its place: the sources block a reader
+    # opened while the answer streamed is the same row at the same index (else the browser closes it)
+    streamed = [step[0] for step in steps[:-1] if kb_block(step[0])]
+    assert streamed and all(s.index(kb_block(s)) == rows.index(block) for s in streamed)
+    assert streamed[-1] == rows
     shown = block["content"]
     link = r"\(/kb/file/\w+/\w+#page={}\)\*\* · p. {} · "        # the name opens the document at the page
     assert re.search(r"\[safety.pdf\]" + link.format(2, 2) + "Lab safety", shown) and "FH-7731" in shown
