@@ -129,20 +129,17 @@ def chat_shot(page, request, label: str) -> None:
 
 
 def opened_sources(page, title: str):
-    """The chat's sources block (its title contains ``title``), opened. Once the answer is saved the chat is redrawn
-    from the conversation (the address gets ?c=<id>), which closes an opened block: wait for that first, and open
-    it again if a late redraw closed it."""
+    """The chat's sources block (its title contains ``title``), opened by a click as soon as it shows — while the
+    answer may still stream — and still open once the saved conversation has replaced the stream (the address
+    gets ?c=<id>): the rows keep their places, so the browser keeps the block open."""
     from playwright.sync_api import expect
 
-    expect(page).to_have_url(re.compile(r"\?c=\w+"))
-    page.wait_for_timeout(1000)
     block = page.locator("#chat-bot .thought-group").filter(has_text=title)
-    for _ in range(3):
-        if not block.locator(".content").count():
-            block.locator(".title").click()
-        page.wait_for_timeout(300)
-        if block.locator(".content").count():
-            break
+    expect(block).to_be_visible(timeout=120_000)
+    block.locator(".title").click()
+    expect(page).to_have_url(re.compile(r"\?c=\w+"))
+    page.wait_for_timeout(1500)
+    expect(block.locator(".content")).to_have_count(1)
     return block
 
 
