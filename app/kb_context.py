@@ -191,8 +191,10 @@ class KBPage:
                 continue
             try:
                 size = os.path.getsize(path)
-                with open(path, "rb") as head:
-                    archive = suffix == ".zip" or (not suffix and head.read(4) == b"PK\x03\x04")
+                archive = suffix == ".zip"
+                if not suffix:                          # a picked file without an extension: a zip by its bytes?
+                    with open(path, "rb") as head:
+                        archive = head.read(4) == b"PK\x03\x04"
             except OSError:
                 picked.append(Picked(name, path, Refused(name, translate("kb.upload_unreadable", "en", name=name),
                                                          translate("kb.upload_unreadable", "zh", name=name))))

@@ -14,6 +14,7 @@ once into ~/.cache/maas-bench/models (bench/run_gateway.py's cache).
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import os
 import platform
@@ -108,6 +109,21 @@ def summary_ms(seconds: Sequence[float]) -> dict:
             "mean_ms": round(sum(ms) / len(ms), 2) if ms else math.nan, "max_ms": round(max(ms), 2) if ms else math.nan}
 
 
+def common_args(parser, name: str, *, launch: bool = True) -> None:
+    """The options every KB bench takes: ``--launch`` (another checkout's launch.py) and ``--no-write``."""
+    if launch:
+        parser.add_argument("--launch", type=Path,
+                            help="run this launch.py instead of the tree's (e.g. a clean checkout)")
+    parser.add_argument("--no-write", action="store_true", help=f"print only; do not write bench/results/{name}.json")
+
+
+def write_result(name: str, result: dict, args) -> None:
+    """``bench/results/<name>.json`` unless ``--no-write``."""
+    if not args.no_write:
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+
 def machine() -> dict:
     cpu = "unknown"
     try:
@@ -122,6 +138,7 @@ def machine() -> dict:
                                 timeout=5).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         commit = ""
+    commit = commit or os.environ.get("MAAS_BENCH_COMMIT", "")    # a `git archive` copy has no .git: say which
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "commit": commit,
             "when": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}
 

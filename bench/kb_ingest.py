@@ -43,14 +43,15 @@ sys.path.insert(0, str(ROOT))
 
 from bench.kb_common import (  # noqa: E402
     EMBEDDING,
-    RESULTS,
     USER,
+    common_args,
     cpu_mark,
     machine,
     new_kb,
     open_service,
     start_embedded_gateway,
     wait_ingested,
+    write_result,
 )
 
 DATASET = BENCH / "data" / "swedish-construction-faq" / "faq-en.jsonl"
@@ -258,15 +259,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pages", type=int, default=25, help="pages per PDF")
     p.add_argument("--seed", type=int, default=3)
     p.add_argument("--rounds", type=int, default=3, help="raw / ingestion / v1 rounds, interleaved")
-    p.add_argument("--launch", type=Path, help="run this launch.py instead of the tree's (e.g. a clean checkout)")
-    p.add_argument("--no-write", action="store_true", help="print only; do not write bench/results/kb_ingest.json")
+    common_args(p, "kb_ingest")
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="kb-ingest-") as tmp:
         result = asyncio.run(run(args, Path(tmp)))
     print_result(result)
-    if not args.no_write:
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / "kb_ingest.json").write_text(json.dumps(result, indent=2) + "\n")
+    write_result("kb_ingest", result, args)
     return 0
 
 

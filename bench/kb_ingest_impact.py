@@ -13,7 +13,6 @@ Writes bench/results/kb_ingest_impact.json.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import threading
@@ -24,7 +23,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.kb_common import EMBEDDING, RESULTS, machine, start_embedded_gateway, summary_ms  # noqa: E402
+from bench.kb_common import EMBEDDING, common_args, machine, start_embedded_gateway, summary_ms, write_result  # noqa: E402
 from bench.kb_ingest import make_pdfs  # noqa: E402
 from bench.run_gateway import MASTER_KEY  # noqa: E402
 
@@ -47,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--docs", type=int, default=12)
     p.add_argument("--pages", type=int, default=25, help="pages per PDF")
     p.add_argument("--idle-seconds", type=float, default=8)
-    p.add_argument("--no-write", action="store_true")
+    common_args(p, "kb_ingest_impact", launch=False)
     args = p.parse_args(argv)
 
     gw, url = start_embedded_gateway(Path(tempfile.mkdtemp(prefix="kb-impact-")))
@@ -98,9 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         s = result[name]
         print(f"GET /v1/models {name:17} n={s['n']:4}  p50 {s['p50_ms']:6.1f}  p95 {s['p95_ms']:6.1f}  "
               f"max {s['max_ms']:6.1f} ms")
-    if not args.no_write:
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / "kb_ingest_impact.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    write_result("kb_ingest_impact", result, args)
     return 0
 
 

@@ -50,7 +50,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.kb_common import EMBEDDING, RERANK, RESULTS, machine, start_embedded_gateway, summary_ms  # noqa: E402
+from bench.kb_common import EMBEDDING, RERANK, common_args, machine, start_embedded_gateway, summary_ms, write_result  # noqa: E402
 
 FIXTURE_VERSION = 1
 DIM = 512
@@ -381,8 +381,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=11)
     p.add_argument("--rebuild", action="store_true", help="build the fixture again")
     p.add_argument("--build-only", action="store_true")
-    p.add_argument("--launch", type=Path, help="run this launch.py instead of the tree's (e.g. a clean checkout)")
-    p.add_argument("--no-write", action="store_true", help="print only; do not write bench/results/kb_latency.json")
+    common_args(p, "kb_latency")
     args = p.parse_args(argv)
     fixture = cache_dir(args.chunks)
     manifest_file = fixture / "fixture.json"
@@ -396,9 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="kb-latency-") as tmp:
         result = asyncio.run(measure(args, fixture, manifest, Path(tmp)))
     print_result(result)
-    if not args.no_write:
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / "kb_latency.json").write_text(json.dumps(result, indent=2) + "\n")
+    write_result("kb_latency", result, args)
     return 0
 
 

@@ -46,14 +46,15 @@ sys.path.insert(0, str(ROOT))
 
 from bench.kb_common import (  # noqa: E402
     EMBEDDING,
-    RESULTS,
     USER,
+    common_args,
     machine,
     new_kb,
     open_service,
     start_embedded_gateway,
     summary_ms,
     wait_ingested,
+    write_result,
 )
 
 DATASET = BENCH / "data" / "swedish-construction-faq" / "faq-en.jsonl"
@@ -252,15 +253,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--no-experiments", dest="experiments", action="store_false",
                    help="skip the diagnostics (the reranker's blend re-scored in process)")
-    p.add_argument("--launch", type=Path, help="run this launch.py instead of the tree's (e.g. a clean checkout)")
-    p.add_argument("--no-write", action="store_true", help="print only; do not write bench/results/kb_quality.json")
+    common_args(p, "kb_quality")
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="kb-quality-") as tmp:
         result = asyncio.run(evaluate(args, Path(tmp)))
     print_table(result)
-    if not args.no_write:
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / "kb_quality.json").write_text(json.dumps(result, indent=2) + "\n")
+    write_result("kb_quality", result, args)
     return 0
 
 

@@ -15,15 +15,11 @@ import re
 
 import pytest
 
-from launch import AccountDirectory
 from tests.app.conftest import opened_gateway
 from tests.app.test_browser_chat_web_docs import answer_text, ask, short_answers
-from tests.app.test_chat_kb import BOTH, EMBEDDING, EQUIPMENT, SAFETY, wait_ready
+from tests.app.test_chat_kb import BOTH, two_kbs
 from tests.browser import ARTIFACTS, artifact_name, open_page, pick
-from tests.conftest import MASTER_KEY, GatewayProcess, seeded_data_dir
-from tests.fakes.docs import pdf_file
-from workbench.clients import UserClients
-from workbench.kb.service import KnowledgeService
+from tests.conftest import GatewayProcess, seeded_data_dir
 from workbench.store import open_store, store_path
 
 pytestmark = pytest.mark.browser
@@ -37,18 +33,7 @@ def prepare(data, embeddings_url: str) -> None:
     gateway = opened_gateway(data)
     ids = {name: gateway.accounts.create_user(name, password).id for name, password in (ALICE, BOB)}
     store = open_store(store_path(data))
-    knowledge = KnowledgeService.open(
-        store, AccountDirectory(gateway.accounts), data_dir=data, embedding_models=lambda: [EMBEDDING],
-        client_for=UserClients(embeddings_url, lambda uid: MASTER_KEY),
-        max_bytes=10 * 2**20)
-    alice = ids["alice"]
-    safety = knowledge.bases.create(alice, knowledge.teams.personal_space(alice).id, "Lab safety", "", EMBEDDING,
-                                    chunk_tokens=100, chunk_overlap=0)
-    team = knowledge.teams.create(alice, "Proteomics")
-    equipment = knowledge.bases.create(alice, team.id, "Equipment", "", EMBEDDING, chunk_tokens=100, chunk_overlap=0)
-    knowledge.upload(alice, safety.id, [("safety.pdf", pdf_file(SAFETY, title="Safety"))])
-    knowledge.upload(alice, equipment.id, [("equipment.pdf", pdf_file(EQUIPMENT, title="Equipment"))])
-    wait_ready(knowledge, alice, [safety.id, equipment.id])
+    knowledge = two_kbs(store, gateway, data, embeddings_url, ids["alice"])[0]
     knowledge.vectors.close()
     store.close()
     gateway.store.close()

@@ -22,6 +22,7 @@ from tests.app.conftest import opened_gateway
 from tests.browser import box, document_row, open_page, pick, screenshot
 from tests.conftest import GatewayProcess, seeded_data_dir
 from tests.fakes.docs import pdf_file
+from tests.workbench.test_kb_access import Directory
 from workbench.kb.access import Access
 from workbench.kb.teams import Teams
 from workbench.store import open_store, store_path
@@ -47,17 +48,6 @@ RECORDER = """() => {
 }"""
 
 
-class Directory:
-    def __init__(self, ids: dict[str, str]) -> None:
-        self.ids = ids
-
-    def id_of(self, username: str) -> str | None:
-        return self.ids.get(username)
-
-    def name_of(self, user_id: str) -> str | None:
-        return next((name for name, uid in self.ids.items() if uid == user_id), None)
-
-
 @pytest.fixture()
 def server(tmp_path, shared_models):
     data = seeded_data_dir(tmp_path / "data", shared_models)
@@ -65,7 +55,7 @@ def server(tmp_path, shared_models):
     ids = {name: gateway.accounts.create_user(name, password).id for name, password in (ALICE, BOB, CAROL)}
     gateway.store.close()
     store = open_store(store_path(data))
-    Teams(store, Access(store), Directory(ids)).create(ids["alice"], "Proteomics Lab", "Mass spectrometry")
+    Teams(store, Access(store), Directory(ids=ids)).create(ids["alice"], "Proteomics Lab", "Mass spectrometry")
     store.close()
     gw = GatewayProcess(data).start()
     yield gw

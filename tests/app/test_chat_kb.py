@@ -13,6 +13,7 @@ import asyncio
 import re
 import time
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -71,18 +72,12 @@ def wait_ready(knowledge: KnowledgeService, user_id: str, kb_ids: list[str], tim
     aio.run(go())
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory, embedded_gateway):
-    tmp = tmp_path_factory.mktemp("chat-kb")
-    gw = opened_gateway(tmp / "gw")
-    users = {name: gw.accounts.create_user(name, PASSWORD) for name in ("alice", "bob", "carol")}
-    store = open_store(store_path(tmp / "wb"))
-    url = embedded_gateway.url + "/v1"
+def two_kbs(store, gw, data_dir, api_url: str, alice: str) -> tuple[KnowledgeService, Any, Any, Any]:
+    """A KnowledgeService on ``store`` with alice's personal KB "Lab safety" and her team "Proteomics"'s
+    "Equipment", each with its PDF ingested through the gateway at ``api_url``: (service, safety, team, equipment)."""
     knowledge = KnowledgeService.open(
-        store, AccountDirectory(gw.accounts), data_dir=tmp / "kb", embedding_models=lambda: [EMBEDDING],
-        client_for=UserClients(url, lambda uid: MASTER_KEY),
-        max_bytes=10 * 2**20)
-    alice = users["alice"].id
+        store, AccountDirectory(gw.accounts), data_dir=data_dir, embedding_models=lambda: [EMBEDDING],
+        client_for=UserClients(api_url, lambda uid: MASTER_KEY), max_bytes=10 * 2**20)
     safety = knowledge.bases.create(alice, knowledge.teams.personal_space(alice).id, "Lab safety", "", EMBEDDING,
                                     chunk_tokens=100, chunk_overlap=0)
     team = knowledge.teams.create(alice, "Proteomics")
@@ -90,6 +85,17 @@ def site(tmp_path_factory, embedded_gateway):
     knowledge.upload(alice, safety.id, [("safety.pdf", pdf_file(SAFETY, title="Safety"))])
     knowledge.upload(alice, equipment.id, [("equipment.pdf", pdf_file(EQUIPMENT, title="Equipment"))])
     wait_ready(knowledge, alice, [safety.id, equipment.id])
+    return knowledge, safety, team, equipment
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, embedded_gateway):
+    tmp = tmp_path_factory.mktemp("chat-kb")
+    gw = opened_gateway(tmp / "gw")
+    users = {name: gw.accounts.create_user(name, PASSWORD) for name in ("alice", "bob", "carol")}
+    store = open_store(store_path(tmp / "wb"))
+    url = embedded_gateway.url + "/v1"
+    knowledge, safety, team, equipment = two_kbs(store, gw, tmp / "kb", url, users["alice"].id)
     convs = Conversations(store)
     setup = chat.ChatSetup(convs, url, key_for=lambda user_id: MASTER_KEY, knowledge=knowledge)
     yield SimpleNamespace(gw=gw, store=store, convs=convs, users=users, knowledge=knowledge, safety=safety,

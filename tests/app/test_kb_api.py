@@ -19,6 +19,7 @@ import pytest
 from app.kb_api import KnowledgeAPI
 from tests.conftest import MASTER_KEY, GatewayProcess, seeded_data_dir
 from tests.fakes.docs import pdf_file
+from tests.workbench.test_kb_access import Directory
 from workbench.kb.access import Access
 from workbench.kb.teams import Teams
 from workbench.store import open_store, store_path
@@ -34,19 +35,6 @@ PAGES = [
     "3 Pests\nAphids on the tomato plants are fought with ladybirds, which are released in May.\n"
     "Never spray insecticide in the greenhouse: the bumblebees pollinate the peppers.",
 ]
-
-
-class Directory:
-    """The accounts as the teams see them (usernames <-> the ids the admin API gave)."""
-
-    def __init__(self, ids: dict[str, str]) -> None:
-        self.ids = ids
-
-    def id_of(self, username: str) -> str | None:
-        return self.ids.get(username)
-
-    def name_of(self, user_id: str) -> str | None:
-        return next((name for name, uid in self.ids.items() if uid == user_id), None)
 
 
 def client(gw: GatewayProcess, key: str | None, **headers: str) -> httpx.Client:
@@ -73,7 +61,7 @@ def site(tmp_path_factory, shared_models):
         gw.stop()
     store = open_store(store_path(data))
     try:
-        teams = Teams(store, Access(store), Directory(ids))
+        teams = Teams(store, Access(store), Directory(ids=ids))
         team = teams.create(ids["alice"], "Greenhouse")
         teams.invite(ids["alice"], team.id, "bob", "viewer")
     finally:

@@ -30,8 +30,8 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 class Directory:
     """The accounts as the kb services see them: username -> user id (disabled ones are not found)."""
 
-    def __init__(self, *names: str) -> None:
-        self.ids = {name: f"u-{name}" for name in names}
+    def __init__(self, *names: str, ids: dict[str, str] | None = None) -> None:
+        self.ids = {**{name: f"u-{name}" for name in names}, **(ids or {})}     # ids: accounts made elsewhere
         self.disabled: set[str] = set()
 
     def id_of(self, username: str) -> str | None:
