@@ -34,6 +34,7 @@ from workbench.kb.keyword import terms_text
 
 log = logging.getLogger("maas.workbench.upgrade")
 BATCH = 2000
+VALUES_BATCH = 500          # rows per multi-row INSERT (DuckDB's executemany costs milliseconds per row)
 PROGRESS_SECONDS = 5.0
 
 
@@ -55,6 +56,14 @@ class _Progress:
         if force or time.monotonic() - self.last >= PROGRESS_SECONDS:
             self.last = time.monotonic()
             log.info("normal-form upgrade: %s %d / %d read, %d rewritten", self.what, read, self.total, changed)
+
+
+def insert_rows(cur: Any, into: str, rows: list[tuple]) -> None:
+    """``INSERT INTO <into> VALUES (...), (...)`` in statements of ``VALUES_BATCH`` rows."""
+    for at in range(0, len(rows), VALUES_BATCH):
+        part = rows[at: at + VALUES_BATCH]
+        row = "(" + ", ".join("?" * len(part[0])) + ")"
+        cur.execute(f"INSERT INTO {into} VALUES {', '.join([row] * len(part))}", [v for r in part for v in r])
 
 
 def rewrite_text(cur: Any) -> Rewritten:
@@ -95,11 +104,10 @@ def _rewrite_attachment(cur: Any, attachment_id: str, document: Document) -> Non
     passages = passages_of(document, pages, language, attachment_id, markers=markers)
     for table in ("attachment_vectors", "attachment_chunks", "attachment_pages"):
         cur.execute(f"DELETE FROM {table} WHERE attachment_id = ?", [attachment_id])
-    cur.executemany("INSERT INTO attachment_pages VALUES (?, ?, ?, ?)",
-                    [(attachment_id, p.number, p.start, p.text) for p in pages])
-    cur.executemany("INSERT INTO attachment_chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(attachment_id, p.index, p.start, p.end, p.first_page, p.last_page, p.text, p.tokens)
-                     for p in passages])
+    insert_rows(cur, "attachment_pages", [(attachment_id, p.number, p.start, p.text) for p in pages])
+    if passages:
+        insert_rows(cur, "attachment_chunks", [(attachment_id, p.index, p.start, p.end, p.first_page, p.last_page,
+                                                p.text, p.tokens) for p in passages])
     cur.execute("UPDATE attachments SET title = ?, language = ?, chars = ?, tokens = ?, chunks = ? WHERE id = ?",
                 [document.title, language, document.chars, estimate_tokens(render(pages, markers=markers)),
                  len(passages), attachment_id])
@@ -108,22 +116,28 @@ def _rewrite_attachment(cur: Any, attachment_id: str, document: Document) -> Non
 def _kb_chunks(cur: Any, done: Rewritten) -> None:
     (total,) = cur.execute("SELECT count(*) FROM kb_chunks").fetchone()
     progress, after = _Progress("knowledge-base chunks", total), ""
+    cur.execute("CREATE TEMP TABLE rewritten_chunks (id VARCHAR, kb_id VARCHAR, document_id VARCHAR, text VARCHAR, "
+                "heading VARCHAR, terms VARCHAR, tokens INTEGER)")
     while rows := cur.execute("SELECT id, kb_id, document_id, text, heading FROM kb_chunks WHERE id > ? "
                               "ORDER BY id LIMIT ?", [after, BATCH]).fetchall():
         after = rows[-1][0]
-        updates, listed = [], []
+        updates = []
         for chunk_id, kb_id, document_id, text, heading in rows:
             new_text, new_heading = normal_form(text), normal_form(heading) if heading else heading
             if new_text == text and new_heading == heading:
                 continue
             context = with_heading(new_heading, new_text)
-            updates.append((new_text, new_heading, terms_text(context), estimate_tokens(context), chunk_id))
-            listed.append((chunk_id, kb_id, document_id))
+            updates.append((chunk_id, kb_id, document_id, new_text, new_heading, terms_text(context),
+                            estimate_tokens(context)))
         if updates:
-            cur.executemany("UPDATE kb_chunks SET text = ?, heading = ?, terms = ?, tokens = ? WHERE id = ?", updates)
-            cur.executemany("INSERT OR IGNORE INTO kb_vector_updates VALUES (?, ?, ?)", listed)
+            insert_rows(cur, "rewritten_chunks", updates)
+            cur.execute("UPDATE kb_chunks SET text = r.text, heading = r.heading, terms = r.terms, tokens = r.tokens "
+                        "FROM rewritten_chunks r WHERE kb_chunks.id = r.id")
+            cur.execute("INSERT OR IGNORE INTO kb_vector_updates SELECT id, kb_id, document_id FROM rewritten_chunks")
+            cur.execute("DELETE FROM rewritten_chunks")
         done.chunks_read += len(rows)
         done.chunks += len(updates)
         progress.tick(done.chunks_read, done.chunks)
+    cur.execute("DROP TABLE rewritten_chunks")
     if total:
         progress.tick(done.chunks_read, done.chunks, force=True)

@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from tests.fakes import docs
 from workbench.documents import Document, Page, chunk, parse
 from workbench.documents.make_radicals import module_text, parse_json, parse_ucd, table
-from workbench.documents.normal_form import normal_form
+from workbench.documents.normal_form import KEEP, STABLE, normal_form
 from workbench.documents.radicals import EQUIVALENT
 
 RADICAL = re.compile("[\u2e80-\u2fdf\u31c0-\u31ef]")
@@ -74,15 +74,32 @@ def test_chinese_sentences_still_end_at_full_width_marks():
     assert all(p.text.endswith(("！", "？", "。")) for p in pieces), [p.text for p in pieces]
 
 
-def test_normal_form_is_idempotent_and_leaves_plain_text_alone():
+def reference(text: str) -> str:
+    """The rules read literally: NFKC on everything between the characters kept as written (slow on CJK)."""
+    text = re.sub("[\u00ad\u200b\u2060\ufeff]", "", text).translate(
+        {**EQUIVALENT, 0x2F3E: 0x6237})
+    pieces = re.split(f"([{KEEP}]+)", text)
+    pieces[::2] = [unicodedata.normalize("NFKC", piece) for piece in pieces[::2]]
+    return "".join(pieces)
+
+
+def test_normal_form_is_the_rules_read_literally_idempotent_and_leaves_plain_text_alone():
     rng = random.Random(7)
-    alphabet = "ab 手套，。！？…²①\u3000\u2f3f\u2eda\ufb01Ｈ１ｶﾞ\u0301\u00a0\u200b\uff05\u3131"
-    for _ in range(500):
+    alphabet = ("ae 手套，。！？…²①\u3000\u2f3f\u2eda\ufb01Ｈ１ｶﾞ\u0301\u0323\u3099\u00a0\u200b\uff05\u3131é"
+                "가\u11a8\u1100\u1161か\u309b\u30ffー·“\u2e80\u31d0\uf900\U0002f800\u00bd")
+    for _ in range(3000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
         once = normal_form(text)
+        assert once == reference(text), (text, once, reference(text))
         assert normal_form(once) == once, (text, once)
     plain = "Plain ASCII text, kept as it is: 100% (sure)."
     assert normal_form(plain) is plain
+
+
+def test_what_is_taken_as_stable_is_stable():
+    stable = re.compile(f"[{STABLE}]")
+    assert not [hex(c) for c in range(0x110000)
+                if stable.fullmatch(chr(c)) and unicodedata.normalize("NFKC", chr(c)) != chr(c)]
 
 
 def test_the_radicals_table_is_unicodes_equivalents():

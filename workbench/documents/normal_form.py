@@ -28,6 +28,10 @@ full-width comma, as before.
 Applied at parse time (``workbench.documents.parse``), so chat documents and knowledge bases alike store text in
 normal form; queries pass through it in the chunk filter, the keyword tokenizer, KB retrieval and the chat
 documents' passage search. Idempotent: ``normal_form(normal_form(t)) == normal_form(t)``.
+
+Speed: NFKC costs ~0.6 µs per CJK character in CPython, so it only runs on the runs of characters it may change
+(with the character before, which a combining mark may join), never on ASCII, ideographs, kana, Hangul syllables
+or the characters kept as written: a Chinese page with full-width punctuation is only scanned.
 """
 
 from __future__ import annotations
@@ -41,19 +45,38 @@ from .radicals import EQUIVALENT
 
 VERSION = 1                         # bump when the rules change (and add a store migration that rewrites text)
 
-_KEEP = re.compile(
-    "(["
-    "\u00a8\u00aa\u00af\u00b2\u00b3\u00b4\u00b8\u00b9\u00ba\u00bc-\u00be"     # spacing accents, ordinals, ², ½
+KEEP = (
+    "\u00a8\u00aa\u00af\u00b2\u00b3\u00b4\u00b8\u00b9\u00ba\u00bc-\u00be"        # spacing accents, ordinals, ², ½
     "\u02d8-\u02dd"                                                            # spacing accents ˘ ˙ ˚ ˛ ˜ ˝
     "\u2024-\u2026"                                                            # leaders and the ellipsis …
     "\u2070-\u209f\u2150-\u215f\u2189"                                         # super/subscripts, fractions
     "\u2460-\u24ff"                                                            # ① ⑴ ⒈ Ⓐ
     "\u3000\u3131-\u318e"                                                      # ideographic space, Hangul jamo
-    "\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff60\uffe0-\uffe6"        # full-width punctuation, ￥
-    "]+)")
+    "\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff60\uffe0-\uffe6")       # full-width punctuation, ￥
+STABLE = (                                                                    # what NFKC never changes
+    "\t\n\r\x20-\x7e\u00b7\u00c0-\u00ff\u2013\u2014\u2018\u2019\u201c\u201d\u2022"
+    "\u3001\u3002\u3008-\u3011\u3014-\u301f\u3041-\u3096\u30a1-\u30fa\u30fc\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3")
+_CHANGING = re.compile(f"[^{STABLE}{KEEP}]+")                                  # a run NFKC may change
+_STABLE = re.compile(f"[{STABLE}]")
 _INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")
 _RADICAL = re.compile("[\u2e80-\u2eff\u2f3e\u31c0-\u31ef]")
-_TABLE = {**EQUIVALENT, 0x2F3E: 0x6237}                                        # ⼾ -> 户 (see above)
+_TABLE = {**{chr(k): chr(v) for k, v in EQUIVALENT.items()}, "\u2f3e": "\u6237"}      # ⼾ -> 户 (see above)
+
+
+def _nfkc_runs(text: str) -> str:
+    """NFKC on each run it may change, with the stable character before the run (a combining mark or a Hangul
+    jamo may join it); the rest as it is."""
+    parts, last = [], 0
+    for run in _CHANGING.finditer(text):
+        start = run.start()
+        if start > last and _STABLE.match(text, start - 1):
+            start -= 1
+        parts += [text[last:start], unicodedata.normalize("NFKC", text[start:run.end()])]
+        last = run.end()
+    if not parts:
+        return text
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 def normal_form(text: str) -> str:
@@ -61,13 +84,8 @@ def normal_form(text: str) -> str:
     if text.isascii():
         return text
     text = _INVISIBLE.sub("", text)
-    if _RADICAL.search(text):
-        text = text.translate(_TABLE)
-    if unicodedata.is_normalized("NFKC", text):
-        return text
-    pieces = _KEEP.split(text)                       # even: to normalise; odd: runs of characters kept as written
-    pieces[::2] = [unicodedata.normalize("NFKC", piece) for piece in pieces[::2]]
-    return "".join(pieces)
+    text = _RADICAL.sub(lambda m: _TABLE.get(m.group(), m.group()), text)
+    return _nfkc_runs(text)
 
 
 def normalised(document: Document) -> Document:
