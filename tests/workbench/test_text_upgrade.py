@@ -50,8 +50,9 @@ def old_parse(data: bytes, filename: str, *, max_bytes: int):
     return _read(data, filename, max_bytes)
 
 
-def make_old_store(path, gateway, monkeypatch) -> dict:
-    """A store and Chroma directory as the old code left them; the ids of what is in it."""
+def make_old_store(path, gateway, monkeypatch, uploaders: tuple[str, str] = ("u-alice", "u-gone")) -> dict:
+    """A store (``path``/workbench.duckdb) and Chroma directory (``path``/chroma) as the old code left them: a
+    chat document, and two copies of the handbook in a KB, uploaded by ``uploaders``; the ids of what is in it."""
     pdf = docs.radical_pdf_file(docs.KANGXI_HANDBOOK)
     with monkeypatch.context() as old:
         old.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:3])
@@ -73,7 +74,7 @@ def make_old_store(path, gateway, monkeypatch) -> dict:
         cur.execute("INSERT INTO knowledge_bases VALUES (?, 'team-1', 'Handbook', '', ?, 300, 40, FALSE, 'u-alice', "
                     "?, ?)", [kb.id, MODEL, now, now])
         documents = {}
-        for name, uploader in (("劳保.pdf", "u-alice"), ("gone.pdf", "u-gone")):
+        for name, uploader in zip(("劳保.pdf", "gone.pdf"), uploaders, strict=True):
             doc_id = uuid.uuid4().hex
             chunks = chunk_document(old_parse(pdf, name, max_bytes=10**7), chunk_tokens=300, overlap_tokens=40)
             cur.execute("INSERT INTO kb_documents (id, kb_id, name, kind, sha256, bytes, pages, chunks, status, "
@@ -85,7 +86,7 @@ def make_old_store(path, gateway, monkeypatch) -> dict:
                               c.tokens, terms_text(c.context)) for i, c in enumerate(chunks)])
             records = [ChunkRecord(f"{doc_id}-{i}", kb.id, doc_id, i, c.text, c.first_page, c.last_page, c.heading,
                                    c.tokens) for i, c in enumerate(chunks)]
-            vectors = VectorStore.persistent(path / "data" / "chroma")
+            vectors = VectorStore.persistent(path / "chroma")
             rows = run(embed(client(gateway), MODEL, [c.context for c in chunks]))
             vectors.add(kb, records, rows)
             vectors.close()
@@ -134,7 +135,7 @@ def test_an_old_store_is_rewritten_once_and_its_chunks_re_embedded(embedded_gate
             raise WorkbenchError("This account has no key any more.", code="no_key")
         return client(embedded_gateway)
 
-    service = KnowledgeService.open(store, Directory("alice"), data_dir=tmp_path / "data", client_for=client_for,
+    service = KnowledgeService.open(store, Directory("alice"), data_dir=tmp_path, client_for=client_for,
                                     embedding_models=lambda: [MODEL], max_bytes=10**7, rerank_model=None)
     old_vector = stored_vector(service, kb.id, f"{doc_id}-1")
 
@@ -199,3 +200,36 @@ def test_a_failing_rewrite_leaves_the_store_as_it_was(tmp_path, monkeypatch, bro
     assert store.cursor().execute("SELECT text FROM attachment_pages").fetchone()[0] == "防冻手套"
     assert max(v for (v,) in store.cursor().execute("SELECT version FROM schema_version").fetchall()) == 5
     store.close()
+
+
+def test_launch_upgrades_an_old_data_dir_and_re_embeds_in_the_background(embedded_gateway, shared_models, tmp_path,
+                                                                           monkeypatch):
+    """The real ``python launch.py`` on an old data dir: the rewrite runs as it opens the store, the re-embedding
+    after the server answers, with the uploader's workbench key; both logged."""
+    from tests.app.conftest import opened_gateway
+    from tests.conftest import GatewayProcess, seeded_data_dir
+
+    data = seeded_data_dir(tmp_path / "data", shared_models)
+    accounts = opened_gateway(data)
+    alice = accounts.accounts.create_user("alice", "Alice-pass-2026").id
+    accounts.store.close()
+    old = make_old_store(data, embedded_gateway, monkeypatch, uploaders=(alice, alice))
+    gateway = GatewayProcess(data).start(timeout=180)
+    try:
+        deadline = time.monotonic() + 120
+        while "normal-form upgrade: 4 / 4 chunk(s) re-embedded" not in gateway.output():
+            assert time.monotonic() < deadline and gateway.proc.poll() is None, gateway.output()[-3000:]
+            time.sleep(0.2)
+    finally:
+        gateway.stop()
+    log = gateway.output()
+    assert "normal-form upgrade: knowledge-base chunks 6 / 6 read, 4 rewritten" in log
+    assert "normal-form upgrade: chat documents 1 / 1 read, 1 rewritten" in log
+    store = open_store(store_path(data))
+    try:
+        assert store.cursor().execute("SELECT count(*) FROM kb_vector_updates").fetchone()[0] == 0
+        texts = [t for (t,) in store.cursor().execute("SELECT text FROM kb_chunks WHERE kb_id = ?",
+                                                      [old["kb"].id]).fetchall()]
+        assert sum("防冻手套两副" in t for t in texts) == 2 and not any(c in t for t in texts for c in RADICALS)
+    finally:
+        store.close()
