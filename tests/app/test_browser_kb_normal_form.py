@@ -50,17 +50,17 @@ def test_the_chunk_filter_finds_what_the_pdf_shows(browser, server, request, tmp
     pdf = tmp_path / NAME
     pdf.write_bytes(radical_pdf_file(KANGXI_HANDBOOK))
     with open_page(browser, request, f"{gateway.url}/kb?kb={kb_id}", user=ALICE) as page:
-        expect(page.locator("#kb-head")).to_contain_text("Team: Safety office")
+        expect(page.locator("#kb-head")).to_contain_text("Team: Safety office", timeout=60_000)
         page.locator("#kb-files input[type=file]").set_input_files([str(pdf)])
         expect(page.locator("#kb-doc-note")).to_contain_text("1 queued for ingestion", timeout=30_000)
         expect(document_row(page, NAME).locator("td").nth(1)).to_have_text("Ready", timeout=120_000)
 
         page.locator("#kb-chunks").get_by_text("Chunks of the chosen document").click()
         pick(page, "kb-doc-pick", f"{NAME} · Ready")
-        expect(page.locator("#kb-chunk-note")).to_contain_text(f"Chunks 1–3 of 3 in “{NAME}”.")
+        expect(page.locator("#kb-chunk-note")).to_contain_text(f"Chunks 1–3 of 3 in “{NAME}”.", timeout=30_000)
         box(page, "kb-chunk-q").fill("手套")
         note = page.locator("#kb-chunk-note")
-        expect(note).to_have_text(f"Chunks 1–1 of 1 containing “手套” in “{NAME}” (3 in all).")
+        expect(note).to_have_text(f"Chunks 1–1 of 1 containing “手套” in “{NAME}” (3 in all).", timeout=30_000)
         text = page.locator("#kb-chunks-table .kb-chunk-text")
         expect(text).to_have_count(1)
         expect(text).to_contain_text("冬季户外作业人员每人发放防冻手套两副、高筒雨靴一双。")
@@ -68,5 +68,7 @@ def test_the_chunk_filter_finds_what_the_pdf_shows(browser, server, request, tmp
         expect(text.locator("mark").first).to_have_text("手套")
         screenshot(page, request, "filtered")
 
+        box(page, "kb-chunk-q").fill("棉衣")
+        expect(note).to_have_text(f"No chunk of “{NAME}” contains “棉衣” (3 chunks in all).", timeout=30_000)
         box(page, "kb-chunk-q").fill("\u2f3f套")                               # typed as the PDF wrote it: the same
-        expect(note).to_have_text(f"Chunks 1–1 of 1 containing “手套” in “{NAME}” (3 in all).")
+        expect(note).to_have_text(f"Chunks 1–1 of 1 containing “手套” in “{NAME}” (3 in all).", timeout=30_000)
