@@ -19,7 +19,6 @@ import duckdb
 FILE_NAME = "workbench.duckdb"
 
 
-
 def _text_in_normal_form(cur: duckdb.DuckDBPyConnection) -> None:
     """Stored text brought to the parser's normal form (``workbench.text_upgrade``)."""
     if not cur.execute("SELECT EXISTS (FROM attachments) OR EXISTS (FROM kb_chunks)").fetchone()[0]:

@@ -43,8 +43,7 @@ import unicodedata
 from .document import Document, Page
 from .radicals import EQUIVALENT
 
-VERSION = 1                         # bump when the rules change (and add a store migration that rewrites text)
-
+# Changing these rules changes stored text: add a store migration that rewrites it (as migration 5 does).
 KEEP = (
     "\u00a8\u00aa\u00af\u00b2\u00b3\u00b4\u00b8\u00b9\u00ba\u00bc-\u00be"        # spacing accents, ordinals, ², ½
     "\u02d8-\u02dd"                                                            # spacing accents ˘ ˙ ˚ ˛ ˜ ˝
