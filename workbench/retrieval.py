@@ -26,6 +26,7 @@ import openai
 from workbench import prompts
 from workbench.attachments import Attachment, Attachments, PageText, Passage
 from workbench.chat import ContextBlock, estimate_tokens, prompt_budget
+from workbench.documents.normal_form import normal_form
 from workbench.embeddings import EmbeddingError, embed
 from workbench.errors import WorkbenchError
 
@@ -183,7 +184,7 @@ class Retriever:
             if sum(_block_cost(title, text) for title, text in whole) <= budget_tokens:
                 return Retrieval("full", [ContextBlock(title, text) for title, text in whole],
                                  [Included(a.id, a.name, tuple(range(1, a.pages + 1)), True) for a in documents])
-        return await self._excerpts(documents, question, budget_tokens)
+        return await self._excerpts(documents, normal_form(question), budget_tokens)   # as the passages' text is
 
     def _whole(self, documents: Sequence[Attachment]) -> list[tuple[str, str]]:
         out = []

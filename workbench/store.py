@@ -3,13 +3,14 @@
 The workbench never touches the gateway's database: it keeps its features' state (conversations,
 later knowledge bases, ...) in a file of its own. DuckDB allows one process per file; threads take
 their own cursor from ``Store.cursor()``. Migrations run in ``open_store`` (never at import) and are
-recorded in ``schema_version``, so a later feature only appends to ``MIGRATIONS``.
+recorded in ``schema_version``, so a later feature only appends to ``MIGRATIONS``. A migration is SQL, or a
+function given the cursor when rows must be rewritten by code; each runs once, in its own transaction.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,7 +18,17 @@ import duckdb
 
 FILE_NAME = "workbench.duckdb"
 
-MIGRATIONS: list[str] = [
+
+def _text_in_normal_form(cur: duckdb.DuckDBPyConnection) -> None:
+    """Stored text brought to the parser's normal form (``workbench.text_upgrade``)."""
+    if not cur.execute("SELECT EXISTS (FROM attachments) OR EXISTS (FROM kb_chunks)").fetchone()[0]:
+        return                                           # a new store: nothing to rewrite
+    from workbench.text_upgrade import rewrite_text  # the parsing and keyword code: only when upgrading
+
+    rewrite_text(cur)
+
+
+MIGRATIONS: list[str | Callable[[duckdb.DuckDBPyConnection], None]] = [
     # 1: chat conversations (workbench.conversations) and their messages
     """
     CREATE TABLE conversations (
@@ -119,6 +130,15 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (kb_id, grantee_kind, grantee_id, via_share)
     );
     """,
+    # 4: KB chunks whose text an upgrade rewrote, waiting for new vectors (workbench.kb.refresh embeds them at start)
+    """
+    CREATE TABLE kb_vector_updates (
+        chunk_id VARCHAR PRIMARY KEY, kb_id VARCHAR NOT NULL, document_id VARCHAR NOT NULL
+    );
+    """,
+    # 5: text stored before the parser's normal form (Kangxi radicals, NFKC): chat documents' pages and chunks, KB
+    # chunks' text, heading, terms and tokens rewritten; the KB chunks listed in kb_vector_updates
+    _text_in_normal_form,
 ]
 
 
@@ -165,11 +185,18 @@ class Store:
         cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         row = cur.execute("SELECT max(version) FROM schema_version").fetchone()
         current = row[0] or 0
-        for version, sql in enumerate(MIGRATIONS, start=1):
+        for version, step in enumerate(MIGRATIONS, start=1):
             if version > current:
                 cur.execute("BEGIN")
-                cur.execute(sql)
-                cur.execute("INSERT INTO schema_version VALUES (?)", [version])
+                try:
+                    if callable(step):
+                        step(cur)
+                    else:
+                        cur.execute(step)
+                    cur.execute("INSERT INTO schema_version VALUES (?)", [version])
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
                 cur.execute("COMMIT")
 
     def close(self) -> None:
@@ -184,5 +211,9 @@ def store_path(data_dir: Path) -> Path:
 def open_store(path: Path) -> Store:
     """Open (creating it if needed) and migrate the database file at ``path`` (see ``store_path``)."""
     store = Store(path)
-    store.migrate()
+    try:
+        store.migrate()
+    except BaseException:
+        store.close()           # a failed migration left the file as it was; the next open tries it again
+        raise
     return store

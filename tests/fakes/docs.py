@@ -2,6 +2,7 @@
 
     pdf_file(["page one text", "page two text"], title="A paper")   # Helvetica, one text block per page
     chinese_pdf_file(["第一页。", "第二页。"])                          # STSong-Light, UniGB-UCS2-H (no embedded font)
+    radical_pdf_file(["防冻⼿套"])                                     # fpdf2, Noto Sans CJK SC embedded (subset)
     two_column_pdf_file(left_lines, right_lines)                      # a paper page: left column, then right
     image_only_pdf_file(pages=2)                                      # a gray image per page, no text layer
     encrypted_pdf_file(["secret"], user_password="pw")                # pypdf's PdfWriter.encrypt (AES-256)
@@ -138,6 +139,38 @@ def chinese_pdf_file(pages: list[str], *, title: str | None = None) -> bytes:
         ops.append(b"ET")
         contents.append(b"\n".join(ops))
     return _pdf(contents, font=font, extra_objects=[cid_font, descriptor], title=title)
+
+
+NOTO_SANS_CJK = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"     # Debian's fonts-noto-cjk
+KANGXI_HANDBOOK = [   # a safety handbook whose text layer holds Kangxi radicals and CJK supplement radicals
+    "第一章 总则\n为保障冬季户外作业人员的安全，制定本规定。",
+    "第二章 发放标准\n冬季户外作业人员每人发放防冻\u2f3f套两副、\u2fbc筒雨靴一双。\n"
+    "\u2f3f套破损的，可凭旧\u2f3f套到安全部\u2ed4更换。",
+    "第三章 附则\n\u2f64\u2f3e须知见第 2 \u2eda。本规定由安全部\u2ed4负责解释。",
+]
+KANGXI_HANDBOOK_READ = [page.translate({0x2F3F: "手", 0x2FBC: "高", 0x2ED4: "门", 0x2F64: "用", 0x2F3E: "户",
+                                        0x2EDA: "页"}) for page in KANGXI_HANDBOOK]   # what a reader sees
+
+
+def radical_pdf_file(pages: list[str], *, title: str | None = None) -> bytes:
+    """A PDF made by fpdf2 with Noto Sans CJK SC embedded (subset), each page's lines as written. Its text layer
+    (ToUnicode) holds the code points given: a CJK font draws 手 and the Kangxi radical ⼿ (U+2F3F) with one glyph,
+    which is how PDF producers end up writing radicals where a reader sees the character."""
+    from fontTools.ttLib import TTCollection
+    from fpdf import FPDF
+
+    names = [font["name"].getDebugName(4) for font in TTCollection(NOTO_SANS_CJK, lazy=True).fonts]
+    pdf = FPDF()
+    pdf.set_creator("tests.fakes.docs")
+    if title:
+        pdf.set_title(title)
+    pdf.add_font("noto-sc", fname=NOTO_SANS_CJK, collection_font_number=names.index("Noto Sans CJK SC"))
+    for text in pages:
+        pdf.add_page()
+        pdf.set_font("noto-sc", size=12)
+        for line in text.split("\n"):
+            pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
 
 
 def image_only_pdf_file(pages: int = 1) -> bytes:

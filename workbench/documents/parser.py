@@ -1,17 +1,23 @@
-"""``parse``: check the size, find the file's real type, hand it to the reader for that type."""
+"""``parse``: check the size, find the file's real type, hand it to the reader for that type, and put the text in
+normal form (``normal_form``: radicals as the characters they stand for, NFKC with full-width punctuation kept)."""
 
 from __future__ import annotations
 
 from . import errors, filetype
 from .document import Document
+from .normal_form import normalised
 
 
 def parse(data: bytes, filename: str, *, max_bytes: int) -> Document:
-    """The text of an uploaded document, or a ``DocumentError`` saying in English and Chinese why not.
+    """The text of an uploaded document in normal form, or a ``DocumentError`` saying in English and Chinese why not.
 
     The content decides the type (a PDF's header, a zip holding word/document.xml, else text); the
     extension is a hint that must agree: a program renamed .pdf is refused, not guessed at.
     """
+    return normalised(_read(data, filename, max_bytes))
+
+
+def _read(data: bytes, filename: str, max_bytes: int) -> Document:
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip() or "document"
     if len(data) > max_bytes:
         raise errors.too_large(name, len(data), max_bytes)

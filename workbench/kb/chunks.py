@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from workbench.documents.normal_form import normal_form
 from workbench.kb.errors import Invalid
 from workbench.kb.records import STATE_ZH, ChunkRecord, KBDocument
 from workbench.store import Store
@@ -45,7 +46,8 @@ def _whole(value: Any) -> int | None:
 
 def bounds(offset: Any, limit: Any, query: Any) -> tuple[int, int, str]:
     """(offset, limit, query) checked: offset >= 0, limit 1..MAX_LIMIT, query text of at most MAX_QUERY_CHARS
-    (surrounding spaces dropped); ``Invalid`` naming the field otherwise."""
+    (surrounding spaces dropped, in the parser's normal form like the chunks' text); ``Invalid`` naming the field
+    otherwise."""
     start, size = _whole(offset), _whole(limit)
     if start is None or start < 0:
         raise Invalid("The offset must be a whole number of 0 or more (how many chunks to skip).", "offset",
@@ -60,7 +62,7 @@ def bounds(offset: Any, limit: Any, query: Any) -> tuple[int, int, str]:
     if len(query) > MAX_QUERY_CHARS:
         raise Invalid(f"The filter is too long: at most {MAX_QUERY_CHARS} characters.", "query",
                       zh=f"筛选文字过长：最多 {MAX_QUERY_CHARS} 个字符。", code="too_long")
-    return start, size, query.strip()
+    return start, size, normal_form(query.strip())
 
 
 def not_ready(document: KBDocument) -> Invalid:
@@ -77,7 +79,8 @@ def not_ready(document: KBDocument) -> Invalid:
 def chunk_page(store: Store, document: KBDocument, *, offset: Any = 0, limit: Any = DEFAULT_LIMIT,
                query: Any = "") -> ChunkPage:
     """The ready ``document``'s chunks ``offset`` .. ``offset + limit`` in order; with ``query``, only those whose
-    text holds it (case-insensitive substring, Chinese as written)."""
+    text holds it (case-insensitive substring; the query in normal form, as the text is: "手套" finds a chunk whose
+    PDF wrote "防冻⼿套")."""
     start, size, text = bounds(offset, limit, query)
     if document.status != "ready":
         raise not_ready(document)

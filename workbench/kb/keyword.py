@@ -6,10 +6,12 @@
     index.query(kb.id, "量子纠缠的实验", 30)          # [(chunk id, BM25 score), ...] best first
     index.delete_document(kb.id, document_id)        # after the rows left kb_chunks
 
-``tokenize``: runs of Han characters are cut by jieba in search mode (a long word also gives its parts:
-量子力学 -> 量子, 力学, 量子力学), so a query and a chunk meet even when jieba cuts them differently; other text
-gives lower-cased words and numbers (plurals folded: "results" -> "result"). Stop words of both languages and
-single latin letters are left out. jieba is loaded once, lazily and quietly, from the dictionary in its package.
+``tokenize``: the text in the parser's normal form first (``workbench.documents.normal_form``: a query typed
+"手套" meets a chunk extracted as "防冻⼿套", and the other way round); then runs of Han characters are cut by
+jieba in search mode (a long word also gives its parts: 量子力学 -> 量子, 力学, 量子力学), so a query and a chunk
+meet even when jieba cuts them differently; other text gives lower-cased words and numbers (plurals folded:
+"results" -> "result"). Stop words of both languages and single latin letters are left out. jieba is loaded
+once, lazily and quietly, from the dictionary in its package.
 
 ``KeywordIndex``: a KB's index is built from ``kb_chunks.terms`` on its first use (``warm`` builds it ahead),
 reading the database in batches; numpy groups the (term, chunk, count) triples into a compact base (per term a
@@ -34,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from workbench.documents.normal_form import normal_form
 from workbench.kb.errors import KBError
 from workbench.kb.records import ChunkRecord
 
@@ -90,9 +93,10 @@ def _fold(word: str) -> str:
 
 
 def tokenize(text: str) -> list[str]:
-    """Search terms of ``text``: jieba words for Chinese, lower-cased words and numbers otherwise; stop words out."""
+    """Search terms of ``text`` (in normal form): jieba words for Chinese, lower-cased words and numbers otherwise;
+    stop words out."""
     out: list[str] = []
-    for match in _TOKEN.finditer(text.lower()):
+    for match in _TOKEN.finditer(normal_form(text).lower()):
         han = match.group("han")
         if han is None:
             word = match.group("word")

@@ -39,6 +39,7 @@ import numpy as np
 import openai
 
 from workbench.chat import readable
+from workbench.documents.normal_form import normal_form
 from workbench.embeddings import EmbeddingError, embed
 from workbench.kb.errors import Invalid, KBError
 from workbench.kb.records import ChunkRecord, Hit, KnowledgeBase
@@ -87,7 +88,7 @@ class Retrieval:
 
     async def search(self, kbs: Sequence[KnowledgeBase], query: str, k: int = 8, *, candidates: int = 30) -> Hits:
         """The ``k`` best chunks of ``kbs`` for ``query``, best first (see the module doc)."""
-        text = query.strip() if isinstance(query, str) else ""
+        text = normal_form(query.strip()) if isinstance(query, str) else ""     # as the chunks' text is
         if not text:
             raise Invalid("Type what to look for in the knowledge bases.", "query",
                           zh="请输入要在知识库中查找的内容。", code="empty_query")

@@ -30,6 +30,7 @@ from workbench.kb.errors import Invalid
 from workbench.kb.ingest import Ingestion
 from workbench.kb.keyword import KeywordIndex
 from workbench.kb.records import KBDocument, KnowledgeBase, UserDirectory
+from workbench.kb.refresh import refresh_vectors
 from workbench.kb.retrieve import Hits, Retrieval
 from workbench.kb.sharing import Sharing
 from workbench.kb.teams import Teams
@@ -39,6 +40,7 @@ from workbench.store import Store
 logger = logging.getLogger("maas.workbench.kb")
 MAX_KBS_PER_QUESTION = 10
 RERANK_MODEL = "use-multilingual-rerank:v3"
+REFRESH_STOP_SECONDS = 10
 
 
 class KnowledgeService:
@@ -56,6 +58,7 @@ class KnowledgeService:
                                     on_drop=self.ingestion.drop)
         self.sharing = Sharing(store, self.access, users)
         self._warming: asyncio.Future | None = None
+        self._refreshing: asyncio.Task | None = None
         self._stopping = False
 
     @classmethod
@@ -66,10 +69,18 @@ class KnowledgeService:
         return cls(store, users, vectors=vectors, files_dir=Path(data_dir) / "kb", **kwargs)
 
     async def start(self) -> None:
-        """The ingestion worker (documents a restart interrupted are queued again and finished), and the keyword
-        indexes built in the background (~15 s at 100k chunks: not at the first question)."""
+        """The ingestion worker (documents a restart interrupted are queued again and finished), the keyword
+        indexes built in the background (~15 s at 100k chunks: not at the first question), and new vectors for
+        chunks whose text an upgrade rewrote (``workbench.kb.refresh``), in the background."""
         await self.ingestion.start()
         self._warming = asyncio.get_running_loop().run_in_executor(None, self._warm)
+        self._refreshing = asyncio.create_task(self._refresh(), name="kb-refresh-vectors")
+
+    async def _refresh(self) -> None:
+        try:
+            await refresh_vectors(self.store, self.vectors, self.client_for, stopping=lambda: self._stopping)
+        except Exception:  # noqa: BLE001 - the old vectors still serve; the list is kept for the next start
+            logger.warning("re-embedding the rewritten chunks stopped; it goes on at the next start", exc_info=True)
 
     def _warm(self) -> None:
         for (kb_id,) in self.store.cursor().execute("SELECT id FROM knowledge_bases").fetchall():
@@ -82,6 +93,10 @@ class KnowledgeService:
 
     async def stop(self) -> None:
         self._stopping = True
+        if self._refreshing is not None:      # it stops after its current batch; a stuck embedding call is cancelled
+            await asyncio.wait({self._refreshing}, timeout=REFRESH_STOP_SECONDS)
+            self._refreshing.cancel()
+            await asyncio.gather(self._refreshing, return_exceptions=True)
         await self.ingestion.stop()
         if self._warming is not None:
             await self._warming
