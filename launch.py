@@ -34,7 +34,7 @@ def build_app(gateway, workbench_store=None, knowledge=None):
     import gradio as gr
     from fastapi import FastAPI
 
-    from app import chat, kb_api, kb_files, shell, signin
+    from app import chat, chat_export, kb_api, kb_files, shell, signin
     from app.ui import build_ui
     from gateway.api import GatewayApp, is_gateway_path, send_json
     from gateway.catalogue import EMBEDDED_EMBEDDING_ID
@@ -60,6 +60,8 @@ def build_app(gateway, workbench_store=None, knowledge=None):
     ui = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     ui.include_router(signin.routes(gateway, sessions))
     ui.include_router(kb_files.routes(knowledge, sessions))      # a KB document for the signed-in user
+    if setup is not None:                                        # a conversation's export, for its owner only
+        ui.include_router(chat_export.routes(setup.conversations, sessions))
     # an upload larger than any page takes is refused by Gradio before it is stored (the pages check each file's
     # own limit from its size on disk); "Use via API" in the footer would point at Gradio's API, not ours
     largest = max(gateway.settings.kb_max_upload_mb, gateway.settings.chat_max_upload_mb) + 1
