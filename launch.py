@@ -38,6 +38,7 @@ def build_app(gateway, workbench_store=None, knowledge=None):
     from app.ui import build_ui
     from gateway.api import GatewayApp, is_gateway_path, send_json
     from gateway.catalogue import EMBEDDED_EMBEDDING_ID
+    from gateway.proxies import forwarded_scope
     from workbench.attachments import MB, Attachments
     from workbench.conversations import Conversations
 
@@ -89,7 +90,11 @@ def build_app(gateway, workbench_store=None, knowledge=None):
                                   base_url=chat.local_api_url(gateway.settings.host, gateway.settings.port),
                                   max_upload_bytes=(gateway.settings.kb_max_upload_mb + 1) * MB)
 
+    trusted = gateway.settings.trusted_proxies
+
     async def asgi(scope, receive, send):
+        if scope["type"] in ("http", "websocket"):      # the client and scheme a trusted proxy (only) reports
+            scope = forwarded_scope(scope, trusted)
         if scope["type"] == "http":
             path = scope["path"]
             if is_gateway_path(path):
@@ -227,7 +232,7 @@ async def _serve(settings, gateway, workbench_store) -> None:
     gc.collect()
     gc.freeze()
     try:
-        config = uvicorn.Config(app, host=settings.host, port=settings.port, lifespan="on",
+        config = uvicorn.Config(app, host=settings.host, port=settings.port, lifespan="on", proxy_headers=False,
                                 http="httptools", loop="none", log_level="warning", access_log=False,
                                 timeout_graceful_shutdown=5)
         server = _server_class()(config)

@@ -3,15 +3,22 @@
 Sessions live in the gateway's DuckDB (gateway.sessions), so they survive a restart; the
 cookie holds only the random token (HttpOnly, SameSite=Lax). ``SessionUsers.user`` is what the
 page guard and Gradio's ``auth_dependency`` call on every request.
+
+A browser that signed in gets a device token (a cookie signed for that username): its later sign-ins are throttled
+on their own, so failures from anyone else on the same address never make it wait.
 """
 
 # no `from __future__ import annotations`: FastAPI must see the route signatures' real types
+import hashlib
+import hmac
 import html
+import secrets
 import time
 from http.cookies import SimpleCookie
 from urllib.parse import quote, urlsplit
 
 SESSION_COOKIE = "maas_session"
+DEVICE_COOKIE = "maas_device"
 PUBLIC_PATHS = ("/login", "/logout", "/auth/oidc/", "/favicon.ico")
 NEXT_COOKIE = "maas_oidc_next"
 
@@ -69,6 +76,28 @@ def render(lang: str, *, next_path: str = "/", message: str = "", ok: bool = Fal
                        sso_link=link, **t)
 
 
+class DeviceTokens:
+    """A cookie value that proves this browser signed in as a username before (HMAC with a per-process key: a
+    restart forgets them, as it forgets the throttle's counts)."""
+
+    def __init__(self) -> None:
+        self._key = secrets.token_bytes(32)
+
+    def _mac(self, username: str, nonce: str) -> str:
+        return hmac.new(self._key, f"{username}\n{nonce}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    def issue(self, username: str, current: str | None = None) -> str:
+        nonce = self.device(current, username) or secrets.token_urlsafe(12)
+        return f"{nonce}.{self._mac(username, nonce)}"
+
+    def device(self, value: str | None, username: str) -> str | None:
+        """The device id in ``value`` if it was issued for ``username``, else None."""
+        nonce, _, mac = (value or "").partition(".")
+        if nonce and len(nonce) <= 64 and hmac.compare_digest(mac, self._mac(username, nonce)):
+            return nonce
+        return None
+
+
 def session_token(cookie_header: str | None) -> str | None:
     if not cookie_header:
         return None
@@ -118,10 +147,11 @@ def routes(gateway, users: SessionUsers):
     from fastapi import APIRouter, Form, Request
     from fastapi.responses import HTMLResponse, RedirectResponse
 
-    from gateway.accounts import AccountError
+    from gateway.accounts import AccountError, SignInThrottled, normalise_username
 
     router = APIRouter()
     sso = gateway.oidc is not None
+    devices = DeviceTokens()
 
     @router.get("/login", response_class=HTMLResponse)
     def login_page(request: Request, next: str = "/", out: int = 0) -> HTMLResponse:
@@ -132,13 +162,21 @@ def routes(gateway, users: SessionUsers):
     @router.post("/login")
     def login(request: Request, username: str = Form(""), password: str = Form(""), next: str = Form("/")):
         lang = language(request.headers.get("accept-language"))
-        client = request.client.host if request.client else "unknown"
+        name = normalise_username(username)
+        device = devices.device(request.cookies.get(DEVICE_COOKIE), name)
+        client = f"device:{device}" if device else (request.client.host if request.client else "unknown")
         try:
             user = gateway.accounts.authenticate(username, password, client=client)
         except AccountError as exc:
-            return HTMLResponse(render(lang, next_path=safe_next(next), message=exc.text(lang), sso=sso),
-                                status_code=401)
-        return _signed_in(request, user, safe_next(next))
+            page = render(lang, next_path=safe_next(next), message=exc.text(lang), sso=sso)
+            if isinstance(exc, SignInThrottled):
+                return HTMLResponse(page, status_code=429, headers={"retry-after": str(exc.retry_after)})
+            return HTMLResponse(page, status_code=401)
+        response = _signed_in(request, user, safe_next(next))
+        response.set_cookie(DEVICE_COOKIE, devices.issue(name, request.cookies.get(DEVICE_COOKIE)), httponly=True,
+                            samesite="strict", path="/login", secure=request.url.scheme == "https",
+                            max_age=365 * 24 * 3600)
+        return response
 
     def _signed_in(request: Request, user, target: str) -> RedirectResponse:
         gateway.keys.workbench_key(user.id)        # the key the workbench uses on their behalf (My account lists it)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import httpx
+from pathlib import Path
 
-from tests.conftest import ADMIN_PASSWORD, ADMIN_USER, GatewayProcess, seeded_data_dir
+import httpx
+import pytest
+
+from tests.conftest import ADMIN_PASSWORD, ADMIN_USER, MASTER_KEY, GatewayProcess, seeded_data_dir
 
 
 def test_pages_redirect_to_sign_in_and_ui_calls_are_refused(embedded_gateway):
@@ -67,3 +70,88 @@ def test_an_upload_larger_than_any_page_takes_is_refused_before_it_is_stored(tmp
         assert small.status_code == 200 and small.json()[0].endswith("a.pdf")
     finally:
         gw.stop()
+
+
+# --- the HTTP edge: throttling, forwarded addresses, CSRF, CORS, sign-out ---------------------------------------
+
+NO_MODELS = "gateway: {embedded: {enabled: false}}\n"
+PUBLIC = "https://maas.example.org"
+CREDENTIALS = {"username": ADMIN_USER, "password": ADMIN_PASSWORD, "next": "/"}
+DORA = ("dora", "Dora-pass-2026")
+
+
+def _workbench(tmp: Path, **env: str) -> GatewayProcess:
+    cfg = tmp / "models.yaml"
+    cfg.write_text(NO_MODELS)
+    return GatewayProcess(tmp / "data", config=cfg, env=env).start()
+
+
+@pytest.fixture(scope="module")
+def behind_proxy(tmp_path_factory):
+    """The workbench behind a reverse proxy on 127.0.0.1 (MAAS_TRUSTED_PROXIES), reached at MAAS_PUBLIC_URL."""
+    gw = _workbench(tmp_path_factory.mktemp("proxied"), MAAS_TRUSTED_PROXIES="127.0.0.1", MAAS_PUBLIC_URL=PUBLIC)
+    yield gw
+    gw.stop()
+
+
+@pytest.fixture(scope="module")
+def direct(tmp_path_factory):
+    """The workbench reached directly: no proxy configured, so X-Forwarded-For is anybody's say-so."""
+    gw = _workbench(tmp_path_factory.mktemp("direct"))
+    admin = httpx.Client(base_url=gw.url + "/admin/v1", headers={"Authorization": f"Bearer {MASTER_KEY}"})
+    assert admin.post("/users", json={"username": "dora", "password": DORA[1]}).status_code == 201
+    yield gw
+    gw.stop()
+
+
+
+def wrong(client: httpx.Client, username: str, **headers: str) -> httpx.Response:
+    return client.post("/login", data={"username": username, "password": "not-the-password", "next": "/"},
+                       headers=headers)
+
+
+def signed_out(client: httpx.Client, token: str) -> bool:
+    """True when the session ``token`` no longer opens a page (asked with a fresh client: only the token counts)."""
+    with httpx.Client(base_url=str(client.base_url), cookies={"maas_session": token}) as fresh:
+        return fresh.get("/", headers={"accept": "text/html"}).status_code == 303
+
+
+def test_an_attacker_elsewhere_never_locks_the_admin_out(behind_proxy):
+    """Failures count per (username, client) with a growing wait, not a lock on the name; the client is the
+    rightmost address the trusted proxy saw (what the attacker writes further left is ignored)."""
+    attacker = {"x-forwarded-for": "198.51.100.7, 203.0.113.9"}        # 198.51.100.7 is the admin's: a lie
+    with httpx.Client(base_url=behind_proxy.url) as client:
+        statuses = [wrong(client, ADMIN_USER, **attacker).status_code for _ in range(12)]
+        assert statuses[:5] == [401] * 5 and statuses[-1] == 429, statuses
+        refused = client.post("/login", data=CREDENTIALS, headers=attacker)   # the right password, while waiting
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+        assert "Too many failed sign-ins; try again in" in refused.text and "maas_session" not in refused.headers.get(
+            "set-cookie", "")
+        zh = client.post("/login", data=CREDENTIALS, headers={**attacker, "accept-language": "zh-CN"})
+        assert zh.status_code == 429 and "登录失败次数过多" in zh.text
+    with httpx.Client(base_url=behind_proxy.url) as admin:
+        ok = admin.post("/login", data=CREDENTIALS, headers={"x-forwarded-for": "198.51.100.7"})
+        assert ok.status_code == 303 and admin.cookies.get("maas_session")
+
+
+def test_a_browser_that_signed_in_before_is_not_locked_out_by_others_on_its_address(direct):
+    """Everyone here comes from 127.0.0.1 (one address: a NAT, a shared proxy): a browser that signed in as dora
+    before keeps its own allowance while an attacker on the same address is made to wait."""
+    form = {"username": DORA[0], "password": DORA[1], "next": "/"}
+    with httpx.Client(base_url=direct.url) as mine:
+        assert mine.post("/login", data=form).status_code == 303
+        assert mine.post("/logout").status_code == 303
+        with httpx.Client(base_url=direct.url) as attacker:
+            statuses = [wrong(attacker, DORA[0]).status_code for _ in range(10)]
+            assert statuses[-1] == 429, statuses
+            assert attacker.post("/login", data=form).status_code == 429
+        assert mine.post("/login", data=form).status_code == 303
+
+
+def test_forwarded_for_is_ignored_unless_a_trusted_proxy_sends_it(direct):
+    """Without MAAS_TRUSTED_PROXIES a made-up X-Forwarded-For does not make a new client: one address guessing
+    many names is slowed down. (Last in this module: it leaves 127.0.0.1 waiting.)"""
+    with httpx.Client(base_url=direct.url) as client:
+        statuses = [wrong(client, f"spray-{i}", **{"x-forwarded-for": f"203.0.113.{i}"}).status_code
+                    for i in range(40)]
+    assert statuses[0] == 401 and statuses[-1] == 429, statuses
