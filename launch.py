@@ -33,6 +33,7 @@ def build_app(gateway, workbench_store=None, knowledge=None):
     knowledge bases (``open_knowledge``; None: the knowledge-base pages say they are not available)."""
     import gradio as gr
     from fastapi import FastAPI
+    from fastapi.middleware.cors import CORSMiddleware
 
     from app import chat, chat_export, kb_api, kb_files, shell, signin
     from app.ui import build_ui
@@ -59,6 +60,10 @@ def build_app(gateway, workbench_store=None, knowledge=None):
             base_url, gateway.keys.workbench_key), documents=documents, knowledge=knowledge)
     blocks, i18n = build_ui(gateway, chat=setup, knowledge=knowledge)
     ui = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    # CORS: only the workbench's own origin may read the UI's answers from a script (Gradio's own CORS, which this
+    # replaces, let any localhost/127.0.0.1 page read them with the user's cookie)
+    ui.add_middleware(CORSMiddleware, allow_origins=[signin.origin_of(gateway.settings.base_url)],
+                      allow_credentials=True, allow_methods=["GET", "POST"], allow_headers=["*"])
     ui.include_router(signin.routes(gateway, sessions))
     ui.include_router(kb_files.routes(knowledge, sessions))      # a KB document for the signed-in user
     if setup is not None:                                        # a conversation's export, for its owner only
@@ -101,7 +106,7 @@ def build_app(gateway, workbench_store=None, knowledge=None):
                 return await api(scope, receive, send)
             if path.startswith(kb_api.PREFIX + "/") or path == kb_api.PREFIX:
                 return await kb_http(scope, receive, send)
-            if not path.startswith(signin.PUBLIC_PATHS):
+            if not signin.is_public(path):
                 cookie = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"cookie"), None)
                 if sessions.user(cookie) is None:
                     accept = next((v for k, v in scope["headers"] if k == b"accept"), b"")

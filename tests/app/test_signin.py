@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -78,6 +79,7 @@ NO_MODELS = "gateway: {embedded: {enabled: false}}\n"
 PUBLIC = "https://maas.example.org"
 CREDENTIALS = {"username": ADMIN_USER, "password": ADMIN_PASSWORD, "next": "/"}
 DORA = ("dora", "Dora-pass-2026")
+OTHER_ORIGIN = "http://127.0.0.1:8000"         # another local site: same host, another port
 
 
 def _workbench(tmp: Path, **env: str) -> GatewayProcess:
@@ -146,6 +148,57 @@ def test_a_browser_that_signed_in_before_is_not_locked_out_by_others_on_its_addr
             assert statuses[-1] == 429, statuses
             assert attacker.post("/login", data=form).status_code == 429
         assert mine.post("/login", data=form).status_code == 303
+
+
+def test_a_sign_in_form_posted_from_another_origin_is_refused(direct):
+    """Login CSRF: a page on another local origin must not sign the browser in (as the attacker's account)."""
+    for headers in ({"origin": OTHER_ORIGIN}, {"origin": "http://localhost:" + str(direct.port) + "0"},
+                    {"origin": "null"}, {"sec-fetch-site": "same-site"}, {"referer": OTHER_ORIGIN + "/evil.html"}):
+        with httpx.Client(base_url=direct.url) as victim:
+            refused = victim.post("/login", data=CREDENTIALS, headers=headers)
+            assert refused.status_code == 403, (headers, refused.status_code)
+            assert "maas_session" not in refused.headers.get("set-cookie", "") and 'role="alert"' in refused.text
+            assert victim.get("/", headers={"accept": "text/html"}).status_code == 303       # still signed out
+    with httpx.Client(base_url=direct.url) as user:
+        ok = user.post("/login", data=CREDENTIALS, headers={"origin": direct.url, "sec-fetch-site": "same-origin"})
+        assert ok.status_code == 303
+        token = user.cookies.get("maas_session")
+        assert user.post("/logout", headers={"origin": OTHER_ORIGIN}).status_code == 403     # sign-out CSRF
+        assert not signed_out(user, token)
+        assert user.post("/logout", headers={"origin": direct.url}).status_code == 303
+        assert signed_out(user, token)
+
+
+def test_other_local_origins_cannot_read_the_ui_with_the_users_cookie(direct, behind_proxy):
+    """CORS: Gradio reflected any localhost/127.0.0.1 origin with credentials; only the workbench's own may read."""
+    with closing(direct.signed_in()) as user:
+        for origin in (OTHER_ORIGIN, f"http://localhost:{direct.port}", "null"):
+            got = user.get("/gradio_api/info", headers={"origin": origin})
+            assert got.status_code == 200 and "access-control-allow-origin" not in got.headers, origin
+            pre = user.options("/gradio_api/info", headers={"origin": origin, "access-control-request-method": "GET"})
+            assert "access-control-allow-origin" not in pre.headers, origin
+    with closing(behind_proxy.signed_in()) as user:
+        got = user.get("/gradio_api/info", headers={"origin": PUBLIC})
+        assert got.headers["access-control-allow-origin"] == PUBLIC
+        assert "access-control-allow-origin" not in user.get("/gradio_api/info",
+                                                              headers={"origin": OTHER_ORIGIN}).headers
+
+
+def test_get_logout_is_ours_and_never_redirects_elsewhere(direct):
+    """GET /logout reached Gradio's own logout: the session stayed valid and Location came from Host."""
+    with closing(direct.signed_in()) as user:
+        token = user.cookies.get("maas_session")
+        linked = user.get("/logout", headers={"sec-fetch-site": "cross-site"})     # an <img src=/logout> elsewhere
+        assert linked.status_code == 200 and 'action="/logout"' in linked.text and not signed_out(user, token)
+        out = user.get("/logout", headers={"host": "evil.example", "x-forwarded-host": "evil.example"})
+        assert out.status_code == 303 and out.headers["location"] == "/login?out=1"
+        assert signed_out(user, token)
+    for path in ("/logout/", "/login/"):           # Gradio's own sign-in routes are not reachable either
+        with closing(direct.signed_in()) as user:
+            got = user.get(path, headers={"host": "evil.example", "x-forwarded-host": "evil.example"})
+            assert "evil.example" not in got.headers.get("location", ""), path
+            posted = user.post(path, data=CREDENTIALS, headers={"host": "evil.example"})
+            assert "evil.example" not in posted.headers.get("location", ""), path
 
 
 def test_forwarded_for_is_ignored_unless_a_trusted_proxy_sends_it(direct):
