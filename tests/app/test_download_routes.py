@@ -30,9 +30,9 @@ KEPT, DOOMED, CHAT = b"KEPT-SECRET-7781", b"DOOMED-SECRET-5523", "CHAT-SECRET-90
 MARKERS = (KEPT, DOOMED, CHAT.encode())
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory) -> Iterator[dict[str, Any]]:
-    tmp = tmp_path_factory.mktemp("downloads")
+def seed(tmp: Path) -> dict[str, Any]:
+    """Alice's team KB (kept.md, doomed.md), a share link bob opened, her conversation, her API key; the workbench
+    (no models) started on them with its own GRADIO_TEMP_DIR. ``gw``: the running process (stop it when done)."""
     data, cache = tmp / "data", tmp / "gradio-cache"
     gw = opened_gateway(data)                           # the stored services, written before the process starts
     ids = {name: gw.accounts.create_user(name, PASSWORD).id for name in ("alice", "bob")}
@@ -55,11 +55,15 @@ def world(tmp_path_factory) -> Iterator[dict[str, Any]]:
     config = tmp / "models.yaml"
     config.write_text("gateway: {embedded: {enabled: false}}\n")
     proc = GatewayProcess(data, config=config, env={"GRADIO_TEMP_DIR": str(cache)}).start()
-    try:
-        yield {"gw": proc, "cache": cache, "key": key, "kb": kb.id, "kept": kept.id, "doomed": doomed.id,
-               "link": link.id, "conv": conv.id}
-    finally:
-        proc.stop()
+    return {"gw": proc, "cache": cache, "key": key, "kb": kb.id, "kept": kept.id, "doomed": doomed.id,
+            "link": link.id, "conv": conv.id}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> Iterator[dict[str, Any]]:
+    seeded = seed(tmp_path_factory.mktemp("downloads"))
+    yield seeded
+    seeded["gw"].stop()
 
 
 def ui(gw: GatewayProcess, browser: httpx.Client) -> Any:
