@@ -33,11 +33,13 @@ def build_app(gateway, workbench_store=None, knowledge=None):
     knowledge bases (``open_knowledge``; None: the knowledge-base pages say they are not available)."""
     import gradio as gr
     from fastapi import FastAPI
+    from fastapi.middleware.cors import CORSMiddleware
 
-    from app import chat, kb_api, kb_files, shell, signin
+    from app import chat, chat_export, kb_api, kb_files, shell, signin
     from app.ui import build_ui
     from gateway.api import GatewayApp, is_gateway_path, send_json
     from gateway.catalogue import EMBEDDED_EMBEDDING_ID
+    from gateway.proxies import forwarded_scope
     from workbench.attachments import MB, Attachments
     from workbench.conversations import Conversations
 
@@ -58,8 +60,14 @@ def build_app(gateway, workbench_store=None, knowledge=None):
             base_url, gateway.keys.workbench_key), documents=documents, knowledge=knowledge)
     blocks, i18n = build_ui(gateway, chat=setup, knowledge=knowledge)
     ui = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    # CORS: only the workbench's own origin may read the UI's answers from a script (Gradio's own CORS, which this
+    # replaces, let any localhost/127.0.0.1 page read them with the user's cookie)
+    ui.add_middleware(CORSMiddleware, allow_origins=[signin.origin_of(gateway.settings.base_url)],
+                      allow_credentials=True, allow_methods=["GET", "POST"], allow_headers=["*"])
     ui.include_router(signin.routes(gateway, sessions))
     ui.include_router(kb_files.routes(knowledge, sessions))      # a KB document for the signed-in user
+    if setup is not None:                                        # a conversation's export, for its owner only
+        ui.include_router(chat_export.routes(setup.conversations, sessions))
     # an upload larger than any page takes is refused by Gradio before it is stored (the pages check each file's
     # own limit from its size on disk); "Use via API" in the footer would point at Gradio's API, not ours
     largest = max(gateway.settings.kb_max_upload_mb, gateway.settings.chat_max_upload_mb) + 1
@@ -87,14 +95,18 @@ def build_app(gateway, workbench_store=None, knowledge=None):
                                   base_url=chat.local_api_url(gateway.settings.host, gateway.settings.port),
                                   max_upload_bytes=(gateway.settings.kb_max_upload_mb + 1) * MB)
 
+    trusted = gateway.settings.trusted_proxies
+
     async def asgi(scope, receive, send):
+        if scope["type"] in ("http", "websocket"):      # the client and scheme a trusted proxy (only) reports
+            scope = forwarded_scope(scope, trusted)
         if scope["type"] == "http":
             path = scope["path"]
             if is_gateway_path(path):
                 return await api(scope, receive, send)
             if path.startswith(kb_api.PREFIX + "/") or path == kb_api.PREFIX:
                 return await kb_http(scope, receive, send)
-            if not path.startswith(signin.PUBLIC_PATHS):
+            if not signin.is_public(path):
                 cookie = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"cookie"), None)
                 if sessions.user(cookie) is None:
                     accept = next((v for k, v in scope["headers"] if k == b"accept"), b"")
@@ -225,7 +237,7 @@ async def _serve(settings, gateway, workbench_store) -> None:
     gc.collect()
     gc.freeze()
     try:
-        config = uvicorn.Config(app, host=settings.host, port=settings.port, lifespan="on",
+        config = uvicorn.Config(app, host=settings.host, port=settings.port, lifespan="on", proxy_headers=False,
                                 http="httptools", loop="none", log_level="warning", access_log=False,
                                 timeout_graceful_shutdown=5)
         server = _server_class()(config)

@@ -41,8 +41,10 @@ from app.chat_context import (
     web_search_via_api,
 )
 from app.chat_documents import make_document_handlers
-from app.chat_view import CSS, LATEX, URL_JS, chat_messages, export_file
+from app.chat_export import export_url
+from app.chat_view import CSS, LATEX, URL_JS, chat_messages
 from app.i18n import translate
+from app.shell import DOWNLOAD_JS
 from workbench.conversations import THINKING_BUDGET, Conversation, NotFound
 
 # WITH_LANG_JS for inputs that end with the language box and then the chosen knowledge bases
@@ -134,17 +136,16 @@ def make_handlers(gateway: Any, setup: ChatSetup | None) -> SimpleNamespace:
         conv_list, _ = page.listing(actor, locale, query, None)
         return (conv_list, *opened(locale, None), translate("chat.deleted", locale, title=title))
 
-    def export(conversation_id: str | None, lang: str, request: gr.Request, *, as_json: bool) -> Any:
+    def export(conversation_id: str | None, lang: str, request: gr.Request, *, as_json: bool) -> str:
+        """The address of the open conversation's export (``app.chat_export``, which checks the owner again); the
+        page's script opens it and the browser saves the file. Nothing goes through Gradio's file cache."""
         locale, actor, conv = chosen(lang, request, conversation_id)
-        text = (convs.export_json(actor.user_id, conv.id) if as_json
-                else convs.export_markdown(actor.user_id, conv.id, locale))
-        title = conv.title or translate("chat.untitled", locale)
-        return gr.update(value=export_file(title, text, ".json" if as_json else ".md"), visible=True)
+        return export_url(conv.id, "json" if as_json else "md", locale)
 
-    def export_markdown(conversation_id: str | None, lang: str, request: gr.Request) -> Any:
+    def export_markdown(conversation_id: str | None, lang: str, request: gr.Request) -> str:
         return export(conversation_id, lang, request, as_json=False)
 
-    def export_json(conversation_id: str | None, lang: str, request: gr.Request) -> Any:
+    def export_json(conversation_id: str | None, lang: str, request: gr.Request) -> str:
         return export(conversation_id, lang, request, as_json=True)
 
     def save_settings(conversation_id: str | None, model: str | None, thinking: bool, budget: float | None,
@@ -209,8 +210,7 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n, setup: ChatSetup | None 
                 with gr.Row():
                     md_btn = gr.Button(i18n("chat.export_md"), size="sm", elem_id="chat-export-md")
                     json_btn = gr.Button(i18n("chat.export_json"), size="sm", elem_id="chat-export-json")
-                download = gr.File(label=i18n("chat.download"), visible=False, interactive=False,
-                                   elem_id="chat-download")
+                download = gr.Textbox(visible="hidden", elem_id="chat-download")     # the export's address
                 delete_btn = gr.Button(i18n("chat.delete"), size="sm", variant="stop", elem_id="chat-delete")
         with gr.Column(scale=4):
             with gr.Row(equal_height=True):
@@ -270,8 +270,10 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n, setup: ChatSetup | None 
     title.submit(h.rename, inputs=[conv_id, title, query, lang], outputs=[conv_list, notice], **quick)
     delete_btn.click(h.delete, inputs=[conv_id, query, lang], outputs=[conv_list, *opened, notice],
                      api_name="chat_delete", **quick)
-    md_btn.click(h.export_markdown, inputs=[conv_id, lang], outputs=[download], api_name="chat_export_md", **quick)
-    json_btn.click(h.export_json, inputs=[conv_id, lang], outputs=[download], api_name="chat_export_json", **quick)
+    md_btn.click(h.export_markdown, inputs=[conv_id, lang], outputs=[download], api_name="chat_export_md",
+                 **quick).success(None, inputs=[download], js=DOWNLOAD_JS)
+    json_btn.click(h.export_json, inputs=[conv_id, lang], outputs=[download], api_name="chat_export_json",
+                   **quick).success(None, inputs=[download], js=DOWNLOAD_JS)
     gr.on([model.input, thinking.input, budget.release, system.blur, temperature.blur, top_p.blur, max_tokens.blur],
           h.save_settings, inputs=[conv_id, *settings, lang], outputs=None, api_name="chat_settings",
           trigger_mode="always_last", **quick)

@@ -1,18 +1,12 @@
 """How the chat page shows things: saved messages and streamed answers as chat rows (the thinking in a
 collapsible block, "Found N web pages" with the sources, the knowledge bases' numbered passages, notices),
-the conversation list's labels, exports as files, and the page's own CSS and address-bar script. Pure
+the conversation list's labels, and the page's own CSS and address-bar script. Pure
 functions of their inputs; no handlers here."""
 
 from __future__ import annotations
 
-import contextlib
 import re
-import shutil
-import tempfile
-import time
-import uuid
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from app.i18n import translate
@@ -24,7 +18,6 @@ from workbench.kb import answer as kb_answer
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False},
          {"left": "\\(", "right": "\\)", "display": False}, {"left": "\\[", "right": "\\]", "display": True}]
 KB_PREFIX = "kb:"              # a question's attachment naming a knowledge base (app.chat_context saves them)
-EXPORT_MINUTES = 10           # an export's own temporary copy is kept this long
 # the conversation list as a plain list of titles (a gr.Radio without its dots)
 CSS = """
 #chat-list .wrap { flex-direction: column; gap: 2px; }
@@ -147,23 +140,6 @@ def list_choices(summaries: Sequence[Any], locale: str, query: str = "") -> list
             label = f"{label} — {s.snippet}"
         out.append((label, s.id))
     return out
-
-
-def export_file(title: str, text: str, suffix: str) -> str:
-    """Write an export to a fresh temporary folder (Gradio copies it to its cache and serves it for
-    download); returns the path. Earlier exports older than ``EXPORT_MINUTES`` are removed."""
-    name = re.sub(r"[^\w\u3000-\u9fff-]+", "-", title or "").strip("-")[:60] or "conversation"
-    root = Path(tempfile.gettempdir()) / "maas-exports"
-    if root.is_dir():
-        for old in root.iterdir():
-            with contextlib.suppress(OSError):
-                if time.time() - old.stat().st_mtime > EXPORT_MINUTES * 60:
-                    shutil.rmtree(old)
-    folder = root / uuid.uuid4().hex
-    folder.mkdir(parents=True)
-    path = folder / f"{name}{suffix}"
-    path.write_text(text, encoding="utf-8")
-    return str(path)
 
 
 def edited_text(value: Any) -> str:

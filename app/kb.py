@@ -24,6 +24,7 @@ from app import kb_view as view
 from app.access import WITH_LANG_JS
 from app.kb_context import DOCS, FORM, LISTS, OPENED, SHARING, TICK_SECONDS
 from app.kb_handlers import make_handlers
+from app.shell import DOWNLOAD_JS
 
 __all__ = ["build", "make_handlers"]
 
@@ -99,8 +100,7 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n, knowledge: Any = None) -
                         retry_btn = gr.Button(i18n("kb.retry"), size="sm", elem_id="kb-retry")
                         delete_doc_btn = gr.Button(i18n("kb.delete_document"), size="sm", variant="stop",
                                                    elem_id="kb-delete-document")
-                download = gr.File(label=i18n("kb.download_file"), visible=False, interactive=False,
-                                   elem_id="kb-download-file")
+                download = gr.Textbox(visible="hidden", elem_id="kb-download-file")   # the document's address
                 with gr.Accordion(i18n("kb.chunks_title"), open=False, elem_id="kb-chunks"):
                     gr.Markdown(i18n("kb.chunks_intro"))
                     with gr.Row(equal_height=True):
@@ -208,7 +208,7 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n, knowledge: Any = None) -
     for button, fn in ((cancel_btn, h.cancel), (retry_btn, h.retry), (delete_doc_btn, h.delete_document)):
         then_refresh(button.click(fn, inputs=[kb_box, doc_pick, lang], outputs=[doc_note, *docs], **quick))
     download_btn.click(h.download, inputs=[kb_box, doc_pick, lang], outputs=[download], api_name="kb_download",
-                       **quick)
+                       **quick).success(None, inputs=[download], js=DOWNLOAD_JS)
     # the chosen document's chunks: from the first on a new pick or filter, a page back or on with the buttons
     show_chunks = {"fn": h.chunks, "outputs": [chunk_note, chunks_html, chunk_prev_at, chunk_next_at, chunk_prev,
                                                chunk_next], **quick}

@@ -8,13 +8,8 @@ request, and an outsider's id is refused with the same words as a missing one.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import shutil
-import tempfile
-import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -35,7 +30,6 @@ from workbench.kb.ingest import unsupported
 MANAGERS = ("owner", "admin")
 UPLOADERS = ("owner", "admin", "member")
 TICK_SECONDS = 1.5                   # how often the documents table refreshes while something is pending
-DOWNLOAD_MINUTES = 30
 FIELD_LABELS = {"name": "kb.f_name", "description": "kb.f_description", "embedding_model": "kb.f_model",
                 "chunk_tokens": "kb.f_chunk_tokens", "chunk_overlap": "kb.f_chunk_overlap", "team_id": "kb.f_team",
                 "username": "kb.f_username", "expires_in": "kb.f_expiry", "query": "kb.f_question", "k": "kb.f_top_k",
@@ -112,23 +106,6 @@ def service_error(exc: WorkbenchError, locale: str) -> gr.Error:
     if label and isinstance(exc, Invalid):
         text = translate("kb.field_error", locale, field=translate(label, locale), message=text)
     return gr.Error(text, title=translate("shell.cannot_do", locale), print_exception=False)
-
-
-def download_copy(name: str, path: Path) -> str:
-    """The stored file copied under its own name into a fresh temporary folder (Gradio serves it from its cache);
-    copies older than ``DOWNLOAD_MINUTES`` are removed."""
-    root = Path(tempfile.gettempdir()) / "maas-kb-downloads"
-    if root.is_dir():
-        for old in root.iterdir():
-            with contextlib.suppress(OSError):
-                if time.time() - old.stat().st_mtime > DOWNLOAD_MINUTES * 60:
-                    shutil.rmtree(old)
-    folder = root / uuid.uuid4().hex
-    folder.mkdir(parents=True)
-    safe = re.sub(r"[\x00-\x1f/\\:*?\"<>|]+", "_", name.rsplit("/", 1)[-1]).strip(" .") or "document"
-    target = folder / safe
-    shutil.copyfile(path, target)
-    return str(target)
 
 
 def expiry(days: Any) -> timedelta | None:
@@ -305,7 +282,7 @@ class KBPage:
         uploads, manages = role in UPLOADERS, role in MANAGERS
         head, docs, pick, timer = self.documents(uid, locale, kb_id, None)
         return (kb_id, gr.update(visible=True), head, gr.update(visible=uploads), docs, pick,
-                gr.update(visible=uploads), timer, gr.update(value=None, visible=False), "", "",
+                gr.update(visible=uploads), timer, "", "", "",
                 gr.update(visible=manages), gr.update(visible=manages), *self.sharing(uid, locale, kb_id),
                 gr.update(value="", visible=False), *self.settings(uid, locale, kb_id))
 
@@ -314,6 +291,6 @@ class KBPage:
         """The open-KB area emptied and hidden (nothing open)."""
         blank = gr.update(choices=[], value=None)
         return ("", gr.update(visible=False), "", gr.update(visible=False), "", blank, gr.update(visible=False),
-                gr.Timer(TICK_SECONDS, active=False), gr.update(value=None, visible=False), "", "",
+                gr.Timer(TICK_SECONDS, active=False), "", "", "",
                 gr.update(visible=False), gr.update(visible=False), "", gr.update(), gr.update(), "", blank, "", blank,
                 blank, gr.update(value="", visible=False), "", "", gr.update(), None, None, "")

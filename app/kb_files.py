@@ -4,7 +4,9 @@ The chat's citations link here (``…#page=3`` opens a PDF at the cited page in 
 behind the session check of ``launch.build_app`` like every page, and asks ``KnowledgeService.document_file`` —
 the same "read" check as the KB page's download — so a KB the user may not read answers exactly like a missing one
 (404). PDFs open in the browser; every other type is a download (an uploaded HTML file must never run as a page of
-this site), and nothing is sniffed or framed.
+this site), and nothing is sniffed or framed. ``?download=1`` (the KB page's *Download*) saves a PDF too. This is the
+only way the pages hand out a KB document: never a copy in Gradio's file cache, which any signed-in user could
+fetch, even after the access ended or the document was deleted.
 """
 
 # no "from __future__ import annotations": FastAPI reads the route's annotations (Request, imported in routes)
@@ -21,9 +23,10 @@ TYPES = {".txt": "text/plain; charset=utf-8", ".md": "text/markdown; charset=utf
          ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
 
-def file_url(kb_id: str, document_id: str, page: int | None = None) -> str:
-    """The address of a document (at ``page`` for a PDF viewer) for links in the pages."""
-    return f"{PREFIX}/{quote(kb_id, safe='')}/{quote(document_id, safe='')}" + (f"#page={page}" if page else "")
+def file_url(kb_id: str, document_id: str, page: int | None = None, *, download: bool = False) -> str:
+    """The address of a document (at ``page`` for a PDF viewer; ``download``: saved, not opened) for the pages."""
+    return (f"{PREFIX}/{quote(kb_id, safe='')}/{quote(document_id, safe='')}" + ("?download=1" if download else "")
+            + (f"#page={page}" if page else ""))
 
 
 def disposition(kind: str, name: str) -> str:
@@ -41,7 +44,7 @@ def routes(knowledge: Any, users: Any) -> Any:
     router = APIRouter()
 
     @router.get(PREFIX + "/{kb_id}/{document_id}")
-    def document(kb_id: str, document_id: str, request: Request) -> Any:
+    def document(kb_id: str, document_id: str, request: Request, download: int = 0) -> Any:
         user = users.user(request.headers.get("cookie"))
         if user is None:
             return JSONResponse({"error": "Sign in first: open /login."}, status_code=401)
@@ -54,7 +57,7 @@ def routes(knowledge: Any, users: Any) -> Any:
             return JSONResponse({"error": exc.text("zh-CN" if zh else "en")},
                                 status_code=403 if isinstance(exc, Forbidden) else 404)
         suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
-        inline = suffix in INLINE
+        inline = suffix in INLINE and not download
         headers = {"content-disposition": disposition("inline" if inline else "attachment", name),
                    "x-content-type-options": "nosniff", "cache-control": "private, no-store"}
         if not inline:                      # (a sandboxed PDF would not open in Chromium's viewer)

@@ -21,7 +21,8 @@ import gradio as gr
 
 from app import kb_view as view
 from app.i18n import translate
-from app.kb_context import TICK_SECONDS, KBPage, download_copy, field_error, refused, service_error
+from app.kb_context import TICK_SECONDS, KBPage, field_error, refused, service_error
+from app.kb_files import file_url
 from app.kb_sharing import make_sharing_handlers
 from workbench.kb.errors import KBError
 
@@ -164,13 +165,15 @@ def make_handlers(gateway: Any, knowledge: Any) -> SimpleNamespace:
                         request: gr.Request) -> tuple[Any, ...]:
         return _document_action(kb_id, document_id, lang, request, "delete")
 
-    def download(kb_id: str | None, document_id: str | None, lang: str, request: gr.Request) -> Any:
-        """The uploaded file under its own name (anyone who may read the KB)."""
+    def download(kb_id: str | None, document_id: str | None, lang: str, request: gr.Request) -> str:
+        """The address of the uploaded file (``/kb/file/...``, which checks the reader again on every fetch) for
+        anyone who may read the KB; the page's script opens it and the browser saves the file under its own name.
+        Nothing goes through Gradio's file cache."""
         locale, uid, kb_id = page.chosen(lang, request, kb_id)
         if not document_id:
             raise refused("kb.choose_document", locale)
-        name, path = page.call(locale, knowledge.document_file, uid, kb_id, document_id)
-        return gr.update(value=download_copy(name, path), visible=True)
+        page.call(locale, knowledge.document_file, uid, kb_id, document_id)
+        return file_url(kb_id, document_id, download=True)
 
     def chunks(kb_id: str | None, document_id: str | None, query: str | None, offset: float | None, lang: str,
                request: gr.Request) -> tuple[Any, ...]:

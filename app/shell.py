@@ -21,6 +21,10 @@ ADMIN_PAGE = ("shell.nav_admin", "/admin")
 CSS = ".nav-holder { display: none !important; }"
 SIGN_OUT_JS = ("() => { const f = document.createElement('form'); f.method = 'post'; f.action = '/logout';"
                " document.body.appendChild(f); f.submit(); }")
+# a download from one of our own checked routes (/kb/file/..., /chat/export/...): the handler returns the address
+# (after checking the caller may have it), then this saves it in the same click; never through Gradio's file cache
+DOWNLOAD_JS = ("(url) => { if (url) { const a = document.createElement('a'); a.href = url; a.download = '';"
+               " document.body.appendChild(a); a.click(); a.remove(); } return []; }")
 
 
 def header(page: gr.Blocks, console: Console, i18n: gr.I18n, current: str) -> gr.Textbox:

@@ -1,9 +1,11 @@
 """User accounts: local passwords (scrypt), roles, disabling, OIDC sign-in, sign-in throttling.
 
 Passwords are stored only hashed (``gateway.passwords``); sessions live in
-``gateway.sessions``. Failed sign-ins are counted in memory per username and per client;
-after ``MAX_FAILURES`` inside ``WINDOW_S`` further attempts are refused until the window
-moves on, even with the right password.
+``gateway.sessions``. Failed sign-ins are counted in memory per (username, client): after
+``FREE_FAILURES`` within ``WINDOW_S`` each further failure doubles the wait before the next try
+(up to ``MAX_WAIT_S``), even for the right password; and per client over all usernames (guessing
+many names), with a short cap. Nobody elsewhere can make a user wait: the client is the remote
+address (a trusted proxy's forwarded one), or the browser's own device token once it signed in.
 """
 
 from __future__ import annotations
@@ -27,8 +29,12 @@ from gateway.store import Store
 
 ROLES = ("admin", "member")
 USERNAME_RE = re.compile(r"[a-z0-9_.-]{3,32}")
-MAX_FAILURES = 5
-WINDOW_S = 15 * 60.0
+FREE_FAILURES = 5                   # per (username, client) before any wait: typing mistakes
+WINDOW_S = 60 * 60.0                # failures older than this are forgotten
+MAX_WAIT_S = 15 * 60.0              # the longest wait (1 s after the 5th failure, doubling each time)
+CLIENT_FREE_FAILURES = 30           # per client over all usernames (one address guessing many names) ...
+CLIENT_WINDOW_S = 10 * 60.0         # ... within 10 minutes ...
+CLIENT_MAX_WAIT_S = 60.0            # ... then waits up to a minute: a speed bump for everyone behind one address
 _COLUMNS = "id, username, display_name, email, organisation, role, disabled, password_hash, oidc_subject"
 
 
@@ -87,12 +93,13 @@ def generate_password() -> str:
             return password
 
 
-class Throttle:
-    """Sliding-window count of failures per key; thread-safe, in memory."""
+class Backoff:
+    """Failures per key in a sliding window of ``window_s``; after ``free`` of them each further failure doubles the
+    wait before the next try (1 s, 2 s, 4 s, ... up to ``cap_s``), counted from the last failure. Never a lock: the
+    wait is bounded and ``clear`` (a success) ends it. Thread-safe, in memory."""
 
-    def __init__(self, limit: int = MAX_FAILURES, window_s: float = WINDOW_S,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit, self.window_s, self._clock = limit, window_s, clock
+    def __init__(self, free: int, window_s: float, cap_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.free, self.window_s, self.cap_s, self._clock = free, window_s, cap_s, clock
         self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
@@ -106,29 +113,46 @@ class Throttle:
             del self._failures[key]
         return times
 
-    def blocked_for(self, *keys: str) -> float:
-        """Seconds until all ``keys`` may try again (0 if none is blocked)."""
+    def wait(self, key: str) -> float:
+        """Seconds until ``key`` may try again (0: now)."""
         now = self._clock()
-        wait = 0.0
         with self._lock:
-            for key in keys:
-                times = self._recent(key, now)
-                if len(times) >= self.limit:
-                    wait = max(wait, times[-self.limit] + self.window_s - now)
-        return wait
+            times = self._recent(key, now)
+            if len(times) < self.free:
+                return 0.0
+            delay = min(self.cap_s, 2.0 ** min(len(times) - self.free, 30))
+            return max(0.0, times[-1] + delay - now)
 
-    def fail(self, *keys: str) -> None:
+    def fail(self, key: str) -> None:
         now = self._clock()
         with self._lock:
             if len(self._failures) > 100_000:
-                for key in list(self._failures):
-                    self._recent(key, now)
-            for key in keys:
-                self._failures.setdefault(key, deque()).append(now)
+                for old in list(self._failures):
+                    self._recent(old, now)
+            self._failures.setdefault(key, deque()).append(now)
 
     def clear(self, key: str) -> None:
         with self._lock:
             self._failures.pop(key, None)
+
+
+class SignInThrottled(AccountError):
+    """Too many recent failures from this client for this name: try again in ``retry_after`` seconds."""
+
+    def __init__(self, message: str, *, zh: str, retry_after: int) -> None:
+        super().__init__(message, zh=zh)
+        self.retry_after = retry_after
+
+
+def _throttled(wait: float) -> SignInThrottled:
+    seconds = max(1, math.ceil(wait))
+    if seconds < 60:
+        en, zh = f"{seconds} second{'s' * (seconds != 1)}", f"{seconds} 秒"
+    else:
+        minutes = math.ceil(seconds / 60)
+        en, zh = f"{minutes} minute{'s' * (minutes != 1)}", f"{minutes} 分钟"
+    return SignInThrottled(f"Too many failed sign-ins; try again in {en}.", zh=f"登录失败次数过多，请 {zh}后再试。",
+                           retry_after=seconds)
 
 
 class Accounts:
@@ -138,7 +162,8 @@ class Accounts:
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._store = store
         self.sessions = sessions or Sessions(store)
-        self.throttle = Throttle(clock=clock)
+        self.throttle = Backoff(FREE_FAILURES, WINDOW_S, MAX_WAIT_S, clock)
+        self.client_throttle = Backoff(CLIENT_FREE_FAILURES, CLIENT_WINDOW_S, CLIENT_MAX_WAIT_S, clock)
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -219,26 +244,26 @@ class Accounts:
     # --- signing in ----------------------------------------------------------------------------
 
     def authenticate(self, username: str, password: str, *, client: str) -> User:
-        """Check a username and password from ``client`` (e.g. the remote address); return the user."""
+        """Check a username and password from ``client`` (the remote address, or ``device:<id>`` for a browser that
+        signed in as this user before); return the user. ``SignInThrottled`` while this client must wait."""
         name = normalise_username(username)
-        keys = (f"user:{name}", f"client:{client}")
-        wait = self.throttle.blocked_for(*keys)
+        pair = f"{name}\n{client}"
+        wait = max(self.throttle.wait(pair), self.client_throttle.wait(client))
         if wait > 0:
-            minutes = max(1, math.ceil(wait / 60))
-            raise AccountError(f"Too many failed sign-ins; try again in {minutes} minute{'s' * (minutes != 1)}.",
-                               zh=f"登录失败次数过多，请 {minutes} 分钟后再试。")
+            raise _throttled(wait)
         row = self._store.cursor().execute(f"SELECT {_COLUMNS} FROM users WHERE username = ?", [name]).fetchone()
         stored = row[7] if row else None
         ok = verify_password(password, stored if stored is not None else dummy_hash()) and stored is not None
         if not ok:
-            self.throttle.fail(*keys)
+            self.throttle.fail(pair)
+            self.client_throttle.fail(client)
             raise AccountError("Wrong username or password: check both and try again.", field="password",
                                zh="用户名或密码错误：请检查后重试。")
         user = _user(row)
         if user.disabled:
             raise AccountError("This account is disabled: ask an administrator to enable it.", field="username",
                                zh="此账号已被停用：请联系管理员启用。")
-        self.throttle.clear(keys[0])
+        self.throttle.clear(pair)
         self._store.cursor().execute("UPDATE users SET last_login_at = ? WHERE id = ?", [_now(), user.id])
         return user
 

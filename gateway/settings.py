@@ -7,6 +7,7 @@ a ``Settings`` passed down. A bad value fails naming its option and its variable
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -37,6 +38,7 @@ class Settings:
     chat_max_upload_mb: int = 20                                # MAAS_CHAT_MAX_UPLOAD_MB: largest chat document
     kb_max_upload_mb: int = 100                                 # MAAS_KB_MAX_UPLOAD_MB: largest KB file (or zip)
     chroma_url: str | None = None                               # MAAS_CHROMA_URL: a Chroma server (else embedded)
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()   # MAAS_TRUSTED_PROXIES
 
     @property
     def db_path(self) -> Path:
@@ -118,7 +120,8 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
                     oidc_client_id=env.get("MAAS_OIDC_CLIENT_ID") or None,
                     oidc_client_secret=env.get("MAAS_OIDC_CLIENT_SECRET") or None,
                     public_url=(env.get("MAAS_PUBLIC_URL") or "").rstrip("/") or None,
-                    chat_max_upload_mb=chat_upload, kb_max_upload_mb=kb_upload, chroma_url=chroma_url)
+                    chat_max_upload_mb=chat_upload, kb_max_upload_mb=kb_upload, chroma_url=chroma_url,
+                    trusted_proxies=_networks(env, "MAAS_TRUSTED_PROXIES"))
 
 
 def _megabytes(env: Mapping[str, str], name: str, default: int) -> int:
@@ -126,3 +129,16 @@ def _megabytes(env: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= 1024:
         raise ConfigError(name, name, f"must be a whole number of megabytes from 1 to 1024, got {raw!r}")
     return int(raw)
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Comma-separated addresses or networks (``10.0.0.5, 172.16.0.0/12, ::1``)."""
+    out = []
+    for part in (env.get(name) or "").split(","):
+        if part.strip():
+            try:
+                out.append(ipaddress.ip_network(part.strip(), strict=False))
+            except ValueError:
+                raise ConfigError(name, name, "must be IP addresses or networks separated by commas "
+                                  f"(e.g. 127.0.0.1, 10.0.0.0/8), got {part.strip()!r}") from None
+    return tuple(out)

@@ -13,7 +13,6 @@ EN: dict[str, str] = {
     "chat.delete": "Delete",
     "chat.export_md": "Export Markdown",
     "chat.export_json": "Export JSON",
-    "chat.download": "Download",
     "chat.model": "Model",
     "chat.bot": "Chat",
     "chat.placeholder": ("**Ask anything.** The answer streams in as it is written; Markdown, code blocks and "
@@ -111,7 +110,6 @@ ZH: dict[str, str] = {
     "chat.delete": "删除",
     "chat.export_md": "导出 Markdown",
     "chat.export_json": "导出 JSON",
-    "chat.download": "下载",
     "chat.model": "模型",
     "chat.bot": "对话",
     "chat.placeholder": "**有问题尽管问。** 回答边生成边显示，支持 Markdown、代码块和 LaTeX 公式。对话会自动保存，只有你能看到。",

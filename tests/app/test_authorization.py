@@ -69,6 +69,13 @@ SECRET_MARKERS = ("alice-secret-project", "Alice Secret Lab", "ALICE-ONLY purpos
                   "alice-kb-secret.md", "alice-kb-description", "ALICE-KB-TEXT",
                   "KB-TEXT here")           # a chunk's text, also when the filter "ALICE" is marked in it
 NOWHERE = "http://127.0.0.1:9/v1"          # the chat's model calls fail: bob must be refused before any
+# components whose value is a file Gradio copies into its cache and serves at /gradio_api/file=<path> to anyone
+# signed in who has the path, with no check of who may read it, for as long as the copy lasts
+FILE_COMPONENTS = (gr.File, gr.DownloadButton, gr.UploadButton, gr.Image, gr.Gallery, gr.Video, gr.Audio, gr.Model3D)
+# handlers that still hand out a file that way, and why that is allowed for now
+CACHE_DOWNLOADS = {
+    "app.usage.make_handlers.<locals>.refresh": "the caller's own usage CSVs (the Usage page): to move to a route",
+}
 
 
 def req(username: str | None) -> SimpleNamespace:
@@ -125,7 +132,7 @@ def site(tmp_path_factory):
     for block_fn in demo.fns.values():
         if block_fn.fn is not None:
             fns.setdefault(_name(block_fn.fn), block_fn.fn)
-    yield SimpleNamespace(gw=gw, wb=wb, fns=fns, alice=alice, key=key, app=app, conv=conv, doc=doc,
+    yield SimpleNamespace(gw=gw, wb=wb, demo=demo, fns=fns, alice=alice, key=key, app=app, conv=conv, doc=doc,
                           upload=tmp_path_factory.mktemp("authz-upload"), team=team, kb=base, kb_doc=kb_doc,
                           invite=invite, link=link)
     aio.run(knowledge.stop())
@@ -195,6 +202,21 @@ def test_every_handler_is_classified(site) -> None:
     assert not unknown, f"decide who may call these handlers and add them here: {sorted(unknown)}"
     missing = (ADMIN_ONLY | OWN_DATA | OPEN) - registered
     assert not missing, f"classified but no longer registered: {sorted(missing)}"
+
+
+def test_no_handler_hands_gradio_a_file_to_serve(site) -> None:
+    """A KB document or a conversation is handed out only as an address of our own checked routes (/kb/file/...,
+    /chat/export/...): a file output would be copied into Gradio's cache and served to anyone signed in, still after
+    the share link was revoked or the document deleted. (Clearing an upload, an input of the same event, is fine.)"""
+    serving = {_name(block_fn.fn) for block_fn in site.demo.fns.values() if block_fn.fn is not None
+               for out in block_fn.outputs if isinstance(out, FILE_COMPONENTS) and out not in block_fn.inputs}
+    assert serving - set(CACHE_DOWNLOADS) == set()
+    for name in ("app.kb_handlers.make_handlers.<locals>.download", "app.chat.make_handlers.<locals>.export_markdown",
+                 "app.chat.make_handlers.<locals>.export_json"):
+        fn = site.fns[name]
+        shown = _call(fn, _args(fn, site, "alice"))           # the owner: an address of a checked route, no file
+        assert isinstance(shown, str) and shown.startswith(("/kb/file/", "/chat/export/")), (name, shown)
+        assert not Path(shown.split("?")[0]).exists()
 
 
 @pytest.mark.parametrize("name", sorted(ADMIN_ONLY))

@@ -228,15 +228,30 @@ def test_open_search_rename_delete_and_new_chat(site):
 
 
 def test_export_markdown_and_json_download_the_whole_conversation(site):
+    """The buttons hand out the owner-checked export route's address (app.chat_export), never a file."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from app.chat_export import routes
+
     cid = seeded(site)
     md = site.h.export_markdown(cid, "zh", req("alice", "zh"))
-    assert md["visible"] is True and md["value"].endswith("Photosynthesis-in-C4-plants.md")
-    text = Path(md["value"]).read_text(encoding="utf-8")
-    assert text.startswith("# Photosynthesis in C4 plants") and "已思考 3 秒" in text
-    assert "Carbon is fixed twice." in text
-    doc = json.loads(Path(site.h.export_json(cid, "en", req("alice"))["value"]).read_text(encoding="utf-8"))
-    assert doc["id"] == cid and [m["role"] for m in doc["messages"]] == ["user", "assistant"]
-    assert doc["messages"][1]["reasoning"] == "Recall Kranz anatomy."
+    assert md == f"/chat/export/{cid}.md?lang=zh"
+    who = {"a": site.gw.accounts.by_username("alice"), "b": site.gw.accounts.by_username("bob")}
+    web = FastAPI()
+    web.include_router(routes(site.convs, SimpleNamespace(user=lambda cookie: who.get(cookie))))
+    with TestClient(web) as browser:
+        got = browser.get(md, headers={"cookie": "a"})
+        assert got.status_code == 200 and "attachment" in got.headers["content-disposition"]
+        assert "Photosynthesis-in-C4-plants.md" in got.headers["content-disposition"]
+        assert got.text.startswith("# Photosynthesis in C4 plants") and "已思考 3 秒" in got.text
+        assert "Carbon is fixed twice." in got.text
+        doc = browser.get(site.h.export_json(cid, "en", req("alice")), headers={"cookie": "a"}).json()
+        assert doc["id"] == cid and [m["role"] for m in doc["messages"]] == ["user", "assistant"]
+        assert doc["messages"][1]["reasoning"] == "Recall Kranz anatomy."
+        assert browser.get(md, headers={"cookie": "b"}).status_code == 404         # bob: as if there were none
+        assert "Photosynthesis" not in browser.get(md, headers={"cookie": "b"}).text
+        assert browser.get(md).status_code == 401
     with pytest.raises(gr.Error, match="Open a conversation first"):
         site.h.export_json("", "en", req("alice"))
 

@@ -8,7 +8,16 @@ from datetime import timedelta
 import pytest
 
 from gateway import passwords
-from gateway.accounts import MAX_FAILURES, WINDOW_S, AccountError, Accounts
+from gateway.accounts import (
+    CLIENT_FREE_FAILURES,
+    CLIENT_MAX_WAIT_S,
+    CLIENT_WINDOW_S,
+    FREE_FAILURES,
+    WINDOW_S,
+    AccountError,
+    Accounts,
+    SignInThrottled,
+)
 from gateway.passwords import check_strength, hash_password, verify_password
 from gateway.sessions import Sessions, hash_token
 from gateway.store import open_store
@@ -144,31 +153,66 @@ def test_wrong_password_and_unknown_user_read_the_same(accounts):
     assert wrong.value.message == unknown.value.message
 
 
-def test_throttle_trips_after_five_failures_even_for_the_right_password(accounts, clock):
+def test_failures_make_that_client_wait_twice_as_long_each_time_even_for_the_right_password(accounts, clock):
     accounts.create_user("ada", GOOD)
-    for _ in range(MAX_FAILURES):
+    for _ in range(FREE_FAILURES):
         with pytest.raises(AccountError, match="Wrong username or password"):
             accounts.authenticate("ada", OTHER, client="10.0.0.1")
-    with pytest.raises(AccountError, match=r"Too many failed sign-ins; try again in 15 minutes"):
-        accounts.authenticate("ada", GOOD, client="10.0.0.1")          # the 6th try, right password: refused
-    with pytest.raises(AccountError, match=r"Too many failed sign-ins; try again in 15 minutes"):
-        accounts.authenticate("ada", GOOD, client="10.0.0.2")          # right password, other client: refused
-    clock.t += 10 * 60
-    with pytest.raises(AccountError, match=r"try again in 5 minutes"):
-        accounts.authenticate("ada", GOOD, client="10.0.0.2")
-    clock.t += 5 * 60 + 1
-    assert accounts.authenticate("ada", GOOD, client="10.0.0.2").username == "ada"
-
-
-def test_throttle_counts_failures_per_client(accounts, clock):
-    accounts.create_user("ada", GOOD)
-    for i in range(MAX_FAILURES):
-        with pytest.raises(AccountError):
-            accounts.authenticate(f"guess{i}", OTHER, client="10.0.0.9")
-    with pytest.raises(AccountError, match="Too many failed sign-ins"):
-        accounts.authenticate("ada", GOOD, client="10.0.0.9")
+    with pytest.raises(SignInThrottled, match=r"Too many failed sign-ins; try again in 1 second\.") as waiting:
+        accounts.authenticate("ada", GOOD, client="10.0.0.1")          # the right password: refused while waiting
+    assert waiting.value.retry_after == 1 and waiting.value.text("zh") == "登录失败次数过多，请 1 秒后再试。"
+    assert accounts.authenticate("ada", GOOD, client="10.0.0.2").username == "ada"    # nobody else waits
+    for _ in range(FREE_FAILURES):                                       # (that success cleared 10.0.0.2's count)
+        with pytest.raises(AccountError, match="Wrong"):
+            accounts.authenticate("ada", OTHER, client="10.0.0.2")
+    waits = []
+    for _ in range(11):                                                  # a guesser: each failure doubles the wait
+        with pytest.raises(SignInThrottled) as waiting:
+            accounts.authenticate("ada", OTHER, client="10.0.0.1")
+        waits.append(waiting.value.retry_after)
+        clock.t += waiting.value.retry_after
+        with pytest.raises(AccountError, match="Wrong"):
+            accounts.authenticate("ada", OTHER, client="10.0.0.1")
+    assert waits == [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900]         # never more than 15 minutes
+    with pytest.raises(SignInThrottled, match="try again in 15 minutes") as waiting:
+        accounts.authenticate("ada", GOOD, client="10.0.0.1")
+    assert waiting.value.text("zh") == "登录失败次数过多，请 15 分钟后再试。"
+    clock.t += 15 * 60
     assert accounts.authenticate("ada", GOOD, client="10.0.0.1").username == "ada"
+    with pytest.raises(AccountError, match="Wrong"):                     # a success starts the count afresh
+        accounts.authenticate("ada", OTHER, client="10.0.0.1")
+    assert accounts.authenticate("ada", GOOD, client="10.0.0.1").username == "ada"
+
+
+def test_failures_are_forgotten_after_the_window(accounts, clock):
+    accounts.create_user("ada", GOOD)
+    for _ in range(FREE_FAILURES):
+        with pytest.raises(AccountError, match="Wrong"):
+            accounts.authenticate("ada", OTHER, client="10.0.0.1")
     clock.t += WINDOW_S
+    for _ in range(FREE_FAILURES):                                       # five more typing mistakes, no wait
+        with pytest.raises(AccountError, match="Wrong"):
+            accounts.authenticate("ada", OTHER, client="10.0.0.1")
+
+
+def test_one_client_guessing_many_names_is_slowed_down_for_at_most_a_minute(accounts, clock):
+    accounts.create_user("ada", GOOD)
+    for i in range(CLIENT_FREE_FAILURES):
+        with pytest.raises(AccountError, match="Wrong"):
+            accounts.authenticate(f"guess{i}", OTHER, client="10.0.0.9")
+    with pytest.raises(SignInThrottled):
+        accounts.authenticate("ada", GOOD, client="10.0.0.9")
+    assert accounts.authenticate("ada", GOOD, client="10.0.0.1").username == "ada"   # another client: no wait
+    waits = []
+    for i in range(10):
+        with pytest.raises(SignInThrottled) as waiting:
+            accounts.authenticate(f"more{i}", OTHER, client="10.0.0.9")
+        waits.append(waiting.value.retry_after)
+        clock.t += waiting.value.retry_after
+        with pytest.raises(AccountError, match="Wrong"):
+            accounts.authenticate(f"more{i}", OTHER, client="10.0.0.9")
+    assert waits[:3] == [1, 2, 4] and max(waits) == CLIENT_MAX_WAIT_S
+    clock.t += CLIENT_WINDOW_S
     assert accounts.authenticate("ada", GOOD, client="10.0.0.9").username == "ada"
 
 
