@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 
 import orjson
 
-from gateway import toolcalls
+from gateway import shapes, toolcalls
 from gateway.backends.base import UpstreamFailure
 from gateway.catalogue import Model
 from gateway.keys import Principal
@@ -91,21 +91,24 @@ class ChatService:
                 raise
 
     def _finish(self, call: Call, model: Model, body: dict, result: dict) -> dict:
-        result["model"] = model.id
-        answer, thought = [], []
-        for choice in result.get("choices") or []:
-            message = choice.get("message")
-            if isinstance(message, dict):
-                normalise_message(message, model.quirks.reasoning_starts_open)
-                if model.quirks.tool_calls_in_content and not message.get("tool_calls"):
-                    calls = toolcalls.recover(message.get("content"), body.get("tools"))
-                    if calls:
-                        message["tool_calls"], message["content"] = calls, None
-                        choice["finish_reason"] = "tool_calls"
-                answer.append(message.get("content") or "")
-                thought.append(message.get("reasoning_content") or "")
-        result["usage"] = call.settle_usage(result.get("usage"), body["messages"], answer, thought)
-        return result
+        """The upstream's answer as OpenAI's ``chat.completion`` (gateway.shapes), usage settled."""
+        answer, thought, choices = [], [], []
+        for position, choice in enumerate(result.get("choices") or []):
+            if not isinstance(choice, dict):
+                continue
+            message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
+            normalise_message(message, model.quirks.reasoning_starts_open)
+            if model.quirks.tool_calls_in_content and not message.get("tool_calls"):
+                calls = toolcalls.recover(message.get("content"), body.get("tools"))
+                if calls:
+                    message["tool_calls"], message["content"] = calls, None
+                    choice["finish_reason"] = "tool_calls"
+            shaped = shapes.message(message)
+            answer.append(shaped["content"] or "")
+            thought.append(shaped.get("reasoning_content") or "")
+            choices.append(shapes.choice(choice, shaped, position))
+        u = call.settle_usage(result.get("usage"), body["messages"], answer, thought)
+        return shapes.completion(result, model.id, choices, u, f"chatcmpl-{call.request_id}", int(time.time()))
 
     async def _collect(self, call: Call, model: Model, body: dict, budget: int) -> dict:
         """Non-stream answer with forced thinking: run the stream and assemble one message."""
@@ -171,7 +174,9 @@ class ChatService:
         answer: list[str] = []
         thought: list[str] = []
         last_usage = None
-        template: dict | None = None
+        fallback_id, created = f"chatcmpl-{call.request_id}", int(time.time())
+        head: dict = {"id": fallback_id, "created": created}      # id and time every chunk of this answer carries
+        shaped = False
         held = {"text": [], "finish": None} if model.quirks.tool_calls_in_content and body.get("tools") else None
         try:
             async for chunk in upstream:
@@ -180,28 +185,29 @@ class ChatService:
                 choices = chunk.get("choices")
                 if not choices:
                     continue
-                template = template or chunk
                 if not _normalise_choices(choices, splitters, answer, thought, starts_open):
                     continue
                 if held is not None and _hold_content(choices, held):
                     continue
-                chunk["model"] = model.id
+                out = shapes.chunk(chunk, model.id, head["id"], created)
+                if not shaped:
+                    head, shaped = out, True
                 if call.ttft is None:
                     call.ttft = time.perf_counter()
-                yield b"data: " + orjson.dumps(chunk) + b"\n\n"
+                yield b"data: " + orjson.dumps(out) + b"\n\n"
             for index, splitter in splitters.items():
                 r, c = splitter.flush()
                 if r or c:
                     thought.append(r)
                     answer.append(c)
                     delta = {"reasoning_content": r} if r else {"content": c}
-                    yield b"data: " + orjson.dumps(_chunk(template, model.id, index, delta)) + b"\n\n"
+                    yield b"data: " + orjson.dumps(_chunk(head, model.id, index, delta)) + b"\n\n"
             if held is not None:
-                for data in _release_held(template, model.id, held, body.get("tools")):
+                for data in _release_held(head, model.id, held, body.get("tools")):
                     yield data
             u = call.settle_usage(last_usage, body["messages"], answer, thought)
             if include_usage:
-                final = {**_chunk(template, model.id, 0, {}), "choices": [], "usage": u}
+                final = {**_chunk(head, model.id, 0, {}), "choices": [], "usage": shapes.usage(u)}
                 yield b"data: " + orjson.dumps(final) + b"\n\n"
             yield DONE
         except UpstreamFailure as failure:
@@ -235,7 +241,7 @@ def _hold_content(choices: list, held: dict) -> bool:
     return not (delta.get("reasoning_content") or delta.get("tool_calls") or delta.get("role"))
 
 
-def _release_held(template: dict | None, model_id: str, held: dict, tools: list | None):
+def _release_held(template: dict, model_id: str, held: dict, tools: list | None):
     """The held answer as one content chunk, or as a recovered tool call, then its finish chunk."""
     text = "".join(held["text"])
     calls = toolcalls.recover(text, tools)
@@ -250,10 +256,10 @@ def _release_held(template: dict | None, model_id: str, held: dict, tools: list 
     yield b"data: " + orjson.dumps(last) + b"\n\n"
 
 
-def _chunk(template: dict | None, model_id: str, index: int, delta: dict) -> dict:
-    template = template or {}
-    return {"id": template.get("id", ""), "object": "chat.completion.chunk", "created": template.get("created", 0),
-            "model": model_id, "choices": [{"index": index, "delta": delta, "finish_reason": None}]}
+def _chunk(head: dict, model_id: str, index: int, delta: dict) -> dict:
+    """A chunk of our own (flushed thinking, a held answer, the usage chunk) with the answer's id and time."""
+    return {"id": head["id"], "object": "chat.completion.chunk", "created": head["created"], "model": model_id,
+            "choices": [{"index": index, "delta": delta, "logprobs": None, "finish_reason": None}]}
 
 
 def _normalise_choices(choices: list, splitters: dict[int, ThinkSplitter], answer: list[str], thought: list[str],
