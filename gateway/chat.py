@@ -153,14 +153,20 @@ class ChatService:
         return self._relay(call, model, body, target, upstream, include)
 
     async def _open(self, call: Call, model: Model, body: dict, budget: int | None):
-        """Open an upstream stream on the first deployment that answers; it stays counted in flight."""
+        """Open an upstream stream on the first deployment whose first chunk arrives; it stays counted in flight.
+
+        Nothing goes to the client before that first chunk, so a deployment that sends headers and then
+        nothing (a stuck vLLM or SGLang engine), or fails before its first token, is retried on the next
+        one like a non-stream request; ``first_byte_s`` bounds the wait for the first chunk."""
         base = self._base(body, model)
 
         async def open_one(target: Target):
             if budget is None:
-                return await target.backend.chat_stream(self._for(base, model, target))
-            forced = ForcedThinking(base, budget)
-            return await forced.open(target.backend, lambda b: self._for(b, model, target))
+                stream = await target.backend.chat_stream(self._for(base, model, target))
+            else:
+                forced = ForcedThinking(base, budget)
+                stream = await forced.open(target.backend, lambda b: self._for(b, model, target))
+            return await Primed.first(stream)
 
         try:
             return await self.router.run(model.id, open_one, call.at, hold=True)
@@ -226,6 +232,47 @@ class ChatService:
                 await upstream.aclose()          # closing the connection cancels the upstream generation
             finally:
                 self.ledger.record(call.row())
+
+
+class Primed:
+    """An upstream stream whose first chunk has arrived; iterating gives that chunk, then the rest."""
+
+    __slots__ = ("_stream", "_chunks", "_first")
+
+    def __init__(self, stream, chunks, first: dict | None) -> None:
+        self._stream, self._chunks, self._first = stream, chunks, first
+
+    @classmethod
+    async def first(cls, stream) -> Primed:
+        """Wait for ``stream``'s first chunk. A failure before it reached no client: the router may retry
+        it elsewhere, unless the model server refused the request itself (a 4xx, as for non-stream)."""
+        chunks = stream.__aiter__()
+        try:
+            first = await chunks.__anext__()
+        except StopAsyncIteration:
+            first = None
+        except UpstreamFailure as failure:
+            await cls(stream, chunks, None).aclose()
+            rejected = failure.status is not None and 400 <= failure.status < 500 and failure.status not in (408, 429)
+            failure.retryable = not rejected
+            raise
+        except BaseException:
+            await cls(stream, chunks, None).aclose()
+            raise
+        return cls(stream, chunks, first)
+
+    async def __aiter__(self):
+        if self._first is not None:
+            first, self._first = self._first, None
+            yield first
+        async for chunk in self._chunks:
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self._chunks.aclose()
+        finally:
+            await self._stream.aclose()
 
 
 def _hold_content(choices: list, held: dict) -> bool:
