@@ -182,7 +182,8 @@ class GatewayApp:
         return {"id": model.id, "object": "model", "created": self.gw.started_at, "owned_by": "maas",
                 "kind": model.kind, "description": model.description,
                 "capabilities": {"reasoning": model.capabilities.reasoning, "tools": model.capabilities.tools,
-                                 "context_length": model.capabilities.context_length}}
+                                 "context_length": model.capabilities.context_length,
+                                 "vision": model.capabilities.vision}}
 
     async def list_models(self, scope, receive, send, request_id) -> None:
         principal = self._auth(scope)

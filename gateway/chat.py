@@ -23,7 +23,7 @@ from gateway.ledger import Ledger
 from gateway.messages import merge_system
 from gateway.metering import Call
 from gateway.reasoning import ThinkSplitter, normalise_message, strip_history
-from gateway.resolve import failure_to_error, resolve_model
+from gateway.resolve import failure_to_error, require_capabilities, resolve_model
 from gateway.router import Router, Target
 from gateway.thinking import ForcedThinking
 from gateway.validation import validate_chat
@@ -75,6 +75,7 @@ class ChatService:
             try:
                 validate_chat(body)
                 model = resolve_model(self.router.catalogue, principal, body["model"], "chat")
+                require_capabilities(self.router.catalogue, principal, model, body)
                 budget = self._budget(body, model)
                 if budget is not None:
                     return await self._collect(call, model, body, budget)
@@ -145,6 +146,7 @@ class ChatService:
         try:
             validate_chat(body)
             model = resolve_model(self.router.catalogue, principal, body["model"], "chat")
+            require_capabilities(self.router.catalogue, principal, model, body)
             target, upstream = await self._open(call, model, body, self._budget(body, model))
         except BaseException:
             with call.recorded(self.ledger):     # records the failed open (error or client gone)
