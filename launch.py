@@ -150,6 +150,25 @@ def _server_class():
             self.force_exit = self.should_exit        # a second Ctrl-C stops waiting for open connections
             self.should_exit = True
 
+        async def shutdown(self, sockets=None) -> None:
+            """Drain first: stop accepting, let in-flight chat answers end within the grace period, then
+            end the rest with an error event (``gateway.drain``); then uvicorn's own shutdown."""
+            drain = getattr(self, "drain", None)
+            if drain is not None:
+                for server in self.servers:
+                    server.close()                    # no new connections
+                for connection in list(self.server_state.connections):
+                    connection.shutdown()             # idle keep-alive ones close; busy ones close after their answer
+                if drain.tasks:
+                    logging.getLogger("maas").info(
+                        "Stopping: %d answer(s) in progress get up to %g s to finish (Ctrl-C again ends them now)",
+                        len(drain.tasks), self.grace)
+                ended = await drain.finish(self.grace, force=lambda: self.force_exit)
+                if ended:
+                    logging.getLogger("maas").warning("Stopping: ended %d answer(s) still running after %g s",
+                                                      ended, self.grace)
+            await super().shutdown(sockets=sockets)
+
     return Server
 
 
@@ -229,6 +248,7 @@ async def _serve(settings, gateway, workbench_store) -> None:
                                 http="httptools", loop="none", log_level="warning", access_log=False,
                                 timeout_graceful_shutdown=5)
         server = _server_class()(config)
+        server.drain, server.grace = gateway.chat.drain, settings.shutdown_grace_s
 
         async def announce() -> None:
             while not server.started:

@@ -18,6 +18,8 @@ import orjson
 from gateway import shapes, toolcalls
 from gateway.backends.base import UpstreamFailure
 from gateway.catalogue import Model
+from gateway.drain import Drain
+from gateway.errors import ServerShutdown
 from gateway.keys import Principal
 from gateway.ledger import Ledger
 from gateway.messages import merge_system
@@ -35,6 +37,7 @@ class ChatService:
     def __init__(self, router: Router, ledger: Ledger) -> None:
         self.router = router
         self.ledger = ledger
+        self.drain = Drain()         # in-flight chat requests, for a graceful shutdown (launch.py)
 
     # -- request shaping -------------------------------------------------------------------
     @staticmethod
@@ -89,6 +92,8 @@ class ChatService:
                 return self._finish(call, model, body, result)
             except asyncio.CancelledError:
                 call.settle_usage(None, body.get("messages") or [], [])     # the prompt was spent
+                if self.drain.ending:                                         # the server ended it, not the client
+                    raise ServerShutdown() from None
                 raise
 
     def _finish(self, call: Call, model: Model, body: dict, result: dict) -> dict:
@@ -148,8 +153,11 @@ class ChatService:
             model = resolve_model(self.router.catalogue, principal, body["model"], "chat")
             require_capabilities(self.router.catalogue, principal, model, body)
             target, upstream = await self._open(call, model, body, self._budget(body, model))
-        except BaseException:
-            with call.recorded(self.ledger):     # records the failed open (error or client gone)
+        except BaseException as exc:
+            ended = isinstance(exc, asyncio.CancelledError) and self.drain.ending
+            with call.recorded(self.ledger):     # records the failed open (error, client gone or server ending)
+                if ended:
+                    raise ServerShutdown() from None
                 raise
         include = bool((body.get("stream_options") or {}).get("include_usage"))
         return self._relay(call, model, body, target, upstream, include)
@@ -225,7 +233,10 @@ class ChatService:
             call.settle_usage(None, body["messages"], answer, thought)
             yield b"data: " + orjson.dumps(error.envelope()) + b"\n\n"
         except (asyncio.CancelledError, GeneratorExit):
-            call.status, call.aborted = 499, True
+            if self.drain.ending:                  # the shutdown's grace period ran out: the server ended it
+                call.status, call.error_code = ServerShutdown.status, ServerShutdown.code
+            else:
+                call.status, call.aborted = 499, True
             call.settle_usage(None, body["messages"], answer, thought)
             raise
         finally:

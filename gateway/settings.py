@@ -37,6 +37,7 @@ class Settings:
     chat_max_upload_mb: int = 20                                # MAAS_CHAT_MAX_UPLOAD_MB: largest chat document
     kb_max_upload_mb: int = 100                                 # MAAS_KB_MAX_UPLOAD_MB: largest KB file (or zip)
     chroma_url: str | None = None                               # MAAS_CHROMA_URL: a Chroma server (else embedded)
+    shutdown_grace_s: float = 30.0                              # MAAS_SHUTDOWN_GRACE_S: in-flight answers' time to end
 
     @property
     def db_path(self) -> Path:
@@ -110,6 +111,7 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
     if chroma_url is not None and not re.fullmatch(r"https?://[^/@\s]+(:\d+)?", chroma_url):
         raise ConfigError("MAAS_CHROMA_URL", "MAAS_CHROMA_URL",
                           f"must be a Chroma server's http(s)://host:port (no path or credentials), got {chroma_url!r}")
+    grace = _seconds(env, "MAAS_SHUTDOWN_GRACE_S", 30.0, 3600.0)
     return Settings(host=host, port=port, config_path=config, data_dir=data_dir,
                     catalogue=load_catalogue(config), master_key=master,
                     admin_user=env.get("MAAS_ADMIN_USER") or None,
@@ -118,7 +120,8 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
                     oidc_client_id=env.get("MAAS_OIDC_CLIENT_ID") or None,
                     oidc_client_secret=env.get("MAAS_OIDC_CLIENT_SECRET") or None,
                     public_url=(env.get("MAAS_PUBLIC_URL") or "").rstrip("/") or None,
-                    chat_max_upload_mb=chat_upload, kb_max_upload_mb=kb_upload, chroma_url=chroma_url)
+                    chat_max_upload_mb=chat_upload, kb_max_upload_mb=kb_upload, chroma_url=chroma_url,
+                    shutdown_grace_s=grace)
 
 
 def _megabytes(env: Mapping[str, str], name: str, default: int) -> int:
@@ -126,3 +129,14 @@ def _megabytes(env: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= 1024:
         raise ConfigError(name, name, f"must be a whole number of megabytes from 1 to 1024, got {raw!r}")
     return int(raw)
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float, most: float) -> float:
+    raw = (env.get(name) or "").strip() or str(default)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= most:          # NaN fails this too
+        raise ConfigError(name, name, f"must be a number of seconds from 0 to {most:g}, got {raw!r}")
+    return value
