@@ -218,9 +218,24 @@ def open_knowledge(settings, gateway, workbench_store):
         rerank_model=EMBEDDED_RERANK_ID if EMBEDDED_RERANK_ID in rerankers else (rerankers[0] if rerankers else None))
 
 
+def check_data_dir(path) -> None:
+    """The data directory exists (made if missing) and can be written; else one ``StartupError`` naming it."""
+    from gateway.errors import StartupError
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".write-check-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise StartupError(f"the data directory {path} is not writable ({exc.strerror or exc}); give this user "
+                           "write access to it, or choose another with --data-dir / MAAS_DATA_DIR.") from None
+
+
 async def serve(settings) -> None:
     from gateway.service import Gateway
 
+    check_data_dir(settings.data_dir)
     gateway = Gateway(settings)
     gateway.open()                       # the stored services, before the UI that calls them
     workbench_store = open_workbench(settings)

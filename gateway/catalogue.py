@@ -303,7 +303,13 @@ def _search(r: _Reader) -> SearchOptions | None:
 
 
 def parse_catalogue(document: Any, source: str) -> Catalogue:
-    """Build a catalogue from a parsed YAML document; raise ConfigError naming the key."""
+    """Build a catalogue from a parsed YAML document; raise ConfigError naming the key.
+
+    An empty document (an empty file, or only comments) is refused rather than taken as "no file":
+    a truncated or not-yet-written catalogue must not silently serve the embedded models only."""
+    if document is None:
+        raise ConfigError(source, "(file)", "is empty (or only comments); write the model catalogue in it (see "
+                                            "config.example.yaml), or 'models: []' to serve the embedded models only")
     top = _Reader(source, "", document)
     top.only("gateway", "models", "search")
     opts = _options(top.child("gateway"))
