@@ -89,33 +89,39 @@ def choice(raw: dict, shaped_message: dict, index: int) -> dict:
             "logprobs": _logprobs(raw.get("logprobs")), "finish_reason": _finish(raw.get("finish_reason"), finish)}
 
 
-def _delta(delta: object) -> dict:
-    if not isinstance(delta, dict):
-        return {}
-    if not DELTA_KEYS.issuperset(delta):
-        delta = {k: v for k, v in delta.items() if k in DELTA_KEYS}
-    role = delta.get("role")
-    if role is not None and role not in DELTA_ROLES:
-        delta = {k: v for k, v in delta.items() if k != "role"}
+def _delta(delta: dict) -> dict:
+    """A delta with only OpenAI's keys (+ reasoning_content), a known role, tool call chunks indexed."""
+    delta = {k: v for k, v in delta.items() if k in DELTA_KEYS}
+    if delta.get("role") is not None and delta["role"] not in DELTA_ROLES:
+        del delta["role"]
     calls = delta.get("tool_calls")
-    if isinstance(calls, list) and any(isinstance(c, dict) and "index" not in c for c in calls):
+    if isinstance(calls, list):
         delta["tool_calls"] = [{"index": i, **c} if isinstance(c, dict) and "index" not in c else c
                                for i, c in enumerate(calls)]
     return delta
 
 
 def chunk(raw: dict, model_id: str, fallback_id: str, created: int) -> dict:
-    """A ``chat.completion.chunk`` from an upstream chunk whose choices were normalised in place."""
+    """A ``chat.completion.chunk`` from an upstream chunk whose choices were normalised in place.
+
+    The hot path (a plain content delta) builds two small dicts and calls nothing else."""
     rid = raw.get("id")
     when = raw.get("created")
     choices = []
     for position, c in enumerate(raw.get("choices") or ()):
-        if not isinstance(c, dict):
+        if c.__class__ is not dict:
             continue
+        delta = c.get("delta")
+        if delta.__class__ is not dict:
+            delta = {}
+        elif not DELTA_KEYS.issuperset(delta) or "tool_calls" in delta or (
+                "role" in delta and delta["role"] not in DELTA_ROLES):
+            delta = _delta(delta)
         i = c.get("index")
-        choices.append({"index": i if isinstance(i, int) else position, "delta": _delta(c.get("delta")),
-                        "logprobs": _logprobs(c.get("logprobs")),
-                        "finish_reason": _finish(c.get("finish_reason"), None)})
-    return {"id": rid if isinstance(rid, str) and rid else fallback_id, "object": "chat.completion.chunk",
-            "created": when if isinstance(when, int) and not isinstance(when, bool) else created,
-            "model": model_id, "choices": choices}
+        logprobs = c.get("logprobs")
+        finish = c.get("finish_reason")
+        choices.append({"index": i if i.__class__ is int else position, "delta": delta,
+                        "logprobs": None if logprobs is None else _logprobs(logprobs),
+                        "finish_reason": finish if finish is None or finish in FINISH_REASONS else "stop"})
+    return {"id": rid if rid.__class__ is str and rid else fallback_id, "object": "chat.completion.chunk",
+            "created": when if when.__class__ is int else created, "model": model_id, "choices": choices}
