@@ -162,6 +162,25 @@ def _server_class():
             self.force_exit = self.should_exit        # a second Ctrl-C stops waiting for open connections
             self.should_exit = True
 
+        async def shutdown(self, sockets=None) -> None:
+            """Drain first: stop accepting, let in-flight chat answers end within the grace period, then
+            end the rest with an error event (``gateway.drain``); then uvicorn's own shutdown."""
+            drain = getattr(self, "drain", None)
+            if drain is not None:
+                for server in self.servers:
+                    server.close()                    # no new connections
+                for connection in list(self.server_state.connections):
+                    connection.shutdown()             # idle keep-alive ones close; busy ones close after their answer
+                if drain.tasks:
+                    logging.getLogger("maas").info(
+                        "Stopping: %d answer(s) in progress get up to %g s to finish (Ctrl-C again ends them now)",
+                        len(drain.tasks), self.grace)
+                ended = await drain.finish(self.grace, force=lambda: self.force_exit)
+                if ended:
+                    logging.getLogger("maas").warning("Stopping: ended %d answer(s) still running after %g s",
+                                                      ended, self.grace)
+            await super().shutdown(sockets=sockets)
+
     return Server
 
 
@@ -211,9 +230,24 @@ def open_knowledge(settings, gateway, workbench_store):
         rerank_model=EMBEDDED_RERANK_ID if EMBEDDED_RERANK_ID in rerankers else (rerankers[0] if rerankers else None))
 
 
+def check_data_dir(path) -> None:
+    """The data directory exists (made if missing) and can be written; else one ``StartupError`` naming it."""
+    from gateway.errors import StartupError
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".write-check-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise StartupError(f"the data directory {path} is not writable ({exc.strerror or exc}); give this user "
+                           "write access to it, or choose another with --data-dir / MAAS_DATA_DIR.") from None
+
+
 async def serve(settings) -> None:
     from gateway.service import Gateway
 
+    check_data_dir(settings.data_dir)
     gateway = Gateway(settings)
     gateway.open()                       # the stored services, before the UI that calls them
     workbench_store = open_workbench(settings)
@@ -241,6 +275,7 @@ async def _serve(settings, gateway, workbench_store) -> None:
                                 http="httptools", loop="none", log_level="warning", access_log=False,
                                 timeout_graceful_shutdown=5)
         server = _server_class()(config)
+        server.drain, server.grace = gateway.chat.drain, settings.shutdown_grace_s
 
         async def announce() -> None:
             while not server.started:

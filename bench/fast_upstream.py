@@ -14,7 +14,9 @@ what a benchmark measures. It answers:
 - ``GET /v1/models`` and ``GET /health``.
 
 ``--delay-ms`` waits that long before answering (a fixed service time, to emulate an
-upstream whose capacity is latency-bound rather than CPU-bound). Prints ``READY <url>``
+upstream whose capacity is latency-bound rather than CPU-bound). ``--first-token-ms``
+sends a stream's headers at once and its first chunk that much later, as vLLM and SGLang
+do (headers, then the first token once the prompt is processed). Prints ``READY <url>``
 once it listens. Nothing else: no auth, no validation, no logging.
 """
 
@@ -76,10 +78,10 @@ def build_answers(chunks: int) -> dict[str, object]:
 
 
 class FakeProtocol(asyncio.Protocol):
-    __slots__ = ("answers", "delay", "transport", "parser", "url", "body", "keep_alive", "loop")
+    __slots__ = ("answers", "delay", "first_token", "transport", "parser", "url", "body", "keep_alive", "loop")
 
-    def __init__(self, answers: dict, delay: float) -> None:
-        self.answers, self.delay = answers, delay
+    def __init__(self, answers: dict, delay: float, first_token: float = 0.0) -> None:
+        self.answers, self.delay, self.first_token = answers, delay, first_token
         self.transport = None
         self.parser = httptools.HttpRequestParser(self)
         self.url = b""
@@ -151,8 +153,17 @@ class FakeProtocol(asyncio.Protocol):
         t = self.transport
         if t is None:
             return
+        t.write(self.answers["stream_head"])
+        if self.first_token:
+            self.loop.call_later(self.first_token, self._stream_body, include_usage, keep_alive)
+        else:
+            self._stream_body(include_usage, keep_alive)
+
+    def _stream_body(self, include_usage: bool, keep_alive: bool) -> None:
+        t = self.transport
+        if t is None:
+            return
         a = self.answers
-        t.write(a["stream_head"])
         for event in a["events"]:
             t.write(event)
         if include_usage:
@@ -162,10 +173,11 @@ class FakeProtocol(asyncio.Protocol):
             t.close()
 
 
-async def serve(host: str, port: int, chunks: int, delay_ms: float, ready=None) -> None:
+async def serve(host: str, port: int, chunks: int, delay_ms: float, ready=None, first_token_ms: float = 0.0) -> None:
     loop = asyncio.get_running_loop()
     answers = build_answers(chunks)
-    server = await loop.create_server(lambda: FakeProtocol(answers, delay_ms / 1000.0), host, port,
+    server = await loop.create_server(lambda: FakeProtocol(answers, delay_ms / 1000.0, first_token_ms / 1000.0),
+                                      host, port,
                                       backlog=4096, reuse_address=True)
     bound = server.sockets[0].getsockname()[1]
     print(f"READY http://{host}:{bound}", flush=True)
@@ -181,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--chunks", type=int, default=20, help="content chunks per stream (default 20)")
     p.add_argument("--delay-ms", type=float, default=0.0, help="service time before each chat answer")
+    p.add_argument("--first-token-ms", type=float, default=0.0,
+                   help="a stream's first chunk this long after its headers (vLLM/SGLang-like)")
     args = p.parse_args(argv)
     try:
         import uvloop
@@ -189,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         print("uvloop not installed; using the default asyncio loop", file=sys.stderr)
         run = asyncio.run
     try:
-        run(serve(args.host, args.port, args.chunks, args.delay_ms))
+        run(serve(args.host, args.port, args.chunks, args.delay_ms, first_token_ms=args.first_token_ms))
     except KeyboardInterrupt:
         pass
     return 0

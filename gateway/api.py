@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 
 import orjson
 
-from gateway.errors import GatewayError, InvalidRequest, NotFound, PayloadTooLarge
+from gateway.errors import GatewayError, InvalidRequest, NotFound, PayloadTooLarge, ServerShutdown
 
 log = logging.getLogger("maas.api")
 JSON = [(b"content-type", b"application/json")]
@@ -182,7 +182,8 @@ class GatewayApp:
         return {"id": model.id, "object": "model", "created": self.gw.started_at, "owned_by": "maas",
                 "kind": model.kind, "description": model.description,
                 "capabilities": {"reasoning": model.capabilities.reasoning, "tools": model.capabilities.tools,
-                                 "context_length": model.capabilities.context_length}}
+                                 "context_length": model.capabilities.context_length,
+                                 "vision": model.capabilities.vision}}
 
     async def list_models(self, scope, receive, send, request_id) -> None:
         principal = self._auth(scope)
@@ -203,12 +204,17 @@ class GatewayApp:
     async def chat(self, scope, receive, send, request_id) -> None:
         principal = self._auth(scope, limited=True)
         body = await self._body(scope, receive)
-        if body.get("stream") is True:
-            chunks = await until_disconnect(receive, self.gw.chat.open_stream(principal, body, request_id))
-            await self._stream(receive, send, chunks, request_id)
-        else:
-            result = await until_disconnect(receive, self.gw.chat.complete(principal, body, request_id))
-            await send_json(send, 200, result, request_id)
+        drain = self.gw.chat.drain
+        task = drain.track()             # a shutdown lets it finish (gateway.drain)
+        try:
+            if body.get("stream") is True:
+                chunks = await until_disconnect(receive, self.gw.chat.open_stream(principal, body, request_id))
+                await self._stream(receive, send, chunks, request_id)
+            else:
+                result = await until_disconnect(receive, self.gw.chat.complete(principal, body, request_id))
+                await send_json(send, 200, result, request_id)
+        finally:
+            drain.untrack(task)
 
     async def _stream(self, receive, send, chunks, request_id: str) -> None:
         await send({"type": "http.response.start", "status": 200,
@@ -219,9 +225,20 @@ class GatewayApp:
                 await send({"type": "http.response.body", "body": data, "more_body": True})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
 
+        drain = self.gw.chat.drain
+        task = drain.track()
         try:
             await until_disconnect(receive, pump())
+        except asyncio.CancelledError:
+            if not drain.ending:
+                raise                                    # the client went away
+            task.uncancel()                              # the shutdown's grace ran out: end it with an error event
+            await chunks.aclose()                        # its ledger row says server-ended (gateway.chat)
+            event = b"data: " + orjson.dumps(ServerShutdown().envelope()) + b"\n\n"
+            await send({"type": "http.response.body", "body": event, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
+            drain.untrack(task)
             await chunks.aclose()
 
     async def embeddings(self, scope, receive, send, request_id) -> None:

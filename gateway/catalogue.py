@@ -40,6 +40,7 @@ class Capabilities:
     reasoning: bool = False
     tools: bool = False
     context_length: int = 8192
+    vision: bool = False                   # accepts image content parts (image_url); others get 400
 
 
 @dataclass(frozen=True)
@@ -230,9 +231,9 @@ def _model(r: _Reader, opts: GatewayOptions) -> Model:
     if kind not in KINDS:
         raise r.fail("kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
     c = r.child("capabilities")
-    c.only("reasoning", "tools", "context_length")
+    c.only("reasoning", "tools", "context_length", "vision")
     caps = Capabilities(reasoning=c.get("reasoning", bool, False), tools=c.get("tools", bool, False),
-                        context_length=c.positive("context_length", int, 8192))
+                        context_length=c.positive("context_length", int, 8192), vision=c.get("vision", bool, False))
     q = r.child("quirks")
     q.only("merge_system_into_user", "reasoning_starts_open", "no_stream_options", "tool_calls_in_content")
     quirks = Quirks(merge_system_into_user=q.get("merge_system_into_user", bool, False),
@@ -302,7 +303,13 @@ def _search(r: _Reader) -> SearchOptions | None:
 
 
 def parse_catalogue(document: Any, source: str) -> Catalogue:
-    """Build a catalogue from a parsed YAML document; raise ConfigError naming the key."""
+    """Build a catalogue from a parsed YAML document; raise ConfigError naming the key.
+
+    An empty document (an empty file, or only comments) is refused rather than taken as "no file":
+    a truncated or not-yet-written catalogue must not silently serve the embedded models only."""
+    if document is None:
+        raise ConfigError(source, "(file)", "is empty (or only comments); write the model catalogue in it (see "
+                                            "config.example.yaml), or 'models: []' to serve the embedded models only")
     top = _Reader(source, "", document)
     top.only("gateway", "models", "search")
     opts = _options(top.child("gateway"))

@@ -15,15 +15,17 @@ from collections.abc import AsyncIterator
 
 import orjson
 
-from gateway import toolcalls
+from gateway import shapes, toolcalls
 from gateway.backends.base import UpstreamFailure
 from gateway.catalogue import Model
+from gateway.drain import Drain
+from gateway.errors import ServerShutdown
 from gateway.keys import Principal
 from gateway.ledger import Ledger
 from gateway.messages import merge_system
 from gateway.metering import Call
 from gateway.reasoning import ThinkSplitter, normalise_message, strip_history
-from gateway.resolve import failure_to_error, resolve_model
+from gateway.resolve import failure_to_error, require_capabilities, resolve_model
 from gateway.router import Router, Target
 from gateway.thinking import ForcedThinking
 from gateway.validation import validate_chat
@@ -35,6 +37,7 @@ class ChatService:
     def __init__(self, router: Router, ledger: Ledger) -> None:
         self.router = router
         self.ledger = ledger
+        self.drain = Drain()         # in-flight chat requests, for a graceful shutdown (launch.py)
 
     # -- request shaping -------------------------------------------------------------------
     @staticmethod
@@ -75,6 +78,7 @@ class ChatService:
             try:
                 validate_chat(body)
                 model = resolve_model(self.router.catalogue, principal, body["model"], "chat")
+                require_capabilities(self.router.catalogue, principal, model, body)
                 budget = self._budget(body, model)
                 if budget is not None:
                     return await self._collect(call, model, body, budget)
@@ -88,24 +92,29 @@ class ChatService:
                 return self._finish(call, model, body, result)
             except asyncio.CancelledError:
                 call.settle_usage(None, body.get("messages") or [], [])     # the prompt was spent
+                if self.drain.ending:                                         # the server ended it, not the client
+                    raise ServerShutdown() from None
                 raise
 
     def _finish(self, call: Call, model: Model, body: dict, result: dict) -> dict:
-        result["model"] = model.id
-        answer, thought = [], []
-        for choice in result.get("choices") or []:
-            message = choice.get("message")
-            if isinstance(message, dict):
-                normalise_message(message, model.quirks.reasoning_starts_open)
-                if model.quirks.tool_calls_in_content and not message.get("tool_calls"):
-                    calls = toolcalls.recover(message.get("content"), body.get("tools"))
-                    if calls:
-                        message["tool_calls"], message["content"] = calls, None
-                        choice["finish_reason"] = "tool_calls"
-                answer.append(message.get("content") or "")
-                thought.append(message.get("reasoning_content") or "")
-        result["usage"] = call.settle_usage(result.get("usage"), body["messages"], answer, thought)
-        return result
+        """The upstream's answer as OpenAI's ``chat.completion`` (gateway.shapes), usage settled."""
+        answer, thought, choices = [], [], []
+        for position, choice in enumerate(result.get("choices") or []):
+            if not isinstance(choice, dict):
+                continue
+            message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
+            normalise_message(message, model.quirks.reasoning_starts_open)
+            if model.quirks.tool_calls_in_content and not message.get("tool_calls"):
+                calls = toolcalls.recover(message.get("content"), body.get("tools"))
+                if calls:
+                    message["tool_calls"], message["content"] = calls, None
+                    choice["finish_reason"] = "tool_calls"
+            shaped = shapes.message(message)
+            answer.append(shaped["content"] or "")
+            thought.append(shaped.get("reasoning_content") or "")
+            choices.append(shapes.choice(choice, shaped, position))
+        u = call.settle_usage(result.get("usage"), body["messages"], answer, thought)
+        return shapes.completion(result, model.id, choices, u, f"chatcmpl-{call.request_id}", int(time.time()))
 
     async def _collect(self, call: Call, model: Model, body: dict, budget: int) -> dict:
         """Non-stream answer with forced thinking: run the stream and assemble one message."""
@@ -142,22 +151,32 @@ class ChatService:
         try:
             validate_chat(body)
             model = resolve_model(self.router.catalogue, principal, body["model"], "chat")
+            require_capabilities(self.router.catalogue, principal, model, body)
             target, upstream = await self._open(call, model, body, self._budget(body, model))
-        except BaseException:
-            with call.recorded(self.ledger):     # records the failed open (error or client gone)
+        except BaseException as exc:
+            ended = isinstance(exc, asyncio.CancelledError) and self.drain.ending
+            with call.recorded(self.ledger):     # records the failed open (error, client gone or server ending)
+                if ended:
+                    raise ServerShutdown() from None
                 raise
         include = bool((body.get("stream_options") or {}).get("include_usage"))
         return self._relay(call, model, body, target, upstream, include)
 
     async def _open(self, call: Call, model: Model, body: dict, budget: int | None):
-        """Open an upstream stream on the first deployment that answers; it stays counted in flight."""
+        """Open an upstream stream on the first deployment whose first chunk arrives; it stays counted in flight.
+
+        Nothing goes to the client before that first chunk, so a deployment that sends headers and then
+        nothing (a stuck vLLM or SGLang engine), or fails before its first token, is retried on the next
+        one like a non-stream request; ``first_byte_s`` bounds the wait for the first chunk."""
         base = self._base(body, model)
 
         async def open_one(target: Target):
             if budget is None:
-                return await target.backend.chat_stream(self._for(base, model, target))
-            forced = ForcedThinking(base, budget)
-            return await forced.open(target.backend, lambda b: self._for(b, model, target))
+                stream = await target.backend.chat_stream(self._for(base, model, target))
+            else:
+                forced = ForcedThinking(base, budget)
+                stream = await forced.open(target.backend, lambda b: self._for(b, model, target))
+            return await Primed.first(stream)
 
         try:
             return await self.router.run(model.id, open_one, call.at, hold=True)
@@ -171,7 +190,9 @@ class ChatService:
         answer: list[str] = []
         thought: list[str] = []
         last_usage = None
-        template: dict | None = None
+        fallback_id, created = f"chatcmpl-{call.request_id}", int(time.time())
+        head: dict = {"id": fallback_id, "created": created}      # id and time every chunk of this answer carries
+        shaped = False
         held = {"text": [], "finish": None} if model.quirks.tool_calls_in_content and body.get("tools") else None
         try:
             async for chunk in upstream:
@@ -180,28 +201,29 @@ class ChatService:
                 choices = chunk.get("choices")
                 if not choices:
                     continue
-                template = template or chunk
                 if not _normalise_choices(choices, splitters, answer, thought, starts_open):
                     continue
                 if held is not None and _hold_content(choices, held):
                     continue
-                chunk["model"] = model.id
+                out = shapes.chunk(chunk, model.id, head["id"], created)
+                if not shaped:
+                    head, shaped = out, True
                 if call.ttft is None:
                     call.ttft = time.perf_counter()
-                yield b"data: " + orjson.dumps(chunk) + b"\n\n"
+                yield b"data: " + orjson.dumps(out) + b"\n\n"
             for index, splitter in splitters.items():
                 r, c = splitter.flush()
                 if r or c:
                     thought.append(r)
                     answer.append(c)
                     delta = {"reasoning_content": r} if r else {"content": c}
-                    yield b"data: " + orjson.dumps(_chunk(template, model.id, index, delta)) + b"\n\n"
+                    yield b"data: " + orjson.dumps(_chunk(head, model.id, index, delta)) + b"\n\n"
             if held is not None:
-                for data in _release_held(template, model.id, held, body.get("tools")):
+                for data in _release_held(head, model.id, held, body.get("tools")):
                     yield data
             u = call.settle_usage(last_usage, body["messages"], answer, thought)
             if include_usage:
-                final = {**_chunk(template, model.id, 0, {}), "choices": [], "usage": u}
+                final = {**_chunk(head, model.id, 0, {}), "choices": [], "usage": shapes.usage(u)}
                 yield b"data: " + orjson.dumps(final) + b"\n\n"
             yield DONE
         except UpstreamFailure as failure:
@@ -211,7 +233,10 @@ class ChatService:
             call.settle_usage(None, body["messages"], answer, thought)
             yield b"data: " + orjson.dumps(error.envelope()) + b"\n\n"
         except (asyncio.CancelledError, GeneratorExit):
-            call.status, call.aborted = 499, True
+            if self.drain.ending:                  # the shutdown's grace period ran out: the server ended it
+                call.status, call.error_code = ServerShutdown.status, ServerShutdown.code
+            else:
+                call.status, call.aborted = 499, True
             call.settle_usage(None, body["messages"], answer, thought)
             raise
         finally:
@@ -220,6 +245,47 @@ class ChatService:
                 await upstream.aclose()          # closing the connection cancels the upstream generation
             finally:
                 self.ledger.record(call.row())
+
+
+class Primed:
+    """An upstream stream whose first chunk has arrived; iterating gives that chunk, then the rest."""
+
+    __slots__ = ("_stream", "_chunks", "_first")
+
+    def __init__(self, stream, chunks, first: dict | None) -> None:
+        self._stream, self._chunks, self._first = stream, chunks, first
+
+    @classmethod
+    async def first(cls, stream) -> Primed:
+        """Wait for ``stream``'s first chunk. A failure before it reached no client: the router may retry
+        it elsewhere, unless the model server refused the request itself (a 4xx, as for non-stream)."""
+        chunks = stream.__aiter__()
+        try:
+            first = await chunks.__anext__()
+        except StopAsyncIteration:
+            first = None
+        except UpstreamFailure as failure:
+            await cls(stream, chunks, None).aclose()
+            rejected = failure.status is not None and 400 <= failure.status < 500 and failure.status not in (408, 429)
+            failure.retryable = not rejected
+            raise
+        except BaseException:
+            await cls(stream, chunks, None).aclose()
+            raise
+        return cls(stream, chunks, first)
+
+    async def __aiter__(self):
+        if self._first is not None:
+            first, self._first = self._first, None
+            yield first
+        async for chunk in self._chunks:
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self._chunks.aclose()
+        finally:
+            await self._stream.aclose()
 
 
 def _hold_content(choices: list, held: dict) -> bool:
@@ -235,7 +301,7 @@ def _hold_content(choices: list, held: dict) -> bool:
     return not (delta.get("reasoning_content") or delta.get("tool_calls") or delta.get("role"))
 
 
-def _release_held(template: dict | None, model_id: str, held: dict, tools: list | None):
+def _release_held(template: dict, model_id: str, held: dict, tools: list | None):
     """The held answer as one content chunk, or as a recovered tool call, then its finish chunk."""
     text = "".join(held["text"])
     calls = toolcalls.recover(text, tools)
@@ -250,10 +316,10 @@ def _release_held(template: dict | None, model_id: str, held: dict, tools: list 
     yield b"data: " + orjson.dumps(last) + b"\n\n"
 
 
-def _chunk(template: dict | None, model_id: str, index: int, delta: dict) -> dict:
-    template = template or {}
-    return {"id": template.get("id", ""), "object": "chat.completion.chunk", "created": template.get("created", 0),
-            "model": model_id, "choices": [{"index": index, "delta": delta, "finish_reason": None}]}
+def _chunk(head: dict, model_id: str, index: int, delta: dict) -> dict:
+    """A chunk of our own (flushed thinking, a held answer, the usage chunk) with the answer's id and time."""
+    return {"id": head["id"], "object": "chat.completion.chunk", "created": head["created"], "model": model_id,
+            "choices": [{"index": index, "delta": delta, "logprobs": None, "finish_reason": None}]}
 
 
 def _normalise_choices(choices: list, splitters: dict[int, ThinkSplitter], answer: list[str], thought: list[str],

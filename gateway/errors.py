@@ -101,6 +101,18 @@ class NoDeployment(GatewayError):
     code = "model_unavailable"
 
 
+class ServerShutdown(GatewayError):
+    """The server is shutting down and ended this request after its grace period (503)."""
+
+    status = 503
+    type = "service_unavailable"
+    code = "server_shutdown"
+
+    def __init__(self, message: str = "The server is shutting down and ended this answer after its grace period; "
+                                      "send the request again in a moment.", **kw) -> None:
+        super().__init__(message, **kw)
+
+
 class ConfigError(Exception):
     """A bad setting or catalogue entry: names the file, the key and what is wrong."""
 

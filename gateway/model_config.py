@@ -227,6 +227,8 @@ def _model_entry(model: Model, options: GatewayOptions) -> dict[str, Any]:
         entry["description"] = model.description
     caps = model.capabilities
     entry["capabilities"] = {"reasoning": caps.reasoning, "tools": caps.tools, "context_length": caps.context_length}
+    if caps.vision:
+        entry["capabilities"]["vision"] = True
     quirks = {f.name: True for f in fields(model.quirks) if getattr(model.quirks, f.name)}
     if quirks:
         entry["quirks"] = quirks

@@ -6,6 +6,7 @@ from gateway.backends.base import UpstreamFailure
 from gateway.catalogue import Catalogue, Model
 from gateway.errors import GatewayError, InvalidRequest, NoDeployment, NotFound, UpstreamError, UpstreamTimeout
 from gateway.keys import Principal
+from gateway.validation import first_image_part
 
 ROUTE_OF = {"chat": "/v1/chat/completions", "embedding": "/v1/embeddings", "rerank": "/v1/rerank"}
 
@@ -21,6 +22,22 @@ def resolve_model(catalogue: Catalogue, principal: Principal, model_id: str, kin
                              f"with it, or pick a {kind} model from GET /v1/models.",
                              param="model", code="wrong_model_kind")
     return model
+
+
+def require_capabilities(catalogue: Catalogue, principal: Principal, model: Model, body: dict) -> None:
+    """Refuse input the model cannot take: image parts for a model without the ``vision`` capability
+    (400 naming the part, and the models of this key that can see)."""
+    if model.capabilities.vision:
+        return
+    where = first_image_part(body["messages"])
+    if where is None:
+        return
+    seeing = [m.id for m in catalogue.models.values()
+              if m.kind == "chat" and m.capabilities.vision and principal.allows(m.id)]
+    hint = (f"send images to a model that can see: {', '.join(seeing)}" if seeing else
+            "none of the models your key may use accepts images (capability 'vision'); send text only")
+    raise InvalidRequest(f"Invalid '{where}': the model '{model.id}' does not accept images; {hint}.",
+                         param=where, code="image_input_not_supported")
 
 
 def failure_to_error(failure: UpstreamFailure | None, model_id: str) -> GatewayError:

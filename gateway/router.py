@@ -246,7 +246,8 @@ class Router:
             out.append({
                 "id": model.id, "kind": model.kind, "description": model.description,
                 "capabilities": {"reasoning": model.capabilities.reasoning, "tools": model.capabilities.tools,
-                                 "context_length": model.capabilities.context_length},
+                                 "context_length": model.capabilities.context_length,
+                                 "vision": model.capabilities.vision},
                 "quirks": {"merge_system_into_user": model.quirks.merge_system_into_user},
                 "deployments": [{"name": t.name, "backend": t.deployment.backend, "state": t.state,
                                  "latency_ms": None if t.latency_ms is None else round(t.latency_ms, 1),

@@ -39,6 +39,7 @@ class Settings:
     kb_max_upload_mb: int = 100                                 # MAAS_KB_MAX_UPLOAD_MB: largest KB file (or zip)
     chroma_url: str | None = None                               # MAAS_CHROMA_URL: a Chroma server (else embedded)
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()   # MAAS_TRUSTED_PROXIES
+    shutdown_grace_s: float = 30.0                              # MAAS_SHUTDOWN_GRACE_S: in-flight answers' time to end
 
     @property
     def db_path(self) -> Path:
@@ -112,6 +113,7 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
     if chroma_url is not None and not re.fullmatch(r"https?://[^/@\s]+(:\d+)?", chroma_url):
         raise ConfigError("MAAS_CHROMA_URL", "MAAS_CHROMA_URL",
                           f"must be a Chroma server's http(s)://host:port (no path or credentials), got {chroma_url!r}")
+    grace = _seconds(env, "MAAS_SHUTDOWN_GRACE_S", 30.0, 3600.0)
     return Settings(host=host, port=port, config_path=config, data_dir=data_dir,
                     catalogue=load_catalogue(config), master_key=master,
                     admin_user=env.get("MAAS_ADMIN_USER") or None,
@@ -121,7 +123,8 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
                     oidc_client_secret=env.get("MAAS_OIDC_CLIENT_SECRET") or None,
                     public_url=(env.get("MAAS_PUBLIC_URL") or "").rstrip("/") or None,
                     chat_max_upload_mb=chat_upload, kb_max_upload_mb=kb_upload, chroma_url=chroma_url,
-                    trusted_proxies=_networks(env, "MAAS_TRUSTED_PROXIES"))
+                    trusted_proxies=_networks(env, "MAAS_TRUSTED_PROXIES"),
+                    shutdown_grace_s=grace)
 
 
 def _megabytes(env: Mapping[str, str], name: str, default: int) -> int:
@@ -142,3 +145,12 @@ def _networks(env: Mapping[str, str], name: str) -> tuple[ipaddress.IPv4Network 
                 raise ConfigError(name, name, "must be IP addresses or networks separated by commas "
                                   f"(e.g. 127.0.0.1, 10.0.0.0/8), got {part.strip()!r}") from None
     return tuple(out)
+def _seconds(env: Mapping[str, str], name: str, default: float, most: float) -> float:
+    raw = (env.get(name) or "").strip() or str(default)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= most:          # NaN fails this too
+        raise ConfigError(name, name, f"must be a number of seconds from 0 to {most:g}, got {raw!r}")
+    return value

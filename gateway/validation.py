@@ -9,6 +9,7 @@ from __future__ import annotations
 from gateway.errors import InvalidRequest
 
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")
+IMAGE_PARTS = ("image_url", "input_image", "image")     # content part types that carry an image
 _NUMBER = (int, float)
 
 
@@ -69,8 +70,25 @@ def _messages(messages) -> None:
             for j, part in enumerate(content):
                 if not isinstance(part, dict) or not isinstance(part.get("type"), str):
                     raise _bad(f"{p}.content[{j}]", "expected a content part object with a 'type'.")
+                if part["type"] == "image_url":
+                    image = part.get("image_url")
+                    url = image.get("url") if isinstance(image, dict) else image
+                    if not isinstance(url, str) or not url:
+                        raise _bad(f"{p}.content[{j}].image_url",
+                                   'expected {"url": "https://..." or "data:image/png;base64,..."}.')
         elif not isinstance(content, str):
             raise _bad(f"{p}.content", f"expected a string or an array of content parts, got {type(content).__name__}.")
+
+
+def first_image_part(messages: list) -> str | None:
+    """Where the first image content part is (``messages[i].content[j]``), or None."""
+    for i, m in enumerate(messages):
+        content = m.get("content") if isinstance(m, dict) else None
+        if isinstance(content, list):
+            for j, part in enumerate(content):
+                if isinstance(part, dict) and part.get("type") in IMAGE_PARTS:
+                    return f"messages[{i}].content[{j}]"
+    return None
 
 
 def validate_chat(body: dict) -> None:

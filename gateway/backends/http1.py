@@ -103,6 +103,7 @@ class Response:
         self._pool, self._conn = pool, conn
         self.status = conn.status
         self.headers = conn.headers
+        self.deadline: float | None = None      # loop time: while set, waits end then instead of after ``timeout``
         self._released = False
 
     async def read(self) -> bytes:
@@ -112,7 +113,7 @@ class Response:
         return b"".join(parts)
 
     async def chunks(self, timeout: float | None):
-        """Body pieces as they arrive; HTTPError(timeout) when none comes within ``timeout``."""
+        """Body pieces as they arrive; HTTPError(timeout) when none comes within ``timeout`` (or by ``deadline``)."""
         conn = self._conn
         loop = asyncio.get_running_loop()
         try:
@@ -124,7 +125,10 @@ class Response:
                 if conn.error is not None:
                     raise conn.error
                 conn.waiter = loop.create_future()
-                handle = loop.call_later(timeout, _expire, conn.waiter) if timeout else None
+                if self.deadline is not None:
+                    handle = loop.call_at(self.deadline, _expire, conn.waiter)
+                else:
+                    handle = loop.call_later(timeout, _expire, conn.waiter) if timeout else None
                 try:
                     await conn.waiter
                 finally:

@@ -58,19 +58,43 @@ def failure_from_response(status: int, raw: bytes, deployment: str) -> UpstreamF
     return UpstreamFailure(reason, status=status, retryable=False, client_message=safe_client_message(message))
 
 
-class SSEStream:
-    """Parsed chunks of an upstream server-sent-event stream."""
+def stream_error(chunk: dict, raw: bytes, deployment: str) -> UpstreamFailure:
+    """An error event inside an upstream stream, classified by its code like an HTTP error status."""
+    err = chunk.get("error")
+    code = err.get("code") if isinstance(err, dict) else None
+    if code is None:
+        code = chunk.get("code")                             # SGLang's flat error
+    if isinstance(code, str) and code.isdigit():
+        code = int(code)
+    message = upstream_message(raw)
+    log.warning("%s: error inside stream: %s", deployment, (message or "")[:300])
+    status = code if isinstance(code, int) and 400 <= code < 600 else None
+    reason = f"{deployment}: error inside stream" + (f" (code {status})" if status else "")
+    if status is not None and 400 <= status < 500 and status not in (408, 429):
+        return UpstreamFailure(reason, status=status, retryable=False, client_message=safe_client_message(message))
+    return UpstreamFailure(reason, status=status, retryable=False)
 
-    def __init__(self, response: Response, deployment: str, between_chunks: float) -> None:
+
+class SSEStream:
+    """Parsed chunks of an upstream server-sent-event stream.
+
+    The first chunk must come by ``first_deadline`` (loop time; the deployment's first-byte timeout
+    counted from the request), each later one within ``between_chunks`` seconds of the previous."""
+
+    def __init__(self, response: Response, deployment: str, between_chunks: float,
+                 first_deadline: float | None = None) -> None:
         self._response = response
         self._deployment = deployment
         self._timeout = between_chunks
+        self._first_deadline = first_deadline
         self.malformed = 0
 
     async def __aiter__(self):
         buffer = b""
+        response = self._response
+        response.deadline = waiting_first = self._first_deadline
         try:
-            async for piece in self._response.chunks(self._timeout):
+            async for piece in response.chunks(self._timeout):
                 buffer += piece
                 if b"\n" not in piece:
                     continue
@@ -89,10 +113,14 @@ class SSEStream:
                         continue
                     if isinstance(chunk, dict):
                         if "error" in chunk or chunk.get("object") == "error":
-                            log.warning("%s: error inside stream: %s", self._deployment, upstream_message(data))
-                            raise UpstreamFailure(f"{self._deployment}: error inside stream", retryable=False)
+                            raise stream_error(chunk, data, self._deployment)
+                        if waiting_first is not None:
+                            response.deadline = waiting_first = None
                         yield chunk
         except HTTPError as exc:
+            if exc.timeout and waiting_first is not None:
+                raise UpstreamFailure(f"{self._deployment}: headers but no first stream chunk within the first-byte "
+                                      "timeout", retryable=False, timeout=True) from None
             if exc.timeout:
                 raise UpstreamFailure(f"{self._deployment}: no stream chunk within {self._timeout:g} s",
                                       retryable=False, timeout=True) from None
@@ -171,9 +199,10 @@ class OpenAIBackend:
 
     async def chat_stream(self, body: dict) -> SSEStream:
         t = self.deployment.timeouts
+        first_deadline = asyncio.get_running_loop().time() + t.first_byte     # for the headers and the first chunk
         resp, _ = await self.exchange("POST", self.api_prefix + "/chat/completions", orjson.dumps(body),
                                    t.first_byte, whole=False)
-        return SSEStream(resp, self.deployment.name, t.between_chunks)
+        return SSEStream(resp, self.deployment.name, t.between_chunks, first_deadline)
 
     async def embeddings(self, body: dict) -> dict:
         result = await self._post("/embeddings", body, self.deployment.timeouts.first_byte)

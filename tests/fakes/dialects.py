@@ -121,22 +121,49 @@ def usage(dialect: str, r: Reply) -> dict[str, Any]:
     return out
 
 
+# What each server adds of its own (as seen from vLLM 0.11, SGLang 0.5, Ollama 0.12, llama.cpp's server);
+# the gateway must not pass these on (OpenAI's shape, gateway.shapes).
+TOP_EXTRAS: dict[str, dict[str, Any]] = {
+    "vllm": {"service_tier": None, "system_fingerprint": None, "prompt_logprobs": None, "prompt_token_ids": None,
+             "kv_transfer_params": None},
+    "sglang": {"metadata": {"weight_version": "default"}},
+    "ollama": {"system_fingerprint": "fp_ollama"},
+    "plain": {"system_fingerprint": "b0-unknown"},          # llama.cpp's server
+    "inline": {"system_fingerprint": "b0-unknown"},
+}
+CHOICE_EXTRAS: dict[str, dict[str, Any]] = {
+    "vllm": {"logprobs": None, "stop_reason": None},
+    "sglang": {"logprobs": None, "matched_stop": None},
+}
+MESSAGE_EXTRAS: dict[str, dict[str, Any]] = {
+    "vllm": {"refusal": None, "annotations": None, "audio": None, "function_call": None},
+    "sglang": {"tool_calls": None},
+}
+LLAMA_TIMINGS = {"prompt_n": 2, "prompt_ms": 12.5, "predicted_n": 3, "predicted_ms": 40.1}
+
+
 def completion(dialect: str, model: str, r: Reply, rid: str, *, with_usage: bool = True) -> dict[str, Any]:
     text = content_text(dialect, r)
-    msg: dict[str, Any] = {"role": "assistant", "content": text if text or not r.tool_call else None}
+    msg: dict[str, Any] = {"role": "assistant", "content": text if text or not r.tool_call else None,
+                           **MESSAGE_EXTRAS.get(dialect, {})}
     if fld := REASONING_FIELD.get(dialect):
         msg[fld] = r.reasoning or None
     if r.tool_call:
         msg["tool_calls"] = [r.tool_call]
+    elif dialect == "vllm":
+        msg["tool_calls"] = []
     out: dict[str, Any] = {
         "id": rid,
         "object": "chat.completion",
         "created": int(time.time()),
         "model": model,
-        "choices": [{"index": 0, "message": msg, "finish_reason": r.finish}],
+        "choices": [{"index": 0, "message": msg, "finish_reason": r.finish, **CHOICE_EXTRAS.get(dialect, {})}],
+        **TOP_EXTRAS.get(dialect, {}),
     }
     if with_usage:
         out["usage"] = usage(dialect, r)
+    if dialect in ("plain", "inline"):
+        out["timings"] = LLAMA_TIMINGS
     return out
 
 
@@ -163,8 +190,9 @@ def stream_chunks(dialect: str, model: str, r: Reply, rid: str, *, include_usage
     created = int(time.time())
 
     def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
-        choice = {"index": 0, "delta": delta, "finish_reason": finish}
-        return {"id": rid, "object": "chat.completion.chunk", "created": created, "model": model, "choices": [choice]}
+        choice = {"index": 0, "delta": delta, "finish_reason": finish, **CHOICE_EXTRAS.get(dialect, {})}
+        return {"id": rid, "object": "chat.completion.chunk", "created": created, "model": model, "choices": [choice],
+                **TOP_EXTRAS.get(dialect, {})}
 
     out = [chunk({"role": "assistant", "content": ""})]
     if fld := REASONING_FIELD.get(dialect):
@@ -176,6 +204,8 @@ def stream_chunks(dialect: str, model: str, r: Reply, rid: str, *, include_usage
         out.append(chunk({"tool_calls": [head]}))
         out += [chunk({"tool_calls": [{"index": 0, "function": {"arguments": a}}]}) for a in TOOL_ARGS_PIECES]
     out.append(chunk({}, r.finish))
+    if dialect in ("plain", "inline"):
+        out[-1]["timings"] = LLAMA_TIMINGS                   # llama.cpp: on the last chunk
     if include_usage:
         out.append({"id": rid, "object": "chat.completion.chunk", "created": created, "model": model,
                     "choices": [], "usage": usage(dialect, r)})

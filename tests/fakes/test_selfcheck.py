@@ -189,7 +189,7 @@ def test_tools_prefill_truncation(fake) -> None:
             for tc in e["choices"][0]["delta"].get("tool_calls", [])]
     assert "".join(args) == '{"city": "Paris"}'
     assert prefill["choices"][0]["message"]["content"] == "continuing thought"
-    assert short["choices"][0] | {"message": None} == {"index": 0, "message": None, "finish_reason": "length"}
+    assert (short["choices"][0]["index"], short["choices"][0]["finish_reason"]) == (0, "length")
     assert short["choices"][0]["message"]["content"] == "Echo:"
 
 

@@ -39,9 +39,11 @@ from starlette.types import Receive, Scope, Send
 from . import dialects as d
 
 FAULT_MODES = ("500", "503", "400", "slow_first_byte", "cut_stream", "malformed_chunk", "no_usage",
-               "empty_reply")   # empty_reply: the model ends at once, without a word (small models do)
+               "empty_reply",   # empty_reply: the model ends at once, without a word (small models do)
+               "stall_stream",  # headers, then `after` events (default 0), then nothing: a stuck vLLM/SGLang engine
+               "error_event")   # headers, then one error event with code `status` (default 500), as vLLM does
 _ERROR_MODES = ("400", "500", "503")
-_STREAM_ONLY = ("cut_stream", "malformed_chunk")
+_STREAM_ONLY = ("cut_stream", "malformed_chunk", "stall_stream", "error_event")
 LONG_CHUNKS = 200
 
 
@@ -75,9 +77,10 @@ class _Reply:
 
     def __init__(self, rec: dict[str, Any], *, status: int = 200, body: Any = None,
                  events: list[dict[str, Any]] | None = None, delay: float = 0.0, chunk_delay: float = 0.0,
-                 cut_after: int | None = None, malformed: bool = False) -> None:
+                 cut_after: int | None = None, malformed: bool = False, stall_after: int | None = None) -> None:
         self.rec, self.status, self.body, self.events = rec, status, body, events
         self.delay, self.chunk_delay, self.cut_after, self.malformed = delay, chunk_delay, cut_after, malformed
+        self.stall_after = stall_after
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         work = asyncio.ensure_future(self._send(send))
@@ -112,6 +115,8 @@ class _Reply:
         headers = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-cache")]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         for i, event in enumerate(self.events):
+            if i == self.stall_after:
+                await asyncio.sleep(3600)        # until the client goes away
             if i and self.chunk_delay:
                 await asyncio.sleep(self.chunk_delay)
             if self.cut_after is not None and i > self.cut_after:
@@ -230,13 +235,17 @@ class _FakeServer:
             out = d.completion(self.dialect, self.model, reply, rid, with_usage=mode != "no_usage")
             return _Reply(rec, body=out, delay=delay)
         include = bool((body.get("stream_options") or {}).get("include_usage")) and mode != "no_usage"
+        events = d.stream_chunks(self.dialect, self.model, reply, rid, include_usage=include)
+        if mode == "error_event":
+            events = [d.error_body(self.dialect, int(opts.get("status", 500)), d.INTERNAL_DETAIL)]
         return _Reply(
             rec,
-            events=d.stream_chunks(self.dialect, self.model, reply, rid, include_usage=include),
+            events=events,
             delay=delay,
             chunk_delay=float(request.headers.get("x-fake-delay", self.chunk_delay)),
             cut_after=int(opts.get("after", 2)) if mode == "cut_stream" else None,
             malformed=mode == "malformed_chunk",
+            stall_after=int(opts.get("after", 0)) if mode == "stall_stream" else None,
         )
 
     async def embeddings(self, request: Request) -> _Reply:

@@ -104,6 +104,59 @@ def test_slow_first_byte_fails_over(client, fakes, stream):
     assert wait_for(lambda: chat_posts(fakes["two-a"])[0]["cancelled"])
 
 
+def sse_data(gw: GatewayProcess, body: dict) -> tuple[int, list[str]]:
+    """Status and the ``data:`` payloads of a raw stream request."""
+    with httpx.stream("POST", gw.url + "/v1/chat/completions", json={**body, "stream": True}, headers=auth(gw),
+                      timeout=15) as resp:
+        if resp.status_code != 200:
+            resp.read()
+            return resp.status_code, [resp.text]
+        return 200, [line[6:] for line in resp.iter_lines() if line.startswith("data: ")]
+
+
+@pytest.mark.parametrize("fault", ["stall_stream", "error_event"])
+def test_stream_failing_before_its_first_chunk_fails_over(gw, fakes, fault):
+    """vLLM and SGLang send headers before the first token: a stuck engine (headers, then nothing) or an
+    error event before any chunk is retried on the other deployment; the client sees one clean answer."""
+    past_cooldown()
+    fakes["two-a"].set_fault(fault, count=1)
+    started = time.monotonic()
+    status, events = sse_data(gw, {"model": "two-fakes-slow", "messages": MESSAGES})
+    elapsed = time.monotonic() - started
+    assert status == 200 and events[-1] == "[DONE]", events
+    chunks = [orjson.loads(e) for e in events[:-1]]
+    assert not [c for c in chunks if "error" in c], chunks
+    assert "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"]) == ANSWER
+    assert elapsed < 3.5                                  # the first-byte timeout (1 s) bounds the wait, not 5 s
+    if fault == "stall_stream":
+        assert elapsed >= FIRST_BYTE_S
+        assert wait_for(lambda: chat_posts(fakes["two-a"])[0]["cancelled"])   # the stuck request was dropped
+    assert [r["fault"] for r in chat_posts(fakes["two-a"])] == [fault]
+    assert [r["completed"] for r in chat_posts(fakes["two-b"])] == [True]
+    assert health_models(gw)["two-fakes-slow"]["slow-a"]["state"] == "cooling"
+
+
+def test_stream_stuck_before_its_first_chunk_is_a_504(client, fakes):
+    """With no other deployment, the client gets a plain 504 error, not a 200 and a late error event."""
+    fakes["single"].set_fault("stall_stream", count=1)
+    started = time.monotonic()
+    with pytest.raises(openai.APIStatusError) as info:
+        list(client.chat.completions.create(model="single", messages=MESSAGES, stream=True))
+    assert FIRST_BYTE_S <= time.monotonic() - started < 3.5
+    assert info.value.status_code == 504 and sdk_error(info.value)["code"] == "upstream_timeout"
+
+
+def test_stream_refused_in_its_first_event_is_a_400_and_not_retried(gw, fakes):
+    """An error event with a 4xx code before any chunk is the request's fault: 400, like a non-stream answer."""
+    past_cooldown()
+    fakes["two-a"].set_fault("error_event", count=1, status=400)
+    status, payload = sse_data(gw, {"model": "two-fakes", "messages": MESSAGES})
+    assert status == 400, payload
+    assert_no_internals(payload[0])
+    assert error_of(orjson.loads(payload[0]))["code"] == "upstream_rejected"
+    assert len(chat_posts(fakes["two-a"])) == 1 and chat_posts(fakes["two-b"]) == []
+
+
 # -- 7. fault envelopes on a model with one deployment ------------------------------------------
 @pytest.mark.parametrize("mode", ["500", "503"])
 @pytest.mark.parametrize("stream", [False, True])

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 
 import duckdb
 import httpx
+import pytest
 
 from tests.conftest import ROOT, GatewayProcess, seeded_data_dir
 
@@ -84,3 +87,60 @@ def test_all_deployments_down_means_not_ready_and_a_clear_503(tmp_path):
         assert "127.0.0.1" not in resp.text                       # no upstream addresses in client errors
     finally:
         gw.stop()
+
+
+@pytest.mark.parametrize("text", ["", "\n", "# models go here later\n"])
+def test_empty_config_file_stops_the_start_saying_so(tmp_path, text):
+    """An empty (or comments-only) catalogue file is refused, not silently taken as no file at all."""
+    cfg = tmp_path / "models.yaml"
+    cfg.write_text(text)
+    run = subprocess.run([sys.executable, "launch.py", "--config", str(cfg), "--data-dir", str(tmp_path / "d"),
+                          "--port", "0"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2, run.stderr
+    assert f"{cfg}: (file): is empty" in run.stderr and "models: []" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_the_model_editor_refuses_an_empty_catalogue_too(tmp_path):
+    """Saved from Admin -> Models, an empty file would stop the next start: refused before saving."""
+    from types import SimpleNamespace
+
+    from gateway.errors import ConfigError
+    from gateway.model_config import ModelConfig
+
+    editor = ModelConfig(SimpleNamespace(settings=SimpleNamespace(catalogue_file=tmp_path / "models.yaml")))
+    with pytest.raises(ConfigError) as info:
+        editor.validate("# nothing yet\n")
+    assert "is empty" in str(info.value)
+    assert editor.validate("models: []\n").models          # the embedded models only, said explicitly
+
+
+def read_only_launch(read_only, data_dir, tmp_path) -> subprocess.CompletedProcess:
+    """launch.py with ``--data-dir data_dir`` where ``read_only`` (that directory or its parent) cannot be
+    written: chmod for a normal user; root needs a read-only bind mount, in a private mount namespace
+    so that nothing outside the child sees it."""
+    cfg = tmp_path / "models.yaml"
+    cfg.write_text("gateway:\n  embedded: {enabled: false}\nmodels: []\n")
+    read_only.mkdir(parents=True, exist_ok=True)
+    launch = [sys.executable, "launch.py", "--config", str(cfg), "--data-dir", str(data_dir), "--port", "0"]
+    if os.geteuid() != 0:
+        read_only.chmod(0o555)
+        return subprocess.run(launch, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    if not shutil.which("unshare") or subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode:
+        pytest.skip("root without unshare: cannot make a read-only directory here")
+    script = f'mount --bind "{read_only}" "{read_only}" && mount -o remount,bind,ro "{read_only}" && exec "$@"'
+    return subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", *launch], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+
+
+@pytest.mark.parametrize("inside", [False, True], ids=["read-only", "to-be-made-in-a-read-only-one"])
+def test_read_only_data_dir_is_one_clear_line(tmp_path, inside):
+    read_only = tmp_path / "data"
+    data = read_only / "maas" if inside else read_only
+    run = read_only_launch(read_only, data, tmp_path)
+    assert run.returncode == 1, run.stderr[-2000:]
+    assert "Traceback" not in run.stderr, run.stderr[-2000:]
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"Cannot start: the data directory {data} is not writable")
+    assert "--data-dir" in lines[0] and "MAAS_DATA_DIR" in lines[0]
