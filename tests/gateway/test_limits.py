@@ -227,6 +227,9 @@ def test_keystore_reads_the_limits(store):
         keys.create("bad", quota_tokens=1, quota_period="week")
     with pytest.raises(ValueError):
         keys.create("bad", rpm=-1)
+    for limit in ("rpm", "tpm", "quota_tokens"):
+        with pytest.raises(ValueError, match=limit):
+            keys.create("blocked for ever", **{limit: 0})
 
 
 # -- integration: the real gateway -----------------------------------------------------------
