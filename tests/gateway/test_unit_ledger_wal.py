@@ -134,3 +134,16 @@ def test_the_durability_bound_is_a_setting():
     for bad in ("soon", "-1", "1001", "2.5", "²"):
         with pytest.raises(ConfigError, match="MAAS_LEDGER_SYNC_MS"):
             load_settings([], {"MAAS_LEDGER_SYNC_MS": bad})
+
+
+def test_only_real_token_counts_from_an_upstream_reach_a_row():
+    from gateway import usage
+
+    assert usage.normalise({"prompt_tokens": 2**40, "completion_tokens": 1}) is None     # estimated instead
+    assert usage.normalise({"prompt_tokens": -3, "completion_tokens": 1}) is None
+    assert usage.normalise({"prompt_tokens": [1], "completion_tokens": 1}) is None
+    assert usage.normalise({"prompt_tokens": "12", "completion_tokens": 3.0}) == {
+        "prompt_tokens": 12, "completion_tokens": 3, "total_tokens": 15}
+    assert usage.reasoning_tokens({"completion_tokens_details": {"reasoning_tokens": "many"}}) is None
+    assert usage.reasoning_tokens({"completion_tokens_details": [4]}) is None
+    assert usage.reasoning_tokens({"completion_tokens_details": {"reasoning_tokens": 4}}) == 4
