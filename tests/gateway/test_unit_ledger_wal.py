@@ -4,6 +4,7 @@ file keeps what a killed process had not written, and a replay never counts a ro
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import replace
 from datetime import datetime
 
@@ -112,6 +113,19 @@ def test_rows_written_ahead_are_replayed_once_after_a_kill(store, tmp_path):
     assert stored == (row(22).ts, 1.5, False, None)       # values survive the file as they were
     restarted.close()
     assert list(wal.iterdir()) == []
+
+
+def test_a_recorded_row_reaches_the_file_by_itself_long_before_the_batch(store, tmp_path):
+    ledger = Ledger(store, interval=60, wal_dir=tmp_path / "ledger", sync_s=0.02)    # no DuckDB batch in this test
+    ledger.start()
+    ledger.record(row(7))
+    deadline = time.monotonic() + 5                       # 20 ms plus a write; generous for a busy machine
+    while not any(b'"r7"' in p.read_bytes() for p in (tmp_path / "ledger").glob("*.jsonl")):
+        assert time.monotonic() < deadline, "the row never reached the write-ahead file"
+        time.sleep(0.005)
+    assert ids(store) == []
+    ledger.close()
+    assert ids(store) == ["r7"] and list((tmp_path / "ledger").iterdir()) == []
 
 
 def test_without_a_write_ahead_directory_a_refused_row_is_set_aside_too(store, tmp_path):
