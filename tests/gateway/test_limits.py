@@ -322,5 +322,7 @@ def test_concurrent_requests_do_not_overshoot_a_token_limit(limited_gateway, lim
     served = [r.json()["usage"]["total_tokens"] for r in answers if r.status_code == 200]
     refused = [r for r in answers if r.status_code == 429]
     assert len(served) + len(refused) == 20 and served and refused
-    assert all(int(r.headers["retry-after"]) >= 1 for r in refused)
+    for r in refused:      # reserved by requests in flight: retry soon; or the quota is spent (it never resets)
+        code = r.json()["error"]["code"]
+        assert code == "insufficient_quota" or (code == "rate_limit_exceeded" and int(r.headers["retry-after"]) >= 1)
     assert sum(served) <= QUOTA + max(served), f"{sum(served)} tokens served against a limit of {QUOTA}: {served}"
