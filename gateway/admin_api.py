@@ -163,8 +163,8 @@ def _whole(body: dict[str, Any], name: str) -> int | None:
     value = body.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise _bad(f"{name}: a whole number of 0 or more, or null for no limit.", name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:      # 0 would refuse every request
+        raise _bad(f"{name}: a whole number of 1 or more, or null for no limit.", name)
     return value
 
 

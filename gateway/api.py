@@ -21,6 +21,7 @@ JSON = [(b"content-type", b"application/json")]
 SSE = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-cache"),
        (b"x-accel-buffering", b"no")]
 GATEWAY_PREFIXES = ("/v1/", "/health", "/rerank", "/admin/v1/")
+RESERVED = "maas.reserved"      # in a request's scope: its key's limiter holds tokens for it until it ends
 
 Handler = Callable[[dict, Callable, Callable, str], Awaitable[None]]
 
@@ -158,13 +159,22 @@ class GatewayApp:
                 await send_json(send, 500, {"error": {"message": "Internal error in the gateway; the request id is "
                                                       f"{request_id}.", "type": "server_error", "param": None,
                                                       "code": "internal_error"}}, request_id)
+        finally:
+            if scope.get(RESERVED):                      # settled by its ledger row, unless it left none
+                self.gw.limiter.release(request_id)
 
-    def _auth(self, scope: dict, limited: bool = False):
-        """The request's principal; ``limited`` (model routes) also checks and counts the key's rate limits."""
-        principal = self.gw.keys.authenticate(_header(scope, b"authorization"))
-        if limited and principal.limited:
-            self.gw.limiter.check(principal)
-        return principal
+    def _auth(self, scope: dict):
+        """The request's principal."""
+        return self.gw.keys.authenticate(_header(scope, b"authorization"))
+
+    async def _admit(self, scope: dict, receive: Callable, request_id: str, kind: str):
+        """A model route's principal and body, once the key's limits admit the request (429 otherwise) with
+        the most tokens it may use reserved (``gateway.limits``)."""
+        principal = self._auth(scope)
+        body = await self._body(scope, receive)
+        if principal.limited:
+            scope[RESERVED] = self.gw.limiter.admit(principal, kind, body, request_id)
+        return principal, body
 
     async def health(self, scope, receive, send, request_id) -> None:
         await send_json(send, 200, {"status": "ok"}, request_id)
@@ -202,8 +212,7 @@ class GatewayApp:
         return await read_json(scope, receive, self.gw.settings.max_body_bytes)
 
     async def chat(self, scope, receive, send, request_id) -> None:
-        principal = self._auth(scope, limited=True)
-        body = await self._body(scope, receive)
+        principal, body = await self._admit(scope, receive, request_id, "chat")
         drain = self.gw.chat.drain
         task = drain.track()             # a shutdown lets it finish (gateway.drain)
         try:
@@ -242,14 +251,12 @@ class GatewayApp:
             await chunks.aclose()
 
     async def embeddings(self, scope, receive, send, request_id) -> None:
-        principal = self._auth(scope, limited=True)
-        body = await self._body(scope, receive)
+        principal, body = await self._admit(scope, receive, request_id, "embeddings")
         result = await until_disconnect(receive, self.gw.vectors.embeddings(principal, body, request_id))
         await send_json(send, 200, result, request_id)
 
     async def rerank(self, scope, receive, send, request_id) -> None:
-        principal = self._auth(scope, limited=True)
-        body = await self._body(scope, receive)
+        principal, body = await self._admit(scope, receive, request_id, "rerank")
         result = await until_disconnect(receive, self.gw.vectors.rerank(principal, body, request_id))
         await send_json(send, 200, result, request_id)
 
@@ -257,15 +264,13 @@ class GatewayApp:
 
     async def web_search(self, scope, receive, send, request_id) -> None:
         """Numbered web results with the pages' main text (``gateway.websearch``)."""
-        principal = self._auth(scope, limited=True)
-        body = await self._body(scope, receive)
+        principal, body = await self._admit(scope, receive, request_id, "web_search")
         result = await until_disconnect(receive, self.gw.search.web_search(principal, body, request_id))
         await send_json(send, 200, result, request_id)
 
     async def ai_search(self, scope, receive, send, request_id) -> None:
         """A chat model's answer from web results, citing them as [n]; ``sources`` lists them."""
-        principal = self._auth(scope, limited=True)
-        body = await self._body(scope, receive)
+        principal, body = await self._admit(scope, receive, request_id, "ai_search")
         if body.get("stream") is True:
             chunks = await until_disconnect(receive, self.gw.search.open_ai_stream(principal, body, request_id))
             await self._stream(receive, send, chunks, request_id)

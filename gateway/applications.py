@@ -120,9 +120,9 @@ def _text(form: dict[str, Any], field: str) -> str:
 def _whole(label: str, value: Any) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ApplicationError(f"{label}: must be a whole number of 0 or more, or empty for no limit.", field=label,
-                               zh=f"{LIMIT_LABELS_ZH.get(label, label)}：须为 0 或更大的整数，留空表示不限。")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:      # 0 would refuse every request
+        raise ApplicationError(f"{label}: must be a whole number of 1 or more, or empty for no limit.", field=label,
+                               zh=f"{LIMIT_LABELS_ZH.get(label, label)}：须为 1 或更大的整数，留空表示不限。")
     return value
 
 

@@ -23,7 +23,7 @@ from gateway.errors import ServerShutdown
 from gateway.keys import Principal
 from gateway.ledger import Ledger
 from gateway.messages import merge_system
-from gateway.metering import Call
+from gateway.metering import Call, requested_model
 from gateway.reasoning import ThinkSplitter, normalise_message, strip_history
 from gateway.resolve import failure_to_error, require_capabilities, resolve_model
 from gateway.router import Router, Target
@@ -73,7 +73,7 @@ class ChatService:
 
     # -- non-stream ------------------------------------------------------------------------
     async def complete(self, principal: Principal, body: dict, request_id: str) -> dict:
-        call = Call(request_id, principal, body.get("model"), False)
+        call = Call(request_id, principal, requested_model(body), False)
         with call.recorded(self.ledger):
             try:
                 validate_chat(body)
@@ -147,7 +147,7 @@ class ChatService:
     # -- stream ----------------------------------------------------------------------------
     async def open_stream(self, principal: Principal, body: dict, request_id: str) -> AsyncIterator[bytes]:
         """Validate, route and open the upstream stream; errors here are plain HTTP errors."""
-        call = Call(request_id, principal, body.get("model"), True)
+        call = Call(request_id, principal, requested_model(body), True)
         try:
             validate_chat(body)
             model = resolve_model(self.router.catalogue, principal, body["model"], "chat")

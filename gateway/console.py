@@ -56,9 +56,9 @@ def _limit(label: str, value: Any) -> int | None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ConsoleError(f"{label}: a whole number of 0 or more, or empty for no limit.", field=label,
-                           zh=f"{LIMIT_LABELS_ZH.get(label, label)}：须为 0 或更大的整数，留空表示不限。")
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:      # 0 would refuse every request
+        raise ConsoleError(f"{label}: a whole number of 1 or more, or empty for no limit.", field=label,
+                           zh=f"{LIMIT_LABELS_ZH.get(label, label)}：须为 1 或更大的整数，留空表示不限。")
     return value
 
 

@@ -6,7 +6,7 @@ from gateway import usage
 from gateway.backends.base import UpstreamFailure
 from gateway.keys import Principal
 from gateway.ledger import Ledger
-from gateway.metering import Call
+from gateway.metering import Call, requested_model
 from gateway.resolve import failure_to_error, resolve_model
 from gateway.router import Router, Target
 from gateway.validation import validate_embeddings, validate_rerank
@@ -30,16 +30,17 @@ class VectorService:
         except UpstreamFailure as failure:
             raise failure_to_error(failure, model.id) from None
         result["model"] = model.id
-        u = result.get("usage") or {}
-        prompt = u.get("prompt_tokens") or u.get("total_tokens")
+        u = result.get("usage")
+        u = u if isinstance(u, dict) else {}
+        prompt = usage.tokens(u.get("prompt_tokens")) or usage.tokens(u.get("total_tokens"))
         call.source = "upstream" if prompt is not None else "estimated"
         if prompt is None:
             prompt = sum(usage.estimate_tokens(t) for t in counted)
-        result["usage"] = call.usage = {"prompt_tokens": int(prompt), "total_tokens": int(prompt)}
+        result["usage"] = call.usage = {"prompt_tokens": prompt, "total_tokens": prompt}
         return result
 
     async def embeddings(self, principal: Principal, body: dict, request_id: str) -> dict:
-        call = Call(request_id, principal, body.get("model"), False, endpoint="embeddings")
+        call = Call(request_id, principal, requested_model(body), False, endpoint="embeddings")
         with call.recorded(self.ledger):
             texts = validate_embeddings(body)
             result = await self._run(call, principal, body, "embedding", "embeddings", texts or [])
@@ -47,7 +48,7 @@ class VectorService:
             return result
 
     async def rerank(self, principal: Principal, body: dict, request_id: str) -> dict:
-        call = Call(request_id, principal, body.get("model"), False, endpoint="rerank")
+        call = Call(request_id, principal, requested_model(body), False, endpoint="rerank")
         with call.recorded(self.ledger):
             texts = validate_rerank(body)
             upstream_body = {**body, "documents": texts}

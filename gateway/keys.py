@@ -143,8 +143,8 @@ class KeyStore:
         ``quota_period`` ('total', the default, or 'month': the calendar month in UTC). None: no limit.
         """
         for label, value in (("rpm", rpm), ("tpm", tpm), ("quota_tokens", quota_tokens)):
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-                raise ValueError(f"{label} must be a whole number >= 0 or None, not {value!r}")
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+                raise ValueError(f"{label} must be a whole number >= 1 or None (no limit), not {value!r}")
         if quota_period is not None and quota_period not in QUOTA_PERIODS:
             raise ValueError(f"quota_period must be one of {', '.join(QUOTA_PERIODS)}, not {quota_period!r}")
         if quota_tokens is not None and quota_period is None:

@@ -13,6 +13,15 @@ from gateway.keys import Principal
 from gateway.ledger import Ledger, UsageRow
 from gateway.router import Target
 
+MODEL_ID_MAX = 256      # longer is no catalogue id: such a request is recorded without a model
+
+
+def requested_model(body: dict) -> str | None:
+    """The model a request named, for its ledger row: only a string that can be a model id (the body is
+    not validated yet; anything else is recorded as no model)."""
+    model = body.get("model")
+    return model if isinstance(model, str) and 0 < len(model) <= MODEL_ID_MAX else None
+
 
 class Call:
     """Bookkeeping of one request, turned into its ledger row at the end."""

@@ -74,7 +74,8 @@ class Gateway:
         self.open()
         s = self.settings
         self.limiter = Limiter(self.store)
-        self.ledger = ChargingLedger(self.store, self.limiter)     # charges each row's tokens to the key's limits
+        # charges each row's tokens to the key's limits; replays the write-ahead file before anything is served
+        self.ledger = ChargingLedger(self.store, self.limiter, wal_dir=s.ledger_dir, sync_s=s.ledger_sync_ms / 1000)
         self.ledger.start()
         self.runtime = EmbeddedRuntime(s.models_dir, s.logs_dir, self.catalogue.options.embedded)
         self.router = Router(self.catalogue, self.registry, self.runtime)

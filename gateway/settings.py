@@ -40,6 +40,7 @@ class Settings:
     chroma_url: str | None = None                               # MAAS_CHROMA_URL: a Chroma server (else embedded)
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()   # MAAS_TRUSTED_PROXIES
     shutdown_grace_s: float = 30.0                              # MAAS_SHUTDOWN_GRACE_S: in-flight answers' time to end
+    ledger_sync_ms: int = 20                                    # MAAS_LEDGER_SYNC_MS: usage rows durable within this
 
     @property
     def db_path(self) -> Path:
@@ -52,6 +53,11 @@ class Settings:
     @property
     def logs_dir(self) -> Path:
         return self.data_dir / "logs"
+
+    @property
+    def ledger_dir(self) -> Path:
+        """The usage ledger's write-ahead file (rows not yet in DuckDB)."""
+        return self.data_dir / "ledger"
 
     @property
     def catalogue_file(self) -> Path:
@@ -114,6 +120,10 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
         raise ConfigError("MAAS_CHROMA_URL", "MAAS_CHROMA_URL",
                           f"must be a Chroma server's http(s)://host:port (no path or credentials), got {chroma_url!r}")
     grace = _seconds(env, "MAAS_SHUTDOWN_GRACE_S", 30.0, 3600.0)
+    sync_ms = env.get("MAAS_LEDGER_SYNC_MS") or "20"
+    if not re.fullmatch(r"[0-9]{1,4}", sync_ms) or int(sync_ms) > 1000:
+        raise ConfigError("MAAS_LEDGER_SYNC_MS", "MAAS_LEDGER_SYNC_MS",
+                          f"must be a whole number of milliseconds from 0 to 1000, got {sync_ms!r}")
     return Settings(host=host, port=port, config_path=config, data_dir=data_dir,
                     catalogue=load_catalogue(config), master_key=master,
                     admin_user=env.get("MAAS_ADMIN_USER") or None,
@@ -124,7 +134,8 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
                     public_url=(env.get("MAAS_PUBLIC_URL") or "").rstrip("/") or None,
                     chat_max_upload_mb=chat_upload, kb_max_upload_mb=kb_upload, chroma_url=chroma_url,
                     trusted_proxies=_networks(env, "MAAS_TRUSTED_PROXIES"),
-                    shutdown_grace_s=grace)
+                    shutdown_grace_s=grace,
+                    ledger_sync_ms=int(sync_ms))
 
 
 def _megabytes(env: Mapping[str, str], name: str, default: int) -> int:

@@ -30,17 +30,31 @@ def estimate_prompt_tokens(messages: list) -> int:
     return total + 2
 
 
+MAX_TOKENS = 2**31 - 1          # the ledger's INTEGER columns
+
+
+def tokens(value) -> int | None:
+    """A token count an upstream reported, or None when it is not one (wrong type, negative, absurd)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    elif isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_TOKENS:
+        return None
+    return value
+
+
 def normalise(usage: dict | None) -> dict | None:
-    """OpenAI-shaped usage from any dialect (SGLang's top-level reasoning_tokens moved)."""
+    """OpenAI-shaped usage from any dialect (SGLang's top-level reasoning_tokens moved); None when the
+    report is missing or unusable (the caller estimates instead)."""
     if not isinstance(usage, dict):
         return None
-    try:
-        prompt = int(usage.get("prompt_tokens") or 0)
-        completion = int(usage.get("completion_tokens") or 0)
-    except (TypeError, ValueError):
+    prompt = tokens(usage.get("prompt_tokens") or 0)
+    completion = tokens(usage.get("completion_tokens") or 0)
+    if prompt is None or completion is None:
         return None
-    out: dict = {"prompt_tokens": prompt, "completion_tokens": completion,
-                 "total_tokens": int(usage.get("total_tokens") or prompt + completion)}
+    total = tokens(usage.get("total_tokens")) or min(prompt + completion, MAX_TOKENS)
+    out: dict = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": total}
     details = usage.get("completion_tokens_details")
     details = dict(details) if isinstance(details, dict) else {}
     if usage.get("reasoning_tokens") is not None and details.get("reasoning_tokens") is None:
@@ -62,9 +76,8 @@ def make(prompt: int, completion: int, reasoning: int | None = None) -> dict:
 def reasoning_tokens(usage: dict | None) -> int | None:
     if not usage:
         return None
-    details = usage.get("completion_tokens_details") or {}
-    value = details.get("reasoning_tokens")
-    return int(value) if value is not None else None
+    details = usage.get("completion_tokens_details")
+    return tokens(details.get("reasoning_tokens")) if isinstance(details, dict) else None
 
 
 def add(a: dict, b: dict) -> dict:

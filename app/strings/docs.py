@@ -83,7 +83,10 @@ EN: dict[str, str] = {
         "- **quota**: tokens in total, or per calendar month (UTC).\n\n"
         "Over a limit, a request is refused with **429** before it reaches a model: `rate_limit_exceeded` for "
         "rpm and tpm, `insufficient_quota` for a quota. The `Retry-After` header says how many seconds to wait "
-        "(a total quota never resets: ask an administrator to raise it). Minutes are sliding windows. Your keys' "
+        "(a total quota never resets: ask an administrator to raise it). Minutes are sliding windows. While a request "
+        "runs, the most it may use (its prompt plus `max_tokens`, or 1,024 tokens when it sets none) is held against "
+        "tpm and the quota, so parallel requests cannot overrun them; a smaller `max_tokens` lets more run at once. "
+        "Your keys' "
         "limits are listed under **My account → My API keys**, and what you have used under **Usage**."
     ),
     "docs.tab_usage": "Usage",
@@ -393,7 +396,8 @@ ZH: dict[str, str] = {
         "- **配额**：总 token 数，或每个自然月（UTC）的 token 数。\n\n"
         "超出限制时，请求在到达模型之前就被拒绝，返回 **429**：rpm 和 tpm 对应 `rate_limit_exceeded`，配额对应 "
         "`insufficient_quota`。`Retry-After` 响应头给出需要等待的秒数（总配额不会重置：请联系管理员提高）。"
-        "“每分钟”按滑动窗口计算。你的密钥的限制列在 **我的账户 → 我的 API 密钥** 中，已用量见 **用量** 页面。"
+        "“每分钟”按滑动窗口计算。请求进行期间，它最多可能用掉的 token（提示加 `max_tokens`，未设置时按 1024 计）"
+        "会先从 tpm 和配额中预留，因此并发请求不会超出限制；把 `max_tokens` 设小一些，可以同时运行更多请求。你的密钥的限制列在 **我的账户 → 我的 API 密钥** 中，已用量见 **用量** 页面。"
     ),
     "docs.tab_usage": "用量",
     "docs.usage_md": (

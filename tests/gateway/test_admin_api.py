@@ -229,6 +229,9 @@ def test_create_key_secret_shown_once_and_the_key_gets_only_its_models(admin):
     ({"models": ["plain", "gpt-99"]}, "models"),
     ({"models": "plain"}, "models"),
     ({"rpm": -1}, "rpm"),
+    ({"rpm": 0}, "rpm"),                 # a limit of 0 would answer 429 forever
+    ({"tpm": 0}, "tpm"),
+    ({"quota_tokens": 0}, "quota_tokens"),
     ({"tpm": "100"}, "tpm"),
     ({"quota_tokens": 1.5}, "quota_tokens"),
     ({"quota_period": "week"}, "quota_period"),
@@ -372,6 +375,8 @@ def test_applications_list_filter_and_unknown_ids(admin):
         "code"] == "application_not_found"
     assert admin.error("POST", f"{A}/applications/app_nope/reject", 400, json={})["param"] == "reason"
     assert admin.error("POST", f"{A}/applications/app_nope/approve", 400, json={"rpm": -5})["param"] == "rpm"
+    err = admin.error("POST", f"{A}/applications/app_nope/approve", 400, json={"rpm": 0})
+    assert err["param"] == "rpm" and "1 or more" in err["message"]
     assert admin.error("POST", f"{A}/applications/app_nope/approve", 400, json={"key": "x"})["param"] == "key"
 
 

@@ -128,6 +128,9 @@ def test_the_master_key_and_workbench_keys_cannot_be_revoked(console, people, ke
     ({"quota_period": "week"}, "quota_period", "quota_period"),
     ({"expires_at": datetime(2001, 1, 1)}, "expires_at", "expires_at"),
     ({"rpm": -1}, "rpm", "rpm"),
+    ({"rpm": 0}, "rpm", "1 or more"),     # a limit of 0 would answer 429 forever
+    ({"tpm": 0}, "tpm", "tpm"),
+    ({"quota_tokens": 0}, "quota_tokens", "quota_tokens"),
     ({"tpm": "lots"}, "tpm", "tpm"),
     ({"quota_tokens": True}, "quota_tokens", "quota_tokens"),
     ({"user_id": "usr_nobody"}, "user_id", "User"),

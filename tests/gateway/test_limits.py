@@ -7,8 +7,11 @@ the real gateway against a fake upstream with a limited key and a key with a mod
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
+import httpx
 import openai
 import pytest
 import yaml
@@ -143,6 +146,55 @@ def test_quota_month_counts_this_month_and_resets_next_month(store):
     assert limiter.used("key_m")["quota_used"] == 0
 
 
+def test_concurrent_requests_reserve_their_tokens_against_the_quota():
+    """20 requests admitted before any of them is charged: each reserves its most, so few pass."""
+    limiter, p = Limiter(clock=Clock()), key(quota_tokens=100, quota_period="total")
+    admitted = []
+    for i in range(20):
+        try:
+            limiter.check(p, 30, f"r{i}")
+            admitted.append(f"r{i}")
+        except RateLimited as exc:
+            assert exc.code == "rate_limit_exceeded" and exc.headers == {"Retry-After": "1"}
+            assert "reserved by 4 request(s) in progress" in exc.message
+    assert admitted == ["r0", "r1", "r2", "r3"]               # 0, 30, 60, 90 reserved: each still below 100
+    assert limiter.used("key_a")["tokens_reserved"] == 120
+    for rid in admitted:                                     # each used 28 of its 30: 112 in all
+        limiter.settle(rid, "key_a", 28)
+    assert limiter.used("key_a") == {"requests_last_minute": 0, "tokens_last_minute": 112, "quota_used": 112,
+                                     "tokens_reserved": 0}
+    assert trips(limiter, p).code == "insufficient_quota"     # overshoot: the last admitted request's 12 tokens
+
+
+def test_tpm_counts_reservations_and_a_release_frees_them():
+    clock = Clock()
+    limiter, p = Limiter(clock=clock), key(tpm=100)
+    limiter.check(p, 60, "a")
+    limiter.check(p, 60, "b")                                 # 60 reserved < 100: admitted
+    exc = trips(limiter, p)
+    assert "100 tokens per minute (tpm)" in exc.message and "120 reserved by 2 request(s)" in exc.message
+    limiter.release("a")                                      # ended without a ledger row
+    limiter.settle("b", "key_a", None)                        # ended with no tokens (an upstream error)
+    limiter.settle("b", "key_a", None)                        # settling twice changes nothing
+    limiter.check(p, 60, "c")
+    limiter.settle("c", "key_a", 100)
+    exc = trips(limiter, p)
+    assert "100 used in the last minute" in exc.message and exc.headers == {"Retry-After": "60"}
+
+
+def test_the_reservation_is_what_the_request_may_use():
+    from gateway import reservation
+
+    chat = {"model": "m", "messages": [{"role": "user", "content": "x" * 400}], "max_tokens": 50}
+    assert reservation.estimate("chat", chat) == 4 + 100 + 2 + 50        # template + text + priming + max_tokens
+    assert reservation.estimate("chat", {**chat, "max_tokens": None}) == 106 + reservation.DEFAULT_COMPLETION
+    assert reservation.estimate("chat", {"messages": "bad", "max_tokens": True}) == reservation.DEFAULT_COMPLETION
+    assert reservation.estimate("embeddings", {"input": ["abcd", "你好"]}) == 3
+    assert reservation.estimate("embeddings", {"input": [[1, 2, 3], 4]}) == 4
+    assert reservation.estimate("rerank", {"query": "abcd", "documents": ["abcd", {"text": "abcd"}, None]}) == 3
+    assert reservation.estimate("web_search", {"query": "q"}) == 0
+
+
 def test_unlimited_and_master_keys_are_untouched():
     limiter = Limiter(clock=lambda: pytest.fail("the clock was read"))
     free = key()
@@ -175,6 +227,9 @@ def test_keystore_reads_the_limits(store):
         keys.create("bad", quota_tokens=1, quota_period="week")
     with pytest.raises(ValueError):
         keys.create("bad", rpm=-1)
+    for limit in ("rpm", "tpm", "quota_tokens"):
+        with pytest.raises(ValueError, match=limit):
+            keys.create("blocked for ever", **{limit: 0})
 
 
 # -- integration: the real gateway -----------------------------------------------------------
@@ -198,15 +253,17 @@ def limited_gateway(tmp_path_factory):
     keys = KeyStore(store)
     _, limited = keys.create("two a minute", models=["open-chat"], rpm=2)
     _, narrow = keys.create("open only", models=["open-chat"])
+    _, quota = keys.create("a hundred tokens", quota_tokens=QUOTA)
+    _, tpm = keys.create("a hundred a minute", tpm=QUOTA)
     store.close()
     gw = GatewayProcess(data_dir, config=config).start()
-    yield gw, limited, narrow
+    yield SimpleNamespace(gw=gw, fake=fake, limited=limited, narrow=narrow, quota=quota, tpm=tpm)
     gw.stop()
     fake.stop()
 
 
 def test_third_request_in_a_minute_is_429_with_retry_after(limited_gateway):
-    gw, limited, _ = limited_gateway
+    gw, limited = limited_gateway.gw, limited_gateway.limited
     messages = [{"role": "user", "content": "hi"}]
     with gw.client(limited, timeout=15) as client:
         for _ in range(2):
@@ -222,7 +279,7 @@ def test_third_request_in_a_minute_is_429_with_retry_after(limited_gateway):
 
 
 def test_allow_list_hides_other_models_everywhere(limited_gateway):
-    gw, _, narrow = limited_gateway
+    gw, narrow = limited_gateway.gw, limited_gateway.narrow
     messages = [{"role": "user", "content": "hi"}]
     with gw.client(narrow, timeout=15) as client:
         assert [m.id for m in client.models.list().data] == ["open-chat"]
@@ -239,3 +296,33 @@ def test_allow_list_hides_other_models_everywhere(limited_gateway):
                 call()
             assert sdk_error(info.value)["code"] == "model_not_found"
         assert client.chat.completions.create(model="open-chat", messages=messages).choices
+
+
+QUOTA = 100
+
+
+@pytest.mark.parametrize("limit", ["quota", "tpm"])
+def test_concurrent_requests_do_not_overshoot_a_token_limit(limited_gateway, limit):
+    """20 requests at once against 100 tokens (each answer ~60 tokens, all in flight together)."""
+    gw, fake = limited_gateway.gw, limited_gateway.fake
+    secret = getattr(limited_gateway, limit)
+    fake.set_fault("slow_first_byte", count=20, delay=1.5)     # every admitted request is in flight at once
+    body = {"model": "open-chat", "max_tokens": 32,
+            "messages": [{"role": "user", "content": " ".join(["word"] * 20)}]}
+
+    def one(_: int) -> httpx.Response:
+        return httpx.post(gw.url + "/v1/chat/completions", json=body, timeout=30,
+                          headers={"authorization": f"Bearer {secret}"})
+
+    try:
+        with ThreadPoolExecutor(20) as pool:
+            answers = list(pool.map(one, range(20)))
+    finally:
+        fake.set_fault(None)
+    served = [r.json()["usage"]["total_tokens"] for r in answers if r.status_code == 200]
+    refused = [r for r in answers if r.status_code == 429]
+    assert len(served) + len(refused) == 20 and served and refused
+    for r in refused:      # reserved by requests in flight: retry soon; or the quota is spent (it never resets)
+        code = r.json()["error"]["code"]
+        assert code == "insufficient_quota" or (code == "rate_limit_exceeded" and int(r.headers["retry-after"]) >= 1)
+    assert sum(served) <= QUOTA + max(served), f"{sum(served)} tokens served against a limit of {QUOTA}: {served}"
