@@ -176,8 +176,9 @@ def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
         conv_list, note = page.listing(actor, locale, query, conv.id)
         yield live(), conv.id, "", conv_list, conv.title, told, note
         try:
-            async with contextlib.aclosing(start(engine, page.window_of(conv))) as events:
-                async for event in ticking(events, TICK_S):
+            async with contextlib.aclosing(start(engine, page.window_of(conv))) as events, \
+                    contextlib.aclosing(ticking(events, TICK_S)) as ticks:
+                async for event in ticks:
                     if event is None:                    # a second without news: the thinking's clock moves on
                         if pending():
                             yield live(), conv.id, "", gr.update(), gr.update(), told, gr.update()

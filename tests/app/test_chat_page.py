@@ -109,6 +109,33 @@ def test_thinking_block_says_the_seconds_and_the_budget_left_while_it_runs_and_h
     assert done["metadata"] == {"title": "已思考 12 秒", "status": "done"} and done["content"] == "all of it"
 
 
+def test_ticking_passes_events_on_ticks_while_none_come_and_stops_the_source_when_closed():
+    """The answer's clock: None after each quiet second; closed meanwhile (Stop), the engine is stopped where it
+    waits (its finally saves the answer) before the page goes on."""
+    import asyncio
+    import contextlib
+
+    from app.chat_answer import ticking
+
+    stopped: list[str] = []
+
+    async def engine():
+        try:
+            await asyncio.sleep(0.05)
+            yield "thought"
+            await asyncio.sleep(30)
+            yield "never"
+        finally:
+            stopped.append("saved")
+
+    async def go() -> list:
+        async with contextlib.aclosing(engine()) as events, contextlib.aclosing(ticking(events, 0.2)) as ticks:
+            seen = [await anext(ticks), await anext(ticks), await anext(ticks)]
+        return seen
+
+    assert aio.run(go()) == ["thought", None, None] and stopped == ["saved"]
+
+
 def test_the_thinking_budget_starts_at_the_chosen_models_default(site):
     """The embedded 0.5B model thinks ~1,024 tokens in minutes on 2 cores: its budget starts at its own default
     (the catalogue's ``thinking_budget``); a budget the user saved on a conversation is kept."""
