@@ -65,12 +65,12 @@ def make_handlers(gateway: Any, setup: ChatSetup | None) -> SimpleNamespace:
         models = page.chat_models()
         if conv is None:
             pick = model if model in models else (models[0] if models else None)
-            return ([], "", gr.update(value=pick), False, DEFAULT_BUDGET, "", None, None, None, "")
+            return ([], "", gr.update(value=pick), False, page.thinking_default(pick), "", None, None, None, "")
         s = conv.settings
         pick = s.model if s.model in models else (models[0] if models else None)
         return (chat_messages(conv.messages, locale), conv.id, gr.update(value=pick), s.thinking,
-                s.thinking_budget or DEFAULT_BUDGET, s.system_prompt or "", s.temperature, s.top_p, s.max_tokens,
-                conv.title)
+                s.thinking_budget or page.thinking_default(pick), s.system_prompt or "", s.temperature, s.top_p,
+                s.max_tokens, conv.title)
 
     def load(query: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
         """Page load: the list, the model choices, the web-search toggle, and ``?c=<id>`` opened if it is yours."""
@@ -148,6 +148,10 @@ def make_handlers(gateway: Any, setup: ChatSetup | None) -> SimpleNamespace:
     def export_json(conversation_id: str | None, lang: str, request: gr.Request) -> str:
         return export(conversation_id, lang, request, as_json=True)
 
+    def model_budget(model: str | None) -> int:
+        """The thinking budget follows the chosen model: its default (the embedded 0.5B model's is small)."""
+        return page.thinking_default(model)
+
     def save_settings(conversation_id: str | None, model: str | None, thinking: bool, budget: float | None,
                       system: str | None, temperature: float | None, top_p: float | None, max_tokens: float | None,
                       lang: str, request: gr.Request) -> None:
@@ -185,7 +189,8 @@ def make_handlers(gateway: Any, setup: ChatSetup | None) -> SimpleNamespace:
     answering, documents = make_answer_handlers(page), make_document_handlers(page)
     return SimpleNamespace(load=load, open_conversation=open_conversation, redraw=redraw, new_chat=new_chat,
                            search=search, rename=rename, delete=delete, export_markdown=export_markdown,
-                           export_json=export_json, save_settings=save_settings, kb_state=kb_state,
+                           export_json=export_json, save_settings=save_settings, model_budget=model_budget,
+                           kb_state=kb_state,
                            **vars(answering), **vars(documents))
 
 
@@ -274,9 +279,11 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n, setup: ChatSetup | None 
                  **quick).success(None, inputs=[download], js=DOWNLOAD_JS)
     json_btn.click(h.export_json, inputs=[conv_id, lang], outputs=[download], api_name="chat_export_json",
                    **quick).success(None, inputs=[download], js=DOWNLOAD_JS)
-    gr.on([model.input, thinking.input, budget.release, system.blur, temperature.blur, top_p.blur, max_tokens.blur],
+    gr.on([thinking.input, budget.release, system.blur, temperature.blur, top_p.blur, max_tokens.blur],
           h.save_settings, inputs=[conv_id, *settings, lang], outputs=None, api_name="chat_settings",
           trigger_mode="always_last", **quick)
+    model.input(h.model_budget, inputs=[model], outputs=[budget], api_name="chat_model_budget", **quick).then(
+        h.save_settings, inputs=[conv_id, *settings, lang], outputs=None, **quick)
 
     # the chosen knowledge bases come last: the handlers take them after the request (see send)
     sent = gr.on([text.submit, send_btn.click], h.send,

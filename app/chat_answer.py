@@ -12,6 +12,7 @@ without it.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -32,6 +33,34 @@ from workbench.summaries import Summarizer, Summary, wants_summary
 from workbench.websearch_client import WebSearchError
 
 Starter = Callable[[ChatEngine, "int | None"], AsyncIterator]
+TICK_S = 1.0                # while the model thinks, its block's clock moves on at least this often
+
+
+async def ticking(events: AsyncIterator, every: float) -> AsyncIterator:
+    """``events``, with None whenever ``every`` seconds pass without one (a model reading a long prompt sends
+    nothing for a while). Closing or cancelling this cancels ``events`` where it waits, as the caller's own
+    cancellation would (the engine then saves what arrived, marked stopped)."""
+    it = aiter(events)
+    waiting: asyncio.Future | None = None
+    try:
+        while True:
+            if waiting is None:
+                waiting = asyncio.ensure_future(anext(it))
+            done, _ = await asyncio.wait({waiting}, timeout=every)
+            if not done:
+                yield None
+                continue
+            arrived, waiting = waiting, None
+            try:
+                event = arrived.result()
+            except StopAsyncIteration:
+                return
+            yield event
+    finally:
+        if waiting is not None:
+            waiting.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await waiting
 
 
 @dataclass
@@ -128,23 +157,32 @@ def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
                      start: Starter, sources: list[dict], notices: Sequence[str] = ()) -> AsyncIterator[tuple]:
         """Stream one answer into the chat, then show the conversation as saved."""
         thinking = conv.settings.thinking
+        budget = page.thinking_budget(conv)
         engine = ChatEngine(convs, page.setup.base_url, page.key_of(actor), client=page.api_client(actor))
         told = " ".join(notices)
         reasoning: list[str] = []
         content: list[str] = []
         started, thought = time.monotonic(), None
 
+        def pending() -> bool:
+            return (thinking or bool(reasoning)) and not content            # a reasoning model thinks unasked
+
         def live() -> list[dict]:
-            pending = (thinking or bool(reasoning)) and not content      # a reasoning model thinks unasked
-            seconds = time.monotonic() - started if pending else thought
+            seconds = time.monotonic() - started if pending() else thought
             return base + answer_rows(locale, reasoning="".join(reasoning), seconds=seconds,
-                                      content="".join(content), sources=sources, thinking=pending)
+                                      content="".join(content), sources=sources, thinking=pending(),
+                                      budget=budget, used=len(reasoning))
 
         conv_list, note = page.listing(actor, locale, query, conv.id)
         yield live(), conv.id, "", conv_list, conv.title, told, note
         try:
-            async with contextlib.aclosing(start(engine, page.window_of(conv))) as events:
-                async for event in events:
+            async with contextlib.aclosing(start(engine, page.window_of(conv))) as events, \
+                    contextlib.aclosing(ticking(events, TICK_S)) as ticks:
+                async for event in ticks:
+                    if event is None:                    # a second without news: the thinking's clock moves on
+                        if pending():
+                            yield live(), conv.id, "", gr.update(), gr.update(), told, gr.update()
+                        continue
                     if isinstance(event, ReasoningDelta):
                         reasoning.append(event.text)
                     elif isinstance(event, ContentDelta):

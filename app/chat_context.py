@@ -25,6 +25,7 @@ import openai
 from app.access import locale_of, signed_in
 from app.chat_view import KB_PREFIX, list_choices
 from app.i18n import translate
+from gateway.catalogue import DEFAULT_THINKING_BUDGET
 from workbench.attachments import MB, Attachments
 from workbench.chat import DEFAULT_CONTEXT, ContextBlock
 from workbench.clients import UserClients
@@ -34,7 +35,7 @@ from workbench.kb.errors import KBError
 from workbench.retrieval import document_budget
 from workbench.websearch_client import search_web
 
-DEFAULT_BUDGET = 1024
+DEFAULT_BUDGET = DEFAULT_THINKING_BUDGET     # a model the catalogue does not know
 UPLOAD_TYPES = [".pdf", ".docx", ".md", ".markdown", ".txt", ".html", ".htm"]
 KB_HITS = 6                 # passages asked of the knowledge bases per question (before the relevance floor)
 
@@ -210,6 +211,19 @@ class ChatPage:
     def window_of(self, conv: Conversation) -> int | None:
         model = self.gateway.catalogue.get(conv.settings.model) if conv.settings.model else None
         return model.capabilities.context_length if model is not None else None
+
+    def thinking_default(self, model_id: str | None) -> int:
+        """The model's default thinking budget (its catalogue ``capabilities.thinking_budget``)."""
+        model = self.gateway.catalogue.get(model_id) if model_id else None
+        return model.capabilities.thinking_budget if model is not None else DEFAULT_BUDGET
+
+    def thinking_budget(self, conv: Conversation) -> int | None:
+        """The budget ``conv``'s answers think within: None when thinking is off or the model reasons natively
+        (the gateway forces no budget on those)."""
+        model = self.gateway.catalogue.get(conv.settings.model) if conv.settings.model else None
+        if not conv.settings.thinking or (model is not None and model.capabilities.reasoning):
+            return None
+        return conv.settings.thinking_budget or self.thinking_default(conv.settings.model)
 
     def doc_budget(self, conv: Conversation) -> int:
         """Tokens of document text a question in ``conv`` may carry."""

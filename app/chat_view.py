@@ -31,11 +31,16 @@ URL_JS = ("(c) => { const u = new URL(window.location.href); if (c) { u.searchPa
 
 
 
-def thought_block(reasoning: str, seconds: float | None, locale: str, *, pending: bool = False) -> dict:
-    """The thinking as a collapsible block: open with a spinner while it runs, closed when done."""
+def thought_block(reasoning: str, seconds: float | None, locale: str, *, pending: bool = False,
+                  budget: int | None = None, used: int = 0) -> dict:
+    """The thinking as a collapsible block: open with a spinner while it runs, closed when done. While it runs the
+    title says the seconds so far and, when a ``budget`` applies, about how many of its tokens are left (``used``:
+    the thought's streamed pieces, one token each from llama.cpp, vLLM, SGLang and Ollama)."""
     if pending:
-        meta = {"title": translate("chat.thinking_now", locale), "status": "pending",
-                "duration": round(seconds or 0.0, 1)}
+        elapsed = int(seconds or 0)
+        title = (translate("chat.thinking_left", locale, seconds=elapsed, left=max(0, budget - used), budget=budget)
+                 if budget else translate("chat.thinking_for", locale, seconds=elapsed))
+        meta = {"title": title, "status": "pending"}
     else:
         meta = {"title": translate("chat.thought_for", locale, seconds=max(1, round(seconds or 0))),
                 "status": "done"}
@@ -82,11 +87,12 @@ def sources_blocks(sources: Sequence[dict], locale: str) -> list[dict]:
 
 def answer_rows(locale: str, *, reasoning: str = "", seconds: float | None = None, content: str = "",
                 sources: Sequence[dict] = (), thinking: bool = False, stopped: bool = False,
-                error: str | None = None) -> list[dict]:
-    """An answer as chat messages: sources, thinking (``thinking``: still running), the answer, notices."""
+                error: str | None = None, budget: int | None = None, used: int = 0) -> list[dict]:
+    """An answer as chat messages: sources, thinking (``thinking``: still running, within ``budget`` tokens of
+    which ``used`` are spent), the answer, notices."""
     rows = sources_blocks(sources, locale)
     if reasoning or thinking:
-        rows.append(thought_block(reasoning, seconds, locale, pending=thinking))
+        rows.append(thought_block(reasoning, seconds, locale, pending=thinking, budget=budget, used=used))
     text = content
     if stopped:
         text = f"{text}\n\n*{translate('chat.stopped', locale)}*" if text else f"*{translate('chat.stopped', locale)}*"

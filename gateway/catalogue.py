@@ -24,6 +24,12 @@ MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}$")
 EMBEDDED_CHAT_ID = "qwen2.5-coder:0.5b"
 EMBEDDED_EMBEDDING_ID = "use-multilingual:v3"
 EMBEDDED_RERANK_ID = "use-multilingual-rerank:v3"
+THINKING_BUDGET = (16, 32768)       # what budget_tokens may be
+DEFAULT_THINKING_BUDGET = 1024      # budget_tokens of forced thinking when a request names none
+# the embedded 0.5B model generates ~40 tokens/s on 2 idle cores (bench/results/latest.json), so 512 thought tokens
+# end in ~13-15 s, within ~20 s with the prompt; 1,024 took 255 s on a busy machine (bench/thinking_speed.py: under
+# load llama.cpp's 2 threads slow to ~1 token/s)
+EMBEDDED_THINKING_BUDGET = 512
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,7 @@ class Capabilities:
     tools: bool = False
     context_length: int = 8192
     vision: bool = False                   # accepts image content parts (image_url); others get 400
+    thinking_budget: int = DEFAULT_THINKING_BUDGET   # budget_tokens of forced thinking when a request names none
 
 
 @dataclass(frozen=True)
@@ -120,7 +127,8 @@ def embedded_models(opts: EmbeddedOptions) -> list[dict[str, Any]]:
     return [
         {"id": EMBEDDED_CHAT_ID, "kind": "chat",
          "description": "Qwen2.5-Coder-0.5B-Instruct Q4_K_M on the embedded llama.cpp server",
-         "capabilities": {"reasoning": False, "tools": True, "context_length": opts.ctx // opts.parallel},
+         "capabilities": {"reasoning": False, "tools": True, "context_length": opts.ctx // opts.parallel,
+                          "thinking_budget": EMBEDDED_THINKING_BUDGET},
          "quirks": {"tool_calls_in_content": True},
          "deployments": [{"backend": "embedded", "model": "qwen2.5-coder-0.5b-instruct-q4_k_m"}]},
         {"id": EMBEDDED_EMBEDDING_ID, "kind": "embedding",
@@ -231,9 +239,13 @@ def _model(r: _Reader, opts: GatewayOptions) -> Model:
     if kind not in KINDS:
         raise r.fail("kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
     c = r.child("capabilities")
-    c.only("reasoning", "tools", "context_length", "vision")
+    c.only("reasoning", "tools", "context_length", "vision", "thinking_budget")
+    budget = c.get("thinking_budget", int, DEFAULT_THINKING_BUDGET)
+    if not THINKING_BUDGET[0] <= budget <= THINKING_BUDGET[1]:
+        raise c.fail("thinking_budget", f"must be between {THINKING_BUDGET[0]} and {THINKING_BUDGET[1]}, got {budget}")
     caps = Capabilities(reasoning=c.get("reasoning", bool, False), tools=c.get("tools", bool, False),
-                        context_length=c.positive("context_length", int, 8192), vision=c.get("vision", bool, False))
+                        context_length=c.positive("context_length", int, 8192), vision=c.get("vision", bool, False),
+                        thinking_budget=budget)
     q = r.child("quirks")
     q.only("merge_system_into_user", "reasoning_starts_open", "no_stream_options", "tool_calls_in_content")
     quirks = Quirks(merge_system_into_user=q.get("merge_system_into_user", bool, False),

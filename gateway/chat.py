@@ -69,7 +69,7 @@ class ChatService:
         thinking = body.get("thinking")
         if not thinking or thinking.get("type") != "enabled" or model.capabilities.reasoning:
             return None
-        return int(thinking.get("budget_tokens", 1024))
+        return int(thinking.get("budget_tokens", model.capabilities.thinking_budget))
 
     # -- non-stream ------------------------------------------------------------------------
     async def complete(self, principal: Principal, body: dict, request_id: str) -> dict:

@@ -30,6 +30,7 @@ import yaml
 
 from gateway import audit
 from gateway.catalogue import (
+    DEFAULT_THINKING_BUDGET,
     Catalogue,
     Deployment,
     EmbeddedOptions,
@@ -229,6 +230,8 @@ def _model_entry(model: Model, options: GatewayOptions) -> dict[str, Any]:
     entry["capabilities"] = {"reasoning": caps.reasoning, "tools": caps.tools, "context_length": caps.context_length}
     if caps.vision:
         entry["capabilities"]["vision"] = True
+    if caps.thinking_budget != DEFAULT_THINKING_BUDGET:
+        entry["capabilities"]["thinking_budget"] = caps.thinking_budget
     quirks = {f.name: True for f in fields(model.quirks) if getattr(model.quirks, f.name)}
     if quirks:
         entry["quirks"] = quirks

@@ -50,7 +50,7 @@ def failure_to_error(failure: UpstreamFailure | None, model_id: str) -> GatewayE
     if failure.status is not None and 400 <= failure.status < 500 and failure.status not in (408, 429):
         detail = failure.client_message or "check the request parameters"
         return InvalidRequest(f"The model server rejected the request for '{model_id}': {detail}",
-                              code="upstream_rejected")
+                              code="upstream_rejected", param=failure.param)
     if failure.status is None and not failure.retryable:
         return UpstreamError(f"The model server for '{model_id}' broke off the answer; try again.")
     if failure.status is None:

@@ -37,7 +37,8 @@ EN: dict[str, str] = {
     "chat.max_tokens": "Longest answer in tokens (empty: the model's default)",
     # rendered by handlers
     "chat.untitled": "New chat",
-    "chat.thinking_now": "Thinking…",
+    "chat.thinking_for": "Thinking… {seconds} s",
+    "chat.thinking_left": "Thinking… {seconds} s · about {left} of {budget} tokens left",
     "chat.thought_for": "Thought for {seconds} s",
     "chat.stopped": "(stopped)",
     "chat.found_pages": "Found {count} web pages",
@@ -132,7 +133,8 @@ ZH: dict[str, str] = {
     "chat.max_tokens": "回答最大长度，单位 token（留空：使用模型默认值）",
     # rendered by handlers
     "chat.untitled": "新对话",
-    "chat.thinking_now": "思考中…",
+    "chat.thinking_for": "思考中… {seconds} 秒",
+    "chat.thinking_left": "思考中… {seconds} 秒 · 预算 {budget} token，约剩 {left}",
     "chat.thought_for": "已思考 {seconds} 秒",
     "chat.stopped": "（已停止）",
     "chat.found_pages": "找到 {count} 个网页",

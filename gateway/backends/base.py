@@ -17,13 +17,14 @@ class UpstreamFailure(Exception):
     """A model server failed. ``retryable``: nothing reached the client, another deployment may serve."""
 
     def __init__(self, reason: str, *, status: int | None = None, retryable: bool = True,
-                 client_message: str | None = None, timeout: bool = False) -> None:
+                 client_message: str | None = None, timeout: bool = False, param: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason                    # for logs and /health/models; never sent to clients
         self.status = status
         self.retryable = retryable
         self.client_message = client_message    # an upstream 4xx message safe to show, if any
         self.timeout = timeout
+        self.param = param                      # the request parameter a 4xx is about, if known
 
 
 class ChatStream(Protocol):

@@ -3,7 +3,8 @@
 Chat runs on llama.cpp's own OpenAI-compatible server in a child process on a loopback
 port (``gateway.embedded.llama_process``), spoken to like any OpenAI-compatible server.
 Embeddings (multilingual USE v3) and rerank (embedding similarity + BM25, not a
-cross-encoder) run in-process in a worker thread.
+cross-encoder) run in-process in a worker thread; each input is read up to its first 512 tokens
+and one request embeds at most 300,000 (``gateway.embedded.embedder``), else a 400 naming it.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 from gateway.backends.base import BackendContext, UpstreamFailure
 from gateway.backends.openai import OpenAIBackend
 from gateway.catalogue import Deployment, EmbeddedOptions
+from gateway.embedded.embedder import REQUEST_TOKENS
+from gateway.embedded.errors import TooMuchInput
+from gateway.embedded.rerank import rerank_windows
 
 
 class EmbeddedRuntime:
@@ -124,36 +126,43 @@ class EmbeddedBackend:
             texts = [texts]
         if not all(isinstance(t, str) for t in texts):
             raise UpstreamFailure("token arrays", status=400, retryable=False,
-                                  client_message="the embedded embedder takes text, not token arrays")
+                                  client_message="the embedded embedder takes text, not token arrays", param="input")
         dims = body.get("dimensions")
         embedder = self.runtime.embedder
         if dims is not None and dims != embedder.dimensions:
             raise UpstreamFailure("dimensions", status=400, retryable=False,
                                   client_message=f"this model has {embedder.dimensions} dimensions; "
-                                                 "omit 'dimensions' or set it to that")
-        vectors, tokens = await asyncio.to_thread(self._embed, embedder, texts)
+                                                 "omit 'dimensions' or set it to that", param="dimensions")
+        try:
+            vectors, counts = await asyncio.to_thread(embedder.embed_counted, texts, max_tokens=REQUEST_TOKENS)
+        except TooMuchInput as exc:
+            raise _refused(exc, "input") from None
+        tokens = sum(counts)
         b64 = body.get("encoding_format") == "base64"
         data = [{"object": "embedding", "index": i,
                  "embedding": base64.b64encode(v.astype("<f4").tobytes()).decode() if b64 else v.tolist()}
                 for i, v in enumerate(vectors)]
         return {"object": "list", "data": data, "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
 
-    @staticmethod
-    def _embed(embedder, texts: list[str]) -> tuple[np.ndarray, int]:
-        return embedder.embed(texts), sum(embedder.count_tokens(t) for t in texts)
-
     async def rerank(self, body: dict) -> dict:
         self._require("rerank")
-        from gateway.embedded.rerank import rerank_scores
-
         embedder = self.runtime.embedder
         query, docs = body["query"], body["documents"]
 
         def score() -> tuple[list[float], int]:
-            tokens = embedder.count_tokens(query) * len(docs) + sum(embedder.count_tokens(d) for d in docs)
-            return rerank_scores(query, docs, embedder), tokens
+            windows = embedder.read_all([query, *docs], max_tokens=REQUEST_TOKENS)
+            tokens = windows[0].tokens * len(docs) + sum(w.tokens for w in windows[1:])
+            return rerank_windows(windows, embedder), tokens
 
-        scores, tokens = await asyncio.to_thread(score)
+        try:
+            scores, tokens = await asyncio.to_thread(score)
+        except TooMuchInput as exc:
+            raise _refused(exc, "documents") from None
         results = sorted(({"index": i, "relevance_score": float(s)} for i, s in enumerate(scores)),
                          key=lambda r: r["relevance_score"], reverse=True)
         return {"results": results, "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
+
+
+def _refused(exc: Exception, param: str) -> UpstreamFailure:
+    """A request over the embedded embedder's per-request cap: a 400 naming ``param``."""
+    return UpstreamFailure(f"refused: {exc}", status=400, retryable=False, client_message=str(exc), param=param)

@@ -16,3 +16,12 @@ class ModelPackageMissing(EmbeddedModelError):
 
 class ModelIntegrityError(EmbeddedModelError):
     """The assembled model file does not have the expected sha256."""
+
+
+class TooMuchInput(EmbeddedModelError):
+    """One call would embed more pieces than it may (each text counted up to the embedder's window)."""
+
+    def __init__(self, tokens: int, limit: int, texts: int, window: int) -> None:
+        super().__init__(f"the texts come to more than {limit:,} tokens ({tokens:,} in the first {texts:,}, each "
+                         f"counted up to its first {window}); send at most {limit:,} tokens per request")
+        self.tokens, self.limit, self.texts = tokens, limit, texts

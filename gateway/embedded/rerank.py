@@ -9,6 +9,9 @@ where cos is the cosine similarity of USE multilingual v3 embeddings (see embedd
 (k1 = 1.2, b = 0.75) uses IDF computed over the given documents only. Scores are in [0, 1];
 higher is more relevant. They are comparable within one call, not across calls.
 
+Each text is read as the embedder reads it (embedder.py): up to its first 512 pieces, so a 10 MB document costs
+what its window costs, for the embedding and for BM25 alike (BM25 sees the words of the window).
+
 Tokenisation for BM25 needs no jieba: latin words and digits become lowercase tokens, and every
 run of CJK characters (Han, kana, hangul) becomes its single characters plus overlapping
 character bigrams, so Chinese queries match Chinese documents without a word segmenter.
@@ -23,7 +26,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from gateway.embedded.embedder import Embedder
+    from gateway.embedded.embedder import Embedder, Window
 
 BM25_K1 = 1.2
 BM25_B = 0.75
@@ -70,15 +73,27 @@ def bm25_scores(query: str, documents: Sequence[str], *, k1: float = BM25_K1, b:
     return scores
 
 
-def rerank_scores(query: str, documents: list[str], embedder: Embedder, *, bm25_weight: float = 0.3) -> list[float]:
-    """Relevance of each document to ``query`` in [0, 1] (embedding cosine + BM25, see module doc)."""
-    if not 0.0 <= bm25_weight <= 1.0:
-        raise ValueError(f"bm25_weight must be between 0 and 1, got {bm25_weight}")
+def rerank_scores(query: str, documents: list[str], embedder: Embedder, *, bm25_weight: float = 0.3,
+                  max_tokens: int | None = None) -> list[float]:
+    """Relevance of each document to ``query`` in [0, 1] (embedding cosine + BM25, see module doc).
+
+    ``max_tokens``: the most pieces the query and documents may come to (``TooMuchInput`` beyond).
+    """
+    _check_weight(bm25_weight)
     if not documents:
         return []
-    vectors = embedder.embed([query, *documents])
+    return rerank_windows(embedder.read_all([query, *documents], max_tokens=max_tokens), embedder,
+                          bm25_weight=bm25_weight)
+
+
+def rerank_windows(windows: Sequence[Window], embedder: Embedder, *, bm25_weight: float = 0.3) -> list[float]:
+    """``rerank_scores`` of windows already read: the query's first, then the documents'."""
+    _check_weight(bm25_weight)
+    if len(windows) < 2:
+        return []
+    vectors = embedder.embed_windows(windows)
     cosine = vectors[1:] @ vectors[0]
-    bm25 = bm25_scores(query, documents)
+    bm25 = bm25_scores(windows[0].text, [w.text for w in windows[1:]])
     top = max(bm25)
     result = []
     for cos, raw in zip(cosine.tolist(), bm25, strict=True):
@@ -86,3 +101,8 @@ def rerank_scores(query: str, documents: list[str], embedder: Embedder, *, bm25_
         lexical = raw / top if top > 0 else 0.0
         result.append((1.0 - bm25_weight) * semantic + bm25_weight * lexical)
     return result
+
+
+def _check_weight(bm25_weight: float) -> None:
+    if not 0.0 <= bm25_weight <= 1.0:
+        raise ValueError(f"bm25_weight must be between 0 and 1, got {bm25_weight}")

@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+from gateway.catalogue import EMBEDDED_THINKING_BUDGET
 from tests.browser import add_members, answer_text, open_page, screenshot
 from tests.conftest import GatewayProcess, seeded_data_dir
 
@@ -76,6 +77,8 @@ def test_chat_streams_thinks_survives_a_restart_and_stays_private(browser, serve
         page.locator("#chat-new").click()
         expect(page.locator("#chat-bot [data-testid=user]")).to_have_count(0)
         expect(page.locator("#chat-max-tokens input")).to_have_value("")     # a new chat starts from the defaults
+        budget = page.locator("#chat-budget input[type=number]")
+        expect(budget).to_have_value(str(EMBEDDED_THINKING_BUDGET))         # the embedded model's own budget
         page.locator("#chat-max-tokens input").fill("32")
         page.locator("#chat-thinking input").check()
         page.locator("#chat-budget input[type=number]").fill("48")
@@ -83,7 +86,8 @@ def test_chat_streams_thinks_survives_a_restart_and_stays_private(browser, serve
         page.locator("#chat-input textarea").fill(SECOND)
         page.locator("#chat-send").click()
         thought = page.locator("#chat-bot .thought-group").first
-        expect(thought.locator(".title")).to_contain_text("Thinking…")
+        # while it thinks: the seconds so far and the budget left
+        expect(thought.locator(".title")).to_have_text(re.compile(r"Thinking… \d+ s · about \d+ of 48 tokens left"))
         expect(thought.locator(".content")).to_be_visible()                 # open while it thinks
         screenshot(page, request, "thinking")
         watch_stream(page, "Is 91 a prime number")

@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from app import chat, chat_view
+from gateway.catalogue import EMBEDDED_THINKING_BUDGET
 from tests import aio
 from tests.app.conftest import opened_gateway
 from tests.app.test_account_page import PASSWORD
@@ -96,11 +97,57 @@ def choices(update: dict) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------- pure parts
 
 
-def test_thinking_block_is_pending_while_it_runs_and_says_how_long_when_done():
-    pending = chat_view.thought_block("so far", 2.345, "en", pending=True)
-    assert pending["metadata"] == {"title": "Thinking…", "status": "pending", "duration": 2.3}
+def test_thinking_block_says_the_seconds_and_the_budget_left_while_it_runs_and_how_long_when_done():
+    pending = chat_view.thought_block("so far", 12.7, "en", pending=True, budget=320, used=140)
+    assert pending["metadata"] == {"title": "Thinking… 12 s · about 180 of 320 tokens left", "status": "pending"}
+    spent = chat_view.thought_block("so far", 31.2, "zh", pending=True, budget=320, used=333)
+    assert spent["metadata"]["title"] == "思考中… 31 秒 · 预算 320 token，约剩 0"
+    native = chat_view.thought_block("", 3.2, "en", pending=True)            # a reasoning model: no budget forced
+    assert native["metadata"] == {"title": "Thinking… 3 s", "status": "pending"}
+    assert chat_view.thought_block("", None, "zh", pending=True)["metadata"]["title"] == "思考中… 0 秒"
     done = chat_view.thought_block("all of it", 11.6, "zh")
     assert done["metadata"] == {"title": "已思考 12 秒", "status": "done"} and done["content"] == "all of it"
+
+
+def test_ticking_passes_events_on_ticks_while_none_come_and_stops_the_source_when_closed():
+    """The answer's clock: None after each quiet second; closed meanwhile (Stop), the engine is stopped where it
+    waits (its finally saves the answer) before the page goes on."""
+    import asyncio
+    import contextlib
+
+    from app.chat_answer import ticking
+
+    stopped: list[str] = []
+
+    async def engine():
+        try:
+            await asyncio.sleep(0.05)
+            yield "thought"
+            await asyncio.sleep(30)
+            yield "never"
+        finally:
+            stopped.append("saved")
+
+    async def go() -> list:
+        async with contextlib.aclosing(engine()) as events, contextlib.aclosing(ticking(events, 0.2)) as ticks:
+            seen = [await anext(ticks), await anext(ticks), await anext(ticks)]
+        return seen
+
+    assert aio.run(go()) == ["thought", None, None] and stopped == ["saved"]
+
+
+def test_the_thinking_budget_starts_at_the_chosen_models_default(site):
+    """The embedded 0.5B model thinks ~1,024 tokens in minutes on 2 cores: its budget starts at its own default
+    (the catalogue's ``thinking_budget``); a budget the user saved on a conversation is kept."""
+    default = site.gw.catalogue.get(EMBEDDED).capabilities.thinking_budget
+    assert default == EMBEDDED_THINKING_BUDGET < 1024
+    assert site.h.load("", "en", req("alice"))[7] == default                  # the page opens on a new chat
+    assert site.h.new_chat(EMBEDDED, "", "en", req("alice"))[5] == default
+    assert site.h.model_budget(EMBEDDED) == default and site.h.model_budget("not-in-the-catalogue") == 1024
+    cid = seeded(site)                                                         # no budget saved on it
+    assert site.h.open_conversation(cid, "en", req("alice"))[4] == default
+    site.h.save_settings(cid, EMBEDDED, True, 96, "", None, None, None, "en", req("alice"))
+    assert site.h.open_conversation(cid, "en", req("alice"))[4] == 96
 
 
 def test_saved_messages_render_with_the_thinking_apart_and_questions_keep_their_ids(site):
@@ -334,9 +381,12 @@ def test_an_answer_streams_and_the_conversation_is_saved(live):
 def test_deep_thinking_streams_into_a_block_apart_from_the_answer(live):
     steps = send(live, "alice", "Is 91 a prime number?", thinking=True, budget=48, max_tokens=24)
     metas = [[m.get("metadata") for m in s[0] if m.get("metadata")] for s in steps]
-    assert metas[0] == [{"title": "Thinking…", "status": "pending", "duration": 0.0}]   # shown before a word arrives
-    pending = [m[0] for m in metas if m and m[0]["status"] == "pending"]
-    assert len(pending) >= 3 and pending[-1]["duration"] >= pending[0]["duration"]
+    assert metas[0] == [{"title": "Thinking… 0 s · about 48 of 48 tokens left", "status": "pending"}]  # before a word
+    pending = [m[0]["title"] for m in metas if m and m[0]["status"] == "pending"]
+    shown = [tuple(map(int, re.fullmatch(r"Thinking… (\d+) s · about (\d+) of 48 tokens left", t).groups()))
+             for t in pending]
+    assert len(shown) >= 3 and [s for s, _ in shown] == sorted(s for s, _ in shown)       # the clock moves on
+    assert [left for _, left in shown] == sorted((left for _, left in shown), reverse=True) and shown[-1][1] < 48
     final = steps[-1][0]
     thought = [m for m in final if m.get("metadata")]
     assert len(thought) == 1 and thought[0]["metadata"]["status"] == "done"
@@ -470,6 +520,20 @@ def test_web_search_lists_the_numbered_sources_sends_them_and_saves_them_on_the_
     assert ARTICLE_SENTENCE in prompt and "[1]" in prompt and "How many steps to the lamp room?" in prompt
     zh = s.h.open_conversation(conv_id, "zh", req("alice", "zh"))[0]
     assert any((r.get("metadata") or {}).get("title") == "找到 1 个网页" for r in zh)
+
+
+def test_the_thinking_clock_moves_while_the_model_sends_nothing_yet(tmp_path, searching):
+    """A model reading a long prompt sends nothing for a while: the thinking block still counts the seconds."""
+    searching.upstream.reset()
+    searching.upstream.set_fault("slow_first_byte", count=1, delay=3.5)
+    s = chat_site(tmp_path, searching.url)
+    steps = drain(s.h.send("Is 91 a prime number?", None, "", *settings("fake-chat", thinking=True, budget=48),
+                           False, "", "zh", req("alice", "zh")))
+    titles = {m["metadata"]["title"] for step in steps for m in step[0]
+              if (m.get("metadata") or {}).get("status") == "pending"}
+    assert {f"思考中… {n} 秒 · 预算 48 token，约剩 48" for n in (1, 2)} <= titles, titles
+    answer = s.convs.get(s.users["alice"].id, steps[-1][1]).messages[-1]
+    assert answer.reasoning and answer.content and not answer.stopped
 
 
 def test_web_search_not_configured_is_a_plain_notice_and_the_question_is_still_answered(live, embedded_gateway):

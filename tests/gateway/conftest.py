@@ -64,7 +64,8 @@ def catalogue(fakes: dict[str, FakeUpstream], refused_port: int) -> dict[str, An
              "deployments": [_openai(fakes["inline"], "inline-1")]},
             {"id": "r1-open", "capabilities": {"reasoning": True}, "quirks": {"reasoning_starts_open": True},
              "deployments": [_openai(fakes["inline-open"], "inline-open-1")]},
-            {"id": "plain", "deployments": [_openai(fakes["plain"], "plain-1")]},
+            {"id": "plain", "capabilities": {"thinking_budget": 40},
+             "deployments": [_openai(fakes["plain"], "plain-1")]},
             {"id": "qwen2.5-vl:7b", "capabilities": {"vision": True},          # sees images (a vLLM upstream)
              "deployments": [_openai(fakes["vllm"], "vllm-vl")]},
             {"id": "old-server", "quirks": {"no_stream_options": True, "merge_system_into_user": True},

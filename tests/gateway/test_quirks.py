@@ -48,3 +48,13 @@ def test_deep_thinking_answers_even_when_the_model_first_ends_without_a_word(cli
     assert passes[2]["json"]["messages"][-1]["content"].endswith("Answer: ")
     assert resp.choices[0].message.content.strip()                 # the user gets an answer, not nothing
     assert resp.choices[0].finish_reason == "stop"
+
+
+def test_deep_thinking_without_a_budget_thinks_within_the_models_own_default(client, fakes):
+    """No budget_tokens: the model's default (its catalogue ``thinking_budget``, 40 here), not 1,024 for all."""
+    resp = client.chat.completions.create(
+        model="plain", messages=[{"role": "user", "content": "Is seven a prime number"}],
+        extra_body={"thinking": {"type": "enabled"}})
+    thinking_pass = chat_posts(fakes["plain"])[-2]["json"]
+    assert thinking_pass["messages"][-1]["content"].startswith("<think>") and thinking_pass["max_tokens"] == 40
+    assert resp.choices[0].message.content.strip()

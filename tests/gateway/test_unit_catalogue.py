@@ -5,9 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
-from gateway.catalogue import EMBEDDED_CHAT_ID, load_catalogue, parse_catalogue
+from gateway.catalogue import (
+    DEFAULT_THINKING_BUDGET,
+    EMBEDDED_CHAT_ID,
+    EMBEDDED_THINKING_BUDGET,
+    load_catalogue,
+    parse_catalogue,
+)
 from gateway.errors import ConfigError
+from gateway.model_config import render_catalogue
 from gateway.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,6 +38,20 @@ def test_the_documented_example_parses_with_colon_ids_and_quirks():
     assert cat.models["bge-large-zh"].kind == "embedding"
 
 
+def test_each_model_has_its_default_thinking_budget():
+    """budget_tokens when a request names none: the embedded 0.5B model's is what it thinks in ~20 s on 2 cores
+    (bench/thinking_speed.py); a configured model's is 1,024 unless its capabilities say otherwise."""
+    cat = parse_catalogue({"models": [
+        {"id": "big", "deployments": [{"backend": "openai", "base_url": "http://gpu:8000/v1", "model": "m"}]},
+        {"id": "small", "capabilities": {"thinking_budget": 200},
+         "deployments": [{"backend": "openai", "base_url": "http://gpu:8000/v1", "model": "m"}]}]}, "m.yaml")
+    assert cat.models["big"].capabilities.thinking_budget == DEFAULT_THINKING_BUDGET == 1024
+    assert cat.models["small"].capabilities.thinking_budget == 200
+    assert cat.models[EMBEDDED_CHAT_ID].capabilities.thinking_budget == EMBEDDED_THINKING_BUDGET < 1024
+    saved = parse_catalogue(yaml.safe_load(render_catalogue(cat)), "saved.yaml")     # Admin -> Models keeps it
+    assert saved.models["small"].capabilities.thinking_budget == 200 and saved.models == cat.models
+
+
 def test_embedded_can_be_switched_off():
     cat = parse_catalogue({"gateway": {"embedded": {"enabled": False}}}, "x.yaml")
     assert cat.models == {}
@@ -48,6 +70,8 @@ def test_embedded_can_be_switched_off():
     ({"models": [{"id": "a", "capabilities": {"context_length": "big"}, "deployments": [{"backend": "embedded"}]}]},
      "models[0].capabilities.context_length", "must be int"),
     ({"gateway": {"timeouts": {"connect_s": -1}}}, "gateway.timeouts.connect_s", "greater than 0"),
+    ({"models": [{"id": "a", "capabilities": {"thinking_budget": 8}, "deployments": [{"backend": "embedded"}]}]},
+     "models[0].capabilities.thinking_budget", "between 16 and 32768"),
     ({"models": [{"id": "a", "quirks": {"merge_system": True}, "deployments": [{"backend": "embedded"}]}]},
      "models[0].quirks.merge_system", "unknown key"),
 ])
