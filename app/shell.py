@@ -10,6 +10,7 @@ from __future__ import annotations
 import gradio as gr
 
 from app.access import PAGE_LANG_JS, locale_of
+from app.forms import CSS as FORMS_CSS
 from app.i18n import translate
 from gateway.console import Console
 
@@ -17,8 +18,9 @@ PAGES = (("chat.nav", "/chat"), ("kb.nav", "/kb"), ("teams.nav", "/teams"), ("sh
          ("shell.nav_account", "/account"), ("shell.nav_usage", "/usage"), ("shell.nav_docs", "/api-docs"))
 ADMIN_PAGE = ("shell.nav_admin", "/admin")
 # Gradio draws its navbar for multipage apps even with gr.Navbar(visible=False) on every page (6.31):
-# hide it; the header below is the navigation. Passed to mount_gradio_app(css=...) by launch.py.
-CSS = ".nav-holder { display: none !important; }"
+# hide it; the header below is the navigation. Passed to mount_gradio_app(css=...) by launch.py, with the marks
+# of a refused form's fields (app.forms).
+CSS = ".nav-holder { display: none !important; }" + FORMS_CSS
 SIGN_OUT_JS = ("() => { const f = document.createElement('form'); f.method = 'post'; f.action = '/logout';"
                " document.body.appendChild(f); f.submit(); }")
 
