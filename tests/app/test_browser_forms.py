@@ -136,3 +136,17 @@ def test_a_team_invite_of_an_unknown_user_keeps_the_team_panel(browser, embedded
         expect_clear(page, "teams-invite-user")
         expect(members).to_contain_text("hanna")
         expect(box(page, "teams-invite-user")).to_have_value("")
+
+
+def test_the_limit_boxes_labelled_empty_for_no_limit_are_empty(browser, embedded_gateway, request):
+    """Approve and issue-a-key forms: "Requests per minute (empty: no limit)" showed 0 (Gradio's number box)."""
+    from playwright.sync_api import expect
+
+    with open_page(browser, request, f"{embedded_gateway.url}/admin") as page:
+        expect(page.locator("#admin-approve-rpm")).to_contain_text("empty: no limit")
+        for limit in ("rpm", "tpm", "quota", "days"):          # whatever kind of box: what it shows
+            expect(page.locator(f"#admin-approve-{limit}").locator("input, textarea").first).to_have_value("")
+        page.get_by_role("tab", name="All keys").click()
+        page.locator("#admin-create-key-box").get_by_text("Issue a key to a user").click()
+        for limit in ("rpm", "tpm", "quota", "days"):
+            expect(page.locator(f"#admin-k-{limit}").locator("input, textarea").first).to_have_value("")

@@ -410,8 +410,8 @@ def test_usage_dashboard_and_csv(admin, member):
         time.sleep(0.6)
     assert f'filename="usage-{since}-{today}.csv"' in resp.headers["content-disposition"]
     assert [r["day"] for r in rows] == [(today - timedelta(days=n)).isoformat() for n in (2, 1, 0)]
-    assert list(rows[0]) == ["day", "requests", "errors", "prompt_tokens", "completion_tokens", "reasoning_tokens",
-                             "total_tokens"]
+    assert list(rows[0]) == ["day", "requests", "errors", "stopped", "prompt_tokens", "completion_tokens",
+                             "reasoning_tokens", "total_tokens"]
     assert int(rows[-1]["total_tokens"]) == usage["per_day"][-1]["total_tokens"]
 
 
