@@ -107,10 +107,19 @@ def audit_html(entries: list[Any], users: dict[str, Any], locale: str) -> str:
         actor = users.get(e.actor_user_id)
         who = actor.username if actor else (t("admin.master_key") if e.actor_user_id == "master"
                                             else e.actor_user_id or "—")
-        rows.append([tables.when(e.ts), who, e.action, f"{e.target_type} {e.target_id or ''}".strip(),
-                     _short_json(e.before), _short_json(e.after)])
+        target = f"{_word(t, 'admin.target_', e.target_type)} {e.target_id or ''}".strip()
+        rows.append([tables.esc(tables.when(e.ts)), tables.esc(who), tables.esc(_word(t, "admin.action_", e.action)),
+                     tables.esc(target), f"<code>{tables.esc(_short_json(e.before))}</code>",
+                     f"<code>{tables.esc(_short_json(e.after))}</code>"])
     heads = [t(f"admin.col_{c}") for c in ("time", "actor", "action", "target", "before", "after")]
-    return tables.table(heads, rows, t("admin.audit_empty"))
+    return tables.table(heads, rows, t("admin.audit_empty"), raw_columns=range(6))
+
+
+def _word(t: Any, prefix: str, code: str | None) -> str:
+    """An audit log's action or target type in words (``admin.action_<code>``), else as recorded."""
+    key = f"{prefix}{code}"
+    text = t(key)
+    return code or "—" if text == key else text
 
 
 # ---------------------------------------------------------------- handlers

@@ -32,7 +32,7 @@ from app.access import WITH_LANG_JS, admin_only, locale_of, signed_in
 from app.docs_search import SEARCH_ENDPOINTS, SEARCH_SNIPPETS, search_examples, search_status
 from app.forms import Form, focus_first_bad, refuse
 from app.home import base_url_for, format_context
-from app.i18n import translate
+from app.i18n import model_description, translate
 from app.snippets import EXAMPLE_CREATED, curl
 from app.snippets import chat_model as _chat_model
 from app.snippets import openai_client as _client
@@ -431,7 +431,8 @@ def capabilities_text(model: Any, locale: str) -> str:
 
 def models_html(models: Sequence[Any], locale: str) -> str:
     rows = [[f"<code>{tables.esc(m.id)}</code>", tables.esc(translate(f"kind.{m.kind}", locale)),
-             tables.esc(capabilities_text(m, locale)), tables.esc(m.description or "—")] for m in models]
+             tables.esc(capabilities_text(m, locale)),
+             tables.esc(model_description(m.id, m.description, locale) or "—")] for m in models]
     heads = [translate(f"docs.col_{c}", locale) for c in ("model", "kind", "capabilities", "description")]
     return tables.table(heads, rows, translate("docs.no_models", locale), raw_columns=range(4),
                         row_ids=[m.id for m in models])

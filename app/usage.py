@@ -130,7 +130,9 @@ def key_labels(keys: Sequence[Any], *, with_owner: bool, locale: str) -> dict[st
     get the key's prefix, so every bar of a chart is one key."""
     labels: dict[str, str] = {}
     for key in keys:
-        name = translate("usage.master_key", locale) if key.id == MASTER_KEY_ID else key.name
+        name = (translate("usage.master_key", locale) if key.id == MASTER_KEY_ID
+                else translate("account.workbench_key", locale) if getattr(key, "purpose", None) == "workbench"
+                else key.name)
         labels[key.id] = f"{name} · {key.username}" if with_owner and key.username else name
     seen: dict[str, int] = {}
     for label in labels.values():

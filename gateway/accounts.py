@@ -185,7 +185,7 @@ class Accounts:
         elif (problem := check_strength(password)) is not None:
             raise AccountError(f"MAAS_ADMIN_PASSWORD is not accepted. {problem}", field="password",
                                zh=f"MAAS_ADMIN_PASSWORD 不符合要求。{problem.zh}")
-        self.create_user(username or "admin", password, role="admin", display_name="Administrator")
+        self.create_user(username or "admin", password, role="admin")     # a role, not a name: none shown
         return generated
 
     def problems(self, username: str, password: str | None, *, role: str = "member",

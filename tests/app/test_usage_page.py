@@ -285,3 +285,12 @@ def test_stopped_answers_are_not_errors_and_a_keys_organisation_comes_from_its_a
     assert "(none)" not in out["rank_organisation_table"]
     zh = outputs(site, "admin", "2026-03-04", "2026-03-04", lang="zh-CN")
     assert "用户中止" in zh["totals"] and "不计为错误" in zh["totals"]
+
+
+def test_the_workbench_key_is_named_in_the_page_language(site) -> None:
+    alice = site.gw.accounts.by_username("alice")
+    site.gw.keys.workbench_key(alice.id)
+    keys = site.gw.console.my_keys(site.gw.console.actor_for_username("alice"))
+    labels = usage.key_labels(keys, with_owner=False, locale="zh")
+    workbench = next(k.id for k in keys if k.purpose == "workbench")
+    assert labels[workbench] == "工作台（对话与知识库）" and labels[site.keys["alice"]] == "alice-notebook"
