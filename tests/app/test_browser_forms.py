@@ -150,3 +150,16 @@ def test_the_limit_boxes_labelled_empty_for_no_limit_are_empty(browser, embedded
         page.locator("#admin-create-key-box").get_by_text("Issue a key to a user").click()
         for limit in ("rpm", "tpm", "quota", "days"):
             expect(page.locator(f"#admin-k-{limit}").locator("input, textarea").first).to_have_value("")
+
+
+def test_sending_an_empty_chat_message_says_so_and_locks_nothing(browser, embedded_gateway, request):
+    from playwright.sync_api import expect
+
+    with open_page(browser, request, f"{embedded_gateway.url}/chat") as page:
+        expect(page.locator("#chat-model input")).to_have_value(re.compile(".+"))  # the page's load answered
+        page.locator("#chat-send").click()
+        expect(page.locator("#chat-notice")).to_contain_text("Type a message first.")
+        for part in ("chat-input", "chat-bot", "chat-list"):
+            expect(page.locator(f"#{part} span.error")).to_have_count(0)        # no "Error ×" badge over it
+        page.locator("#chat-input textarea").fill("Hello")                        # still usable
+        expect(page.locator("#chat-input textarea")).to_have_value("Hello")
