@@ -15,10 +15,19 @@ import re
 import pytest
 
 from tests.browser import add_members, box, create_team, open_page, screenshot
+from tests.conftest import GatewayProcess, seeded_data_dir
 
 pytestmark = pytest.mark.browser
 
 PURPOSE = "Reading and summarising climate-model papers for the group."
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, shared_models):
+    """Its own ``python launch.py``: the applications and users made here stay out of other tests' queues."""
+    gw = GatewayProcess(seeded_data_dir(tmp_path_factory.mktemp("forms-gw"), shared_models)).start()
+    yield gw
+    gw.stop()
 
 
 def focused_block(page) -> str | None:
@@ -44,11 +53,11 @@ def expect_clear(page, elem_id: str) -> None:
     expect(page.locator(f"#{elem_id}")).not_to_have_class(re.compile(r"\bmaas-invalid\b"))
 
 
-def test_the_key_application_marks_every_bad_field_and_keeps_what_was_typed(browser, embedded_gateway, request):
+def test_the_key_application_marks_every_bad_field_and_keeps_what_was_typed(browser, server, request):
     from playwright.sync_api import expect
 
-    add_members(embedded_gateway.url, ("fiona", "Fiona-pass-2026"))
-    with open_page(browser, request, f"{embedded_gateway.url}/account", user=("fiona", "Fiona-pass-2026")) as page:
+    add_members(server.url, ("fiona", "Fiona-pass-2026"))
+    with open_page(browser, request, f"{server.url}/account", user=("fiona", "Fiona-pass-2026")) as page:
         page.get_by_role("tab", name="Apply for a key").click()
         box(page, "apply-name").fill("climate-lab")
         box(page, "apply-email").fill("fiona.example.org")                     # no @
@@ -81,10 +90,10 @@ def test_the_key_application_marks_every_bad_field_and_keeps_what_was_typed(brow
         expect(page.locator("#account-applications")).to_contain_text("climate-lab")
 
 
-def test_create_user_refuses_a_short_password_by_the_field_and_then_creates(browser, embedded_gateway, request):
+def test_create_user_refuses_a_short_password_by_the_field_and_then_creates(browser, server, request):
     from playwright.sync_api import expect
 
-    with open_page(browser, request, f"{embedded_gateway.url}/admin") as page:
+    with open_page(browser, request, f"{server.url}/admin") as page:
         page.get_by_role("tab", name="Users").click()
         page.locator("#admin-create-user-box").get_by_text("Create a user").click()
         box(page, "admin-c-username").fill("greta")
@@ -105,15 +114,15 @@ def test_create_user_refuses_a_short_password_by_the_field_and_then_creates(brow
         expect(page.locator("#admin-create-user-result")).to_contain_text("Created user greta")
         expect_clear(page, "admin-c-password")
         expect(page.locator("#admin-users")).to_contain_text("greta@example.org")
-    signed_in = embedded_gateway.signed_in("greta", "Greta-pass-2026")        # made with the fixed password
+    signed_in = server.signed_in("greta", "Greta-pass-2026")        # made with the fixed password
     signed_in.close()
 
 
-def test_a_team_invite_of_an_unknown_user_keeps_the_team_panel(browser, embedded_gateway, request):
+def test_a_team_invite_of_an_unknown_user_keeps_the_team_panel(browser, server, request):
     from playwright.sync_api import expect
 
-    add_members(embedded_gateway.url, ("hanna", "Hanna-pass-2026"))
-    with open_page(browser, request, f"{embedded_gateway.url}/teams") as page:
+    add_members(server.url, ("hanna", "Hanna-pass-2026"))
+    with open_page(browser, request, f"{server.url}/teams") as page:
         expect(page.locator("#teams-heading")).to_contain_text("admin's space")   # loaded: the personal space
         create_team(page, "Forms lab")
         members = page.locator("#teams-members")
@@ -138,11 +147,11 @@ def test_a_team_invite_of_an_unknown_user_keeps_the_team_panel(browser, embedded
         expect(box(page, "teams-invite-user")).to_have_value("")
 
 
-def test_the_limit_boxes_labelled_empty_for_no_limit_are_empty(browser, embedded_gateway, request):
+def test_the_limit_boxes_labelled_empty_for_no_limit_are_empty(browser, server, request):
     """Approve and issue-a-key forms: "Requests per minute (empty: no limit)" showed 0 (Gradio's number box)."""
     from playwright.sync_api import expect
 
-    with open_page(browser, request, f"{embedded_gateway.url}/admin") as page:
+    with open_page(browser, request, f"{server.url}/admin") as page:
         expect(page.locator("#admin-approve-rpm")).to_contain_text("empty: no limit")
         for limit in ("rpm", "tpm", "quota", "days"):          # whatever kind of box: what it shows
             expect(page.locator(f"#admin-approve-{limit}").locator("input, textarea").first).to_have_value("")
@@ -152,10 +161,10 @@ def test_the_limit_boxes_labelled_empty_for_no_limit_are_empty(browser, embedded
             expect(page.locator(f"#admin-k-{limit}").locator("input, textarea").first).to_have_value("")
 
 
-def test_sending_an_empty_chat_message_says_so_and_locks_nothing(browser, embedded_gateway, request):
+def test_sending_an_empty_chat_message_says_so_and_locks_nothing(browser, server, request):
     from playwright.sync_api import expect
 
-    with open_page(browser, request, f"{embedded_gateway.url}/chat") as page:
+    with open_page(browser, request, f"{server.url}/chat") as page:
         expect(page.locator("#chat-model input")).to_have_value(re.compile(".+"))  # the page's load answered
         page.locator("#chat-send").click()
         expect(page.locator("#chat-notice")).to_contain_text("Type a message first.")
