@@ -27,29 +27,39 @@ def locale_of(lang: str | None, request: gr.Request | None) -> str:
     return resolve_locale(lang, headers.get("accept-language") if headers else None)
 
 
+def error(message: str, locale: str) -> gr.Error:
+    """A refusal to raise as a toast, its title in ``locale`` too (Gradio's default title is English "Error")."""
+    return gr.Error(message, title=translate("shell.cannot_do", locale), print_exception=False)
+
+
 def signed_in(console: Console, request: gr.Request | None, locale: str) -> Actor:
     """The signed-in actor, or a readable error asking to sign in again."""
     username = getattr(request, "username", None) if request is not None else None
     actor = console.actor_for_username(username)
     if actor is None:
-        raise gr.Error(translate("shell.sign_in_again", locale), print_exception=False)
+        raise error(translate("shell.sign_in_again", locale), locale)
     return actor
 
 
 def admin_only(console: Console, request: gr.Request | None, locale: str) -> Actor:
     actor = signed_in(console, request, locale)
     if not actor.is_admin:
-        raise gr.Error(translate("shell.admins_only", locale), print_exception=False)
+        raise error(translate("shell.admins_only", locale), locale)
     return actor
+
+
+def refusal_text(exc: BaseException, locale: str) -> str:
+    """A service's refusal as a sentence in ``locale`` (a form error's message names the field)."""
+    if isinstance(exc, FormError):
+        return exc.text(locale)
+    if isinstance(exc, PermissionError):
+        return translate("shell.admins_only", locale)
+    return translate("shell.failed", locale)
 
 
 def refusal(exc: BaseException, locale: str) -> gr.Error:
     """A service's refusal as a ``gr.Error`` to raise (a form error's message, in ``locale``, names the field)."""
-    if isinstance(exc, FormError):
-        return gr.Error(exc.text(locale), title=translate("shell.cannot_do", locale), print_exception=False)
-    if isinstance(exc, PermissionError):
-        return gr.Error(translate("shell.admins_only", locale), print_exception=False)
-    return gr.Error(translate("shell.failed", locale), print_exception=False)
+    return error(refusal_text(exc, locale), locale)
 
 
 def run(locale: str, call: Any, *args: Any, **kwargs: Any) -> Any:

@@ -14,7 +14,8 @@ from typing import Any
 import gradio as gr
 
 from app import tables
-from app.access import WITH_LANG_JS, locale_of, run, signed_in
+from app.access import WITH_LANG_JS, locale_of, signed_in
+from app.forms import Form, focus_first_bad, literal, refuse
 from app.i18n import translate
 from app.signin import session_token
 from gateway.console import Actor
@@ -79,6 +80,23 @@ def model_choices(catalogue: Any, locale: str) -> list[tuple[str, str]]:
 
 # ---------------------------------------------------------------- handlers
 
+# the forms' outputs by name (the layout wires the components in this order) and their usual hints
+APPLY = Form(("notice", "name", "contact", "email", "organisation", "phone", "purpose", "models"),
+             fields=dict.fromkeys(("name", "contact", "email", "organisation", "phone", "purpose", "models")),
+             aliases={"contact_name": "contact"})
+MORE = Form(("notice", "key", "models", "reason"), fields=dict.fromkeys(("key", "models", "reason")),
+            aliases={"key_id": "key"})
+PASSWORD = Form(("notice", "old", "new", "again"), fields={"old": None, "new": "account.password_rule", "again": None},
+                aliases={"old_password": "old", "new_password": "new", "password": "new"})
+REVEAL = Form(("notice", "application", "secret"), fields={"application": None},
+              aliases={"application_id": "application"})
+REVOKE = Form(("notice", "key"), fields={"key": None}, aliases={"key_id": "key"})
+
+
+def _kept(value: Any, choices: list[tuple[str, str]], default: Any = None) -> Any:
+    """A dropdown's current value if it is still one of ``choices``, else ``default``."""
+    return value if value in {c[1] for c in choices} else default
+
 
 def make_handlers(gateway: Any) -> SimpleNamespace:
     console = gateway.console
@@ -88,8 +106,9 @@ def make_handlers(gateway: Any) -> SimpleNamespace:
         locale = locale_of(lang, request)
         return locale, signed_in(console, request, locale)
 
-    def refresh(lang: str, request: gr.Request) -> tuple[Any, ...]:
-        """Keys, applications, and the choices of every form on the page."""
+    def refresh(ready_id: str | None, revoke_id: str | None, more_id: str | None, lang: str,
+                request: gr.Request) -> tuple[Any, ...]:
+        """Keys, applications, and the choices of every form on the page (what is chosen stays chosen)."""
         locale, actor = who(lang, request)
         keys = console.my_keys(actor)
         apps = [a for a in applications.list_for(actor.user_id) if a.user_id == actor.user_id]
@@ -100,51 +119,64 @@ def make_handlers(gateway: Any) -> SimpleNamespace:
         choices = model_choices(gateway.catalogue, locale)
         notice = translate("account.ready_notice", locale, count=len(ready)) if ready else ""
         return (keys_html(keys, locale), applications_html(apps, locale),
-                gr.update(choices=ready, value=ready[0][1] if ready else None), gr.update(value=notice),
-                gr.update(choices=revocable, value=None), gr.update(choices=extendable, value=None),
+                gr.update(choices=ready, value=_kept(ready_id, ready, ready[0][1] if ready else None)),
+                gr.update(value=notice), gr.update(choices=revocable, value=_kept(revoke_id, revocable)),
+                gr.update(choices=extendable, value=_kept(more_id, extendable)),
                 gr.update(choices=choices), gr.update(choices=choices), gr.update(visible=bool(ready)))
 
-    def reveal(app_id: str | None, lang: str, request: gr.Request) -> tuple[Any, str]:
+    @REVEAL.guard
+    def reveal(app_id: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
         locale, actor = who(lang, request)
         if not app_id:
-            raise gr.Error(translate("account.choose_application", locale), print_exception=False)
+            raise refuse("application", "account.choose_application", locale)
         secret = applications.reveal(app_id, actor.user_id)
         if secret is None:
-            raise gr.Error(translate("account.reveal_gone", locale), print_exception=False)
-        return gr.update(value=secret, visible=True), translate("account.reveal_once", locale)
+            raise refuse("application", "account.reveal_gone", locale)
+        return REVEAL.accepted(locale, notice=translate("account.reveal_once", locale),
+                               secret=gr.update(value=secret, visible=True))
 
-    def revoke(key_id: str | None, lang: str, request: gr.Request) -> str:
+    @REVOKE.guard
+    def revoke(key_id: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
         locale, actor = who(lang, request)
         if not key_id:
-            raise gr.Error(translate("account.choose_key", locale), print_exception=False)
-        key = run(locale, console.revoke_key, actor, key_id)
-        return translate("account.revoked", locale, name=key.name)
+            raise refuse("key", "account.choose_key", locale)
+        key = console.revoke_key(actor, key_id)
+        return REVOKE.accepted(locale, notice=translate("account.revoked", locale, name=literal(key.name)))
 
+    @APPLY.guard
     def apply(name: str, contact: str, email: str, organisation: str, phone: str, purpose: str,
               models: list[str] | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
+        """A new-key application; every bad field is marked at once, and what was typed stays."""
         locale, actor = who(lang, request)
         form = {"name": name, "contact_name": contact, "email": email, "organisation": organisation,
                 "phone": phone, "purpose": purpose, "models": list(models or [])}
-        app = run(locale, applications.submit, actor.user_id, form)
-        # a new application empties the form; a refused one keeps everything typed (gr.Error above)
-        return (translate("account.applied", locale, name=app.name), "", "", "", "", "", "", [])
+        problems = applications.problems(form)
+        if problems:
+            return APPLY.refused(problems, locale)
+        app = applications.submit(actor.user_id, form)
+        return APPLY.accepted(locale, notice=translate("account.applied", locale, name=literal(app.name)), name="",
+                              contact="", email="", organisation="", phone="", purpose="", models=[])
 
+    @MORE.guard
     def ask_more(key_id: str | None, models: list[str] | None, reason: str, lang: str,
-                 request: gr.Request) -> tuple[str, Any, str]:
+                 request: gr.Request) -> tuple[Any, ...]:
         locale, actor = who(lang, request)
         if not key_id:
-            raise gr.Error(translate("account.choose_key", locale), print_exception=False)
-        app = run(locale, applications.request_models, actor.user_id, key_id, list(models or []), reason)
-        return translate("account.asked_more", locale, models=", ".join(app.models)), [], ""
+            raise refuse("key", "account.choose_key", locale)
+        app = applications.request_models(actor.user_id, key_id, list(models or []), reason)
+        return MORE.accepted(locale, notice=translate("account.asked_more", locale, models=", ".join(app.models)),
+                             models=[], reason="")
 
-    def change_password(old: str, new: str, again: str, lang: str, request: gr.Request) -> tuple[str, str, str, str]:
+    @PASSWORD.guard
+    def change_password(old: str, new: str, again: str, lang: str, request: gr.Request) -> tuple[Any, ...]:
         locale, actor = who(lang, request)
         if new != again:
-            raise gr.Error(translate("account.password_mismatch", locale), print_exception=False)
+            raise refuse("again", "account.password_mismatch", locale)
         headers = getattr(request, "headers", None) or {}
         token = session_token(headers.get("cookie"))
-        run(locale, gateway.accounts.change_password, actor.user_id, old or "", new or "", keep_session=token)
-        return translate("account.password_changed", locale), "", "", ""
+        gateway.accounts.change_password(actor.user_id, old or "", new or "", keep_session=token)
+        return PASSWORD.accepted(locale, notice=translate("account.password_changed", locale), old="", new="",
+                                 again="")
 
     return SimpleNamespace(refresh=refresh, reveal=reveal, revoke=revoke, apply=apply, ask_more=ask_more,
                            change_password=change_password)
@@ -165,12 +197,13 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n) -> None:
                 reveal_btn = gr.Button(i18n("account.reveal"), variant="primary", scale=1, elem_id="account-reveal")
             secret = gr.Textbox(label=i18n("account.secret_label"), visible=False, interactive=False,
                                 buttons=["copy"], elem_id="account-secret")
-            reveal_md = gr.Markdown()
+            reveal_md = gr.Markdown(elem_id="account-reveal-result")
             keys = gr.HTML(css_template=tables.CSS, elem_id="account-keys")
             with gr.Row(equal_height=True):
-                revoke_key = gr.Dropdown(label=i18n("account.revoke_label"), choices=[], scale=3)
+                revoke_key = gr.Dropdown(label=i18n("account.revoke_label"), choices=[], scale=3,
+                                         elem_id="account-revoke-key")
                 revoke_btn = gr.Button(i18n("account.revoke"), variant="stop", scale=1, elem_id="account-revoke")
-            revoke_md = gr.Markdown()
+            revoke_md = gr.Markdown(elem_id="account-revoke-result")
         with gr.Tab(i18n("account.tab_apply"), id="apply"):
             gr.Markdown(i18n("account.apply_intro"))
             with gr.Row():
@@ -190,30 +223,38 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n) -> None:
             apps = gr.HTML(css_template=tables.CSS, elem_id="account-applications")
         with gr.Tab(i18n("account.tab_more"), id="more"):
             gr.Markdown(i18n("account.more_intro"))
-            more_key = gr.Dropdown(label=i18n("account.more_key"), choices=[])
-            more_models = gr.CheckboxGroup(label=i18n("account.f_models"), choices=[])
-            more_reason = gr.Textbox(label=i18n("account.more_reason"), lines=3)
-            more_btn = gr.Button(i18n("account.submit"), variant="primary")
-            more_md = gr.Markdown()
+            more_key = gr.Dropdown(label=i18n("account.more_key"), choices=[], elem_id="more-key")
+            more_models = gr.CheckboxGroup(label=i18n("account.f_models"), choices=[], elem_id="more-models")
+            more_reason = gr.Textbox(label=i18n("account.more_reason"), lines=3, elem_id="more-reason")
+            more_btn = gr.Button(i18n("account.submit"), variant="primary", elem_id="more-submit")
+            more_md = gr.Markdown(elem_id="more-result")
         with gr.Tab(i18n("account.tab_password"), id="password"):
-            old = gr.Textbox(label=i18n("account.old_password"), type="password")
-            new = gr.Textbox(label=i18n("account.new_password"), type="password", info=i18n("account.password_rule"))
-            again = gr.Textbox(label=i18n("account.again_password"), type="password")
-            pw_btn = gr.Button(i18n("account.change_password"), variant="primary")
-            pw_md = gr.Markdown()
+            old = gr.Textbox(label=i18n("account.old_password"), type="password", elem_id="password-old")
+            new = gr.Textbox(label=i18n("account.new_password"), type="password", info=i18n("account.password_rule"),
+                             elem_id="password-new")
+            again = gr.Textbox(label=i18n("account.again_password"), type="password", elem_id="password-again")
+            pw_btn = gr.Button(i18n("account.change_password"), variant="primary", elem_id="password-change")
+            pw_md = gr.Markdown(elem_id="password-result")
     refresh_btn = gr.Button(i18n("account.refresh"), size="sm")
 
     listing = [keys, apps, ready, ready_md, revoke_key, more_key, models, more_models, ready_row]
+    # no progress overlay on anything: on a failed call Gradio would cover each output with an error badge
     common = {"js": WITH_LANG_JS, "show_progress": "hidden"}
-    gr.on([page.load, refresh_btn.click], h.refresh, inputs=[lang], outputs=listing, **common)
+    refresh = {"fn": h.refresh, "inputs": [ready, revoke_key, more_key, lang], "outputs": listing, **common}
+    gr.on([page.load, refresh_btn.click], **refresh)
 
-    def then_refresh(event: Any) -> None:
-        event.success(h.refresh, inputs=[lang], outputs=listing, **common)
+    def wire(button: gr.Button, fn: Any, inputs: list[Any], outputs: list[Any], fields: list[Any],
+             then_refresh: bool = True) -> None:
+        event = button.click(fn, inputs=[*inputs, lang], outputs=outputs, **common)
+        if then_refresh:
+            event.success(**refresh)
+        focus_first_bad(event, fields)
 
-    then_refresh(reveal_btn.click(h.reveal, inputs=[ready, lang], outputs=[secret, reveal_md], js=WITH_LANG_JS))
-    then_refresh(revoke_btn.click(h.revoke, inputs=[revoke_key, lang], outputs=[revoke_md], js=WITH_LANG_JS))
+    wire(reveal_btn, h.reveal, [ready], [reveal_md, ready, secret], [ready])
+    wire(revoke_btn, h.revoke, [revoke_key], [revoke_md, revoke_key], [revoke_key])
     form = [name, contact, email, organisation, phone, purpose, models]
-    then_refresh(apply_btn.click(h.apply, inputs=[*form, lang], outputs=[apply_md, *form], js=WITH_LANG_JS))
-    then_refresh(more_btn.click(h.ask_more, inputs=[more_key, more_models, more_reason, lang],
-                                outputs=[more_md, more_models, more_reason], js=WITH_LANG_JS))
-    pw_btn.click(h.change_password, inputs=[old, new, again, lang], outputs=[pw_md, old, new, again], js=WITH_LANG_JS)
+    wire(apply_btn, h.apply, form, [apply_md, *form], form)
+    wire(more_btn, h.ask_more, [more_key, more_models, more_reason], [more_md, more_key, more_models, more_reason],
+         [more_key, more_models, more_reason])
+    wire(pw_btn, h.change_password, [old, new, again], [pw_md, old, new, again], [old, new, again],
+         then_refresh=False)

@@ -212,8 +212,10 @@ def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
         knowledge bases (after ``request``: Gradio passes the page's inputs in order and puts the request in its
         place, so the existing positional calls keep working)."""
         question = (text or "").strip()
-        if not question:
-            raise notice_error("chat.empty", page.who(lang, request)[0])
+        if not question:        # said under the chat; raising would put an error badge over every part of it
+            skip = gr.skip()
+            yield skip, skip, skip, skip, skip, translate("chat.empty", page.who(lang, request)[0]), skip
+            return
         locale, actor, conv = page.begin(lang, request, conversation_id, settings_values(
             model, thinking, budget, system, temperature, top_p, max_tokens))
         base = chat_messages(conv.messages, locale) + [{"role": "user", "content": question}]

@@ -107,7 +107,8 @@ def refusal(exc: ConversationError, locale: str) -> gr.Error:
 
 def notice_error(key: str, locale: str, **fields: Any) -> gr.Error:
     """A plain refusal of the page's own (nothing chosen, an empty question, ...)."""
-    return gr.Error(translate(key, locale, **fields), print_exception=False)
+    return gr.Error(translate(key, locale, **fields), title=translate("shell.cannot_do", locale),
+                    print_exception=False)
 
 
 def asked_kbs(conv: Conversation | None) -> list[dict] | None:

@@ -28,10 +28,11 @@ from typing import Any
 import gradio as gr
 
 from app import tables
-from app.access import WITH_LANG_JS, admin_only, locale_of, run, signed_in
+from app.access import WITH_LANG_JS, admin_only, locale_of, signed_in
 from app.docs_search import SEARCH_ENDPOINTS, SEARCH_SNIPPETS, search_examples, search_status
+from app.forms import Form, focus_first_bad, refuse
 from app.home import base_url_for, format_context
-from app.i18n import translate
+from app.i18n import model_description, translate
 from app.snippets import EXAMPLE_CREATED, curl
 from app.snippets import chat_model as _chat_model
 from app.snippets import openai_client as _client
@@ -430,7 +431,8 @@ def capabilities_text(model: Any, locale: str) -> str:
 
 def models_html(models: Sequence[Any], locale: str) -> str:
     rows = [[f"<code>{tables.esc(m.id)}</code>", tables.esc(translate(f"kind.{m.kind}", locale)),
-             tables.esc(capabilities_text(m, locale)), tables.esc(m.description or "—")] for m in models]
+             tables.esc(capabilities_text(m, locale)),
+             tables.esc(model_description(m.id, m.description, locale) or "—")] for m in models]
     heads = [translate(f"docs.col_{c}", locale) for c in ("model", "kind", "capabilities", "description")]
     return tables.table(heads, rows, translate("docs.no_models", locale), raw_columns=range(4),
                         row_ids=[m.id for m in models])
@@ -513,8 +515,14 @@ def parse_day(text: str | None, locale: str) -> date | None:
             raise ValueError
         return date.fromisoformat(text)
     except ValueError:
-        raise gr.Error(translate("docs.err_day", locale, value=text), print_exception=False) from None
+        raise refuse("day", "docs.err_day", locale, value=text) from None
 
+
+# the release-notes forms' outputs by name (the layout wires the components in this order)
+ADD_NOTE = Form(("notice", "notes", "pick", "change", "model", "title", "body", "day"),
+                fields={"change": None, "model": "docs.f_model_info", "title": None, "body": None,
+                        "day": "docs.f_day_info"}, aliases={"model_id": "model"})
+DELETE_NOTE = Form(("notice", "notes", "pick"), fields={"pick": None}, aliases={"id": "pick"})
 
 OUTPUTS = ("base_url", "base_md", "models_md", "models_html", *SNIPPETS, *(f"status.{e}" for e in SEARCH_ENDPOINTS),
            *(f"tool.{t}" for t in TOOLS), "kb_md", "kb_api",
@@ -561,26 +569,29 @@ def make_handlers(gateway: Any) -> SimpleNamespace:
         }
         return tuple(out[name] for name in OUTPUTS)
 
+    @ADD_NOTE.guard
     def add_note(change: str | None, model_id: str | None, title: str | None, body: str | None, day: str | None,
                  lang: str, request: gr.Request) -> tuple[Any, ...]:
         locale = locale_of(lang, request)
         actor = admin_only(console, request, locale)
         form = {"change": change or "", "model_id": model_id or "", "title": title or "", "body": body or ""}
         when = parse_day(day, locale)
-        run(locale, console.add_release_note, actor, **form, day=when)
+        console.add_release_note(actor, **form, day=when)
         notes = console.release_notes.list()
-        return (translate("docs.note_added", locale), notes_html(notes, locale),
-                gr.update(choices=note_choices(notes), value=None), "", "", "")
+        return ADD_NOTE.accepted(locale, notice=translate("docs.note_added", locale), notes=notes_html(notes, locale),
+                                 pick=gr.update(choices=note_choices(notes), value=None), title="", body="", day="")
 
+    @DELETE_NOTE.guard
     def delete_note(note_id: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
         locale = locale_of(lang, request)
         actor = admin_only(console, request, locale)
         if not note_id:
-            raise gr.Error(translate("docs.err_choose_note", locale), print_exception=False)
-        run(locale, console.delete_release_note, actor, note_id)
+            raise refuse("pick", "docs.err_choose_note", locale)
+        console.delete_release_note(actor, note_id)
         notes = console.release_notes.list()
-        return (translate("docs.note_deleted", locale), notes_html(notes, locale),
-                gr.update(choices=note_choices(notes), value=None))
+        return DELETE_NOTE.accepted(locale, notice=translate("docs.note_deleted", locale),
+                                    notes=notes_html(notes, locale),
+                                    pick=gr.update(choices=note_choices(notes), value=None))
 
     return SimpleNamespace(refresh=refresh, add_note=add_note, delete_note=delete_note, outputs=OUTPUTS)
 
@@ -695,8 +706,10 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n) -> None:
     common = {"js": WITH_LANG_JS, "show_progress": "hidden"}
     gr.on([page.load, refresh_btn.click], h.refresh, inputs=[lang], outputs=[parts[n] for n in OUTPUTS],
           concurrency_limit=None, **common)
-    add_btn.click(h.add_note, inputs=[change, model, title, body, day, lang],
-                  outputs=[note_md, notes, pick, title, body, day], **common)
-    delete_btn.click(h.delete_note, inputs=[pick, lang], outputs=[note_md, notes, pick], **common)
+    focus_first_bad(add_btn.click(h.add_note, inputs=[change, model, title, body, day, lang],
+                                  outputs=[note_md, notes, pick, change, model, title, body, day], **common),
+                    [change, model, title, body, day])
+    focus_first_bad(delete_btn.click(h.delete_note, inputs=[pick, lang], outputs=[note_md, notes, pick], **common),
+                    [pick])
 
 

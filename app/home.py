@@ -15,9 +15,10 @@ from typing import Any
 
 import gradio as gr
 
-from app.i18n import resolve_locale, translate
+from app.i18n import backend_label, resolve_locale, translate
 
 StatusFn = Callable[[], Mapping[str, Any]]
+AdminCheck = Callable[[Any], bool]            # is the caller of this request an administrator?
 
 REFRESH_SECONDS = 10
 KINDS = ("chat", "embedding", "rerank")
@@ -96,7 +97,8 @@ def _deployment_html(dep: Mapping[str, Any], locale: str) -> str:
     word = state if word == key else word
     colour = STATE_COLOUR.get(state, "var(--body-text-color-subdued)")
     bits = [f'{STATE_EMOJI.get(state, "⚪")} <span class="state" style="color:{colour}">{_esc(word)}</span>',
-            f'<code>{_esc(dep.get("name", "?"))}</code> <span class="muted">({_esc(dep.get("backend", "?"))})</span>',
+            f'<code>{_esc(dep.get("name", "?"))}</code> '
+            f'<span class="muted">({_esc(backend_label(str(dep.get("backend", "?")), locale))})</span>',
             _esc(format_latency(dep.get("latency_ms")))]
     in_flight = dep.get("in_flight")
     if isinstance(in_flight, int) and in_flight > 0:
@@ -292,9 +294,10 @@ def _accept_language(request: gr.Request | None) -> str | None:
     return headers.get("accept-language") if headers else None
 
 
-def make_handlers(status: StatusFn, api_base_hint: str = "/v1") -> tuple[Callable[..., tuple[str, str]],
-                                                                       Callable[..., tuple[str, ...]]]:
-    """The page's two handlers, bound to ``status``: (refresh, api_info)."""
+def make_handlers(status: StatusFn, api_base_hint: str = "/v1", is_admin: AdminCheck | None = None
+                  ) -> tuple[Callable[..., tuple[str, str]], Callable[..., tuple[str, ...]]]:
+    """The page's two handlers, bound to ``status``: (refresh, api_info). How the master key is set is said
+    only to a caller ``is_admin`` accepts (None: to nobody)."""
 
     def refresh(lang: str, request: gr.Request) -> tuple[str, str]:
         locale = resolve_locale(lang, _accept_language(request))
@@ -306,7 +309,8 @@ def make_handlers(status: StatusFn, api_base_hint: str = "/v1") -> tuple[Callabl
         snapshot, models, _ = _read_models(status)
         url = base_url_for(request, api_base_hint)
         examples = api_examples(url, first_model_ids(models))
-        return (url, key_note(snapshot.get("master_key_hint"), locale), *(examples[k] for k in EXAMPLE_KEYS))
+        note = key_note(snapshot.get("master_key_hint"), locale) if is_admin and is_admin(request) else ""
+        return (url, note, *(examples[k] for k in EXAMPLE_KEYS))
 
     return refresh, api_info
 
@@ -323,9 +327,11 @@ def _code_pair(i18n: gr.I18n) -> list[gr.Code]:
     return [curl, python]
 
 
-def build(demo: gr.Blocks, status: StatusFn, i18n: gr.I18n, *, api_base_hint: str = "/v1") -> None:
-    """Lay out the home page in the current Blocks (or ``demo.route``) context and wire it."""
-    refresh_fn, api_info_fn = make_handlers(status, api_base_hint)
+def build(demo: gr.Blocks, status: StatusFn, i18n: gr.I18n, *, api_base_hint: str = "/v1",
+          is_admin: AdminCheck | None = None) -> None:
+    """Lay out the home page in the current Blocks (or ``demo.route``) context and wire it (``is_admin``: who is
+    told how the master key is set)."""
+    refresh_fn, api_info_fn = make_handlers(status, api_base_hint, is_admin)
     lang = gr.Textbox(visible=False)
 
     gr.Markdown(i18n("home.title"))

@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 DEFAULT_LOCALE = "en"
 EN, ZH = merged()
 STRINGS: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}
-STRINGS: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}
 
 
 def make_i18n() -> gr.I18n:
@@ -65,3 +64,21 @@ def translate(key: str, locale: str = DEFAULT_LOCALE, **fields: object) -> str:
     """The string for ``key`` in ``locale`` (falling back to English), with ``fields`` filled in."""
     text = STRINGS.get(locale, EN).get(key) or EN.get(key, key)
     return text.format(**fields) if fields else text
+
+
+def model_description(model_id: str, description: str | None, locale: str) -> str:
+    """A model's description in ``locale``: the built-in models' own ones are translated (``model.builtin_<kind>``)
+    while they are the catalogue's text; an operator's description from the config file is shown as written."""
+    from gateway.catalogue import EmbeddedOptions, embedded_models
+
+    builtin = {m["id"]: (m["kind"], m["description"]) for m in embedded_models(EmbeddedOptions())}
+    kind, text = builtin.get(model_id, (None, None))
+    if description and description == text:
+        return translate(f"model.builtin_{kind}", locale)
+    return description or ""
+
+
+def backend_label(backend: str, locale: str) -> str:
+    """A deployment's backend as shown: the built-in one in words (``backend.embedded``), others by name."""
+    key = f"backend.{backend}"
+    return translate(key, locale) if key in EN else backend

@@ -89,7 +89,8 @@ def _named(error: WorkbenchError, name: str) -> Refused:
 
 def refused(key: str, locale: str, **fields: Any) -> gr.Error:
     """A refusal of the page's own (nothing chosen, no files, ...)."""
-    return gr.Error(translate(key, locale, **fields), print_exception=False)
+    return gr.Error(translate(key, locale, **fields), title=translate("shell.cannot_do", locale),
+                    print_exception=False)
 
 
 def field_error(field: str, locale: str, key: str, **fields: Any) -> gr.Error:

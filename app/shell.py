@@ -7,18 +7,48 @@ the role again on every call: hiding a link is not authorization).
 
 from __future__ import annotations
 
+import json
+
 import gradio as gr
 
 from app.access import PAGE_LANG_JS, locale_of
+from app.forms import CSS as FORMS_CSS
 from app.i18n import translate
+from app.strings import gradio as gradio_strings
 from gateway.console import Console
 
 PAGES = (("chat.nav", "/chat"), ("kb.nav", "/kb"), ("teams.nav", "/teams"), ("shell.nav_home", "/"),
          ("shell.nav_account", "/account"), ("shell.nav_usage", "/usage"), ("shell.nav_docs", "/api-docs"))
 ADMIN_PAGE = ("shell.nav_admin", "/admin")
 # Gradio draws its navbar for multipage apps even with gr.Navbar(visible=False) on every page (6.31):
-# hide it; the header below is the navigation. Passed to mount_gradio_app(css=...) by launch.py.
-CSS = ".nav-holder { display: none !important; }"
+# hide it; the header below is the navigation. Passed to mount_gradio_app(css=...) by launch.py, with the marks
+# of a refused form's fields (app.forms).
+CSS = ".nav-holder { display: none !important; }" + FORMS_CSS
+# On a Chinese page, Gradio's own English tooltips and labels (no dictionary key in 6.31: the copy buttons, a
+# slider's "range slider for ...") and toast titles are swapped for app/strings/gradio.py's as they appear.
+# Installed once per page.
+GRADIO_WORDS_JS = (
+    "() => { if (window.maasWords) { return []; }"
+    " const words = " + json.dumps(gradio_strings.ATTRIBUTES_ZH, ensure_ascii=False) + ";"
+    " const starts = Object.entries(" + json.dumps(gradio_strings.PREFIXES_ZH, ensure_ascii=False) + ");"
+    " const names = ['title', 'aria-label', 'alt', 'placeholder'];"
+    " const zh = () => (document.documentElement.lang || navigator.language || '').toLowerCase().startsWith('zh');"
+    " const say = (v) => { if (words[v]) { return words[v]; } for (const [en, cn] of starts) {"
+    " if (v.startsWith(en)) { return cn + v.slice(en.length); } } return v; };"
+    " const fix = (el) => { if (!zh() || !el.getAttribute) { return; } for (const a of names) {"
+    " const v = el.getAttribute(a); if (v) { const t = say(v); if (t !== v) { el.setAttribute(a, t); } } } };"
+    " const titles = " + json.dumps(gradio_strings.TOAST_TITLES_ZH, ensure_ascii=False) + ";"
+    " const title = (n) => { const t = n.textContent.trim(); if (zh() && titles[t] && n.parentElement"
+    " && n.parentElement.closest('.toast-title')) { n.textContent = titles[t] + ' '; } };"
+    " const toast = (el) => { for (const t of el.querySelectorAll('.toast-title')) {"
+    " t.childNodes.forEach((n) => { if (n.nodeType === 3) { title(n); } }); } };"
+    " const scan = (node) => { if (node.nodeType !== 1) { return; } fix(node);"
+    " node.querySelectorAll('[title], [aria-label], [alt], [placeholder]').forEach(fix); toast(node); };"
+    " window.maasWords = new MutationObserver((changes) => { for (const c of changes) {"
+    " if (c.type === 'attributes') { fix(c.target); } else if (c.type === 'characterData') { title(c.target); }"
+    " else { c.addedNodes.forEach((n) => n.nodeType === 3 ? title(n) : scan(n)); } } });"
+    " window.maasWords.observe(document.body, {subtree: true, childList: true, characterData: true,"
+    " attributes: true, attributeFilter: names}); scan(document.body); return []; }")
 SIGN_OUT_JS = ("() => { const f = document.createElement('form'); f.method = 'post'; f.action = '/logout';"
                " document.body.appendChild(f); f.submit(); }")
 # a download from one of our own checked routes (/kb/file/..., /chat/export/...): the handler returns the address
@@ -51,4 +81,5 @@ def header(page: gr.Blocks, console: Console, i18n: gr.I18n, current: str) -> gr
 
     page.load(whoami, inputs=[lang], outputs=[who, admin], js=PAGE_LANG_JS, show_progress="hidden",
               queue=False)
+    page.load(None, js=GRADIO_WORDS_JS, show_progress="hidden", queue=False)
     return lang

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -23,7 +23,8 @@ from typing import Any
 import gradio as gr
 
 from app import tables
-from app.access import WITH_LANG_JS, locale_of, signed_in
+from app.access import WITH_LANG_JS, error, locale_of, signed_in
+from app.forms import Form, focus_first_bad, refuse
 from app.home import base_url_for
 from app.i18n import translate
 from workbench.kb.errors import KBError
@@ -67,13 +68,14 @@ def _name(member: Any) -> str:
 # ---------------------------------------------------------------- pure renderers
 
 
-def teams_html(teams: Sequence[Any], locale: str) -> str:
+def teams_html(teams: Sequence[Any], locale: str, names: Mapping[str, str] | None = None) -> str:
+    """The caller's teams; ``names`` (team id -> name as shown) for those not shown by their stored name."""
     t = lambda k, **f: translate(k, locale, **f)  # noqa: E731
     rows = []
     for team in teams:
         about = f'<div class="muted">{tables.esc(team.description)}</div>' if team.description else ""
         kind = t("teams.kind_personal") if team.personal_of else t("teams.kind_team")
-        rows.append([f"<b>{tables.esc(team.name)}</b>{about}", tables.esc(kind),
+        rows.append([f"<b>{tables.esc((names or {}).get(team.id, team.name))}</b>{about}", tables.esc(kind),
                      tables.badge(role_word(team.role, locale), team.role or "member"),
                      tables.esc(tables.when(team.created_at))])
     heads = [t(f"teams.col_{c}") for c in ("team", "kind", "role", "created")]
@@ -118,10 +120,28 @@ def _hidden_view() -> dict[str, Any]:
 
 # ---------------------------------------------------------------- handlers
 
+# Every handler that redraws the page returns (notice, [its own fields], *VIEW). A refused form keeps the
+# page as it is: its bad fields are marked (app.forms), the rest is left alone.
+_TEAM_FIELDS = {"rename": None, "description": None, "delete_confirm": None, "new_owner": None, "member": None,
+                "member_role": None, "invite_role": None, "link_role": None, "link_pick": None}
+_ALIASES = {"confirm": "delete_confirm", "new_owner_id": "new_owner", "member_id": "member", "invite_id": "link_pick"}
 
-def _error(text: str, title: str = "Error") -> gr.Error:
-    """A refusal for the page; Gradio renders its message as (sanitised) HTML: user text must stay text."""
-    return gr.Error(html.escape(text, quote=False), title=title, print_exception=False)
+
+def _form(*own: str, **aliases: str) -> Form:
+    return Form(("notice", *own, *VIEW), fields={**dict.fromkeys(own), **_TEAM_FIELDS},
+                aliases={**_ALIASES, **aliases})
+
+
+CREATE = _form("new_name", "new_description", name="new_name", description="new_description")
+SAVE = _form(name="rename")
+DELETE = _form()
+LEAVE = _form()
+TRANSFER = _form(user_id="new_owner")
+INVITE = _form("invite_user", username="invite_user", role="invite_role")
+SET_ROLE = _form(role="member_role", user_id="member")
+REMOVE = _form(user_id="member")
+LINK = _form(role="link_role")
+REVOKE_LINK = _form()
 
 
 def make_handlers(gateway: Any, knowledge: Any) -> SimpleNamespace:
@@ -134,42 +154,44 @@ def make_handlers(gateway: Any, knowledge: Any) -> SimpleNamespace:
         locale = locale_of(lang, request)
         actor = signed_in(console, request, locale)
         if knowledge is None:
-            raise _error(translate("teams.unavailable", locale))
+            raise error(translate("teams.unavailable", locale), locale)
         return locale, actor.user_id
 
-    def call(locale: str, fn: Callable, *args: Any, **kwargs: Any) -> Any:
-        """``fn(...)`` with the service's refusal as a readable message (nothing else reaches the page)."""
-        try:
-            return fn(*args, **kwargs)
-        except KBError as exc:
-            raise _error(exc.text(locale), translate("shell.cannot_do", locale)) from None
-
-    def need(value: Any, key: str, locale: str) -> Any:
+    def need(value: Any, field: str, key: str, locale: str) -> Any:
         if not value:
-            raise _error(translate(key, locale))
+            raise refuse(field, key, locale)
         return value
 
-    def view(locale: str, user_id: str, team_id: str | None = None, *, link: str = "") -> tuple[tuple, bool]:
-        """The page for ``user_id`` with ``team_id`` chosen (else the first: the personal space), as VIEW;
+    def space_name(team: Any, user_id: str, locale: str) -> str:
+        """A team's name as shown; the caller's personal space in the page's language (its stored name is
+        English: "alice's space")."""
+        if not team.personal_of:
+            return team.name
+        user = gateway.accounts.get(user_id)
+        return translate("teams.personal_name", locale, name=user.username if user else team.name)
+
+    def view(locale: str, user_id: str, team_id: str | None = None, *, link: str = "") -> tuple[dict[str, Any], bool]:
+        """The page for ``user_id`` with ``team_id`` chosen (else the first: the personal space), by VIEW name;
         and whether ``team_id`` was asked for but is not (or no longer) one of the caller's teams."""
         t = lambda k, **f: translate(k, locale, **f)  # noqa: E731
-        teams = call(locale, knowledge.teams.list_for, user_id)
+        teams = knowledge.teams.list_for(user_id)
         team = next((x for x in teams if x.id == team_id), None)
         lost = bool(team_id) and team is None
         team = team or (teams[0] if teams else None)
         out = _hidden_view()
-        out["listing"] = teams_html(teams, locale)
-        out["pick"] = gr.update(choices=[(t("teams.choice", name=x.name, role=role_word(x.role, locale)), x.id)
-                                         for x in teams], value=team.id if team else None)
+        out["listing"] = teams_html(teams, locale, {x.id: space_name(x, user_id, locale) for x in teams})
+        out["pick"] = gr.update(choices=[(t("teams.choice", name=space_name(x, user_id, locale),
+                                            role=role_word(x.role, locale)), x.id) for x in teams],
+                                value=team.id if team else None)
         if team is None:
-            return tuple(out[k] for k in VIEW), lost
-        members = call(locale, knowledge.teams.members, user_id, team.id)
+            return out, lost
+        members = knowledge.teams.members(user_id, team.id)
         personal = team.personal_of is not None
         manage = team.role in ASSIGNABLE and not personal
         owner = team.role == "owner" and not personal
         heading = "teams.heading_personal" if personal else "teams.heading"
         out.update(panel=gr.update(visible=True),
-                   heading=t(heading, team=md(team.name), role=role_word(team.role, locale)),
+                   heading=t(heading, team=md(space_name(team, user_id, locale)), role=role_word(team.role, locale)),
                    members=members_html(members, user_id, locale), manage=gr.update(visible=manage),
                    settings=gr.update(visible=team.role in ASSIGNABLE),
                    rename=gr.update(value=team.name, visible=not personal),
@@ -179,7 +201,7 @@ def make_handlers(gateway: Any, knowledge: Any) -> SimpleNamespace:
             roles = [(role_word(r, locale), r) for r in ASSIGNABLE[team.role]]
             managed = [m for m in members if m.user_id != user_id and m.role != "owner"
                        and (team.role == "owner" or m.role != "admin")]
-            invites = call(locale, knowledge.teams.invites, user_id, team.id)
+            invites = knowledge.teams.invites(user_id, team.id)
             names = {m.user_id: _name(m) for m in members}
             active = [(t("teams.link_choice", role=role_word(i.role, locale), when=tables.when(i.created_at),
                          expiry=expiry_text(i.expires_at, locale)), i.id) for i in invites if i.state == "active"]
@@ -193,14 +215,19 @@ def make_handlers(gateway: Any, knowledge: Any) -> SimpleNamespace:
         if owner:
             out["new_owner"] = gr.update(choices=[(_name(m), m.user_id) for m in members if m.user_id != user_id],
                                          value=None)
-        return tuple(out[k] for k in VIEW), lost
+        return out, lost
+
+    def shown(locale: str, user_id: str, team_id: str | None = None, *, link: str = "") -> tuple[Any, ...]:
+        """``view`` as a tuple in VIEW's order (for the handlers that are not forms)."""
+        out, _ = view(locale, user_id, team_id, link=link)
+        return tuple(out[k] for k in VIEW)
 
     def team_of(locale: str, user_id: str, team_id: str | None) -> Any:
-        return call(locale, knowledge.teams.get, user_id, need(team_id, "teams.choose_team", locale))
+        return knowledge.teams.get(user_id, need(team_id, "pick", "teams.choose_team", locale))
 
-    def member_name(locale: str, user_id: str, team_id: str, member_id: str | None) -> str:
-        need(member_id, "teams.choose_member", locale)
-        members = call(locale, knowledge.teams.members, user_id, team_id)
+    def member_name(locale: str, user_id: str, team_id: str, member_id: str | None, field: str) -> str:
+        need(member_id, field, "teams.choose_member", locale)
+        members = knowledge.teams.members(user_id, team_id)
         return next((_name(m) for m in members if m.user_id == member_id), member_id)
 
     def offer(locale: str, user_id: str, token: str) -> tuple[str, str]:
@@ -233,120 +260,139 @@ def make_handlers(gateway: Any, knowledge: Any) -> SimpleNamespace:
         if knowledge is None:
             return (translate("teams.unavailable", locale), *(_hidden_view()[k] for k in VIEW),
                     gr.update(visible=False), "", "")
-        shown, lost = view(locale, actor.user_id, str(params.get("team") or "") or None)
-        text, refusal = offer(locale, actor.user_id, token)
-        notice = "\n\n".join(n for n in (refusal, translate("teams.no_such_team", locale) if lost else "") if n)
-        return (notice, *shown, gr.update(visible=bool(text)), token if text else "", text)
+        out, lost = view(locale, actor.user_id, str(params.get("team") or "") or None)
+        text, refused = offer(locale, actor.user_id, token)
+        notice = "\n\n".join(n for n in (refused, translate("teams.no_such_team", locale) if lost else "") if n)
+        return (notice, *(out[k] for k in VIEW), gr.update(visible=bool(text)), token if text else "", text)
 
     def select(team_id: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
         locale, user_id = who(lang, request)
-        shown, lost = view(locale, user_id, team_id or None)
-        return (translate("teams.no_such_team", locale) if lost else "", *shown)
+        out, lost = view(locale, user_id, team_id or None)
+        return (translate("teams.no_such_team", locale) if lost else "", *(out[k] for k in VIEW))
 
     # -- teams ---------------------------------------------------------------------------------------------------
+    @CREATE.guard
     def create(name: str | None, description: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
         locale, user_id = who(lang, request)
-        team = call(locale, knowledge.teams.create, user_id, name or "", description or "")
-        shown, _ = view(locale, user_id, team.id)
-        return (translate("teams.created", locale, team=md(team.name)), *shown, "", "")
+        team = knowledge.teams.create(user_id, name or "", description or "")
+        out, _ = view(locale, user_id, team.id)
+        return CREATE.accepted(locale, notice=translate("teams.created", locale, team=md(team.name)), new_name="",
+                               new_description="", **out)
 
     def join(token: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
         """Join the team of an invite link (already in it: nothing changes), then show that team."""
         locale, user_id = who(lang, request)
-        before = {x.id for x in call(locale, knowledge.teams.list_for, user_id)}
-        team = call(locale, knowledge.teams.join, user_id, token or "")
+        before = {x.id for x in knowledge.teams.list_for(user_id)}
+        try:
+            team = knowledge.teams.join(user_id, token or "")
+        except KBError as exc:
+            raise error(html.escape(exc.text(locale), quote=False), locale) from None   # shown as HTML
         key = "teams.already" if team.id in before else "teams.joined"
-        shown, _ = view(locale, user_id, team.id)
-        return (translate(key, locale, team=md(team.name), role=role_word(team.role, locale)), *shown,
-                gr.update(visible=False), "")
+        return (translate(key, locale, team=md(team.name), role=role_word(team.role, locale)),
+                *shown(locale, user_id, team.id), gr.update(visible=False), "")
 
+    @SAVE.guard
     def save(team_id: str | None, name: str | None, description: str | None, lang: str,
              request: gr.Request) -> tuple[Any, ...]:
         locale, user_id = who(lang, request)
         team = team_of(locale, user_id, team_id)
         new_name = None if team.personal_of else (name or "")
-        team = call(locale, knowledge.teams.update, user_id, team.id, name=new_name, description=description or "")
-        shown, _ = view(locale, user_id, team.id)
-        return (translate("teams.saved", locale, team=md(team.name)), *shown)
+        team = knowledge.teams.update(user_id, team.id, name=new_name, description=description or "")
+        out, _ = view(locale, user_id, team.id)
+        notice = translate("teams.saved", locale, team=md(space_name(team, user_id, locale)))
+        return SAVE.accepted(locale, notice=notice, **out)
 
+    @DELETE.guard
     def delete(team_id: str | None, confirm: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
         """Delete the team (owner; refused while it has knowledge bases) once its name is typed to confirm."""
         locale, user_id = who(lang, request)
         team = team_of(locale, user_id, team_id)
         if " ".join((confirm or "").split()) != team.name:
-            raise _error(translate("teams.delete_mismatch", locale, team=team.name))
-        call(locale, knowledge.teams.delete_team, user_id, team.id)
-        shown, _ = view(locale, user_id)
-        return (translate("teams.deleted", locale, team=md(team.name)), *shown)
+            raise refuse("delete_confirm", "teams.delete_mismatch", locale, team=team.name)
+        knowledge.teams.delete_team(user_id, team.id)
+        out, _ = view(locale, user_id)
+        return DELETE.accepted(locale, notice=translate("teams.deleted", locale, team=md(team.name)), **out)
 
+    @LEAVE.guard
     def leave(team_id: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
         locale, user_id = who(lang, request)
         team = team_of(locale, user_id, team_id)
-        call(locale, knowledge.teams.leave, user_id, team.id)
-        shown, _ = view(locale, user_id)
-        return (translate("teams.left", locale, team=md(team.name)), *shown)
+        knowledge.teams.leave(user_id, team.id)
+        out, _ = view(locale, user_id)
+        return LEAVE.accepted(locale, notice=translate("teams.left", locale, team=md(team.name)), **out)
 
+    @TRANSFER.guard
     def transfer(team_id: str | None, new_owner_id: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
         locale, user_id = who(lang, request)
         team = team_of(locale, user_id, team_id)
-        name = member_name(locale, user_id, team.id, new_owner_id)
-        call(locale, knowledge.teams.transfer, user_id, team.id, new_owner_id)
-        shown, _ = view(locale, user_id, team.id)
-        return (translate("teams.transferred", locale, name=md(name), team=md(team.name)), *shown)
+        name = member_name(locale, user_id, team.id, new_owner_id, "new_owner")
+        knowledge.teams.transfer(user_id, team.id, new_owner_id)
+        out, _ = view(locale, user_id, team.id)
+        return TRANSFER.accepted(locale, notice=translate("teams.transferred", locale, name=md(name),
+                                                          team=md(team.name)), **out)
 
     # -- members -------------------------------------------------------------------------------------------------
+    @INVITE.guard
     def invite(team_id: str | None, username: str | None, role: str | None, lang: str,
                request: gr.Request) -> tuple[Any, ...]:
         locale, user_id = who(lang, request)
         team = team_of(locale, user_id, team_id)
-        member = call(locale, knowledge.teams.invite, user_id, team.id, username or "",
-                      need(role, "teams.choose_role", locale))
-        shown, _ = view(locale, user_id, team.id)
-        return (translate("teams.invited", locale, name=md(_name(member)), team=md(team.name),
-                          role=role_word(member.role, locale)), *shown, "")
+        member = knowledge.teams.invite(user_id, team.id, username or "",
+                                        need(role, "invite_role", "teams.choose_role", locale))
+        out, _ = view(locale, user_id, team.id)
+        return INVITE.accepted(locale, notice=translate("teams.invited", locale, name=md(_name(member)),
+                                                        team=md(team.name), role=role_word(member.role, locale)),
+                               invite_user="", **out)
 
+    @SET_ROLE.guard
     def set_role(team_id: str | None, member_id: str | None, role: str | None, lang: str,
                  request: gr.Request) -> tuple[Any, ...]:
         locale, user_id = who(lang, request)
         team = team_of(locale, user_id, team_id)
-        need(member_id, "teams.choose_member", locale)
-        member = call(locale, knowledge.teams.set_role, user_id, team.id, member_id,
-                      need(role, "teams.choose_role", locale))
-        shown, _ = view(locale, user_id, team.id)
-        return (translate("teams.role_changed", locale, name=md(_name(member)), team=md(team.name),
-                          role=role_word(member.role, locale)), *shown)
+        need(member_id, "member", "teams.choose_member", locale)
+        member = knowledge.teams.set_role(user_id, team.id, member_id,
+                                          need(role, "member_role", "teams.choose_role", locale))
+        out, _ = view(locale, user_id, team.id)
+        return SET_ROLE.accepted(locale, notice=translate("teams.role_changed", locale, name=md(_name(member)),
+                                                          team=md(team.name), role=role_word(member.role, locale)),
+                                 **out)
 
+    @REMOVE.guard
     def remove(team_id: str | None, member_id: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
         locale, user_id = who(lang, request)
         team = team_of(locale, user_id, team_id)
-        name = member_name(locale, user_id, team.id, member_id)
-        call(locale, knowledge.teams.remove_member, user_id, team.id, member_id)
-        shown, _ = view(locale, user_id, team.id)
-        return (translate("teams.removed", locale, name=md(name), team=md(team.name)), *shown)
+        name = member_name(locale, user_id, team.id, member_id, "member")
+        knowledge.teams.remove_member(user_id, team.id, member_id)
+        out, _ = view(locale, user_id, team.id)
+        return REMOVE.accepted(locale, notice=translate("teams.removed", locale, name=md(name), team=md(team.name)),
+                               **out)
 
     # -- invite links --------------------------------------------------------------------------------------------
+    @LINK.guard
     def create_link(team_id: str | None, role: str | None, expiry: str | None, page_url: str | None, lang: str,
                     request: gr.Request) -> tuple[Any, ...]:
         """A new invite link, shown once as ``<this page's address>?invite=<token>``."""
         locale, user_id = who(lang, request)
         team = team_of(locale, user_id, team_id)
         if expiry not in EXPIRIES:
-            raise _error(translate("teams.choose_expiry", locale))
-        made, token = call(locale, knowledge.teams.invite_link, user_id, team.id,
-                           need(role, "teams.choose_role", locale), EXPIRIES[expiry])
+            raise refuse(None, "teams.choose_expiry", locale)
+        role = need(role, "link_role", "teams.choose_role", locale)
+        made, token = knowledge.teams.invite_link(user_id, team.id, role, EXPIRIES[expiry])
         page = (page_url or "").split("?")[0].split("#")[0].rstrip("/")
         if not page.startswith(("http://", "https://")):
             page = base_url_for(request, "/teams")
-        shown, _ = view(locale, user_id, team.id, link=f"{page}?invite={token}")
-        return (translate("teams.link_created", locale, team=md(team.name), role=role_word(made.role, locale),
-                          expiry=expiry_text(made.expires_at, locale)), *shown)
+        out, _ = view(locale, user_id, team.id, link=f"{page}?invite={token}")
+        return LINK.accepted(locale, notice=translate("teams.link_created", locale, team=md(team.name),
+                                                      role=role_word(made.role, locale),
+                                                      expiry=expiry_text(made.expires_at, locale)), **out)
 
+    @REVOKE_LINK.guard
     def revoke_link(team_id: str | None, invite_id: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
         locale, user_id = who(lang, request)
         team = team_of(locale, user_id, team_id)
-        call(locale, knowledge.teams.revoke_invite, user_id, need(invite_id, "teams.choose_link", locale))
-        shown, _ = view(locale, user_id, team.id)
-        return (translate("teams.link_revoked", locale), *shown)
+        knowledge.teams.revoke_invite(user_id, need(invite_id, "link_pick", "teams.choose_link", locale))
+        out, _ = view(locale, user_id, team.id)
+        return REVOKE_LINK.accepted(locale, notice=translate("teams.link_revoked", locale), **out)
 
     return SimpleNamespace(load=load, select=select, create=create, join=join, save=save, delete=delete,
                            leave=leave, transfer=transfer, invite=invite, set_role=set_role, remove=remove,
@@ -449,7 +495,12 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n, knowledge: Any = None) -
     shown = [listing, pick, panel, heading, members, manage, member, member_role, invite_role, link_role, links,
              link_pick, settings, rename, description, owner, new_owner, leave_box, link, delete_confirm]
     drawn = [notice, *shown]
-    js = {"js": WITH_LANG_JS}
+    marked = [rename, description, delete_confirm, new_owner, member, member_role, invite_role, link_role, link_pick]
+    # no progress overlay on anything: on a failed call Gradio would cover each output with an error badge
+    js = {"js": WITH_LANG_JS, "show_progress": "hidden"}
+
+    def form(event: Any, *fields: Any) -> None:
+        focus_first_bad(event, [*fields, *marked])
 
     page.load(h.load, inputs=[lang], outputs=[*drawn, join_box, token, join_text], api_name="teams_load", **js)
     gr.on([pick.input, refresh_btn.click], h.select, inputs=[pick, lang], outputs=drawn, api_name="teams_select",
@@ -457,18 +508,21 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n, knowledge: Any = None) -
     pick.change(None, inputs=[pick], js=URL_JS)
     join_btn.click(h.join, inputs=[token, lang], outputs=[*drawn, join_box, token], api_name="teams_join",
                    **js).success(None, js=JOINED_JS)
-    create_btn.click(h.create, inputs=[new_name, new_description, lang], outputs=[*drawn, new_name, new_description],
-                     api_name="teams_create", **js)
-    save_btn.click(h.save, inputs=[pick, rename, description, lang], outputs=drawn, api_name="teams_save", **js)
-    delete_btn.click(h.delete, inputs=[pick, delete_confirm, lang], outputs=drawn, api_name="teams_delete", **js)
-    leave_btn.click(h.leave, inputs=[pick, lang], outputs=drawn, api_name="teams_leave", **js)
-    transfer_btn.click(h.transfer, inputs=[pick, new_owner, lang], outputs=drawn, api_name="teams_transfer", **js)
-    invite_btn.click(h.invite, inputs=[pick, invite_user, invite_role, lang], outputs=[*drawn, invite_user],
-                     api_name="teams_invite", **js)
-    role_btn.click(h.set_role, inputs=[pick, member, member_role, lang], outputs=drawn, api_name="teams_set_role",
-                   **js)
-    remove_btn.click(h.remove, inputs=[pick, member, lang], outputs=drawn, api_name="teams_remove", **js)
-    link_btn.click(h.create_link, inputs=[pick, link_role, link_expiry, page_url, lang], outputs=drawn,
-                   api_name="teams_create_link", js=PAGE_URL_JS)
-    revoke_btn.click(h.revoke_link, inputs=[pick, link_pick, lang], outputs=drawn, api_name="teams_revoke_link",
-                     **js)
+    form(create_btn.click(h.create, inputs=[new_name, new_description, lang],
+                          outputs=[notice, new_name, new_description, *shown], api_name="teams_create", **js),
+         new_name, new_description)
+    form(save_btn.click(h.save, inputs=[pick, rename, description, lang], outputs=drawn, api_name="teams_save", **js))
+    form(delete_btn.click(h.delete, inputs=[pick, delete_confirm, lang], outputs=drawn, api_name="teams_delete",
+                          **js))
+    form(leave_btn.click(h.leave, inputs=[pick, lang], outputs=drawn, api_name="teams_leave", **js))
+    form(transfer_btn.click(h.transfer, inputs=[pick, new_owner, lang], outputs=drawn, api_name="teams_transfer",
+                            **js))
+    form(gr.on([invite_btn.click, invite_user.submit], h.invite, inputs=[pick, invite_user, invite_role, lang],
+               outputs=[notice, invite_user, *shown], api_name="teams_invite", **js), invite_user)
+    form(role_btn.click(h.set_role, inputs=[pick, member, member_role, lang], outputs=drawn,
+                        api_name="teams_set_role", **js))
+    form(remove_btn.click(h.remove, inputs=[pick, member, lang], outputs=drawn, api_name="teams_remove", **js))
+    form(link_btn.click(h.create_link, inputs=[pick, link_role, link_expiry, page_url, lang], outputs=drawn,
+                        api_name="teams_create_link", js=PAGE_URL_JS, show_progress="hidden"))
+    form(revoke_btn.click(h.revoke_link, inputs=[pick, link_pick, lang], outputs=drawn, api_name="teams_revoke_link",
+                          **js))

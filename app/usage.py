@@ -41,7 +41,8 @@ MAX_DAYS = 366
 RANK_BY = usage_stats.RANK_BY                    # key, user, organisation
 RANK_NAME_COLUMN = {"key": "usage.col_key", "user": "usage.col_user", "organisation": "usage.col_organisation"}
 PER_DAY_CSV = ("day", *usage_stats.SUMS)
-PER_MODEL_CSV = ("model", "requests", "errors", "avg_prompt_tokens", "avg_completion_tokens", "total_tokens")
+PER_MODEL_CSV = ("model", "requests", "errors", "stopped", "avg_prompt_tokens", "avg_completion_tokens",
+                 "total_tokens")
 EXPORT_DIR_NAME = "maas-usage-exports"
 EXPORT_MAX_AGE_S = 3600
 MASTER_KEY_ID = "master"
@@ -129,7 +130,9 @@ def key_labels(keys: Sequence[Any], *, with_owner: bool, locale: str) -> dict[st
     get the key's prefix, so every bar of a chart is one key."""
     labels: dict[str, str] = {}
     for key in keys:
-        name = translate("usage.master_key", locale) if key.id == MASTER_KEY_ID else key.name
+        name = (translate("usage.master_key", locale) if key.id == MASTER_KEY_ID
+                else translate("account.workbench_key", locale) if getattr(key, "purpose", None) == "workbench"
+                else key.name)
         labels[key.id] = f"{name} · {key.username}" if with_owner and key.username else name
     seen: dict[str, int] = {}
     for label in labels.values():
@@ -157,11 +160,14 @@ def percent(part: int, whole: int) -> str:
 
 
 def totals_html(totals: Mapping[str, int], locale: str) -> str:
-    """Big numbers: requests, errors (with their share), prompt, completion, reasoning and total tokens."""
+    """Big numbers: requests, errors and answers the user stopped (each with its share; a stopped answer is not
+    an error), prompt, completion, reasoning and total tokens."""
     t = lambda k, **f: translate(k, locale, **f)  # noqa: E731
     cards = [
         ("requests", "usage.card_requests", ""),
         ("errors", "usage.card_errors", t("usage.error_rate", rate=percent(totals["errors"], totals["requests"]))),
+        ("stopped", "usage.card_stopped", t("usage.stopped_note", rate=percent(totals.get("stopped", 0),
+                                                                                totals["requests"]))),
         ("prompt_tokens", "usage.card_prompt", ""),
         ("completion_tokens", "usage.card_completion", ""),
         ("reasoning_tokens", "usage.card_reasoning", t("usage.reasoning_note")),
@@ -210,9 +216,10 @@ def ranking_html(rows: Sequence[Mapping[str, Any]], by: str, labels: Mapping[str
                  locale: str) -> str:
     t = lambda k, **f: translate(k, locale, **f)  # noqa: E731
     heads = [t("usage.col_rank"), t(RANK_NAME_COLUMN[by]), t("usage.col_requests"), t("usage.col_errors"),
-             t("usage.col_prompt"), t("usage.col_completion"), t("usage.col_total")]
+             t("usage.col_stopped"), t("usage.col_prompt"), t("usage.col_completion"), t("usage.col_total")]
     body = [[str(r["rank"]), shown_name(r["name"], by, labels, locale), _num(r["requests"]), _num(r["errors"]),
-             _num(r["prompt_tokens"]), _num(r["completion_tokens"]), _num(r["total_tokens"])] for r in rows]
+             _num(r["stopped"]), _num(r["prompt_tokens"]), _num(r["completion_tokens"]), _num(r["total_tokens"])]
+            for r in rows]
     return _numeric_table(heads, body, t("usage.no_usage_day", day=day.isoformat()), 2)
 
 
@@ -221,15 +228,18 @@ def _model_name(model: Any, locale: str) -> str:
 
 
 def model_requests_frame(models: Sequence[Mapping[str, Any]], locale: str) -> pd.DataFrame:
-    """Per model: succeeded and failed requests, long form (stacked bars: the bar's height is all requests)."""
+    """Per model: succeeded, failed and stopped requests, long form (stacked bars: the bar's height is all
+    requests)."""
     import pandas as pd
 
     ok, errors = translate("usage.series_ok", locale), translate("usage.series_errors", locale)
+    stopped = translate("usage.series_stopped", locale)
     rows = []
     for m in models:
         name = _model_name(m["model"], locale)
-        rows.append((name, int(m["requests"]) - int(m["errors"]), ok))
+        rows.append((name, int(m["requests"]) - int(m["errors"]) - int(m["stopped"]), ok))
         rows.append((name, int(m["errors"]), errors))
+        rows.append((name, int(m["stopped"]), stopped))
     return pd.DataFrame(rows, columns=list(PLOT_COLUMNS["model_requests"]))
 
 
@@ -249,10 +259,10 @@ def model_average_frame(models: Sequence[Mapping[str, Any]], locale: str) -> pd.
 def models_html(models: Sequence[Mapping[str, Any]], since: date, until: date, locale: str) -> str:
     t = lambda k, **f: translate(k, locale, **f)  # noqa: E731
     heads = [t("usage.col_model"), t("usage.col_requests"), t("usage.col_errors"), t("usage.col_error_rate"),
-             t("usage.col_avg_prompt"), t("usage.col_avg_completion"), t("usage.col_total")]
+             t("usage.col_stopped"), t("usage.col_avg_prompt"), t("usage.col_avg_completion"), t("usage.col_total")]
     body = [[_model_name(m["model"], locale), _num(m["requests"]), _num(m["errors"]),
-             percent(m["errors"], m["requests"]), _num(m["avg_prompt_tokens"]), _num(m["avg_completion_tokens"]),
-             _num(m["total_tokens"])] for m in models]
+             percent(m["errors"], m["requests"]), _num(m["stopped"]), _num(m["avg_prompt_tokens"]),
+             _num(m["avg_completion_tokens"]), _num(m["total_tokens"])] for m in models]
     return _numeric_table(heads, body, t("usage.no_usage_window", since=since.isoformat(), until=until.isoformat()),
                           1)
 

@@ -35,6 +35,13 @@ MAX_WAIT_S = 15 * 60.0              # the longest wait (1 s after the 5th failur
 CLIENT_FREE_FAILURES = 30           # per client over all usernames (one address guessing many names) ...
 CLIENT_WINDOW_S = 10 * 60.0         # ... within 10 minutes ...
 CLIENT_MAX_WAIT_S = 60.0            # ... then waits up to a minute: a speed bump for everyone behind one address
+EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+# profile field -> (label, label in Chinese, most characters); the same caps as a key application's fields
+PROFILE_FIELDS: dict[str, tuple[str, str, int]] = {
+    "display_name": ("Display name", "显示名称", 64),
+    "email": ("Email", "邮箱", 254),
+    "organisation": ("Organisation", "单位", 128),
+}
 _COLUMNS = "id, username, display_name, email, organisation, role, disabled, password_hash, oidc_subject"
 
 
@@ -203,18 +210,42 @@ class Accounts:
         elif (problem := check_strength(password)) is not None:
             raise AccountError(f"MAAS_ADMIN_PASSWORD is not accepted. {problem}", field="password",
                                zh=f"MAAS_ADMIN_PASSWORD 不符合要求。{problem.zh}")
-        self.create_user(username or "admin", password, role="admin", display_name="Administrator")
+        self.create_user(username or "admin", password, role="admin")     # a role, not a name: none shown
         return generated
+
+    def problems(self, username: str, password: str | None, *, role: str = "member",
+                 display_name: str | None = None, email: str | None = None,
+                 organisation: str | None = None) -> list[AccountError]:
+        """Every reason ``create_user`` would refuse these values, each naming its field (a form marks them all
+        at once); empty when they would be accepted (a username taken meanwhile is still refused there)."""
+        found: list[AccountError] = []
+        name = normalise_username(username) if isinstance(username, str) else ""
+        if (problem := check_username(name)) is not None:
+            found.append(AccountError(problem, field="username", zh=problem.zh))
+        elif self.by_username(name) is not None:
+            found.append(_taken(name))
+        if password is not None and (problem := check_strength(password)) is not None:
+            found.append(AccountError(problem, field="password", zh=problem.zh))
+        if role not in ROLES:
+            found.append(_unknown_role(role))
+        for field, value in (("display_name", display_name), ("email", email), ("organisation", organisation)):
+            if (error := profile_problem(field, value)) is not None:
+                found.append(error)
+        return found
 
     def create_user(self, username: str, password: str | None, *, role: str = "member",
                     display_name: str | None = None, email: str | None = None,
                     organisation: str | None = None) -> User:
-        """Create a local account; ``password`` None makes one that cannot sign in with a password yet."""
+        """Create a local account; ``password`` None makes one that cannot sign in with a password yet.
+        Refused (``AccountError`` naming the field) for the first of ``problems``."""
         username = normalise_username(username)
         if (problem := check_username(username)) is not None:
             raise AccountError(problem, field="username", zh=problem.zh)
         if password is not None and (problem := check_strength(password)) is not None:
             raise AccountError(problem, field="password", zh=problem.zh)
+        for field, value in (("display_name", display_name), ("organisation", organisation)):
+            if (error := profile_problem(field, value)) is not None:
+                raise error
         return self._insert(username, password_hash=hash_password(password) if password is not None else None,
                             role=role, display_name=display_name, email=email, organisation=organisation)
 
@@ -223,12 +254,10 @@ class Accounts:
                 oidc_subject: str | None = None) -> User:
         self._check_role(role)
         email = _clean(email)
-        if email is not None and ("@" not in email or len(email) > 254):
-            raise AccountError("The email address does not look right: use the form name@example.org.",
-                               field="email", zh="邮箱：格式不正确，请使用 name@example.org 的形式。")
+        if (error := profile_problem("email", email)) is not None:
+            raise error
         if self.by_username(username) is not None:
-            raise AccountError(f"The username '{username}' is taken: choose another.", field="username",
-                               zh=f"用户名“{username}”已被占用：请换一个。")
+            raise _taken(username)
         user_id = "usr_" + secrets.token_hex(8)
         try:
             self._store.cursor().execute(
@@ -237,8 +266,7 @@ class Accounts:
                 [user_id, username, _clean(display_name), email, _clean(organisation), role, password_hash,
                  oidc_issuer, oidc_subject, _now()])
         except duckdb.ConstraintException:
-            raise AccountError(f"The username '{username}' is taken: choose another.", field="username",
-                               zh=f"用户名“{username}”已被占用：请换一个。") from None
+            raise _taken(username) from None
         return self._require(user_id)
 
     # --- signing in ----------------------------------------------------------------------------
@@ -280,7 +308,7 @@ class Accounts:
                                    field="username", zh="此账号已被停用：请联系管理员启用。")
             cur.execute("UPDATE users SET last_login_at = ?, email = coalesce(?, email),"
                         " display_name = coalesce(?, display_name) WHERE id = ?",
-                        [_now(), _clean(email), _clean(display_name), user.id])
+                        [_now(), _provider_email(email), _fitted("display_name", display_name), user.id])
             return self._require(user.id)
         base = _username_from(username_hint or (email or "").split("@")[0])
         for n in range(1, 1000):
@@ -291,12 +319,12 @@ class Accounts:
         else:
             candidate = "user-" + secrets.token_hex(6)
         try:
-            user = self._insert(candidate, password_hash=None, role="member", display_name=display_name,
-                                email=email if email and "@" in email else None, organisation=None,
-                                oidc_issuer=issuer, oidc_subject=subject)
+            user = self._insert(candidate, password_hash=None, role="member",
+                                display_name=_fitted("display_name", display_name), email=_provider_email(email),
+                                organisation=None, oidc_issuer=issuer, oidc_subject=subject)
         except AccountError:      # lost a race for the name: take a random one
             user = self._insert("user-" + secrets.token_hex(6), password_hash=None, role="member",
-                                display_name=display_name, email=None, organisation=None,
+                                display_name=_fitted("display_name", display_name), email=None, organisation=None,
                                 oidc_issuer=issuer, oidc_subject=subject)
         cur.execute("UPDATE users SET last_login_at = ? WHERE id = ?", [_now(), user.id])
         return user
@@ -354,8 +382,48 @@ class Accounts:
     @staticmethod
     def _check_role(role: str) -> None:
         if role not in ROLES:
-            raise AccountError(f"Unknown role '{role}': use one of {', '.join(ROLES)}.", field="role",
-                               zh=f"角色“{role}”未知：请使用 {', '.join(ROLES)} 之一。")
+            raise _unknown_role(role)
+
+
+def _taken(username: str) -> AccountError:
+    return AccountError(f"The username '{username}' is taken: choose another.", field="username",
+                        zh=f"用户名“{username}”已被占用：请换一个。")
+
+
+def _unknown_role(role: object) -> AccountError:
+    return AccountError(f"Unknown role '{role}': use one of {', '.join(ROLES)}.", field="role",
+                        zh=f"角色“{role}”未知：请使用 {', '.join(ROLES)} 之一。")
+
+
+def profile_problem(field: str, value: object) -> AccountError | None:
+    """Why a profile field (display_name, email, organisation) cannot be stored, naming it; None if it can.
+
+    Empty means not given; text is measured after trimming, in characters (中文 = 1 each)."""
+    label, label_zh, most = PROFILE_FIELDS[field]
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        return AccountError(f"{label}: must be text.", field=field, zh=f"{label_zh}：必须是文本。")
+    text = value.strip()
+    if len(text) > most:
+        return AccountError(f"{label}: at most {most} characters (now {len(text)}).", field=field,
+                            zh=f"{label_zh}：最多 {most} 个字符（现在 {len(text)} 个）。")
+    if field == "email" and text and not EMAIL_RE.fullmatch(text):
+        return AccountError("Email: does not look right — use the form name@example.org.", field=field,
+                            zh="邮箱：格式不正确，请使用 name@example.org 的形式。")
+    return None
+
+
+def _fitted(field: str, value: str | None) -> str | None:
+    """An identity provider's profile value cut to the field's cap (a sign-in is never refused for it)."""
+    text = _clean(value)
+    return text[: PROFILE_FIELDS[field][2]] if text else None
+
+
+def _provider_email(value: str | None) -> str | None:
+    """An identity provider's email if it is one we would accept, else none (the account works without)."""
+    text = _clean(value)
+    return text if text and profile_problem("email", text) is None else None
 
 
 def _clean(value: str | None) -> str | None:

@@ -227,17 +227,39 @@ class Applications:
              None, None])
         return app
 
+    def problems(self, form: dict[str, Any]) -> list[ApplicationError]:
+        """Every field of a new-key application ``form`` that ``submit`` would refuse, in the form's order, each
+        naming its field (a form marks them all at once); empty when the form would be accepted."""
+        found: list[ApplicationError] = []
+        values: dict[str, str] = {}
+        for field in TEXT_FIELDS:
+            try:
+                values[field] = _text(form, field)
+            except ApplicationError as exc:
+                found.append(exc)
+        if "email" in values and not EMAIL_RE.fullmatch(values["email"]):
+            found.append(ApplicationError("Email: does not look right — use the form name@example.org.",
+                                          field="email", zh="邮箱：格式不正确，请使用 name@example.org 的形式。"))
+        if "phone" in values and (not PHONE_RE.fullmatch(values["phone"])
+                                  or sum(c.isdigit() for c in values["phone"]) < 6):
+            found.append(ApplicationError(
+                "Phone: use 6 to 20 characters — digits, spaces, '+' and '-' only, with at least 6 digits.",
+                field="phone", zh="电话：请填写 6 到 20 个字符，只能包含数字、空格、“+”和“-”，且至少有 6 位数字。"))
+        try:
+            _apply_models(self.catalogue, form.get("models"))
+        except ApplicationError as exc:
+            found.append(exc)
+        order = list(TEXT_FIELDS) + ["models"]
+        return sorted(found, key=lambda e: order.index(e.field) if e.field in order else len(order))
+
     def submit(self, user_id: str, form: dict[str, Any]) -> Application:
-        """Apply for a new key. ``form``: name, contact_name, email, organisation, phone, purpose, models."""
+        """Apply for a new key. ``form``: name, contact_name, email, organisation, phone, purpose, models.
+        Refused (``ApplicationError`` naming the field) for the first of ``problems``."""
         self._require_applicant(user_id)
+        found = self.problems(form)
+        if found:
+            raise found[0]
         values = {field: _text(form, field) for field in TEXT_FIELDS}
-        if not EMAIL_RE.fullmatch(values["email"]):
-            raise ApplicationError("Email: does not look right — use the form name@example.org.", field="email",
-                                   zh="邮箱：格式不正确，请使用 name@example.org 的形式。")
-        if not PHONE_RE.fullmatch(values["phone"]) or sum(c.isdigit() for c in values["phone"]) < 6:
-            raise ApplicationError("Phone: use 6 to 20 characters — digits, spaces, '+' and '-' only, with at least"
-                                   " 6 digits.", field="phone",
-                                   zh="电话：请填写 6 到 20 个字符，只能包含数字、空格、“+”和“-”，且至少有 6 位数字。")
         models = _apply_models(self.catalogue, form.get("models"))
         return self._insert(Application(
             id="app_" + secrets.token_hex(8), kind="new_key", user_id=user_id, key_id=None, name=values["name"],

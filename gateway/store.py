@@ -87,6 +87,8 @@ MIGRATIONS: list[str] = [
         author_id VARCHAR, created_at TIMESTAMP NOT NULL
     );
     """,
+    # 8: the rollup counts answers the client stopped (499) apart from errors; recounted from the ledger
+    usage_stats.ADD_STOPPED + ";\nDELETE FROM usage_daily;\n" + usage_stats.REBUILD_SQL + ";",
 ]
 
 

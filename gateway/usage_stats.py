@@ -8,7 +8,9 @@ checks and benchmarks, the ledger itself (``source="ledger"``); both give the sa
 Scoping: every query takes ``key_ids`` — ``None`` for an admin (everything), or the list of keys a member
 owns (``visible_keys``); a member never sees another key's usage. Days are the UTC dates of ``ts``; a
 request without a key or a model is rolled up under ``''`` and shown as ``(none)``. Errors are requests with
-``status >= 400``; missing token counts add 0; averages are per request (errors included).
+``status >= 400`` except 499: an answer the client stopped (the user pressed Stop, closed the page) is counted
+as ``stopped``, not as an error; missing token counts add 0; averages are per request (errors included).
+A key's organisation is the one its application named, else its user's.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 NONE = "(none)"
-SUMS = ("requests", "errors", "prompt_tokens", "completion_tokens", "reasoning_tokens", "total_tokens")
+SUMS = ("requests", "errors", "stopped", "prompt_tokens", "completion_tokens", "reasoning_tokens", "total_tokens")
+STOPPED = 499                 # the client went away before the end (gateway.metering): not an error
 RANK_BY = ("key", "user", "organisation")
 
 CREATE_ROLLUP = """
@@ -28,13 +31,17 @@ CREATE TABLE IF NOT EXISTS usage_daily (
     day DATE NOT NULL, key_id VARCHAR NOT NULL, model VARCHAR NOT NULL,
     requests BIGINT NOT NULL, errors BIGINT NOT NULL, prompt_tokens BIGINT NOT NULL,
     completion_tokens BIGINT NOT NULL, reasoning_tokens BIGINT NOT NULL, total_tokens BIGINT NOT NULL,
+    stopped BIGINT DEFAULT 0,
     PRIMARY KEY (day, key_id, model)
 )
 """
+# an older rollup counted stopped answers as errors: add the column and recount from the ledger (a migration)
+ADD_STOPPED = "ALTER TABLE usage_daily ADD COLUMN IF NOT EXISTS stopped BIGINT DEFAULT 0"
 
 # the ledger seen with the rollup's columns (one request per row); grouping it gives usage_daily
 _LEDGER_AS_ROLLUP = """(SELECT CAST(ts AS DATE) AS day, coalesce(key_id, '') AS key_id, coalesce(model, '') AS model,
-    1 AS requests, CAST(status >= 400 AS INTEGER) AS errors, coalesce(prompt_tokens, 0) AS prompt_tokens,
+    1 AS requests, CAST(status >= 400 AND status <> 499 AS INTEGER) AS errors,
+    CAST(status = 499 AS INTEGER) AS stopped, coalesce(prompt_tokens, 0) AS prompt_tokens,
     coalesce(completion_tokens, 0) AS completion_tokens, coalesce(reasoning_tokens, 0) AS reasoning_tokens,
     coalesce(total_tokens, 0) AS total_tokens FROM usage_ledger)"""
 _SOURCES = {"rollup": "usage_daily", "ledger": _LEDGER_AS_ROLLUP}
@@ -42,8 +49,9 @@ _SOURCES = {"rollup": "usage_daily", "ledger": _LEDGER_AS_ROLLUP}
 # Ledger.flush stages each batch in this temp table, then appends it to the ledger and folds it
 # into the rollup in the same transaction; the grouping runs inside DuckDB, off the GIL.
 BATCH_TABLE = "ledger_batch"
+_INTO = f"INSERT INTO usage_daily (day, key_id, model, {', '.join(SUMS)}) SELECT day, key_id, model, "
 ROLL_UP_BATCH_SQL = (
-    "INSERT INTO usage_daily SELECT day, key_id, model, "
+    _INTO
     + ", ".join(f"sum({c})" for c in SUMS)
     + f" FROM {_LEDGER_AS_ROLLUP.replace('FROM usage_ledger', 'FROM ' + BATCH_TABLE)}"
     + " GROUP BY day, key_id, model ON CONFLICT DO UPDATE SET "
@@ -51,7 +59,7 @@ ROLL_UP_BATCH_SQL = (
 )
 
 REBUILD_SQL = (
-    "INSERT INTO usage_daily SELECT day, key_id, model, "
+    _INTO
     + ", ".join(f"sum({c})" for c in SUMS)
     + f" FROM {_LEDGER_AS_ROLLUP} GROUP BY day, key_id, model"
 )
@@ -135,16 +143,20 @@ def tokens_per_day(cursor, since: date, until: date, *, key_ids: list[str] | Non
 _RANK_NAME = {
     "key": "CASE WHEN s.key_id = '' THEN '(none)' ELSE s.key_id END",
     "user": "coalesce(u.username, '(none)')",
-    "organisation": "coalesce(u.organisation, '(none)')",
+    "organisation": "coalesce(nullif(trim(a.organisation), ''), nullif(trim(u.organisation), ''), '(none)')",
 }
+# the organisation each key's application named (a key made from an application; one per key)
+_KEY_ORGANISATION = ("(SELECT key_id, any_value(organisation) AS organisation FROM key_applications"
+                     " WHERE kind = 'new_key' AND key_id IS NOT NULL GROUP BY key_id)")
 
 
 def ranking(cursor, day: date, by: str = "key", limit: int = 20, *, key_ids: list[str] | None = None,
             source: str = "rollup", until: date | None = None) -> list[dict[str, Any]]:
     """The day's top ``limit`` keys, users or organisations by total tokens (then requests, then name).
 
-    Users come from ``api_keys.user_id``, organisations from ``users.organisation``; a key without a user
-    (or a user without an organisation) counts as ``(none)``. ``until`` widens the day to a range."""
+    Users come from ``api_keys.user_id``; a key's organisation is the one its application named, else its
+    user's (``users.organisation``); a key without either counts as ``(none)``. ``until`` widens the day to a
+    range."""
     if by not in RANK_BY:
         raise ValueError(f"ranking by {by!r}: expected one of {', '.join(RANK_BY)}")
     where, params = _where(key_ids, day, until or day, alias="s.")
@@ -152,7 +164,8 @@ def ranking(cursor, day: date, by: str = "key", limit: int = 20, *, key_ids: lis
         f"""SELECT row_number() OVER (ORDER BY total_tokens DESC, requests DESC, name) AS rank, * FROM (
                 SELECT {_RANK_NAME[by]} AS name, {_sum_list("s.")}
                 FROM {_SOURCES[source]} AS s LEFT JOIN api_keys AS k ON k.id = s.key_id
-                LEFT JOIN users AS u ON u.id = k.user_id{where} GROUP BY ALL)
+                LEFT JOIN users AS u ON u.id = k.user_id
+                LEFT JOIN {_KEY_ORGANISATION} AS a ON a.key_id = s.key_id{where} GROUP BY ALL)
             ORDER BY rank LIMIT ?""",
         params + [int(limit)])
     return _dicts(cursor)
@@ -160,11 +173,13 @@ def ranking(cursor, day: date, by: str = "key", limit: int = 20, *, key_ids: lis
 
 def per_model(cursor, since: date | None = None, until: date | None = None, *, key_ids: list[str] | None = None,
               source: str = "rollup") -> list[dict[str, Any]]:
-    """Per model: requests, errors (status >= 400) and average prompt/completion tokens per request."""
+    """Per model: requests, errors (status >= 400 but 499), stopped answers (499) and average prompt/completion
+    tokens per request."""
     where, params = _where(key_ids, since, until)
     cursor.execute(
         f"""SELECT CASE WHEN model = '' THEN '(none)' ELSE model END AS model,
                 CAST(sum(requests) AS BIGINT) AS requests, CAST(sum(errors) AS BIGINT) AS errors,
+                CAST(sum(stopped) AS BIGINT) AS stopped,
                 sum(prompt_tokens) / sum(requests) AS avg_prompt_tokens,
                 sum(completion_tokens) / sum(requests) AS avg_completion_tokens,
                 CAST(sum(total_tokens) AS BIGINT) AS total_tokens

@@ -125,7 +125,7 @@ ZH: dict[str, str] = {
     "account.revoked": "已吊销 **{name}**：此后使用它的请求都会被拒绝。",
     "account.apply_intro": "请告诉管理员密钥的用途。管理员会审核每一份申请，可能只授予部分模型或设置限额；批准后可在**我的 API 密钥**中领取。",
     "account.f_name": "密钥名称",
-    "account.f_name_hint": "例如 protein-folding-lab",
+    "account.f_name_hint": "例如：蛋白质折叠实验室",
     "account.f_contact": "联系人",
     "account.f_email": "邮箱",
     "account.f_organisation": "单位",

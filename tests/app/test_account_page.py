@@ -33,111 +33,140 @@ def site(tmp_path):
     gw.store.close()
 
 
+def values(updates) -> list:
+    """The values a handler sets on its form's fields (each a ``gr.update`` that also clears the field's mark)."""
+    return [u.get("value") if isinstance(u, dict) else u for u in updates]
+
+
+def refresh(site, user: str, lang: str = "en") -> tuple:
+    return site.me.refresh(None, None, None, lang, req(user))
+
+
+def admin_refresh(site) -> tuple:
+    return site.adm.refresh(None, None, None, None, None, "en", req("admin"))
+
+
+def refused(result: tuple) -> str:
+    """The notice of a refused form (its fields kept as typed: no new value for any of them)."""
+    notice, *fields = result
+    assert notice.startswith("⚠️") and all("value" not in f for f in fields if isinstance(f, dict)), result
+    return notice
+
+
 def apply(site, user: str, **changes) -> tuple:
     form = {**FORM, **changes}
     return site.me.apply(form["name"], form["contact"], form["email"], form["organisation"], form["phone"],
-                         form["purpose"], changes.get("models", ["qwen2.5-coder:0.5b"]), "en", req(user))
+                         form["purpose"], changes.get("models", ["qwen2.5-coder:0.5b"]), changes.get("lang", "en"),
+                         req(user))
 
 
 def test_apply_approve_show_once_and_call(site) -> None:
     message, *cleared = apply(site, "alice")
     assert "protein-lab" in message and "submitted" in message
-    assert cleared == ["", "", "", "", "", "", []]                     # the form empties after success
-    keys_html, apps_html, *_ = site.me.refresh("en", req("alice"))
+    assert values(cleared) == ["", "", "", "", "", "", []]             # the form empties after success
+    keys_html, apps_html, *_ = refresh(site, "alice")
     assert "pending review" in apps_html and "protein-lab" in apps_html
 
-    queue_html, pick, *_ = site.adm.refresh("en", req("admin"))
+    queue_html, pick, *_ = admin_refresh(site)
     assert "protein-lab" in queue_html and "Institute of Biophysics" in queue_html
     app_id = pick["value"]
     grant, note = site.adm.pick_application(app_id, "en", req("admin"))
     assert grant["value"] == ["qwen2.5-coder:0.5b"] and "protein-lab" in note
-    done = site.adm.approve(app_id, ["qwen2.5-coder:0.5b"], 60, None, 100000, "month", 30, "en", req("admin"))
-    assert "Approved" in done
+    done = site.adm.approve(app_id, ["qwen2.5-coder:0.5b"], "60", "", "100,000", "month", "30", "en", req("admin"))
+    assert "Approved" in done[0]
 
-    keys_html, apps_html, ready, notice, *_ = site.me.refresh("en", req("alice"))
+    keys_html, apps_html, ready, notice, *_ = refresh(site, "alice")
     assert ready["choices"] and ready["value"] == app_id and "waiting for you" in notice["value"]
     assert "approved" in apps_html and "60 requests/min" in apps_html and "per month" in apps_html
-    secret_box, warning = site.me.reveal(app_id, "en", req("alice"))
+    warning, _, secret_box = site.me.reveal(app_id, "en", req("alice"))
     secret = secret_box["value"]
     assert secret.startswith("sk-maas-") and "will not be shown again" in warning
     principal = site.gw.keys.authenticate(f"Bearer {secret}")
     assert principal.models == frozenset({"qwen2.5-coder:0.5b"}) and principal.rpm == 60
-    with pytest.raises(gr.Error, match="can no longer be shown"):
-        site.me.reveal(app_id, "en", req("alice"))                      # once only
-    keys_html, *_ = site.me.refresh("en", req("alice"))
+    assert principal.quota_tokens == 100000
+    assert "can no longer be shown" in refused(site.me.reveal(app_id, "en", req("alice")))     # once only
+    keys_html, *_ = refresh(site, "alice")
     assert secret[:12] in keys_html and secret not in keys_html and "active" in keys_html
 
 
 def test_a_refused_form_keeps_what_was_typed_and_names_the_field(site) -> None:
-    with pytest.raises(gr.Error) as err:
-        apply(site, "alice", email="not-an-email")
-    assert "Email" in err.value.message
-    with pytest.raises(gr.Error) as err:
-        apply(site, "alice", purpose="too short")
-    assert "Purpose" in err.value.message
-    with pytest.raises(gr.Error) as err:
-        apply(site, "alice", models=[])
-    assert "Models" in err.value.message
+    notice, *fields = apply(site, "alice", email="not-an-email")
+    assert "Email" in notice and fields[2]["info"].startswith("Email:")
+    assert fields[2]["elem_classes"] == ["maas-invalid"] and fields[0]["elem_classes"] == []
+    assert "Purpose" in refused(apply(site, "alice", purpose="too short"))
+    assert "Models" in refused(apply(site, "alice", models=[]))
+    # every bad field at once, each marked with its own message, the good ones not
+    notice, *fields = apply(site, "alice", email="nope", phone="x", purpose="", models=[])
+    assert "Correct the 4 marked fields" in notice
+    marked = {name: f["info"] for name, f in zip(account.APPLY.outputs[1:], fields, strict=True)
+              if f["elem_classes"] == ["maas-invalid"]}
+    assert list(marked) == ["email", "phone", "purpose", "models"]
+    assert marked["email"].startswith("Email:") and marked["phone"].startswith("Phone:")
+    zh = refused(apply(site, "alice", email="nope", lang="zh-CN"))
+    assert "邮箱：格式不正确" in zh
     assert site.gw.applications.list_for(site.gw.accounts.by_username("alice").id) == []
 
 
 def test_members_never_reach_each_others_keys_or_applications(site) -> None:
     apply(site, "alice")
-    app_id = site.adm.refresh("en", req("admin"))[1]["value"]
+    app_id = admin_refresh(site)[1]["value"]
     site.adm.approve(app_id, ["qwen2.5-coder:0.5b"], None, None, None, None, None, "en", req("admin"))
     alice_key = site.gw.console.my_keys(site.gw.console.actor_for_username("alice"))[0]
 
-    keys_html, apps_html, ready, _, revocable, extendable, *_ = site.me.refresh("en", req("bob"))
+    keys_html, apps_html, ready, _, revocable, extendable, *_ = refresh(site, "bob")
     assert "protein-lab" not in keys_html + apps_html and ready["choices"] == [] and revocable["choices"] == []
-    with pytest.raises(gr.Error, match="can no longer be shown"):
-        site.me.reveal(app_id, "en", req("bob"))                         # bob cannot take alice's secret
-    assert site.gw.applications.can_reveal(app_id)                       # ... and it is still alice's to show
-    with pytest.raises(gr.Error, match="No such key"):
-        site.me.revoke(alice_key.id, "en", req("bob"))
+    # bob cannot take alice's secret ... and it is still alice's to show
+    assert "can no longer be shown" in refused(site.me.reveal(app_id, "en", req("bob")))
+    assert site.gw.applications.can_reveal(app_id)
+    assert "No such key" in refused(site.me.revoke(alice_key.id, "en", req("bob")))
     assert site.gw.keys.get(alice_key.id).revoked_at is None
-    with pytest.raises(gr.Error, match="your own keys"):
-        site.me.ask_more(alice_key.id, ["use-multilingual:v3"], "Embedding our lab's papers for search.", "en",
-                         req("bob"))
+    assert "your own keys" in refused(site.me.ask_more(alice_key.id, ["use-multilingual:v3"],
+                                                       "Embedding our lab's papers for search.", "en", req("bob")))
 
 
 def test_signed_out_or_disabled_users_get_a_readable_refusal(site) -> None:
     for who in (None, "nobody"):
         with pytest.raises(gr.Error, match="sign in again"):
-            site.me.refresh("en", req(who))
+            refresh(site, who)
+        with pytest.raises(gr.Error, match="sign in again"):
+            apply(site, who)
     site.gw.console.set_disabled(site.gw.console.actor_for_username("admin"),
                                  site.gw.accounts.by_username("bob").id, True)
     with pytest.raises(gr.Error, match="sign in again"):
-        site.me.refresh("en", req("bob"))
-    with pytest.raises(gr.Error, match="登录已失效"):
-        site.me.refresh("zh-CN", req("bob"))
+        refresh(site, "bob")
+    with pytest.raises(gr.Error, match="登录已失效") as err:
+        refresh(site, "bob", "zh-CN")
+    assert err.value.title == "无法完成"                                  # the toast's title is Chinese too
 
 
 def test_revoke_own_key_and_ask_for_more_models(site) -> None:
     apply(site, "alice")
-    app_id = site.adm.refresh("en", req("admin"))[1]["value"]
+    app_id = admin_refresh(site)[1]["value"]
     site.adm.approve(app_id, ["qwen2.5-coder:0.5b"], None, None, None, None, None, "en", req("admin"))
     key = site.gw.console.my_keys(site.gw.console.actor_for_username("alice"))[0]
-    message, models, reason = site.me.ask_more(key.id, ["use-multilingual:v3"],
-                                               "Embedding our lab's papers for semantic search.", "en", req("alice"))
-    assert "use-multilingual:v3" in message and models == [] and reason == ""
-    queue_html, pick, *_ = site.adm.refresh("en", req("admin"))
+    message, _, models, reason = site.me.ask_more(key.id, ["use-multilingual:v3"],
+                                                  "Embedding our lab's papers for semantic search.", "en", req("alice"))
+    assert "use-multilingual:v3" in message and values([models, reason]) == [[], ""]
+    queue_html, pick, *_ = admin_refresh(site)
     assert "more models" in queue_html
     site.adm.approve(pick["value"], ["use-multilingual:v3"], None, None, None, None, None, "en", req("admin"))
     assert set(site.gw.keys.get(key.id).models) == {"qwen2.5-coder:0.5b", "use-multilingual:v3"}
 
-    assert "Revoked" in site.me.revoke(key.id, "en", req("alice"))
+    assert "Revoked" in site.me.revoke(key.id, "en", req("alice"))[0]
     assert site.gw.keys.get(key.id).state() == "revoked"
-    keys_html = site.me.refresh("zh-CN", req("alice"))[0]
+    keys_html = refresh(site, "alice", "zh-CN")[0]
     assert "已吊销" in keys_html
 
 
 def test_change_password(site) -> None:
-    with pytest.raises(gr.Error, match="differ"):
-        site.me.change_password(PASSWORD, "New-pass-2026-x", "New-pass-2026-y", "en", req("alice"))
-    with pytest.raises(gr.Error, match="current password is wrong"):
-        site.me.change_password("wrong", "New-pass-2026-x", "New-pass-2026-x", "en", req("alice"))
+    notice, old, new, again = site.me.change_password(PASSWORD, "New-pass-2026-x", "New-pass-2026-y", "en",
+                                                      req("alice"))
+    assert "differ" in notice and again["elem_classes"] == ["maas-invalid"] and new["elem_classes"] == []
+    assert "current password is wrong" in refused(site.me.change_password("wrong", "New-pass-2026-x",
+                                                                          "New-pass-2026-x", "en", req("alice")))
     message, *cleared = site.me.change_password(PASSWORD, "New-pass-2026-x", "New-pass-2026-x", "zh", req("alice"))
-    assert "密码已修改" in message and cleared == ["", "", ""]
+    assert "密码已修改" in message and values(cleared) == ["", "", ""]
+    assert cleared[1]["info"].startswith("至少")                          # the password rule is back under it
     assert site.gw.accounts.authenticate("alice", "New-pass-2026-x", client="test").username == "alice"
 
 
@@ -146,8 +175,7 @@ def test_workbench_key_is_listed_as_the_workbench_and_cannot_be_revoked(site) ->
     secret = site.gw.keys.workbench_key(alice.id)
     assert site.gw.keys.workbench_key(alice.id) == secret                 # one per process
     assert site.gw.keys.authenticate(f"Bearer {secret}").user_id == alice.id
-    keys_html, _, _, _, revocable, *_ = site.me.refresh("en", req("alice"))
+    keys_html, _, _, _, revocable, *_ = refresh(site, "alice")
     assert "Workbench (chat and knowledge bases)" in keys_html and revocable["choices"] == []
     key_id = site.gw.console.my_keys(site.gw.console.actor_for_username("alice"))[0].id
-    with pytest.raises(gr.Error, match="workbench key"):
-        site.me.revoke(key_id, "en", req("alice"))
+    assert "workbench key" in refused(site.me.revoke(key_id, "en", req("alice")))

@@ -184,7 +184,7 @@ def test_api_info_builds_base_url_and_runnable_examples(client: Any, server: str
     base_url, key_md, *codes = client.predict("en", api_name="/api_info")
     examples = dict(zip(home.EXAMPLE_KEYS, codes, strict=True))
     assert base_url == f"{server}/v1"
-    assert "MAAS_MASTER_KEY" in key_md
+    assert key_md == ""                   # how the master key is set is for administrators only (no one signed in)
     assert f"{server}/v1/chat/completions" in examples["chat_curl"]
     assert '"model": "qwen2.5-coder-0.5b"' in examples["chat_curl"]
     assert '"stream_options": {"include_usage": true}' in examples["chat_curl"]
@@ -266,3 +266,32 @@ def test_table_edge_cases() -> None:
     table = home.models_table_html(odd, "zh")
     assert "vision" in table and "json_mode" in table and "paused" in table and "⚪" in table
     assert "${" not in home.models_table_html([{"id": "${x}{{y}}", "kind": "chat"}], "en")
+
+
+def test_only_administrators_are_told_how_the_master_key_is_set() -> None:
+    from types import SimpleNamespace
+
+    admins = {"root"}
+    _, api_info = home.make_handlers(fake_status, is_admin=lambda request: request.username in admins)
+    for user, shown in (("root", True), ("member", False)):
+        request = SimpleNamespace(username=user, headers={"host": "wb.example"})
+        _, key_md, *_ = api_info("zh-CN", request)
+        assert ("MAAS_MASTER_KEY" in key_md) is shown, user
+        assert ("主密钥" in key_md) is shown
+    _, no_check = home.make_handlers(fake_status)
+    assert no_check("en", SimpleNamespace(username="root", headers={}))[1] == ""
+
+
+def test_built_in_models_and_backends_are_described_in_the_page_language() -> None:
+    from app.i18n import backend_label, model_description
+    from gateway.catalogue import EmbeddedOptions, embedded_models
+
+    for model in embedded_models(EmbeddedOptions()):
+        zh = model_description(model["id"], model["description"], "zh")
+        assert zh != model["description"] and re.search(r"[\u4e00-\u9fff]", zh)
+        assert model_description(model["id"], model["description"], "en") == model["description"]
+    assert model_description("qwen2.5-coder:0.5b", "Our own words", "zh") == "Our own words"   # an operator's
+    assert backend_label("embedded", "zh") == "内置" and backend_label("ollama", "zh") == "ollama"
+    table = home.models_table_html([{"id": "m", "kind": "chat", "deployments": [
+        {"name": "local", "backend": "embedded", "state": "healthy"}]}], "zh")
+    assert "(内置)" in table and "embedded" not in table

@@ -65,3 +65,19 @@ def test_translate_fills_fields_and_falls_back_to_english() -> None:
     assert translate("home.in_flight", "zh", count=3) == "处理中 3"
     assert translate("home.refresh", "fr") == "Refresh"
     assert translate("no.such.key", "zh") == "no.such.key"
+
+
+def test_every_toast_the_app_raises_has_a_title_in_the_page_language() -> None:
+    """``gr.Error`` / ``gr.Warning`` / ``gr.Info`` default to the English titles "Error", "Warning", "Info": the app
+    always passes ``title=`` (a translated string)."""
+    import ast
+
+    untitled = []
+    for path in sorted(APP_DIR.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("Error", "Warning", "Info")
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "gr"
+                    and not any(k.arg == "title" for k in node.keywords)):
+                untitled.append(f"{path.name}:{node.lineno}")
+    assert not untitled, f"toasts titled in English by Gradio: {untitled}"

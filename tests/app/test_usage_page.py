@@ -8,6 +8,7 @@ names; the admin's shows everyone's; CSV exports hold the window; bad dates give
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 from datetime import date, datetime, timedelta
@@ -92,7 +93,7 @@ def cards(totals_html: str) -> dict[str, str]:
     """The big numbers as shown: {field: text}."""
     found = re.findall(r'data-total="(\w+)"><div class="label">[^<]*</div><div class="value">([^<]*)</div>',
                        totals_html)
-    assert len(found) == 6, totals_html
+    assert len(found) == 7, totals_html
     return dict(found)
 
 
@@ -112,7 +113,7 @@ def test_member_sees_only_own_numbers_and_key_names(site) -> None:
     text = page_text(out)
     assert "your own keys" in out["scope"]
     # totals: alice's 3 requests in the window (one failed), not bob's and not the day before the window
-    assert cards(out["totals"]) == {"requests": "3", "errors": "1", "prompt_tokens": "1,444",
+    assert cards(out["totals"]) == {"requests": "3", "errors": "1", "stopped": "0", "prompt_tokens": "1,444",
                                     "completion_tokens": "222", "reasoning_tokens": "0", "total_tokens": "1,666"}
     assert "33.3% of requests" in out["totals"]
     assert "alice-notebook" in text
@@ -135,7 +136,7 @@ def test_admin_sees_everyone_with_key_names_and_owners(site) -> None:
     out = outputs(site, "admin")
     text = page_text(out)
     assert "everyone" in out["scope"]
-    assert cards(out["totals"]) == {"requests": "6", "errors": "1", "prompt_tokens": "13,223,665",
+    assert cards(out["totals"]) == {"requests": "6", "errors": "1", "stopped": "0", "prompt_tokens": "13,223,665",
                                     "completion_tokens": "294,666", "reasoning_tokens": "50,000",
                                     "total_tokens": "13,518,331"}
     ranked = frame(out, "rank_key_plot").values.tolist()
@@ -149,7 +150,8 @@ def test_admin_sees_everyone_with_key_names_and_owners(site) -> None:
     # per model: requests and errors stacked, average tokens per request
     requests = frame(out, "model_requests")
     assert requests.values.tolist() == [["qwen-chat", 3, "Succeeded"], ["qwen-chat", 1, "Errors"],
-                                        ["embed-small", 2, "Succeeded"], ["embed-small", 0, "Errors"]]
+                                        ["qwen-chat", 0, "Stopped by the user"], ["embed-small", 2, "Succeeded"],
+                                        ["embed-small", 0, "Errors"], ["embed-small", 0, "Stopped by the user"]]
     average = frame(out, "model_average")
     assert average.values.tolist()[:2] == [["qwen-chat", round((1_111 + 5_000_000 + 444_444) / 4, 1), "Input"],
                                            ["qwen-chat", round((222 + 250_000 + 44_444) / 4, 1), "Output"]]
@@ -173,8 +175,8 @@ def test_csv_exports_hold_the_window(site) -> None:
     out = outputs(site, "admin")
     name, rows = read_csv(out["csv_per_day"])
     assert name == "usage-per-day_2026-03-01_2026-03-03.csv"
-    assert list(rows[0]) == ["day", "requests", "errors", "prompt_tokens", "completion_tokens", "reasoning_tokens",
-                             "total_tokens"]
+    assert list(rows[0]) == ["day", "requests", "errors", "stopped", "prompt_tokens", "completion_tokens",
+                             "reasoning_tokens", "total_tokens"]
     assert [(r["day"], r["requests"], r["errors"], r["total_tokens"]) for r in rows] == [
         ("2026-03-01", "2", "0", "5251333"), ("2026-03-02", "1", "1", "0"), ("2026-03-03", "3", "0", "8266998")]
     name, rows = read_csv(out["csv_per_model"])
@@ -226,7 +228,7 @@ def test_chinese_page_and_no_tracebacks(site) -> None:
     text = page_text(out)
     assert "仅显示" in out["scope"] and "占请求的" in out["totals"]
     assert set(frame(out, "per_day")["series"]) == {"输入（prompt）", "输出（completion）"}   # the legend
-    assert set(frame(out, "model_requests")["series"]) == {"成功", "错误"}
+    assert set(frame(out, "model_requests")["series"]) == {"成功", "错误", "用户中止"}
     assert "bob-batch-jobs" in text and "alice" not in text and "Alpha Lab" not in text
     assert "1,111" not in text and "7,777,777" in text
     for who in ("admin", "alice"):
@@ -253,3 +255,42 @@ def test_key_labels_are_distinct_and_the_master_key_is_named() -> None:
     assert usage.shown_name("master", "key", {}, "zh") == "主密钥"
     assert usage.shown_name("(none)", "organisation", {}, "zh") == "（无）"
     assert usage.shown_name("key_unknown", "key", {}, "en") == "key_unknown"
+
+
+def test_stopped_answers_are_not_errors_and_a_keys_organisation_comes_from_its_application(site) -> None:
+    """The chat model answered 2 of 3 and the user stopped one: 0 errors (it showed a 33% error rate); carol's
+    profile names no organisation but her key's application did, and the ranking says so (it said "(none)")."""
+    gw = site.gw
+    carol = gw.accounts.create_user("carol", PASSWORD)
+    app = gw.applications.submit(carol.id, {
+        "name": "botany-notes", "contact_name": "Carol", "email": "carol@example.org",
+        "organisation": "Institute of Botany", "phone": "+86 10 1234 5678",
+        "purpose": "Summarising plant-physiology papers.", "models": ["qwen2.5-coder:0.5b"]})
+    key_id = gw.applications.approve(app.id, gw.accounts.by_username("admin").id).key_id
+    ledger = Ledger(gw.store)
+    for i, status in enumerate((200, 200, 499)):                # the third: the user pressed Stop
+        answered = row(100 + i, datetime(2026, 3, 4, 10, i), key_id, "qwen-chat", 300, 40)
+        ledger.record(dataclasses.replace(answered, status=status, client_aborted=status == 499,
+                                          error_code="client_aborted" if status == 499 else None))
+    ledger.flush()
+    out = outputs(site, "admin", "2026-03-04", "2026-03-04")
+    shown = cards(out["totals"])
+    assert (shown["requests"], shown["errors"], shown["stopped"]) == ("3", "0", "1")
+    assert "33.3% of requests; not errors" in out["totals"]
+    model = re.search(r"<td>qwen-chat</td>(.*?)</tr>", out["model_table"]).group(1)
+    assert re.findall(r">([^<]*)</td>", model)[:4] == ["3", "0", "0.0%", "1"]       # requests, errors, rate, stopped
+    assert frame(out, "model_requests").values.tolist() == [
+        ["qwen-chat", 2, "Succeeded"], ["qwen-chat", 0, "Errors"], ["qwen-chat", 1, "Stopped by the user"]]
+    assert [r[0] for r in frame(out, "rank_organisation_plot").values.tolist()] == ["Institute of Botany"]
+    assert "(none)" not in out["rank_organisation_table"]
+    zh = outputs(site, "admin", "2026-03-04", "2026-03-04", lang="zh-CN")
+    assert "用户中止" in zh["totals"] and "不计为错误" in zh["totals"]
+
+
+def test_the_workbench_key_is_named_in_the_page_language(site) -> None:
+    alice = site.gw.accounts.by_username("alice")
+    site.gw.keys.workbench_key(alice.id)
+    keys = site.gw.console.my_keys(site.gw.console.actor_for_username("alice"))
+    labels = usage.key_labels(keys, with_owner=False, locale="zh")
+    workbench = next(k.id for k in keys if k.purpose == "workbench")
+    assert labels[workbench] == "工作台（对话与知识库）" and labels[site.keys["alice"]] == "alice-notebook"

@@ -322,3 +322,35 @@ def test_oidc_upsert_creates_once_and_makes_usernames_unique(accounts):
     accounts.set_disabled(first.id, True)
     with pytest.raises(AccountError, match="disabled"):
         accounts.upsert_oidc_user("https://idp", "sub-1", "Ada", None, None)
+
+
+# --- profile fields -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("field, value, label", [
+    ("display_name", "D" * 65, "Display name"),
+    ("organisation", "机" * 129, "Organisation"),
+    ("email", "a" * 250 + "@example.org", "Email"),
+    ("email", "not-an-address", "Email"),
+], ids=["display_name", "organisation", "email_long", "email_bad"])
+def test_profile_fields_are_capped_and_a_refusal_names_the_field(accounts, field, value, label):
+    with pytest.raises(AccountError) as err:
+        accounts.create_user("capped", GOOD, **{field: value})
+    assert err.value.field == field and err.value.message.startswith(f"{label}:")
+    assert re.search(r"[\u4e00-\u9fff]", err.value.zh)
+    assert accounts.by_username("capped") is None
+    at_most = {"display_name": "D" * 64, "organisation": "机" * 128, "email": "a" * 242 + "@example.org"}[field]
+    assert getattr(accounts.create_user(f"fits-{field[:5]}", GOOD, **{field: at_most}), field) == at_most
+
+
+def test_problems_lists_every_refused_field_of_a_new_user(accounts):
+    accounts.create_user("taken", GOOD)
+    found = accounts.problems("taken", "short", role="boss", display_name="x" * 65, email="nope",
+                              organisation="o" * 129)
+    assert [e.field for e in found] == ["username", "password", "role", "display_name", "email", "organisation"]
+    assert "taken" in found[0].message and "at most 128 characters (now 129)" in found[-1].message
+    assert accounts.problems("fresh", GOOD, email="fresh@example.org", organisation="Lab F") == []
+
+
+def test_an_identity_providers_long_profile_is_cut_not_refused(accounts):
+    user = accounts.upsert_oidc_user("https://idp", "sub-long", "longname", "x" * 300 + "@example.org", "N" * 500)
+    assert user.display_name == "N" * 64 and user.email is None        # signed in; the profile within the caps

@@ -123,6 +123,9 @@ def test_create_and_list_users_never_show_password_hashes(admin):
     ({"username": "weakling", "password": "short"}, "password"),
     ({"username": "boss", "role": "boss"}, "role"),
     ({"username": "mailer", "email": "not-an-address"}, "email"),
+    ({"username": "longorg", "organisation": "o" * 129}, "organisation"),
+    ({"username": "longname", "display_name": "d" * 65}, "display_name"),
+    ({"username": "longmail", "email": "m" * 250 + "@example.org"}, "email"),
     ({"username": 42}, "username"),
     ({"password": GOOD}, "username"),
     ({"username": "extra", "is_admin": True}, "is_admin"),
@@ -412,8 +415,8 @@ def test_usage_dashboard_and_csv(admin, member):
         time.sleep(0.6)
     assert f'filename="usage-{since}-{today}.csv"' in resp.headers["content-disposition"]
     assert [r["day"] for r in rows] == [(today - timedelta(days=n)).isoformat() for n in (2, 1, 0)]
-    assert list(rows[0]) == ["day", "requests", "errors", "prompt_tokens", "completion_tokens", "reasoning_tokens",
-                             "total_tokens"]
+    assert list(rows[0]) == ["day", "requests", "errors", "stopped", "prompt_tokens", "completion_tokens",
+                             "reasoning_tokens", "total_tokens"]
     assert int(rows[-1]["total_tokens"]) == usage["per_day"][-1]["total_tokens"]
 
 

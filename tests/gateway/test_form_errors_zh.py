@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 from types import SimpleNamespace
 
-import gradio as gr
 import pytest
 
 from app import account
@@ -198,12 +197,11 @@ def test_the_workbench_pages_show_the_page_language(gw) -> None:
     request = SimpleNamespace(username="alice", headers={})
     args = (FORM["name"], FORM["contact_name"], "li.wei-at-example", FORM["organisation"], FORM["phone"],
             FORM["purpose"], [MODEL])
-    with pytest.raises(gr.Error) as shown:
-        me.apply(*args, "zh-CN", request)
-    assert shown.value.message == "邮箱：格式不正确，请使用 name@example.org 的形式。"
-    with pytest.raises(gr.Error) as shown:
-        me.apply(*args, "en", request)
-    assert shown.value.message.startswith("Email:")
+    notice, *fields = me.apply(*args, "zh-CN", request)         # the notice, and the message by the field
+    assert notice == "⚠️ 邮箱：格式不正确，请使用 name@example.org 的形式。"
+    assert fields[2]["info"] == "邮箱：格式不正确，请使用 name@example.org 的形式。"
+    notice, *fields = me.apply(*args, "en", request)
+    assert notice.startswith("⚠️ Email:") and fields[2]["info"].startswith("Email:")
 
 
 def test_the_sign_in_page_refuses_in_the_browser_language(gw) -> None:

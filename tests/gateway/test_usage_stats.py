@@ -70,16 +70,16 @@ def test_incremental_roll_up_equals_rebuild(cur):
     assert len(incremental) == 6           # (D1,k1,m1) (D1,k1,m2) (D1,k2,m1) (D2,k1,m1) (D2,k2,m1) (D3,k2,m2)
     assert us.rebuild(cur) == 6
     assert rollup_table(cur) == incremental
-    assert (D3, "k2", "m2", 2, 1, 410, 40, 10, 450) in incremental
+    assert (D3, "k2", "m2", 2, 1, 410, 40, 10, 450, 0) in incremental
 
 
 @pytest.mark.parametrize("source", SOURCES)
 def test_totals(cur, source):
     assert us.totals(cur, D1, source=source) == {
-        "requests": 7, "errors": 2, "prompt_tokens": 1160, "completion_tokens": 115, "reasoning_tokens": 15,
-        "total_tokens": 1275}
+        "requests": 7, "errors": 2, "stopped": 0, "prompt_tokens": 1160, "completion_tokens": 115,
+        "reasoning_tokens": 15, "total_tokens": 1275}
     assert us.totals(cur, D2, source=source) == {
-        "requests": 4, "errors": 2, "prompt_tokens": 460, "completion_tokens": 45, "reasoning_tokens": 10,
+        "requests": 4, "errors": 2, "stopped": 0, "prompt_tokens": 460, "completion_tokens": 45, "reasoning_tokens": 10,
         "total_tokens": 505}
     assert us.totals(cur, D1, D1, source=source)["total_tokens"] == 770
     assert us.totals(cur, D4, source=source) == dict.fromkeys(us.SUMS, 0)
@@ -125,9 +125,9 @@ def test_keys_without_user_rank_as_none(cur, store):
 @pytest.mark.parametrize("source", SOURCES)
 def test_per_model(cur, source):
     assert us.per_model(cur, D1, source=source) == [
-        {"model": "m1", "requests": 4, "errors": 1, "avg_prompt_tokens": 137.5, "avg_completion_tokens": 13.75,
-         "total_tokens": 605},
-        {"model": "m2", "requests": 3, "errors": 1, "avg_prompt_tokens": pytest.approx(610 / 3),
+        {"model": "m1", "requests": 4, "errors": 1, "stopped": 0, "avg_prompt_tokens": 137.5,
+         "avg_completion_tokens": 13.75, "total_tokens": 605},
+        {"model": "m2", "requests": 3, "errors": 1, "stopped": 0, "avg_prompt_tokens": pytest.approx(610 / 3),
          "avg_completion_tokens": 20.0, "total_tokens": 670},
     ]
     member = us.per_model(cur, D1, key_ids=["k2"], source=source)
@@ -141,7 +141,7 @@ def test_member_sees_only_own_keys(cur, source):
     assert us.visible_keys(cur, "u1", is_admin=True) is None
     mine = ["k1"]
     assert us.totals(cur, D1, key_ids=mine, source=source) == {
-        "requests": 3, "errors": 0, "prompt_tokens": 350, "completion_tokens": 35, "reasoning_tokens": 5,
+        "requests": 3, "errors": 0, "stopped": 0, "prompt_tokens": 350, "completion_tokens": 35, "reasoning_tokens": 5,
         "total_tokens": 385}
     days = us.tokens_per_day(cur, D1, D3, key_ids=mine, source=source)
     assert [d["total_tokens"] for d in days] == [330, 55, 0]
@@ -172,6 +172,61 @@ def test_csv_export_parses_back(cur):
     models = us.per_model(cur, D1)
     back = list(csv.reader(io.StringIO(us.to_csv([list(m.values()) for m in models], list(models[0])))))
     assert back[0] == list(models[0]) and back[1][:3] == ["m1", "4", "1"]
-    assert float(back[2][3]) == pytest.approx(610 / 3)
+    assert float(back[2][4]) == pytest.approx(610 / 3)
     tricky = us.to_csv([{"name": 'a, "quoted"\nname', "n": None}], ["name", "n"])
     assert list(csv.DictReader(io.StringIO(tricky))) == [{"name": 'a, "quoted"\nname', "n": ""}]
+
+
+def stopped_rows() -> list[UsageRow]:
+    """On 2026-03-04 the chat model m1: one answer, one the user stopped (499), one upstream failure (502)."""
+    return [usage_row(200 + i, datetime(2026, 3, 4, 10, i), "k1", "m1", 100, c, None, 100 + c, status)
+            for i, (c, status) in enumerate(((20, 200), (7, 499), (0, 502)))]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_answers_the_user_stopped_are_counted_apart_from_errors(cur, store, source):
+    flush(store, stopped_rows())
+    totals = us.totals(cur, D4, D4, source=source)
+    assert (totals["requests"], totals["errors"], totals["stopped"], totals["completion_tokens"]) == (3, 1, 1, 27)
+    assert [(m["model"], m["requests"], m["errors"], m["stopped"]) for m in us.per_model(cur, D4, D4,
+                                                                                         source=source)] == [
+        ("m1", 3, 1, 1)]
+    assert [(r["name"], r["errors"], r["stopped"]) for r in us.ranking(cur, D4, "key", source=source)] == [
+        ("k1", 1, 1)]
+    assert [(d["errors"], d["stopped"]) for d in us.tokens_per_day(cur, D4, D4, source=source)] == [(1, 1)]
+
+
+def test_an_older_rollup_is_recounted_when_the_store_opens(cur, store):
+    """The migration of a data dir whose rollup counted stopped answers as errors (no ``stopped`` column)."""
+    from gateway.store import MIGRATIONS
+
+    flush(store, stopped_rows())
+    cur.execute("ALTER TABLE usage_daily DROP COLUMN stopped")              # the rollup as it was
+    cur.execute("UPDATE usage_daily SET errors = 2 WHERE day = ?", [D4])    # 499 counted as an error
+    cur.execute("DELETE FROM schema_version WHERE version = ?", [len(MIGRATIONS)])
+    store.migrate()
+    assert us.totals(cur, D4, D4) == us.totals(cur, D4, D4, source="ledger")
+    assert (us.totals(cur, D4, D4)["errors"], us.totals(cur, D4, D4)["stopped"]) == (1, 1)
+    assert us.totals(cur, D1, D3) == us.totals(cur, D1, D3, source="ledger")
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_a_keys_organisation_is_the_one_its_application_named(cur, store, source):
+    now = datetime(2026, 1, 1)
+    cur.execute("INSERT INTO users (id, username, role, created_at) VALUES ('u3', 'carol', 'member', ?)", [now])
+    for kid in ("k3", "k4"):
+        cur.execute("INSERT INTO api_keys (id, name, prefix, secret_hash, created_at, user_id)"
+                    " VALUES (?, ?, 'sk-', ?, ?, 'u3')", [kid, kid, f"hash-{kid}", now])
+    # carol's profile names no organisation; the application of k3 did (k4 was issued directly)
+    cur.execute("INSERT INTO key_applications (id, kind, user_id, key_id, name, organisation, purpose, models,"
+                " status, created_at) VALUES ('app_1', 'new_key', 'u3', 'k3', 'k3', 'Institute of Botany',"
+                " 'Reading botany papers', '[]', 'approved', ?)", [now])
+    # alice (Org A) applied for k1 naming her department: the key's own organisation wins
+    cur.execute("INSERT INTO key_applications (id, kind, user_id, key_id, name, organisation, purpose, models,"
+                " status, created_at) VALUES ('app_2', 'new_key', 'u1', 'k1', 'k1', 'Org A Physics',"
+                " 'Reading physics papers', '[]', 'approved', ?)", [now])
+    flush(store, [usage_row(300, datetime(2026, 3, 4, 9), "k3", "m1", 500, 0, None, 500, 200),
+                  usage_row(301, datetime(2026, 3, 4, 9, 1), "k4", "m1", 50, 0, None, 50, 200),
+                  usage_row(302, datetime(2026, 3, 4, 9, 2), "k1", "m1", 5, 0, None, 5, 200)])
+    top = [(r["name"], r["total_tokens"]) for r in us.ranking(cur, D4, "organisation", source=source)]
+    assert top == [("Institute of Botany", 500), ("(none)", 50), ("Org A Physics", 5)]
