@@ -35,7 +35,7 @@ def build_app(gateway, workbench_store=None, knowledge=None):
     from fastapi import FastAPI
     from fastapi.middleware.cors import CORSMiddleware
 
-    from app import chat, chat_export, kb_api, kb_files, shell, signin
+    from app import chat, chat_export, kb_api, kb_files, shell, signin, usage_export
     from app.ui import build_ui
     from gateway.api import GatewayApp, is_gateway_path, send_json
     from gateway.catalogue import EMBEDDED_EMBEDDING_ID
@@ -66,6 +66,7 @@ def build_app(gateway, workbench_store=None, knowledge=None):
                       allow_credentials=True, allow_methods=["GET", "POST"], allow_headers=["*"])
     ui.include_router(signin.routes(gateway, sessions))
     ui.include_router(kb_files.routes(knowledge, sessions))      # a KB document for the signed-in user
+    ui.include_router(usage_export.routes(gateway.console, sessions))   # Usage CSVs, as the user may see them
     if setup is not None:                                        # a conversation's export, for its owner only
         ui.include_router(chat_export.routes(setup.conversations, sessions))
     # an upload larger than any page takes is refused by Gradio before it is stored (the pages check each file's

@@ -7,19 +7,16 @@ ranking become key names through the viewer's own key list (``Console.my_keys`` 
 for an administrator), so a member never learns another user's key names.
 
 The pure renderers (``parse_window``, ``key_labels``, ``totals_html``, the ``*_frame`` and ``*_html``
-functions, ``write_csv``) are separate from Gradio's layout; ``make_handlers(gateway)`` returns the
+functions, ``export_links_html``) are separate from Gradio's layout; ``make_handlers(gateway)`` returns the
 handlers the page wires, which tests call directly.
 """
 
 from __future__ import annotations
 
 import functools
-import shutil
-import tempfile
-import time
+import html
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +26,7 @@ from app import tables
 from app.access import WITH_LANG_JS, locale_of, run, signed_in
 from app.i18n import translate
 from app.tables import number as _num
+from app.usage_export import csv_url, file_name
 from gateway import usage_stats
 from gateway.console import Actor
 
@@ -43,14 +41,11 @@ RANK_NAME_COLUMN = {"key": "usage.col_key", "user": "usage.col_user", "organisat
 PER_DAY_CSV = ("day", *usage_stats.SUMS)
 PER_MODEL_CSV = ("model", "requests", "errors", "stopped", "avg_prompt_tokens", "avg_completion_tokens",
                  "total_tokens")
-EXPORT_DIR_NAME = "maas-usage-exports"
-EXPORT_MAX_AGE_S = 3600
 MASTER_KEY_ID = "master"
 # the handler's outputs, in order (tests read them by name)
 REFRESH_OUTPUTS = ("since", "until", "scope", "window", "totals", "per_day", "rank_day", "rank_note",
                    "rank_key_plot", "rank_key_table", "rank_user_plot", "rank_user_table", "rank_organisation_plot",
-                   "rank_organisation_table", "model_requests", "model_average", "model_table", "csv_per_day",
-                   "csv_per_model")
+                   "rank_organisation_table", "model_requests", "model_average", "model_table", "csv_links")
 RANK_OUTPUTS = REFRESH_OUTPUTS[7:14]
 # The plots' columns never change: Gradio 6.31 draws a plot from scratch when a property (columns, titles,
 # sort) changes, and then with the data it had before. Titles are static i18n, translated in the browser;
@@ -61,6 +56,9 @@ PLOT_COLUMNS = {"per_day": ("day", "tokens", "series"), "ranking": ("name", "tok
 CSS = tables.CSS + """
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); gap: 10px; }
 .card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 14px; }
+.usage-csv-links { display: flex; gap: 10px; flex-wrap: wrap; }
+.usage-csv { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 4px 12px;
+  text-decoration: none; font-size: 0.9em; }
 .card .label { color: var(--body-text-color-subdued); font-size: 0.9em; }
 .card .value { font-size: 1.7em; font-weight: 700; font-variant-numeric: tabular-nums; line-height: 1.3; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -267,25 +265,15 @@ def models_html(models: Sequence[Mapping[str, Any]], since: date, until: date, l
                           1)
 
 
-def write_csv(kind: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str], since: date, until: date,
-              base: Path | None = None) -> Path:
-    """``usage-<kind>_<since>_<until>.csv`` (UTF-8 with BOM, so spreadsheets read it right) in a fresh folder.
-
-    The folders live under the system temp dir (where Gradio may serve files from); ones older than an hour
-    are removed on the way."""
-    root = base or Path(tempfile.gettempdir()) / EXPORT_DIR_NAME
-    root.mkdir(parents=True, exist_ok=True)
-    cutoff = time.time() - EXPORT_MAX_AGE_S
-    for old in root.iterdir():
-        try:
-            if old.is_dir() and old.stat().st_mtime < cutoff:
-                shutil.rmtree(old, ignore_errors=True)
-        except OSError:
-            continue
-    folder = Path(tempfile.mkdtemp(dir=root))
-    path = folder / f"usage-{kind}_{since.isoformat()}_{until.isoformat()}.csv"
-    path.write_text(usage_stats.to_csv(rows, columns), encoding="utf-8-sig")
-    return path
+def export_links_html(since: date, until: date, locale: str) -> str:
+    """The window's CSV exports as links to ``app.usage_export``'s checked route (never Gradio's file cache)."""
+    links = []
+    for kind, label in (("per-day", "usage.csv_per_day"), ("per-model", "usage.csv_per_model")):
+        url = html.escape(csv_url(kind, since.isoformat(), until.isoformat()))
+        name = html.escape(file_name(kind, since.isoformat(), until.isoformat()))
+        links.append(f'<a class="usage-csv" id="usage-csv-{kind}" href="{url}" download="{name}">'
+                     f"{html.escape(translate(label, locale))}</a>")
+    return '<div class="usage-csv-links">' + " ".join(links) + "</div>"
 
 
 # ---------------------------------------------------------------- handlers
@@ -335,9 +323,7 @@ def make_handlers(gateway: Any) -> SimpleNamespace:
                 model_requests_frame(data["per_model"], locale),
                 model_average_frame(data["per_model"], locale),
                 models_html(data["per_model"], start, end, locale),
-                gr.update(value=str(write_csv("per-day", data["per_day"], PER_DAY_CSV, start, end)), visible=True),
-                gr.update(value=str(write_csv("per-model", data["per_model"], PER_MODEL_CSV, start, end)),
-                          visible=True))
+                export_links_html(start, end, locale))
 
     def rank(day: Any, lang: str, request: gr.Request) -> tuple[Any, ...]:
         """The ranking panels for another day of the window."""
@@ -422,12 +408,10 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n) -> None:
 
     gr.Markdown(i18n("usage.export_heading"))
     with gr.Row():
-        csv_day = gr.DownloadButton(i18n("usage.csv_per_day"), visible=False, size="sm", elem_id="usage-csv-day")
-        csv_model = gr.DownloadButton(i18n("usage.csv_per_model"), visible=False, size="sm",
-                                      elem_id="usage-csv-model")
+        csv_links = gr.HTML(css_template=CSS, elem_id="usage-csv")
 
     outputs = [since, until, scope, window, totals, per_day, rank_day, rank_note, *rank_panels, model_requests,
-               model_average, model_table, csv_day, csv_model]
+               model_average, model_table, csv_links]
     common = {"show_progress": "minimal", "concurrency_limit": 4}
     gr.on([page.load, refresh_btn.click, since.submit, until.submit], h.refresh, inputs=[since, until, lang],
           outputs=outputs, js=WITH_LANG_JS, **common)

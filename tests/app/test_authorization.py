@@ -60,9 +60,10 @@ OWN_DATA = {
         "create", "create_link", "delete", "invite", "join", "leave", "load", "remove", "revoke_link", "save",
         "select", "set_role", "transfer")),
 }
-OPEN = {  # no per-user data: the models' health, who am I, date shortcuts
+OPEN = {  # no per-user data: the models' health, who am I, date shortcuts, a model's default thinking budget
     "app.home.make_handlers.<locals>.refresh", "app.home.make_handlers.<locals>.api_info",
     "app.shell.header.<locals>.whoami", "app.usage.make_handlers.<locals>.quick",
+    "app.chat.make_handlers.<locals>.model_budget",
 }
 SECRET_MARKERS = ("alice-secret-project", "Alice Secret Lab", "ALICE-ONLY purpose", "987654", "987,654",
                   "ALICE-CHAT-SECRET", "alice-notes.md", "ALICE-DOC-SECRET", "Alice Secret Team", "ALICE-KB-SECRET",
@@ -72,10 +73,6 @@ NOWHERE = "http://127.0.0.1:9/v1"          # the chat's model calls fail: bob mu
 # components whose value is a file Gradio copies into its cache and serves at /gradio_api/file=<path> to anyone
 # signed in who has the path, with no check of who may read it, for as long as the copy lasts
 FILE_COMPONENTS = (gr.File, gr.DownloadButton, gr.UploadButton, gr.Image, gr.Gallery, gr.Video, gr.Audio, gr.Model3D)
-# handlers that still hand out a file that way, and why that is allowed for now
-CACHE_DOWNLOADS = {
-    "app.usage.make_handlers.<locals>.refresh": "the caller's own usage CSVs (the Usage page): to move to a route",
-}
 
 
 def req(username: str | None) -> SimpleNamespace:
@@ -210,7 +207,7 @@ def test_no_handler_hands_gradio_a_file_to_serve(site) -> None:
     the share link was revoked or the document deleted. (Clearing an upload, an input of the same event, is fine.)"""
     serving = {_name(block_fn.fn) for block_fn in site.demo.fns.values() if block_fn.fn is not None
                for out in block_fn.outputs if isinstance(out, FILE_COMPONENTS) and out not in block_fn.inputs}
-    assert serving - set(CACHE_DOWNLOADS) == set()
+    assert serving == set()
     for name in ("app.kb_handlers.make_handlers.<locals>.download", "app.chat.make_handlers.<locals>.export_markdown",
                  "app.chat.make_handlers.<locals>.export_json"):
         fn = site.fns[name]

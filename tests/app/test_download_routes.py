@@ -11,6 +11,7 @@ deletes a document, and Bob tries every address he was ever given or could find.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -18,6 +19,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from gateway.ledger import Ledger, UsageRow
 from launch import open_knowledge
 from tests import aio
 from tests.app.conftest import opened_gateway
@@ -27,6 +29,7 @@ from workbench.store import open_store, store_path
 
 PASSWORD = "Download-pass-2026"
 KEPT, DOOMED, CHAT = b"KEPT-SECRET-7781", b"DOOMED-SECRET-5523", "CHAT-SECRET-9034"
+USAGE_MODEL = "alice-usage-secret-model"
 MARKERS = (KEPT, DOOMED, CHAT.encode())
 
 
@@ -36,7 +39,14 @@ def seed(tmp: Path) -> dict[str, Any]:
     data, cache = tmp / "data", tmp / "gradio-cache"
     gw = opened_gateway(data)                           # the stored services, written before the process starts
     ids = {name: gw.accounts.create_user(name, PASSWORD).id for name in ("alice", "bob")}
-    _, key = gw.console.create_key(gw.console.actor_for_username("admin"), ids["alice"], "alice-scripts", None)
+    record, key = gw.console.create_key(gw.console.actor_for_username("admin"), ids["alice"], "alice-scripts", None)
+    ledger = Ledger(gw.store)                           # alice's usage, for the Usage page's CSV exports
+    ledger.record(UsageRow(ts=datetime.now(UTC).replace(tzinfo=None), request_id="u1", key_id=record.id,
+                           endpoint="chat.completions", model=USAGE_MODEL, deployment="d", prompt_tokens=7,
+                           completion_tokens=3, reasoning_tokens=None, total_tokens=10, usage_source="upstream",
+                           status=200, error_code=None, stream=False, latency_ms=1.0, ttft_ms=None,
+                           client_aborted=False))
+    ledger.flush()
     wb = open_store(store_path(data))
     knowledge = open_knowledge(gw.settings, gw, wb)
     team = knowledge.teams.create(ids["alice"], "Alice lab")
@@ -127,3 +137,16 @@ def test_bob_cannot_fetch_alices_export_or_a_revoked_or_deleted_document_by_any_
         got = alice.get(url)
         assert got.status_code == 200 and CHAT.encode() in got.content, url
         assert "attachment" in got.headers["content-disposition"]
+
+
+def test_usage_csv_exports_are_the_downloaders_own(world):
+    """The Usage page's CSVs come from /usage/export/..., computed for whoever downloads them (never a cached file)."""
+    gw = world["gw"]
+    alice, bob = gw.signed_in("alice", PASSWORD), gw.signed_in("bob", PASSWORD)
+    url = "/usage/export/per-model.csv"
+    got = alice.get(url)
+    assert got.status_code == 200 and USAGE_MODEL.encode() in got.content
+    assert got.headers["content-type"].startswith("text/csv") and "attachment" in got.headers["content-disposition"]
+    theirs = bob.get(url)
+    assert theirs.status_code == 200 and USAGE_MODEL.encode() not in theirs.content
+    assert httpx.get(gw.url + url).status_code == 401

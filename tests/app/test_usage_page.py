@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import html
 import io
 import re
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -103,9 +103,29 @@ def frame(out: dict[str, Any], name: str) -> pd.DataFrame:
     return value["value"] if isinstance(value, dict) else value
 
 
-def read_csv(update: dict[str, Any]) -> tuple[str, list[dict[str, str]]]:
-    path = Path(update["value"])
-    return path.name, list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+def exports(site, user: str | None) -> Any:
+    """An HTTP client of the CSV export route (``app.usage_export``) with ``user``'s real session cookie."""
+    from fastapi import FastAPI
+    from starlette.testclient import TestClient
+
+    from app.signin import SESSION_COOKIE, SessionUsers
+    from app.usage_export import routes
+
+    api = FastAPI()
+    api.include_router(routes(site.gw.console, SessionUsers(site.gw)))
+    client = TestClient(api)
+    if user is not None:
+        client.cookies.set(SESSION_COOKIE, site.gw.sessions.create(site.gw.accounts.by_username(user).id))
+    return client
+
+
+def read_csv(site, user: str, out: dict[str, Any], kind: str) -> tuple[str, list[dict[str, str]]]:
+    """The export the page links for ``kind``, fetched as ``user``: its file name and rows."""
+    url = html.unescape(re.search(rf'href="([^"]*{kind}[^"]*)"', out["csv_links"]).group(1))
+    resp = exports(site, user).get(url)
+    assert resp.status_code == 200, resp.text
+    name = re.search(r'filename="([^"]+)"', resp.headers["content-disposition"]).group(1)
+    return name, list(csv.DictReader(io.StringIO(resp.content.decode("utf-8-sig"))))
 
 
 def test_member_sees_only_own_numbers_and_key_names(site) -> None:
@@ -173,21 +193,36 @@ def test_ranking_for_another_day(site) -> None:
 
 def test_csv_exports_hold_the_window(site) -> None:
     out = outputs(site, "admin")
-    name, rows = read_csv(out["csv_per_day"])
+    name, rows = read_csv(site, "admin", out, "per-day")
     assert name == "usage-per-day_2026-03-01_2026-03-03.csv"
     assert list(rows[0]) == ["day", "requests", "errors", "stopped", "prompt_tokens", "completion_tokens",
                              "reasoning_tokens", "total_tokens"]
     assert [(r["day"], r["requests"], r["errors"], r["total_tokens"]) for r in rows] == [
         ("2026-03-01", "2", "0", "5251333"), ("2026-03-02", "1", "1", "0"), ("2026-03-03", "3", "0", "8266998")]
-    name, rows = read_csv(out["csv_per_model"])
+    name, rows = read_csv(site, "admin", out, "per-model")
     assert name == "usage-per-model_2026-03-01_2026-03-03.csv"
     assert [(r["model"], r["requests"], r["errors"], r["total_tokens"]) for r in rows] == [
         ("qwen-chat", "4", "1", "5740221"), ("embed-small", "2", "0", "7778110")]
     assert float(rows[0]["avg_prompt_tokens"]) == pytest.approx((1_111 + 5_000_000 + 444_444) / 4)
 
-    _, rows = read_csv(outputs(site, "alice")["csv_per_model"])           # a member's export is theirs only
+    alice = outputs(site, "alice")                                          # a member's export is theirs only
+    _, rows = read_csv(site, "alice", alice, "per-model")
     assert [(r["model"], r["requests"], r["total_tokens"]) for r in rows] == [("qwen-chat", "2", "1333"),
                                                                               ("embed-small", "1", "333")]
+    # the figures are the downloader's own, whoever's link it is: bob opening the admin's link gets his own
+    _, rows = read_csv(site, "bob", out, "per-model")
+    assert [(r["model"], r["requests"], r["total_tokens"]) for r in rows] == [("qwen-chat", "2", "5738888"),
+                                                                              ("embed-small", "1", "7777777")]
+    url = html.unescape(re.search(r'href="([^"]*per-day[^"]*)"', out["csv_links"]).group(1))
+    assert exports(site, None).get(url).status_code == 401                   # signed out: nothing
+    assert exports(site, "alice").get("/usage/export/per-day.csv?since=yesterday").status_code == 400
+
+
+def test_csv_exports_are_links_to_the_checked_route_not_files(site) -> None:
+    """Nothing is written for Gradio to serve from its cache (it would serve it to anyone signed in)."""
+    links = outputs(site, "alice")["csv_links"]
+    assert 'href="/usage/export/per-day.csv?since=2026-03-01&amp;until=2026-03-03"' in links
+    assert 'download="usage-per-model_2026-03-01_2026-03-03.csv"' in links
 
 
 def test_empty_dates_mean_the_last_30_days_and_quick_ranges(site) -> None:
