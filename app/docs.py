@@ -38,6 +38,7 @@ from app.snippets import chat_model as _chat_model
 from app.snippets import openai_client as _client
 from app.snippets import py as _py
 from app.snippets import py_block as _py_block
+from gateway import shapes
 from gateway.console import Actor
 from gateway.release_notes import CHANGES, MAX_TITLE
 
@@ -141,14 +142,6 @@ def example_models(mine: Sequence[Any], catalogue: Iterable[Any], state: str) ->
                 picks[kind] = model.id
                 break
     return picks
-
-
-def model_card(model: Any, created: int) -> dict[str, Any]:
-    """A model as GET /v1/models lists it."""
-    caps = model.capabilities
-    return {"id": model.id, "object": "model", "created": created, "owned_by": "maas", "kind": model.kind,
-            "description": model.description,
-            "capabilities": {"reasoning": caps.reasoning, "tools": caps.tools, "context_length": caps.context_length}}
 
 
 # ---------------------------------------------------------------- code examples (pure)
@@ -544,7 +537,7 @@ def make_handlers(gateway: Any) -> SimpleNamespace:
         shown = every if state == "no_key" else mine
         picks = example_models(mine, every, state)
         base = api_base(request, settings.public_url, f"{settings.base_url}/v1")
-        cards = [model_card(m, gateway.started_at) for m in shown]
+        cards = [shapes.model_card(m, gateway.started_at) for m in shown]
         notes = console.release_notes.list()
         out: dict[str, Any] = {
             "base_url": base,

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 
 import orjson
 
+from gateway import shapes
 from gateway.errors import GatewayError, InvalidRequest, NotFound, PayloadTooLarge, ServerShutdown
 
 log = logging.getLogger("maas.api")
@@ -189,11 +190,7 @@ class GatewayApp:
         await send_json(send, 200, {"models": self.gw.router.status()}, request_id)
 
     def _model_card(self, model) -> dict:
-        return {"id": model.id, "object": "model", "created": self.gw.started_at, "owned_by": "maas",
-                "kind": model.kind, "description": model.description,
-                "capabilities": {"reasoning": model.capabilities.reasoning, "tools": model.capabilities.tools,
-                                 "context_length": model.capabilities.context_length,
-                                 "vision": model.capabilities.vision}}
+        return shapes.model_card(model, self.gw.started_at)
 
     async def list_models(self, scope, receive, send, request_id) -> None:
         principal = self._auth(scope)

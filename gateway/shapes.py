@@ -20,6 +20,15 @@ COMPLETION_DETAILS = ("accepted_prediction_tokens", "audio_tokens", "reasoning_t
 PROMPT_DETAILS = ("audio_tokens", "cached_tokens")
 
 
+def model_card(model, created: int) -> dict:
+    """A catalogue model as ``GET /v1/models`` lists it (OpenAI's Model plus our kind/capabilities)."""
+    caps = model.capabilities
+    return {"id": model.id, "object": "model", "created": created, "owned_by": "maas", "kind": model.kind,
+            "description": model.description,
+            "capabilities": {"reasoning": caps.reasoning, "tools": caps.tools,
+                             "context_length": caps.context_length, "vision": caps.vision}}
+
+
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 

@@ -204,11 +204,23 @@ def _ids(gw) -> dict[str, str]:
 
 
 def test_the_models_response_is_what_the_gateway_lists(gateway) -> None:
+    """The page's example response is what GET /v1/models answers the same member's key."""
+    import httpx
+
     from gateway.api import GatewayApp
 
-    app = GatewayApp(gateway)
-    for model in gateway.catalogue.models.values():
-        assert docs.model_card(model, gateway.started_at) == app._model_card(model)
+    ids = _ids(gateway)
+    alice = _member(gateway)
+    _, secret = gateway.keys.create("alice-chat", [ids["chat"]], user_id=alice.id)
+
+    async def listed() -> Any:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=GatewayApp(gateway)), base_url="http://gw",
+                                     headers={"authorization": f"Bearer {secret}"}) as client:
+            resp = await client.get("/v1/models")
+            assert resp.status_code == 200, resp.text
+            return resp.json()
+
+    assert json.loads(_page(gateway, "alice")["models.response"]) == aio.run(listed())
 
 
 def test_a_members_examples_use_only_their_models(gateway) -> None:
