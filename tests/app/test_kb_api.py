@@ -7,8 +7,10 @@ stopped (the API has no team management), then the process is started again on t
 
 from __future__ import annotations
 
+import io
 import re
 import time
+import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -481,6 +483,32 @@ def test_cancel_and_retry_a_document(site, world):
             done = f"/knowledge-bases/{world['team_kb']['id']}/documents/{world['doc']['id']}/cancel"
             zh = error_of(alice.post(done, headers={"Accept-Language": "zh-CN"}), 400)
             assert zh["param"] == "document_id" and "无需取消" in zh["message"]
+        finally:
+            alice.delete(f"/knowledge-bases/{kb}")
+
+
+def test_zip_members_download_under_their_base_name(site, world):
+    """Issue 11 item 14: a member named ``../../../../evil.md`` downloads as ``evil.md``; a Chinese name as RFC
+    6266's ``filename*`` with an ASCII fallback."""
+    gw, keys, _ = site
+    named = io.BytesIO()
+    with zipfile.ZipFile(named, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("../../../../evil.md", b"# Evil\n\nA name that climbs out of its folder.")
+        archive.writestr("报告/实验 记录.md", "# 记录\n\n温室第六区的堆肥每两周翻一次。".encode())
+    with client(gw, keys["alice"]) as alice:
+        kb = new_kb(alice, "Archives")["id"]
+        try:
+            rows = alice.post(f"/knowledge-bases/{kb}/documents",
+                              files=[("file", ("named.zip", named.getvalue(), "application/zip"))]).json()["data"]
+            by = {r["name"]: r for r in rows}
+            assert set(by) == {"../../../../evil.md", "报告/实验 记录.md"}
+            evil = alice.get(f"/knowledge-bases/{kb}/documents/{by['../../../../evil.md']['id']}/file")
+            assert evil.status_code == 200 and evil.content.startswith(b"# Evil")
+            assert evil.headers["content-disposition"] == "attachment; filename=\"evil.md\"; filename*=UTF-8''evil.md"
+            chinese = alice.get(f"/knowledge-bases/{kb}/documents/{by['报告/实验 记录.md']['id']}/file")
+            assert chinese.headers["content-disposition"] == (
+                "attachment; filename=\"__ __.md\"; filename*=UTF-8''%E5%AE%9E%E9%AA%8C%20%E8%AE%B0%E5%BD%95.md")
+            assert chinese.headers["content-type"] == "text/markdown; charset=utf-8"
         finally:
             alice.delete(f"/knowledge-bases/{kb}")
 
