@@ -196,7 +196,8 @@ def open_knowledge(settings, gateway, workbench_store):
     return KnowledgeService.open(
         workbench_store, AccountDirectory(gateway.accounts), data_dir=settings.data_dir, chroma_url=settings.chroma_url,
         client_for=clients, embedding_models=embedding_models, max_bytes=settings.kb_max_upload_mb * MB,
-        rerank_model=EMBEDDED_RERANK_ID if EMBEDDED_RERANK_ID in rerankers else (rerankers[0] if rerankers else None))
+        rerank_model=EMBEDDED_RERANK_ID if EMBEDDED_RERANK_ID in rerankers else (rerankers[0] if rerankers else None),
+        max_archive_bytes=settings.kb_archive_max_mb * MB, max_archive_ratio=settings.kb_archive_max_ratio)
 
 
 async def serve(settings) -> None:

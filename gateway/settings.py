@@ -36,6 +36,8 @@ class Settings:
     public_url: str | None = None                               # MAAS_PUBLIC_URL: how browsers reach us
     chat_max_upload_mb: int = 20                                # MAAS_CHAT_MAX_UPLOAD_MB: largest chat document
     kb_max_upload_mb: int = 100                                 # MAAS_KB_MAX_UPLOAD_MB: largest KB file (or zip)
+    kb_archive_max_mb: int = 1024                               # MAAS_KB_ARCHIVE_MAX_MB: a zip unpacks to at most
+    kb_archive_max_ratio: int = 100                             # MAAS_KB_ARCHIVE_MAX_RATIO: ... x its own size
     chroma_url: str | None = None                               # MAAS_CHROMA_URL: a Chroma server (else embedded)
 
     @property
@@ -106,6 +108,8 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
         raise ConfigError("MAAS_MASTER_KEY", "MAAS_MASTER_KEY", "must be at least 16 characters")
     chat_upload = _megabytes(env, "MAAS_CHAT_MAX_UPLOAD_MB", 20)
     kb_upload = _megabytes(env, "MAAS_KB_MAX_UPLOAD_MB", 100)
+    kb_limits = {"kb_archive_max_mb": _whole(env, "MAAS_KB_ARCHIVE_MAX_MB", 1024, 1, 65536, "megabytes"),
+                 "kb_archive_max_ratio": _whole(env, "MAAS_KB_ARCHIVE_MAX_RATIO", 100, 1, 100000, "times")}
     chroma_url = (env.get("MAAS_CHROMA_URL") or "").strip().rstrip("/") or None
     if chroma_url is not None and not re.fullmatch(r"https?://[^/@\s]+(:\d+)?", chroma_url):
         raise ConfigError("MAAS_CHROMA_URL", "MAAS_CHROMA_URL",
@@ -118,11 +122,18 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
                     oidc_client_id=env.get("MAAS_OIDC_CLIENT_ID") or None,
                     oidc_client_secret=env.get("MAAS_OIDC_CLIENT_SECRET") or None,
                     public_url=(env.get("MAAS_PUBLIC_URL") or "").rstrip("/") or None,
-                    chat_max_upload_mb=chat_upload, kb_max_upload_mb=kb_upload, chroma_url=chroma_url)
+                    chat_max_upload_mb=chat_upload, kb_max_upload_mb=kb_upload, chroma_url=chroma_url, **kb_limits)
 
 
 def _megabytes(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name) or str(default)
     if not raw.isdigit() or not 1 <= int(raw) <= 1024:
         raise ConfigError(name, name, f"must be a whole number of megabytes from 1 to 1024, got {raw!r}")
+    return int(raw)
+
+
+def _whole(env: Mapping[str, str], name: str, default: int, low: int, high: int, unit: str) -> int:
+    raw = (env.get(name) or str(default)).strip()
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ConfigError(name, name, f"must be a whole number of {unit} from {low} to {high}, got {raw!r}")
     return int(raw)

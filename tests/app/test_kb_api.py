@@ -487,6 +487,30 @@ def test_cancel_and_retry_a_document(site, world):
             alice.delete(f"/knowledge-bases/{kb}")
 
 
+def test_a_zip_bomb_writes_nothing(site, world):
+    """Issue 11 item 6: ten ~1 MB members of zeros named .pdf in a ~10 KB zip (the 1 MB zip of 10 x 99 MB, at this
+    server's 1 MB upload limit) are refused and leave no byte in the data directory."""
+    gw, keys, _ = site
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        for n in range(10):
+            archive.writestr(f"scan-{n}.pdf", bytes(1_000_000 - n))            # not duplicates of each other
+    files = gw.data_dir / "kb"
+    with client(gw, keys["alice"]) as alice:
+        kb = new_kb(alice, "Scans")["id"]
+        try:
+            rows = alice.post(f"/knowledge-bases/{kb}/documents",
+                              files=[("file", ("scans.zip", bomb.getvalue(), "application/zip"))]).json()["data"]
+            written = sum(p.stat().st_size for p in (files / kb).rglob("*") if p.is_file()) \
+                if (files / kb).exists() else 0
+            print(f"\n{len(bomb.getvalue()) / 1024:.0f} KB zip of 10 x 1 MB zeros named .pdf: {written} bytes written")
+            assert [(r["name"], r["status"], r["error"]["code"]) for r in rows] == [
+                ("scans.zip", "failed", "archive_too_large")]
+            assert written == 0
+        finally:
+            alice.delete(f"/knowledge-bases/{kb}")
+
+
 def test_zip_members_download_under_their_base_name(site, world):
     """Issue 11 item 14: a member named ``../../../../evil.md`` downloads as ``evil.md``; a Chinese name as RFC
     6266's ``filename*`` with an ASCII fallback."""

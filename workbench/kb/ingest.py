@@ -9,20 +9,21 @@
 
 The queue IS ``kb_documents.status``: queued -> parsing -> embedding -> ready, or failed / cancelled. It survives
 a restart: ``start()`` cleans documents left in parsing or embedding (a crash, a stop) of any partial chunks and
-queues them again. ``submit`` stores each file under ``files_dir/<kb id>/<document id>`` and wakes the worker;
+queues them again. ``submit`` checks each file (a zip: each member) and streams it to ``files_dir/<kb id>/<document
+id>`` (``workbench.kb.unpack``: a refused file writes nothing) and wakes the worker;
 the worker takes the oldest queued document, parses and chunks it in a worker thread (progress: pages), embeds
 the chunks in batches with the *uploader's* client (``client_for(user_id)``, so the tokens are metered as
 theirs; progress: chunks), then writes its ``kb_chunks`` rows, vectors and keyword entries and marks it ready.
 These steps overlap across documents (the next one is parsed and the previous one written while one is being
 embedded), so the embedder is kept busy; documents still become ready in queue order.
 
-Per-file outcomes never raise: a file over ``max_bytes``, an unsupported type, a damaged or oversized zip, or
-a file identical to one already in the KB becomes a document with status "failed", its error in English and
-Chinese and a stable ``error_code`` ("too_large", "unsupported_type", "duplicate", "archive_too_large", ...),
-returned by ``submit`` and listed by ``documents`` like any other, so the other files of the same upload go
-in. Such a file is not stored: ``retry`` asks for it to be uploaded again. An identical file (same sha256 as a
-document queued, in progress or ready in the KB) is not ingested twice: its row says "duplicate" and names
-the document it matches.
+Per-file outcomes never raise: a file over ``max_bytes``, an unsupported type, content that cannot be what its
+name says, a damaged zip or one that unpacks to more than its budget, or a file identical to one already in the
+KB becomes a document with status "failed", its error in English and Chinese and a stable ``error_code``
+("too_large", "unsupported_type", "type_mismatch", "duplicate", "archive_too_large", ...), returned by
+``submit`` and listed by ``documents`` like any other, so the other files of the same upload go in. Such a file
+is not kept: ``retry`` asks for it to be uploaded again. An identical file (same sha256 as a document queued, in
+progress or ready in the KB) is not ingested twice: its row says "duplicate" and names the document it matches.
 
 Cancel: a queued document is cancelled at once; a running one stops at its next batch and leaves no chunks in
 either index (its chunks are written only at the end, and a document cancelled or deleted while they were
@@ -36,14 +37,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import io
 import logging
-import re
 import shutil
 import uuid
-import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -54,13 +51,15 @@ import numpy as np
 
 from workbench.documents import Document, DocumentError, parse
 from workbench.documents import errors as document_errors
-from workbench.documents.filetype import content_kind, extension_kind
+from workbench.documents.filetype import extension_kind
 from workbench.embeddings import BATCH, embed
 from workbench.errors import WorkbenchError
 from workbench.kb.chunking import KBChunk, chunk_document
 from workbench.kb.errors import Invalid, NotFound
 from workbench.kb.keyword import tokenize
 from workbench.kb.records import STATE_ZH, ChunkRecord, KBDocument, KnowledgeBase
+from workbench.kb.unpack import STAGING, ArchiveLimits, Entry, clean_name, upload_entries
+from workbench.kb.unpack import unsupported as unsupported  # re-exported: the KB page names refused files
 from workbench.store import Store
 
 if TYPE_CHECKING:
@@ -72,14 +71,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
-MAX_NAME = 200
-MAX_MEMBERS = 500
 RETRY_SECONDS = 5                  # after the worker itself failed (not a document): the database, an index
 RUNNING = ("parsing", "embedding")
 ACTIVE = ("queued", "parsing", "embedding", "ready")          # a document an identical upload would duplicate
 _COLUMNS = ("id, kb_id, name, kind, sha256, bytes, pages, chunks, status, done, total, error, error_zh, error_code, "
             "attempts, uploaded_by, created_at, updated_at")
-_JUNK = re.compile(r"(^|/)(__MACOSX/|\.[^/]*$|Thumbs\.db$|desktop\.ini$)", re.I)
 _KB_COLUMNS = ("k.id, k.team_id, k.name, k.description, k.embedding_model, k.chunk_tokens, k.chunk_overlap, "
                "k.public, k.created_by, k.created_at, k.updated_at")
 
@@ -119,41 +115,10 @@ def _kb(row: Sequence[Any]) -> KnowledgeBase:
 # ---------------------------------------------------------------- per-file refusals (en + zh, code)
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / MB:.1f}".rstrip("0").rstrip(".") + " MB" if size >= MB else f"{max(1, size // 1024)} KB"
-
-
-def unsupported(name: str) -> WorkbenchError:
-    return WorkbenchError(
-        f"“{name}” is not a supported document. Upload PDF, Word (.docx), Markdown (.md), plain text (.txt), HTML, "
-        "CSV, or a zip archive of these.",
-        zh=f"不支持“{name}”这种文件。请上传 PDF、Word（.docx）、Markdown（.md）、纯文本（.txt）、HTML、CSV，"
-           "或包含这些文件的 zip 压缩包。", code="unsupported_type")
-
-
 def duplicate(name: str, existing: str) -> WorkbenchError:
     return WorkbenchError(
         f"“{name}” is identical to “{existing}”, which is already in this knowledge base; it was not added again.",
         zh=f"“{name}”与本知识库中已有的“{existing}”内容完全相同，未重复添加。", code="duplicate")
-
-
-def damaged_archive(name: str) -> WorkbenchError:
-    return WorkbenchError(
-        f"The zip archive “{name}” could not be opened: it may be damaged or incomplete. Create it again and upload "
-        "that.", zh=f"无法打开 zip 压缩包“{name}”：文件可能已损坏或不完整。请重新压缩后再上传。", code="corrupt")
-
-
-def archive_too_large(name: str, limit: int) -> WorkbenchError:
-    return WorkbenchError(
-        f"The zip archive “{name}” unpacks to more than {_megabytes(limit)} (or holds more than {MAX_MEMBERS} files). "
-        "Upload its documents in several smaller archives.",
-        zh=f"zip 压缩包“{name}”解压后超过 {_megabytes(limit)}（或其中文件超过 {MAX_MEMBERS} 个）。"
-           "请把其中的文档分成几个较小的压缩包上传。", code="archive_too_large")
-
-
-def empty_archive(name: str) -> WorkbenchError:
-    return WorkbenchError(
-        f"The zip archive “{name}” holds no documents.", zh=f"zip 压缩包“{name}”中没有文档。", code="empty")
 
 
 def _missing_file(name: str) -> DocumentError:
@@ -169,90 +134,6 @@ def _internal(name: str) -> WorkbenchError:
         zh=f"由于工作台内部错误，未能添加“{name}”（已记录日志）。请重试；如仍失败，请联系管理员。", code="internal")
 
 
-# ---------------------------------------------------------------- unpacking an upload
-
-
-@dataclass
-class _Entry:
-    """One file of an upload: its bytes (None when refused before storing) or the refusal."""
-
-    name: str
-    size: int
-    data: bytes | None = None
-    error: WorkbenchError | None = None
-
-
-def clean_name(name: str) -> str:
-    """An upload's (or zip member's) name without control characters, at most ``MAX_NAME`` characters."""
-    name = re.sub(r"[\x00-\x1f\x7f]", "", (name or "").replace("\\", "/")).strip().strip("/") or "document"
-    if len(name) > MAX_NAME:
-        stem, dot, ext = name.rpartition(".")
-        name = (stem[: MAX_NAME - len(ext) - 2] + "…." + ext) if dot and len(ext) <= 10 else name[:MAX_NAME]
-    return name
-
-
-def _is_zip(name: str, data: bytes) -> bool:
-    """Named .zip (a damaged one is still an archive), or a zip without an extension that is not a Word file."""
-    suffix, _ = extension_kind(name)
-    return suffix == ".zip" or (suffix == "" and data.startswith(b"PK\x03\x04")
-                                and content_kind(data)[1] == "another zip archive")
-
-
-def _member_name(info: zipfile.ZipInfo) -> str:
-    """The member's name; names written without the UTF-8 flag are tried as UTF-8, then GB18030 (Chinese Windows)."""
-    if info.flag_bits & 0x800:
-        return info.filename
-    raw = info.filename.encode("cp437", "replace")
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return info.filename
-
-
-def _unpack(name: str, data: bytes, max_bytes: int, max_total: int) -> Iterator[_Entry]:
-    """The documents of a zip archive; the archive itself as a refused entry when it cannot be unpacked."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = [i for i in archive.infolist() if not i.is_dir()]
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        yield _Entry(name, len(data), error=damaged_archive(name))
-        return
-    named = [(clean_name(_member_name(i)), i) for i in infos]
-    named = [(n, i) for n, i in named if not _JUNK.search(n)]
-    if len(named) > MAX_MEMBERS or sum(i.file_size for _, i in named) > max_total:
-        yield _Entry(name, len(data), error=archive_too_large(name, max_total))
-        return
-    if not named:
-        yield _Entry(name, len(data), error=empty_archive(name))
-        return
-    total = 0
-    with archive:
-        for member, info in named:
-            suffix, kind = extension_kind(member)
-            if suffix == ".zip" or (suffix and kind is None):
-                yield _Entry(member, info.file_size, error=unsupported(member))
-                continue
-            if info.file_size > max_bytes:
-                yield _Entry(member, info.file_size, error=document_errors.too_large(member, info.file_size, max_bytes))
-                continue
-            try:
-                with archive.open(info) as part:
-                    content = part.read(max_bytes + 1)         # the declared size can lie: never read past the cap
-            except Exception:                                # CRC, inflate (zlib) errors, unsupported compression
-                yield _Entry(member, info.file_size, error=damaged_archive(name))
-                continue
-            total += len(content)
-            if len(content) > max_bytes:
-                yield _Entry(member, len(content), error=document_errors.too_large(member, len(content), max_bytes))
-            elif total > max_total:
-                yield _Entry(member, len(content), error=archive_too_large(name, max_total))
-                return
-            else:
-                yield _Entry(member, len(content), data=content)
-
-
 # ---------------------------------------------------------------- the service
 
 
@@ -261,13 +142,14 @@ class Ingestion:
 
     def __init__(self, store: Store, vectors: VectorStore, keyword: KeywordIndex, files_dir: Path,
                  client_for: Callable[[str], openai.AsyncOpenAI], *, max_bytes: int,
-                 max_archive_bytes: int | None = None, batch: int = BATCH, workers: int = 1) -> None:
-        if max_bytes < 1 or batch < 1 or workers < 1:
-            raise ValueError("max_bytes, batch and workers must be at least 1")
+                 max_archive_bytes: int | None = None, max_archive_ratio: int = ArchiveLimits.max_ratio,
+                 batch: int = BATCH, workers: int = 1) -> None:
+        if min(max_bytes, max_archive_ratio, batch, workers) < 1:
+            raise ValueError("max_bytes, max_archive_ratio, batch and workers must be at least 1")
         self.store, self.vectors, self.keyword = store, vectors, keyword
         self.files_dir, self.client_for = Path(files_dir), client_for
         self.max_bytes = max_bytes
-        self.max_archive_bytes = max_archive_bytes or 20 * max_bytes
+        self.archive = ArchiveLimits(max_archive_bytes or ArchiveLimits.max_bytes, max_archive_ratio)
         self.batch, self.workers = batch, workers
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
@@ -278,30 +160,16 @@ class Ingestion:
     def submit(self, kb: KnowledgeBase, user_id: str, name: str, data: bytes) -> list[KBDocument]:
         """Queue an uploaded file (a zip: each document in it); one ``KBDocument`` per file, failed ones included."""
         name = clean_name(PurePosixPath((name or "").replace("\\", "/")).name)     # a browser may send a path
-        if _is_zip(name, data):
-            if len(data) > self.max_archive_bytes:
-                entries = [_Entry(name, len(data), error=document_errors.too_large(name, len(data),
-                                                                                   self.max_archive_bytes))]
-            else:
-                entries = _unpack(name, data, self.max_bytes, self.max_archive_bytes)
-        else:
-            suffix, kind = extension_kind(name)
-            if suffix and kind is None:
-                entries = [_Entry(name, len(data), error=unsupported(name))]
-            elif len(data) > self.max_bytes:
-                entries = [_Entry(name, len(data), error=document_errors.too_large(name, len(data), self.max_bytes))]
-            else:
-                entries = [_Entry(name, len(data), data=data)]
+        entries = upload_entries(name, data, self.files_dir / kb.id, max_bytes=self.max_bytes, archive=self.archive)
         ids = self._store_entries(kb, user_id, entries)
         self._notify()
         return [self.document(kb, doc_id) for doc_id in ids]
 
-    def _store_entries(self, kb: KnowledgeBase, user_id: str, entries: Iterator[_Entry] | list[_Entry]) -> list[str]:
+    def _store_entries(self, kb: KnowledgeBase, user_id: str, entries: Iterable[Entry]) -> list[str]:
         folder = self.files_dir / kb.id
         ids: list[str] = []
         for entry in entries:
             doc_id, now = uuid.uuid4().hex, _now()
-            sha = hashlib.sha256(entry.data).hexdigest() if entry.data is not None else ""
             _, kind = extension_kind(entry.name)
             try:
                 with self.store.transaction() as cur:       # the duplicate check and the insert: one transaction
@@ -309,22 +177,24 @@ class Ingestion:
                     if error is None:
                         existing = cur.execute(
                             "SELECT name FROM kb_documents WHERE kb_id = ? AND sha256 = ? AND status IN (?, ?, ?, ?) "
-                            "ORDER BY created_at LIMIT 1", [kb.id, sha, *ACTIVE]).fetchone()
+                            "ORDER BY created_at LIMIT 1", [kb.id, entry.sha256, *ACTIVE]).fetchone()
                         if existing:
                             error = duplicate(entry.name, existing[0])
                     cur.execute(
                         "INSERT INTO kb_documents (id, kb_id, name, kind, sha256, bytes, status, error, error_zh, "
                         "error_code, uploaded_by, created_at, updated_at, finished_at) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [doc_id, kb.id, entry.name, kind, sha, entry.size, "failed" if error else "queued",
+                        [doc_id, kb.id, entry.name, kind, entry.sha256, entry.size, "failed" if error else "queued",
                          error.message if error else None, error.zh if error else None,
                          error.code if error else None, user_id, now, now, now if error else None])
-                    if error is None:
-                        folder.mkdir(parents=True, exist_ok=True)
-                        (folder / doc_id).write_bytes(entry.data or b"")
+                    if error is None and entry.staged is not None:
+                        entry.staged.replace(folder / doc_id)
             except BaseException:
                 (folder / doc_id).unlink(missing_ok=True)
                 raise
+            finally:
+                if entry.staged is not None:
+                    entry.staged.unlink(missing_ok=True)   # a duplicate (or a failed insert): nothing kept
             ids.append(doc_id)
         return ids
 
@@ -443,7 +313,10 @@ class Ingestion:
         self._loop = self._wake = None
 
     def recover(self) -> int:
-        """Documents left in parsing/embedding queued again, and any chunks of unfinished documents removed."""
+        """Documents left in parsing/embedding queued again, any chunks of unfinished documents removed, and any
+        file an interrupted upload was writing deleted."""
+        for staged in self.files_dir.glob(f"*/{STAGING}*"):
+            staged.unlink(missing_ok=True)
         cur = self.store.cursor()
         stale = cur.execute("SELECT DISTINCT c.kb_id, c.document_id FROM kb_chunks c LEFT JOIN kb_documents d "
                             "ON d.id = c.document_id WHERE d.id IS NULL OR d.status <> 'ready' "
