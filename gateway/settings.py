@@ -36,6 +36,8 @@ class Settings:
     public_url: str | None = None                               # MAAS_PUBLIC_URL: how browsers reach us
     chat_max_upload_mb: int = 20                                # MAAS_CHAT_MAX_UPLOAD_MB: largest chat document
     kb_max_upload_mb: int = 100                                 # MAAS_KB_MAX_UPLOAD_MB: largest KB file (or zip)
+    kb_parse_seconds: int = 120                                 # MAAS_KB_PARSE_SECONDS: one KB document's parse
+    kb_parse_memory_mb: int = 1024                              # MAAS_KB_PARSE_MEMORY_MB: its parse process's memory
     kb_archive_max_mb: int = 1024                               # MAAS_KB_ARCHIVE_MAX_MB: a zip unpacks to at most
     kb_archive_max_ratio: int = 100                             # MAAS_KB_ARCHIVE_MAX_RATIO: ... x its own size
     chroma_url: str | None = None                               # MAAS_CHROMA_URL: a Chroma server (else embedded)
@@ -108,7 +110,9 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
         raise ConfigError("MAAS_MASTER_KEY", "MAAS_MASTER_KEY", "must be at least 16 characters")
     chat_upload = _megabytes(env, "MAAS_CHAT_MAX_UPLOAD_MB", 20)
     kb_upload = _megabytes(env, "MAAS_KB_MAX_UPLOAD_MB", 100)
-    kb_limits = {"kb_archive_max_mb": _whole(env, "MAAS_KB_ARCHIVE_MAX_MB", 1024, 1, 65536, "megabytes"),
+    kb_limits = {"kb_parse_seconds": _whole(env, "MAAS_KB_PARSE_SECONDS", 120, 1, 3600, "seconds"),
+                 "kb_parse_memory_mb": _whole(env, "MAAS_KB_PARSE_MEMORY_MB", 1024, 256, 65536, "megabytes"),
+                 "kb_archive_max_mb": _whole(env, "MAAS_KB_ARCHIVE_MAX_MB", 1024, 1, 65536, "megabytes"),
                  "kb_archive_max_ratio": _whole(env, "MAAS_KB_ARCHIVE_MAX_RATIO", 100, 1, 100000, "times")}
     chroma_url = (env.get("MAAS_CHROMA_URL") or "").strip().rstrip("/") or None
     if chroma_url is not None and not re.fullmatch(r"https?://[^/@\s]+(:\d+)?", chroma_url):

@@ -1,10 +1,20 @@
-"""What one upload may write to disk (issue 11 item 6), on the real ingestion queue (DuckDB, files): a zip bomb
-writes nothing — members checked (type, size) before a byte is written, the expansion capped.
+"""What one upload may cost everyone else (issue 11, items 5 and 6), on the real ingestion queue: DuckDB, Chroma,
+BM25, the parse processes and the embedded gateway (``live``).
+
+- a document that takes long to read (``shared_stream_pdf_file``: ~2 KB whose pages all parse the same
+  megabyte again) is stopped at the time limit with its reason, and another user's small file does not wait
+  for it; a cancel stops it at once; one past the memory limit is stopped too;
+- users take turns: one user's batch does not hold another user's first file back;
+- a zip bomb writes nothing: members checked (type, size) before a byte is written, the expansion capped.
+
+Timings are printed (``-s``) and only bounded generously: the unbounded parse takes minutes here.
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
+import time
 import zipfile
 from pathlib import Path
 
@@ -12,10 +22,30 @@ import pytest
 
 from tests.fakes import docs
 from tests.workbench.chroma_server import VectorPlace
-from tests.workbench.test_kb_ingest import MB, World, a_zip, by_name, make_kb, report_pages
+from tests.workbench.test_kb_ingest import (
+    MB,
+    World,
+    a_zip,
+    by_name,
+    make_kb,
+    report_pages,
+    settled,
+    until,
+    with_worker,
+)
 from workbench.kb.errors import Invalid, NotFound
+from workbench.kb.parse_worker import ParseLimits
 
+SLOW = dict(pages=20, stream_mb=1)          # ~2 KB; the parser alone takes 100+ s over it on this machine
 NOTE = b"# Bench notes\n\nThe spectrometer in room 12 is calibrated every Monday morning."
+
+
+@pytest.fixture()
+def live(tmp_path, embedded_gateway):
+    """The queue on the embedded gateway, vectors in embedded Chroma (where they go is not what is tested)."""
+    w = World(tmp_path, embedded_gateway.url, VectorPlace("persistent"))
+    yield w
+    w.close()
 
 
 @pytest.fixture()
@@ -23,6 +53,96 @@ def world(tmp_path):
     w = World(tmp_path, None, VectorPlace("persistent"))
     yield w
     w.close()
+
+
+def slow_pdf(seed: int = 0) -> bytes:
+    return docs.shared_stream_pdf_file(**SLOW, text=f"A page drawn by a shared stream ({seed}).")
+
+
+def test_a_slow_document_is_stopped_at_its_time_limit_and_another_users_file_does_not_wait(live):
+    kb_alice, kb_bob = make_kb(live.store), make_kb(live.store)
+    ingestion = live.ingestion(parse_limits=ParseLimits(seconds=5))
+
+    async def body():
+        [slow] = ingestion.submit(kb_alice, "u-alice", "slow.pdf", slow_pdf())
+        await until(lambda: ingestion.document(kb_alice, slow.id).status == "parsing", 60, "the slow PDF parsing")
+        parsing_since = time.monotonic()
+        [note] = ingestion.submit(kb_bob, "u-bob", "notes.md", NOTE)
+        await until(lambda: ingestion.document(kb_bob, note.id).status == "ready", 60, "bob's note behind alice's PDF")
+        bob_waited = time.monotonic() - parsing_since
+        await until(lambda: ingestion.document(kb_alice, slow.id).status == "failed", 60, "the slow PDF to stop")
+        slow_took = time.monotonic() - parsing_since
+        return slow.id, bob_waited, slow_took
+
+    slow_id, bob_waited, slow_took = with_worker(ingestion, body)
+    print(f"\nbob's note ready {bob_waited:.1f} s after alice's slow PDF started; the slow PDF stopped after "
+          f"{slow_took:.1f} s (limit 5 s)")
+    assert slow_took < 60          # 5 s, and the parse processes' start (~1 s; 10+ s on a loaded machine): not minutes
+    doc = ingestion.document(kb_alice, slow_id)
+    assert (doc.status, doc.error_code, doc.chunks) == ("failed", "parse_timeout", 0)
+    assert doc.error.startswith("Reading “slow.pdf” took longer than 5 seconds, the limit for one document")
+    assert doc.error_zh.startswith("读取“slow.pdf”超过了单个文档 5 秒的时间上限")
+    assert live.rows(slow_id) == [] and live.vectors.count(kb_alice.id) == 0
+    assert ingestion.retry(kb_alice, slow_id).status == "queued"          # kept: it can be tried again
+    again = with_worker(ingestion, lambda: settled(ingestion, kb_alice, timeout=60))
+    assert (again["slow.pdf"].error_code, again["slow.pdf"].attempts) == ("parse_timeout", 2)
+    assert live.vectors.count(kb_bob.id) == 1
+
+
+def test_cancel_stops_a_document_being_parsed_and_the_queue_goes_on(live):
+    kb = make_kb(live.store)
+    ingestion = live.ingestion(parse_limits=ParseLimits(seconds=3600))      # only the cancel can stop it
+
+    async def body():
+        [slow] = ingestion.submit(kb, "u-alice", "slow.pdf", slow_pdf(1))
+        [note] = ingestion.submit(kb, "u-alice", "notes.md", NOTE)             # alice's next file, behind it
+        await until(lambda: ingestion.document(kb, slow.id).status == "parsing", 60, "the slow PDF parsing")
+        await asyncio.sleep(1.0)                                               # well into the parse
+        cancelled_at = time.monotonic()
+        assert ingestion.cancel(kb, slow.id).status == "cancelled"
+        await until(lambda: ingestion.document(kb, note.id).status == "ready", 60, "the next file after a cancel")
+        return time.monotonic() - cancelled_at
+
+    after_cancel = with_worker(ingestion, body)
+    print(f"\nthe next file was ready {after_cancel:.1f} s after the cancel")
+    found = by_name(ingestion.documents(kb))
+    assert found["slow.pdf"].status == "cancelled" and live.rows(found["slow.pdf"].id) == []
+    assert found["notes.md"].status == "ready"
+
+
+def test_a_document_past_the_memory_limit_is_stopped_with_its_reason(world):
+    kb = make_kb(world.store)
+    ingestion = world.ingestion(parse_limits=ParseLimits(seconds=600, memory_mb=160))
+    big = docs.shared_stream_pdf_file(pages=1, stream_mb=4)      # parsing it holds ~35 MB per MB of stream
+    found = with_worker(ingestion, lambda: _submit_and_settle(ingestion, kb, "big.pdf", big))
+    doc = found["big.pdf"]
+    assert (doc.status, doc.error_code) == ("failed", "parse_memory"), doc
+    assert doc.error.startswith("Reading “big.pdf” needed more than 160 MB of memory, the limit for one document")
+    assert doc.error_zh.startswith("读取“big.pdf”需要超过单个文档 160 MB 的内存上限")
+
+
+async def _submit_and_settle(ingestion, kb, name, data):
+    ingestion.submit(kb, "u-alice", name, data)
+    return await settled(ingestion, kb, timeout=120)
+
+
+def test_uploaders_take_turns(live):
+    """Alice queues six reports, then Bob one: Bob's is not ingested after all of Alice's, but second or third."""
+    kb = make_kb(live.store)
+    ingestion = live.ingestion()
+
+    async def body():
+        for n in range(6):
+            ingestion.submit(kb, "u-alice", f"alice-{n}.pdf", docs.pdf_file(report_pages(pages=4, seed=40 + n)))
+        ingestion.submit(kb, "u-bob", "bob.md", NOTE)
+        return await settled(ingestion, kb)
+
+    found = with_worker(ingestion, body)
+    assert {d.status for d in found.values()} == {"ready"}
+    order = sorted(found, key=lambda name: found[name].updated_at)
+    print("\nready in the order", order)
+    assert order.index("bob.md") <= 2, order
+    assert [n for n in order if n.startswith("alice")] == [f"alice-{n}.pdf" for n in range(6)]   # hers in order
 
 
 # ---------------------------------------------------------------- zip archives (item 6)

@@ -10,12 +10,19 @@
 The queue IS ``kb_documents.status``: queued -> parsing -> embedding -> ready, or failed / cancelled. It survives
 a restart: ``start()`` cleans documents left in parsing or embedding (a crash, a stop) of any partial chunks and
 queues them again. ``submit`` checks each file (a zip: each member) and streams it to ``files_dir/<kb id>/<document
-id>`` (``workbench.kb.unpack``: a refused file writes nothing) and wakes the worker;
-the worker takes the oldest queued document, parses and chunks it in a worker thread (progress: pages), embeds
-the chunks in batches with the *uploader's* client (``client_for(user_id)``, so the tokens are metered as
-theirs; progress: chunks), then writes its ``kb_chunks`` rows, vectors and keyword entries and marks it ready.
-These steps overlap across documents (the next one is parsed and the previous one written while one is being
-embedded), so the embedder is kept busy; documents still become ready in queue order.
+id>`` (``workbench.kb.unpack``: a refused file writes nothing) and wakes the worker.
+
+The worker: a feeder claims queued documents into ``parse_slots`` parse slots, round-robin between uploaders (the
+uploader served longest ago first, then their oldest document), at most one document per uploader at a time —
+so one user's batch (or one slow document) never keeps another user's documents waiting. Each is parsed and
+chunked in a warm child process (``workbench.kb.parse_worker``) that is killed when the document takes longer
+than ``parse_limits.seconds``, needs more than ``parse_limits.memory_mb``, or is cancelled or deleted: the
+document fails with the reason (en + zh; codes "parse_timeout", "parse_memory") and can be retried. Parsed
+documents are embedded in batches with the *uploader's* client (``client_for(user_id)``, so the tokens are
+metered as theirs; progress: chunks) by ``workers`` embedding loops, then their ``kb_chunks`` rows, vectors and
+keyword entries are written and they are marked ready. These steps overlap (the next document is parsed and the
+previous one written while one is being embedded), so the embedder is kept busy; one uploader's documents
+become ready in the order they were queued.
 
 Per-file outcomes never raise: a file over ``max_bytes``, an unsupported type, content that cannot be what its
 name says, a damaged zip or one that unpacks to more than its budget, or a file identical to one already in the
@@ -25,9 +32,10 @@ KB becomes a document with status "failed", its error in English and Chinese and
 is not kept: ``retry`` asks for it to be uploaded again. An identical file (same sha256 as a document queued, in
 progress or ready in the KB) is not ingested twice: its row says "duplicate" and names the document it matches.
 
-Cancel: a queued document is cancelled at once; a running one stops at its next batch and leaves no chunks in
-either index (its chunks are written only at the end, and a document cancelled or deleted while they were
-being written is cleaned up right after). Retry: failed or cancelled -> queued.
+Cancel: a queued document is cancelled at once; a parsing one at once too (its child process is killed); an
+embedding one stops at its next batch and leaves no chunks in either index (its chunks are written only at the
+end, and a document cancelled or deleted while they were being written is cleaned up right after). Retry:
+failed or cancelled -> queued.
 
 Holding a ``KnowledgeBase`` means the caller checked the permission ("upload" to submit, cancel, retry and
 delete; "read" to list and download): this module does not check again.
@@ -37,26 +45,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import shutil
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import count
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from workbench.documents import Document, DocumentError, parse
+from workbench.documents import DocumentError
 from workbench.documents import errors as document_errors
 from workbench.documents.filetype import extension_kind
 from workbench.embeddings import BATCH, embed
 from workbench.errors import WorkbenchError
-from workbench.kb.chunking import KBChunk, chunk_document
+from workbench.kb.chunking import KBChunk
 from workbench.kb.errors import Invalid, NotFound
 from workbench.kb.keyword import tokenize
+from workbench.kb.parse_worker import ParseLimits, ParseStopped, ParseWorker
 from workbench.kb.records import STATE_ZH, ChunkRecord, KBDocument, KnowledgeBase
 from workbench.kb.unpack import STAGING, ArchiveLimits, Entry, clean_name, upload_entries
 from workbench.kb.unpack import unsupported as unsupported  # re-exported: the KB page names refused files
@@ -71,6 +83,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
+PARSE_SLOTS = 2                    # documents parsed at once (each in its own process), one per uploader
 RETRY_SECONDS = 5                  # after the worker itself failed (not a document): the database, an index
 RUNNING = ("parsing", "embedding")
 ACTIVE = ("queued", "parsing", "embedding", "ready")          # a document an identical upload would duplicate
@@ -88,7 +101,8 @@ class _Job:
     doc_id: str
     name: str
     uploader: str
-    document: Document
+    kind: str
+    pages: int
     chunks: list[KBChunk]
 
 
@@ -143,18 +157,28 @@ class Ingestion:
     def __init__(self, store: Store, vectors: VectorStore, keyword: KeywordIndex, files_dir: Path,
                  client_for: Callable[[str], openai.AsyncOpenAI], *, max_bytes: int,
                  max_archive_bytes: int | None = None, max_archive_ratio: int = ArchiveLimits.max_ratio,
-                 batch: int = BATCH, workers: int = 1) -> None:
-        if min(max_bytes, max_archive_ratio, batch, workers) < 1:
-            raise ValueError("max_bytes, max_archive_ratio, batch and workers must be at least 1")
+                 parse_limits: ParseLimits | None = None, parse_slots: int = PARSE_SLOTS, batch: int = BATCH,
+                 workers: int = 1) -> None:
+        if min(max_bytes, max_archive_ratio, parse_slots, batch, workers) < 1:
+            raise ValueError("max_bytes, max_archive_ratio, parse_slots, batch and workers must be at least 1")
         self.store, self.vectors, self.keyword = store, vectors, keyword
         self.files_dir, self.client_for = Path(files_dir), client_for
         self.max_bytes = max_bytes
         self.archive = ArchiveLimits(max_archive_bytes or ArchiveLimits.max_bytes, max_archive_ratio)
-        self.batch, self.workers = batch, workers
+        self.parse_limits = parse_limits or ParseLimits()
+        self.parse_slots, self.batch, self.workers = parse_slots, batch, workers
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._tasks: list[asyncio.Task] = []
         self._pool: ThreadPoolExecutor | None = None
+        self._parsers: list[ParseWorker] = []              # the parse processes, one per slot
+        self._idle: list[ParseWorker] = []                 # those not parsing now
+        self._parsed: asyncio.Queue[_Job] | None = None    # parsed documents waiting for an embedding loop
+        self._parsing: dict[str, tuple[str, str]] = {}     # document id -> (KB id, uploader): claimed, not embedding
+        self._stops: dict[str, threading.Event] = {}       # document id -> set to stop its parse
+        self._parses: set[asyncio.Task] = set()
+        self._served: dict[str, int] = {}                  # uploader -> when last claimed (round-robin)
+        self._turn = count(1)
 
     # -- submit ------------------------------------------------------------------------------------------------------
     def submit(self, kb: KnowledgeBase, user_id: str, name: str, data: bytes) -> list[KBDocument]:
@@ -223,7 +247,8 @@ class Ingestion:
 
     # -- cancel, retry, delete ---------------------------------------------------------------------------------------
     def cancel(self, kb: KnowledgeBase, document_id: str) -> KBDocument:
-        """Queued: cancelled now. Parsing or embedding: cancelled now; the worker stops at its next batch."""
+        """Queued or parsing: cancelled now (a parse in progress is killed). Embedding: cancelled now; the worker
+        stops at its next batch."""
         with self.store.transaction() as cur:
             doc = self._locked(cur, kb, document_id)
             if doc.status not in ("queued", *RUNNING):
@@ -233,6 +258,7 @@ class Ingestion:
             now = _now()
             cur.execute("UPDATE kb_documents SET status = 'cancelled', updated_at = ?, finished_at = ? WHERE id = ?",
                         [now, now, doc.id])
+        self._stop_parse(doc.id)
         return self.document(kb, doc.id)
 
     def retry(self, kb: KnowledgeBase, document_id: str) -> KBDocument:
@@ -265,6 +291,7 @@ class Ingestion:
             doc = self._locked(cur, kb, document_id)
             cur.execute("DELETE FROM kb_chunks WHERE document_id = ?", [doc.id])
             cur.execute("DELETE FROM kb_documents WHERE id = ?", [doc.id])
+        self._stop_parse(doc.id)
         self._unindex(kb.id, doc.id)
         (self.files_dir / kb.id / doc.id).unlink(missing_ok=True)
 
@@ -273,6 +300,9 @@ class Ingestion:
         with self.store.transaction() as cur:
             cur.execute("DELETE FROM kb_chunks WHERE kb_id = ?", [kb_id])
             cur.execute("DELETE FROM kb_documents WHERE kb_id = ?", [kb_id])
+        for doc_id, (parsing_kb, _) in list(self._parsing.items()):
+            if parsing_kb == kb_id:
+                self._stop_parse(doc_id)
         self.vectors.drop(kb_id)
         self.keyword.drop(kb_id)
         shutil.rmtree(self.files_dir / kb_id, ignore_errors=True)
@@ -284,6 +314,12 @@ class Ingestion:
             raise _not_found()
         return _document(row)
 
+    def _stop_parse(self, doc_id: str) -> None:
+        """Stop the document's parse if one is running (its thread kills the child process within ``POLL``)."""
+        stop = self._stops.get(doc_id)
+        if stop is not None:
+            stop.set()
+
     def _unindex(self, kb_id: str, document_id: str) -> None:
         """The document's entries out of both indexes (its kb_chunks rows are already deleted)."""
         self.vectors.delete_document(kb_id, document_id)
@@ -291,26 +327,43 @@ class Ingestion:
 
     # -- the worker --------------------------------------------------------------------------------------------------
     async def start(self) -> None:
-        """Queue again what a stop or crash left unfinished (cleaned of partial chunks), then start the worker."""
+        """Queue again what a stop or crash left unfinished (cleaned of partial chunks), start the parse processes,
+        the feeder and the embedding loops."""
         if self._tasks:
             return
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
-        self._pool = ThreadPoolExecutor(max_workers=3 * self.workers + 1,       # parse, write, progress per worker
-                                        thread_name_prefix="kb-ingest")
+        self._parsed = asyncio.Queue()
+        self._pool = ThreadPoolExecutor(max_workers=3 * self.workers + self.parse_slots + 2,   # parses, writes,
+                                        thread_name_prefix="kb-ingest")                          # progress, claims
         await self._thread(self.recover)
-        self._tasks = [asyncio.create_task(self.run(), name=f"kb-ingest-{n}") for n in range(self.workers)]
+        self._parsers = [ParseWorker(self.parse_limits) for _ in range(self.parse_slots)]
+        self._idle = list(self._parsers)
+        for parser in self._parsers:
+            parser.start()                      # each imports the parsers in the background (~1 s)
+        self._tasks = [asyncio.create_task(self._feed(), name="kb-ingest-feed")]
+        self._tasks += [asyncio.create_task(self.run(), name=f"kb-ingest-{n}") for n in range(self.workers)]
 
     async def stop(self) -> None:
         """Stop the worker now; a document being ingested stays "parsing"/"embedding" and resumes on ``start``."""
         tasks, self._tasks = self._tasks, []
+        parsers, self._parsers, self._idle = self._parsers, [], []
+        for parser in parsers:
+            parser.shut()                        # a parse being stopped starts no fresh process
+        for stop in list(self._stops.values()):
+            stop.set()                           # parses in progress end at their next look (<= POLL)
+        tasks += list(self._parses)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         pool, self._pool = self._pool, None
         if pool is not None:          # wait for a parse or a write already running in a thread
             await asyncio.get_running_loop().run_in_executor(None, pool.shutdown, True)
-        self._loop = self._wake = None
+        for parser in parsers:
+            parser.close()
+        self._parsing.clear()
+        self._stops.clear()
+        self._loop = self._wake = self._parsed = None
 
     def recover(self) -> int:
         """Documents left in parsing/embedding queued again, any chunks of unfinished documents removed, and any
@@ -332,28 +385,85 @@ class Ingestion:
             log.info("knowledge bases: %d unfinished document(s) queued again", resumed)
         return int(resumed)
 
-    async def run(self) -> None:
-        """Ingest queued documents, oldest first, until cancelled; sleeps until ``submit``/``retry`` wakes it.
+    async def _feed(self) -> None:
+        """Claim queued documents into the free parse slots (round-robin by uploader, one each) and parse them;
+        sleep until a submit, a retry or a freed slot wakes it."""
+        while True:
+            try:
+                self._wake.clear()               # before looking: a wake-up from now on is not lost
+                while len(self._parsing) < self.parse_slots:
+                    claimed = await self._thread(self._claim, {u for _, u in self._parsing.values()})
+                    if claimed is None:
+                        break
+                    kb, doc_id, name, uploader = claimed
+                    self._parsing[doc_id] = (kb.id, uploader)
+                    self._stops[doc_id] = threading.Event()
+                    task = asyncio.create_task(self._parse(kb, doc_id, name, uploader), name="kb-ingest-parse")
+                    self._parses.add(task)
+                    task.add_done_callback(self._parses.discard)
+                await self._wake.wait()
+            except asyncio.CancelledError:
+                raise
+            except Exception:                    # the database failing: log, try again in a while
+                log.exception("knowledge bases: the ingestion feeder failed; it tries again in %s s", RETRY_SECONDS)
+                await asyncio.sleep(RETRY_SECONDS)
 
-        A pipeline of three steps so the embedder never waits for the rest: while one document is embedded, the
-        next one is claimed and parsed (a thread) and the previous one's rows and indexes are written (a thread).
-        Documents still become ready in the order they were queued."""
-        if self._wake is None:
-            self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
-        ahead: asyncio.Task | None = None         # the next document: claimed and parsed
+    async def _parse(self, kb: KnowledgeBase, doc_id: str, name: str, uploader: str) -> None:
+        """Parse and chunk a claimed document in a parse process; hand it to the embedding loops, or fail it with
+        its reason. Its slot is freed when an embedding loop takes it (or now, when it failed)."""
+        handed = False
+        self._idle.sort(key=lambda p: p.warm)
+        parser = self._idle.pop()               # one per slot: there is always one idle here (a warm one first)
+        try:
+            try:
+                path = self.files_dir / kb.id / doc_id
+                if not path.is_file():
+                    raise _missing_file(name)
+                parsed = await self._thread(functools.partial(
+                    parser.parse, path, PurePosixPath(name).name, max_bytes=self.max_bytes,
+                    chunk_tokens=kb.chunk_tokens, overlap_tokens=min(kb.chunk_overlap, kb.chunk_tokens // 2),
+                    stop=self._stops[doc_id]))
+                if not parsed.chunks:
+                    raise document_errors.empty(PurePosixPath(name).name)
+            except ParseStopped:
+                return                                          # cancelled or deleted (or stopping): said already
+            except WorkbenchError as exc:                       # DocumentError, a time or memory limit
+                await self._thread(self._fail, doc_id, exc)
+                return
+            except Exception:
+                log.exception("knowledge bases: parsing document %s failed", doc_id)
+                await self._thread(self._fail, doc_id, _internal(name))
+                return
+            finally:
+                self._idle.append(parser)
+            self._parsed.put_nowait(_Job(kb, doc_id, name, uploader, parsed.kind, parsed.pages, parsed.chunks))
+            handed = True
+        finally:
+            if not handed:
+                self._release(doc_id)
+
+    def _release(self, doc_id: str) -> None:
+        """The document's parse slot free again: the feeder may claim another."""
+        self._parsing.pop(doc_id, None)
+        self._stops.pop(doc_id, None)
+        if self._wake is not None:
+            self._wake.set()
+
+    async def run(self) -> None:
+        """An embedding loop: embed parsed documents, one at a time, until cancelled.
+
+        A pipeline so the embedder never waits for the rest: while one document is embedded, the feeder parses
+        the next ones and the previous document's rows and indexes are written (a thread)."""
         writing: asyncio.Task | None = None       # the previous document: rows, vectors, keywords
         try:
             while True:
+                job: _Job | None = None
                 try:
-                    job = await (ahead if ahead is not None else self._prepare())
-                    ahead = None
-                    if job is None:
-                        if writing is not None:
-                            await writing
-                            writing = None
-                        await self._idle()
-                        continue
-                    ahead = asyncio.create_task(self._prepare(), name="kb-ingest-parse")
+                    if writing is not None and self._parsed.empty():
+                        await writing             # nothing to embed meanwhile: finish the write first
+                        writing = None
+                    job = await self._parsed.get()
+                    self._release(job.doc_id)
                     vectors = await self._embed(job)
                     if writing is not None:
                         await writing
@@ -365,28 +475,15 @@ class Ingestion:
                 except Exception:              # the database or an index failing: log, try again in a while
                     log.exception("knowledge bases: the ingestion worker failed; it tries again in %s s",
                                   RETRY_SECONDS)
-                    parsed, ahead = await _settle(ahead), None
                     writing = await _settle(writing)
-                    if isinstance(parsed, _Job):
+                    if job is not None:
                         with contextlib.suppress(Exception):
-                            await self._thread(self._requeue, parsed.doc_id)
-                    self._wake.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), RETRY_SECONDS)
+                            await self._thread(self._requeue, job.doc_id)
+                    await asyncio.sleep(RETRY_SECONDS)
+                    self._notify()
         finally:
-            for task in (ahead, writing):
-                if task is not None:
-                    task.cancel()
-
-    async def _idle(self) -> None:
-        """Sleep until something is queued (a submit between the last claim and the clear() is not lost)."""
-        self._wake.clear()
-        if not await self._thread(self._anything_queued):
-            await self._wake.wait()
-
-    def _anything_queued(self) -> bool:
-        cur = self.store.cursor()
-        return cur.execute("SELECT count(*) FROM kb_documents WHERE status = 'queued'").fetchone()[0] > 0
+            if writing is not None:
+                writing.cancel()
 
     def _requeue(self, doc_id: str) -> None:
         """A claimed document the worker could not go on with (it failed itself) back in the queue."""
@@ -394,35 +491,11 @@ class Ingestion:
             cur.execute("UPDATE kb_documents SET status = 'queued', done = 0, total = 0, updated_at = ? "
                         "WHERE id = ? AND status IN (?, ?)", [_now(), doc_id, *RUNNING])
 
-    async def _prepare(self) -> _Job | None:
-        """The oldest queued document claimed, parsed and chunked, or None when nothing is queued. A document that
-        cannot be parsed (or has no text) is failed with its reason and the next one is taken."""
-        while True:
-            claimed = await self._thread(self._claim)
-            if claimed is None:
-                return None
-            kb, doc_id, name, uploader = claimed
-            try:
-                document, chunks = await self._thread(self._read, kb, self.files_dir / kb.id / doc_id, name)
-                if not chunks:
-                    raise document_errors.empty(PurePosixPath(name).name)
-            except DocumentError as exc:
-                await self._thread(self._fail, doc_id, exc)
-                continue
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("knowledge bases: ingesting document %s failed", doc_id)
-                await self._thread(self._fail, doc_id, _internal(name))
-                continue
-            return _Job(kb, doc_id, name, uploader, document, chunks)
-
     async def _embed(self, job: _Job) -> np.ndarray | None:
         """The job's chunks embedded in batches with the uploader's client (progress after each batch); None when
         the document was cancelled or deleted meanwhile, or failed (its reason saved)."""
         try:
-            if not await self._thread(self._stage, job.doc_id, "parsing", "embedding", job.document,
-                                      len(job.chunks)):
+            if not await self._thread(self._stage, job.doc_id, job.kind, job.pages, len(job.chunks)):
                 return None                                      # cancelled or deleted while parsed or waiting
             client = self.client_for(job.uploader)
             vectors: list[np.ndarray] = []
@@ -468,35 +541,36 @@ class Ingestion:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, fn, *args)
 
-    def _claim(self) -> tuple[KnowledgeBase, str, str, str] | None:
-        """The oldest queued document, now "parsing": (kb, document id, name, uploader)."""
+    def _claim(self, busy: set[str]) -> tuple[KnowledgeBase, str, str, str] | None:
+        """The next document, now "parsing": (kb, document id, name, uploader). Round-robin between uploaders not
+        in ``busy`` (who already have one being parsed): the one served longest ago (or never) first, then the
+        one whose oldest queued document is oldest; that uploader's oldest queued document."""
         with self.store.transaction() as cur:
+            waiting = cur.execute("SELECT d.uploaded_by, min(d.created_at) FROM kb_documents d JOIN knowledge_bases k "
+                                  "ON k.id = d.kb_id WHERE d.status = 'queued' GROUP BY d.uploaded_by").fetchall()
+            waiting = [(self._served.get(user, 0), first, user) for user, first in waiting if user not in busy]
+            if not waiting:
+                return None
+            uploader = min(waiting)[2]
             row = cur.execute(f"SELECT {_KB_COLUMNS}, d.id, d.name, d.uploaded_by FROM kb_documents d "
-                              "JOIN knowledge_bases k ON k.id = d.kb_id WHERE d.status = 'queued' "
-                              "ORDER BY d.created_at, d.rowid LIMIT 1").fetchone()
+                              "JOIN knowledge_bases k ON k.id = d.kb_id WHERE d.status = 'queued' AND "
+                              "d.uploaded_by = ? ORDER BY d.created_at, d.rowid LIMIT 1", [uploader]).fetchone()
             if row is None:
                 return None
             now = _now()
             cur.execute("UPDATE kb_documents SET status = 'parsing', attempts = attempts + 1, done = 0, total = 0, "
                         "error = NULL, error_zh = NULL, error_code = NULL, started_at = ?, updated_at = ?, "
                         "finished_at = NULL WHERE id = ?", [now, now, row[11]])
+        self._served[uploader] = next(self._turn)
         return _kb(row), row[11], row[12], row[13]
 
-    def _read(self, kb: KnowledgeBase, path: Path, name: str) -> tuple[Document, list[KBChunk]]:
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise _missing_file(name) from None
-        document = parse(data, PurePosixPath(name).name, max_bytes=self.max_bytes)
-        return document, chunk_document(document, chunk_tokens=kb.chunk_tokens,
-                                        overlap_tokens=min(kb.chunk_overlap, kb.chunk_tokens // 2))
-
-    def _stage(self, doc_id: str, was: str, now_in: str, document: Document, total: int) -> bool:
+    def _stage(self, doc_id: str, kind: str, pages: int, total: int) -> bool:
+        """parsing -> embedding (False when the document was cancelled or deleted meanwhile)."""
         with self.store.transaction() as cur:
             return bool(cur.execute(
-                "UPDATE kb_documents SET status = ?, kind = ?, pages = ?, done = 0, total = ?, updated_at = ? "
-                "WHERE id = ? AND status = ?",
-                [now_in, document.kind, document.page_count, total, _now(), doc_id, was]).fetchall()[0][0])
+                "UPDATE kb_documents SET status = 'embedding', kind = ?, pages = ?, done = 0, total = ?, "
+                "updated_at = ? WHERE id = ? AND status = 'parsing'",
+                [kind, pages, total, _now(), doc_id]).fetchall()[0][0])
 
     def _progress(self, doc_id: str, done: int) -> bool:
         with self.store.transaction() as cur:
