@@ -14,7 +14,7 @@ the document takes longer than ``seconds``, when the child's resident memory pas
 ``stop`` is set (the user cancelled or deleted the document, or the service is stopping). A child that dies
 (a crash in a C library) fails that document only. The child's data segment is also capped (RLIMIT_DATA at
 twice ``memory_mb``) so that one huge allocation fails there instead of taking the machine, and it exits
-by itself when its parent is gone.
+by itself when its parent is gone; it gets none of the server's environment.
 
 Requests and answers are length-prefixed JSON frames on the child's stdin and on a private copy of its
 stdout (the child points its own fd 1 at stderr, so a stray print from a library cannot break a frame).
@@ -47,6 +47,10 @@ START_SECONDS = 120             # for a child to import the parsers (not counted
 MB = 1024 * 1024
 _FRAME = struct.Struct(">I")
 _ROOT = Path(__file__).resolve().parents[2]
+# The child reads untrusted files: it gets none of the server's environment (keys named by the catalogue, the
+# master key), and one thread for numpy's BLAS (it does no linear algebra).
+_CHILD_ENV = {"PATH": os.defpath, "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8", "OPENBLAS_NUM_THREADS": "1",
+              "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,7 @@ class ParseWorker:
             self._ready = False
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "workbench.kb.parse_worker", str(self.limits.memory_mb)], cwd=_ROOT,
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0, close_fds=True)
+                env=_CHILD_ENV, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0, close_fds=True)
 
     def shut(self) -> None:
         """No new child from now on (a parse being stopped does not start a fresh one); ``close`` kills it."""
