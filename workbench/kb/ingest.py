@@ -164,7 +164,9 @@ class Ingestion:
         self.store, self.vectors, self.keyword = store, vectors, keyword
         self.files_dir, self.client_for = Path(files_dir), client_for
         self.max_bytes = max_bytes
-        self.archive = ArchiveLimits(max_archive_bytes or ArchiveLimits.max_bytes, max_archive_ratio)
+        self.archive = ArchiveLimits(max_archive_bytes or min(20 * max_bytes, ArchiveLimits.max_bytes),
+                                     max_archive_ratio)
+        self.max_archive_bytes = self.archive.max_bytes          # the largest zip (the KB page checks it first)
         self.parse_limits = parse_limits or ParseLimits()
         self.parse_slots, self.batch, self.workers = parse_slots, batch, workers
         self._loop: asyncio.AbstractEventLoop | None = None

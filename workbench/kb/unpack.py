@@ -148,10 +148,11 @@ def _by_name(name: str, size: int, max_bytes: int) -> WorkbenchError | None:
 
 def upload_entries(name: str, data: bytes, folder: Path, *, max_bytes: int,
                    archive: ArchiveLimits) -> Iterator[Entry]:
-    """The files of one upload (``name`` already cleaned): a zip's members, or the file itself."""
+    """The files of one upload (``name`` already cleaned): a zip's members (the zip itself may be up to
+    ``archive.max_bytes``), or the file itself (up to ``max_bytes``)."""
     if is_zip(name, data):
-        if len(data) > max_bytes:
-            yield Entry(name, len(data), error=document_errors.too_large(name, len(data), max_bytes))
+        if len(data) > archive.max_bytes:
+            yield Entry(name, len(data), error=document_errors.too_large(name, len(data), archive.max_bytes))
         else:
             yield from _unpack(name, data, folder, max_bytes, archive)
         return
