@@ -4,7 +4,7 @@
     chinese_pdf_file(["第一页。", "第二页。"])                          # STSong-Light, UniGB-UCS2-H (no embedded font)
     two_column_pdf_file(left_lines, right_lines)                      # a paper page: left column, then right
     image_only_pdf_file(pages=2)                                      # a gray image per page, no text layer
-    shared_stream_pdf_file(pages=30, stream_mb=1)                     # ~2 KB that takes minutes to read
+    shared_stream_pdf_file(pages=30, stream_mb=1.5)                   # ~7 KB that takes minutes to read
     encrypted_pdf_file(["secret"], user_password="pw")                # pypdf's PdfWriter.encrypt (AES-256)
     docx_file(blocks)                                                 # word/document.xml with styles and a table
     zip_bomb_docx(uncompressed_bytes)                                 # a document.xml far bigger than its zip
