@@ -218,6 +218,7 @@ def open_knowledge(settings, gateway, workbench_store):
     from gateway.catalogue import EMBEDDED_RERANK_ID
     from workbench.attachments import MB
     from workbench.clients import UserClients
+    from workbench.kb.parse_worker import ParseLimits
     from workbench.kb.service import KnowledgeService
 
     def embedding_models() -> list[str]:
@@ -228,7 +229,9 @@ def open_knowledge(settings, gateway, workbench_store):
     return KnowledgeService.open(
         workbench_store, AccountDirectory(gateway.accounts), data_dir=settings.data_dir, chroma_url=settings.chroma_url,
         client_for=clients, embedding_models=embedding_models, max_bytes=settings.kb_max_upload_mb * MB,
-        rerank_model=EMBEDDED_RERANK_ID if EMBEDDED_RERANK_ID in rerankers else (rerankers[0] if rerankers else None))
+        rerank_model=EMBEDDED_RERANK_ID if EMBEDDED_RERANK_ID in rerankers else (rerankers[0] if rerankers else None),
+        parse_limits=ParseLimits(seconds=settings.kb_parse_seconds, memory_mb=settings.kb_parse_memory_mb),
+        max_archive_bytes=settings.kb_archive_max_mb * MB, max_archive_ratio=settings.kb_archive_max_ratio)
 
 
 def check_data_dir(path) -> None:

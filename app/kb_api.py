@@ -100,6 +100,7 @@ from app.kb_api_json import (  # noqa: F401  (KeyWithoutUser: launch.py's, re-ex
     too_large,
     whole_field,
 )
+from app.kb_files import disposition, media_type
 from workbench.clients import UserClients
 from workbench.errors import WorkbenchError
 from workbench.kb import answer
@@ -355,8 +356,9 @@ class KnowledgeAPI:
 
     async def download(self, call: Call) -> Response:
         name, path = await run(self.knowledge.document_file, call.user_id, call.ids["kb"], call.ids["doc"])
-        return FileResponse(path, filename=name, headers={"x-content-type-options": "nosniff",
-                                                          "cache-control": "private, no-store"})
+        return FileResponse(path, media_type=media_type(name), headers={
+            "content-disposition": disposition("attachment", name), "x-content-type-options": "nosniff",
+            "cache-control": "private, no-store"})
 
     async def cancel(self, call: Call) -> Response:
         doc = await run(self.knowledge.cancel, call.user_id, call.ids["kb"], call.ids["doc"])

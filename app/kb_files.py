@@ -11,6 +11,7 @@ fetch, even after the access ended or the document was deleted.
 
 # no "from __future__ import annotations": FastAPI reads the route's annotations (Request, imported in routes)
 
+from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
@@ -29,8 +30,21 @@ def file_url(kb_id: str, document_id: str, page: int | None = None, *, download:
             + (f"#page={page}" if page else ""))
 
 
+def base_name(name: str) -> str:
+    """A stored document's name without the folders it had in its zip (``../../x.md`` is ``x.md``)."""
+    return name.replace("\\", "/").rsplit("/", 1)[-1].strip(" .") or "document"
+
+
+def media_type(name: str) -> str:
+    """The Content-Type a document is sent with (from its extension; unknown ones as bytes)."""
+    suffix = PurePosixPath(base_name(name)).suffix.lower()
+    return INLINE.get(suffix) or TYPES.get(suffix, "application/octet-stream")
+
+
 def disposition(kind: str, name: str) -> str:
-    """``inline``/``attachment`` with the file's name (RFC 6266: an ASCII fallback and the UTF-8 name)."""
+    """``inline``/``attachment`` with the file's base name — a zip member's folders (``../../x.md``) never reach
+    the browser — RFC 6266: an ASCII fallback and the UTF-8 name (``filename*``)."""
+    name = base_name(name)
     fallback = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in name) or "document"
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
@@ -56,13 +70,11 @@ def routes(knowledge: Any, users: Any) -> Any:
         except KBError as exc:
             return JSONResponse({"error": exc.text("zh-CN" if zh else "en")},
                                 status_code=403 if isinstance(exc, Forbidden) else 404)
-        suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
-        inline = suffix in INLINE and not download
+        inline = PurePosixPath(base_name(name)).suffix.lower() in INLINE and not download
         headers = {"content-disposition": disposition("inline" if inline else "attachment", name),
                    "x-content-type-options": "nosniff", "cache-control": "private, no-store"}
         if not inline:                      # (a sandboxed PDF would not open in Chromium's viewer)
             headers["content-security-policy"] = "sandbox"
-        return FileResponse(path, media_type=INLINE.get(suffix) or TYPES.get(suffix, "application/octet-stream"),
-                            headers=headers)
+        return FileResponse(path, media_type=media_type(name), headers=headers)
 
     return router

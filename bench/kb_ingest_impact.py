@@ -4,8 +4,9 @@ the knowledge-base worker of the same ``python launch.py`` process ingests text 
     python bench/kb_ingest_impact.py                   # 12 PDFs x 25 pages, ~1 min
     python bench/kb_ingest_impact.py --docs 4 --pages 10
 
-The KB worker parses in a thread of the server's process (pypdf is pure Python and holds the GIL while it parses)
-and embeds through the server's own /v1/embeddings, so an API call made meanwhile waits for both. One probe
+The KB worker parses in a child process of the server (since issue 11; before, in a thread of the server's process,
+where pypdf held the GIL while it parsed), writes Chroma and BM25 in threads and embeds through the server's own
+/v1/embeddings, so an API call made meanwhile competes with all of it. One probe
 request every 50 ms; p50 / p95 / max in milliseconds, and the ingestion's own pages/s through the real server.
 Writes bench/results/kb_ingest_impact.json.
 """

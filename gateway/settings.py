@@ -37,6 +37,10 @@ class Settings:
     public_url: str | None = None                               # MAAS_PUBLIC_URL: how browsers reach us
     chat_max_upload_mb: int = 20                                # MAAS_CHAT_MAX_UPLOAD_MB: largest chat document
     kb_max_upload_mb: int = 100                                 # MAAS_KB_MAX_UPLOAD_MB: largest KB file (or zip)
+    kb_parse_seconds: int = 120                                 # MAAS_KB_PARSE_SECONDS: one KB document's parse
+    kb_parse_memory_mb: int = 1024                              # MAAS_KB_PARSE_MEMORY_MB: its parse process's memory
+    kb_archive_max_mb: int = 1024                               # MAAS_KB_ARCHIVE_MAX_MB: a zip unpacks to at most
+    kb_archive_max_ratio: int = 100                             # MAAS_KB_ARCHIVE_MAX_RATIO: ... x its own size
     chroma_url: str | None = None                               # MAAS_CHROMA_URL: a Chroma server (else embedded)
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()   # MAAS_TRUSTED_PROXIES
     shutdown_grace_s: float = 30.0                              # MAAS_SHUTDOWN_GRACE_S: in-flight answers' time to end
@@ -115,15 +119,16 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
         raise ConfigError("MAAS_MASTER_KEY", "MAAS_MASTER_KEY", "must be at least 16 characters")
     chat_upload = _megabytes(env, "MAAS_CHAT_MAX_UPLOAD_MB", 20)
     kb_upload = _megabytes(env, "MAAS_KB_MAX_UPLOAD_MB", 100)
+    kb_limits = {"kb_parse_seconds": _whole(env, "MAAS_KB_PARSE_SECONDS", 120, 1, 3600, "seconds"),
+                 "kb_parse_memory_mb": _whole(env, "MAAS_KB_PARSE_MEMORY_MB", 1024, 256, 65536, "megabytes"),
+                 "kb_archive_max_mb": _whole(env, "MAAS_KB_ARCHIVE_MAX_MB", 1024, 1, 65536, "megabytes"),
+                 "kb_archive_max_ratio": _whole(env, "MAAS_KB_ARCHIVE_MAX_RATIO", 100, 1, 100000, "times")}
     chroma_url = (env.get("MAAS_CHROMA_URL") or "").strip().rstrip("/") or None
     if chroma_url is not None and not re.fullmatch(r"https?://[^/@\s]+(:\d+)?", chroma_url):
         raise ConfigError("MAAS_CHROMA_URL", "MAAS_CHROMA_URL",
                           f"must be a Chroma server's http(s)://host:port (no path or credentials), got {chroma_url!r}")
     grace = _seconds(env, "MAAS_SHUTDOWN_GRACE_S", 30.0, 3600.0)
-    sync_ms = env.get("MAAS_LEDGER_SYNC_MS") or "20"
-    if not re.fullmatch(r"[0-9]{1,4}", sync_ms) or int(sync_ms) > 1000:
-        raise ConfigError("MAAS_LEDGER_SYNC_MS", "MAAS_LEDGER_SYNC_MS",
-                          f"must be a whole number of milliseconds from 0 to 1000, got {sync_ms!r}")
+    sync_ms = _whole(env, "MAAS_LEDGER_SYNC_MS", 20, 0, 1000, "milliseconds")
     return Settings(host=host, port=port, config_path=config, data_dir=data_dir,
                     catalogue=load_catalogue(config), master_key=master,
                     admin_user=env.get("MAAS_ADMIN_USER") or None,
@@ -135,7 +140,7 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
                     chat_max_upload_mb=chat_upload, kb_max_upload_mb=kb_upload, chroma_url=chroma_url,
                     trusted_proxies=_networks(env, "MAAS_TRUSTED_PROXIES"),
                     shutdown_grace_s=grace,
-                    ledger_sync_ms=int(sync_ms))
+                    ledger_sync_ms=sync_ms, **kb_limits)
 
 
 def _megabytes(env: Mapping[str, str], name: str, default: int) -> int:
@@ -156,6 +161,8 @@ def _networks(env: Mapping[str, str], name: str) -> tuple[ipaddress.IPv4Network 
                 raise ConfigError(name, name, "must be IP addresses or networks separated by commas "
                                   f"(e.g. 127.0.0.1, 10.0.0.0/8), got {part.strip()!r}") from None
     return tuple(out)
+
+
 def _seconds(env: Mapping[str, str], name: str, default: float, most: float) -> float:
     raw = (env.get(name) or "").strip() or str(default)
     try:
@@ -165,3 +172,10 @@ def _seconds(env: Mapping[str, str], name: str, default: float, most: float) -> 
     if not 0 <= value <= most:          # NaN fails this too
         raise ConfigError(name, name, f"must be a number of seconds from 0 to {most:g}, got {raw!r}")
     return value
+
+
+def _whole(env: Mapping[str, str], name: str, default: int, low: int, high: int, unit: str) -> int:
+    raw = (env.get(name) or str(default)).strip()
+    if not re.fullmatch(r"[0-9]{1,9}", raw) or not low <= int(raw) <= high:     # (not isdigit: "²" is one)
+        raise ConfigError(name, name, f"must be a whole number of {unit} from {low} to {high}, got {raw!r}")
+    return int(raw)

@@ -273,6 +273,39 @@ def test_a_citation_opens_the_document_for_readers_only(site):
         assert http.get(path).status_code == 401
 
 
+def test_a_zip_members_file_is_sent_under_its_base_name(site):
+    """``/kb/file`` names the file by its base name only (a zip member ``../../../../x.md`` is ``x.md``), and a
+    Chinese name as RFC 6266's ``filename*`` with an ASCII fallback (issue 11 item 14)."""
+    import io
+    import zipfile
+
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from app import kb_files, signin
+
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.writestr("../../../../x.md", b"# X\n\nA member that names the folders above it.")
+        archive.writestr("报告/实验 记录.md", "# 记录\n\n通风柜每周一检查。".encode())
+    alice = site.users["alice"].id
+    docs = site.knowledge.upload(alice, site.safety.id, [("notes.zip", packed.getvalue())])
+    web = FastAPI()
+    web.include_router(kb_files.routes(site.knowledge, signin.SessionUsers(site.gw)))
+    cookie = {"cookie": f"{signin.SESSION_COOKIE}={site.gw.sessions.create(alice)}"}
+    try:
+        with TestClient(web) as http:
+            x, chinese = (http.get(kb_files.file_url(site.safety.id, d.id), headers=cookie) for d in docs)
+        assert x.status_code == 200 and x.content.startswith(b"# X")
+        assert x.headers["content-disposition"] == "attachment; filename=\"x.md\"; filename*=UTF-8''x.md"
+        assert x.headers["content-type"] == "text/markdown; charset=utf-8"
+        assert chinese.headers["content-disposition"] == (
+            "attachment; filename=\"__ __.md\"; filename*=UTF-8''%E5%AE%9E%E9%AA%8C%20%E8%AE%B0%E5%BD%95.md")
+    finally:
+        for d in docs:
+            site.knowledge.delete_document(alice, site.safety.id, d.id)
+
+
 def test_an_outsiders_kb_id_is_refused_and_shows_nothing_of_it(site):
     steps = ask(site, "bob", "What alarm code does the fume hood FH show?", [site.safety.id])
     rows, notice = steps[-1][0], steps[-1][5]

@@ -7,8 +7,10 @@ stopped (the API has no team management), then the process is started again on t
 
 from __future__ import annotations
 
+import io
 import re
 import time
+import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +20,7 @@ import pytest
 
 from app.kb_api import KnowledgeAPI
 from tests.conftest import MASTER_KEY, GatewayProcess, seeded_data_dir
-from tests.fakes.docs import pdf_file
+from tests.fakes.docs import pdf_file, shared_stream_pdf_file
 from tests.workbench.test_kb_access import Directory
 from workbench.kb.access import Access
 from workbench.kb.teams import Teams
@@ -45,7 +47,7 @@ def client(gw: GatewayProcess, key: str | None, **headers: str) -> httpx.Client:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, shared_models):
     data = seeded_data_dir(tmp_path_factory.mktemp("kb-api") / "data", shared_models)
-    gw = GatewayProcess(data, env={"MAAS_KB_MAX_UPLOAD_MB": "1"}).start()
+    gw = GatewayProcess(data, env={"MAAS_KB_MAX_UPLOAD_MB": "1", "MAAS_KB_PARSE_SECONDS": "5"}).start()
     ids, keys = {}, {}
     try:
         admin = httpx.Client(base_url=gw.url + "/admin/v1", headers={"Authorization": f"Bearer {MASTER_KEY}"},
@@ -481,6 +483,105 @@ def test_cancel_and_retry_a_document(site, world):
             done = f"/knowledge-bases/{world['team_kb']['id']}/documents/{world['doc']['id']}/cancel"
             zh = error_of(alice.post(done, headers={"Accept-Language": "zh-CN"}), 400)
             assert zh["param"] == "document_id" and "无需取消" in zh["message"]
+        finally:
+            alice.delete(f"/knowledge-bases/{kb}")
+
+
+def status_of(http: httpx.Client, kb: str, doc_id: str, until: tuple[str, ...], timeout: float,
+              what: str) -> tuple[dict, float]:
+    """Poll a document until its status is one of ``until``: (the document, seconds waited)."""
+    started = time.monotonic()
+    while True:
+        doc = http.get(f"/knowledge-bases/{kb}/documents/{doc_id}").json()
+        if doc["status"] in until:
+            return doc, time.monotonic() - started
+        assert time.monotonic() - started < timeout, f"{what}: still {doc['status']} after {timeout} s"
+        time.sleep(0.1)
+
+
+def test_a_slow_document_is_stopped_and_does_not_hold_up_another_users_upload(site, world):
+    """Issue 11 item 5 through the real process (MAAS_KB_PARSE_SECONDS=5): alice's ~7 KB PDF whose 30 pages share
+    one 1.5 MB stream (minutes to parse) is stopped at 5 s with its reason and can be retried; carol's note,
+    uploaded while it is parsed, does not wait for it; a cancel stops a parse at once."""
+    gw, keys, _ = site
+    note = b"# Compost\n\nThe compost heap behind bay six is turned every second Thursday."
+    with client(gw, keys["alice"]) as alice, client(gw, keys["carol"]) as carol:
+        slow_kb, carol_kb = new_kb(alice, "Scans")["id"], new_kb(carol, "Carol's notes")["id"]
+        try:
+            [slow] = alice.post(f"/knowledge-bases/{slow_kb}/documents", files=[
+                ("file", ("scan.pdf", shared_stream_pdf_file(30, 1.5), "application/pdf"))]).json()["data"]
+            _, _ = status_of(alice, slow_kb, slow["id"], ("parsing",), 60, "the slow PDF")
+            started = time.monotonic()
+            [mine] = carol.post(f"/knowledge-bases/{carol_kb}/documents",
+                                files=[("file", ("compost.md", note, "text/markdown"))]).json()["data"]
+            _, carol_waited = status_of(carol, carol_kb, mine["id"], ("ready",), 45, "carol's note")
+            failed, _ = status_of(alice, slow_kb, slow["id"], ("failed", "ready"), 60, "the slow PDF")
+            slow_took = time.monotonic() - started
+            print(f"\ncarol's note ready after {carol_waited:.1f} s; alice's slow PDF stopped after {slow_took:.1f} s")
+            assert failed["status"] == "failed" and failed["error"]["code"] == "parse_timeout", failed
+            assert "took longer than 5 seconds" in failed["error"]["message"]
+            zh = alice.get(f"/knowledge-bases/{slow_kb}/documents/{slow['id']}",
+                           headers={"Accept-Language": "zh-CN"}).json()
+            assert "超过了单个文档 5 秒的时间上限" in zh["error"]["message"]
+            assert alice.post(f"/knowledge-bases/{slow_kb}/documents/{slow['id']}/retry").status_code == 202
+            status_of(alice, slow_kb, slow["id"], ("parsing",), 60, "the retried PDF")
+            cancelled = alice.post(f"/knowledge-bases/{slow_kb}/documents/{slow['id']}/cancel")
+            assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+            [after] = alice.post(f"/knowledge-bases/{slow_kb}/documents",
+                                 files=[("file", ("compost.md", note, "text/markdown"))]).json()["data"]
+            _, waited = status_of(alice, slow_kb, after["id"], ("ready",), 60, "alice's next file after a cancel")
+            print(f"alice's next file ready {waited:.1f} s after she cancelled the slow one")
+        finally:
+            alice.delete(f"/knowledge-bases/{slow_kb}")
+            carol.delete(f"/knowledge-bases/{carol_kb}")
+
+
+def test_a_zip_bomb_writes_nothing(site, world):
+    """Issue 11 item 6: ten ~1 MB members of zeros named .pdf in a ~10 KB zip (the 1 MB zip of 10 x 99 MB, at this
+    server's 1 MB upload limit) are refused and leave no byte in the data directory."""
+    gw, keys, _ = site
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        for n in range(10):
+            archive.writestr(f"scan-{n}.pdf", bytes(1_000_000 - n))            # not duplicates of each other
+    files = gw.data_dir / "kb"
+    with client(gw, keys["alice"]) as alice:
+        kb = new_kb(alice, "Scans")["id"]
+        try:
+            rows = alice.post(f"/knowledge-bases/{kb}/documents",
+                              files=[("file", ("scans.zip", bomb.getvalue(), "application/zip"))]).json()["data"]
+            written = sum(p.stat().st_size for p in (files / kb).rglob("*") if p.is_file()) \
+                if (files / kb).exists() else 0
+            print(f"\n{len(bomb.getvalue()) / 1024:.0f} KB zip of 10 x 1 MB zeros named .pdf: {written} bytes written")
+            assert [(r["name"], r["status"], r["error"]["code"]) for r in rows] == [
+                ("scans.zip", "failed", "archive_too_large")]
+            assert written == 0
+        finally:
+            alice.delete(f"/knowledge-bases/{kb}")
+
+
+def test_zip_members_download_under_their_base_name(site, world):
+    """Issue 11 item 14: a member named ``../../../../evil.md`` downloads as ``evil.md``; a Chinese name as RFC
+    6266's ``filename*`` with an ASCII fallback."""
+    gw, keys, _ = site
+    named = io.BytesIO()
+    with zipfile.ZipFile(named, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("../../../../evil.md", b"# Evil\n\nA name that climbs out of its folder.")
+        archive.writestr("报告/实验 记录.md", "# 记录\n\n温室第六区的堆肥每两周翻一次。".encode())
+    with client(gw, keys["alice"]) as alice:
+        kb = new_kb(alice, "Archives")["id"]
+        try:
+            rows = alice.post(f"/knowledge-bases/{kb}/documents",
+                              files=[("file", ("named.zip", named.getvalue(), "application/zip"))]).json()["data"]
+            by = {r["name"]: r for r in rows}
+            assert set(by) == {"../../../../evil.md", "报告/实验 记录.md"}
+            evil = alice.get(f"/knowledge-bases/{kb}/documents/{by['../../../../evil.md']['id']}/file")
+            assert evil.status_code == 200 and evil.content.startswith(b"# Evil")
+            assert evil.headers["content-disposition"] == "attachment; filename=\"evil.md\"; filename*=UTF-8''evil.md"
+            chinese = alice.get(f"/knowledge-bases/{kb}/documents/{by['报告/实验 记录.md']['id']}/file")
+            assert chinese.headers["content-disposition"] == (
+                "attachment; filename=\"__ __.md\"; filename*=UTF-8''%E5%AE%9E%E9%AA%8C%20%E8%AE%B0%E5%BD%95.md")
+            assert chinese.headers["content-type"] == "text/markdown; charset=utf-8"
         finally:
             alice.delete(f"/knowledge-bases/{kb}")
 

@@ -5,6 +5,7 @@
     radical_pdf_file(["防冻⼿套"])                                     # fpdf2, Noto Sans CJK SC embedded (subset)
     two_column_pdf_file(left_lines, right_lines)                      # a paper page: left column, then right
     image_only_pdf_file(pages=2)                                      # a gray image per page, no text layer
+    shared_stream_pdf_file(pages=30, stream_mb=1.5)                   # ~7 KB that takes minutes to read
     encrypted_pdf_file(["secret"], user_password="pw")                # pypdf's PdfWriter.encrypt (AES-256)
     docx_file(blocks)                                                 # word/document.xml with styles and a table
     zip_bomb_docx(uncompressed_bytes)                                 # a document.xml far bigger than its zip
@@ -171,6 +172,21 @@ def radical_pdf_file(pages: list[str], *, title: str | None = None) -> bytes:
         for line in text.split("\n"):
             pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def shared_stream_pdf_file(pages: int, stream_mb: float, *, text: str = "A page drawn by a shared stream.") -> bytes:
+    """A small file that takes long to read: ``pages`` pages whose /Contents are all the one Flate stream that
+    inflates to ``stream_mb`` MB (a line of ``text``, then a path of ``0 0 m`` operators), so a reader parses
+    the same megabytes again on every page — the shape of the 75 KB PDF that took 392 s (issue 11 item 5)."""
+    ops = b"BT /F1 11 Tf 72 720 Td " + _pdf_string(text) + b" Tj ET\n"
+    content = zlib.compress(ops + b"0 0 m\n" * int(stream_mb * 1024 * 1024 / 6), 9)
+    kids = b" ".join(b"%d 0 R" % (5 + i) for i in range(pages))
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
+               HELVETICA, b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content) + content +
+               b"\nendstream"]
+    objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+                b"/Resources << /Font << /F1 3 0 R >> >> >>"] * pages
+    return _assemble(objects)
 
 
 def image_only_pdf_file(pages: int = 1) -> bytes:

@@ -124,3 +124,18 @@ def test_settings_from_flags_and_environment(tmp_path):
     for bad in ("127.0.0.1:8000", "http://u:p@chroma:8000", "http://chroma:8000/api", "ftp://chroma"):
         with pytest.raises(ConfigError, match="MAAS_CHROMA_URL"):
             load_settings([], {"MAAS_CHROMA_URL": bad})
+
+
+def test_kb_ingestion_limits_are_settings_and_a_bad_one_names_its_variable():
+    s = load_settings([], {})
+    assert (s.kb_parse_seconds, s.kb_parse_memory_mb, s.kb_archive_max_mb, s.kb_archive_max_ratio) == (
+        120, 1024, 1024, 100)
+    s = load_settings([], {"MAAS_KB_PARSE_SECONDS": "30", "MAAS_KB_PARSE_MEMORY_MB": "512",
+                           "MAAS_KB_ARCHIVE_MAX_MB": "200", "MAAS_KB_ARCHIVE_MAX_RATIO": "20"})
+    assert (s.kb_parse_seconds, s.kb_parse_memory_mb, s.kb_archive_max_mb, s.kb_archive_max_ratio) == (
+        30, 512, 200, 20)
+    for name, bad in (("MAAS_KB_PARSE_SECONDS", "0"), ("MAAS_KB_PARSE_SECONDS", "2 min"),
+                      ("MAAS_KB_PARSE_MEMORY_MB", "100"), ("MAAS_KB_ARCHIVE_MAX_MB", "-1"),
+                      ("MAAS_KB_ARCHIVE_MAX_RATIO", "lots")):
+        with pytest.raises(ConfigError, match=name):
+            load_settings([], {name: bad})

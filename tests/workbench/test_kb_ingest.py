@@ -323,10 +323,12 @@ def test_one_upload_of_many_files_each_fails_or_succeeds_alone(live):
     kb, ingestion = make_kb(live.store), live.ingestion(max_bytes=200_000)
     good = docs.pdf_file(["Quarterly notes.\nThe freezer in room 12 was replaced in March."])
     broken = docs.pdf_file(["This file is cut short."])[:-200]
+    words = random.Random(4)                     # text that packs as text does (~7:1), not 1000:1 like a bomb
+    huge = " ".join(words.choice(WORDS) for _ in range(30_000)).encode()
     archive = a_zip({
         "notes/good.pdf": good,
         "notes/broken.pdf": broken,
-        "notes/huge.txt": b"big " * 60_000,                       # over max_bytes: fails alone
+        "notes/huge.txt": huge,                                   # over max_bytes: fails alone
         "notes/photo.png": b"\x89PNG\r\n\x1a\n" + bytes(50),     # unsupported: reported by name
         "notes/inner.zip": a_zip({"a.txt": b"nested"}),
         "notes/readme.md": b"# Readme\n\nThe archive holds the lab's notes.",
@@ -450,7 +452,9 @@ def test_a_zip_bomb_is_capped(embedded_world):
     assert "unpacks to more than 3 MB" in doc.error and "解压后超过 3 MB" in doc.error_zh
     many = a_zip({f"f{i}.txt": bytes(900 * 1024) for i in range(5)})  # each under the cap, together over it
     assert [d.error_code for d in ingestion.submit(kb, "u-alice", "many.zip", many)] == ["archive_too_large"]
-    one = a_zip({"big.txt": b"a" * (2 * MB), "small.txt": b"small"})  # one member over max_bytes fails alone
+    words = random.Random(3)                                          # text that packs ~7:1, as text does
+    big = " ".join(words.choice(WORDS) for _ in range(280_000)).encode()
+    one = a_zip({"big.txt": big, "small.txt": b"small"})                # one member over max_bytes fails alone
     assert [(d.name, d.status, d.error_code) for d in ingestion.submit(kb, "u-alice", "one.zip", one)] == [
         ("big.txt", "failed", "too_large"), ("small.txt", "queued", None)]
     damaged = ingestion.submit(kb, "u-alice", "damaged.zip", b"PK\x03\x04 not really a zip")

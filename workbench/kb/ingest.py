@@ -9,24 +9,33 @@
 
 The queue IS ``kb_documents.status``: queued -> parsing -> embedding -> ready, or failed / cancelled. It survives
 a restart: ``start()`` cleans documents left in parsing or embedding (a crash, a stop) of any partial chunks and
-queues them again. ``submit`` stores each file under ``files_dir/<kb id>/<document id>`` and wakes the worker;
-the worker takes the oldest queued document, parses and chunks it in a worker thread (progress: pages), embeds
-the chunks in batches with the *uploader's* client (``client_for(user_id)``, so the tokens are metered as
-theirs; progress: chunks), then writes its ``kb_chunks`` rows, vectors and keyword entries and marks it ready.
-These steps overlap across documents (the next one is parsed and the previous one written while one is being
-embedded), so the embedder is kept busy; documents still become ready in queue order.
+queues them again. ``submit`` checks each file (a zip: each member) and streams it to ``files_dir/<kb id>/<document
+id>`` (``workbench.kb.unpack``: a refused file writes nothing) and wakes the worker.
 
-Per-file outcomes never raise: a file over ``max_bytes``, an unsupported type, a damaged or oversized zip, or
-a file identical to one already in the KB becomes a document with status "failed", its error in English and
-Chinese and a stable ``error_code`` ("too_large", "unsupported_type", "duplicate", "archive_too_large", ...),
-returned by ``submit`` and listed by ``documents`` like any other, so the other files of the same upload go
-in. Such a file is not stored: ``retry`` asks for it to be uploaded again. An identical file (same sha256 as a
-document queued, in progress or ready in the KB) is not ingested twice: its row says "duplicate" and names
-the document it matches.
+The worker: a feeder claims queued documents into ``parse_slots`` parse slots, round-robin between uploaders (the
+uploader served longest ago first, then their oldest document), at most one document per uploader at a time —
+so one user's batch (or one slow document) never keeps another user's documents waiting. Each is parsed and
+chunked in a warm child process (``workbench.kb.parse_worker``) that is killed when the document takes longer
+than ``parse_limits.seconds``, needs more than ``parse_limits.memory_mb``, or is cancelled or deleted: the
+document fails with the reason (en + zh; codes "parse_timeout", "parse_memory") and can be retried. Parsed
+documents are embedded in batches with the *uploader's* client (``client_for(user_id)``, so the tokens are
+metered as theirs; progress: chunks) by ``workers`` embedding loops, then their ``kb_chunks`` rows, vectors and
+keyword entries are written and they are marked ready. These steps overlap (the next document is parsed and the
+previous one written while one is being embedded), so the embedder is kept busy; one uploader's documents
+become ready in the order they were queued.
 
-Cancel: a queued document is cancelled at once; a running one stops at its next batch and leaves no chunks in
-either index (its chunks are written only at the end, and a document cancelled or deleted while they were
-being written is cleaned up right after). Retry: failed or cancelled -> queued.
+Per-file outcomes never raise: a file over ``max_bytes``, an unsupported type, content that cannot be what its
+name says, a damaged zip or one that unpacks to more than its budget, or a file identical to one already in the
+KB becomes a document with status "failed", its error in English and Chinese and a stable ``error_code``
+("too_large", "unsupported_type", "type_mismatch", "duplicate", "archive_too_large", ...), returned by
+``submit`` and listed by ``documents`` like any other, so the other files of the same upload go in. Such a file
+is not kept: ``retry`` asks for it to be uploaded again. An identical file (same sha256 as a document queued, in
+progress or ready in the KB) is not ingested twice: its row says "duplicate" and names the document it matches.
+
+Cancel: a queued document is cancelled at once; a parsing one at once too (its child process is killed); an
+embedding one stops at its next batch and leaves no chunks in either index (its chunks are written only at the
+end, and a document cancelled or deleted while they were being written is cleaned up right after). Retry:
+failed or cancelled -> queued.
 
 Holding a ``KnowledgeBase`` means the caller checked the permission ("upload" to submit, cancel, retry and
 delete; "read" to list and download): this module does not check again.
@@ -36,31 +45,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import io
+import functools
 import logging
-import re
 import shutil
+import threading
 import uuid
-import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import count
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from workbench.documents import Document, DocumentError, parse
+from workbench.documents import DocumentError
 from workbench.documents import errors as document_errors
-from workbench.documents.filetype import content_kind, extension_kind
+from workbench.documents.filetype import extension_kind
 from workbench.embeddings import BATCH, embed
 from workbench.errors import WorkbenchError
-from workbench.kb.chunking import KBChunk, chunk_document
+from workbench.kb.chunking import KBChunk
 from workbench.kb.errors import Invalid, NotFound
 from workbench.kb.keyword import tokenize
+from workbench.kb.parse_worker import ParseLimits, ParseStopped, ParseWorker
 from workbench.kb.records import STATE_ZH, ChunkRecord, KBDocument, KnowledgeBase
+from workbench.kb.unpack import STAGING, ArchiveLimits, Entry, clean_name, upload_entries
+from workbench.kb.unpack import unsupported as unsupported  # re-exported: the KB page names refused files
 from workbench.store import Store
 
 if TYPE_CHECKING:
@@ -72,14 +83,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
-MAX_NAME = 200
-MAX_MEMBERS = 500
+PARSE_SLOTS = 2                    # documents parsed at once (each in its own process), one per uploader
 RETRY_SECONDS = 5                  # after the worker itself failed (not a document): the database, an index
 RUNNING = ("parsing", "embedding")
 ACTIVE = ("queued", "parsing", "embedding", "ready")          # a document an identical upload would duplicate
 _COLUMNS = ("id, kb_id, name, kind, sha256, bytes, pages, chunks, status, done, total, error, error_zh, error_code, "
             "attempts, uploaded_by, created_at, updated_at")
-_JUNK = re.compile(r"(^|/)(__MACOSX/|\.[^/]*$|Thumbs\.db$|desktop\.ini$)", re.I)
 _KB_COLUMNS = ("k.id, k.team_id, k.name, k.description, k.embedding_model, k.chunk_tokens, k.chunk_overlap, "
                "k.public, k.created_by, k.created_at, k.updated_at")
 
@@ -92,7 +101,8 @@ class _Job:
     doc_id: str
     name: str
     uploader: str
-    document: Document
+    kind: str
+    pages: int
     chunks: list[KBChunk]
 
 
@@ -119,41 +129,10 @@ def _kb(row: Sequence[Any]) -> KnowledgeBase:
 # ---------------------------------------------------------------- per-file refusals (en + zh, code)
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / MB:.1f}".rstrip("0").rstrip(".") + " MB" if size >= MB else f"{max(1, size // 1024)} KB"
-
-
-def unsupported(name: str) -> WorkbenchError:
-    return WorkbenchError(
-        f"“{name}” is not a supported document. Upload PDF, Word (.docx), Markdown (.md), plain text (.txt), HTML, "
-        "CSV, or a zip archive of these.",
-        zh=f"不支持“{name}”这种文件。请上传 PDF、Word（.docx）、Markdown（.md）、纯文本（.txt）、HTML、CSV，"
-           "或包含这些文件的 zip 压缩包。", code="unsupported_type")
-
-
 def duplicate(name: str, existing: str) -> WorkbenchError:
     return WorkbenchError(
         f"“{name}” is identical to “{existing}”, which is already in this knowledge base; it was not added again.",
         zh=f"“{name}”与本知识库中已有的“{existing}”内容完全相同，未重复添加。", code="duplicate")
-
-
-def damaged_archive(name: str) -> WorkbenchError:
-    return WorkbenchError(
-        f"The zip archive “{name}” could not be opened: it may be damaged or incomplete. Create it again and upload "
-        "that.", zh=f"无法打开 zip 压缩包“{name}”：文件可能已损坏或不完整。请重新压缩后再上传。", code="corrupt")
-
-
-def archive_too_large(name: str, limit: int) -> WorkbenchError:
-    return WorkbenchError(
-        f"The zip archive “{name}” unpacks to more than {_megabytes(limit)} (or holds more than {MAX_MEMBERS} files). "
-        "Upload its documents in several smaller archives.",
-        zh=f"zip 压缩包“{name}”解压后超过 {_megabytes(limit)}（或其中文件超过 {MAX_MEMBERS} 个）。"
-           "请把其中的文档分成几个较小的压缩包上传。", code="archive_too_large")
-
-
-def empty_archive(name: str) -> WorkbenchError:
-    return WorkbenchError(
-        f"The zip archive “{name}” holds no documents.", zh=f"zip 压缩包“{name}”中没有文档。", code="empty")
 
 
 def _missing_file(name: str) -> DocumentError:
@@ -169,90 +148,6 @@ def _internal(name: str) -> WorkbenchError:
         zh=f"由于工作台内部错误，未能添加“{name}”（已记录日志）。请重试；如仍失败，请联系管理员。", code="internal")
 
 
-# ---------------------------------------------------------------- unpacking an upload
-
-
-@dataclass
-class _Entry:
-    """One file of an upload: its bytes (None when refused before storing) or the refusal."""
-
-    name: str
-    size: int
-    data: bytes | None = None
-    error: WorkbenchError | None = None
-
-
-def clean_name(name: str) -> str:
-    """An upload's (or zip member's) name without control characters, at most ``MAX_NAME`` characters."""
-    name = re.sub(r"[\x00-\x1f\x7f]", "", (name or "").replace("\\", "/")).strip().strip("/") or "document"
-    if len(name) > MAX_NAME:
-        stem, dot, ext = name.rpartition(".")
-        name = (stem[: MAX_NAME - len(ext) - 2] + "…." + ext) if dot and len(ext) <= 10 else name[:MAX_NAME]
-    return name
-
-
-def _is_zip(name: str, data: bytes) -> bool:
-    """Named .zip (a damaged one is still an archive), or a zip without an extension that is not a Word file."""
-    suffix, _ = extension_kind(name)
-    return suffix == ".zip" or (suffix == "" and data.startswith(b"PK\x03\x04")
-                                and content_kind(data)[1] == "another zip archive")
-
-
-def _member_name(info: zipfile.ZipInfo) -> str:
-    """The member's name; names written without the UTF-8 flag are tried as UTF-8, then GB18030 (Chinese Windows)."""
-    if info.flag_bits & 0x800:
-        return info.filename
-    raw = info.filename.encode("cp437", "replace")
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return info.filename
-
-
-def _unpack(name: str, data: bytes, max_bytes: int, max_total: int) -> Iterator[_Entry]:
-    """The documents of a zip archive; the archive itself as a refused entry when it cannot be unpacked."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = [i for i in archive.infolist() if not i.is_dir()]
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        yield _Entry(name, len(data), error=damaged_archive(name))
-        return
-    named = [(clean_name(_member_name(i)), i) for i in infos]
-    named = [(n, i) for n, i in named if not _JUNK.search(n)]
-    if len(named) > MAX_MEMBERS or sum(i.file_size for _, i in named) > max_total:
-        yield _Entry(name, len(data), error=archive_too_large(name, max_total))
-        return
-    if not named:
-        yield _Entry(name, len(data), error=empty_archive(name))
-        return
-    total = 0
-    with archive:
-        for member, info in named:
-            suffix, kind = extension_kind(member)
-            if suffix == ".zip" or (suffix and kind is None):
-                yield _Entry(member, info.file_size, error=unsupported(member))
-                continue
-            if info.file_size > max_bytes:
-                yield _Entry(member, info.file_size, error=document_errors.too_large(member, info.file_size, max_bytes))
-                continue
-            try:
-                with archive.open(info) as part:
-                    content = part.read(max_bytes + 1)         # the declared size can lie: never read past the cap
-            except Exception:                                # CRC, inflate (zlib) errors, unsupported compression
-                yield _Entry(member, info.file_size, error=damaged_archive(name))
-                continue
-            total += len(content)
-            if len(content) > max_bytes:
-                yield _Entry(member, len(content), error=document_errors.too_large(member, len(content), max_bytes))
-            elif total > max_total:
-                yield _Entry(member, len(content), error=archive_too_large(name, max_total))
-                return
-            else:
-                yield _Entry(member, len(content), data=content)
-
-
 # ---------------------------------------------------------------- the service
 
 
@@ -261,47 +156,46 @@ class Ingestion:
 
     def __init__(self, store: Store, vectors: VectorStore, keyword: KeywordIndex, files_dir: Path,
                  client_for: Callable[[str], openai.AsyncOpenAI], *, max_bytes: int,
-                 max_archive_bytes: int | None = None, batch: int = BATCH, workers: int = 1) -> None:
-        if max_bytes < 1 or batch < 1 or workers < 1:
-            raise ValueError("max_bytes, batch and workers must be at least 1")
+                 max_archive_bytes: int | None = None, max_archive_ratio: int = ArchiveLimits.max_ratio,
+                 parse_limits: ParseLimits | None = None, parse_slots: int = PARSE_SLOTS, batch: int = BATCH,
+                 workers: int = 1) -> None:
+        if min(max_bytes, max_archive_ratio, parse_slots, batch, workers) < 1:
+            raise ValueError("max_bytes, max_archive_ratio, parse_slots, batch and workers must be at least 1")
         self.store, self.vectors, self.keyword = store, vectors, keyword
         self.files_dir, self.client_for = Path(files_dir), client_for
         self.max_bytes = max_bytes
-        self.max_archive_bytes = max_archive_bytes or 20 * max_bytes
-        self.batch, self.workers = batch, workers
+        self.archive = ArchiveLimits(max_archive_bytes or min(20 * max_bytes, ArchiveLimits.max_bytes),
+                                     max_archive_ratio)
+        self.max_archive_bytes = self.archive.max_bytes          # the largest zip (the KB page checks it first)
+        self.parse_limits = parse_limits or ParseLimits()
+        self.parse_slots, self.batch, self.workers = parse_slots, batch, workers
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._tasks: list[asyncio.Task] = []
         self._pool: ThreadPoolExecutor | None = None
+        self._parsers: list[ParseWorker] = []              # the parse processes, one per slot
+        self._idle: list[ParseWorker] = []                 # those not parsing now
+        self._parsed: asyncio.Queue[_Job] | None = None    # parsed documents waiting for an embedding loop
+        self._parsing: dict[str, tuple[str, str]] = {}     # document id -> (KB id, uploader): claimed, not embedding
+        self._stops: dict[str, threading.Event] = {}       # document id -> set to stop its parse
+        self._parses: set[asyncio.Task] = set()
+        self._served: dict[str, int] = {}                  # uploader -> when last claimed (round-robin)
+        self._turn = count(1)
 
     # -- submit ------------------------------------------------------------------------------------------------------
     def submit(self, kb: KnowledgeBase, user_id: str, name: str, data: bytes) -> list[KBDocument]:
         """Queue an uploaded file (a zip: each document in it); one ``KBDocument`` per file, failed ones included."""
         name = clean_name(PurePosixPath((name or "").replace("\\", "/")).name)     # a browser may send a path
-        if _is_zip(name, data):
-            if len(data) > self.max_archive_bytes:
-                entries = [_Entry(name, len(data), error=document_errors.too_large(name, len(data),
-                                                                                   self.max_archive_bytes))]
-            else:
-                entries = _unpack(name, data, self.max_bytes, self.max_archive_bytes)
-        else:
-            suffix, kind = extension_kind(name)
-            if suffix and kind is None:
-                entries = [_Entry(name, len(data), error=unsupported(name))]
-            elif len(data) > self.max_bytes:
-                entries = [_Entry(name, len(data), error=document_errors.too_large(name, len(data), self.max_bytes))]
-            else:
-                entries = [_Entry(name, len(data), data=data)]
+        entries = upload_entries(name, data, self.files_dir / kb.id, max_bytes=self.max_bytes, archive=self.archive)
         ids = self._store_entries(kb, user_id, entries)
         self._notify()
         return [self.document(kb, doc_id) for doc_id in ids]
 
-    def _store_entries(self, kb: KnowledgeBase, user_id: str, entries: Iterator[_Entry] | list[_Entry]) -> list[str]:
+    def _store_entries(self, kb: KnowledgeBase, user_id: str, entries: Iterable[Entry]) -> list[str]:
         folder = self.files_dir / kb.id
         ids: list[str] = []
         for entry in entries:
             doc_id, now = uuid.uuid4().hex, _now()
-            sha = hashlib.sha256(entry.data).hexdigest() if entry.data is not None else ""
             _, kind = extension_kind(entry.name)
             try:
                 with self.store.transaction() as cur:       # the duplicate check and the insert: one transaction
@@ -309,22 +203,24 @@ class Ingestion:
                     if error is None:
                         existing = cur.execute(
                             "SELECT name FROM kb_documents WHERE kb_id = ? AND sha256 = ? AND status IN (?, ?, ?, ?) "
-                            "ORDER BY created_at LIMIT 1", [kb.id, sha, *ACTIVE]).fetchone()
+                            "ORDER BY created_at LIMIT 1", [kb.id, entry.sha256, *ACTIVE]).fetchone()
                         if existing:
                             error = duplicate(entry.name, existing[0])
                     cur.execute(
                         "INSERT INTO kb_documents (id, kb_id, name, kind, sha256, bytes, status, error, error_zh, "
                         "error_code, uploaded_by, created_at, updated_at, finished_at) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [doc_id, kb.id, entry.name, kind, sha, entry.size, "failed" if error else "queued",
+                        [doc_id, kb.id, entry.name, kind, entry.sha256, entry.size, "failed" if error else "queued",
                          error.message if error else None, error.zh if error else None,
                          error.code if error else None, user_id, now, now, now if error else None])
-                    if error is None:
-                        folder.mkdir(parents=True, exist_ok=True)
-                        (folder / doc_id).write_bytes(entry.data or b"")
+                    if error is None and entry.staged is not None:
+                        entry.staged.replace(folder / doc_id)
             except BaseException:
                 (folder / doc_id).unlink(missing_ok=True)
                 raise
+            finally:
+                if entry.staged is not None:
+                    entry.staged.unlink(missing_ok=True)   # a duplicate (or a failed insert): nothing kept
             ids.append(doc_id)
         return ids
 
@@ -353,7 +249,8 @@ class Ingestion:
 
     # -- cancel, retry, delete ---------------------------------------------------------------------------------------
     def cancel(self, kb: KnowledgeBase, document_id: str) -> KBDocument:
-        """Queued: cancelled now. Parsing or embedding: cancelled now; the worker stops at its next batch."""
+        """Queued or parsing: cancelled now (a parse in progress is killed). Embedding: cancelled now; the worker
+        stops at its next batch."""
         with self.store.transaction() as cur:
             doc = self._locked(cur, kb, document_id)
             if doc.status not in ("queued", *RUNNING):
@@ -363,6 +260,7 @@ class Ingestion:
             now = _now()
             cur.execute("UPDATE kb_documents SET status = 'cancelled', updated_at = ?, finished_at = ? WHERE id = ?",
                         [now, now, doc.id])
+        self._stop_parse(doc.id)
         return self.document(kb, doc.id)
 
     def retry(self, kb: KnowledgeBase, document_id: str) -> KBDocument:
@@ -395,6 +293,7 @@ class Ingestion:
             doc = self._locked(cur, kb, document_id)
             cur.execute("DELETE FROM kb_chunks WHERE document_id = ?", [doc.id])
             cur.execute("DELETE FROM kb_documents WHERE id = ?", [doc.id])
+        self._stop_parse(doc.id)
         self._unindex(kb.id, doc.id)
         (self.files_dir / kb.id / doc.id).unlink(missing_ok=True)
 
@@ -403,6 +302,9 @@ class Ingestion:
         with self.store.transaction() as cur:
             cur.execute("DELETE FROM kb_chunks WHERE kb_id = ?", [kb_id])
             cur.execute("DELETE FROM kb_documents WHERE kb_id = ?", [kb_id])
+        for doc_id, (parsing_kb, _) in list(self._parsing.items()):
+            if parsing_kb == kb_id:
+                self._stop_parse(doc_id)
         self.vectors.drop(kb_id)
         self.keyword.drop(kb_id)
         shutil.rmtree(self.files_dir / kb_id, ignore_errors=True)
@@ -414,6 +316,12 @@ class Ingestion:
             raise _not_found()
         return _document(row)
 
+    def _stop_parse(self, doc_id: str) -> None:
+        """Stop the document's parse if one is running (its thread kills the child process within ``POLL``)."""
+        stop = self._stops.get(doc_id)
+        if stop is not None:
+            stop.set()
+
     def _unindex(self, kb_id: str, document_id: str) -> None:
         """The document's entries out of both indexes (its kb_chunks rows are already deleted)."""
         self.vectors.delete_document(kb_id, document_id)
@@ -421,29 +329,49 @@ class Ingestion:
 
     # -- the worker --------------------------------------------------------------------------------------------------
     async def start(self) -> None:
-        """Queue again what a stop or crash left unfinished (cleaned of partial chunks), then start the worker."""
+        """Queue again what a stop or crash left unfinished (cleaned of partial chunks), start the parse processes,
+        the feeder and the embedding loops."""
         if self._tasks:
             return
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
-        self._pool = ThreadPoolExecutor(max_workers=3 * self.workers + 1,       # parse, write, progress per worker
-                                        thread_name_prefix="kb-ingest")
+        self._parsed = asyncio.Queue()
+        self._pool = ThreadPoolExecutor(max_workers=3 * self.workers + self.parse_slots + 2,   # parses, writes,
+                                        thread_name_prefix="kb-ingest")                          # progress, claims
         await self._thread(self.recover)
-        self._tasks = [asyncio.create_task(self.run(), name=f"kb-ingest-{n}") for n in range(self.workers)]
+        self._parsers = [ParseWorker(self.parse_limits) for _ in range(self.parse_slots)]
+        self._idle = list(self._parsers)
+        for parser in self._parsers:
+            parser.start()                      # each imports the parsers in the background (~1 s)
+        self._tasks = [asyncio.create_task(self._feed(), name="kb-ingest-feed")]
+        self._tasks += [asyncio.create_task(self.run(), name=f"kb-ingest-{n}") for n in range(self.workers)]
 
     async def stop(self) -> None:
         """Stop the worker now; a document being ingested stays "parsing"/"embedding" and resumes on ``start``."""
         tasks, self._tasks = self._tasks, []
+        parsers, self._parsers, self._idle = self._parsers, [], []
+        for parser in parsers:
+            parser.shut()                        # a parse being stopped starts no fresh process
+        for stop in list(self._stops.values()):
+            stop.set()                           # parses in progress end at their next look (<= POLL)
+        tasks += list(self._parses)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         pool, self._pool = self._pool, None
         if pool is not None:          # wait for a parse or a write already running in a thread
             await asyncio.get_running_loop().run_in_executor(None, pool.shutdown, True)
-        self._loop = self._wake = None
+        for parser in parsers:
+            parser.close()
+        self._parsing.clear()
+        self._stops.clear()
+        self._loop = self._wake = self._parsed = None
 
     def recover(self) -> int:
-        """Documents left in parsing/embedding queued again, and any chunks of unfinished documents removed."""
+        """Documents left in parsing/embedding queued again, any chunks of unfinished documents removed, and any
+        file an interrupted upload was writing deleted."""
+        for staged in self.files_dir.glob(f"*/{STAGING}*"):
+            staged.unlink(missing_ok=True)
         cur = self.store.cursor()
         stale = cur.execute("SELECT DISTINCT c.kb_id, c.document_id FROM kb_chunks c LEFT JOIN kb_documents d "
                             "ON d.id = c.document_id WHERE d.id IS NULL OR d.status <> 'ready' "
@@ -459,28 +387,85 @@ class Ingestion:
             log.info("knowledge bases: %d unfinished document(s) queued again", resumed)
         return int(resumed)
 
-    async def run(self) -> None:
-        """Ingest queued documents, oldest first, until cancelled; sleeps until ``submit``/``retry`` wakes it.
+    async def _feed(self) -> None:
+        """Claim queued documents into the free parse slots (round-robin by uploader, one each) and parse them;
+        sleep until a submit, a retry or a freed slot wakes it."""
+        while True:
+            try:
+                self._wake.clear()               # before looking: a wake-up from now on is not lost
+                while len(self._parsing) < self.parse_slots:
+                    claimed = await self._thread(self._claim, {u for _, u in self._parsing.values()})
+                    if claimed is None:
+                        break
+                    kb, doc_id, name, uploader = claimed
+                    self._parsing[doc_id] = (kb.id, uploader)
+                    self._stops[doc_id] = threading.Event()
+                    task = asyncio.create_task(self._parse(kb, doc_id, name, uploader), name="kb-ingest-parse")
+                    self._parses.add(task)
+                    task.add_done_callback(self._parses.discard)
+                await self._wake.wait()
+            except asyncio.CancelledError:
+                raise
+            except Exception:                    # the database failing: log, try again in a while
+                log.exception("knowledge bases: the ingestion feeder failed; it tries again in %s s", RETRY_SECONDS)
+                await asyncio.sleep(RETRY_SECONDS)
 
-        A pipeline of three steps so the embedder never waits for the rest: while one document is embedded, the
-        next one is claimed and parsed (a thread) and the previous one's rows and indexes are written (a thread).
-        Documents still become ready in the order they were queued."""
-        if self._wake is None:
-            self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
-        ahead: asyncio.Task | None = None         # the next document: claimed and parsed
+    async def _parse(self, kb: KnowledgeBase, doc_id: str, name: str, uploader: str) -> None:
+        """Parse and chunk a claimed document in a parse process; hand it to the embedding loops, or fail it with
+        its reason. Its slot is freed when an embedding loop takes it (or now, when it failed)."""
+        handed = False
+        self._idle.sort(key=lambda p: p.warm)
+        parser = self._idle.pop()               # one per slot: there is always one idle here (a warm one first)
+        try:
+            try:
+                path = self.files_dir / kb.id / doc_id
+                if not path.is_file():
+                    raise _missing_file(name)
+                parsed = await self._thread(functools.partial(
+                    parser.parse, path, PurePosixPath(name).name, max_bytes=self.max_bytes,
+                    chunk_tokens=kb.chunk_tokens, overlap_tokens=min(kb.chunk_overlap, kb.chunk_tokens // 2),
+                    stop=self._stops[doc_id]))
+                if not parsed.chunks:
+                    raise document_errors.empty(PurePosixPath(name).name)
+            except ParseStopped:
+                return                                          # cancelled or deleted (or stopping): said already
+            except WorkbenchError as exc:                       # DocumentError, a time or memory limit
+                await self._thread(self._fail, doc_id, exc)
+                return
+            except Exception:
+                log.exception("knowledge bases: parsing document %s failed", doc_id)
+                await self._thread(self._fail, doc_id, _internal(name))
+                return
+            finally:
+                self._idle.append(parser)
+            self._parsed.put_nowait(_Job(kb, doc_id, name, uploader, parsed.kind, parsed.pages, parsed.chunks))
+            handed = True
+        finally:
+            if not handed:
+                self._release(doc_id)
+
+    def _release(self, doc_id: str) -> None:
+        """The document's parse slot free again: the feeder may claim another."""
+        self._parsing.pop(doc_id, None)
+        self._stops.pop(doc_id, None)
+        if self._wake is not None:
+            self._wake.set()
+
+    async def run(self) -> None:
+        """An embedding loop: embed parsed documents, one at a time, until cancelled.
+
+        A pipeline so the embedder never waits for the rest: while one document is embedded, the feeder parses
+        the next ones and the previous document's rows and indexes are written (a thread)."""
         writing: asyncio.Task | None = None       # the previous document: rows, vectors, keywords
         try:
             while True:
+                job: _Job | None = None
                 try:
-                    job = await (ahead if ahead is not None else self._prepare())
-                    ahead = None
-                    if job is None:
-                        if writing is not None:
-                            await writing
-                            writing = None
-                        await self._idle()
-                        continue
-                    ahead = asyncio.create_task(self._prepare(), name="kb-ingest-parse")
+                    if writing is not None and self._parsed.empty():
+                        await writing             # nothing to embed meanwhile: finish the write first
+                        writing = None
+                    job = await self._parsed.get()
+                    self._release(job.doc_id)
                     vectors = await self._embed(job)
                     if writing is not None:
                         await writing
@@ -492,28 +477,15 @@ class Ingestion:
                 except Exception:              # the database or an index failing: log, try again in a while
                     log.exception("knowledge bases: the ingestion worker failed; it tries again in %s s",
                                   RETRY_SECONDS)
-                    parsed, ahead = await _settle(ahead), None
                     writing = await _settle(writing)
-                    if isinstance(parsed, _Job):
+                    if job is not None:
                         with contextlib.suppress(Exception):
-                            await self._thread(self._requeue, parsed.doc_id)
-                    self._wake.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), RETRY_SECONDS)
+                            await self._thread(self._requeue, job.doc_id)
+                    await asyncio.sleep(RETRY_SECONDS)
+                    self._notify()
         finally:
-            for task in (ahead, writing):
-                if task is not None:
-                    task.cancel()
-
-    async def _idle(self) -> None:
-        """Sleep until something is queued (a submit between the last claim and the clear() is not lost)."""
-        self._wake.clear()
-        if not await self._thread(self._anything_queued):
-            await self._wake.wait()
-
-    def _anything_queued(self) -> bool:
-        cur = self.store.cursor()
-        return cur.execute("SELECT count(*) FROM kb_documents WHERE status = 'queued'").fetchone()[0] > 0
+            if writing is not None:
+                writing.cancel()
 
     def _requeue(self, doc_id: str) -> None:
         """A claimed document the worker could not go on with (it failed itself) back in the queue."""
@@ -521,35 +493,11 @@ class Ingestion:
             cur.execute("UPDATE kb_documents SET status = 'queued', done = 0, total = 0, updated_at = ? "
                         "WHERE id = ? AND status IN (?, ?)", [_now(), doc_id, *RUNNING])
 
-    async def _prepare(self) -> _Job | None:
-        """The oldest queued document claimed, parsed and chunked, or None when nothing is queued. A document that
-        cannot be parsed (or has no text) is failed with its reason and the next one is taken."""
-        while True:
-            claimed = await self._thread(self._claim)
-            if claimed is None:
-                return None
-            kb, doc_id, name, uploader = claimed
-            try:
-                document, chunks = await self._thread(self._read, kb, self.files_dir / kb.id / doc_id, name)
-                if not chunks:
-                    raise document_errors.empty(PurePosixPath(name).name)
-            except DocumentError as exc:
-                await self._thread(self._fail, doc_id, exc)
-                continue
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("knowledge bases: ingesting document %s failed", doc_id)
-                await self._thread(self._fail, doc_id, _internal(name))
-                continue
-            return _Job(kb, doc_id, name, uploader, document, chunks)
-
     async def _embed(self, job: _Job) -> np.ndarray | None:
         """The job's chunks embedded in batches with the uploader's client (progress after each batch); None when
         the document was cancelled or deleted meanwhile, or failed (its reason saved)."""
         try:
-            if not await self._thread(self._stage, job.doc_id, "parsing", "embedding", job.document,
-                                      len(job.chunks)):
+            if not await self._thread(self._stage, job.doc_id, job.kind, job.pages, len(job.chunks)):
                 return None                                      # cancelled or deleted while parsed or waiting
             client = self.client_for(job.uploader)
             vectors: list[np.ndarray] = []
@@ -595,35 +543,36 @@ class Ingestion:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, fn, *args)
 
-    def _claim(self) -> tuple[KnowledgeBase, str, str, str] | None:
-        """The oldest queued document, now "parsing": (kb, document id, name, uploader)."""
+    def _claim(self, busy: set[str]) -> tuple[KnowledgeBase, str, str, str] | None:
+        """The next document, now "parsing": (kb, document id, name, uploader). Round-robin between uploaders not
+        in ``busy`` (who already have one being parsed): the one served longest ago (or never) first, then the
+        one whose oldest queued document is oldest; that uploader's oldest queued document."""
         with self.store.transaction() as cur:
+            waiting = cur.execute("SELECT d.uploaded_by, min(d.created_at) FROM kb_documents d JOIN knowledge_bases k "
+                                  "ON k.id = d.kb_id WHERE d.status = 'queued' GROUP BY d.uploaded_by").fetchall()
+            waiting = [(self._served.get(user, 0), first, user) for user, first in waiting if user not in busy]
+            if not waiting:
+                return None
+            uploader = min(waiting)[2]
             row = cur.execute(f"SELECT {_KB_COLUMNS}, d.id, d.name, d.uploaded_by FROM kb_documents d "
-                              "JOIN knowledge_bases k ON k.id = d.kb_id WHERE d.status = 'queued' "
-                              "ORDER BY d.created_at, d.rowid LIMIT 1").fetchone()
+                              "JOIN knowledge_bases k ON k.id = d.kb_id WHERE d.status = 'queued' AND "
+                              "d.uploaded_by = ? ORDER BY d.created_at, d.rowid LIMIT 1", [uploader]).fetchone()
             if row is None:
                 return None
             now = _now()
             cur.execute("UPDATE kb_documents SET status = 'parsing', attempts = attempts + 1, done = 0, total = 0, "
                         "error = NULL, error_zh = NULL, error_code = NULL, started_at = ?, updated_at = ?, "
                         "finished_at = NULL WHERE id = ?", [now, now, row[11]])
+        self._served[uploader] = next(self._turn)
         return _kb(row), row[11], row[12], row[13]
 
-    def _read(self, kb: KnowledgeBase, path: Path, name: str) -> tuple[Document, list[KBChunk]]:
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise _missing_file(name) from None
-        document = parse(data, PurePosixPath(name).name, max_bytes=self.max_bytes)
-        return document, chunk_document(document, chunk_tokens=kb.chunk_tokens,
-                                        overlap_tokens=min(kb.chunk_overlap, kb.chunk_tokens // 2))
-
-    def _stage(self, doc_id: str, was: str, now_in: str, document: Document, total: int) -> bool:
+    def _stage(self, doc_id: str, kind: str, pages: int, total: int) -> bool:
+        """parsing -> embedding (False when the document was cancelled or deleted meanwhile)."""
         with self.store.transaction() as cur:
             return bool(cur.execute(
-                "UPDATE kb_documents SET status = ?, kind = ?, pages = ?, done = 0, total = ?, updated_at = ? "
-                "WHERE id = ? AND status = ?",
-                [now_in, document.kind, document.page_count, total, _now(), doc_id, was]).fetchall()[0][0])
+                "UPDATE kb_documents SET status = 'embedding', kind = ?, pages = ?, done = 0, total = ?, "
+                "updated_at = ? WHERE id = ? AND status = 'parsing'",
+                [kind, pages, total, _now(), doc_id]).fetchall()[0][0])
 
     def _progress(self, doc_id: str, done: int) -> bool:
         with self.store.transaction() as cur:

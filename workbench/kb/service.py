@@ -29,11 +29,13 @@ from workbench.kb.chunks import DEFAULT_LIMIT, ChunkPage, chunk_page
 from workbench.kb.errors import Invalid
 from workbench.kb.ingest import Ingestion
 from workbench.kb.keyword import KeywordIndex
+from workbench.kb.parse_worker import ParseLimits
 from workbench.kb.records import KBDocument, KnowledgeBase, UserDirectory
 from workbench.kb.refresh import refresh_vectors
 from workbench.kb.retrieve import Hits, Retrieval
 from workbench.kb.sharing import Sharing
 from workbench.kb.teams import Teams
+from workbench.kb.unpack import ArchiveLimits
 from workbench.kb.vectors import VectorStore
 from workbench.store import Store
 
@@ -48,11 +50,14 @@ class KnowledgeService:
 
     def __init__(self, store: Store, users: UserDirectory, *, vectors: VectorStore, files_dir: Path,
                  client_for: Callable[[str], openai.AsyncOpenAI], embedding_models: Callable[[], Sequence[str]],
-                 max_bytes: int, rerank_model: str | None = RERANK_MODEL) -> None:
+                 max_bytes: int, rerank_model: str | None = RERANK_MODEL, parse_limits: ParseLimits | None = None,
+                 max_archive_bytes: int | None = None, max_archive_ratio: int = ArchiveLimits.max_ratio) -> None:
         self.store, self.vectors, self.client_for, self.rerank_model = store, vectors, client_for, rerank_model
         self.access = Access(store)
         self.keyword = KeywordIndex(store)
-        self.ingestion = Ingestion(store, vectors, self.keyword, files_dir, client_for, max_bytes=max_bytes)
+        self.ingestion = Ingestion(store, vectors, self.keyword, files_dir, client_for, max_bytes=max_bytes,
+                                   parse_limits=parse_limits, max_archive_bytes=max_archive_bytes,
+                                   max_archive_ratio=max_archive_ratio)
         self.teams = Teams(store, self.access, users)
         self.bases = KnowledgeBases(store, self.access, embedding_models=embedding_models,
                                     on_drop=self.ingestion.drop)

@@ -1,0 +1,374 @@
+"""Parsing and chunking a KB document in a child process that can be killed: a time and a memory bound per
+document, and a cancel that stops a parse in progress.
+
+    worker = ParseWorker(ParseLimits(seconds=120, memory_mb=1024))
+    worker.start()                          # spawns ``python -m workbench.kb.parse_worker``; it imports the parsers
+    parsed = worker.parse(path, "report.pdf", max_bytes=..., chunk_tokens=300, overlap_tokens=40, stop=event)
+    parsed.kind, parsed.pages, parsed.chunks           # or DocumentError / parse_timeout / parse_memory / ParseStopped
+    worker.shut(); worker.close()       # no new child, then kill it (once no thread parses with it)
+
+One child serves one document at a time and stays warm between documents (importing pypdf, the chunker and
+their dependencies takes ~1 s; a parse of a 25-page PDF ~0.1 s). The parent (a thread of the ingestion
+worker) waits for the answer in steps of ``POLL`` seconds, and kills the child — then starts a fresh one — when
+the document takes longer than ``seconds``, when the child's resident memory passes ``memory_mb``, or when
+``stop`` is set (the user cancelled or deleted the document, or the service is stopping). A child that dies
+(a crash in a C library) fails that document only. The child's data segment is also capped (RLIMIT_DATA at
+twice ``memory_mb``) so that one huge allocation fails there instead of taking the machine, and it exits
+by itself when its parent is gone; it gets none of the server's environment.
+
+Requests and answers are length-prefixed JSON frames on the child's stdin and on a private copy of its
+stdout (the child points its own fd 1 at stderr, so a stray print from a library cannot break a frame).
+The answer carries the chunks (text, pages, heading path, tokens), not the document's text twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import select
+import struct
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from workbench.documents.errors import DocumentError
+from workbench.errors import WorkbenchError
+from workbench.kb.chunking import KBChunk
+
+log = logging.getLogger(__name__)
+
+POLL = 0.05                     # seconds between looks at the clock, the child's memory and the stop flag
+START_SECONDS = 120             # for a child to import the parsers (not counted in a document's time)
+MB = 1024 * 1024
+_FRAME = struct.Struct(">I")
+_ROOT = Path(__file__).resolve().parents[2]
+# The child reads untrusted files: it gets none of the server's environment (keys named by the catalogue, the
+# master key), and one thread for numpy's BLAS (it does no linear algebra).
+_CHILD_ENV = {"PATH": os.defpath, "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8", "OPENBLAS_NUM_THREADS": "1",
+              "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+@dataclass(frozen=True)
+class ParseLimits:
+    """How long one document's parse may take and how much memory (resident, MB) its process may use."""
+
+    seconds: float = 120
+    memory_mb: int = 1024
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What ingestion keeps of a parsed document: its kind, page count and chunks."""
+
+    kind: str
+    pages: int
+    chunks: list[KBChunk]
+
+
+class ParseStopped(Exception):
+    """The parse was stopped from outside (``stop`` set): the document was cancelled or deleted, or the service
+    is stopping. Nothing to tell the user: the document's status already says so."""
+
+
+def parse_timeout(name: str, seconds: float) -> WorkbenchError:
+    return WorkbenchError(
+        f"Reading “{name}” took longer than {seconds:g} seconds, the limit for one document, so it was stopped. "
+        "The file may be built unusually (for example one huge page drawing repeated on every page). Save it "
+        "again (e.g. print to PDF) or split it, then upload that; or ask the administrator to raise the limit.",
+        zh=f"读取“{name}”超过了单个文档 {seconds:g} 秒的时间上限，已停止。该文件的结构可能异常（例如每页都重复绘制同一"
+           "个巨大的内容）。请重新保存（例如另存为 PDF）或拆分后再上传，或请管理员提高该上限。", code="parse_timeout")
+
+
+def parse_memory(name: str, megabytes: int) -> WorkbenchError:
+    return WorkbenchError(
+        f"Reading “{name}” needed more than {megabytes} MB of memory, the limit for one document, so it was "
+        "stopped. Save it again (e.g. print to PDF) or split it, then upload that; or ask the administrator to "
+        "raise the limit.",
+        zh=f"读取“{name}”需要超过单个文档 {megabytes} MB 的内存上限，已停止。请重新保存（例如另存为 PDF）或拆分后"
+           "再上传，或请管理员提高该上限。", code="parse_memory")
+
+
+def parse_crashed(name: str) -> WorkbenchError:
+    return WorkbenchError(
+        f"Reading “{name}” stopped unexpectedly (the file may be damaged; it has been logged). Try again; if it "
+        "fails again, save the file again or tell the administrator.",
+        zh=f"读取“{name}”时意外中止（文件可能已损坏；已记录日志）。请重试；如仍失败，请重新保存该文件或联系管理员。",
+        code="parse_failed")
+
+
+# ---------------------------------------------------------------- the parent's side
+
+
+class ParseWorker:
+    """One warm child process parsing one document at a time; used from one thread at a time."""
+
+    def __init__(self, limits: ParseLimits) -> None:
+        if limits.seconds <= 0 or limits.memory_mb < 1:
+            raise ValueError("parse limits must be positive")
+        self.limits = limits
+        self._proc: subprocess.Popen | None = None
+        self._closed = False
+        self._ready = False
+        self._buffer = bytearray()
+        self._lock = threading.Lock()           # start/close from another thread than the one parsing
+
+    @property
+    def pid(self) -> int | None:
+        proc = self._proc
+        return proc.pid if proc is not None and proc.poll() is None else None
+
+    @property
+    def warm(self) -> bool:
+        """Its child has imported the parsers (False after a kill, until the new one is ready)."""
+        return self._ready and self.pid is not None
+
+    def start(self) -> None:
+        """Spawn the child unless one is running (it gets ready in the background; ``parse`` waits for it)."""
+        with self._lock:
+            if self._closed or (self._proc is not None and self._proc.poll() is None):
+                return
+            self._buffer.clear()
+            self._ready = False
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "workbench.kb.parse_worker", str(self.limits.memory_mb)], cwd=_ROOT,
+                env=_CHILD_ENV, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0, close_fds=True)
+
+    def shut(self) -> None:
+        """No new child from now on (a parse being stopped does not start a fresh one); ``close`` kills it."""
+        with self._lock:
+            self._closed = True
+
+    def close(self) -> None:
+        """Kill the child for good; call once no thread is parsing with it (after ``shut`` and ``stop``)."""
+        with self._lock:
+            proc, self._proc, self._closed = self._proc, None, True
+        if proc is not None:
+            _kill(proc)
+
+    def parse(self, path: Path, name: str, *, max_bytes: int, chunk_tokens: int, overlap_tokens: int,
+              stop: threading.Event) -> Parsed:
+        """The document at ``path`` parsed and chunked in the child, within the limits (see the module doc)."""
+        proc = self._running(stop)
+        request = json.dumps({"path": str(path), "name": name, "max_bytes": max_bytes, "chunk_tokens": chunk_tokens,
+                              "overlap_tokens": overlap_tokens}).encode()
+        try:
+            proc.stdin.write(_FRAME.pack(len(request)) + request)
+        except OSError:
+            return self._died(proc, name)
+        deadline = time.monotonic() + self.limits.seconds
+        while True:
+            answer = self._receive(proc, min(POLL, max(0.0, deadline - time.monotonic())))
+            if answer is not None:
+                return self._result(proc, answer, name)
+            if stop.is_set():
+                self._restart(proc)
+                raise ParseStopped
+            if time.monotonic() >= deadline:
+                self._restart(proc)
+                raise parse_timeout(name, self.limits.seconds)
+            if _resident(proc.pid) > self.limits.memory_mb * MB:
+                self._restart(proc)
+                raise parse_memory(name, self.limits.memory_mb)
+            if proc.poll() is not None:
+                return self._died(proc, name)
+
+    # -- helpers -------------------------------------------------------------------------------------------------
+    def _running(self, stop: threading.Event) -> subprocess.Popen:
+        """The child, started if needed and ready (its parsers imported)."""
+        self.start()
+        proc = self._proc
+        if proc is None:                           # closed: the service is stopping
+            raise ParseStopped
+        deadline = time.monotonic() + START_SECONDS
+        while not self._ready:
+            if stop.is_set():
+                raise ParseStopped
+            if proc.poll() is not None or time.monotonic() > deadline:
+                self._restart(proc)
+                raise RuntimeError("the parse worker process did not start")
+            if self._receive(proc, POLL) is not None:
+                self._ready = True
+        return proc
+
+    def _receive(self, proc: subprocess.Popen, timeout: float) -> dict | None:
+        """One whole frame from the child if it arrives within ``timeout``, else None (partial data is kept)."""
+        fd = proc.stdout.fileno()
+        ends = time.monotonic() + timeout
+        while True:
+            frame = self._frame()
+            if frame is not None:
+                return frame
+            left = ends - time.monotonic()
+            if left < 0 or not select.select([fd], [], [], max(left, 0))[0]:
+                return None
+            data = os.read(fd, 4 * MB)
+            if not data:                           # the child is gone (or going): let its exit be seen
+                try:
+                    proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    pass
+                return None
+            self._buffer += data
+
+    def _frame(self) -> dict | None:
+        if len(self._buffer) < _FRAME.size:
+            return None
+        (size,) = _FRAME.unpack_from(self._buffer)
+        if len(self._buffer) < _FRAME.size + size:
+            return None
+        body = bytes(self._buffer[_FRAME.size: _FRAME.size + size])
+        del self._buffer[: _FRAME.size + size]
+        return json.loads(body)
+
+    def _result(self, proc: subprocess.Popen, answer: dict, name: str) -> Parsed:
+        if answer.get("recycle"):                  # the child grew (or hit its memory cap): a fresh one next time
+            self._restart(proc)
+        if "chunks" in answer:
+            chunks = [KBChunk(text, first, last, heading, tokens)
+                      for text, first, last, heading, tokens in answer["chunks"]]
+            return Parsed(answer["kind"], answer["pages"], chunks)
+        error = answer.get("error") or {}
+        if error.get("code") == "memory":
+            raise parse_memory(name, self.limits.memory_mb)
+        if error.get("message"):
+            raise DocumentError(error["message"], zh=error.get("zh") or error["message"],
+                                code=error.get("code") or "failed")
+        raise parse_crashed(name)
+
+    def _died(self, proc: subprocess.Popen, name: str) -> Parsed:
+        code = proc.poll()
+        log.warning("knowledge bases: the parse worker died reading %r (exit %s)", name, code)
+        self._restart(proc)
+        raise parse_crashed(name)
+
+    def _restart(self, proc: subprocess.Popen) -> None:
+        """Kill ``proc`` and start a fresh child (it imports while the caller goes on)."""
+        with self._lock:
+            current = self._proc is proc
+            if current:
+                self._proc = None
+        _kill(proc)
+        if current:
+            self.start()
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.kill()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        log.warning("knowledge bases: parse worker %s did not exit after SIGKILL", proc.pid)
+    for stream in (proc.stdin, proc.stdout):
+        try:
+            stream.close()
+        except OSError:
+            pass
+
+
+def _resident(pid: int) -> int:
+    """Resident memory of a process in bytes (0 when it cannot be read: gone, or not Linux)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+# ---------------------------------------------------------------- the child's side
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    data = bytearray()
+    while len(data) < size:
+        part = os.read(fd, size - len(data))
+        if not part:
+            return None
+        data += part
+    return bytes(data)
+
+
+def _write_frame(fd: int, answer: dict[str, Any]) -> None:
+    body = json.dumps(answer).encode()
+    view = memoryview(_FRAME.pack(len(body)) + body)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit when the parent is gone (a killed server must not leave a parse running)."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
+
+
+def _cap_data(memory_mb: int) -> None:
+    """RLIMIT_DATA at twice the resident limit: a single huge allocation fails here, not on the machine."""
+    try:
+        import resource
+
+        cap = 2 * memory_mb * MB
+        resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
+def _peak_bytes() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024     # KB on Linux
+
+
+def main(argv: list[str]) -> None:
+    """The child: answer parse requests on fd 0 until it closes."""
+    memory_mb = int(argv[0]) if argv else ParseLimits().memory_mb
+    out = os.dup(1)
+    os.dup2(2, 1)                                   # print() goes to stderr; frames go to ``out``
+    import pypdf  # noqa: F401  (imported now, not in the first document's time)
+
+    from workbench.documents import parse
+    from workbench.kb.chunking import chunk_document
+
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    _cap_data(memory_mb)
+    _write_frame(out, {"ready": True})
+    while True:
+        header = _read_exactly(0, _FRAME.size)
+        if header is None:
+            return
+        request = json.loads(_read_exactly(0, _FRAME.unpack(header)[0]) or b"{}")
+        answer: dict[str, Any]
+        try:
+            name = request["name"]
+            data = Path(request["path"]).read_bytes()
+            document = parse(data, name, max_bytes=request["max_bytes"])
+            del data
+            chunks = chunk_document(document, chunk_tokens=request["chunk_tokens"],
+                                    overlap_tokens=request["overlap_tokens"])
+            answer = {"kind": document.kind, "pages": document.page_count,
+                      "chunks": [[c.text, c.first_page, c.last_page, c.heading, c.tokens] for c in chunks]}
+            del document, chunks
+        except WorkbenchError as exc:
+            answer = {"error": {"message": exc.message, "zh": exc.zh, "code": exc.code}}
+        except MemoryError:
+            answer = {"error": {"code": "memory"}, "recycle": True}
+        except Exception:  # noqa: BLE001 - a parser bug: logged here (stderr), the document fails alone
+            log.exception("knowledge bases: parsing %r failed", request.get("name"))
+            answer = {"error": {}}
+        if _peak_bytes() > memory_mb * MB // 2:   # a big document leaves a big process behind: start afresh
+            answer["recycle"] = True
+            if _peak_bytes() > memory_mb * MB and "chunks" in answer:   # a MemoryError a parser swallowed
+                answer = {"error": {"code": "memory"}, "recycle": True}
+        _write_frame(out, answer)
+        if answer.get("recycle"):
+            return
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    main(sys.argv[1:])
