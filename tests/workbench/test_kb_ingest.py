@@ -136,11 +136,11 @@ def by_name(docs_: list[KBDocument]) -> dict[str, KBDocument]:
     return {d.name: d for d in docs_}
 
 
-async def until(condition: Callable[[], bool], timeout: float = 180, what: str = "") -> None:
+async def until(condition: Callable[[], bool], timeout: float = 180, what: str | Callable[[], str] = "") -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            raise AssertionError(f"timed out waiting for {what() if callable(what) else what}")
         await asyncio.sleep(0.02)
 
 
@@ -148,7 +148,7 @@ async def settled(ingestion: Ingestion, kb: KnowledgeBase, timeout: float = 180)
     """Wait until no document of the KB is queued or running; the documents by name."""
     def done() -> bool:
         return all(d.status in ("ready", "failed", "cancelled") for d in ingestion.documents(kb))
-    await until(done, timeout, "the queue to settle: " + str([(d.name, d.status) for d in ingestion.documents(kb)]))
+    await until(done, timeout, lambda: f"the queue to settle: {[(d.name, d.status) for d in ingestion.documents(kb)]}")
     return by_name(ingestion.documents(kb))
 
 
