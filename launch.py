@@ -34,7 +34,7 @@ def build_app(gateway, workbench_store=None, knowledge=None):
     import gradio as gr
     from fastapi import FastAPI
 
-    from app import chat, kb_api, kb_files, shell, signin
+    from app import chat, chat_files, kb_api, kb_files, shell, signin
     from app.ui import build_ui
     from gateway.api import GatewayApp, is_gateway_path, send_json
     from gateway.catalogue import EMBEDDED_EMBEDDING_ID
@@ -51,7 +51,8 @@ def build_app(gateway, workbench_store=None, knowledge=None):
     if workbench_store is not None:     # the chat reaches the models through this process's own /v1 API
         conversations = Conversations(workbench_store)
         base_url = chat.local_api_url(gateway.settings.host, gateway.settings.port)
-        documents = chat.ChatDocuments(Attachments(workbench_store, conversations),
+        documents = chat.ChatDocuments(Attachments(workbench_store, conversations,
+                                                   files_dir=gateway.settings.data_dir / "chat-files"),
                                        max_bytes=gateway.settings.chat_max_upload_mb * MB,
                                        embedding_model=EMBEDDED_EMBEDDING_ID)
         setup = chat.ChatSetup(conversations, base_url, web_search=chat.web_search_via_api(
@@ -60,6 +61,7 @@ def build_app(gateway, workbench_store=None, knowledge=None):
     ui = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     ui.include_router(signin.routes(gateway, sessions))
     ui.include_router(kb_files.routes(knowledge, sessions))      # a KB document for the signed-in user
+    ui.include_router(chat_files.routes(setup.documents.attachments if setup else None, sessions))   # their own
     # an upload larger than any page takes is refused by Gradio before it is stored (the pages check each file's
     # own limit from its size on disk); "Use via API" in the footer would point at Gradio's API, not ours
     largest = max(gateway.settings.kb_max_upload_mb, gateway.settings.chat_max_upload_mb) + 1
