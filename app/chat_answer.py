@@ -51,6 +51,16 @@ def new_attachments(conv: Conversation, items: Sequence[Any]) -> list[dict]:
     return [{"id": a.id, "name": a.name} for a in items if a.id not in seen]
 
 
+def edited(edit: Any, locale: str) -> tuple[int, str]:
+    """(index of the edited message, its new text) from an edit event's data; a readable refusal without it
+    (``edit`` is a ``gr.EventData``: Gradio builds a ``gr.EditData`` only from data that is there)."""
+    data = vars(edit).get("_data") if edit is not None and hasattr(edit, "__dict__") else None
+    if not isinstance(data, dict):
+        raise notice_error("chat.edit_missing", locale)
+    index = data.get("index")
+    return (index if isinstance(index, int) and not isinstance(index, bool) else -1), edited_text(data.get("value"))
+
+
 def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
     """send, regenerate and resend over ``page``; each yields (chatbot, conversation id, input box,
     conversation list, title, notice, the list's empty-line) per step."""
@@ -222,17 +232,17 @@ def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
 
     async def resend(conversation_id: str | None, model: str | None, thinking: bool, budget: float | None,
                      system: str | None, temperature: float | None, top_p: float | None, max_tokens: float | None,
-                     web: bool, query: str | None, lang: str, edit: gr.EditData,
+                     web: bool, query: str | None, lang: str, edit: gr.EventData,
                      request: gr.Request, kb_ids: list[str] | None = None) -> AsyncIterator[tuple]:
         """A question edited in the chat: change it, drop what came after, answer it again."""
+        index, text = edited(edit, page.who(lang, request)[0])
         locale, actor, conv = page.begin(lang, request, conversation_id, settings_values(
             model, thinking, budget, system, temperature, top_p, max_tokens), existing=True)
         rows = message_rows(conv.messages, locale)
-        index = edit.index if edit is not None and isinstance(edit.index, int) else -1
         message_id = rows[index][1] if 0 <= index < len(rows) else None
         if message_id is None:
             raise notice_error("chat.edit_question_only", locale)
-        question = edited_text(edit.value).strip()
+        question = text.strip()
         if not question:
             raise notice_error("chat.empty", locale)
         position = next(i for i, m in enumerate(conv.messages) if m.id == message_id)

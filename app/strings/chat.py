@@ -96,6 +96,7 @@ EN: dict[str, str] = {
     "chat.kb_dropped_unnamed": "Some chosen knowledge bases are no longer available to you and are no longer chosen.",
     "chat.kb_failed": "The knowledge bases could not be searched, so this answer does not use them: {reason}",
     "chat.kb_unavailable": "Knowledge bases are not available in the chat on this server.",
+    "chat.edit_missing": "Edit a question in the chat, then send it again: no edited question arrived.",
 }
 
 ZH: dict[str, str] = {
@@ -187,4 +188,5 @@ ZH: dict[str, str] = {
     "chat.kb_dropped_unnamed": "部分所选知识库已不可用，已取消选择。",
     "chat.kb_failed": "无法检索知识库，本次回答未使用知识库：{reason}",
     "chat.kb_unavailable": "本服务器的对话暂不支持知识库。",
+    "chat.edit_missing": "请先在对话中编辑一条提问，再重新发送：没有收到编辑后的提问。",
 }

@@ -570,3 +570,24 @@ def test_signed_out_callers_cannot_touch_documents(tmp_path):
                  lambda: attach(s, None, ["/etc/hostname"])):
         with pytest.raises(gr.Error):
             call()
+
+
+def test_resend_without_edit_data_is_a_readable_refusal_in_both_languages(tmp_path):
+    """``chat_resend`` called through Gradio's API without the edit event's data answered Python's exception text
+    ("'NoneType' object is not subscriptable"); now the page's own words, in the caller's language."""
+    cfg = tmp_path / "models.yaml"
+    cfg.write_text("gateway: {embedded: {enabled: false}}\n")
+    gw = GatewayProcess(tmp_path / "data", config=cfg).start()
+    try:
+        browser = gw.signed_in()
+        for lang, words in (("en", "Edit a question in the chat, then send it again: no edited question arrived."),
+                            ("zh", "请先在对话中编辑一条提问，再重新发送：没有收到编辑后的提问。")):
+            started = browser.post("/gradio_api/call/chat_resend", json={"data": [
+                "", None, False, 1024, "", None, None, None, False, "", lang, []]})
+            assert started.status_code == 200
+            done = browser.get(f"/gradio_api/call/chat_resend/{started.json()['event_id']}", timeout=60)
+            event, data = done.text.strip().split("\n", 1)
+            assert event == "event: error" and data.startswith("data: "), done.text
+            assert json.loads(data[len("data: "):])["error"] == words
+    finally:
+        gw.stop()
