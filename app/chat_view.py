@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from app.chat_citations import CSS as CITATIONS_CSS
-from app.chat_citations import doc_sources_block, quoted, with_chips
+from app.chat_citations import doc_sources_block, md, quoted, safe_url, with_chips
 from app.i18n import translate
 from app.kb_files import file_url
 from workbench.chat import error_text
@@ -54,11 +54,21 @@ def thought_block(reasoning: str, seconds: float | None, locale: str, *, pending
 
 
 def sources_block(sources: Sequence[dict], locale: str) -> dict:
-    """"Found N web pages" with the numbered titles and links (closed)."""
-    lines = [f"{s.get('index', n)}. [{s.get('title') or s.get('url')}]({s.get('url')})"
-             for n, s in enumerate(sources, start=1)]
+    """"Found N web pages" with the numbered titles and links (closed); a page's title is text, never Markdown or
+    HTML (it comes from the web), and only an http(s) address is a link."""
+    lines = []
+    for n, s in enumerate(sources, start=1):
+        title, url = md(str(s.get("title") or s.get("url") or "")), safe_url(s.get("url"))
+        lines.append(f"{_number(s.get('index'), n)}. " + (f"[{title}]({url})" if url else title))
     return {"role": "assistant", "content": "\n".join(lines),
             "metadata": {"title": translate("chat.found_pages", locale, count=len(sources)), "status": "done"}}
+
+
+def _number(value: Any, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
 
 
 def _md(text: str) -> str:

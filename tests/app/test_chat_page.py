@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from html import unescape
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -654,6 +655,23 @@ def test_chips_link_each_citation_and_mark_the_added_and_the_doubtful(site):
     assert rows_titled(rows, "Cited 1 passages of the documents")[0]["content"] == (
         "**[2] [water.pdf](/chat/file/a1#page=2)** · p. 2\n\n> delivered 1,850 litres")
     assert ".cite-added" in chat.CSS and "dashed" in chat.CSS and ".cite-doubtful" in chat.CSS
+
+
+@pytest.mark.parametrize("title", ["x](javascript:alert(1))", "<img src=x onerror=alert(1)>", "**bold** *it*",
+                                   "a | b | c", "[1]: javascript:alert(1)", "$x$ `code` # head"])
+def test_a_web_page_title_is_shown_as_text_never_as_markdown_or_html(title):
+    """Web-search titles come from the web: in the sources block they render as their own text (Markdown with HTML
+    on, as the chat renders it), a javascript: address is never a link."""
+    from markdown_it import MarkdownIt
+
+    block = chat_view.sources_block([{"index": 1, "title": title, "url": "https://example.org/a(b)c"},
+                                     {"index": 2, "title": "evil", "url": "javascript:alert(1)"}], "en")
+    html = MarkdownIt("commonmark", {"html": True}).render(block["content"])
+    for tag in ("<img", "<strong>", "<em>", "<table", "<h1", "<code>", 'href="javascript'):
+        assert tag not in html, html
+    [(href, text)] = re.findall(r'<a href="([^"]+)">(.*?)</a>', html)      # one link: the page, its title as text
+    assert href == "https://example.org/a%28b%29c" and unescape(text) == title
+    assert "<li>evil</li>" in html                        # shown, not linked
 
 
 def test_resend_without_edit_data_is_a_readable_refusal_in_both_languages(tmp_path):
