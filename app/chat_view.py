@@ -99,7 +99,7 @@ def sources_blocks(sources: Sequence[dict], locale: str) -> list[dict]:
     show."""
     kb = [s for s in sources if kb_answer.is_saved(s)]
     docs = [s for s in sources if is_doc_source(s)]
-    web = [s for s in sources if s not in kb and s not in docs]
+    web = [s for s in sources if not kb_answer.is_saved(s) and not is_doc_source(s)]
     return ([sources_block(web, locale)] if web else []) + ([kb_sources_block(kb, locale)] if kb else []) + \
         ([doc_sources_block(docs, locale)] if docs else [])
 

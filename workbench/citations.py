@@ -3,7 +3,7 @@
     sources = [Cited(1, "Volunteers kept six beehives ...", saved={...}), Cited(2, ...)]
     citer = Citer(sources, embed=lambda texts: embed(client, "use-multilingual:v3", texts))
     saved = await citer.aligned(answer)       # the sources to keep with the answer, its citations marked
-    saved = citer.plain(answer)               # no alignment (a stopped answer): the model's own [n] only
+    saved = citer.saved(None, answer)         # no alignment (a stopped answer): the model's own [n] only
 
 A small model cites badly: it leaves [n] out, or writes [4] for a sentence taken from passage 2. So once the answer
 is complete, the answer is cut into sentences (English and Chinese; code, tables and headings are skipped) and each
@@ -57,7 +57,7 @@ _MARKS_AFTER = re.compile(r"(?:[ \t]*\[\d{1,3}(?:\s*[,，、]\s*\d{1,3})*\])+")
 _END = re.compile(r"[。！？!?；]+[”’」』）)\"']*|\.{3}|…+|\.(?=[\s\u3000]|$|[\u3400-\u9fff])[”’\"')\]]*")
 _ABBREVIATIONS = frozenset("p pp e.g i.e eg ie no nos fig figs vs etc dr mr mrs ms st sec ch vol approx ca cf al "
                            "jan feb mar apr jun jul aug sep sept oct nov dec".split())
-_LIST = re.compile(r"^\s{0,6}(?:[-*+•]|\d{1,3}[.)、]|[（(]?\d{1,3}[）)])\s*")
+_LIST = re.compile(r"^\s{0,6}(?:(?:[-*+•]|\d{1,3}[.)])\s+|\d{1,3}、\s*|[（(]\d{1,3}[）)]\s*)")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _CODE_SPAN = re.compile(r"`[^`\n]*`")
 _LATIN = re.compile(r"[A-Za-z0-9]+")
@@ -286,11 +286,6 @@ class Citer:
         self.sources = list(sources)
         self.embed, self.threshold, self.doubt, self.lexical_weight = embed, threshold, doubt, lexical_weight
 
-    @property
-    def shown(self) -> list[dict]:
-        """The sources shown while the answer streams (those kept whether cited or not)."""
-        return [dict(s.saved) for s in self.sources if s.always]
-
     async def align(self, answer: str) -> Alignment:
         """Score every substantive sentence against every passage with text (one embedding batch) and decide."""
         found = sentences(answer)
@@ -324,7 +319,7 @@ class Citer:
             return [dict(s.saved) for s in self.sources if s.always or s.index in cited]
         added: dict[int, list[int]] = {}
         doubtful: dict[int, list[int]] = {}
-        used: set[int] = set()
+        used = {n for _, n in marks(answer)}        # what the model cited is kept, checked or not
         for link in alignment.links:
             sentence = alignment.sentences[link.sentence]
             used.add(link.index)

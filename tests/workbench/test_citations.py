@@ -13,6 +13,7 @@ from tests.conftest import MASTER_KEY
 from tests.fakes import docs
 from tests.workbench.test_attachments import EMBEDDING, WATER, Setup, attach
 from workbench.citations import (
+    Alignment,
     Cited,
     Citer,
     Sentence,
@@ -88,6 +89,9 @@ def test_without_alignment_only_what_the_model_cited_of_a_document_is_kept():
              Cited(3, "page three", {"index": 3, "title": "a.pdf", "kind": "doc"}, always=False)]
     kept = Citer(cited).saved(None, "From the document [3].")
     assert [s["index"] for s in kept] == [1, 3] and "added" not in kept[1]
+    short = "Yes [3]."                                   # too short to check: the model's [3] is kept as it is
+    alignment = Alignment(sentences(short), [], np.zeros((1, 3), dtype=np.float32), [], [1, 2, 3])
+    assert [s["index"] for s in Citer(cited).saved(alignment, short)] == [1, 3]
     assert offsets("143,9,x, 7") == [143, 9, 7] and offsets(None) == []
 
 
