@@ -42,8 +42,10 @@ def test_sentences_are_cut_in_english_and_chinese_and_a_mark_belongs_to_its_sent
     assert [s.cited for s in found] == [(2,), (2, 4), (), (), (1,), ()]
     assert found[0].text == "The station delivered 1,850 litres per minute ."           # marks out of the text
     assert text[found[1].marks[1][0]:].startswith("[4]")                                # where each mark starts
-    assert [substantive(s) for s in ("Yes.", "1,850", "It is here today.", "是的。", "共四十二公斤")] == \
+    assert [substantive(s) for s in ("Yes.", "1,850", "It is here today.", "对。", "六座")] == \
         [False, True, True, False, True]
+    [alone] = sentences("The pumps were overhauled in March.\n[3]")
+    assert alone.cited == (3,) and alone.end == len("The pumps were overhauled in March.")
 
 
 def test_rare_words_weigh_more_than_words_every_passage_has():
@@ -54,6 +56,14 @@ def test_rare_words_weigh_more_than_words_every_passage_has():
     chinese = ["全年借出图书八万六千册次，比上年增长百分之十二。", "太阳能板全年节省电费百分之十八。"]
     scores = rare_word_scores(["借阅量增长了12%。", "共借出86000册次。"], chinese)      # numbers as digits too
     assert scores[0][0] > scores[0][1] and scores[1][0] > 0.5 > scores[1][1]
+
+
+def test_a_short_answer_is_cited_only_when_the_passage_holds_its_words():
+    found = [Sentence(0, 4, "2,300"), Sentence(5, 20, "The mayor is John Smith."), Sentence(21, 25, "18场")]
+    scores = np.array([[0.5, 0.1], [0.56, 0.2], [0.55, 0.1]], dtype=np.float32)
+    lexical = np.array([[1.0, 0.0], [0.38, 0.0], [0.5, 0.0]], dtype=np.float32)
+    links = decide(found, [0, 1, 2], scores, [1, 2], threshold=0.5, min_shared=0.5, lexical=lexical)
+    assert [(x.sentence, x.index) for x in links] == [(0, 1), (2, 1)]      # the hallucinated mayor is not cited
 
 
 def test_decide_adds_the_best_passage_flags_a_mark_without_support_and_keeps_a_good_one():
