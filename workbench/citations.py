@@ -217,17 +217,23 @@ def chinese_number(run: str) -> int:
     return total + section + number
 
 
+def numbers(text: str) -> set[str]:
+    """The numbers of a text as digits ("1,850" -> "1850", "百分之十二" -> "12")."""
+    found = {n.replace(",", "") for n in _NUMBER.findall(text)}
+    return found | {str(chinese_number(run)) for run in _CN_NUMBER.findall(text)}
+
+
 def words(text: str) -> set[str]:
-    """``workbench.retrieval.terms`` (words of 3+ letters, pairs of CJK characters) plus numbers ("42", "3.8"),
-    Chinese ones too as digits ("百分之十二" and "12%" share "12")."""
-    numbers = {n.replace(",", "") for n in _NUMBER.findall(text)}
-    numbers |= {str(chinese_number(run)) for run in _CN_NUMBER.findall(text)}
-    return terms(text) | numbers
+    """``workbench.retrieval.terms`` (words of 3+ letters, pairs of CJK characters) plus ``numbers`` ("百分之十二" and
+    "12%" share "12")."""
+    return terms(text) | numbers(text)
 
 
 def rare_word_scores(sentence_texts: Sequence[str], passage_texts: Sequence[str]) -> np.ndarray:
     """sentences x passages: the idf-weighted share of a sentence's words the passage holds (0..1), idf over the
-    passages; a word no passage has counts as rare as the rarest (it is in none of them)."""
+    passages; a word no passage has counts as rare as the rarest (it is in none of them). A sentence with numbers
+    scores 0 against a passage holding none of them: "300 litres per minute" is not supported by "1,850 litres per
+    minute", however many words they share."""
     sets = [words(t) for t in passage_texts]
     n = len(sets)
     out = np.zeros((len(sentence_texts), n), dtype=np.float32)
@@ -235,13 +241,15 @@ def rare_word_scores(sentence_texts: Sequence[str], passage_texts: Sequence[str]
         return out
     for i, text in enumerate(sentence_texts):
         wanted = words(text)
+        figures = numbers(text)
         weights = {}
         for t in wanted:
             df = sum(t in s for s in sets)
             weights[t] = math.log(1 + n / df) if df else math.log(1 + n)
         total = sum(weights.values())
         if total:
-            out[i] = [sum(w for t, w in weights.items() if t in s) / total for s in sets]
+            out[i] = [0.0 if figures and not figures & s else sum(w for t, w in weights.items() if t in s) / total
+                      for s in sets]
     return out
 
 

@@ -57,6 +57,8 @@ def test_a_pdf_answer_cites_page_2_with_a_chip_that_opens_it_and_keeps_it_when_r
     pdf = tmp_path / "water.pdf"
     pdf.write_bytes(pdf_file(WATER, title="Water note"))
     with open_page(browser, request, f"{server.url}/chat", user=DORA) as page:
+        # the page's load fills the settings too: wait for it, or it may empty them after short_answers
+        expect(page.locator("#chat-list-note")).to_contain_text("No conversations yet")
         short_answers(page, 60)
         page.locator("#chat-files input[type=file]").set_input_files(str(pdf))
         expect(page.locator("#chat-notice")).to_have_text("Attached: water.pdf. Ask about them, or ask for a summary.",

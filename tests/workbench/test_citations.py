@@ -56,6 +56,8 @@ def test_rare_words_weigh_more_than_words_every_passage_has():
     chinese = ["全年借出图书八万六千册次，比上年增长百分之十二。", "太阳能板全年节省电费百分之十八。"]
     scores = rare_word_scores(["借阅量增长了12%。", "共借出86000册次。"], chinese)      # numbers as digits too
     assert scores[0][0] > scores[0][1] and scores[1][0] > 0.5 > scores[1][1]
+    wrong = rare_word_scores(["The pump delivered 300 litres per minute."], passages)[0]
+    assert list(wrong) == [0, 0, 0]                 # a number no passage holds: not supported, whatever is shared
 
 
 def test_a_short_answer_is_cited_only_when_the_passage_holds_its_words():
