@@ -35,7 +35,7 @@ def build_app(gateway, workbench_store=None, knowledge=None):
     from fastapi import FastAPI
     from fastapi.middleware.cors import CORSMiddleware
 
-    from app import chat, chat_export, kb_api, kb_files, shell, signin, usage_export
+    from app import chat, chat_export, chat_files, kb_api, kb_files, shell, signin, usage_export
     from app.ui import build_ui
     from gateway.api import GatewayApp, is_gateway_path, send_json
     from gateway.catalogue import EMBEDDED_EMBEDDING_ID
@@ -53,7 +53,8 @@ def build_app(gateway, workbench_store=None, knowledge=None):
     if workbench_store is not None:     # the chat reaches the models through this process's own /v1 API
         conversations = Conversations(workbench_store)
         base_url = chat.local_api_url(gateway.settings.host, gateway.settings.port)
-        documents = chat.ChatDocuments(Attachments(workbench_store, conversations),
+        documents = chat.ChatDocuments(Attachments(workbench_store, conversations,
+                                                   files_dir=gateway.settings.data_dir / "chat-files"),
                                        max_bytes=gateway.settings.chat_max_upload_mb * MB,
                                        embedding_model=EMBEDDED_EMBEDDING_ID)
         setup = chat.ChatSetup(conversations, base_url, web_search=chat.web_search_via_api(
@@ -69,6 +70,7 @@ def build_app(gateway, workbench_store=None, knowledge=None):
     ui.include_router(usage_export.routes(gateway.console, sessions))   # Usage CSVs, as the user may see them
     if setup is not None:                                        # a conversation's export, for its owner only
         ui.include_router(chat_export.routes(setup.conversations, sessions))
+    ui.include_router(chat_files.routes(setup.documents.attachments if setup else None, sessions))   # their own
     # an upload larger than any page takes is refused by Gradio before it is stored (the pages check each file's
     # own limit from its size on disk); "Use via API" in the footer would point at Gradio's API, not ours
     largest = max(gateway.settings.kb_max_upload_mb, gateway.settings.chat_max_upload_mb) + 1

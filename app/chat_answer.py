@@ -27,7 +27,9 @@ from app.chat_view import answer_rows, chat_messages, edited_text, message_rows,
 from app.i18n import translate
 from workbench.attachments import Progress
 from workbench.chat import ChatEngine, ContentDelta, ContextBlock, Done, Error, ReasoningDelta
+from workbench.citations import Cited, Citer
 from workbench.conversations import Conversation, ConversationError
+from workbench.embeddings import embed
 from workbench.retrieval import RetrievalError, Retriever
 from workbench.summaries import Summarizer, Summary, wants_summary
 from workbench.websearch_client import WebSearchError
@@ -72,12 +74,24 @@ class Extras:
     attachments: list[dict] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     reply: str | None = None
+    cited: list[Cited] = field(default_factory=list)
+    citer: Citer | None = None
 
 
 def new_attachments(conv: Conversation, items: Sequence[Any]) -> list[dict]:
     """The conversation's documents no earlier question carries yet (saved on the next question)."""
     seen = {a.get("id") for m in conv.messages for a in m.attachments}
     return [{"id": a.id, "name": a.name} for a in items if a.id not in seen]
+
+
+def edited(edit: Any, locale: str) -> tuple[int, str]:
+    """(index of the edited message, its new text) from an edit event's data; a readable refusal without it
+    (``edit`` is a ``gr.EventData``: Gradio builds a ``gr.EditData`` only from data that is there)."""
+    data = vars(edit).get("_data") if edit is not None and hasattr(edit, "__dict__") else None
+    if not isinstance(data, dict):
+        raise notice_error("chat.edit_missing", locale)
+    index = data.get("index")
+    return (index if isinstance(index, int) and not isinstance(index, bool) else -1), edited_text(data.get("value"))
 
 
 def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
@@ -97,6 +111,9 @@ def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
                 found, out.sources = await page.setup.web_search(actor.user_id, question, locale)
                 out.blocks += found
                 web_found = bool(out.sources)
+                for item in out.sources:            # what the model read of each page: for the citations only
+                    text = item.pop("text", "") if isinstance(item, dict) else ""
+                    out.cited.append(Cited(int(item.get("index") or 0), str(text or ""), item))
             except WebSearchError as exc:
                 out.notices.append(translate("chat.web_not_configured", locale)
                                    if exc.code == "search_not_configured"
@@ -110,6 +127,7 @@ def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
                                        budget_tokens=budget)
             out.blocks, out.sources, out.attachments = out.blocks + kb.blocks, out.sources + kb.sources, kb.asked
             out.notices += kb.notices
+            out.cited += kb.cited
             if kb.nothing is not None and not web_found and not items:
                 out.reply = kb.nothing                                # nothing else to answer from: no guessing
             elif kb.nothing is not None:
@@ -117,11 +135,17 @@ def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
         if items:
             try:
                 found = await Retriever(docs.attachments, page.api_client(actor), docs.embedding_model).context(
-                    actor.user_id, conv.id, question, budget_tokens=page.doc_budget(conv) // (2 if kb_ids else 1))
+                    actor.user_id, conv.id, question, budget_tokens=page.doc_budget(conv) // (2 if kb_ids else 1),
+                    start=max([c.index for c in out.cited] + [len(out.sources)]) + 1)
                 out.blocks += found.blocks
+                out.cited += [Cited(d.index, d.text, d.saved(), always=False, vector=found.vectors.get(d.index))
+                              for d in found.sources]
             except RetrievalError as exc:
                 out.notices.append(translate("chat.docs_failed", locale, reason=exc.text(locale)))
             out.attachments = new_attachments(conv, items) + out.attachments
+        if out.cited:
+            model, client = page.citation_model(), page.api_client(actor)
+            out.citer = Citer(out.cited, embed=(lambda texts: embed(client, model, texts)) if model else None)
         return out
 
     async def summarize(locale: str, actor: Any, conv: Conversation, base: list[dict], query: str | None,
@@ -236,7 +260,7 @@ def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
 
         def start(engine: ChatEngine, window: int | None) -> AsyncIterator:
             return engine.send(actor.user_id, conv.id, question, context_length=window, attachments=got.attachments,
-                               context=got.blocks, sources=got.sources, reply=got.reply)
+                               context=got.blocks, sources=got.sources, reply=got.reply, citer=got.citer)
 
         async for step in answer(locale, actor, conv, base, query, start, got.sources, [*notices, *got.notices]):
             yield step
@@ -255,24 +279,24 @@ def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
 
         def start(engine: ChatEngine, window: int | None) -> AsyncIterator:
             return engine.regenerate(actor.user_id, conv.id, context_length=window, context=got.blocks,
-                                     sources=got.sources, reply=got.reply)
+                                     sources=got.sources, reply=got.reply, citer=got.citer)
 
         async for step in answer(locale, actor, conv, base, query, start, got.sources, got.notices):
             yield step
 
     async def resend(conversation_id: str | None, model: str | None, thinking: bool, budget: float | None,
                      system: str | None, temperature: float | None, top_p: float | None, max_tokens: float | None,
-                     web: bool, query: str | None, lang: str, edit: gr.EditData,
+                     web: bool, query: str | None, lang: str, edit: gr.EventData,
                      request: gr.Request, kb_ids: list[str] | None = None) -> AsyncIterator[tuple]:
         """A question edited in the chat: change it, drop what came after, answer it again."""
+        index, text = edited(edit, page.who(lang, request)[0])
         locale, actor, conv = page.begin(lang, request, conversation_id, settings_values(
             model, thinking, budget, system, temperature, top_p, max_tokens), existing=True)
         rows = message_rows(conv.messages, locale)
-        index = edit.index if edit is not None and isinstance(edit.index, int) else -1
         message_id = rows[index][1] if 0 <= index < len(rows) else None
         if message_id is None:
             raise notice_error("chat.edit_question_only", locale)
-        question = edited_text(edit.value).strip()
+        question = text.strip()
         if not question:
             raise notice_error("chat.empty", locale)
         position = next(i for i, m in enumerate(conv.messages) if m.id == message_id)
@@ -282,7 +306,7 @@ def make_answer_handlers(page: ChatPage) -> SimpleNamespace:
 
         def start(engine: ChatEngine, window: int | None) -> AsyncIterator:
             return engine.resend(actor.user_id, conv.id, message_id, question, context_length=window,
-                                 context=got.blocks, sources=got.sources, reply=got.reply)
+                                 context=got.blocks, sources=got.sources, reply=got.reply, citer=got.citer)
 
         async for step in answer(locale, actor, conv, base, query, start, got.sources, got.notices):
             yield step

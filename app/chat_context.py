@@ -28,6 +28,7 @@ from app.i18n import translate
 from gateway.catalogue import DEFAULT_THINKING_BUDGET
 from workbench.attachments import MB, Attachments
 from workbench.chat import DEFAULT_CONTEXT, ContextBlock
+from workbench.citations import Cited
 from workbench.clients import UserClients
 from workbench.conversations import Conversation, ConversationError, Conversations, NotFound
 from workbench.kb.answer import grounding, nothing_reply
@@ -50,13 +51,15 @@ class WebSearchHook(Protocol):
 class KBContext:
     """What the chosen knowledge bases gave a question: ``blocks`` for the model, ``sources`` as saved (numbered),
     the KBs ``asked`` (saved on the question), ``notices`` for the user, and ``nothing``: the fixed answer when
-    the KBs were searched and hold nothing relevant (None otherwise)."""
+    the KBs were searched and hold nothing relevant (None otherwise); ``cited``: the passages for checking the
+    answer's citations (``workbench.citations``)."""
 
     blocks: list[ContextBlock] = field(default_factory=list)
     sources: list[dict] = field(default_factory=list)
     asked: list[dict] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     nothing: str | None = None
+    cited: list[Cited] = field(default_factory=list)
 
 
 @dataclass
@@ -232,6 +235,12 @@ class ChatPage:
         return document_budget(self.window_of(conv) or DEFAULT_CONTEXT, max_tokens=s.max_tokens,
                                thinking_budget=s.thinking_budget if s.thinking else None)
 
+    def citation_model(self) -> str | None:
+        """The embedding model that checks answers' citations: the documents' one, else the catalogue's first."""
+        if self.docs is not None:
+            return self.docs.embedding_model
+        return next((m.id for m in self.gateway.catalogue.models.values() if m.kind == "embedding"), None)
+
     def api_client(self, actor: Any) -> openai.AsyncOpenAI:
         """The user's client to this process's /v1 (reused across answers; never closed by a handler)."""
         return self._clients(actor.user_id)
@@ -284,4 +293,6 @@ class ChatPage:
             notices.append(translate("chat.kb_no_room", locale))
         elif not found.covered:
             nothing = nothing_reply([kb.name for kb in kbs], question)
-        return KBContext(found.blocks, [s.saved() for s in found.sources], asked, notices, nothing)
+        saved = [s.saved() for s in found.sources]
+        return KBContext(found.blocks, saved, asked, notices, nothing,
+                         [Cited(s.index, s.text, item) for s, item in zip(found.sources, saved, strict=True)])

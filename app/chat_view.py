@@ -1,6 +1,7 @@
 """How the chat page shows things: saved messages and streamed answers as chat rows (the thinking in a
-collapsible block, "Found N web pages" with the sources, the knowledge bases' numbered passages, notices),
-the conversation list's labels, and the page's own CSS and address-bar script. Pure
+collapsible block, "Found N web pages" with the sources, the knowledge bases' numbered passages, the documents'
+cited passages, the answer's [n] as chips (``app.chat_citations``), notices),
+the conversation list's labels, exports as files, and the page's own CSS and address-bar script. Pure
 functions of their inputs; no handlers here."""
 
 from __future__ import annotations
@@ -9,11 +10,14 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from app.chat_citations import CSS as CITATIONS_CSS
+from app.chat_citations import doc_sources_block, md, quoted, safe_url, with_chips
 from app.i18n import translate
 from app.kb_files import file_url
 from workbench.chat import error_text
 from workbench.conversations import Message
 from workbench.kb import answer as kb_answer
+from workbench.retrieval import is_source as is_doc_source
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False},
          {"left": "\\(", "right": "\\)", "display": False}, {"left": "\\[", "right": "\\]", "display": True}]
@@ -24,7 +28,7 @@ CSS = """
 #chat-list label { width: 100%; }
 #chat-list input[type=radio] { display: none; }
 #chat-list label.selected { font-weight: 600; background: var(--button-secondary-background-fill-hover); }
-"""
+""" + CITATIONS_CSS
 # keeps the open conversation in the address (?c=<id>), so a reload or a bookmark reopens it
 URL_JS = ("(c) => { const u = new URL(window.location.href); if (c) { u.searchParams.set('c', c); } "
           "else { u.searchParams.delete('c'); } window.history.replaceState(null, '', u.toString()); return []; }")
@@ -48,11 +52,21 @@ def thought_block(reasoning: str, seconds: float | None, locale: str, *, pending
 
 
 def sources_block(sources: Sequence[dict], locale: str) -> dict:
-    """"Found N web pages" with the numbered titles and links (closed)."""
-    lines = [f"{s.get('index', n)}. [{s.get('title') or s.get('url')}]({s.get('url')})"
-             for n, s in enumerate(sources, start=1)]
+    """"Found N web pages" with the numbered titles and links (closed); a page's title is text, never Markdown or
+    HTML (it comes from the web), and only an http(s) address is a link."""
+    lines = []
+    for n, s in enumerate(sources, start=1):
+        title, url = md(str(s.get("title") or s.get("url") or "")), safe_url(s.get("url"))
+        lines.append(f"{_number(s.get('index'), n)}. " + (f"[{title}]({url})" if url else title))
     return {"role": "assistant", "content": "\n".join(lines),
             "metadata": {"title": translate("chat.found_pages", locale, count=len(sources)), "status": "done"}}
+
+
+def _number(value: Any, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
 
 
 def _md(text: str) -> str:
@@ -73,16 +87,19 @@ def kb_sources_block(sources: Sequence[dict], locale: str) -> dict:
         if s.kb_id and s.document_id:          # opens the document (a PDF at the cited page); access checked there
             name = f"[{name}]({file_url(s.kb_id, s.document_id, s.first_page)})"
         head = f"**[{s.index}] {name}**" + (f" · {where}" if where else "")
-        parts.append(head + ("\n\n> " + _md(s.text) if s.text else ""))
+        parts.append(head + ("\n\n> " + quoted(s.text, _md) if s.text else ""))
     return {"role": "assistant", "content": "\n\n".join(parts),
             "metadata": {"title": translate("chat.found_passages", locale, count=len(parts)), "status": "done"}}
 
 
 def sources_blocks(sources: Sequence[dict], locale: str) -> list[dict]:
-    """The web pages' block and the knowledge bases' block, each when there is something to show."""
-    web = [s for s in sources if not kb_answer.is_saved(s)]
+    """The web pages' block, the knowledge bases' block and the documents' block, each when there is something to
+    show."""
     kb = [s for s in sources if kb_answer.is_saved(s)]
-    return ([sources_block(web, locale)] if web else []) + ([kb_sources_block(kb, locale)] if kb else [])
+    docs = [s for s in sources if is_doc_source(s)]
+    web = [s for s in sources if not kb_answer.is_saved(s) and not is_doc_source(s)]
+    return ([sources_block(web, locale)] if web else []) + ([kb_sources_block(kb, locale)] if kb else []) + \
+        ([doc_sources_block(docs, locale)] if docs else [])
 
 
 def answer_rows(locale: str, *, reasoning: str = "", seconds: float | None = None, content: str = "",
@@ -93,7 +110,7 @@ def answer_rows(locale: str, *, reasoning: str = "", seconds: float | None = Non
     rows = sources_blocks(sources, locale)
     if reasoning or thinking:
         rows.append(thought_block(reasoning, seconds, locale, pending=thinking, budget=budget, used=used))
-    text = content
+    text = with_chips(content, sources, locale)
     if stopped:
         text = f"{text}\n\n*{translate('chat.stopped', locale)}*" if text else f"*{translate('chat.stopped', locale)}*"
     if error:

@@ -13,18 +13,23 @@ summaries) do not check again. Parsing refusals are ``DocumentError`` and pass t
 ``zh``, ``text(locale)``, ``code``).
 
 Pages are kept, so any span of the document can be shown with page markers ("[p. 17]") for PDFs;
-chunks (for retrieval and summaries) know their span and pages. ``add`` is synchronous and slow on
-big files: run it in a worker thread; ``progress`` is called from that thread.
+chunks (for retrieval and summaries) know their span and pages. With ``files_dir`` the uploaded file itself is kept
+too (``files_dir/<attachment id>``, owner-only permissions), so a citation can open the cited page (``file``).
+``add`` is synchronous and slow on big files: run it in a worker thread; ``progress`` is called from that thread.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import os
 import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,6 +38,8 @@ from workbench.chat import estimate_tokens
 from workbench.conversations import Conversations, NotFound
 from workbench.documents import Document, DocumentError, chunk, parse
 from workbench.store import Store
+
+log = logging.getLogger("maas.workbench.attachments")
 
 MB = 1024 * 1024
 MAX_NAME = 200
@@ -76,6 +83,17 @@ class AttachmentNotFound(NotFound):
         super().__init__("attachment")
         self.message = "This document does not exist (it may have been removed)."
         self.zh = "该文档不存在（可能已被移除）。"
+        self.args = (self.message,)
+
+
+class FileNotKept(AttachmentNotFound):
+    """The document is there but its file is not (attached before files were kept, or none are kept here)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.message = ("The original file of this document is not kept (it was attached before this version); its "
+                        "text is still used in the chat.")
+        self.zh = "该文档的原始文件未保存（它是在此版本之前上传的）；其文本仍可在对话中使用。"
         self.args = (self.message,)
 
 
@@ -234,8 +252,30 @@ def _attachment(row: tuple) -> Attachment:
 class Attachments:
     """Attach, list and remove the documents of one user's conversations."""
 
-    def __init__(self, store: Store, conversations: Conversations, limits: Limits | None = None) -> None:
+    def __init__(self, store: Store, conversations: Conversations, limits: Limits | None = None, *,
+                 files_dir: Path | None = None) -> None:
         self.store, self.conversations, self.limits = store, conversations, limits or Limits()
+        self.files_dir = Path(files_dir) if files_dir is not None else None
+
+    def _keep_file(self, attachment_id: str, data: bytes) -> None:
+        """The uploaded bytes under ``files_dir`` (readable by this process's user only); a failure is logged: the
+        document works without its file, only its citations cannot open it."""
+        if self.files_dir is None:
+            return
+        try:
+            self.files_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            path = self.files_dir / attachment_id
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+        except OSError:
+            log.warning("keeping the file of attachment %s failed", attachment_id, exc_info=True)
+
+    def _drop_files(self, ids: Sequence[str]) -> None:
+        if self.files_dir is not None:
+            for attachment_id in ids:
+                with contextlib.suppress(OSError):
+                    (self.files_dir / attachment_id).unlink(missing_ok=True)
 
 
     def _check_room(self, cur: Any, conversation_id: str, name: str, size: int) -> None:
@@ -282,6 +322,7 @@ class Attachments:
                                 [(attachment_id, p.index, p.start, p.end, p.first_page, p.last_page, p.text,
                                   p.tokens) for p in batch])
                 report(Progress("saving", at + len(batch), len(passages)))
+        self._keep_file(attachment_id, data)
         return self.get(user_id, attachment_id)
 
     # -- read ----------------------------------------------------------------------------------
@@ -305,6 +346,15 @@ class Attachments:
             raise AttachmentNotFound() from None
         return _attachment(row)
 
+    def file(self, user_id: str, attachment_id: str) -> tuple[Attachment, Path]:
+        """The document and its kept file; ``AttachmentNotFound`` unless the user owns its conversation,
+        ``FileNotKept`` when its file is not kept."""
+        attachment = self.get(user_id, attachment_id)
+        path = self.files_dir / attachment.id if self.files_dir is not None else None
+        if path is None or not path.is_file():
+            raise FileNotKept()
+        return attachment, path
+
     def pages(self, attachment: Attachment) -> list[PageText]:
         rows = self.store.cursor().execute("SELECT number, char_start, text FROM attachment_pages "
                                            "WHERE attachment_id = ? ORDER BY number", [attachment.id]).fetchall()
@@ -327,12 +377,14 @@ class Attachments:
         attachment = self.get(user_id, attachment_id)
         with self.store.transaction() as cur:
             _remove(cur, [attachment.id])
+        self._drop_files([attachment.id])
 
     def remove_all(self, user_id: str, conversation_id: str) -> int:
         """Remove every document of a conversation (call before deleting the conversation); how many."""
         ids = [a.id for a in self.list(user_id, conversation_id)]
         with self.store.transaction() as cur:
             _remove(cur, ids)
+        self._drop_files(ids)
         return len(ids)
 
     def purge_orphans(self) -> int:
@@ -342,6 +394,7 @@ class Attachments:
                                              "ON c.id = a.conversation_id AND c.user_id = a.user_id "
                                              "WHERE c.id IS NULL").fetchall()]
             _remove(cur, ids)
+        self._drop_files(ids)
         return len(ids)
 
     # -- caches: embedding vectors and summaries -------------------------------------------------

@@ -255,6 +255,14 @@ class _Answer:
             self.reasoning_seconds = round(time.monotonic() - self.started, 1)
 
 
+class Citer(Protocol):
+    """Decides the sources kept with a finished answer (``workbench.citations.Citer``: citations checked and added)."""
+
+    async def aligned(self, answer: str) -> list[dict]: ...
+
+    def saved(self, alignment: None, answer: str) -> list[dict]: ...
+
+
 class Titler(Protocol):
     """Makes a conversation title from its first exchange (None: keep the automatic one)."""
 
@@ -281,31 +289,34 @@ class ChatEngine:
     # -- the three ways to get an answer -----------------------------------------------------
     async def send(self, user_id: str, conversation_id: str, text: str, *, context_length: int | None = None,
                    attachments: Iterable[Any] = (), context: Sequence[ContextBlock] = (),
-                   sources: Iterable[Any] = (), reply: str | None = None) -> AsyncIterator[Event]:
+                   sources: Iterable[Any] = (), reply: str | None = None,
+                   citer: Citer | None = None) -> AsyncIterator[Event]:
         """Save the question (with its attachments) and stream the answer (``reply``: this fixed answer instead of
-        the model's, e.g. "the knowledge bases hold nothing about it"; the model is not called)."""
+        the model's, e.g. "the knowledge bases hold nothing about it"; the model is not called). ``citer``: decides
+        the sources kept with the answer instead of ``sources`` (its citations checked and added once complete)."""
         conv = self.conversations.get(user_id, conversation_id)
         _require_model(conv)
         self.conversations.add_message(user_id, conv.id, "user", text, attachments=attachments)
-        async for event in self._answer(user_id, conv.id, context_length, context, sources, reply):
+        async for event in self._answer(user_id, conv.id, context_length, context, sources, reply, citer):
             yield event
 
     async def regenerate(self, user_id: str, conversation_id: str, *, context_length: int | None = None,
                          context: Sequence[ContextBlock] = (), sources: Iterable[Any] = (),
-                         reply: str | None = None) -> AsyncIterator[Event]:
-        """Replace the last answer with a new one (``reply``: as in ``send``)."""
+                         reply: str | None = None, citer: Citer | None = None) -> AsyncIterator[Event]:
+        """Replace the last answer with a new one (``reply``, ``citer``: as in ``send``)."""
         _require_model(self.conversations.get(user_id, conversation_id))
         self.conversations.drop_last_answer(user_id, conversation_id)
-        async for event in self._answer(user_id, conversation_id, context_length, context, sources, reply):
+        async for event in self._answer(user_id, conversation_id, context_length, context, sources, reply, citer):
             yield event
 
     async def resend(self, user_id: str, conversation_id: str, message_id: str, text: str, *,
                      context_length: int | None = None, context: Sequence[ContextBlock] = (),
-                     sources: Iterable[Any] = (), reply: str | None = None) -> AsyncIterator[Event]:
-        """Edit a question, drop everything after it and answer it again (``reply``: as in ``send``)."""
+                     sources: Iterable[Any] = (), reply: str | None = None,
+                     citer: Citer | None = None) -> AsyncIterator[Event]:
+        """Edit a question, drop everything after it and answer it again (``reply``, ``citer``: as in ``send``)."""
         _require_model(self.conversations.get(user_id, conversation_id))
         self.conversations.edit_question(user_id, conversation_id, message_id, text)
-        async for event in self._answer(user_id, conversation_id, context_length, context, sources, reply):
+        async for event in self._answer(user_id, conversation_id, context_length, context, sources, reply, citer):
             yield event
 
     async def retitle(self, user_id: str, conversation_id: str, titler: Titler) -> str | None:
@@ -344,7 +355,7 @@ class ChatEngine:
 
     async def _answer(self, user_id: str, conversation_id: str, context_length: int | None,
                       blocks: Sequence[ContextBlock], sources: Iterable[Any],
-                      reply: str | None = None) -> AsyncIterator[Event]:
+                      reply: str | None = None, citer: Citer | None = None) -> AsyncIterator[Event]:
         conv = self.conversations.get(user_id, conversation_id)
         if reply is not None:               # a fixed answer: saved without a model (no model wrote it)
             fixed = _Answer("", content=[reply])
@@ -379,6 +390,7 @@ class ChatEngine:
                 return
         outcome: Error | None = None
         completed = False
+        saved: Message | None = None
         try:
             async for chunk in stream:
                 if chunk.usage is not None:
@@ -403,12 +415,22 @@ class ChatEngine:
             outcome = readable(exc, streaming=True)
         finally:
             answer.thought_until_now()
-            saved = self._save(user_id, conv.id, answer, sources, stopped=not completed and outcome is None,
-                               error_code=outcome.code if outcome else None)
+            if not completed:           # stopped or broken: saved now, with the model's own citations
+                kept = citer.saved(None, "".join(answer.content)) if citer is not None else sources
+                saved = self._save(user_id, conv.id, answer, kept, stopped=outcome is None,
+                                   error_code=outcome.code if outcome else None)
             try:
                 await stream.close()
             except Exception:          # closing a stream that already ended or broke
                 pass
+        if completed:                   # nothing is yielded meanwhile: the answer is saved before the caller goes on
+            kept = sources
+            try:
+                if citer is not None:
+                    kept = citer.saved(None, "".join(answer.content))
+                    kept = await citer.aligned("".join(answer.content))
+            finally:
+                saved = self._save(user_id, conv.id, answer, kept, stopped=False, error_code=None)
         if outcome is not None:
             yield outcome
         else:

@@ -27,14 +27,15 @@ def export_labels(locale: str) -> dict[str, str]:
     """The Markdown export's labels in ``locale`` (Chinese for zh*, else English)."""
     return _EXPORT["zh" if (locale or "").strip().lower().startswith("zh") else "en"]
 
-# -- documents in a chat (workbench.retrieval): a header in front of each document's text ---------------
-DOCUMENT_FULL = "The whole text of “{name}” ({size}).{unreadable} {cite}"
-DOCUMENT_EXCERPTS = ("Excerpts of “{name}” ({size}) chosen for this question: {included}. The rest of the "
-                     "document is not shown here.{unreadable} {cite}")
-DOCUMENT_CITE_PAGES = "Cite it as ({name}, p. N), taking N from the [p. N] markers."
-DOCUMENT_CITE = "Cite it as ({name})."
+# -- documents in a chat (workbench.retrieval): one block per document, its first line saying what it holds and how to
+# cite it, then its numbered passages ("[3] p. 17" and the text)
+DOCUMENT_CITE = ("Cite each passage you use as [n] right after the sentence it supports; cite only these numbers, "
+                 "never a page or a source of your own.")
+DOCUMENT_WHOLE = "The whole text of “{name}” ({size}), in numbered passages.{unreadable} {cite}"
+DOCUMENT_EXCERPTS = ("Passages of “{name}” ({size}) chosen for this question: {included}. The rest of the document "
+                     "is not shown here.{unreadable} {cite}")
+DOCUMENT_PASSAGE = "[{index}] {pages}"
 DOCUMENT_UNREADABLE = " Pages {pages} of it could not be read."
-DOCUMENT_GAP = "[…]"
 DOCUMENT_LEFT_OUT_TITLE = "Other attached documents"
 DOCUMENT_LEFT_OUT = ("Also attached, but none of their text is shown (no passage fitted or matched the question "
                      "closely enough): {names}.")

@@ -1,37 +1,45 @@
-"""What a conversation's documents give a question: ``ContextBlock``s for the chat engine, within a token budget.
+"""What a conversation's documents give a question: numbered passages for the chat engine, within a token budget.
 
     retriever = Retriever(attachments, client, embedding_model="use-multilingual:v3")   # client: AsyncOpenAI
-    found = await retriever.context("alice", conv_id, question, budget_tokens=document_budget(8192))
+    found = await retriever.context("alice", conv_id, question, budget_tokens=document_budget(8192), start=1)
     engine.send("alice", conv_id, question, context=found.blocks)
+    found.sources      # DocSource per passage, numbered from ``start``: document, page and the text the model read
 
-When every attached document fits the budget, each goes whole, with page markers ("[p. 3]") for PDFs.
-Otherwise the chunks are embedded through the gateway's ``/v1/embeddings`` (once: the vectors are
-cached in the workbench DB per chunk and embedding model), the question too, and the best chunks by
-cosine similarity (plus a small bonus for the question's rarer words, which a sentence encoder
-misses) fill the budget. Nothing is cut silently: each block's first line says what it holds ("Excerpts
-of “report.pdf” (30 pages) chosen for this question: pages 16–18, 22. The rest of the document is not
-shown here.") and how to cite it ("(report.pdf, p. 17)"); documents with nothing shown are named too.
+The model reads numbered passages, as for knowledge bases and web pages, and cites them as [n]: one block per
+document, its first line saying what it holds and how to cite, then its passages, each on one page ("[3] p. 17" and
+the text). When every attached document fits the budget, each goes whole, cut into its passages (the stored chunks
+without their overlap, so the text is the document's, once, and at page ends). Otherwise the chunks are embedded
+through the gateway's ``/v1/embeddings`` (once: the vectors are cached in the workbench DB per chunk and embedding
+model), the question too, and the best chunks by cosine similarity (plus a small bonus for the question's rarer
+words, which a sentence encoder misses) fill the budget. Nothing is cut silently: a block's first line says which
+pages of the document are shown and that the rest is not, and documents with nothing shown are named too.
+``DocSource.saved()`` is what a conversation keeps of a passage the answer cites (document, pages, quote);
+``read_source`` gives it back.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import openai
 
 from workbench import prompts
-from workbench.attachments import Attachment, Attachments, PageText, Passage
+from workbench.attachments import Attachment, Attachments, PageText, Passage, render
 from workbench.chat import ContextBlock, estimate_tokens, prompt_budget
 from workbench.documents.normal_form import normal_form
 from workbench.embeddings import EmbeddingError, embed
 from workbench.errors import WorkbenchError
+from workbench.kb.answer import PAGES, QUOTE_CHARS
 
 LEXICAL_WEIGHT = 0.3
-HEADER_TOKENS = 60          # a document's first line (what it is, what is shown, how to cite it), about
+HEADER_TOKENS = 80          # a document's first line (what it is, what is shown, how to cite it), about
+PASSAGE_TOKENS = 8          # a passage's heading ("[3] p. 17") and the blank line before it
+KIND = "doc"                # a saved source that is a passage of an attached document
 MIN_RELATIVE = 0.4          # a passage scoring under this share of the best one is not worth its tokens
 _WORD = re.compile(r"[^\W_]+")
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+")
@@ -57,13 +65,73 @@ class Included:
     complete: bool
 
 
+def _pages_label(first: int | None, last: int | None, locale: str = "en") -> str:
+    if first is None:
+        return ""
+    one, many = PAGES["zh" if (locale or "").lower().startswith("zh") else "en"]
+    last = last if last is not None else first
+    return (one if last == first else many).format(first=first, last=last)
+
+
+@dataclass(frozen=True)
+class DocSource:
+    """One numbered passage of an attached document: what the model reads as [``index``], and what is kept."""
+
+    index: int
+    attachment_id: str
+    document: str
+    paged: bool                          # page numbers mean something (a PDF)
+    first_page: int
+    last_page: int
+    text: str
+    chunk: int = field(default=-1, compare=False)          # the stored chunk it comes from
+
+    def pages(self, locale: str = "en") -> str:
+        """ "p. 3" / "pp. 3–4" (Chinese: "第 3 页"), or "" for a document without pages."""
+        return _pages_label(self.first_page, self.last_page, locale) if self.paged else ""
+
+    def saved(self) -> dict[str, Any]:
+        """As a conversation keeps it among an answer's sources (``read_source`` gives it back): ``{index, title
+        (the document), url: "", kind: "doc", detail ("p. 3", for exports), attachment_id, first_page, last_page
+        (null without pages), quote}``; the quote is cut at ``QUOTE_CHARS``."""
+        text = re.sub(r"\[pp?\. [\d–]+\]\s*", " ", self.text)
+        text = re.sub(r"\s+", " ", text).strip()
+        text = text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS].rstrip() + " …"
+        return {"index": self.index, "title": self.document, "url": "", "kind": KIND, "detail": self.pages("en"),
+                "attachment_id": self.attachment_id, "first_page": self.first_page if self.paged else None,
+                "last_page": self.last_page if self.paged else None, "quote": text}
+
+
+def is_source(item: Any) -> bool:
+    """A saved passage of an attached document."""
+    return isinstance(item, Mapping) and item.get("kind") == KIND
+
+
+def read_source(item: Any) -> DocSource | None:
+    """A saved document passage back (None for anything else)."""
+    if not is_source(item):
+        return None
+    try:
+        index = int(item.get("index") or 0)
+    except (TypeError, ValueError):
+        return None
+    first, last = item.get("first_page"), item.get("last_page")
+    paged = isinstance(first, int) and not isinstance(first, bool)
+    last = last if isinstance(last, int) and not isinstance(last, bool) else first
+    return DocSource(index, str(item.get("attachment_id") or ""), str(item.get("title") or ""), paged,
+                     first if paged else 1, last if paged else 1, str(item.get("quote") or ""))
+
+
 @dataclass(frozen=True)
 class Retrieval:
-    """``mode``: "none" (no documents), "full" (all whole), "excerpts" (chosen passages) or "nothing_fits"."""
+    """``mode``: "none" (no documents), "full" (all whole), "excerpts" (chosen passages) or "nothing_fits";
+    ``sources``: the numbered passages; ``vectors``: the cached embedding of a source's chunk, by source number."""
 
     mode: str
     blocks: list[ContextBlock]
     included: list[Included]
+    sources: list[DocSource] = field(default_factory=list)
+    vectors: dict[int, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
 
 def document_budget(context_length: int, *, max_tokens: int | None = None, thinking_budget: int | None = None,
@@ -89,10 +157,6 @@ def _title(name: str) -> str:
 
 def _block_cost(title: str, text: str) -> int:
     return estimate_tokens(prompts.CONTEXT_BLOCK.format(title=title, text=text)) + 2
-
-
-def _cite(a: Attachment) -> str:
-    return (prompts.DOCUMENT_CITE_PAGES if a.paged else prompts.DOCUMENT_CITE).format(name=a.name)
 
 
 def _unreadable(a: Attachment) -> str:
@@ -172,28 +236,106 @@ class Retriever:
         return self.embedded - before
 
     async def context(self, user_id: str, conversation_id: str, question: str, *, budget_tokens: int,
-                      attachment_ids: Sequence[str] | None = None) -> Retrieval:
-        """The blocks to send with ``question``: whole documents when all fit ``budget_tokens``, else excerpts."""
+                      attachment_ids: Sequence[str] | None = None, start: int = 1) -> Retrieval:
+        """The blocks to send with ``question``, passages numbered from ``start``: whole documents when all fit
+        ``budget_tokens``, else excerpts."""
         documents = self.attachments.list(user_id, conversation_id)
         if attachment_ids is not None:
             documents = [a for a in documents if a.id in set(attachment_ids)]
         if not documents:
             return Retrieval("none", [], [])
         if sum(a.tokens + HEADER_TOKENS for a in documents) <= budget_tokens * 1.1:     # worth a closer look
-            whole = self._whole(documents)
-            if sum(_block_cost(title, text) for title, text in whole) <= budget_tokens:
-                return Retrieval("full", [ContextBlock(title, text) for title, text in whole],
-                                 [Included(a.id, a.name, tuple(range(1, a.pages + 1)), True) for a in documents])
-        return await self._excerpts(documents, normal_form(question), budget_tokens)   # as the passages' text is
+            chosen = {a.id: self.attachments.passages(a) for a in documents}
+            found = self._numbered(documents, chosen, start, complete=True)
+            if self._cost(found) <= budget_tokens:
+                return found
+        return await self._excerpts(documents, normal_form(question), budget_tokens, start)   # as the passages' text is
 
-    def _whole(self, documents: Sequence[Attachment]) -> list[tuple[str, str]]:
+    # -- numbered passages -------------------------------------------------------------------------------------------
+    def _segments(self, a: Attachment, passages: Sequence[Passage]) -> list[tuple[Passage, str, int, bool]]:
+        """The passages in document order as (passage, text, page, whole), each cut where the next one (when it is
+        there too) begins, so the overlap of neighbouring chunks is read once, and a PDF's also at page ends, so
+        each numbered passage is on one page (``whole``: not cut at a page end, its chunk's vector fits it)."""
+        pages_text: list[PageText] = self.attachments.pages(a)
+        ordered = sorted(passages, key=lambda p: p.index)
         out = []
-        for a in documents:
-            head = prompts.DOCUMENT_FULL.format(name=a.name, size=_size(a), unreadable=_unreadable(a), cite=_cite(a))
-            out.append((_title(a.name), head + "\n\n" + self.attachments.text(a)))
+        for k, p in enumerate(ordered):
+            if p.start < 0:                     # a chunk whose span was not found: as stored
+                out.append((p, p.text, p.first_page, True))
+                continue
+            after = ordered[k + 1] if k + 1 < len(ordered) else None
+            end = min(p.end, after.start) if after is not None and after.index == p.index + 1 and \
+                p.start < after.start else p.end
+            if not a.paged:
+                text = render(pages_text, p.start, end, markers=False)
+                if text.strip():
+                    out.append((p, text, 1, True))
+                continue
+            pieces = []
+            for page in pages_text:
+                if page.start is None:
+                    continue
+                low, high = max(p.start, page.start), min(end, page.start + len(page.text))
+                text = render(pages_text, low, high, markers=False) if low < high else ""
+                if text.strip():
+                    pieces.append((p, text, page.number))
+            out += [(q, text, number, len(pieces) == 1) for q, text, number in pieces]
         return out
 
-    async def _excerpts(self, documents: Sequence[Attachment], question: str, budget: int) -> Retrieval:
+    def _numbered(self, documents: Sequence[Attachment], chosen: dict[str, Sequence[Passage]], start: int, *,
+                  complete: bool) -> Retrieval:
+        """One block per document with something chosen: its first line (what it is, what is shown, how to cite),
+        then each chosen passage numbered (documents in order, passages in document order, one page each); a note
+        naming the documents with nothing chosen."""
+        blocks: list[ContextBlock] = []
+        sources: list[DocSource] = []
+        included: list[Included] = []
+        vectors: dict[int, np.ndarray] = {}
+        left_out = []
+        for a in documents:
+            segments = self._segments(a, chosen.get(a.id) or ())
+            if not segments:
+                left_out.append(a)
+                continue
+            cached = self.attachments.vectors(a, self.embedding_model)
+            mine: list[DocSource] = []
+            for p, text, page, whole in segments:
+                source = DocSource(start + len(sources), a.id, a.name, a.paged, page, page, text, chunk=p.index)
+                sources.append(source)
+                mine.append(source)
+                if whole and p.index in cached:
+                    vectors[source.index] = cached[p.index]
+            pages = tuple(range(1, a.pages + 1)) if complete else tuple(sorted({s.first_page for s in mine}))
+            included.append(Included(a.id, a.name, pages, complete))
+            if complete:
+                head = prompts.DOCUMENT_WHOLE.format(name=a.name, size=_size(a), unreadable=_unreadable(a),
+                                                     cite=prompts.DOCUMENT_CITE)
+            else:
+                shown = ("pages " if len(pages) > 1 else "page ") + page_ranges(pages) if a.paged else \
+                    f"{len(mine)} passage" + ("" if len(mine) == 1 else "s")
+                head = prompts.DOCUMENT_EXCERPTS.format(name=a.name, size=_size(a), included=shown,
+                                                        unreadable=_unreadable(a), cite=prompts.DOCUMENT_CITE)
+            body = "\n\n".join(prompts.DOCUMENT_PASSAGE.format(index=s.index, pages=s.pages("en")).rstrip() + "\n" +
+                               s.text for s in mine)
+            blocks.append(ContextBlock(_title(a.name), head + "\n\n" + body))
+        if not sources:
+            names = ", ".join(f"“{a.name}”" for a in documents)
+            return Retrieval("nothing_fits", [ContextBlock(prompts.DOCUMENT_LEFT_OUT_TITLE,
+                                                           prompts.DOCUMENT_NOTHING_FITS.format(names=names))],
+                             [Included(a.id, a.name, (), False) for a in documents])
+        if left_out:
+            blocks.append(ContextBlock(prompts.DOCUMENT_LEFT_OUT_TITLE, prompts.DOCUMENT_LEFT_OUT.format(
+                names=", ".join(f"“{a.name}”" for a in left_out))))
+            included += [Included(a.id, a.name, (), False) for a in left_out]
+        order = {a.id: k for k, a in enumerate(documents)}
+        included.sort(key=lambda i: order[i.attachment_id])
+        return Retrieval("full" if complete else "excerpts", blocks, included, sources, vectors)
+
+    @staticmethod
+    def _cost(found: Retrieval) -> int:
+        return sum(_block_cost(b.title, b.text) for b in found.blocks)
+
+    async def _excerpts(self, documents: Sequence[Attachment], question: str, budget: int, start: int) -> Retrieval:
         candidates: list[tuple[Attachment, Passage, np.ndarray]] = []
         for a in documents:
             passages = self.attachments.passages(a)
@@ -206,65 +348,24 @@ class Retriever:
         self.last_scores = [(candidates[i][0].name, candidates[i][1].index, round(float(scores[i]), 3)) for i in order]
         rank = {(candidates[i][0].id, candidates[i][1].index): -r for r, i in enumerate(order)}
         chosen: dict[str, list[Passage]] = {}
-        spent = 0                               # with several documents: room for the note on what is left out
-        if len(documents) > 1:
-            spent = _block_cost(prompts.DOCUMENT_LEFT_OUT_TITLE, prompts.DOCUMENT_LEFT_OUT.format(
+        spent = 0
+        if len(documents) > 1:                  # room for the note on what is left out
+            spent += _block_cost(prompts.DOCUMENT_LEFT_OUT_TITLE, prompts.DOCUMENT_LEFT_OUT.format(
                 names=", ".join(f"“{a.name}”" for a in documents)))
         floor = float(scores[order[0]]) * self.min_relative
         for i in order[: self.top_k * 3]:
             if sum(len(v) for v in chosen.values()) >= self.top_k or scores[i] < floor:
                 break
             a, p, _ = candidates[i]
-            header = 0 if a.id in chosen else _block_cost(_title(a.name), self._excerpt_head(a, [p]))
-            cost = header + p.tokens + 4
+            pieces = p.last_page - p.first_page + 1     # a passage across pages is cut at page ends
+            header = 0 if a.id in chosen else _block_cost(_title(a.name), "") + HEADER_TOKENS
+            cost = header + p.tokens + PASSAGE_TOKENS * pieces
             if spent + cost <= budget:
                 chosen.setdefault(a.id, []).append(p)
                 spent += cost
         while True:
-            blocks, included = [], []
-            for a in documents:
-                if chosen.get(a.id):
-                    block, pages = self._excerpt_block(a, chosen[a.id])
-                    blocks.append(block)
-                    included.append(Included(a.id, a.name, pages, False))
-            left_out = [a for a in documents if not chosen.get(a.id)]
-            note = prompts.DOCUMENT_LEFT_OUT.format(names=", ".join(f"“{a.name}”" for a in left_out))
-            cost = sum(_block_cost(b.title, b.text) for b in blocks) + (
-                _block_cost(prompts.DOCUMENT_LEFT_OUT_TITLE, note) if left_out else 0)
-            if cost <= budget or not blocks:
-                break
+            found = self._numbered(documents, chosen, start, complete=False)
+            if found.mode == "nothing_fits" or self._cost(found) <= budget:
+                return found
             last = min(((aid, p) for aid, ps in chosen.items() for p in ps), key=lambda x: rank[(x[0], x[1].index)])
             chosen[last[0]].remove(last[1])             # the estimate grew past the budget: drop the weakest
-        if not blocks:
-            names = ", ".join(f"“{a.name}”" for a in documents)
-            return Retrieval("nothing_fits", [ContextBlock(prompts.DOCUMENT_LEFT_OUT_TITLE,
-                                                           prompts.DOCUMENT_NOTHING_FITS.format(names=names))],
-                             [Included(a.id, a.name, (), False) for a in documents])
-        if left_out:
-            blocks.append(ContextBlock(prompts.DOCUMENT_LEFT_OUT_TITLE, note))
-            included += [Included(a.id, a.name, (), False) for a in left_out]
-        return Retrieval("excerpts", blocks, included)
-
-    def _excerpt_head(self, a: Attachment, passages: Sequence[Passage]) -> str:
-        pages = sorted({n for p in passages for n in range(p.first_page, p.last_page + 1)})
-        shown = ("pages " if len(pages) > 1 else "page ") + page_ranges(pages) if a.paged else \
-            f"{len(passages)} passage" + ("" if len(passages) == 1 else "s")
-        return prompts.DOCUMENT_EXCERPTS.format(name=a.name, size=_size(a), included=shown,
-                                                unreadable=_unreadable(a), cite=_cite(a))
-
-    def _excerpt_block(self, a: Attachment, passages: Sequence[Passage]) -> tuple[ContextBlock, tuple[int, ...]]:
-        """The chosen passages in document order, overlapping ones merged, gaps marked."""
-        pages_text: list[PageText] = self.attachments.pages(a)
-        spans: list[list[int]] = []
-        loose: list[Passage] = []
-        for p in sorted(passages, key=lambda p: (p.start, p.index)):
-            if p.start < 0:
-                loose.append(p)
-            elif spans and p.start <= spans[-1][1] + 1:
-                spans[-1][1] = max(spans[-1][1], p.end)
-            else:
-                spans.append([p.start, p.end])
-        pieces = [self.attachments.text(a, s, e, pages_text) for s, e in spans] + [p.text for p in loose]
-        body = f"\n\n{prompts.DOCUMENT_GAP}\n\n".join(x for x in pieces if x)
-        pages = tuple(sorted({n for p in passages for n in range(p.first_page, p.last_page + 1)}))
-        return ContextBlock(_title(a.name), self._excerpt_head(a, passages) + "\n\n" + body), pages

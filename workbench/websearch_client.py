@@ -4,8 +4,9 @@
     engine.send(user_id, conv_id, question, context=found.blocks, sources=found.sources)
 
 The workbench never imports the gateway: this is an HTTP call like any client's, metered as the
-user's. ``found.sources`` is ``[{index, title, url}]`` (what the chat shows under "Found N web pages"
-and saves on the answer); ``found.blocks`` holds one ``ContextBlock`` listing the numbered sources
+user's. ``found.sources`` is ``[{index, title, url, text}]`` (what the chat shows under "Found N web pages"
+and saves on the answer; ``text``, what the model read of the page, is for checking citations, not kept);
+``found.blocks`` holds one ``ContextBlock`` listing the numbered sources
 with their text, and asks the model to cite them as [n]. Failures are ``WebSearchError`` (readable
 en/zh; ``code`` is the gateway's, e.g. ``search_not_configured``).
 """
@@ -54,14 +55,17 @@ def _failure(status: int, code: str, detail: str) -> WebSearchError:
     return WebSearchError(f"Web search failed{text}.", zh=f"联网搜索失败{text}。", code=code or "search_failed")
 
 
+def page_text(result: dict) -> str:
+    """What the model reads of a result: its main text (or snippet), cut at ``SOURCE_CHARS``."""
+    body = str(result.get("content") or result.get("snippet") or "").strip()
+    return body[:SOURCE_CHARS].rstrip() + " …" if len(body) > SOURCE_CHARS else body
+
+
 def sources_block(results: list[dict]) -> ContextBlock:
     """The numbered results as one block for the model."""
     parts = [BLOCK_HEAD]
     for r in results:
-        body = (r.get("content") or r.get("snippet") or "").strip()
-        if len(body) > SOURCE_CHARS:
-            body = body[:SOURCE_CHARS].rstrip() + " …"
-        parts.append(f"[{r['index']}] {r.get('title') or r.get('url')}\nURL: {r.get('url')}\n{body}")
+        parts.append(f"[{r['index']}] {r.get('title') or r.get('url')}\nURL: {r.get('url')}\n{page_text(r)}")
     return ContextBlock(BLOCK_TITLE, "\n\n".join(parts))
 
 
@@ -91,5 +95,6 @@ async def search_web(base_url: str, api_key: str, query: str, *, locale: str = "
     results = [r for r in (data.get("results") or []) if isinstance(r, dict) and r.get("url")]
     for n, r in enumerate(results, start=1):
         r.setdefault("index", n)
-    sources = [{"index": r["index"], "title": r.get("title") or r["url"], "url": r["url"]} for r in results]
+    sources = [{"index": r["index"], "title": r.get("title") or r["url"], "url": r["url"], "text": page_text(r)}
+               for r in results]
     return Found(sources, [sources_block(results)] if results else [])

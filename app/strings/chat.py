@@ -96,6 +96,11 @@ EN: dict[str, str] = {
     "chat.kb_dropped_unnamed": "Some chosen knowledge bases are no longer available to you and are no longer chosen.",
     "chat.kb_failed": "The knowledge bases could not be searched, so this answer does not use them: {reason}",
     "chat.kb_unavailable": "Knowledge bases are not available in the chat on this server.",
+    "chat.doc_passages": "Cited {count} passages of the documents",
+    "chat.cite_model": "Source: {source}",
+    "chat.cite_added": "Added by matching this sentence with {source} (the model did not cite it)",
+    "chat.cite_doubtful": "The model cited {source}, but it does not seem to support this sentence",
+    "chat.edit_missing": "Edit a question in the chat, then send it again: no edited question arrived.",
 }
 
 ZH: dict[str, str] = {
@@ -187,4 +192,9 @@ ZH: dict[str, str] = {
     "chat.kb_dropped_unnamed": "部分所选知识库已不可用，已取消选择。",
     "chat.kb_failed": "无法检索知识库，本次回答未使用知识库：{reason}",
     "chat.kb_unavailable": "本服务器的对话暂不支持知识库。",
+    "chat.doc_passages": "引用了文档中的 {count} 个段落",
+    "chat.cite_model": "出处：{source}",
+    "chat.cite_added": "根据句子与{source}的匹配自动补充（模型未标注）",
+    "chat.cite_doubtful": "模型标注了{source}，但该段落似乎不支持这句话",
+    "chat.edit_missing": "请先在对话中编辑一条提问，再重新发送：没有收到编辑后的提问。",
 }

@@ -89,7 +89,7 @@ def site(tmp_path_factory):
     gw = opened_gateway(tmp_path_factory.mktemp("authz"), lambda: {"models": [], "master_key_hint": ""})
     admin = gw.console.actor_for_username("admin")
     alice = gw.accounts.create_user("alice", PASSWORD, organisation="Alice Secret Lab")
-    gw.accounts.create_user("bob", PASSWORD, organisation="Bob Lab")
+    bob = gw.accounts.create_user("bob", PASSWORD, organisation="Bob Lab")
     key, _ = gw.console.create_key(admin, alice.id, "alice-secret-project", ["qwen2.5-coder:0.5b"])
     app = gw.applications.submit(alice.id, {
         "name": "alice-secret-project", "contact_name": "Alice", "email": "alice@example.org",
@@ -105,7 +105,7 @@ def site(tmp_path_factory):
     # alice's conversation with a document, in the workbench's own store
     wb = open_store(store_path(tmp_path_factory.mktemp("authz-wb")))
     convs = Conversations(wb)
-    attachments = Attachments(wb, convs)
+    attachments = Attachments(wb, convs, files_dir=tmp_path_factory.mktemp("authz-chat-files"))
     conv = convs.create(alice.id, model="qwen2.5-coder:0.5b")
     convs.add_message(alice.id, conv.id, "user", "ALICE-CHAT-SECRET question about her lab")
     convs.add_message(alice.id, conv.id, "assistant", "An answer for alice only.")
@@ -129,7 +129,8 @@ def site(tmp_path_factory):
     for block_fn in demo.fns.values():
         if block_fn.fn is not None:
             fns.setdefault(_name(block_fn.fn), block_fn.fn)
-    yield SimpleNamespace(gw=gw, wb=wb, demo=demo, fns=fns, alice=alice, key=key, app=app, conv=conv, doc=doc,
+    yield SimpleNamespace(gw=gw, wb=wb, demo=demo, fns=fns, alice=alice, bob=bob, key=key, app=app, conv=conv, doc=doc,
+                          attachments=attachments,
                           upload=tmp_path_factory.mktemp("authz-upload"), team=team, kb=base, kb_doc=kb_doc,
                           invite=invite, link=link)
     aio.run(knowledge.stop())
@@ -267,3 +268,31 @@ def test_the_owner_does_see_their_own_data(site) -> None:
                          ("app.teams.make_handlers.<locals>.load", "Alice Secret Team")):
         fn = site.fns[name]
         assert marker in _text(_call(fn, _args(fn, site, "alice"))), name
+
+
+def test_an_attached_documents_file_opens_for_its_owner_only(site) -> None:
+    """``GET /chat/file/<attachment id>`` (what a chat citation of a document opens): alice gets her file; bob gets
+    the same 404 as for a document that does not exist, and nothing of hers; without a session, 401."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from app import chat_files, signin
+
+    web = FastAPI()
+    web.include_router(chat_files.routes(site.attachments, signin.SessionUsers(site.gw)))
+
+    def session(user) -> dict[str, str]:
+        return {"cookie": f"{signin.SESSION_COOKIE}={site.gw.sessions.create(user.id)}"}
+
+    path = chat_files.file_url(site.doc.id, 3).split("#")[0]
+    with TestClient(web) as http:
+        mine = http.get(path, headers=session(site.alice))
+        assert mine.status_code == 200 and mine.content == b"# Notes\n\nALICE-DOC-SECRET results."
+        assert mine.headers["content-disposition"].startswith('attachment; filename="alice-notes.md"')
+        assert mine.headers["content-security-policy"] == "sandbox" and mine.headers["x-content-type-options"] == \
+            "nosniff"
+        theirs = http.get(path, headers=session(site.bob))
+        missing = http.get(chat_files.file_url("no-such-document"), headers=session(site.bob))
+        assert theirs.status_code == missing.status_code == 404 and theirs.json() == missing.json()
+        assert not any(marker in theirs.text for marker in SECRET_MARKERS)
+        assert http.get(path).status_code == 401

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from html import unescape
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -475,9 +476,11 @@ def test_editing_a_later_question_keeps_the_exchange_before_it_and_an_unreachabl
 
 def chat_site(tmp_path: Path, base_url: str, *, web_search=None, documents: bool = False,
               max_bytes: int = 20 * MB) -> SimpleNamespace:
-    """The page with its hooks: web search through a gateway's /v1/web-search, documents in the workbench DB."""
+    """The page with its hooks: web search through a gateway's /v1/web-search, documents in the workbench DB (their
+    files kept under tmp_path/chat-files, as launch.py keeps them under the data dir)."""
     s = make_site(tmp_path, base_url)
-    s.docs = chat.ChatDocuments(Attachments(s.store, s.convs), max_bytes=max_bytes) if documents else None
+    s.docs = chat.ChatDocuments(Attachments(s.store, s.convs, files_dir=tmp_path / "chat-files"),
+                                max_bytes=max_bytes) if documents else None
     s.h = chat.make_handlers(s.gw, chat.ChatSetup(s.convs, base_url, key_for=lambda user_id: MASTER_KEY,
                                                   web_search=web_search, documents=s.docs))
     return s
@@ -650,3 +653,123 @@ def test_signed_out_callers_cannot_touch_documents(tmp_path):
                  lambda: attach(s, None, ["/etc/hostname"])):
         with pytest.raises(gr.Error):
             call()
+
+
+# ---------------------------------------------------------------- sources and citations of document answers
+
+def rows_titled(rows: list[dict], title: str) -> list[dict]:
+    return [r for r in rows if (r.get("metadata") or {}).get("title") == title]
+
+
+def test_a_question_about_page_2_of_a_pdf_shows_the_document_page_quote_and_a_chip_opening_the_page(tmp_path,
+                                                                                                   embedded_gateway):
+    """The issue's case: chat over an attached PDF had no source panel and no page citations. Now the answer has
+    the documents' block (document, "p. 2", the quoted passage, a link opening the PDF at page 2) and a [n] chip
+    added after the sentence (the model wrote none), kept when the conversation is reopened (also in Chinese);
+    the link opens the file for alice only (``app.chat_files``)."""
+    from tests.fakes import docs
+    from tests.workbench.test_attachments import WATER
+
+    s = chat_site(tmp_path, embedded_gateway.url + "/v1", documents=True)
+    pdf = tmp_path / "water.pdf"
+    pdf.write_bytes(docs.pdf_file(WATER, title="Water note"))
+    conv_id = attach(s, "alice", [str(pdf)])[-1][0]
+    [doc] = s.docs.attachments.list(s.users["alice"].id, conv_id)
+    steps = drain(s.h.send("How many litres per minute did the Lake Vernon pump station deliver? Answer in one "
+                           "sentence.", None, conv_id, *settings(max_tokens=60), False, "", "en", req("alice")))
+    answer = s.convs.get(s.users["alice"].id, conv_id).messages[-1]
+    print("answer:", repr(answer.content), answer.sources)
+    assert "1,850" in answer.content
+    assert [(x["index"], x["first_page"]) for x in answer.sources] == [(2, 2)]      # [1] is page 1: not cited
+    link = f"/chat/file/{doc.id}#page=2"
+    for lang, title, page in (("en", "Cited 1 passages of the documents", "p. 2"),
+                              ("zh", "引用了文档中的 1 个段落", "第 2 页")):
+        rows = steps[-1][0] if lang == "en" else s.h.open_conversation(conv_id, lang, req("alice", lang))[0]
+        [block] = rows_titled(rows, title)
+        assert block["content"].startswith(f"**[2] [water.pdf]({link})** · {page}\n\n> 2\\. Pumping ")
+        assert "The Lake Vernon pump station delivered 1,850 litres per minute on average." in block["content"]
+        said = rows[-1]["content"]
+        assert said.startswith(answer.content.strip())
+        chip = re.search(r'<a class="cite cite-added" title="([^"]+)" href="([^"]+)" target="_blank" '
+                         r'rel="noopener">\[2\]</a>$', said)
+        assert chip and chip.group(2) == link, said
+        assert chip.group(1) == ("Added by matching this sentence with water.pdf, p. 2 (the model did not cite it)"
+                                 if lang == "en" else "根据句子与water.pdf, 第 2 页的匹配自动补充（模型未标注）")
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from app import chat_files, signin
+
+    web = FastAPI()
+    web.include_router(chat_files.routes(s.docs.attachments, signin.SessionUsers(s.gw)))
+    with TestClient(web) as http:
+        cookie = {"cookie": f"{signin.SESSION_COOKIE}={s.gw.sessions.create(s.users['alice'].id)}"}
+        opened = http.get(link.split("#")[0], headers=cookie)
+        assert opened.status_code == 200 and opened.content == pdf.read_bytes()
+        assert opened.headers["content-type"] == "application/pdf"
+        assert opened.headers["content-disposition"].startswith('inline; filename="water.pdf"')
+
+
+def test_chips_link_each_citation_and_mark_the_added_and_the_doubtful(site):
+    """A saved answer's citations as the chat shows them: the model's [1] a chip to the web page, an added [2]
+    dashed (after its sentence, not written by the model), a doubtful [3] struck through; code is left alone."""
+    uid = site.users["alice"].id
+    conv = site.convs.create(uid, model=EMBEDDED)
+    content = "The lamp room has 112 steps [1]. The pump gives 1,850 litres. It was built in 1870 [3].\n`x [1]`"
+    site.convs.add_message(uid, conv.id, "user", "Tell me")
+    site.convs.add_message(uid, conv.id, "assistant", content, sources=[
+        {"index": 1, "title": "Lighthouse <b>Journal</b>", "url": "https://example.org/light?a=1&b=2"},
+        {"index": 2, "title": "water.pdf", "url": "", "kind": "doc", "attachment_id": "a1", "first_page": 2,
+         "last_page": 2, "quote": "delivered 1,850 litres", "added": str(content.index(" It was"))},
+        {"index": 3, "title": "safety.pdf", "url": "", "kind": "kb", "kb_id": "k1", "document_id": "d1",
+         "first_page": 4, "last_page": 4, "kb_name": "Lab", "quote": "q", "doubtful": str(content.index("[3]"))}])
+    rows = site.h.open_conversation(conv.id, "en", req("alice"))[0]
+    said = rows[-1]["content"]
+    assert said == (
+        'The lamp room has 112 steps <a class="cite" title="Source: Lighthouse &lt;b&gt;Journal&lt;/b&gt;" '
+        'href="https://example.org/light?a=1&amp;b=2" target="_blank" rel="noopener">[1]</a>. The pump gives '
+        '1,850 litres. <a class="cite cite-added" title="Added by matching this sentence with water.pdf, p. 2 (the '
+        'model did not cite it)" href="/chat/file/a1#page=2" target="_blank" rel="noopener">[2]</a> It was built '
+        'in 1870 <a class="cite cite-doubtful" title="The model cited safety.pdf, p. 4, but it does not seem to '
+        'support this sentence" href="/kb/file/k1/d1#page=4" target="_blank" rel="noopener">[3]</a>.\n`x [1]`')
+    assert rows_titled(rows, "Cited 1 passages of the documents")[0]["content"] == (
+        "**[2] [water.pdf](/chat/file/a1#page=2)** · p. 2\n\n> delivered 1,850 litres")
+    assert ".cite-added" in chat.CSS and "dashed" in chat.CSS and ".cite-doubtful" in chat.CSS
+
+
+@pytest.mark.parametrize("title", ["x](javascript:alert(1))", "<img src=x onerror=alert(1)>", "**bold** *it*",
+                                   "a | b | c", "[1]: javascript:alert(1)", "$x$ `code` # head"])
+def test_a_web_page_title_is_shown_as_text_never_as_markdown_or_html(title):
+    """Web-search titles come from the web: in the sources block they render as their own text (Markdown with HTML
+    on, as the chat renders it), a javascript: address is never a link."""
+    from markdown_it import MarkdownIt
+
+    block = chat_view.sources_block([{"index": 1, "title": title, "url": "https://example.org/a(b)c"},
+                                     {"index": 2, "title": "evil", "url": "javascript:alert(1)"}], "en")
+    html = MarkdownIt("commonmark", {"html": True}).render(block["content"])
+    for tag in ("<img", "<strong>", "<em>", "<table", "<h1", "<code>", 'href="javascript'):
+        assert tag not in html, html
+    [(href, text)] = re.findall(r'<a href="([^"]+)">(.*?)</a>', html)      # one link: the page, its title as text
+    assert href == "https://example.org/a%28b%29c" and unescape(text) == title
+    assert "<li>evil</li>" in html                        # shown, not linked
+
+
+def test_resend_without_edit_data_is_a_readable_refusal_in_both_languages(tmp_path):
+    """``chat_resend`` called through Gradio's API without the edit event's data answered Python's exception text
+    ("'NoneType' object is not subscriptable"); now the page's own words, in the caller's language."""
+    cfg = tmp_path / "models.yaml"
+    cfg.write_text("gateway: {embedded: {enabled: false}}\n")
+    gw = GatewayProcess(tmp_path / "data", config=cfg).start()
+    try:
+        browser = gw.signed_in()
+        for lang, words in (("en", "Edit a question in the chat, then send it again: no edited question arrived."),
+                            ("zh", "请先在对话中编辑一条提问，再重新发送：没有收到编辑后的提问。")):
+            started = browser.post("/gradio_api/call/chat_resend", json={"data": [
+                "", None, False, 1024, "", None, None, None, False, "", lang, []]})
+            assert started.status_code == 200
+            done = browser.get(f"/gradio_api/call/chat_resend/{started.json()['event_id']}", timeout=60)
+            event, data = done.text.strip().split("\n", 1)
+            assert event == "event: error" and data.startswith("data: "), done.text
+            assert json.loads(data[len("data: "):])["error"] == words
+    finally:
+        gw.stop()

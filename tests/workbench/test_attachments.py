@@ -92,6 +92,17 @@ TOPICS = [
                          "throughout the year."),
 ]
 FACT = "42 kilograms of honey"
+# a short PDF whose page 4 holds a fact like page 2's (another pump's rate): the chat's citations must tell them apart
+WATER = [
+    "1. About this note\nThis note summarises how the municipal water network of Harlow county ran in 2025: "
+    "pumping, treatment, maintenance, money and people.",
+    "2. Pumping\nThe Lake Vernon pump station delivered 1,850 litres per minute on average. Its three pumps were "
+    "overhauled in March, which cut their energy use by nine percent.",
+    "3. Treatment\nThe treatment plant at Oakridge added a second ultraviolet disinfection line. Turbidity stayed "
+    "below 0.3 NTU in every monthly sample.",
+    "4. Maintenance\nCrews replaced 14 kilometres of cast-iron mains. During the repairs the backup pump at Millbrook "
+    "delivered 600 litres per minute.",
+]
 
 
 def report_pages() -> list[str]:
@@ -107,6 +118,18 @@ def on_page(text: str, number: int) -> str:
     """The text after the "[p. N]" marker up to the next marker ("" when the page is not there)."""
     found = re.search(rf"\[p\. {number}\]\n(.*?)(?=\n\n\[p\. \d+\]|\n\n\[…\]|\Z)", text, re.S)
     return found.group(1) if found else ""
+
+
+def shown_on_page(found, number: int, name: str | None = None) -> str:
+    """The text of the numbered passages on page ``number`` (of document ``name``), each checked against its
+    document's block ("[n] p. N" and the same text); "" when the page is not there."""
+    blocks = {b.title: b.text for b in found.blocks}
+    out = []
+    for s in found.sources:
+        if s.first_page == number and (name is None or s.document == name):
+            assert f"\n\n[{s.index}] p. {number}\n{s.text}" in blocks[s.document]
+            out.append(s.text)
+    return "\n".join(out)
 
 
 class Setup:
@@ -301,15 +324,17 @@ def test_a_question_gets_the_passage_of_page_17_cited_with_the_document_name(emb
                                lexical_weight=lexical)
     print(f"retrieval (embedding {embedded} chunks) took {time.monotonic() - started:.2f} s")
     assert found.mode == "excerpts" and embedded == doc.chunks + 1            # + the lunch menu's one chunk
+    assert FACT in shown_on_page(found, 17, "report.pdf"), found.blocks
     report = next(b for b in found.blocks if b.title == "report.pdf")
-    assert FACT in on_page(report.text, 17), report.text
-    head = report.text.splitlines()[0]
-    assert re.fullmatch(r"Excerpts of “report\.pdf” \(30 pages\) chosen for this question: pages? [\d–, ]+\. The rest "
-                        r"of the document is not shown here\. Cite it as \(report\.pdf, p\. N\), taking N from the "
-                        r"\[p\. N\] markers\.", head), head
+    line = report.text.splitlines()[0]
+    assert re.fullmatch(r"Passages of “report\.pdf” \(30 pages\) chosen for this question: pages? [\d–, ]+\. The "
+                        r"rest of the document is not shown here\. Cite each passage you use as \[n\] right after "
+                        r"the sentence it supports; cite only these numbers, never a page or a source of your own\.",
+                        line), line
     shown = next(i for i in found.included if i.name == "report.pdf")
     assert 17 in shown.pages and len(shown.pages) < 10 and not shown.complete
-    assert page_ranges(shown.pages) in head
+    assert page_ranges(shown.pages) in line
+    assert [s.index for s in found.sources] == list(range(1, len(found.sources) + 1))
     left_out = found.blocks[-1]                         # the lunch menu is attached but not shown: the model is told
     assert left_out.title == "Other attached documents" and "“menu.txt”" in left_out.text
 
@@ -334,15 +359,15 @@ def test_a_chinese_report_answers_a_chinese_question_from_page_7(embedded_gatewa
     assert (doc.language, doc.pages, doc.title) == ("zh", 10, "年度报告")
     found, _ = retrieve(embedded_gateway, setup, "alice", conv.id, "楼顶的蜂箱今年产出了多少？", budget=450)
     assert found.mode == "excerpts" and doc.tokens > 450 and len(found.included[0].pages) < 8
-    assert "四十二公斤蜂蜜" in on_page(found.blocks[0].text, 7), found.blocks[0].text
-    assert "Cite it as (年报.pdf, p. N)" in found.blocks[0].text.splitlines()[0]
+    assert "四十二公斤蜂蜜" in shown_on_page(found, 7), found.blocks
+    assert found.blocks[0].text.startswith("Passages of “年报.pdf” (10 pages) chosen for this question: page")
 
 
 def test_another_question_gets_another_page(embedded_gateway, setup):
     conv = setup.convs.create("alice")
     attach(setup, "alice", conv.id, "report.pdf", report_pdf())
     found, _ = retrieve(embedded_gateway, setup, "alice", conv.id, "Where was the new microscope put?", budget=400)
-    assert "basement" in on_page(found.blocks[0].text, 21) and FACT not in found.blocks[0].text
+    assert "basement" in shown_on_page(found, 21) and FACT not in str(found.blocks)
 
 
 def test_documents_that_fit_go_whole_and_too_small_a_budget_says_so(embedded_gateway, setup):
@@ -350,8 +375,12 @@ def test_documents_that_fit_go_whole_and_too_small_a_budget_says_so(embedded_gat
     doc = attach(setup, "alice", conv.id, "report.pdf", report_pdf())
     found, embedded = retrieve(embedded_gateway, setup, "alice", conv.id, "Anything about bees?", budget=5000)
     assert found.mode == "full" and embedded == 0 and len(found.blocks) == 1
-    assert found.blocks[0].text.startswith("The whole text of “report.pdf” (30 pages). Cite it as (report.pdf, p. N)")
-    assert FACT in on_page(found.blocks[0].text, 17) and "Acknowledgements" in on_page(found.blocks[0].text, 30)
+    assert found.blocks[0].text.startswith("The whole text of “report.pdf” (30 pages), in numbered passages. Cite "
+                                           "each passage you use as [n]")
+    assert FACT in shown_on_page(found, 17) and "Acknowledgements" in shown_on_page(found, 30)
+    assert {s.first_page for s in found.sources} == set(range(1, 31))        # every page, each passage on one
+    whole = "".join(s.text for s in found.sources)                           # the text once (no chunk overlap)
+    assert whole.count("The institute employed 212 people") == 1
     assert found.included[0].complete and found.included[0].pages == tuple(range(1, 31))
     found, _ = retrieve(embedded_gateway, setup, "alice", conv.id, "Anything about bees?", budget=60)
     assert found.mode == "nothing_fits" and "“report.pdf”" in found.blocks[0].text and FACT not in found.blocks[0].text
