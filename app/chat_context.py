@@ -25,6 +25,7 @@ import openai
 from app.access import locale_of, signed_in
 from app.chat_view import KB_PREFIX, list_choices
 from app.i18n import translate
+from app.kb_view import named_spaces
 from gateway.catalogue import DEFAULT_THINKING_BUDGET
 from workbench.attachments import MB, Attachments
 from workbench.chat import DEFAULT_CONTEXT, ContextBlock
@@ -251,10 +252,13 @@ class ChatPage:
         if self.knowledge is None:
             return []
         found: dict[str, str] = {}
-        for v in self.knowledge.bases.list_visible(actor.user_id):
-            own = v.personal and v.role != "reader"           # the user's own personal space, not someone else's
-            found[v.kb.id] = f"{v.kb.name} · {translate('chat.kb_personal', locale) if own else v.team_name}"
-        for e in self.knowledge.sharing.square(actor.user_id):
+        def name_of(user_id: str) -> str:
+            user = self.gateway.accounts.get(user_id)
+            return user.username if user is not None else user_id
+        uid = actor.user_id
+        for v in named_spaces(self.knowledge.bases.list_visible(uid), uid, locale, name_of):
+            found[v.kb.id] = f"{v.kb.name} · {v.team_name}"
+        for e in named_spaces(self.knowledge.sharing.square(uid), uid, locale, name_of):
             found.setdefault(e.kb.id, f"{e.kb.name} · {e.team_name} · {translate('chat.kb_public', locale)}")
         return [(label, kb_id) for kb_id, label in found.items()]
 

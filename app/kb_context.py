@@ -191,17 +191,21 @@ class KBPage:
         return [(view.t(locale, "kb.personal_space") if team.personal_of else team.name, team.id)
                 for team in self.kb.teams.list_for(uid) if team.role in roles]
 
+    def name_of(self, user_id: str) -> str:
+        """A user's name (the gateway's accounts), or the id of one since deleted."""
+        user = self.gateway.accounts.get(user_id)
+        return user.username if user is not None else user_id
+
     def names(self, user_ids: set[str]) -> dict[str, str]:
         """user id -> username (the gateway's accounts)."""
-        found = {uid: self.gateway.accounts.get(uid) for uid in user_ids}
-        return {uid: user.username if user is not None else uid for uid, user in found.items()}
+        return {uid: self.name_of(uid) for uid in user_ids}
 
     # -- the lists -------------------------------------------------------------------------------------------
     def lists(self, uid: str, locale: str, query: str | None, current: str | None = None) -> tuple[Any, ...]:
         """My KBs (table, picker) and the square (table, picker); ``current`` stays picked where listed."""
-        mine = self.kb.bases.list_visible(uid)
+        mine = view.named_spaces(self.kb.bases.list_visible(uid), uid, locale, self.name_of)
         q = (query or "").strip() if isinstance(query, str) else ""
-        square = self.kb.sharing.square(uid, q)
+        square = view.named_spaces(self.kb.sharing.square(uid, q), uid, locale, self.name_of)
         mine_ids = {v.kb.id for v in mine}
         square_ids = {e.kb.id for e in square}
         return (view.mine_html(mine, locale),
@@ -219,7 +223,7 @@ class KBPage:
 
     def square(self, uid: str, locale: str, query: str | None) -> tuple[str, Any]:
         q = (query or "").strip() if isinstance(query, str) else ""
-        square = self.kb.sharing.square(uid, q)
+        square = view.named_spaces(self.kb.sharing.square(uid, q), uid, locale, self.name_of)
         return view.square_html(square, locale, q), gr.update(choices=view.square_choices(square), value=None)
 
     # -- one KB ----------------------------------------------------------------------------------------------
@@ -227,10 +231,10 @@ class KBPage:
         return self.kb.access.kb_role(uid, kb_id)
 
     def team_name(self, uid: str, kb: Any, locale: str) -> str | None:
-        for v in self.kb.bases.list_visible(uid):
-            if v.kb.id == kb.id:
-                return view.space_name(v.team_name, v.personal, locale)
-        return next((e.team_name for e in self.kb.sharing.square(uid) if e.kb.id == kb.id), None)
+        for e in [*self.kb.bases.list_visible(uid), *self.kb.sharing.square(uid)]:
+            if e.kb.id == kb.id:
+                return view.space_name(e.team_name, e.person, uid, locale, self.name_of)
+        return None
 
     def header(self, uid: str, locale: str, kb_id: str) -> tuple[Any, str]:
         """(the KB with counts, its header) — refused when the caller may not read it."""

@@ -4,7 +4,8 @@ hits, share links and grants, the upload report — all escaped HTML (``app.tabl
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -67,21 +68,32 @@ def public_badge(public: bool, locale: str) -> str:
     return tables.badge(t(locale, "kb.public" if public else "kb.private"), "public" if public else "private")
 
 
-def space_name(team_name: str, personal: bool, locale: str) -> str:
-    return t(locale, "kb.personal_space") if personal else team_name
+def space_name(team_name: str, person: str | None, viewer: str, locale: str, name_of: Callable[[str], str]) -> str:
+    """A KB's team as shown to ``viewer``: their own personal space as such, another user's in the page's language
+    ("bob 的个人空间": the stored name is English, "bob's space"), a team by its name."""
+    if person is None:
+        return team_name
+    if person == viewer:
+        return t(locale, "kb.personal_space")
+    return t(locale, "teams.personal_name", name=name_of(person))
+
+
+def named_spaces(entries: Sequence[Any], viewer: str, locale: str, name_of: Callable[[str], str]) -> list[Any]:
+    """``VisibleKB`` / ``SquareEntry`` rows with their ``team_name`` as ``space_name`` shows it."""
+    return [replace(e, team_name=space_name(e.team_name, e.person, viewer, locale, name_of)) for e in entries]
 
 
 # ---------------------------------------------------------------- the lists
 
 
 def mine_html(visible: Sequence[Any], locale: str) -> str:
-    """My KBs (``VisibleKB``): name and description, team, my role, documents, chunks, public, model."""
+    """My KBs (``VisibleKB``s by ``named_spaces``): name and description, team, role, documents, chunks, public."""
     rows = []
     for v in visible:
         kb = v.kb
         name = f"<b>{tables.esc(kb.name)}</b>" + (f'<div class="muted">{tables.esc(kb.description)}</div>'
                                                    if kb.description else "")
-        rows.append([name, tables.esc(space_name(v.team_name, v.personal, locale)),
+        rows.append([name, tables.esc(v.team_name),
                      tables.esc(role_name(v.role, locale)), tables.number(kb.documents), tables.number(kb.chunks),
                      public_badge(kb.public, locale), f"<code>{tables.esc(kb.embedding_model)}</code>"])
     heads = [t(locale, f"kb.col_{c}") for c in ("name", "team", "role", "documents", "chunks", "public", "model")]
@@ -89,7 +101,7 @@ def mine_html(visible: Sequence[Any], locale: str) -> str:
 
 
 def mine_choices(visible: Sequence[Any], locale: str) -> list[tuple[str, str]]:
-    return [(f"{v.kb.name} · {space_name(v.team_name, v.personal, locale)}", v.kb.id) for v in visible]
+    return [(f"{v.kb.name} · {v.team_name}", v.kb.id) for v in visible]
 
 
 def square_html(entries: Sequence[Any], locale: str, query: str = "") -> str:

@@ -80,7 +80,6 @@ EN: dict[str, str] = {
     "chat.summary_failed": "The summary could not be made ({reason}); answering from passages of the document.",
     "chat.kbs_none": ("No knowledge base to choose yet: create one on the Knowledge page, or open one from the "
                       "square or a share link."),
-    "chat.kb_personal": "personal",
     "chat.kb_public": "public",
     "chat.kb_asked": "Knowledge bases: {names}",
     "chat.found_passages": "Found {count} passages in the knowledge bases",
@@ -180,7 +179,6 @@ ZH: dict[str, str] = {
     "chat.summarized": "已分段完整总结“{name}”（调用模型 {calls} 次）。",
     "chat.summary_failed": "无法生成摘要（{reason}），改为根据文档片段回答。",
     "chat.kbs_none": "还没有可选的知识库：请在“知识库”页面创建，或从知识库广场、分享链接打开一个。",
-    "chat.kb_personal": "个人空间",
     "chat.kb_public": "公开",
     "chat.kb_asked": "知识库：{names}",
     "chat.found_passages": "在知识库中找到 {count} 个段落",

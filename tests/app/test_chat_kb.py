@@ -183,7 +183,7 @@ def test_nothing_relevant_tells_the_model_to_say_the_kbs_do_not_cover_it():
 
 def test_the_picker_offers_what_each_user_may_read(site):
     alice = site.h.kb_state("", None, "en", req("alice"))
-    assert alice["choices"] == [("Lab safety · personal", site.safety.id),
+    assert alice["choices"] == [("Lab safety · Personal space", site.safety.id),
                                 ("Equipment · Proteomics", site.equipment.id)]
     assert alice["value"] == [] and "citing their passages" in alice["info"]
     bob = site.h.kb_state("", [site.safety.id], "zh", req("bob", "zh"))      # handed alice's id: not offered
@@ -360,3 +360,21 @@ def test_a_public_kb_from_the_square_is_offered_to_everyone(site):
         assert "#page=1)** · p. 1 · Equipment" in kb_block(steps[-1][0])["content"]
     finally:
         site.knowledge.sharing.unpublish(alice, site.equipment.id)
+
+
+def test_another_users_personal_space_is_named_in_the_pages_language(site):
+    """(Last in the file: the site is shared, and dave's KB in the square would be offered to everyone.)
+    Issue 11 item 18: a KB of dave's personal space (its stored team name is English, "dave's space") is
+    "dave 的个人空间" on a Chinese page, granted or in the square; dave's own is his personal space."""
+    kn, dave = site.knowledge, site.gw.accounts.create_user("dave", PASSWORD)
+    space = kn.teams.personal_space(dave.id)
+    notes = kn.bases.create(dave.id, space.id, "Dave notes", "", EMBEDDING)
+    shown = kn.bases.create(dave.id, space.id, "Dave shown", "", EMBEDDING)
+    kn.sharing.grant_user(dave.id, notes.id, "carol")
+    kn.sharing.publish(dave.id, shown.id)
+    zh = dict((kb_id, label) for label, kb_id in site.h.kb_state("", None, "zh", req("carol", "zh"))["choices"])
+    assert zh[notes.id] == "Dave notes · dave 的个人空间" and zh[shown.id] == "Dave shown · dave 的个人空间 · 公开"
+    en = dict((kb_id, label) for label, kb_id in site.h.kb_state("", None, "en", req("carol"))["choices"])
+    assert en[notes.id] == "Dave notes · dave's space"
+    own = dict((kb_id, label) for label, kb_id in site.h.kb_state("", None, "zh", req("dave", "zh"))["choices"])
+    assert own[notes.id] == "Dave notes · 个人空间"

@@ -84,14 +84,14 @@ def test_the_chat_documents_passage_search_finds_the_gloves(embedded_gateway, st
     conv = conversations.create("alice")
     pdf = docs.radical_pdf_file(FILLER[:8] + docs.KANGXI_HANDBOOK + FILLER[8:])     # the gloves: page 10
     doc = attachments.add("alice", conv.id, "巡检记录与劳保规定.pdf", pdf, max_bytes=10**7)
-    assert doc.pages == 19 and doc.language == "zh" and doc.tokens > 600
+    assert doc.pages == 19 and doc.language == "zh" and doc.tokens > 700         # more than the budget below
     stored = "\n".join(p.text for p in attachments.passages(doc))
     assert "可凭旧手套到安全部门更换" in stored and "\u2f3f" not in stored
 
     async def ask(question: str):
         async with client(embedded_gateway) as c:
             retriever = Retriever(attachments, c, MODEL)
-            found = await retriever.context("alice", conv.id, question, budget_tokens=400)
+            found = await retriever.context("alice", conv.id, question, budget_tokens=600)
             print(f"{question!r}: best passages {retriever.last_scores[:3]}")
             return found
     for question in ("旧手套破损了到哪里更换？", "旧\u2f3f套破损了到哪里更换？"):

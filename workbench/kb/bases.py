@@ -41,10 +41,10 @@ COUNTED_DOCUMENTS = "NOT (status = 'failed' AND coalesce(error_code, '') = 'dupl
 def counted(columns: str = "", joins: str = "") -> str:
     """A select of KBs (``k``) with their counts and team (``t``): the ``KB_COLUMNS``, documents (every listed
     one whatever its state, but for the refused copies of a document already there: an identical upload leaves a
-    failed "duplicate" row to say so, not a second document), chunks (indexed ones), team name, whether the team
-    is a personal space, then ``columns``; ``joins`` go before the caller's WHERE."""
+    failed "duplicate" row to say so, not a second document), chunks (indexed ones), team name, whose personal
+    space the team is (a user id; NULL for a team), then ``columns``; ``joins`` go before the caller's WHERE."""
     return f"""
-SELECT {KB_COLUMNS}, coalesce(d.n, 0), coalesce(c.n, 0), t.name, t.personal_of IS NOT NULL{columns}
+SELECT {KB_COLUMNS}, coalesce(d.n, 0), coalesce(c.n, 0), t.name, t.personal_of{columns}
 FROM knowledge_bases k JOIN teams t ON t.id = k.team_id
 LEFT JOIN (SELECT kb_id, count(*) AS n FROM kb_documents WHERE {COUNTED_DOCUMENTS} GROUP BY kb_id) d
   ON d.kb_id = k.id
@@ -60,6 +60,7 @@ class VisibleKB:
     role: str                       # owner/admin/member/viewer (its team) or reader (granted, shared)
     team_name: str
     personal: bool                  # the team is someone's personal space
+    person: str | None = None       # ... whose (their user id): its stored name is English ("bob's space")
 
 
 def _whole(value: Any, field: str, what_en: str, what_zh: str, low: int, high: int) -> int:
@@ -190,7 +191,7 @@ class KnowledgeBases:
             counted() + " WHERE list_contains(?, k.id) "
             "ORDER BY coalesce(t.personal_of = ?, FALSE) DESC, lower(t.name), lower(k.name)",
             [list(roles), user_id]).fetchall()
-        return [VisibleKB(kb_from_row(row, row[11], row[12]), roles[row[0]], row[13], bool(row[14]))
+        return [VisibleKB(kb_from_row(row, row[11], row[12]), roles[row[0]], row[13], bool(row[14]), row[14])
                 for row in rows if row[0] in roles]
 
     def documents(self, user_id: str, kb_id: str) -> list[KBDocument]:

@@ -38,6 +38,7 @@ class SquareEntry:
     kb: KnowledgeBase
     team_name: str
     role: str
+    person: str | None = None       # whose personal space its team is (a user id), None for a team
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ class Sharing:
             counted(", m.role", "LEFT JOIN team_members m ON m.team_id = k.team_id AND m.user_id = ?")
             + f" WHERE k.public{where} ORDER BY k.updated_at DESC, lower(k.name) LIMIT {SQUARE_LIMIT}",
             [user_id, *terms]).fetchall()
-        return [SquareEntry(kb_from_row(row, row[11], row[12]), row[13], row[15] or "reader") for row in rows]
+        return [SquareEntry(kb_from_row(row, row[11], row[12]), row[13], row[15] or "reader", row[14]) for row in rows]
 
     # -- share links -------------------------------------------------------------------------------------------
     def create_link(self, user_id: str, kb_id: str, expires_in: timedelta | None = None) -> tuple[ShareLink, str]:
