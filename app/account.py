@@ -8,14 +8,15 @@ member only ever reaches their own keys and applications.
 
 from __future__ import annotations
 
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
 
-from app import tables
+from app import forms, tables
 from app.access import WITH_LANG_JS, locale_of, signed_in
-from app.forms import Form, focus_first_bad, literal, refuse
+from app.forms import Form, literal, refuse
 from app.i18n import translate
 from app.signin import session_token
 from gateway.console import Actor
@@ -243,12 +244,7 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n) -> None:
     refresh = {"fn": h.refresh, "inputs": [ready, revoke_key, more_key, lang], "outputs": listing, **common}
     gr.on([page.load, refresh_btn.click], **refresh)
 
-    def wire(button: gr.Button, fn: Any, inputs: list[Any], outputs: list[Any], fields: list[Any],
-             then_refresh: bool = True) -> None:
-        event = button.click(fn, inputs=[*inputs, lang], outputs=outputs, **common)
-        if then_refresh:
-            event.success(**refresh)
-        focus_first_bad(event, fields)
+    wire = partial(forms.wire, lang=lang, refresh=refresh, **common)
 
     wire(reveal_btn, h.reveal, [ready], [reveal_md, ready, secret], [ready])
     wire(revoke_btn, h.revoke, [revoke_key], [revoke_md, revoke_key], [revoke_key])

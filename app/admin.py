@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
 
-from app import tables
+from app import forms, tables
 from app.access import WITH_LANG_JS, admin_only, locale_of, run
 from app.account import model_choices
-from app.forms import Form, Refusal, focus_first_bad, literal, refuse
+from app.forms import Form, Refusal, literal, refuse
 from app.i18n import translate
 
 AUDIT_PAGE = 50
@@ -467,12 +468,7 @@ def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n) -> None:
     refresh = {"fn": h.refresh, "inputs": [pick, user, key, k_user, approved, lang], "outputs": listing, **common}
     gr.on([page.load, refresh_btn.click], **refresh)
 
-    def wire(button: gr.Button, fn: Any, inputs: list[Any], outputs: list[Any], fields: list[Any],
-             then_refresh: bool = True) -> None:
-        event = button.click(fn, inputs=[*inputs, lang], outputs=outputs, **common)
-        if then_refresh:
-            event.success(**refresh)
-        focus_first_bad(event, fields)
+    wire = partial(forms.wire, lang=lang, refresh=refresh, **common)
 
     pick.change(h.pick_application, inputs=[pick, lang], outputs=[grant, picked_md], **common)
     wire(approve_btn, h.approve, [pick, grant, *limits], [queue_md, pick, grant, *limits], [pick, grant, *limits])

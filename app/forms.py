@@ -180,3 +180,14 @@ def focus_first_bad(event: Any, components: Sequence[Any]) -> Any:
     if not all(ids):
         raise ValueError("every field of a form needs an elem_id to be focused")
     return event.then(None, js=focus_js(ids), show_progress="hidden", queue=False)
+
+
+def wire(button: Any, fn: Any, inputs: list[Any], outputs: list[Any], fields: Sequence[Any], *, lang: Any,
+         refresh: dict[str, Any] | None, then_refresh: bool = True, **common: Any) -> Any:
+    """A form's button: ``fn`` on click with the page language last; the page's ``refresh`` after it succeeds
+    (unless ``then_refresh`` is False); the first bad of ``fields`` focused when refused. Returns the click event."""
+    event = button.click(fn, inputs=[*inputs, lang], outputs=outputs, **common)
+    if then_refresh and refresh is not None:
+        event.success(**refresh)
+    focus_first_bad(event, fields)
+    return event
