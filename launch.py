@@ -35,11 +35,14 @@ def build_app(gateway, workbench_store=None, knowledge=None):
     from fastapi import FastAPI
     from fastapi.middleware.cors import CORSMiddleware
 
-    from app import chat, chat_export, chat_files, kb_api, kb_files, shell, signin, usage_export
+    from app.chat import page as chat
+    from app.http import chat_export, chat_files, kb_api, kb_files, signin, usage_export
+    from app.shell import header as shell
     from app.ui import build_ui
-    from gateway.api import GatewayApp, is_gateway_path, send_json
-    from gateway.catalogue import EMBEDDED_EMBEDDING_ID
-    from gateway.proxies import forwarded_scope
+    from gateway.http.api import GatewayApp, is_gateway_path
+    from gateway.http.asgi import send_json
+    from gateway.http.proxies import forwarded_scope
+    from gateway.routing.catalogue import EMBEDDED_EMBEDDING_ID
     from workbench.attachments import MB, Attachments
     from workbench.conversations import Conversations
 
@@ -190,7 +193,8 @@ def _server_class():
 def open_workbench(settings):
     """The workbench's own database (``<data_dir>/workbench.duckdb``), opened and migrated."""
     from gateway.errors import StartupError
-    from workbench.store import StoreInUse, open_store, store_path
+    from workbench.schema import open_store
+    from workbench.store import StoreInUse, store_path
 
     try:
         return open_store(store_path(settings.data_dir))
@@ -216,8 +220,8 @@ class AccountDirectory:
 def open_knowledge(settings, gateway, workbench_store):
     """The knowledge bases: Chroma (embedded under the data dir, or MAAS_CHROMA_URL), the keyword index, the
     ingestion queue; models reached through this process's /v1 with each user's workbench key."""
-    from app.chat_context import local_api_url
-    from gateway.catalogue import EMBEDDED_RERANK_ID
+    from app.chat.context import local_api_url
+    from gateway.routing.catalogue import EMBEDDED_RERANK_ID
     from workbench.attachments import MB
     from workbench.clients import UserClients
     from workbench.kb.parse_worker import ParseLimits
@@ -301,7 +305,7 @@ async def _serve(settings, gateway, workbench_store) -> None:
 
 
 def reset_master_key(settings) -> None:
-    from gateway.keys import KeyStore
+    from gateway.accounts.keys import KeyStore
     from gateway.store import open_store
 
     store = open_store(settings.db_path)

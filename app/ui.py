@@ -8,7 +8,7 @@ Usage (launch.py)::
 
 Each page module has ``build(page, gateway, i18n)`` and its strings in ``app/strings/<page>.py``;
 every page starts with the shared header (``app.shell``). The chat page also takes ``chat``
-(``app.chat.ChatSetup``: the workbench's conversations and this process's /v1 address); without it
+(``app.chat.page.ChatSetup``: the workbench's conversations and this process's /v1 address); without it
 the page is there but says chat is not available. Nothing here runs at import time.
 """
 
@@ -23,10 +23,10 @@ if TYPE_CHECKING:
 
 APP_NAME = "MaaS Workbench"   # browser tab title: Gradio sets document.title verbatim (no i18n)
 # (module, route path, route name: Gradio's navbar is hidden, the shell's header shows translated names)
-PAGES = (("app.chat", "/chat", "Chat"), ("app.kb", "/kb", "Knowledge"), ("app.teams", "/teams", "Teams"),
-         ("app.account", "/account", "Account"), ("app.usage", "/usage", "Usage"),
-         ("app.docs", "/api-docs", "API docs"), ("app.admin", "/admin", "Admin"))
-KNOWLEDGE_PAGES = ("app.kb", "app.teams")     # these take the knowledge bases (workbench.kb.service)
+PAGES = (("app.chat.page", "/chat", "Chat"), ("app.kb.page", "/kb", "Knowledge"), ("app.teams.page", "/teams", "Teams"),
+         ("app.account.page", "/account", "Account"), ("app.usage.page", "/usage", "Usage"),
+         ("app.docs.page", "/api-docs", "API docs"), ("app.admin.page", "/admin", "Admin"))
+KNOWLEDGE_PAGES = ("app.kb.page", "app.teams.page")     # these take the knowledge bases (workbench.kb.service)
 
 
 def _admin_check(console: Any) -> Any:
@@ -44,14 +44,15 @@ def build_ui(gateway: Any, *, api_base_hint: str = "/v1", chat: Any = None,
     ``gateway`` is an opened ``gateway.service.Gateway`` (its ``status``, ``console``, ``catalogue``,
     ``settings``); handlers call it on page load and on clicks, never here.
     ``api_base_hint`` is the API's path on this server (or a full URL) for the examples.
-    ``chat`` is the chat page's ``app.chat.ChatSetup`` (None: the page says chat is not available).
+    ``chat`` is the chat page's ``app.chat.page.ChatSetup`` (None: the page says chat is not available).
     ``knowledge`` is the knowledge bases' ``workbench.kb.service.KnowledgeService`` (None: their pages say so).
     """
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"   # before any Blocks: else it calls out
     import gradio as gr
 
-    from app import home, shell
-    from app.i18n import make_i18n
+    from app.home import page as home
+    from app.shell import header as shell
+    from app.shell.i18n import make_i18n
 
     i18n = make_i18n()
     with gr.Blocks(title=APP_NAME, analytics_enabled=False) as demo:
@@ -61,6 +62,7 @@ def build_ui(gateway: Any, *, api_base_hint: str = "/v1", chat: Any = None,
         module = importlib.import_module(module_name)
         with demo.route(name, path, show_in_navbar=False) as page:   # the shell header is the navigation
             shell.header(page, gateway.console, i18n, path)
-            extra = (chat,) if module_name == "app.chat" else (knowledge,) if module_name in KNOWLEDGE_PAGES else ()
+            extra = ((chat,) if module_name == "app.chat.page" else (knowledge,) if module_name in KNOWLEDGE_PAGES
+                     else ())
             module.build(page, gateway, i18n, *extra)
     return demo, i18n

@@ -3,7 +3,7 @@
 ``python launch.py`` runs with a config whose only chat model is ``bench/chat_upstream.py`` (a fast
 fake: ``--words`` words, ``--interval`` s apart) in its own process. This process opens a real
 ``Gateway`` (its own DuckDB, N members created through the accounts service) and a workbench store,
-builds the chat page's handlers (``app.chat.make_handlers`` with a ``ChatSetup`` pointing at the
+builds the chat page's handlers (``app.chat.page.make_handlers`` with a ``ChatSetup`` pointing at the
 launched gateway's /v1, as launch.py does) and calls ``send`` for every member at once on one event
 loop — each a different signed-in user starting their own conversation — exactly as Gradio's queue
 would call the async handler. Counted: errors (a raised gr.Error or exception, an answer that is
@@ -111,12 +111,13 @@ def main() -> None:
     if args.shared_http_client:
         share_http_client()
 
-    from app import chat
+    from app.chat import page as chat
     from gateway.service import Gateway
     from gateway.settings import load_settings
     from tests.conftest import ADMIN_PASSWORD, ADMIN_USER, MASTER_KEY, GatewayProcess
     from workbench.conversations import Conversations
-    from workbench.store import open_store, store_path
+    from workbench.schema import open_store
+    from workbench.store import store_path
 
     words = ["Kestrel"] + [f"w{n}" for n in range(1, args.words)]
     parent, child = multiprocessing.Pipe()

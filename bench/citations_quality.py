@@ -70,7 +70,8 @@ async def answer_all(url: str, key: str, data: dict, max_tokens: int) -> list[di
     from workbench.conversations import Conversations
     from workbench.embeddings import embed
     from workbench.retrieval import Retriever, document_budget
-    from workbench.store import open_store, store_path
+    from workbench.schema import open_store
+    from workbench.store import store_path
 
     files = {d["name"]: pdf(d) for d in data["documents"]}
     records = []

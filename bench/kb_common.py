@@ -61,7 +61,8 @@ def open_service(path: Path, gateway_url: str, *, max_mb: int = 100):
     from bench.run_gateway import MASTER_KEY
     from workbench.clients import UserClients
     from workbench.kb.service import RERANK_MODEL, KnowledgeService
-    from workbench.store import open_store, store_path
+    from workbench.schema import open_store
+    from workbench.store import store_path
 
     path.mkdir(parents=True, exist_ok=True)
     store = open_store(store_path(path))

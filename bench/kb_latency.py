@@ -167,7 +167,8 @@ def build_fixture(target: Path, chunks: int, docs: int, seed: int) -> dict:
 
     from workbench.kb.records import ChunkRecord, KnowledgeBase
     from workbench.kb.vectors import VectorStore
-    from workbench.store import open_store, store_path
+    from workbench.schema import open_store
+    from workbench.store import store_path
 
     work = target.with_name(target.name + ".building")
     shutil.rmtree(work, ignore_errors=True)
@@ -265,7 +266,8 @@ async def measure(args, fixture: Path, manifest: dict, tmp: Path) -> dict:
     from workbench.kb.keyword import KeywordIndex
     from workbench.kb.retrieve import Retrieval
     from workbench.kb.vectors import VectorStore
-    from workbench.store import open_store, store_path
+    from workbench.schema import open_store
+    from workbench.store import store_path
 
     rng = np.random.default_rng(args.seed + 99)
     vocab = Vocabulary(manifest["seed"])

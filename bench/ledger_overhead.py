@@ -30,9 +30,9 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 
-from gateway import ledger as ledger_module  # noqa: E402
-from gateway.ledger import Ledger, UsageRow  # noqa: E402
 from gateway.store import open_store  # noqa: E402
+from gateway.usage import ledger as ledger_module  # noqa: E402
+from gateway.usage.ledger import Ledger, UsageRow  # noqa: E402
 
 RATES = (200, 2000, 8000)
 

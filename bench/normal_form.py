@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from workbench import store as store_module  # noqa: E402
+from workbench import schema as store_module  # noqa: E402
 from workbench.documents.normal_form import normal_form  # noqa: E402
 
 ZH = "冬季户外作业人员每人发放防冻手套两副，高筒雨靴一双。手套破损的，可凭旧手套到安全部门更换！"

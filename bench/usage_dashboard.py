@@ -32,9 +32,9 @@ sys.path.insert(0, str(HERE.parent))
 
 import duckdb  # noqa: E402
 
-from gateway import usage_stats as us  # noqa: E402
-from gateway.ledger import Ledger, UsageRow  # noqa: E402
 from gateway.store import open_store  # noqa: E402
+from gateway.usage import stats as us  # noqa: E402
+from gateway.usage.ledger import Ledger, UsageRow  # noqa: E402
 
 START = date(2026, 1, 1)
 TARGET_S = 1.0
@@ -106,10 +106,10 @@ def time_page(store, windows: dict[str, tuple[date, date]], repeat: int) -> dict
 
     import gradio as gr
 
-    from app import usage
-    from gateway.accounts import Accounts
-    from gateway.console import Console
-    from gateway.keys import KeyStore
+    from app.usage import page as usage
+    from gateway.accounts.console import Console
+    from gateway.accounts.keys import KeyStore
+    from gateway.accounts.users import Accounts
 
     accounts = Accounts(store)
     accounts.create_user(PAGE_ADMIN, None, role="admin")

@@ -6,21 +6,21 @@ import logging
 import time
 from dataclasses import replace
 
-from gateway.accounts import AccountError, Accounts
-from gateway.applications import Applications
-from gateway.backends.base import BackendRegistry, builtin_registry
+from gateway.accounts.applications import Applications
+from gateway.accounts.console import Console
+from gateway.accounts.keys import KeyStore
+from gateway.accounts.users import AccountError, Accounts
 from gateway.backends.embedded import EmbeddedRuntime
-from gateway.catalogue import Catalogue
-from gateway.chat import ChatService
-from gateway.console import Console
-from gateway.embeddings import VectorService
+from gateway.backends.registry import BackendRegistry, builtin_registry
 from gateway.errors import StartupError
-from gateway.keys import KeyStore
-from gateway.limits import ChargingLedger, Limiter
-from gateway.release_notes import ReleaseNotes
-from gateway.router import Reload, Router
+from gateway.inference.chat import ChatService
+from gateway.inference.embeddings import VectorService
+from gateway.routing.catalogue import Catalogue
+from gateway.routing.release_notes import ReleaseNotes
+from gateway.routing.router import Reload, Router
 from gateway.settings import Settings
 from gateway.store import Store, open_store
+from gateway.usage.limits import ChargingLedger, Limiter
 from gateway.websearch.service import SearchService
 
 log = logging.getLogger("maas.gateway")
@@ -57,7 +57,7 @@ class Gateway:
         except AccountError as exc:
             raise StartupError(exc.message) from None
         if s.oidc_issuer:
-            from gateway.oidc import OIDCClient, OIDCConfig, OIDCError, PendingLogins
+            from gateway.accounts.oidc import OIDCClient, OIDCConfig, OIDCError, PendingLogins
 
             try:
                 self.oidc = OIDCClient(OIDCConfig(issuer=s.oidc_issuer, client_id=s.oidc_client_id or "",

@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gateway.catalogue import Catalogue, load_catalogue
 from gateway.errors import ConfigError
+from gateway.routing.catalogue import Catalogue, load_catalogue
 
 ENV = {"host": "MAAS_HOST", "port": "MAAS_PORT", "config": "MAAS_CONFIG", "data_dir": "MAAS_DATA_DIR"}
 EDITED_CONFIG = "models.yaml"   # in the data dir: the catalogue an admin saved when no config file was given

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import duckdb
 
-from gateway import usage_stats
 from gateway.errors import StartupError
+from gateway.usage import stats as usage_stats
 
 MIGRATIONS: list[str] = [
     # 1: usage ledger — one row per request
@@ -61,7 +61,7 @@ MIGRATIONS: list[str] = [
     """,
     # 5: the usage dashboards' daily rollup, maintained by Ledger.flush; backfilled from the ledger
     usage_stats.CREATE_ROLLUP + ";\n" + usage_stats.REBUILD_SQL + ";",
-    # 6: key applications reviewed by admins, and the audit log of admin actions (gateway.applications / .audit)
+    # 6: key applications reviewed by admins, and the audit log of admin actions (gateway.accounts: applications, audit)
     """
     CREATE TABLE key_applications (
         id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL,          -- new_key | more_models
@@ -79,7 +79,7 @@ MIGRATIONS: list[str] = [
         before VARCHAR, after VARCHAR                           -- JSON snapshots
     );
     """,
-    # 7: model release notes kept by admins (gateway.release_notes)
+    # 7: model release notes kept by admins (gateway.routing.release_notes)
     """
     CREATE TABLE release_notes (
         id VARCHAR PRIMARY KEY, day DATE NOT NULL, change VARCHAR NOT NULL,   -- added | updated | retired

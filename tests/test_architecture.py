@@ -67,3 +67,75 @@ print("ok")
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip().endswith("ok"), out.stderr[-2000:]
+
+
+# the composition and the shared shell; every other module lives in a feature package (issue 12)
+TOP_LEVEL = {"app": {"__init__.py", "ui.py"},
+             "gateway": {"__init__.py", "service.py", "settings.py", "errors.py", "store.py"}}
+
+
+@pytest.mark.parametrize("package", sorted(TOP_LEVEL))
+def test_modules_live_in_feature_packages(package):
+    loose = {p.name for p in (ROOT / package).glob("*.py")} - TOP_LEVEL[package]
+    assert not loose, f"{package}/ modules outside a feature package: {sorted(loose)}"
+
+
+def module_name(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+
+
+def import_graph() -> dict[str, set[str]]:
+    """module -> the project modules it imports (anywhere in it, also inside functions)."""
+    known = {module_name(p) for pkg in PACKAGES for p in modules(pkg)}
+    graph: dict[str, set[str]] = {}
+    for pkg in PACKAGES:
+        for path in modules(pkg):
+            targets = set()
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    targets |= {a.name for a in node.names if a.name in known}
+                elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    subs = {f"{node.module}.{a.name}" for a in node.names} & known
+                    targets |= subs or ({node.module} & known)
+            graph[module_name(path)] = targets - {module_name(path)}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_circles():
+    assert cycles(import_graph()) == []
+
+
+def test_the_circle_finder_finds_one():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]

@@ -53,7 +53,7 @@ if os.environ.get("BENCH_GC_LOG") or os.environ.get("BENCH_GC_FREEZE"):
 
 if os.environ.get("BENCH_LEDGER_PATCH"):
     # Experiment: what the usage-ledger flush costs the event loop. "fast-rows" swaps
-    # dataclasses.astuple (a recursive deep copy) for attrgetter in gateway.ledger;
+    # dataclasses.astuple (a recursive deep copy) for attrgetter in gateway.usage.ledger;
     # "no-flush" keeps rows in memory and never writes them (do not use for real).
     import sys as _sys
     import threading as _threading
@@ -61,9 +61,9 @@ if os.environ.get("BENCH_LEDGER_PATCH"):
 
     def _patch(mode=os.environ["BENCH_LEDGER_PATCH"]):
         deadline = _time.monotonic() + 120
-        while "gateway.ledger" not in _sys.modules and _time.monotonic() < deadline:
+        while "gateway.usage.ledger" not in _sys.modules and _time.monotonic() < deadline:
             _time.sleep(0.02)
-        ledger = _sys.modules.get("gateway.ledger")
+        ledger = _sys.modules.get("gateway.usage.ledger")
         if ledger is None:
             return
         if mode == "fast-rows":

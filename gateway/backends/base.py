@@ -6,11 +6,11 @@ gateway's services. Failures are ``UpstreamFailure`` so the router can decide on
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from gateway.catalogue import Deployment, Model
+from gateway.routing.catalogue import Deployment, Model
 
 
 class UpstreamFailure(Exception):
@@ -65,30 +65,3 @@ class BackendContext:
 
     model: Model
     resources: object            # shared embedded runtime (see backends.embedded)
-
-
-BackendFactory = Callable[[Deployment, BackendContext], Backend]
-
-
-class BackendRegistry:
-    def __init__(self) -> None:
-        self._factories: dict[str, BackendFactory] = {}
-
-    def register(self, backend_type: str, factory: BackendFactory) -> None:
-        self._factories[backend_type] = factory
-
-    def create(self, deployment: Deployment, ctx: BackendContext) -> Backend:
-        return self._factories[deployment.backend](deployment, ctx)
-
-
-def builtin_registry() -> BackendRegistry:
-    """The registry with the built-in backends: openai-compatible, ollama, embedded."""
-    from gateway.backends.embedded import EmbeddedBackend
-    from gateway.backends.ollama import OllamaBackend
-    from gateway.backends.openai import OpenAIBackend
-
-    registry = BackendRegistry()
-    registry.register("openai", OpenAIBackend)
-    registry.register("ollama", OllamaBackend)
-    registry.register("embedded", EmbeddedBackend)
-    return registry

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from gateway.backends.base import BackendContext, UpstreamFailure
 from gateway.backends.openai import OpenAIBackend
-from gateway.catalogue import Deployment, EmbeddedOptions
 from gateway.embedded.embedder import REQUEST_TOKENS
 from gateway.embedded.errors import TooMuchInput
 from gateway.embedded.rerank import rerank_windows
+from gateway.routing.catalogue import Deployment, EmbeddedOptions
 
 
 class EmbeddedRuntime:

@@ -16,7 +16,7 @@ import orjson
 
 from gateway.backends.base import BackendContext, UpstreamFailure
 from gateway.backends.http1 import HTTPError, Pool, Response
-from gateway.catalogue import Deployment
+from gateway.routing.catalogue import Deployment
 
 log = logging.getLogger("maas.backend")
 _PATHS = re.compile(r"(/[\w.-]+){2,}|[A-Za-z]:\\[\w\\.-]+")

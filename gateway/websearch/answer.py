@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 import orjson
 
-from gateway import usage
+from gateway.usage import tokens as usage
 from gateway.websearch import prompts
 from gateway.websearch.engine import Source
 from gateway.websearch.extract import cap

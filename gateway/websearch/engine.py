@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from gateway.catalogue import SearchOptions
+from gateway.routing.catalogue import SearchOptions
 from gateway.websearch.errors import PageSkipped
 from gateway.websearch.extract import Extracted, extract, plain
 from gateway.websearch.fetch import Fetcher, Page

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from gateway.catalogue import SearchOptions
+from gateway.routing.catalogue import SearchOptions
 from gateway.websearch.errors import SearchFailed, SearchNotConfigured, SearchTimeout
 
 log = logging.getLogger("maas.websearch")

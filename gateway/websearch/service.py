@@ -18,14 +18,14 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 
-from gateway.catalogue import SearchOptions
-from gateway.chat import ChatService
+from gateway.accounts.keys import Principal
 from gateway.errors import InvalidRequest
-from gateway.keys import Principal
-from gateway.ledger import Ledger, UsageRow
-from gateway.metering import Call
-from gateway.resolve import resolve_model
-from gateway.router import Router
+from gateway.inference.chat import ChatService
+from gateway.routing.catalogue import SearchOptions
+from gateway.routing.resolve import resolve_model
+from gateway.routing.router import Router
+from gateway.usage.ledger import Ledger, UsageRow
+from gateway.usage.metering import Call
 from gateway.websearch import answer
 from gateway.websearch.engine import Source, WebSearch
 from gateway.websearch.errors import SearchNotConfigured

@@ -12,7 +12,8 @@ from types import SimpleNamespace
 import gradio as gr
 import pytest
 
-from app import account, admin
+from app.account import page as account
+from app.admin import page as admin
 from tests.app.conftest import opened_gateway
 
 FORM = {"name": "protein-lab", "contact": "Li Wei", "email": "li.wei@example.org", "organisation": "Institute of "

@@ -12,9 +12,9 @@ import gradio as gr
 import pytest
 import yaml
 
-from app import admin_models
-from app.i18n import make_i18n
-from gateway.audit import list_entries
+from app.admin import models as admin_models
+from app.shell.i18n import make_i18n
+from gateway.accounts.audit import list_entries
 from tests import aio
 from tests.app.conftest import opened_gateway
 from tests.app.test_account_page import PASSWORD, req

@@ -9,7 +9,8 @@ from types import SimpleNamespace
 import gradio as gr
 import pytest
 
-from app import account, admin
+from app.account import page as account
+from app.admin import page as admin
 from gateway.errors import AuthenticationError
 from tests.app.conftest import opened_gateway
 from tests.app.test_account_page import FORM, PASSWORD, admin_refresh, refresh, refused, req, values

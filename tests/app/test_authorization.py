@@ -20,9 +20,9 @@ from typing import Any
 import gradio as gr
 import pytest
 
-from app.chat_context import ChatDocuments, ChatSetup
+from app.chat.context import ChatDocuments, ChatSetup
 from app.ui import build_ui
-from gateway.ledger import Ledger, UsageRow
+from gateway.usage.ledger import Ledger, UsageRow
 from launch import open_knowledge
 from tests import aio
 from tests.app.conftest import opened_gateway
@@ -30,40 +30,41 @@ from tests.app.test_account_page import PASSWORD
 from tests.conftest import MASTER_KEY
 from workbench.attachments import Attachments
 from workbench.conversations import Conversations
-from workbench.store import open_store, store_path
+from workbench.schema import open_store
+from workbench.store import store_path
 
 ADMIN_ONLY = {
-    *(f"app.admin.make_handlers.<locals>.{n}" for n in (
+    *(f"app.admin.page.make_handlers.<locals>.{n}" for n in (
         "approve", "audit_page", "create_key", "create_user", "disable", "enable", "pick_application", "refresh",
         "reissue", "reject", "reset_password", "revoke_key", "set_role")),
-    *(f"app.admin_models.make_handlers.<locals>.{n}" for n in ("load", "refresh", "revert", "save", "validate")),
-    "app.docs.make_handlers.<locals>.add_note", "app.docs.make_handlers.<locals>.delete_note",
+    *(f"app.admin.models.make_handlers.<locals>.{n}" for n in ("load", "refresh", "revert", "save", "validate")),
+    "app.docs.page.make_handlers.<locals>.add_note", "app.docs.page.make_handlers.<locals>.delete_note",
 }
 OWN_DATA = {
-    *(f"app.account.make_handlers.<locals>.{n}" for n in (
+    *(f"app.account.page.make_handlers.<locals>.{n}" for n in (
         "apply", "ask_more", "change_password", "refresh", "reveal", "revoke")),
-    "app.usage.make_handlers.<locals>.refresh", "app.usage.make_handlers.<locals>.rank",
-    "app.docs.make_handlers.<locals>.refresh",
-    *(f"app.chat.make_handlers.<locals>.{n}" for n in (
+    "app.usage.page.make_handlers.<locals>.refresh", "app.usage.page.make_handlers.<locals>.rank",
+    "app.docs.page.make_handlers.<locals>.refresh",
+    *(f"app.chat.page.make_handlers.<locals>.{n}" for n in (
         "delete", "export_json", "export_markdown", "kb_state", "load", "new_chat", "open_conversation", "redraw",
         "rename", "save_settings", "search")),
     # the chat's streams (async generators) are drained by the harness like any handler
-    *(f"app.chat_answer.make_answer_handlers.<locals>.{n}" for n in ("regenerate", "resend", "send")),
-    *(f"app.chat_documents.make_document_handlers.<locals>.{n}" for n in ("attach", "documents", "remove_documents")),
-    *(f"app.kb_handlers.make_handlers.<locals>.{n}" for n in (
+    *(f"app.chat.answer.make_answer_handlers.<locals>.{n}" for n in ("regenerate", "resend", "send")),
+    *(f"app.chat.documents.make_document_handlers.<locals>.{n}" for n in ("attach", "documents", "remove_documents")),
+    *(f"app.kb.handlers.make_handlers.<locals>.{n}" for n in (
         "cancel", "chunks", "create", "delete_document", "download", "load", "open_kb", "refresh", "retrieve",
         "retry", "search_square", "tick", "upload", "upload_folder")),
-    *(f"app.kb_sharing.make_sharing_handlers.<locals>.{n}" for n in (
+    *(f"app.kb.sharing.make_sharing_handlers.<locals>.{n}" for n in (
         "create_link", "delete_kb", "grant_team", "grant_user", "publish", "revoke_grant", "revoke_link",
         "save_settings", "unpublish")),
-    *(f"app.teams.make_handlers.<locals>.{n}" for n in (
+    *(f"app.teams.page.make_handlers.<locals>.{n}" for n in (
         "create", "create_link", "delete", "invite", "join", "leave", "load", "remove", "revoke_link", "save",
         "select", "set_role", "transfer")),
 }
 OPEN = {  # no per-user data: the models' health, who am I, date shortcuts, a model's default thinking budget
-    "app.home.make_handlers.<locals>.refresh", "app.home.make_handlers.<locals>.api_info",
-    "app.shell.header.<locals>.whoami", "app.usage.make_handlers.<locals>.quick",
-    "app.chat.make_handlers.<locals>.model_budget",
+    "app.home.page.make_handlers.<locals>.refresh", "app.home.page.make_handlers.<locals>.api_info",
+    "app.shell.header.header.<locals>.whoami", "app.usage.page.make_handlers.<locals>.quick",
+    "app.chat.page.make_handlers.<locals>.model_budget",
 }
 SECRET_MARKERS = ("alice-secret-project", "Alice Secret Lab", "ALICE-ONLY purpose", "987654", "987,654",
                   "ALICE-CHAT-SECRET", "alice-notes.md", "ALICE-DOC-SECRET", "Alice Secret Team", "ALICE-KB-SECRET",
@@ -209,8 +210,9 @@ def test_no_handler_hands_gradio_a_file_to_serve(site) -> None:
     serving = {_name(block_fn.fn) for block_fn in site.demo.fns.values() if block_fn.fn is not None
                for out in block_fn.outputs if isinstance(out, FILE_COMPONENTS) and out not in block_fn.inputs}
     assert serving == set()
-    for name in ("app.kb_handlers.make_handlers.<locals>.download", "app.chat.make_handlers.<locals>.export_markdown",
-                 "app.chat.make_handlers.<locals>.export_json"):
+    for name in ("app.kb.handlers.make_handlers.<locals>.download",
+                 "app.chat.page.make_handlers.<locals>.export_markdown",
+                 "app.chat.page.make_handlers.<locals>.export_json"):
         fn = site.fns[name]
         shown = _call(fn, _args(fn, site, "alice"))           # the owner: an address of a checked route, no file
         assert isinstance(shown, str) and shown.startswith(("/kb/file/", "/chat/export/")), (name, shown)
@@ -251,21 +253,21 @@ def test_own_data_handlers_never_show_another_members_data(site, name) -> None:
 
 def test_the_owner_does_see_their_own_data(site) -> None:
     """The check above is not vacuous: the same handlers show alice her own things."""
-    account = _text(site.fns["app.account.make_handlers.<locals>.refresh"](**_args(
-        site.fns["app.account.make_handlers.<locals>.refresh"], site, "alice")))
+    account = _text(site.fns["app.account.page.make_handlers.<locals>.refresh"](**_args(
+        site.fns["app.account.page.make_handlers.<locals>.refresh"], site, "alice")))
     assert "alice-secret-project" in account
-    usage = _text(site.fns["app.usage.make_handlers.<locals>.refresh"](**_args(
-        site.fns["app.usage.make_handlers.<locals>.refresh"], site, "alice")))
+    usage = _text(site.fns["app.usage.page.make_handlers.<locals>.refresh"](**_args(
+        site.fns["app.usage.page.make_handlers.<locals>.refresh"], site, "alice")))
     assert "987,654" in usage and "alice-secret-project" in usage
-    opened = _text(site.fns["app.chat.make_handlers.<locals>.open_conversation"](**_args(
-        site.fns["app.chat.make_handlers.<locals>.open_conversation"], site, "alice")))
+    opened = _text(site.fns["app.chat.page.make_handlers.<locals>.open_conversation"](**_args(
+        site.fns["app.chat.page.make_handlers.<locals>.open_conversation"], site, "alice")))
     assert "ALICE-CHAT-SECRET" in opened
-    docs = _text(site.fns["app.chat_documents.make_document_handlers.<locals>.documents"](**_args(
-        site.fns["app.chat_documents.make_document_handlers.<locals>.documents"], site, "alice")))
+    docs = _text(site.fns["app.chat.documents.make_document_handlers.<locals>.documents"](**_args(
+        site.fns["app.chat.documents.make_document_handlers.<locals>.documents"], site, "alice")))
     assert "alice-notes.md" in docs
-    for name, marker in (("app.kb_handlers.make_handlers.<locals>.open_kb", "alice-kb-secret.md"),
-                         ("app.kb_handlers.make_handlers.<locals>.chunks", "KB-TEXT here"),
-                         ("app.teams.make_handlers.<locals>.load", "Alice Secret Team")):
+    for name, marker in (("app.kb.handlers.make_handlers.<locals>.open_kb", "alice-kb-secret.md"),
+                         ("app.kb.handlers.make_handlers.<locals>.chunks", "KB-TEXT here"),
+                         ("app.teams.page.make_handlers.<locals>.load", "Alice Secret Team")):
         fn = site.fns[name]
         assert marker in _text(_call(fn, _args(fn, site, "alice"))), name
 
@@ -276,7 +278,7 @@ def test_an_attached_documents_file_opens_for_its_owner_only(site) -> None:
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
-    from app import chat_files, signin
+    from app.http import chat_files, signin
 
     web = FastAPI()
     web.include_router(chat_files.routes(site.attachments, signin.SessionUsers(site.gw)))

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from gateway.catalogue import EMBEDDED_THINKING_BUDGET
+from gateway.routing.catalogue import EMBEDDED_THINKING_BUDGET
 from tests.browser import add_members, answer_text, open_page, screenshot
 from tests.conftest import GatewayProcess, seeded_data_dir
 

@@ -20,7 +20,8 @@ from tests.app.test_browser_chat_web_docs import answer_text, ask, short_answers
 from tests.app.test_chat_kb import BOTH, two_kbs
 from tests.browser import ARTIFACTS, artifact_name, open_page, pick
 from tests.conftest import GatewayProcess, seeded_data_dir
-from workbench.store import open_store, store_path
+from workbench.schema import open_store
+from workbench.store import store_path
 
 pytestmark = pytest.mark.browser
 

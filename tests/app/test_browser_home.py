@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from app.i18n import EN, ZH
+from app.shell.i18n import EN, ZH
 from tests.browser import open_page, screenshot
 
 pytestmark = pytest.mark.browser

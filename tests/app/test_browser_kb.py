@@ -25,7 +25,8 @@ from tests.fakes.docs import pdf_file
 from tests.workbench.test_kb_access import Directory
 from workbench.kb.access import Access
 from workbench.kb.teams import Teams
-from workbench.store import open_store, store_path
+from workbench.schema import open_store
+from workbench.store import store_path
 
 pytestmark = pytest.mark.browser
 

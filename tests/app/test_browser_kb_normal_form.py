@@ -18,7 +18,8 @@ from tests.workbench.test_kb_access import MODEL, Directory
 from workbench.kb.access import Access
 from workbench.kb.bases import KnowledgeBases
 from workbench.kb.teams import Teams
-from workbench.store import open_store, store_path
+from workbench.schema import open_store
+from workbench.store import store_path
 
 pytestmark = pytest.mark.browser
 

@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from app import chat, chat_view
+from app.chat import page as chat
+from app.chat import view as chat_view
 from launch import AccountDirectory
 from tests import aio
 from tests.app.conftest import opened_gateway
@@ -31,7 +32,8 @@ from workbench.kb import answer
 from workbench.kb.records import ChunkRecord, Hit
 from workbench.kb.retrieve import Hits
 from workbench.kb.service import KnowledgeService
-from workbench.store import open_store, store_path
+from workbench.schema import open_store
+from workbench.store import store_path
 
 EMBEDDING = "use-multilingual:v3"
 SAFETY = [  # one numbered section per page: one chunk per page
@@ -267,7 +269,7 @@ def test_a_citation_opens_the_document_for_readers_only(site):
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
-    from app import kb_files, signin
+    from app.http import kb_files, signin
 
     web = FastAPI()
     web.include_router(kb_files.routes(site.knowledge, signin.SessionUsers(site.gw)))
@@ -300,7 +302,7 @@ def test_a_zip_members_file_is_sent_under_its_base_name(site):
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
-    from app import kb_files, signin
+    from app.http import kb_files, signin
 
     packed = io.BytesIO()
     with zipfile.ZipFile(packed, "w") as archive:

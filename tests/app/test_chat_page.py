@@ -18,8 +18,9 @@ import gradio as gr
 import pytest
 import yaml
 
-from app import chat, chat_view
-from gateway.catalogue import EMBEDDED_THINKING_BUDGET
+from app.chat import page as chat
+from app.chat import view as chat_view
+from gateway.routing.catalogue import EMBEDDED_THINKING_BUDGET
 from tests import aio
 from tests.app.conftest import opened_gateway
 from tests.app.test_account_page import PASSWORD
@@ -30,7 +31,8 @@ from tests.workbench.test_attachments import FACT, report_pdf
 from workbench.attachments import MB, Attachments
 from workbench.chat import ChatEngine
 from workbench.conversations import Conversations
-from workbench.store import open_store, store_path
+from workbench.schema import open_store
+from workbench.store import store_path
 
 EMBEDDED = "qwen2.5-coder:0.5b"
 NOWHERE = "http://127.0.0.1:9/v1"          # for the handlers that never reach a model
@@ -116,7 +118,7 @@ def test_ticking_passes_events_on_ticks_while_none_come_and_stops_the_source_whe
     import asyncio
     import contextlib
 
-    from app.chat_answer import ticking
+    from app.chat.answer import ticking
 
     stopped: list[str] = []
 
@@ -280,7 +282,7 @@ def test_export_markdown_and_json_download_the_whole_conversation(site):
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
-    from app.chat_export import routes
+    from app.http.chat_export import routes
 
     cid = seeded(site)
     md = site.h.export_markdown(cid, "zh", req("alice", "zh"))
@@ -698,7 +700,7 @@ def test_a_question_about_page_2_of_a_pdf_shows_the_document_page_quote_and_a_ch
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
-    from app import chat_files, signin
+    from app.http import chat_files, signin
 
     web = FastAPI()
     web.include_router(chat_files.routes(s.docs.attachments, signin.SessionUsers(s.gw)))

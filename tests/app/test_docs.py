@@ -20,10 +20,11 @@ from typing import Any
 import gradio as gr
 import pytest
 
-from app import docs, docs_search
-from app.i18n import translate
-from gateway.catalogue import SearchOptions
-from gateway.console import Actor
+from app.docs import page as docs
+from app.docs import search as docs_search
+from app.shell.i18n import translate
+from gateway.accounts.console import Actor
+from gateway.routing.catalogue import SearchOptions
 from gateway.websearch.engine import Source
 from gateway.websearch.service import AI_PARAMS, WEB_PARAMS, parse_query
 from tests import aio
@@ -207,7 +208,7 @@ def test_the_models_response_is_what_the_gateway_lists(gateway) -> None:
     """The page's example response is what GET /v1/models answers the same member's key."""
     import httpx
 
-    from gateway.api import GatewayApp
+    from gateway.http.api import GatewayApp
 
     ids = _ids(gateway)
     alice = _member(gateway)
@@ -402,7 +403,7 @@ def test_a_title_with_markup_is_shown_as_text(gateway) -> None:
 
 
 def test_the_page_shows_the_knowledge_base_api_with_this_servers_address(gateway) -> None:
-    from app.kb_api import KnowledgeAPI
+    from app.http.kb_api import KnowledgeAPI
 
     served = KnowledgeAPI(None, lambda key: None, base_url="http://127.0.0.1:1/v1", max_upload_bytes=1).documented
     h = docs.make_handlers(gateway)
@@ -431,7 +432,7 @@ def test_the_kb_reference_keeps_code_blocks_and_falls_back_to_english(tmp_path) 
 
 
 def test_the_page_builds(gateway) -> None:
-    from app.i18n import make_i18n
+    from app.shell.i18n import make_i18n
 
     with gr.Blocks() as demo:
         gr.Markdown("home")

@@ -19,13 +19,14 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from gateway.ledger import Ledger, UsageRow
+from gateway.usage.ledger import Ledger, UsageRow
 from launch import open_knowledge
 from tests import aio
 from tests.app.conftest import opened_gateway
 from tests.conftest import GatewayProcess
 from workbench.conversations import Conversations
-from workbench.store import open_store, store_path
+from workbench.schema import open_store
+from workbench.store import store_path
 
 PASSWORD = "Download-pass-2026"
 KEPT, DOOMED, CHAT = b"KEPT-SECRET-7781", b"DOOMED-SECRET-5523", "CHAT-SECRET-9034"

@@ -21,7 +21,7 @@ import pytest
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"   # gradio_client reads it too
 
-from app import home
+from app.home import page as home
 from app.ui import build_ui
 from tests.app.conftest import opened_gateway
 
@@ -283,8 +283,8 @@ def test_only_administrators_are_told_how_the_master_key_is_set() -> None:
 
 
 def test_built_in_models_and_backends_are_described_in_the_page_language() -> None:
-    from app.i18n import backend_label, model_description
-    from gateway.catalogue import EmbeddedOptions, embedded_models
+    from app.shell.i18n import backend_label, model_description
+    from gateway.routing.catalogue import EmbeddedOptions, embedded_models
 
     for model in embedded_models(EmbeddedOptions()):
         zh = model_description(model["id"], model["description"], "zh")

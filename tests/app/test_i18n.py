@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.i18n import EN, STRINGS, ZH, resolve_locale, translate
+from app.shell.i18n import EN, STRINGS, ZH, resolve_locale, translate
 
 APP_DIR = Path(__file__).resolve().parents[2] / "app"
 
@@ -38,7 +38,7 @@ def test_placeholders_match_and_are_plain_fields(key: str) -> None:
 
 def test_every_key_the_app_uses_exists() -> None:
     used: set[str] = set()
-    for path in APP_DIR.glob("*.py"):
+    for path in APP_DIR.rglob("*.py"):
         if path.name == "i18n.py":
             continue
         source = path.read_text(encoding="utf-8")
@@ -73,11 +73,11 @@ def test_every_toast_the_app_raises_has_a_title_in_the_page_language() -> None:
     import ast
 
     untitled = []
-    for path in sorted(APP_DIR.glob("*.py")):
+    for path in sorted(APP_DIR.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                     and node.func.attr in ("Error", "Warning", "Info")
                     and isinstance(node.func.value, ast.Name) and node.func.value.id == "gr"
                     and not any(k.arg == "title" for k in node.keywords)):
-                untitled.append(f"{path.name}:{node.lineno}")
+                untitled.append(f"{path.relative_to(APP_DIR)}:{node.lineno}")
     assert not untitled, f"toasts titled in English by Gradio: {untitled}"

@@ -18,13 +18,14 @@ import httpx
 import orjson
 import pytest
 
-from app.kb_api import KnowledgeAPI
+from app.http.kb_api import KnowledgeAPI
 from tests.conftest import MASTER_KEY, GatewayProcess, seeded_data_dir
 from tests.fakes.docs import pdf_file, shared_stream_pdf_file
 from tests.workbench.test_kb_access import Directory
 from workbench.kb.access import Access
 from workbench.kb.teams import Teams
-from workbench.store import open_store, store_path
+from workbench.schema import open_store
+from workbench.store import store_path
 
 EMBEDDING, CHAT_MODEL = "use-multilingual:v3", "qwen2.5-coder:0.5b"
 USERS = ("alice", "bob", "carol")

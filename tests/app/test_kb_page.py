@@ -22,8 +22,8 @@ import gradio as gr
 import openai
 import pytest
 
-from app.kb_context import DOCS, FORM, LISTS, OPENED, SHARING
-from app.kb_handlers import make_handlers
+from app.kb.context import DOCS, FORM, LISTS, OPENED, SHARING
+from app.kb.handlers import make_handlers
 from launch import AccountDirectory
 from tests.app.conftest import opened_gateway
 from tests.app.test_account_page import PASSWORD
@@ -32,7 +32,8 @@ from tests.fakes.docs import pdf_file
 from tests.workbench.test_kb_service import add_document
 from workbench.kb.service import KnowledgeService
 from workbench.kb.vectors import VectorStore
-from workbench.store import open_store, store_path
+from workbench.schema import open_store
+from workbench.store import store_path
 
 MB = 1024 * 1024
 MISSING = ("This knowledge base does not exist or is not shared with you. Check the name or link, or ask its team "
@@ -598,7 +599,7 @@ def test_a_batch_of_thousands_shows_what_needs_attention_first_and_counts_every_
     failed, the queued next up, then the newest ready — and a line counts every document by state."""
     from datetime import datetime, timedelta
 
-    from app import kb_view
+    from app.kb import view as kb_view
     from workbench.kb.records import KBDocument
 
     start = datetime(2026, 1, 1)

@@ -16,13 +16,14 @@ import gradio as gr
 import openai
 import pytest
 
-from app import teams
+from app.teams import page as teams
 from launch import AccountDirectory
 from tests import aio
 from tests.app.conftest import opened_gateway
 from tests.app.test_account_page import PASSWORD
 from workbench.kb.service import KnowledgeService
-from workbench.store import open_store, store_path
+from workbench.schema import open_store
+from workbench.store import store_path
 
 PAGE = "http://wb.example:7860/teams"
 LOAD = ("notice", *teams.VIEW, "join_box", "token", "join_text")

@@ -20,8 +20,8 @@ import gradio as gr
 import pandas as pd
 import pytest
 
-from app import usage
-from gateway.ledger import Ledger, UsageRow
+from app.usage import page as usage
+from gateway.usage.ledger import Ledger, UsageRow
 from tests.app.conftest import opened_gateway
 
 PASSWORD = "Member-pass-2026"
@@ -108,8 +108,8 @@ def exports(site, user: str | None) -> Any:
     from fastapi import FastAPI
     from starlette.testclient import TestClient
 
-    from app.signin import SESSION_COOKIE, SessionUsers
-    from app.usage_export import routes
+    from app.http.signin import SESSION_COOKIE, SessionUsers
+    from app.http.usage_export import routes
 
     api = FastAPI()
     api.include_router(routes(site.gw.console, SessionUsers(site.gw)))

@@ -122,7 +122,7 @@ def usage(dialect: str, r: Reply) -> dict[str, Any]:
 
 
 # What each server adds of its own (as seen from vLLM 0.11, SGLang 0.5, Ollama 0.12, llama.cpp's server);
-# the gateway must not pass these on (OpenAI's shape, gateway.shapes).
+# the gateway must not pass these on (OpenAI's shape, gateway.inference.shapes).
 TOP_EXTRAS: dict[str, dict[str, Any]] = {
     "vllm": {"service_tier": None, "system_fingerprint": None, "prompt_logprobs": None, "prompt_token_ids": None,
              "kv_transfer_params": None},

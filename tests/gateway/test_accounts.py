@@ -7,8 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from gateway import passwords
-from gateway.accounts import (
+from gateway.accounts import passwords
+from gateway.accounts.passwords import check_strength, hash_password, verify_password
+from gateway.accounts.sessions import Sessions, hash_token
+from gateway.accounts.users import (
     CLIENT_FREE_FAILURES,
     CLIENT_MAX_WAIT_S,
     CLIENT_WINDOW_S,
@@ -18,8 +20,6 @@ from gateway.accounts import (
     Accounts,
     SignInThrottled,
 )
-from gateway.passwords import check_strength, hash_password, verify_password
-from gateway.sessions import Sessions, hash_token
 from gateway.store import open_store
 
 GOOD = "Correct-horse-9"

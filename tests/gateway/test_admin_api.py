@@ -22,7 +22,7 @@ import httpx
 import openai
 import pytest
 
-from gateway.admin_api import AdminAPI
+from gateway.http.admin_api import AdminAPI
 from tests import aio
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USER, MASTER_KEY, GatewayProcess
 from tests.gateway.conftest import assert_no_internals, error_of
@@ -450,7 +450,7 @@ class InProcess:
     """The gateway's ASGI app over a real opened ``Gateway`` (DuckDB in tmp), called without a socket."""
 
     def __init__(self, data_dir: Path) -> None:
-        from gateway.api import GatewayApp
+        from gateway.http.api import GatewayApp
         from tests.app.conftest import opened_gateway
 
         self.gateway = opened_gateway(data_dir, MAAS_MASTER_KEY=MASTER_KEY)
@@ -530,14 +530,14 @@ def test_reject_over_http_keeps_the_reason_and_is_audited_under_the_admin(local)
 
 
 def test_admin_paths_go_to_the_gateway_and_the_admin_page_to_the_ui():
-    from gateway.api import is_gateway_path
+    from gateway.http.api import is_gateway_path
 
     assert is_gateway_path("/admin/v1/users") and is_gateway_path("/admin/v1")
     assert not is_gateway_path("/admin") and not is_gateway_path("/admin/v1x")
 
 
 def test_dates_in_answers_are_iso_8601():
-    from gateway.admin_api import _iso
+    from gateway.http.admin_api import _iso
 
     assert _iso(datetime(2026, 3, 1, 12, 0)) == "2026-03-01T12:00:00+00:00"
     assert _iso(date(2026, 3, 1)) == "2026-03-01"

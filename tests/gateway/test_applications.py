@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gateway import audit
-from gateway.accounts import Accounts
-from gateway.applications import Application, ApplicationError, Applications
-from gateway.catalogue import parse_catalogue
+from gateway.accounts import audit
+from gateway.accounts.applications import Application, ApplicationError, Applications
+from gateway.accounts.keys import KeyStore
+from gateway.accounts.users import Accounts
 from gateway.errors import AuthenticationError
-from gateway.keys import KeyStore
+from gateway.routing.catalogue import parse_catalogue
 
 GOOD = "Correct-horse-9"
 DEPLOY = [{"backend": "openai", "base_url": "http://upstream.invalid/v1"}]

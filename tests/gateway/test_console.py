@@ -6,14 +6,14 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from gateway import audit
-from gateway.accounts import Accounts
-from gateway.applications import Applications
-from gateway.catalogue import parse_catalogue
-from gateway.console import Actor, Console, ConsoleError
+from gateway.accounts import audit
+from gateway.accounts.applications import Applications
+from gateway.accounts.console import Actor, Console, ConsoleError
+from gateway.accounts.keys import KeyStore
+from gateway.accounts.users import Accounts
 from gateway.errors import AuthenticationError, FormError
-from gateway.keys import KeyStore
-from gateway.ledger import Ledger, UsageRow
+from gateway.routing.catalogue import parse_catalogue
+from gateway.usage.ledger import Ledger, UsageRow
 
 GOOD = "Correct-horse-9"
 DEPLOY = [{"backend": "openai", "base_url": "http://upstream.invalid/v1"}]

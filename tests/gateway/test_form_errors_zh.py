@@ -14,15 +14,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from app import account
-from app.access import refusal
-from app.signin import SessionUsers, routes
-from gateway.accounts import AccountError, check_username
-from gateway.applications import ApplicationError
-from gateway.console import Actor, ConsoleError
+from app.account import page as account
+from app.http.signin import SessionUsers, routes
+from app.shell.access import refusal
+from gateway.accounts.applications import ApplicationError
+from gateway.accounts.console import Actor, ConsoleError
+from gateway.accounts.passwords import check_strength
+from gateway.accounts.users import AccountError, check_username
 from gateway.errors import FormError
-from gateway.passwords import check_strength
-from gateway.release_notes import ReleaseNoteError
+from gateway.routing.release_notes import ReleaseNoteError
 from tests.app.conftest import opened_gateway
 
 GATEWAY = Path(__file__).resolve().parents[2] / "gateway"
@@ -87,7 +87,8 @@ def missing_zh(trees: dict[str, ast.Module]) -> tuple[list[str], int]:
 
 
 def _gateway_trees() -> dict[str, ast.Module]:
-    return {p.name: ast.parse(p.read_text(encoding="utf-8")) for p in sorted(GATEWAY.glob("*.py"))}
+    return {str(p.relative_to(GATEWAY)): ast.parse(p.read_text(encoding="utf-8"))
+            for p in sorted(GATEWAY.rglob("*.py"))}
 
 
 def test_every_form_error_in_the_gateway_has_chinese() -> None:

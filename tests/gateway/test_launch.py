@@ -106,7 +106,7 @@ def test_the_model_editor_refuses_an_empty_catalogue_too(tmp_path):
     from types import SimpleNamespace
 
     from gateway.errors import ConfigError
-    from gateway.model_config import ModelConfig
+    from gateway.routing.model_config import ModelConfig
 
     editor = ModelConfig(SimpleNamespace(settings=SimpleNamespace(catalogue_file=tmp_path / "models.yaml")))
     with pytest.raises(ConfigError) as info:

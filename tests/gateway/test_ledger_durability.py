@@ -20,7 +20,7 @@ import httpx
 import pytest
 import yaml
 
-from gateway.keys import KeyStore
+from gateway.accounts.keys import KeyStore
 from gateway.store import open_store
 from tests.conftest import MASTER_KEY, GatewayProcess
 from tests.fakes.upstream import start_fake

@@ -16,11 +16,11 @@ import openai
 import pytest
 import yaml
 
+from gateway.accounts.keys import KeyStore, Principal
 from gateway.errors import RateLimited
-from gateway.keys import KeyStore, Principal
-from gateway.ledger import UsageRow
-from gateway.limits import ChargingLedger, Limiter
 from gateway.store import open_store
+from gateway.usage.ledger import UsageRow
+from gateway.usage.limits import ChargingLedger, Limiter
 from tests.conftest import GatewayProcess
 from tests.fakes.upstream import start_fake
 from tests.gateway.conftest import sdk_error
@@ -183,7 +183,7 @@ def test_tpm_counts_reservations_and_a_release_frees_them():
 
 
 def test_the_reservation_is_what_the_request_may_use():
-    from gateway import reservation
+    from gateway.usage import reservation
 
     chat = {"model": "m", "messages": [{"role": "user", "content": "x" * 400}], "max_tokens": 50}
     assert reservation.estimate("chat", chat) == 4 + 100 + 2 + 50        # template + text + priming + max_tokens

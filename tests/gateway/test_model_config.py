@@ -17,11 +17,11 @@ import httpx
 import pytest
 import yaml
 
-from gateway.api import GatewayApp
-from gateway.audit import list_entries
-from gateway.console import Actor
+from gateway.accounts.audit import list_entries
+from gateway.accounts.console import Actor
 from gateway.errors import ConfigError
-from gateway.model_config import ModelConfig, looks_like_secret
+from gateway.http.api import GatewayApp
+from gateway.routing.model_config import ModelConfig, looks_like_secret
 from gateway.service import Gateway
 from gateway.settings import load_settings
 from tests import aio

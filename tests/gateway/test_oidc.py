@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from gateway.oidc import LoginState, OIDCClient, OIDCConfig, OIDCError, PendingLogins, pkce_challenge
+from gateway.accounts.oidc import LoginState, OIDCClient, OIDCConfig, OIDCError, PendingLogins, pkce_challenge
 from tests.aio import run
 from tests.fakes.oidc_provider import start_oidc_provider
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.errors import ConfigError
-from gateway.proxies import client_address, forwarded_scope
+from gateway.http.proxies import client_address, forwarded_scope
 from gateway.settings import load_settings
 
 PROXIES = load_settings([], {"MAAS_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8 ,::1"}).trusted_proxies

@@ -7,15 +7,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gateway.catalogue import (
+from gateway.errors import ConfigError
+from gateway.routing.catalogue import (
     DEFAULT_THINKING_BUDGET,
     EMBEDDED_CHAT_ID,
     EMBEDDED_THINKING_BUDGET,
     load_catalogue,
     parse_catalogue,
 )
-from gateway.errors import ConfigError
-from gateway.model_config import render_catalogue
+from gateway.routing.model_config import render_catalogue
 from gateway.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 import duckdb
 import pytest
 
+from gateway.accounts.keys import KeyStore
 from gateway.errors import AuthenticationError
-from gateway.keys import KeyStore
-from gateway.ledger import Ledger, UsageRow
 from gateway.store import MIGRATIONS, open_store
+from gateway.usage.ledger import Ledger, UsageRow
 
 
 @pytest.fixture()

@@ -10,8 +10,8 @@ from datetime import datetime
 
 import pytest
 
-from gateway.ledger import Ledger, UsageRow
 from gateway.store import open_store
+from gateway.usage.ledger import Ledger, UsageRow
 
 
 @pytest.fixture()
@@ -151,7 +151,7 @@ def test_the_durability_bound_is_a_setting():
 
 
 def test_only_real_token_counts_from_an_upstream_reach_a_row():
-    from gateway import usage
+    from gateway.usage import tokens as usage
 
     assert usage.normalise({"prompt_tokens": 2**40, "completion_tokens": 1}) is None     # estimated instead
     assert usage.normalise({"prompt_tokens": -3, "completion_tokens": 1}) is None

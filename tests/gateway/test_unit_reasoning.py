@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.reasoning import ThinkSplitter, normalise_message, split_think, strip_history
-from gateway.thinking import PrefixEcho
-from gateway.toolcalls import recover
-from gateway.usage import estimate_tokens, normalise
+from gateway.inference.reasoning import ThinkSplitter, normalise_message, split_think, strip_history
+from gateway.inference.thinking import PrefixEcho
+from gateway.inference.toolcalls import recover
+from gateway.usage.tokens import estimate_tokens, normalise
 
 
 def run(pieces, starts_open=False):

@@ -8,8 +8,8 @@ from datetime import date, datetime
 
 import pytest
 
-from gateway import usage_stats as us
-from gateway.ledger import Ledger, UsageRow
+from gateway.usage import stats as us
+from gateway.usage.ledger import Ledger, UsageRow
 
 D1, D2, D3, D4 = date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4)
 SOURCES = ("rollup", "ledger")

@@ -79,9 +79,9 @@ def test_image_to_the_embedded_model_is_a_400_not_a_502(embedded_gateway):
 
 
 def test_vision_in_the_catalogue_is_checked_and_kept_when_an_admin_saves():
-    from gateway.catalogue import parse_catalogue
     from gateway.errors import ConfigError
-    from gateway.model_config import render_catalogue
+    from gateway.routing.catalogue import parse_catalogue
+    from gateway.routing.model_config import render_catalogue
 
     dep = [{"backend": "openai", "base_url": "http://gpu-1:8000/v1", "model": "Qwen/Qwen2.5-VL-7B-Instruct"}]
     with pytest.raises(ConfigError) as info:

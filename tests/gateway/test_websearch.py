@@ -17,9 +17,9 @@ import orjson
 import pytest
 import yaml
 
-from gateway.catalogue import EMBEDDED_CHAT_ID, SearchOptions, parse_catalogue
+from gateway.accounts.keys import KeyStore
 from gateway.errors import ConfigError
-from gateway.keys import KeyStore
+from gateway.routing.catalogue import EMBEDDED_CHAT_ID, SearchOptions, parse_catalogue
 from gateway.store import open_store
 from gateway.websearch import answer, prompts
 from gateway.websearch.engine import Source, WebSearch

@@ -25,7 +25,8 @@ from workbench.chat import ChatEngine, ContentDelta, Done
 from workbench.conversations import Conversations, NotFound
 from workbench.documents import DocumentError
 from workbench.retrieval import Retriever, document_budget, lexical_scores, page_ranges, terms
-from workbench.store import open_store, store_path
+from workbench.schema import open_store
+from workbench.store import store_path
 
 MB = 1024 * 1024
 EMBEDDING = "use-multilingual:v3"

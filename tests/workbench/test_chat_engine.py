@@ -38,7 +38,8 @@ from workbench.chat import (
     trim,
 )
 from workbench.conversations import ConversationError, Conversations, Message, Settings
-from workbench.store import open_store, store_path
+from workbench.schema import open_store
+from workbench.store import store_path
 
 EMBEDDED = "qwen2.5-coder:0.5b"
 CONTEXT_REFUSAL = ("This model's maximum context length is 4096 tokens. However, you requested 20000 tokens "

@@ -8,7 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from workbench.conversations import ConversationError, Conversations, NotFound, heuristic_title
-from workbench.store import FILE_NAME, open_store, store_path
+from workbench.schema import open_store
+from workbench.store import FILE_NAME, store_path
 
 
 @pytest.fixture()

@@ -21,7 +21,8 @@ from workbench.kb.bases import KnowledgeBases
 from workbench.kb.errors import Forbidden, KBError, NotFound
 from workbench.kb.sharing import Sharing
 from workbench.kb.teams import Teams
-from workbench.store import Store, open_store, store_path
+from workbench.schema import open_store
+from workbench.store import Store, store_path
 
 MODEL = "use-multilingual:v3"
 CJK = re.compile(r"[\u4e00-\u9fff]")

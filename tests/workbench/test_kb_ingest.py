@@ -34,7 +34,8 @@ from workbench.kb.errors import Invalid, NotFound
 from workbench.kb.ingest import Ingestion
 from workbench.kb.keyword import KeywordIndex
 from workbench.kb.records import ChunkRecord, KBDocument, KnowledgeBase
-from workbench.store import open_store, store_path
+from workbench.schema import open_store
+from workbench.store import store_path
 
 MB = 1024 * 1024
 EMBEDDING = "use-multilingual:v3"

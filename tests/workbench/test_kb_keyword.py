@@ -17,7 +17,8 @@ from tests.conftest import ROOT
 from workbench.kb import keyword
 from workbench.kb.keyword import KeywordIndex, terms_text, tokenize
 from workbench.kb.records import ChunkRecord
-from workbench.store import open_store, store_path
+from workbench.schema import open_store
+from workbench.store import store_path
 
 QUANTUM = "量子纠缠是量子力学中的一种现象。1997年，潘建伟等人在实验中首次实现了量子隐形传态，验证了量子纠缠的非局域性。"
 FILLER_ZH = ["长江是中国最长的河流，全长约六千三百公里，流经十一个省级行政区。",

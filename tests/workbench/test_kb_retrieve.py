@@ -29,7 +29,8 @@ from workbench.kb.keyword import KeywordIndex
 from workbench.kb.records import KnowledgeBase
 from workbench.kb.retrieve import Hits, Retrieval, fuse
 from workbench.kb.vectors import VectorStore
-from workbench.store import open_store, store_path
+from workbench.schema import open_store
+from workbench.store import store_path
 
 EMBEDDING = "use-multilingual:v3"
 

@@ -13,7 +13,8 @@ from tests.workbench.test_kb_access import MODEL, Directory
 from tests.workbench.test_kb_keyword import put_chunks
 from workbench.kb.errors import Forbidden, Invalid, NotFound
 from workbench.kb.service import KnowledgeService
-from workbench.store import open_store, store_path
+from workbench.schema import open_store
+from workbench.store import store_path
 
 
 @pytest.fixture()

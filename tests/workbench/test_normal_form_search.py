@@ -23,7 +23,8 @@ from workbench.attachments import Attachments
 from workbench.conversations import Conversations
 from workbench.kb.service import KnowledgeService
 from workbench.retrieval import Retriever
-from workbench.store import open_store, store_path
+from workbench.schema import open_store
+from workbench.store import store_path
 
 # pages of inspection records around the handbook's pages, so a question gets excerpts, not the whole document (few
 # distinct characters: pypdf misreads fpdf2's embedded encoding CMap for a font subset of more than 255 glyphs)

@@ -24,7 +24,7 @@ from tests.conftest import MASTER_KEY
 from tests.fakes import docs
 from tests.workbench.test_kb_access import MODEL, Directory
 from workbench import attachments as attachments_module
-from workbench import store as store_module
+from workbench import schema as store_module
 from workbench.attachments import Attachments
 from workbench.conversations import Conversations
 from workbench.documents.parser import _read
@@ -36,7 +36,8 @@ from workbench.kb.keyword import terms_text
 from workbench.kb.records import ChunkRecord, KnowledgeBase
 from workbench.kb.service import KnowledgeService
 from workbench.kb.vectors import VectorStore
-from workbench.store import open_store, store_path
+from workbench.schema import open_store
+from workbench.store import store_path
 
 RADICALS = "\u2f3f\u2fbc\u2ed4\u2f64\u2f3e\u2eda"
 

@@ -1,0 +1,1 @@
+"""My account: keys, applications for a key or more models, password (``page``)."""

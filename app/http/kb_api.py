@@ -1,0 +1,507 @@
+"""The knowledge bases' HTTP API under ``/kb/v1`` (like Dify's and RAGFlow's dataset APIs), for scripts and apps.
+
+    GET    /kb/v1/teams                                            the caller's teams (a ``team_id`` for a new KB)
+    GET    /kb/v1/knowledge-bases                                  the KBs the caller may see (their teams', granted)
+    POST   /kb/v1/knowledge-bases                                  {team_id?, name, description, embedding_model,
+                                                                    chunk_tokens?, chunk_overlap?} -> 201
+    GET    /kb/v1/knowledge-bases/{id}                             one KB
+    PATCH  /kb/v1/knowledge-bases/{id}                             {name?, description?, embedding_model?,
+                                                                    chunk_tokens?, chunk_overlap?} (admin+)
+    DELETE /kb/v1/knowledge-bases/{id}
+    GET    /kb/v1/knowledge-bases/{id}/documents                   status, progress, pages, chunks, error
+    POST   /kb/v1/knowledge-bases/{id}/documents                   multipart "file" parts (one or many) -> 202, rows
+    GET    /kb/v1/knowledge-bases/{id}/documents/{doc_id}
+    DELETE /kb/v1/knowledge-bases/{id}/documents/{doc_id}
+    GET    /kb/v1/knowledge-bases/{id}/documents/{doc_id}/file     the uploaded file
+    GET    /kb/v1/knowledge-bases/{id}/documents/{doc_id}/chunks   ?offset=&limit=&q= a ready document's chunks
+                                                                   as indexed: pages, heading, tokens, text
+    POST   /kb/v1/knowledge-bases/{id}/documents/{doc_id}/cancel   stop a queued or running one (member+)
+    POST   /kb/v1/knowledge-bases/{id}/documents/{doc_id}/retry    queue a failed or cancelled one again -> 202
+    POST   /kb/v1/knowledge-bases/{id}/retrieve                    {query, top_k?} -> chunks, scores, document, pages
+    POST   /kb/v1/chat                                             {knowledge_base_ids, messages, model, stream?}
+                                                                   -> an answer citing [n], with ``sources``
+    POST   /kb/v1/knowledge-bases/{id}/publish | /unpublish        in or out of the square (admin+)
+    GET    /kb/v1/knowledge-bases/{id}/share-links                 the KB's links, their state and users (admin+)
+    POST   /kb/v1/knowledge-bases/{id}/share-links                 {expires_in_days?} -> 201, the token once
+    DELETE /kb/v1/knowledge-bases/{id}/share-links/{link_id}       revoke: whoever opened it loses access
+    GET    /kb/v1/knowledge-bases/{id}/grants                      live grants to users and teams (admin+)
+    POST   /kb/v1/knowledge-bases/{id}/grants                      {username} or {team_id} -> 201
+    DELETE /kb/v1/knowledge-bases/{id}/grants/{kind}/{grantee_id}  kind: user or team
+    GET    /kb/v1/square?q=                                        public KBs (each word of q in name/description/team)
+    POST   /kb/v1/share-links/open                                 {token}: the caller may read the KB from now on
+
+Only the HTTP edge: requests become calls of ``workbench.kb.service.KnowledgeService`` for the key's user, which
+decides every permission (a KB the user may not read is 404 with the same body as a missing one; a viewer's
+upload is 403); grounding an answer is ``workbench.kb.answer``. ``Authorization: Bearer <key>``: a gateway key,
+turned into its owner's user id by ``authenticate`` (given by ``launch.py``; None for a bad key, ``KeyWithoutUser``
+for the master key). Retrieval and chat call the models through this process's ``/v1`` with that same key, so
+they are metered, limited and restricted to its models like any of the user's calls.
+Errors are the OpenAI envelope ``{"error": {message, type, param, code}}`` (message in Chinese when the request's
+Accept-Language starts with zh), never a traceback. For users: docs/kb-api.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import openai
+import orjson
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import FileResponse, Response, StreamingResponse
+
+from app.http.kb_files import disposition, media_type
+from app.http.kb_json import (
+    CHAT_FIELDS,
+    CHUNK_PARAMS,
+    KB_FIELDS,
+    KB_SETTINGS,
+    MAX_CHAT_TOP_K,
+    MAX_EXPIRY_DAYS,
+    MAX_FILES,
+    MAX_JSON_BYTES,
+    MAX_QUERY_CHARS,
+    MAX_SQUARE_QUERY,
+    MAX_TOKEN_CHARS,
+    MAX_TOP_K,
+    TOP_K,
+    WHOLE,
+    ApiError,
+    Authenticate,
+    KeyWithoutUser,
+    answer_sse,
+    bad,
+    chat_messages,
+    chat_params,
+    chunk_json,
+    document_json,
+    fixed_completion,
+    fixed_sse,
+    from_model_call,
+    from_service,
+    grant_json,
+    json_response,
+    kb_ids_field,
+    kb_json,
+    limited,
+    link_json,
+    listing,
+    only_fields,
+    source_json,
+    team_json,
+    text_field,
+    too_large,
+    whole_field,
+)
+from workbench.clients import UserClients
+from workbench.errors import WorkbenchError
+from workbench.kb import answer
+from workbench.kb.access import not_found
+from workbench.kb.errors import Invalid
+from workbench.kb.records import KBDocument
+
+log = logging.getLogger("maas.kb_api")
+
+PREFIX = "/kb/v1"
+PATH_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+PATH_NAMES = {"kb": "id", "doc": "doc_id", "link": "link_id", "kind": "kind", "grantee": "grantee_id"}
+
+
+# -- the routes ---------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Call:
+    """One authenticated request: the user behind the key, the key itself, the ids in the path."""
+
+    request: Request
+    user_id: str
+    key: str
+    ids: dict[str, str]
+    locale: str
+
+
+Handler = Callable[[Call], Awaitable[Response]]
+run = asyncio.to_thread        # the services query DuckDB synchronously
+
+
+class KnowledgeAPI:
+    """The ASGI app of the ``/kb/v1`` routes over one ``KnowledgeService`` (None: every route answers 503)."""
+
+    def __init__(self, knowledge: Any, authenticate: Authenticate, *, base_url: str, max_upload_bytes: int) -> None:
+        self.knowledge, self.authenticate, self.max_upload_bytes = knowledge, authenticate, max_upload_bytes
+        self.clients = UserClients(base_url, key_for=lambda key: key)     # one client per key and loop, kept
+        kb, doc = "/knowledge-bases/(?P<kb>[^/]+)", "/documents/(?P<doc>[^/]+)"
+        kb_param = {"knowledge_base": "knowledge_base_id", "kbs": "knowledge_base_id", "document": "document_id",
+                    "team": "team_id", "share_link": "link_id", "grant": "grantee_id", "expires_in": "expires_in_days"}
+        chat_param = {"knowledge_base": "knowledge_base_ids", "knowledge_bases": "knowledge_base_ids",
+                      "kbs": "knowledge_base_ids", "query": "messages"}
+        table: list[tuple[str, str, Handler, dict[str, str]]] = [
+            ("GET", "/teams", self.teams, {}),
+            ("GET", "/knowledge-bases", self.list_kbs, {}),
+            ("POST", "/knowledge-bases", self.create_kb, kb_param),
+            ("GET", kb, self.get_kb, kb_param),
+            ("PATCH", kb, self.update_kb, kb_param),
+            ("DELETE", kb, self.delete_kb, kb_param),
+            ("GET", kb + "/documents", self.documents, kb_param),
+            ("POST", kb + "/documents", self.upload, kb_param),
+            ("GET", kb + doc, self.document, kb_param),
+            ("DELETE", kb + doc, self.delete_document, kb_param),
+            ("GET", kb + doc + "/file", self.download, kb_param),
+            ("POST", kb + doc + "/cancel", self.cancel, kb_param),
+            ("POST", kb + doc + "/retry", self.retry, kb_param),
+            ("GET", kb + doc + "/chunks", self.chunks, {**kb_param, "query": "q"}),
+            ("POST", kb + "/retrieve", self.retrieve, kb_param),
+            ("POST", "/chat", self.chat, chat_param),
+            ("POST", kb + "/publish", self.publish, kb_param),
+            ("POST", kb + "/unpublish", self.unpublish, kb_param),
+            ("GET", kb + "/share-links", self.links, kb_param),
+            ("POST", kb + "/share-links", self.create_link, kb_param),
+            ("DELETE", kb + "/share-links/(?P<link>[^/]+)", self.revoke_link, kb_param),
+            ("GET", kb + "/grants", self.grants, kb_param),
+            ("POST", kb + "/grants", self.grant, kb_param),
+            ("DELETE", kb + "/grants/(?P<kind>user|team)/(?P<grantee>[^/]+)", self.revoke_grant, kb_param),
+            ("GET", "/square", self.square, {}),
+            ("POST", "/share-links/open", self.open_link, {}),
+        ]
+        self.routes = [(method, re.compile(re.escape(PREFIX) + path), handler, params)
+                       for method, path, handler, params in table]
+        # (method, path) as docs/kb-api.md writes them: /kb/v1/knowledge-bases/{id}/documents/{doc_id}
+        self.documented = [(method, PREFIX + PATH_GROUP.sub(lambda m: "{" + PATH_NAMES[m[1]] + "}", path))
+                           for method, path, _, _ in table]
+        self._id_prefix, self._count = secrets.token_hex(4), 0
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            return
+        self._count += 1
+        request_id = f"kb-{self._id_prefix}{self._count:x}"
+        locale = "zh" if (_header(scope, b"accept-language") or "").strip().lower().startswith("zh") else "en"
+        params: dict[str, str] = {}
+        try:
+            user_id, key = await self._who(scope)
+            if self.knowledge is None:
+                raise ApiError(503, "Knowledge bases are not available on this server.",
+                               zh="本服务器未启用知识库。", code="knowledge_bases_unavailable")
+            handler, ids, params = self._route(scope["method"], scope["path"])
+            upload = handler == self.upload
+            limit = self.max_upload_bytes if upload else MAX_JSON_BYTES
+            length = _header(scope, b"content-length")
+            if length is not None and length.isdigit() and int(length) > limit:
+                raise too_large(limit, "file" if upload else None)
+            request = Request(scope, limited(receive, limit, "file" if upload else None))
+            response = await handler(Call(request, user_id, key, ids, locale))
+        except ApiError as exc:
+            response = exc.response(locale)
+        except WorkbenchError as exc:
+            response = from_service(exc, params).response(locale)
+        except openai.APIError as exc:
+            response = from_model_call(exc).response(locale)
+        except ClientDisconnect:
+            return
+        except Exception:
+            log.exception("knowledge-base API request %s %s %s failed", request_id, scope["method"], scope["path"])
+            response = ApiError(500, f"Internal error; the request id is {request_id}.", zh=f"内部错误；请求编号为 "
+                                f"{request_id}。", code="internal_error").response(locale)
+        response.headers["x-request-id"] = request_id
+        await response(scope, receive, send)
+
+    async def _who(self, scope: dict) -> tuple[str, str]:
+        """The user id behind the request's key, and the key; 401 without a valid key, 403 for the master key."""
+        header = _header(scope, b"authorization")
+        if not header:
+            raise ApiError(401, "Missing API key: send the header 'Authorization: Bearer <your key>'.",
+                           zh="缺少 API 密钥：请发送请求头 'Authorization: Bearer <你的密钥>'。",
+                           code="missing_api_key")
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise ApiError(401, "Malformed Authorization header: use 'Authorization: Bearer <your key>'.",
+                           zh="Authorization 请求头格式错误：请使用 'Authorization: Bearer <你的密钥>'。",
+                           code="invalid_api_key")
+        try:
+            user_id = await run(self.authenticate, token)
+        except KeyWithoutUser:
+            raise ApiError(403, "This key belongs to no user (it is the master key); knowledge bases belong to "
+                           "users: use a user's key.",
+                           zh="此密钥不属于任何用户（主密钥）；知识库属于用户：请使用用户的密钥。",
+                           code="use_a_user_key") from None
+        if not user_id:
+            raise ApiError(401, "Invalid API key: check the key, or ask an administrator for a new one.",
+                           zh="API 密钥无效：请检查密钥，或向管理员申请新的密钥。", code="invalid_api_key")
+        return user_id, token
+
+    def _route(self, method: str, path: str) -> tuple[Handler, dict[str, str], dict[str, str]]:
+        allowed = []
+        for route_method, pattern, handler, params in self.routes:
+            match = pattern.fullmatch(path)
+            if match is None:
+                continue
+            if route_method == method:
+                return handler, match.groupdict(), params
+            allowed.append(route_method)
+        if allowed:
+            raise ApiError(405, f"Method {method} is not allowed on {path}; use {', '.join(allowed)}.",
+                           zh=f"{path} 不支持 {method} 方法；请使用 {', '.join(allowed)}。", code="method_not_allowed",
+                           headers={"allow": ", ".join(allowed)})
+        raise ApiError(404, f"Unknown route {method} {path}; see {PREFIX}/knowledge-bases and {PREFIX}/chat.",
+                       zh=f"未知接口 {method} {path}；请参阅 {PREFIX}/knowledge-bases 和 {PREFIX}/chat。",
+                       code="unknown_route")
+
+    async def _json(self, call: Call, allowed: tuple[str, ...], *, optional: bool = False) -> dict[str, Any]:
+        """The body's JSON object with only ``allowed`` fields (``optional``: no body at all is ``{}``)."""
+        raw = await call.request.body()
+        if optional and not raw.strip():
+            return {}
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            body = None
+        if not isinstance(body, dict):
+            raise bad(None, "The request body must be a JSON object (with 'Content-Type: application/json').",
+                      "请求体必须是 JSON 对象（'Content-Type: application/json'）。", "invalid_json")
+        only_fields(body, allowed)
+        return body
+
+    # -- teams and knowledge bases --------------------------------------------------------------------------------
+    async def teams(self, call: Call) -> Response:
+        teams = await run(self.knowledge.teams.list_for, call.user_id)
+        return json_response(listing([team_json(t) for t in teams]))
+
+    async def list_kbs(self, call: Call) -> Response:
+        visible = await run(self.knowledge.bases.list_visible, call.user_id)
+        return json_response(listing([kb_json(v.kb, v.role, v.team_name, v.personal) for v in visible]))
+
+    def _kb_view(self, user_id: str, kb_id: str) -> dict[str, Any]:
+        """The KB as listed (with team name), or — a public one, outside the caller's list — with the role only."""
+        for v in self.knowledge.bases.list_visible(user_id):
+            if v.kb.id == kb_id:
+                return kb_json(v.kb, v.role, v.team_name, v.personal)
+        kb = self.knowledge.bases.get(user_id, kb_id)
+        return kb_json(kb, self.knowledge.access.kb_role(user_id, kb_id), None, None)
+
+    async def create_kb(self, call: Call) -> Response:
+        body = await self._json(call, KB_FIELDS)
+        team_id = text_field(body, "team_id")
+        if team_id is None:
+            team_id = (await run(self.knowledge.teams.personal_space, call.user_id)).id
+        sizes = {k: body[k] for k in ("chunk_tokens", "chunk_overlap") if body.get(k) is not None}
+        kb = await run(lambda: self.knowledge.bases.create(call.user_id, team_id, body.get("name"),
+                                                           body.get("description") or "", body.get("embedding_model"),
+                                                           **sizes))
+        return json_response(await run(self._kb_view, call.user_id, kb.id), 201)
+
+    async def get_kb(self, call: Call) -> Response:
+        return json_response(await run(self._kb_view, call.user_id, call.ids["kb"]))
+
+    async def update_kb(self, call: Call) -> Response:
+        """Name, description, embedding model (only while it has no documents), chunk sizes (for documents added
+        from now on); a field left out or null stays."""
+        body = await self._json(call, KB_SETTINGS)
+        changes = {k: body[k] for k in KB_SETTINGS if body.get(k) is not None}
+        if not changes:
+            raise bad(None, f"Send at least one of {', '.join(KB_SETTINGS)}.",
+                      f"请至少提供以下字段之一：{', '.join(KB_SETTINGS)}。", "missing_field")
+        kb = await run(lambda: self.knowledge.bases.update(call.user_id, call.ids["kb"], **changes))
+        return json_response(await run(self._kb_view, call.user_id, kb.id))
+
+    async def delete_kb(self, call: Call) -> Response:
+        await run(self.knowledge.bases.delete, call.user_id, call.ids["kb"])
+        return json_response({"id": call.ids["kb"], "object": "knowledge_base", "deleted": True})
+
+    # -- documents ------------------------------------------------------------------------------------------------
+    async def documents(self, call: Call) -> Response:
+        docs = await run(self.knowledge.documents, call.user_id, call.ids["kb"])
+        return json_response(listing([document_json(d, call.locale) for d in docs]))
+
+    async def upload(self, call: Call) -> Response:
+        """Every file part (named "file", or any name) queued; 202 with a row per document, refused ones included
+        (too big, wrong type, identical to one already there: status "failed" with the reason)."""
+        kb_id = call.ids["kb"]
+        await run(self.knowledge.access.require_kb, call.user_id, kb_id, "upload")     # before reading the files
+        if not call.request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+            raise bad("file", "Send the files as multipart/form-data, each in a part named 'file'.",
+                      "请以 multipart/form-data 上传文件，每个文件放在名为 'file' 的部分中。", "expected_multipart")
+        try:
+            form = await call.request.form(max_files=MAX_FILES, max_fields=MAX_FILES)
+        except MultiPartException as exc:
+            raise bad("file", f"The upload could not be read: {exc.message}", f"无法读取上传内容：{exc.message}",
+                      "bad_multipart") from None
+        try:
+            files = [v for _, v in form.multi_items() if isinstance(v, UploadFile)]
+            if not files:
+                raise bad("file", "Attach one or more files, each in a multipart part named 'file'.",
+                          "请附上一个或多个文件，每个文件放在名为 'file' 的部分中。", "missing_field")
+            docs: list[KBDocument] = []
+            for f in files:                  # one file in memory at a time
+                data = await f.read()
+                docs += await run(self.knowledge.upload, call.user_id, kb_id, [(f.filename or "", data)])
+        finally:
+            await form.close()
+        return json_response(listing([document_json(d, call.locale) for d in docs]), 202)
+
+    async def document(self, call: Call) -> Response:
+        doc = await run(self.knowledge.document, call.user_id, call.ids["kb"], call.ids["doc"])
+        return json_response(document_json(doc, call.locale))
+
+    async def delete_document(self, call: Call) -> Response:
+        await run(self.knowledge.delete_document, call.user_id, call.ids["kb"], call.ids["doc"])
+        return json_response({"id": call.ids["doc"], "object": "document", "deleted": True})
+
+    async def download(self, call: Call) -> Response:
+        name, path = await run(self.knowledge.document_file, call.user_id, call.ids["kb"], call.ids["doc"])
+        return FileResponse(path, media_type=media_type(name), headers={
+            "content-disposition": disposition("attachment", name), "x-content-type-options": "nosniff",
+            "cache-control": "private, no-store"})
+
+    async def cancel(self, call: Call) -> Response:
+        doc = await run(self.knowledge.cancel, call.user_id, call.ids["kb"], call.ids["doc"])
+        return json_response(document_json(doc, call.locale))
+
+    async def retry(self, call: Call) -> Response:
+        doc = await run(self.knowledge.retry, call.user_id, call.ids["kb"], call.ids["doc"])
+        return json_response(document_json(doc, call.locale), 202)
+
+    async def chunks(self, call: Call) -> Response:
+        """A ready document's chunks in order, ``limit`` (1..200, 50) from ``offset`` (0); ``q``: only those whose
+        text holds it (any case). 409 ``document_not_ready`` while it is being added (or failed, cancelled)."""
+        query = call.request.query_params
+        unknown = [k for k in query if k not in CHUNK_PARAMS]
+        if unknown:
+            raise bad(unknown[0], f"Unknown parameter '{unknown[0]}': this route takes {', '.join(CHUNK_PARAMS)}.",
+                      f"未知参数“{unknown[0]}”：此接口接受 {', '.join(CHUNK_PARAMS)}。", "unknown_field")
+        bounds = {name: int(raw) if WHOLE.fullmatch(raw) else raw            # not a number: the service says so
+                  for name in ("offset", "limit") if (raw := query.get(name)) is not None}
+        try:
+            page = await run(lambda: self.knowledge.chunks(call.user_id, call.ids["kb"], call.ids["doc"],
+                                                           query=query.get("q") or "", **bounds))
+        except Invalid as exc:
+            if exc.code != "document_not_ready":
+                raise
+            raise ApiError(409, exc.message, zh=exc.zh, param="document_id", code=exc.code) from None
+        return json_response({**listing([chunk_json(c) for c in page.chunks]), "total": page.total,
+                              "offset": page.offset, "limit": page.limit})
+
+    # -- retrieval and chat ---------------------------------------------------------------------------------------
+    async def retrieve(self, call: Call) -> Response:
+        body = await self._json(call, ("query", "top_k"))
+        query = text_field(body, "query", required=True, max_chars=MAX_QUERY_CHARS)
+        top_k = whole_field(body, "top_k", TOP_K, 1, MAX_TOP_K)
+        [kb] = await run(self.knowledge.readable, call.user_id, [call.ids["kb"]])
+        hits = await self.knowledge.search(call.user_id, [kb.id], query, top_k, client=self.clients(call.key))
+        data = [{**source_json(source), "chunk_id": source.chunk_id, "scores": source.scores}
+                for source in answer.numbered(hits, {kb.id: kb.name})]
+        error = hits.rerank_error.text(call.locale) if hits.rerank_error else None
+        return json_response({**listing(data), "reranked": hits.reranked, "rerank_error": error})
+
+    async def chat(self, call: Call) -> Response:
+        body = await self._json(call, CHAT_FIELDS)
+        kb_ids, messages = kb_ids_field(body), chat_messages(body)
+        model = text_field(body, "model", required=True)
+        stream = body.get("stream", False)
+        if not isinstance(stream, bool):
+            raise bad("stream", "stream: true or false.", "stream：须为 true 或 false。")
+        top_k, params = whole_field(body, "top_k", TOP_K, 1, MAX_CHAT_TOP_K), chat_params(body)
+        client = self.clients(call.key)
+        kbs = await run(self.knowledge.readable, call.user_id, kb_ids)        # each checked: 404 names none
+        hits = await self.knowledge.search(call.user_id, kb_ids, messages[-1]["content"], top_k, client=client)
+        found = answer.grounding(hits, kb_names={kb.id: kb.name for kb in kbs})
+        if not found.covered:             # nothing relevant: the fixed answer, the model is not asked to guess
+            await client.models.retrieve(model)                        # an unknown model is still refused
+            text = answer.nothing_reply([kb.name for kb in kbs], messages[-1]["content"])
+            if not stream:
+                return json_response(fixed_completion(model, text))
+            return StreamingResponse(fixed_sse(model, text), media_type="text/event-stream",
+                                     headers={"cache-control": "no-cache", "x-accel-buffering": "no"})
+        request = {"model": model, "messages": answer.grounded_messages(messages, found), **params}
+        sources = [source_json(s) for s in found.sources]
+        if not stream:
+            reply = await client.chat.completions.create(**request)
+            return json_response({**reply.to_dict(mode="json"), "sources": sources})
+        chunks = await client.chat.completions.create(**request, stream=True, stream_options={"include_usage": True})
+        return StreamingResponse(answer_sse(chunks, sources, model, call.locale), media_type="text/event-stream",
+                                 headers={"cache-control": "no-cache", "x-accel-buffering": "no"})
+
+    # -- sharing: the square, share links, grants (admin+ of the KB, but the square and opening a link) ------------
+    async def publish(self, call: Call) -> Response:
+        kb = await run(self.knowledge.sharing.publish, call.user_id, call.ids["kb"])
+        return json_response(await run(self._kb_view, call.user_id, kb.id))
+
+    async def unpublish(self, call: Call) -> Response:
+        kb = await run(self.knowledge.sharing.unpublish, call.user_id, call.ids["kb"])
+        return json_response(await run(self._kb_view, call.user_id, kb.id))
+
+    async def links(self, call: Call) -> Response:
+        links = await run(self.knowledge.sharing.links, call.user_id, call.ids["kb"])
+        return json_response(listing([link_json(link) for link in links]))
+
+    async def create_link(self, call: Call) -> Response:
+        """A link (201) with its token, shown this once: ``/kb?share=<token>`` on the server opens the KB."""
+        body = await self._json(call, ("expires_in_days",), optional=True)
+        days = whole_field(body, "expires_in_days", 0, 1, MAX_EXPIRY_DAYS)
+        link, token = await run(self.knowledge.sharing.create_link, call.user_id, call.ids["kb"],
+                                timedelta(days=days) if days else None)
+        return json_response({**link_json(link), "token": token, "url": f"/kb?share={token}"}, 201)
+
+    def _revoke_link(self, user_id: str, kb_id: str, link_id: str) -> dict[str, Any]:
+        sharing = self.knowledge.sharing
+        if link_id not in {link.id for link in sharing.links(user_id, kb_id)}:     # admin+ of this KB, its link
+            raise not_found("share_link")
+        sharing.revoke_link(user_id, link_id)
+        return link_json(next(link for link in sharing.links(user_id, kb_id) if link.id == link_id))
+
+    async def revoke_link(self, call: Call) -> Response:
+        return json_response(await run(self._revoke_link, call.user_id, call.ids["kb"], call.ids["link"]))
+
+    async def grants(self, call: Call) -> Response:
+        grants = await run(self.knowledge.sharing.grants, call.user_id, call.ids["kb"])
+        return json_response(listing([grant_json(g) for g in grants]))
+
+    async def grant(self, call: Call) -> Response:
+        """Read and chat for a user (``username``) or every member of a team the caller is in (``team_id``)."""
+        body = await self._json(call, ("username", "team_id"))
+        username, team_id = text_field(body, "username", max_chars=200), text_field(body, "team_id", max_chars=200)
+        if (username is None) == (team_id is None):
+            raise bad("username" if username is None else "team_id", "Send either username (a user) or team_id (a "
+                      "team), not both.", "请提供 username（用户）或 team_id（团队）其中之一，不能同时提供。",
+                      "missing_field" if username is None else "invalid_value")
+        sharing = self.knowledge.sharing
+        if username is not None:
+            grant = await run(sharing.grant_user, call.user_id, call.ids["kb"], username)
+        else:
+            grant = await run(sharing.grant_team, call.user_id, call.ids["kb"], team_id)
+        return json_response(grant_json(grant), 201)
+
+    async def revoke_grant(self, call: Call) -> Response:
+        kind, grantee = call.ids["kind"], call.ids["grantee"]
+        await run(self.knowledge.sharing.revoke_grant, call.user_id, call.ids["kb"], kind, grantee)
+        return json_response({"object": "grant", "knowledge_base_id": call.ids["kb"], "kind": kind,
+                              "grantee_id": grantee, "deleted": True})
+
+    async def square(self, call: Call) -> Response:
+        query = call.request.query_params.get("q") or ""
+        if len(query) > MAX_SQUARE_QUERY:
+            raise bad("q", f"q: at most {MAX_SQUARE_QUERY} characters.", f"q：最多 {MAX_SQUARE_QUERY} 个字符。",
+                      "too_long")
+        entries = await run(self.knowledge.sharing.square, call.user_id, query)
+        return json_response(listing([kb_json(e.kb, e.role, e.team_name, None) for e in entries]))
+
+    async def open_link(self, call: Call) -> Response:
+        """Like opening ``/kb?share=<token>`` in the workbench: the caller reads the KB while the link lives."""
+        body = await self._json(call, ("token",))
+        token = text_field(body, "token", required=True, max_chars=MAX_TOKEN_CHARS)
+        kb = await run(self.knowledge.sharing.open_link, call.user_id, token.strip())
+        return json_response(await run(self._kb_view, call.user_id, kb.id))
+
+
+def _header(scope: dict, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None

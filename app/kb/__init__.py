@@ -1,0 +1,2 @@
+"""Knowledge: the page (``page``), its handlers (``handlers``, ``sharing``), services for them (``context``) and the
+rendering (``view``)."""

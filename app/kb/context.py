@@ -1,0 +1,301 @@
+"""What every handler of the Knowledge page shares (``KBPage``): who is asking, the service's refusals as
+readable messages (a refused form names its field), and the page's parts as the handlers redraw them.
+
+Each part is computed for the signed-in caller through ``workbench.kb.service.KnowledgeService`` (which
+checks the permission on every call), never from what the page sent: a KB id from the page is only a
+request, and an outsider's id is refused with the same words as a missing one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from app.kb import view
+from app.shell.access import locale_of, signed_in
+from app.shell.i18n import translate
+from workbench.documents import errors as document_errors
+from workbench.documents.filetype import extension_kind
+from workbench.errors import WorkbenchError
+from workbench.kb.errors import Invalid, KBError
+from workbench.kb.ingest import unsupported
+
+MANAGERS = ("owner", "admin")
+UPLOADERS = ("owner", "admin", "member")
+TICK_SECONDS = 1.5                   # how often the documents table refreshes while something is pending
+FIELD_LABELS = {"name": "kb.f_name", "description": "kb.f_description", "embedding_model": "kb.f_model",
+                "chunk_tokens": "kb.f_chunk_tokens", "chunk_overlap": "kb.f_chunk_overlap", "team_id": "kb.f_team",
+                "username": "kb.f_username", "expires_in": "kb.f_expiry", "query": "kb.f_question", "k": "kb.f_top_k",
+                "confirm": "kb.f_confirm"}
+# The outputs the handlers fill, by name (``app.kb.page`` wires the components of these names in this order).
+LISTS = ("mine_html", "mine_pick", "square_html", "square_pick")
+FORM = ("c_team", "c_model")
+DOCS = ("head", "docs_html", "doc_pick", "timer")
+SHARING = ("public_html", "publish_btn", "unpublish_btn", "links_html", "link_pick", "grants_html", "grant_pick",
+           "grant_team")
+OPENED = ("kb_box", "open_col", "head", "upload_col", "docs_html", "doc_pick", "doc_actions", "timer", "download",
+          "hits", "search_note", "sharing_tab", "settings_tab", *SHARING, "link_box", "s_name", "s_desc", "s_model",
+          "s_tokens", "s_overlap", "confirm")
+
+
+# a folder's system and hidden files (.DS_Store, .git's files, Thumbs.db): left out of a folder upload, as from a zip
+FOLDER_JUNK = re.compile(r"^(\..*|Thumbs\.db|desktop\.ini|Icon\r?)$", re.I)
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A file the page refused before reading it (too big, not a document), reported like a refused document."""
+
+    name: str
+    error: str
+    error_zh: str
+    status: str = "failed"
+
+
+@dataclass(frozen=True)
+class Picked:
+    """A file of an upload: its name in the KB (unique within the upload), where Gradio put it, or why it is
+    refused without being read."""
+
+    name: str
+    path: str
+    refusal: Refused | None = None
+
+
+def unique_name(name: str, taken: set[str]) -> str:
+    """``name``, or ``name (2).ext``, ``(3)``, … when the upload already has a file of that name (a folder's
+    sub-folders can hold several ``index.md``): each stays its own document, told apart in the list."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem:
+        stem, dot, ext = name, "", ""
+    candidate, number = name, 1
+    while candidate.lower() in taken:
+        number += 1
+        candidate = f"{stem} ({number}){dot}{ext}"
+    taken.add(candidate.lower())
+    return candidate
+
+
+def _named(error: WorkbenchError, name: str) -> Refused:
+    return Refused(name, error.message, error.zh or error.message)
+
+
+def refused(key: str, locale: str, **fields: Any) -> gr.Error:
+    """A refusal of the page's own (nothing chosen, no files, ...)."""
+    return gr.Error(translate(key, locale, **fields), title=translate("shell.cannot_do", locale),
+                    print_exception=False)
+
+
+def field_error(field: str, locale: str, key: str, **fields: Any) -> gr.Error:
+    """A form refusal of the page's own, naming the field by its label."""
+    message = translate("kb.field_error", locale, field=translate(FIELD_LABELS[field], locale),
+                        message=translate(key, locale, **fields))
+    return gr.Error(message, title=translate("shell.cannot_do", locale), print_exception=False)
+
+
+def service_error(exc: WorkbenchError, locale: str) -> gr.Error:
+    """The service's refusal in the page's language; a bad form value names its field's label first."""
+    text = exc.text(locale)
+    label = FIELD_LABELS.get(exc.field or "")
+    if label and isinstance(exc, Invalid):
+        text = translate("kb.field_error", locale, field=translate(label, locale), message=text)
+    return gr.Error(text, title=translate("shell.cannot_do", locale), print_exception=False)
+
+
+def expiry(days: Any) -> timedelta | None:
+    """A share link's lifetime from the expiry choice ("0" or nothing: never)."""
+    number = int(days) if days and str(days).isdigit() else 0
+    return timedelta(days=number) if number > 0 else None
+
+
+class KBPage:
+    """The Knowledge page's services for its handlers (``knowledge`` None: every handler says it is off)."""
+
+    def __init__(self, gateway: Any, knowledge: Any) -> None:
+        self.gateway, self.kb = gateway, knowledge
+
+    # -- who, and refusals -------------------------------------------------------------------------------------
+    def who(self, lang: str | None, request: gr.Request | None) -> tuple[str, str]:
+        """(locale, user id) of the signed-in caller, looked up again on every call."""
+        locale = locale_of(lang, request)
+        actor = signed_in(self.gateway.console, request, locale)
+        if self.kb is None:
+            raise refused("kb.unavailable", locale)
+        return locale, actor.user_id
+
+    def call(self, locale: str, fn: Callable, *args: Any, **kwargs: Any) -> Any:
+        """``fn(*args, **kwargs)``; a knowledge-base refusal becomes the page's readable message."""
+        try:
+            return fn(*args, **kwargs)
+        except KBError as exc:
+            raise service_error(exc, locale) from None
+
+    def chosen(self, lang: str | None, request: gr.Request | None, kb_id: str | None) -> tuple[str, str, str]:
+        """(locale, user id, KB id) for a handler that needs an open KB."""
+        locale, uid = self.who(lang, request)
+        if not kb_id:
+            raise refused("kb.choose_kb", locale)
+        return locale, uid, kb_id
+
+    # -- uploads ---------------------------------------------------------------------------------------------
+    def limits(self) -> tuple[int, int]:
+        """(largest document, largest zip archive) the ingestion takes, in bytes."""
+        ingestion = self.kb.ingestion                   # read only: its limits, never its methods
+        return ingestion.max_bytes, getattr(ingestion, "max_archive_bytes", ingestion.max_bytes)
+
+    def screen(self, paths: Sequence[str], *, folder: bool = False) -> list[Picked]:
+        """The files of an upload, named (unique within it) and checked before any is read: a type the ingestion
+        does not take, or a size over its limit (read from the disk), is refused with the ingestion's own words.
+        A folder's system and hidden files are left out, and its files without an extension are refused (a
+        folder holds many files that are not documents); picked files without one are sniffed by the ingestion."""
+        max_bytes, max_archive = self.limits()
+        taken: set[str] = set()
+        picked = []
+        for path in paths:
+            original = Path(path).name
+            if folder and FOLDER_JUNK.match(original):
+                continue
+            name = unique_name(original, taken)
+            suffix, kind = extension_kind(name)
+            if (suffix and kind is None and suffix != ".zip") or (folder and not suffix):
+                picked.append(Picked(name, path, _named(unsupported(name), name)))
+                continue
+            try:
+                size = os.path.getsize(path)
+                archive = suffix == ".zip"
+                if not suffix:                          # a picked file without an extension: a zip by its bytes?
+                    with open(path, "rb") as head:
+                        archive = head.read(4) == b"PK\x03\x04"
+            except OSError:
+                picked.append(Picked(name, path, Refused(name, translate("kb.upload_unreadable", "en", name=name),
+                                                         translate("kb.upload_unreadable", "zh", name=name))))
+                continue
+            limit = max_archive if archive else max_bytes
+            too_large = document_errors.too_large(name, size, limit) if size > limit else None
+            picked.append(Picked(name, path, _named(too_large, name) if too_large else None))
+        return picked
+
+    # -- choices ---------------------------------------------------------------------------------------------
+    def embedding_models(self) -> list[str]:
+        return [m.id for m in self.gateway.catalogue.models.values() if m.kind == "embedding"]
+
+    def team_choices(self, uid: str, locale: str, roles: tuple[str, ...] = MANAGERS) -> list[tuple[str, str]]:
+        """The caller's teams with one of ``roles`` (the personal space first, named as such)."""
+        return [(view.t(locale, "kb.personal_space") if team.personal_of else team.name, team.id)
+                for team in self.kb.teams.list_for(uid) if team.role in roles]
+
+    def name_of(self, user_id: str) -> str:
+        """A user's name (the gateway's accounts), or the id of one since deleted."""
+        user = self.gateway.accounts.get(user_id)
+        return user.username if user is not None else user_id
+
+    def names(self, user_ids: set[str]) -> dict[str, str]:
+        """user id -> username (the gateway's accounts)."""
+        return {uid: self.name_of(uid) for uid in user_ids}
+
+    # -- the lists -------------------------------------------------------------------------------------------
+    def lists(self, uid: str, locale: str, query: str | None, current: str | None = None) -> tuple[Any, ...]:
+        """My KBs (table, picker) and the square (table, picker); ``current`` stays picked where listed."""
+        mine = view.named_spaces(self.kb.bases.list_visible(uid), uid, locale, self.name_of)
+        q = (query or "").strip() if isinstance(query, str) else ""
+        square = view.named_spaces(self.kb.sharing.square(uid, q), uid, locale, self.name_of)
+        mine_ids = {v.kb.id for v in mine}
+        square_ids = {e.kb.id for e in square}
+        return (view.mine_html(mine, locale),
+                gr.update(choices=view.mine_choices(mine, locale), value=current if current in mine_ids else None),
+                view.square_html(square, locale, q),
+                gr.update(choices=view.square_choices(square), value=current if current in square_ids else None))
+
+    def form(self, uid: str, locale: str, team_id: str | None = None, model: str | None = None) -> tuple[Any, Any]:
+        """The create form's teams (those the caller manages) and embedding models; what was chosen stays chosen
+        while it is still offered."""
+        teams, models = self.team_choices(uid, locale), self.embedding_models()
+        team_ids = [t_id for _, t_id in teams]
+        return (gr.update(choices=teams, value=team_id if team_id in team_ids else (team_ids[0] if teams else None)),
+                gr.update(choices=models, value=model if model in models else (models[0] if models else None)))
+
+    def square(self, uid: str, locale: str, query: str | None) -> tuple[str, Any]:
+        q = (query or "").strip() if isinstance(query, str) else ""
+        square = view.named_spaces(self.kb.sharing.square(uid, q), uid, locale, self.name_of)
+        return view.square_html(square, locale, q), gr.update(choices=view.square_choices(square), value=None)
+
+    # -- one KB ----------------------------------------------------------------------------------------------
+    def role(self, uid: str, kb_id: str) -> str | None:
+        return self.kb.access.kb_role(uid, kb_id)
+
+    def team_name(self, uid: str, kb: Any, locale: str) -> str | None:
+        for e in [*self.kb.bases.list_visible(uid), *self.kb.sharing.square(uid)]:
+            if e.kb.id == kb.id:
+                return view.space_name(e.team_name, e.person, uid, locale, self.name_of)
+        return None
+
+    def header(self, uid: str, locale: str, kb_id: str) -> tuple[Any, str]:
+        """(the KB with counts, its header) — refused when the caller may not read it."""
+        kb = self.call(locale, self.kb.bases.get, uid, kb_id)
+        role = self.role(uid, kb.id) or "reader"
+        return kb, view.header_html(kb, role, self.team_name(uid, kb, locale), locale)
+
+    def documents(self, uid: str, locale: str, kb_id: str, current: str | None) -> tuple[Any, ...]:
+        """The open KB's header, documents table, document picker and the refresh timer (on while pending)."""
+        _, head = self.header(uid, locale, kb_id)
+        docs = self.call(locale, self.kb.documents, uid, kb_id)
+        ids = {d.id for d in docs}
+        return (head, view.documents_html(docs, locale),
+                gr.update(choices=view.document_choices(docs, locale), value=current if current in ids else None),
+                gr.Timer(TICK_SECONDS, active=view.pending(docs)))
+
+    def sharing(self, uid: str, locale: str, kb_id: str) -> tuple[Any, ...]:
+        """The sharing tab for a manager: public state (and the button that changes it), links (table, picker),
+        grants (table, picker), teams to grant to. Blank for anyone else (the tab is hidden and every sharing
+        call is refused anyway)."""
+        if self.role(uid, kb_id) not in MANAGERS:
+            blank = gr.update(choices=[], value=None)
+            return ("", gr.update(), gr.update(), "", blank, "", blank, blank)
+        kb = self.call(locale, self.kb.access.require_kb, uid, kb_id, "manage")
+        links = self.call(locale, self.kb.sharing.links, uid, kb_id)
+        grants = self.call(locale, self.kb.sharing.grants, uid, kb_id)
+        teams = [(team.name, team.id) for team in self.kb.teams.list_for(uid)
+                 if not team.personal_of and team.id != kb.team_id]
+        makers = self.names({link.created_by for link in links})
+        return (view.sharing_state_html(kb, locale), gr.update(visible=not kb.public), gr.update(visible=kb.public),
+                view.links_html(links, makers, locale), gr.update(choices=view.link_choices(links, locale), value=None),
+                view.grants_html(grants, locale), gr.update(choices=view.grant_choices(grants, locale), value=None),
+                gr.update(choices=teams, value=None))
+
+    def settings(self, uid: str, locale: str, kb_id: str) -> tuple[Any, ...]:
+        """The settings tab's fields (a manager's KB), else left as they are."""
+        if self.role(uid, kb_id) not in MANAGERS:
+            return (gr.update(),) * 6
+        kb = self.call(locale, self.kb.bases.get, uid, kb_id)
+        models = self.embedding_models()
+        if kb.embedding_model not in models:
+            models = [kb.embedding_model, *models]
+        return (kb.name, kb.description, gr.update(choices=models, value=kb.embedding_model), kb.chunk_tokens,
+                kb.chunk_overlap, "")
+
+    def opened(self, uid: str, locale: str, kb_id: str) -> tuple[Any, ...]:
+        """Everything the page shows for an open KB (the ``opened`` outputs in ``app.kb``), by the caller's role."""
+        self.call(locale, self.kb.access.require_kb, uid, kb_id, "read")
+        role = self.role(uid, kb_id)
+        uploads, manages = role in UPLOADERS, role in MANAGERS
+        head, docs, pick, timer = self.documents(uid, locale, kb_id, None)
+        return (kb_id, gr.update(visible=True), head, gr.update(visible=uploads), docs, pick,
+                gr.update(visible=uploads), timer, "", "", "",
+                gr.update(visible=manages), gr.update(visible=manages), *self.sharing(uid, locale, kb_id),
+                gr.update(value="", visible=False), *self.settings(uid, locale, kb_id))
+
+    @staticmethod
+    def closed() -> tuple[Any, ...]:
+        """The open-KB area emptied and hidden (nothing open)."""
+        blank = gr.update(choices=[], value=None)
+        return ("", gr.update(visible=False), "", gr.update(visible=False), "", blank, gr.update(visible=False),
+                gr.Timer(TICK_SECONDS, active=False), "", "", "",
+                gr.update(visible=False), gr.update(visible=False), "", gr.update(), gr.update(), "", blank, "", blank,
+                blank, gr.update(value="", visible=False), "", "", gr.update(), None, None, "")

@@ -1,0 +1,1 @@
+"""Teams: members, roles and invitations (``page``)."""

@@ -1,0 +1,1 @@
+"""Usage: the dashboards (``page``) and their CSV exports (``exports``)."""

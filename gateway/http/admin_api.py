@@ -1,0 +1,419 @@
+"""The admin HTTP API under /admin/v1: users, keys, key applications, usage and the audit log, for automation.
+
+Same hand-rolled ASGI style as ``gateway.api`` (which hands these paths here and turns any
+``GatewayError`` into the OpenAI error envelope). Who may do what is decided by
+``gateway.console`` and ``gateway.applications``, which also write the audit log; this module
+authenticates the key, checks the request's shape, makes one service call and turns the result,
+or the refusal, into HTTP:
+
+- ``Authorization: Bearer <key>``: the master key, or a key whose owner is an active admin;
+  no key or a bad one is 401, any other key 403 (``admin_only``);
+- ``FormError`` -> 400 naming the field (``param``), ``PermissionError`` -> 403, an unknown id in
+  the path -> 404, a wrong method on a known path -> 405, an unknown path -> 404.
+
+Admin calls are not counted against the key's rate limits and write no usage-ledger rows. The
+services query DuckDB synchronously (and hash passwords), so each call runs in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qs
+
+from gateway.accounts.applications import STATUSES, Application, ApplicationError
+from gateway.accounts.audit import AuditEntry
+from gateway.accounts.console import Actor
+from gateway.accounts.keys import KeyInfo
+from gateway.accounts.passwords import check_strength
+from gateway.accounts.users import ROLES, User
+from gateway.errors import FormError, GatewayError, InvalidRequest, NotFound, PermissionDenied
+from gateway.http.asgi import header, read_json, send_json
+from gateway.usage import stats as usage_stats
+
+PREFIX = "/admin/v1"
+MAX_USAGE_DAYS = 3660           # a usage window of at most ten years
+MAX_AUDIT_LIMIT = 1000
+
+
+class MethodNotAllowed(GatewayError):
+    """A known admin path asked with a method it does not take (405)."""
+
+    status = 405
+    type = "invalid_request_error"
+    code = "method_not_allowed"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A handler's answer: JSON ``body`` (or ``text`` with its ``content_type``)."""
+    body: Any = None
+    status: int = 200
+    text: str | None = None
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    actor: Actor
+    id: str | None                   # the id in the path, if the route has one
+    query: dict[str, str]            # the first value of each query parameter
+    body: dict[str, Any]
+
+
+# --- what is shown ------------------------------------------------------------------------------
+
+def _iso(value: datetime | date | None) -> str | None:
+    """Stored times are naive UTC: shown as ISO 8601 with the offset (dates as YYYY-MM-DD)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    return value.isoformat()
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: dates as ISO text, decimals as numbers, tuples as lists, recursively."""
+    if isinstance(value, datetime | date):
+        return _iso(value)
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def user_json(user: User) -> dict[str, Any]:
+    """A user as the API shows it (never a password hash)."""
+    return {"id": user.id, "object": "user", "username": user.username, "display_name": user.display_name,
+            "email": user.email, "organisation": user.organisation, "role": user.role, "disabled": user.disabled,
+            "has_password": user.has_password, "sso": user.oidc_subject is not None}
+
+
+def key_json(key: KeyInfo) -> dict[str, Any]:
+    """A key as the API shows it (never its secret or hash)."""
+    return {"id": key.id, "object": "api_key", "name": key.name, "prefix": key.prefix, "user_id": key.user_id,
+            "username": key.username, "purpose": key.purpose,
+            "models": list(key.models) if key.models is not None else None, "created_at": _iso(key.created_at),
+            "expires_at": _iso(key.expires_at), "revoked_at": _iso(key.revoked_at),
+            "last_used_at": _iso(key.last_used_at), "state": key.state(), "rpm": key.rpm, "tpm": key.tpm,
+            "quota_tokens": key.quota_tokens, "quota_period": key.quota_period}
+
+
+def application_json(app: Application) -> dict[str, Any]:
+    return {"id": app.id, "object": "key_application", "kind": app.kind, "user_id": app.user_id,
+            "key_id": app.key_id, "name": app.name, "contact_name": app.contact_name, "email": app.email,
+            "organisation": app.organisation, "phone": app.phone, "purpose": app.purpose, "models": list(app.models),
+            "status": app.status, "reason": app.reason, "decided_by": app.decided_by,
+            "decided_at": _iso(app.decided_at), "created_at": _iso(app.created_at),
+            "granted_models": list(app.granted_models) if app.granted_models is not None else None,
+            "limits": app.limits}
+
+
+def audit_json(entry: AuditEntry) -> dict[str, Any]:
+    return {"id": entry.id, "object": "audit_entry", "ts": _iso(entry.ts), "actor_user_id": entry.actor_user_id,
+            "action": entry.action, "target_type": entry.target_type, "target_id": entry.target_id,
+            "before": entry.before, "after": entry.after}
+
+
+def _list(items: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"object": "list", "data": items}
+
+
+# --- reading the request ------------------------------------------------------------------------
+
+def _bad(message: str, param: str | None, code: str = "invalid_value") -> InvalidRequest:
+    return InvalidRequest(message, param=param, code=code)
+
+
+def _only(body: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = [k for k in body if k not in allowed]
+    if unknown:
+        raise _bad(f"Unknown field '{unknown[0]}': this route takes {', '.join(allowed) or 'no fields'}.",
+                   unknown[0], "unknown_field")
+
+
+def _text(body: dict[str, Any], name: str, *, required: bool = False) -> str | None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise _bad(f"{name}: required.", name, "missing_field")
+        return None
+    if not isinstance(value, str):
+        raise _bad(f"{name}: must be text.", name)
+    return value
+
+
+def _flag(body: dict[str, Any], name: str) -> bool | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise _bad(f"{name}: must be true or false.", name)
+    return value
+
+
+def _whole(body: dict[str, Any], name: str) -> int | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:      # 0 would refuse every request
+        raise _bad(f"{name}: a whole number of 1 or more, or null for no limit.", name)
+    return value
+
+
+def _models(body: dict[str, Any]) -> list[str] | None:
+    value = body.get("models")
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(m, str) for m in value):
+        raise _bad("models: a list of model ids, or null for every model.", "models")
+    return value
+
+
+def _when(body: dict[str, Any], name: str) -> datetime | None:
+    """An ISO 8601 date or date-time (UTC unless it says otherwise), as naive UTC like the stored times."""
+    value = body.get(name)
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        when = None
+    if when is None:
+        raise _bad(f"{name}: an ISO 8601 date-time such as 2026-12-31T23:59:59Z, or null.", name)
+    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
+
+
+def _day(query: dict[str, str], name: str, default: date) -> date:
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+            raise ValueError
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise _bad(f"{name}: a date as YYYY-MM-DD, e.g. 2026-03-01.", name) from None
+
+
+def _count(query: dict[str, str], name: str, default: int, high: int) -> int:
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return default
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > high:
+        raise _bad(f"{name}: a whole number from 0 to {high}.", name)
+    return int(raw)
+
+
+# --- the routes -------------------------------------------------------------------------------
+
+class AdminAPI:
+    """The /admin/v1 routes of one ``Gateway`` (``gateway.http.api.GatewayApp`` hands those paths here)."""
+
+    def __init__(self, gateway) -> None:
+        self.gw = gateway
+        ident = "(?P<id>[^/]+)"
+        table: list[tuple[str, str, Callable[[Request], Reply], bool]] = [
+            # method, path pattern, handler, takes a JSON body
+            ("GET", "/users", self.list_users, False),
+            ("POST", "/users", self.create_user, True),
+            ("PATCH", f"/users/{ident}", self.update_user, True),
+            ("GET", "/keys", self.list_keys, False),
+            ("POST", "/keys", self.create_key, True),
+            ("POST", f"/keys/{ident}/revoke", self.revoke_key, False),
+            ("GET", "/applications", self.list_applications, False),
+            ("POST", f"/applications/{ident}/approve", self.approve, True),
+            ("POST", f"/applications/{ident}/reject", self.reject, True),
+            ("GET", "/usage", self.usage, False),
+            ("GET", "/audit", self.audit, False),
+        ]
+        self.routes = [(method, re.compile(re.escape(PREFIX) + pattern), handler, takes_body)
+                       for method, pattern, handler, takes_body in table]
+
+    @staticmethod
+    def handles(path: str) -> bool:
+        return path == PREFIX or path.startswith(PREFIX + "/")
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable, request_id: str) -> None:
+        actor = await asyncio.to_thread(self._actor, scope)
+        handler, ident, takes_body = self._resolve(scope["method"], scope["path"])
+        body: dict[str, Any] = {}
+        if takes_body and header(scope, b"content-length") != "0":
+            body = await read_json(scope, receive, self.gw.settings.max_body_bytes)
+        query = {k: v[0] for k, v in parse_qs(scope.get("query_string", b"").decode("latin-1"),
+                                              keep_blank_values=True).items()}
+        reply = await asyncio.to_thread(self._run, handler, Request(actor, ident, query, body))
+        if reply.text is None:
+            await send_json(send, reply.status, reply.body, request_id, reply.headers)
+            return
+        payload = reply.text.encode("utf-8")
+        headers = [(b"content-type", reply.content_type.encode()), (b"content-length", str(len(payload)).encode()),
+                   (b"x-request-id", request_id.encode())]
+        headers += [(k.lower().encode(), v.encode("latin-1")) for k, v in reply.headers.items()]
+        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+
+    def _actor(self, scope: dict) -> Actor:
+        """The admin behind the request's key: 401 without a valid key, 403 unless the master key or an admin's."""
+        principal = self.gw.keys.authenticate(header(scope, b"authorization"))
+        actor = self.gw.console.actor_for_key(principal)
+        if actor is None or not actor.is_admin:
+            raise PermissionDenied("The admin API takes the master key or a key of an active administrator; "
+                                   "this key belongs to a member.", code="admin_only")
+        return actor
+
+    def _resolve(self, method: str, path: str) -> tuple[Callable[[Request], Reply], str | None, bool]:
+        allowed = []
+        for route_method, pattern, handler, takes_body in self.routes:
+            match = pattern.fullmatch(path)
+            if match is None:
+                continue
+            if route_method == method:
+                return handler, match.groupdict().get("id"), takes_body
+            allowed.append(route_method)
+        if allowed:
+            raise MethodNotAllowed(f"Method {method} is not allowed on {path}; use {', '.join(allowed)}.",
+                                   headers={"allow": ", ".join(allowed)})
+        raise NotFound(f"Unknown admin route {method} {path}; the admin API has {PREFIX}/users, {PREFIX}/keys, "
+                       f"{PREFIX}/applications, {PREFIX}/usage and {PREFIX}/audit.", code="unknown_route")
+
+    @staticmethod
+    def _run(handler: Callable[[Request], Reply], request: Request) -> Reply:
+        """One handler; the services' refusals become HTTP errors."""
+        try:
+            return handler(request)
+        except FormError as exc:
+            raise _bad(exc.message, exc.field) from None
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc) or "Only administrators can do this.", code="admin_only") from None
+
+    # --- users ----------------------------------------------------------------------------------
+
+    def _user(self, user_id: str) -> User:
+        user = self.gw.accounts.get(user_id)
+        if user is None:
+            raise NotFound(f"No user with id '{user_id}': list them with GET {PREFIX}/users.", param="id",
+                           code="user_not_found")
+        return user
+
+    def list_users(self, req: Request) -> Reply:
+        return Reply(_list([user_json(u) for u in self.gw.console.users(req.actor)]))
+
+    def create_user(self, req: Request) -> Reply:
+        fields = ("username", "password", "role", "email", "organisation", "display_name")
+        _only(req.body, fields)
+        values = {name: _text(req.body, name, required=name == "username") for name in fields}
+        user = self.gw.console.create_user(req.actor, values.pop("username"), values.pop("password"),
+                                           role=values.pop("role") or "member", **values)
+        return Reply(user_json(user), status=201)
+
+    def update_user(self, req: Request) -> Reply:
+        """``role``, ``disabled`` and ``password`` (an admin's reset), checked before anything changes."""
+        _only(req.body, ("role", "disabled", "password"))
+        role, disabled, password = _text(req.body, "role"), _flag(req.body, "disabled"), _text(req.body, "password")
+        if role is None and disabled is None and password is None:
+            raise _bad("Send at least one of role, disabled, password.", None, "missing_field")
+        user = self._user(req.id)
+        if role is not None and role not in ROLES:
+            raise _bad(f"role: one of {', '.join(ROLES)}.", "role")
+        if password is not None and (problem := check_strength(password)) is not None:
+            raise _bad(problem, "password")
+        if disabled and user.id == req.actor.user_id:
+            raise _bad("You cannot disable your own account.", "disabled")
+        console = self.gw.console
+        if role is not None:
+            console.set_role(req.actor, user.id, role)
+        if disabled is not None:
+            console.set_disabled(req.actor, user.id, disabled)
+        if password is not None:
+            console.reset_password(req.actor, user.id, password)
+        return Reply(user_json(self._user(user.id)))
+
+    # --- keys -----------------------------------------------------------------------------------
+
+    def list_keys(self, req: Request) -> Reply:
+        user_id = req.query.get("user_id") or None
+        if user_id is not None:
+            self._user(user_id)
+        return Reply(_list([key_json(k) for k in self.gw.console.all_keys(req.actor, user_id)]))
+
+    def create_key(self, req: Request) -> Reply:
+        _only(req.body, ("user_id", "name", "models", "rpm", "tpm", "quota_tokens", "quota_period", "expires_at"))
+        user_id, name = _text(req.body, "user_id", required=True), _text(req.body, "name", required=True)
+        key, secret = self.gw.console.create_key(
+            req.actor, user_id, name, _models(req.body), rpm=_whole(req.body, "rpm"), tpm=_whole(req.body, "tpm"),
+            quota_tokens=_whole(req.body, "quota_tokens"), quota_period=_text(req.body, "quota_period"),
+            expires_at=_when(req.body, "expires_at"))
+        return Reply({**key_json(key), "secret": secret}, status=201, headers={"cache-control": "no-store"})
+
+    def revoke_key(self, req: Request) -> Reply:
+        key = self.gw.keys.get(req.id)
+        if key is None or req.id == "master":
+            raise NotFound(f"No key with id '{req.id}': list them with GET {PREFIX}/keys.", param="id",
+                           code="key_not_found")
+        return Reply(key_json(self.gw.console.revoke_key(req.actor, req.id)))
+
+    # --- key applications -----------------------------------------------------------------------
+
+    def _application(self, req: Request) -> Application:
+        try:
+            return self.gw.applications.get(req.id, viewer_id=req.actor.user_id, viewer_is_admin=True)
+        except ApplicationError:
+            raise NotFound(f"No key application with id '{req.id}': list them with GET {PREFIX}/applications.",
+                           param="id", code="application_not_found") from None
+
+    def list_applications(self, req: Request) -> Reply:
+        status = req.query.get("status") or None
+        if status is not None and status not in STATUSES:
+            raise _bad(f"status: one of {', '.join(STATUSES)}.", "status")
+        if not req.actor.is_admin:          # list_for would fall back to the actor's own applications
+            raise PermissionError("Only administrators can review key applications.")
+        apps = self.gw.applications.list_for(req.actor.user_id)
+        return Reply(_list([application_json(a) for a in apps if status is None or a.status == status]))
+
+    def approve(self, req: Request) -> Reply:
+        """Approve; a new key's secret is not returned: the applicant reveals it once in the workbench."""
+        _only(req.body, ("models", "rpm", "tpm", "quota_tokens", "quota_period", "expires_at"))
+        terms = {"models": _models(req.body), "rpm": _whole(req.body, "rpm"), "tpm": _whole(req.body, "tpm"),
+                 "quota_tokens": _whole(req.body, "quota_tokens"), "quota_period": _text(req.body, "quota_period"),
+                 "expires_at": _when(req.body, "expires_at")}
+        app = self._application(req)
+        return Reply(application_json(self.gw.applications.approve(app.id, req.actor.user_id, **terms)))
+
+    def reject(self, req: Request) -> Reply:
+        _only(req.body, ("reason",))
+        reason = _text(req.body, "reason", required=True)
+        app = self._application(req)
+        return Reply(application_json(self.gw.applications.reject(app.id, req.actor.user_id, reason)))
+
+    # --- usage and audit ------------------------------------------------------------------------
+
+    def usage(self, req: Request) -> Reply:
+        """The usage dashboard (default: the 30 days ending today, UTC); ``format=csv``: tokens per day."""
+        fmt = req.query.get("format") or "json"
+        if fmt not in ("json", "csv"):
+            raise _bad("format: json or csv.", "format")
+        today = datetime.now(UTC).date()
+        until = _day(req.query, "until", today)
+        since = _day(req.query, "since", until - timedelta(days=29))
+        if since <= until and (until - since).days >= MAX_USAGE_DAYS:
+            raise _bad(f"since: the window may span at most {MAX_USAGE_DAYS} days.", "since")
+        panels = self.gw.console.usage(req.actor, since, until)
+        if fmt == "csv":
+            text = usage_stats.to_csv(panels["per_day"], ["day", *usage_stats.SUMS])
+            return Reply(text=text, content_type="text/csv; charset=utf-8",
+                         headers={"content-disposition": f'attachment; filename="usage-{since}-{until}.csv"'})
+        return Reply({"object": "usage", "since": since.isoformat(), "until": until.isoformat(), **_plain(panels)})
+
+    def audit(self, req: Request) -> Reply:
+        limit = _count(req.query, "limit", 100, MAX_AUDIT_LIMIT)
+        offset = _count(req.query, "offset", 0, 10**9)
+        return Reply(_list([audit_json(e) for e in self.gw.console.audit_log(req.actor, limit, offset)]))
+

@@ -1,0 +1,149 @@
+"""The workbench store's tables: migrations in order, and ``open_store`` that opens the file and runs them.
+
+Migrations run in ``open_store`` (never at import) and are recorded in ``schema_version``, so a later feature
+only appends to ``MIGRATIONS``. A migration is SQL, or a function given the cursor when rows must be rewritten
+by code; each runs once, in its own transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+from workbench.store import Store
+
+
+def _text_in_normal_form(cur: duckdb.DuckDBPyConnection) -> None:
+    """Stored text brought to the parser's normal form (``workbench.text_upgrade``)."""
+    if not cur.execute("SELECT EXISTS (FROM attachments) OR EXISTS (FROM kb_chunks)").fetchone()[0]:
+        return                                           # a new store: nothing to rewrite
+    from workbench.text_upgrade import rewrite_text  # the parsing and keyword code: only when upgrading
+
+    rewrite_text(cur)
+
+
+MIGRATIONS: list[str | Callable[[duckdb.DuckDBPyConnection], None]] = [
+    # 1: chat conversations (workbench.conversations) and their messages
+    """
+    CREATE TABLE conversations (
+        id VARCHAR PRIMARY KEY, user_id VARCHAR NOT NULL, title VARCHAR NOT NULL,
+        title_source VARCHAR NOT NULL DEFAULT 'auto',   -- auto (from the first question) | model | user
+        model VARCHAR, system_prompt VARCHAR, temperature DOUBLE, top_p DOUBLE, max_tokens INTEGER,
+        thinking BOOLEAN NOT NULL DEFAULT FALSE, thinking_budget INTEGER,
+        created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE messages (
+        id VARCHAR PRIMARY KEY, conversation_id VARCHAR NOT NULL, seq INTEGER NOT NULL,
+        role VARCHAR NOT NULL,                          -- user | assistant
+        content VARCHAR NOT NULL, reasoning VARCHAR, reasoning_seconds DOUBLE, model VARCHAR,
+        created_at TIMESTAMP NOT NULL,
+        usage VARCHAR, sources VARCHAR, attachments VARCHAR,   -- JSON
+        stopped BOOLEAN NOT NULL DEFAULT FALSE, error VARCHAR
+    );
+    """,
+    # 2: documents attached to a conversation (workbench.attachments): their pages (char_start: where the
+    # page begins in the pages' text joined by line ends; NULL for an empty page), chunks, embedding
+    # vectors (float32 blobs per chunk and embedding model) and finished summaries (per model and language)
+    """
+    CREATE TABLE attachments (
+        id VARCHAR PRIMARY KEY, conversation_id VARCHAR NOT NULL, user_id VARCHAR NOT NULL,
+        name VARCHAR NOT NULL, kind VARCHAR NOT NULL, title VARCHAR NOT NULL, language VARCHAR NOT NULL,
+        pages INTEGER NOT NULL, chars INTEGER NOT NULL, bytes BIGINT NOT NULL, tokens INTEGER NOT NULL,
+        chunks INTEGER NOT NULL, unreadable_pages VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE attachment_pages (
+        attachment_id VARCHAR NOT NULL, number INTEGER NOT NULL, char_start INTEGER, text VARCHAR NOT NULL,
+        PRIMARY KEY (attachment_id, number)
+    );
+    CREATE TABLE attachment_chunks (
+        attachment_id VARCHAR NOT NULL, idx INTEGER NOT NULL, char_start INTEGER NOT NULL, char_end INTEGER NOT NULL,
+        first_page INTEGER NOT NULL, last_page INTEGER NOT NULL, text VARCHAR NOT NULL, tokens INTEGER NOT NULL,
+        PRIMARY KEY (attachment_id, idx)
+    );
+    CREATE TABLE attachment_vectors (
+        attachment_id VARCHAR NOT NULL, idx INTEGER NOT NULL, model VARCHAR NOT NULL, vector BLOB NOT NULL,
+        PRIMARY KEY (attachment_id, idx, model)
+    );
+    CREATE TABLE attachment_summaries (
+        attachment_id VARCHAR NOT NULL, model VARCHAR NOT NULL, locale VARCHAR NOT NULL, text VARCHAR NOT NULL,
+        parts VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (attachment_id, model, locale)
+    );
+    """,
+    # 3: team knowledge bases (workbench.kb): teams and personal spaces, members with roles, invite links
+    # (token hashed), knowledge bases, their documents (the ingestion queue is the documents' status),
+    # chunks (the text, pages and heading each vector and keyword entry points to), share links (token
+    # hashed) and grants (to a user or a team; ``via_share`` is the link a grant came from, '' for a direct one)
+    """
+    CREATE TABLE teams (
+        id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, description VARCHAR NOT NULL DEFAULT '',
+        personal_of VARCHAR UNIQUE,                     -- the user whose personal space this is; NULL for a team
+        created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE team_members (
+        team_id VARCHAR NOT NULL, user_id VARCHAR NOT NULL,
+        role VARCHAR NOT NULL,                          -- owner | admin | member | viewer
+        added_by VARCHAR, joined_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (team_id, user_id)
+    );
+    CREATE TABLE team_invites (
+        id VARCHAR PRIMARY KEY, team_id VARCHAR NOT NULL, token_hash VARCHAR NOT NULL UNIQUE,
+        role VARCHAR NOT NULL, created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
+        expires_at TIMESTAMP, revoked_at TIMESTAMP, uses INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE knowledge_bases (
+        id VARCHAR PRIMARY KEY, team_id VARCHAR NOT NULL, name VARCHAR NOT NULL,
+        description VARCHAR NOT NULL DEFAULT '', embedding_model VARCHAR NOT NULL,
+        chunk_tokens INTEGER NOT NULL, chunk_overlap INTEGER NOT NULL,
+        public BOOLEAN NOT NULL DEFAULT FALSE,          -- listed in the KB square: any signed-in user reads and chats
+        created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE kb_documents (
+        id VARCHAR PRIMARY KEY, kb_id VARCHAR NOT NULL, name VARCHAR NOT NULL, kind VARCHAR,
+        sha256 VARCHAR NOT NULL, bytes BIGINT NOT NULL, pages INTEGER, chunks INTEGER NOT NULL DEFAULT 0,
+        status VARCHAR NOT NULL,                        -- queued | parsing | embedding | ready | failed | cancelled
+        done INTEGER NOT NULL DEFAULT 0, total INTEGER NOT NULL DEFAULT 0,   -- progress of the current stage
+        error VARCHAR, error_zh VARCHAR, error_code VARCHAR, attempts INTEGER NOT NULL DEFAULT 0,
+        uploaded_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL,
+        started_at TIMESTAMP, finished_at TIMESTAMP
+    );
+    CREATE TABLE kb_chunks (
+        id VARCHAR PRIMARY KEY, kb_id VARCHAR NOT NULL, document_id VARCHAR NOT NULL, idx INTEGER NOT NULL,
+        text VARCHAR NOT NULL, first_page INTEGER, last_page INTEGER, heading VARCHAR, tokens INTEGER NOT NULL,
+        terms VARCHAR NOT NULL DEFAULT ''                -- the keyword index's tokens, space-separated
+    );
+    CREATE INDEX kb_chunks_document ON kb_chunks (document_id);
+    CREATE TABLE kb_shares (
+        id VARCHAR PRIMARY KEY, kb_id VARCHAR NOT NULL, token_hash VARCHAR NOT NULL UNIQUE,
+        created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, expires_at TIMESTAMP, revoked_at TIMESTAMP
+    );
+    CREATE TABLE kb_grants (
+        kb_id VARCHAR NOT NULL, grantee_kind VARCHAR NOT NULL,   -- user | team
+        grantee_id VARCHAR NOT NULL, via_share VARCHAR NOT NULL DEFAULT '',
+        granted_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (kb_id, grantee_kind, grantee_id, via_share)
+    );
+    """,
+    # 4: KB chunks whose text an upgrade rewrote, waiting for new vectors (workbench.kb.refresh embeds them at start)
+    """
+    CREATE TABLE kb_vector_updates (
+        chunk_id VARCHAR PRIMARY KEY, kb_id VARCHAR NOT NULL, document_id VARCHAR NOT NULL
+    );
+    """,
+    # 5: text stored before the parser's normal form (Kangxi radicals, NFKC): chat documents' pages and chunks, KB
+    # chunks' text, heading, terms and tokens rewritten; the KB chunks listed in kb_vector_updates
+    _text_in_normal_form,
+]
+
+
+def open_store(path: Path) -> Store:
+    """Open (creating it if needed) and migrate the database file at ``path`` (see ``store_path``)."""
+    store = Store(path)
+    try:
+        store.migrate(MIGRATIONS)
+    except BaseException:
+        store.close()           # a failed migration left the file as it was; the next open tries it again
+        raise
+    return store
