@@ -13,8 +13,10 @@ Modules (each owns its tables in the workbench store, migration 3 in ``workbench
     chunking    structure-aware (headings, paragraphs), Chinese-aware chunks sized in tokens, with overlap
     vectors     Chroma: PersistentClient under the data dir or HttpClient to a server; our own embeddings always
     keyword     BM25 over jieba tokens (Chinese) and words (English), per KB
-    ingest      the ingestion queue (the documents' status): parse, chunk, embed in batches, index; resumes
-                after a restart, cancel, retry, per-file errors, zip archives, identical files detected
+    ingest      the ingestion as one object (Ingestion) over its parts: queue (the upload queue: submit, list,
+                cancel, retry, delete), worker (recover, claim in turns by uploader, parse, embed in batches, index),
+                refusals (why a file is refused or fails, with codes), document_rows (the kb_documents row both
+                share), unpack (zip archives), parse_worker (the parse process, its time and memory limits)
     retrieve    hybrid retrieval: vector + keyword, reciprocal rank fusion, rerank through /v1/rerank; several
                 KBs with different embedding models queried each with its own model and merged by rerank
     chunks      a ready document's chunks as indexed, a page at a time, filtered by text (read-only)
