@@ -136,3 +136,23 @@ def create_team(page: Page, name: str) -> None:
     page.locator("#teams-create").click()
     expect(page.locator("#teams-notice")).to_contain_text(f"Created {name}")
     expect(page.locator("#teams-heading")).to_contain_text("Your role: owner")
+
+
+def ask(page, question: str, timeout: float = 120) -> None:
+    """Send ``question`` and wait until the answer is done (the status tracker on the chat shows, then hides)."""
+    from playwright.sync_api import expect
+
+    page.locator("#chat-input textarea").fill(question)
+    page.locator("#chat-input textarea").press("Enter")
+    tracker = page.locator("#chat-bot [data-testid=status-tracker]").first
+    expect(tracker).not_to_have_class(re.compile(r"\bhide\b"), timeout=10_000)
+    expect(tracker).to_have_class(re.compile(r"\bhide\b"), timeout=timeout * 1000)
+    expect(page.locator("#chat-input textarea")).to_have_value("")
+
+
+def short_answers(page, max_tokens: int) -> None:
+    """The advanced panel: a short answer at temperature 0 (the small model is quick and steady)."""
+    page.locator("#chat-advanced").click()
+    page.locator("#chat-max-tokens input").fill(str(max_tokens))
+    page.locator("#chat-temperature input").fill("0")
+    page.locator("#chat-temperature input").blur()

@@ -139,3 +139,27 @@ def test_no_import_circles():
 
 def test_the_circle_finder_finds_one():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def imported_test_modules(path: Path) -> list[str]:
+    """The ``test_*`` modules ``path`` imports from (relative imports resolved, imports inside functions too)."""
+    package = path.relative_to(ROOT).parent.parts
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.split(".")[-1].startswith("test_")]
+        elif isinstance(node, ast.ImportFrom):
+            base = package[:len(package) - node.level + 1] if node.level else ()
+            module = (*base, *(node.module or "").split(".")) if node.module else base
+            if any(part.startswith("test_") for part in module):
+                found.append(".".join(module))
+            found += [".".join((*module, a.name)) for a in node.names
+                      if a.name.startswith("test_") and ROOT.joinpath(*module, f"{a.name}.py").exists()]
+    return found
+
+
+def test_tests_share_helpers_not_test_modules():
+    """A helper two test modules share lives in a conftest.py or a helper module, never in a test_*.py: importing
+    a test module runs its module code twice and can make pytest collect its tests twice or not at all."""
+    found = {str(p.relative_to(ROOT)): imported_test_modules(p) for p in sorted((ROOT / "tests").rglob("*.py"))}
+    assert {path: names for path, names in found.items() if names} == {}

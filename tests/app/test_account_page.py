@@ -15,14 +15,7 @@ import pytest
 from app.account import page as account
 from app.admin import page as admin
 from tests.app.conftest import opened_gateway
-
-FORM = {"name": "protein-lab", "contact": "Li Wei", "email": "li.wei@example.org", "organisation": "Institute of "
-        "Biophysics", "phone": "+86 10 1234 5678", "purpose": "Summarising protein-folding papers for our group."}
-PASSWORD = "Member-pass-2026"
-
-
-def req(username: str | None, lang_header: str = "en") -> SimpleNamespace:
-    return SimpleNamespace(username=username, headers={"accept-language": lang_header})
+from tests.app.pages import FORM, PASSWORD, admin_refresh, refresh, refused, req, values
 
 
 @pytest.fixture()
@@ -32,26 +25,6 @@ def site(tmp_path):
         gw.accounts.create_user(name, PASSWORD)
     yield SimpleNamespace(gw=gw, me=account.make_handlers(gw), adm=admin.make_handlers(gw))
     gw.store.close()
-
-
-def values(updates) -> list:
-    """The values a handler sets on its form's fields (each a ``gr.update`` that also clears the field's mark)."""
-    return [u.get("value") if isinstance(u, dict) else u for u in updates]
-
-
-def refresh(site, user: str, lang: str = "en") -> tuple:
-    return site.me.refresh(None, None, None, lang, req(user))
-
-
-def admin_refresh(site) -> tuple:
-    return site.adm.refresh(None, None, None, None, None, "en", req("admin"))
-
-
-def refused(result: tuple) -> str:
-    """The notice of a refused form (its fields kept as typed: no new value for any of them)."""
-    notice, *fields = result
-    assert notice.startswith("⚠️") and all("value" not in f for f in fields if isinstance(f, dict)), result
-    return notice
 
 
 def apply(site, user: str, **changes) -> tuple:

@@ -17,7 +17,7 @@ from app.shell.i18n import make_i18n
 from gateway.accounts.audit import list_entries
 from tests import aio
 from tests.app.conftest import opened_gateway
-from tests.app.test_account_page import PASSWORD, req
+from tests.app.pages import PASSWORD, req
 
 BETA = {"id": "beta", "kind": "chat", "deployments": [
     {"name": "gpu-1", "backend": "openai", "base_url": "http://127.0.0.1:9/v1", "model": "m"}]}

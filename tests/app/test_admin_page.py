@@ -13,7 +13,7 @@ from app.account import page as account
 from app.admin import page as admin
 from gateway.errors import AuthenticationError
 from tests.app.conftest import opened_gateway
-from tests.app.test_account_page import FORM, PASSWORD, admin_refresh, refresh, refused, req, values
+from tests.app.pages import FORM, PASSWORD, admin_refresh, refresh, refused, req, values
 
 
 @pytest.fixture()

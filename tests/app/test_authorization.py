@@ -26,7 +26,7 @@ from gateway.usage.ledger import Ledger, UsageRow
 from launch import open_knowledge
 from tests import aio
 from tests.app.conftest import opened_gateway
-from tests.app.test_account_page import PASSWORD
+from tests.app.pages import PASSWORD
 from tests.conftest import MASTER_KEY
 from workbench.attachments import Attachments
 from workbench.conversations import Conversations

@@ -15,11 +15,10 @@ import re
 import httpx
 import pytest
 
-from tests.app.test_browser_chat_web_docs import ask, short_answers
-from tests.browser import add_members, answer_text, open_page, screenshot
+from tests.browser import add_members, answer_text, ask, open_page, screenshot, short_answers
 from tests.conftest import GatewayProcess, seeded_data_dir
 from tests.fakes.docs import pdf_file
-from tests.workbench.test_attachments import WATER
+from tests.workbench.documents import WATER
 
 pytestmark = pytest.mark.browser
 

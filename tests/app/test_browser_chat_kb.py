@@ -15,10 +15,9 @@ import re
 
 import pytest
 
+from tests.app.chat_kbs import BOTH, two_kbs
 from tests.app.conftest import opened_gateway
-from tests.app.test_browser_chat_web_docs import answer_text, ask, short_answers
-from tests.app.test_chat_kb import BOTH, two_kbs
-from tests.browser import ARTIFACTS, artifact_name, open_page, pick
+from tests.browser import ARTIFACTS, answer_text, artifact_name, ask, open_page, pick, short_answers
 from tests.conftest import GatewayProcess, seeded_data_dir
 from workbench.schema import open_store
 from workbench.store import store_path

@@ -27,11 +27,11 @@ import time
 import pytest
 import yaml
 
-from tests.browser import add_members, answer_text, open_page, screenshot
+from tests.browser import add_members, answer_text, ask, open_page, screenshot, short_answers
 from tests.conftest import ROOT, GatewayProcess, seeded_data_dir
 from tests.fakes.docs import pdf_file
 from tests.fakes.searxng import start_search_fake
-from tests.workbench.test_attachments import report_pages
+from tests.workbench.documents import report_pages
 
 pytestmark = pytest.mark.browser
 
@@ -91,26 +91,6 @@ def server(tmp_path, shared_models, web):
         yield gw
     finally:
         gw.stop()
-
-
-def ask(page, question: str, timeout: float = 120) -> None:
-    """Send ``question`` and wait until the answer is done (the status tracker on the chat shows, then hides)."""
-    from playwright.sync_api import expect
-
-    page.locator("#chat-input textarea").fill(question)
-    page.locator("#chat-input textarea").press("Enter")
-    tracker = page.locator("#chat-bot [data-testid=status-tracker]").first
-    expect(tracker).not_to_have_class(re.compile(r"\bhide\b"), timeout=10_000)
-    expect(tracker).to_have_class(re.compile(r"\bhide\b"), timeout=timeout * 1000)
-    expect(page.locator("#chat-input textarea")).to_have_value("")
-
-
-def short_answers(page, max_tokens: int) -> None:
-    """The advanced panel: a short answer at temperature 0 (the small model is quick and steady)."""
-    page.locator("#chat-advanced").click()
-    page.locator("#chat-max-tokens input").fill(str(max_tokens))
-    page.locator("#chat-temperature input").fill("0")
-    page.locator("#chat-temperature input").blur()
 
 
 def seen(page, what: str) -> list[str]:

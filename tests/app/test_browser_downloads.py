@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.app.test_download_routes import CHAT, KEPT, MARKERS, PASSWORD, seed
+from tests.app.download_seed import CHAT, KEPT, MARKERS, PASSWORD, seed
 from tests.browser import open_page
 
 pytestmark = pytest.mark.browser

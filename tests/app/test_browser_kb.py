@@ -22,7 +22,7 @@ from tests.app.conftest import opened_gateway
 from tests.browser import box, document_row, open_page, pick, screenshot
 from tests.conftest import GatewayProcess, seeded_data_dir
 from tests.fakes.docs import pdf_file
-from tests.workbench.test_kb_access import Directory
+from tests.workbench.kb_world import Directory
 from workbench.kb.access import Access
 from workbench.kb.teams import Teams
 from workbench.schema import open_store

@@ -29,17 +29,18 @@ import uuid
 import httpx
 import pytest
 
-from tests.app.test_browser_chat_web_docs import ask, short_answers
 from tests.browser import (
     ARTIFACTS,
     add_members,
     artifact_name,
+    ask,
     box,
     create_team,
     document_row,
     open_page,
     pick,
     screenshot,
+    short_answers,
 )
 from tests.conftest import MASTER_KEY, GatewayProcess, seeded_data_dir
 from tests.fakes.docs import pdf_file

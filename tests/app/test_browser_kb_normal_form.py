@@ -14,7 +14,7 @@ from tests.app.conftest import opened_gateway
 from tests.browser import box, document_row, open_page, pick, screenshot
 from tests.conftest import GatewayProcess, seeded_data_dir
 from tests.fakes.docs import KANGXI_HANDBOOK, radical_pdf_file
-from tests.workbench.test_kb_access import MODEL, Directory
+from tests.workbench.kb_world import MODEL, Directory
 from workbench.kb.access import Access
 from workbench.kb.bases import KnowledgeBases
 from workbench.kb.teams import Teams

@@ -22,24 +22,20 @@ from app.chat import page as chat
 from app.chat import view as chat_view
 from gateway.routing.catalogue import EMBEDDED_THINKING_BUDGET
 from tests import aio
+from tests.app.chat_handlers import EMBEDDED, drain, req, settings
 from tests.app.conftest import opened_gateway
-from tests.app.test_account_page import PASSWORD
+from tests.app.pages import PASSWORD
 from tests.conftest import MASTER_KEY, GatewayProcess
 from tests.fakes.searxng import ARTICLE_SENTENCE, start_search_fake
 from tests.fakes.upstream import start_fake
-from tests.workbench.test_attachments import FACT, report_pdf
+from tests.workbench.documents import FACT, report_pdf
 from workbench.attachments import MB, Attachments
 from workbench.chat import ChatEngine
 from workbench.conversations import Conversations
 from workbench.schema import open_store
 from workbench.store import store_path
 
-EMBEDDED = "qwen2.5-coder:0.5b"
 NOWHERE = "http://127.0.0.1:9/v1"          # for the handlers that never reach a model
-
-
-def req(username: str | None, lang: str = "en", **query: str) -> SimpleNamespace:
-    return SimpleNamespace(username=username, headers={"accept-language": lang}, query_params=query)
 
 
 def make_site(tmp_path: Path, base_url: str) -> SimpleNamespace:
@@ -65,18 +61,6 @@ def live(tmp_path, embedded_gateway):
     yield s
     s.store.close()
     s.gw.store.close()
-
-
-def drain(stream) -> list[tuple]:
-    """Every step a streaming handler yields (a gr.Error it raises comes out here)."""
-    async def go():
-        return [step async for step in stream]
-    return aio.run(go())
-
-
-def settings(model: str | None = EMBEDDED, *, thinking: bool = False, budget: int = 1024, system: str = "",
-             temperature: float | None = 0, top_p: float | None = None, max_tokens: int | None = 16) -> list:
-    return [model, thinking, budget, system, temperature, top_p, max_tokens]
 
 
 def send(site, user: str, text: str, conv_id: str = "", *, lang: str = "en", **kw) -> list[tuple]:
@@ -670,7 +654,7 @@ def test_a_question_about_page_2_of_a_pdf_shows_the_document_page_quote_and_a_ch
     added after the sentence (the model wrote none), kept when the conversation is reopened (also in Chinese);
     the link opens the file for alice only (``app.chat_files``)."""
     from tests.fakes import docs
-    from tests.workbench.test_attachments import WATER
+    from tests.workbench.documents import WATER
 
     s = chat_site(tmp_path, embedded_gateway.url + "/v1", documents=True)
     pdf = tmp_path / "water.pdf"

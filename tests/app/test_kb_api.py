@@ -21,7 +21,7 @@ import pytest
 from app.http.kb_api import KnowledgeAPI
 from tests.conftest import MASTER_KEY, GatewayProcess, seeded_data_dir
 from tests.fakes.docs import pdf_file, shared_stream_pdf_file
-from tests.workbench.test_kb_access import Directory
+from tests.workbench.kb_world import Directory
 from workbench.kb.access import Access
 from workbench.kb.teams import Teams
 from workbench.schema import open_store

@@ -26,10 +26,10 @@ from app.kb.context import DOCS, FORM, LISTS, OPENED, SHARING
 from app.kb.handlers import make_handlers
 from launch import AccountDirectory
 from tests.app.conftest import opened_gateway
-from tests.app.test_account_page import PASSWORD
+from tests.app.pages import PASSWORD
 from tests.conftest import MASTER_KEY
 from tests.fakes.docs import pdf_file
-from tests.workbench.test_kb_service import add_document
+from tests.workbench.kb_world import add_document
 from workbench.kb.service import KnowledgeService
 from workbench.kb.vectors import VectorStore
 from workbench.schema import open_store

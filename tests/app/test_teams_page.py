@@ -20,7 +20,7 @@ from app.teams import page as teams
 from launch import AccountDirectory
 from tests import aio
 from tests.app.conftest import opened_gateway
-from tests.app.test_account_page import PASSWORD
+from tests.app.pages import PASSWORD
 from workbench.kb.service import KnowledgeService
 from workbench.schema import open_store
 from workbench.store import store_path

@@ -11,7 +11,8 @@ import pytest
 from tests.aio import run
 from tests.conftest import MASTER_KEY
 from tests.fakes import docs
-from tests.workbench.test_attachments import EMBEDDING, WATER, Setup, attach
+from tests.workbench.attachment_store import EMBEDDING, Setup, attach
+from tests.workbench.documents import WATER
 from workbench.citations import (
     Alignment,
     Cited,

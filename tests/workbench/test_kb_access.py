@@ -2,89 +2,19 @@
 (outsider, viewer, member, admin, owner, public reader, link user, granted user, team-granted user × every
 action), NotFound for what the caller may not see (the same words as a missing id), Forbidden naming the role.
 
-The helpers here (``Directory``, ``World``, ``refused``) are shared by the other test_kb_* files.
+The helpers it shares with the other test_kb_* files (``Directory``, ``World``, ``refused``) are in kb_world.py.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from workbench.kb.access import Access
-from workbench.kb.bases import KnowledgeBases
-from workbench.kb.errors import Forbidden, KBError, NotFound
-from workbench.kb.sharing import Sharing
-from workbench.kb.teams import Teams
-from workbench.schema import open_store
-from workbench.store import Store, store_path
-
-MODEL = "use-multilingual:v3"
-CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-class Directory:
-    """The accounts as the kb services see them: username -> user id (disabled ones are not found)."""
-
-    def __init__(self, *names: str, ids: dict[str, str] | None = None) -> None:
-        self.ids = {**{name: f"u-{name}" for name in names}, **(ids or {})}     # ids: accounts made elsewhere
-        self.disabled: set[str] = set()
-
-    def id_of(self, username: str) -> str | None:
-        return None if username in self.disabled else self.ids.get(username)
-
-    def name_of(self, user_id: str) -> str | None:
-        return next((name for name, uid in self.ids.items() if uid == user_id), None)
-
-
-@dataclass
-class World:
-    store: Store
-    users: Directory
-    access: Access
-    teams: Teams
-    kbs: KnowledgeBases
-    sharing: Sharing
-    dropped: list[str]
-
-    def uid(self, name: str) -> str:
-        return self.users.ids[name]
-
-    def add_document(self, kb_id: str, name: str, chunks: int = 0, status: str = "ready") -> str:
-        """A document row as the ingestion queue writes it (and its chunks' rows)."""
-        doc_id, at = uuid.uuid4().hex, "2026-01-01 00:00:00"
-        with self.store.transaction() as cur:
-            cur.execute("INSERT INTO kb_documents (id, kb_id, name, kind, sha256, bytes, pages, chunks, status, "
-                        "uploaded_by, created_at, updated_at) VALUES (?, ?, ?, 'text', ?, 10, 1, ?, ?, 'x', ?, ?)",
-                        [doc_id, kb_id, name, uuid.uuid4().hex, chunks, status, at, at])
-            for idx in range(chunks):
-                cur.execute("INSERT INTO kb_chunks (id, kb_id, document_id, idx, text, tokens) "
-                            "VALUES (?, ?, ?, ?, 'text', 1)", [uuid.uuid4().hex, kb_id, doc_id, idx])
-        return doc_id
-
-
-def make_world(tmp_path: Path, *names: str) -> World:
-    store = open_store(store_path(tmp_path / "data"))
-    users = Directory(*names)
-    access = Access(store)
-    dropped: list[str] = []
-    kbs = KnowledgeBases(store, access, embedding_models=lambda: [MODEL, "bge-m3"], on_drop=dropped.append)
-    return World(store, users, access, Teams(store, access, users), kbs, Sharing(store, access, users), dropped)
-
-
-def refused(kind: type[KBError], call: Callable[[], Any]) -> KBError:
-    """The refusal ``call`` raises, checked to be a ``kind`` with English and Chinese text."""
-    with pytest.raises(kind) as caught:
-        call()
-    error = caught.value
-    assert error.message and CJK.search(error.zh or ""), f"no Chinese text: {error.message!r} {error.zh!r}"
-    assert error.text("zh-CN") == error.zh and error.text("en") == error.message
-    return error
+from tests.workbench.kb_world import MODEL, World, make_world, refused
+from workbench.kb.errors import Forbidden, NotFound
 
 
 def outcome(call: Callable[[], Any]) -> str:

@@ -22,17 +22,7 @@ import pytest
 
 from tests.fakes import docs
 from tests.workbench.chroma_server import VectorPlace
-from tests.workbench.test_kb_ingest import (
-    MB,
-    World,
-    a_zip,
-    by_name,
-    make_kb,
-    report_pages,
-    settled,
-    until,
-    with_worker,
-)
+from tests.workbench.ingest_world import MB, World, a_zip, by_name, make_kb, report_pages, settled, until, with_worker
 from workbench.kb.errors import Invalid, NotFound
 from workbench.kb.parse_worker import ParseLimits
 

@@ -7,16 +7,14 @@ import math
 import subprocess
 import sys
 import threading
-import uuid
 from collections import Counter
-from collections.abc import Sequence
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.workbench.kb_world import put_chunks
 from workbench.kb import keyword
-from workbench.kb.keyword import KeywordIndex, terms_text, tokenize
-from workbench.kb.records import ChunkRecord
+from workbench.kb.keyword import KeywordIndex, tokenize
 from workbench.schema import open_store
 from workbench.store import store_path
 
@@ -34,22 +32,6 @@ FILLER_EN = ["The river delta floods every spring and farmers plant rice after t
              "The cluster scheduler was reconfigured and queue waiting times fell to two hours.",
              "Students studied statistical programming for biologists in the graduate course.",
              "A recyclable polymer for food packaging degrades in industrial compost within eight weeks."]
-
-
-def put_chunks(store, kb_id: str, document_id: str, texts: Sequence[str], *, first_page: int | None = 1,
-               with_terms: bool = True) -> list[ChunkRecord]:
-    """Chunk rows written as ingestion writes them (``terms`` from ``terms_text``); the records returned."""
-    chunks = [ChunkRecord(id=uuid.uuid4().hex, kb_id=kb_id, document_id=document_id, idx=i, text=t,
-                          first_page=None if first_page is None else first_page + i,
-                          last_page=None if first_page is None else first_page + i, tokens=len(t.split()))
-              for i, t in enumerate(texts)]
-    with store.transaction() as cur:
-        for c in chunks:
-            cur.execute("INSERT INTO kb_chunks (id, kb_id, document_id, idx, text, first_page, last_page, heading, "
-                        "tokens, terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [c.id, c.kb_id, c.document_id, c.idx, c.text, c.first_page, c.last_page, c.heading,
-                         c.tokens, terms_text(c.text) if with_terms else ""])
-    return chunks
 
 
 def delete_rows(store, document_id: str) -> None:

@@ -22,7 +22,7 @@ import pytest
 from tests.aio import run
 from tests.conftest import MASTER_KEY, GatewayProcess
 from tests.workbench.chroma_server import VectorPlace
-from tests.workbench.test_kb_keyword import put_chunks
+from tests.workbench.kb_world import put_chunks
 from workbench.embeddings import normalise
 from workbench.kb.errors import Invalid, KBError
 from workbench.kb.keyword import KeywordIndex

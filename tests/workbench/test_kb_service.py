@@ -3,14 +3,10 @@ first question after a restart; and a user path is checked before the queue or t
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
-
 import pytest
 
 from tests.aio import run
-from tests.workbench.test_kb_access import MODEL, Directory
-from tests.workbench.test_kb_keyword import put_chunks
+from tests.workbench.kb_world import MODEL, Directory, add_document, put_chunks
 from workbench.kb.errors import Forbidden, Invalid, NotFound
 from workbench.kb.service import KnowledgeService
 from workbench.schema import open_store
@@ -54,23 +50,6 @@ def test_keyword_indexes_are_built_at_start_and_user_paths_are_checked(store, tm
         await again.stop()
         return loaded
     assert run(started())
-
-
-def add_document(store, kb_id: str, name: str, texts: list[str], *, status: str = "ready",
-                 headings: list[str | None] | None = None) -> str:
-    """A document row as the ingestion writes it, and its chunk rows (``texts`` in order; page n+1 for chunk n,
-    chunk 1 spanning pages 2–3)."""
-    doc_id, at = uuid.uuid4().hex, datetime(2026, 1, 1)
-    with store.transaction() as cur:
-        cur.execute("INSERT INTO kb_documents (id, kb_id, name, kind, sha256, bytes, pages, chunks, status, "
-                    "uploaded_by, created_at, updated_at) VALUES (?, ?, ?, 'txt', ?, 10, ?, ?, ?, 'u-alice', ?, ?)",
-                    [doc_id, kb_id, name, uuid.uuid4().hex, len(texts) + 1, len(texts), status, at, at])
-        for idx in reversed(range(len(texts))):                    # stored out of order: read back by idx
-            cur.execute("INSERT INTO kb_chunks (id, kb_id, document_id, idx, text, first_page, last_page, heading, "
-                        "tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [f"{doc_id}-{idx}", kb_id, doc_id, idx, texts[idx], idx + 1, idx + 2 if idx == 1 else idx + 1,
-                         (headings or [None] * len(texts))[idx], len(texts[idx].split())])
-    return doc_id
 
 
 def test_a_ready_documents_chunks_are_read_in_order_a_page_at_a_time_by_anyone_who_reads(store, tmp_path):

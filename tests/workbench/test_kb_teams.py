@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.workbench.test_kb_access import MODEL, make_world, refused
+from tests.workbench.kb_world import MODEL, make_world, refused
 from workbench.kb.errors import Forbidden, Invalid, NotFound
 
 

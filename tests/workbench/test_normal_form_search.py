@@ -18,7 +18,7 @@ import pytest
 from tests.aio import run
 from tests.conftest import MASTER_KEY
 from tests.fakes import docs
-from tests.workbench.test_kb_access import MODEL, Directory
+from tests.workbench.kb_world import MODEL, Directory
 from workbench.attachments import Attachments
 from workbench.conversations import Conversations
 from workbench.kb.service import KnowledgeService

@@ -12,7 +12,8 @@ import pytest
 
 from tests.aio import run
 from tests.conftest import MASTER_KEY
-from tests.workbench.test_attachments import Setup, attach, report_pdf
+from tests.workbench.attachment_store import Setup, attach
+from tests.workbench.documents import report_pdf
 from workbench.attachments import Passage, Progress
 from workbench.chat import Error
 from workbench.conversations import NotFound

@@ -22,7 +22,7 @@ import pytest
 from tests.aio import run
 from tests.conftest import MASTER_KEY
 from tests.fakes import docs
-from tests.workbench.test_kb_access import MODEL, Directory
+from tests.workbench.kb_world import MODEL, Directory
 from workbench import attachments as attachments_module
 from workbench import schema as store_module
 from workbench.attachments import Attachments
