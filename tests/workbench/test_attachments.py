@@ -24,7 +24,8 @@ from workbench.attachments import AttachmentError, AttachmentNotFound, Attachmen
 from workbench.chat import ChatEngine, ContentDelta, Done
 from workbench.conversations import Conversations, NotFound
 from workbench.documents import DocumentError
-from workbench.retrieval import Retriever, document_budget, lexical_scores, page_ranges, terms
+from workbench.lexical import terms
+from workbench.retrieval import Retriever, document_budget, lexical_scores, page_ranges
 from workbench.schema import open_store
 from workbench.store import store_path
 
