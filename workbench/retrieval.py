@@ -115,7 +115,7 @@ def read_source(item: Any) -> DocSource | None:
 
 
 @dataclass(frozen=True)
-class Retrieval:
+class DocumentContext:
     """``mode``: "none" (no documents), "full" (all whole), "excerpts" (chosen passages) or "nothing_fits";
     ``sources``: the numbered passages; ``vectors``: the cached embedding of a source's chunk, by source number."""
 
@@ -200,14 +200,14 @@ class Retriever:
         return self.embedded - before
 
     async def context(self, user_id: str, conversation_id: str, question: str, *, budget_tokens: int,
-                      attachment_ids: Sequence[str] | None = None, start: int = 1) -> Retrieval:
+                      attachment_ids: Sequence[str] | None = None, start: int = 1) -> DocumentContext:
         """The blocks to send with ``question``, passages numbered from ``start``: whole documents when all fit
         ``budget_tokens``, else excerpts."""
         documents = self.attachments.list(user_id, conversation_id)
         if attachment_ids is not None:
             documents = [a for a in documents if a.id in set(attachment_ids)]
         if not documents:
-            return Retrieval("none", [], [])
+            return DocumentContext("none", [], [])
         if sum(a.tokens + HEADER_TOKENS for a in documents) <= budget_tokens * 1.1:     # worth a closer look
             chosen = {a.id: self.attachments.passages(a) for a in documents}
             found = self._numbered(documents, chosen, start, complete=True)
@@ -247,7 +247,7 @@ class Retriever:
         return out
 
     def _numbered(self, documents: Sequence[Attachment], chosen: dict[str, Sequence[Passage]], start: int, *,
-                  complete: bool) -> Retrieval:
+                  complete: bool) -> DocumentContext:
         """One block per document with something chosen: its first line (what it is, what is shown, how to cite),
         then each chosen passage numbered (documents in order, passages in document order, one page each); a note
         naming the documents with nothing chosen."""
@@ -284,7 +284,7 @@ class Retriever:
             blocks.append(ContextBlock(_title(a.name), head + "\n\n" + body))
         if not sources:
             names = ", ".join(f"“{a.name}”" for a in documents)
-            return Retrieval("nothing_fits", [ContextBlock(prompts.DOCUMENT_LEFT_OUT_TITLE,
+            return DocumentContext("nothing_fits", [ContextBlock(prompts.DOCUMENT_LEFT_OUT_TITLE,
                                                            prompts.DOCUMENT_NOTHING_FITS.format(names=names))],
                              [Included(a.id, a.name, (), False) for a in documents])
         if left_out:
@@ -293,13 +293,14 @@ class Retriever:
             included += [Included(a.id, a.name, (), False) for a in left_out]
         order = {a.id: k for k, a in enumerate(documents)}
         included.sort(key=lambda i: order[i.attachment_id])
-        return Retrieval("full" if complete else "excerpts", blocks, included, sources, vectors)
+        return DocumentContext("full" if complete else "excerpts", blocks, included, sources, vectors)
 
     @staticmethod
-    def _cost(found: Retrieval) -> int:
+    def _cost(found: DocumentContext) -> int:
         return sum(_block_cost(b.title, b.text) for b in found.blocks)
 
-    async def _excerpts(self, documents: Sequence[Attachment], question: str, budget: int, start: int) -> Retrieval:
+    async def _excerpts(self, documents: Sequence[Attachment], question: str, budget: int,
+                        start: int) -> DocumentContext:
         candidates: list[tuple[Attachment, Passage, np.ndarray]] = []
         for a in documents:
             passages = self.attachments.passages(a)
