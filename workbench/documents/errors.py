@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from workbench.errors import WorkbenchError
 
+from .filetype import EXTENSIONS, KIND_NAMES
+
 MB = 1024 * 1024
-SUPPORTED_EN = "PDF, Word (.docx), Markdown (.md), plain text (.txt) or HTML (.html)"
-SUPPORTED_ZH = "PDF、Word（.docx）、Markdown（.md）、纯文本（.txt）或 HTML（.html）"
 
 
 class DocumentError(WorkbenchError):
@@ -40,10 +40,31 @@ def too_large(name: str, size: int, limit: int) -> DocumentError:
         code="too_large")
 
 
-def unsupported(name: str) -> DocumentError:
+# The kinds a document refusal names (as it always has: CSV, read since, is not among them), each with its extension.
+_DOCUMENT_KINDS = ("pdf", "docx", "markdown", "text", "html")
+_SPELLED_FOR_DOCUMENTS = ("docx", "markdown", "text", "html")
+_SPELLED_FOR_ARCHIVES = ("docx", "markdown", "text")
+
+
+def unsupported(name: str, *, archives: bool = False) -> DocumentError:
+    """A file of a kind we do not read, with the kinds we do (``filetype.KIND_NAMES``). ``archives``: the upload also
+    takes zip archives (the knowledge bases): every kind we read is named, then zip archives."""
+    kinds = set(EXTENSIONS.values()) if archives else set(_DOCUMENT_KINDS)
+    spelled = _SPELLED_FOR_ARCHIVES if archives else _SPELLED_FOR_DOCUMENTS
+    en, zh = [], []
+    for kind, name_en, name_zh, extension in KIND_NAMES:
+        if kind in kinds:
+            en.append(f"{name_en} ({extension})" if kind in spelled else name_en)
+            zh.append(f"{name_zh}（{extension}）" if kind in spelled else name_zh)
+    if archives:
+        listed_en = ", ".join(en) + ", or a zip archive of these"
+        listed_zh = "、".join(zh) + "，或包含这些文件的 zip 压缩包"
+    else:
+        listed_en = ", ".join(en[:-1]) + " or " + en[-1]
+        listed_zh = "、".join(zh[:-1]) + "或 " + zh[-1]
     return DocumentError(
-        f"“{name}” is not a supported document. Upload {SUPPORTED_EN}.",
-        zh=f"不支持“{name}”这种文件。请上传 {SUPPORTED_ZH}。",
+        f"“{name}” is not a supported document. Upload {listed_en}.",
+        zh=f"不支持“{name}”这种文件。请上传 {listed_zh}。",
         code="unsupported_type")
 
 

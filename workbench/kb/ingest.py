@@ -71,7 +71,6 @@ from workbench.kb.keyword import tokenize
 from workbench.kb.parse_worker import ParseLimits, ParseStopped, ParseWorker
 from workbench.kb.records import STATE_ZH, ChunkRecord, KBDocument, KnowledgeBase
 from workbench.kb.unpack import STAGING, ArchiveLimits, Entry, clean_name, upload_entries
-from workbench.kb.unpack import unsupported as unsupported  # re-exported: the KB page names refused files
 from workbench.store import Store
 
 if TYPE_CHECKING:

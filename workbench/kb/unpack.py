@@ -69,14 +69,6 @@ class Entry:
 # ---------------------------------------------------------------- refusals (en + zh, code)
 
 
-def unsupported(name: str) -> WorkbenchError:
-    return WorkbenchError(
-        f"“{name}” is not a supported document. Upload PDF, Word (.docx), Markdown (.md), plain text (.txt), HTML, "
-        "CSV, or a zip archive of these.",
-        zh=f"不支持“{name}”这种文件。请上传 PDF、Word（.docx）、Markdown（.md）、纯文本（.txt）、HTML、CSV，"
-           "或包含这些文件的 zip 压缩包。", code="unsupported_type")
-
-
 def damaged_archive(name: str) -> WorkbenchError:
     return WorkbenchError(
         f"The zip archive “{name}” could not be opened: it may be damaged or incomplete. Create it again and upload "
@@ -135,7 +127,7 @@ def _by_name(name: str, size: int, max_bytes: int) -> WorkbenchError | None:
     """What the name and size alone refuse (nothing read yet)."""
     suffix, kind = extension_kind(name)
     if suffix == ".zip" or (suffix and kind is None):
-        return unsupported(name)
+        return document_errors.unsupported(name, archives=True)
     if size > max_bytes:
         return document_errors.too_large(name, size, max_bytes)
     return None
