@@ -18,12 +18,12 @@ Measured per query (after 20 warm-up queries; p50/p95 over ``--queries``):
 
 * vector       ``VectorStore.query(kb, vector, 30)`` (Chroma HNSW, cosine)
 * keyword      ``KeywordIndex.query(kb_id, text, 30)`` (jieba/English tokens, BM25 over the in-memory index)
-* hybrid       ``Retrieval.search([kb], text, k=30)`` without a reranker and with the query vector given: vector
+* hybrid       ``KBRetriever.search([kb], text, k=30)`` without a reranker and with the query vector given: vector
                and keyword in threads, RRF, the candidates' rows read from DuckDB, hits built — everything
                between the embedding call and the rerank call
 * embedding    one ``/v1/embeddings`` call for the query (embedded USE v3 via the gateway), over ``--model-queries``
 * rerank       one ``/v1/rerank`` call with the 30 fused candidates (embedded reranker), over ``--model-queries``
-* end to end   ``Retrieval.search(k=8)`` with the embedding and rerank calls, over ``--model-queries``
+* end to end   ``KBRetriever.search(k=8)`` with the embedding and rerank calls, over ``--model-queries``
 
 Also reported once: the keyword index's build from kb_chunks (the first query after a start) and Chroma's first
 query.
@@ -56,7 +56,7 @@ FIXTURE_VERSION = 1
 DIM = 512
 CLUSTERS = 1000
 NOISE = 0.045                   # per-dimension noise around a cluster centre: cosine ~0.7
-CANDIDATES = 30                 # Retrieval's default candidates per method
+CANDIDATES = 30                 # KBRetriever's default candidates per method
 FAQ = BENCH / "data" / "swedish-construction-faq" / "faq-en.jsonl"
 KB_ID = "kb-latency-100k"
 WARMUP = 20
@@ -244,10 +244,10 @@ def build_fixture(target: Path, chunks: int, docs: int, seed: int) -> dict:
 
 # --------------------------------------------------------------------------- measuring
 def given_vector_retrieval(store, vectors, keyword, client, rerank_model):
-    """``Retrieval`` whose query vector is supplied (``.vector``): its /v1/embeddings call is timed on its own."""
-    from workbench.kb.retrieve import Retrieval
+    """``KBRetriever`` whose query vector is supplied (``.vector``): its /v1/embeddings call is timed on its own."""
+    from workbench.kb.retrieve import KBRetriever
 
-    class GivenVector(Retrieval):
+    class GivenVector(KBRetriever):
         vector = None
 
         async def _embed_query(self, kbs, text):
@@ -264,7 +264,7 @@ async def measure(args, fixture: Path, manifest: dict, tmp: Path) -> dict:
     from workbench.clients import UserClients
     from workbench.embeddings import embed
     from workbench.kb.keyword import KeywordIndex
-    from workbench.kb.retrieve import Retrieval
+    from workbench.kb.retrieve import KBRetriever
     from workbench.kb.vectors import VectorStore
     from workbench.schema import open_store
     from workbench.store import store_path
@@ -328,7 +328,7 @@ async def measure(args, fixture: Path, manifest: dict, tmp: Path) -> dict:
                                      "end to end (embed + hybrid + rerank)": []}
     try:
         client = UserClients(f"{url}/v1", lambda _user: MASTER_KEY)("u-bench")     # a user's client, as the app keeps
-        full = Retrieval(store, vectors, keyword, client, rerank_model=RERANK)
+        full = KBRetriever(store, vectors, keyword, client, rerank_model=RERANK)
         for i, (text, docs) in enumerate(candidates_text):
             t = time.perf_counter()
             await embed(client, EMBEDDING, [text])

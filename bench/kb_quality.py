@@ -12,7 +12,7 @@ models. Then, for every query:
 
 * vector-only   ``VectorStore.query`` with the query embedded by the KB's model (USE v3) through /v1/embeddings
 * keyword-only  ``KeywordIndex.query`` (jieba / English words, BM25)
-* hybrid        ``Retrieval.search`` without a reranker: both lists (30 candidates each) fused by RRF
+* hybrid        ``KBRetriever.search`` without a reranker: both lists (30 candidates each) fused by RRF
 * hybrid+rerank ``KnowledgeService.search``, as the chat and the API call it: RRF candidates reranked by the
                 gateway's /v1/rerank (the embedded reranker: USE similarity blended with BM25)
 
@@ -101,7 +101,7 @@ def paired_bootstrap(a: list[float], b: list[float], rounds: int = 2000, seed: i
 
 async def evaluate(args, tmp: Path) -> dict:
     from workbench.embeddings import embed
-    from workbench.kb.retrieve import Retrieval
+    from workbench.kb.retrieve import KBRetriever
 
     docs, qrels = load_dataset()
     queries = sorted(qrels)
@@ -131,7 +131,7 @@ async def evaluate(args, tmp: Path) -> dict:
         t = time.monotonic()
         vectors = await embed(client, EMBEDDING, queries)
         embed_s = time.monotonic() - t
-        hybrid = Retrieval(service.store, service.vectors, service.keyword, client, rerank_model=None)
+        hybrid = KBRetriever(service.store, service.vectors, service.keyword, client, rerank_model=None)
         service.keyword.warm(kb.id)
 
         scores = {m: {"ndcg": [], "recall": []} for m in METHODS}
@@ -223,7 +223,7 @@ def rerank_experiments(queries: list[str], qrels: dict[str, set[str]], candidate
 
 
 def rerank_text(chunk) -> str:
-    """What Retrieval sends the reranker for a chunk (its heading, when the text does not start with it)."""
+    """What KBRetriever sends the reranker for a chunk (its heading, when the text does not start with it)."""
     from workbench.kb.retrieve import _rerank_text
 
     return _rerank_text(chunk)

@@ -1,19 +1,19 @@
 """The gateway's DuckDB file: one connection per process, schema migrations in order.
 
 DuckDB allows one writing process per file; threads take their own cursor from
-``Store.cursor()``. Migrations run in ``open_store`` (never at import) and are
-recorded in ``schema_version`` so a later issue only appends to ``MIGRATIONS``.
+``Store.cursor()`` (the file handling is ``shared.database``, as for the workbench's). Migrations run in
+``open_store`` (never at import) and are recorded in ``schema_version`` so a later issue only appends to
+``MIGRATIONS``.
 """
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Sequence
 from pathlib import Path
-
-import duckdb
 
 from gateway.errors import StartupError
 from gateway.usage import stats as usage_stats
+from shared.database import Database, Step
 
 MIGRATIONS: list[str] = [
     # 1: usage ledger — one row per request
@@ -92,40 +92,15 @@ MIGRATIONS: list[str] = [
 ]
 
 
-class Store:
-    """A DuckDB database file shared by the gateway's services."""
+class Store(Database):
+    """A DuckDB database file shared by the gateway's services (``shared.database.Database``)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        try:
-            self._con = duckdb.connect(str(path))
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise StartupError(f"The database {path} is in use by another process (is another MaaS Workbench "
-                                   "running with this data dir?). Stop it, or start with another --data-dir.") from None
-            raise
-        self._lock = threading.Lock()
+        super().__init__(path, in_use=StartupError)
 
-    def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A cursor for the calling thread (DuckDB connections are not shared across threads)."""
-        with self._lock:
-            return self._con.cursor()
-
-    def migrate(self) -> None:
-        cur = self.cursor()
-        cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-        row = cur.execute("SELECT max(version) FROM schema_version").fetchone()
-        current = row[0] or 0
-        for version, sql in enumerate(MIGRATIONS, start=1):
-            if version > current:
-                cur.execute("BEGIN")
-                cur.execute(sql)
-                cur.execute("INSERT INTO schema_version VALUES (?)", [version])
-                cur.execute("COMMIT")
-
-    def close(self) -> None:
-        self._con.close()
+    def migrate(self, steps: Sequence[Step] = MIGRATIONS) -> None:
+        """Run the gateway's ``MIGRATIONS`` not yet recorded in ``schema_version``."""
+        super().migrate(steps)
 
 
 def open_store(path: Path) -> Store:

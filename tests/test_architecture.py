@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("gateway", "workbench", "app")
+PACKAGES = ("shared", "gateway", "workbench", "app")
 FORBIDDEN = {"gateway": {"workbench", "app", "gradio", "launch"}, "workbench": {"app", "gradio", "gateway", "launch"},
-             "app": {"launch"}}
+             "app": {"launch"}, "shared": {"gateway", "workbench", "app", "launch", "gradio"}}
 
 
 def modules(package: str) -> list[Path]:

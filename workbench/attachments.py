@@ -37,6 +37,7 @@ import numpy as np
 from workbench.chat import estimate_tokens
 from workbench.conversations import Conversations, NotFound
 from workbench.documents import Document, DocumentError, chunk, parse
+from workbench.documents.errors import readable_size
 from workbench.store import Store
 
 log = logging.getLogger("maas.workbench.attachments")
@@ -97,13 +98,6 @@ class FileNotKept(AttachmentNotFound):
         self.args = (self.message,)
 
 
-def _size(size: int) -> str:
-    for unit, scale in (("MB", MB), ("KB", 1024)):
-        if size >= scale:
-            return f"{size / scale:.1f}".rstrip("0").rstrip(".") + " " + unit
-    return f"{size} bytes"
-
-
 def too_many(limit: int) -> AttachmentError:
     return AttachmentError(
         f"This conversation already has {limit} documents, the most it can hold. Remove one, or start a new "
@@ -112,11 +106,11 @@ def too_many(limit: int) -> AttachmentError:
 
 
 def too_much(name: str, size: int, used: int, limit: int) -> AttachmentError:
-    left = max(0, limit - used)
+    size_, limit_, left = readable_size(size), readable_size(limit), readable_size(max(0, limit - used))
     return AttachmentError(
-        f"“{name}” ({_size(size)}) does not fit: the documents of a conversation may take {_size(limit)} together "
-        f"and {_size(left)} is left. Remove a document or start a new conversation.",
-        zh=f"“{name}”（{_size(size)}）放不下：一个对话的文档合计不能超过 {_size(limit)}，目前还剩 {_size(left)}。"
+        f"“{name}” ({size_}) does not fit: the documents of a conversation may take {limit_} together "
+        f"and {left} is left. Remove a document or start a new conversation.",
+        zh=f"“{name}”（{size_}）放不下：一个对话的文档合计不能超过 {limit_}，目前还剩 {left}。"
            "请移除文档，或新建对话。", code="total_too_large")
 
 

@@ -40,7 +40,6 @@ not (``always``); a document's passages only when cited (a whole document can be
 from __future__ import annotations
 
 import logging
-import math
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from workbench.retrieval import terms
+from workbench.lexical import rare_word_shares, terms
 
 log = logging.getLogger("maas.workbench.citations")
 
@@ -224,7 +223,7 @@ def numbers(text: str) -> set[str]:
 
 
 def words(text: str) -> set[str]:
-    """``workbench.retrieval.terms`` (words of 3+ letters, pairs of CJK characters) plus ``numbers`` ("百分之十二" and
+    """``workbench.lexical.terms`` (words of 3+ letters, pairs of CJK characters) plus ``numbers`` ("百分之十二" and
     "12%" share "12")."""
     return terms(text) | numbers(text)
 
@@ -234,23 +233,7 @@ def rare_word_scores(sentence_texts: Sequence[str], passage_texts: Sequence[str]
     passages; a word no passage has counts as rare as the rarest (it is in none of them). A sentence with numbers
     scores 0 against a passage holding none of them: "300 litres per minute" is not supported by "1,850 litres per
     minute", however many words they share."""
-    sets = [words(t) for t in passage_texts]
-    n = len(sets)
-    out = np.zeros((len(sentence_texts), n), dtype=np.float32)
-    if not n:
-        return out
-    for i, text in enumerate(sentence_texts):
-        wanted = words(text)
-        figures = numbers(text)
-        weights = {}
-        for t in wanted:
-            df = sum(t in s for s in sets)
-            weights[t] = math.log(1 + n / df) if df else math.log(1 + n)
-        total = sum(weights.values())
-        if total:
-            out[i] = [0.0 if figures and not figures & s else sum(w for t, w in weights.items() if t in s) / total
-                      for s in sets]
-    return out
+    return rare_word_shares(sentence_texts, passage_texts, words=words, count_unseen=True, required=numbers)
 
 
 def clauses(sentence: str) -> list[str]:

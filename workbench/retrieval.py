@@ -19,7 +19,6 @@ pages of the document are shown and that the rest is not, and documents with not
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,20 +34,13 @@ from workbench.documents.normal_form import normal_form
 from workbench.embeddings import EmbeddingError, embed
 from workbench.errors import WorkbenchError
 from workbench.kb.answer import PAGES, QUOTE_CHARS
+from workbench.lexical import rare_word_shares
 
 LEXICAL_WEIGHT = 0.3
 HEADER_TOKENS = 80          # a document's first line (what it is, what is shown, how to cite it), about
 PASSAGE_TOKENS = 8          # a passage's heading ("[3] p. 17") and the blank line before it
 KIND = "doc"                # a saved source that is a passage of an attached document
 MIN_RELATIVE = 0.4          # a passage scoring under this share of the best one is not worth its tokens
-_WORD = re.compile(r"[^\W_]+")
-_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+")
-_STOP = frozenset(
-    "the and for are was were with that this from what which who whom whose how why when where does did has have had "
-    "not but can could would should will shall may might must about into onto over under than then there their "
-    "they them these those its it's also any all each per our your you his her she him been being very more most "
-    "some such only other out use used using tell say said give show find list document paper report page pages "
-    "please".split())
 
 
 class RetrievalError(WorkbenchError):
@@ -123,7 +115,7 @@ def read_source(item: Any) -> DocSource | None:
 
 
 @dataclass(frozen=True)
-class Retrieval:
+class DocumentContext:
     """``mode``: "none" (no documents), "full" (all whole), "excerpts" (chosen passages) or "nothing_fits";
     ``sources``: the numbered passages; ``vectors``: the cached embedding of a source's chunk, by source number."""
 
@@ -167,38 +159,10 @@ def _size(a: Attachment) -> str:
     return prompts.document_size(a.pages, a.chars, a.paged)
 
 
-# -- a small lexical score: the share of the question's (rarer) words a passage contains ---------------------------
-def _stem(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
-
-
-def terms(text: str) -> set[str]:
-    """Lower-case words of 3+ letters (stop words out, plurals folded) and pairs of adjacent CJK characters."""
-    out: set[str] = set()
-    for word in _WORD.findall(text.lower()):
-        for run in _CJK_RUN.findall(word):
-            out.update(run[i: i + 2] for i in range(len(run) - 1))
-        latin = _CJK_RUN.sub(" ", word).split()
-        out.update(_stem(w) for w in latin if len(w) >= 3 and w not in _STOP and not w.isdigit())
-    return out
-
-
 def lexical_scores(question: str, texts: Sequence[str]) -> np.ndarray:
-    """For each text, the idf-weighted share of the question's terms it contains (0..1)."""
-    wanted = terms(question)
-    if not wanted or not texts:
-        return np.zeros(len(texts), dtype=np.float32)
-    sets = [terms(t) for t in texts]
-    df = {t: sum(t in s for s in sets) for t in wanted}
-    idf = {t: math.log(1 + len(sets) / df[t]) for t in wanted if df[t]}
-    total = sum(idf.values())
-    if not total:
-        return np.zeros(len(texts), dtype=np.float32)
-    return np.array([sum(w for t, w in idf.items() if t in s) / total for s in sets], dtype=np.float32)
+    """For each text, the idf-weighted share of the question's terms it contains (0..1); words no text has count
+    for nothing."""
+    return rare_word_shares([question], texts)[0]
 
 
 class Retriever:
@@ -236,14 +200,14 @@ class Retriever:
         return self.embedded - before
 
     async def context(self, user_id: str, conversation_id: str, question: str, *, budget_tokens: int,
-                      attachment_ids: Sequence[str] | None = None, start: int = 1) -> Retrieval:
+                      attachment_ids: Sequence[str] | None = None, start: int = 1) -> DocumentContext:
         """The blocks to send with ``question``, passages numbered from ``start``: whole documents when all fit
         ``budget_tokens``, else excerpts."""
         documents = self.attachments.list(user_id, conversation_id)
         if attachment_ids is not None:
             documents = [a for a in documents if a.id in set(attachment_ids)]
         if not documents:
-            return Retrieval("none", [], [])
+            return DocumentContext("none", [], [])
         if sum(a.tokens + HEADER_TOKENS for a in documents) <= budget_tokens * 1.1:     # worth a closer look
             chosen = {a.id: self.attachments.passages(a) for a in documents}
             found = self._numbered(documents, chosen, start, complete=True)
@@ -283,7 +247,7 @@ class Retriever:
         return out
 
     def _numbered(self, documents: Sequence[Attachment], chosen: dict[str, Sequence[Passage]], start: int, *,
-                  complete: bool) -> Retrieval:
+                  complete: bool) -> DocumentContext:
         """One block per document with something chosen: its first line (what it is, what is shown, how to cite),
         then each chosen passage numbered (documents in order, passages in document order, one page each); a note
         naming the documents with nothing chosen."""
@@ -320,7 +284,7 @@ class Retriever:
             blocks.append(ContextBlock(_title(a.name), head + "\n\n" + body))
         if not sources:
             names = ", ".join(f"“{a.name}”" for a in documents)
-            return Retrieval("nothing_fits", [ContextBlock(prompts.DOCUMENT_LEFT_OUT_TITLE,
+            return DocumentContext("nothing_fits", [ContextBlock(prompts.DOCUMENT_LEFT_OUT_TITLE,
                                                            prompts.DOCUMENT_NOTHING_FITS.format(names=names))],
                              [Included(a.id, a.name, (), False) for a in documents])
         if left_out:
@@ -329,13 +293,14 @@ class Retriever:
             included += [Included(a.id, a.name, (), False) for a in left_out]
         order = {a.id: k for k, a in enumerate(documents)}
         included.sort(key=lambda i: order[i.attachment_id])
-        return Retrieval("full" if complete else "excerpts", blocks, included, sources, vectors)
+        return DocumentContext("full" if complete else "excerpts", blocks, included, sources, vectors)
 
     @staticmethod
-    def _cost(found: Retrieval) -> int:
+    def _cost(found: DocumentContext) -> int:
         return sum(_block_cost(b.title, b.text) for b in found.blocks)
 
-    async def _excerpts(self, documents: Sequence[Attachment], question: str, budget: int, start: int) -> Retrieval:
+    async def _excerpts(self, documents: Sequence[Attachment], question: str, budget: int,
+                        start: int) -> DocumentContext:
         candidates: list[tuple[Attachment, Passage, np.ndarray]] = []
         for a in documents:
             passages = self.attachments.passages(a)

@@ -25,7 +25,6 @@ from workbench.documents import errors as document_errors
 from workbench.documents.filetype import extension_kind
 from workbench.errors import WorkbenchError
 from workbench.kb.errors import Invalid, KBError
-from workbench.kb.ingest import unsupported
 
 MANAGERS = ("owner", "admin")
 UPLOADERS = ("owner", "admin", "member")
@@ -165,7 +164,7 @@ class KBPage:
             name = unique_name(original, taken)
             suffix, kind = extension_kind(name)
             if (suffix and kind is None and suffix != ".zip") or (folder and not suffix):
-                picked.append(Picked(name, path, _named(unsupported(name), name)))
+                picked.append(Picked(name, path, _named(document_errors.unsupported(name, archives=True), name)))
                 continue
             try:
                 size = os.path.getsize(path)

@@ -26,7 +26,8 @@ from workbench.attachments import AttachmentError, AttachmentNotFound, Limits, P
 from workbench.chat import ChatEngine, ContentDelta, Done
 from workbench.conversations import NotFound
 from workbench.documents import DocumentError
-from workbench.retrieval import Retriever, document_budget, lexical_scores, page_ranges, terms
+from workbench.lexical import terms
+from workbench.retrieval import Retriever, document_budget, lexical_scores, page_ranges
 from workbench.store import store_path
 
 EMBEDDED = "qwen2.5-coder:0.5b"

@@ -27,7 +27,7 @@ from workbench.embeddings import normalise
 from workbench.kb.errors import Invalid, KBError
 from workbench.kb.keyword import KeywordIndex
 from workbench.kb.records import KnowledgeBase
-from workbench.kb.retrieve import Hits, Retrieval, fuse
+from workbench.kb.retrieve import Hits, KBRetriever, fuse
 from workbench.kb.vectors import VectorStore
 from workbench.schema import open_store
 from workbench.store import store_path
@@ -157,7 +157,7 @@ def add_document(world: World, kb: KnowledgeBase, name: str, pages: list[str]) -
 
 
 def search(world: World, kbs, query, *, record: list | None = None, **options) -> Hits:
-    """``Retrieval.search`` with a fresh AsyncOpenAI on the master key (``record`` collects the requests sent)."""
+    """``KBRetriever.search`` with a fresh AsyncOpenAI on the master key (``record`` collects the requests sent)."""
     retrieval_options = {k: options.pop(k) for k in ("rerank_model", "base_url") if k in options}
 
     async def go() -> Hits:
@@ -167,7 +167,7 @@ def search(world: World, kbs, query, *, record: list | None = None, **options) -
         async with httpx.AsyncClient(event_hooks={"request": [seen]}, timeout=120) as http, \
                 openai.AsyncOpenAI(base_url=world.gw.url + "/v1", api_key=MASTER_KEY, max_retries=0,
                                    http_client=http) as client:
-            retrieval = Retrieval(world.store, world.vectors, world.keyword, client, **retrieval_options)
+            retrieval = KBRetriever(world.store, world.vectors, world.keyword, client, **retrieval_options)
             return await retrieval.search(kbs, query, **options)
     return run(go())
 

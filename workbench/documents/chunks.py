@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from .document import Document
 
 PARAGRAPH, SENTENCE, LINE, CLAUSE, WORD = 5, 4, 3, 2, 1
 MIN_FILL = 0.5  # a chunk ends in its second half when it can
+OVERLAP_AT_WORDS = (SENTENCE, LINE, WORD)        # chat attachments: a sentence start, else a line or word start
+OVERLAP_AT_CLAUSES = (SENTENCE, LINE, CLAUSE)    # knowledge bases: never half a sentence's word run
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _CLOSING = "，。、；：！？）」』》〉】”’…,.;:!?)\\]}\"'"
@@ -56,19 +59,32 @@ def chunk(document: Document, *, max_chars: int, overlap_chars: int = 0) -> list
     if not 0 <= overlap_chars < max_chars:
         raise ValueError("overlap_chars must be at least 0 and less than max_chars")
     text, starts, numbers = joined_pages(document)
-    text = text.rstrip()
     chunks: list[Chunk] = []
+    for start, end in pieces(text.rstrip(), size=lambda start: max_chars,
+                             overlap=lambda start, end: overlap_chars, overlap_at=OVERLAP_AT_WORDS):
+        first = bisect.bisect_right(starts, start) - 1
+        last = bisect.bisect_right(starts, max(start, end - 1)) - 1
+        chunks.append(Chunk(len(chunks), text[start:end], tuple(numbers[first:last + 1])))
+    return chunks
+
+
+def pieces(text: str, *, size: Callable[[int], int], overlap: Callable[[int, int], int],
+           overlap_at: tuple[int, ...]) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of each piece of ``text`` (no trailing space; each piece without its trailing space): the
+    one cutting loop of chat attachments and knowledge bases, their policies as parameters.
+
+    ``size(start)``: the most characters of the piece starting at ``start`` (chat: a fixed count; KB: what fits
+    in its token budget). ``overlap(start, end)``: the most characters the next piece may repeat of this one.
+    ``overlap_at``: the break levels the next piece may start at, tried in order (``OVERLAP_AT_WORDS``: a
+    sentence, else a line, else any word start; ``OVERLAP_AT_CLAUSES``: a sentence, line or clause start, else
+    no overlap rather than half a sentence)."""
     start = skip_space(text, 0)
     while start < len(text):
-        end = chunk_end(text, start, max_chars)
-        body_end = start + len(text[start:end].rstrip())
-        first = bisect.bisect_right(starts, start) - 1
-        last = bisect.bisect_right(starts, max(start, body_end - 1)) - 1
-        chunks.append(Chunk(len(chunks), text[start:body_end], tuple(numbers[first:last + 1])))
+        end = chunk_end(text, start, size(start))
+        yield start, start + len(text[start:end].rstrip())
         if end >= len(text):
-            break
-        start = _next_start(text, start, end, overlap_chars)
-    return chunks
+            return
+        start = _next_start(text, start, end, overlap(start, end), overlap_at)
 
 
 def joined_pages(document: Document) -> tuple[str, list[int], list[int]]:
@@ -120,13 +136,13 @@ def chunk_end(text: str, start: int, max_chars: int) -> int:
     return limit  # one unbroken run longer than a chunk: cut it
 
 
-def _next_start(text: str, start: int, end: int, overlap_chars: int) -> int:
-    """Where the next chunk begins: up to ``overlap_chars`` before ``end``, at a sentence start if one is in
-    reach, else at a line or word start; never at or before this chunk's start."""
+def _next_start(text: str, start: int, end: int, overlap_chars: int, levels: tuple[int, ...]) -> int:
+    """Where the next piece begins: up to ``overlap_chars`` before ``end``, at the first break of ``levels`` (tried in
+    order) in reach; never at or before this piece's start; with none in reach, at ``end``."""
     if overlap_chars:
         low = max(start, end - overlap_chars - 8)  # a break may sit a few spaces before the start it gives
         breaks = find_breaks(text, low, end - 1)
-        for level in (SENTENCE, LINE, WORD):
+        for level in levels:
             for position in sorted(p for p, lv in breaks.items() if lv >= level):
                 candidate = skip_space(text, position)
                 if start < candidate < end and end - candidate <= overlap_chars:

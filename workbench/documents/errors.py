@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from workbench.errors import WorkbenchError
 
-SUPPORTED_EN = "PDF, Word (.docx), Markdown (.md), plain text (.txt) or HTML (.html)"
-SUPPORTED_ZH = "PDF、Word（.docx）、Markdown（.md）、纯文本（.txt）或 HTML（.html）"
+from .filetype import EXTENSIONS, KIND_NAMES
+
+MB = 1024 * 1024
 
 
 class DocumentError(WorkbenchError):
@@ -19,25 +20,51 @@ class DocumentError(WorkbenchError):
         super().__init__(message, zh=zh, code=code)
 
 
-def _megabytes(size: int) -> str:
-    """A size as people read it: "20 MB", "1.5 MB", "300 KB", "10 bytes"."""
-    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
-        if size >= scale:
-            return f"{size / scale:.1f}".rstrip("0").rstrip(".") + " " + unit
+def readable_size(size: int, *, whole_kb: bool = False) -> str:
+    """A size as people read it in a message: "20 MB", "1.5 MB", "300.5 KB", "10 bytes". ``whole_kb``: under 1 MB in
+    whole KB, at least "1 KB" (an archive's budget, where a fraction of a KB or a count of bytes says nothing)."""
+    if size >= MB:
+        return f"{size / MB:.1f}".rstrip("0").rstrip(".") + " MB"
+    if whole_kb:
+        return f"{max(1, size // 1024)} KB"
+    if size >= 1024:
+        return f"{size / 1024:.1f}".rstrip("0").rstrip(".") + " KB"
     return f"{size} bytes"
 
 
 def too_large(name: str, size: int, limit: int) -> DocumentError:
+    size_, limit_ = readable_size(size), readable_size(limit)
     return DocumentError(
-        f"“{name}” is {_megabytes(size)}; the limit is {_megabytes(limit)}. Split it or upload a smaller file.",
-        zh=f"“{name}”大小为 {_megabytes(size)}，超过了 {_megabytes(limit)} 的上限。请拆分后再上传，或上传更小的文件。",
+        f"“{name}” is {size_}; the limit is {limit_}. Split it or upload a smaller file.",
+        zh=f"“{name}”大小为 {size_}，超过了 {limit_} 的上限。请拆分后再上传，或上传更小的文件。",
         code="too_large")
 
 
-def unsupported(name: str) -> DocumentError:
+# The kinds a document refusal names (as it always has: CSV, read since, is not among them), each with its extension.
+_DOCUMENT_KINDS = ("pdf", "docx", "markdown", "text", "html")
+_SPELLED_FOR_DOCUMENTS = ("docx", "markdown", "text", "html")
+_SPELLED_FOR_ARCHIVES = ("docx", "markdown", "text")
+
+
+def unsupported(name: str, *, archives: bool = False) -> DocumentError:
+    """A file of a kind we do not read, with the kinds we do (``filetype.KIND_NAMES``). ``archives``: the upload also
+    takes zip archives (the knowledge bases): every kind we read is named, then zip archives."""
+    kinds = set(EXTENSIONS.values()) if archives else set(_DOCUMENT_KINDS)
+    spelled = _SPELLED_FOR_ARCHIVES if archives else _SPELLED_FOR_DOCUMENTS
+    en, zh = [], []
+    for kind, name_en, name_zh, extension in KIND_NAMES:
+        if kind in kinds:
+            en.append(f"{name_en} ({extension})" if kind in spelled else name_en)
+            zh.append(f"{name_zh}（{extension}）" if kind in spelled else name_zh)
+    if archives:
+        listed_en = ", ".join(en) + ", or a zip archive of these"
+        listed_zh = "、".join(zh) + "，或包含这些文件的 zip 压缩包"
+    else:
+        listed_en = ", ".join(en[:-1]) + " or " + en[-1]
+        listed_zh = "、".join(zh[:-1]) + "或 " + zh[-1]
     return DocumentError(
-        f"“{name}” is not a supported document. Upload {SUPPORTED_EN}.",
-        zh=f"不支持“{name}”这种文件。请上传 {SUPPORTED_ZH}。",
+        f"“{name}” is not a supported document. Upload {listed_en}.",
+        zh=f"不支持“{name}”这种文件。请上传 {listed_zh}。",
         code="unsupported_type")
 
 
@@ -102,9 +129,9 @@ def empty(name: str) -> DocumentError:
 
 def too_big_inside(name: str, limit: int) -> DocumentError:
     return DocumentError(
-        f"“{name}” unpacks to more than {_megabytes(limit)} of text, which is more than a document should; "
+        f"“{name}” unpacks to more than {readable_size(limit)} of text, which is more than a document should; "
         "it may be damaged or a zip bomb. Save it again in Word and upload that.",
-        zh=f"“{name}”解压后的内容超过 {_megabytes(limit)}，远大于正常文档，可能已损坏或是“压缩炸弹”。"
+        zh=f"“{name}”解压后的内容超过 {readable_size(limit)}，远大于正常文档，可能已损坏或是“压缩炸弹”。"
            "请在 Word 中另存后再上传。",
         code="too_large_inside")
 

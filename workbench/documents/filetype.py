@@ -11,6 +11,9 @@ from . import charset
 # The extensions we read and the kind each names.
 EXTENSIONS = {".pdf": "pdf", ".docx": "docx", ".md": "markdown", ".markdown": "markdown",
               ".txt": "text", ".text": "text", ".html": "html", ".htm": "html", ".csv": "csv", ".tsv": "csv"}
+# How a refusal names each kind, in the order it lists them: (kind, English, Chinese, the extension it may spell out).
+KIND_NAMES = (("pdf", "PDF", "PDF", ""), ("docx", "Word", "Word", ".docx"), ("markdown", "Markdown", "Markdown", ".md"),
+              ("text", "plain text", "纯文本", ".txt"), ("html", "HTML", "HTML", ".html"), ("csv", "CSV", "CSV", ""))
 
 _BINARY_MAGIC = (
     (b"MZ", "a program or other binary file"), (b"\x7fELF", "a program or other binary file"),

@@ -20,9 +20,9 @@
    token). ``tokens`` counts the heading path and the text together and never exceeds ``chunk_tokens``.
 
 Every chunk carries its heading path (for citations and as retrieval context). Pages are kept for PDFs
-(``first_page``..``last_page``); other formats have no pages (None). Same input, same chunks. The cutting
-reuses ``workbench.documents.chunks``' break finder (``find_breaks``, ``chunk_end``, ``skip_space``): one splitter for
-chat attachments and knowledge bases.
+(``first_page``..``last_page``); other formats have no pages (None). Same input, same chunks. The cutting is
+``workbench.documents.chunks.pieces``, the one cutting loop of chat attachments and knowledge bases; this module
+gives it the KB's policy (a budget in tokens, overlap at sentence, line or clause starts).
 """
 
 from __future__ import annotations
@@ -328,28 +328,10 @@ class _Builder:
         offset, end_at = self._span([section])
         text = self.text[offset:end_at]
         count = _Counter(text)
-        start = 0
-        while start < len(text):
-            end = splitter.chunk_end(text, start, count.chars_within(start, budget))
-            body_end = start + len(text[start:end].rstrip())
-            self._emit(offset + start, offset + body_end, heading)
-            if end >= len(text):
-                break
-            start = _next_start(text, start, end, count.tail_within(start, end, overlap))
-
-
-def _next_start(text: str, start: int, end: int, overlap_chars: int) -> int:
-    """Where the piece after ``text[start:end]`` begins: up to ``overlap_chars`` before ``end`` at a sentence start,
-    else a line start, else a clause start (after "，" or ", "); with none in reach, at ``end`` (no overlap rather
-    than half a sentence or a word)."""
-    if overlap_chars:
-        breaks = splitter.find_breaks(text, max(start, end - overlap_chars - 8), end - 1)
-        for level in (splitter.SENTENCE, splitter.LINE, splitter.CLAUSE):
-            for position in sorted(p for p, lv in breaks.items() if lv >= level):
-                candidate = splitter.skip_space(text, position)
-                if start < candidate < end and end - candidate <= overlap_chars:
-                    return candidate
-    return splitter.skip_space(text, end)
+        for start, end in splitter.pieces(text, size=lambda start: count.chars_within(start, budget),
+                                          overlap=lambda start, end: count.tail_within(start, end, overlap),
+                                          overlap_at=splitter.OVERLAP_AT_CLAUSES):
+            self._emit(offset + start, offset + end, heading)
 
 
 class _Counter:

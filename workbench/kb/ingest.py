@@ -29,7 +29,6 @@ from workbench.kb.parse_worker import ParseLimits
 from workbench.kb.queue import DocumentQueue
 from workbench.kb.records import KBDocument, KnowledgeBase
 from workbench.kb.unpack import ArchiveLimits
-from workbench.kb.unpack import unsupported as unsupported  # re-exported: the KB page names refused files
 from workbench.kb.worker import PARSE_SLOTS, IngestionWorker
 from workbench.store import Store
 

@@ -1,7 +1,7 @@
 """Hybrid retrieval over knowledge bases: vector + keyword per KB, reciprocal rank fusion, then one rerank.
 
-    retrieval = Retrieval(store, vectors, keyword, client)          # client: the user's AsyncOpenAI (metered as theirs)
-    hits = await retrieval.search([kb_a, kb_b], "量子纠缠的实验", k=8)
+    retriever = KBRetriever(store, vectors, keyword, client)        # client: the user's AsyncOpenAI (metered as theirs)
+    hits = await retriever.search([kb_a, kb_b], "量子纠缠的实验", k=8)
     for hit in hits:                                                 # best first
         hit.chunk.text, hit.document_name, hit.chunk.first_page, hit.score, hit.scores
     if not hits.reranked and hits.rerank_error:                      # RRF order: tell the user why, if you like
@@ -78,7 +78,7 @@ def fuse(ranked: Sequence[Sequence[tuple[str, float]]], names: Sequence[str], k:
     return fused
 
 
-class Retrieval:
+class KBRetriever:
     """Hybrid search of the given KBs for one user (their client, so the calls are metered as theirs)."""
 
     def __init__(self, store: Any, vectors: Any, keyword: Any, client: openai.AsyncOpenAI, *,

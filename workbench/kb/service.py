@@ -10,7 +10,7 @@
     await kb.stop()
 
 ``teams``, ``bases`` and ``sharing`` take the caller's user id and check it themselves; the lower layers
-(``ingestion``, ``vectors``, ``keyword``, ``Retrieval``) trust the ``KnowledgeBase`` they are handed, so
+(``ingestion``, ``vectors``, ``keyword``, ``KBRetriever``) trust the ``KnowledgeBase`` they are handed, so
 everything that reaches them from a user goes through the methods here, which check first.
 """
 
@@ -32,7 +32,7 @@ from workbench.kb.keyword import KeywordIndex
 from workbench.kb.parse_worker import ParseLimits
 from workbench.kb.records import KBDocument, KnowledgeBase, UserDirectory
 from workbench.kb.refresh import refresh_vectors
-from workbench.kb.retrieve import Hits, Retrieval
+from workbench.kb.retrieve import Hits, KBRetriever
 from workbench.kb.sharing import Sharing
 from workbench.kb.teams import Teams
 from workbench.kb.unpack import ArchiveLimits
@@ -155,6 +155,6 @@ class KnowledgeService:
                      client: openai.AsyncOpenAI | None = None) -> Hits:
         """Hybrid search over KBs the user may read, embedded and reranked with the user's key (metered as theirs)."""
         kbs = self.readable(user_id, kb_ids)
-        retrieval = Retrieval(self.store, self.vectors, self.keyword, client or self.client_for(user_id),
-                              rerank_model=self.rerank_model)
-        return await retrieval.search(kbs, query, k)
+        retriever = KBRetriever(self.store, self.vectors, self.keyword, client or self.client_for(user_id),
+                                rerank_model=self.rerank_model)
+        return await retriever.search(kbs, query, k)

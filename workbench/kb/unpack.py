@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from workbench.documents import errors as document_errors
+from workbench.documents.errors import readable_size
 from workbench.documents.filetype import content_kind, extension_kind
 from workbench.documents.parser import HEAD_BYTES, refusal
 from workbench.errors import WorkbenchError
@@ -68,18 +69,6 @@ class Entry:
 # ---------------------------------------------------------------- refusals (en + zh, code)
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / MB:.1f}".rstrip("0").rstrip(".") + " MB" if size >= MB else f"{max(1, size // 1024)} KB"
-
-
-def unsupported(name: str) -> WorkbenchError:
-    return WorkbenchError(
-        f"“{name}” is not a supported document. Upload PDF, Word (.docx), Markdown (.md), plain text (.txt), HTML, "
-        "CSV, or a zip archive of these.",
-        zh=f"不支持“{name}”这种文件。请上传 PDF、Word（.docx）、Markdown（.md）、纯文本（.txt）、HTML、CSV，"
-           "或包含这些文件的 zip 压缩包。", code="unsupported_type")
-
-
 def damaged_archive(name: str) -> WorkbenchError:
     return WorkbenchError(
         f"The zip archive “{name}” could not be opened: it may be damaged or incomplete. Create it again and upload "
@@ -87,12 +76,13 @@ def damaged_archive(name: str) -> WorkbenchError:
 
 
 def archive_too_large(name: str, budget: int, limits: ArchiveLimits) -> WorkbenchError:
+    over, most = readable_size(budget, whole_kb=True), readable_size(limits.max_bytes, whole_kb=True)
     return WorkbenchError(
-        f"The zip archive “{name}” unpacks to more than {_megabytes(budget)} (or holds more than {MAX_MEMBERS} "
+        f"The zip archive “{name}” unpacks to more than {over} (or holds more than {MAX_MEMBERS} "
         f"files); an archive may unpack to at most {limits.max_ratio} times its own size and "
-        f"{_megabytes(limits.max_bytes)} in all. Upload its documents in several smaller archives.",
-        zh=f"zip 压缩包“{name}”解压后超过 {_megabytes(budget)}（或其中文件超过 {MAX_MEMBERS} 个）；压缩包解压后最多为"
-           f"自身大小的 {limits.max_ratio} 倍，且总计不超过 {_megabytes(limits.max_bytes)}。"
+        f"{most} in all. Upload its documents in several smaller archives.",
+        zh=f"zip 压缩包“{name}”解压后超过 {over}（或其中文件超过 {MAX_MEMBERS} 个）；压缩包解压后最多为"
+           f"自身大小的 {limits.max_ratio} 倍，且总计不超过 {most}。"
            "请把其中的文档分成几个较小的压缩包上传。", code="archive_too_large")
 
 
@@ -137,7 +127,7 @@ def _by_name(name: str, size: int, max_bytes: int) -> WorkbenchError | None:
     """What the name and size alone refuse (nothing read yet)."""
     suffix, kind = extension_kind(name)
     if suffix == ".zip" or (suffix and kind is None):
-        return unsupported(name)
+        return document_errors.unsupported(name, archives=True)
     if size > max_bytes:
         return document_errors.too_large(name, size, max_bytes)
     return None
