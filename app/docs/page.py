@@ -81,7 +81,7 @@ ADMIN_ROUTES = (
 )
 # the knowledge-base API's reference (Markdown, per locale) and the server address its examples are written for
 KB_REFERENCE = {"en": "kb-api.md", "zh": "kb-api.zh.md"}
-DOCS_DIR = Path(__file__).resolve().parents[1] / "docs"
+DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
 KB_EXAMPLE_ORIGIN = "http://127.0.0.1:7860"
 FENCE = re.compile(r"^\s*(```|~~~)")
 NOTES_CSS = tables.CSS + """
