@@ -32,10 +32,10 @@
 
 Only the HTTP edge: requests become calls of ``workbench.kb.service.KnowledgeService`` for the key's user, which
 decides every permission (a KB the user may not read is 404 with the same body as a missing one; a viewer's
-upload is 403); grounding an answer is ``workbench.kb.answer``. ``Authorization: Bearer <key>``: a gateway key,
-turned into its owner's user id by ``authenticate`` (given by ``launch.py``; None for a bad key, ``KeyWithoutUser``
-for the master key). Retrieval and chat call the models through this process's ``/v1`` with that same key, so
-they are metered, limited and restricted to its models like any of the user's calls.
+upload is 403); grounding an answer is ``workbench.kb.answer``. ``Authorization: Bearer <key>``: a user's gateway
+key (``app.http.auth.ApiKey``: 401 for a bad, revoked or expired key, 403 for the master key). Retrieval and
+chat call the models through this process's ``/v1`` with that same key, so they are metered,
+limited and restricted to its models like any of the user's calls.
 Errors are the OpenAI envelope ``{"error": {message, type, param, code}}`` (message in Chinese when the request's
 Accept-Language starts with zh), never a traceback. For users: docs/kb-api.md.
 """
@@ -58,6 +58,8 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, Response, StreamingResponse
 
+from app.http.auth import ApiKey
+from app.http.errors import ApiError, json_response
 from app.http.kb_files import disposition, media_type
 from app.http.kb_json import (
     CHAT_FIELDS,
@@ -74,9 +76,6 @@ from app.http.kb_json import (
     MAX_TOP_K,
     TOP_K,
     WHOLE,
-    ApiError,
-    Authenticate,
-    KeyWithoutUser,
     answer_sse,
     bad,
     chat_messages,
@@ -88,7 +87,6 @@ from app.http.kb_json import (
     from_model_call,
     from_service,
     grant_json,
-    json_response,
     kb_ids_field,
     kb_json,
     limited,
@@ -134,8 +132,8 @@ run = asyncio.to_thread        # the services query DuckDB synchronously
 class KnowledgeAPI:
     """The ASGI app of the ``/kb/v1`` routes over one ``KnowledgeService`` (None: every route answers 503)."""
 
-    def __init__(self, knowledge: Any, authenticate: Authenticate, *, base_url: str, max_upload_bytes: int) -> None:
-        self.knowledge, self.authenticate, self.max_upload_bytes = knowledge, authenticate, max_upload_bytes
+    def __init__(self, knowledge: Any, keys: ApiKey, *, base_url: str, max_upload_bytes: int) -> None:
+        self.knowledge, self.keys, self.max_upload_bytes = knowledge, keys, max_upload_bytes
         self.clients = UserClients(base_url, key_for=lambda key: key)     # one client per key and loop, kept
         kb, doc = "/knowledge-bases/(?P<kb>[^/]+)", "/documents/(?P<doc>[^/]+)"
         kb_param = {"knowledge_base": "knowledge_base_id", "kbs": "knowledge_base_id", "document": "document_id",
@@ -185,7 +183,7 @@ class KnowledgeAPI:
         locale = "zh" if (_header(scope, b"accept-language") or "").strip().lower().startswith("zh") else "en"
         params: dict[str, str] = {}
         try:
-            user_id, key = await self._who(scope)
+            caller = await self.keys.identify(_header(scope, b"authorization"))
             if self.knowledge is None:
                 raise ApiError(503, "Knowledge bases are not available on this server.",
                                zh="本服务器未启用知识库。", code="knowledge_bases_unavailable")
@@ -196,7 +194,7 @@ class KnowledgeAPI:
             if length is not None and length.isdigit() and int(length) > limit:
                 raise too_large(limit, "file" if upload else None)
             request = Request(scope, limited(receive, limit, "file" if upload else None))
-            response = await handler(Call(request, user_id, key, ids, locale))
+            response = await handler(Call(request, caller.user_id, caller.key, ids, locale))
         except ApiError as exc:
             response = exc.response(locale)
         except WorkbenchError as exc:
@@ -211,31 +209,6 @@ class KnowledgeAPI:
                                 f"{request_id}。", code="internal_error").response(locale)
         response.headers["x-request-id"] = request_id
         await response(scope, receive, send)
-
-    async def _who(self, scope: dict) -> tuple[str, str]:
-        """The user id behind the request's key, and the key; 401 without a valid key, 403 for the master key."""
-        header = _header(scope, b"authorization")
-        if not header:
-            raise ApiError(401, "Missing API key: send the header 'Authorization: Bearer <your key>'.",
-                           zh="缺少 API 密钥：请发送请求头 'Authorization: Bearer <你的密钥>'。",
-                           code="missing_api_key")
-        scheme, _, token = header.partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
-            raise ApiError(401, "Malformed Authorization header: use 'Authorization: Bearer <your key>'.",
-                           zh="Authorization 请求头格式错误：请使用 'Authorization: Bearer <你的密钥>'。",
-                           code="invalid_api_key")
-        try:
-            user_id = await run(self.authenticate, token)
-        except KeyWithoutUser:
-            raise ApiError(403, "This key belongs to no user (it is the master key); knowledge bases belong to "
-                           "users: use a user's key.",
-                           zh="此密钥不属于任何用户（主密钥）；知识库属于用户：请使用用户的密钥。",
-                           code="use_a_user_key") from None
-        if not user_id:
-            raise ApiError(401, "Invalid API key: check the key, or ask an administrator for a new one.",
-                           zh="API 密钥无效：请检查密钥，或向管理员申请新的密钥。", code="invalid_api_key")
-        return user_id, token
 
     def _route(self, method: str, path: str) -> tuple[Handler, dict[str, str], dict[str, str]]:
         allowed = []
