@@ -69,7 +69,11 @@ def build_app(gateway, workbench_store=None, knowledge=None):
                       allow_credentials=True, allow_methods=["GET", "POST"], allow_headers=["*"])
     # every page and route needs a session (pages redirect to /login), but sign-in itself and /kb/v1 (its API key)
     ui.add_middleware(auth.SessionGuard, users=sessions, open_prefixes=(kb_api.PREFIX,))
+    kb_http = kb_api.KnowledgeAPI(knowledge, auth.ApiKey(gateway.keys.authenticate),
+                                  base_url=chat.local_api_url(gateway.settings.host, gateway.settings.port),
+                                  max_upload_bytes=(gateway.settings.kb_max_upload_mb + 1) * MB)
     routers = [                                                  # the HTTP routes that are not pages, in order
+        kb_http.router(),                                        # /kb/v1, by a user's API key
         signin.routes(gateway, sessions),
         kb_files.routes(knowledge, sessions),                    # a KB document for the signed-in user
         usage_export.routes(gateway.console, sessions),          # Usage CSVs, as the user may see them
@@ -88,11 +92,6 @@ def build_app(gateway, workbench_store=None, knowledge=None):
     if getattr(blocks, "_queue", None) is not None and hasattr(blocks._queue, "sleep_when_free"):
         blocks._queue.sleep_when_free = 0.01
     api = GatewayApp(gateway)
-
-    kb_http = kb_api.KnowledgeAPI(knowledge, auth.ApiKey(gateway.keys.authenticate),    # by API key
-                                  base_url=chat.local_api_url(gateway.settings.host, gateway.settings.port),
-                                  max_upload_bytes=(gateway.settings.kb_max_upload_mb + 1) * MB)
-
     trusted = gateway.settings.trusted_proxies
 
     async def asgi(scope, receive, send):
@@ -100,10 +99,8 @@ def build_app(gateway, workbench_store=None, knowledge=None):
             scope = forwarded_scope(scope, trusted)
         if scope["type"] == "http":
             path = scope["path"]
-            if is_gateway_path(path):
+            if is_gateway_path(path):                   # /v1 (and /admin/v1): the hand-rolled hot path
                 return await api(scope, receive, send)
-            if path.startswith(kb_api.PREFIX + "/") or path == kb_api.PREFIX:
-                return await kb_http(scope, receive, send)
         await ui(scope, receive, send)
 
     return asgi

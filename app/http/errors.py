@@ -5,12 +5,17 @@ Accept-Language starts with zh."""
 
 from __future__ import annotations
 
+import itertools
+import logging
+import secrets
 from typing import Any
 
 import orjson
 from starlette.responses import Response
 
 from workbench.errors import in_locale
+
+log = logging.getLogger("maas.edge")
 
 TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
          404: "invalid_request_error", 405: "invalid_request_error", 409: "invalid_request_error",
@@ -59,28 +64,44 @@ def install(app: Any) -> Any:
     return app
 
 
-def edge_router(**options: Any) -> Any:
-    """An ``APIRouter`` whose routes answer ``ApiError`` (from a dependency too) and FastAPI's own request
-    validation errors in the envelope, whichever app includes them."""
+def edge_router(request_ids: str | None = None, **options: Any) -> Any:
+    """An ``APIRouter`` whose routes answer ``ApiError`` (from a dependency too), FastAPI's own request validation
+    errors and any unexpected failure (logged, never a traceback) in the envelope, whichever app includes them.
+    ``request_ids``: every answer carries ``X-Request-Id``, this prefix and a counter."""
     from fastapi import APIRouter
     from fastapi.exceptions import RequestValidationError
     from fastapi.routing import APIRoute
+    from starlette.requests import ClientDisconnect
+
+    random, count = secrets.token_hex(4), itertools.count(1)
 
     class EnvelopeRoute(APIRoute):
         def get_route_handler(self) -> Any:
             handler = super().get_route_handler()
 
             async def enveloped(request) -> Response:
+                request_id = f"{request_ids}{random}{next(count):x}" if request_ids is not None else None
                 try:
-                    return await handler(request)
+                    response = await handler(request)
                 except ApiError as exc:
-                    return exc.response(locale_of(request.headers))
+                    response = exc.response(locale_of(request.headers))
                 except RequestValidationError as exc:
                     first = (exc.errors() or [{}])[0]
                     where = [str(p) for p in first.get("loc", ()) if p not in ("query", "path", "body", "header")]
-                    return ApiError(422, f"{'.'.join(where) or 'request'}: {first.get('msg', 'invalid')}.",
-                                    param=where[-1] if where else None, code="invalid_value").response(
-                                        locale_of(request.headers))
+                    response = ApiError(422, f"{'.'.join(where) or 'request'}: {first.get('msg', 'invalid')}.",
+                                        param=where[-1] if where else None, code="invalid_value").response(
+                                            locale_of(request.headers))
+                except ClientDisconnect:
+                    return Response(status_code=499)           # nobody is listening
+                except Exception:
+                    log.exception("request %s %s %s failed", request_id, request.method, request.url.path)
+                    said, zh = ((f"; the request id is {request_id}", f"；请求编号为 {request_id}") if request_id
+                                else ("", ""))
+                    response = ApiError(500, f"Internal error{said}.", zh=f"内部错误{zh}。",
+                                        code="internal_error").response(locale_of(request.headers))
+                if request_id is not None:
+                    response.headers["x-request-id"] = request_id
+                return response
 
             return enveloped
 
