@@ -25,8 +25,9 @@ def offline_environment() -> None:
 
 
 def build_app(gateway, workbench_store=None, knowledge=None):
-    """One ASGI app: gateway routes straight to the gateway; sign-in pages; the rest is the Gradio UI,
-    which needs a signed-in session (pages redirect to /login, other UI calls get 401).
+    """One ASGI app: /v1 (and /admin/v1) straight to the gateway's hand-rolled ASGI app; the rest is one FastAPI
+    app: the routers of ``app.http`` in order, then the Gradio UI; all but sign-in and /kb/v1 (API keys) need a
+    signed-in session (``app.http.auth.SessionGuard``: pages redirect to /login, other calls get 401).
 
     ``workbench_store``: the workbench's opened database (``open_workbench``); the chat page's
     conversations live there (without it the chat page says chat is not available). ``knowledge``: the
