@@ -25,8 +25,9 @@ def offline_environment() -> None:
 
 
 def build_app(gateway, workbench_store=None, knowledge=None):
-    """One ASGI app: gateway routes straight to the gateway; sign-in pages; the rest is the Gradio UI,
-    which needs a signed-in session (pages redirect to /login, other UI calls get 401).
+    """One ASGI app: /v1 (and /admin/v1) straight to the gateway's hand-rolled ASGI app; the rest is one FastAPI
+    app: the routers of ``app.http`` in order, then the Gradio UI; all but sign-in and /kb/v1 (API keys) need a
+    signed-in session (``app.http.auth.SessionGuard``: pages redirect to /login, other calls get 401).
 
     ``workbench_store``: the workbench's opened database (``open_workbench``); the chat page's
     conversations live there (without it the chat page says chat is not available). ``knowledge``: the
@@ -36,17 +37,16 @@ def build_app(gateway, workbench_store=None, knowledge=None):
     from fastapi.middleware.cors import CORSMiddleware
 
     from app.chat import page as chat
-    from app.http import chat_export, chat_files, kb_api, kb_files, signin, usage_export
+    from app.http import auth, chat_export, chat_files, kb_api, kb_files, signin, usage_export
     from app.shell import header as shell
     from app.ui import build_ui
     from gateway.http.api import GatewayApp, is_gateway_path
-    from gateway.http.asgi import send_json
     from gateway.http.proxies import forwarded_scope
     from gateway.routing.catalogue import EMBEDDED_EMBEDDING_ID
     from workbench.attachments import MB, Attachments
     from workbench.conversations import Conversations
 
-    sessions = signin.SessionUsers(gateway)
+    sessions = auth.SessionUsers(gateway)
 
     def username(request) -> str | None:
         user = sessions.user(request.headers.get("cookie"))
@@ -68,12 +68,21 @@ def build_app(gateway, workbench_store=None, knowledge=None):
     # replaces, let any localhost/127.0.0.1 page read them with the user's cookie)
     ui.add_middleware(CORSMiddleware, allow_origins=[signin.origin_of(gateway.settings.base_url)],
                       allow_credentials=True, allow_methods=["GET", "POST"], allow_headers=["*"])
-    ui.include_router(signin.routes(gateway, sessions))
-    ui.include_router(kb_files.routes(knowledge, sessions))      # a KB document for the signed-in user
-    ui.include_router(usage_export.routes(gateway.console, sessions))   # Usage CSVs, as the user may see them
-    if setup is not None:                                        # a conversation's export, for its owner only
-        ui.include_router(chat_export.routes(setup.conversations, sessions))
-    ui.include_router(chat_files.routes(setup.documents.attachments if setup else None, sessions))   # their own
+    # every page and route needs a session (pages redirect to /login), but sign-in itself and /kb/v1 (its API key)
+    ui.add_middleware(auth.SessionGuard, users=sessions, open_prefixes=(kb_api.PREFIX,))
+    kb_http = kb_api.KnowledgeAPI(knowledge, auth.ApiKey(gateway.keys.authenticate),
+                                  base_url=chat.local_api_url(gateway.settings.host, gateway.settings.port),
+                                  max_upload_bytes=(gateway.settings.kb_max_upload_mb + 1) * MB)
+    routers = [                                                  # the HTTP routes that are not pages, in order
+        kb_http.router(),                                        # /kb/v1, by a user's API key
+        signin.routes(gateway, sessions),
+        kb_files.routes(knowledge, sessions),                    # a KB document for the signed-in user
+        usage_export.routes(gateway.console, sessions),          # Usage CSVs, as the user may see them
+        *([chat_export.routes(setup.conversations, sessions)] if setup else []),   # a conversation's export
+        chat_files.routes(setup.documents.attachments if setup else None, sessions),   # their own documents
+    ]
+    for router in routers:
+        ui.include_router(router)
     # an upload larger than any page takes is refused by Gradio before it is stored (the pages check each file's
     # own limit from its size on disk); "Use via API" in the footer would point at Gradio's API, not ours
     largest = max(gateway.settings.kb_max_upload_mb, gateway.settings.chat_max_upload_mb) + 1
@@ -84,23 +93,6 @@ def build_app(gateway, workbench_store=None, knowledge=None):
     if getattr(blocks, "_queue", None) is not None and hasattr(blocks._queue, "sleep_when_free"):
         blocks._queue.sleep_when_free = 0.01
     api = GatewayApp(gateway)
-
-    def api_user(token: str) -> str | None:
-        """The user behind an API key, for the knowledge-base API: None for a bad key; the master key has none."""
-        from gateway.errors import AuthenticationError
-
-        try:
-            principal = gateway.keys.authenticate(f"Bearer {token}")
-        except AuthenticationError:
-            return None
-        if principal.user_id is None:
-            raise kb_api.KeyWithoutUser
-        return principal.user_id
-
-    kb_http = kb_api.KnowledgeAPI(knowledge, api_user,     # it authenticates by API key, not by the session
-                                  base_url=chat.local_api_url(gateway.settings.host, gateway.settings.port),
-                                  max_upload_bytes=(gateway.settings.kb_max_upload_mb + 1) * MB)
-
     trusted = gateway.settings.trusted_proxies
 
     async def asgi(scope, receive, send):
@@ -108,22 +100,8 @@ def build_app(gateway, workbench_store=None, knowledge=None):
             scope = forwarded_scope(scope, trusted)
         if scope["type"] == "http":
             path = scope["path"]
-            if is_gateway_path(path):
+            if is_gateway_path(path):                   # /v1 (and /admin/v1): the hand-rolled hot path
                 return await api(scope, receive, send)
-            if path.startswith(kb_api.PREFIX + "/") or path == kb_api.PREFIX:
-                return await kb_http(scope, receive, send)
-            if not signin.is_public(path):
-                cookie = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"cookie"), None)
-                if sessions.user(cookie) is None:
-                    accept = next((v for k, v in scope["headers"] if k == b"accept"), b"")
-                    if scope["method"] == "GET" and b"text/html" in accept:
-                        location = signin.login_redirect(path, scope.get("query_string", b""))
-                        await send({"type": "http.response.start", "status": 303,
-                                    "headers": [(b"location", location.encode("latin-1")), (b"content-length", b"0")]})
-                        await send({"type": "http.response.body", "body": b""})
-                    else:
-                        await send_json(send, 401, {"error": "Sign in first: open /login."}, "-")
-                    return None
         await ui(scope, receive, send)
 
     return asgi

@@ -2,7 +2,7 @@
 
 The chat page's *Export* buttons open this address (one click: the browser saves the file); nothing is copied into
 Gradio's file cache, which would serve it to anyone signed in who knows the path, even after the conversation is
-deleted. The route sits behind the session check of ``launch.build_app`` and asks ``Conversations`` for the signed-in
+deleted. The route sits behind the session check (``app.http.auth``) and asks ``Conversations`` for the signed-in
 user's own conversation: anyone else's — or a deleted one — is 404, like a missing one. ``?lang=zh`` (the page's
 language) picks the Markdown export's labels.
 """
@@ -13,6 +13,8 @@ import re
 from typing import Any
 from urllib.parse import quote
 
+from app.http.auth import SignedIn
+from app.http.errors import ApiError, edge_router
 from app.http.kb_files import disposition
 from app.shell.i18n import resolve_locale
 from workbench.errors import WorkbenchError
@@ -34,26 +36,25 @@ def file_name(title: str | None, fmt: str) -> str:
 
 def routes(conversations: Any, users: Any) -> Any:
     """FastAPI routes over ``conversations`` (``workbench.conversations.Conversations``); ``users`` is
-    ``app.http.signin.SessionUsers`` (who the session cookie belongs to)."""
-    from fastapi import APIRouter, Request
-    from fastapi.responses import JSONResponse, Response
+    ``app.http.auth.SessionUsers`` (who the session cookie belongs to)."""
+    from fastapi import Depends, Request
+    from fastapi.responses import Response
 
-    router = APIRouter()
+    router = edge_router()
 
     @router.get(PREFIX + "/{conversation_id}.{fmt}")
-    def export(conversation_id: str, fmt: str, request: Request, lang: str = "") -> Any:
-        user = users.user(request.headers.get("cookie"))
-        if user is None:
-            return JSONResponse({"error": "Sign in first: open /login."}, status_code=401)
+    def export(conversation_id: str, fmt: str, request: Request, lang: str = "",
+               user: Any = Depends(SignedIn(users))) -> Any:
         locale = resolve_locale(lang, request.headers.get("accept-language"))
         if fmt not in FORMATS:
-            return JSONResponse({"error": "Export as .md or .json."}, status_code=404)
+            raise ApiError(404, "Export as .md or .json.", zh="请导出为 .md 或 .json。", param="format",
+                           code="unknown_format")
         try:
             conv = conversations.get(user.id, conversation_id)
             text = (conversations.export_json(user.id, conv.id) if fmt == "json"
                     else conversations.export_markdown(user.id, conv.id, locale))
         except WorkbenchError as exc:
-            return JSONResponse({"error": exc.text(locale)}, status_code=404)
+            raise ApiError.refusing(404, exc, "not_found") from None
         headers = {"content-disposition": disposition("attachment", file_name(conv.title, fmt)),
                    "x-content-type-options": "nosniff", "cache-control": "private, no-store",
                    "content-security-policy": "sandbox"}

@@ -1,7 +1,7 @@
 """A document attached to one of the signed-in user's conversations: ``GET /chat/file/<attachment id>``.
 
 The chat's citations of a document link here (``…#page=3`` opens a PDF at the cited page in the browser's viewer).
-The route sits behind the session check of ``launch.build_app`` like every page and asks
+The route sits behind the session check (``app.http.auth``) like every page and asks
 ``Attachments.file(user id, attachment id)``, which answers a document of someone else's conversation exactly like a
 missing one (404, the same words). As for knowledge-base files (``app.kb_files``): PDFs open in the browser; every
 other type is a download under a sandbox policy (an uploaded HTML file must never run as a page of this site), and
@@ -13,6 +13,8 @@ nothing is sniffed or cached.
 from typing import Any
 from urllib.parse import quote
 
+from app.http.auth import SignedIn
+from app.http.errors import ApiError, edge_router
 from app.http.kb_files import INLINE, TYPES, disposition
 from workbench.attachments import AttachmentNotFound
 
@@ -26,25 +28,21 @@ def file_url(attachment_id: str, page: int | None = None) -> str:
 
 def routes(attachments: Any, users: Any) -> Any:
     """FastAPI routes over ``attachments`` (``workbench.attachments.Attachments``; None: nothing is available);
-    ``users`` is ``app.http.signin.SessionUsers`` (who the session cookie belongs to)."""
-    from fastapi import APIRouter, Request
-    from fastapi.responses import FileResponse, JSONResponse
+    ``users`` is ``app.http.auth.SessionUsers`` (who the session cookie belongs to)."""
+    from fastapi import Depends
+    from fastapi.responses import FileResponse
 
-    router = APIRouter()
+    router = edge_router()
 
     @router.get(PREFIX + "/{attachment_id}")
-    def attached(attachment_id: str, request: Request) -> Any:
-        user = users.user(request.headers.get("cookie"))
-        if user is None:
-            return JSONResponse({"error": "Sign in first: open /login."}, status_code=401)
+    def attached(attachment_id: str, user: Any = Depends(SignedIn(users))) -> Any:
         if attachments is None:
-            return JSONResponse({"error": "Documents are not available in the chat on this server."},
-                                status_code=503)
-        locale = "zh-CN" if request.headers.get("accept-language", "").lower().startswith("zh") else "en"
+            raise ApiError(503, "Documents are not available in the chat on this server.",
+                           zh="本服务器的对话未启用文档。", code="documents_unavailable")
         try:
             attachment, path = attachments.file(user.id, attachment_id)
         except AttachmentNotFound as exc:
-            return JSONResponse({"error": exc.text(locale)}, status_code=404)
+            raise ApiError.refusing(404, exc, "not_found") from None
         name = attachment.name
         suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
         inline = suffix in INLINE

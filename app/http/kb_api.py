@@ -32,10 +32,10 @@
 
 Only the HTTP edge: requests become calls of ``workbench.kb.service.KnowledgeService`` for the key's user, which
 decides every permission (a KB the user may not read is 404 with the same body as a missing one; a viewer's
-upload is 403); grounding an answer is ``workbench.kb.answer``. ``Authorization: Bearer <key>``: a gateway key,
-turned into its owner's user id by ``authenticate`` (given by ``launch.py``; None for a bad key, ``KeyWithoutUser``
-for the master key). Retrieval and chat call the models through this process's ``/v1`` with that same key, so
-they are metered, limited and restricted to its models like any of the user's calls.
+upload is 403); grounding an answer is ``workbench.kb.answer``. ``Authorization: Bearer <key>``: a user's gateway
+key (``app.http.auth.ApiKey``: 401 for a bad, revoked or expired key, 403 for the master key). Retrieval and
+chat call the models through this process's ``/v1`` with that same key, so they are metered,
+limited and restricted to its models like any of the user's calls.
 Errors are the OpenAI envelope ``{"error": {message, type, param, code}}`` (message in Chinese when the request's
 Accept-Language starts with zh), never a traceback. For users: docs/kb-api.md.
 """
@@ -43,9 +43,7 @@ Accept-Language starts with zh), never a traceback. For users: docs/kb-api.md.
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -55,9 +53,11 @@ import openai
 import orjson
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import FileResponse, Response, StreamingResponse
 
+from app.http.auth import ApiKey, KeyUser
+from app.http.errors import ApiError, edge_router, json_response, locale_of
 from app.http.kb_files import disposition, media_type
 from app.http.kb_json import (
     CHAT_FIELDS,
@@ -74,9 +74,6 @@ from app.http.kb_json import (
     MAX_TOP_K,
     TOP_K,
     WHOLE,
-    ApiError,
-    Authenticate,
-    KeyWithoutUser,
     answer_sse,
     bad,
     chat_messages,
@@ -88,7 +85,6 @@ from app.http.kb_json import (
     from_model_call,
     from_service,
     grant_json,
-    json_response,
     kb_ids_field,
     kb_json,
     limited,
@@ -108,11 +104,9 @@ from workbench.kb.access import not_found
 from workbench.kb.errors import Invalid
 from workbench.kb.records import KBDocument
 
-log = logging.getLogger("maas.kb_api")
-
 PREFIX = "/kb/v1"
-PATH_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
-PATH_NAMES = {"kb": "id", "doc": "doc_id", "link": "link_id", "kind": "kind", "grantee": "grantee_id"}
+PATH_PARAM = re.compile(r"\{(\w+)\}")
+SHORT = {"id": "kb", "doc_id": "doc", "link_id": "link", "kind": "kind", "grantee_id": "grantee"}   # in ``Call.ids``
 
 
 # -- the routes ---------------------------------------------------------------------------------------------------
@@ -132,12 +126,12 @@ run = asyncio.to_thread        # the services query DuckDB synchronously
 
 
 class KnowledgeAPI:
-    """The ASGI app of the ``/kb/v1`` routes over one ``KnowledgeService`` (None: every route answers 503)."""
+    """The ``/kb/v1`` routes over one ``KnowledgeService`` (None: every route answers 503): ``router()``."""
 
-    def __init__(self, knowledge: Any, authenticate: Authenticate, *, base_url: str, max_upload_bytes: int) -> None:
-        self.knowledge, self.authenticate, self.max_upload_bytes = knowledge, authenticate, max_upload_bytes
+    def __init__(self, knowledge: Any, keys: ApiKey, *, base_url: str, max_upload_bytes: int) -> None:
+        self.knowledge, self.keys, self.max_upload_bytes = knowledge, keys, max_upload_bytes
         self.clients = UserClients(base_url, key_for=lambda key: key)     # one client per key and loop, kept
-        kb, doc = "/knowledge-bases/(?P<kb>[^/]+)", "/documents/(?P<doc>[^/]+)"
+        kb, doc = "/knowledge-bases/{id}", "/documents/{doc_id}"
         kb_param = {"knowledge_base": "knowledge_base_id", "kbs": "knowledge_base_id", "document": "document_id",
                     "team": "team_id", "share_link": "link_id", "grant": "grantee_id", "expires_in": "expires_in_days"}
         chat_param = {"knowledge_base": "knowledge_base_ids", "knowledge_bases": "knowledge_base_ids",
@@ -163,96 +157,75 @@ class KnowledgeAPI:
             ("POST", kb + "/unpublish", self.unpublish, kb_param),
             ("GET", kb + "/share-links", self.links, kb_param),
             ("POST", kb + "/share-links", self.create_link, kb_param),
-            ("DELETE", kb + "/share-links/(?P<link>[^/]+)", self.revoke_link, kb_param),
+            ("DELETE", kb + "/share-links/{link_id}", self.revoke_link, kb_param),
             ("GET", kb + "/grants", self.grants, kb_param),
             ("POST", kb + "/grants", self.grant, kb_param),
-            ("DELETE", kb + "/grants/(?P<kind>user|team)/(?P<grantee>[^/]+)", self.revoke_grant, kb_param),
+            ("DELETE", kb + "/grants/{kind}/{grantee_id}", self.revoke_grant, kb_param),
             ("GET", "/square", self.square, {}),
             ("POST", "/share-links/open", self.open_link, {}),
         ]
-        self.routes = [(method, re.compile(re.escape(PREFIX) + path), handler, params)
-                       for method, path, handler, params in table]
+        self.table = table
         # (method, path) as docs/kb-api.md writes them: /kb/v1/knowledge-bases/{id}/documents/{doc_id}
-        self.documented = [(method, PREFIX + PATH_GROUP.sub(lambda m: "{" + PATH_NAMES[m[1]] + "}", path))
-                           for method, path, _, _ in table]
-        self._id_prefix, self._count = secrets.token_hex(4), 0
+        self.documented = [(method, PREFIX + path) for method, path, _, _ in table]
 
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if scope["type"] != "http":
-            return
-        self._count += 1
-        request_id = f"kb-{self._id_prefix}{self._count:x}"
-        locale = "zh" if (_header(scope, b"accept-language") or "").strip().lower().startswith("zh") else "en"
-        params: dict[str, str] = {}
-        try:
-            user_id, key = await self._who(scope)
-            if self.knowledge is None:
-                raise ApiError(503, "Knowledge bases are not available on this server.",
-                               zh="本服务器未启用知识库。", code="knowledge_bases_unavailable")
-            handler, ids, params = self._route(scope["method"], scope["path"])
-            upload = handler == self.upload
-            limit = self.max_upload_bytes if upload else MAX_JSON_BYTES
-            length = _header(scope, b"content-length")
+    def router(self) -> Any:
+        """The ``/kb/v1`` routes (``APIRouter``): each needs a user's API key; an unknown path under the prefix is
+        404 and a wrong method 405, in the envelope."""
+        from fastapi import Depends
+
+        router = edge_router(request_ids="kb-")
+        for method, path, handler, params in self.table:
+            router.add_api_route(PREFIX + path, self._endpoint(handler, params), methods=[method])
+
+        async def unknown(request: Request, caller: KeyUser = Depends(self.keys)) -> Response:
+            self._available()
+            raise self._unknown(request.method, request.url.path)
+
+        for path in (PREFIX, PREFIX + "/{rest:path}"):
+            router.add_api_route(path, unknown, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
+                                 include_in_schema=False)
+        return router
+
+    def _endpoint(self, handler: Handler, params: dict[str, str]) -> Callable:
+        from fastapi import Depends
+
+        upload = handler == self.upload
+        limit, param = (self.max_upload_bytes, "file") if upload else (MAX_JSON_BYTES, None)
+
+        async def endpoint(request: Request, caller: KeyUser = Depends(self.keys)) -> Response:
+            self._available()
+            ids = {SHORT[k]: v for k, v in request.path_params.items()}
+            if ids.get("kind", "user") not in ("user", "team"):
+                raise self._unknown(request.method, request.url.path)
+            length = request.headers.get("content-length")
             if length is not None and length.isdigit() and int(length) > limit:
-                raise too_large(limit, "file" if upload else None)
-            request = Request(scope, limited(receive, limit, "file" if upload else None))
-            response = await handler(Call(request, user_id, key, ids, locale))
-        except ApiError as exc:
-            response = exc.response(locale)
-        except WorkbenchError as exc:
-            response = from_service(exc, params).response(locale)
-        except openai.APIError as exc:
-            response = from_model_call(exc).response(locale)
-        except ClientDisconnect:
-            return
-        except Exception:
-            log.exception("knowledge-base API request %s %s %s failed", request_id, scope["method"], scope["path"])
-            response = ApiError(500, f"Internal error; the request id is {request_id}.", zh=f"内部错误；请求编号为 "
-                                f"{request_id}。", code="internal_error").response(locale)
-        response.headers["x-request-id"] = request_id
-        await response(scope, receive, send)
+                raise too_large(limit, param)
+            call = Call(Request(request.scope, limited(request.receive, limit, param)), caller.user_id, caller.key,
+                        ids, locale_of(request.headers))
+            try:
+                return await handler(call)
+            except WorkbenchError as exc:
+                raise from_service(exc, params) from None
+            except openai.APIError as exc:
+                raise from_model_call(exc) from None
 
-    async def _who(self, scope: dict) -> tuple[str, str]:
-        """The user id behind the request's key, and the key; 401 without a valid key, 403 for the master key."""
-        header = _header(scope, b"authorization")
-        if not header:
-            raise ApiError(401, "Missing API key: send the header 'Authorization: Bearer <your key>'.",
-                           zh="缺少 API 密钥：请发送请求头 'Authorization: Bearer <你的密钥>'。",
-                           code="missing_api_key")
-        scheme, _, token = header.partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
-            raise ApiError(401, "Malformed Authorization header: use 'Authorization: Bearer <your key>'.",
-                           zh="Authorization 请求头格式错误：请使用 'Authorization: Bearer <你的密钥>'。",
-                           code="invalid_api_key")
-        try:
-            user_id = await run(self.authenticate, token)
-        except KeyWithoutUser:
-            raise ApiError(403, "This key belongs to no user (it is the master key); knowledge bases belong to "
-                           "users: use a user's key.",
-                           zh="此密钥不属于任何用户（主密钥）；知识库属于用户：请使用用户的密钥。",
-                           code="use_a_user_key") from None
-        if not user_id:
-            raise ApiError(401, "Invalid API key: check the key, or ask an administrator for a new one.",
-                           zh="API 密钥无效：请检查密钥，或向管理员申请新的密钥。", code="invalid_api_key")
-        return user_id, token
+        return endpoint
 
-    def _route(self, method: str, path: str) -> tuple[Handler, dict[str, str], dict[str, str]]:
-        allowed = []
-        for route_method, pattern, handler, params in self.routes:
-            match = pattern.fullmatch(path)
-            if match is None:
-                continue
-            if route_method == method:
-                return handler, match.groupdict(), params
-            allowed.append(route_method)
+    def _available(self) -> None:
+        if self.knowledge is None:
+            raise ApiError(503, "Knowledge bases are not available on this server.",
+                           zh="本服务器未启用知识库。", code="knowledge_bases_unavailable")
+
+    def _unknown(self, method: str, path: str) -> ApiError:
+        """404 for a path no route has; 405 naming the methods of a path that has routes."""
+        allowed = [m for m, p, _, _ in self.table if _pattern(PREFIX + p).fullmatch(path)]
         if allowed:
-            raise ApiError(405, f"Method {method} is not allowed on {path}; use {', '.join(allowed)}.",
-                           zh=f"{path} 不支持 {method} 方法；请使用 {', '.join(allowed)}。", code="method_not_allowed",
-                           headers={"allow": ", ".join(allowed)})
-        raise ApiError(404, f"Unknown route {method} {path}; see {PREFIX}/knowledge-bases and {PREFIX}/chat.",
-                       zh=f"未知接口 {method} {path}；请参阅 {PREFIX}/knowledge-bases 和 {PREFIX}/chat。",
-                       code="unknown_route")
+            return ApiError(405, f"Method {method} is not allowed on {path}; use {', '.join(allowed)}.",
+                            zh=f"{path} 不支持 {method} 方法；请使用 {', '.join(allowed)}。", code="method_not_allowed",
+                            headers={"allow": ", ".join(allowed)})
+        return ApiError(404, f"Unknown route {method} {path}; see {PREFIX}/knowledge-bases and {PREFIX}/chat.",
+                        zh=f"未知接口 {method} {path}；请参阅 {PREFIX}/knowledge-bases 和 {PREFIX}/chat。",
+                        code="unknown_route")
 
     async def _json(self, call: Call, allowed: tuple[str, ...], *, optional: bool = False) -> dict[str, Any]:
         """The body's JSON object with only ``allowed`` fields (``optional``: no body at all is ``{}``)."""
@@ -500,8 +473,6 @@ class KnowledgeAPI:
         return json_response(await run(self._kb_view, call.user_id, kb.id))
 
 
-def _header(scope: dict, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return value.decode("latin-1")
-    return None
+def _pattern(path: str) -> re.Pattern:
+    """A route's path as a regular expression (``{kind}`` of a grant is user or team)."""
+    return re.compile(PATH_PARAM.sub(lambda m: "(user|team)" if m[1] == "kind" else "[^/]+", path))

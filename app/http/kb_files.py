@@ -1,7 +1,7 @@
 """A knowledge-base document for the signed-in user: ``GET /kb/file/<kb id>/<document id>``.
 
 The chat's citations link here (``…#page=3`` opens a PDF at the cited page in the browser's viewer); the route sits
-behind the session check of ``launch.build_app`` like every page, and asks ``KnowledgeService.document_file`` —
+behind the session check (``app.http.auth``) like every page, and asks ``KnowledgeService.document_file`` —
 the same "read" check as the KB page's download — so a KB the user may not read answers exactly like a missing one
 (404). PDFs open in the browser; every other type is a download (an uploaded HTML file must never run as a page of
 this site), and nothing is sniffed or framed. ``?download=1`` (the KB page's *Download*) saves a PDF too. This is the
@@ -15,6 +15,8 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
+from app.http.auth import SignedIn
+from app.http.errors import ApiError, edge_router
 from workbench.kb.errors import Forbidden, KBError
 
 PREFIX = "/kb/file"
@@ -51,25 +53,23 @@ def disposition(kind: str, name: str) -> str:
 
 def routes(knowledge: Any, users: Any) -> Any:
     """FastAPI routes over ``knowledge`` (None: every document is "not available"); ``users`` is
-    ``app.http.signin.SessionUsers`` (who the session cookie belongs to)."""
-    from fastapi import APIRouter, Request
-    from fastapi.responses import FileResponse, JSONResponse
+    ``app.http.auth.SessionUsers`` (who the session cookie belongs to)."""
+    from fastapi import Depends, Request
+    from fastapi.responses import FileResponse
 
-    router = APIRouter()
+    router = edge_router()
 
     @router.get(PREFIX + "/{kb_id}/{document_id}")
-    def document(kb_id: str, document_id: str, request: Request, download: int = 0) -> Any:
-        user = users.user(request.headers.get("cookie"))
-        if user is None:
-            return JSONResponse({"error": "Sign in first: open /login."}, status_code=401)
+    def document(kb_id: str, document_id: str, request: Request, download: int = 0,
+                 user: Any = Depends(SignedIn(users))) -> Any:
         if knowledge is None:
-            return JSONResponse({"error": "Knowledge bases are not available on this server."}, status_code=503)
-        zh = request.headers.get("accept-language", "").lower().startswith("zh")
+            raise ApiError(503, "Knowledge bases are not available on this server.", zh="本服务器未启用知识库。",
+                           code="knowledge_bases_unavailable")
         try:
             name, path = knowledge.document_file(user.id, kb_id, document_id)
         except KBError as exc:
-            return JSONResponse({"error": exc.text("zh-CN" if zh else "en")},
-                                status_code=403 if isinstance(exc, Forbidden) else 404)
+            forbidden = isinstance(exc, Forbidden)
+            raise ApiError.refusing(403 if forbidden else 404, exc, "forbidden" if forbidden else "not_found") from None
         inline = PurePosixPath(base_name(name)).suffix.lower() in INLINE and not download
         headers = {"content-disposition": disposition("inline" if inline else "attachment", name),
                    "x-content-type-options": "nosniff", "cache-control": "private, no-store"}

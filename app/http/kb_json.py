@@ -16,8 +16,8 @@ from typing import Any
 
 import openai
 import orjson
-from starlette.responses import Response
 
+from app.http.errors import TYPES, ApiError
 from workbench.errors import WorkbenchError, in_locale
 from workbench.kb import answer
 from workbench.kb.errors import Forbidden, Invalid, KBError, NotFound
@@ -35,36 +35,10 @@ MAX_SQUARE_QUERY, MAX_TOKEN_CHARS, MAX_EXPIRY_DAYS = 200, 200, 3650
 CHUNK_PARAMS = ("offset", "limit", "q")
 WHOLE = re.compile(r"-?\d{1,18}")
 CHAT_FIELDS = ("knowledge_base_ids", "messages", "model", "stream", "top_k", "temperature", "top_p", "max_tokens")
-TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
-         404: "invalid_request_error", 405: "invalid_request_error", 409: "invalid_request_error",
-         413: "invalid_request_error", 429: "rate_limit_error", 500: "server_error", 502: "upstream_error",
-         503: "service_unavailable", 504: "upstream_error"}
 # a model call's failure (``workbench.chat.error`` codes, carried by the KB errors) -> HTTP status
 UPSTREAM_STATUS = {"limit": 429, "model": 403, "key": 401, "timeout": 504, "unavailable": 503, "too_long": 400,
                    "rejected": 400}
 log = logging.getLogger("maas.kb_api")
-
-Authenticate = Callable[[str], "str | None"]
-
-
-class KeyWithoutUser(Exception):
-    """``authenticate`` raises it for a valid key that belongs to no user (the master key): refused with 403."""
-
-
-class ApiError(Exception):
-    """A refusal at the edge: HTTP ``status``, English ``message`` and Chinese ``zh``, the ``param`` at fault."""
-
-    def __init__(self, status: int, message: str, *, zh: str | None = None, param: str | None = None,
-                 code: str | None = None, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message, self.zh, self.param = status, message, zh, param
-        self.code, self.headers = code, headers or {}
-
-    def response(self, locale: str) -> Response:
-        body = {"error": {"message": in_locale(self.message, self.zh, locale), "type": TYPES.get(self.status,
-                          "invalid_request_error"), "param": self.param, "code": self.code}}
-        return json_response(body, self.status, self.headers)
-
 
 def bad(param: str | None, message: str, zh: str, code: str = "invalid_value") -> ApiError:
     return ApiError(400, message, zh=zh, param=param, code=code)
@@ -93,10 +67,6 @@ def from_model_call(exc: openai.APIError) -> ApiError:
 
 
 # -- JSON in and out ----------------------------------------------------------------------------------------------
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(body), status, headers=headers, media_type="application/json")
-
-
 def listing(items: list[dict[str, Any]]) -> dict[str, Any]:
     return {"object": "list", "data": items}
 

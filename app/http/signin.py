@@ -16,11 +16,10 @@ import hashlib
 import hmac
 import html
 import secrets
-import time
-from http.cookies import SimpleCookie
 from urllib.parse import quote, urlsplit
 
-SESSION_COOKIE = "maas_session"
+from app.http.auth import SESSION_COOKIE, SessionUsers, session_token
+
 DEVICE_COOKIE = "maas_device"
 NEXT_COOKIE = "maas_oidc_next"
 
@@ -147,50 +146,6 @@ class DeviceTokens:
         return None
 
 
-def session_token(cookie_header: str | None) -> str | None:
-    if not cookie_header:
-        return None
-    jar = SimpleCookie()
-    try:
-        jar.load(cookie_header)
-    except Exception:  # noqa: BLE001 - a malformed cookie header is simply no session
-        return None
-    morsel = jar.get(SESSION_COOKIE)
-    return morsel.value if morsel else None
-
-
-class SessionUsers:
-    """Who a request's session cookie belongs to, remembered for a few seconds per token.
-
-    A page load sends dozens of requests (assets, config, queue); without this each one would
-    query the store twice. Sign-out forgets the token at once; a disabled account or revoked
-    session elsewhere takes effect within ``ttl`` seconds (like API keys' cache).
-    """
-
-    def __init__(self, gateway, ttl: float = 5.0) -> None:
-        self.gateway, self.ttl = gateway, ttl
-        self._seen: dict[str, tuple[float, object]] = {}
-
-    def user(self, cookie_header: str | None):
-        """The signed-in, enabled user for a Cookie header, or None."""
-        token = session_token(cookie_header)
-        if not token:
-            return None
-        now = time.monotonic()
-        hit = self._seen.get(token)
-        if hit is not None and now - hit[0] < self.ttl:
-            return hit[1]
-        user_id = self.gateway.sessions.resolve(token)
-        user = self.gateway.accounts.get(user_id) if user_id else None
-        if len(self._seen) > 10_000:
-            self._seen.clear()
-        self._seen[token] = (now, user)
-        return user
-
-    def forget(self, token: str) -> None:
-        self._seen.pop(token, None)
-
-
 def routes(gateway, users: SessionUsers):
     """FastAPI routes: GET/POST /login, POST /logout (and the OIDC start / callback when configured)."""
     from fastapi import APIRouter, Form, Request
@@ -298,13 +253,3 @@ def routes(gateway, users: SessionUsers):
         return response
 
     return router
-
-
-def is_public(path: str) -> bool:
-    """Paths open without a session: sign-in, sign-out, single sign-on, the icon."""
-    return path in ("/login", "/logout", "/login/", "/logout/", "/favicon.ico") or path.startswith("/auth/oidc/")
-
-
-def login_redirect(path: str, query: bytes) -> str:
-    target = path + ("?" + query.decode("latin-1") if query else "")
-    return "/login?next=" + quote(target, safe="/")

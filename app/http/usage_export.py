@@ -3,13 +3,15 @@
 The page's export links open this address (one click: the browser saves the file). The figures are computed for the
 session's own user at the time of the download — a member's own keys, an administrator's everything, exactly as the
 page shows them (``Console.usage``) — and never copied into Gradio's file cache, which serves a file to anyone signed
-in who knows its path. The route sits behind the session check of ``launch.build_app`` and checks the session again.
+in who knows its path. The route sits behind the session check (``app.http.auth``) and checks the session again.
 """
 
 # no "from __future__ import annotations": FastAPI reads the route's annotations (Request, imported in routes)
 
 from typing import Any
 
+from app.http.auth import SignedIn
+from app.http.errors import ApiError, edge_router
 from app.http.kb_files import disposition
 from app.shell.i18n import resolve_locale, translate
 from app.usage.exports import KINDS, PREFIX, csv_text, file_name
@@ -18,25 +20,27 @@ from app.usage.page import UsageInputError, parse_window
 
 def routes(console: Any, users: Any) -> Any:
     """FastAPI routes over ``console`` (``gateway.accounts.console.Console``);
-    ``users``: ``app.http.signin.SessionUsers``."""
-    from fastapi import APIRouter, Request
-    from fastapi.responses import JSONResponse, Response
+    ``users``: ``app.http.auth.SessionUsers``."""
+    from fastapi import Depends, Request
+    from fastapi.responses import Response
 
-    router = APIRouter()
+    router = edge_router()
 
     @router.get(PREFIX + "/{kind}.csv")
-    def export(kind: str, request: Request, since: str = "", until: str = "") -> Any:
+    def export(kind: str, request: Request, since: str = "", until: str = "",
+               user: Any = Depends(SignedIn(users))) -> Any:
         locale = resolve_locale("", request.headers.get("accept-language"))
-        user = users.user(request.headers.get("cookie"))
-        actor = console.actor_for_username(user.username) if user is not None else None
+        actor = console.actor_for_username(user.username)
         if actor is None:
-            return JSONResponse({"error": translate("shell.sign_in_again", locale)}, status_code=401)
+            raise ApiError(401, translate("shell.sign_in_again", "en"), zh=translate("shell.sign_in_again", "zh"),
+                           code="sign_in_required")
         if kind not in KINDS:
-            return JSONResponse({"error": "Export per-day.csv or per-model.csv."}, status_code=404)
+            raise ApiError(404, "Export per-day.csv or per-model.csv.", zh="请导出 per-day.csv 或 per-model.csv。",
+                           param="kind", code="unknown_export")
         try:
             start, end = parse_window(since, until, locale)
         except UsageInputError as exc:
-            return JSONResponse({"error": exc.message}, status_code=400)
+            raise ApiError(400, exc.message, code="invalid_value") from None
         text = csv_text(console, actor, kind, start, end)
         headers = {"content-disposition": disposition("attachment", file_name(kind, start.isoformat(),
                                                                              end.isoformat())),
