@@ -7,6 +7,8 @@ Translation to HTTP happens only at the edge (``gateway.api``).
 
 from __future__ import annotations
 
+from shared.locale import language
+
 
 class GatewayError(Exception):
     """Base class: an error a client may see."""
@@ -151,7 +153,7 @@ class FormError(Exception):
 
     def text(self, locale: str) -> str:
         """The message in ``locale``: Chinese for "zh", "zh-CN", ... when there is a Chinese text, else English."""
-        if self.zh and (locale or "").strip().lower().startswith("zh"):
+        if self.zh and language(locale) == "zh":
             return self.zh
         return self.message
 

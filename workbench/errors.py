@@ -6,10 +6,12 @@ gateway). ``field`` names the input at fault, ``code`` is stable for callers and
 
 from __future__ import annotations
 
+from shared.locale import language
+
 
 def in_locale(message: str, zh: str | None, locale: str | None) -> str:
     """``zh`` for "zh", "zh-CN", "zh_TW" ... when there is one, else ``message``."""
-    return zh if zh and (locale or "").strip().lower().startswith("zh") else message
+    return zh if zh and language(locale) == "zh" else message
 
 
 class WorkbenchError(Exception):

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from app.http.kb_files import INLINE, TYPES, disposition
+from app.shell.i18n import resolve_locale
 from workbench.attachments import AttachmentNotFound
 
 PREFIX = "/chat/file"
@@ -40,7 +41,7 @@ def routes(attachments: Any, users: Any) -> Any:
         if attachments is None:
             return JSONResponse({"error": "Documents are not available in the chat on this server."},
                                 status_code=503)
-        locale = "zh-CN" if request.headers.get("accept-language", "").lower().startswith("zh") else "en"
+        locale = resolve_locale(None, request.headers.get("accept-language"))
         try:
             attachment, path = attachments.file(user.id, attachment_id)
         except AttachmentNotFound as exc:

@@ -101,6 +101,7 @@ from app.http.kb_json import (
     too_large,
     whole_field,
 )
+from app.shell.i18n import resolve_locale
 from workbench.clients import UserClients
 from workbench.errors import WorkbenchError
 from workbench.kb import answer
@@ -182,7 +183,7 @@ class KnowledgeAPI:
             return
         self._count += 1
         request_id = f"kb-{self._id_prefix}{self._count:x}"
-        locale = "zh" if (_header(scope, b"accept-language") or "").strip().lower().startswith("zh") else "en"
+        locale = resolve_locale(None, _header(scope, b"accept-language"))
         params: dict[str, str] = {}
         try:
             user_id, key = await self._who(scope)

@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
+from app.shell.i18n import resolve_locale
 from workbench.kb.errors import Forbidden, KBError
 
 PREFIX = "/kb/file"
@@ -64,11 +65,11 @@ def routes(knowledge: Any, users: Any) -> Any:
             return JSONResponse({"error": "Sign in first: open /login."}, status_code=401)
         if knowledge is None:
             return JSONResponse({"error": "Knowledge bases are not available on this server."}, status_code=503)
-        zh = request.headers.get("accept-language", "").lower().startswith("zh")
+        locale = resolve_locale(None, request.headers.get("accept-language"))
         try:
             name, path = knowledge.document_file(user.id, kb_id, document_id)
         except KBError as exc:
-            return JSONResponse({"error": exc.text("zh-CN" if zh else "en")},
+            return JSONResponse({"error": exc.text(locale)},
                                 status_code=403 if isinstance(exc, Forbidden) else 404)
         inline = PurePosixPath(base_name(name)).suffix.lower() in INLINE and not download
         headers = {"content-disposition": disposition("inline" if inline else "attachment", name),
