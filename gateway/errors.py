@@ -8,6 +8,7 @@ Translation to HTTP happens only at the edge (``gateway.api``).
 from __future__ import annotations
 
 from shared.locale import language
+from shared.messages import MessageError
 
 
 class GatewayError(Exception):
@@ -138,24 +139,30 @@ class Problem(str):
         return problem
 
 
-class FormError(Exception):
-    """A form's input or an account action that cannot be done: ``message`` says what to do, ``field`` which input.
+class FormError(MessageError):
+    """A form's input or an account action that cannot be done: ``code`` names the message (in the class's
+    ``catalogue``, e.g. ``gateway/accounts/messages.py``), ``fields`` fill it in, ``field`` is the input at fault.
 
-    ``message`` is English (the admin HTTP API sends it); ``zh`` is the same sentence in Chinese for
-    the workbench pages. ``text(locale)`` picks one.
+    ``message`` is English (the admin HTTP API sends it); ``text(locale)`` says it in the page's language.
+    (Until every raiser has a code, ``FormError(english, field, zh=chinese)`` still works: ``code`` is None.)
     """
 
-    def __init__(self, message: str, field: str | None = None, *, zh: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.zh = zh
+    def __init__(self, code: str, field: str | None = None, *, zh: str | None = None, **fields: object) -> None:
+        if zh is None and code in self.catalogue:
+            super().__init__(code, field, **fields)
+            return
+        Exception.__init__(self, code)
+        self.code, self.field, self.fields, self.message, self.zh = None, field, {}, code, zh
 
-    def text(self, locale: str) -> str:
-        """The message in ``locale``: Chinese for "zh", "zh-CN", ... when there is a Chinese text, else English."""
-        if self.zh and language(locale) == "zh":
-            return self.zh
-        return self.message
+    def text(self, locale: str | None) -> str:
+        if self.code is None:
+            return self.zh if self.zh and language(locale) == "zh" else self.message
+        return super().text(locale)
+
+    def __reduce__(self) -> tuple:
+        if self.code is None:
+            return type(self), (self.message, self.field), {"zh": self.zh}
+        return super().__reduce__()
 
 
 class StartupError(Exception):

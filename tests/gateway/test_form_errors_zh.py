@@ -8,6 +8,7 @@ and the real sign-in routes and account-page handlers.
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,6 +24,7 @@ from gateway.accounts.passwords import check_strength
 from gateway.accounts.users import AccountError, check_username
 from gateway.errors import FormError
 from gateway.routing.release_notes import ReleaseNoteError
+from shared.messages import Catalogue, template_fields
 from tests.app.conftest import opened_gateway
 
 GATEWAY = Path(__file__).resolve().parents[2] / "gateway"
@@ -67,8 +69,12 @@ def form_error_family(trees: dict[str, ast.Module]) -> set[str]:
         family |= more
 
 
-def missing_zh(trees: dict[str, ast.Module]) -> tuple[list[str], int]:
-    """(places where a FormError-family error or a ``Problem`` is made without Chinese, how many were checked)."""
+def unsaid(trees: dict[str, ast.Module], catalogues: dict[str, Catalogue]) -> tuple[list[str], int]:
+    """(places where a FormError-family error is made that cannot be said in both languages, how many were checked).
+
+    An error with a code: the code is a literal in its class's catalogue (``catalogues``: class name -> catalogue)
+    and the call passes exactly the template's fields (or ``**fields`` passed on). An error still made the old way
+    (English text, ``zh=``) has Chinese text; so has a ``Problem``."""
     family = form_error_family(trees)
     bad, checked = [], 0
     for path, tree in trees.items():
@@ -76,13 +82,25 @@ def missing_zh(trees: dict[str, ast.Module]) -> tuple[list[str], int]:
             if not isinstance(node, ast.Call):
                 continue
             name = _name(node.func)
+            if name not in family and name != "Problem":
+                continue
+            checked += 1
+            where = f"{path}:{node.lineno} {name}(...)"
             zh = next((kw.value for kw in node.keywords if kw.arg == "zh"), None)
             if name == "Problem" and zh is None and len(node.args) >= 2:
                 zh = node.args[1]
-            if name in family or name == "Problem":
-                checked += 1
+            if zh is not None or name == "Problem":
                 if zh is None or not _chinese(zh):
-                    bad.append(f"{path}:{node.lineno} {name}(...)")
+                    bad.append(where)
+                continue
+            code = node.args[0] if node.args else None
+            catalogue = catalogues.get(name)
+            if not (isinstance(code, ast.Constant) and catalogue is not None and code.value in catalogue):
+                bad.append(where + " without a code of its catalogue")
+                continue
+            given = {kw.arg for kw in node.keywords} - {"field"}
+            if None not in given and given != template_fields(catalogue.tables["en"][code.value]):
+                bad.append(f"{where} gives {sorted(given)} to {code.value!r}")
     return bad, checked
 
 
@@ -91,15 +109,36 @@ def _gateway_trees() -> dict[str, ast.Module]:
             for p in sorted(GATEWAY.rglob("*.py"))}
 
 
-def test_every_form_error_in_the_gateway_has_chinese() -> None:
+def _form_errors() -> dict[str, type[FormError]]:
+    """FormError and its subclasses in the gateway, by name (their modules imported)."""
+    for path in sorted(GATEWAY.rglob("*.py")):
+        module = ".".join(path.relative_to(GATEWAY.parent).with_suffix("").parts)
+        importlib.import_module(module.removesuffix(".__init__"))
+    found, todo = {}, [FormError]
+    while todo:
+        cls = todo.pop()
+        found[cls.__name__] = cls
+        todo += cls.__subclasses__()
+    return found
+
+
+def test_every_form_error_in_the_gateway_can_be_said_in_chinese() -> None:
     trees = _gateway_trees()
     assert {"ApplicationError", "AccountError", "ConsoleError", "ReleaseNoteError"} <= form_error_family(trees)
-    bad, checked = missing_zh(trees)
-    assert not bad, "FormError without zh= Chinese text:\n" + "\n".join(bad)
+    bad, checked = unsaid(trees, {name: cls.catalogue for name, cls in _form_errors().items()})
+    assert not bad, "FormError that cannot be said in Chinese:\n" + "\n".join(bad)
     assert checked >= 60                        # the walk really saw the raises (68 today)
 
 
-def test_the_meta_test_catches_a_refusal_without_chinese() -> None:
+def test_every_message_has_english_and_chinese_with_the_same_fields() -> None:
+    catalogues = {id(cls.catalogue): cls.catalogue for cls in _form_errors().values()}.values()
+    for catalogue in catalogues:
+        assert not catalogue.problems()
+        zh = catalogue.tables["zh"]
+        assert all(CJK.search(text) for text in zh.values()), [c for c, text in zh.items() if not CJK.search(text)]
+
+
+def test_the_meta_test_catches_a_refusal_that_cannot_be_said() -> None:
     code = ast.parse(
         "class E(FormError): ...\n"
         "class F(E): ...\n"
@@ -110,10 +149,22 @@ def test_the_meta_test_catches_a_refusal_without_chinese() -> None:
         "    raise E('ok', zh='名称：必填。' if x else 'Name')\n"
         "    raise E('ok', zh=f'{x}：必填。')\n"
         "    raise E('ok', zh=x.zh)\n"
-        "    return Problem('too short', 'too short')\n")
-    bad, checked = missing_zh({"x.py": code})
-    assert [b.split()[0] for b in bad] == ["x.py:4", "x.py:5", "x.py:6", "x.py:7", "x.py:10"]
-    assert checked == 7
+        "    return Problem('too short', 'too short')\n"
+        "    raise E('name.length', 'name', low=2, high=64)\n"
+        "    raise E('name.length', 'name', low=2)\n"
+        "    raise E('name.missing', 'name')\n"
+        "    raise E(x.code, 'name', **x.fields)\n"
+        "    raise E('name.length', 'name', **x.fields)\n")
+    catalogue = Catalogue({"name.length": "Name: {low} to {high}."}, {"name.length": "名称：{low} 到 {high}。"})
+    bad, checked = unsaid({"x.py": code}, {"E": catalogue, "F": catalogue})
+    assert [b.split()[0] for b in bad] == ["x.py:4", "x.py:5", "x.py:6", "x.py:7", "x.py:10", "x.py:12", "x.py:13",
+                                           "x.py:14"]
+    assert checked == 12
+
+
+def test_a_catalogue_finds_a_code_in_one_language_only_or_with_other_fields() -> None:
+    catalogue = Catalogue({"a": "A {x}.", "b": "B.", "c": "C {y}."}, {"a": "甲 {x}。", "c": "丙。", "d": "丁。"})
+    assert catalogue.problems() == ["b: only in en", "d: only in zh", "c: fields ['y'] in en, [] in zh"]
 
 
 # --- FormError.text ------------------------------------------------------------------------------
@@ -124,6 +175,25 @@ def test_text_picks_the_language_and_falls_back_to_english() -> None:
     assert err.text("en") == err.text("en-US") == err.text("") == err.message == "Email: does not look right."
     assert str(err) == "Email: does not look right."                   # the admin HTTP API's English
     assert FormError("Name: required.", "name").text("zh") == "Name: required."      # no zh: English
+
+
+def test_an_error_with_a_code_is_said_from_its_catalogue_in_the_page_language() -> None:
+    import pickle
+
+    catalogue = Catalogue({"x.length": "{label}: {low} to {high} characters.", "x.label": "Name"},
+                          {"x.length": "{label}：{low} 到 {high} 个字符。", "x.label": "名称"})
+
+    class Refused(FormError):
+        pass
+
+    Refused.catalogue = catalogue
+    err = Refused("x.length", "name", label=catalogue.message("x.label"), low=2, high=64)
+    assert err.code == "x.length" and err.field == "name" and err.fields["low"] == 2
+    assert err.text("zh-CN") == "名称：2 到 64 个字符。"                  # the label is said in Chinese too
+    assert err.text("en") == err.message == str(err) == "Name: 2 to 64 characters."
+    assert Refused.of(catalogue.message("x.label"), "name").text("zh") == "名称"
+    again = pickle.loads(pickle.dumps(ApplicationError("Email: wrong.", field="email", zh="邮箱：格式不正确。")))
+    assert (again.text("zh"), again.field) == ("邮箱：格式不正确。", "email")
 
 
 # --- the services, in Chinese --------------------------------------------------------------------
