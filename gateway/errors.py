@@ -2,12 +2,13 @@
 
 Errors carry the HTTP status, the OpenAI ``type``, the offending ``param`` and a
 stable ``code``. Messages say what to do next and never carry upstream internals.
-Translation to HTTP happens only at the edge (``gateway.api``).
+Translation to HTTP happens only at the edge (``gateway.api``). ``FormError`` (a form or an account action
+refused) carries a code and its fields; its words, en and zh, are in the catalogue of its package
+(``gateway/accounts/messages.py``, ``gateway/routing/messages.py``).
 """
 
 from __future__ import annotations
 
-from shared.locale import language
 from shared.messages import MessageError
 
 
@@ -124,45 +125,12 @@ class ConfigError(Exception):
         self.source, self.key, self.problem = source, key, problem
 
 
-class Problem(str):
-    """A problem sentence in English (the string itself) with its Chinese counterpart in ``zh``.
-
-    Being a ``str`` it works wherever the English sentence did (the admin HTTP API, ``in`` checks);
-    a UI passes ``zh`` on with the ``FormError`` it raises.
-    """
-
-    zh: str
-
-    def __new__(cls, en: str, zh: str) -> Problem:
-        problem = super().__new__(cls, en)
-        problem.zh = zh
-        return problem
-
-
 class FormError(MessageError):
     """A form's input or an account action that cannot be done: ``code`` names the message (in the class's
     ``catalogue``, e.g. ``gateway/accounts/messages.py``), ``fields`` fill it in, ``field`` is the input at fault.
 
     ``message`` is English (the admin HTTP API sends it); ``text(locale)`` says it in the page's language.
-    (Until every raiser has a code, ``FormError(english, field, zh=chinese)`` still works: ``code`` is None.)
     """
-
-    def __init__(self, code: str, field: str | None = None, *, zh: str | None = None, **fields: object) -> None:
-        if zh is None and code in self.catalogue:
-            super().__init__(code, field, **fields)
-            return
-        Exception.__init__(self, code)
-        self.code, self.field, self.fields, self.message, self.zh = None, field, {}, code, zh
-
-    def text(self, locale: str | None) -> str:
-        if self.code is None:
-            return self.zh if self.zh and language(locale) == "zh" else self.message
-        return super().text(locale)
-
-    def __reduce__(self) -> tuple:
-        if self.code is None:
-            return type(self), (self.message, self.field), {"zh": self.zh}
-        return super().__reduce__()
 
 
 class StartupError(Exception):
