@@ -2,10 +2,14 @@
 
 Errors carry the HTTP status, the OpenAI ``type``, the offending ``param`` and a
 stable ``code``. Messages say what to do next and never carry upstream internals.
-Translation to HTTP happens only at the edge (``gateway.api``).
+Translation to HTTP happens only at the edge (``gateway.api``). ``FormError`` (a form or an account action
+refused) carries a code and its fields; its words, en and zh, are in the catalogue of its package
+(``gateway/accounts/messages.py``, ``gateway/routing/messages.py``).
 """
 
 from __future__ import annotations
+
+from shared.messages import MessageError
 
 
 class GatewayError(Exception):
@@ -121,39 +125,12 @@ class ConfigError(Exception):
         self.source, self.key, self.problem = source, key, problem
 
 
-class Problem(str):
-    """A problem sentence in English (the string itself) with its Chinese counterpart in ``zh``.
+class FormError(MessageError):
+    """A form's input or an account action that cannot be done: ``code`` names the message (in the class's
+    ``catalogue``, e.g. ``gateway/accounts/messages.py``), ``fields`` fill it in, ``field`` is the input at fault.
 
-    Being a ``str`` it works wherever the English sentence did (the admin HTTP API, ``in`` checks);
-    a UI passes ``zh`` on with the ``FormError`` it raises.
+    ``message`` is English (the admin HTTP API sends it); ``text(locale)`` says it in the page's language.
     """
-
-    zh: str
-
-    def __new__(cls, en: str, zh: str) -> Problem:
-        problem = super().__new__(cls, en)
-        problem.zh = zh
-        return problem
-
-
-class FormError(Exception):
-    """A form's input or an account action that cannot be done: ``message`` says what to do, ``field`` which input.
-
-    ``message`` is English (the admin HTTP API sends it); ``zh`` is the same sentence in Chinese for
-    the workbench pages. ``text(locale)`` picks one.
-    """
-
-    def __init__(self, message: str, field: str | None = None, *, zh: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.zh = zh
-
-    def text(self, locale: str) -> str:
-        """The message in ``locale``: Chinese for "zh", "zh-CN", ... when there is a Chinese text, else English."""
-        if self.zh and (locale or "").strip().lower().startswith("zh"):
-            return self.zh
-        return self.message
 
 
 class StartupError(Exception):

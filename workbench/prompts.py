@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from shared.locale import language
+
 # Context blocks (a document's text, numbered web sources) go in front of the question they serve.
 CONTEXT_INTRO = ("Use the following material to answer the question after it. If the material does not "
                  "contain the answer, say so.")
@@ -25,7 +27,7 @@ _EXPORT = {
 
 def export_labels(locale: str) -> dict[str, str]:
     """The Markdown export's labels in ``locale`` (Chinese for zh*, else English)."""
-    return _EXPORT["zh" if (locale or "").strip().lower().startswith("zh") else "en"]
+    return _EXPORT[language(locale)]
 
 # -- documents in a chat (workbench.retrieval): one block per document, its first line saying what it holds and how to
 # cite it, then its numbered passages ("[3] p. 17" and the text)

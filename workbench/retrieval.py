@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import openai
 
+from shared.locale import language
 from workbench import prompts
 from workbench.attachments import Attachment, Attachments, PageText, Passage, render
 from workbench.chat import ContextBlock, estimate_tokens, prompt_budget
@@ -60,7 +61,7 @@ class Included:
 def _pages_label(first: int | None, last: int | None, locale: str = "en") -> str:
     if first is None:
         return ""
-    one, many = PAGES["zh" if (locale or "").lower().startswith("zh") else "en"]
+    one, many = PAGES[language(locale)]
     last = last if last is not None else first
     return (one if last == first else many).format(first=first, last=last)
 

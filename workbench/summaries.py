@@ -29,6 +29,7 @@ from typing import Any
 
 import openai
 
+from shared.locale import language
 from workbench import prompts
 from workbench.attachments import Attachment, Attachments, PageText, Passage, Progress
 from workbench.chat import ContextBlock, Error, context_length, error, readable
@@ -59,7 +60,7 @@ def wants_summary(question: str) -> bool:
 def output_language(locale: str | None, document_language: str) -> str:
     """ "zh" or "en": the asked locale when one is given, else the document's language."""
     if locale and locale.strip():
-        return "zh" if locale.strip().lower().startswith("zh") else "en"
+        return language(locale)
     return "zh" if document_language == "zh" else "en"
 
 

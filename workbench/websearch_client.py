@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from shared.locale import language
 from workbench.chat import ContextBlock
 from workbench.errors import WorkbenchError
 
@@ -74,7 +75,7 @@ async def search_web(base_url: str, api_key: str, query: str, *, locale: str = "
     """Search through the gateway's ``/v1/web-search``; ``WebSearchError`` when it fails."""
     url = base_url.rstrip("/") + "/web-search"
     body = {"query": query.strip()[:1000], "count": count,
-            "language": "zh-CN" if (locale or "").lower().startswith("zh") else "en"}
+            "language": "zh-CN" if language(locale) == "zh" else "en"}
     own = client is None
     http = client or httpx.AsyncClient(timeout=TIMEOUT_S, trust_env=False)
     try:

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
+from shared.locale import resolve
 from workbench.errors import in_locale
 
 log = logging.getLogger("maas.edge")
@@ -35,7 +36,7 @@ class ApiError(Exception):
     @classmethod
     def refusing(cls, status: int, exc: Any, code: str) -> ApiError:
         """A service's refusal (``workbench.errors.WorkbenchError``: message, zh, field, code) with ``status``."""
-        return cls(status, exc.message, zh=exc.zh, param=exc.field, code=exc.code or code)
+        return cls(status, exc.message, zh=exc.text("zh"), param=exc.field, code=exc.code or code)
 
     def body(self, locale: str) -> dict[str, Any]:
         return {"error": {"message": in_locale(self.message, self.zh, locale),
@@ -51,8 +52,8 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 def locale_of(headers: Any) -> str:
-    """'zh' when the request's Accept-Language starts with zh, else 'en' (the API's messages are English)."""
-    return "zh" if (headers.get("accept-language") or "").strip().lower().startswith("zh") else "en"
+    """'zh' when the request's Accept-Language prefers Chinese, else 'en' (the API's messages are English)."""
+    return resolve(None, headers.get("accept-language"))
 
 
 def install(app: Any) -> Any:

@@ -357,7 +357,7 @@ class KnowledgeAPI:
         except Invalid as exc:
             if exc.code != "document_not_ready":
                 raise
-            raise ApiError(409, exc.message, zh=exc.zh, param="document_id", code=exc.code) from None
+            raise ApiError(409, exc.message, zh=exc.text("zh"), param="document_id", code=exc.code) from None
         return json_response({**listing([chunk_json(c) for c in page.chunks]), "total": page.total,
                               "offset": page.offset, "limit": page.limit})
 

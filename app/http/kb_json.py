@@ -48,12 +48,13 @@ def from_service(exc: WorkbenchError, params: dict[str, str]) -> ApiError:
     """A service refusal as HTTP; ``params`` renames the service's field to the request's parameter."""
     param = params.get(exc.field or "", exc.field)
     if isinstance(exc, NotFound):
-        return ApiError(404, exc.message, zh=exc.zh, param=param, code=exc.code or "not_found")
+        return ApiError(404, exc.message, zh=exc.text("zh"), param=param, code=exc.code or "not_found")
     if isinstance(exc, Forbidden):
-        return ApiError(403, exc.message, zh=exc.zh, param=param, code=exc.code or "forbidden")
+        return ApiError(403, exc.message, zh=exc.text("zh"), param=param, code=exc.code or "forbidden")
     if isinstance(exc, Invalid) or not isinstance(exc, KBError):
-        return ApiError(400, exc.message, zh=exc.zh, param=param, code=exc.code or "invalid_value")
-    return ApiError(UPSTREAM_STATUS.get(exc.code or "", 502), exc.message, zh=exc.zh, param=param, code=exc.code)
+        return ApiError(400, exc.message, zh=exc.text("zh"), param=param, code=exc.code or "invalid_value")
+    return ApiError(UPSTREAM_STATUS.get(exc.code or "", 502), exc.message, zh=exc.text("zh"), param=param,
+                    code=exc.code)
 
 
 def from_model_call(exc: openai.APIError) -> ApiError:

@@ -19,27 +19,14 @@ import secrets
 from urllib.parse import quote, urlsplit
 
 from app.http.auth import SESSION_COOKIE, SessionUsers, session_token
+from app.shell.i18n import resolve_locale
+from app.strings import signin as strings
 
 DEVICE_COOKIE = "maas_device"
 NEXT_COOKIE = "maas_oidc_next"
 
-TEXT = {
-    "en": {"title": "Sign in · MaaS Workbench", "heading": "Sign in to MaaS Workbench", "username": "Username",
-           "password": "Password", "submit": "Sign in", "signed_out": "You are signed out.",
-           "sso": "Sign in with your institution's account", "or": "or with a workbench password",
-           "sso_failed": "Single sign-on did not complete: {detail}",
-           "foreign_form": "This sign-in form came from another site, so it was not accepted: sign in here instead.",
-           "out_title": "Sign out · MaaS Workbench", "out_heading": "Sign out of MaaS Workbench?",
-           "out_submit": "Sign out", "out_foreign": "The request to sign out came from another site, so you are still "
-           "signed in. Sign out here if you meant to."},
-    "zh": {"title": "登录 · MaaS 工作台", "heading": "登录 MaaS 工作台", "username": "用户名", "password": "密码",
-           "submit": "登录", "signed_out": "你已退出登录。",
-           "sso": "使用单位统一身份认证登录", "or": "或使用工作台密码登录",
-           "sso_failed": "统一身份认证登录未完成（{detail}）",
-           "foreign_form": "该登录表单来自其他网站，未被接受：请在此页登录。",
-           "out_title": "退出登录 · MaaS 工作台", "out_heading": "退出 MaaS 工作台？", "out_submit": "退出登录",
-           "out_foreign": "退出请求来自其他网站，你仍处于登录状态。如确需退出，请在此点击退出。"},
-}
+TEXT = {lang: {key.removeprefix("signin."): text for key, text in table.items()}       # app/strings/signin.py
+        for lang, table in (("en", strings.EN), ("zh", strings.ZH))}
 HEAD = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
 <style>body{{font-family:system-ui,"Noto Sans CJK SC",sans-serif;background:#f6f7f9;margin:0}}
@@ -62,13 +49,7 @@ SIGN_OUT_PAGE = HEAD + """<body><main><h1>{out_heading}</h1>{message}<form metho
 
 def language(accept_language: str | None) -> str:
     """'zh' when the browser prefers Chinese, else 'en'."""
-    for part in (accept_language or "").split(","):
-        tag = part.split(";")[0].strip().lower()
-        if tag.startswith("zh"):
-            return "zh"
-        if tag.startswith("en"):
-            return "en"
-    return "en"
+    return resolve_locale(None, accept_language)
 
 
 def safe_next(target: str | None) -> str:

@@ -83,7 +83,7 @@ def unique_name(name: str, taken: set[str]) -> str:
 
 
 def _named(error: WorkbenchError, name: str) -> Refused:
-    return Refused(name, error.message, error.zh or error.message)
+    return Refused(name, error.message, error.text("zh"))
 
 
 def refused(key: str, locale: str, **fields: Any) -> gr.Error:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.strings import merged
+from shared.locale import resolve
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -37,27 +38,8 @@ def make_i18n() -> gr.I18n:
 
 
 def resolve_locale(lang: str | None = None, accept_language: str | None = None) -> str:
-    """Pick ``"zh"`` or ``"en"`` from the page's language tag, else from Accept-Language."""
-    for tag in [lang or "", *_accept_language_tags(accept_language)]:
-        base = tag.strip().lower().replace("_", "-").split("-")[0]
-        if base in STRINGS:
-            return base
-    return DEFAULT_LOCALE
-
-
-def _accept_language_tags(header: str | None) -> list[str]:
-    tags: list[tuple[float, int, str]] = []
-    for i, part in enumerate((header or "").split(",")):
-        tag, _, params = part.strip().partition(";")
-        q = 1.0
-        if params.strip().startswith("q="):
-            try:
-                q = float(params.strip()[2:])
-            except ValueError:
-                q = 0.0
-        if tag and q > 0:
-            tags.append((-q, i, tag))
-    return [tag for _, _, tag in sorted(tags)]
+    """Pick ``"zh"`` or ``"en"`` from the page's language tag, else from Accept-Language (``shared.locale``)."""
+    return resolve(lang, accept_language)
 
 
 def translate(key: str, locale: str = DEFAULT_LOCALE, **fields: object) -> str:

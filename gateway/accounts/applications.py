@@ -24,9 +24,11 @@ from typing import Any
 
 from gateway.accounts import audit
 from gateway.accounts.keys import MASTER_ACTOR, QUOTA_PERIODS, KeyStore
+from gateway.accounts.messages import MESSAGES, label
 from gateway.errors import FormError
 from gateway.routing.catalogue import Catalogue
 from gateway.store import Store
+from shared.messages import Message
 
 KINDS = ("new_key", "more_models")
 STATUSES = ("pending", "approved", "rejected")
@@ -35,26 +37,22 @@ PHONE_RE = re.compile(r"[0-9 +\-]{6,20}")
 _COLUMNS = ("id, kind, user_id, key_id, name, contact_name, email, organisation, phone, purpose, models, status,"
             " reason, decided_by, decided_at, created_at, granted_models, limits")
 
-# field -> (label shown in messages, min chars, max chars); lengths are counted in characters (中文 = 1 each)
-TEXT_FIELDS: dict[str, tuple[str, int, int]] = {
-    "name": ("Key name", 2, 64),
-    "contact_name": ("Contact name", 1, 64),
-    "email": ("Email", 3, 254),
-    "organisation": ("Organisation", 2, 128),
-    "phone": ("Phone", 6, 20),
-    "purpose": ("Purpose", 20, 2000),
+# field -> (min chars, max chars); lengths are counted in characters (中文 = 1 each); labels: messages.py label.*
+TEXT_FIELDS: dict[str, tuple[int, int]] = {
+    "name": (2, 64),
+    "contact_name": (1, 64),
+    "email": (3, 254),
+    "organisation": (2, 128),
+    "phone": (6, 20),
+    "purpose": (20, 2000),
 }
 REASON_LIMITS = (2, 2000)
-# the same labels in Chinese (refusals are bilingual: ``FormError.zh``)
-TEXT_LABELS_ZH = {"name": "密钥名称", "contact_name": "联系人", "email": "邮箱", "organisation": "单位",
-                  "phone": "电话", "purpose": "用途"}
-LIMIT_LABELS_ZH = {"rpm": "每分钟请求数（rpm）", "tpm": "每分钟 token 数（tpm）",
-                   "quota_tokens": "token 配额（quota_tokens）"}
-_STATUS_ZH = {"pending": "待审核", "approved": "批准", "rejected": "拒绝"}
 
 
 class ApplicationError(FormError):
-    """An application or review that cannot be done."""
+    """An application or review that cannot be done (its words: ``gateway/accounts/messages.py``)."""
+
+    catalogue = MESSAGES
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +83,10 @@ class Application:
                 if self.granted_models is not None else None, "limits": self.limits, "reason": self.reason}
 
 
+def _status(status: str) -> Message | str:
+    return MESSAGES.message(f"status.{status}") if f"status.{status}" in MESSAGES else status
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -101,28 +103,25 @@ def _application(row: tuple) -> Application:
 
 
 def _text(form: dict[str, Any], field: str) -> str:
-    label, low, high = TEXT_FIELDS[field]
-    zh = TEXT_LABELS_ZH[field]
+    low, high = TEXT_FIELDS[field]
     value = form.get(field)
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise ApplicationError(f"{label}: must be text.", field=field, zh=f"{zh}：必须是文本。")
+        raise ApplicationError("field.not_text", field, label=label(field))
     value = value.strip()
     if not value:
-        raise ApplicationError(f"{label}: required — please fill it in.", field=field, zh=f"{zh}：必填，请填写。")
+        raise ApplicationError("field.required", field, label=label(field))
     if not low <= len(value) <= high:
-        raise ApplicationError(f"{label}: must be {low} to {high} characters long (now {len(value)}).", field=field,
-                               zh=f"{zh}：长度须为 {low} 到 {high} 个字符（现在 {len(value)} 个）。")
+        raise ApplicationError("field.length", field, label=label(field), low=low, high=high, now=len(value))
     return value
 
 
-def _whole(label: str, value: Any) -> int | None:
+def _whole(name: str, value: Any) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:      # 0 would refuse every request
-        raise ApplicationError(f"{label}: must be a whole number of 1 or more, or empty for no limit.", field=label,
-                               zh=f"{LIMIT_LABELS_ZH.get(label, label)}：须为 1 或更大的整数，留空表示不限。")
+        raise ApplicationError("application.limit", name, label=label(name))
     return value
 
 
@@ -133,14 +132,13 @@ def _apply_models(catalogue: Catalogue, models: Any) -> list[str]:
     if models is None:
         models = []
     if not isinstance(models, list | tuple | set | frozenset) or not all(isinstance(m, str) for m in models):
-        raise ApplicationError("Models: give a list of model ids.", field="models", zh="模型：请给出模型 ID 的列表。")
+        raise ApplicationError("application.models_list", "models")
     wanted = list(dict.fromkeys(m.strip() for m in models if m.strip()))
     if not wanted:
-        raise ApplicationError("Models: choose at least one model.", field="models", zh="模型：请至少选择一个模型。")
+        raise ApplicationError("application.models_none", "models")
     unknown = [m for m in wanted if m not in catalogue.models]
     if unknown:
-        raise ApplicationError(f"Models: not in the catalogue: {', '.join(unknown)}. Choose from the model list.",
-                               field="models", zh=f"模型：{', '.join(unknown)} 不在模型目录中，请从模型列表中选择。")
+        raise ApplicationError("application.models_unknown", "models", models=", ".join(unknown))
     return wanted
 
 
@@ -164,8 +162,7 @@ class Applications:
     def _require(self, app_id: str) -> Application:
         app = self._load(app_id)
         if app is None:
-            raise ApplicationError("No such application: reload the list and try again.", field="application_id",
-                                   zh="没有这个申请：请刷新列表后重试。")
+            raise ApplicationError("application.not_found", "application_id")
         return app
 
     def get(self, app_id: str, *, viewer_id: str, viewer_is_admin: bool) -> Application:
@@ -212,8 +209,7 @@ class Applications:
     def _require_applicant(self, user_id: str) -> None:
         user = self._user(user_id)
         if user is None or user[1]:
-            raise ApplicationError("Your account cannot apply for keys: sign in again or contact an administrator.",
-                                   field="user_id", zh="你的账号不能申请密钥：请重新登录或联系管理员。")
+            raise ApplicationError("application.cannot_apply", "user_id")
 
     def _require_admin(self, user_id: str) -> None:
         if not self._is_admin(user_id):
@@ -238,13 +234,10 @@ class Applications:
             except ApplicationError as exc:
                 found.append(exc)
         if "email" in values and not EMAIL_RE.fullmatch(values["email"]):
-            found.append(ApplicationError("Email: does not look right — use the form name@example.org.",
-                                          field="email", zh="邮箱：格式不正确，请使用 name@example.org 的形式。"))
+            found.append(ApplicationError("field.email", "email"))
         if "phone" in values and (not PHONE_RE.fullmatch(values["phone"])
                                   or sum(c.isdigit() for c in values["phone"]) < 6):
-            found.append(ApplicationError(
-                "Phone: use 6 to 20 characters — digits, spaces, '+' and '-' only, with at least 6 digits.",
-                field="phone", zh="电话：请填写 6 到 20 个字符，只能包含数字、空格、“+”和“-”，且至少有 6 位数字。"))
+            found.append(ApplicationError("field.phone", "phone"))
         try:
             _apply_models(self.catalogue, form.get("models"))
         except ApplicationError as exc:
@@ -273,24 +266,19 @@ class Applications:
         row = self._store.cursor().execute(
             "SELECT name, models, revoked_at, user_id, is_master FROM api_keys WHERE id = ?", [key_id]).fetchone()
         if row is None or row[3] != user_id or row[4]:
-            raise ApplicationError("Key: choose one of your own keys.", field="key_id", zh="密钥：请选择你自己的密钥。")
+            raise ApplicationError("application.key_not_own", "key_id")
         name, allowed, revoked_at = row[0], row[1], row[2]
         if revoked_at is not None:
-            raise ApplicationError("Key: this key is revoked — apply for a new key instead.", field="key_id",
-                                   zh="密钥：该密钥已被吊销，请改为申请新密钥。")
+            raise ApplicationError("application.key_revoked", "key_id")
         if allowed is None:
-            raise ApplicationError("Key: this key already allows every model.", field="key_id",
-                                   zh="密钥：该密钥已可使用所有模型。")
+            raise ApplicationError("application.key_allows_all", "key_id")
         wanted = [m for m in _apply_models(self.catalogue, models) if m not in set(json.loads(allowed))]
         if not wanted:
-            raise ApplicationError("Models: the key already allows all of these models.", field="models",
-                                   zh="模型：该密钥已可使用这些模型。")
-        label, low, high = TEXT_FIELDS["purpose"]
+            raise ApplicationError("application.models_already", "models")
+        low, high = TEXT_FIELDS["purpose"]
         text = reason.strip() if isinstance(reason, str) else ""
         if not low <= len(text) <= high:
-            raise ApplicationError(f"Reason: say what the models are for in {low} to {high} characters "
-                                   f"(now {len(text)}).", field="reason",
-                                   zh=f"原因：请用 {low} 到 {high} 个字符说明这些模型的用途（现在 {len(text)} 个）。")
+            raise ApplicationError("application.more_reason", "reason", low=low, high=high, now=len(text))
         contact = self._store.cursor().execute(
             "SELECT coalesce(display_name, username), email, organisation FROM users WHERE id = ?",
             [user_id]).fetchone()
@@ -305,9 +293,7 @@ class Applications:
     def _pending(self, app_id: str) -> Application:
         app = self._require(app_id)
         if app.status != "pending":
-            raise ApplicationError(f"This application is already {app.status}; it cannot be reviewed again.",
-                                   field="status",
-                                   zh=f"该申请已{_STATUS_ZH.get(app.status, app.status)}，不能再次审核。")
+            raise ApplicationError("application.reviewed", "status", status=_status(app.status))
         return app
 
     def approve(self, app_id: str, admin_user_id: str, *, models: list[str] | None = None, rpm: int | None = None,
@@ -323,33 +309,25 @@ class Applications:
             granted = list(app.models) if models is None else _apply_models(self.catalogue, models)
             outside = [m for m in granted if m not in app.models]
             if outside:
-                raise ApplicationError(f"Models: only models the applicant asked for can be granted; not asked: "
-                                       f"{', '.join(outside)}.", field="models",
-                                       zh=f"模型：只能授予申请人申请过的模型；未申请的：{', '.join(outside)}。")
+                raise ApplicationError("application.models_not_asked", "models", models=", ".join(outside))
             if app.kind == "more_models":
                 if any(v is not None for v in (rpm, tpm, quota_tokens, quota_period, expires_at)):
-                    raise ApplicationError("Limits: a request for more models changes only the key's models; "
-                                           "leave the limits empty.", field="limits",
-                                           zh="限额：增加模型的申请只改变密钥可用的模型，请将限额留空。")
+                    raise ApplicationError("application.limits_more_models", "limits")
                 return self._extend(app, admin_user_id, granted)
             limits = {"rpm": _whole("rpm", rpm), "tpm": _whole("tpm", tpm),
                       "quota_tokens": _whole("quota_tokens", quota_tokens), "quota_period": quota_period,
                       "expires_at": None}
             if quota_period is not None and quota_period not in QUOTA_PERIODS:
-                raise ApplicationError(f"quota_period: must be one of {', '.join(QUOTA_PERIODS)}.",
-                                       field="quota_period",
-                                       zh=f"配额周期（quota_period）：须为 {', '.join(QUOTA_PERIODS)} 之一。")
+                raise ApplicationError("application.quota_period", "quota_period", periods=", ".join(QUOTA_PERIODS))
             if quota_tokens is not None and quota_period is None:
                 limits["quota_period"] = "total"
             if expires_at is not None:
                 if not isinstance(expires_at, datetime):
-                    raise ApplicationError("expires_at: must be a date and time.", field="expires_at",
-                                           zh="到期时间（expires_at）：须为日期和时间。")
+                    raise ApplicationError("application.expires_at_type", "expires_at")
                 if expires_at.tzinfo is not None:
                     expires_at = expires_at.astimezone(UTC).replace(tzinfo=None)
                 if expires_at <= _now():
-                    raise ApplicationError("expires_at: must be in the future.", field="expires_at",
-                                           zh="到期时间（expires_at）：须是将来的时间。")
+                    raise ApplicationError("application.expires_at_past", "expires_at")
                 limits["expires_at"] = expires_at.isoformat()
             key_id, secret = self._create_key(app, granted, limits)
             try:
@@ -377,8 +355,7 @@ class Applications:
         try:
             still = cur.execute("SELECT status FROM key_applications WHERE id = ?", [app.id]).fetchone()
             if still is None or still[0] != "pending":
-                raise ApplicationError("This application was reviewed meanwhile; reload the queue.", field="status",
-                                       zh="该申请在此期间已被审核：请刷新审核队列。")
+                raise ApplicationError("application.reviewed_meanwhile", "status")
             cur.execute("UPDATE key_applications SET status = ?, key_id = coalesce(?, key_id), granted_models = ?,"
                         " limits = ?, reason = ?, decided_by = ?, decided_at = ? WHERE id = ?",
                         [status, key_id, json.dumps(granted) if granted is not None else None,
@@ -399,12 +376,10 @@ class Applications:
         row = self._store.cursor().execute("SELECT models, revoked_at FROM api_keys WHERE id = ?",
                                            [app.key_id]).fetchone()
         if row is None or row[1] is not None:
-            raise ApplicationError("Key: the key no longer exists or is revoked; reject this request.",
-                                   field="key_id", zh="密钥：该密钥已不存在或已被吊销，请拒绝此申请。")
+            raise ApplicationError("application.key_gone", "key_id")
         current = json.loads(row[0]) if row[0] is not None else None
         if current is None:
-            raise ApplicationError("Key: the key already allows every model; reject this request.", field="key_id",
-                                   zh="密钥：该密钥已可使用所有模型，请拒绝此申请。")
+            raise ApplicationError("application.key_allows_all_reject", "key_id")
         extended = list(dict.fromkeys([*current, *granted]))
         after = self._decide(app, admin_user_id, "extend", status="approved", granted=granted,
                              extra_before={"key_models": current}, extra_after={"key_models": extended},
@@ -418,9 +393,7 @@ class Applications:
         text = reason.strip() if isinstance(reason, str) else ""
         low, high = REASON_LIMITS
         if not low <= len(text) <= high:
-            raise ApplicationError(f"Reason: tell the applicant why, in {low} to {high} characters (now {len(text)}).",
-                                   field="reason",
-                                   zh=f"原因：请用 {low} 到 {high} 个字符告诉申请人拒绝的原因（现在 {len(text)} 个）。")
+            raise ApplicationError("application.reject_reason", "reason", low=low, high=high, now=len(text))
         with self._lock:
             app = self._pending(app_id)
             return self._decide(app, admin_user_id, "reject", status="rejected", reason=text)
@@ -439,8 +412,7 @@ class Applications:
         with self._lock:
             app = self._require(app_id)
             if app.kind != "new_key" or app.status != "approved":
-                raise ApplicationError("Only an approved application for a new key can be re-issued.",
-                                       field="status", zh="只有已批准的新密钥申请才能重新签发。")
+                raise ApplicationError("application.reissue", "status")
             old_key = app.key_id
             key_id, secret = self._create_key(app, list(app.granted_models or ()), app.limits or {})
             cur = self._store.cursor()

@@ -17,8 +17,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from gateway.accounts import audit
-from gateway.accounts.applications import LIMIT_LABELS_ZH, Applications
+from gateway.accounts.applications import Applications
 from gateway.accounts.keys import MASTER_ACTOR, QUOTA_PERIODS, KeyInfo, KeyStore, Principal
+from gateway.accounts.messages import MESSAGES, label
 from gateway.accounts.users import AccountError, Accounts, User
 from gateway.errors import FormError
 from gateway.routing.release_notes import ReleaseNote, ReleaseNotes
@@ -29,7 +30,9 @@ MASTER_KEY_ID = "master"       # api_keys.id of the master key (gateway.accounts
 
 
 class ConsoleError(FormError):
-    """A request from the account or admin pages that cannot be done as asked."""
+    """A request from the account or admin pages that cannot be done as asked (words: ``messages.py``)."""
+
+    catalogue = MESSAGES
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +55,13 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _limit(label: str, value: Any) -> int | None:
+def _limit(name: str, value: Any) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:      # 0 would refuse every request
-        raise ConsoleError(f"{label}: a whole number of 1 or more, or empty for no limit.", field=label,
-                           zh=f"{LIMIT_LABELS_ZH.get(label, label)}：须为 1 或更大的整数，留空表示不限。")
+        raise ConsoleError("console.limit", name, label=label(name))
     return value
 
 
@@ -110,13 +112,11 @@ class Console:
         key = self.keys.get(key_id) if key_id != MASTER_KEY_ID else None     # the master key is not revocable
         own = key is not None and key.user_id == actor.user_id
         if key is None or not (own or actor.is_admin):
-            raise ConsoleError("No such key: reload the list and try again.", field="key_id",
-                               zh="没有这个密钥：请刷新列表后重试。")
+            raise ConsoleError("console.no_key", "key_id")
         if key.purpose == "workbench":
-            raise ConsoleError("The workbench key is managed by the workbench; disable the user instead.",
-                               field="key_id", zh="工作台密钥由工作台自行管理：如需停止使用，请停用该用户。")
+            raise ConsoleError("console.workbench_key", "key_id")
         if key.revoked_at is not None:
-            raise ConsoleError("This key is already revoked.", field="key_id", zh="该密钥已被吊销。")
+            raise ConsoleError("console.key_revoked", "key_id")
         self.keys.revoke(key_id)
         after = self.keys.get(key_id)
         if not own:
@@ -130,25 +130,22 @@ class Console:
         self._admin(actor)
         owner = self.accounts.get(user_id)
         if owner is None:
-            raise ConsoleError("User: no such user.", field="user_id", zh="用户：没有这个用户。")
+            raise ConsoleError("console.no_user", "user_id")
         label = (name or "").strip()
         if not 2 <= len(label) <= 64:
-            raise ConsoleError("Key name: 2 to 64 characters.", field="name", zh="密钥名称：须为 2 到 64 个字符。")
+            raise ConsoleError("console.key_name", "name")
         if models is not None:
             unknown = [m for m in models if self.applications.catalogue.get(m) is None]
             if unknown or not models:
-                raise ConsoleError(f"Models: choose models from the catalogue (unknown: {', '.join(unknown)})."
-                                   if unknown else "Models: choose at least one model.", field="models",
-                                   zh=f"模型：请从模型目录中选择（未知：{', '.join(unknown)}）。"
-                                   if unknown else "模型：请至少选择一个模型。")
+                if unknown:
+                    raise ConsoleError("console.models_unknown", "models", models=", ".join(unknown))
+                raise ConsoleError("console.models_none", "models")
         if quota_period not in (None, "", *QUOTA_PERIODS):
-            raise ConsoleError(f"quota_period: one of {', '.join(QUOTA_PERIODS)}.", field="quota_period",
-                               zh=f"配额周期（quota_period）：须为 {', '.join(QUOTA_PERIODS)} 之一。")
+            raise ConsoleError("console.quota_period", "quota_period", periods=", ".join(QUOTA_PERIODS))
         if expires_at is not None and expires_at.tzinfo is not None:
             expires_at = expires_at.astimezone(UTC).replace(tzinfo=None)      # stored times are naive UTC
         if expires_at is not None and expires_at <= _now():
-            raise ConsoleError("expires_at: must be in the future.", field="expires_at",
-                               zh="到期时间（expires_at）：须是将来的时间。")
+            raise ConsoleError("console.expires_at_past", "expires_at")
         key_id, secret = self.keys.create(
             label, list(dict.fromkeys(models)) if models is not None else None, expires_at, user_id=user_id,
             rpm=_limit("rpm", rpm), tpm=_limit("tpm", tpm), quota_tokens=_limit("quota_tokens", quota_tokens),
@@ -185,12 +182,12 @@ class Console:
         """Disable a user (their sessions end; their keys stop working at once) or enable them again."""
         self._admin(actor)
         if disabled and user_id == actor.user_id:
-            raise ConsoleError("You cannot disable your own account.", field="disabled", zh="不能停用你自己的账号。")
+            raise ConsoleError("console.disable_self", "disabled")
         before = self._user(user_id)
         try:
             self.accounts.set_disabled(user_id, bool(disabled))
         except AccountError as exc:               # the last active admin: the refused input is 'disabled'
-            raise ConsoleError(exc.message, field="disabled", zh=exc.zh) from None
+            raise ConsoleError(exc.code, "disabled", **exc.fields) from None
         self.keys.invalidate()
         if disabled:
             self.keys.forget_workbench_key(user_id)
@@ -209,7 +206,7 @@ class Console:
     def _user(self, user_id: str) -> User:
         user = self.accounts.get(user_id)
         if user is None:
-            raise ConsoleError("User: no such user.", field="user_id", zh="用户：没有这个用户。")
+            raise ConsoleError("console.no_user", "user_id")
         return user
 
     # --- usage and audit ------------------------------------------------------------------------
@@ -217,8 +214,7 @@ class Console:
     def usage(self, actor: Actor, since: date, until: date, *, everyone: bool | None = None) -> dict[str, Any]:
         """The usage dashboard's panels: everything for admins, the actor's own keys for members."""
         if since > until:
-            raise ConsoleError("since: must be on or before until.", field="since",
-                               zh="开始日期（since）：须早于或等于结束日期（until）。")
+            raise ConsoleError("console.since_until", "since")
         cur = self._store.cursor()
         scope = usage_stats.visible_keys(cur, actor.user_id, actor.is_admin if everyone is None
                                          else actor.is_admin and everyone)

@@ -14,7 +14,8 @@ import secrets
 import string
 from functools import cache
 
-from gateway.errors import Problem
+from gateway.accounts.messages import MESSAGES
+from shared.messages import Message
 
 SCHEME = "scrypt"
 N, R, P = 2**14, 8, 1
@@ -67,16 +68,12 @@ def _classes(password: str) -> int:
     return len(used)
 
 
-def check_strength(password: str) -> Problem | None:
-    """The problem with a new password as a sentence the user can act on (English, ``.zh`` Chinese), or None."""
+def check_strength(password: str) -> Message | None:
+    """The problem with a new password as a sentence the user can act on (``text(locale)``), or None."""
     if len(password) < MIN_LENGTH:
-        return Problem(f"The password is too short: use at least {MIN_LENGTH} characters.",
-                       f"密码太短：请至少使用 {MIN_LENGTH} 个字符。")
+        return MESSAGES.message("password.too_short", low=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return Problem(f"The password is too long: use at most {MAX_LENGTH} characters.",
-                       f"密码太长：最多使用 {MAX_LENGTH} 个字符。")
+        return MESSAGES.message("password.too_long", high=MAX_LENGTH)
     if _classes(password) < 2:
-        return Problem("The password uses only one kind of character: mix lower- and upper-case letters, "
-                       "digits or symbols.",
-                       "密码只用了一类字符：请混合使用小写字母、大写字母、数字或符号。")
+        return MESSAGES.message("password.one_kind")
     return None

@@ -22,10 +22,12 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from gateway.accounts.messages import MESSAGES, label
 from gateway.accounts.passwords import check_strength, dummy_hash, hash_password, verify_password
 from gateway.accounts.sessions import Sessions
-from gateway.errors import FormError, Problem
+from gateway.errors import FormError
 from gateway.store import Store
+from shared.messages import Message
 
 ROLES = ("admin", "member")
 USERNAME_RE = re.compile(r"[a-z0-9_.-]{3,32}")
@@ -36,17 +38,15 @@ CLIENT_FREE_FAILURES = 30           # per client over all usernames (one address
 CLIENT_WINDOW_S = 10 * 60.0         # ... within 10 minutes ...
 CLIENT_MAX_WAIT_S = 60.0            # ... then waits up to a minute: a speed bump for everyone behind one address
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
-# profile field -> (label, label in Chinese, most characters); the same caps as a key application's fields
-PROFILE_FIELDS: dict[str, tuple[str, str, int]] = {
-    "display_name": ("Display name", "显示名称", 64),
-    "email": ("Email", "邮箱", 254),
-    "organisation": ("Organisation", "单位", 128),
-}
+# profile field -> most characters (labels: messages.py label.*); the same caps as a key application's fields
+PROFILE_FIELDS: dict[str, int] = {"display_name": 64, "email": 254, "organisation": 128}
 _COLUMNS = "id, username, display_name, email, organisation, role, disabled, password_hash, oidc_subject"
 
 
 class AccountError(FormError):
-    """A sign-in or account change that cannot be done."""
+    """A sign-in or account change that cannot be done (its words: ``gateway/accounts/messages.py``)."""
+
+    catalogue = MESSAGES
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,14 +81,12 @@ def normalise_username(username: str) -> str:
     return username.strip().lower()
 
 
-def check_username(username: str) -> Problem | None:
-    """The problem with a username as a readable sentence (English, ``.zh`` Chinese), or None."""
+def check_username(username: str) -> Message | None:
+    """The problem with a username as a readable sentence (``text(locale)``), or None."""
     if not 3 <= len(username) <= 32:
-        return Problem("The username must be 3 to 32 characters long.",
-                       "用户名：长度须为 3 到 32 个字符。")
+        return MESSAGES.message("username.length")
     if not USERNAME_RE.fullmatch(username):
-        return Problem("The username may use only lower-case letters, digits, '_', '.' and '-'.",
-                       "用户名：只能使用小写字母、数字以及“_”“.”“-”。")
+        return MESSAGES.message("username.characters")
     return None
 
 
@@ -146,20 +144,22 @@ class Backoff:
 class SignInThrottled(AccountError):
     """Too many recent failures from this client for this name: try again in ``retry_after`` seconds."""
 
-    def __init__(self, message: str, *, zh: str, retry_after: int) -> None:
-        super().__init__(message, zh=zh)
+    def __init__(self, code: str, field: str | None = None, /, *, retry_after: int, **fields: object) -> None:
+        super().__init__(code, field, **fields)
         self.retry_after = retry_after
+
+    def __reduce__(self) -> tuple:
+        return _throttled, (self.retry_after,)
 
 
 def _throttled(wait: float) -> SignInThrottled:
     seconds = max(1, math.ceil(wait))
     if seconds < 60:
-        en, zh = f"{seconds} second{'s' * (seconds != 1)}", f"{seconds} 秒"
+        words = MESSAGES.message("wait.second" if seconds == 1 else "wait.seconds", n=seconds)
     else:
         minutes = math.ceil(seconds / 60)
-        en, zh = f"{minutes} minute{'s' * (minutes != 1)}", f"{minutes} 分钟"
-    return SignInThrottled(f"Too many failed sign-ins; try again in {en}.", zh=f"登录失败次数过多，请 {zh}后再试。",
-                           retry_after=seconds)
+        words = MESSAGES.message("wait.minute" if minutes == 1 else "wait.minutes", n=minutes)
+    return SignInThrottled("account.throttled", retry_after=seconds, wait=words)
 
 
 class Accounts:
@@ -190,8 +190,7 @@ class Accounts:
     def _require(self, user_id: str) -> User:
         user = self.get(user_id)
         if user is None:
-            raise AccountError("No such user: reload the user list and try again.", field="user_id",
-                               zh="没有这个用户：请刷新用户列表后重试。")
+            raise AccountError("account.no_user", "user_id")
         return user
 
     # --- creating ------------------------------------------------------------------------------
@@ -208,8 +207,7 @@ class Accounts:
         if password is None:
             password = generated = generate_password()
         elif (problem := check_strength(password)) is not None:
-            raise AccountError(f"MAAS_ADMIN_PASSWORD is not accepted. {problem}", field="password",
-                               zh=f"MAAS_ADMIN_PASSWORD 不符合要求。{problem.zh}")
+            raise AccountError("password.admin_env", "password", problem=problem)
         self.create_user(username or "admin", password, role="admin")     # a role, not a name: none shown
         return generated
 
@@ -221,11 +219,11 @@ class Accounts:
         found: list[AccountError] = []
         name = normalise_username(username) if isinstance(username, str) else ""
         if (problem := check_username(name)) is not None:
-            found.append(AccountError(problem, field="username", zh=problem.zh))
+            found.append(AccountError.of(problem, "username"))
         elif self.by_username(name) is not None:
             found.append(_taken(name))
         if password is not None and (problem := check_strength(password)) is not None:
-            found.append(AccountError(problem, field="password", zh=problem.zh))
+            found.append(AccountError.of(problem, "password"))
         if role not in ROLES:
             found.append(_unknown_role(role))
         for field, value in (("display_name", display_name), ("email", email), ("organisation", organisation)):
@@ -240,9 +238,9 @@ class Accounts:
         Refused (``AccountError`` naming the field) for the first of ``problems``."""
         username = normalise_username(username)
         if (problem := check_username(username)) is not None:
-            raise AccountError(problem, field="username", zh=problem.zh)
+            raise AccountError.of(problem, "username")
         if password is not None and (problem := check_strength(password)) is not None:
-            raise AccountError(problem, field="password", zh=problem.zh)
+            raise AccountError.of(problem, "password")
         for field, value in (("display_name", display_name), ("organisation", organisation)):
             if (error := profile_problem(field, value)) is not None:
                 raise error
@@ -285,12 +283,10 @@ class Accounts:
         if not ok:
             self.throttle.fail(pair)
             self.client_throttle.fail(client)
-            raise AccountError("Wrong username or password: check both and try again.", field="password",
-                               zh="用户名或密码错误：请检查后重试。")
+            raise AccountError("account.wrong_password", "password")
         user = _user(row)
         if user.disabled:
-            raise AccountError("This account is disabled: ask an administrator to enable it.", field="username",
-                               zh="此账号已被停用：请联系管理员启用。")
+            raise AccountError("account.disabled", "username")
         self.throttle.clear(pair)
         self._store.cursor().execute("UPDATE users SET last_login_at = ? WHERE id = ?", [_now(), user.id])
         return user
@@ -304,8 +300,7 @@ class Accounts:
         if row is not None:
             user = _user(row)
             if user.disabled:
-                raise AccountError("This account is disabled: ask an administrator to enable it.",
-                                   field="username", zh="此账号已被停用：请联系管理员启用。")
+                raise AccountError("account.disabled", "username")
             cur.execute("UPDATE users SET last_login_at = ?, email = coalesce(?, email),"
                         " display_name = coalesce(?, display_name) WHERE id = ?",
                         [_now(), _provider_email(email), _fitted("display_name", display_name), user.id])
@@ -335,15 +330,13 @@ class Accounts:
         """Change the user's own password; every other session of theirs ends (``keep_session`` stays)."""
         row = self._store.cursor().execute("SELECT password_hash FROM users WHERE id = ?", [user_id]).fetchone()
         if row is None:
-            raise AccountError("No such user: sign in again.", field="user_id", zh="没有这个用户：请重新登录。")
+            raise AccountError("account.no_user_sign_in", "user_id")
         if row[0] is None or not verify_password(old, row[0]):
-            raise AccountError("The current password is wrong: type it again.", field="old_password",
-                               zh="当前密码不正确：请重新输入。")
+            raise AccountError("password.wrong_current", "old_password")
         if (problem := check_strength(new)) is not None:
-            raise AccountError(problem, field="new_password", zh=problem.zh)
+            raise AccountError.of(problem, "new_password")
         if new == old:
-            raise AccountError("The new password is the same as the current one: choose a different one.",
-                               field="new_password", zh="新密码与当前密码相同：请换一个不同的密码。")
+            raise AccountError("password.unchanged", "new_password")
         self._store.cursor().execute("UPDATE users SET password_hash = ? WHERE id = ?", [hash_password(new), user_id])
         self.sessions.revoke_all(user_id, except_token=keep_session)
 
@@ -351,7 +344,7 @@ class Accounts:
         """Set a password as an administrator (a reset); every session of the user ends."""
         self._require(user_id)
         if (problem := check_strength(new)) is not None:
-            raise AccountError(problem, field="password", zh=problem.zh)
+            raise AccountError.of(problem, "password")
         self._store.cursor().execute("UPDATE users SET password_hash = ? WHERE id = ?", [hash_password(new), user_id])
         self.sessions.revoke_all(user_id)
 
@@ -359,25 +352,23 @@ class Accounts:
         self._check_role(role)
         user = self._require(user_id)
         if user.role == "admin" and role != "admin" and not user.disabled:
-            self._check_not_last_admin(user_id, "remove the admin role from", "取消该用户的管理员角色")
+            self._check_not_last_admin(user_id, "remove_admin")
         self._store.cursor().execute("UPDATE users SET role = ? WHERE id = ?", [role, user_id])
 
     def set_disabled(self, user_id: str, disabled: bool) -> None:
         """Disable (and sign out everywhere) or enable a user."""
         user = self._require(user_id)
         if disabled and user.role == "admin" and not user.disabled:
-            self._check_not_last_admin(user_id, "disable", "停用该用户")
+            self._check_not_last_admin(user_id, "disable")
         self._store.cursor().execute("UPDATE users SET disabled = ? WHERE id = ?", [disabled, user_id])
         if disabled:
             self.sessions.revoke_all(user_id)
 
-    def _check_not_last_admin(self, user_id: str, action: str, action_zh: str) -> None:
+    def _check_not_last_admin(self, user_id: str, action: str) -> None:
         row = self._store.cursor().execute(
             "SELECT count(*) FROM users WHERE role = 'admin' AND NOT disabled AND id <> ?", [user_id]).fetchone()
         if row[0] == 0:
-            raise AccountError(f"You cannot {action} the last active administrator: make another user an admin "
-                               "first.", field="role",
-                               zh=f"不能{action_zh}：该用户是最后一位在用的管理员，请先把另一位用户设为管理员。")
+            raise AccountError("account.last_admin", "role", action=MESSAGES.message(f"admin_action.{action}"))
 
     @staticmethod
     def _check_role(role: str) -> None:
@@ -386,38 +377,34 @@ class Accounts:
 
 
 def _taken(username: str) -> AccountError:
-    return AccountError(f"The username '{username}' is taken: choose another.", field="username",
-                        zh=f"用户名“{username}”已被占用：请换一个。")
+    return AccountError("username.taken", "username", username=username)
 
 
 def _unknown_role(role: object) -> AccountError:
-    return AccountError(f"Unknown role '{role}': use one of {', '.join(ROLES)}.", field="role",
-                        zh=f"角色“{role}”未知：请使用 {', '.join(ROLES)} 之一。")
+    return AccountError("account.unknown_role", "role", role=role, roles=", ".join(ROLES))
 
 
 def profile_problem(field: str, value: object) -> AccountError | None:
     """Why a profile field (display_name, email, organisation) cannot be stored, naming it; None if it can.
 
     Empty means not given; text is measured after trimming, in characters (中文 = 1 each)."""
-    label, label_zh, most = PROFILE_FIELDS[field]
+    most = PROFILE_FIELDS[field]
     if value is None:
         return None
     if not isinstance(value, str):
-        return AccountError(f"{label}: must be text.", field=field, zh=f"{label_zh}：必须是文本。")
+        return AccountError("field.not_text", field, label=label(field))
     text = value.strip()
     if len(text) > most:
-        return AccountError(f"{label}: at most {most} characters (now {len(text)}).", field=field,
-                            zh=f"{label_zh}：最多 {most} 个字符（现在 {len(text)} 个）。")
+        return AccountError("field.too_long", field, label=label(field), most=most, now=len(text))
     if field == "email" and text and not EMAIL_RE.fullmatch(text):
-        return AccountError("Email: does not look right — use the form name@example.org.", field=field,
-                            zh="邮箱：格式不正确，请使用 name@example.org 的形式。")
+        return AccountError("field.email", field)
     return None
 
 
 def _fitted(field: str, value: str | None) -> str | None:
     """An identity provider's profile value cut to the field's cap (a sign-in is never refused for it)."""
     text = _clean(value)
-    return text[: PROFILE_FIELDS[field][2]] if text else None
+    return text[: PROFILE_FIELDS[field]] if text else None
 
 
 def _provider_email(value: str | None) -> str | None:

@@ -324,7 +324,7 @@ class AdminAPI:
         if role is not None and role not in ROLES:
             raise _bad(f"role: one of {', '.join(ROLES)}.", "role")
         if password is not None and (problem := check_strength(password)) is not None:
-            raise _bad(problem, "password")
+            raise _bad(str(problem), "password")
         if disabled and user.id == req.actor.user_id:
             raise _bad("You cannot disable your own account.", "disabled")
         console = self.gw.console

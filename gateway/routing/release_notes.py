@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 
 from gateway.accounts import audit
 from gateway.errors import FormError
+from gateway.routing.messages import MESSAGES
 from gateway.store import Store
 
 CHANGES = ("added", "updated", "retired")
@@ -18,7 +19,9 @@ MAX_TITLE, MAX_BODY = 120, 4000
 
 
 class ReleaseNoteError(FormError):
-    """A release note that cannot be saved as written."""
+    """A release note that cannot be saved as written (its words: ``gateway/routing/messages.py``)."""
+
+    catalogue = MESSAGES
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,18 +58,14 @@ class ReleaseNotes:
             day: date | None = None) -> ReleaseNote:
         """Write a note (admins only: the caller checks the actor)."""
         if change not in CHANGES:
-            raise ReleaseNoteError(f"Change: one of {', '.join(CHANGES)}.", field="change",
-                                   zh=f"变更类型：须为 {', '.join(CHANGES)} 之一。")
+            raise ReleaseNoteError("release_note.change", "change", changes=", ".join(CHANGES))
         model_id, title, body = (model_id or "").strip(), (title or "").strip(), (body or "").strip()
         if not model_id or len(model_id) > 200:
-            raise ReleaseNoteError("Model: name the model this note is about.", field="model_id",
-                                   zh="模型：请写明这条说明针对的模型。")
+            raise ReleaseNoteError("release_note.model", "model_id")
         if not 2 <= len(title) <= MAX_TITLE:
-            raise ReleaseNoteError(f"Title: 2 to {MAX_TITLE} characters (now {len(title)}).", field="title",
-                                   zh=f"标题：须为 2 到 {MAX_TITLE} 个字符（现在 {len(title)} 个）。")
+            raise ReleaseNoteError("release_note.title", "title", most=MAX_TITLE, now=len(title))
         if len(body) > MAX_BODY:
-            raise ReleaseNoteError(f"Details: at most {MAX_BODY} characters (now {len(body)}).", field="body",
-                                   zh=f"详情：最多 {MAX_BODY} 个字符（现在 {len(body)} 个）。")
+            raise ReleaseNoteError("release_note.body", "body", most=MAX_BODY, now=len(body))
         note = ReleaseNote(id="rn_" + secrets.token_hex(6), day=day or _now().date(), change=change,
                            model_id=model_id, title=title, body=body, author_id=actor_id)
         cur = self._store.cursor()
@@ -86,8 +85,7 @@ class ReleaseNotes:
         row = cur.execute("SELECT id, day, change, model_id, title, body, author_id FROM release_notes WHERE id = ?",
                           [note_id]).fetchone()
         if row is None:
-            raise ReleaseNoteError("No such release note: reload the page.", field="id",
-                                   zh="没有这条发布说明：请刷新页面。")
+            raise ReleaseNoteError("release_note.not_found", "id")
         cur.execute("BEGIN")
         try:
             cur.execute("DELETE FROM release_notes WHERE id = ?", [note_id])

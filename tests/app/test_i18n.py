@@ -81,3 +81,20 @@ def test_every_toast_the_app_raises_has_a_title_in_the_page_language() -> None:
                     and not any(k.arg == "title" for k in node.keywords)):
                 untitled.append(f"{path.relative_to(APP_DIR)}:{node.lineno}")
     assert not untitled, f"toasts titled in English by Gradio: {untitled}"
+
+
+@pytest.mark.parametrize(("tag", "expected"), [("zh", "zh"), ("zh-CN", "zh"), (" ZH_tw", "zh"), ("en-US", "en"),
+                                                ("", "en"), (None, "en"), ("fr", "en")])
+def test_one_language_test_for_a_locale_tag(tag: str | None, expected: str) -> None:
+    from shared.locale import language
+
+    assert language(tag) == expected
+
+
+def test_no_module_decides_chinese_by_itself() -> None:
+    """``shared.locale`` is the one place that reads a locale tag: no other module writes the test out."""
+    root = APP_DIR.parent
+    found = [f"{path.relative_to(root)}" for package in ("app", "gateway", "workbench", "shared")
+             for path in sorted((root / package).rglob("*.py"))
+             if path.name != "locale.py" and re.search(r"""startswith\(\s*["']zh""", path.read_text(encoding="utf-8"))]
+    assert not found, f"decides the language itself instead of shared.locale: {found}"

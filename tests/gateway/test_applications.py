@@ -136,7 +136,7 @@ def test_narrowing_must_stay_within_the_models_asked(apps, users):
     for limit in ("rpm", "tpm", "quota_tokens"):           # a limit of 0 would answer 429 forever
         with pytest.raises(ApplicationError) as err:
             apps.approve(app.id, users["admin"], **{limit: 0})
-        assert err.value.field == limit and "1 or more" in err.value.message and "1 或更大" in err.value.zh
+        assert err.value.field == limit and "1 or more" in err.value.message and "1 或更大" in err.value.text("zh")
     assert apps.get(app.id, viewer_id=users["alice"], viewer_is_admin=False).status == "pending"
 
 

@@ -1,13 +1,16 @@
-"""Every refusal a user reads in the workbench is in Chinese too (``FormError.zh``), English stays English.
+"""Every refusal a user reads in the workbench is in Chinese too, English stays English.
 
-A meta-test reads gateway/*.py: every construction of ``FormError`` or a subclass passes ``zh=``
-with Chinese text. Behaviour tests use the real services (DuckDB, Accounts, Applications, Console)
-and the real sign-in routes and account-page handlers.
+A ``FormError`` carries a code and its fields; the words are in its package's catalogue (``messages.py``). A
+meta-test reads gateway/*.py: every construction of ``FormError`` or a subclass names a code of its class's
+catalogue with exactly that template's fields, and every catalogue has en and zh with the same fields.
+Behaviour tests use the real services (DuckDB, Accounts, Applications, Console) and the real sign-in routes and
+account-page handlers.
 """
 
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,10 +22,12 @@ from app.http.signin import SessionUsers, routes
 from app.shell.access import refusal
 from gateway.accounts.applications import ApplicationError
 from gateway.accounts.console import Actor, ConsoleError
+from gateway.accounts.messages import label
 from gateway.accounts.passwords import check_strength
 from gateway.accounts.users import AccountError, check_username
 from gateway.errors import FormError
 from gateway.routing.release_notes import ReleaseNoteError
+from shared.messages import Catalogue, template_fields
 from tests.app.conftest import opened_gateway
 
 GATEWAY = Path(__file__).resolve().parents[2] / "gateway"
@@ -44,18 +49,6 @@ def _name(node: ast.expr) -> str | None:
     return None
 
 
-def _chinese(node: ast.expr) -> bool:
-    """A literal or f-string with Chinese text, a conditional whose branches both are, or ``x.zh``
-    (passing on the Chinese of an error or ``Problem`` that is itself checked here)."""
-    if isinstance(node, ast.Constant):
-        return isinstance(node.value, str) and bool(CJK.search(node.value))
-    if isinstance(node, ast.JoinedStr):
-        return any(_chinese(part) for part in node.values if isinstance(part, ast.Constant))
-    if isinstance(node, ast.IfExp):
-        return _chinese(node.body) and _chinese(node.orelse)
-    return isinstance(node, ast.Attribute) and node.attr == "zh"
-
-
 def form_error_family(trees: dict[str, ast.Module]) -> set[str]:
     """FormError and every class in the trees that derives from it (directly or not)."""
     family = {"FormError"}
@@ -67,8 +60,12 @@ def form_error_family(trees: dict[str, ast.Module]) -> set[str]:
         family |= more
 
 
-def missing_zh(trees: dict[str, ast.Module]) -> tuple[list[str], int]:
-    """(places where a FormError-family error or a ``Problem`` is made without Chinese, how many were checked)."""
+def unsaid(trees: dict[str, ast.Module], catalogues: dict[str, Catalogue]) -> tuple[list[str], int]:
+    """(places where a FormError-family error is made that cannot be said in both languages, how many were checked).
+
+    The code is a literal in its class's catalogue (``catalogues``: class name -> catalogue) and the call passes
+    exactly the template's fields (or ``**fields`` passed on); ``X.of(message, field)`` passes on a ``Message``
+    made from the catalogue (checked by ``Catalogue.message``)."""
     family = form_error_family(trees)
     bad, checked = [], 0
     for path, tree in trees.items():
@@ -76,13 +73,20 @@ def missing_zh(trees: dict[str, ast.Module]) -> tuple[list[str], int]:
             if not isinstance(node, ast.Call):
                 continue
             name = _name(node.func)
-            zh = next((kw.value for kw in node.keywords if kw.arg == "zh"), None)
-            if name == "Problem" and zh is None and len(node.args) >= 2:
-                zh = node.args[1]
-            if name in family or name == "Problem":
-                checked += 1
-                if zh is None or not _chinese(zh):
-                    bad.append(f"{path}:{node.lineno} {name}(...)")
+            if name not in family:
+                continue
+            checked += 1
+            where = f"{path}:{node.lineno} {name}(...)"
+            code = node.args[0] if node.args else None
+            if isinstance(code, ast.Attribute) and code.attr == "code" and any(kw.arg is None for kw in node.keywords):
+                continue                        # another error's message passed on: E(exc.code, field, **exc.fields)
+            catalogue = catalogues.get(name)
+            if not (isinstance(code, ast.Constant) and catalogue is not None and code.value in catalogue):
+                bad.append(where + " without a code of its catalogue")
+                continue
+            given = {kw.arg for kw in node.keywords} - {"retry_after"}
+            if None not in given and given != template_fields(catalogue.tables["en"][code.value]):
+                bad.append(f"{where} gives {sorted(given)} to {code.value!r}")
     return bad, checked
 
 
@@ -91,39 +95,91 @@ def _gateway_trees() -> dict[str, ast.Module]:
             for p in sorted(GATEWAY.rglob("*.py"))}
 
 
-def test_every_form_error_in_the_gateway_has_chinese() -> None:
+def _form_errors() -> dict[str, type[FormError]]:
+    """FormError and its subclasses in the gateway, by name (their modules imported)."""
+    for path in sorted(GATEWAY.rglob("*.py")):
+        module = ".".join(path.relative_to(GATEWAY.parent).with_suffix("").parts)
+        importlib.import_module(module.removesuffix(".__init__"))
+    found, todo = {}, [FormError]
+    while todo:
+        cls = todo.pop()
+        found[cls.__name__] = cls
+        todo += cls.__subclasses__()
+    return found
+
+
+def test_every_form_error_in_the_gateway_can_be_said_in_chinese() -> None:
     trees = _gateway_trees()
     assert {"ApplicationError", "AccountError", "ConsoleError", "ReleaseNoteError"} <= form_error_family(trees)
-    bad, checked = missing_zh(trees)
-    assert not bad, "FormError without zh= Chinese text:\n" + "\n".join(bad)
-    assert checked >= 60                        # the walk really saw the raises (68 today)
+    bad, checked = unsaid(trees, {name: cls.catalogue for name, cls in _form_errors().items()})
+    assert not bad, "FormError that cannot be said in Chinese:\n" + "\n".join(bad)
+    assert checked >= 55                        # the walk really saw the raises (62 today, and 6 .of(...))
 
 
-def test_the_meta_test_catches_a_refusal_without_chinese() -> None:
+def test_every_message_has_english_and_chinese_with_the_same_fields() -> None:
+    catalogues = {id(cls.catalogue): cls.catalogue for cls in _form_errors().values()}.values()
+    for catalogue in catalogues:
+        assert not catalogue.problems()
+        zh = catalogue.tables["zh"]
+        assert all(CJK.search(text) for text in zh.values()), [c for c, text in zh.items() if not CJK.search(text)]
+
+
+def test_the_meta_test_catches_a_refusal_that_cannot_be_said() -> None:         # G is not a FormError
     code = ast.parse(
         "class E(FormError): ...\n"
         "class F(E): ...\n"
         "def f(x):\n"
-        "    raise F('Name: required.', field='name')\n"
-        "    raise E('Name: required.', field='name', zh='Name: required.')\n"
-        "    raise E(f'{x}: required.', zh=f'{x}')\n"
-        "    raise E('ok', zh='名称：必填。' if x else 'Name')\n"
-        "    raise E('ok', zh=f'{x}：必填。')\n"
-        "    raise E('ok', zh=x.zh)\n"
-        "    return Problem('too short', 'too short')\n")
-    bad, checked = missing_zh({"x.py": code})
-    assert [b.split()[0] for b in bad] == ["x.py:4", "x.py:5", "x.py:6", "x.py:7", "x.py:10"]
-    assert checked == 7
+        "    raise F('Name: required.', 'name')\n"
+        "    raise E('Name: required.', 'name', zh='名称：必填。')\n"
+        "    raise E('name.length', 'name', low=2, high=64)\n"
+        "    raise E('name.length', 'name', low=2)\n"
+        "    raise E('name.length', 'name', low=2, high=64, zh='名称')\n"
+        "    raise E('name.missing', 'name')\n"
+        "    raise E(x.code, 'name', **x.fields)\n"
+        "    raise E('name.length', 'name', **x.fields)\n"
+        "    raise G('name.length', 'name', low=2, high=64)\n")
+    catalogue = Catalogue({"name.length": "Name: {low} to {high}."}, {"name.length": "名称：{low} 到 {high}。"})
+    bad, checked = unsaid({"x.py": code}, {"E": catalogue, "F": catalogue})
+    assert [b.split()[0] for b in bad] == ["x.py:4", "x.py:5", "x.py:7", "x.py:8", "x.py:9"]
+    assert checked == 8
+
+
+def test_a_catalogue_finds_a_code_in_one_language_only_or_with_other_fields() -> None:
+    catalogue = Catalogue({"a": "A {x}.", "b": "B.", "c": "C {y}."}, {"a": "甲 {x}。", "c": "丙。", "d": "丁。"})
+    assert catalogue.problems() == ["b: only in en", "d: only in zh", "c: fields ['y'] in en, [] in zh"]
 
 
 # --- FormError.text ------------------------------------------------------------------------------
 
 def test_text_picks_the_language_and_falls_back_to_english() -> None:
-    err = ApplicationError("Email: does not look right.", field="email", zh="邮箱：格式不正确。")
-    assert err.text("zh") == err.text("zh-CN") == err.text("ZH_tw") == "邮箱：格式不正确。"
-    assert err.text("en") == err.text("en-US") == err.text("") == err.message == "Email: does not look right."
-    assert str(err) == "Email: does not look right."                   # the admin HTTP API's English
-    assert FormError("Name: required.", "name").text("zh") == "Name: required."      # no zh: English
+    err = ApplicationError("field.email", "email")
+    chinese = "邮箱：格式不正确，请使用 name@example.org 的形式。"
+    assert err.text("zh") == err.text("zh-CN") == err.text("ZH_tw") == chinese
+    english = "Email: does not look right — use the form name@example.org."
+    assert err.text("en") == err.text("en-US") == err.text("") == err.text("fr") == err.message == english
+    assert str(err) == english                                          # the admin HTTP API's English
+    with pytest.raises(KeyError):
+        ApplicationError("Email: does not look right.", "email")       # a sentence is not a code
+
+
+def test_an_error_with_a_code_is_said_from_its_catalogue_in_the_page_language() -> None:
+    import pickle
+
+    catalogue = Catalogue({"x.length": "{label}: {low} to {high} characters.", "x.label": "Name"},
+                          {"x.length": "{label}：{low} 到 {high} 个字符。", "x.label": "名称"})
+
+    class Refused(FormError):
+        pass
+
+    Refused.catalogue = catalogue
+    err = Refused("x.length", "name", label=catalogue.message("x.label"), low=2, high=64)
+    assert err.code == "x.length" and err.field == "name" and err.fields["low"] == 2
+    assert err.text("zh-CN") == "名称：2 到 64 个字符。"                  # the label is said in Chinese too
+    assert err.text("en") == err.message == str(err) == "Name: 2 to 64 characters."
+    assert Refused.of(catalogue.message("x.label"), "name").text("zh") == "名称"
+    again = pickle.loads(pickle.dumps(ApplicationError("field.length", "name", label=label("name"), low=2, high=64,
+                                                       now=1)))
+    assert (again.text("zh"), again.field) == ("密钥名称：长度须为 2 到 64 个字符（现在 1 个）。", "name")
 
 
 # --- the services, in Chinese --------------------------------------------------------------------
@@ -160,8 +216,8 @@ def test_a_bad_email_and_a_short_purpose_are_refused_in_chinese(gw) -> None:
 
 def test_a_weak_password_is_refused_in_both_languages(gw) -> None:
     problem = check_strength("abcdefghijkl")
-    assert "one kind" in problem and "一类字符" in problem.zh              # still the English str callers use
-    assert "至少使用 10 个字符" in check_strength("Ab1!").zh
+    assert "one kind" in str(problem) and "一类字符" in problem.text("zh")       # str(): the English
+    assert "至少使用 10 个字符" in check_strength("Ab1!").text("zh")
     assert check_strength("Good-pass-2026") is None
     with pytest.raises(AccountError) as err:
         gw.accounts.create_user("bob", "short1A")
@@ -170,7 +226,7 @@ def test_a_weak_password_is_refused_in_both_languages(gw) -> None:
     with pytest.raises(AccountError) as err:
         gw.accounts.change_password(_alice(gw), "not-my-password", "Another-pass-2026")
     assert err.value.field == "old_password" and "当前密码不正确" in err.value.text("zh")
-    assert "用户名" in check_username("Bad Name!").zh
+    assert "用户名" in check_username("Bad Name!").text("zh")
 
 
 def test_refusals_passed_on_by_the_console_keep_their_chinese(gw) -> None:
@@ -190,9 +246,9 @@ def test_refusals_passed_on_by_the_console_keep_their_chinese(gw) -> None:
 # --- what the pages show ---------------------------------------------------------------------------
 
 def test_the_workbench_pages_show_the_page_language(gw) -> None:
-    err = ApplicationError("Email: does not look right.", field="email", zh="邮箱：格式不正确。")
-    assert refusal(err, "zh").message == "邮箱：格式不正确。"
-    assert refusal(err, "en").message == "Email: does not look right."
+    err = ApplicationError("field.email", "email")
+    assert refusal(err, "zh").message == "邮箱：格式不正确，请使用 name@example.org 的形式。"
+    assert refusal(err, "en").message == "Email: does not look right — use the form name@example.org."
 
     me = account.make_handlers(gw)
     request = SimpleNamespace(username="alice", headers={})

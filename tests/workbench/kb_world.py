@@ -83,8 +83,9 @@ def refused(kind: type[KBError], call: Callable[[], Any]) -> KBError:
     with pytest.raises(kind) as caught:
         call()
     error = caught.value
-    assert error.message and CJK.search(error.zh or ""), f"no Chinese text: {error.message!r} {error.zh!r}"
-    assert error.text("zh-CN") == error.zh and error.text("en") == error.message
+    zh = error.text("zh")
+    assert error.message and CJK.search(zh), f"no Chinese text: {error.message!r} {zh!r}"
+    assert error.text("zh-CN") == zh and error.text("en") == error.message
     return error
 
 

@@ -88,8 +88,8 @@ def test_truncated_pdf_is_refused_clearly():
         error = refused(data[:cut], "broken.pdf")
         assert error.code == "corrupt"
         assert "The PDF “broken.pdf” could not be read: it may be damaged or encrypted." in error.message
-        assert "无法读取 PDF“broken.pdf”：文件可能已损坏或被加密" in error.zh
-        assert error.text("zh-CN") == error.zh and error.text("en") == error.message
+        assert "无法读取 PDF“broken.pdf”：文件可能已损坏或被加密" in error.text("zh")
+        assert error.text("zh-CN") == error.text("zh") and error.text("en") == error.message
 
 
 def test_pdf_with_garbage_inside_is_refused_clearly():
@@ -101,7 +101,7 @@ def test_password_protected_pdf_is_refused():
     error = refused(docs.encrypted_pdf_file(["Secret results."], user_password="s3cret"), "locked.pdf")
     assert error.code == "encrypted"
     assert error.message.startswith("The PDF “locked.pdf” is password-protected. Remove the password")
-    assert error.zh.startswith("PDF“locked.pdf”设有密码保护。请先去掉密码")
+    assert error.text("zh").startswith("PDF“locked.pdf”设有密码保护。请先去掉密码")
 
 
 def test_pdf_locked_only_against_editing_opens():
@@ -113,7 +113,7 @@ def test_scanned_pdf_without_text_says_so():
     error = refused(docs.image_only_pdf_file(pages=2), "scan.pdf")
     assert error.code == "no_text"
     assert "has no text: it may be a scanned image; OCR is not supported" in error.message
-    assert "没有文字：它可能是扫描的图片，目前不支持文字识别（OCR）" in error.zh
+    assert "没有文字：它可能是扫描的图片，目前不支持文字识别（OCR）" in error.text("zh")
 
 
 def test_pdf_without_pages_is_refused_as_damaged():
@@ -183,7 +183,7 @@ def test_docx_zip_bomb_is_refused():
     error = refused(bomb, "bomb.docx")
     print(f"\nzip bomb ({len(bomb) // 1024} KB -> 65 MB) refused in {(time.perf_counter() - began) * 1000:.0f} ms")
     assert error.code == "too_large_inside"
-    assert "unpacks to more than 64 MB" in error.message and "解压后的内容超过 64 MB" in error.zh
+    assert "unpacks to more than 64 MB" in error.message and "解压后的内容超过 64 MB" in error.text("zh")
 
 
 def test_damaged_docx_is_refused_clearly():
@@ -191,7 +191,7 @@ def test_damaged_docx_is_refused_clearly():
     error = refused(data[: len(data) // 2], "half.docx")
     assert error.code == "corrupt"
     assert error.message.startswith("The Word document “half.docx” could not be read: it may be damaged.")
-    assert error.zh.startswith("无法读取 Word 文档“half.docx”：文件可能已损坏")
+    assert error.text("zh").startswith("无法读取 Word 文档“half.docx”：文件可能已损坏")
     bad_xml = docs.zip_file({"word/document.xml": '<!DOCTYPE x [<!ENTITY a "aaaa">]><w:document/>'})
     assert refused(bad_xml, "entity.docx").code == "corrupt"
 
@@ -257,7 +257,7 @@ def test_program_renamed_pdf_is_refused():
     assert error.code == "type_mismatch"
     assert error.message == ("“invoice.pdf” is named like a .pdf file but its content is a program or other binary "
                              "file. Upload the original document.")
-    assert error.zh == "“invoice.pdf”的扩展名是 .pdf，但内容是程序或其他二进制文件。请上传原始文档。"
+    assert error.text("zh") == "“invoice.pdf”的扩展名是 .pdf，但内容是程序或其他二进制文件。请上传原始文档。"
 
 
 @pytest.mark.parametrize("data,name", [
@@ -276,7 +276,7 @@ def test_unsupported_type_lists_the_supported_ones():
     assert error.code == "unsupported_type"
     assert error.message == ("“data.xlsx” is not a supported document. Upload PDF, Word (.docx), Markdown (.md), "
                              "plain text (.txt) or HTML (.html).")
-    assert error.zh == ("不支持“data.xlsx”这种文件。"
+    assert error.text("zh") == ("不支持“data.xlsx”这种文件。"
                         "请上传 PDF、Word（.docx）、Markdown（.md）、纯文本（.txt）或 HTML（.html）。")
     assert set(SUPPORTED_EXTENSIONS) >= {".pdf", ".docx", ".md", ".txt", ".html"}
 
@@ -284,7 +284,7 @@ def test_unsupported_type_lists_the_supported_ones():
 def test_old_word_files_are_explained():
     error = refused(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "thesis.doc")
     assert error.code == "legacy_word"
-    assert ".docx" in error.message and ".docx" in error.zh
+    assert ".docx" in error.message and ".docx" in error.text("zh")
 
 
 def test_pdf_without_extension_is_read_as_pdf():
@@ -295,7 +295,7 @@ def test_too_big_names_the_limit():
     error = refused(b"x" * (2 * MB), "big.txt", max_bytes=MB)
     assert error.code == "too_large"
     assert error.message == "“big.txt” is 2 MB; the limit is 1 MB. Split it or upload a smaller file."
-    assert error.zh == "“big.txt”大小为 2 MB，超过了 1 MB 的上限。请拆分后再上传，或上传更小的文件。"
+    assert error.text("zh") == "“big.txt”大小为 2 MB，超过了 1 MB 的上限。请拆分后再上传，或上传更小的文件。"
 
 
 def test_empty_files_are_refused():
@@ -303,7 +303,7 @@ def test_empty_files_are_refused():
         error = refused(data, name)
         assert error.code == "empty"
         assert error.message == f"“{name}” is empty: there is no text in it."
-        assert error.zh == f"“{name}”是空的：其中没有文字。"
+        assert error.text("zh") == f"“{name}”是空的：其中没有文字。"
 
 
 def test_damaged_files_never_raise_anything_but_document_error():
@@ -322,7 +322,7 @@ def test_damaged_files_never_raise_anything_but_document_error():
             try:
                 result = parse(bytes(damaged), name, max_bytes=LIMIT)
             except DocumentError as error:
-                assert error.message and error.zh
+                assert error.message and error.text("zh")
             else:
                 assert isinstance(result, Document)
 

@@ -71,14 +71,14 @@ def test_a_header_without_rows_is_refused_in_both_languages():
     error = refused(b"name,city\n", "empty.csv")
     assert error.code == "empty"
     assert error.message == "“empty.csv” has no rows of data (only a header, or nothing at all)."
-    assert error.zh == "“empty.csv”中没有数据行（只有表头，或完全是空的）。"
+    assert error.text("zh") == "“empty.csv”中没有数据行（只有表头，或完全是空的）。"
     assert refused(b"\n\n", "blank.csv").code == "empty"
 
 
 def test_a_quote_left_open_is_refused_not_swallowed():
     error = refused(b'name,note\nA,"open quote\nB,fine\n', "broken.csv")
     assert error.code == "corrupt" and "could not be read as a CSV table" in error.message
-    assert "无法把“broken.csv”读取为 CSV 表格" in error.zh
+    assert "无法把“broken.csv”读取为 CSV 表格" in error.text("zh")
 
 
 def test_a_stray_quote_inside_a_cell_is_kept():
@@ -90,12 +90,12 @@ def test_too_many_rows_and_too_much_text_are_refused(monkeypatch):
     monkeypatch.setattr(table, "MAX_ROWS", 100)
     data = ("id,value\n" + "\n".join(f"{i},{i * 2}" for i in range(150))).encode()
     error = refused(data, "big.csv")
-    assert error.code == "too_many_rows" and "more than 100 rows" in error.message and "超过 100 行" in error.zh
+    assert error.code == "too_many_rows" and "more than 100 rows" in error.message and "超过 100 行" in error.text("zh")
     monkeypatch.setattr(table, "MAX_ROWS", 200_000)
     monkeypatch.setattr(table, "MAX_CHARS", 1000)
     wide = ("a_rather_long_column_name,another_long_column_name\n" + "\n".join("1,2" for _ in range(40))).encode()
     error = refused(wide, "wide.csv")
-    assert error.code == "too_large_inside" and "column names" in error.message and "列名" in error.zh
+    assert error.code == "too_large_inside" and "column names" in error.message and "列名" in error.text("zh")
 
 
 def test_a_file_named_csv_must_be_text():

@@ -193,7 +193,7 @@ def test_cancel_stops_a_running_document_and_leaves_no_chunks_then_retry_finishe
         assert live.keyword.query(kb.id, "kilograms honey", 5) == []
         with pytest.raises(Invalid) as caught:
             ingestion.cancel(kb, doc.id)
-        assert caught.value.code == "not_running" and "已取消" in caught.value.zh
+        assert caught.value.code == "not_running" and "已取消" in caught.value.text("zh")
         assert ingestion.retry(kb, doc.id).status == "queued"
         return await settled(ingestion, kb)
     found = with_worker(ingestion, body)

@@ -1,11 +1,13 @@
-"""Every refusal the document parser gives, in English and Chinese, with what to do next.
+"""Every refusal the document parser gives, with what to do next; its words, en and zh, are in
+``workbench/messages/documents.py``.
 
-``DocumentError`` mirrors the gateway's ``FormError`` (``message``, ``zh``, ``text(locale)``) without
-importing it: the workbench never imports the gateway. ``code`` is stable for callers and tests.
+``DocumentError`` mirrors the gateway's ``FormError`` (``code``, ``fields``, ``text(locale)``) without importing it:
+the workbench never imports the gateway. ``code`` is stable for callers and tests.
 """
 
 from __future__ import annotations
 
+from shared.messages import Words
 from workbench.errors import WorkbenchError
 
 from .filetype import EXTENSIONS, KIND_NAMES
@@ -14,10 +16,7 @@ MB = 1024 * 1024
 
 
 class DocumentError(WorkbenchError):
-    """A document that cannot be read: ``message`` (English) and ``zh`` say why and what to do."""
-
-    def __init__(self, message: str, *, zh: str, code: str) -> None:
-        super().__init__(message, zh=zh, code=code)
+    """A document that cannot be read: ``text(locale)`` says why and what to do."""
 
 
 def readable_size(size: int, *, whole_kb: bool = False) -> str:
@@ -33,11 +32,7 @@ def readable_size(size: int, *, whole_kb: bool = False) -> str:
 
 
 def too_large(name: str, size: int, limit: int) -> DocumentError:
-    size_, limit_ = readable_size(size), readable_size(limit)
-    return DocumentError(
-        f"“{name}” is {size_}; the limit is {limit_}. Split it or upload a smaller file.",
-        zh=f"“{name}”大小为 {size_}，超过了 {limit_} 的上限。请拆分后再上传，或上传更小的文件。",
-        code="too_large")
+    return DocumentError("too_large", name=name, size=readable_size(size), limit=readable_size(limit))
 
 
 # The kinds a document refusal names (as it always has: CSV, read since, is not among them), each with its extension.
@@ -62,17 +57,12 @@ def unsupported(name: str, *, archives: bool = False) -> DocumentError:
     else:
         listed_en = ", ".join(en[:-1]) + " or " + en[-1]
         listed_zh = "、".join(zh[:-1]) + "或 " + zh[-1]
-    return DocumentError(
-        f"“{name}” is not a supported document. Upload {listed_en}.",
-        zh=f"不支持“{name}”这种文件。请上传 {listed_zh}。",
-        code="unsupported_type")
+    return DocumentError("unsupported_type", name=name, kinds=Words(listed_en, listed_zh))
 
 
 def mismatch(name: str, claimed: str, actual: str) -> DocumentError:
-    return DocumentError(
-        f"“{name}” is named like a {claimed} file but its content is {actual}. Upload the original document.",
-        zh=f"“{name}”的扩展名是 {claimed}，但内容是{_ZH_KIND.get(actual, actual)}。请上传原始文档。",
-        code="type_mismatch")
+    return DocumentError("type_mismatch", name=name, claimed=claimed,
+                         actual=Words(actual, _ZH_KIND.get(actual, actual)))
 
 
 _ZH_KIND = {"a PDF": " PDF", "a Word document": " Word 文档", "a program or other binary file": "程序或其他二进制文件",
@@ -82,62 +72,28 @@ _ZH_KIND = {"a PDF": " PDF", "a Word document": " Word 文档", "a program or ot
 
 def corrupt(name: str, kind: str) -> DocumentError:
     """``kind`` is "PDF" or "DOCX"."""
-    if kind == "PDF":
-        return DocumentError(
-            f"The PDF “{name}” could not be read: it may be damaged or encrypted. Open it in a PDF viewer, "
-            "save a new copy and upload that.",
-            zh=f"无法读取 PDF“{name}”：文件可能已损坏或被加密。请在 PDF 阅读器中打开并另存一份后再上传。",
-            code="corrupt")
-    return DocumentError(
-        f"The Word document “{name}” could not be read: it may be damaged. Open it in Word, save a new copy and "
-        "upload that.",
-        zh=f"无法读取 Word 文档“{name}”：文件可能已损坏。请在 Word 中打开并另存一份后再上传。",
-        code="corrupt")
+    return DocumentError("corrupt.pdf" if kind == "PDF" else "corrupt.word", name=name)
 
 
 def legacy_word(name: str) -> DocumentError:
-    return DocumentError(
-        f"“{name}” is an old Word (.doc) file or a password-protected one. Save it in Word as .docx without a "
-        "password and upload that.",
-        zh=f"“{name}”是旧版 Word（.doc）文件或设有密码。请在 Word 中另存为无密码的 .docx 后再上传。",
-        code="legacy_word")
+    return DocumentError("legacy_word", name=name)
 
 
 def encrypted(name: str) -> DocumentError:
-    return DocumentError(
-        f"The PDF “{name}” is password-protected. Remove the password (print or save it without one) and upload "
-        "it again.",
-        zh=f"PDF“{name}”设有密码保护。请先去掉密码（另存或打印为无密码的 PDF）后再上传。",
-        code="encrypted")
+    return DocumentError("encrypted", name=name)
 
 
 def no_text(name: str) -> DocumentError:
-    return DocumentError(
-        f"The PDF “{name}” has no text: it may be a scanned image; OCR is not supported. Upload a PDF with a "
-        "text layer (one where text can be selected).",
-        zh=f"PDF“{name}”中没有文字：它可能是扫描的图片，目前不支持文字识别（OCR）。"
-           "请上传带文字层（可以选中文字）的 PDF。",
-        code="no_text")
+    return DocumentError("no_text", name=name)
 
 
 def empty(name: str) -> DocumentError:
-    return DocumentError(
-        f"“{name}” is empty: there is no text in it.",
-        zh=f"“{name}”是空的：其中没有文字。",
-        code="empty")
+    return DocumentError("empty", name=name)
 
 
 def too_big_inside(name: str, limit: int) -> DocumentError:
-    return DocumentError(
-        f"“{name}” unpacks to more than {readable_size(limit)} of text, which is more than a document should; "
-        "it may be damaged or a zip bomb. Save it again in Word and upload that.",
-        zh=f"“{name}”解压后的内容超过 {readable_size(limit)}，远大于正常文档，可能已损坏或是“压缩炸弹”。"
-           "请在 Word 中另存后再上传。",
-        code="too_large_inside")
+    return DocumentError("too_large_inside", name=name, limit=readable_size(limit))
 
 
 def undecodable(name: str) -> DocumentError:
-    return DocumentError(
-        f"The text encoding of “{name}” could not be recognised. Save it as UTF-8 and upload it again.",
-        zh=f"无法识别“{name}”的文字编码。请另存为 UTF-8 编码后再上传。",
-        code="encoding")
+    return DocumentError("encoding", name=name)

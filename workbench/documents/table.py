@@ -30,36 +30,19 @@ _NUMBER = re.compile(r"^[+-]?(\d[\d,_ ]*)?(\.\d+)?([eE][+-]?\d+)?%?$")
 
 
 def too_many_rows(name: str, limit: int) -> DocumentError:
-    return DocumentError(
-        f"“{name}” has more than {limit:,} rows, more than a knowledge base document should. Split the table into "
-        "smaller files and upload those.",
-        zh=f"“{name}”超过 {limit:,} 行，超出了单个文档的上限。请把表格拆分成几个较小的文件后再上传。",
-        code="too_many_rows")
+    return DocumentError("too_many_rows", name=name, limit=f"{limit:,}")
 
 
 def too_much_text(name: str) -> DocumentError:
-    return DocumentError(
-        f"“{name}” makes more than {MAX_CHARS // (1024 * 1024)} MB of text once each row is written out with its "
-        "column names. Split the table into smaller files, or remove columns that are not needed, and upload again.",
-        zh=f"“{name}”按“列名: 值”展开后文字超过 {MAX_CHARS // (1024 * 1024)} MB。请把表格拆分成较小的文件，"
-           "或删去不需要的列，然后重新上传。",
-        code="too_large_inside")
+    return DocumentError("too_large_inside.table", name=name, megabytes=MAX_CHARS // (1024 * 1024))
 
 
 def unreadable(name: str) -> DocumentError:
-    return DocumentError(
-        f"“{name}” could not be read as a CSV table (a quoted cell may be left open, or one cell is longer than "
-        "128 KB). Open it in a spreadsheet, save it again as CSV (UTF-8) and upload that.",
-        zh=f"无法把“{name}”读取为 CSV 表格（可能有未闭合的引号，或某个单元格超过 128 KB）。"
-           "请在电子表格软件中打开，另存为 CSV（UTF-8）后再上传。",
-        code="corrupt")
+    return DocumentError("corrupt.csv", name=name)
 
 
 def no_rows(name: str) -> DocumentError:
-    return DocumentError(
-        f"“{name}” has no rows of data (only a header, or nothing at all).",
-        zh=f"“{name}”中没有数据行（只有表头，或完全是空的）。",
-        code="empty")
+    return DocumentError("empty.table", name=name)
 
 
 def parse_csv(data: bytes, filename: str) -> Document:

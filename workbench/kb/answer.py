@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from shared.locale import language
 from workbench.chat import CJK, ContextBlock, estimate_tokens, with_context
 from workbench.kb.records import Hit
 
@@ -76,7 +77,7 @@ class Source:
         """ "p. 3" / "pp. 3–4" (Chinese: "第 3 页"), or "" for a document without pages."""
         if self.first_page is None:
             return ""
-        one, many = PAGES["zh" if (locale or "").lower().startswith("zh") else "en"]
+        one, many = PAGES[language(locale)]
         last = self.last_page if self.last_page is not None else self.first_page
         return (one if last == self.first_page else many).format(first=self.first_page, last=last)
 

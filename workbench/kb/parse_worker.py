@@ -32,10 +32,11 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from shared.messages import Words
 from workbench.documents.errors import DocumentError
 from workbench.errors import WorkbenchError
 from workbench.kb.chunking import KBChunk
@@ -76,29 +77,15 @@ class ParseStopped(Exception):
 
 
 def parse_timeout(name: str, seconds: float) -> WorkbenchError:
-    return WorkbenchError(
-        f"Reading “{name}” took longer than {seconds:g} seconds, the limit for one document, so it was stopped. "
-        "The file may be built unusually (for example one huge page drawing repeated on every page). Save it "
-        "again (e.g. print to PDF) or split it, then upload that; or ask the administrator to raise the limit.",
-        zh=f"读取“{name}”超过了单个文档 {seconds:g} 秒的时间上限，已停止。该文件的结构可能异常（例如每页都重复绘制同一"
-           "个巨大的内容）。请重新保存（例如另存为 PDF）或拆分后再上传，或请管理员提高该上限。", code="parse_timeout")
+    return WorkbenchError("parse_timeout", name=name, seconds=f"{seconds:g}")
 
 
 def parse_memory(name: str, megabytes: int) -> WorkbenchError:
-    return WorkbenchError(
-        f"Reading “{name}” needed more than {megabytes} MB of memory, the limit for one document, so it was "
-        "stopped. Save it again (e.g. print to PDF) or split it, then upload that; or ask the administrator to "
-        "raise the limit.",
-        zh=f"读取“{name}”需要超过单个文档 {megabytes} MB 的内存上限，已停止。请重新保存（例如另存为 PDF）或拆分后"
-           "再上传，或请管理员提高该上限。", code="parse_memory")
+    return WorkbenchError("parse_memory", name=name, megabytes=megabytes)
 
 
 def parse_crashed(name: str) -> WorkbenchError:
-    return WorkbenchError(
-        f"Reading “{name}” stopped unexpectedly (the file may be damaged; it has been logged). Try again; if it "
-        "fails again, save the file again or tell the administrator.",
-        zh=f"读取“{name}”时意外中止（文件可能已损坏；已记录日志）。请重试；如仍失败，请重新保存该文件或联系管理员。",
-        code="parse_failed")
+    return WorkbenchError("parse_failed", name=name)
 
 
 # ---------------------------------------------------------------- the parent's side
@@ -235,9 +222,9 @@ class ParseWorker:
         error = answer.get("error") or {}
         if error.get("code") == "memory":
             raise parse_memory(name, self.limits.memory_mb)
-        if error.get("message"):
-            raise DocumentError(error["message"], zh=error.get("zh") or error["message"],
-                                code=error.get("code") or "failed")
+        if error.get("key"):                       # a DocumentError, its code and fields sent as JSON
+            fields = {k: Words(**v) if isinstance(v, dict) else v for k, v in error.get("fields", {}).items()}
+            raise DocumentError(error["key"], code=error.get("code"), **fields)
         raise parse_crashed(name)
 
     def _died(self, proc: subprocess.Popen, name: str) -> Parsed:
@@ -354,7 +341,8 @@ def main(argv: list[str]) -> None:
                       "chunks": [[c.text, c.first_page, c.last_page, c.heading, c.tokens] for c in chunks]}
             del document, chunks
         except WorkbenchError as exc:
-            answer = {"error": {"message": exc.message, "zh": exc.zh, "code": exc.code}}
+            answer = {"error": {"key": exc.key, "code": exc.code,
+                                "fields": {k: asdict(v) if isinstance(v, Words) else v for k, v in exc.fields.items()}}}
         except MemoryError:
             answer = {"error": {"code": "memory"}, "recycle": True}
         except Exception:  # noqa: BLE001 - a parser bug: logged here (stderr), the document fails alone

@@ -86,7 +86,7 @@ class DocumentQueue:
                         "error_code, uploaded_by, created_at, updated_at, finished_at) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [doc_id, kb.id, entry.name, kind, entry.sha256, entry.size, "failed" if error else "queued",
-                         error.message if error else None, error.zh if error else None,
+                         error.message if error else None, error.text("zh") if error else None,
                          error.code if error else None, user_id, at, at, at if error else None])
                     if error is None and entry.staged is not None:
                         entry.staged.replace(folder / doc_id)

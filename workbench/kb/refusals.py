@@ -1,5 +1,6 @@
 """Why a KB upload is refused, or a document fails or cannot be changed: the errors the upload queue and the
-ingestion worker raise or save on a document's row (English ``message``, Chinese ``zh``, stable ``code``).
+ingestion worker raise or save on a document's row (a stable ``code`` and its fields; the words, en and zh, are in
+``workbench/messages/kb.py``).
 
 A refused file still becomes a document, with status "failed" and its error and code, so the other files of the
 same upload go in. The refusals by code, and where each is made:
@@ -17,60 +18,53 @@ same upload go in. The refusals by code, and where each is made:
 
 from __future__ import annotations
 
+from shared.messages import Words
 from workbench.documents import DocumentError
 from workbench.errors import WorkbenchError
 from workbench.kb.errors import Invalid, NotFound
 from workbench.kb.records import STATE_ZH, KBDocument
+from workbench.messages import MESSAGES
 
 # ---------------------------------------------------------------- a file's outcome, saved on its row
 
 
 def duplicate(name: str, existing: str) -> WorkbenchError:
-    return WorkbenchError(
-        f"“{name}” is identical to “{existing}”, which is already in this knowledge base; it was not added again.",
-        zh=f"“{name}”与本知识库中已有的“{existing}”内容完全相同，未重复添加。", code="duplicate")
+    return WorkbenchError("duplicate", name=name, existing=existing)
 
 
 def missing_file(name: str) -> DocumentError:
-    return DocumentError(
-        f"The stored copy of “{name}” is gone. Delete this entry and upload the file again.",
-        zh=f"“{name}”的存储副本已不存在。请删除此条目后重新上传该文件。", code="file_missing")
+    return DocumentError("file_missing", name=name)
 
 
 def internal(name: str) -> WorkbenchError:
-    return WorkbenchError(
-        f"“{name}” could not be added because of an error in the workbench (it has been logged). Try again; if it "
-        "fails again, tell the administrator.",
-        zh=f"由于工作台内部错误，未能添加“{name}”（已记录日志）。请重试；如仍失败，请联系管理员。", code="internal")
+    return WorkbenchError("internal", name=name)
 
 
 # ---------------------------------------------------------------- a cancel, retry or delete refused (raised)
 
 
 def not_found() -> NotFound:
-    return NotFound("This document does not exist (it may have been deleted).", "document",
-                    zh="该文档不存在（可能已被删除）。", code="not_found")
+    return NotFound("not_found.document", "document")
+
+
+def _status(doc: KBDocument) -> Words:
+    return Words(doc.status, STATE_ZH[doc.status])
 
 
 def not_running(doc: KBDocument) -> Invalid:
-    return Invalid(f"“{doc.name}” is {doc.status}, not waiting or being added: there is nothing to cancel.",
-                   "document", zh=f"“{doc.name}”的状态是{STATE_ZH[doc.status]}，并未在排队或处理中，"
-                                  "无需取消。", code="not_running")
+    return Invalid("not_running", "document", name=doc.name, status=_status(doc))
 
 
 def not_retryable(doc: KBDocument) -> Invalid:
-    return Invalid(f"“{doc.name}” is {doc.status}; only a failed or cancelled document can be tried again.",
-                   "document", zh=f"“{doc.name}”的状态是{STATE_ZH[doc.status]}；只有失败或已取消的文档"
-                                  "才能重试。", code="not_retryable")
+    return Invalid("not_retryable", "document", name=doc.name, status=_status(doc))
 
 
 def upload_again(doc: KBDocument) -> Invalid:
-    return Invalid(f"“{doc.name}” was not kept ({doc.error or 'refused at upload'}). Upload it again.",
-                   "document", zh=f"未保存“{doc.name}”（{doc.error_zh or '上传时被拒绝'}）。请重新上传。",
-                   code="upload_again")
+    """The row keeps the refusal as it was said then (``error``, ``error_zh``), not its code."""
+    reason = Words(doc.error, doc.error_zh or doc.error) if doc.error else MESSAGES.message("upload_again.refused")
+    return Invalid("upload_again", "document", name=doc.name, reason=reason)
 
 
 def duplicate_retry(doc: KBDocument, existing: str) -> Invalid:
     """A retry refused: the document is now identical to another one in the KB."""
-    error = duplicate(doc.name, existing)
-    return Invalid(error.message, "document", zh=error.zh, code="duplicate")
+    return Invalid("duplicate", "document", name=doc.name, existing=existing)

@@ -66,29 +66,21 @@ class Entry:
     error: WorkbenchError | None = None
 
 
-# ---------------------------------------------------------------- refusals (en + zh, code)
+# ---------------------------------------------------------------- refusals (code; words: workbench/messages/kb.py)
 
 
 def damaged_archive(name: str) -> WorkbenchError:
-    return WorkbenchError(
-        f"The zip archive “{name}” could not be opened: it may be damaged or incomplete. Create it again and upload "
-        "that.", zh=f"无法打开 zip 压缩包“{name}”：文件可能已损坏或不完整。请重新压缩后再上传。", code="corrupt")
+    return WorkbenchError("corrupt.archive", name=name)
 
 
 def archive_too_large(name: str, budget: int, limits: ArchiveLimits) -> WorkbenchError:
     over, most = readable_size(budget, whole_kb=True), readable_size(limits.max_bytes, whole_kb=True)
-    return WorkbenchError(
-        f"The zip archive “{name}” unpacks to more than {over} (or holds more than {MAX_MEMBERS} "
-        f"files); an archive may unpack to at most {limits.max_ratio} times its own size and "
-        f"{most} in all. Upload its documents in several smaller archives.",
-        zh=f"zip 压缩包“{name}”解压后超过 {over}（或其中文件超过 {MAX_MEMBERS} 个）；压缩包解压后最多为"
-           f"自身大小的 {limits.max_ratio} 倍，且总计不超过 {most}。"
-           "请把其中的文档分成几个较小的压缩包上传。", code="archive_too_large")
+    return WorkbenchError("archive_too_large", name=name, over=over, members=MAX_MEMBERS, ratio=limits.max_ratio,
+                          most=most)
 
 
 def empty_archive(name: str) -> WorkbenchError:
-    return WorkbenchError(
-        f"The zip archive “{name}” holds no documents.", zh=f"zip 压缩包“{name}”中没有文档。", code="empty")
+    return WorkbenchError("empty.archive", name=name)
 
 
 # ---------------------------------------------------------------- names

@@ -389,7 +389,7 @@ class IngestionWorker:
         with self.store.transaction() as cur:
             cur.execute("UPDATE kb_documents SET status = 'failed', error = ?, error_zh = ?, error_code = ?, "
                         "updated_at = ?, finished_at = ? WHERE id = ? AND status IN (?, ?)",
-                        [error.message, error.zh, error.code or "failed", at, at, doc_id, *RUNNING])
+                        [error.message, error.text("zh"), error.code or "failed", at, at, doc_id, *RUNNING])
 
     def _write(self, kb: KnowledgeBase, doc_id: str, chunks: list[KBChunk], vectors: np.ndarray) -> None:
         """Rows, vectors and keyword entries, then "ready" — or all of it undone when the document was cancelled

@@ -1,0 +1,49 @@
+"""The workbench's refusals are said from one catalogue (workbench/messages/): every code in English and Chinese
+with the same fields, and every raise that names a code gives exactly that template's fields."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from shared.messages import template_fields
+from workbench.messages import MESSAGES
+
+WORKBENCH = Path(__file__).resolve().parents[2] / "workbench"
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def test_every_code_has_english_and_chinese_with_the_same_fields() -> None:
+    assert not MESSAGES.problems()
+    zh = MESSAGES.tables["zh"]
+    assert not [code for code, text in zh.items() if not CJK.search(text)]
+
+
+def test_every_raise_with_a_code_gives_its_fields() -> None:
+    bad, checked = [], 0
+    for path in sorted(WORKBENCH.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+                    and node.args[0].value in MESSAGES):
+                continue
+            func = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+            if not func.endswith("Error") and func not in ("NotFound", "Invalid", "Forbidden"):
+                continue
+            checked += 1
+            given = {kw.arg for kw in node.keywords} - {"code"}
+            wanted = template_fields(MESSAGES.tables["en"][node.args[0].value])
+            if None not in given and given != wanted:
+                bad.append(f"{path.relative_to(WORKBENCH)}:{node.lineno} gives {sorted(given)}, wants {sorted(wanted)}")
+    assert not bad, "\n".join(bad)
+    assert checked >= 25                        # the walk saw the raises (27 today)
+
+
+def test_a_document_refusal_is_said_in_the_page_language() -> None:
+    from workbench.documents.errors import corrupt, unsupported
+
+    error = corrupt("a.pdf", "PDF")
+    assert error.code == "corrupt" and error.key == "corrupt.pdf"
+    assert error.text("zh-CN").startswith("无法读取 PDF“a.pdf”") and error.message.startswith("The PDF “a.pdf”")
+    listed = unsupported("x.exe")
+    assert "纯文本（.txt）" in listed.text("zh") and "plain text (.txt)" in listed.message

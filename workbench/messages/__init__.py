@@ -1,0 +1,27 @@
+"""What the workbench says to users, en and zh, a table per package (``documents.py``, ``kb.py``): plain data.
+
+``MESSAGES`` merges them into the one ``shared.messages.Catalogue`` that ``WorkbenchError`` says its code from;
+a code defined by two tables is an error. (A package, not a table beside each feature: ``workbench.errors`` needs
+it, and the feature packages import ``workbench.errors``.)
+"""
+
+from __future__ import annotations
+
+from shared.messages import Catalogue
+
+from . import documents, kb
+
+
+def _merged() -> Catalogue:
+    en: dict[str, str] = {}
+    zh: dict[str, str] = {}
+    for table in (documents, kb):
+        twice = set(en) & set(table.EN)
+        if twice:
+            raise ValueError(f"{table.__name__} redefines {sorted(twice)}")
+        en.update(table.EN)
+        zh.update(table.ZH)
+    return Catalogue(en, zh)
+
+
+MESSAGES = _merged()
