@@ -121,7 +121,8 @@ def test_another_user_gets_the_same_not_found_everywhere(setup):
                  lambda: setup.attachments.remove_all("bob", conv.id)):
         with pytest.raises(NotFound) as caught:
             call()
-        assert caught.value.message == own_missing.value.message and caught.value.zh == own_missing.value.zh
+        assert caught.value.message == own_missing.value.message
+        assert caught.value.text("zh") == own_missing.value.text("zh")
     for call in (lambda: setup.attachments.get("bob", doc.id), lambda: setup.attachments.delete("bob", doc.id),
                  lambda: setup.attachments.get("alice", "no-such-document")):
         with pytest.raises(AttachmentNotFound) as caught:
@@ -151,11 +152,11 @@ def test_limits_on_count_and_total_size_are_readable_in_english_and_chinese(tmp_
             attach(s, "alice", conv.id, "again.pdf", report_pdf())         # 2 x ~13 KB > 20,000 bytes together
         e = caught.value
         assert e.code == "total_too_large" and "“again.pdf”" in e.message and "19.5 KB together" in e.message
-        assert "一个对话的文档合计不能超过 19.5 KB" in e.zh
+        assert "一个对话的文档合计不能超过 19.5 KB" in e.text("zh")
         with pytest.raises(DocumentError) as caught:                      # one file over the upload limit
             attach(s, "alice", conv.id, "c.txt", b"x" * 2000, max_bytes=1000)
         assert caught.value.code == "too_large" and "the limit is 1000 bytes" in caught.value.message
-        assert "超过了 1000 bytes 的上限" in caught.value.zh
+        assert "超过了 1000 bytes 的上限" in caught.value.text("zh")
         assert [a.name for a in s.attachments.list("alice", conv.id)] == ["report.pdf"]
         with pytest.raises(ValueError, match="attachments.max_files must be a whole number of at least 1"):
             Limits(max_files=0)
