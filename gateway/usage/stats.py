@@ -190,13 +190,19 @@ def per_model(cursor, since: date | None = None, until: date | None = None, *, k
 
 def dashboard(cursor, since: date, until: date, *, key_ids: list[str] | None = None,
               source: str = "rollup") -> dict[str, Any]:
-    """Every panel of the usage dashboard for one window (the ranking is for its last day)."""
-    return {
-        "totals": totals(cursor, since, until, key_ids=key_ids, source=source),
-        "per_day": tokens_per_day(cursor, since, until, key_ids=key_ids, source=source),
-        "ranking": {by: ranking(cursor, until, by, key_ids=key_ids, source=source) for by in RANK_BY},
-        "per_model": per_model(cursor, since, until, key_ids=key_ids, source=source),
-    }
+    """Every panel of the usage dashboard for one window (the ranking is for its last day), read from one
+    snapshot: rows the ledger writes meanwhile show in every panel at the next read, never in some of them
+    (CI saw totals of 3 tokens next to days summing to 8)."""
+    cursor.execute("BEGIN TRANSACTION")
+    try:
+        return {
+            "totals": totals(cursor, since, until, key_ids=key_ids, source=source),
+            "per_day": tokens_per_day(cursor, since, until, key_ids=key_ids, source=source),
+            "ranking": {by: ranking(cursor, until, by, key_ids=key_ids, source=source) for by in RANK_BY},
+            "per_model": per_model(cursor, since, until, key_ids=key_ids, source=source),
+        }
+    finally:
+        cursor.execute("ROLLBACK")      # read only
 
 
 def to_csv(rows: Iterable[Mapping[str, Any] | Sequence[Any]], columns: Sequence[str]) -> str:
