@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 import httpx
-from quota_concurrency import commit_of, start
+from quota_concurrency import commit_of, fake_model_config, start
 from run_gateway import MASTER_KEY, RESULTS, ROOT, start_fake
 
 BODY = {"model": "bench-model", "max_tokens": 64, "messages": [{"role": "user", "content": "Say hello."}]}
@@ -97,10 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     rounds = []
     try:
         with tempfile.TemporaryDirectory(prefix="maas-sigkill-") as tmp:
-            config = Path(tmp) / "models.yaml"
-            config.write_text("gateway:\n  embedded: {enabled: false}\nmodels:\n  - id: bench-model\n"
-                              f"    deployments:\n      - {{backend: openai, base_url: '{fake_url}/v1', "
-                              "model: fake-model}\n", encoding="utf-8")
+            config = fake_model_config(Path(tmp), fake_url)
             for i in range(args.rounds):
                 r = one_round(args.root.resolve(), Path(tmp), config, args.clients, rng)
                 rounds.append(r)

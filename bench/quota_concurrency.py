@@ -34,6 +34,15 @@ def commit_of(root: Path) -> str:
     return run.stdout.strip() or root.name
 
 
+def fake_model_config(folder: Path, fake_url: str) -> Path:
+    """A models.yaml in ``folder``: no embedded models, one model ``bench-model`` served by the fake upstream."""
+    config = folder / "models.yaml"
+    config.write_text("gateway:\n  embedded: {enabled: false}\nmodels:\n  - id: bench-model\n"
+                      f"    deployments:\n      - {{backend: openai, base_url: '{fake_url}/v1', "
+                      "model: fake-model}\n", encoding="utf-8")
+    return config
+
+
 def start(root: Path, data: Path, config: Path) -> tuple[Child, str]:
     port = free_port()
     cmd = [sys.executable, str(root / "launch.py"), "--port", str(port), "--data-dir", str(data),
@@ -78,10 +87,7 @@ def main(argv: list[str] | None = None) -> int:
               "tokens_per_answer": 32, "when": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}
     try:
         with tempfile.TemporaryDirectory(prefix="maas-quota-") as tmp:
-            config = Path(tmp) / "models.yaml"
-            config.write_text("gateway:\n  embedded: {enabled: false}\nmodels:\n  - id: bench-model\n"
-                              f"    deployments:\n      - {{backend: openai, base_url: '{fake_url}/v1', "
-                              "model: fake-model}\n", encoding="utf-8")
+            config = fake_model_config(Path(tmp), fake_url)
             gw, url = start(args.root.resolve(), Path(tmp) / "data", config)
             try:
                 for limit in ("quota_tokens", "tpm"):
