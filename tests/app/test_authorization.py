@@ -62,7 +62,7 @@ OWN_DATA = {
         "select", "set_role", "transfer")),
 }
 OPEN = {  # no per-user data: the models' health, who am I, date shortcuts, a model's default thinking budget
-    "app.home.page.make_handlers.<locals>.refresh", "app.home.page.make_handlers.<locals>.api_info",
+    "app.home.page.HomePage.refresh", "app.home.page.HomePage.api_info",
     "app.shell.header.header.<locals>.whoami", "app.usage.page.make_handlers.<locals>.quick",
     "app.chat.page.make_handlers.<locals>.model_budget",
 }
