@@ -38,13 +38,13 @@ ADMIN_ONLY = {
         "approve", "audit_page", "create_key", "create_user", "disable", "enable", "pick_application", "refresh",
         "reissue", "reject", "reset_password", "revoke_key", "set_role")),
     *(f"app.admin.models.make_handlers.<locals>.{n}" for n in ("load", "refresh", "revert", "save", "validate")),
-    "app.docs.page.make_handlers.<locals>.add_note", "app.docs.page.make_handlers.<locals>.delete_note",
+    "app.docs.page.DocsPage.add_note", "app.docs.page.DocsPage.delete_note",
 }
 OWN_DATA = {
     *(f"app.account.page.make_handlers.<locals>.{n}" for n in (
         "apply", "ask_more", "change_password", "refresh", "reveal", "revoke")),
     "app.usage.page.make_handlers.<locals>.refresh", "app.usage.page.make_handlers.<locals>.rank",
-    "app.docs.page.make_handlers.<locals>.refresh",
+    "app.docs.page.DocsPage.refresh",
     *(f"app.chat.page.make_handlers.<locals>.{n}" for n in (
         "delete", "export_json", "export_markdown", "kb_state", "load", "new_chat", "open_conversation", "redraw",
         "rename", "save_settings", "search")),
