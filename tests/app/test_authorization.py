@@ -51,10 +51,10 @@ OWN_DATA = {
     # the chat's streams (async generators) are drained by the harness like any handler
     *(f"app.chat.answer.make_answer_handlers.<locals>.{n}" for n in ("regenerate", "resend", "send")),
     *(f"app.chat.documents.make_document_handlers.<locals>.{n}" for n in ("attach", "documents", "remove_documents")),
-    *(f"app.kb.handlers.make_handlers.<locals>.{n}" for n in (
+    *(f"app.kb.handlers.KBHandlers.{n}" for n in (
         "cancel", "chunks", "create", "delete_document", "download", "load", "open_kb", "refresh", "retrieve",
         "retry", "search_square", "tick", "upload", "upload_folder")),
-    *(f"app.kb.sharing.make_sharing_handlers.<locals>.{n}" for n in (
+    *(f"app.kb.sharing.SharingHandlers.{n}" for n in (
         "create_link", "delete_kb", "grant_team", "grant_user", "publish", "revoke_grant", "revoke_link",
         "save_settings", "unpublish")),
     *(f"app.teams.page.make_handlers.<locals>.{n}" for n in (
@@ -210,7 +210,7 @@ def test_no_handler_hands_gradio_a_file_to_serve(site) -> None:
     serving = {_name(block_fn.fn) for block_fn in site.demo.fns.values() if block_fn.fn is not None
                for out in block_fn.outputs if isinstance(out, FILE_COMPONENTS) and out not in block_fn.inputs}
     assert serving == set()
-    for name in ("app.kb.handlers.make_handlers.<locals>.download",
+    for name in ("app.kb.handlers.KBHandlers.download",
                  "app.chat.page.make_handlers.<locals>.export_markdown",
                  "app.chat.page.make_handlers.<locals>.export_json"):
         fn = site.fns[name]
@@ -265,8 +265,8 @@ def test_the_owner_does_see_their_own_data(site) -> None:
     docs = _text(site.fns["app.chat.documents.make_document_handlers.<locals>.documents"](**_args(
         site.fns["app.chat.documents.make_document_handlers.<locals>.documents"], site, "alice")))
     assert "alice-notes.md" in docs
-    for name, marker in (("app.kb.handlers.make_handlers.<locals>.open_kb", "alice-kb-secret.md"),
-                         ("app.kb.handlers.make_handlers.<locals>.chunks", "KB-TEXT here"),
+    for name, marker in (("app.kb.handlers.KBHandlers.open_kb", "alice-kb-secret.md"),
+                         ("app.kb.handlers.KBHandlers.chunks", "KB-TEXT here"),
                          ("app.teams.page.make_handlers.<locals>.load", "Alice Secret Team")):
         fn = site.fns[name]
         assert marker in _text(_call(fn, _args(fn, site, "alice"))), name
