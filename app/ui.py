@@ -29,14 +29,6 @@ PAGES = (("app.chat.page", "/chat", "Chat"), ("app.kb.page", "/kb", "Knowledge")
 KNOWLEDGE_PAGES = ("app.kb.page", "app.teams.page")     # these take the knowledge bases (workbench.kb.service)
 
 
-def _admin_check(console: Any) -> Any:
-    """Whether a request's signed-in user is an administrator (looked up again on every call)."""
-    def is_admin(request: Any) -> bool:
-        actor = console.actor_for_username(getattr(request, "username", None))
-        return actor is not None and actor.is_admin
-    return is_admin
-
-
 def build_ui(gateway: Any, *, api_base_hint: str = "/v1", chat: Any = None,
              knowledge: Any = None) -> tuple[gr.Blocks, gr.I18n]:
     """Build the workbench Blocks and its I18n (pass both to ``gr.mount_gradio_app``).
@@ -57,7 +49,7 @@ def build_ui(gateway: Any, *, api_base_hint: str = "/v1", chat: Any = None,
     i18n = make_i18n()
     with gr.Blocks(title=APP_NAME, analytics_enabled=False) as demo:
         shell.header(demo, gateway.console, i18n, "/")
-        home.build(demo, gateway.status, i18n, api_base_hint=api_base_hint, is_admin=_admin_check(gateway.console))
+        home.HomePage(gateway, api_base_hint=api_base_hint).build(demo, i18n)
     for module_name, path, name in PAGES:
         module = importlib.import_module(module_name)
         with demo.route(name, path, show_in_navbar=False) as page:   # the shell header is the navigation

@@ -8,7 +8,7 @@ model of each kind, with a note that a key is needed), and code examples (curl, 
 ``app.snippets``) so they can be tested (the Python compiles, the curl bodies are JSON).
 
 The knowledge-base API (``/kb/v1``) is shown from its reference, docs/kb-api.md (docs/kb-api.zh.md on the
-Chinese page), read when the handlers are made, with the example address replaced by this server's.
+Chinese page), read when the page is made, with the example address replaced by this server's.
 
 Release notes are listed for everyone; adding or deleting one is for admins, checked in each
 handler (``admin_only``) and again by ``Console`` (which writes the audit log). Note text is
@@ -20,10 +20,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
+from typing import Any, Protocol
 
 import gradio as gr
 
@@ -38,9 +38,12 @@ from app.shell import tables
 from app.shell.access import WITH_LANG_JS, admin_only, locale_of, signed_in
 from app.shell.forms import Form, focus_first_bad, refuse
 from app.shell.i18n import model_description, translate
-from gateway.accounts.console import Actor
+from app.shell.views import View, keyed, shown
+from gateway.accounts.console import Actor, Console
 from gateway.inference import shapes
+from gateway.routing.catalogue import Catalogue
 from gateway.routing.release_notes import CHANGES, MAX_TITLE
+from gateway.settings import Settings
 
 KINDS = ("chat", "embedding", "rerank")
 PLACEHOLDER = {"chat": "your-chat-model", "embedding": "your-embedding-model", "rerank": "your-rerank-model"}
@@ -511,85 +514,7 @@ def parse_day(text: str | None, locale: str) -> date | None:
         raise refuse("day", "docs.err_day", locale, value=text) from None
 
 
-# the release-notes forms' outputs by name (the layout wires the components in this order)
-ADD_NOTE = Form(("notice", "notes", "pick", "change", "model", "title", "body", "day"),
-                fields={"change": None, "model": "docs.f_model_info", "title": None, "body": None,
-                        "day": "docs.f_day_info"}, aliases={"model_id": "model"})
-DELETE_NOTE = Form(("notice", "notes", "pick"), fields={"pick": None}, aliases={"id": "pick"})
-
-OUTPUTS = ("base_url", "base_md", "models_md", "models_html", *SNIPPETS, *(f"status.{e}" for e in SEARCH_ENDPOINTS),
-           *(f"tool.{t}" for t in TOOLS), "kb_md", "kb_api",
-           "admin_md", "admin_routes", *ADMIN_SNIPPETS, "notes", "admin_box", "note_change", "note_model",
-           "note_pick")
-
-
-def make_handlers(gateway: Any) -> SimpleNamespace:
-    """The page's handlers: ``refresh`` (outputs named by ``OUTPUTS``), ``add_note``, ``delete_note``."""
-    console = gateway.console
-    kb_texts = kb_references()
-
-    def refresh(lang: str, request: gr.Request) -> tuple[Any, ...]:
-        locale = locale_of(lang, request)
-        actor = signed_in(console, request, locale)
-        catalogue, settings = gateway.catalogue, gateway.settings       # an admin's edit swaps both, live
-        every = list(catalogue.models.values())
-        mine, state = viewer_models(every, [] if actor.is_admin else console.my_keys(actor), actor)
-        shown = every if state == "no_key" else mine
-        picks = example_models(mine, every, state)
-        base = api_base(request, settings.public_url, f"{settings.base_url}/v1")
-        cards = [shapes.model_card(m, gateway.started_at) for m in shown]
-        notes = console.release_notes.list()
-        out: dict[str, Any] = {
-            "base_url": base,
-            "base_md": translate("docs.base_md", locale, base=base, origin=origin_of(base)),
-            "models_md": models_notice(state, mine, locale),
-            "models_html": models_html(shown, locale),
-            **api_examples(base, picks, cards),
-            **dict.fromkeys((f"status.{e}" for e in SEARCH_ENDPOINTS),
-                            search_status(catalogue.search, actor.is_admin, locale)),
-            **{f"tool.{t}": text for t, text in tool_guides(base, picks, locale).items()},
-            "kb_md": translate("docs.kb_md", locale, origin=origin_of(base)),
-            "kb_api": (kb_api_markdown(kb_texts[locale], origin_of(base)) if kb_texts.get(locale)
-                       else translate("docs.kb_missing", locale)),
-            "admin_md": translate("docs.admin_md", locale, origin=origin_of(base)),
-            "admin_routes": admin_routes_html(locale),
-            **admin_examples(base, picks, datetime.now(UTC).date()),
-            "notes": notes_html(notes, locale),
-            "admin_box": gr.update(visible=actor.is_admin),
-            "note_change": gr.update(choices=[(translate(f"docs.change_{c}", locale), c) for c in CHANGES]),
-            "note_model": gr.update(choices=[m.id for m in every] if actor.is_admin else []),
-            "note_pick": gr.update(choices=note_choices(notes) if actor.is_admin else [], value=None),
-        }
-        return tuple(out[name] for name in OUTPUTS)
-
-    @ADD_NOTE.guard
-    def add_note(change: str | None, model_id: str | None, title: str | None, body: str | None, day: str | None,
-                 lang: str, request: gr.Request) -> tuple[Any, ...]:
-        locale = locale_of(lang, request)
-        actor = admin_only(console, request, locale)
-        form = {"change": change or "", "model_id": model_id or "", "title": title or "", "body": body or ""}
-        when = parse_day(day, locale)
-        console.add_release_note(actor, **form, day=when)
-        notes = console.release_notes.list()
-        return ADD_NOTE.accepted(locale, notice=translate("docs.note_added", locale), notes=notes_html(notes, locale),
-                                 pick=gr.update(choices=note_choices(notes), value=None), title="", body="", day="")
-
-    @DELETE_NOTE.guard
-    def delete_note(note_id: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
-        locale = locale_of(lang, request)
-        actor = admin_only(console, request, locale)
-        if not note_id:
-            raise refuse("pick", "docs.err_choose_note", locale)
-        console.delete_release_note(actor, note_id)
-        notes = console.release_notes.list()
-        return DELETE_NOTE.accepted(locale, notice=translate("docs.note_deleted", locale),
-                                    notes=notes_html(notes, locale),
-                                    pick=gr.update(choices=note_choices(notes), value=None))
-
-    return SimpleNamespace(refresh=refresh, add_note=add_note, delete_note=delete_note, outputs=OUTPUTS)
-
-
-# ---------------------------------------------------------------- layout
+# ---------------------------------------------------------------- the page
 
 
 def _code(label: Any, language: str | None, value: str | None = None) -> gr.Code:
@@ -610,99 +535,204 @@ def _snippet_tabs(i18n: gr.I18n, endpoint: str, variants: Sequence[str]) -> list
     return codes
 
 
-def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n) -> None:
-    """Lay out the API docs page in the current route and wire its handlers."""
-    h = make_handlers(gateway)
-    lang = gr.Textbox(visible=False)
-    gr.Markdown(i18n("docs.title"))
-    gr.Markdown(i18n("docs.intro"))
-    base_url = gr.Textbox(label=i18n("docs.base_url"), interactive=False, buttons=["copy"], elem_id="docs-base-url")
-    base_md = gr.Markdown()
-
-    gr.Markdown(i18n("docs.models_heading"))
-    models_md = gr.Markdown(elem_id="docs-models-note")
-    models = gr.HTML(css_template=tables.CSS, elem_id="docs-models")
-
-    gr.Markdown(i18n("docs.basics_heading"))
-    with gr.Tabs():
-        with gr.Tab(i18n("docs.tab_auth")):
-            gr.Markdown(i18n("docs.auth_md"))
-        with gr.Tab(i18n("docs.tab_errors")):
-            gr.Markdown(i18n("docs.errors_md"))
-            _code(i18n("docs.error_example"), "json", ERROR_EXAMPLE)
-        with gr.Tab(i18n("docs.tab_limits")):
-            gr.Markdown(i18n("docs.limits_md"))
-        with gr.Tab(i18n("docs.tab_usage")):
-            gr.Markdown(i18n("docs.usage_md"))
-        with gr.Tab(i18n("docs.tab_thinking")):
-            gr.Markdown(i18n("docs.thinking_md"))
-            _code(i18n("docs.thinking_field"), "json", THINKING_EXAMPLE)
-
-    gr.Markdown(i18n("docs.endpoints_heading"))
-    codes: list[gr.Code] = []
-    statuses: list[gr.Markdown] = []
-    with gr.Tabs():
-        for endpoint, variants in ENDPOINTS:
-            with gr.Tab(i18n(f"docs.tab_{endpoint}")):
-                if endpoint in SEARCH_ENDPOINTS:        # is search configured here? (filled per request)
-                    statuses.append(gr.Markdown(elem_id=f"docs-status-{endpoint}"))
-                gr.Markdown(i18n(f"docs.note_{endpoint}"))
-                codes += _snippet_tabs(i18n, endpoint, variants)
-
-    gr.Markdown(i18n("docs.tools_heading"))
-    gr.Markdown(i18n("docs.tools_intro"))
-    tools: list[gr.Markdown] = []
-    with gr.Tabs():
-        for tool in TOOLS:
-            with gr.Tab(i18n(f"docs.tab_{tool}")):
-                tools.append(gr.Markdown(elem_id=f"docs-tool-{tool}"))
-
-    gr.Markdown(i18n("docs.kb_heading"))
-    kb_md = gr.Markdown(elem_id="docs-kb-intro")
-    with gr.Accordion(i18n("docs.kb_reference"), open=False, elem_id="docs-kb-reference"):
-        kb_api = gr.Markdown(elem_id="docs-kb-api")
-
-    gr.Markdown(i18n("docs.admin_heading"))
-    admin_md = gr.Markdown()
-    admin_routes = gr.HTML(css_template=tables.CSS, elem_id="docs-admin-routes")
-    with gr.Tabs():
-        with gr.Tab(i18n("home.curl")):
-            admin_curl = _code(i18n("home.curl"), "shell")
-        with gr.Tab(i18n("docs.httpx")):
-            admin_python = _code(i18n("docs.httpx"), "python")
-
-    gr.Markdown(i18n("docs.notes_heading"))
-    notes = gr.HTML(css_template=NOTES_CSS, elem_id="docs-notes")
-    with gr.Accordion(i18n("docs.notes_admin"), open=False, visible=False) as admin_box:
-        with gr.Row():
-            change = gr.Radio(label=i18n("docs.f_change"), choices=list(CHANGES), value="added", elem_id="note-change")
-            model = gr.Dropdown(label=i18n("docs.f_model"), info=i18n("docs.f_model_info"), choices=[],
-                                allow_custom_value=True, elem_id="note-model")
-            day = gr.Textbox(label=i18n("docs.f_day"), placeholder="YYYY-MM-DD", info=i18n("docs.f_day_info"),
-                             elem_id="note-day")
-        title = gr.Textbox(label=i18n("docs.f_title"), max_length=MAX_TITLE, elem_id="note-title")
-        body = gr.Textbox(label=i18n("docs.f_body"), lines=4, elem_id="note-body")
-        add_btn = gr.Button(i18n("docs.add_note"), variant="primary", elem_id="note-add")
-        with gr.Row(equal_height=True):
-            pick = gr.Dropdown(label=i18n("docs.f_pick"), choices=[], scale=3, elem_id="note-pick")
-            delete_btn = gr.Button(i18n("docs.delete_note"), variant="stop", scale=1, elem_id="note-delete")
-        note_md = gr.Markdown(elem_id="note-result")
-    refresh_btn = gr.Button(i18n("account.refresh"), size="sm")
-
-    parts = {"base_url": base_url, "base_md": base_md, "models_md": models_md, "models_html": models,
-             **dict(zip(SNIPPETS, codes, strict=True)),
-             **{f"status.{e}": md for e, md in zip(SEARCH_ENDPOINTS, statuses, strict=True)},
-             **{f"tool.{t}": md for t, md in zip(TOOLS, tools, strict=True)},
-             "kb_md": kb_md, "kb_api": kb_api,
-             "admin_md": admin_md, "admin_routes": admin_routes, "admin.curl": admin_curl, "admin.python": admin_python,
-             "notes": notes, "admin_box": admin_box, "note_change": change, "note_model": model, "note_pick": pick}
-    common = {"js": WITH_LANG_JS, "show_progress": "hidden"}
-    gr.on([page.load, refresh_btn.click], h.refresh, inputs=[lang], outputs=[parts[n] for n in OUTPUTS],
-          concurrency_limit=None, **common)
-    focus_first_bad(add_btn.click(h.add_note, inputs=[change, model, title, body, day, lang],
-                                  outputs=[note_md, notes, pick, change, model, title, body, day], **common),
-                    [change, model, title, body, day])
-    focus_first_bad(delete_btn.click(h.delete_note, inputs=[pick, lang], outputs=[note_md, notes, pick], **common),
-                    [pick])
+# the release-notes forms' outputs by name (the layout wires the components in this order)
+ADD_NOTE = Form(("notice", "notes", "pick", "change", "model", "title", "body", "day"),
+                fields={"change": None, "model": "docs.f_model_info", "title": None, "body": None,
+                        "day": "docs.f_day_info"}, aliases={"model_id": "model"})
+DELETE_NOTE = Form(("notice", "notes", "pick"), fields={"pick": None}, aliases={"id": "pick"})
 
 
+class DocsServices(Protocol):
+    """What the API docs page uses of the gateway (``gateway.service.Gateway``)."""
+
+    console: Console                    # who asks, their keys, the release notes (written through it, audited)
+    catalogue: Catalogue                # the models and the search block: an admin's edit swaps it, live
+    settings: Settings                  # MAAS_PUBLIC_URL and the base URL
+    started_at: int                     # the models' ``created`` in GET /v1/models
+
+
+@dataclass
+class DocsView(View):
+    """The page for its viewer: the examples with their models and this server's address, the notes."""
+
+    base_url: str
+    base_md: str
+    models_md: str                      # which models the examples use, and why
+    models_html: str
+    snippets: dict[str, str] = keyed((*SNIPPETS, *ADMIN_SNIPPETS))     # the code examples, by endpoint.variant
+    status: dict[str, str] = keyed(SEARCH_ENDPOINTS)                    # is web search configured here?
+    tool: dict[str, str] = keyed(TOOLS)                                 # Open WebUI, Dify, RAGFlow
+    kb_md: str
+    kb_api: str                         # docs/kb-api.md with this server's address
+    admin_md: str
+    admin_routes: str
+    notes: str                          # the release notes
+    admin_box: Any                      # the note form, for admins
+    note_change: Any
+    note_model: Any
+    note_pick: Any
+
+
+class DocsPage:
+    """The API docs page over ``services``; docs/kb-api.md is read once, here."""
+
+    def __init__(self, services: DocsServices) -> None:
+        self.services = services
+        self.kb_texts = kb_references()
+
+    def refresh(self, lang: str, request: gr.Request) -> DocsView:
+        locale = locale_of(lang, request)
+        console = self.services.console
+        actor = signed_in(console, request, locale)
+        catalogue, settings = self.services.catalogue, self.services.settings     # an admin's edit swaps both, live
+        every = list(catalogue.models.values())
+        mine, state = viewer_models(every, [] if actor.is_admin else console.my_keys(actor), actor)
+        shown = every if state == "no_key" else mine
+        picks = example_models(mine, every, state)
+        base = api_base(request, settings.public_url, f"{settings.base_url}/v1")
+        cards = [shapes.model_card(m, self.services.started_at) for m in shown]
+        notes = console.release_notes.list()
+        kb_text = self.kb_texts.get(locale)
+        return DocsView(
+            base_url=base,
+            base_md=translate("docs.base_md", locale, base=base, origin=origin_of(base)),
+            models_md=models_notice(state, mine, locale),
+            models_html=models_html(shown, locale),
+            snippets={**api_examples(base, picks, cards), **admin_examples(base, picks, datetime.now(UTC).date())},
+            status=dict.fromkeys(SEARCH_ENDPOINTS, search_status(catalogue.search, actor.is_admin, locale)),
+            tool=tool_guides(base, picks, locale),
+            kb_md=translate("docs.kb_md", locale, origin=origin_of(base)),
+            kb_api=kb_api_markdown(kb_text, origin_of(base)) if kb_text else translate("docs.kb_missing", locale),
+            admin_md=translate("docs.admin_md", locale, origin=origin_of(base)),
+            admin_routes=admin_routes_html(locale),
+            notes=notes_html(notes, locale),
+            admin_box=gr.update(visible=actor.is_admin),
+            note_change=gr.update(choices=[(translate(f"docs.change_{c}", locale), c) for c in CHANGES]),
+            note_model=gr.update(choices=[m.id for m in every] if actor.is_admin else []),
+            note_pick=gr.update(choices=note_choices(notes) if actor.is_admin else [], value=None))
+
+    @ADD_NOTE.guard
+    def add_note(self, change: str | None, model_id: str | None, title: str | None, body: str | None,
+                 day: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
+        locale = locale_of(lang, request)
+        console = self.services.console
+        actor = admin_only(console, request, locale)
+        form = {"change": change or "", "model_id": model_id or "", "title": title or "", "body": body or ""}
+        when = parse_day(day, locale)
+        console.add_release_note(actor, **form, day=when)
+        notes = console.release_notes.list()
+        return ADD_NOTE.accepted(locale, notice=translate("docs.note_added", locale), notes=notes_html(notes, locale),
+                                 pick=gr.update(choices=note_choices(notes), value=None), title="", body="", day="")
+
+    @DELETE_NOTE.guard
+    def delete_note(self, note_id: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
+        locale = locale_of(lang, request)
+        console = self.services.console
+        actor = admin_only(console, request, locale)
+        if not note_id:
+            raise refuse("pick", "docs.err_choose_note", locale)
+        console.delete_release_note(actor, note_id)
+        notes = console.release_notes.list()
+        return DELETE_NOTE.accepted(locale, notice=translate("docs.note_deleted", locale),
+                                    notes=notes_html(notes, locale),
+                                    pick=gr.update(choices=note_choices(notes), value=None))
+
+    def build(self, page: gr.Blocks, i18n: gr.I18n) -> None:
+        """Lay out the API docs page in the current route and wire its handlers."""
+        lang = gr.Textbox(visible=False)
+        gr.Markdown(i18n("docs.title"))
+        gr.Markdown(i18n("docs.intro"))
+        base_url = gr.Textbox(label=i18n("docs.base_url"), interactive=False, buttons=["copy"], elem_id="docs-base-url")
+        base_md = gr.Markdown()
+
+        gr.Markdown(i18n("docs.models_heading"))
+        models_md = gr.Markdown(elem_id="docs-models-note")
+        models = gr.HTML(css_template=tables.CSS, elem_id="docs-models")
+
+        gr.Markdown(i18n("docs.basics_heading"))
+        with gr.Tabs():
+            with gr.Tab(i18n("docs.tab_auth")):
+                gr.Markdown(i18n("docs.auth_md"))
+            with gr.Tab(i18n("docs.tab_errors")):
+                gr.Markdown(i18n("docs.errors_md"))
+                _code(i18n("docs.error_example"), "json", ERROR_EXAMPLE)
+            with gr.Tab(i18n("docs.tab_limits")):
+                gr.Markdown(i18n("docs.limits_md"))
+            with gr.Tab(i18n("docs.tab_usage")):
+                gr.Markdown(i18n("docs.usage_md"))
+            with gr.Tab(i18n("docs.tab_thinking")):
+                gr.Markdown(i18n("docs.thinking_md"))
+                _code(i18n("docs.thinking_field"), "json", THINKING_EXAMPLE)
+
+        gr.Markdown(i18n("docs.endpoints_heading"))
+        codes: list[gr.Code] = []
+        statuses: list[gr.Markdown] = []
+        with gr.Tabs():
+            for endpoint, variants in ENDPOINTS:
+                with gr.Tab(i18n(f"docs.tab_{endpoint}")):
+                    if endpoint in SEARCH_ENDPOINTS:        # is search configured here? (filled per request)
+                        statuses.append(gr.Markdown(elem_id=f"docs-status-{endpoint}"))
+                    gr.Markdown(i18n(f"docs.note_{endpoint}"))
+                    codes += _snippet_tabs(i18n, endpoint, variants)
+
+        gr.Markdown(i18n("docs.tools_heading"))
+        gr.Markdown(i18n("docs.tools_intro"))
+        tools: list[gr.Markdown] = []
+        with gr.Tabs():
+            for tool in TOOLS:
+                with gr.Tab(i18n(f"docs.tab_{tool}")):
+                    tools.append(gr.Markdown(elem_id=f"docs-tool-{tool}"))
+
+        gr.Markdown(i18n("docs.kb_heading"))
+        kb_md = gr.Markdown(elem_id="docs-kb-intro")
+        with gr.Accordion(i18n("docs.kb_reference"), open=False, elem_id="docs-kb-reference"):
+            kb_api = gr.Markdown(elem_id="docs-kb-api")
+
+        gr.Markdown(i18n("docs.admin_heading"))
+        admin_md = gr.Markdown()
+        admin_routes = gr.HTML(css_template=tables.CSS, elem_id="docs-admin-routes")
+        with gr.Tabs():
+            with gr.Tab(i18n("home.curl")):
+                admin_curl = _code(i18n("home.curl"), "shell")
+            with gr.Tab(i18n("docs.httpx")):
+                admin_python = _code(i18n("docs.httpx"), "python")
+
+        gr.Markdown(i18n("docs.notes_heading"))
+        notes = gr.HTML(css_template=NOTES_CSS, elem_id="docs-notes")
+        with gr.Accordion(i18n("docs.notes_admin"), open=False, visible=False) as admin_box:
+            with gr.Row():
+                change = gr.Radio(label=i18n("docs.f_change"), choices=list(CHANGES), value="added",
+                                  elem_id="note-change")
+                model = gr.Dropdown(label=i18n("docs.f_model"), info=i18n("docs.f_model_info"), choices=[],
+                                    allow_custom_value=True, elem_id="note-model")
+                day = gr.Textbox(label=i18n("docs.f_day"), placeholder="YYYY-MM-DD", info=i18n("docs.f_day_info"),
+                                 elem_id="note-day")
+            title = gr.Textbox(label=i18n("docs.f_title"), max_length=MAX_TITLE, elem_id="note-title")
+            body = gr.Textbox(label=i18n("docs.f_body"), lines=4, elem_id="note-body")
+            add_btn = gr.Button(i18n("docs.add_note"), variant="primary", elem_id="note-add")
+            with gr.Row(equal_height=True):
+                pick = gr.Dropdown(label=i18n("docs.f_pick"), choices=[], scale=3, elem_id="note-pick")
+                delete_btn = gr.Button(i18n("docs.delete_note"), variant="stop", scale=1, elem_id="note-delete")
+            note_md = gr.Markdown(elem_id="note-result")
+        refresh_btn = gr.Button(i18n("account.refresh"), size="sm")
+
+        parts = {"base_url": base_url, "base_md": base_md, "models_md": models_md, "models_html": models,
+                 **{f"snippets.{key}": code for key, code in zip(SNIPPETS, codes, strict=True)},
+                 **{f"status.{e}": md for e, md in zip(SEARCH_ENDPOINTS, statuses, strict=True)},
+                 **{f"tool.{t}": md for t, md in zip(TOOLS, tools, strict=True)},
+                 "kb_md": kb_md, "kb_api": kb_api, "admin_md": admin_md, "admin_routes": admin_routes,
+                 "snippets.admin.curl": admin_curl, "snippets.admin.python": admin_python,
+                 "notes": notes, "admin_box": admin_box, "note_change": change, "note_model": model, "note_pick": pick}
+        common = {"js": WITH_LANG_JS, "show_progress": "hidden"}
+        gr.on([page.load, refresh_btn.click], shown(self.refresh), inputs=[lang], outputs=DocsView.pick(parts),
+              concurrency_limit=None, **common)
+        focus_first_bad(add_btn.click(self.add_note, inputs=[change, model, title, body, day, lang],
+                                      outputs=[note_md, notes, pick, change, model, title, body, day], **common),
+                        [change, model, title, body, day])
+        focus_first_bad(delete_btn.click(self.delete_note, inputs=[pick, lang], outputs=[note_md, notes, pick],
+                                         **common), [pick])
+
+
+def build(page: gr.Blocks, services: DocsServices, i18n: gr.I18n) -> None:
+    """The page in the current route (``app.ui``)."""
+    DocsPage(services).build(page, i18n)

@@ -15,6 +15,7 @@ from typing import Any
 
 from app.docs.snippets import EXAMPLE_CREATED, curl, openai_client, py, py_block
 from app.shell.i18n import translate
+from gateway.routing.catalogue import SearchOptions
 
 SEARCH_ENDPOINTS = ("web_search", "ai_search")
 # (endpoint, its snippets), in the shape of ``app.docs.page.ENDPOINTS``
@@ -46,7 +47,7 @@ ANSWER = ("Python 3.13 brings a new interactive interpreter with multi-line edit
           "an experimental just-in-time compiler (PEP 744) [1]. It was released on 7 October 2024 [3].")
 
 
-def search_status(options: Any, is_admin: bool, locale: str) -> str:
+def search_status(options: SearchOptions | None, is_admin: bool, locale: str) -> str:
     """Whether this deployment searches (``options``: the catalogue's ``search`` block, None when absent)."""
     if options is None:
         note = translate("docs.search_off", locale)

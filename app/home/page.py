@@ -1,24 +1,29 @@
 """Home page: what this is, the models with their health, and how to call the API.
 
-``build(demo, status, i18n)`` lays the page out inside the current Blocks/route context. The
+``HomePage(gateway).build(demo, i18n)`` lays the page out inside the current Blocks/route context; its
+handlers (``refresh``, ``api_info``) are methods answering a view (``ModelsView``, ``ApiView``). The
 pure renderers (``models_table_html``, ``status_notice``, ``api_examples``, ``base_url_for``) are
 separate from Gradio so they can be tested on their own. Handler output is rendered on the
 server in the page's language, which the browser hands over through a hidden input.
 """
+
+from __future__ import annotations
 
 import contextlib
 import html
 import json
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import gradio as gr
 
 from app.shell.i18n import backend_label, resolve_locale, translate
+from app.shell.views import View, keyed, shown
+from gateway.accounts.console import Console
 
 StatusFn = Callable[[], Mapping[str, Any]]
-AdminCheck = Callable[[Any], bool]            # is the caller of this request an administrator?
 
 REFRESH_SECONDS = 10
 KINDS = ("chat", "embedding", "rerank")
@@ -278,7 +283,34 @@ EXAMPLE_KEYS = ("chat_curl", "chat_python", "embeddings_curl", "embeddings_pytho
                 "rerank_curl", "rerank_python", "thinking_curl", "thinking_python")   # output order
 
 
-# ---------------------------------------------------------------- handlers
+# ---------------------------------------------------------------- the page
+
+
+class HomeServices(Protocol):
+    """What the home page uses of the gateway (``gateway.service.Gateway``)."""
+
+    console: Console                    # who is an administrator (told how the master key is set)
+
+    def status(self) -> Mapping[str, Any]:
+        """The models, their deployments and health, and how the master key is set (``master_key_hint``)."""
+        ...
+
+
+@dataclass
+class ModelsView(View):
+    """The models with their health (refreshed by a timer)."""
+
+    notice: str                         # when it was updated, or why it could not be (Markdown)
+    table: str                          # the models table (HTML)
+
+
+@dataclass
+class ApiView(View):
+    """How to call the API from here."""
+
+    base_url: str                       # as the browser reached us
+    key_note: str                       # how the master key is set: for administrators only
+    examples: dict[str, str] = keyed(EXAMPLE_KEYS)    # curl and Python, by ``EXAMPLE_KEYS``
 
 
 def _read_models(status: StatusFn) -> tuple[dict[str, Any], list[Mapping[str, Any]] | None, BaseException | None]:
@@ -294,28 +326,70 @@ def _accept_language(request: gr.Request | None) -> str | None:
     return headers.get("accept-language") if headers else None
 
 
-def make_handlers(status: StatusFn, api_base_hint: str = "/v1", is_admin: AdminCheck | None = None
-                  ) -> tuple[Callable[..., tuple[str, str]], Callable[..., tuple[str, ...]]]:
-    """The page's two handlers, bound to ``status``: (refresh, api_info). How the master key is set is said
-    only to a caller ``is_admin`` accepts (None: to nobody)."""
+class HomePage:
+    """The home page over ``services``; the examples' base URL from ``api_base_hint`` (a path on this server, or
+    a full URL)."""
 
-    def refresh(lang: str, request: gr.Request) -> tuple[str, str]:
+    def __init__(self, services: HomeServices, *, api_base_hint: str = "/v1") -> None:
+        self.services, self.api_base_hint = services, api_base_hint
+
+    def is_admin(self, request: gr.Request | None) -> bool:
+        """Whether the request's signed-in user is an administrator (looked up again on every call)."""
+        actor = self.services.console.actor_for_username(getattr(request, "username", None))
+        return actor is not None and actor.is_admin
+
+    def refresh(self, lang: str, request: gr.Request) -> ModelsView:
         locale = resolve_locale(lang, _accept_language(request))
-        _, models, error = _read_models(status)
-        return status_notice(models, error, locale), models_table_html(models, locale)
+        _, models, error = _read_models(self.services.status)
+        return ModelsView(notice=status_notice(models, error, locale), table=models_table_html(models, locale))
 
-    def api_info(lang: str, request: gr.Request) -> tuple[str, ...]:
+    def api_info(self, lang: str, request: gr.Request) -> ApiView:
         locale = resolve_locale(lang, _accept_language(request))
-        snapshot, models, _ = _read_models(status)
-        url = base_url_for(request, api_base_hint)
-        examples = api_examples(url, first_model_ids(models))
-        note = key_note(snapshot.get("master_key_hint"), locale) if is_admin and is_admin(request) else ""
-        return (url, note, *(examples[k] for k in EXAMPLE_KEYS))
+        snapshot, models, _ = _read_models(self.services.status)
+        url = base_url_for(request, self.api_base_hint)
+        note = key_note(snapshot.get("master_key_hint"), locale) if self.is_admin(request) else ""
+        return ApiView(base_url=url, key_note=note, examples=api_examples(url, first_model_ids(models)))
 
-    return refresh, api_info
+    def build(self, demo: gr.Blocks, i18n: gr.I18n) -> None:
+        """Lay out the home page in the current Blocks (or ``demo.route``) context and wire it."""
+        lang = gr.Textbox(visible=False)
 
+        gr.Markdown(i18n("home.title"))
+        gr.Markdown(i18n("home.intro"))
 
-# ---------------------------------------------------------------- layout
+        with gr.Row(equal_height=True):
+            gr.Markdown(i18n("home.models_heading"))
+            refresh_btn = gr.Button(i18n("home.refresh"), size="sm", scale=0, min_width=100)
+        notice = gr.Markdown()
+        table = gr.HTML(i18n("home.loading"), css_template=TABLE_CSS, js_on_load=None, elem_id="home-models")
+        timer = gr.Timer(REFRESH_SECONDS)
+
+        gr.Markdown(i18n("home.api_heading"))
+        gr.Markdown(i18n("home.api_intro"))
+        base_url = gr.Textbox(label=i18n("home.base_url"), interactive=False, buttons=["copy"])
+        key_md = gr.Markdown()
+        codes: list[gr.Code] = []
+        with gr.Tabs():
+            with gr.Tab(i18n("home.tab_chat")):
+                gr.Markdown(i18n("home.chat_note"))
+                codes += _code_pair(i18n)
+            with gr.Tab(i18n("home.tab_embeddings")):
+                gr.Markdown(i18n("home.embeddings_note"))
+                codes += _code_pair(i18n)
+            with gr.Tab(i18n("home.tab_rerank")):
+                gr.Markdown(i18n("home.rerank_note"))
+                codes += _code_pair(i18n)
+            with gr.Tab(i18n("home.tab_thinking")):
+                gr.Markdown(i18n("home.thinking_note"))
+                codes += _code_pair(i18n)
+
+        parts = {"notice": notice, "table": table, "base_url": base_url, "key_note": key_md,
+                 **{f"examples.{key}": code for key, code in zip(EXAMPLE_KEYS, codes, strict=True)}}
+        gr.on([demo.load, refresh_btn.click, timer.tick], shown(self.refresh), inputs=[lang],
+              outputs=ModelsView.pick(parts), js=PAGE_LANG_JS, api_name="refresh", show_progress="hidden",
+              concurrency_limit=None)
+        gr.on([demo.load, refresh_btn.click], shown(self.api_info), inputs=[lang], outputs=ApiView.pick(parts),
+              js=PAGE_LANG_JS, api_name="api_info", show_progress="hidden", concurrency_limit=None)
 
 
 def _code_pair(i18n: gr.I18n) -> list[gr.Code]:
@@ -325,45 +399,3 @@ def _code_pair(i18n: gr.I18n) -> list[gr.Code]:
         python = gr.Code(language="python", label=i18n("home.python"), interactive=False, buttons=["copy"],
                          show_line_numbers=False, wrap_lines=True)
     return [curl, python]
-
-
-def build(demo: gr.Blocks, status: StatusFn, i18n: gr.I18n, *, api_base_hint: str = "/v1",
-          is_admin: AdminCheck | None = None) -> None:
-    """Lay out the home page in the current Blocks (or ``demo.route``) context and wire it (``is_admin``: who is
-    told how the master key is set)."""
-    refresh_fn, api_info_fn = make_handlers(status, api_base_hint, is_admin)
-    lang = gr.Textbox(visible=False)
-
-    gr.Markdown(i18n("home.title"))
-    gr.Markdown(i18n("home.intro"))
-
-    with gr.Row(equal_height=True):
-        gr.Markdown(i18n("home.models_heading"))
-        refresh_btn = gr.Button(i18n("home.refresh"), size="sm", scale=0, min_width=100)
-    notice = gr.Markdown()
-    table = gr.HTML(i18n("home.loading"), css_template=TABLE_CSS, js_on_load=None, elem_id="home-models")
-    timer = gr.Timer(REFRESH_SECONDS)
-
-    gr.Markdown(i18n("home.api_heading"))
-    gr.Markdown(i18n("home.api_intro"))
-    base_url = gr.Textbox(label=i18n("home.base_url"), interactive=False, buttons=["copy"])
-    key_md = gr.Markdown()
-    codes: list[gr.Code] = []
-    with gr.Tabs():
-        with gr.Tab(i18n("home.tab_chat")):
-            gr.Markdown(i18n("home.chat_note"))
-            codes += _code_pair(i18n)
-        with gr.Tab(i18n("home.tab_embeddings")):
-            gr.Markdown(i18n("home.embeddings_note"))
-            codes += _code_pair(i18n)
-        with gr.Tab(i18n("home.tab_rerank")):
-            gr.Markdown(i18n("home.rerank_note"))
-            codes += _code_pair(i18n)
-        with gr.Tab(i18n("home.tab_thinking")):
-            gr.Markdown(i18n("home.thinking_note"))
-            codes += _code_pair(i18n)
-
-    gr.on([demo.load, refresh_btn.click, timer.tick], refresh_fn, inputs=[lang], outputs=[notice, table],
-          js=PAGE_LANG_JS, api_name="refresh", show_progress="hidden", concurrency_limit=None)
-    gr.on([demo.load, refresh_btn.click], api_info_fn, inputs=[lang], outputs=[base_url, key_md, *codes],
-          js=PAGE_LANG_JS, api_name="api_info", show_progress="hidden", concurrency_limit=None)

@@ -1,2 +1,2 @@
-"""Knowledge: the page (``page``), its handlers (``handlers``, ``sharing``), services for them (``context``) and the
-rendering (``view``)."""
+"""Knowledge: the page (``page``), its handlers (``handlers``, ``sharing``), services for them (``context``), what
+they show (``states``) and the rendering (``view``)."""

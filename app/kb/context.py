@@ -1,5 +1,6 @@
-"""What every handler of the Knowledge page shares (``KBPage``): who is asking, the service's refusals as
-readable messages (a refused form names its field), and the page's parts as the handlers redraw them.
+"""What every handler of the Knowledge page shares (``KBContext``): who is asking, the service's refusals as
+readable messages (a refused form names its field), and the page's parts (``app.kb.states``) as the handlers
+redraw them.
 
 Each part is computed for the signed-in caller through ``workbench.kb.service.KnowledgeService`` (which
 checks the permission on every call), never from what the page sent: a KB id from the page is only a
@@ -14,17 +15,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import gradio as gr
 
 from app.kb import view
+from app.kb.states import Choices, Documents, Lists, Opened, SettingsTab, SharingTab, Square, fields_of, kept
 from app.shell.access import locale_of, signed_in
 from app.shell.i18n import translate
+from gateway.accounts.console import Console
+from gateway.accounts.users import Accounts
+from gateway.routing.catalogue import Catalogue
 from workbench.documents import errors as document_errors
 from workbench.documents.filetype import extension_kind
 from workbench.errors import WorkbenchError
 from workbench.kb.errors import Invalid, KBError
+from workbench.kb.records import KnowledgeBase
+
+if TYPE_CHECKING:
+    from workbench.kb.service import KnowledgeService
 
 MANAGERS = ("owner", "admin")
 UPLOADERS = ("owner", "admin", "member")
@@ -33,16 +42,6 @@ FIELD_LABELS = {"name": "kb.f_name", "description": "kb.f_description", "embeddi
                 "chunk_tokens": "kb.f_chunk_tokens", "chunk_overlap": "kb.f_chunk_overlap", "team_id": "kb.f_team",
                 "username": "kb.f_username", "expires_in": "kb.f_expiry", "query": "kb.f_question", "k": "kb.f_top_k",
                 "confirm": "kb.f_confirm"}
-# The outputs the handlers fill, by name (``app.kb.page`` wires the components of these names in this order).
-LISTS = ("mine_html", "mine_pick", "square_html", "square_pick")
-FORM = ("c_team", "c_model")
-DOCS = ("head", "docs_html", "doc_pick", "timer")
-SHARING = ("public_html", "publish_btn", "unpublish_btn", "links_html", "link_pick", "grants_html", "grant_pick",
-           "grant_team")
-OPENED = ("kb_box", "open_col", "head", "upload_col", "docs_html", "doc_pick", "doc_actions", "timer", "download",
-          "hits", "search_note", "sharing_tab", "settings_tab", *SHARING, "link_box", "s_name", "s_desc", "s_model",
-          "s_tokens", "s_overlap", "confirm")
-
 
 # a folder's system and hidden files (.DS_Store, .git's files, Thumbs.db): left out of a folder upload, as from a zip
 FOLDER_JUNK = re.compile(r"^(\..*|Thumbs\.db|desktop\.ini|Icon\r?)$", re.I)
@@ -114,17 +113,32 @@ def expiry(days: Any) -> timedelta | None:
     return timedelta(days=number) if number > 0 else None
 
 
-class KBPage:
+class KBServices(Protocol):
+    """What the Knowledge page uses of the gateway (``gateway.service.Gateway``)."""
+
+    console: Console                    # who is signed in
+    catalogue: Catalogue                # the embedding models offered (an admin's edit swaps it, live)
+    accounts: Accounts                  # users' names (who made a share link, a team's personal space)
+
+
+class KBContext:
     """The Knowledge page's services for its handlers (``knowledge`` None: every handler says it is off)."""
 
-    def __init__(self, gateway: Any, knowledge: Any) -> None:
-        self.gateway, self.kb = gateway, knowledge
+    def __init__(self, services: KBServices, knowledge: KnowledgeService | None) -> None:
+        self.services, self.kb = services, knowledge
+
+    @property
+    def knowledge(self) -> KnowledgeService:
+        """The knowledge service (every handler asks ``who`` first, which says so when there is none)."""
+        if self.kb is None:
+            raise RuntimeError("the knowledge bases are off: ask who() first")
+        return self.kb
 
     # -- who, and refusals -------------------------------------------------------------------------------------
     def who(self, lang: str | None, request: gr.Request | None) -> tuple[str, str]:
         """(locale, user id) of the signed-in caller, looked up again on every call."""
         locale = locale_of(lang, request)
-        actor = signed_in(self.gateway.console, request, locale)
+        actor = signed_in(self.services.console, request, locale)
         if self.kb is None:
             raise refused("kb.unavailable", locale)
         return locale, actor.user_id
@@ -146,7 +160,7 @@ class KBPage:
     # -- uploads ---------------------------------------------------------------------------------------------
     def limits(self) -> tuple[int, int]:
         """(largest document, largest zip archive) the ingestion takes, in bytes."""
-        ingestion = self.kb.ingestion                   # read only: its limits, never its methods
+        ingestion = self.knowledge.ingestion            # read only: its limits, never its methods
         return ingestion.max_bytes, getattr(ingestion, "max_archive_bytes", ingestion.max_bytes)
 
     def screen(self, paths: Sequence[str], *, folder: bool = False) -> list[Picked]:
@@ -183,16 +197,16 @@ class KBPage:
 
     # -- choices ---------------------------------------------------------------------------------------------
     def embedding_models(self) -> list[str]:
-        return [m.id for m in self.gateway.catalogue.models.values() if m.kind == "embedding"]
+        return [m.id for m in self.services.catalogue.models.values() if m.kind == "embedding"]
 
     def team_choices(self, uid: str, locale: str, roles: tuple[str, ...] = MANAGERS) -> list[tuple[str, str]]:
         """The caller's teams with one of ``roles`` (the personal space first, named as such)."""
         return [(view.t(locale, "kb.personal_space") if team.personal_of else team.name, team.id)
-                for team in self.kb.teams.list_for(uid) if team.role in roles]
+                for team in self.knowledge.teams.list_for(uid) if team.role in roles]
 
     def name_of(self, user_id: str) -> str:
         """A user's name (the gateway's accounts), or the id of one since deleted."""
-        user = self.gateway.accounts.get(user_id)
+        user = self.services.accounts.get(user_id)
         return user.username if user is not None else user_id
 
     def names(self, user_ids: set[str]) -> dict[str, str]:
@@ -200,101 +214,117 @@ class KBPage:
         return {uid: self.name_of(uid) for uid in user_ids}
 
     # -- the lists -------------------------------------------------------------------------------------------
-    def lists(self, uid: str, locale: str, query: str | None, current: str | None = None) -> tuple[Any, ...]:
+    def lists(self, uid: str, locale: str, query: str | None, current: str | None = None) -> Lists:
         """My KBs (table, picker) and the square (table, picker); ``current`` stays picked where listed."""
-        mine = view.named_spaces(self.kb.bases.list_visible(uid), uid, locale, self.name_of)
+        mine = view.named_spaces(self.knowledge.bases.list_visible(uid), uid, locale, self.name_of)
         q = (query or "").strip() if isinstance(query, str) else ""
-        square = view.named_spaces(self.kb.sharing.square(uid, q), uid, locale, self.name_of)
+        square = view.named_spaces(self.knowledge.sharing.square(uid, q), uid, locale, self.name_of)
         mine_ids = {v.kb.id for v in mine}
         square_ids = {e.kb.id for e in square}
-        return (view.mine_html(mine, locale),
-                gr.update(choices=view.mine_choices(mine, locale), value=current if current in mine_ids else None),
-                view.square_html(square, locale, q),
-                gr.update(choices=view.square_choices(square), value=current if current in square_ids else None))
+        return Lists(mine_html=view.mine_html(mine, locale),
+                     mine_pick=gr.update(choices=view.mine_choices(mine, locale),
+                                         value=current if current in mine_ids else None),
+                     square_html=view.square_html(square, locale, q),
+                     square_pick=gr.update(choices=view.square_choices(square),
+                                           value=current if current in square_ids else None))
 
-    def form(self, uid: str, locale: str, team_id: str | None = None, model: str | None = None) -> tuple[Any, Any]:
+    def form(self, uid: str, locale: str, team_id: str | None = None, model: str | None = None) -> Choices:
         """The create form's teams (those the caller manages) and embedding models; what was chosen stays chosen
         while it is still offered."""
         teams, models = self.team_choices(uid, locale), self.embedding_models()
         team_ids = [t_id for _, t_id in teams]
-        return (gr.update(choices=teams, value=team_id if team_id in team_ids else (team_ids[0] if teams else None)),
-                gr.update(choices=models, value=model if model in models else (models[0] if models else None)))
+        return Choices(
+            c_team=gr.update(choices=teams, value=team_id if team_id in team_ids else (team_ids[0] if teams else None)),
+            c_model=gr.update(choices=models, value=model if model in models else (models[0] if models else None)))
 
-    def square(self, uid: str, locale: str, query: str | None) -> tuple[str, Any]:
+    def square(self, uid: str, locale: str, query: str | None) -> Square:
         q = (query or "").strip() if isinstance(query, str) else ""
-        square = view.named_spaces(self.kb.sharing.square(uid, q), uid, locale, self.name_of)
-        return view.square_html(square, locale, q), gr.update(choices=view.square_choices(square), value=None)
+        square = view.named_spaces(self.knowledge.sharing.square(uid, q), uid, locale, self.name_of)
+        return Square(square_html=view.square_html(square, locale, q),
+                      square_pick=gr.update(choices=view.square_choices(square), value=None))
 
     # -- one KB ----------------------------------------------------------------------------------------------
     def role(self, uid: str, kb_id: str) -> str | None:
-        return self.kb.access.kb_role(uid, kb_id)
+        return self.knowledge.access.kb_role(uid, kb_id)
 
-    def team_name(self, uid: str, kb: Any, locale: str) -> str | None:
-        for e in [*self.kb.bases.list_visible(uid), *self.kb.sharing.square(uid)]:
+    def team_name(self, uid: str, kb: KnowledgeBase, locale: str) -> str | None:
+        knowledge = self.knowledge
+        for e in [*knowledge.bases.list_visible(uid), *knowledge.sharing.square(uid)]:
             if e.kb.id == kb.id:
                 return view.space_name(e.team_name, e.person, uid, locale, self.name_of)
         return None
 
-    def header(self, uid: str, locale: str, kb_id: str) -> tuple[Any, str]:
+    def header(self, uid: str, locale: str, kb_id: str) -> tuple[KnowledgeBase, str]:
         """(the KB with counts, its header) — refused when the caller may not read it."""
-        kb = self.call(locale, self.kb.bases.get, uid, kb_id)
+        kb = self.call(locale, self.knowledge.bases.get, uid, kb_id)
         role = self.role(uid, kb.id) or "reader"
         return kb, view.header_html(kb, role, self.team_name(uid, kb, locale), locale)
 
-    def documents(self, uid: str, locale: str, kb_id: str, current: str | None) -> tuple[Any, ...]:
+    def documents(self, uid: str, locale: str, kb_id: str, current: str | None) -> Documents:
         """The open KB's header, documents table, document picker and the refresh timer (on while pending)."""
         _, head = self.header(uid, locale, kb_id)
-        docs = self.call(locale, self.kb.documents, uid, kb_id)
+        docs = self.call(locale, self.knowledge.documents, uid, kb_id)
         ids = {d.id for d in docs}
-        return (head, view.documents_html(docs, locale),
-                gr.update(choices=view.document_choices(docs, locale), value=current if current in ids else None),
-                gr.Timer(TICK_SECONDS, active=view.pending(docs)))
+        return Documents(head=head, docs_html=view.documents_html(docs, locale),
+                         doc_pick=gr.update(choices=view.document_choices(docs, locale),
+                                            value=current if current in ids else None),
+                         timer=gr.Timer(TICK_SECONDS, active=view.pending(docs)))
 
-    def sharing(self, uid: str, locale: str, kb_id: str) -> tuple[Any, ...]:
+    def sharing(self, uid: str, locale: str, kb_id: str) -> SharingTab:
         """The sharing tab for a manager: public state (and the button that changes it), links (table, picker),
         grants (table, picker), teams to grant to. Blank for anyone else (the tab is hidden and every sharing
         call is refused anyway)."""
         if self.role(uid, kb_id) not in MANAGERS:
-            blank = gr.update(choices=[], value=None)
-            return ("", gr.update(), gr.update(), "", blank, "", blank, blank)
-        kb = self.call(locale, self.kb.access.require_kb, uid, kb_id, "manage")
-        links = self.call(locale, self.kb.sharing.links, uid, kb_id)
-        grants = self.call(locale, self.kb.sharing.grants, uid, kb_id)
-        teams = [(team.name, team.id) for team in self.kb.teams.list_for(uid)
+            blank = {name: gr.update(choices=[], value=None) for name in ("link_pick", "grant_pick", "grant_team")}
+            return kept(SharingTab, public_html="", links_html="", grants_html="", **blank)
+        knowledge = self.knowledge
+        kb = self.call(locale, knowledge.access.require_kb, uid, kb_id, "manage")
+        links = self.call(locale, knowledge.sharing.links, uid, kb_id)
+        grants = self.call(locale, knowledge.sharing.grants, uid, kb_id)
+        teams = [(team.name, team.id) for team in knowledge.teams.list_for(uid)
                  if not team.personal_of and team.id != kb.team_id]
         makers = self.names({link.created_by for link in links})
-        return (view.sharing_state_html(kb, locale), gr.update(visible=not kb.public), gr.update(visible=kb.public),
-                view.links_html(links, makers, locale), gr.update(choices=view.link_choices(links, locale), value=None),
-                view.grants_html(grants, locale), gr.update(choices=view.grant_choices(grants, locale), value=None),
-                gr.update(choices=teams, value=None))
+        return SharingTab(public_html=view.sharing_state_html(kb, locale), publish_btn=gr.update(visible=not kb.public),
+                          unpublish_btn=gr.update(visible=kb.public), links_html=view.links_html(links, makers, locale),
+                          link_pick=gr.update(choices=view.link_choices(links, locale), value=None),
+                          grants_html=view.grants_html(grants, locale),
+                          grant_pick=gr.update(choices=view.grant_choices(grants, locale), value=None),
+                          grant_team=gr.update(choices=teams, value=None))
 
-    def settings(self, uid: str, locale: str, kb_id: str) -> tuple[Any, ...]:
+    def settings(self, uid: str, locale: str, kb_id: str) -> SettingsTab:
         """The settings tab's fields (a manager's KB), else left as they are."""
         if self.role(uid, kb_id) not in MANAGERS:
-            return (gr.update(),) * 6
-        kb = self.call(locale, self.kb.bases.get, uid, kb_id)
+            return kept(SettingsTab)
+        kb = self.call(locale, self.knowledge.bases.get, uid, kb_id)
         models = self.embedding_models()
         if kb.embedding_model not in models:
             models = [kb.embedding_model, *models]
-        return (kb.name, kb.description, gr.update(choices=models, value=kb.embedding_model), kb.chunk_tokens,
-                kb.chunk_overlap, "")
+        return SettingsTab(s_name=kb.name, s_desc=kb.description,
+                           s_model=gr.update(choices=models, value=kb.embedding_model), s_tokens=kb.chunk_tokens,
+                           s_overlap=kb.chunk_overlap, confirm="")
 
-    def opened(self, uid: str, locale: str, kb_id: str) -> tuple[Any, ...]:
-        """Everything the page shows for an open KB (the ``opened`` outputs in ``app.kb``), by the caller's role."""
-        self.call(locale, self.kb.access.require_kb, uid, kb_id, "read")
+    def opened(self, uid: str, locale: str, kb_id: str) -> Opened:
+        """Everything the page shows for an open KB, by the caller's role."""
+        self.call(locale, self.knowledge.access.require_kb, uid, kb_id, "read")
         role = self.role(uid, kb_id)
         uploads, manages = role in UPLOADERS, role in MANAGERS
-        head, docs, pick, timer = self.documents(uid, locale, kb_id, None)
-        return (kb_id, gr.update(visible=True), head, gr.update(visible=uploads), docs, pick,
-                gr.update(visible=uploads), timer, "", "", "",
-                gr.update(visible=manages), gr.update(visible=manages), *self.sharing(uid, locale, kb_id),
-                gr.update(value="", visible=False), *self.settings(uid, locale, kb_id))
+        return Opened(**fields_of(self.documents(uid, locale, kb_id, None), self.sharing(uid, locale, kb_id),
+                                  self.settings(uid, locale, kb_id)),
+                      kb_box=kb_id, open_col=gr.update(visible=True), upload_col=gr.update(visible=uploads),
+                      doc_actions=gr.update(visible=uploads), download="", hits="", search_note="",
+                      sharing_tab=gr.update(visible=manages), settings_tab=gr.update(visible=manages),
+                      link_box=gr.update(value="", visible=False))
 
     @staticmethod
-    def closed() -> tuple[Any, ...]:
-        """The open-KB area emptied and hidden (nothing open)."""
-        blank = gr.update(choices=[], value=None)
-        return ("", gr.update(visible=False), "", gr.update(visible=False), "", blank, gr.update(visible=False),
-                gr.Timer(TICK_SECONDS, active=False), "", "", "",
-                gr.update(visible=False), gr.update(visible=False), "", gr.update(), gr.update(), "", blank, "", blank,
-                blank, gr.update(value="", visible=False), "", "", gr.update(), None, None, "")
+    def closed() -> Opened:
+        """The open-KB area emptied and hidden (nothing open). Every update is its own dict: Gradio takes the
+        value out of the one it is handed."""
+        blank, hidden = ({"choices": [], "value": None}, {"visible": False})
+        return Opened(
+            kb_box="", open_col=gr.update(**hidden), head="", upload_col=gr.update(**hidden), docs_html="",
+            doc_pick=gr.update(**blank), doc_actions=gr.update(**hidden), timer=gr.Timer(TICK_SECONDS, active=False),
+            download="", hits="", search_note="", sharing_tab=gr.update(**hidden), settings_tab=gr.update(**hidden),
+            public_html="", publish_btn=gr.update(), unpublish_btn=gr.update(), links_html="",
+            link_pick=gr.update(**blank), grants_html="", grant_pick=gr.update(**blank), grant_team=gr.update(**blank),
+            link_box=gr.update(value="", visible=False), s_name="", s_desc="", s_model=gr.update(), s_tokens=None,
+            s_overlap=None, confirm="")

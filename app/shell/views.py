@@ -19,14 +19,26 @@ event's outputs in the order the layout wires them::
 
 Tests call the methods and read the fields by name (``view.keys``), never by position. Forms keep
 ``app.shell.forms.Form`` (its outputs are named too).
+
+A field made with ``keyed(keys)`` holds several outputs of one kind (a page's code examples): its value maps each
+key to an output, and the layout names their components ``"<field>.<key>"``. ``shown`` also wires a coroutine
+(answers with its view) and an async generator (each view it yields, in turn: a progress while uploading).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Mapping
+import inspect
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
+
+KEYS = "maas.view.keys"         # a field's metadata: the keys of the outputs it holds (``keyed``)
+
+
+def keyed(keys: Iterable[str]) -> Any:
+    """A view field holding one output per key, in this order (its value: a mapping key -> output)."""
+    return dataclasses.field(metadata={KEYS: tuple(keys)})
 
 
 class View:
@@ -37,7 +49,8 @@ class View:
     @classmethod
     def names(cls) -> tuple[str, ...]:
         """The outputs' names, in the order Gradio receives them."""
-        return tuple(f.name for f in dataclasses.fields(cls))
+        return tuple(f"{f.name}.{key}" if KEYS in f.metadata else f.name
+                     for f in dataclasses.fields(cls) for key in f.metadata.get(KEYS, (None,)))
 
     @classmethod
     def pick(cls, components: Mapping[str, Any]) -> list[Any]:
@@ -49,12 +62,27 @@ class View:
 
     def outputs(self) -> tuple[Any, ...]:
         """The values for Gradio, in the fields' order."""
-        return tuple(getattr(self, name) for name in self.names())
+        values: list[Any] = []
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            values.extend([value[key] for key in f.metadata[KEYS]] if KEYS in f.metadata else [value])
+        return tuple(values)
 
 
-def shown(handler: Callable[..., View]) -> Callable[..., tuple[Any, ...]]:
+def shown(handler: Callable[..., Any]) -> Callable[..., Any]:
     """``handler`` answering Gradio with its view's ``outputs()`` (its signature kept, so Gradio still passes
-    ``gr.Request`` and friends)."""
+    ``gr.Request`` and friends); a coroutine stays one, an async generator yields each view's outputs."""
+    if inspect.isasyncgenfunction(handler):
+        @functools.wraps(handler)
+        async def streamed(*args: Any, **kwargs: Any) -> Any:
+            async for view in handler(*args, **kwargs):
+                yield view.outputs()
+        return streamed
+    if inspect.iscoroutinefunction(handler):
+        @functools.wraps(handler)
+        async def awaited(*args: Any, **kwargs: Any) -> tuple[Any, ...]:
+            return (await handler(*args, **kwargs)).outputs()
+        return awaited
 
     @functools.wraps(handler)
     def wired(*args: Any, **kwargs: Any) -> tuple[Any, ...]:

@@ -38,23 +38,23 @@ ADMIN_ONLY = {
         "approve", "audit_page", "create_key", "create_user", "disable", "enable", "pick_application", "refresh",
         "reissue", "reject", "reset_password", "revoke_key", "set_role")),
     *(f"app.admin.models.make_handlers.<locals>.{n}" for n in ("load", "refresh", "revert", "save", "validate")),
-    "app.docs.page.make_handlers.<locals>.add_note", "app.docs.page.make_handlers.<locals>.delete_note",
+    "app.docs.page.DocsPage.add_note", "app.docs.page.DocsPage.delete_note",
 }
 OWN_DATA = {
     *(f"app.account.page.make_handlers.<locals>.{n}" for n in (
         "apply", "ask_more", "change_password", "refresh", "reveal", "revoke")),
     "app.usage.page.make_handlers.<locals>.refresh", "app.usage.page.make_handlers.<locals>.rank",
-    "app.docs.page.make_handlers.<locals>.refresh",
+    "app.docs.page.DocsPage.refresh",
     *(f"app.chat.page.make_handlers.<locals>.{n}" for n in (
         "delete", "export_json", "export_markdown", "kb_state", "load", "new_chat", "open_conversation", "redraw",
         "rename", "save_settings", "search")),
     # the chat's streams (async generators) are drained by the harness like any handler
     *(f"app.chat.answer.make_answer_handlers.<locals>.{n}" for n in ("regenerate", "resend", "send")),
     *(f"app.chat.documents.make_document_handlers.<locals>.{n}" for n in ("attach", "documents", "remove_documents")),
-    *(f"app.kb.handlers.make_handlers.<locals>.{n}" for n in (
+    *(f"app.kb.handlers.KBHandlers.{n}" for n in (
         "cancel", "chunks", "create", "delete_document", "download", "load", "open_kb", "refresh", "retrieve",
         "retry", "search_square", "tick", "upload", "upload_folder")),
-    *(f"app.kb.sharing.make_sharing_handlers.<locals>.{n}" for n in (
+    *(f"app.kb.sharing.SharingHandlers.{n}" for n in (
         "create_link", "delete_kb", "grant_team", "grant_user", "publish", "revoke_grant", "revoke_link",
         "save_settings", "unpublish")),
     *(f"app.teams.page.make_handlers.<locals>.{n}" for n in (
@@ -62,7 +62,7 @@ OWN_DATA = {
         "select", "set_role", "transfer")),
 }
 OPEN = {  # no per-user data: the models' health, who am I, date shortcuts, a model's default thinking budget
-    "app.home.page.make_handlers.<locals>.refresh", "app.home.page.make_handlers.<locals>.api_info",
+    "app.home.page.HomePage.refresh", "app.home.page.HomePage.api_info",
     "app.shell.header.header.<locals>.whoami", "app.usage.page.make_handlers.<locals>.quick",
     "app.chat.page.make_handlers.<locals>.model_budget",
 }
@@ -210,7 +210,7 @@ def test_no_handler_hands_gradio_a_file_to_serve(site) -> None:
     serving = {_name(block_fn.fn) for block_fn in site.demo.fns.values() if block_fn.fn is not None
                for out in block_fn.outputs if isinstance(out, FILE_COMPONENTS) and out not in block_fn.inputs}
     assert serving == set()
-    for name in ("app.kb.handlers.make_handlers.<locals>.download",
+    for name in ("app.kb.handlers.KBHandlers.download",
                  "app.chat.page.make_handlers.<locals>.export_markdown",
                  "app.chat.page.make_handlers.<locals>.export_json"):
         fn = site.fns[name]
@@ -265,8 +265,8 @@ def test_the_owner_does_see_their_own_data(site) -> None:
     docs = _text(site.fns["app.chat.documents.make_document_handlers.<locals>.documents"](**_args(
         site.fns["app.chat.documents.make_document_handlers.<locals>.documents"], site, "alice")))
     assert "alice-notes.md" in docs
-    for name, marker in (("app.kb.handlers.make_handlers.<locals>.open_kb", "alice-kb-secret.md"),
-                         ("app.kb.handlers.make_handlers.<locals>.chunks", "KB-TEXT here"),
+    for name, marker in (("app.kb.handlers.KBHandlers.open_kb", "alice-kb-secret.md"),
+                         ("app.kb.handlers.KBHandlers.chunks", "KB-TEXT here"),
                          ("app.teams.page.make_handlers.<locals>.load", "Alice Secret Team")):
         fn = site.fns[name]
         assert marker in _text(_call(fn, _args(fn, site, "alice"))), name

@@ -195,9 +195,8 @@ def _member(gw, name: str = "alice") -> Any:
     return gw.accounts.create_user(name, "Member-pass-2026", role="member")
 
 
-def _page(gw, username: str, lang: str = "en") -> dict[str, Any]:
-    h = docs.make_handlers(gw)
-    return dict(zip(h.outputs, h.refresh(lang, _request(username)), strict=True))
+def _page(gw, username: str, lang: str = "en") -> docs.DocsView:
+    return docs.DocsPage(gw).refresh(lang, _request(username))
 
 
 def _ids(gw) -> dict[str, str]:
@@ -221,7 +220,7 @@ def test_the_models_response_is_what_the_gateway_lists(gateway) -> None:
             assert resp.status_code == 200, resp.text
             return resp.json()
 
-    assert json.loads(_page(gateway, "alice")["models.response"]) == aio.run(listed())
+    assert json.loads(_page(gateway, "alice").snippets["models.response"]) == aio.run(listed())
 
 
 def test_a_members_examples_use_only_their_models(gateway) -> None:
@@ -232,16 +231,17 @@ def test_a_members_examples_use_only_their_models(gateway) -> None:
     other_id, _ = gateway.keys.create("old", [ids["embedding"]], user_id=alice.id)
     gateway.keys.revoke(other_id)                              # a revoked key allows nothing
     page = _page(gateway, "alice")
-    code = "\n".join(page[k] for k in docs.SNIPPETS)
+    code = "\n".join(page.snippets[k] for k in docs.SNIPPETS)
     assert ids["chat"] in code
     assert ids["embedding"] not in code and ids["rerank"] not in code
-    assert "your-embedding-model" in page["embeddings.curl"] and "your-rerank-model" in page["rerank.python"]
-    assert f'data-id="{ids["chat"]}"' in page["models_html"] and ids["embedding"] not in page["models_html"]
-    assert "(1)" in page["models_md"] and "embedding, rerank" in page["models_md"]
-    assert [c["id"] for c in json.loads(page["models.response"])["data"]] == [ids["chat"]]
-    assert page["base_url"] == "http://127.0.0.1:7860/v1"
-    assert f"`{ids['chat']}`" in page["tool.dify"] and "http://127.0.0.1:7860/v1/rerank" in page["tool.openwebui"]
-    assert page["admin_box"]["visible"] is False and page["note_model"]["choices"] == []
+    assert "your-embedding-model" in page.snippets["embeddings.curl"]
+    assert "your-rerank-model" in page.snippets["rerank.python"]
+    assert f'data-id="{ids["chat"]}"' in page.models_html and ids["embedding"] not in page.models_html
+    assert "(1)" in page.models_md and "embedding, rerank" in page.models_md
+    assert [c["id"] for c in json.loads(page.snippets["models.response"])["data"]] == [ids["chat"]]
+    assert page.base_url == "http://127.0.0.1:7860/v1"
+    assert f"`{ids['chat']}`" in page.tool["dify"] and "http://127.0.0.1:7860/v1/rerank" in page.tool["openwebui"]
+    assert page.admin_box["visible"] is False and page.note_model["choices"] == []
 
 
 def test_a_key_without_a_model_list_allows_every_model(gateway) -> None:
@@ -249,21 +249,21 @@ def test_a_key_without_a_model_list_allows_every_model(gateway) -> None:
     bob = _member(gateway, "bob")
     gateway.keys.create("bob-all", None, user_id=bob.id)
     page = _page(gateway, "bob", "zh")
-    assert all(model_id in page["models_html"] for model_id in ids.values())
-    assert "your-" not in page["rerank.curl"] and "你的有效 API 密钥" in page["models_md"]
+    assert all(model_id in page.models_html for model_id in ids.values())
+    assert "your-" not in page.snippets["rerank.curl"] and "你的有效 API 密钥" in page.models_md
 
 
 def test_without_a_key_the_examples_use_the_catalogue_and_say_a_key_is_needed(gateway) -> None:
     ids = _ids(gateway)
     _member(gateway, "carol")
     page = _page(gateway, "carol")
-    assert "You have no API key yet" in page["models_md"] and "Apply for a key" in page["models_md"]
-    assert ids["chat"] in page["chat.curl"] and ids["rerank"] in page["rerank.curl"]
-    assert "你还没有 API 密钥" in _page(gateway, "carol", "zh")["models_md"]
+    assert "You have no API key yet" in page.models_md and "Apply for a key" in page.models_md
+    assert ids["chat"] in page.snippets["chat.curl"] and ids["rerank"] in page.snippets["rerank.curl"]
+    assert "你还没有 API 密钥" in _page(gateway, "carol", "zh").models_md
 
 
-def _search_notes(page: dict[str, Any]) -> str:
-    notes = {page[f"status.{e}"] for e in docs_search.SEARCH_ENDPOINTS}
+def _search_notes(page: docs.DocsView) -> str:
+    notes = {page.status[e] for e in docs_search.SEARCH_ENDPOINTS}
     assert len(notes) == 1                                     # the same notice on both search tabs
     return notes.pop()
 
@@ -277,7 +277,7 @@ def test_the_page_says_when_web_search_is_not_configured(gateway) -> None:
     note = _search_notes(page)
     assert "Web search is not configured on this server" in note and "503" in note
     assert "search_not_configured" in note and "Admin → Models" not in note
-    assert _curl_bodies(page["ai_search.curl"])[0]["model"] == ids["chat"]     # the viewer's chat model
+    assert _curl_bodies(page.snippets["ai_search.curl"])[0]["model"] == ids["chat"]     # the viewer's chat model
     zh = _search_notes(_page(gateway, "alice", "zh"))
     assert "尚未配置联网搜索" in zh and "503" in zh
     admin = _search_notes(_page(gateway, "admin"))
@@ -286,10 +286,10 @@ def test_the_page_says_when_web_search_is_not_configured(gateway) -> None:
 
 
 def test_the_page_follows_a_search_block_added_live(gateway) -> None:
-    h = docs.make_handlers(gateway)                            # built before the edit, as on a running server
+    page = docs.DocsPage(gateway)                              # built before the edit, as on a running server
 
     def note(lang: str = "en") -> str:
-        return _search_notes(dict(zip(h.outputs, h.refresh(lang, _request()), strict=True)))
+        return _search_notes(page.refresh(lang, _request()))
 
     bocha = SearchOptions(provider="bocha", base_url="https://api.bochaai.com", api_key_env="BOCHA_API_KEY",
                           fetch_pages=4)
@@ -306,25 +306,25 @@ def test_the_page_follows_a_search_block_added_live(gateway) -> None:
 
 def test_admins_see_every_model_and_the_note_form(gateway) -> None:
     page = _page(gateway, "admin")
-    assert all(model_id in page["models_html"] for model_id in _ids(gateway).values())
-    assert page["admin_box"]["visible"] is True
-    assert page["note_model"]["choices"] == list(gateway.catalogue.models)
-    assert [value for _, value in page["note_change"]["choices"]] == ["added", "updated", "retired"]
-    assert "/admin/v1/users/&#123;id&#125;" in page["admin_routes"]
+    assert all(model_id in page.models_html for model_id in _ids(gateway).values())
+    assert page.admin_box["visible"] is True
+    assert page.note_model["choices"] == list(gateway.catalogue.models)
+    assert [value for _, value in page.note_change["choices"]] == ["added", "updated", "retired"]
+    assert "/admin/v1/users/&#123;id&#125;" in page.admin_routes
 
 
 def test_a_signed_out_request_is_refused(gateway) -> None:
     with pytest.raises(gr.Error) as err:
-        docs.make_handlers(gateway).refresh("en", _request("nobody"))
+        docs.DocsPage(gateway).refresh("en", _request("nobody"))
     assert err.value.message == translate("shell.sign_in_again", "en")
 
 
 def test_an_admin_adds_a_note_that_appears_first_and_is_audited(gateway) -> None:
-    h = docs.make_handlers(gateway)
+    page = docs.DocsPage(gateway)
     chat = _ids(gateway)["chat"]
-    h.add_note("updated", chat, "Older note", "", "2025-01-02", "en", _request())
-    message, html, pick, *cleared = h.add_note("added", chat, "Faster answers", "Twice the tokens per second.\n"
-                                               "Same price.", "", "en", _request())
+    page.add_note("updated", chat, "Older note", "", "2025-01-02", "en", _request())
+    message, html, pick, *cleared = page.add_note("added", chat, "Faster answers", "Twice the tokens per second.\n"
+                                                  "Same price.", "", "en", _request())
     assert message == translate("docs.note_added", "en") and [c.get("value") for c in cleared] == [None, None, "", "",
                                                                                                   ""]
     assert html.index("Faster answers") < html.index("Older note")
@@ -334,34 +334,34 @@ def test_an_admin_adds_a_note_that_appears_first_and_is_audited(gateway) -> None
     assert pick["choices"][0][1] == notes[0].id
     entry = gateway.console.audit_log(Actor.master())[0]
     assert (entry.action, entry.target_type, entry.target_id) == ("create", "release_note", notes[0].id)
-    assert _page(gateway, "admin")["notes"].index("Faster answers") < _page(gateway, "admin")["notes"].index("Older")
+    assert _page(gateway, "admin").notes.index("Faster answers") < _page(gateway, "admin").notes.index("Older")
 
 
 def test_an_admin_deletes_a_note(gateway) -> None:
-    h = docs.make_handlers(gateway)
-    h.add_note("retired", "old-model:1b", "Old model retired", "", "", "zh", _request())
+    page = docs.DocsPage(gateway)
+    page.add_note("retired", "old-model:1b", "Old model retired", "", "", "zh", _request())
     note = gateway.console.release_notes.list()[0]
-    message, html, _ = h.delete_note(note.id, "zh", _request())
+    message, html, _ = page.delete_note(note.id, "zh", _request())
     assert message == translate("docs.note_deleted", "zh") and "还没有更新日志" in html
     assert gateway.console.release_notes.list() == []
     entry = gateway.console.audit_log(Actor.master())[0]
     assert (entry.action, entry.target_id) == ("delete", note.id)
-    assert "No such release note" in h.delete_note(note.id, "en", _request())[0]       # said, the page kept
-    notice, _, pick = h.delete_note(None, "zh", _request())
+    assert "No such release note" in page.delete_note(note.id, "en", _request())[0]       # said, the page kept
+    notice, _, pick = page.delete_note(None, "zh", _request())
     assert notice == "⚠️ " + translate("docs.err_choose_note", "zh") and pick["elem_classes"] == ["maas-invalid"]
 
 
 def test_a_member_can_neither_add_nor_delete(gateway) -> None:
     _member(gateway)
-    h = docs.make_handlers(gateway)
-    h.add_note("added", "m", "Kept note", "", "", "en", _request())
+    page = docs.DocsPage(gateway)
+    page.add_note("added", "m", "Kept note", "", "", "en", _request())
     note = gateway.console.release_notes.list()[0]
     audit_before = len(gateway.console.audit_log(Actor.master(), 1000))
     with pytest.raises(gr.Error) as err:
-        h.add_note("added", "m", "Sneaky note", "", "", "zh", _request("alice"))
+        page.add_note("added", "m", "Sneaky note", "", "", "zh", _request("alice"))
     assert err.value.message == translate("shell.admins_only", "zh")
     with pytest.raises(gr.Error) as err:
-        h.delete_note(note.id, "en", _request("alice"))
+        page.delete_note(note.id, "en", _request("alice"))
     assert err.value.message == translate("shell.admins_only", "en")
     assert [n.id for n in gateway.console.release_notes.list()] == [note.id]
     assert len(gateway.console.audit_log(Actor.master(), 1000)) == audit_before
@@ -380,7 +380,7 @@ def test_a_member_can_neither_add_nor_delete(gateway) -> None:
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_validation_errors_are_readable_in_both_languages(gateway, form: tuple, en: str, zh: str,
                                                           lang: str) -> None:
-    notice, _, _, *fields = docs.make_handlers(gateway).add_note(*form, lang, _request())
+    notice, _, _, *fields = docs.DocsPage(gateway).add_note(*form, lang, _request())
     text = notice.replace("\\", "")                                 # the notice is Markdown, its text escaped
     assert (en if lang == "en" else zh) in text
     if lang == "zh":
@@ -394,9 +394,9 @@ def test_validation_errors_are_readable_in_both_languages(gateway, form: tuple, 
 
 def test_a_title_with_markup_is_shown_as_text(gateway) -> None:
     title = "<script>alert(1)</script> **bold** [x](javascript:y) {x} $y"
-    docs.make_handlers(gateway).add_note("added", "<b>m</b>", title, "<img src=x onerror=alert(2)>", "", "en",
-                                         _request())
-    html = _page(gateway, "admin")["notes"]
+    docs.DocsPage(gateway).add_note("added", "<b>m</b>", title, "<img src=x onerror=alert(2)>", "", "en",
+                                    _request())
+    html = _page(gateway, "admin").notes
     assert "<script>" not in html and "<img" not in html and "<b>m</b>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; **bold**" in html and "&lt;img src=x" in html
     assert "&#123;x&#125; &#36;y" in html            # gr.HTML's template characters neutralised
@@ -406,19 +406,18 @@ def test_the_page_shows_the_knowledge_base_api_with_this_servers_address(gateway
     from app.http.kb_api import KnowledgeAPI
 
     served = KnowledgeAPI(None, lambda key: None, base_url="http://127.0.0.1:1/v1", max_upload_bytes=1).documented
-    h = docs.make_handlers(gateway)
-    pages = {lang: dict(zip(h.outputs, h.refresh(lang, _request("admin", host="gw.lab:8080")), strict=True))
-             for lang in ("en", "zh")}
+    docs_page = docs.DocsPage(gateway)
+    pages = {lang: docs_page.refresh(lang, _request("admin", host="gw.lab:8080")) for lang in ("en", "zh")}
     for lang, page in pages.items():
-        reference = page["kb_api"]
+        reference = page.kb_api
         for method, path in served:                              # every route, as a heading under the section
             assert f"\n#### {method} {path}\n" in reference, (lang, method, path)
         assert "export API=http://gw.lab:8080/kb/v1" in reference and 'base_url="http://gw.lab:8080/kb/v1"' in reference
         assert "127.0.0.1:7860" not in reference and not reference.startswith("# ")
-        assert "`http://gw.lab:8080/kb/v1`" in page["kb_md"]
-    assert "\n### Sharing\n" in pages["en"]["kb_api"] and "share_link_invalid" in pages["en"]["kb_api"]
-    assert "\n### 分享\n" in pages["zh"]["kb_api"] and "分享链接" in pages["zh"]["kb_api"]
-    assert "知识库" in pages["zh"]["kb_md"] and "Knowledge" in pages["en"]["kb_md"]
+        assert "`http://gw.lab:8080/kb/v1`" in page.kb_md
+    assert "\n### Sharing\n" in pages["en"].kb_api and "share_link_invalid" in pages["en"].kb_api
+    assert "\n### 分享\n" in pages["zh"].kb_api and "分享链接" in pages["zh"].kb_api
+    assert "知识库" in pages["zh"].kb_md and "Knowledge" in pages["en"].kb_md
     assert translate("docs.kb_heading", "zh") == "## 知识库 API"
 
 

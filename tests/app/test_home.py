@@ -268,18 +268,21 @@ def test_table_edge_cases() -> None:
     assert "${" not in home.models_table_html([{"id": "${x}{{y}}", "kind": "chat"}], "en")
 
 
-def test_only_administrators_are_told_how_the_master_key_is_set() -> None:
+def test_only_administrators_are_told_how_the_master_key_is_set(tmp_path) -> None:
     from types import SimpleNamespace
 
-    admins = {"root"}
-    _, api_info = home.make_handlers(fake_status, is_admin=lambda request: request.username in admins)
-    for user, shown in (("root", True), ("member", False)):
-        request = SimpleNamespace(username=user, headers={"host": "wb.example"})
-        _, key_md, *_ = api_info("zh-CN", request)
-        assert ("MAAS_MASTER_KEY" in key_md) is shown, user
-        assert ("主密钥" in key_md) is shown
-    _, no_check = home.make_handlers(fake_status)
-    assert no_check("en", SimpleNamespace(username="root", headers={}))[1] == ""
+    gateway = opened_gateway(tmp_path, fake_status)             # its administrator is "admin"
+    gateway.accounts.create_user("member", "Member-pass-2026")
+    page = home.HomePage(gateway)
+    try:
+        for user, shown in (("admin", True), ("member", False)):
+            request = SimpleNamespace(username=user, headers={"host": "wb.example"})
+            key_md = page.api_info("zh-CN", request).key_note
+            assert ("MAAS_MASTER_KEY" in key_md) is shown, user
+            assert ("主密钥" in key_md) is shown
+        assert page.api_info("en", SimpleNamespace(username="root", headers={})).key_note == ""   # no such account
+    finally:
+        gateway.store.close()
 
 
 def test_built_in_models_and_backends_are_described_in_the_page_language() -> None:

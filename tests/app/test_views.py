@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from app.shell.views import View, shown
+from app.shell.views import View, keyed, shown
+from tests import aio
 
 
 @dataclass
@@ -35,3 +36,40 @@ def test_shown_keeps_the_handlers_signature_for_gradio() -> None:
     wired = shown(Page().refresh)
     assert list(inspect.signature(wired).parameters) == ["lang", "request"]
     assert wired("zh") == ("zh", "ok")
+
+
+@dataclass
+class Examples(View):
+    base_url: str
+    code: dict[str, str] = keyed(("curl", "python"))
+    notice: str = ""
+
+
+def test_a_keyed_field_holds_one_output_per_key_in_its_order() -> None:
+    assert Examples.names() == ("base_url", "code.curl", "code.python", "notice")
+    view = Examples(base_url="http://h/v1", code={"python": "import openai", "curl": "curl -N"}, notice="ok")
+    assert view.outputs() == ("http://h/v1", "curl -N", "import openai", "ok")
+    assert Examples.pick({"base_url": "B", "code.curl": "C", "code.python": "P", "notice": "N"}) == ["B", "C", "P", "N"]
+    with pytest.raises(ValueError, match="code.python"):
+        Examples.pick({"base_url": "B", "code.curl": "C", "notice": "N"})
+    with pytest.raises(KeyError):
+        Examples(base_url="b", code={"curl": "c"}).outputs()          # every key has its output
+
+
+def test_shown_wires_coroutines_and_async_generators_as_such() -> None:
+    class Page:
+        async def search(self, lang: str, request: object = None) -> Pair:
+            return Pair(table=f"hits:{lang}", notice="found")
+
+        async def upload(self, lang: str, request: object = None):
+            yield Pair(table="", notice="uploading 1 of 2")
+            yield Pair(table="<table/>", notice="done")
+
+    search, upload = shown(Page().search), shown(Page().upload)
+    assert inspect.iscoroutinefunction(search) and inspect.isasyncgenfunction(upload)     # as Gradio tells them
+    assert list(inspect.signature(upload).parameters) == ["lang", "request"]
+    assert aio.run(search("zh")) == ("hits:zh", "found")
+
+    async def drain() -> list:
+        return [step async for step in upload("en")]
+    assert aio.run(drain()) == [("", "uploading 1 of 2"), ("<table/>", "done")]
