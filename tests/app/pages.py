@@ -1,9 +1,14 @@
-"""Calling the account and admin pages' handlers as Gradio does: ``req`` (the request), ``refresh``,
-``admin_refresh``, ``values`` (what a handler sets on its fields) and ``refused`` (a refused form's notice)."""
+"""Calling the account and admin pages' handlers as Gradio does: ``req`` (the request), ``refresh`` and
+``admin_refresh`` (the pages' views), ``values`` (what a handler sets on its fields) and ``refused`` (a refused
+form's notice)."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.account.page import AccountView
 
 FORM = {"name": "protein-lab", "contact": "Li Wei", "email": "li.wei@example.org", "organisation": "Institute of "
         "Biophysics", "phone": "+86 10 1234 5678", "purpose": "Summarising protein-folding papers for our group."}
@@ -19,7 +24,8 @@ def values(updates) -> list:
     return [u.get("value") if isinstance(u, dict) else u for u in updates]
 
 
-def refresh(site, user: str, lang: str = "en") -> tuple:
+def refresh(site, user: str, lang: str = "en") -> AccountView:
+    """The account page as ``user`` sees it (``site.me``: an ``AccountPage``)."""
     return site.me.refresh(None, None, None, lang, req(user))
 
 

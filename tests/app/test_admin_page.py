@@ -21,7 +21,7 @@ def site(tmp_path):
     gw = opened_gateway(tmp_path)
     for name in ("alice", "bob"):
         gw.accounts.create_user(name, PASSWORD, organisation="Lab " + name)
-    yield SimpleNamespace(gw=gw, me=account.make_handlers(gw), adm=admin.make_handlers(gw))
+    yield SimpleNamespace(gw=gw, me=account.AccountPage(gw), adm=admin.make_handlers(gw))
     gw.store.close()
 
 
@@ -76,9 +76,10 @@ def test_approve_narrowed_with_limits_then_the_applicant_sees_it(site) -> None:
     message, *_ = site.adm.approve(app_id, ["qwen2.5-coder:0.5b"], "30", "5 000", "0", "total", "7", "zh-CN",
                                    req("admin"))
     assert "已批准" in message
-    _, apps_html, ready, *_ = refresh(site, "alice")
-    assert "approved" in apps_html and "30 requests/min" in apps_html and "5,000 tokens/min" in apps_html
-    secret = site.me.reveal(ready["value"], "en", req("alice"))[2]["value"]
+    view = refresh(site, "alice")
+    assert "approved" in view.applications and "30 requests/min" in view.applications
+    assert "5,000 tokens/min" in view.applications
+    secret = site.me.reveal(view.ready["value"], "en", req("alice"))[2]["value"]
     principal = site.gw.keys.authenticate(f"Bearer {secret}")
     assert principal.models == frozenset({"qwen2.5-coder:0.5b"}) and (principal.rpm, principal.tpm) == (30, 5000)
     assert principal.quota_tokens is None
@@ -95,7 +96,7 @@ def test_reject_with_a_reason_the_applicant_reads(site) -> None:
     assert "Reason" in notice and reason["elem_classes"] == ["maas-invalid"]
     message, _, cleared = site.adm.reject(app_id, "Please apply through your group leader.", "en", req("admin"))
     assert "Rejected" in message and cleared["value"] == ""
-    apps_html = refresh(site, "alice")[1]
+    apps_html = refresh(site, "alice").applications
     assert "rejected" in apps_html and "Please apply through your group leader." in apps_html
     assert "already rejected" in refused(site.adm.approve(app_id, ["qwen2.5-coder:0.5b"], None, None, None, None,
                                                           None, "en", req("admin")))

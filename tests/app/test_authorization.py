@@ -41,7 +41,7 @@ ADMIN_ONLY = {
     "app.docs.page.make_handlers.<locals>.add_note", "app.docs.page.make_handlers.<locals>.delete_note",
 }
 OWN_DATA = {
-    *(f"app.account.page.make_handlers.<locals>.{n}" for n in (
+    *(f"app.account.page.AccountPage.{n}" for n in (
         "apply", "ask_more", "change_password", "refresh", "reveal", "revoke")),
     "app.usage.page.make_handlers.<locals>.refresh", "app.usage.page.make_handlers.<locals>.rank",
     "app.docs.page.make_handlers.<locals>.refresh",
@@ -253,8 +253,8 @@ def test_own_data_handlers_never_show_another_members_data(site, name) -> None:
 
 def test_the_owner_does_see_their_own_data(site) -> None:
     """The check above is not vacuous: the same handlers show alice her own things."""
-    account = _text(site.fns["app.account.page.make_handlers.<locals>.refresh"](**_args(
-        site.fns["app.account.page.make_handlers.<locals>.refresh"], site, "alice")))
+    account = _text(site.fns["app.account.page.AccountPage.refresh"](**_args(
+        site.fns["app.account.page.AccountPage.refresh"], site, "alice")))
     assert "alice-secret-project" in account
     usage = _text(site.fns["app.usage.page.make_handlers.<locals>.refresh"](**_args(
         site.fns["app.usage.page.make_handlers.<locals>.refresh"], site, "alice")))
