@@ -23,7 +23,7 @@ def site(tmp_path):
     gw = opened_gateway(tmp_path)
     for name in ("alice", "bob"):
         gw.accounts.create_user(name, PASSWORD)
-    yield SimpleNamespace(gw=gw, me=account.AccountPage(gw), adm=admin.make_handlers(gw))
+    yield SimpleNamespace(gw=gw, me=account.AccountPage(gw), adm=admin.AdminPage(gw))
     gw.store.close()
 
 
@@ -41,11 +41,11 @@ def test_apply_approve_show_once_and_call(site) -> None:
     view = refresh(site, "alice")
     assert "pending review" in view.applications and "protein-lab" in view.applications
 
-    queue_html, pick, *_ = admin_refresh(site)
-    assert "protein-lab" in queue_html and "Institute of Biophysics" in queue_html
-    app_id = pick["value"]
-    grant, note = site.adm.pick_application(app_id, "en", req("admin"))
-    assert grant["value"] == ["qwen2.5-coder:0.5b"] and "protein-lab" in note
+    view = admin_refresh(site)
+    assert "protein-lab" in view.queue and "Institute of Biophysics" in view.queue
+    app_id = view.application["value"]
+    picked = site.adm.pick_application(app_id, "en", req("admin"))
+    assert picked.grant["value"] == ["qwen2.5-coder:0.5b"] and "protein-lab" in picked.picked
     done = site.adm.approve(app_id, ["qwen2.5-coder:0.5b"], "60", "", "100,000", "month", "30", "en", req("admin"))
     assert "Approved" in done[0]
 
@@ -84,7 +84,7 @@ def test_a_refused_form_keeps_what_was_typed_and_names_the_field(site) -> None:
 
 def test_members_never_reach_each_others_keys_or_applications(site) -> None:
     apply(site, "alice")
-    app_id = admin_refresh(site)[1]["value"]
+    app_id = admin_refresh(site).application["value"]
     site.adm.approve(app_id, ["qwen2.5-coder:0.5b"], None, None, None, None, None, "en", req("admin"))
     alice_key = site.gw.console.my_keys(site.gw.console.actor_for_username("alice"))[0]
 
@@ -117,15 +117,16 @@ def test_signed_out_or_disabled_users_get_a_readable_refusal(site) -> None:
 
 def test_revoke_own_key_and_ask_for_more_models(site) -> None:
     apply(site, "alice")
-    app_id = admin_refresh(site)[1]["value"]
+    app_id = admin_refresh(site).application["value"]
     site.adm.approve(app_id, ["qwen2.5-coder:0.5b"], None, None, None, None, None, "en", req("admin"))
     key = site.gw.console.my_keys(site.gw.console.actor_for_username("alice"))[0]
     message, _, models, reason = site.me.ask_more(key.id, ["use-multilingual:v3"],
                                                   "Embedding our lab's papers for semantic search.", "en", req("alice"))
     assert "use-multilingual:v3" in message and values([models, reason]) == [[], ""]
-    queue_html, pick, *_ = admin_refresh(site)
-    assert "more models" in queue_html
-    site.adm.approve(pick["value"], ["use-multilingual:v3"], None, None, None, None, None, "en", req("admin"))
+    view = admin_refresh(site)
+    assert "more models" in view.queue
+    site.adm.approve(view.application["value"], ["use-multilingual:v3"], None, None, None, None, None, "en",
+                     req("admin"))
     assert set(site.gw.keys.get(key.id).models) == {"qwen2.5-coder:0.5b", "use-multilingual:v3"}
 
     assert "Revoked" in site.me.revoke(key.id, "en", req("alice"))[0]

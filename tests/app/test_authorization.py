@@ -34,10 +34,10 @@ from workbench.schema import open_store
 from workbench.store import store_path
 
 ADMIN_ONLY = {
-    *(f"app.admin.page.make_handlers.<locals>.{n}" for n in (
+    *(f"app.admin.page.AdminPage.{n}" for n in (
         "approve", "audit_page", "create_key", "create_user", "disable", "enable", "pick_application", "refresh",
         "reissue", "reject", "reset_password", "revoke_key", "set_role")),
-    *(f"app.admin.models.make_handlers.<locals>.{n}" for n in ("load", "refresh", "revert", "save", "validate")),
+    *(f"app.admin.models.ModelsTab.{n}" for n in ("load", "refresh", "revert", "save", "validate")),
     "app.docs.page.make_handlers.<locals>.add_note", "app.docs.page.make_handlers.<locals>.delete_note",
 }
 OWN_DATA = {
