@@ -43,7 +43,7 @@ ADMIN_ONLY = {
 OWN_DATA = {
     *(f"app.account.page.AccountPage.{n}" for n in (
         "apply", "ask_more", "change_password", "refresh", "reveal", "revoke")),
-    "app.usage.page.make_handlers.<locals>.refresh", "app.usage.page.make_handlers.<locals>.rank",
+    "app.usage.page.UsagePage.refresh", "app.usage.page.UsagePage.rank",
     "app.docs.page.make_handlers.<locals>.refresh",
     *(f"app.chat.page.make_handlers.<locals>.{n}" for n in (
         "delete", "export_json", "export_markdown", "kb_state", "load", "new_chat", "open_conversation", "redraw",
@@ -63,7 +63,7 @@ OWN_DATA = {
 }
 OPEN = {  # no per-user data: the models' health, who am I, date shortcuts, a model's default thinking budget
     "app.home.page.make_handlers.<locals>.refresh", "app.home.page.make_handlers.<locals>.api_info",
-    "app.shell.header.header.<locals>.whoami", "app.usage.page.make_handlers.<locals>.quick",
+    "app.shell.header.header.<locals>.whoami", "app.usage.page.UsagePage.quick",
     "app.chat.page.make_handlers.<locals>.model_budget",
 }
 SECRET_MARKERS = ("alice-secret-project", "Alice Secret Lab", "ALICE-ONLY purpose", "987654", "987,654",
@@ -256,8 +256,8 @@ def test_the_owner_does_see_their_own_data(site) -> None:
     account = _text(site.fns["app.account.page.AccountPage.refresh"](**_args(
         site.fns["app.account.page.AccountPage.refresh"], site, "alice")))
     assert "alice-secret-project" in account
-    usage = _text(site.fns["app.usage.page.make_handlers.<locals>.refresh"](**_args(
-        site.fns["app.usage.page.make_handlers.<locals>.refresh"], site, "alice")))
+    usage = _text(site.fns["app.usage.page.UsagePage.refresh"](**_args(
+        site.fns["app.usage.page.UsagePage.refresh"], site, "alice")))
     assert "987,654" in usage and "alice-secret-project" in usage
     opened = _text(site.fns["app.chat.page.make_handlers.<locals>.open_conversation"](**_args(
         site.fns["app.chat.page.make_handlers.<locals>.open_conversation"], site, "alice")))
