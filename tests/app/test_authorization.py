@@ -57,7 +57,7 @@ OWN_DATA = {
     *(f"app.kb.sharing.make_sharing_handlers.<locals>.{n}" for n in (
         "create_link", "delete_kb", "grant_team", "grant_user", "publish", "revoke_grant", "revoke_link",
         "save_settings", "unpublish")),
-    *(f"app.teams.page.make_handlers.<locals>.{n}" for n in (
+    *(f"app.teams.page.TeamsPage.{n}" for n in (
         "create", "create_link", "delete", "invite", "join", "leave", "load", "remove", "revoke_link", "save",
         "select", "set_role", "transfer")),
 }
@@ -267,7 +267,7 @@ def test_the_owner_does_see_their_own_data(site) -> None:
     assert "alice-notes.md" in docs
     for name, marker in (("app.kb.handlers.make_handlers.<locals>.open_kb", "alice-kb-secret.md"),
                          ("app.kb.handlers.make_handlers.<locals>.chunks", "KB-TEXT here"),
-                         ("app.teams.page.make_handlers.<locals>.load", "Alice Secret Team")):
+                         ("app.teams.page.TeamsPage.load", "Alice Secret Team")):
         fn = site.fns[name]
         assert marker in _text(_call(fn, _args(fn, site, "alice"))), name
 
