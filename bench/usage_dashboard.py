@@ -114,7 +114,7 @@ def time_page(store, windows: dict[str, tuple[date, date]], repeat: int) -> dict
     accounts = Accounts(store)
     accounts.create_user(PAGE_ADMIN, None, role="admin")
     console = Console(store, accounts, KeyStore(store), applications=None)
-    handlers = usage.make_handlers(SimpleNamespace(console=console))
+    page = usage.UsagePage(SimpleNamespace(console=console))
     plot = gr.BarPlot(x="day", y="tokens", color="series", render=False)   # its JSON encoding, as Gradio sends it
     out: dict[str, float] = {}
     for who in (PAGE_ADMIN, PAGE_MEMBER):
@@ -123,9 +123,9 @@ def time_page(store, windows: dict[str, tuple[date, date]], repeat: int) -> dict
         role = "admin" if actor.is_admin else "member"
         for wname, (since, until) in windows.items():
             args = (since.isoformat(), until.isoformat(), "en", request)
-            result = handlers.refresh(*args)
-            assert "⚠️" not in str(result[usage.REFRESH_OUTPUTS.index("window")]), result
-            out[f"refresh_{role}_{wname}_ms"] = 1000 * median_s(lambda a=args: handlers.refresh(*a), repeat)
+            result = page.refresh(*args)
+            assert "⚠️" not in str(result.window), result
+            out[f"refresh_{role}_{wname}_ms"] = 1000 * median_s(lambda a=args: page.refresh(*a), repeat)
             data = console.usage(actor, since, until)
             keys = console.all_keys(actor) if actor.is_admin else console.my_keys(actor)
 
@@ -145,7 +145,7 @@ def time_page(store, windows: dict[str, tuple[date, date]], repeat: int) -> dict
             out[f"render_only_{role}_{wname}_ms"] = 1000 * median_s(render, repeat)
         last = max(until for _, until in windows.values())
         out[f"rank_day_{role}_ms"] = 1000 * median_s(
-            lambda r=request, d=last: handlers.rank(d.isoformat(), "en", r), repeat)
+            lambda r=request, d=last: page.rank(d.isoformat(), "en", r), repeat)
     return out
 
 

@@ -1,17 +1,19 @@
 """Admin page: the key-application queue, users, all keys, models, audit log.
 
-Every handler calls ``app.shell.access.admin_only`` first: the Admin link is hidden from members, but
-the handlers are the authorization (a member calling one gets a refusal and nothing changes).
-The services (``gateway.console`` / ``gateway.applications``) check again and write the audit log.
+``AdminPage(services, models)`` holds the handlers (methods over ``AdminServices``, tested directly; ``refresh``
+answers with an ``AdminView``); the Models tab is ``app.admin.models.ModelsTab``. Every handler calls
+``app.shell.access.admin_only`` first: the Admin link is hidden from members, but the handlers are the
+authorization (a member calling one gets a refusal and nothing changes). The services (``gateway.console`` /
+``gateway.applications``) check again and write the audit log.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import gradio as gr
 
@@ -20,6 +22,15 @@ from app.shell import forms, tables
 from app.shell.access import WITH_LANG_JS, admin_only, locale_of, run
 from app.shell.forms import Form, Refusal, literal, refuse
 from app.shell.i18n import translate
+from app.shell.views import View, shown
+from gateway.accounts.applications import Applications
+from gateway.accounts.console import Actor, Console
+from gateway.accounts.users import Accounts
+from gateway.routing.catalogue import Catalogue
+
+if TYPE_CHECKING:
+    from app.admin.models import ModelsTab
+    from gateway.service import Gateway
 
 AUDIT_PAGE = 50
 QUOTA_PERIOD_CHOICES = ("total", "month")
@@ -198,21 +209,56 @@ def _kept(value: Any, choices: list[tuple[str, str]], default: Any = None) -> An
     return value if value in {c[1] for c in choices} else default
 
 
-def make_handlers(gateway: Any) -> SimpleNamespace:
-    console = gateway.console
-    applications = gateway.applications
+class AdminServices(Protocol):
+    """What the admin page uses of the gateway (``gateway.service.Gateway`` has each of them)."""
 
-    def admin(lang: str, request: gr.Request):
+    console: Console              # who may do what: users, keys, the audit log (it checks and audits again)
+    applications: Applications    # the key-application queue: approve, reject, re-issue
+    accounts: Accounts            # a new user's form checked before it is created
+    catalogue: Catalogue          # the models a key may be granted (read on every call: it may be edited)
+
+
+@dataclass
+class AdminView(View):
+    """Every table of the page and the choices of every form (what is chosen stays chosen while it is there)."""
+
+    queue: str                    # the applications waiting (HTML)
+    application: Any              # the application chosen in the queue (dropdown update; the first by default)
+    users: str                    # every user (HTML)
+    user: Any                     # the user chosen (dropdown update)
+    keys: str                     # every key (HTML)
+    key: Any                      # the key to revoke (dropdown update)
+    key_user: Any                 # whom a new key is for (dropdown update)
+    key_models: Any               # a new key's model choices
+    approved: Any                 # the approved applications whose key may be re-issued (dropdown update)
+    audit: str                    # the audit log's first page (HTML)
+
+
+@dataclass
+class ApplicationView(View):
+    """The application chosen in the queue: what it asks for, ready to grant."""
+
+    grant: Any                    # the models to grant, all of those asked for ticked (checkbox update)
+    picked: str                   # what it asks (Markdown)
+
+
+class AdminPage:
+    """The admin page's handlers over ``services``; each checks the caller is an administrator first.
+    ``models`` is the Models tab (``app.admin.models.ModelsTab``), laid out inside the page."""
+
+    def __init__(self, services: AdminServices, models: ModelsTab | None = None) -> None:
+        self.services = services
+        self.models = models
+
+    def _admin(self, lang: str | None, request: gr.Request | None) -> tuple[str, Actor]:
         locale = locale_of(lang, request)
-        return locale, admin_only(console, request, locale)
+        return locale, admin_only(self.services.console, request, locale)
 
-    def users_by_id(actor) -> dict[str, Any]:
-        return {u.id: u for u in console.users(actor)}
-
-    def refresh(app_id: str | None, user_id: str | None, key_id: str | None, key_user_id: str | None,
-                approved_id: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
+    def refresh(self, app_id: str | None, user_id: str | None, key_id: str | None, key_user_id: str | None,
+                approved_id: str | None, lang: str, request: gr.Request) -> AdminView:
         """Every table and the choices of every form (what is chosen stays chosen while it is still there)."""
-        locale, actor = admin(lang, request)
+        locale, actor = self._admin(lang, request)
+        console, applications = self.services.console, self.services.applications
         users = console.users(actor)
         by_id = {u.id: u for u in users}
         queue = applications.queue()
@@ -225,122 +271,125 @@ def make_handlers(gateway: Any) -> SimpleNamespace:
         approved = [(f"{a.name} · {by_id[a.user_id].username if a.user_id in by_id else a.user_id}", a.id)
                     for a in applications.list_for(actor.user_id) if a.status == "approved" and a.kind == "new_key"]
         first = queue_choices[0][1] if queue_choices else None
-        return (queue_html(queue, by_id, locale),
-                gr.update(choices=queue_choices, value=_kept(app_id, queue_choices, first)),
-                users_html(users, locale), gr.update(choices=user_choices, value=_kept(user_id, user_choices)),
-                all_keys_html(keys, locale), gr.update(choices=key_choices, value=_kept(key_id, key_choices)),
-                gr.update(choices=user_choices, value=_kept(key_user_id, user_choices)),
-                gr.update(choices=model_choices(gateway.catalogue, locale)),
-                gr.update(choices=approved, value=_kept(approved_id, approved)),
-                audit_html(console.audit_log(actor, AUDIT_PAGE, 0), by_id, locale))
+        return AdminView(
+            queue=queue_html(queue, by_id, locale),
+            application=gr.update(choices=queue_choices, value=_kept(app_id, queue_choices, first)),
+            users=users_html(users, locale), user=gr.update(choices=user_choices, value=_kept(user_id, user_choices)),
+            keys=all_keys_html(keys, locale), key=gr.update(choices=key_choices, value=_kept(key_id, key_choices)),
+            key_user=gr.update(choices=user_choices, value=_kept(key_user_id, user_choices)),
+            key_models=gr.update(choices=model_choices(self.services.catalogue, locale)),
+            approved=gr.update(choices=approved, value=_kept(approved_id, approved)),
+            audit=audit_html(console.audit_log(actor, AUDIT_PAGE, 0), by_id, locale))
 
-    def pick_application(app_id: str | None, lang: str, request: gr.Request) -> tuple[Any, str]:
-        locale, actor = admin(lang, request)
+    def pick_application(self, app_id: str | None, lang: str, request: gr.Request) -> ApplicationView:
+        locale, actor = self._admin(lang, request)
         if not app_id:
-            return gr.update(choices=[], value=[]), ""
-        app = run(locale, applications.get, app_id, viewer_id=actor.user_id, viewer_is_admin=True)
+            return ApplicationView(grant=gr.update(choices=[], value=[]), picked="")
+        app = run(locale, self.services.applications.get, app_id, viewer_id=actor.user_id, viewer_is_admin=True)
         t = _t(locale)
         note = t("admin.picked", name=literal(app.name), kind=t(f"account.kind_{app.kind}"),
                  models=", ".join(app.models))
-        return gr.update(choices=list(app.models), value=list(app.models)), note
+        return ApplicationView(grant=gr.update(choices=list(app.models), value=list(app.models)), picked=note)
 
     @APPROVE.guard
-    def approve(app_id: str | None, models: list[str] | None, rpm: Any, tpm: Any, quota: Any, period: str | None,
-                days: Any, lang: str, request: gr.Request) -> tuple[Any, ...]:
-        locale, actor = admin(lang, request)
+    def approve(self, app_id: str | None, models: list[str] | None, rpm: Any, tpm: Any, quota: Any,
+                period: str | None, days: Any, lang: str, request: gr.Request) -> tuple[Any, ...]:
+        locale, actor = self._admin(lang, request)
         if not app_id:
             raise refuse("application", "admin.choose_application", locale)
         if not models:
             raise refuse("models", "admin.choose_models", locale)
         kwargs: dict[str, Any] = {"models": list(models)}
-        app = applications.get(app_id, viewer_id=actor.user_id, viewer_is_admin=True)
+        app = self.services.applications.get(app_id, viewer_id=actor.user_id, viewer_is_admin=True)
         if app.kind == "new_key":
             try:
                 kwargs.update(_limits(rpm, tpm, quota, period, days, locale))
             except Refused as exc:
                 return APPROVE.refused(exc.problems, locale)
-        after = applications.approve(app_id, actor.user_id, **kwargs)
+        after = self.services.applications.approve(app_id, actor.user_id, **kwargs)
         return APPROVE.accepted(locale, notice=translate("admin.approved", locale, name=literal(after.name),
                                                          models=", ".join(after.granted_models or ())),
                                 rpm="", tpm="", quota="", days="")
 
     @REJECT.guard
-    def reject(app_id: str | None, reason: str, lang: str, request: gr.Request) -> tuple[Any, ...]:
-        locale, actor = admin(lang, request)
+    def reject(self, app_id: str | None, reason: str, lang: str, request: gr.Request) -> tuple[Any, ...]:
+        locale, actor = self._admin(lang, request)
         if not app_id:
             raise refuse("application", "admin.choose_application", locale)
-        after = applications.reject(app_id, actor.user_id, reason or "")
+        after = self.services.applications.reject(app_id, actor.user_id, reason or "")
         return REJECT.accepted(locale, notice=translate("admin.rejected", locale, name=literal(after.name)),
                                reason="")
 
     @REISSUE.guard
-    def reissue(app_id: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
-        locale, actor = admin(lang, request)
+    def reissue(self, app_id: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
+        locale, actor = self._admin(lang, request)
         if not app_id:
             raise refuse("application", "admin.choose_application", locale)
-        after = applications.reissue(app_id, actor.user_id)
+        after = self.services.applications.reissue(app_id, actor.user_id)
         return REISSUE.accepted(locale, notice=translate("admin.reissued", locale, name=literal(after.name)))
 
     @USER.guard
-    def set_role(user_id: str | None, role: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
-        locale, actor = admin(lang, request)
+    def set_role(self, user_id: str | None, role: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
+        locale, actor = self._admin(lang, request)
         if not user_id:
             raise refuse("user", "admin.choose_user", locale)
         if not role:
             raise refuse("role", "admin.choose_role", locale)
-        user = console.set_role(actor, user_id, role)
+        user = self.services.console.set_role(actor, user_id, role)
         return USER.accepted(locale, notice=translate("admin.role_set", locale, name=literal(user.username),
                                                       role=translate(f"shell.role_{user.role}", locale)))
 
-    def set_disabled(user_id: str | None, disabled: bool, lang: str, request: gr.Request) -> tuple[Any, ...]:
-        locale, actor = admin(lang, request)
+    def _set_disabled(self, user_id: str | None, disabled: bool, lang: str,
+                      request: gr.Request) -> tuple[Any, ...]:
+        locale, actor = self._admin(lang, request)
         if not user_id:
             raise refuse("user", "admin.choose_user", locale)
-        user = console.set_disabled(actor, user_id, disabled)
+        user = self.services.console.set_disabled(actor, user_id, disabled)
         return USER.accepted(locale, notice=translate("admin.user_disabled" if user.disabled else "admin.user_enabled",
                                                       locale, name=literal(user.username)))
 
     @USER.guard
-    def disable(user_id: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
-        return set_disabled(user_id, True, lang, request)
+    def disable(self, user_id: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
+        return self._set_disabled(user_id, True, lang, request)
 
     @USER.guard
-    def enable(user_id: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
-        return set_disabled(user_id, False, lang, request)
+    def enable(self, user_id: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
+        return self._set_disabled(user_id, False, lang, request)
 
     @RESET.guard
-    def reset_password(user_id: str | None, password: str, lang: str, request: gr.Request) -> tuple[Any, ...]:
-        locale, actor = admin(lang, request)
+    def reset_password(self, user_id: str | None, password: str, lang: str,
+                       request: gr.Request) -> tuple[Any, ...]:
+        locale, actor = self._admin(lang, request)
         if not user_id:
             raise refuse("user", "admin.choose_user", locale)
-        console.reset_password(actor, user_id, password or "")
+        self.services.console.reset_password(actor, user_id, password or "")
         return RESET.accepted(locale, notice=translate("admin.password_reset", locale), password="")
 
     @CREATE_USER.guard
-    def create_user(username: str, password: str, role: str | None, email: str, organisation: str, lang: str,
+    def create_user(self, username: str, password: str, role: str | None, email: str, organisation: str, lang: str,
                     request: gr.Request) -> tuple[Any, ...]:
         """A new account; every bad field is marked at once, and what was typed stays."""
-        locale, actor = admin(lang, request)
+        locale, actor = self._admin(lang, request)
         values = {"role": role or "member", "email": email or None, "organisation": organisation or None}
-        problems = gateway.accounts.problems(username or "", password or None, **values)
+        problems = self.services.accounts.problems(username or "", password or None, **values)
         if problems:
             return CREATE_USER.refused(problems, locale)
-        user = console.create_user(actor, username or "", password or None, **values)
+        user = self.services.console.create_user(actor, username or "", password or None, **values)
         return CREATE_USER.accepted(locale, notice=translate("admin.user_created", locale, name=literal(user.username)),
                                     username="", password="", email="", organisation="")
 
     @REVOKE_KEY.guard
-    def revoke_key(key_id: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
-        locale, actor = admin(lang, request)
+    def revoke_key(self, key_id: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
+        locale, actor = self._admin(lang, request)
         if not key_id:
             raise refuse("key", "account.choose_key", locale)
-        key = console.revoke_key(actor, key_id)
+        key = self.services.console.revoke_key(actor, key_id)
         return REVOKE_KEY.accepted(locale, notice=translate("account.revoked", locale, name=literal(key.name)))
 
     @CREATE_KEY.guard
-    def create_key(user_id: str | None, name: str, models: list[str] | None, rpm: Any, tpm: Any, quota: Any,
+    def create_key(self, user_id: str | None, name: str, models: list[str] | None, rpm: Any, tpm: Any, quota: Any,
                    period: str | None, days: Any, lang: str, request: gr.Request) -> tuple[Any, ...]:
-        locale, actor = admin(lang, request)
+        locale, actor = self._admin(lang, request)
         problems: list[Any] = []
         if not user_id:
             problems.append(refuse("user", "admin.choose_user", locale))
@@ -352,21 +401,129 @@ def make_handlers(gateway: Any) -> SimpleNamespace:
             problems += exc.problems
         if problems:
             return CREATE_KEY.refused(problems, locale)
-        key, secret = console.create_key(actor, user_id, name or "", list(models), **limits)
+        key, secret = self.services.console.create_key(actor, user_id, name or "", list(models), **limits)
         return CREATE_KEY.accepted(locale, notice=translate("admin.key_created", locale, name=literal(key.name),
                                                             user=literal(key.username or "")),
                                    secret=gr.update(value=secret, visible=True), name="", models=[], rpm="", tpm="",
                                    quota="", days="")
 
-    def audit_page(offset: Any, lang: str, request: gr.Request) -> str:
-        locale, actor = admin(lang, request)
+    def audit_page(self, offset: Any, lang: str, request: gr.Request) -> str:
+        locale, actor = self._admin(lang, request)
         start = max(0, int(offset or 0))
-        return audit_html(console.audit_log(actor, AUDIT_PAGE, start), users_by_id(actor), locale)
+        console = self.services.console
+        return audit_html(console.audit_log(actor, AUDIT_PAGE, start), {u.id: u for u in console.users(actor)}, locale)
 
-    return SimpleNamespace(refresh=refresh, pick_application=pick_application, approve=approve, reject=reject,
-                           reissue=reissue, set_role=set_role, disable=disable, enable=enable,
-                           reset_password=reset_password, create_user=create_user, revoke_key=revoke_key,
-                           create_key=create_key, audit_page=audit_page)
+    # ------------------------------------------------------------ layout
+
+    def build(self, page: gr.Blocks, i18n: gr.I18n) -> None:
+        """Lay out the page in the current route and wire it."""
+        lang = gr.Textbox(visible=False)
+        gr.Markdown(i18n("admin.title"))
+        with gr.Tabs():
+            with gr.Tab(i18n("admin.tab_queue"), id="queue"):
+                queue = gr.HTML(css_template=tables.CSS, elem_id="admin-queue")
+                pick = gr.Dropdown(label=i18n("admin.application"), choices=[], elem_id="admin-application")
+                picked_md = gr.Markdown()
+                grant = gr.CheckboxGroup(label=i18n("admin.grant_models"), choices=[], elem_id="admin-grant")
+                limits = _limit_boxes(i18n, "admin-approve")
+                approve_btn = gr.Button(i18n("admin.approve"), variant="primary", elem_id="admin-approve")
+                with gr.Row(equal_height=True):
+                    reason = gr.Textbox(label=i18n("admin.reject_reason"), scale=3, elem_id="admin-reason")
+                    reject_btn = gr.Button(i18n("admin.reject"), variant="stop", scale=1, elem_id="admin-reject")
+                queue_md = gr.Markdown(elem_id="admin-queue-result")
+                with gr.Accordion(i18n("admin.reissue_heading"), open=False):
+                    gr.Markdown(i18n("admin.reissue_intro"))
+                    with gr.Row(equal_height=True):
+                        approved = gr.Dropdown(label=i18n("admin.application"), choices=[], scale=3,
+                                               elem_id="admin-reissue-application")
+                        reissue_btn = gr.Button(i18n("admin.reissue"), scale=1, elem_id="admin-reissue")
+                    reissue_md = gr.Markdown(elem_id="admin-reissue-result")
+            with gr.Tab(i18n("admin.tab_users"), id="users"):
+                users = gr.HTML(css_template=tables.CSS, elem_id="admin-users")
+                with gr.Row(equal_height=True):
+                    user = gr.Dropdown(label=i18n("admin.user"), choices=[], scale=2, elem_id="admin-user")
+                    role = gr.Dropdown(label=i18n("admin.role"), scale=1, elem_id="admin-role", choices=[
+                        (i18n("shell.role_member"), "member"), (i18n("shell.role_admin"), "admin")])
+                    role_btn = gr.Button(i18n("admin.set_role"), scale=1, elem_id="admin-set-role")
+                    disable_btn = gr.Button(i18n("admin.disable"), variant="stop", scale=1, elem_id="admin-disable")
+                    enable_btn = gr.Button(i18n("admin.enable"), scale=1, elem_id="admin-enable")
+                with gr.Row(equal_height=True):
+                    new_pw = gr.Textbox(label=i18n("admin.new_password"), type="password", scale=3,
+                                        elem_id="admin-new-password")
+                    reset_btn = gr.Button(i18n("admin.reset_password"), scale=1, elem_id="admin-reset-password")
+                users_md = gr.Markdown(elem_id="admin-users-result")
+                with gr.Accordion(i18n("admin.create_user"), open=False, elem_id="admin-create-user-box"):
+                    with gr.Row():
+                        c_name = gr.Textbox(label=i18n("admin.username"), elem_id="admin-c-username")
+                        c_pw = gr.Textbox(label=i18n("admin.initial_password"), type="password",
+                                          elem_id="admin-c-password")
+                        c_role = gr.Dropdown(label=i18n("admin.role"), value="member", elem_id="admin-c-role",
+                                             choices=[(i18n("shell.role_member"), "member"),
+                                                      (i18n("shell.role_admin"), "admin")])
+                    with gr.Row():
+                        c_email = gr.Textbox(label=i18n("account.f_email"), elem_id="admin-c-email")
+                        c_org = gr.Textbox(label=i18n("account.f_organisation"), elem_id="admin-c-organisation")
+                    create_user_btn = gr.Button(i18n("admin.create_user"), variant="primary",
+                                                elem_id="admin-c-create")
+                    create_user_md = gr.Markdown(elem_id="admin-create-user-result")
+            with gr.Tab(i18n("admin.tab_keys"), id="keys"):
+                keys = gr.HTML(css_template=tables.CSS, elem_id="admin-keys")
+                with gr.Row(equal_height=True):
+                    key = gr.Dropdown(label=i18n("account.revoke_label"), choices=[], scale=3,
+                                      elem_id="admin-revoke-key")
+                    revoke_btn = gr.Button(i18n("account.revoke"), variant="stop", scale=1, elem_id="admin-revoke")
+                keys_md = gr.Markdown(elem_id="admin-keys-result")
+                with gr.Accordion(i18n("admin.create_key"), open=False, elem_id="admin-create-key-box"):
+                    gr.Markdown(i18n("admin.create_key_intro"))
+                    with gr.Row():
+                        k_user = gr.Dropdown(label=i18n("admin.user"), choices=[], elem_id="admin-k-user")
+                        k_name = gr.Textbox(label=i18n("account.f_name"), elem_id="admin-k-name")
+                    k_models = gr.CheckboxGroup(label=i18n("account.f_models"), choices=[],
+                                                elem_id="admin-k-models")
+                    k_limits = _limit_boxes(i18n, "admin-k")
+                    create_key_btn = gr.Button(i18n("admin.create_key"), variant="primary",
+                                               elem_id="admin-k-create")
+                    create_key_md = gr.Markdown(elem_id="admin-create-key-result")
+                    k_secret = gr.Textbox(label=i18n("account.secret_label"), visible=False, interactive=False,
+                                          buttons=["copy"], elem_id="admin-k-secret")
+            with gr.Tab(i18n("admin.tab_models"), id="models"):
+                if self.models is not None:
+                    self.models.build(i18n, page=page)
+            with gr.Tab(i18n("admin.tab_audit"), id="audit"):
+                with gr.Row(equal_height=True):
+                    offset = gr.Number(label=i18n("admin.audit_offset"), value=0, precision=0, minimum=0, scale=1)
+                    audit_btn = gr.Button(i18n("account.refresh"), scale=0)
+                audit = gr.HTML(css_template=tables.CSS, elem_id="admin-audit")
+        refresh_btn = gr.Button(i18n("account.refresh"), size="sm")
+
+        # no progress overlay on anything: on a failed call Gradio would cover each output with an error badge
+        common = {"js": WITH_LANG_JS, "show_progress": "hidden"}
+        view = AdminView.pick({"queue": queue, "application": pick, "users": users, "user": user, "keys": keys,
+                               "key": key, "key_user": k_user, "key_models": k_models, "approved": approved,
+                               "audit": audit})
+        refresh = {"fn": shown(self.refresh), "inputs": [pick, user, key, k_user, approved, lang], "outputs": view,
+                   **common}
+        gr.on([page.load, refresh_btn.click], **refresh)
+
+        wire = partial(forms.wire, lang=lang, refresh=refresh, **common)
+
+        pick.change(shown(self.pick_application), inputs=[pick, lang],
+                    outputs=ApplicationView.pick({"grant": grant, "picked": picked_md}), **common)
+        wire(approve_btn, self.approve, [pick, grant, *limits], [queue_md, pick, grant, *limits],
+             [pick, grant, *limits])
+        wire(reject_btn, self.reject, [pick, reason], [queue_md, pick, reason], [pick, reason])
+        wire(reissue_btn, self.reissue, [approved], [reissue_md, approved], [approved])
+        wire(role_btn, self.set_role, [user, role], [users_md, user, role], [user, role])
+        wire(disable_btn, self.disable, [user], [users_md, user, role], [user, role])
+        wire(enable_btn, self.enable, [user], [users_md, user, role], [user, role])
+        wire(reset_btn, self.reset_password, [user, new_pw], [users_md, user, new_pw], [user, new_pw],
+             then_refresh=False)
+        new_user = [c_name, c_pw, c_role, c_email, c_org]
+        wire(create_user_btn, self.create_user, new_user, [create_user_md, *new_user], new_user)
+        wire(revoke_btn, self.revoke_key, [key], [keys_md, key], [key])
+        new_key = [k_user, k_name, k_models, *k_limits]
+        wire(create_key_btn, self.create_key, new_key, [create_key_md, *new_key, k_secret], new_key)
+        audit_btn.click(self.audit_page, inputs=[offset, lang], outputs=[audit], **common)
 
 
 # ---------------------------------------------------------------- layout
@@ -385,102 +542,9 @@ def _limit_boxes(i18n: gr.I18n, prefix: str) -> list[Any]:
     return [rpm, tpm, quota, period, days]
 
 
-def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n) -> None:
-    from app.admin import models as admin_models
+def build(page: gr.Blocks, gateway: Gateway, i18n: gr.I18n) -> None:
+    """Lay out the admin page in the current route (``app.ui``'s way of building every page)."""
+    from app.admin.models import ModelsTab
+    from gateway.routing.model_config import ModelConfig
 
-    h = make_handlers(gateway)
-    lang = gr.Textbox(visible=False)
-    gr.Markdown(i18n("admin.title"))
-    with gr.Tabs():
-        with gr.Tab(i18n("admin.tab_queue"), id="queue"):
-            queue = gr.HTML(css_template=tables.CSS, elem_id="admin-queue")
-            pick = gr.Dropdown(label=i18n("admin.application"), choices=[], elem_id="admin-application")
-            picked_md = gr.Markdown()
-            grant = gr.CheckboxGroup(label=i18n("admin.grant_models"), choices=[], elem_id="admin-grant")
-            limits = _limit_boxes(i18n, "admin-approve")
-            approve_btn = gr.Button(i18n("admin.approve"), variant="primary", elem_id="admin-approve")
-            with gr.Row(equal_height=True):
-                reason = gr.Textbox(label=i18n("admin.reject_reason"), scale=3, elem_id="admin-reason")
-                reject_btn = gr.Button(i18n("admin.reject"), variant="stop", scale=1, elem_id="admin-reject")
-            queue_md = gr.Markdown(elem_id="admin-queue-result")
-            with gr.Accordion(i18n("admin.reissue_heading"), open=False):
-                gr.Markdown(i18n("admin.reissue_intro"))
-                with gr.Row(equal_height=True):
-                    approved = gr.Dropdown(label=i18n("admin.application"), choices=[], scale=3,
-                                           elem_id="admin-reissue-application")
-                    reissue_btn = gr.Button(i18n("admin.reissue"), scale=1, elem_id="admin-reissue")
-                reissue_md = gr.Markdown(elem_id="admin-reissue-result")
-        with gr.Tab(i18n("admin.tab_users"), id="users"):
-            users = gr.HTML(css_template=tables.CSS, elem_id="admin-users")
-            with gr.Row(equal_height=True):
-                user = gr.Dropdown(label=i18n("admin.user"), choices=[], scale=2, elem_id="admin-user")
-                role = gr.Dropdown(label=i18n("admin.role"), scale=1, elem_id="admin-role", choices=[
-                    (i18n("shell.role_member"), "member"), (i18n("shell.role_admin"), "admin")])
-                role_btn = gr.Button(i18n("admin.set_role"), scale=1, elem_id="admin-set-role")
-                disable_btn = gr.Button(i18n("admin.disable"), variant="stop", scale=1, elem_id="admin-disable")
-                enable_btn = gr.Button(i18n("admin.enable"), scale=1, elem_id="admin-enable")
-            with gr.Row(equal_height=True):
-                new_pw = gr.Textbox(label=i18n("admin.new_password"), type="password", scale=3,
-                                    elem_id="admin-new-password")
-                reset_btn = gr.Button(i18n("admin.reset_password"), scale=1, elem_id="admin-reset-password")
-            users_md = gr.Markdown(elem_id="admin-users-result")
-            with gr.Accordion(i18n("admin.create_user"), open=False, elem_id="admin-create-user-box"):
-                with gr.Row():
-                    c_name = gr.Textbox(label=i18n("admin.username"), elem_id="admin-c-username")
-                    c_pw = gr.Textbox(label=i18n("admin.initial_password"), type="password",
-                                      elem_id="admin-c-password")
-                    c_role = gr.Dropdown(label=i18n("admin.role"), value="member", elem_id="admin-c-role", choices=[
-                        (i18n("shell.role_member"), "member"), (i18n("shell.role_admin"), "admin")])
-                with gr.Row():
-                    c_email = gr.Textbox(label=i18n("account.f_email"), elem_id="admin-c-email")
-                    c_org = gr.Textbox(label=i18n("account.f_organisation"), elem_id="admin-c-organisation")
-                create_user_btn = gr.Button(i18n("admin.create_user"), variant="primary", elem_id="admin-c-create")
-                create_user_md = gr.Markdown(elem_id="admin-create-user-result")
-        with gr.Tab(i18n("admin.tab_keys"), id="keys"):
-            keys = gr.HTML(css_template=tables.CSS, elem_id="admin-keys")
-            with gr.Row(equal_height=True):
-                key = gr.Dropdown(label=i18n("account.revoke_label"), choices=[], scale=3, elem_id="admin-revoke-key")
-                revoke_btn = gr.Button(i18n("account.revoke"), variant="stop", scale=1, elem_id="admin-revoke")
-            keys_md = gr.Markdown(elem_id="admin-keys-result")
-            with gr.Accordion(i18n("admin.create_key"), open=False, elem_id="admin-create-key-box"):
-                gr.Markdown(i18n("admin.create_key_intro"))
-                with gr.Row():
-                    k_user = gr.Dropdown(label=i18n("admin.user"), choices=[], elem_id="admin-k-user")
-                    k_name = gr.Textbox(label=i18n("account.f_name"), elem_id="admin-k-name")
-                k_models = gr.CheckboxGroup(label=i18n("account.f_models"), choices=[], elem_id="admin-k-models")
-                k_limits = _limit_boxes(i18n, "admin-k")
-                create_key_btn = gr.Button(i18n("admin.create_key"), variant="primary", elem_id="admin-k-create")
-                create_key_md = gr.Markdown(elem_id="admin-create-key-result")
-                k_secret = gr.Textbox(label=i18n("account.secret_label"), visible=False, interactive=False,
-                                      buttons=["copy"], elem_id="admin-k-secret")
-        with gr.Tab(i18n("admin.tab_models"), id="models"):
-            admin_models.build_models_tab(gateway, i18n, page=page)
-        with gr.Tab(i18n("admin.tab_audit"), id="audit"):
-            with gr.Row(equal_height=True):
-                offset = gr.Number(label=i18n("admin.audit_offset"), value=0, precision=0, minimum=0, scale=1)
-                audit_btn = gr.Button(i18n("account.refresh"), scale=0)
-            audit = gr.HTML(css_template=tables.CSS, elem_id="admin-audit")
-    refresh_btn = gr.Button(i18n("account.refresh"), size="sm")
-
-    # no progress overlay on anything: on a failed call Gradio would cover each output with an error badge
-    common = {"js": WITH_LANG_JS, "show_progress": "hidden"}
-    listing = [queue, pick, users, user, keys, key, k_user, k_models, approved, audit]
-    refresh = {"fn": h.refresh, "inputs": [pick, user, key, k_user, approved, lang], "outputs": listing, **common}
-    gr.on([page.load, refresh_btn.click], **refresh)
-
-    wire = partial(forms.wire, lang=lang, refresh=refresh, **common)
-
-    pick.change(h.pick_application, inputs=[pick, lang], outputs=[grant, picked_md], **common)
-    wire(approve_btn, h.approve, [pick, grant, *limits], [queue_md, pick, grant, *limits], [pick, grant, *limits])
-    wire(reject_btn, h.reject, [pick, reason], [queue_md, pick, reason], [pick, reason])
-    wire(reissue_btn, h.reissue, [approved], [reissue_md, approved], [approved])
-    wire(role_btn, h.set_role, [user, role], [users_md, user, role], [user, role])
-    wire(disable_btn, h.disable, [user], [users_md, user, role], [user, role])
-    wire(enable_btn, h.enable, [user], [users_md, user, role], [user, role])
-    wire(reset_btn, h.reset_password, [user, new_pw], [users_md, user, new_pw], [user, new_pw], then_refresh=False)
-    new_user = [c_name, c_pw, c_role, c_email, c_org]
-    wire(create_user_btn, h.create_user, new_user, [create_user_md, *new_user], new_user)
-    wire(revoke_btn, h.revoke_key, [key], [keys_md, key], [key])
-    new_key = [k_user, k_name, k_models, *k_limits]
-    wire(create_key_btn, h.create_key, new_key, [create_key_md, *new_key, k_secret], new_key)
-    audit_btn.click(h.audit_page, inputs=[offset, lang], outputs=[audit], **common)
+    AdminPage(gateway, ModelsTab(gateway, ModelConfig(gateway))).build(page, i18n)

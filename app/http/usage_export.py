@@ -10,17 +10,17 @@ in who knows its path. The route sits behind the session check (``app.http.auth`
 
 from typing import Any
 
-from app.http.auth import SignedIn
+from app.http.auth import SessionUsers, SignedIn
 from app.http.errors import ApiError, edge_router
 from app.http.kb_files import disposition
 from app.shell.i18n import resolve_locale, translate
 from app.usage.exports import KINDS, PREFIX, csv_text, file_name
 from app.usage.page import UsageInputError, parse_window
+from gateway.accounts.console import Console
 
 
-def routes(console: Any, users: Any) -> Any:
-    """FastAPI routes over ``console`` (``gateway.accounts.console.Console``);
-    ``users``: ``app.http.auth.SessionUsers``."""
+def routes(console: Console, users: SessionUsers) -> Any:
+    """FastAPI routes over ``console`` (who may see which numbers) for the users signed in through ``users``."""
     from fastapi import Depends, Request
     from fastapi.responses import Response
 

@@ -45,6 +45,14 @@ class View:
     """Base of a page's view states (a ``@dataclass``): the fields, in order, are the event's outputs."""
 
     __dataclass_fields__: ClassVar[dict[str, Any]]
+    RESERVED: ClassVar[frozenset[str]] = frozenset({"names", "pick", "outputs"})
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A field named like a method would replace it (the dataclass takes the method as its default)."""
+        super().__init_subclass__(**kwargs)
+        clash = cls.RESERVED & set(getattr(cls, "__annotations__", {}))
+        if clash:
+            raise TypeError(f"{cls.__name__}: a view field may not be named {sorted(clash)}")
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
 from urllib.parse import urlencode
 
+from gateway.accounts.console import Actor, Console
 from gateway.usage import stats as usage_stats
 
 PER_DAY_CSV = ("day", *usage_stats.SUMS)
@@ -24,7 +25,7 @@ def file_name(kind: str, since: str, until: str) -> str:
     return f"usage-{kind}_{since}_{until}.csv"
 
 
-def csv_text(console: Any, actor: Any, kind: str, since: Any, until: Any) -> str:
+def csv_text(console: Console, actor: Actor, kind: str, since: date, until: date) -> str:
     """The export's CSV (the columns ``PER_DAY_CSV`` / ``PER_MODEL_CSV``) as ``actor`` may see it."""
     data = console.usage(actor, since, until)
     rows, columns = (data["per_day"], PER_DAY_CSV) if kind == "per-day" else (data["per_model"], PER_MODEL_CSV)

@@ -7,8 +7,8 @@ ranking become key names through the viewer's own key list (``Console.my_keys`` 
 for an administrator), so a member never learns another user's key names.
 
 The pure renderers (``parse_window``, ``key_labels``, ``totals_html``, the ``*_frame`` and ``*_html``
-functions, ``export_links_html``) are separate from Gradio's layout; ``make_handlers(gateway)`` returns the
-handlers the page wires, which tests call directly.
+functions, ``export_links_html``) are separate from Gradio's layout; ``UsagePage(services)`` holds the handlers
+(methods, which tests call directly): ``refresh`` answers with a ``UsageView``, ``rank`` with a ``RankView``.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from __future__ import annotations
 import functools
 import html
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import gradio as gr
 
@@ -26,8 +26,9 @@ from app.shell import tables
 from app.shell.access import WITH_LANG_JS, locale_of, run, signed_in
 from app.shell.i18n import translate
 from app.shell.tables import number as _num
+from app.shell.views import View, shown
 from app.usage.exports import csv_url, file_name
-from gateway.accounts.console import Actor
+from gateway.accounts.console import Actor, Console
 from gateway.usage import stats as usage_stats
 
 if TYPE_CHECKING:
@@ -39,11 +40,6 @@ MAX_DAYS = 366
 RANK_BY = usage_stats.RANK_BY                    # key, user, organisation
 RANK_NAME_COLUMN = {"key": "usage.col_key", "user": "usage.col_user", "organisation": "usage.col_organisation"}
 MASTER_KEY_ID = "master"
-# the handler's outputs, in order (tests read them by name)
-REFRESH_OUTPUTS = ("since", "until", "scope", "window", "totals", "per_day", "rank_day", "rank_note",
-                   "rank_key_plot", "rank_key_table", "rank_user_plot", "rank_user_table", "rank_organisation_plot",
-                   "rank_organisation_table", "model_requests", "model_average", "model_table", "csv_links")
-RANK_OUTPUTS = REFRESH_OUTPUTS[7:14]
 # The plots' columns never change: Gradio 6.31 draws a plot from scratch when a property (columns, titles,
 # sort) changes, and then with the data it had before. Titles are static i18n, translated in the browser;
 # only the series names (the legend), carried in the data, are translated by the handler.
@@ -276,68 +272,186 @@ def export_links_html(since: date, until: date, locale: str) -> str:
 # ---------------------------------------------------------------- handlers
 
 
-def make_handlers(gateway: Any) -> SimpleNamespace:
-    """The page's handlers, bound to ``gateway.console``: refresh, rank, quick."""
-    console = gateway.console
+class UsageServices(Protocol):
+    """What the usage page uses of the gateway (``gateway.service.Gateway`` has it)."""
 
-    def who(lang: str, request: gr.Request) -> tuple[str, Actor]:
+    console: Console              # the numbers, scoped to the viewer; the viewer's key names
+
+
+@dataclass
+class RankView(View):
+    """The daily ranking for one day: a bar chart (hidden when empty) and a table per ``RANK_BY``.
+    A day that is not a date is said in ``rank_note``; the panels are then ``gr.skip()`` (they stay as they were)."""
+
+    rank_note: str                # which day (Markdown), or why that day cannot be shown
+    rank_key_plot: Any            # gr.update(value=<(name, tokens) frame>, visible=...)
+    rank_key_table: str           # HTML
+    rank_user_plot: Any
+    rank_user_table: str
+    rank_organisation_plot: Any
+    rank_organisation_table: str
+
+
+@dataclass
+class DatesView(View):
+    """The window's dates as shown in the date boxes (ISO)."""
+
+    since: str
+    until: str
+
+
+@dataclass
+class UsageView(RankView, DatesView):
+    """Every panel for a window, the ranking for its last day. A window the page cannot show is said in
+    ``window``; every other field is then ``gr.skip()`` (the panels keep what they show)."""
+
+    scope: str                    # whose numbers these are (Markdown)
+    window: str                   # the window and when it was read (Markdown), or why it cannot be shown
+    totals: str                   # the big numbers (HTML cards)
+    per_day: pd.DataFrame         # tokens per day, prompt | completion (stacked bars)
+    rank_day: Any                 # the days one may rank (dropdown update; the last chosen)
+    model_requests: pd.DataFrame  # per model: succeeded, failed, stopped
+    model_average: pd.DataFrame   # per model: average input and output tokens per request
+    model_table: str              # per model (HTML)
+    csv_links: str                # the window's CSV exports (HTML links to app.http.usage_export)
+
+
+def _only(view: type[View], **values: Any) -> Any:
+    """``view`` with ``values`` and every other field ``gr.skip()`` (left as the page shows it)."""
+    return view(**{name: values.get(name, gr.skip()) for name in view.names()})
+
+
+def _problem(exc: UsageInputError) -> str:
+    return f"⚠️ **{exc.message}**"
+
+
+class UsagePage:
+    """The usage page's handlers over ``services.console``, which scopes every number to the viewer."""
+
+    def __init__(self, services: UsageServices) -> None:
+        self.services = services
+
+    def _who(self, lang: str | None, request: gr.Request | None) -> tuple[str, Actor]:
         locale = locale_of(lang, request)
-        return locale, signed_in(console, request, locale)
+        return locale, signed_in(self.services.console, request, locale)
 
-    def problem(exc: UsageInputError) -> str:
-        return f"⚠️ **{exc.message}**"
-
-    def labels_for(actor: Actor, locale: str) -> dict[str, str]:
+    def _labels(self, actor: Actor, locale: str) -> dict[str, str]:
+        console = self.services.console
         keys = console.all_keys(actor) if actor.is_admin else console.my_keys(actor)
         return key_labels(keys, with_owner=actor.is_admin, locale=locale)
 
-    def ranking_outputs(ranking: Mapping[str, list], day: date, labels: Mapping[str, str],
-                        locale: str) -> tuple[Any, ...]:
-        out: list[Any] = [translate("usage.rank_note", locale, day=day.isoformat())]
+    @staticmethod
+    def _ranking(ranking: Mapping[str, list], day: date, labels: Mapping[str, str], locale: str) -> dict[str, Any]:
+        """The ranking panels by ``RankView`` field name."""
+        out: dict[str, Any] = {"rank_note": translate("usage.rank_note", locale, day=day.isoformat())}
         for by in RANK_BY:
             frame = ranking_frame(ranking[by], by, labels, locale)
-            out += [gr.update(value=frame, visible=not frame.empty),
-                    ranking_html(ranking[by], by, labels, day, locale)]
-        return tuple(out)
+            out[f"rank_{by}_plot"] = gr.update(value=frame, visible=not frame.empty)
+            out[f"rank_{by}_table"] = ranking_html(ranking[by], by, labels, day, locale)
+        return out
 
-    def refresh(since: Any, until: Any, lang: str, request: gr.Request) -> tuple[Any, ...]:
+    def refresh(self, since: Any, until: Any, lang: str, request: gr.Request) -> UsageView:
         """Every panel for the window [since, until]; the ranking is for its last day."""
-        locale, actor = who(lang, request)
+        locale, actor = self._who(lang, request)
         try:
             start, end = parse_window(since, until, locale)
         except UsageInputError as exc:         # said under the dates; every panel keeps what it shows
-            return tuple(problem(exc) if name == "window" else gr.skip() for name in REFRESH_OUTPUTS)
-        data = run(locale, console.usage, actor, start, end)
-        labels = labels_for(actor, locale)
+            return _only(UsageView, window=_problem(exc))
+        data = run(locale, self.services.console.usage, actor, start, end)
         days = [d.isoformat() for d in (end - timedelta(days=i) for i in range((end - start).days + 1))]
         window = translate("usage.window", locale, since=start.isoformat(), until=end.isoformat(),
                            days=f"{len(days):,}", time=datetime.now(UTC).strftime("%H:%M:%S"))
-        return (start.isoformat(), end.isoformat(),
-                translate("usage.scope_admin" if actor.is_admin else "usage.scope_member", locale), window,
-                totals_html(data["totals"], locale), per_day_frame(data["per_day"], locale),
-                gr.update(choices=days, value=days[0]),
-                *ranking_outputs(data["ranking"], end, labels, locale),
-                model_requests_frame(data["per_model"], locale),
-                model_average_frame(data["per_model"], locale),
-                models_html(data["per_model"], start, end, locale),
-                export_links_html(start, end, locale))
+        return UsageView(
+            since=start.isoformat(), until=end.isoformat(),
+            scope=translate("usage.scope_admin" if actor.is_admin else "usage.scope_member", locale), window=window,
+            totals=totals_html(data["totals"], locale), per_day=per_day_frame(data["per_day"], locale),
+            rank_day=gr.update(choices=days, value=days[0]),
+            **self._ranking(data["ranking"], end, self._labels(actor, locale), locale),
+            model_requests=model_requests_frame(data["per_model"], locale),
+            model_average=model_average_frame(data["per_model"], locale),
+            model_table=models_html(data["per_model"], start, end, locale),
+            csv_links=export_links_html(start, end, locale))
 
-    def rank(day: Any, lang: str, request: gr.Request) -> tuple[Any, ...]:
+    def rank(self, day: Any, lang: str, request: gr.Request) -> RankView:
         """The ranking panels for another day of the window."""
-        locale, actor = who(lang, request)
+        locale, actor = self._who(lang, request)
         try:
             chosen = parse_day(day, "usage.field_rank_day", locale)
         except UsageInputError as exc:
-            return tuple(problem(exc) if name == "rank_note" else gr.skip() for name in RANK_OUTPUTS)
-        data = run(locale, console.usage, actor, chosen, chosen)
-        return ranking_outputs(data["ranking"], chosen, labels_for(actor, locale), locale)
+            return _only(RankView, rank_note=_problem(exc))
+        data = run(locale, self.services.console.usage, actor, chosen, chosen)
+        return RankView(**self._ranking(data["ranking"], chosen, self._labels(actor, locale), locale))
 
-    def quick(days: int) -> tuple[str, str]:
+    def quick(self, days: int) -> DatesView:
         """The quick range's dates (the page then refreshes)."""
         start, end = default_window(days=days)
-        return start.isoformat(), end.isoformat()
+        return DatesView(since=start.isoformat(), until=end.isoformat())
 
-    return SimpleNamespace(refresh=refresh, rank=rank, quick=quick)
+    # ------------------------------------------------------------ layout
+
+    def build(self, page: gr.Blocks, i18n: gr.I18n) -> None:
+        """Lay out the usage page in the current route and wire it."""
+        lang = gr.Textbox(visible=False)
+        gr.Markdown(i18n("usage.title"))
+        gr.Markdown(i18n("usage.intro"))
+        scope = gr.Markdown(elem_id="usage-scope")
+        with gr.Row(equal_height=True):
+            # empty until the first refresh fills in the default window (built at start-up, "today" moves on)
+            since = gr.DateTime(None, include_time=False, type="string", label=i18n("usage.since"),
+                                elem_id="usage-since", scale=2)
+            until = gr.DateTime(None, include_time=False, type="string", label=i18n("usage.until"),
+                                elem_id="usage-until", scale=2)
+            with gr.Column(scale=3, min_width=260):
+                with gr.Row():
+                    quick = [gr.Button(i18n(f"usage.last_{n}"), size="sm", min_width=80, elem_id=f"usage-last-{n}")
+                             for n in QUICK_RANGES]
+                refresh_btn = gr.Button(i18n("usage.refresh"), variant="primary", size="sm", elem_id="usage-refresh")
+        window = gr.Markdown(elem_id="usage-window")
+
+        gr.Markdown(i18n("usage.totals_heading"))
+        totals = gr.HTML(css_template=CSS, elem_id="usage-totals")
+        gr.Markdown(i18n("usage.per_day_heading"))
+        per_day = _bar("per_day", [i18n("usage.col_day"), i18n("usage.col_tokens"), i18n("usage.col_series")],
+                       "usage-per-day", angle=-45)
+
+        gr.Markdown(i18n("usage.ranking_heading"))
+        with gr.Row(equal_height=True):
+            rank_day = gr.Dropdown(label=i18n("usage.rank_day"), choices=[], scale=1, elem_id="usage-rank-day")
+            rank_note = gr.Markdown(elem_id="usage-rank-note")
+        panels: dict[str, Any] = {}
+        with gr.Tabs():
+            for by in RANK_BY:
+                with gr.Tab(i18n(f"usage.by_{by}"), id=f"rank-{by}"):
+                    panels[f"rank_{by}_plot"] = _bar("ranking", [i18n(RANK_NAME_COLUMN[by]), i18n("usage.col_total")],
+                                                     f"usage-rank-{by}-plot", angle=-30, sort="-y")
+                    panels[f"rank_{by}_table"] = gr.HTML(css_template=CSS, elem_id=f"usage-rank-{by}")
+
+        gr.Markdown(i18n("usage.models_heading"))
+        with gr.Row():
+            model_requests = _bar("model_requests", [i18n("usage.col_model"), i18n("usage.col_count"),
+                                                     i18n("usage.col_series")], "usage-model-requests",
+                                  label=i18n("usage.models_requests"), angle=-30)
+            model_average = _bar("model_average", [i18n("usage.col_model"), i18n("usage.col_avg"),
+                                                   i18n("usage.col_series")], "usage-model-average",
+                                 label=i18n("usage.models_average"), angle=-30)
+        model_table = gr.HTML(css_template=CSS, elem_id="usage-models")
+
+        gr.Markdown(i18n("usage.export_heading"))
+        with gr.Row():
+            csv_links = gr.HTML(css_template=CSS, elem_id="usage-csv")
+
+        components = {"since": since, "until": until, "scope": scope, "window": window, "totals": totals,
+                      "per_day": per_day, "rank_day": rank_day, "rank_note": rank_note, **panels,
+                      "model_requests": model_requests, "model_average": model_average, "model_table": model_table,
+                      "csv_links": csv_links}
+        refresh = {"fn": shown(self.refresh), "inputs": [since, until, lang], "outputs": UsageView.pick(components),
+                   "js": WITH_LANG_JS, "show_progress": "minimal", "concurrency_limit": 4}
+        gr.on([page.load, refresh_btn.click, since.submit, until.submit], **refresh)
+        for n, button in zip(QUICK_RANGES, quick, strict=True):
+            button.click(functools.partial(shown(self.quick), n), outputs=DatesView.pick(components),
+                         show_progress="hidden", queue=False).then(**refresh)
+        rank_day.input(shown(self.rank), inputs=[rank_day, lang], outputs=RankView.pick(components), js=WITH_LANG_JS,
+                       show_progress="minimal", concurrency_limit=4)
 
 
 # ---------------------------------------------------------------- layout
@@ -355,64 +469,6 @@ def _bar(kind: str, titles: Sequence[Any], elem_id: str, *, label: Any = None, a
                       tooltip="axis", sort=sort, elem_id=elem_id)
 
 
-def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n) -> None:
-    """Lay out the usage page in the current route and wire it."""
-    h = make_handlers(gateway)
-    lang = gr.Textbox(visible=False)
-    gr.Markdown(i18n("usage.title"))
-    gr.Markdown(i18n("usage.intro"))
-    scope = gr.Markdown(elem_id="usage-scope")
-    with gr.Row(equal_height=True):
-        # empty until the first refresh fills in the default window (built at start-up, "today" moves on)
-        since = gr.DateTime(None, include_time=False, type="string", label=i18n("usage.since"),
-                            elem_id="usage-since", scale=2)
-        until = gr.DateTime(None, include_time=False, type="string", label=i18n("usage.until"),
-                            elem_id="usage-until", scale=2)
-        with gr.Column(scale=3, min_width=260):
-            with gr.Row():
-                quick = [gr.Button(i18n(f"usage.last_{n}"), size="sm", min_width=80, elem_id=f"usage-last-{n}")
-                         for n in QUICK_RANGES]
-            refresh_btn = gr.Button(i18n("usage.refresh"), variant="primary", size="sm", elem_id="usage-refresh")
-    window = gr.Markdown(elem_id="usage-window")
-
-    gr.Markdown(i18n("usage.totals_heading"))
-    totals = gr.HTML(css_template=CSS, elem_id="usage-totals")
-    gr.Markdown(i18n("usage.per_day_heading"))
-    per_day = _bar("per_day", [i18n("usage.col_day"), i18n("usage.col_tokens"), i18n("usage.col_series")],
-                   "usage-per-day", angle=-45)
-
-    gr.Markdown(i18n("usage.ranking_heading"))
-    with gr.Row(equal_height=True):
-        rank_day = gr.Dropdown(label=i18n("usage.rank_day"), choices=[], scale=1, elem_id="usage-rank-day")
-        rank_note = gr.Markdown(elem_id="usage-rank-note")
-    rank_panels: list[Any] = []
-    with gr.Tabs():
-        for by in RANK_BY:
-            with gr.Tab(i18n(f"usage.by_{by}"), id=f"rank-{by}"):
-                rank_panels.append(_bar("ranking", [i18n(RANK_NAME_COLUMN[by]), i18n("usage.col_total")],
-                                        f"usage-rank-{by}-plot", angle=-30, sort="-y"))
-                rank_panels.append(gr.HTML(css_template=CSS, elem_id=f"usage-rank-{by}"))
-
-    gr.Markdown(i18n("usage.models_heading"))
-    with gr.Row():
-        model_requests = _bar("model_requests", [i18n("usage.col_model"), i18n("usage.col_count"),
-                                                 i18n("usage.col_series")], "usage-model-requests",
-                              label=i18n("usage.models_requests"), angle=-30)
-        model_average = _bar("model_average", [i18n("usage.col_model"), i18n("usage.col_avg"),
-                                               i18n("usage.col_series")], "usage-model-average",
-                             label=i18n("usage.models_average"), angle=-30)
-    model_table = gr.HTML(css_template=CSS, elem_id="usage-models")
-
-    gr.Markdown(i18n("usage.export_heading"))
-    with gr.Row():
-        csv_links = gr.HTML(css_template=CSS, elem_id="usage-csv")
-
-    outputs = [since, until, scope, window, totals, per_day, rank_day, rank_note, *rank_panels, model_requests,
-               model_average, model_table, csv_links]
-    common = {"show_progress": "minimal", "concurrency_limit": 4}
-    gr.on([page.load, refresh_btn.click, since.submit, until.submit], h.refresh, inputs=[since, until, lang],
-          outputs=outputs, js=WITH_LANG_JS, **common)
-    for n, button in zip(QUICK_RANGES, quick, strict=True):
-        button.click(functools.partial(h.quick, n), outputs=[since, until], show_progress="hidden", queue=False).then(
-            h.refresh, inputs=[since, until, lang], outputs=outputs, js=WITH_LANG_JS, **common)
-    rank_day.input(h.rank, inputs=[rank_day, lang], outputs=[rank_note, *rank_panels], js=WITH_LANG_JS, **common)
+def build(page: gr.Blocks, gateway: UsageServices, i18n: gr.I18n) -> None:
+    """Lay out the usage page in the current route (``app.ui``'s way of building every page)."""
+    UsagePage(gateway).build(page, i18n)

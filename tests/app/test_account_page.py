@@ -23,7 +23,7 @@ def site(tmp_path):
     gw = opened_gateway(tmp_path)
     for name in ("alice", "bob"):
         gw.accounts.create_user(name, PASSWORD)
-    yield SimpleNamespace(gw=gw, me=account.make_handlers(gw), adm=admin.make_handlers(gw))
+    yield SimpleNamespace(gw=gw, me=account.AccountPage(gw), adm=admin.AdminPage(gw))
     gw.store.close()
 
 
@@ -38,20 +38,21 @@ def test_apply_approve_show_once_and_call(site) -> None:
     message, *cleared = apply(site, "alice")
     assert "protein-lab" in message and "submitted" in message
     assert values(cleared) == ["", "", "", "", "", "", []]             # the form empties after success
-    keys_html, apps_html, *_ = refresh(site, "alice")
-    assert "pending review" in apps_html and "protein-lab" in apps_html
+    view = refresh(site, "alice")
+    assert "pending review" in view.applications and "protein-lab" in view.applications
 
-    queue_html, pick, *_ = admin_refresh(site)
-    assert "protein-lab" in queue_html and "Institute of Biophysics" in queue_html
-    app_id = pick["value"]
-    grant, note = site.adm.pick_application(app_id, "en", req("admin"))
-    assert grant["value"] == ["qwen2.5-coder:0.5b"] and "protein-lab" in note
+    view = admin_refresh(site)
+    assert "protein-lab" in view.queue and "Institute of Biophysics" in view.queue
+    app_id = view.application["value"]
+    picked = site.adm.pick_application(app_id, "en", req("admin"))
+    assert picked.grant["value"] == ["qwen2.5-coder:0.5b"] and "protein-lab" in picked.picked
     done = site.adm.approve(app_id, ["qwen2.5-coder:0.5b"], "60", "", "100,000", "month", "30", "en", req("admin"))
     assert "Approved" in done[0]
 
-    keys_html, apps_html, ready, notice, *_ = refresh(site, "alice")
-    assert ready["choices"] and ready["value"] == app_id and "waiting for you" in notice["value"]
-    assert "approved" in apps_html and "60 requests/min" in apps_html and "per month" in apps_html
+    view = refresh(site, "alice")
+    assert view.ready["choices"] and view.ready["value"] == app_id and "waiting for you" in view.ready_notice["value"]
+    assert "approved" in view.applications and "60 requests/min" in view.applications
+    assert "per month" in view.applications
     warning, _, secret_box = site.me.reveal(app_id, "en", req("alice"))
     secret = secret_box["value"]
     assert secret.startswith("sk-maas-") and "will not be shown again" in warning
@@ -59,7 +60,7 @@ def test_apply_approve_show_once_and_call(site) -> None:
     assert principal.models == frozenset({"qwen2.5-coder:0.5b"}) and principal.rpm == 60
     assert principal.quota_tokens == 100000
     assert "can no longer be shown" in refused(site.me.reveal(app_id, "en", req("alice")))     # once only
-    keys_html, *_ = refresh(site, "alice")
+    keys_html = refresh(site, "alice").keys
     assert secret[:12] in keys_html and secret not in keys_html and "active" in keys_html
 
 
@@ -83,12 +84,13 @@ def test_a_refused_form_keeps_what_was_typed_and_names_the_field(site) -> None:
 
 def test_members_never_reach_each_others_keys_or_applications(site) -> None:
     apply(site, "alice")
-    app_id = admin_refresh(site)[1]["value"]
+    app_id = admin_refresh(site).application["value"]
     site.adm.approve(app_id, ["qwen2.5-coder:0.5b"], None, None, None, None, None, "en", req("admin"))
     alice_key = site.gw.console.my_keys(site.gw.console.actor_for_username("alice"))[0]
 
-    keys_html, apps_html, ready, _, revocable, extendable, *_ = refresh(site, "bob")
-    assert "protein-lab" not in keys_html + apps_html and ready["choices"] == [] and revocable["choices"] == []
+    view = refresh(site, "bob")
+    assert "protein-lab" not in view.keys + view.applications and view.ready["choices"] == []
+    assert view.revoke_key["choices"] == []
     # bob cannot take alice's secret ... and it is still alice's to show
     assert "can no longer be shown" in refused(site.me.reveal(app_id, "en", req("bob")))
     assert site.gw.applications.can_reveal(app_id)
@@ -115,20 +117,21 @@ def test_signed_out_or_disabled_users_get_a_readable_refusal(site) -> None:
 
 def test_revoke_own_key_and_ask_for_more_models(site) -> None:
     apply(site, "alice")
-    app_id = admin_refresh(site)[1]["value"]
+    app_id = admin_refresh(site).application["value"]
     site.adm.approve(app_id, ["qwen2.5-coder:0.5b"], None, None, None, None, None, "en", req("admin"))
     key = site.gw.console.my_keys(site.gw.console.actor_for_username("alice"))[0]
     message, _, models, reason = site.me.ask_more(key.id, ["use-multilingual:v3"],
                                                   "Embedding our lab's papers for semantic search.", "en", req("alice"))
     assert "use-multilingual:v3" in message and values([models, reason]) == [[], ""]
-    queue_html, pick, *_ = admin_refresh(site)
-    assert "more models" in queue_html
-    site.adm.approve(pick["value"], ["use-multilingual:v3"], None, None, None, None, None, "en", req("admin"))
+    view = admin_refresh(site)
+    assert "more models" in view.queue
+    site.adm.approve(view.application["value"], ["use-multilingual:v3"], None, None, None, None, None, "en",
+                     req("admin"))
     assert set(site.gw.keys.get(key.id).models) == {"qwen2.5-coder:0.5b", "use-multilingual:v3"}
 
     assert "Revoked" in site.me.revoke(key.id, "en", req("alice"))[0]
     assert site.gw.keys.get(key.id).state() == "revoked"
-    keys_html = refresh(site, "alice", "zh-CN")[0]
+    keys_html = refresh(site, "alice", "zh-CN").keys
     assert "已吊销" in keys_html
 
 
@@ -149,7 +152,7 @@ def test_workbench_key_is_listed_as_the_workbench_and_cannot_be_revoked(site) ->
     secret = site.gw.keys.workbench_key(alice.id)
     assert site.gw.keys.workbench_key(alice.id) == secret                 # one per process
     assert site.gw.keys.authenticate(f"Bearer {secret}").user_id == alice.id
-    keys_html, _, _, _, revocable, *_ = refresh(site, "alice")
-    assert "Workbench (chat and knowledge bases)" in keys_html and revocable["choices"] == []
+    view = refresh(site, "alice")
+    assert "Workbench (chat and knowledge bases)" in view.keys and view.revoke_key["choices"] == []
     key_id = site.gw.console.my_keys(site.gw.console.actor_for_username("alice"))[0].id
     assert "workbench key" in refused(site.me.revoke(key_id, "en", req("alice")))

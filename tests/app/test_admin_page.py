@@ -13,7 +13,7 @@ from app.account import page as account
 from app.admin import page as admin
 from gateway.errors import AuthenticationError
 from tests.app.conftest import opened_gateway
-from tests.app.pages import FORM, PASSWORD, admin_refresh, refresh, refused, req, values
+from tests.app.pages import FORM, PASSWORD, admin_refresh, handlers, refresh, refused, req, values
 
 
 @pytest.fixture()
@@ -21,14 +21,14 @@ def site(tmp_path):
     gw = opened_gateway(tmp_path)
     for name in ("alice", "bob"):
         gw.accounts.create_user(name, PASSWORD, organisation="Lab " + name)
-    yield SimpleNamespace(gw=gw, me=account.make_handlers(gw), adm=admin.make_handlers(gw))
+    yield SimpleNamespace(gw=gw, me=account.AccountPage(gw), adm=admin.AdminPage(gw))
     gw.store.close()
 
 
 def _apply(site, user: str = "alice", models=("qwen2.5-coder:0.5b", "use-multilingual:v3")) -> str:
     site.me.apply(FORM["name"], FORM["contact"], FORM["email"], FORM["organisation"], FORM["phone"],
                   FORM["purpose"], list(models), "en", req(user))
-    return admin_refresh(site)[1]["value"]
+    return admin_refresh(site).application["value"]
 
 
 def _snapshot(gw) -> tuple:
@@ -40,9 +40,9 @@ def _snapshot(gw) -> tuple:
 def test_every_admin_handler_refuses_a_member_and_changes_nothing(site) -> None:
     app_id = _apply(site)
     before = _snapshot(site.gw)
-    handlers = vars(site.adm)
-    assert len(handlers) >= 12
-    for fn in handlers.values():
+    found = handlers(site.adm)
+    assert len(found) >= 12
+    for fn in found.values():
         params = list(inspect.signature(fn).parameters)
         args = {p: None for p in params}
         args.update({"lang": "en", "request": req("alice")})
@@ -76,16 +76,17 @@ def test_approve_narrowed_with_limits_then_the_applicant_sees_it(site) -> None:
     message, *_ = site.adm.approve(app_id, ["qwen2.5-coder:0.5b"], "30", "5 000", "0", "total", "7", "zh-CN",
                                    req("admin"))
     assert "已批准" in message
-    _, apps_html, ready, *_ = refresh(site, "alice")
-    assert "approved" in apps_html and "30 requests/min" in apps_html and "5,000 tokens/min" in apps_html
-    secret = site.me.reveal(ready["value"], "en", req("alice"))[2]["value"]
+    view = refresh(site, "alice")
+    assert "approved" in view.applications and "30 requests/min" in view.applications
+    assert "5,000 tokens/min" in view.applications
+    secret = site.me.reveal(view.ready["value"], "en", req("alice"))[2]["value"]
     principal = site.gw.keys.authenticate(f"Bearer {secret}")
     assert principal.models == frozenset({"qwen2.5-coder:0.5b"}) and (principal.rpm, principal.tpm) == (30, 5000)
     assert principal.quota_tokens is None
     assert site.gw.keys.get(principal.key_id).expires_at is not None
-    queue_html = admin_refresh(site)[0]
+    queue_html = admin_refresh(site).queue
     assert "No applications are waiting" in queue_html
-    audit_html = admin_refresh(site)[-1]
+    audit_html = admin_refresh(site).audit
     assert "approve" in audit_html and "admin" in audit_html
 
 
@@ -95,7 +96,7 @@ def test_reject_with_a_reason_the_applicant_reads(site) -> None:
     assert "Reason" in notice and reason["elem_classes"] == ["maas-invalid"]
     message, _, cleared = site.adm.reject(app_id, "Please apply through your group leader.", "en", req("admin"))
     assert "Rejected" in message and cleared["value"] == ""
-    apps_html = refresh(site, "alice")[1]
+    apps_html = refresh(site, "alice").applications
     assert "rejected" in apps_html and "Please apply through your group leader." in apps_html
     assert "already rejected" in refused(site.adm.approve(app_id, ["qwen2.5-coder:0.5b"], None, None, None, None,
                                                           None, "en", req("admin")))
@@ -115,7 +116,7 @@ def test_users_roles_disable_and_the_last_admin(site) -> None:
     assert "Disabled" in site.adm.disable(bob.id, "en", req("admin"))[0]
     with pytest.raises(AuthenticationError):
         site.gw.keys.authenticate(f"Bearer {secret}")                      # at once, not after the cache
-    users_html = admin_refresh(site)[2]
+    users_html = admin_refresh(site).users
     assert "disabled" in users_html
     assert "Enabled" in site.adm.enable(bob.id, "en", req("admin"))[0]
     assert site.gw.keys.authenticate(f"Bearer {secret}").user_id == bob.id
@@ -150,7 +151,7 @@ def test_issue_a_key_directly_and_revoke_any_key(site) -> None:
     assert box["visible"] and "pipeline" in message and "alice" in message
     principal = site.gw.keys.authenticate(f"Bearer {secret}")
     assert principal.quota_tokens == 1000 and principal.quota_period == "month"
-    keys_html = admin_refresh(site)[4]
+    keys_html = admin_refresh(site).keys
     assert "pipeline" in keys_html and "alice" in keys_html and secret not in keys_html
     assert "Revoked" in site.adm.revoke_key(principal.key_id, "en", req("admin"))[0]
     site.gw.keys.invalidate()
@@ -165,7 +166,7 @@ def test_reissue_after_a_restart_lost_the_secret(site) -> None:
     site.adm.approve(app_id, ["qwen2.5-coder:0.5b"], None, None, None, None, None, "en", req("admin"))
     site.gw.applications.pending_reveals.clear()                              # what a restart does
     assert "re-issue" in refused(site.me.reveal(app_id, "en", req("alice")))
-    approved = admin_refresh(site)[8]
+    approved = admin_refresh(site).approved
     assert [v for _, v in approved["choices"]] == [app_id]
     assert "Re-issued" in site.adm.reissue(app_id, "en", req("admin"))[0]
     secret = site.me.reveal(app_id, "en", req("alice"))[2]["value"]

@@ -34,16 +34,16 @@ from workbench.schema import open_store
 from workbench.store import store_path
 
 ADMIN_ONLY = {
-    *(f"app.admin.page.make_handlers.<locals>.{n}" for n in (
+    *(f"app.admin.page.AdminPage.{n}" for n in (
         "approve", "audit_page", "create_key", "create_user", "disable", "enable", "pick_application", "refresh",
         "reissue", "reject", "reset_password", "revoke_key", "set_role")),
-    *(f"app.admin.models.make_handlers.<locals>.{n}" for n in ("load", "refresh", "revert", "save", "validate")),
+    *(f"app.admin.models.ModelsTab.{n}" for n in ("load", "refresh", "revert", "save", "validate")),
     "app.docs.page.DocsPage.add_note", "app.docs.page.DocsPage.delete_note",
 }
 OWN_DATA = {
-    *(f"app.account.page.make_handlers.<locals>.{n}" for n in (
+    *(f"app.account.page.AccountPage.{n}" for n in (
         "apply", "ask_more", "change_password", "refresh", "reveal", "revoke")),
-    "app.usage.page.make_handlers.<locals>.refresh", "app.usage.page.make_handlers.<locals>.rank",
+    "app.usage.page.UsagePage.refresh", "app.usage.page.UsagePage.rank",
     "app.docs.page.DocsPage.refresh",
     *(f"app.chat.page.make_handlers.<locals>.{n}" for n in (
         "delete", "export_json", "export_markdown", "kb_state", "load", "new_chat", "open_conversation", "redraw",
@@ -57,13 +57,13 @@ OWN_DATA = {
     *(f"app.kb.sharing.SharingHandlers.{n}" for n in (
         "create_link", "delete_kb", "grant_team", "grant_user", "publish", "revoke_grant", "revoke_link",
         "save_settings", "unpublish")),
-    *(f"app.teams.page.make_handlers.<locals>.{n}" for n in (
+    *(f"app.teams.page.TeamsPage.{n}" for n in (
         "create", "create_link", "delete", "invite", "join", "leave", "load", "remove", "revoke_link", "save",
         "select", "set_role", "transfer")),
 }
 OPEN = {  # no per-user data: the models' health, who am I, date shortcuts, a model's default thinking budget
     "app.home.page.HomePage.refresh", "app.home.page.HomePage.api_info",
-    "app.shell.header.header.<locals>.whoami", "app.usage.page.make_handlers.<locals>.quick",
+    "app.shell.header.header.<locals>.whoami", "app.usage.page.UsagePage.quick",
     "app.chat.page.make_handlers.<locals>.model_budget",
 }
 SECRET_MARKERS = ("alice-secret-project", "Alice Secret Lab", "ALICE-ONLY purpose", "987654", "987,654",
@@ -253,11 +253,11 @@ def test_own_data_handlers_never_show_another_members_data(site, name) -> None:
 
 def test_the_owner_does_see_their_own_data(site) -> None:
     """The check above is not vacuous: the same handlers show alice her own things."""
-    account = _text(site.fns["app.account.page.make_handlers.<locals>.refresh"](**_args(
-        site.fns["app.account.page.make_handlers.<locals>.refresh"], site, "alice")))
+    account = _text(site.fns["app.account.page.AccountPage.refresh"](**_args(
+        site.fns["app.account.page.AccountPage.refresh"], site, "alice")))
     assert "alice-secret-project" in account
-    usage = _text(site.fns["app.usage.page.make_handlers.<locals>.refresh"](**_args(
-        site.fns["app.usage.page.make_handlers.<locals>.refresh"], site, "alice")))
+    usage = _text(site.fns["app.usage.page.UsagePage.refresh"](**_args(
+        site.fns["app.usage.page.UsagePage.refresh"], site, "alice")))
     assert "987,654" in usage and "alice-secret-project" in usage
     opened = _text(site.fns["app.chat.page.make_handlers.<locals>.open_conversation"](**_args(
         site.fns["app.chat.page.make_handlers.<locals>.open_conversation"], site, "alice")))
@@ -267,7 +267,7 @@ def test_the_owner_does_see_their_own_data(site) -> None:
     assert "alice-notes.md" in docs
     for name, marker in (("app.kb.handlers.KBHandlers.open_kb", "alice-kb-secret.md"),
                          ("app.kb.handlers.KBHandlers.chunks", "KB-TEXT here"),
-                         ("app.teams.page.make_handlers.<locals>.load", "Alice Secret Team")):
+                         ("app.teams.page.TeamsPage.load", "Alice Secret Team")):
         fn = site.fns[name]
         assert marker in _text(_call(fn, _args(fn, site, "alice"))), name
 

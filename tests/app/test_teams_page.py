@@ -16,29 +16,26 @@ import gradio as gr
 import openai
 import pytest
 
+from app.shell.forms import Form
 from app.teams import page as teams
 from launch import AccountDirectory
 from tests import aio
 from tests.app.conftest import opened_gateway
-from tests.app.pages import PASSWORD
+from tests.app.pages import PASSWORD, handlers
 from workbench.kb.service import KnowledgeService
 from workbench.schema import open_store
 from workbench.store import store_path
 
 PAGE = "http://wb.example:7860/teams"
-LOAD = ("notice", *teams.VIEW, "join_box", "token", "join_text")
-DRAWN = ("notice", *teams.VIEW)
-CREATED = ("notice", "name", "desc", *teams.VIEW)
-INVITED = ("notice", "username", *teams.VIEW)
 
 
 def req(username: str | None, lang: str = "en", **query: str) -> SimpleNamespace:
     return SimpleNamespace(username=username, headers={"accept-language": lang}, query_params=query)
 
 
-def shown(result: tuple, names: tuple = DRAWN) -> dict:
-    assert len(result) >= len(names)
-    return dict(zip(names, result, strict=False))
+def named(result: tuple, form: Form) -> SimpleNamespace:
+    """A form's outputs by its names (``notice``, its own fields, then the page's ``TeamsView`` fields)."""
+    return SimpleNamespace(**dict(zip(form.outputs, result, strict=True)))
 
 
 def refused(call, *args, **kwargs) -> str:
@@ -63,14 +60,14 @@ def site(tmp_path_factory):
         client_for=lambda user_id: openai.AsyncOpenAI(base_url="http://127.0.0.1:9/v1", api_key="unused"),
         embedding_models=lambda: [m.id for m in gw.catalogue.models.values() if m.kind == "embedding"],
         max_bytes=gw.settings.kb_max_upload_mb * 2**20)
-    yield SimpleNamespace(gw=gw, kb=knowledge, h=teams.make_handlers(gw, knowledge), uid=users)
+    yield SimpleNamespace(gw=gw, kb=knowledge, h=teams.TeamsPage(gw, knowledge), uid=users)
     aio.run(knowledge.stop())
     wb.close()
     gw.store.close()
 
 
-def load(site, user: str, lang: str = "en", **query: str) -> dict:
-    return shown(site.h.load(lang, req(user, lang, **query)), LOAD)
+def load(site, user: str, lang: str = "en", **query: str) -> teams.LoadedView:
+    return site.h.load(lang, req(user, lang, **query))
 
 
 def roles(site, team_id: str) -> dict[str, str]:
@@ -80,56 +77,57 @@ def roles(site, team_id: str) -> dict[str, str]:
 def test_a_team_is_built_invited_into_by_name_and_by_link_and_roles_change(site) -> None:
     h = site.h
     first = load(site, "alice")
-    assert "alice&#x27;s space" in first["listing"] and "Personal space" in first["listing"]
-    assert first["heading"].startswith("### alice") and "personal space" in first["heading"]
-    assert first["manage"]["visible"] is False and first["join_box"]["visible"] is False
+    assert "alice&#x27;s space" in first.listing and "Personal space" in first.listing
+    assert first.heading.startswith("### alice") and "personal space" in first.heading
+    assert first.manage["visible"] is False and first.join_box["visible"] is False
 
-    made = shown(h.create("Protein lab", "Folding <b>and</b> design", "en", req("alice")), CREATED)
-    team_id = made["pick"]["value"]
-    assert "Created **Protein lab**" in made["notice"] and (made["name"]["value"], made["desc"]["value"]) == ("", "")
-    assert "Protein lab" in made["listing"] and "Folding &lt;b&gt;and&lt;/b&gt; design" in made["listing"]
-    assert ("Protein lab · owner", team_id) in made["pick"]["choices"]
-    assert made["manage"]["visible"] and made["owner"]["visible"] and not made["leave_box"]["visible"]
-    assert [v for _, v in made["member_role"]["choices"]] == ["admin", "member", "viewer"]
+    made = named(h.create("Protein lab", "Folding <b>and</b> design", "en", req("alice")), teams.CREATE)
+    team_id = made.team["value"]
+    assert "Created **Protein lab**" in made.notice
+    assert (made.new_name["value"], made.new_description["value"]) == ("", "")
+    assert "Protein lab" in made.listing and "Folding &lt;b&gt;and&lt;/b&gt; design" in made.listing
+    assert ("Protein lab · owner", team_id) in made.team["choices"]
+    assert made.manage["visible"] and made.owner["visible"] and not made.leave_box["visible"]
+    assert [v for _, v in made.member_role["choices"]] == ["admin", "member", "viewer"]
 
-    invited = shown(h.invite(team_id, "bob", "member", "en", req("alice")), INVITED)
-    assert invited["notice"] == "bob joined Protein lab as member." and invited["username"]["value"] == ""
-    assert "bob" in invited["members"] and ("bob (member)", site.uid["bob"]) in invited["member"]["choices"]
+    invited = named(h.invite(team_id, "bob", "member", "en", req("alice")), teams.INVITE)
+    assert invited.notice == "bob joined Protein lab as member." and invited.invite_user["value"] == ""
+    assert "bob" in invited.members and ("bob (member)", site.uid["bob"]) in invited.member["choices"]
 
-    linked = shown(h.create_link(team_id, "viewer", "7", PAGE, "en", req("alice")))
-    url = linked["link"]["value"]
-    assert linked["link"]["visible"] and url.startswith(f"{PAGE}?invite=") and len(url) > len(PAGE) + 40
-    assert "joins Protein lab as viewer" in linked["notice"] and "shown again" in linked["notice"]
-    assert "active" in linked["links"] and "alice" in linked["links"]
+    linked = named(h.create_link(team_id, "viewer", "7", PAGE, "en", req("alice")), teams.LINK)
+    url = linked.link["value"]
+    assert linked.link["visible"] and url.startswith(f"{PAGE}?invite=") and len(url) > len(PAGE) + 40
+    assert "joins Protein lab as viewer" in linked.notice and "shown again" in linked.notice
+    assert "active" in linked.links and "alice" in linked.links
     token = url.split("?invite=", 1)[1]
-    again = shown(h.select(team_id, "en", req("alice")))
-    assert again["link"]["visible"] is False and token not in str(again)       # shown once
+    again = h.select(team_id, "en", req("alice"))
+    assert again.link["visible"] is False and token not in str(again)       # shown once
 
     offered = load(site, "carol", invite=token)
-    assert offered["join_box"]["visible"] and offered["token"] == token and offered["notice"] == ""
-    assert offered["join_text"].startswith("#### Join **Protein lab** as viewer (invited by alice)\n\n")
-    assert "This team invite link works until " in offered["join_text"] and "carol" not in roles(site, team_id)
+    assert offered.join_box["visible"] and offered.token == token and offered.notice == ""
+    assert offered.join_text.startswith("#### Join **Protein lab** as viewer (invited by alice)\n\n")
+    assert "This team invite link works until " in offered.join_text and "carol" not in roles(site, team_id)
     zh = load(site, "carol", "zh-CN", invite=token)
-    assert zh["join_text"].startswith("#### 加入 **Protein lab**，角色：查看者（邀请人：alice）\n\n"
-                                      "此团队邀请链接有效期至 ")
-    joined = shown(h.join(token, "en", req("carol")), (*DRAWN, "join_box", "token"))
-    assert joined["notice"] == "You joined **Protein lab** as viewer."
-    assert joined["pick"]["value"] == team_id and not joined["join_box"]["visible"]
-    assert "Your role: **viewer**" in joined["heading"] and not joined["manage"]["visible"]
-    assert joined["leave_box"]["visible"] and not joined["owner"]["visible"] and not joined["settings"]["visible"]
-    assert "already in **Protein lab**" in shown(h.join(token, "en", req("carol")))["notice"]
+    assert zh.join_text.startswith("#### 加入 **Protein lab**，角色：查看者（邀请人：alice）\n\n"
+                                   "此团队邀请链接有效期至 ")
+    joined = h.join(token, "en", req("carol"))
+    assert joined.notice == "You joined **Protein lab** as viewer."
+    assert joined.team["value"] == team_id and not joined.join_box["visible"]
+    assert "Your role: **viewer**" in joined.heading and not joined.manage["visible"]
+    assert joined.leave_box["visible"] and not joined.owner["visible"] and not joined.settings["visible"]
+    assert "already in **Protein lab**" in h.join(token, "en", req("carol")).notice
     assert roles(site, team_id) == {"alice": "owner", "bob": "member", "carol": "viewer"}
 
-    changed = shown(h.set_role(team_id, site.uid["bob"], "viewer", "en", req("alice")))
-    assert changed["notice"] == "bob is now viewer in Protein lab."
+    changed = named(h.set_role(team_id, site.uid["bob"], "viewer", "en", req("alice")), teams.SET_ROLE)
+    assert changed.notice == "bob is now viewer in Protein lab."
     as_bob = load(site, "bob", team=team_id)
-    assert as_bob["pick"]["value"] == team_id and "Your role: **viewer**" in as_bob["heading"]
-    assert ("Protein lab · viewer", team_id) in as_bob["pick"]["choices"]
+    assert as_bob.team["value"] == team_id and "Your role: **viewer**" in as_bob.heading
+    assert ("Protein lab · viewer", team_id) in as_bob.team["choices"]
 
-    uses = shown(h.select(team_id, "en", req("alice")))
-    invite_id = uses["link_pick"]["choices"][0][1]
-    revoked = shown(h.revoke_link(team_id, invite_id, "en", req("alice")))
-    assert "revoked" in revoked["notice"] and "revoked" in revoked["links"] and revoked["link_pick"]["choices"] == []
+    uses = h.select(team_id, "en", req("alice"))
+    invite_id = uses.link_pick["choices"][0][1]
+    revoked = named(h.revoke_link(team_id, invite_id, "en", req("alice")), teams.REVOKE_LINK)
+    assert "revoked" in revoked.notice and "revoked" in revoked.links and revoked.link_pick["choices"] == []
     assert "not valid" in refused(h.join, token, "en", req("dave"))
     assert "无效" in refused(h.join, token, "zh-CN", req("dave", "zh-CN"))
     assert "dave" not in roles(site, team_id)
@@ -140,22 +138,22 @@ def test_an_invite_link_offers_its_team_and_a_bad_one_says_why(site) -> None:
     team = site.kb.teams.create(u["dave"], "Offer <lab>")
     _, token = site.kb.teams.invite_link(u["dave"], team.id, "member", None)
     offered = load(site, "eve", invite=token)
-    assert offered["join_text"] == ("#### Join **Offer \\<lab\\>** as member (invited by dave)\n\n"
-                                    "This team invite link does not expire. Once you join, you see its members and its "
-                                    "knowledge bases.")
-    assert offered["join_box"]["visible"] and offered["token"] == token
+    assert offered.join_text == ("#### Join **Offer \\<lab\\>** as member (invited by dave)\n\n"
+                                 "This team invite link does not expire. Once you join, you see its members and its "
+                                 "knowledge bases.")
+    assert offered.join_box["visible"] and offered.token == token
     member = load(site, "dave", invite=token)                   # already in it: said, no offer
-    assert member["notice"] == "You are already in **Offer \\<lab\\>** (your role: owner)."
-    assert not member["join_box"]["visible"] and member["token"] == "" and member["join_text"] == ""
+    assert member.notice == "You are already in **Offer \\<lab\\>** (your role: owner)."
+    assert not member.join_box["visible"] and member.token == "" and member.join_text == ""
     for bad in (token[:-2], "nonsense"):
         gone = load(site, "eve", invite=bad)
-        assert gone["notice"] == ("This invite link is not valid: it may have expired or been revoked. Ask the team "
-                                  "for a new one.")
-        assert not gone["join_box"]["visible"] and gone["token"] == "" and gone["join_text"] == ""
+        assert gone.notice == ("This invite link is not valid: it may have expired or been revoked. Ask the team "
+                               "for a new one.")
+        assert not gone.join_box["visible"] and gone.token == "" and gone.join_text == ""
         assert "Offer" not in str(gone)
     zh = load(site, "eve", "zh-CN", invite="nonsense", team="0" * 32)
-    assert zh["notice"] == ("此邀请链接无效：可能已过期或已被撤销。请向团队索取新的链接。\n\n"
-                            "该团队不存在或您已不在其中；下面是您当前的团队。")
+    assert zh.notice == ("此邀请链接无效：可能已过期或已被撤销。请向团队索取新的链接。\n\n"
+                         "该团队不存在或您已不在其中；下面是您当前的团队。")
     assert "eve" not in {m.username for m in site.kb.teams.members(u["dave"], team.id)}
 
 
@@ -165,50 +163,50 @@ def test_each_role_sees_only_the_controls_it_may_use(site) -> None:
     site.kb.teams.invite(u["alice"], team.id, "bob", "admin")
     site.kb.teams.invite(u["alice"], team.id, "carol", "member")
     site.kb.teams.invite(u["alice"], team.id, "dave", "admin")
-    admin = shown(h.select(team.id, "en", req("bob")))
-    assert admin["manage"]["visible"] and admin["settings"]["visible"] and not admin["owner"]["visible"]
-    assert [v for _, v in admin["member_role"]["choices"]] == ["member", "viewer"]         # no admins made
-    assert [v for _, v in admin["member"]["choices"]] == [u["carol"]]                      # not owner, self, admins
+    admin = h.select(team.id, "en", req("bob"))
+    assert admin.manage["visible"] and admin.settings["visible"] and not admin.owner["visible"]
+    assert [v for _, v in admin.member_role["choices"]] == ["member", "viewer"]         # no admins made
+    assert [v for _, v in admin.member["choices"]] == [u["carol"]]                      # not owner, self, admins
     assert "admin" in refused(h.set_role, team.id, u["dave"], "viewer", "en", req("bob"))  # the service says no too
     assert "owner" in refused(h.set_role, team.id, u["carol"], "admin", "en", req("bob"))
     assert "owner" in refused(h.transfer, team.id, u["bob"], "en", req("bob"))
-    member = shown(h.select(team.id, "en", req("carol")))
-    assert not member["manage"]["visible"] and not member["settings"]["visible"] and member["leave_box"]["visible"]
+    member = h.select(team.id, "en", req("carol"))
+    assert not member.manage["visible"] and not member.settings["visible"] and member.leave_box["visible"]
     assert "admin role or higher" in refused(h.invite, team.id, "eve", "viewer", "en", req("carol"))
     assert "管理员" in refused(h.create_link, team.id, "viewer", "7", PAGE, "zh-CN", req("carol", "zh-CN"))
     personal = load(site, "carol")
-    assert "personal space" in personal["heading"] and not personal["manage"]["visible"]
-    assert personal["settings"]["visible"] and personal["rename"]["visible"] is False
-    assert not personal["leave_box"]["visible"] and not personal["owner"]["visible"]
+    assert "personal space" in personal.heading and not personal.manage["visible"]
+    assert personal.settings["visible"] and personal.rename["visible"] is False
+    assert not personal.leave_box["visible"] and not personal.owner["visible"]
 
 
 def test_transfer_leave_rename_and_delete(site) -> None:
     h, u = site.h, site.uid
     team = site.kb.teams.create(u["alice"], "Short-lived")
     site.kb.teams.invite(u["alice"], team.id, "bob", "member")
-    moved = shown(h.transfer(team.id, u["bob"], "en", req("alice")))
-    assert moved["notice"] == "bob now owns Short-lived; you stay in it as an admin."
-    assert "Your role: **admin**" in moved["heading"] and moved["leave_box"]["visible"]
-    left = shown(h.leave(team.id, "en", req("alice")))
-    assert left["notice"] == "You left Short-lived." and "Short-lived" not in left["listing"]
-    assert "personal space" in left["heading"]
-    renamed = shown(h.save(team.id, "Long-lived", "now with a description", "en", req("bob")))
-    assert "Long-lived" in renamed["listing"] and renamed["rename"]["value"] == "Long-lived"
+    moved = named(h.transfer(team.id, u["bob"], "en", req("alice")), teams.TRANSFER)
+    assert moved.notice == "bob now owns Short-lived; you stay in it as an admin."
+    assert "Your role: **admin**" in moved.heading and moved.leave_box["visible"]
+    left = named(h.leave(team.id, "en", req("alice")), teams.LEAVE)
+    assert left.notice == "You left Short-lived." and "Short-lived" not in left.listing
+    assert "personal space" in left.heading
+    renamed = named(h.save(team.id, "Long-lived", "now with a description", "en", req("bob")), teams.SAVE)
+    assert "Long-lived" in renamed.listing and renamed.rename["value"] == "Long-lived"
     assert "type its name exactly" in refused(h.delete, team.id, "Short-lived", "en", req("bob"))
     kb = site.kb.bases.create(u["bob"], team.id, "Papers", "", "use-multilingual:v3")
     assert "Delete them first" in refused(h.delete, team.id, "Long-lived", "en", req("bob"))
     site.kb.bases.delete(u["bob"], kb.id)
-    gone = shown(h.delete(team.id, " Long-lived ", "en", req("bob")))
-    assert gone["notice"] == "Long-lived was deleted." and "Long-lived" not in gone["listing"]
-    lost = shown(h.select(team.id, "en", req("bob")))
-    assert "no longer in it" in lost["notice"] and lost["pick"]["value"] != team.id
+    gone = named(h.delete(team.id, " Long-lived ", "en", req("bob")), teams.DELETE)
+    assert gone.notice == "Long-lived was deleted." and "Long-lived" not in gone.listing
+    lost = h.select(team.id, "en", req("bob"))
+    assert "no longer in it" in lost.notice and lost.team["value"] != team.id
 
 
 def test_refusals_are_readable_and_name_what_to_fix(site) -> None:
     h = site.h
     assert "Enter a team name" in refused(h.create, "  ", "", "en", req("eve"))
     assert "请输入团队名称" in refused(h.create, "", "", "zh-CN", req("eve", "zh-CN"))
-    team_id = shown(h.create("Eve lab", "", "zh-CN", req("eve", "zh-CN")), CREATED)["pick"]["value"]
+    team_id = named(h.create("Eve lab", "", "zh-CN", req("eve", "zh-CN")), teams.CREATE).team["value"]
     assert "已有名为“eve LAB”的团队" in refused(h.create, "eve LAB", "", "zh-CN", req("eve", "zh-CN"))
     assert "no active account named “nobody”" in refused(h.invite, team_id, "nobody", "member", "en", req("eve"))
     assert "Choose a role" in refused(h.invite, team_id, "bob", None, "en", req("eve"))
@@ -216,13 +214,13 @@ def test_refusals_are_readable_and_name_what_to_fix(site) -> None:
     assert "请先选择一位成员" in refused(h.set_role, team_id, None, "viewer", "zh-CN", req("eve", "zh-CN"))
     assert "how long" in refused(h.create_link, team_id, "viewer", "forever", PAGE, "en", req("eve"))
     assert "transfer the ownership" in refused(h.leave, team_id, "en", req("eve"))
-    marked = shown(h.create("<b>Bold</b> & co", "", "en", req("eve")), CREATED)
-    assert r"\<b\>Bold\</b\> & co" in marked["notice"] and "&lt;b&gt;Bold&lt;/b&gt; &amp; co" in marked["listing"]
+    marked = named(h.create("<b>Bold</b> & co", "", "en", req("eve")), teams.CREATE)
+    assert r"\<b\>Bold\</b\> & co" in marked.notice and "&lt;b&gt;Bold&lt;/b&gt; &amp; co" in marked.listing
     assert r"“\<b\>bold\</b\> & CO”" in refused(h.create, "<b>bold</b> & CO", "", "en", req("eve"))
-    zh = shown(h.select(team_id, "zh-CN", req("eve", "zh-CN")))
-    assert "您的角色：**所有者**" in zh["heading"] and "所有者" in zh["members"] and "创建时间" in zh["listing"]
-    made = shown(h.create_link(team_id, "member", "never", "", "zh-CN", req("eve", "zh-CN")))
-    assert made["link"]["value"].startswith("/teams?invite=") and "永不过期" in made["notice"]
+    zh = h.select(team_id, "zh-CN", req("eve", "zh-CN"))
+    assert "您的角色：**所有者**" in zh.heading and "所有者" in zh.members and "创建时间" in zh.listing
+    made = named(h.create_link(team_id, "member", "never", "", "zh-CN", req("eve", "zh-CN")), teams.LINK)
+    assert made.link["value"].startswith("/teams?invite=") and "永不过期" in made.notice
 
 
 def test_an_outsider_gets_nothing_and_changes_nothing(site) -> None:
@@ -234,7 +232,7 @@ def test_an_outsider_gets_nothing_and_changes_nothing(site) -> None:
     ids = {"team_id": team.id, "member_id": u["bob"], "new_owner_id": u["bob"], "invite_id": invite.id,
            "role": "admin", "username": "dave", "name": "Taken over", "description": "x", "confirm": team.name,
            "expiry": "7", "page_url": PAGE, "token": None}
-    for name, fn in vars(h).items():
+    for name, fn in handlers(h).items():
         params = inspect.signature(fn).parameters
         args = {p: ids.get(p) for p in params}
         args.update(lang="en", request=req("dave", team=team.id))
@@ -247,16 +245,16 @@ def test_an_outsider_gets_nothing_and_changes_nothing(site) -> None:
         assert "Alice Secret Lab" not in text and "SECRET-PLANS" not in text, name
     assert (roles(site, team.id), site.kb.teams.invites(u["alice"], team.id),
             site.kb.teams.get(u["alice"], team.id)) == before
-    assert "no longer in it" in load(site, "dave", team=team.id)["notice"]
+    assert "no longer in it" in load(site, "dave", team=team.id).notice
     assert "Alice Secret Lab" in str(h.select(team.id, "en", req("bob")))         # not vacuous: a member sees it
     assert token not in str(before)
 
 
 def test_signed_out_and_switched_off(site, tmp_path) -> None:
-    for name, fn in vars(site.h).items():
+    for name, fn in handlers(site.h).items():
         args = {p: None for p in inspect.signature(fn).parameters}
         args.update(lang="en", request=req(None))
         assert "sign in again" in refused(fn, **args), name
-    off = teams.make_handlers(site.gw, None)
-    assert "not available" in load(SimpleNamespace(h=off), "alice")["notice"]
+    off = teams.TeamsPage(site.gw, None)
+    assert "not available" in load(SimpleNamespace(h=off), "alice").notice
     assert "not available" in refused(off.create, "A team", "", "en", req("alice"))

@@ -20,6 +20,7 @@ import gradio as gr
 import pandas as pd
 import pytest
 
+from app.shell.views import View
 from app.usage import page as usage
 from gateway.usage.ledger import Ledger, UsageRow
 from tests.app.conftest import opened_gateway
@@ -66,12 +67,18 @@ def site(tmp_path):
     for r in rows:
         ledger.record(r)
     assert ledger.flush() == len(rows)
-    yield SimpleNamespace(gw=gw, h=usage.make_handlers(gw), keys={"alice": a_key, "bob": b_key, "bob2": b_key2})
+    yield SimpleNamespace(gw=gw, h=usage.UsagePage(gw), keys={"alice": a_key, "bob": b_key, "bob2": b_key2})
     gw.store.close()
 
 
-def outputs(site, user: str, since: Any = SINCE, until: Any = UNTIL, lang: str = "en") -> dict[str, Any]:
-    return dict(zip(usage.REFRESH_OUTPUTS, site.h.refresh(since, until, lang, req(user)), strict=True))
+def outputs(site, user: str, since: Any = SINCE, until: Any = UNTIL, lang: str = "en") -> usage.UsageView:
+    """The page for ``user`` and the window (``site.h``: a ``UsagePage``)."""
+    return site.h.refresh(since, until, lang, req(user))
+
+
+def fields(view: View) -> dict[str, Any]:
+    """A view's fields by name."""
+    return dict(zip(view.names(), view.outputs(), strict=True))
 
 
 def text_of(value: Any) -> str:
@@ -85,8 +92,8 @@ def text_of(value: Any) -> str:
     return str(value)
 
 
-def page_text(out: dict[str, Any]) -> str:
-    return " ".join(text_of(v) for k, v in out.items() if not k.startswith("csv_"))
+def page_text(out: usage.UsageView) -> str:
+    return " ".join(text_of(v) for k, v in fields(out).items() if not k.startswith("csv_"))
 
 
 def cards(totals_html: str) -> dict[str, str]:
@@ -97,9 +104,9 @@ def cards(totals_html: str) -> dict[str, str]:
     return dict(found)
 
 
-def frame(out: dict[str, Any], name: str) -> pd.DataFrame:
+def frame(out: View, name: str) -> pd.DataFrame:
     """A plot's data (a DataFrame, or an update carrying one)."""
-    value = out[name]
+    value = getattr(out, name)
     return value["value"] if isinstance(value, dict) else value
 
 
@@ -119,9 +126,9 @@ def exports(site, user: str | None) -> Any:
     return client
 
 
-def read_csv(site, user: str, out: dict[str, Any], kind: str) -> tuple[str, list[dict[str, str]]]:
+def read_csv(site, user: str, out: usage.UsageView, kind: str) -> tuple[str, list[dict[str, str]]]:
     """The export the page links for ``kind``, fetched as ``user``: its file name and rows."""
-    url = html.unescape(re.search(rf'href="([^"]*{kind}[^"]*)"', out["csv_links"]).group(1))
+    url = html.unescape(re.search(rf'href="([^"]*{kind}[^"]*)"', out.csv_links).group(1))
     resp = exports(site, user).get(url)
     assert resp.status_code == 200, resp.text
     name = re.search(r'filename="([^"]+)"', resp.headers["content-disposition"]).group(1)
@@ -131,11 +138,11 @@ def read_csv(site, user: str, out: dict[str, Any], kind: str) -> tuple[str, list
 def test_member_sees_only_own_numbers_and_key_names(site) -> None:
     out = outputs(site, "alice")
     text = page_text(out)
-    assert "your own keys" in out["scope"]
+    assert "your own keys" in out.scope
     # totals: alice's 3 requests in the window (one failed), not bob's and not the day before the window
-    assert cards(out["totals"]) == {"requests": "3", "errors": "1", "stopped": "0", "prompt_tokens": "1,444",
+    assert cards(out.totals) == {"requests": "3", "errors": "1", "stopped": "0", "prompt_tokens": "1,444",
                                     "completion_tokens": "222", "reasoning_tokens": "0", "total_tokens": "1,666"}
-    assert "33.3% of requests" in out["totals"]
+    assert "33.3% of requests" in out.totals
     assert "alice-notebook" in text
     for foreign in ("bob", "Beta Institute", "5,000,000", "7,777,777", "444,444", "9,999", *site.keys.values()):
         assert foreign not in text, foreign
@@ -145,18 +152,18 @@ def test_member_sees_only_own_numbers_and_key_names(site) -> None:
     assert prompt.values.tolist() == [["2026-03-01", 1_111, "Input (prompt)"], ["2026-03-02", 0, "Input (prompt)"],
                                       ["2026-03-03", 333, "Input (prompt)"]]
     # the ranking is for the last day: alice's key by name, never its id
-    assert out["rank_day"]["value"] == UNTIL and out["rank_day"]["choices"][:2] == [UNTIL, "2026-03-02"]
+    assert out.rank_day["value"] == UNTIL and out.rank_day["choices"][:2] == [UNTIL, "2026-03-02"]
     assert frame(out, "rank_key_plot").values.tolist() == [["alice-notebook", 333]]
-    assert "alice-notebook" in out["rank_key_table"] and "alice" in out["rank_user_table"]
-    assert "Alpha Lab" in out["rank_organisation_table"]
-    assert "qwen-chat" in out["model_table"] and "50.0%" in out["model_table"]     # 2 requests, 1 failed
+    assert "alice-notebook" in out.rank_key_table and "alice" in out.rank_user_table
+    assert "Alpha Lab" in out.rank_organisation_table
+    assert "qwen-chat" in out.model_table and "50.0%" in out.model_table     # 2 requests, 1 failed
 
 
 def test_admin_sees_everyone_with_key_names_and_owners(site) -> None:
     out = outputs(site, "admin")
     text = page_text(out)
-    assert "everyone" in out["scope"]
-    assert cards(out["totals"]) == {"requests": "6", "errors": "1", "stopped": "0", "prompt_tokens": "13,223,665",
+    assert "everyone" in out.scope
+    assert cards(out.totals) == {"requests": "6", "errors": "1", "stopped": "0", "prompt_tokens": "13,223,665",
                                     "completion_tokens": "294,666", "reasoning_tokens": "50,000",
                                     "total_tokens": "13,518,331"}
     ranked = frame(out, "rank_key_plot").values.tolist()
@@ -166,7 +173,7 @@ def test_admin_sees_everyone_with_key_names_and_owners(site) -> None:
     assert [r[0] for r in frame(out, "rank_organisation_plot").values.tolist()] == ["Beta Institute", "Alpha Lab"]
     for key_id in site.keys.values():
         assert key_id not in text
-    assert "8,266,665" in out["rank_user_table"]                # bob on the last day: 7,777,777 + 488,888
+    assert "8,266,665" in out.rank_user_table                # bob on the last day: 7,777,777 + 488,888
     # per model: requests and errors stacked, average tokens per request
     requests = frame(out, "model_requests")
     assert requests.values.tolist() == [["qwen-chat", 3, "Succeeded"], ["qwen-chat", 1, "Errors"],
@@ -175,20 +182,24 @@ def test_admin_sees_everyone_with_key_names_and_owners(site) -> None:
     average = frame(out, "model_average")
     assert average.values.tolist()[:2] == [["qwen-chat", round((1_111 + 5_000_000 + 444_444) / 4, 1), "Input"],
                                            ["qwen-chat", round((222 + 250_000 + 44_444) / 4, 1), "Output"]]
-    assert "1,361,388.8" in out["model_table"] and "3,889,055" in out["model_table"]
+    assert "1,361,388.8" in out.model_table and "3,889,055" in out.model_table
 
 
 def test_ranking_for_another_day(site) -> None:
-    note, key_plot, key_table, user_plot, *_ = site.h.rank("2026-03-01", "en", req("admin"))
-    assert "2026-03-01" in note
-    assert key_plot["value"].values.tolist() == [["bob-pipeline · bob", 5_250_000], ["alice-notebook · alice", 1_333]]
-    assert "5,250,000" in key_table
-    note, key_plot, key_table, *_ = site.h.rank("2026-03-01", "en", req("alice"))
-    assert key_plot["value"].values.tolist() == [["alice-notebook", 1_333]] and "bob" not in key_table
-    _, key_plot, key_table, *_ = site.h.rank("2026-03-05", "zh-CN", req("alice"))
-    assert key_plot["value"].empty and key_plot["visible"] is False and "2026-03-05 没有用量" in key_table
-    note, *panels = site.h.rank("yesterday", "en", req("alice"))
-    assert "Day to rank: “yesterday” is not a date" in note and all(p == gr.skip() for p in panels)
+    ranked = site.h.rank("2026-03-01", "en", req("admin"))
+    assert "2026-03-01" in ranked.rank_note
+    assert ranked.rank_key_plot["value"].values.tolist() == [["bob-pipeline · bob", 5_250_000],
+                                                             ["alice-notebook · alice", 1_333]]
+    assert "5,250,000" in ranked.rank_key_table
+    ranked = site.h.rank("2026-03-01", "en", req("alice"))
+    assert ranked.rank_key_plot["value"].values.tolist() == [["alice-notebook", 1_333]]
+    assert "bob" not in ranked.rank_key_table
+    ranked = site.h.rank("2026-03-05", "zh-CN", req("alice"))
+    assert ranked.rank_key_plot["value"].empty and ranked.rank_key_plot["visible"] is False
+    assert "2026-03-05 没有用量" in ranked.rank_key_table
+    ranked = site.h.rank("yesterday", "en", req("alice"))
+    panels = [v for k, v in fields(ranked).items() if k != "rank_note"]
+    assert "Day to rank: “yesterday” is not a date" in ranked.rank_note and all(p == gr.skip() for p in panels)
 
 
 def test_csv_exports_hold_the_window(site) -> None:
@@ -213,14 +224,14 @@ def test_csv_exports_hold_the_window(site) -> None:
     _, rows = read_csv(site, "bob", out, "per-model")
     assert [(r["model"], r["requests"], r["total_tokens"]) for r in rows] == [("qwen-chat", "2", "5738888"),
                                                                               ("embed-small", "1", "7777777")]
-    url = html.unescape(re.search(r'href="([^"]*per-day[^"]*)"', out["csv_links"]).group(1))
+    url = html.unescape(re.search(r'href="([^"]*per-day[^"]*)"', out.csv_links).group(1))
     assert exports(site, None).get(url).status_code == 401                   # signed out: nothing
     assert exports(site, "alice").get("/usage/export/per-day.csv?since=yesterday").status_code == 400
 
 
 def test_csv_exports_are_links_to_the_checked_route_not_files(site) -> None:
     """Nothing is written for Gradio to serve from its cache (it would serve it to anyone signed in)."""
-    links = outputs(site, "alice")["csv_links"]
+    links = outputs(site, "alice").csv_links
     assert 'href="/usage/export/per-day.csv?since=2026-03-01&amp;until=2026-03-03"' in links
     assert 'download="usage-per-model_2026-03-01_2026-03-03.csv"' in links
 
@@ -228,13 +239,13 @@ def test_csv_exports_are_links_to_the_checked_route_not_files(site) -> None:
 def test_empty_dates_mean_the_last_30_days_and_quick_ranges(site) -> None:
     today = datetime.now().astimezone().date()
     out = outputs(site, "alice", since="", until=None)
-    until = date.fromisoformat(out["until"])
+    until = date.fromisoformat(out.until)
     assert abs((until - today).days) <= 1
-    assert date.fromisoformat(out["since"]) == until - timedelta(days=29)
-    assert len(frame(out, "per_day")) == 2 * 30 and "30 days" in out["window"]
-    assert "No usage from" in out["model_table"]
-    since, until_text = site.h.quick(7)
-    assert (date.fromisoformat(until_text) - date.fromisoformat(since)).days == 6
+    assert date.fromisoformat(out.since) == until - timedelta(days=29)
+    assert len(frame(out, "per_day")) == 2 * 30 and "30 days" in out.window
+    assert "No usage from" in out.model_table
+    dates = site.h.quick(7)
+    assert (date.fromisoformat(dates.until) - date.fromisoformat(dates.since)).days == 6
 
 
 @pytest.mark.parametrize(("lang", "since", "until", "expected"), [
@@ -247,21 +258,21 @@ def test_empty_dates_mean_the_last_30_days_and_quick_ranges(site) -> None:
 ])
 def test_bad_dates_give_a_readable_message(site, lang, since, until, expected) -> None:
     out = outputs(site, "alice", since, until, lang)
-    assert expected in out["window"] and not TRACEBACK.search(out["window"])     # said under the dates ...
-    assert all(v == gr.skip() for k, v in out.items() if k != "window")          # ... the panels stay as they were
+    assert expected in out.window and not TRACEBACK.search(out.window)     # said under the dates ...
+    assert all(v == gr.skip() for k, v in fields(out).items() if k != "window")   # ... the panels stay as they were
     out = outputs(site, "alice")                                          # the page keeps working
-    assert cards(out["totals"])["requests"] == "3"
+    assert cards(out.totals)["requests"] == "3"
 
 
 def test_a_full_year_is_allowed(site) -> None:
     out = outputs(site, "admin", since="2025-03-03", until="2026-03-03")
-    assert "366 days" in out["window"] and len(out["rank_day"]["choices"]) == 366
+    assert "366 days" in out.window and len(out.rank_day["choices"]) == 366
 
 
 def test_chinese_page_and_no_tracebacks(site) -> None:
     out = outputs(site, "bob", lang="zh-CN")
     text = page_text(out)
-    assert "仅显示" in out["scope"] and "占请求的" in out["totals"]
+    assert "仅显示" in out.scope and "占请求的" in out.totals
     assert set(frame(out, "per_day")["series"]) == {"输入（prompt）", "输出（completion）"}   # the legend
     assert set(frame(out, "model_requests")["series"]) == {"成功", "错误", "用户中止"}
     assert "bob-batch-jobs" in text and "alice" not in text and "Alpha Lab" not in text
@@ -309,17 +320,17 @@ def test_stopped_answers_are_not_errors_and_a_keys_organisation_comes_from_its_a
                                           error_code="client_aborted" if status == 499 else None))
     ledger.flush()
     out = outputs(site, "admin", "2026-03-04", "2026-03-04")
-    shown = cards(out["totals"])
+    shown = cards(out.totals)
     assert (shown["requests"], shown["errors"], shown["stopped"]) == ("3", "0", "1")
-    assert "33.3% of requests; not errors" in out["totals"]
-    model = re.search(r"<td>qwen-chat</td>(.*?)</tr>", out["model_table"]).group(1)
+    assert "33.3% of requests; not errors" in out.totals
+    model = re.search(r"<td>qwen-chat</td>(.*?)</tr>", out.model_table).group(1)
     assert re.findall(r">([^<]*)</td>", model)[:4] == ["3", "0", "0.0%", "1"]       # requests, errors, rate, stopped
     assert frame(out, "model_requests").values.tolist() == [
         ["qwen-chat", 2, "Succeeded"], ["qwen-chat", 0, "Errors"], ["qwen-chat", 1, "Stopped by the user"]]
     assert [r[0] for r in frame(out, "rank_organisation_plot").values.tolist()] == ["Institute of Botany"]
-    assert "(none)" not in out["rank_organisation_table"]
+    assert "(none)" not in out.rank_organisation_table
     zh = outputs(site, "admin", "2026-03-04", "2026-03-04", lang="zh-CN")
-    assert "用户中止" in zh["totals"] and "不计为错误" in zh["totals"]
+    assert "用户中止" in zh.totals and "不计为错误" in zh.totals
 
 
 def test_the_workbench_key_is_named_in_the_page_language(site) -> None:

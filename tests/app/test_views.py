@@ -73,3 +73,10 @@ def test_shown_wires_coroutines_and_async_generators_as_such() -> None:
     async def drain() -> list:
         return [step async for step in upload("en")]
     assert aio.run(drain()) == [("", "uploading 1 of 2"), ("<table/>", "done")]
+
+
+def test_a_field_named_like_a_views_method_is_refused_at_definition() -> None:
+    with pytest.raises(TypeError, match="pick"):
+        @dataclass
+        class Picker(View):
+            pick: str

@@ -250,7 +250,7 @@ def test_the_workbench_pages_show_the_page_language(gw) -> None:
     assert refusal(err, "zh").message == "邮箱：格式不正确，请使用 name@example.org 的形式。"
     assert refusal(err, "en").message == "Email: does not look right — use the form name@example.org."
 
-    me = account.make_handlers(gw)
+    me = account.AccountPage(gw)
     request = SimpleNamespace(username="alice", headers={})
     args = (FORM["name"], FORM["contact_name"], "li.wei-at-example", FORM["organisation"], FORM["phone"],
             FORM["purpose"], [MODEL])
