@@ -2,8 +2,8 @@
 
     python launch.py [--host 127.0.0.1] [--port 7860] [--config models.yaml] [--data-dir data]
 
-The gateway answers /v1/*, /rerank, /health* and the admin API /admin/v1/*; everything else is the
-Gradio workbench (signed-in users only).
+The gateway answers /v1/*, /rerank and /health*; the admin API /admin/v1/* and the workbench's routes are
+routers of one FastAPI app; everything else is the Gradio workbench (signed-in users only).
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ def offline_environment() -> None:
 
 
 def build_app(gateway, workbench_store=None, knowledge=None):
-    """One ASGI app: /v1 (and /admin/v1) straight to the gateway's hand-rolled ASGI app; the rest is one FastAPI
-    app: the routers of ``app.http`` in order, then the Gradio UI; all but sign-in and /kb/v1 (API keys) need a
-    signed-in session (``app.http.auth.SessionGuard``: pages redirect to /login, other calls get 401).
+    """One ASGI app: /v1 straight to the gateway's hand-rolled ASGI app; the rest is one FastAPI app: the routers
+    (the gateway's /admin/v1, those of ``app.http``) in order, then the Gradio UI; all but sign-in, /kb/v1 and
+    /admin/v1 (API keys) need a signed-in session (``app.http.auth.SessionGuard``: pages redirect to /login, other
+    calls get 401).
 
     ``workbench_store``: the workbench's opened database (``open_workbench``); the chat page's
     conversations live there (without it the chat page says chat is not available). ``knowledge``: the
@@ -40,6 +41,7 @@ def build_app(gateway, workbench_store=None, knowledge=None):
     from app.http import auth, chat_export, chat_files, kb_api, kb_files, signin, usage_export
     from app.shell import header as shell
     from app.ui import build_ui
+    from gateway.http import admin_api
     from gateway.http.api import GatewayApp, is_gateway_path
     from gateway.http.proxies import forwarded_scope
     from gateway.routing.catalogue import EMBEDDED_EMBEDDING_ID
@@ -68,12 +70,14 @@ def build_app(gateway, workbench_store=None, knowledge=None):
     # replaces, let any localhost/127.0.0.1 page read them with the user's cookie)
     ui.add_middleware(CORSMiddleware, allow_origins=[signin.origin_of(gateway.settings.base_url)],
                       allow_credentials=True, allow_methods=["GET", "POST"], allow_headers=["*"])
-    # every page and route needs a session (pages redirect to /login), but sign-in itself and /kb/v1 (its API key)
-    ui.add_middleware(auth.SessionGuard, users=sessions, open_prefixes=(kb_api.PREFIX,))
+    # every page and route needs a session (pages redirect to /login), but sign-in itself, /kb/v1 and /admin/v1 (their
+    # API keys)
+    ui.add_middleware(auth.SessionGuard, users=sessions, open_prefixes=(kb_api.PREFIX, admin_api.PREFIX))
     kb_http = kb_api.KnowledgeAPI(knowledge, auth.ApiKey(gateway.keys.authenticate),
                                   base_url=chat.local_api_url(gateway.settings.host, gateway.settings.port),
                                   max_upload_bytes=(gateway.settings.kb_max_upload_mb + 1) * MB)
     routers = [                                                  # the HTTP routes that are not pages, in order
+        admin_api.AdminAPI(gateway).router(),                    # /admin/v1, by an administrator's API key
         kb_http.router(),                                        # /kb/v1, by a user's API key
         signin.routes(gateway, sessions),
         kb_files.routes(knowledge, sessions),                    # a KB document for the signed-in user
@@ -100,7 +104,7 @@ def build_app(gateway, workbench_store=None, knowledge=None):
             scope = forwarded_scope(scope, trusted)
         if scope["type"] == "http":
             path = scope["path"]
-            if is_gateway_path(path):                   # /v1 (and /admin/v1): the hand-rolled hot path
+            if is_gateway_path(path):                   # /v1: the hand-rolled hot path
                 return await api(scope, receive, send)
         await ui(scope, receive, send)
 

@@ -2,7 +2,7 @@
 
 Errors carry the HTTP status, the OpenAI ``type``, the offending ``param`` and a
 stable ``code``. Messages say what to do next and never carry upstream internals.
-Translation to HTTP happens only at the edge (``gateway.api``). ``FormError`` (a form or an account action
+Translation to HTTP happens only at the edge (``gateway.http``). ``FormError`` (a form or an account action
 refused) carries a code and its fields; its words, en and zh, are in the catalogue of its package
 (``gateway/accounts/messages.py``, ``gateway/routing/messages.py``).
 """

@@ -14,6 +14,11 @@ def language(tag: str | None) -> str:
     return "zh" if (tag or "").strip().lower().startswith("zh") else DEFAULT
 
 
+def in_locale(message: str, zh: str | None, locale: str | None) -> str:
+    """``zh`` for "zh", "zh-CN", "zh_TW" ... when there is one, else ``message``."""
+    return zh if zh and language(locale) == "zh" else message
+
+
 def resolve(tag: str | None = None, accept_language: str | None = None) -> str:
     """The page's language tag if it names one we speak, else the first of Accept-Language (by q) that does."""
     for candidate in [tag or "", *_accept_language_tags(accept_language)]:

@@ -8,14 +8,9 @@ workbench never imports the gateway. ``field`` names the input at fault; ``code`
 
 from __future__ import annotations
 
-from shared.locale import language
+from shared.locale import in_locale
 from shared.messages import MessageError
 from workbench.messages import MESSAGES
-
-
-def in_locale(message: str, zh: str | None, locale: str | None) -> str:
-    """``zh`` for "zh", "zh-CN", "zh_TW" ... when there is one, else ``message``."""
-    return zh if zh and language(locale) == "zh" else message
 
 
 class WorkbenchError(MessageError):

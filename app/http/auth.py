@@ -1,7 +1,7 @@
 """Who is calling, for every HTTP route that is not ``/v1``: one dependency for a signed-in user (the session
 cookie) and one for an API key (``Authorization: Bearer``, the gateway's keys: unknown, revoked and expired keys are
 refused), and the guard that keeps the Gradio pages for signed-in users. A refusal is ``ApiError`` (the one error
-envelope, ``app.http.errors``).
+envelope, ``gateway.http.edge``).
 
     router = edge_router()
     @router.get("/thing")
@@ -19,7 +19,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.http.errors import ApiError, locale_of
+from gateway.http.edge import ApiError, locale_of
 
 SESSION_COOKIE = "maas_session"
 PUBLIC = ("/login", "/logout", "/login/", "/logout/", "/favicon.ico")

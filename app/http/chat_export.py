@@ -14,9 +14,9 @@ from typing import Any
 from urllib.parse import quote
 
 from app.http.auth import SignedIn
-from app.http.errors import ApiError, edge_router
 from app.http.kb_files import disposition
 from app.shell.i18n import resolve_locale
+from gateway.http.edge import ApiError, edge_router
 from workbench.errors import WorkbenchError
 
 PREFIX = "/chat/export"

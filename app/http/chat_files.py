@@ -14,8 +14,8 @@ from typing import Any
 from urllib.parse import quote
 
 from app.http.auth import SignedIn
-from app.http.errors import ApiError, edge_router
 from app.http.kb_files import INLINE, TYPES, disposition
+from gateway.http.edge import ApiError, edge_router
 from workbench.attachments import AttachmentNotFound
 
 PREFIX = "/chat/file"

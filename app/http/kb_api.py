@@ -57,7 +57,6 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response, StreamingResponse
 
 from app.http.auth import ApiKey, KeyUser
-from app.http.errors import ApiError, edge_router, json_response, locale_of
 from app.http.kb_files import disposition, media_type
 from app.http.kb_json import (
     CHAT_FIELDS,
@@ -97,6 +96,7 @@ from app.http.kb_json import (
     too_large,
     whole_field,
 )
+from gateway.http.edge import ApiError, edge_router, json_response, locale_of
 from workbench.clients import UserClients
 from workbench.errors import WorkbenchError
 from workbench.kb import answer

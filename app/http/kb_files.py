@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from app.http.auth import SignedIn
-from app.http.errors import ApiError, edge_router
+from gateway.http.edge import ApiError, edge_router
 from workbench.kb.errors import Forbidden, KBError
 
 PREFIX = "/kb/file"

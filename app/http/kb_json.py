@@ -17,7 +17,7 @@ from typing import Any
 import openai
 import orjson
 
-from app.http.errors import TYPES, ApiError
+from gateway.http.edge import TYPES, ApiError
 from workbench.errors import WorkbenchError, in_locale
 from workbench.kb import answer
 from workbench.kb.errors import Forbidden, Invalid, KBError, NotFound

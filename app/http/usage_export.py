@@ -11,12 +11,12 @@ in who knows its path. The route sits behind the session check (``app.http.auth`
 from typing import Any
 
 from app.http.auth import SessionUsers, SignedIn
-from app.http.errors import ApiError, edge_router
 from app.http.kb_files import disposition
 from app.shell.i18n import resolve_locale, translate
 from app.usage.exports import KINDS, PREFIX, csv_text, file_name
 from app.usage.page import UsageInputError, parse_window
 from gateway.accounts.console import Console
+from gateway.http.edge import ApiError, edge_router
 
 
 def routes(console: Console, users: SessionUsers) -> Any:

@@ -1,22 +1,21 @@
 """The admin HTTP API under /admin/v1: users, keys, key applications, usage and the audit log, for automation.
 
-Same hand-rolled ASGI style as ``gateway.api`` (which hands these paths here and turns any
-``GatewayError`` into the OpenAI error envelope). Who may do what is decided by
-``gateway.console`` and ``gateway.applications``, which also write the audit log; this module
-authenticates the key, checks the request's shape, makes one service call and turns the result,
-or the refusal, into HTTP:
+A FastAPI router (``AdminAPI.router()``, from ``gateway.http.edge.edge_router``: the one error envelope) that
+launch.py mounts with the workbench's routes; ``/v1`` (``gateway.http.api``) never sees these paths. Who may do
+what is decided by ``gateway.console`` and ``gateway.applications``, which also write the audit log; this module
+authenticates the key, checks the request's shape, makes one service call and turns the result, or the refusal,
+into HTTP:
 
-- ``Authorization: Bearer <key>``: the master key, or a key whose owner is an active admin;
-  no key or a bad one is 401, any other key 403 (``admin_only``);
-- ``FormError`` -> 400 naming the field (``param``), ``PermissionError`` -> 403, an unknown id in
-  the path -> 404, a wrong method on a known path -> 405, an unknown path -> 404.
+- ``Authorization: Bearer <key>`` (the ``AdminKey`` dependency): the master key, or a key whose owner is an active
+  admin; no key or a bad one is 401, any other key 403 (``admin_only``);
+- ``FormError`` -> 400 naming the field (``param``; in Chinese with ``Accept-Language: zh``), ``PermissionError``
+  -> 403, an unknown id in the path -> 404, a wrong method on a known path -> 405, an unknown path -> 404.
 
 Admin calls are not counted against the key's rate limits and write no usage-ledger rows. The
 services query DuckDB synchronously (and hash passwords), so each call runs in a worker thread.
 """
 
-from __future__ import annotations
-
+# no `from __future__ import annotations`: FastAPI must see the endpoints' and dependencies' real types
 import asyncio
 import re
 from collections.abc import Callable
@@ -26,27 +25,25 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs
 
+from fastapi import APIRouter, Depends
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+
 from gateway.accounts.applications import STATUSES, Application, ApplicationError
 from gateway.accounts.audit import AuditEntry
 from gateway.accounts.console import Actor
 from gateway.accounts.keys import KeyInfo
 from gateway.accounts.passwords import check_strength
 from gateway.accounts.users import ROLES, User
-from gateway.errors import FormError, GatewayError, InvalidRequest, NotFound, PermissionDenied
-from gateway.http.asgi import header, read_json, send_json
+from gateway.errors import FormError
+from gateway.http.asgi import read_json
+from gateway.http.edge import ApiError, edge_router, json_response
 from gateway.usage import stats as usage_stats
 
 PREFIX = "/admin/v1"
 MAX_USAGE_DAYS = 3660           # a usage window of at most ten years
 MAX_AUDIT_LIMIT = 1000
-
-
-class MethodNotAllowed(GatewayError):
-    """A known admin path asked with a method it does not take (405)."""
-
-    status = 405
-    type = "invalid_request_error"
-    code = "method_not_allowed"
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]     # for 404 / 405
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,13 +55,39 @@ class Reply:
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
 
+    def response(self) -> Response:
+        if self.text is None:
+            return json_response(self.body, self.status, self.headers)
+        return Response(self.text, self.status, headers=self.headers, media_type=self.content_type)
+
 
 @dataclass(frozen=True, slots=True)
-class Request:
+class Call:
+    """One admin request, as a handler sees it."""
     actor: Actor
     id: str | None                   # the id in the path, if the route has one
     query: dict[str, str]            # the first value of each query parameter
     body: dict[str, Any]
+
+
+class AdminKey:
+    """The dependency "an administrator's key": the ``Actor`` behind ``Authorization: Bearer``, the master key or
+    an active admin's key; 401 without a valid key (missing, malformed, unknown, revoked, expired: the gateway's
+    ``KeyStore.authenticate``), 403 ``admin_only`` for any other key. The key store queries DuckDB: a worker thread."""
+
+    def __init__(self, gateway: Any) -> None:
+        self.gateway = gateway
+
+    async def __call__(self, request: Request) -> Actor:
+        return await asyncio.to_thread(self.actor, request.headers.get("authorization"))
+
+    def actor(self, authorization: str | None) -> Actor:
+        principal = self.gateway.keys.authenticate(authorization)
+        actor = self.gateway.console.actor_for_key(principal)
+        if actor is None or not actor.is_admin:
+            raise ApiError(403, "The admin API takes the master key or a key of an active administrator; "
+                           "this key belongs to a member.", code="admin_only")
+        return actor
 
 
 # --- what is shown ------------------------------------------------------------------------------
@@ -130,8 +153,8 @@ def _list(items: list[dict[str, Any]]) -> dict[str, Any]:
 
 # --- reading the request ------------------------------------------------------------------------
 
-def _bad(message: str, param: str | None, code: str = "invalid_value") -> InvalidRequest:
-    return InvalidRequest(message, param=param, code=code)
+def _bad(message: str, param: str | None, code: str = "invalid_value", zh: str | None = None) -> ApiError:
+    return ApiError(400, message, zh=zh, param=param, code=code)
 
 
 def _only(body: dict[str, Any], allowed: tuple[str, ...]) -> None:
@@ -215,98 +238,85 @@ def _count(query: dict[str, str], name: str, default: int, high: int) -> int:
 # --- the routes -------------------------------------------------------------------------------
 
 class AdminAPI:
-    """The /admin/v1 routes of one ``Gateway`` (``gateway.http.api.GatewayApp`` hands those paths here)."""
+    """The /admin/v1 routes of one ``Gateway``: ``router()``."""
 
     def __init__(self, gateway) -> None:
         self.gw = gateway
-        ident = "(?P<id>[^/]+)"
-        table: list[tuple[str, str, Callable[[Request], Reply], bool]] = [
-            # method, path pattern, handler, takes a JSON body
+        self.key = AdminKey(gateway)
+        self.table: list[tuple[str, str, Callable[[Call], Reply], bool]] = [
+            # method, path, handler, takes a JSON body
             ("GET", "/users", self.list_users, False),
             ("POST", "/users", self.create_user, True),
-            ("PATCH", f"/users/{ident}", self.update_user, True),
+            ("PATCH", "/users/{id}", self.update_user, True),
             ("GET", "/keys", self.list_keys, False),
             ("POST", "/keys", self.create_key, True),
-            ("POST", f"/keys/{ident}/revoke", self.revoke_key, False),
+            ("POST", "/keys/{id}/revoke", self.revoke_key, False),
             ("GET", "/applications", self.list_applications, False),
-            ("POST", f"/applications/{ident}/approve", self.approve, True),
-            ("POST", f"/applications/{ident}/reject", self.reject, True),
+            ("POST", "/applications/{id}/approve", self.approve, True),
+            ("POST", "/applications/{id}/reject", self.reject, True),
             ("GET", "/usage", self.usage, False),
             ("GET", "/audit", self.audit, False),
         ]
-        self.routes = [(method, re.compile(re.escape(PREFIX) + pattern), handler, takes_body)
-                       for method, pattern, handler, takes_body in table]
+
+    def router(self) -> APIRouter:
+        """The ``/admin/v1`` routes (``APIRouter``): each needs an admin's key (checked before anything else); an
+        unknown path under the prefix is 404 and a wrong method on a known one 405, in the envelope."""
+        router = edge_router(request_ids="adm-")
+        for method, path, handler, takes_body in self.table:
+            router.add_api_route(PREFIX + path, self._endpoint(handler, takes_body), methods=[method],
+                                 name=f"admin.{handler.__name__}")
+        known = list(router.routes)
+
+        async def unknown(request: Request, actor: Actor = Depends(self.key)) -> Response:
+            method, path = request.method, request.scope["path"]
+            allowed = [m for route in known if route.path_regex.match(path) for m in route.methods]
+            if allowed:
+                raise ApiError(405, f"Method {method} is not allowed on {path}; use {', '.join(allowed)}.",
+                               code="method_not_allowed", headers={"allow": ", ".join(allowed)})
+            raise ApiError(404, f"Unknown admin route {method} {path}; the admin API has {PREFIX}/users, "
+                           f"{PREFIX}/keys, {PREFIX}/applications, {PREFIX}/usage and {PREFIX}/audit.",
+                           code="unknown_route")
+
+        for path in (PREFIX, PREFIX + "/{rest:path}"):
+            router.add_api_route(path, unknown, methods=METHODS, include_in_schema=False)
+        return router
+
+    def _endpoint(self, handler: Callable[[Call], Reply], takes_body: bool) -> Callable:
+        async def endpoint(request: Request, actor: Actor = Depends(self.key)) -> Response:
+            body: dict[str, Any] = {}
+            if takes_body and request.headers.get("content-length") != "0":
+                body = await read_json(request.scope, _hang_up_is_disconnect(request.receive),
+                                       self.gw.settings.max_body_bytes)
+            query = {k: v[0] for k, v in parse_qs(request.scope.get("query_string", b"").decode("latin-1"),
+                                                  keep_blank_values=True).items()}
+            call = Call(actor, request.path_params.get("id"), query, body)
+            return (await asyncio.to_thread(self._run, handler, call)).response()
+
+        return endpoint
 
     @staticmethod
-    def handles(path: str) -> bool:
-        return path == PREFIX or path.startswith(PREFIX + "/")
-
-    async def __call__(self, scope: dict, receive: Callable, send: Callable, request_id: str) -> None:
-        actor = await asyncio.to_thread(self._actor, scope)
-        handler, ident, takes_body = self._resolve(scope["method"], scope["path"])
-        body: dict[str, Any] = {}
-        if takes_body and header(scope, b"content-length") != "0":
-            body = await read_json(scope, receive, self.gw.settings.max_body_bytes)
-        query = {k: v[0] for k, v in parse_qs(scope.get("query_string", b"").decode("latin-1"),
-                                              keep_blank_values=True).items()}
-        reply = await asyncio.to_thread(self._run, handler, Request(actor, ident, query, body))
-        if reply.text is None:
-            await send_json(send, reply.status, reply.body, request_id, reply.headers)
-            return
-        payload = reply.text.encode("utf-8")
-        headers = [(b"content-type", reply.content_type.encode()), (b"content-length", str(len(payload)).encode()),
-                   (b"x-request-id", request_id.encode())]
-        headers += [(k.lower().encode(), v.encode("latin-1")) for k, v in reply.headers.items()]
-        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
-        await send({"type": "http.response.body", "body": payload})
-
-    def _actor(self, scope: dict) -> Actor:
-        """The admin behind the request's key: 401 without a valid key, 403 unless the master key or an admin's."""
-        principal = self.gw.keys.authenticate(header(scope, b"authorization"))
-        actor = self.gw.console.actor_for_key(principal)
-        if actor is None or not actor.is_admin:
-            raise PermissionDenied("The admin API takes the master key or a key of an active administrator; "
-                                   "this key belongs to a member.", code="admin_only")
-        return actor
-
-    def _resolve(self, method: str, path: str) -> tuple[Callable[[Request], Reply], str | None, bool]:
-        allowed = []
-        for route_method, pattern, handler, takes_body in self.routes:
-            match = pattern.fullmatch(path)
-            if match is None:
-                continue
-            if route_method == method:
-                return handler, match.groupdict().get("id"), takes_body
-            allowed.append(route_method)
-        if allowed:
-            raise MethodNotAllowed(f"Method {method} is not allowed on {path}; use {', '.join(allowed)}.",
-                                   headers={"allow": ", ".join(allowed)})
-        raise NotFound(f"Unknown admin route {method} {path}; the admin API has {PREFIX}/users, {PREFIX}/keys, "
-                       f"{PREFIX}/applications, {PREFIX}/usage and {PREFIX}/audit.", code="unknown_route")
-
-    @staticmethod
-    def _run(handler: Callable[[Request], Reply], request: Request) -> Reply:
+    def _run(handler: Callable[[Call], Reply], call: Call) -> Reply:
         """One handler; the services' refusals become HTTP errors."""
         try:
-            return handler(request)
+            return handler(call)
         except FormError as exc:
-            raise _bad(exc.message, exc.field) from None
+            raise _bad(exc.message, exc.field, zh=exc.text("zh")) from None
         except PermissionError as exc:
-            raise PermissionDenied(str(exc) or "Only administrators can do this.", code="admin_only") from None
+            raise ApiError(403, str(exc) or "Only administrators can do this.", code="admin_only") from None
 
     # --- users ----------------------------------------------------------------------------------
 
     def _user(self, user_id: str) -> User:
         user = self.gw.accounts.get(user_id)
         if user is None:
-            raise NotFound(f"No user with id '{user_id}': list them with GET {PREFIX}/users.", param="id",
+            raise ApiError(404, f"No user with id '{user_id}': list them with GET {PREFIX}/users.", param="id",
                            code="user_not_found")
         return user
 
-    def list_users(self, req: Request) -> Reply:
+    def list_users(self, req: Call) -> Reply:
         return Reply(_list([user_json(u) for u in self.gw.console.users(req.actor)]))
 
-    def create_user(self, req: Request) -> Reply:
+    def create_user(self, req: Call) -> Reply:
         fields = ("username", "password", "role", "email", "organisation", "display_name")
         _only(req.body, fields)
         values = {name: _text(req.body, name, required=name == "username") for name in fields}
@@ -314,7 +324,7 @@ class AdminAPI:
                                            role=values.pop("role") or "member", **values)
         return Reply(user_json(user), status=201)
 
-    def update_user(self, req: Request) -> Reply:
+    def update_user(self, req: Call) -> Reply:
         """``role``, ``disabled`` and ``password`` (an admin's reset), checked before anything changes."""
         _only(req.body, ("role", "disabled", "password"))
         role, disabled, password = _text(req.body, "role"), _flag(req.body, "disabled"), _text(req.body, "password")
@@ -324,7 +334,7 @@ class AdminAPI:
         if role is not None and role not in ROLES:
             raise _bad(f"role: one of {', '.join(ROLES)}.", "role")
         if password is not None and (problem := check_strength(password)) is not None:
-            raise _bad(str(problem), "password")
+            raise _bad(problem.text("en"), "password", zh=problem.text("zh"))
         if disabled and user.id == req.actor.user_id:
             raise _bad("You cannot disable your own account.", "disabled")
         console = self.gw.console
@@ -338,13 +348,13 @@ class AdminAPI:
 
     # --- keys -----------------------------------------------------------------------------------
 
-    def list_keys(self, req: Request) -> Reply:
+    def list_keys(self, req: Call) -> Reply:
         user_id = req.query.get("user_id") or None
         if user_id is not None:
             self._user(user_id)
         return Reply(_list([key_json(k) for k in self.gw.console.all_keys(req.actor, user_id)]))
 
-    def create_key(self, req: Request) -> Reply:
+    def create_key(self, req: Call) -> Reply:
         _only(req.body, ("user_id", "name", "models", "rpm", "tpm", "quota_tokens", "quota_period", "expires_at"))
         user_id, name = _text(req.body, "user_id", required=True), _text(req.body, "name", required=True)
         key, secret = self.gw.console.create_key(
@@ -353,23 +363,23 @@ class AdminAPI:
             expires_at=_when(req.body, "expires_at"))
         return Reply({**key_json(key), "secret": secret}, status=201, headers={"cache-control": "no-store"})
 
-    def revoke_key(self, req: Request) -> Reply:
+    def revoke_key(self, req: Call) -> Reply:
         key = self.gw.keys.get(req.id)
         if key is None or req.id == "master":
-            raise NotFound(f"No key with id '{req.id}': list them with GET {PREFIX}/keys.", param="id",
+            raise ApiError(404, f"No key with id '{req.id}': list them with GET {PREFIX}/keys.", param="id",
                            code="key_not_found")
         return Reply(key_json(self.gw.console.revoke_key(req.actor, req.id)))
 
     # --- key applications -----------------------------------------------------------------------
 
-    def _application(self, req: Request) -> Application:
+    def _application(self, req: Call) -> Application:
         try:
             return self.gw.applications.get(req.id, viewer_id=req.actor.user_id, viewer_is_admin=True)
         except ApplicationError:
-            raise NotFound(f"No key application with id '{req.id}': list them with GET {PREFIX}/applications.",
-                           param="id", code="application_not_found") from None
+            raise ApiError(404, f"No key application with id '{req.id}': list them with GET "
+                           f"{PREFIX}/applications.", param="id", code="application_not_found") from None
 
-    def list_applications(self, req: Request) -> Reply:
+    def list_applications(self, req: Call) -> Reply:
         status = req.query.get("status") or None
         if status is not None and status not in STATUSES:
             raise _bad(f"status: one of {', '.join(STATUSES)}.", "status")
@@ -378,7 +388,7 @@ class AdminAPI:
         apps = self.gw.applications.list_for(req.actor.user_id)
         return Reply(_list([application_json(a) for a in apps if status is None or a.status == status]))
 
-    def approve(self, req: Request) -> Reply:
+    def approve(self, req: Call) -> Reply:
         """Approve; a new key's secret is not returned: the applicant reveals it once in the workbench."""
         _only(req.body, ("models", "rpm", "tpm", "quota_tokens", "quota_period", "expires_at"))
         terms = {"models": _models(req.body), "rpm": _whole(req.body, "rpm"), "tpm": _whole(req.body, "tpm"),
@@ -387,7 +397,7 @@ class AdminAPI:
         app = self._application(req)
         return Reply(application_json(self.gw.applications.approve(app.id, req.actor.user_id, **terms)))
 
-    def reject(self, req: Request) -> Reply:
+    def reject(self, req: Call) -> Reply:
         _only(req.body, ("reason",))
         reason = _text(req.body, "reason", required=True)
         app = self._application(req)
@@ -395,7 +405,7 @@ class AdminAPI:
 
     # --- usage and audit ------------------------------------------------------------------------
 
-    def usage(self, req: Request) -> Reply:
+    def usage(self, req: Call) -> Reply:
         """The usage dashboard (default: the 30 days ending today, UTC); ``format=csv``: tokens per day."""
         fmt = req.query.get("format") or "json"
         if fmt not in ("json", "csv"):
@@ -412,8 +422,19 @@ class AdminAPI:
                          headers={"content-disposition": f'attachment; filename="usage-{since}-{until}.csv"'})
         return Reply({"object": "usage", "since": since.isoformat(), "until": until.isoformat(), **_plain(panels)})
 
-    def audit(self, req: Request) -> Reply:
+    def audit(self, req: Call) -> Reply:
         limit = _count(req.query, "limit", 100, MAX_AUDIT_LIMIT)
         offset = _count(req.query, "offset", 0, 10**9)
         return Reply(_list([audit_json(e) for e in self.gw.console.audit_log(req.actor, limit, offset)]))
 
+
+
+def _hang_up_is_disconnect(receive: Callable) -> Callable:
+    """``receive`` for ``read_json`` (the ``/v1`` helper): the client hanging up is Starlette's ``ClientDisconnect``
+    (answered by nobody, as ``edge_router`` does), not a cancellation of the request's task."""
+    async def wrapped() -> dict:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect
+        return message
+    return wrapped

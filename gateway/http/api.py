@@ -1,7 +1,8 @@
-"""The gateway's HTTP edge: a small ASGI app for /v1, /rerank, /health and the admin API (/admin/v1).
+"""The gateway's hot path: a small ASGI app for /v1, /rerank and /health (the admin API, /admin/v1, is a router
+of its own: ``gateway.http.admin_api``).
 
 Hand-rolled on ASGI (no framework routing or validation layers) to keep the gateway's
-own CPU per request well under a millisecond. This is the only place errors become
+own CPU per request well under a millisecond. This is where /v1's errors become
 HTTP: every failure is the OpenAI envelope, never a traceback or upstream text.
 """
 
@@ -19,24 +20,21 @@ from gateway.http.asgi import SSE, header, read_json, send_json, until_disconnec
 from gateway.inference import shapes
 
 log = logging.getLogger("maas.api")
-GATEWAY_PREFIXES = ("/v1/", "/health", "/rerank", "/admin/v1/")
+GATEWAY_PREFIXES = ("/v1/", "/health", "/rerank")
 RESERVED = "maas.reserved"      # in a request's scope: its key's limiter holds tokens for it until it ends
 
 Handler = Callable[[dict, Callable, Callable, str], Awaitable[None]]
 
 
 def is_gateway_path(path: str) -> bool:
-    return path.startswith(GATEWAY_PREFIXES) or path in ("/v1", "/admin/v1")
+    return path.startswith(GATEWAY_PREFIXES) or path == "/v1"
 
 
 class GatewayApp:
     """ASGI application serving the gateway routes of one ``Gateway``."""
 
     def __init__(self, gateway) -> None:
-        from gateway.http.admin_api import AdminAPI  # imported here: it imports this module's helpers
-
         self.gw = gateway
-        self.admin = AdminAPI(gateway)
         self.routes: dict[tuple[str, str], Handler] = {
             ("GET", "/health"): self.health,
             ("GET", "/health/ready"): self.ready,
@@ -68,8 +66,6 @@ class GatewayApp:
 
         try:
             handler = self.routes.get((method, path))
-            if handler is None and self.admin.handles(path):
-                handler = self.admin
             if handler is None:
                 if method == "GET" and path.startswith("/v1/models/"):
                     handler = self.get_model

@@ -1,6 +1,6 @@
-"""ASGI helpers shared by the gateway's hand-rolled edges (``/v1`` in ``gateway.http.api``, ``/admin/v1`` in
-``gateway.http.admin_api``): a request header, a JSON body within a size limit, a JSON response, and work
-cancelled when the client hangs up. No framework: these run on the ~0.1 ms request path."""
+"""ASGI helpers of the gateway's hand-rolled ``/v1`` (``gateway.http.api``): a request header, a JSON body within a
+size limit (``/admin/v1`` reads its bodies with it too), a JSON response, and work cancelled when the client hangs
+up. No framework: these run on the ~0.1 ms request path."""
 
 from __future__ import annotations
 

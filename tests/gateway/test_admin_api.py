@@ -3,8 +3,8 @@
 One gateway process for this module (its own data dir: it disables users and checks the last admin,
 which must not touch the session gateway other modules sign in to). Users and keys are made through
 the API itself. Key applications are submitted by members in the workbench UI, so their approval and
-rejection are driven in-process (real ``Gateway`` with its DuckDB file, the same ASGI app); over the
-process only the 404 / validation answers. The last test stops the process and searches the
+rejection are driven in-process (real ``Gateway`` with its DuckDB file, the same router and /v1 app); over
+the process only the 404 / validation answers. The last test stops the process and searches the
 database for every secret the API returned.
 """
 
@@ -318,10 +318,12 @@ ROUTES = [
 
 
 def test_the_route_list_covers_every_admin_route():
-    api = AdminAPI(None)
-    covered = {(method, pattern.pattern) for method, pattern, _, _ in api.routes
-               for m, path, _ in ROUTES if m == method and pattern.fullmatch(path.format(user="u", key="k"))}
-    assert covered == {(method, pattern.pattern) for method, pattern, _, _ in api.routes}
+    routes = {(method, route.path, route.path_regex) for route in AdminAPI(None).router().routes
+              if route.include_in_schema for method in route.methods}          # not the 404 / 405 catch-alls
+    assert len(routes) == len(ROUTES)
+    covered = {(method, path) for method, path, regex in routes
+               for m, p, _ in ROUTES if m == method and regex.fullmatch(p.format(user="u", key="k"))}
+    assert covered == {(method, path) for method, path, _ in routes}
 
 
 def _fill(member: dict[str, Any], path: str, body: Any) -> tuple[str, Any]:
@@ -445,22 +447,33 @@ def test_audit_is_newest_first_with_limit_and_offset(admin):
         assert admin.error("GET", f"{A}/audit?{query}", 400)["param"] == param
 
 
-# -- approve / reject in-process: the real Gateway services and the same ASGI app ---------------
+# -- approve / reject in-process: the real Gateway services, the same router and /v1 app ---------
 class InProcess:
-    """The gateway's ASGI app over a real opened ``Gateway`` (DuckDB in tmp), called without a socket."""
+    """/admin/v1 (its router in a FastAPI app) and /v1 (the gateway's ASGI app), dispatched as launch.py does, over a
+    real opened ``Gateway`` (DuckDB in tmp), called without a socket."""
 
     def __init__(self, data_dir: Path) -> None:
-        from gateway.http.api import GatewayApp
+        from fastapi import FastAPI
+
+        from gateway.http.api import GatewayApp, is_gateway_path
         from tests.app.conftest import opened_gateway
 
         self.gateway = opened_gateway(data_dir, MAAS_MASTER_KEY=MASTER_KEY)
-        self.app = GatewayApp(self.gateway)
+        routes = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+        routes.include_router(AdminAPI(self.gateway).router())
+        v1 = GatewayApp(self.gateway)
 
-    def call(self, method: str, path: str, key: str | None = MASTER_KEY, json: Any = None) -> httpx.Response:
+        async def app(scope, receive, send) -> None:
+            await (v1 if is_gateway_path(scope["path"]) else routes)(scope, receive, send)
+        self.app = app
+
+    def call(self, method: str, path: str, key: str | None = MASTER_KEY, json: Any = None,
+             headers: dict[str, str] | None = None) -> httpx.Response:
+        headers = {**({"authorization": f"Bearer {key}"} if key else {}), **(headers or {})}
+
         async def go() -> httpx.Response:
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://gw") as c:
-                return await c.request(method, path, json=json,
-                                       headers={"authorization": f"Bearer {key}"} if key else {})
+                return await c.request(method, path, json=json, headers=headers)
         return aio.run(go())
 
 
@@ -529,11 +542,31 @@ def test_reject_over_http_keeps_the_reason_and_is_audited_under_the_admin(local)
     assert error_of(local.call("POST", f"{A}/applications/{app.id}/approve").json())["param"] == "status"
 
 
-def test_admin_paths_go_to_the_gateway_and_the_admin_page_to_the_ui():
+def test_a_services_refusal_is_said_in_chinese_with_accept_language_zh(local):
+    zh = {"accept-language": "zh-CN,zh;q=0.9"}
+    taken = {"username": "admin", "password": GOOD}
+    err = error_of(local.call("POST", f"{A}/users", json=taken, headers=zh).json())
+    assert (err["param"], err["code"]) == ("username", "invalid_value") and "已被占用" in err["message"]
+    assert "is taken" in error_of(local.call("POST", f"{A}/users", json=taken).json())["message"]       # English
+    err = error_of(local.call("POST", f"{A}/users", json={"username": "weakling", "password": "short"},
+                              headers=zh).json())
+    assert err["param"] == "password" and "密码太短" in err["message"]
+
+
+def test_admin_paths_go_to_the_admin_router_and_the_admin_page_to_the_ui():
+    from starlette.routing import Match
+
     from gateway.http.api import is_gateway_path
 
-    assert is_gateway_path("/admin/v1/users") and is_gateway_path("/admin/v1")
-    assert not is_gateway_path("/admin") and not is_gateway_path("/admin/v1x")
+    router = AdminAPI(None).router()
+
+    def routed(path: str) -> bool:
+        scope = {"type": "http", "method": "GET", "path": path, "root_path": ""}
+        return any(route.matches(scope)[0] is not Match.NONE for route in router.routes)
+
+    assert routed("/admin/v1/users") and routed("/admin/v1") and routed("/admin/v1/nothing-here")
+    assert not routed("/admin") and not routed("/admin/v1x")
+    assert not is_gateway_path("/admin/v1/users") and not is_gateway_path("/admin/v1")     # /v1 never sees them
 
 
 def test_dates_in_answers_are_iso_8601():

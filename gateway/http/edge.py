@@ -1,7 +1,9 @@
 """The one error envelope of every HTTP route that is not ``/v1``: ``{"error": {message, type, param, code}}``,
-as OpenAI's API (and the gateway's ``/v1``) write it. A route raises ``ApiError``; ``install`` makes a FastAPI app
-answer it, and its own 404 / 405 / bad-request refusals, in that envelope, the message in Chinese when the request's
-Accept-Language starts with zh."""
+as OpenAI's API (and the gateway's ``/v1``) write it. The routes are FastAPI routers from ``edge_router``: the
+gateway's ``/admin/v1`` (``gateway.http.admin_api``) and the workbench's (``app.http``). A route raises ``ApiError``
+(or a ``GatewayError``); its router answers it, FastAPI's own bad-request refusals and any unexpected failure in
+the envelope, the message in Chinese when the request's Accept-Language starts with zh (and the error has one).
+``install`` makes a whole FastAPI app answer ``ApiError`` that way."""
 
 from __future__ import annotations
 
@@ -13,8 +15,8 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from shared.locale import resolve
-from workbench.errors import in_locale
+from gateway.errors import GatewayError
+from shared.locale import in_locale, resolve
 
 log = logging.getLogger("maas.edge")
 
@@ -35,7 +37,8 @@ class ApiError(Exception):
 
     @classmethod
     def refusing(cls, status: int, exc: Any, code: str) -> ApiError:
-        """A service's refusal (``workbench.errors.WorkbenchError``: message, zh, field, code) with ``status``."""
+        """A service's refusal (a ``shared.messages.MessageError``, e.g. ``workbench.errors.WorkbenchError``:
+        message, ``text("zh")``, field, code) with ``status``."""
         return cls(status, exc.message, zh=exc.text("zh"), param=exc.field, code=exc.code or code)
 
     def body(self, locale: str) -> dict[str, Any]:
@@ -66,8 +69,9 @@ def install(app: Any) -> Any:
 
 
 def edge_router(request_ids: str | None = None, **options: Any) -> Any:
-    """An ``APIRouter`` whose routes answer ``ApiError`` (from a dependency too), FastAPI's own request validation
-    errors and any unexpected failure (logged, never a traceback) in the envelope, whichever app includes them.
+    """An ``APIRouter`` whose routes answer ``ApiError`` and ``GatewayError`` (from a dependency too), FastAPI's own
+    request validation errors and any unexpected failure (logged, never a traceback) in the envelope, whichever app
+    includes them.
     ``request_ids``: every answer carries ``X-Request-Id``, this prefix and a counter."""
     from fastapi import APIRouter
     from fastapi.exceptions import RequestValidationError
@@ -86,6 +90,8 @@ def edge_router(request_ids: str | None = None, **options: Any) -> Any:
                     response = await handler(request)
                 except ApiError as exc:
                     response = exc.response(locale_of(request.headers))
+                except GatewayError as exc:
+                    response = json_response(exc.envelope(), exc.status, exc.headers)
                 except RequestValidationError as exc:
                     first = (exc.errors() or [{}])[0]
                     where = [str(p) for p in first.get("loc", ()) if p not in ("query", "path", "body", "header")]
