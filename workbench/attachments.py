@@ -9,8 +9,8 @@ Every public method takes the caller's ``user_id``: a conversation or attachment
 answers exactly like a missing one (``NotFound``, from the conversations service). Holding an
 ``Attachment`` means that check passed; the methods that take one (``passages``, ``text``, vectors,
 summaries) do not check again. Parsing refusals are ``DocumentError`` and pass through unchanged
-(nothing is stored); a full conversation is an ``AttachmentError`` (the same shape: ``message``,
-``zh``, ``text(locale)``, ``code``).
+(nothing is stored); a full conversation is an ``AttachmentError`` (the same shape: ``code``,
+``message``, ``text(locale)``; its words in ``workbench/messages/chats.py``).
 
 Pages are kept, so any span of the document can be shown with page markers ("[p. 17]") for PDFs;
 chunks (for retrieval and summaries) know their span and pages. With ``files_dir`` the uploaded file itself is kept
@@ -80,38 +80,24 @@ class AttachmentError(DocumentError):
 class AttachmentNotFound(NotFound):
     """No such attachment for this user (also when it belongs to someone else)."""
 
-    def __init__(self) -> None:
-        super().__init__("attachment")
-        self.message = "This document does not exist (it may have been removed)."
-        self.zh = "该文档不存在（可能已被移除）。"
-        self.args = (self.message,)
+    def __init__(self, key: str | None = None) -> None:
+        super().__init__("attachment", key)
 
 
 class FileNotKept(AttachmentNotFound):
     """The document is there but its file is not (attached before files were kept, or none are kept here)."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self.message = ("The original file of this document is not kept (it was attached before this version); its "
-                        "text is still used in the chat.")
-        self.zh = "该文档的原始文件未保存（它是在此版本之前上传的）；其文本仍可在对话中使用。"
-        self.args = (self.message,)
+        super().__init__("not_found.file")
 
 
 def too_many(limit: int) -> AttachmentError:
-    return AttachmentError(
-        f"This conversation already has {limit} documents, the most it can hold. Remove one, or start a new "
-        "conversation for more documents.",
-        zh=f"该对话已有 {limit} 个文档，达到上限。请先移除一个，或新建对话再上传。", code="too_many_files")
+    return AttachmentError("too_many_files", most=limit)
 
 
 def too_much(name: str, size: int, used: int, limit: int) -> AttachmentError:
-    size_, limit_, left = readable_size(size), readable_size(limit), readable_size(max(0, limit - used))
-    return AttachmentError(
-        f"“{name}” ({size_}) does not fit: the documents of a conversation may take {limit_} together "
-        f"and {left} is left. Remove a document or start a new conversation.",
-        zh=f"“{name}”（{size_}）放不下：一个对话的文档合计不能超过 {limit_}，目前还剩 {left}。"
-           "请移除文档，或新建对话。", code="total_too_large")
+    return AttachmentError("total_too_large", name=name, size=readable_size(size), limit=readable_size(limit),
+                           left=readable_size(max(0, limit - used)))
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@
 Every method takes the caller's ``user_id`` and touches only that user's conversations: another
 user's id answers exactly like a missing one (``NotFound``), so ids cannot be probed. A message
 keeps its reasoning (shown in the UI, never sent back to a model), usage, web sources and
-attachments. Errors carry an English ``message``, the same sentence in Chinese (``zh``) and the
-``field`` at fault; ``text(locale)`` picks the language (the shape of ``gateway.errors.FormError``).
+attachments. Errors carry a ``code`` (their words, en and zh, are in ``workbench/messages/chats.py``) and the
+``field`` at fault; ``text(locale)`` says them, ``message`` is the English (the shape of ``gateway.errors.FormError``).
 """
 
 from __future__ import annotations
@@ -36,10 +36,8 @@ class ConversationError(WorkbenchError):
 class NotFound(ConversationError):
     """No such conversation or message for this user (also when it belongs to someone else)."""
 
-    def __init__(self, what: str = "conversation") -> None:
-        zh = {"conversation": "对话", "message": "消息"}.get(what, what)
-        super().__init__(f"This {what} does not exist (it may have been deleted).", what,
-                         zh=f"该{zh}不存在（可能已被删除）。")
+    def __init__(self, what: str = "conversation", key: str | None = None) -> None:
+        super().__init__(key or f"not_found.{what}", what)
 
 
 def _now() -> datetime:
@@ -107,10 +105,6 @@ class Conversation:
 
 
 # -- validation --------------------------------------------------------------------------------
-def _bad(field_name: str, en: str, zh: str) -> ConversationError:
-    return ConversationError(en, field_name, zh=zh)
-
-
 def _number(name: str, value: Any, low: float, high: float, *, low_open: bool = False) -> float | None:
     if value is None or value == "":
         return None
@@ -120,8 +114,7 @@ def _number(name: str, value: Any, low: float, high: float, *, low_open: bool = 
         number = float("nan")
     if not (low < number <= high if low_open else low <= number <= high):
         bracket = "(" if low_open else "["
-        raise _bad(name, f"{name} must be a number in {bracket}{low:g}, {high:g}].",
-                   f"{name} 必须是 {bracket}{low:g}, {high:g}] 之间的数字。")
+        raise ConversationError("invalid_setting.number", name, name=name, bracket=bracket, low=low, high=high)
     return number
 
 
@@ -133,8 +126,7 @@ def _integer(name: str, value: Any, low: int, high: int) -> int | None:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise _bad(name, f"{name} must be a whole number from {low} to {high}.",
-                   f"{name} 必须是 {low} 到 {high} 之间的整数。")
+        raise ConversationError("invalid_setting.whole", name, name=name, low=low, high=high)
     return value
 
 
@@ -143,19 +135,17 @@ def validate_settings(changes: Mapping[str, Any]) -> dict[str, Any]:
     unknown = set(changes) - set(SETTING_NAMES)
     if unknown:
         name = sorted(unknown)[0]
-        raise _bad(name, f"Unknown setting {name!r}; expected one of {', '.join(SETTING_NAMES)}.",
-                   f"未知设置 {name!r}；可用：{', '.join(SETTING_NAMES)}。")
+        raise ConversationError("unknown_setting", name, name=name, names=", ".join(SETTING_NAMES))
     out: dict[str, Any] = {}
     for name, value in changes.items():
         if name == "model":
             value = (str(value).strip() or None) if value is not None else None
             if value is not None and len(value) > 200:
-                raise _bad("model", "The model id is too long.", "模型 ID 过长。")
+                raise ConversationError("too_long.model", "model")
         elif name == "system_prompt":
             value = str(value) if value is not None else None
             if value is not None and len(value) > MAX_SYSTEM_PROMPT:
-                raise _bad("system_prompt", f"The system prompt is too long (at most {MAX_SYSTEM_PROMPT} characters).",
-                           f"系统提示词过长（最多 {MAX_SYSTEM_PROMPT} 个字符）。")
+                raise ConversationError("too_long.system_prompt", "system_prompt", most=MAX_SYSTEM_PROMPT)
             value = value if value and value.strip() else None
         elif name == "temperature":
             value = _number("temperature", value, 0, 2)
@@ -281,10 +271,9 @@ class Conversations:
         """Give the conversation the user's own title (automatic titles never replace it)."""
         title = re.sub(r"\s+", " ", str(title or "")).strip()
         if not title:
-            raise _bad("title", "Enter a title.", "请输入标题。")
+            raise ConversationError("required.title", "title")
         if len(title) > MAX_TITLE:
-            raise _bad("title", f"The title is too long (at most {MAX_TITLE} characters).",
-                       f"标题过长（最多 {MAX_TITLE} 个字符）。")
+            raise ConversationError("too_long.title", "title", most=MAX_TITLE)
         with self.store.transaction() as cur:
             cid, _ = self._owned(cur, user_id, conversation_id)
             cur.execute("UPDATE conversations SET title = ?, title_source = 'user' WHERE id = ?", [title, cid])
@@ -343,10 +332,10 @@ class Conversations:
                     attachments: Iterable[Any] = (), stopped: bool = False, error: str | None = None) -> Message:
         """Append a message; the first question also gives an automatic conversation a title."""
         if role not in ("user", "assistant"):
-            raise _bad("role", "role must be 'user' or 'assistant'.", "role 必须是 'user' 或 'assistant'。")
+            raise ConversationError("invalid_role", "role")
         content = str(content or "")
         if role == "user" and not content.strip():
-            raise _bad("content", "Type a message first.", "请先输入消息。")
+            raise ConversationError("required.content", "content")
         mid, now = uuid.uuid4().hex, _now()
         with self.store.transaction() as cur:
             cid, source = self._owned(cur, user_id, conversation_id)
@@ -368,7 +357,7 @@ class Conversations:
         """Change a question and drop everything after it (to be answered again)."""
         content = str(content or "")
         if not content.strip():
-            raise _bad("content", "Type a message first.", "请先输入消息。")
+            raise ConversationError("required.content", "content")
         with self.store.transaction() as cur:
             cid, source = self._owned(cur, user_id, conversation_id)
             row = cur.execute("SELECT seq, role FROM messages WHERE id = ? AND conversation_id = ?",
@@ -376,7 +365,7 @@ class Conversations:
             if row is None:
                 raise NotFound("message")
             if row[1] != "user":
-                raise _bad("message", "Only a question can be edited.", "只能编辑提问。")
+                raise ConversationError("not_a_question", "message")
             first = cur.execute("SELECT min(seq) FROM messages WHERE conversation_id = ? AND role = 'user'",
                                 [cid]).fetchone()[0]
             cur.execute("DELETE FROM messages WHERE conversation_id = ? AND seq > ?", [cid, row[0]])
@@ -393,7 +382,7 @@ class Conversations:
             row = cur.execute("SELECT max(seq) FROM messages WHERE conversation_id = ? AND role = 'user'",
                               [cid]).fetchone()
             if row[0] is None:
-                raise _bad("message", "There is no question to answer again.", "没有可以重新回答的提问。")
+                raise ConversationError("no_question", "message")
             cur.execute("DELETE FROM messages WHERE conversation_id = ? AND seq > ?", [cid, row[0]])
         return self.get(user_id, cid).messages[-1]
 

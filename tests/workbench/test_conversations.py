@@ -56,7 +56,7 @@ def test_another_user_gets_the_same_error_as_a_missing_id(convs):
         for cid in (conv.id, "0" * 32):
             with pytest.raises(NotFound) as exc:
                 call(cid)
-            errors.append((exc.value.message, exc.value.zh))
+            errors.append((exc.value.message, exc.value.text("zh")))
     assert len(set(errors)) == 1                                      # a missing id and a foreign one look alike
     assert convs.list("bob") == [] and convs.search("bob", "秘密") == []
     assert [m.content for m in convs.get("alice", conv.id).messages] == ["秘密问题", "秘密回答"]
@@ -152,7 +152,7 @@ def test_settings_are_checked_naming_the_field(convs):
                        ({"colour": 1}, "colour")):
         with pytest.raises(ConversationError) as exc:
             convs.update_settings("alice", conv.id, **bad)
-        assert exc.value.field == field and field in exc.value.message and exc.value.zh
+        assert exc.value.field == field and field in exc.value.message and exc.value.text("zh")
     assert convs.get("alice", conv.id).settings == settings                 # nothing changed by a refusal
 
 

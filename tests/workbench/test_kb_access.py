@@ -154,7 +154,7 @@ def test_an_outsider_cannot_tell_a_private_kb_from_a_missing_one(world, lab):
     for kb_id in (private.id, uuid.uuid4().hex):
         for action, call in kb_actions(world, kb_id, "outsider").items():
             error = refused(NotFound, call)
-            errors.add((error.message, error.zh, error.field, error.code))
+            errors.add((error.message, error.text("zh"), error.field, error.code))
             assert action and "knowledge base" in error.message
     assert len(errors) == 1
     assert private.id not in world.access.readable_kb_ids(world.uid("outsider"))
@@ -166,11 +166,11 @@ def test_a_viewer_cannot_upload_and_is_told_the_member_role(world, lab):
     _, private, _, _ = lab
     error = refused(Forbidden, lambda: world.access.require_kb(world.uid("viewer"), private.id, "upload"))
     assert "member role" in error.message and "viewer" in error.message and error.field == "role"
-    assert "成员" in error.zh and "查看者" in error.zh
+    assert "成员" in error.text("zh") and "查看者" in error.text("zh")
     reader = refused(Forbidden, lambda: world.access.require_kb(world.uid("granted"), private.id, "upload"))
     assert "member role" in reader.message and "not in its team" in reader.message
     admin_needed = refused(Forbidden, lambda: world.kbs.update(world.uid("member"), private.id, name="x"))
-    assert "admin role" in admin_needed.message and "管理员" in admin_needed.zh
+    assert "admin role" in admin_needed.message and "管理员" in admin_needed.text("zh")
 
 
 def test_removed_member_and_left_team_lose_access_at_once(world, lab):

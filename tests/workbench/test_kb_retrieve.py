@@ -287,7 +287,7 @@ def test_a_failing_reranker_falls_back_to_rrf_and_says_why(world, handbook):
     assert not hits.reranked and isinstance(hits.rerank_error, KBError)
     assert hits.rerank_error.code == "rerank_failed"
     assert "no-such-reranker" in hits.rerank_error.message and "hybrid-search order" in hits.rerank_error.message
-    assert "重新排序" in hits.rerank_error.zh and "Traceback" not in hits.rerank_error.message
+    assert "重新排序" in hits.rerank_error.text("zh") and "Traceback" not in hits.rerank_error.message
     # a vector-only first and a keyword-only first tie in RRF (1/61 each): either may come first
     assert ("safety.pdf", 2) in [where(h) for h in hits[:2]] and all("rerank" not in h.scores for h in hits)
 
@@ -304,7 +304,7 @@ def test_an_empty_question_is_refused_naming_the_field(world, handbook):
     for query in ("", "   \n\t"):
         with pytest.raises(Invalid) as exc:
             search(world, [handbook], query)
-        assert exc.value.field == "query" and exc.value.message and exc.value.zh
+        assert exc.value.field == "query" and exc.value.message and exc.value.text("zh")
     with pytest.raises(Invalid) as exc:
         search(world, [handbook], "microscope", k=0)
     assert exc.value.field == "k"
@@ -322,7 +322,7 @@ def test_an_embedding_model_that_fails_names_the_kb(world, handbook):
     with pytest.raises(KBError) as exc:
         search(world, [handbook, broken], "microscope")
     assert "“Old notes”" in exc.value.message and "no-such-embedder" in exc.value.message
-    assert "“Old notes”" in exc.value.zh and "Traceback" not in exc.value.message
+    assert "“Old notes”" in exc.value.text("zh") and "Traceback" not in exc.value.message
 
 
 def test_chunks_whose_rows_are_gone_are_never_returned(world):

@@ -86,16 +86,16 @@ def test_a_ready_documents_chunks_are_read_in_order_a_page_at_a_time_by_anyone_w
                           ({"query": 5}, "query")):
         with pytest.raises(Invalid) as err:
             kb_service.chunks("u-alice", kb.id, doc, **bounds)
-        assert err.value.field == field and err.value.zh and err.value.message, bounds
+        assert err.value.field == field and err.value.text("zh") and err.value.message, bounds
 
     # an outsider: the very refusal of a missing KB; a document of another KB: the document's NotFound
     with pytest.raises(NotFound) as theirs:
         kb_service.chunks("u-carol", kb.id, doc)
     with pytest.raises(NotFound) as missing:
         kb_service.chunks("u-carol", "0" * 32, doc)
-    assert (theirs.value.message, theirs.value.zh, theirs.value.field) == \
-        (missing.value.message, missing.value.zh, missing.value.field) == \
-        (missing.value.message, missing.value.zh, "knowledge_base")
+    assert (theirs.value.message, theirs.value.text("zh"), theirs.value.field) == \
+        (missing.value.message, missing.value.text("zh"), missing.value.field) == \
+        (missing.value.message, missing.value.text("zh"), "knowledge_base")
     with pytest.raises(NotFound) as elsewhere:
         kb_service.chunks("u-alice", other.id, doc)
     assert elsewhere.value.field == "document"

@@ -104,7 +104,7 @@ def test_a_share_link_grants_read_and_chat_until_revoked(world, kb):
         assert error.field == "knowledge_base"
         assert world.access.readable_kb_ids(u(user)) == set() and world.kbs.list_visible(u(user)) == []
     gone = refused(NotFound, lambda: world.sharing.open_link(u("erin"), token))
-    assert gone.field == "token" and "revoked" in gone.message and "撤销" in gone.zh
+    assert gone.field == "token" and "revoked" in gone.message and "撤销" in gone.text("zh")
     assert world.sharing.links(u("alice"), kb.id)[0].state == "revoked"
     assert world.sharing.grants(u("alice"), kb.id) == []
 
@@ -119,7 +119,7 @@ def test_an_expired_link_stops_working_for_those_who_opened_it(world, kb):
     time.sleep(1.2)
     refused(NotFound, lambda: world.kbs.documents(u("carol"), kb.id))              # checked when read, not joined
     assert world.access.kb_role(u("dave"), kb.id) == "reader"                      # the other link still lives
-    messages = {(e.message, e.zh) for e in (refused(NotFound, lambda t=t: world.sharing.open_link(u("erin"), t))
+    messages = {(e.message, e.text("zh")) for e in (refused(NotFound, lambda t=t: world.sharing.open_link(u("erin"), t))
                                             for t in (token, "nonsense", " "))}
     assert len(messages) == 1
     assert [x.state for x in world.sharing.links(u("alice"), kb.id)] == ["active", "expired"]
@@ -142,7 +142,7 @@ def test_a_deleted_kb_takes_its_links_and_grants_along(world, kb):
 def test_grant_to_a_user_by_name(world, kb):
     u = world.uid
     error = refused(Invalid, lambda: world.sharing.grant_user(u("alice"), kb.id, "nobody"))
-    assert error.field == "username" and "nobody" in error.message and "用户名" in error.zh
+    assert error.field == "username" and "nobody" in error.message and "用户名" in error.text("zh")
     refused(Forbidden, lambda: world.sharing.grant_user(u("bob"), kb.id, "carol"))
     refused(NotFound, lambda: world.sharing.grant_user(u("carol"), kb.id, "carol"))
     grant = world.sharing.grant_user(u("alice"), kb.id, " carol ")

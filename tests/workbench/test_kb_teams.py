@@ -49,7 +49,7 @@ def test_a_personal_space_is_made_on_first_use_and_is_the_users_alone(world):
              lambda: world.teams.update(u("alice"), space.id, name="Shared now")]
     for call in calls:
         error = refused(Forbidden, call)
-        assert error.code == "personal_space" and "personal space" in error.message and "个人空间" in error.zh
+        assert error.code == "personal_space" and "personal space" in error.message and "个人空间" in error.text("zh")
     assert roles(world, space.id) == {"alice": "owner"}
     refused(NotFound, lambda: world.teams.members(u("bob"), space.id))          # nobody else sees into it
     kb = world.kbs.create(u("alice"), space.id, "My notes", "", MODEL)          # its owner manages its KBs
@@ -70,9 +70,9 @@ def test_team_names_count_chinese_characters_and_are_unique_per_creator(world):
     long_name = "蛋白质结构预测研究小组" * 8                                      # 88 characters
     assert len(world.teams.create(u("alice"), long_name[:80], "").name) == 80
     error = refused(Invalid, lambda: world.teams.create(u("alice"), long_name, ""))
-    assert error.field == "name" and "88" in error.message and "80" in error.message and "88 个字符" in error.zh
+    assert error.field == "name" and "88" in error.message and "80" in error.message and "88 个字符" in error.text("zh")
     error = refused(Invalid, lambda: world.teams.create(u("alice"), "   ", ""))
-    assert error.field == "name" and error.code == "required" and "团队名称" in error.zh
+    assert error.field == "name" and error.code == "required" and "团队名称" in error.text("zh")
     team = world.teams.create(u("alice"), "  Protein   lab ", "折叠与设计")
     assert team.name == "Protein lab" and team.description == "折叠与设计" and team.role == "owner"
     error = refused(Invalid, lambda: world.teams.create(u("alice"), "protein LAB", ""))
@@ -121,7 +121,7 @@ def test_roles_change_by_admins_and_admins_by_the_owner_only(world, team):
     world.teams.invite(u("alice"), team.id, "dave", "member")
     assert world.teams.set_role(u("bob"), team.id, u("dave"), "viewer").role == "viewer"
     error = refused(Forbidden, lambda: world.teams.set_role(u("bob"), team.id, u("dave"), "admin"))
-    assert "Only the team's owner" in error.message and "所有者" in error.zh
+    assert "Only the team's owner" in error.message and "所有者" in error.text("zh")
     assert world.teams.set_role(u("alice"), team.id, u("dave"), "admin").role == "admin"
     refused(Forbidden, lambda: world.teams.set_role(u("bob"), team.id, u("dave"), "member"))   # unmaking: owner
     assert world.teams.set_role(u("alice"), team.id, u("dave"), "member").role == "member"
@@ -143,7 +143,7 @@ def test_remove_leave_and_the_owner_stays(world, team):
     assert "Only the team's owner" in error.message                # unmaking an admin: the owner
     for remover in ("alice", "bob"):
         error = refused(Invalid, lambda r=remover: world.teams.remove_member(u(r), team.id, u("alice")))
-        assert error.code == "owner_stays" and "所有者" in error.zh
+        assert error.code == "owner_stays" and "所有者" in error.text("zh")
     error = refused(Invalid, lambda: world.teams.leave(u("alice"), team.id))
     assert error.code == "owner_stays" and "transfer" in error.message
     world.teams.leave(u("carol"), team.id)
@@ -181,7 +181,7 @@ def test_delete_team_refuses_while_it_has_knowledge_bases(world, team):
     kb = world.kbs.create(u("alice"), team.id, "Lab notes", "", MODEL)
     world.teams.invite(u("alice"), team.id, "王芳", "viewer")
     error = refused(Invalid, lambda: world.teams.delete_team(u("alice"), team.id))
-    assert error.code == "team_has_knowledge_bases" and "1" in error.message and "知识库" in error.zh
+    assert error.code == "team_has_knowledge_bases" and "1" in error.message and "知识库" in error.text("zh")
     world.kbs.delete(u("alice"), kb.id)
     world.teams.delete_team(u("alice"), team.id)
     assert [t.name for t in world.teams.list_for(u("王芳"))] == ["王芳's space"]
@@ -219,7 +219,7 @@ def test_invite_links_join_once_shown_token_hashed(world, team):
     assert world.teams.invite_link(u("alice"), team.id, "admin", None)[0].role == "admin"
     for bad in (timedelta(0), timedelta(days=-1), timedelta(days=4000)):
         error = refused(Invalid, lambda b=bad: world.teams.invite_link(u("alice"), team.id, "viewer", b))
-        assert error.field == "expires_in" and "有效期" in error.zh
+        assert error.field == "expires_in" and "有效期" in error.text("zh")
 
 
 def test_an_invite_link_is_peeked_at_without_joining(world, team):
@@ -249,7 +249,7 @@ def test_revoked_expired_and_unknown_invites_get_one_message(world, team):
     for token in (revoked_token, expiring_token, "no-such-token", ""):
         for call in (world.teams.join, world.teams.peek):                      # peeking: the same refusal
             error = refused(NotFound, lambda t=token, c=call: c(u("dave"), t))
-            messages.add((error.message, error.zh, error.code))
+            messages.add((error.message, error.text("zh"), error.code))
     assert len(messages) == 1 and "expired or been revoked" in next(iter(messages))[0]
     assert {i.state for i in world.teams.invites(u("alice"), team.id)} == {"revoked", "expired"}
     refused(NotFound, lambda: world.teams.get(u("dave"), team.id))
@@ -273,7 +273,7 @@ def test_create_kb_validates_each_field_in_both_languages(world, team):
         error = refused(Invalid, lambda a=args: world.kbs.create(u("alice"), team.id, **a))
         assert error.field == field, (change, error.field)
     error = refused(Invalid, lambda: world.kbs.create(u("alice"), team.id, "New", "", "nope"))
-    assert MODEL in error.message and "bge-m3" in error.zh
+    assert MODEL in error.message and "bge-m3" in error.text("zh")
     refused(Forbidden, lambda: world.kbs.create(u("carol"), team.id, "Mine", "", MODEL))
     refused(NotFound, lambda: world.kbs.create(u("dave"), team.id, "Mine", "", MODEL))
     other = world.teams.create(u("alice"), "Other", "")

@@ -191,11 +191,11 @@ def test_bad_vectors_are_refused_naming_the_field(open_vectors):
     vectors, kb = open_vectors(), make_kb()
     with pytest.raises(Invalid) as exc:
         vectors.add(kb, chunks_of(kb, "doc", 3), unit_rows(2, seed=9))
-    assert exc.value.field == "vectors" and exc.value.zh
+    assert exc.value.field == "vectors" and exc.value.text("zh")
     vectors.add(kb, chunks_of(kb, "doc", 2), unit_rows(2, seed=9))
     with pytest.raises(KBError) as exc:                             # another dimension in the same KB
         vectors.add(kb, chunks_of(kb, "other", 1), unit_rows(1, seed=9, dim=DIM * 2))
-    assert exc.value.code == "vector_dimension" and "embedding model" in exc.value.message and exc.value.zh
+    assert exc.value.code == "vector_dimension" and "embedding model" in exc.value.message and exc.value.text("zh")
     assert vectors.count(kb.id) == 2
 
 
@@ -224,11 +224,11 @@ def test_a_server_url_is_checked_and_an_absent_server_is_said_plainly():
     for bad in ("chroma:8000", "ftp://host:1", "http://host:port", "http://host:8000/api/v2"):
         with pytest.raises(Invalid) as exc:
             VectorStore.remote(bad)
-        assert exc.value.field == "url" and "http://chroma-host:8000" in exc.value.message and exc.value.zh
+        assert exc.value.field == "url" and "http://chroma-host:8000" in exc.value.message and exc.value.text("zh")
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(KBError) as exc:
         VectorStore.remote(url)
-    assert exc.value.code == "vectors_unavailable" and "cannot be reached" in exc.value.message and exc.value.zh
+    assert exc.value.code == "vectors_unavailable" and "cannot be reached" in exc.value.message and exc.value.text("zh")
     assert "Traceback" not in exc.value.message and "tenant" not in exc.value.message   # no Chroma internals
 
 

@@ -4,7 +4,7 @@
     document.title, document.pages[0].number, document.pages[0].text, document.text, document.chars
     pieces = chunk(document, max_chars=2000, overlap_chars=200)                # Chunk(index, text, pages)
 
-``DocumentError`` has ``.message`` (English), ``.zh``, ``.text(locale)`` and a stable ``.code``.
+``DocumentError`` has ``.message`` (English), ``.text(locale)`` and a stable ``.code``.
 Importing this package is cheap: pypdf is imported only when a PDF is parsed.
 """
 

@@ -15,7 +15,8 @@ retry, delete documents): member+; ``manage`` (settings, delete, publish, share,
 ``view`` (any member), ``manage`` (admin+), ``own`` (owner). Who may not even read (or view) gets ``NotFound``
 with the same words as a missing id; who may read but not do the action gets ``Forbidden`` naming the role.
 
-The refusals the kb services share (``not_found``, ``forbidden``, ``invalid``, ``clean_text``) live here too.
+The refusals the kb services share (``not_found``, ``forbidden``, ``clean_text``) live here too; their words, en
+and zh, are in ``workbench/messages/access.py``.
 """
 
 from __future__ import annotations
@@ -24,14 +25,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from shared.messages import Message
 from workbench.kb.errors import Forbidden, Invalid, NotFound
 from workbench.kb.records import KnowledgeBase, Team
+from workbench.messages import MESSAGES
 from workbench.store import Store
 
 RANK = {"owner": 4, "admin": 3, "member": 2, "viewer": 1, "reader": 0}
 KB_ACTIONS = {"read": "reader", "upload": "member", "manage": "admin"}
 TEAM_ACTIONS = {"view": "viewer", "manage": "admin", "own": "owner"}
-ROLE_ZH = {"owner": "所有者", "admin": "管理员", "member": "成员", "viewer": "查看者", "reader": "读者"}
 MAX_EXPIRY = timedelta(days=3650)
 
 KB_COLUMNS = ("k.id, k.team_id, k.name, k.description, k.embedding_model, k.chunk_tokens, k.chunk_overlap, "
@@ -76,58 +78,35 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-# -- refusals shared by the kb services -----------------------------------------------------------------------
-_THINGS = {   # what: (English, Chinese)
-    "team": ("team", "团队"),
-    "knowledge_base": ("knowledge base", "知识库"),
-    "member": ("team member", "团队成员"),
-    "invite": ("invite", "邀请"),
-    "share_link": ("share link", "分享链接"),
-    "grant": ("grant", "授权"),
-    "document": ("document", "文档"),
-}
-
-
+# -- refusals shared by the kb services (their words: workbench/messages/access.py) ------------------------------
 def not_found(what: str) -> NotFound:
-    """The refusal for a missing ``what`` — and for one the caller may not see (the same words either way)."""
-    en, zh = _THINGS.get(what, (what, what))
-    return NotFound(f"This {en} does not exist or is not shared with you. Check the name or link, or ask its "
-                    "team for access.", what, zh=f"该{zh}不存在或未与您共享。请检查名称或链接，或向其团队申请访问。",
-                    code="not_found")
+    """The refusal for a missing ``what`` (team, knowledge_base, member, invite, share_link, grant, document) — and
+    for one the caller may not see (the same words either way)."""
+    return NotFound("not_found.shared", what, thing=MESSAGES.message(f"thing.{what}"))
 
 
-def forbidden(needed: str, role: str | None, doing_en: str, doing_zh: str) -> Forbidden:
-    """The caller sees it but their role is too weak: names the role ``needed`` (and theirs)."""
+def forbidden(needed: str, role: str | None, doing: Message) -> Forbidden:
+    """The caller sees it but their role is too weak to do ``doing``: names the role ``needed`` (and theirs)."""
     yours = role or "reader"
-    if yours == "reader":
-        you_en, you_zh = "you may only read and chat (you are not in its team)", "您只能阅读和对话（您不在其团队中）"
-    else:
-        you_en, you_zh = f"your role is {yours}", f"您的角色是{ROLE_ZH[yours]}（{yours}）"
+    you = (MESSAGES.message("you.reader") if yours == "reader"
+           else MESSAGES.message("you.role", role=MESSAGES.message(f"role.{yours}")))
     if needed == "owner":
-        return Forbidden(f"Only the team's owner can {doing_en}; {you_en}.", "role",
-                         zh=f"只有团队所有者（owner）才能{doing_zh}；{you_zh}。", code="forbidden")
-    return Forbidden(f"To {doing_en} you need the {needed} role or higher in the team; {you_en}. Ask a team admin "
-                     "or the owner.", "role", zh=f"{doing_zh}需要团队中的{ROLE_ZH[needed]}（{needed}）或更高角色；"
-                     f"{you_zh}。请联系团队管理员或所有者。", code="forbidden")
+        return Forbidden("forbidden.owner", "role", doing=doing, you=you)
+    return Forbidden("forbidden", "role", doing=doing, needed=MESSAGES.message(f"role.{needed}"), you=you)
 
 
-def invalid(field: str, en: str, zh: str, code: str = "invalid") -> Invalid:
-    return Invalid(en, field, zh=zh, code=code)
-
-
-def clean_text(value: Any, field: str, what_en: str, what_zh: str, *, max_chars: int, required: bool,
+def clean_text(value: Any, field: str, what: Message, *, max_chars: int, required: bool,
                one_line: bool = True) -> str:
     """``value`` stripped (``one_line``: runs of spaces and line ends made one space), 1 (or 0 when not
-    ``required``) to ``max_chars`` characters (a Chinese character is one)."""
+    ``required``) to ``max_chars`` characters (a Chinese character is one); ``what`` names it in a refusal."""
     text = "" if value is None else value
     if not isinstance(text, str):
-        raise invalid(field, f"The {what_en} must be text.", f"{what_zh}必须是文本。")
+        raise Invalid("invalid.text", field, what=what)
     text = " ".join(text.split()) if one_line else text.strip()
     if required and not text:
-        raise invalid(field, f"Enter a {what_en}.", f"请输入{what_zh}。", "required")
+        raise Invalid("required.text", field, what=what)
     if len(text) > max_chars:
-        raise invalid(field, f"The {what_en} is {len(text)} characters long; at most {max_chars} are allowed.",
-                      f"{what_zh}有 {len(text)} 个字符，最多允许 {max_chars} 个。", "too_long")
+        raise Invalid("too_long.text", field, what=what, length=len(text), limit=max_chars)
     return text
 
 
@@ -136,8 +115,7 @@ def clean_expiry(expires_in: timedelta | None, field: str = "expires_in") -> dat
     if expires_in is None:
         return None
     if not isinstance(expires_in, timedelta) or expires_in <= timedelta(0) or expires_in > MAX_EXPIRY:
-        raise invalid(field, "The expiry must be a positive time of at most ten years, or none (never expires).",
-                      "有效期必须为正，且不超过十年；也可不设（永不过期）。")
+        raise Invalid("invalid.expiry", field)
     return now() + expires_in
 
 
@@ -153,14 +131,6 @@ def team_from_row(row: Sequence[Any], role: str | None = None) -> Team:
     """A ``Team`` from the first 6 columns of a ``TEAM_COLUMNS`` select."""
     return Team(id=row[0], name=row[1], description=row[2], personal_of=row[3], created_by=row[4],
                 created_at=row[5], role=role)
-
-
-_KB_DOING = {"read": ("open this knowledge base", "打开此知识库"),
-             "upload": ("add, cancel, retry or delete documents", "添加、取消、重试或删除文档"),
-             "manage": ("change, delete, publish or share this knowledge base", "修改、删除、发布或分享此知识库")}
-_TEAM_DOING = {"view": ("open this team", "打开此团队"),
-               "manage": ("manage this team's members and knowledge bases", "管理此团队的成员和知识库"),
-               "own": ("delete the team or transfer its ownership", "删除团队或转让所有权")}
 
 
 class Access:
@@ -206,7 +176,7 @@ class Access:
             raise not_found("knowledge_base")
         kb, role = found
         if RANK[role] < RANK[needed]:
-            raise forbidden(needed, role, *_KB_DOING[action])
+            raise forbidden(needed, role, MESSAGES.message(f"doing.kb.{action}"))
         return kb
 
     def require_team(self, user_id: str, team_id: str, action: str) -> Team:
@@ -219,7 +189,7 @@ class Access:
         if row is None:
             raise not_found("team")
         if RANK[row[6]] < RANK[needed]:
-            raise forbidden(needed, row[6], *_TEAM_DOING[action])
+            raise forbidden(needed, row[6], MESSAGES.message(f"doing.team.{action}"))
         return team_from_row(row, row[6])
 
     def kb_roles(self, user_id: str, *, public: bool = True) -> dict[str, str]:

@@ -6,10 +6,10 @@
 
 Every public method takes the caller's user id first and checks through ``Access``: a KB the caller may not
 read is ``NotFound`` (the same words as a missing one). Creating, changing and deleting a KB needs the team's
-admin role (the owner of a personal space has it). Input errors are ``Invalid`` naming the field, in English
-and Chinese. ``delete`` removes the KB's rows (documents, chunks, share links, grants) in one transaction, so
-nobody can reach it from then on, and only then calls ``on_drop(kb_id)`` for what lives outside the store
-(vectors, keyword index, stored files): ``on_drop`` works from the KB id alone.
+admin role (the owner of a personal space has it). Input errors are ``Invalid`` naming the field (their words,
+en and zh: workbench/messages/access.py). ``delete`` removes the KB's rows (documents, chunks, share links,
+grants) in one transaction, so nobody can reach it from then on, and only then calls ``on_drop(kb_id)`` for what
+lives outside the store (vectors, keyword index, stored files): ``on_drop`` works from the KB id alone.
 The embedding model can change only while the KB has no documents (their vectors were made with the old one);
 new chunk sizes apply to documents added from then on.
 """
@@ -21,8 +21,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from workbench.kb.access import KB_COLUMNS, Access, clean_text, invalid, kb_from_row, now
+from shared.messages import Words
+from workbench.kb.access import KB_COLUMNS, Access, clean_text, kb_from_row, now
+from workbench.kb.errors import Invalid
 from workbench.kb.records import KBDocument, KnowledgeBase
+from workbench.messages import MESSAGES
 from workbench.store import Store
 
 MAX_NAME = 80
@@ -63,7 +66,9 @@ class VisibleKB:
     person: str | None = None       # ... whose (their user id): its stored name is English ("bob's space")
 
 
-def _whole(value: Any, field: str, what_en: str, what_zh: str, low: int, high: int) -> int:
+def _whole(value: Any, field: str, low: int, high: int) -> int:
+    """``value`` as a whole number from ``low`` to ``high``; ``Invalid`` naming ``field`` (its label:
+    ``label.<field>`` in workbench/messages/access.py) otherwise."""
     number: Any = value
     if isinstance(value, str):
         try:
@@ -73,8 +78,7 @@ def _whole(value: Any, field: str, what_en: str, what_zh: str, low: int, high: i
     if isinstance(number, float) and number.is_integer():
         number = int(number)
     if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
-        raise invalid(field, f"The {what_en} must be a whole number from {low} to {high}.",
-                      f"{what_zh}必须是 {low} 到 {high} 之间的整数。")
+        raise Invalid("invalid.whole", field, what=MESSAGES.message(f"label.{field}"), low=low, high=high)
     return number
 
 
@@ -94,32 +98,29 @@ class KnowledgeBases:
     def _model(self, model: Any) -> str:
         models = list(self._models())
         if not isinstance(model, str) or model.strip() not in models:
-            choices = ", ".join(models) or "none (ask an administrator to add an embedding model)"
-            choices_zh = "、".join(models) or "无（请联系管理员添加嵌入模型）"
-            raise invalid("embedding_model", f"Choose an embedding model from the catalogue: {choices}.",
-                          f"请从模型目录中选择嵌入模型：{choices_zh}。", "unknown_model")
+            choices = (Words(", ".join(models), "、".join(models)) if models
+                       else MESSAGES.message("choices.no_embedding_model"))
+            raise Invalid("unknown_model", "embedding_model", choices=choices)
         return model.strip()
 
     @staticmethod
     def _chunking(tokens: Any, overlap: Any) -> tuple[int, int]:
-        tokens = _whole(tokens, "chunk_tokens", "chunk size (tokens)", "分块大小（token 数）", *CHUNK_TOKENS)
-        overlap = _whole(overlap, "chunk_overlap", "chunk overlap (tokens, at most half the chunk size)",
-                         "分块重叠（token 数，最多为分块大小的一半）", 0, tokens // 2)
+        tokens = _whole(tokens, "chunk_tokens", *CHUNK_TOKENS)
+        overlap = _whole(overlap, "chunk_overlap", 0, tokens // 2)
         return tokens, overlap
 
     @staticmethod
     def _name(cur, team_id: str, name: Any, skip_id: str = "") -> str:
-        name = clean_text(name, "name", "knowledge base name", "知识库名称", max_chars=MAX_NAME, required=True)
+        name = clean_text(name, "name", MESSAGES.message("label.kb_name"), max_chars=MAX_NAME, required=True)
         if cur.execute("SELECT 1 FROM knowledge_bases WHERE team_id = ? AND id <> ? AND lower(name) = lower(?)",
                        [team_id, skip_id, name]).fetchone():
-            raise invalid("name", f"This team already has a knowledge base named “{name}”. Choose another name.",
-                          f"该团队已有名为“{name}”的知识库，请换一个名称。", "name_taken")
+            raise Invalid("name_taken.kb", "name", name=name)
         return name
 
     @staticmethod
     def _description(value: Any) -> str:
-        return clean_text(value, "description", "description", "描述", max_chars=MAX_DESCRIPTION, required=False,
-                          one_line=False)
+        return clean_text(value, "description", MESSAGES.message("label.description"), max_chars=MAX_DESCRIPTION,
+                          required=False, one_line=False)
 
     # -- knowledge bases ---------------------------------------------------------------------------------------
     def create(self, user_id: str, team_id: str, name: str, description: str, embedding_model: str,
@@ -153,11 +154,7 @@ class KnowledgeBases:
                 model = self._model(embedding_model)
                 documents = cur.execute("SELECT count(*) FROM kb_documents WHERE kb_id = ?", [kb.id]).fetchone()[0]
                 if documents:
-                    raise invalid("embedding_model", "The embedding model cannot change while the knowledge base has "
-                                  "documents (their vectors come from the current model). Create a new knowledge "
-                                  "base, or delete the documents first.",
-                                  "知识库中已有文档时不能更换嵌入模型（文档向量来自当前模型）。请新建知识库，或先删除文档。",
-                                  "model_in_use")
+                    raise Invalid("model_in_use", "embedding_model")
             tokens, overlap = self._chunking(kb.chunk_tokens if chunk_tokens is None else chunk_tokens,
                                              kb.chunk_overlap if chunk_overlap is None else chunk_overlap)
             cur.execute("UPDATE knowledge_bases SET name = ?, description = ?, embedding_model = ?, chunk_tokens = ?, "

@@ -15,7 +15,9 @@ from typing import Any
 
 from workbench.documents.normal_form import normal_form
 from workbench.kb.errors import Invalid
-from workbench.kb.records import STATE_ZH, ChunkRecord, KBDocument
+from workbench.kb.records import ChunkRecord, KBDocument
+from workbench.kb.refusals import state
+from workbench.messages import MESSAGES
 from workbench.store import Store
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
@@ -50,30 +52,22 @@ def bounds(offset: Any, limit: Any, query: Any) -> tuple[int, int, str]:
     otherwise."""
     start, size = _whole(offset), _whole(limit)
     if start is None or start < 0:
-        raise Invalid("The offset must be a whole number of 0 or more (how many chunks to skip).", "offset",
-                      zh="offset 须为不小于 0 的整数（要跳过的分块数）。", code="invalid_value")
+        raise Invalid("invalid_value.offset", "offset")
     if size is None or not 1 <= size <= MAX_LIMIT:
-        raise Invalid(f"The limit must be a whole number from 1 to {MAX_LIMIT} (chunks per page).", "limit",
-                      zh=f"limit 须为 1 到 {MAX_LIMIT} 之间的整数（每页的分块数）。", code="invalid_value")
+        raise Invalid("invalid_value.limit", "limit", most=MAX_LIMIT)
     if query is None:
         query = ""
     if not isinstance(query, str):
-        raise Invalid("The filter must be text.", "query", zh="筛选条件须为文本。", code="invalid_value")
+        raise Invalid("invalid_value.filter", "query")
     if len(query) > MAX_QUERY_CHARS:
-        raise Invalid(f"The filter is too long: at most {MAX_QUERY_CHARS} characters.", "query",
-                      zh=f"筛选文字过长：最多 {MAX_QUERY_CHARS} 个字符。", code="too_long")
+        raise Invalid("too_long.filter", "query", most=MAX_QUERY_CHARS)
     return start, size, normal_form(query.strip())
 
 
 def not_ready(document: KBDocument) -> Invalid:
     """A document that is not ready has no chunks to show yet (or none at all: failed, cancelled)."""
-    status, zh = document.status, STATE_ZH.get(document.status, document.status)
-    if status in PENDING:
-        then, then_zh = "Its chunks can be read once it is ready.", "就绪后即可查看其分块。"
-    else:
-        then, then_zh = "Retry it to add its chunks.", "重试后才会生成分块。"
-    return Invalid(f"“{document.name}” is not ready yet: {status}. {then}", "document",
-                   zh=f"“{document.name}”尚未就绪：{zh}。{then_zh}", code="document_not_ready")
+    then = MESSAGES.message("then.pending" if document.status in PENDING else "then.retry")
+    return Invalid("document_not_ready", "document", name=document.name, status=state(document.status), then=then)
 
 
 def chunk_page(store: Store, document: KBDocument, *, offset: Any = 0, limit: Any = DEFAULT_LIMIT,

@@ -174,11 +174,7 @@ class _Index:
             for term in set(flat).difference(vocab):
                 vocab[term] = len(vocab)
             if len(vocab) > _MAX_PACKED or len(self.ids) > _MAX_PACKED:
-                raise KBError("This knowledge base is too large for one keyword index (over 16 million chunks or "
-                              "distinct words). Split it into several knowledge bases.",
-                              zh="此知识库过大，无法建立一个关键词索引（超过 1600 万个文本块或不同词）。"
-                                 "请拆分为多个知识库。",
-                              code="keyword_index_too_large")
+                raise KBError("keyword_index_too_large")
             term_rows = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
             pairs, counts = np.unique((term_rows << 24) | np.repeat(np.asarray(owners, dtype=np.int64), sizes),
                                       return_counts=True)

@@ -11,9 +11,7 @@ from datetime import datetime
 from typing import Protocol
 
 ROLES = ("owner", "admin", "member", "viewer")          # strongest first
-DOCUMENT_STATES = ("queued", "parsing", "embedding", "ready", "failed", "cancelled")
-STATE_ZH = {"queued": "排队中", "parsing": "解析中", "embedding": "向量化中", "ready": "已就绪", "failed": "失败",
-            "cancelled": "已取消"}                    # a document's state in Chinese messages
+DOCUMENT_STATES = ("queued", "parsing", "embedding", "ready", "failed", "cancelled")   # said: state.* in messages
 
 
 class UserDirectory(Protocol):

@@ -18,11 +18,11 @@ same upload go in. The refusals by code, and where each is made:
 
 from __future__ import annotations
 
-from shared.messages import Words
+from shared.messages import Message, Words
 from workbench.documents import DocumentError
 from workbench.errors import WorkbenchError
 from workbench.kb.errors import Invalid, NotFound
-from workbench.kb.records import STATE_ZH, KBDocument
+from workbench.kb.records import KBDocument
 from workbench.messages import MESSAGES
 
 # ---------------------------------------------------------------- a file's outcome, saved on its row
@@ -47,16 +47,17 @@ def not_found() -> NotFound:
     return NotFound("not_found.document", "document")
 
 
-def _status(doc: KBDocument) -> Words:
-    return Words(doc.status, STATE_ZH[doc.status])
+def state(status: str) -> Message:
+    """A document's state (``DOCUMENT_STATES``) as a message says it: "queued" / "排队中"."""
+    return MESSAGES.message(f"state.{status}")
 
 
 def not_running(doc: KBDocument) -> Invalid:
-    return Invalid("not_running", "document", name=doc.name, status=_status(doc))
+    return Invalid("not_running", "document", name=doc.name, status=state(doc.status))
 
 
 def not_retryable(doc: KBDocument) -> Invalid:
-    return Invalid("not_retryable", "document", name=doc.name, status=_status(doc))
+    return Invalid("not_retryable", "document", name=doc.name, status=state(doc.status))
 
 
 def upload_again(doc: KBDocument) -> Invalid:

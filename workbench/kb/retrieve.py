@@ -32,12 +32,13 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import numpy as np
 import openai
 
+from shared.messages import Words
 from workbench.chat import readable
 from workbench.documents.normal_form import normal_form
 from workbench.embeddings import EmbeddingError, embed
@@ -90,13 +91,11 @@ class KBRetriever:
         """The ``k`` best chunks of ``kbs`` for ``query``, best first (see the module doc)."""
         text = normal_form(query.strip()) if isinstance(query, str) else ""     # as the chunks' text is
         if not text:
-            raise Invalid("Type what to look for in the knowledge bases.", "query",
-                          zh="请输入要在知识库中查找的内容。", code="empty_query")
+            raise Invalid("empty_query", "query")
         if not isinstance(k, int) or k < 1:
-            raise Invalid("Ask for at least one result (k).", "k", zh="结果数（k）至少为 1。", code="bad_k")
+            raise Invalid("bad_k", "k")
         if not isinstance(candidates, int) or candidates < 1:
-            raise Invalid("Candidates per method must be at least 1.", "candidates",
-                          zh="每种方法的候选数至少为 1。", code="bad_candidates")
+            raise Invalid("bad_candidates", "candidates")
         kbs = list({kb.id: kb for kb in kbs}.values())
         if not kbs:
             return Hits()
@@ -139,9 +138,8 @@ class KBRetriever:
         for model, result in zip(models, results, strict=True):
             if isinstance(result, EmbeddingError):
                 names = ", ".join(f"“{kb.name}”" for kb in kbs if kb.embedding_model == model)
-                raise KBError(f"Could not search {names} (embedding model {model}): {result.message}", "kbs",
-                              zh=f"无法检索 {names}（嵌入模型 {model}）：{result.zh or result.message}",
-                              code=result.code or "embedding_failed")
+                raise KBError("embedding_failed", "kbs", code=result.code or "embedding_failed", names=names,
+                              model=model, reason=_said(result))
             if isinstance(result, BaseException):
                 raise result
             out[model] = result[0]
@@ -190,27 +188,28 @@ class KBRetriever:
             except openai.APIError as exc:
                 failure = readable(exc)
                 log.warning("rerank with %s failed: %s", self.rerank_model, exc)
-                raise KBError(f"The results could not be reranked ({self.rerank_model}): {failure.message} They "
-                              "are in hybrid-search order.",
-                              zh=f"无法对结果重新排序（{self.rerank_model}）：{failure.zh} 结果按混合检索顺序排列。",
-                              code="rerank_failed") from None
+                raise KBError("rerank_failed", model=self.rerank_model, reason=_said(failure)) from None
             except (ValueError, KeyError, TypeError) as exc:
                 log.warning("rerank with %s gave an answer we cannot read: %s", self.rerank_model, exc)
-                raise KBError(f"The reranker ({self.rerank_model}) gave an answer we cannot read. The results are "
-                              "in hybrid-search order.",
-                              zh=f"重排序模型（{self.rerank_model}）的回答无法解析。结果按混合检索顺序排列。",
-                              code="rerank_failed") from None
+                raise KBError("rerank_failed.unreadable", model=self.rerank_model) from None
         if any(math.isnan(s) for s in scores):
             log.warning("rerank with %s left documents without a score", self.rerank_model)
-            raise KBError(f"The reranker ({self.rerank_model}) did not score every passage. The results are in "
-                          "hybrid-search order.",
-                          zh=f"重排序模型（{self.rerank_model}）未给所有段落打分。结果按混合检索顺序排列。",
-                          code="rerank_failed")
+            raise KBError("rerank_failed.unscored", model=self.rerank_model)
         return scores
 
     def _by_rrf(self, found: list[_Candidate], rows: dict, k: int, error: KBError | None) -> Hits:
         found.sort(key=lambda c: (-c.rrf, c.chunk_id))
         return Hits([_hit(c, rows, c.rrf) for c in found[:k]], reranked=False, rerank_error=error)
+
+
+class _Said(Protocol):
+    def text(self, locale: str) -> str: ...
+
+
+def _said(failure: _Said) -> Words:
+    """A failure from elsewhere (an ``EmbeddingError``, ``workbench.chat.readable``'s ``Error``) as a field's value:
+    its own words in both languages."""
+    return Words(failure.text("en"), failure.text("zh"))
 
 
 def _rerank_text(chunk: ChunkRecord) -> str:

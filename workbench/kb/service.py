@@ -147,8 +147,7 @@ class KnowledgeService:
     def readable(self, user_id: str, kb_ids: Sequence[str]) -> list[KnowledgeBase]:
         """The KBs (each checked: NotFound for one the user may not read), in the order given, without repeats."""
         if len(kb_ids) > MAX_KBS_PER_QUESTION:
-            raise Invalid(f"Choose at most {MAX_KBS_PER_QUESTION} knowledge bases for one question.", "knowledge_bases",
-                          zh=f"一次提问最多选择 {MAX_KBS_PER_QUESTION} 个知识库。", code="too_many")
+            raise Invalid("too_many", "knowledge_bases", most=MAX_KBS_PER_QUESTION)
         return [self.access.require_kb(user_id, kb_id, "read") for kb_id in dict.fromkeys(kb_ids)]
 
     async def search(self, user_id: str, kb_ids: Sequence[str], query: str, k: int = 8, *,

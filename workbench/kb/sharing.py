@@ -21,9 +21,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from workbench.kb.access import LIVE_GRANT, Access, clean_expiry, invalid, kb_from_row, not_found, now
+from workbench.kb.access import LIVE_GRANT, Access, clean_expiry, kb_from_row, not_found, now
 from workbench.kb.bases import counted
-from workbench.kb.errors import Forbidden, NotFound
+from workbench.kb.errors import Forbidden, Invalid, NotFound
 from workbench.kb.records import KnowledgeBase, UserDirectory
 from workbench.kb.teams import new_token, token_hash
 from workbench.store import Store
@@ -70,9 +70,7 @@ class Grant:
 
 
 def _link_gone() -> NotFound:
-    return NotFound("This share link is not valid: it may have expired or been revoked. Ask whoever shared it for a "
-                    "new one.", "token", zh="此分享链接无效：可能已过期或已被撤销。请向分享者索取新的链接。",
-                    code="share_link_invalid")
+    return NotFound("share_link_invalid", "token")
 
 
 class Sharing:
@@ -163,8 +161,7 @@ class Sharing:
             kb = self._access.require_kb(user_id, kb_id, "manage")
             grantee = self._users.id_of(name) if name else None
             if grantee is None:
-                raise invalid("username", f"There is no active account named “{name}”. Check the username.",
-                              f"没有名为“{name}”的有效账号，请检查用户名。", "unknown_user")
+                raise Invalid("unknown_user", "username", name=name)
             return self._grant(cur, kb, "user", grantee, name, user_id)
 
     def grant_team(self, user_id: str, kb_id: str, team_id: str) -> Grant:
@@ -173,12 +170,9 @@ class Sharing:
             kb = self._access.require_kb(user_id, kb_id, "manage")
             team = self._access.require_team(user_id, team_id, "view")
             if team.personal_of:
-                raise Forbidden(f"“{team.name}” is a personal space and cannot receive a grant as a team; grant the "
-                                "user instead.", "team_id", zh=f"“{team.name}”是个人空间，不能作为团队接受授权；"
-                                "请直接授权给该用户。", code="personal_space")
+                raise Forbidden("personal_space.grant", "team_id", name=team.name)
             if team.id == kb.team_id:
-                raise invalid("team_id", f"“{team.name}” owns this knowledge base: its members can already use it.",
-                              f"“{team.name}”就是此知识库所属的团队，其成员已可使用。", "own_team")
+                raise Invalid("own_team", "team_id", name=team.name)
             return self._grant(cur, kb, "team", team.id, team.name, user_id)
 
     @staticmethod

@@ -33,13 +33,13 @@ from workbench.kb.access import (
     clean_expiry,
     clean_text,
     forbidden,
-    invalid,
     not_found,
     now,
     team_from_row,
 )
-from workbench.kb.errors import Forbidden, NotFound
+from workbench.kb.errors import Forbidden, Invalid, NotFound
 from workbench.kb.records import Member, Team, UserDirectory
+from workbench.messages import MESSAGES
 from workbench.store import Store
 
 MAX_NAME = 80
@@ -83,29 +83,24 @@ def new_token() -> str:
 
 
 def _personal(team: Team) -> Forbidden:
-    return Forbidden(f"“{team.name}” is a personal space: it is yours alone and cannot have members, be left, "
-                     "deleted or shared as a team. Create a team for working together.", "team_id",
-                     zh=f"“{team.name}”是个人空间，仅属于您本人：不能添加成员、退出、删除或作为团队共享。"
-                        "需要协作请创建团队。", code="personal_space")
+    return Forbidden("personal_space", "team_id", name=team.name)
 
 
 def _invite_gone() -> NotFound:
-    return NotFound("This invite link is not valid: it may have expired or been revoked. Ask the team for a new one.",
-                    "token", zh="此邀请链接无效：可能已过期或已被撤销。请向团队索取新的链接。", code="invite_invalid")
+    return NotFound("invite_invalid", "token")
 
 
 def _role(role: str) -> str:
     if role == "owner":
-        raise invalid("role", "A team has one owner; to hand it over, transfer the ownership.",
-                      "团队只有一位所有者；如需移交，请转让所有权。", "owner_by_transfer")
+        raise Invalid("owner_by_transfer", "role")
     if role not in INVITABLE:
-        raise invalid("role", "Choose a role: admin, member or viewer.", "请选择角色：管理员、成员或查看者。")
+        raise Invalid("invalid.role", "role")
     return role
 
 
 def _owner_only_for_admins(team: Team, *roles: str) -> None:
     if "admin" in roles and team.role != "owner":
-        raise forbidden("owner", team.role, "make or unmake admins", "设置或取消管理员")
+        raise forbidden("owner", team.role, MESSAGES.message("doing.admins"))
 
 
 class Teams:
@@ -135,20 +130,19 @@ class Teams:
                     [team.id, team.created_by, team.created_by, team.created_at])
 
     def _name(self, cur, user_id: str, name: object, skip_id: str = "") -> str:
-        name = clean_text(name, "name", "team name", "团队名称", max_chars=MAX_NAME, required=True)
+        name = clean_text(name, "name", MESSAGES.message("label.team_name"), max_chars=MAX_NAME, required=True)
         taken = cur.execute("SELECT 1 FROM teams WHERE created_by = ? AND personal_of IS NULL AND id <> ? "
                             "AND lower(name) = lower(?)", [user_id, skip_id, name]).fetchone()
         if taken:
-            raise invalid("name", f"You already have a team named “{name}”. Choose another name.",
-                          f"您已有名为“{name}”的团队，请换一个名称。", "name_taken")
+            raise Invalid("name_taken.team", "name", name=name)
         return name
 
     def create(self, user_id: str, name: str, description: str = "") -> Team:
         """A new team with the caller as owner; ``name`` 1–80 characters, unique among the caller's teams."""
         if not user_id:
             raise not_found("team")
-        description = clean_text(description, "description", "description", "描述", max_chars=MAX_DESCRIPTION,
-                                 required=False, one_line=False)
+        description = clean_text(description, "description", MESSAGES.message("label.description"),
+                                 max_chars=MAX_DESCRIPTION, required=False, one_line=False)
         with self._store.transaction() as cur:
             team = Team(uuid.uuid4().hex, self._name(cur, user_id, name), description, None, user_id, now(), "owner")
             self._insert(cur, team)
@@ -167,8 +161,8 @@ class Teams:
                 raise _personal(team)
             new_name = team.name if name is None else self._name(cur, team.created_by, name, team.id)
             new_description = team.description if description is None else clean_text(
-                description, "description", "description", "描述", max_chars=MAX_DESCRIPTION, required=False,
-                one_line=False)
+                description, "description", MESSAGES.message("label.description"), max_chars=MAX_DESCRIPTION,
+                required=False, one_line=False)
             cur.execute("UPDATE teams SET name = ?, description = ? WHERE id = ?", [new_name, new_description, team.id])
         return Team(team.id, new_name, new_description, team.personal_of, team.created_by, team.created_at, team.role)
 
@@ -189,9 +183,7 @@ class Teams:
                 raise _personal(team)
             kbs = cur.execute("SELECT count(*) FROM knowledge_bases WHERE team_id = ?", [team.id]).fetchone()[0]
             if kbs:
-                raise invalid("team_id", f"“{team.name}” still has {kbs} knowledge base(s). Delete them first, "
-                              "then delete the team.", f"“{team.name}”还有 {kbs} 个知识库，请先删除它们，再删除团队。",
-                              "team_has_knowledge_bases")
+                raise Invalid("team_has_knowledge_bases", "team_id", name=team.name, kbs=kbs)
             cur.execute("DELETE FROM kb_grants WHERE grantee_kind = 'team' AND grantee_id = ?", [team.id])
             cur.execute("DELETE FROM team_invites WHERE team_id = ?", [team.id])
             cur.execute("DELETE FROM team_members WHERE team_id = ?", [team.id])
@@ -230,12 +222,10 @@ class Teams:
             _owner_only_for_admins(team, role)
             invitee = self._users.id_of(name) if name else None
             if invitee is None:
-                raise invalid("username", f"There is no active account named “{name}”. Check the username.",
-                              f"没有名为“{name}”的有效账号，请检查用户名。", "unknown_user")
+                raise Invalid("unknown_user", "username", name=name)
             if cur.execute("SELECT 1 FROM team_members WHERE team_id = ? AND user_id = ?",
                            [team.id, invitee]).fetchone():
-                raise invalid("username", f"{name} is already a member of “{team.name}”; change their role instead.",
-                              f"{name} 已是“{team.name}”的成员；如需调整请修改其角色。", "already_member")
+                raise Invalid("already_member", "username", name=name, team=team.name)
             cur.execute("INSERT INTO team_members VALUES (?, ?, ?, ?, ?)", [team.id, invitee, role, user_id, now()])
             return self._get_member(cur, team.id, invitee)
 
@@ -247,8 +237,7 @@ class Teams:
             team = self._access.require_team(user_id, team_id, "manage")
             current = self._member(cur, team.id, member_id)
             if current == "owner":
-                raise invalid("role", "The owner's role changes only by transferring the ownership to another member.",
-                              "所有者的角色只能通过把所有权转让给其他成员来改变。", "owner_by_transfer")
+                raise Invalid("owner_by_transfer.role", "role")
             _owner_only_for_admins(team, current, role)
             cur.execute("UPDATE team_members SET role = ? WHERE team_id = ? AND user_id = ?",
                         [role, team.id, member_id])
@@ -260,8 +249,7 @@ class Teams:
             team = self._access.require_team(user_id, team_id, "manage")
             current = self._member(cur, team.id, member_id)
             if current == "owner":
-                raise invalid("member", "The owner cannot be removed. The owner can transfer the ownership first.",
-                              "不能移除所有者。所有者可先转让所有权。", "owner_stays")
+                raise Invalid("owner_stays.remove", "member")
             if member_id != user_id:
                 _owner_only_for_admins(team, current)
             cur.execute("DELETE FROM team_members WHERE team_id = ? AND user_id = ?", [team.id, member_id])
@@ -273,8 +261,7 @@ class Teams:
             if team.personal_of:
                 raise _personal(team)
             if team.role == "owner":
-                raise invalid("team_id", "You own this team: transfer the ownership to another member before leaving.",
-                              "您是此团队的所有者：请先把所有权转让给其他成员，再退出。", "owner_stays")
+                raise Invalid("owner_stays.leave", "team_id")
             cur.execute("DELETE FROM team_members WHERE team_id = ? AND user_id = ?", [team.id, user_id])
 
     def transfer(self, owner_id: str, team_id: str, to_user_id: str) -> Team:
@@ -284,8 +271,7 @@ class Teams:
             if team.personal_of:
                 raise _personal(team)
             if to_user_id == owner_id:
-                raise invalid("to_user_id", "You already own this team; choose another member.",
-                              "您已是此团队的所有者，请选择其他成员。")
+                raise Invalid("invalid.already_owner", "to_user_id")
             self._member(cur, team.id, to_user_id)
             cur.execute("UPDATE team_members SET role = 'admin' WHERE team_id = ? AND user_id = ?",
                         [team.id, owner_id])

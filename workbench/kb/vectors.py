@@ -61,10 +61,7 @@ def given_embeddings_class() -> type:
             self.model = model
 
         def __call__(self, input: Documents) -> Embeddings:
-            raise KBError(
-                "The knowledge base's vectors come from the gateway; the vector store was asked to embed text "
-                "itself, which is a bug in the workbench.",
-                zh="知识库的向量由网关计算；向量库被要求自行计算向量，这是工作台的缺陷。", code="embedding_refused")
+            raise KBError("embedding_refused")
 
         @staticmethod
         def name() -> str:
@@ -96,10 +93,7 @@ def _settings() -> Any:
 def _unavailable(where: str, exc: Exception) -> KBError:
     """What the user reads when Chroma fails (the details go to the log only)."""
     log.warning("vector store %s failed: %s: %s", where, type(exc).__name__, exc)
-    return KBError("The vector store cannot be reached or refused the request. Try again in a moment; if it keeps "
-                   "failing, ask an administrator to check the vector store (Chroma).",
-                   zh="向量库无法访问或拒绝了请求。请稍后重试；如果一直失败，请联系管理员检查向量库（Chroma）。",
-                   code="vectors_unavailable")
+    return KBError("vectors_unavailable")
 
 
 class VectorStore:
@@ -140,9 +134,7 @@ class VectorStore:
         except ValueError:
             port = -1
         if parts.scheme not in ("http", "https") or not parts.hostname or port == -1 or parts.path not in ("", "/"):
-            raise Invalid(f"The Chroma URL {url!r} is not a server address: write it like http://chroma-host:8000.",
-                          "url", zh=f"Chroma 地址 {url!r} 不是服务器地址：请写成 http://chroma-host:8000 的形式。",
-                          code="bad_chroma_url")
+            raise Invalid("bad_chroma_url", "url", url=url)
         ssl = parts.scheme == "https"
         try:
             client = chromadb.HttpClient(host=parts.hostname, port=port or (443 if ssl else 8000), ssl=ssl,
@@ -208,10 +200,7 @@ class VectorStore:
     def _refusal(self, exc: Exception) -> KBError:
         if "dimension" in str(exc).lower():
             log.warning("vector store %s refused vectors: %s", self.where, exc)
-            return KBError("These vectors have another length than the knowledge base's index. Was its embedding "
-                           "model changed? Re-index its documents with one embedding model.",
-                           zh="这些向量的维度与知识库索引不一致。是否更换过嵌入模型？请用同一个嵌入模型重新索引其文档。",
-                           code="vector_dimension")
+            return KBError("vector_dimension")
         return _unavailable(self.where, exc)
 
     # -- the interface ---------------------------------------------------------------------------------------------
@@ -219,9 +208,7 @@ class VectorStore:
         """Store one unit-length row of ``vectors`` per chunk (in order); a chunk stored before is replaced."""
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[0] != len(chunks):
-            raise Invalid(f"Expected one vector per chunk ({len(chunks)}), got an array of shape {vectors.shape}.",
-                          "vectors", code="bad_vectors",
-                          zh=f"每个文本块应有一个向量（{len(chunks)} 个），实际得到形状为 {vectors.shape} 的数组。")
+            raise Invalid("bad_vectors", "vectors", chunks=len(chunks), shape=vectors.shape)
         if not chunks:
             return
         from chromadb.errors import NotFoundError

@@ -1,11 +1,19 @@
 """Why a KB upload is refused, fails or cannot be changed (workbench/kb): en and zh templates by code, plain data.
 
 A code with a variant (``corrupt.archive``) is one of several sentences callers see under one code (``corrupt``).
+``state.*`` is never raised: a document's state, put in another message's field.
 """
 
 from __future__ import annotations
 
 EN: dict[str, str] = {
+    # a document's state, as a message says it
+    "state.queued": "queued",
+    "state.parsing": "parsing",
+    "state.embedding": "embedding",
+    "state.ready": "ready",
+    "state.failed": "failed",
+    "state.cancelled": "cancelled",
     # a file's outcome, saved on its row (workbench/kb/refusals.py)
     "duplicate": "“{name}” is identical to “{existing}”, which is already in this knowledge base; it was not added "
                  "again.",
@@ -38,6 +46,12 @@ EN: dict[str, str] = {
 }
 
 ZH: dict[str, str] = {
+    "state.queued": "排队中",
+    "state.parsing": "解析中",
+    "state.embedding": "向量化中",
+    "state.ready": "已就绪",
+    "state.failed": "失败",
+    "state.cancelled": "已取消",
     "duplicate": "“{name}”与本知识库中已有的“{existing}”内容完全相同，未重复添加。",
     "file_missing": "“{name}”的存储副本已不存在。请删除此条目后重新上传该文件。",
     "internal": "由于工作台内部错误，未能添加“{name}”（已记录日志）。请重试；如仍失败，请联系管理员。",
