@@ -1,4 +1,5 @@
-"""What the workbench says to users, en and zh, a table per package (``documents.py``, ``kb.py``): plain data.
+"""What the workbench says to users, en and zh, a table per package (``documents.py``, ``kb.py``, ``chat.py``):
+plain data.
 
 ``MESSAGES`` merges them into the one ``shared.messages.Catalogue`` that ``WorkbenchError`` says its code from;
 a code defined by two tables is an error. (A package, not a table beside each feature: ``workbench.errors`` needs
@@ -9,13 +10,13 @@ from __future__ import annotations
 
 from shared.messages import Catalogue
 
-from . import documents, kb
+from . import chat, documents, kb
 
 
 def _merged() -> Catalogue:
     en: dict[str, str] = {}
     zh: dict[str, str] = {}
-    for table in (documents, kb):
+    for table in (documents, kb, chat):
         twice = set(en) & set(table.EN)
         if twice:
             raise ValueError(f"{table.__name__} redefines {sorted(twice)}")
