@@ -18,14 +18,16 @@ event's outputs in the order the layout wires them::
     page.load(shown(account.refresh), inputs=[lang], outputs=KeysView.pick(components))
 
 Tests call the methods and read the fields by name (``view.keys``), never by position. Forms keep
-``app.shell.forms.Form`` (its outputs are named too).
+``app.shell.forms.Form`` (its outputs are named too). A streaming handler (an async generator of views, e.g. the
+chat's answer) is wired with ``streamed`` instead of ``shown``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, ClassVar
 
 
@@ -59,5 +61,18 @@ def shown(handler: Callable[..., View]) -> Callable[..., tuple[Any, ...]]:
     @functools.wraps(handler)
     def wired(*args: Any, **kwargs: Any) -> tuple[Any, ...]:
         return handler(*args, **kwargs).outputs()
+
+    return wired
+
+
+def streamed(handler: Callable[..., AsyncIterator[View]]) -> Callable[..., AsyncIterator[tuple[Any, ...]]]:
+    """``shown`` for a streaming handler: each view it yields, as its ``outputs()``, as it comes (its signature kept;
+    closing or cancelling the stream closes or cancels the handler where it waits)."""
+
+    @functools.wraps(handler)
+    async def wired(*args: Any, **kwargs: Any) -> AsyncIterator[tuple[Any, ...]]:
+        async with contextlib.aclosing(handler(*args, **kwargs)) as views:
+            async for view in views:
+                yield view.outputs()
 
     return wired
