@@ -79,6 +79,12 @@ def edited(edit: Any, locale: str) -> tuple[int, str]:
     return (index if isinstance(index, int) and not isinstance(index, bool) else -1), edited_text(data.get("value"))
 
 
+def before(asked: ev.Started, attachments: Sequence[Any], locale: str) -> list[dict]:
+    """What the chat shows above the answer: the conversation so far, then the question with ``attachments``."""
+    question = question_rows(asked.question, attachments, locale) if asked.question is not None else []
+    return chat_messages(asked.history, locale) + question
+
+
 @dataclass
 class Shown:
     """What the chat shows of one answer while it streams."""
@@ -181,22 +187,18 @@ class ChatAnswers:
                         return
                     raise refusal(event, locale)
                 if isinstance(event, ev.Started):
-                    conv = event.conversation
-                    shown.base = chat_messages(event.history, locale) + (
-                        question_rows(event.question, event.attachments, locale) if event.question is not None
-                        else [])
-                    asked = event
+                    conv, asked = event.conversation, event
                 elif isinstance(event, ev.Progress):
+                    if not shown.base:                  # the first step: the question, and the list with it
+                        shown.base = before(asked, asked.attachments, locale)
+                        conv_list, note = self.chat.listing(actor, locale, query, conv.id)
                     title = event.said.text(locale)
-                    conv_list, note = self.chat.listing(actor, locale, query, conv.id)
                     row = {"role": "assistant", "content": "", "metadata": {"title": title, "status": "pending"}}
                     yield Step(shown.base + [row], conv.id, "", conv_list, conv.title, title, note)
                 elif isinstance(event, ev.Notice):
                     notices.append(event.said.text(locale))
                 elif isinstance(event, ev.Sources):
-                    shown.base = chat_messages(asked.history, locale) + (
-                        question_rows(asked.question, event.attachments, locale) if asked.question is not None
-                        else [])
+                    shown.base = before(asked, event.attachments, locale)
                     shown.sources, shown.thinking, shown.budget = event.sources, event.thinking, event.budget
                     shown.started = time.monotonic()
                     conv_list, note = self.chat.listing(actor, locale, query, conv.id)

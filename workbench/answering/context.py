@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import openai
 
 from shared.messages import Message, Words
 from workbench.answering.events import Said
-from workbench.attachments import Attachments
+from workbench.attachments import Attachment, Attachments
 from workbench.chat import ContextBlock
 from workbench.citations import Cited, Citer
 from workbench.conversations import Conversation
@@ -32,6 +32,9 @@ from workbench.kb.errors import KBError
 from workbench.messages import MESSAGES
 from workbench.retrieval import RetrievalError, Retriever
 from workbench.websearch_client import WebSearch, WebSearchError
+
+if TYPE_CHECKING:
+    from workbench.kb.service import KnowledgeService
 
 KB_PREFIX = "kb:"           # a question's attachment naming a knowledge base
 KB_HITS = 6                 # passages asked of the knowledge bases per question (before the relevance floor)
@@ -62,7 +65,7 @@ def kb_names(conv: Conversation | None) -> dict[str, str]:
             for a in m.attachments if str(a.get("id", "")).startswith(KB_PREFIX)}
 
 
-def new_attachments(conv: Conversation, items: Sequence[Any]) -> list[dict]:
+def new_attachments(conv: Conversation, items: Sequence[Attachment]) -> list[dict]:
     """The conversation's documents no earlier question carries yet (saved on the next question)."""
     seen = {a.get("id") for m in conv.messages for a in m.attachments}
     return [{"id": a.id, "name": a.name} for a in items if a.id not in seen]
@@ -115,12 +118,12 @@ class Question:
 class Gatherer:
     """Gathers a question's context from the services the chat has (each None: not offered)."""
 
-    def __init__(self, *, attachments: Attachments | None, embedding_model: str, knowledge: Any | None,
+    def __init__(self, *, attachments: Attachments | None, embedding_model: str, knowledge: KnowledgeService | None,
                  web_search: WebSearch | None, citation_model: Callable[[], str | None]) -> None:
         self.attachments, self.embedding_model = attachments, embedding_model
         self.knowledge, self.web_search, self.citation_model = knowledge, web_search, citation_model
 
-    def documents(self, user_id: str, conv: Conversation) -> list[Any]:
+    def documents(self, user_id: str, conv: Conversation) -> list[Attachment]:
         """The conversation's attached documents (none when documents are not offered)."""
         return self.attachments.list(user_id, conv.id) if self.attachments is not None else []
 

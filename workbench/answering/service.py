@@ -23,13 +23,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import openai
 
 from shared.messages import Words
 from workbench import chat
-from workbench.answering.context import Gatherer, Question, new_attachments, said
+from workbench.answering.context import Context, Gatherer, Question, new_attachments, said
 from workbench.answering.events import (
     Content,
     Done,
@@ -51,10 +51,13 @@ from workbench.retrieval import document_budget
 from workbench.summaries import Summarizer, Summary, wants_summary
 from workbench.websearch_client import WebSearch
 
+if TYPE_CHECKING:
+    from workbench.kb.service import KnowledgeService
+
 DEFAULT_EMBEDDING = "use-multilingual:v3"
 
 # how one answer is started on the engine: (engine, context window, gathered context) -> its events
-Starter = Callable[[ChatEngine, "int | None", Any], AsyncIterator[chat.Event]]
+Starter = Callable[[ChatEngine, "int | None", Context], AsyncIterator[chat.Event]]
 
 
 class ModelFacts(Protocol):
@@ -118,7 +121,7 @@ class AnswerService:
 
     def __init__(self, conversations: Conversations, clients: Callable[[str], openai.AsyncOpenAI],
                  models: ModelFacts, *, attachments: Attachments | None = None,
-                 embedding_model: str = DEFAULT_EMBEDDING, knowledge: Any | None = None,
+                 embedding_model: str = DEFAULT_EMBEDDING, knowledge: KnowledgeService | None = None,
                  web_search: WebSearch | None = None) -> None:
         self.conversations, self.clients, self.models = conversations, clients, models
         self.attachments, self.embedding_model = attachments, embedding_model
@@ -185,7 +188,7 @@ class AnswerService:
             return
         yield Started(conv, tuple(conv.messages), question)
 
-        def start(engine: ChatEngine, window: int | None, got: Any) -> AsyncIterator[chat.Event]:
+        def start(engine: ChatEngine, window: int | None, got: Context) -> AsyncIterator[chat.Event]:
             return engine.send(user_id, conv.id, question, context_length=window, attachments=got.attachments,
                                context=got.blocks, sources=got.sources, reply=got.reply, citer=got.citer)
 
@@ -213,7 +216,7 @@ class AnswerService:
         attachments = tuple(asked.attachments) if asked is not None else ()
         yield Started(conv, tuple(conv.messages[:max(last, 0)]), asked.content if asked else None, attachments)
 
-        def start(engine: ChatEngine, window: int | None, got: Any) -> AsyncIterator[chat.Event]:
+        def start(engine: ChatEngine, window: int | None, got: Context) -> AsyncIterator[chat.Event]:
             return engine.regenerate(user_id, conv.id, context_length=window, context=got.blocks,
                                      sources=got.sources, reply=got.reply, citer=got.citer)
 
@@ -241,7 +244,7 @@ class AnswerService:
         attachments = tuple(conv.messages[position].attachments)
         yield Started(conv, tuple(conv.messages[:position]), question, attachments)
 
-        def start(engine: ChatEngine, window: int | None, got: Any) -> AsyncIterator[chat.Event]:
+        def start(engine: ChatEngine, window: int | None, got: Context) -> AsyncIterator[chat.Event]:
             return engine.resend(user_id, conv.id, message_id, question, context_length=window, context=got.blocks,
                                  sources=got.sources, reply=got.reply, citer=got.citer)
 
