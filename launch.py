@@ -47,6 +47,7 @@ def build_app(gateway, workbench_store=None, knowledge=None):
     from gateway.routing.catalogue import EMBEDDED_EMBEDDING_ID
     from workbench.attachments import MB, Attachments
     from workbench.conversations import Conversations
+    from workbench.websearch_client import searcher
 
     sessions = auth.SessionUsers(gateway)
 
@@ -62,8 +63,8 @@ def build_app(gateway, workbench_store=None, knowledge=None):
                                                    files_dir=gateway.settings.data_dir / "chat-files"),
                                        max_bytes=gateway.settings.chat_max_upload_mb * MB,
                                        embedding_model=EMBEDDED_EMBEDDING_ID)
-        setup = chat.ChatSetup(conversations, base_url, web_search=chat.web_search_via_api(
-            base_url, gateway.keys.workbench_key), documents=documents, knowledge=knowledge)
+        setup = chat.ChatSetup(conversations, base_url, web_search=searcher(base_url, gateway.keys.workbench_key),
+                               documents=documents, knowledge=knowledge)
     blocks, i18n = build_ui(gateway, chat=setup, knowledge=knowledge)
     ui = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     # CORS: only the workbench's own origin may read the UI's answers from a script (Gradio's own CORS, which this

@@ -3,8 +3,8 @@
 ``python launch.py`` runs with a config whose only chat model is ``bench/chat_upstream.py`` (a fast
 fake: ``--words`` words, ``--interval`` s apart) in its own process. This process opens a real
 ``Gateway`` (its own DuckDB, N members created through the accounts service) and a workbench store,
-builds the chat page's handlers (``app.chat.page.make_handlers`` with a ``ChatSetup`` pointing at the
-launched gateway's /v1, as launch.py does) and calls ``send`` for every member at once on one event
+builds the chat page (``app.chat.page.ChatPage`` with a ``ChatSetup`` pointing at the
+launched gateway's /v1, as launch.py does) and calls ``answers.send`` for every member at once on one event
 loop — each a different signed-in user starting their own conversation — exactly as Gradio's queue
 would call the async handler. Counted: errors (a raised gr.Error or exception, an answer that is
 not the fake's text, a conversation not saved with the question and the answer), total wall time,
@@ -29,6 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -82,18 +83,18 @@ def answer_text(bot: list[dict]) -> str:
     return rows[-1]["content"] if rows else ""
 
 
-async def one_chat(h: SimpleNamespace, username: str, t0: float) -> dict:
+async def one_chat(h: Any, username: str, t0: float) -> dict:
     request = SimpleNamespace(username=username, headers={"accept-language": "en"}, query_params={})
     first = None
-    last: tuple = ()
+    last: Any = None
     try:
-        async for step in h.send(f"Hello from {username}", None, "", MODEL_ID, False, 1024, "", 0, None, 64,
+        async for step in h.answers.send(f"Hello from {username}", None, "", MODEL_ID, False, 1024, "", 0, None, 64,
                                  False, "", "en", request):
-            if first is None and answer_text(step[0]):
+            if first is None and answer_text(step.bot):
                 first = time.perf_counter()
             last = step
         return {"user": username, "ttft": (first or time.perf_counter()) - t0, "done": time.perf_counter() - t0,
-                "conv_id": last[1] if last else "", "shown": answer_text(last[0]) if last else "", "error": None}
+                "conv_id": last.conv_id if last else "", "shown": answer_text(last.bot) if last else "", "error": None}
     except Exception as exc:  # noqa: BLE001 - counted, never hidden
         return {"user": username, "error": f"{type(exc).__name__}: {exc}", "done": time.perf_counter() - t0}
 
@@ -138,8 +139,7 @@ def main() -> None:
             users = {f"bench{n:02d}": gateway.accounts.create_user(f"bench{n:02d}", PASSWORD)
                      for n in range(args.chats)}
             convs = Conversations(store)
-            h = chat.make_handlers(gateway, chat.ChatSetup(convs, gw_proc.url + "/v1",
-                                                           key_for=lambda user_id: MASTER_KEY))
+            h = chat.ChatPage(gateway, chat.ChatSetup(convs, gw_proc.url + "/v1", key_for=lambda user_id: MASTER_KEY))
 
             async def run_all() -> tuple[list[dict], float]:
                 t0 = time.perf_counter()

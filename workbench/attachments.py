@@ -10,7 +10,7 @@ answers exactly like a missing one (``NotFound``, from the conversations service
 ``Attachment`` means that check passed; the methods that take one (``passages``, ``text``, vectors,
 summaries) do not check again. Parsing refusals are ``DocumentError`` and pass through unchanged
 (nothing is stored); a full conversation is an ``AttachmentError`` (the same shape: ``code``,
-``message``, ``text(locale)``; its words in ``workbench/messages/chats.py``).
+``message``, ``text(locale)``; its words in ``workbench/messages/conversations.py``).
 
 Pages are kept, so any span of the document can be shown with page markers ("[p. 17]") for PDFs;
 chunks (for retrieval and summaries) know their span and pages. With ``files_dir`` the uploaded file itself is kept

@@ -28,7 +28,7 @@ import openai
 
 from workbench import prompts
 from workbench.conversations import Conversation, ConversationError, Conversations, Message, NotFound, Settings
-from workbench.errors import in_locale
+from workbench.messages import MESSAGES
 
 log = logging.getLogger("maas.workbench.chat")
 
@@ -66,14 +66,23 @@ class Done:
 
 @dataclass(frozen=True)
 class Error:
-    """A readable failure (never a traceback or an upstream's internals); ``code`` is saved with the answer."""
+    """A readable failure (never a traceback or an upstream's internals): its ``code`` (saved with the answer), said
+    from the catalogue's ``chat.<code>`` (``workbench/messages/chat.py``)."""
 
-    message: str
-    zh: str
     code: str = "failed"
 
-    def text(self, locale: str) -> str:
-        return in_locale(self.message, self.zh, locale)
+    def text(self, locale: str | None) -> str:
+        return MESSAGES.render(f"chat.{self.code}", locale, {})
+
+    @property
+    def message(self) -> str:
+        """In English (for logs and English callers)."""
+        return self.text("en")
+
+    @property
+    def zh(self) -> str:
+        """In Chinese."""
+        return self.text("zh")
 
 
 Event = ReasoningDelta | ContentDelta | Done | Error
@@ -91,36 +100,11 @@ async def context_length(client: openai.AsyncOpenAI, model: str, cache: dict[str
             return DEFAULT_CONTEXT
     return cache[model]
 
-ERRORS: dict[str, tuple[str, str]] = {
-    "unreachable": ("The model service cannot be reached. Try again in a moment.", "无法连接模型服务，请稍后重试。"),
-    "timeout": ("The model took too long to answer. Try again, or lower the maximum answer length.",
-                "模型响应超时。请重试，或调小最大输出长度。"),
-    "key": ("Your workbench key is no longer valid. Sign out and sign in again.",
-            "你的工作台密钥已失效，请退出后重新登录。"),
-    "model": ("You may not use this model, or it no longer exists. Pick another model.",
-              "你无权使用该模型，或该模型已不存在。请选择其他模型。"),
-    "no_model": ("Pick a model for this conversation first.", "请先为该对话选择模型。"),
-    "limit": ("You reached a rate limit or your token quota. Wait a minute, or ask an administrator for more.",
-              "已达到速率限制或 token 配额。请稍等一分钟，或联系管理员提高额度。"),
-    "too_long": ("This message does not fit the model's context window, even with older messages left out. "
-                 "Shorten it, lower the maximum answer length or thinking budget, or start a new conversation.",
-                 "即使省略了较早的消息，该消息仍超出模型的上下文长度。请缩短消息、调小最大输出长度或思考预算，或新建对话。"),
-    "rejected": ("The model rejected the request. Check the conversation's settings (temperature, top_p, "
-                 "max tokens) and try again.",
-                 "模型拒绝了该请求。请检查对话设置（temperature、top_p、最大输出长度）后重试。"),
-    "unavailable": ("The model is unavailable right now. Try again shortly, or pick another model.",
-                    "该模型暂时不可用。请稍后重试，或选择其他模型。"),
-    "server": ("The model server failed. Try again; if it keeps failing, tell an administrator.",
-               "模型服务出错。请重试；如果持续出错，请联系管理员。"),
-    "broken": ("The answer broke off. What arrived is saved; regenerate to try again.",
-               "回答中断了。已收到的部分已保存；可点击重新生成再试。"),
-    "failed": ("Something went wrong while answering. Try again.", "回答时出错，请重试。"),
-}
+CODES = frozenset(code.removeprefix("chat.") for code in MESSAGES.tables["en"] if code.startswith("chat."))
 
 
 def error(code: str) -> Error:
-    en, zh = ERRORS.get(code, ERRORS["failed"])
-    return Error(en, zh, code if code in ERRORS else "failed")
+    return Error(code if code in CODES else "failed")
 
 
 def error_text(code: str | None, locale: str) -> str:
@@ -453,8 +437,7 @@ class ChatEngine:
 
 def _require_model(conv: Conversation) -> None:
     if not conv.settings.model:
-        en, zh = ERRORS["no_model"]
-        raise ConversationError(en, "model", zh=zh)
+        raise ConversationError("chat.no_model", "model", code="no_model")
 
 
 class ModelTitler:

@@ -3,7 +3,7 @@
 Every method takes the caller's ``user_id`` and touches only that user's conversations: another
 user's id answers exactly like a missing one (``NotFound``), so ids cannot be probed. A message
 keeps its reasoning (shown in the UI, never sent back to a model), usage, web sources and
-attachments. Errors carry a ``code`` (their words, en and zh, are in ``workbench/messages/chats.py``) and the
+attachments. Errors carry a ``code`` (their words, en and zh, are in ``workbench/messages/conversations.py``) and the
 ``field`` at fault; ``text(locale)`` says them, ``message`` is the English (the shape of ``gateway.errors.FormError``).
 """
 

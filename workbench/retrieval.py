@@ -30,7 +30,7 @@ import openai
 from shared.locale import language
 from workbench import prompts
 from workbench.attachments import Attachment, Attachments, PageText, Passage, render
-from workbench.chat import ContextBlock, estimate_tokens, prompt_budget
+from workbench.chat import CODES, ContextBlock, estimate_tokens, prompt_budget
 from workbench.documents.normal_form import normal_form
 from workbench.embeddings import EmbeddingError, embed
 from workbench.errors import WorkbenchError
@@ -45,7 +45,8 @@ MIN_RELATIVE = 0.4          # a passage scoring under this share of the best one
 
 
 class RetrievalError(WorkbenchError):
-    """The documents could not be searched (the embedding model failed or refused); readable en/zh."""
+    """The documents could not be searched (the embedding model failed or refused): said as the chat's ``chat.<code>``
+    (``workbench.chat.Error``'s words), ``code`` as the embedding call's."""
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,8 @@ class Retriever:
         try:
             return await embed(self.client, self.embedding_model, texts)
         except EmbeddingError as exc:
-            raise RetrievalError(exc.message, zh=exc.zh, code=exc.code) from None
+            code = exc.code if exc.code in CODES else "failed"
+            raise RetrievalError(f"chat.{code}", code=code) from None
 
     async def _vectors(self, attachment: Attachment, passages: Sequence[Passage]) -> dict[int, np.ndarray]:
         cached = self.attachments.vectors(attachment, self.embedding_model)

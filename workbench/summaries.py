@@ -41,9 +41,7 @@ REDUCE_TOKENS = 384         # answer room of a reduce call and of a one-call sum
 TEMPLATE_TOKENS = 160       # the instructions around the text, generously counted
 MIN_GROUP_TOKENS = 400      # below this a model's window is too small to summarise with
 
-TOO_SMALL = Error("This model's context window is too small to summarise a document with. Pick a model with a "
-                  "larger context window.", "该模型的上下文长度太小，无法用来总结文档。请选择上下文更长的模型。",
-                  "too_small")
+TOO_SMALL = Error("too_small")     # the model's window cannot hold a part and its summary
 
 _ASKS = re.compile(
     r"\b(summar(y|ies|i[sz]e[sd]?|i[sz]ing)|sum (it |this |that )?up|tl;?dr|overview|gist|main points|key points|"

@@ -7,13 +7,16 @@ The workbench never imports the gateway: this is an HTTP call like any client's,
 user's. ``found.sources`` is ``[{index, title, url, text}]`` (what the chat shows under "Found N web pages"
 and saves on the answer; ``text``, what the model read of the page, is for checking citations, not kept);
 ``found.blocks`` holds one ``ContextBlock`` listing the numbered sources
-with their text, and asks the model to cite them as [n]. Failures are ``WebSearchError`` (readable
-en/zh; ``code`` is the gateway's, e.g. ``search_not_configured``).
+with their text, and asks the model to cite them as [n]. Failures are ``WebSearchError`` (said from
+``web.<...>`` in ``workbench/messages/chat.py``; ``code`` is the gateway's, e.g. ``search_not_configured``).
+``searcher(base_url, key_for)`` is the chat's ``WebSearch``: a search on a user's behalf, with their key.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import httpx
 
@@ -41,19 +44,16 @@ class Found:
 
 
 def _failure(status: int, code: str, detail: str) -> WebSearchError:
+    """The gateway's refusal as words (``web.<...>`` in ``workbench/messages/chat.py``); ``code`` is the gateway's."""
     if code == "search_not_configured":
-        return WebSearchError("Web search is not configured on this server.", zh="本服务器未配置联网搜索。", code=code)
+        return WebSearchError("web.not_configured", code=code)
     if status in (401, 403):
-        return WebSearchError("Your key may not use web search.", zh="你的密钥无权使用联网搜索。",
-                              code=code or "forbidden")
+        return WebSearchError("web.forbidden", code=code or "forbidden")
     if status == 429:
-        return WebSearchError("Too many requests: web search is rate limited, try again in a minute.",
-                              zh="请求过于频繁，联网搜索受限，请稍后再试。", code=code or "rate_limited")
+        return WebSearchError("web.rate_limited", code=code or "rate_limited")
     if code == "search_timeout" or status == 504:
-        return WebSearchError("The search engine did not answer in time.", zh="搜索引擎未能及时响应。",
-                              code=code or "search_timeout")
-    text = f" ({detail})" if detail else ""
-    return WebSearchError(f"Web search failed{text}.", zh=f"联网搜索失败{text}。", code=code or "search_failed")
+        return WebSearchError("web.timeout", code=code or "search_timeout")
+    return WebSearchError("web.failed", code=code or "search_failed", detail=f" ({detail})" if detail else "")
 
 
 def page_text(result: dict) -> str:
@@ -81,8 +81,7 @@ async def search_web(base_url: str, api_key: str, query: str, *, locale: str = "
     try:
         reply = await http.post(url, json=body, headers={"Authorization": f"Bearer {api_key}"})
     except httpx.HTTPError as exc:
-        raise WebSearchError("The gateway could not be reached for web search.", zh="无法连接网关进行联网搜索。",
-                             code="unreachable") from exc
+        raise WebSearchError("web.unreachable", code="unreachable") from exc
     finally:
         if own:
             await http.aclose()
@@ -99,3 +98,16 @@ async def search_web(base_url: str, api_key: str, query: str, *, locale: str = "
     sources = [{"index": r["index"], "title": r.get("title") or r["url"], "url": r["url"], "text": page_text(r)}
                for r in results]
     return Found(sources, [sources_block(results)] if results else [])
+
+
+class WebSearch(Protocol):
+    """Searches the web for a question on a user's behalf (``locale``: the results' language)."""
+
+    async def __call__(self, user_id: str, question: str, locale: str) -> Found: ...
+
+
+def searcher(base_url: str, key_for: Callable[[str], str]) -> WebSearch:
+    """The ``WebSearch`` over the gateway's ``/v1/web-search`` with each user's key (metered as theirs)."""
+    async def search(user_id: str, question: str, locale: str) -> Found:
+        return await search_web(base_url, key_for(user_id), question, locale=locale)
+    return search

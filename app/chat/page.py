@@ -1,4 +1,4 @@
-"""Chat page: the signed-in user's conversations with the models, over ``workbench.chat.ChatEngine``.
+"""Chat page: the signed-in user's conversations with the models, answered by the workbench's answer pipeline.
 
 Left: new chat, search (titles and messages), the conversation list (newest first), rename, delete
 and export (Markdown, JSON). Main: the model, deep thinking with its budget, the web-search toggle,
@@ -7,44 +7,46 @@ the knowledge bases to answer from (several at once; answers cite their passages
 edit a question and resend; Markdown, code and LaTeX), Stop, documents, and the per-conversation settings
 (system prompt, temperature, top_p, max_tokens) in an accordion.
 
-The page is split by what its handlers do: this module lays it out and keeps the conversations (open,
-new, search, rename, delete, export, settings); ``app.chat_answer`` streams answers (web search, documents'
-passages, map-reduce summaries); ``app.chat_documents`` uploads and lists documents; ``app.chat_context``
-holds what they share (who is asking, the conversation, the user's API client); ``app.chat_view`` renders.
-Handlers come from ``make_handlers(gateway, setup)`` and are tested directly. Each looks the user up again
-and passes the user id to ``workbench.conversations``, which answers another user's conversation id exactly
-like a missing one. The open conversation's id lives in the page (a hidden box, and ``?c=<id>`` in the
-address so a reload reopens it), never in module state. The engine reaches the models through this
-process's own /v1 API with the user's workbench key, so every token is metered as theirs.
+``ChatPage`` is the page: its constructor takes what it uses of the gateway (``ChatGateway``) and the chat's
+services (``ChatSetup``); its methods are the handlers, each returning a view state (``Opened``, ``Listed``, ...)
+that ``build`` maps to the components once. This module keeps the conversations (open, new, search, rename, delete,
+export, settings, the knowledge-base picker); ``app.chat.answer`` renders answers from the workbench's one answer
+pipeline (``workbench.answering``: web search, knowledge bases, documents, summaries, the model, the saved turn);
+``app.chat.documents`` uploads and lists documents; ``app.chat.context`` holds what they share; ``app.chat.view``
+renders. Each handler looks the user up again and passes the user id to ``workbench.conversations``, which answers
+another user's conversation id exactly like a missing one. The open conversation's id lives in the page (a hidden
+box, and ``?c=<id>`` in the address so a reload reopens it), never in module state. Answers reach the models
+through this process's own /v1 API with the user's workbench key, so every token is metered as theirs.
 """
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 
-from app.chat.answer import make_answer_handlers
+from app.chat.answer import ChatAnswers, Step
 from app.chat.context import (
     DEFAULT_BUDGET,
     UPLOAD_TYPES,
+    ChatContext,
     ChatDocuments,
-    ChatPage,
+    ChatGateway,
     ChatSetup,
-    asked_kbs,
-    kb_names,
     local_api_url,
     notice_error,
     settings_values,
-    web_search_via_api,
 )
-from app.chat.documents import make_document_handlers
+from app.chat.documents import Attached, ChatDocumentHandlers, Removed
 from app.chat.view import CSS, LATEX, URL_JS, chat_messages
 from app.http.chat_export import export_url
 from app.shell.access import WITH_LANG_JS
 from app.shell.header import DOWNLOAD_JS
 from app.shell.i18n import translate
+from app.shell.views import View, shown, streamed
+from gateway.accounts.console import Actor
+from workbench.answering.context import asked_kbs, kb_names
 from workbench.conversations import THINKING_BUDGET, Conversation, NotFound
 
 # WITH_LANG_JS for inputs that end with the language box and then the chosen knowledge bases
@@ -52,125 +54,200 @@ MAX_LINKED_KBS = 10            # KBs an address (?kb=<id>,...) may preselect
 LANG_THEN_KBS_JS = ("(...a) => [...a.slice(0, -2), document.documentElement.lang || navigator.language || 'en', "
                     "a[a.length - 1]]")
 
-__all__ = ["CSS", "ChatDocuments", "ChatSetup", "build", "local_api_url", "make_handlers", "web_search_via_api"]
+__all__ = ["CSS", "ChatDocuments", "ChatPage", "ChatSetup", "build", "local_api_url"]
 
 
-def make_handlers(gateway: Any, setup: ChatSetup | None) -> SimpleNamespace:
-    """The page's handlers bound to ``gateway`` (accounts, catalogue, keys) and ``setup`` (None: chat is off)."""
-    page = ChatPage(gateway, setup)
-    convs, docs = page.convs, page.docs
+@dataclass
+class Opened(View):
+    """A conversation open in the chat (or a new chat): the chat, its id, its settings, its title."""
 
-    def opened(locale: str, conv: Conversation | None, model: str | None = None) -> tuple[Any, ...]:
-        """chatbot, conversation id, the settings widgets, the title box (a new chat when ``conv`` is None)."""
-        models = page.chat_models()
+    bot: Any
+    conv_id: Any
+    model: Any                      # gr.update(value=...): the model box keeps its choices
+    thinking: Any
+    budget: Any
+    system: Any
+    temperature: Any
+    top_p: Any
+    max_tokens: Any
+    title: Any
+
+
+@dataclass
+class Reopened(Opened):
+    """A conversation opened from the list, and the notice (cleared)."""
+
+    notice: Any
+
+
+@dataclass
+class Loaded(Reopened):
+    """The page loaded: ``?c=<id>`` opened if it is yours, the list, the model choices, the web-search toggle."""
+
+    conv_list: Any
+    list_note: Any
+    web: Any
+
+
+@dataclass
+class Fresh(Opened):
+    """A new chat, and the list with none chosen."""
+
+    conv_list: Any
+    list_note: Any
+
+
+@dataclass
+class Deleted(Opened):
+    """A conversation deleted: the list, a new chat, and the notice."""
+
+    conv_list: Any
+    notice: Any
+
+
+@dataclass
+class Listed(View):
+    """The conversation list (a search's hits) and its empty-line."""
+
+    conv_list: Any
+    list_note: Any
+
+
+@dataclass
+class Renamed(View):
+    conv_list: Any
+    notice: Any
+
+
+class ChatPage:
+    """The chat page over ``gateway`` (accounts, catalogue, keys) and ``setup`` (None: chat is off)."""
+
+    def __init__(self, gateway: ChatGateway, setup: ChatSetup | None) -> None:
+        self.setup = setup
+        self.chat = ChatContext(gateway, setup)
+        self.answers = ChatAnswers(self.chat)
+        self.documents = ChatDocumentHandlers(self.chat)
+
+    def opened(self, locale: str, conv: Conversation | None, model: str | None = None) -> Opened:
+        """The chat and its settings for ``conv`` (a new chat when None, on ``model`` if it may be picked)."""
+        chat = self.chat
+        models = chat.chat_models()
         if conv is None:
             pick = model if model in models else (models[0] if models else None)
-            return ([], "", gr.update(value=pick), False, page.thinking_default(pick), "", None, None, None, "")
+            return Opened([], "", gr.update(value=pick), False, chat.thinking_default(pick), "", None, None, None, "")
         s = conv.settings
         pick = s.model if s.model in models else (models[0] if models else None)
-        return (chat_messages(conv.messages, locale), conv.id, gr.update(value=pick), s.thinking,
-                s.thinking_budget or page.thinking_default(pick), s.system_prompt or "", s.temperature, s.top_p,
-                s.max_tokens, conv.title)
+        return Opened(chat_messages(conv.messages, locale), conv.id, gr.update(value=pick), s.thinking,
+                      s.thinking_budget or chat.thinking_default(pick), s.system_prompt or "", s.temperature, s.top_p,
+                      s.max_tokens, conv.title)
 
-    def load(query: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
+    def chosen(self, lang: str, request: gr.Request, conversation_id: str | None) -> tuple[str, Actor, Conversation]:
+        """(locale, actor, the open conversation) for a handler that needs one."""
+        locale, actor = self.chat.who(lang, request)
+        if not conversation_id:
+            raise notice_error("chat.choose", locale)
+        return locale, actor, self.chat.call(locale, self.chat.convs.get, actor.user_id, conversation_id)
+
+    # -- the handlers ------------------------------------------------------------------------
+    def load(self, query: str | None, lang: str, request: gr.Request) -> Loaded:
         """Page load: the list, the model choices, the web-search toggle, and ``?c=<id>`` opened if it is yours."""
-        locale, actor = page.who(lang, request)
+        chat = self.chat
+        locale, actor = chat.who(lang, request)
         wanted = str((getattr(request, "query_params", None) or {}).get("c") or "")
         conv, notice = None, ""
         if wanted:
             try:
-                conv = convs.get(actor.user_id, wanted)
+                conv = chat.convs.get(actor.user_id, wanted)
             except NotFound:
                 notice = translate("chat.no_such", locale)
-        models = page.chat_models()
+        models = chat.chat_models()
         if not models:
             notice = translate("chat.no_models", locale)
-        out = opened(locale, conv)
-        conv_list, empty = page.listing(actor, locale, query, out[1])
-        model = gr.update(choices=models, value=out[2]["value"])
-        return (conv_list, empty, page.web_state(locale), out[0], out[1], model, *out[3:], notice)
+        opened = self.opened(locale, conv)
+        conv_list, empty = chat.listing(actor, locale, query, opened.conv_id)
+        opened.model = gr.update(choices=models, value=opened.model["value"])
+        return Loaded(**vars(opened), notice=notice, conv_list=conv_list, list_note=empty, web=chat.web_state(locale))
 
-    def open_conversation(conversation_id: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
-        locale, actor = page.who(lang, request)
+    def open_conversation(self, conversation_id: str | None, lang: str, request: gr.Request) -> Reopened:
+        locale, actor = self.chat.who(lang, request)
         if not conversation_id:
-            return (*opened(locale, None), "")
-        return (*opened(locale, page.call(locale, convs.get, actor.user_id, conversation_id)), "")
+            return Reopened(**vars(self.opened(locale, None)), notice="")
+        conv = self.chat.call(locale, self.chat.convs.get, actor.user_id, conversation_id)
+        return Reopened(**vars(self.opened(locale, conv)), notice="")
 
-    def redraw(conversation_id: str | None, lang: str, request: gr.Request) -> Any:
+    def redraw(self, conversation_id: str | None, lang: str, request: gr.Request) -> Any:
         """The open conversation as saved (after Stop: the partial answer, marked stopped); else unchanged."""
-        locale, actor = page.who(lang, request)
+        locale, actor = self.chat.who(lang, request)
         if not conversation_id:
             return gr.update()
-        return chat_messages(page.call(locale, convs.get, actor.user_id, conversation_id).messages, locale)
+        return chat_messages(self.chat.call(locale, self.chat.convs.get, actor.user_id, conversation_id).messages,
+                             locale)
 
-    def new_chat(model: str | None, query: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
-        locale, actor = page.who(lang, request)
-        conv_list, empty = page.listing(actor, locale, query, None)
-        return (conv_list, *opened(locale, None, model), empty)
+    def new_chat(self, model: str | None, query: str | None, lang: str, request: gr.Request) -> Fresh:
+        locale, actor = self.chat.who(lang, request)
+        conv_list, empty = self.chat.listing(actor, locale, query, None)
+        return Fresh(**vars(self.opened(locale, None, model)), conv_list=conv_list, list_note=empty)
 
-    def search(query: str | None, conversation_id: str | None, lang: str, request: gr.Request) -> tuple[Any, str]:
-        locale, actor = page.who(lang, request)
-        return page.listing(actor, locale, query, conversation_id)
+    def search(self, query: str | None, conversation_id: str | None, lang: str, request: gr.Request) -> Listed:
+        locale, actor = self.chat.who(lang, request)
+        return Listed(*self.chat.listing(actor, locale, query, conversation_id))
 
-    def chosen(lang: str, request: gr.Request, conversation_id: str | None) -> tuple[str, Any, Conversation]:
-        """(locale, actor, the open conversation) for a handler that needs one."""
-        locale, actor = page.who(lang, request)
-        if not conversation_id:
-            raise notice_error("chat.choose", locale)
-        return locale, actor, page.call(locale, convs.get, actor.user_id, conversation_id)
-
-    def rename(conversation_id: str | None, title: str | None, query: str | None, lang: str,
-               request: gr.Request) -> tuple[Any, str]:
-        locale, actor, conv = chosen(lang, request, conversation_id)
-        page.call(locale, convs.rename, actor.user_id, conv.id, title or "")
+    def rename(self, conversation_id: str | None, title: str | None, query: str | None, lang: str,
+               request: gr.Request) -> Renamed:
+        locale, actor, conv = self.chosen(lang, request, conversation_id)
+        convs = self.chat.convs
+        self.chat.call(locale, convs.rename, actor.user_id, conv.id, title or "")
         new_title = convs.get(actor.user_id, conv.id).title
-        conv_list, _ = page.listing(actor, locale, query, conv.id)
-        return conv_list, translate("chat.renamed", locale, title=new_title)
+        conv_list, _ = self.chat.listing(actor, locale, query, conv.id)
+        return Renamed(conv_list, translate("chat.renamed", locale, title=new_title))
 
-    def delete(conversation_id: str | None, query: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
-        locale, actor, conv = chosen(lang, request, conversation_id)
+    def delete(self, conversation_id: str | None, query: str | None, lang: str, request: gr.Request) -> Deleted:
+        locale, actor, conv = self.chosen(lang, request, conversation_id)
         title = conv.title or translate("chat.untitled", locale)
+        docs = self.chat.docs
         if docs is not None:                # the documents first: they belong to the conversation
-            page.call(locale, docs.attachments.remove_all, actor.user_id, conv.id)
-        page.call(locale, convs.delete, actor.user_id, conv.id)
-        conv_list, _ = page.listing(actor, locale, query, None)
-        return (conv_list, *opened(locale, None), translate("chat.deleted", locale, title=title))
+            self.chat.call(locale, docs.attachments.remove_all, actor.user_id, conv.id)
+        self.chat.call(locale, self.chat.convs.delete, actor.user_id, conv.id)
+        conv_list, _ = self.chat.listing(actor, locale, query, None)
+        return Deleted(**vars(self.opened(locale, None)), conv_list=conv_list,
+                       notice=translate("chat.deleted", locale, title=title))
 
-    def export(conversation_id: str | None, lang: str, request: gr.Request, *, as_json: bool) -> str:
-        """The address of the open conversation's export (``app.chat_export``, which checks the owner again); the
-        page's script opens it and the browser saves the file. Nothing goes through Gradio's file cache."""
-        locale, actor, conv = chosen(lang, request, conversation_id)
+    def export(self, conversation_id: str | None, lang: str, request: gr.Request, *, as_json: bool) -> str:
+        """The address of the open conversation's export (``app.http.chat_export``, which checks the owner again);
+        the page's script opens it and the browser saves the file. Nothing goes through Gradio's file cache."""
+        locale, actor, conv = self.chosen(lang, request, conversation_id)
         return export_url(conv.id, "json" if as_json else "md", locale)
 
-    def export_markdown(conversation_id: str | None, lang: str, request: gr.Request) -> str:
-        return export(conversation_id, lang, request, as_json=False)
+    def export_markdown(self, conversation_id: str | None, lang: str, request: gr.Request) -> str:
+        return self.export(conversation_id, lang, request, as_json=False)
 
-    def export_json(conversation_id: str | None, lang: str, request: gr.Request) -> str:
-        return export(conversation_id, lang, request, as_json=True)
+    def export_json(self, conversation_id: str | None, lang: str, request: gr.Request) -> str:
+        return self.export(conversation_id, lang, request, as_json=True)
 
-    def model_budget(model: str | None) -> int:
+    def model_budget(self, model: str | None) -> int:
         """The thinking budget follows the chosen model: its default (the embedded 0.5B model's is small)."""
-        return page.thinking_default(model)
+        return self.chat.thinking_default(model)
 
-    def save_settings(conversation_id: str | None, model: str | None, thinking: bool, budget: float | None,
+    def save_settings(self, conversation_id: str | None, model: str | None, thinking: bool, budget: float | None,
                       system: str | None, temperature: float | None, top_p: float | None, max_tokens: float | None,
                       lang: str, request: gr.Request) -> None:
         """Keep a changed setting with the open conversation (a bad value is refused naming its field)."""
-        locale, actor = page.who(lang, request)
+        locale, actor = self.chat.who(lang, request)
         if conversation_id:
-            page.call(locale, convs.update_settings, actor.user_id, conversation_id,
-                      **settings_values(model, thinking, budget, system, temperature, top_p, max_tokens))
+            self.chat.call(locale, self.chat.convs.update_settings, actor.user_id, conversation_id,
+                           **settings_values(model, thinking, budget, system, temperature, top_p, max_tokens))
 
-    def kb_state(conversation_id: str | None, kb_ids: list[str] | None, lang: str, request: gr.Request) -> Any:
+    def kb_state(self, conversation_id: str | None, kb_ids: list[str] | None, lang: str, request: gr.Request) -> Any:
         """The knowledge-base picker: the KBs the user may read now, and the open conversation's selection (that
         of its last question; before any question, what the page has, else the address's ``?kb=<id>,...``). KBs
         no longer readable (or never: an id in the address) are unselected, named in the picker's note when the
         conversation knows their names."""
-        locale, actor = page.who(lang, request)
-        conv = page.call(locale, convs.get, actor.user_id, conversation_id) if conversation_id else None
-        if page.knowledge is None:
+        chat = self.chat
+        locale, actor = chat.who(lang, request)
+        conv = chat.call(locale, chat.convs.get, actor.user_id, conversation_id) if conversation_id else None
+        if chat.knowledge is None:
             return gr.update(choices=[], value=[])
-        choices = page.kb_choices(actor, locale)
+        choices = chat.kb_choices(actor, locale)
         readable = {kb_id for _, kb_id in choices}
         asked = asked_kbs(conv)
         wanted = [a["id"] for a in asked] if asked is not None else [k for k in (kb_ids or []) if isinstance(k, str)]
@@ -186,126 +263,127 @@ def make_handlers(gateway: Any, setup: ChatSetup | None) -> SimpleNamespace:
             info = translate("chat.kbs_info" if choices else "chat.kbs_none", locale)
         return gr.update(choices=choices, value=[k for k in wanted if k in readable], info=info)
 
-    answering, documents = make_answer_handlers(page), make_document_handlers(page)
-    return SimpleNamespace(load=load, open_conversation=open_conversation, redraw=redraw, new_chat=new_chat,
-                           search=search, rename=rename, delete=delete, export_markdown=export_markdown,
-                           export_json=export_json, save_settings=save_settings, model_budget=model_budget,
-                           kb_state=kb_state,
-                           **vars(answering), **vars(documents))
+    # -- the layout --------------------------------------------------------------------------
+    def build(self, page: gr.Blocks, i18n: gr.I18n) -> None:
+        """Lay out the chat page in the current route and wire it."""
+        setup = self.setup
+        lang = gr.Textbox(visible=False)
+        conv_id = gr.Textbox(visible="hidden", elem_id="chat-conversation-id")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=1, min_width=240):
+                new_btn = gr.Button(i18n("chat.new"), variant="primary", elem_id="chat-new")
+                query = gr.Textbox(label=i18n("chat.search"), placeholder=i18n("chat.search_hint"), max_lines=1,
+                                   elem_id="chat-search")
+                conv_list = gr.Radio(label=i18n("chat.list"), choices=[], elem_id="chat-list")
+                list_note = gr.Markdown(elem_id="chat-list-note")
+                with gr.Accordion(i18n("chat.manage"), open=False, elem_id="chat-manage"):
+                    title = gr.Textbox(label=i18n("chat.title_label"), max_lines=1, elem_id="chat-title")
+                    rename_btn = gr.Button(i18n("chat.rename"), size="sm", elem_id="chat-rename")
+                    with gr.Row():
+                        md_btn = gr.Button(i18n("chat.export_md"), size="sm", elem_id="chat-export-md")
+                        json_btn = gr.Button(i18n("chat.export_json"), size="sm", elem_id="chat-export-json")
+                    download = gr.Textbox(visible="hidden", elem_id="chat-download")     # the export's address
+                    delete_btn = gr.Button(i18n("chat.delete"), size="sm", variant="stop", elem_id="chat-delete")
+            with gr.Column(scale=4):
+                with gr.Row(equal_height=True):
+                    model = gr.Dropdown(label=i18n("chat.model"), choices=[], scale=2, elem_id="chat-model")
+                    thinking = gr.Checkbox(label=i18n("chat.thinking"), info=i18n("chat.thinking_info"), scale=1,
+                                           elem_id="chat-thinking")
+                    budget = gr.Slider(THINKING_BUDGET[0], 8192, value=DEFAULT_BUDGET, step=16,
+                                       label=i18n("chat.budget"), scale=2, elem_id="chat-budget")
+                    web = gr.Checkbox(label=i18n("chat.web"), interactive=False, scale=1, elem_id="chat-web")
+                with_kb = setup is not None and setup.knowledge is not None
+                kbs = gr.Dropdown(label=i18n("chat.kbs"), info=i18n("chat.kbs_info"), choices=[], value=[],
+                                  multiselect=True, visible=with_kb, elem_id="chat-kbs")
+                bot = gr.Chatbot(label=i18n("chat.bot"), height="60vh", editable="user", buttons=["copy", "copy_all"],
+                                 latex_delimiters=LATEX, placeholder=i18n("chat.placeholder"), feedback_options=None,
+                                 elem_id="chat-bot")
+                with gr.Row(equal_height=True):
+                    text = gr.Textbox(label=i18n("chat.input"), placeholder=i18n("chat.input_hint"), lines=1,
+                                      max_lines=10, scale=6, show_label=False, elem_id="chat-input")
+                    send_btn = gr.Button(i18n("chat.send"), variant="primary", scale=1, min_width=80,
+                                         elem_id="chat-send")
+                    stop_btn = gr.Button(i18n("chat.stop"), variant="stop", scale=1, min_width=80, elem_id="chat-stop")
+                with_docs = setup is not None and setup.documents is not None
+                with gr.Row(equal_height=True, visible=with_docs):
+                    files = gr.File(label=i18n("chat.upload"), file_count="multiple", file_types=UPLOAD_TYPES, scale=3,
+                                    elem_id="chat-files")
+                    with gr.Column(scale=2):
+                        doc_list = gr.CheckboxGroup(label=i18n("chat.doc_list"), choices=[], info=i18n("chat.doc_info"),
+                                                    elem_id="chat-docs")
+                        remove_docs = gr.Button(i18n("chat.doc_remove"), size="sm", elem_id="chat-docs-remove")
+                notice = gr.Markdown(elem_id="chat-notice")
+                with gr.Accordion(i18n("chat.advanced"), open=False, elem_id="chat-advanced"):
+                    system = gr.Textbox(label=i18n("chat.system_prompt"), placeholder=i18n("chat.system_hint"), lines=3,
+                                        elem_id="chat-system")
+                    with gr.Row():
+                        temperature = gr.Number(label=i18n("chat.temperature"), value=None, elem_id="chat-temperature")
+                        top_p = gr.Number(label=i18n("chat.top_p"), value=None, elem_id="chat-top-p")
+                        max_tokens = gr.Number(label=i18n("chat.max_tokens"), value=None, precision=0,
+                                               elem_id="chat-max-tokens")
+
+        settings = [model, thinking, budget, system, temperature, top_p, max_tokens]
+        parts = {"bot": bot, "conv_id": conv_id, "model": model, "thinking": thinking, "budget": budget,
+                 "system": system, "temperature": temperature, "top_p": top_p, "max_tokens": max_tokens,
+                 "title": title, "notice": notice, "conv_list": conv_list, "list_note": list_note, "web": web,
+                 "box": text, "doc_list": doc_list, "files": files}
+        quick = {"show_progress": "hidden", "concurrency_limit": None, "js": WITH_LANG_JS}
+        # streams wait on the network, not on this process: no per-event queue limit (the gateway's limits apply)
+        stream = {"show_progress": "minimal", "concurrency_limit": None, "js": WITH_LANG_JS}
+        kb_stream = {**stream, "js": LANG_THEN_KBS_JS}
+        answers, documents = self.answers, self.documents
+
+        loaded = page.load(shown(self.load), inputs=[query, lang], outputs=Loaded.pick(parts), api_name="chat_load",
+                           **quick)
+        conv_list.input(shown(self.open_conversation), inputs=[conv_list, lang], outputs=Reopened.pick(parts),
+                        api_name="chat_open", **quick)
+        gr.on([new_btn.click, bot.clear], shown(self.new_chat), inputs=[model, query, lang],
+              outputs=Fresh.pick(parts), api_name="chat_new", **quick)     # the chat's own Clear starts a new chat
+        query.change(shown(self.search), inputs=[query, conv_id, lang], outputs=Listed.pick(parts),
+                     api_name="chat_search", trigger_mode="always_last", **quick)
+        rename_btn.click(shown(self.rename), inputs=[conv_id, title, query, lang], outputs=Renamed.pick(parts),
+                         api_name="chat_rename", **quick)
+        title.submit(shown(self.rename), inputs=[conv_id, title, query, lang], outputs=Renamed.pick(parts), **quick)
+        delete_btn.click(shown(self.delete), inputs=[conv_id, query, lang], outputs=Deleted.pick(parts),
+                         api_name="chat_delete", **quick)
+        md_btn.click(self.export_markdown, inputs=[conv_id, lang], outputs=[download], api_name="chat_export_md",
+                     **quick).success(None, inputs=[download], js=DOWNLOAD_JS)
+        json_btn.click(self.export_json, inputs=[conv_id, lang], outputs=[download], api_name="chat_export_json",
+                       **quick).success(None, inputs=[download], js=DOWNLOAD_JS)
+        gr.on([thinking.input, budget.release, system.blur, temperature.blur, top_p.blur, max_tokens.blur],
+              self.save_settings, inputs=[conv_id, *settings, lang], outputs=None, api_name="chat_settings",
+              trigger_mode="always_last", **quick)
+        model.input(self.model_budget, inputs=[model], outputs=[budget], api_name="chat_model_budget", **quick).then(
+            self.save_settings, inputs=[conv_id, *settings, lang], outputs=None, **quick)
+
+        # the chosen knowledge bases come last: the handlers take them after the request (see ChatAnswers.send)
+        steps = Step.pick(parts)
+        sent = gr.on([text.submit, send_btn.click], streamed(answers.send),
+                     inputs=[text, files, conv_id, *settings, web, query, lang, kbs], outputs=steps,
+                     api_name="chat_send", **kb_stream)
+        retried = bot.retry(streamed(answers.regenerate), inputs=[conv_id, *settings, web, query, lang, kbs],
+                            outputs=steps, api_name="chat_regenerate", **kb_stream)
+        edited = bot.edit(streamed(answers.resend), inputs=[conv_id, *settings, web, query, lang, kbs],
+                          outputs=steps, api_name="chat_resend", **kb_stream)
+        # the picker follows the open conversation (its last question's KBs) and what the user may read now; after
+        # the page's load (which opens ?c=<id>), not beside it: a picker filled before the conversation opened
+        # could otherwise arrive last
+        loaded.then(self.kb_state, inputs=[conv_id, kbs, lang], outputs=[kbs], api_name="chat_kbs", **quick)
+        conv_id.change(self.kb_state, inputs=[conv_id, kbs, lang], outputs=[kbs], **quick)
+        sent.then(self.kb_state, inputs=[conv_id, kbs, lang], outputs=[kbs], **quick)
+        # Stop cancels the stream (the pipeline saves what arrived, marked stopped), then shows the saved state
+        stop_btn.click(None, cancels=[sent, retried, edited]).then(
+            self.redraw, inputs=[conv_id, lang], outputs=[bot], api_name="chat_redraw", **quick)
+        conv_id.change(None, inputs=[conv_id], js=URL_JS)
+        if with_docs:
+            conv_id.change(documents.documents, inputs=[conv_id, lang], outputs=[doc_list], api_name="chat_documents",
+                           **quick)
+            files.upload(streamed(documents.attach), inputs=[files, conv_id, *settings, query, lang],
+                         outputs=Attached.pick(parts), api_name="chat_attach", **stream)
+            remove_docs.click(shown(documents.remove_documents), inputs=[conv_id, doc_list, lang],
+                              outputs=Removed.pick(parts), api_name="chat_remove_documents", **quick)
 
 
-# ---------------------------------------------------------------- layout
-
-
-def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n, setup: ChatSetup | None = None) -> None:
+def build(page: gr.Blocks, gateway: ChatGateway, i18n: gr.I18n, setup: ChatSetup | None = None) -> None:
     """Lay out the chat page in the current route and wire it (``setup`` None: every handler says chat is off)."""
-    h = make_handlers(gateway, setup)
-    lang = gr.Textbox(visible=False)
-    conv_id = gr.Textbox(visible="hidden", elem_id="chat-conversation-id")
-    with gr.Row(equal_height=False):
-        with gr.Column(scale=1, min_width=240):
-            new_btn = gr.Button(i18n("chat.new"), variant="primary", elem_id="chat-new")
-            query = gr.Textbox(label=i18n("chat.search"), placeholder=i18n("chat.search_hint"), max_lines=1,
-                               elem_id="chat-search")
-            conv_list = gr.Radio(label=i18n("chat.list"), choices=[], elem_id="chat-list")
-            list_note = gr.Markdown(elem_id="chat-list-note")
-            with gr.Accordion(i18n("chat.manage"), open=False, elem_id="chat-manage"):
-                title = gr.Textbox(label=i18n("chat.title_label"), max_lines=1, elem_id="chat-title")
-                rename_btn = gr.Button(i18n("chat.rename"), size="sm", elem_id="chat-rename")
-                with gr.Row():
-                    md_btn = gr.Button(i18n("chat.export_md"), size="sm", elem_id="chat-export-md")
-                    json_btn = gr.Button(i18n("chat.export_json"), size="sm", elem_id="chat-export-json")
-                download = gr.Textbox(visible="hidden", elem_id="chat-download")     # the export's address
-                delete_btn = gr.Button(i18n("chat.delete"), size="sm", variant="stop", elem_id="chat-delete")
-        with gr.Column(scale=4):
-            with gr.Row(equal_height=True):
-                model = gr.Dropdown(label=i18n("chat.model"), choices=[], scale=2, elem_id="chat-model")
-                thinking = gr.Checkbox(label=i18n("chat.thinking"), info=i18n("chat.thinking_info"), scale=1,
-                                       elem_id="chat-thinking")
-                budget = gr.Slider(THINKING_BUDGET[0], 8192, value=DEFAULT_BUDGET, step=16, label=i18n("chat.budget"),
-                                   scale=2, elem_id="chat-budget")
-                web = gr.Checkbox(label=i18n("chat.web"), interactive=False, scale=1, elem_id="chat-web")
-            with_kb = setup is not None and setup.knowledge is not None
-            kbs = gr.Dropdown(label=i18n("chat.kbs"), info=i18n("chat.kbs_info"), choices=[], value=[],
-                              multiselect=True, visible=with_kb, elem_id="chat-kbs")
-            bot = gr.Chatbot(label=i18n("chat.bot"), height="60vh", editable="user", buttons=["copy", "copy_all"],
-                             latex_delimiters=LATEX, placeholder=i18n("chat.placeholder"), feedback_options=None,
-                             elem_id="chat-bot")
-            with gr.Row(equal_height=True):
-                text = gr.Textbox(label=i18n("chat.input"), placeholder=i18n("chat.input_hint"), lines=1,
-                                  max_lines=10, scale=6, show_label=False, elem_id="chat-input")
-                send_btn = gr.Button(i18n("chat.send"), variant="primary", scale=1, min_width=80, elem_id="chat-send")
-                stop_btn = gr.Button(i18n("chat.stop"), variant="stop", scale=1, min_width=80, elem_id="chat-stop")
-            with_docs = setup is not None and setup.documents is not None
-            with gr.Row(equal_height=True, visible=with_docs):
-                files = gr.File(label=i18n("chat.upload"), file_count="multiple", file_types=UPLOAD_TYPES, scale=3,
-                                elem_id="chat-files")
-                with gr.Column(scale=2):
-                    doc_list = gr.CheckboxGroup(label=i18n("chat.doc_list"), choices=[], info=i18n("chat.doc_info"),
-                                                elem_id="chat-docs")
-                    remove_docs = gr.Button(i18n("chat.doc_remove"), size="sm", elem_id="chat-docs-remove")
-            notice = gr.Markdown(elem_id="chat-notice")
-            with gr.Accordion(i18n("chat.advanced"), open=False, elem_id="chat-advanced"):
-                system = gr.Textbox(label=i18n("chat.system_prompt"), placeholder=i18n("chat.system_hint"), lines=3,
-                                    elem_id="chat-system")
-                with gr.Row():
-                    temperature = gr.Number(label=i18n("chat.temperature"), value=None, elem_id="chat-temperature")
-                    top_p = gr.Number(label=i18n("chat.top_p"), value=None, elem_id="chat-top-p")
-                    max_tokens = gr.Number(label=i18n("chat.max_tokens"), value=None, precision=0,
-                                           elem_id="chat-max-tokens")
-
-    settings = [model, thinking, budget, system, temperature, top_p, max_tokens]
-    opened = [bot, conv_id, *settings, title]
-    streamed = [bot, conv_id, text, conv_list, title, notice, list_note]
-    quick = {"show_progress": "hidden", "concurrency_limit": None, "js": WITH_LANG_JS}
-    # streams wait on the network, not on this process: no per-event queue limit (the gateway's limits apply)
-    stream = {"show_progress": "minimal", "concurrency_limit": None, "js": WITH_LANG_JS}
-    kb_stream = {**stream, "js": LANG_THEN_KBS_JS}
-
-    loaded = page.load(h.load, inputs=[query, lang], api_name="chat_load", **quick,
-                       outputs=[conv_list, list_note, web, bot, conv_id, *settings, title, notice])
-    conv_list.input(h.open_conversation, inputs=[conv_list, lang], outputs=[*opened, notice], api_name="chat_open",
-                    **quick)
-    gr.on([new_btn.click, bot.clear], h.new_chat, inputs=[model, query, lang], outputs=[conv_list, *opened, list_note],
-          api_name="chat_new", **quick)     # the chat's own Clear button starts a new chat too
-    query.change(h.search, inputs=[query, conv_id, lang], outputs=[conv_list, list_note], api_name="chat_search",
-                trigger_mode="always_last", **quick)
-    rename_btn.click(h.rename, inputs=[conv_id, title, query, lang], outputs=[conv_list, notice],
-                     api_name="chat_rename", **quick)
-    title.submit(h.rename, inputs=[conv_id, title, query, lang], outputs=[conv_list, notice], **quick)
-    delete_btn.click(h.delete, inputs=[conv_id, query, lang], outputs=[conv_list, *opened, notice],
-                     api_name="chat_delete", **quick)
-    md_btn.click(h.export_markdown, inputs=[conv_id, lang], outputs=[download], api_name="chat_export_md",
-                 **quick).success(None, inputs=[download], js=DOWNLOAD_JS)
-    json_btn.click(h.export_json, inputs=[conv_id, lang], outputs=[download], api_name="chat_export_json",
-                   **quick).success(None, inputs=[download], js=DOWNLOAD_JS)
-    gr.on([thinking.input, budget.release, system.blur, temperature.blur, top_p.blur, max_tokens.blur],
-          h.save_settings, inputs=[conv_id, *settings, lang], outputs=None, api_name="chat_settings",
-          trigger_mode="always_last", **quick)
-    model.input(h.model_budget, inputs=[model], outputs=[budget], api_name="chat_model_budget", **quick).then(
-        h.save_settings, inputs=[conv_id, *settings, lang], outputs=None, **quick)
-
-    # the chosen knowledge bases come last: the handlers take them after the request (see send)
-    sent = gr.on([text.submit, send_btn.click], h.send,
-                 inputs=[text, files, conv_id, *settings, web, query, lang, kbs], outputs=streamed,
-                 api_name="chat_send", **kb_stream)
-    retried = bot.retry(h.regenerate, inputs=[conv_id, *settings, web, query, lang, kbs], outputs=streamed,
-                        api_name="chat_regenerate", **kb_stream)
-    edited = bot.edit(h.resend, inputs=[conv_id, *settings, web, query, lang, kbs], outputs=streamed,
-                      api_name="chat_resend", **kb_stream)
-    # the picker follows the open conversation (its last question's KBs) and what the user may read now; after
-    # the page's load (which opens ?c=<id>), not beside it: a picker filled before the conversation opened
-    # could otherwise arrive last
-    loaded.then(h.kb_state, inputs=[conv_id, kbs, lang], outputs=[kbs], api_name="chat_kbs", **quick)
-    conv_id.change(h.kb_state, inputs=[conv_id, kbs, lang], outputs=[kbs], **quick)
-    sent.then(h.kb_state, inputs=[conv_id, kbs, lang], outputs=[kbs], **quick)
-    # Stop cancels the stream (the engine saves what arrived, marked stopped), then shows the saved state
-    stop_btn.click(None, cancels=[sent, retried, edited]).then(
-        h.redraw, inputs=[conv_id, lang], outputs=[bot], api_name="chat_redraw", **quick)
-    conv_id.change(None, inputs=[conv_id], js=URL_JS)
-    if with_docs:
-        conv_id.change(h.documents, inputs=[conv_id, lang], outputs=[doc_list], api_name="chat_documents", **quick)
-        files.upload(h.attach, inputs=[files, conv_id, *settings, query, lang],
-                     outputs=[conv_id, doc_list, files, conv_list, notice, list_note], api_name="chat_attach", **stream)
-        remove_docs.click(h.remove_documents, inputs=[conv_id, doc_list, lang], outputs=[doc_list, notice],
-                          api_name="chat_remove_documents", **quick)
+    ChatPage(gateway, setup).build(page, i18n)

@@ -1,6 +1,6 @@
 """How the chat page shows things: saved messages and streamed answers as chat rows (the thinking in a
 collapsible block, "Found N web pages" with the sources, the knowledge bases' numbered passages, the documents'
-cited passages, the answer's [n] as chips (``app.chat_citations``), notices),
+cited passages, the answer's [n] as chips (``app.chat.citations``), notices),
 the conversation list's labels, exports as files, and the page's own CSS and address-bar script. Pure
 functions of their inputs; no handlers here."""
 
@@ -14,6 +14,7 @@ from app.chat.citations import CSS as CITATIONS_CSS
 from app.chat.citations import doc_sources_block, md, quoted, safe_url, with_chips
 from app.http.kb_files import file_url
 from app.shell.i18n import translate
+from workbench.answering.context import KB_PREFIX
 from workbench.chat import error_text
 from workbench.conversations import Message
 from workbench.kb import answer as kb_answer
@@ -21,7 +22,6 @@ from workbench.retrieval import is_source as is_doc_source
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False},
          {"left": "\\(", "right": "\\)", "display": False}, {"left": "\\[", "right": "\\]", "display": True}]
-KB_PREFIX = "kb:"              # a question's attachment naming a knowledge base (app.chat.context saves them)
 # the conversation list as a plain list of titles (a gr.Radio without its dots)
 CSS = """
 #chat-list .wrap { flex-direction: column; gap: 2px; }

@@ -22,15 +22,17 @@ Tests call the methods and read the fields by name (``view.keys``), never by pos
 
 A field made with ``keyed(keys)`` holds several outputs of one kind (a page's code examples): its value maps each
 key to an output, and the layout names their components ``"<field>.<key>"``. ``shown`` also wires a coroutine
-(answers with its view) and an async generator (each view it yields, in turn: a progress while uploading).
+(answers with its view) and an async generator (each view it yields, in turn, through ``streamed``: a progress
+while uploading, the chat's answer).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import inspect
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 KEYS = "maas.view.keys"         # a field's metadata: the keys of the outputs it holds (``keyed``)
@@ -81,11 +83,7 @@ def shown(handler: Callable[..., Any]) -> Callable[..., Any]:
     """``handler`` answering Gradio with its view's ``outputs()`` (its signature kept, so Gradio still passes
     ``gr.Request`` and friends); a coroutine stays one, an async generator yields each view's outputs."""
     if inspect.isasyncgenfunction(handler):
-        @functools.wraps(handler)
-        async def streamed(*args: Any, **kwargs: Any) -> Any:
-            async for view in handler(*args, **kwargs):
-                yield view.outputs()
-        return streamed
+        return streamed(handler)
     if inspect.iscoroutinefunction(handler):
         @functools.wraps(handler)
         async def awaited(*args: Any, **kwargs: Any) -> tuple[Any, ...]:
@@ -95,5 +93,18 @@ def shown(handler: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(handler)
     def wired(*args: Any, **kwargs: Any) -> tuple[Any, ...]:
         return handler(*args, **kwargs).outputs()
+
+    return wired
+
+
+def streamed(handler: Callable[..., AsyncIterator[View]]) -> Callable[..., AsyncIterator[tuple[Any, ...]]]:
+    """``shown`` for a streaming handler: each view it yields, as its ``outputs()``, as it comes (its signature kept;
+    closing or cancelling the stream closes or cancels the handler where it waits)."""
+
+    @functools.wraps(handler)
+    async def wired(*args: Any, **kwargs: Any) -> AsyncIterator[tuple[Any, ...]]:
+        async with contextlib.aclosing(handler(*args, **kwargs)) as views:
+            async for view in views:
+                yield view.outputs()
 
     return wired

@@ -45,12 +45,12 @@ OWN_DATA = {
         "apply", "ask_more", "change_password", "refresh", "reveal", "revoke")),
     "app.usage.page.UsagePage.refresh", "app.usage.page.UsagePage.rank",
     "app.docs.page.DocsPage.refresh",
-    *(f"app.chat.page.make_handlers.<locals>.{n}" for n in (
+    *(f"app.chat.page.ChatPage.{n}" for n in (
         "delete", "export_json", "export_markdown", "kb_state", "load", "new_chat", "open_conversation", "redraw",
         "rename", "save_settings", "search")),
     # the chat's streams (async generators) are drained by the harness like any handler
-    *(f"app.chat.answer.make_answer_handlers.<locals>.{n}" for n in ("regenerate", "resend", "send")),
-    *(f"app.chat.documents.make_document_handlers.<locals>.{n}" for n in ("attach", "documents", "remove_documents")),
+    *(f"app.chat.answer.ChatAnswers.{n}" for n in ("regenerate", "resend", "send")),
+    *(f"app.chat.documents.ChatDocumentHandlers.{n}" for n in ("attach", "documents", "remove_documents")),
     *(f"app.kb.handlers.KBHandlers.{n}" for n in (
         "cancel", "chunks", "create", "delete_document", "download", "load", "open_kb", "refresh", "retrieve",
         "retry", "search_square", "tick", "upload", "upload_folder")),
@@ -64,7 +64,7 @@ OWN_DATA = {
 OPEN = {  # no per-user data: the models' health, who am I, date shortcuts, a model's default thinking budget
     "app.home.page.HomePage.refresh", "app.home.page.HomePage.api_info",
     "app.shell.header.header.<locals>.whoami", "app.usage.page.UsagePage.quick",
-    "app.chat.page.make_handlers.<locals>.model_budget",
+    "app.chat.page.ChatPage.model_budget",
 }
 SECRET_MARKERS = ("alice-secret-project", "Alice Secret Lab", "ALICE-ONLY purpose", "987654", "987,654",
                   "ALICE-CHAT-SECRET", "alice-notes.md", "ALICE-DOC-SECRET", "Alice Secret Team", "ALICE-KB-SECRET",
@@ -211,8 +211,8 @@ def test_no_handler_hands_gradio_a_file_to_serve(site) -> None:
                for out in block_fn.outputs if isinstance(out, FILE_COMPONENTS) and out not in block_fn.inputs}
     assert serving == set()
     for name in ("app.kb.handlers.KBHandlers.download",
-                 "app.chat.page.make_handlers.<locals>.export_markdown",
-                 "app.chat.page.make_handlers.<locals>.export_json"):
+                 "app.chat.page.ChatPage.export_markdown",
+                 "app.chat.page.ChatPage.export_json"):
         fn = site.fns[name]
         shown = _call(fn, _args(fn, site, "alice"))           # the owner: an address of a checked route, no file
         assert isinstance(shown, str) and shown.startswith(("/kb/file/", "/chat/export/")), (name, shown)
@@ -259,11 +259,11 @@ def test_the_owner_does_see_their_own_data(site) -> None:
     usage = _text(site.fns["app.usage.page.UsagePage.refresh"](**_args(
         site.fns["app.usage.page.UsagePage.refresh"], site, "alice")))
     assert "987,654" in usage and "alice-secret-project" in usage
-    opened = _text(site.fns["app.chat.page.make_handlers.<locals>.open_conversation"](**_args(
-        site.fns["app.chat.page.make_handlers.<locals>.open_conversation"], site, "alice")))
+    opened = _text(site.fns["app.chat.page.ChatPage.open_conversation"](**_args(
+        site.fns["app.chat.page.ChatPage.open_conversation"], site, "alice")))
     assert "ALICE-CHAT-SECRET" in opened
-    docs = _text(site.fns["app.chat.documents.make_document_handlers.<locals>.documents"](**_args(
-        site.fns["app.chat.documents.make_document_handlers.<locals>.documents"], site, "alice")))
+    docs = _text(site.fns["app.chat.documents.ChatDocumentHandlers.documents"](**_args(
+        site.fns["app.chat.documents.ChatDocumentHandlers.documents"], site, "alice")))
     assert "alice-notes.md" in docs
     for name, marker in (("app.kb.handlers.KBHandlers.open_kb", "alice-kb-secret.md"),
                          ("app.kb.handlers.KBHandlers.chunks", "KB-TEXT here"),

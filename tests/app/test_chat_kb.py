@@ -43,7 +43,7 @@ def site(tmp_path_factory, embedded_gateway):
     convs = Conversations(store)
     setup = chat.ChatSetup(convs, url, key_for=lambda user_id: MASTER_KEY, knowledge=knowledge)
     yield SimpleNamespace(gw=gw, store=store, convs=convs, users=users, knowledge=knowledge, safety=safety,
-                          equipment=equipment, team=team, h=chat.make_handlers(gw, setup))
+                          equipment=equipment, team=team, h=chat.ChatPage(gw, setup))
     knowledge.vectors.close()
     store.close()
     gw.store.close()
@@ -51,8 +51,8 @@ def site(tmp_path_factory, embedded_gateway):
 
 def ask(site, user: str, text: str, kb_ids: list[str], conv_id: str = "", lang: str = "en") -> list[tuple]:
     """What the page shows while and after ``user`` sends ``text`` over ``kb_ids`` (short, steady answers)."""
-    return drain(site.h.send(text, None, conv_id, *settings(max_tokens=48), False, "", lang, req(user, lang),
-                             kb_ids))
+    return drain(site.h.answers.send(text, None, conv_id, *settings(max_tokens=48), False, "", lang, req(user, lang),
+                                     kb_ids))
 
 
 def kb_block(rows: list[dict]) -> dict | None:
@@ -145,12 +145,12 @@ def test_the_picker_offers_what_each_user_may_read(site):
 
 def test_two_kbs_answer_with_numbered_sources_and_pages_kept_with_the_conversation(site):
     steps = ask(site, "alice", BOTH, [site.safety.id, site.equipment.id])
-    rows, cid, notice = steps[-1][0], steps[-1][1], steps[-1][5]
+    rows, cid, notice = steps[-1].bot, steps[-1].conv_id, steps[-1].notice
     block = kb_block(rows)
     assert block is not None, rows
     # the saved conversation that replaces the stream keeps every row in its place: the sources block a reader
     # opened while the answer streamed is the same row at the same index (else the browser closes it)
-    streamed = [step[0] for step in steps[:-1] if kb_block(step[0])]
+    streamed = [step.bot for step in steps[:-1] if kb_block(step.bot)]
     assert streamed and all(s.index(kb_block(s)) == rows.index(block) for s in streamed)
     assert streamed[-1][:-1] == rows[:-1]                   # the answer itself got its checked citations since
     assert marks_only(streamed[-1][-1]["content"]) == marks_only(rows[-1]["content"], added=False)
@@ -177,7 +177,7 @@ def test_two_kbs_answer_with_numbered_sources_and_pages_kept_with_the_conversati
     question, reply = conv.messages
     assert {a["name"] for a in question.attachments} == {"Lab safety", "Equipment"}
     assert [answer.read(s).index for s in reply.sources] == list(range(1, len(reply.sources) + 1))
-    reopened = site.h.open_conversation(cid, "en", req("alice"))[0]
+    reopened = site.h.open_conversation(cid, "en", req("alice")).bot
     assert reopened[0]["content"] == "📚 Knowledge bases: Lab safety, Equipment"
     assert kb_block(reopened)["content"] == shown and reopened[-1]["content"] == answer_text
     picker = site.h.kb_state(cid, [], "en", req("alice"))
@@ -189,19 +189,20 @@ def test_two_kbs_answer_with_numbered_sources_and_pages_kept_with_the_conversati
 
 def test_nothing_relevant_is_answered_plainly_in_both_languages_without_asking_the_model(site):
     steps = ask(site, "alice", UNRELATED, [site.safety.id, site.equipment.id])
-    rows, cid, notice = steps[-1][0], steps[-1][1], steps[-1][5]
+    rows, cid, notice = steps[-1].bot, steps[-1].conv_id, steps[-1].notice
     assert kb_block(rows) is None and notice == ""
     said = ("I found nothing about this in the knowledge bases “Lab safety”, “Equipment”, so I will not guess. "
             "Try other words, or choose other knowledge bases.")
     assert rows[-1] == {"role": "assistant", "content": said}
     kept = site.convs.get(site.users["alice"].id, cid).messages[-1]
     assert (kept.content, kept.model, kept.usage) == (said, None, None)        # no model wrote it, no tokens used
-    again = drain(site.h.regenerate(cid, *settings(max_tokens=48), False, "", "en", req("alice"),
-                                    [site.safety.id]))                  # the retry button: the same, one KB named
-    assert again[-1][0][-1]["content"] == said.replace("bases “Lab safety”, “Equipment”", "base “Lab safety”")
+    # the retry button: the same, one KB named
+    again = drain(site.h.answers.regenerate(cid, *settings(max_tokens=48), False, "", "en", req("alice"),
+                                            [site.safety.id]))
+    assert again[-1].bot[-1]["content"] == said.replace("bases “Lab safety”, “Equipment”", "base “Lab safety”")
     zh = ask(site, "alice", "蒙古的首都是哪里？", [site.safety.id], lang="zh")
-    assert kb_block(zh[-1][0]) is None and zh[-1][5] == ""
-    assert zh[-1][0][-1]["content"] == ("在知识库“Lab safety”中没有找到与这个问题相关的内容，因此不作猜测。"
+    assert kb_block(zh[-1].bot) is None and zh[-1].notice == ""
+    assert zh[-1].bot[-1]["content"] == ("在知识库“Lab safety”中没有找到与这个问题相关的内容，因此不作猜测。"
                                         "请换个说法，或选择其他知识库。")
 
 
@@ -270,11 +271,11 @@ def test_a_zip_members_file_is_sent_under_its_base_name(site):
 
 def test_an_outsiders_kb_id_is_refused_and_shows_nothing_of_it(site):
     steps = ask(site, "bob", "What alarm code does the fume hood FH show?", [site.safety.id])
-    rows, notice = steps[-1][0], steps[-1][5]
+    rows, notice = steps[-1].bot, steps[-1].notice
     assert kb_block(rows) is None and "FH-7731" not in str(steps)
     assert notice == ("A chosen knowledge base is no longer available to you (deleted, or no longer shared with "
                       "you), so this answer does not use it.")
-    conv = site.convs.get(site.users["bob"].id, steps[-1][1])
+    conv = site.convs.get(site.users["bob"].id, steps[-1].conv_id)
     assert conv.messages[0].attachments == [] and conv.messages[-1].sources == []
 
 
@@ -284,12 +285,12 @@ def test_a_kb_unshared_between_questions_is_refused_with_its_name(site):
     picker = site.h.kb_state("", None, "en", req("carol"))
     assert picker["choices"] == [("Lab safety · alice's space", site.safety.id)]
     steps = ask(site, "carol", "Which alarm code does the fume hood in room 214 show?", [site.safety.id])
-    cid = steps[-1][1]
-    assert "FH-7731" in kb_block(steps[-1][0])["content"]
+    cid = steps[-1].conv_id
+    assert "FH-7731" in kb_block(steps[-1].bot)["content"]
     site.knowledge.sharing.revoke_grant(alice, site.safety.id, "user", carol)
     again = ask(site, "carol", "And who fills the liquid nitrogen dewars?", [site.safety.id], cid, lang="zh")
-    assert kb_block(again[-1][0]) is None and "face shields" not in str(again[-1][0][-1])
-    assert again[-1][5] == "“Lab safety”已不可用（已被删除，或不再与你共享），本次回答未使用它。"
+    assert kb_block(again[-1].bot) is None and "face shields" not in str(again[-1].bot[-1])
+    assert again[-1].notice == "“Lab safety”已不可用（已被删除，或不再与你共享），本次回答未使用它。"
     picker = site.h.kb_state(cid, [site.safety.id], "en", req("carol"))
     assert picker["choices"] == [] and picker["value"] == []
 
@@ -301,7 +302,7 @@ def test_a_public_kb_from_the_square_is_offered_to_everyone(site):
         picker = site.h.kb_state("", None, "zh", req("bob", "zh"))
         assert picker["choices"] == [("Equipment · Proteomics · 公开", site.equipment.id)]
         steps = ask(site, "bob", "How long may a confocal microscope session last?", [site.equipment.id])
-        assert "#page=1)** · p. 1 · Equipment" in kb_block(steps[-1][0])["content"]
+        assert "#page=1)** · p. 1 · Equipment" in kb_block(steps[-1].bot)["content"]
     finally:
         site.knowledge.sharing.unpublish(alice, site.equipment.id)
 

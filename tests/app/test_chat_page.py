@@ -34,6 +34,7 @@ from workbench.chat import ChatEngine
 from workbench.conversations import Conversations
 from workbench.schema import open_store
 from workbench.store import store_path
+from workbench.websearch_client import searcher
 
 NOWHERE = "http://127.0.0.1:9/v1"          # for the handlers that never reach a model
 
@@ -44,7 +45,7 @@ def make_site(tmp_path: Path, base_url: str) -> SimpleNamespace:
     store = open_store(store_path(tmp_path / "wb"))
     convs = Conversations(store)
     setup = chat.ChatSetup(convs, base_url, key_for=lambda user_id: MASTER_KEY)
-    return SimpleNamespace(gw=gw, store=store, convs=convs, users=users, h=chat.make_handlers(gw, setup))
+    return SimpleNamespace(gw=gw, store=store, convs=convs, users=users, h=chat.ChatPage(gw, setup))
 
 
 @pytest.fixture()
@@ -64,7 +65,7 @@ def live(tmp_path, embedded_gateway):
 
 
 def send(site, user: str, text: str, conv_id: str = "", *, lang: str = "en", **kw) -> list[tuple]:
-    return drain(site.h.send(text, None, conv_id, *settings(**kw), False, "", lang, req(user, lang)))
+    return drain(site.h.answers.send(text, None, conv_id, *settings(**kw), False, "", lang, req(user, lang)))
 
 
 def seeded(site, user: str = "alice", title_words: str = "Photosynthesis in C4 plants") -> str:
@@ -128,13 +129,13 @@ def test_the_thinking_budget_starts_at_the_chosen_models_default(site):
     (the catalogue's ``thinking_budget``); a budget the user saved on a conversation is kept."""
     default = site.gw.catalogue.get(EMBEDDED).capabilities.thinking_budget
     assert default == EMBEDDED_THINKING_BUDGET < 1024
-    assert site.h.load("", "en", req("alice"))[7] == default                  # the page opens on a new chat
-    assert site.h.new_chat(EMBEDDED, "", "en", req("alice"))[5] == default
+    assert site.h.load("", "en", req("alice")).budget == default                  # the page opens on a new chat
+    assert site.h.new_chat(EMBEDDED, "", "en", req("alice")).budget == default
     assert site.h.model_budget(EMBEDDED) == default and site.h.model_budget("not-in-the-catalogue") == 1024
     cid = seeded(site)                                                         # no budget saved on it
-    assert site.h.open_conversation(cid, "en", req("alice"))[4] == default
+    assert site.h.open_conversation(cid, "en", req("alice")).budget == default
     site.h.save_settings(cid, EMBEDDED, True, 96, "", None, None, None, "en", req("alice"))
-    assert site.h.open_conversation(cid, "en", req("alice"))[4] == 96
+    assert site.h.open_conversation(cid, "en", req("alice")).budget == 96
 
 
 def test_saved_messages_render_with_the_thinking_apart_and_questions_keep_their_ids(site):
@@ -171,9 +172,9 @@ def test_signed_out_callers_are_refused_by_every_handler_streams_included(site):
              lambda: h.rename(cid, "Mine now", "", "en", out), lambda: h.delete(cid, "", "en", out),
              lambda: h.export_markdown(cid, "en", out), lambda: h.export_json(cid, "en", out),
              lambda: h.save_settings(cid, *settings(), "en", out),
-             lambda: drain(h.send("hi", None, cid, *settings(), False, "", "en", out)),
-             lambda: drain(h.regenerate(cid, *settings(), False, "", "en", out)),
-             lambda: drain(h.resend(cid, *settings(), False, "", "en", edit, out))]
+             lambda: drain(h.answers.send("hi", None, cid, *settings(), False, "", "en", out)),
+             lambda: drain(h.answers.regenerate(cid, *settings(), False, "", "en", out)),
+             lambda: drain(h.answers.resend(cid, *settings(), False, "", "en", edit, out))]
     for call in calls:
         with pytest.raises(gr.Error, match="sign in again"):
             call()
@@ -189,24 +190,24 @@ def test_another_member_can_never_reach_a_conversation(site):
                lambda: h.rename(cid, "Bob's now", "", "en", bob),
                lambda: h.delete(cid, "", "en", bob), lambda: h.export_markdown(cid, "en", bob),
                lambda: h.export_json(cid, "en", bob), lambda: h.save_settings(cid, *settings(), "en", bob),
-               lambda: drain(h.send("tell me", None, cid, *settings(), False, "", "en", bob)),
-               lambda: drain(h.regenerate(cid, *settings(), False, "", "en", bob)),
-               lambda: drain(h.resend(cid, *settings(), False, "", "en", edit, bob))]
+               lambda: drain(h.answers.send("tell me", None, cid, *settings(), False, "", "en", bob)),
+               lambda: drain(h.answers.regenerate(cid, *settings(), False, "", "en", bob)),
+               lambda: drain(h.answers.resend(cid, *settings(), False, "", "en", edit, bob))]
     for call in refused:
         with pytest.raises(gr.Error, match="No such conversation"):
             call()
     # the address ?c=<id> opens nothing either, and bob's list and search show none of it
     loaded = h.load("", "en", req("bob", c=cid))
-    assert loaded[3] == [] and loaded[4] == "" and "No such conversation" in loaded[-1]
-    assert loaded[1] == "No conversations yet: type a message to start one."
-    assert choices(loaded[0]) == [] and choices(h.search("Photosynthesis", "", "en", bob)[0]) == []
-    assert "没有这个对话" in h.load("", "zh", req("bob", "zh", c=cid))[-1]
+    assert loaded.bot == [] and loaded.conv_id == "" and "No such conversation" in loaded.notice
+    assert loaded.list_note == "No conversations yet: type a message to start one."
+    assert choices(loaded.conv_list) == [] and choices(h.search("Photosynthesis", "", "en", bob).conv_list) == []
+    assert "没有这个对话" in h.load("", "zh", req("bob", "zh", c=cid)).notice
     conv = site.convs.get(site.users["alice"].id, cid)
     assert conv.title == "Photosynthesis in C4 plants" and len(conv.messages) == 2 and conv.settings.max_tokens is None
 
 
 def test_without_the_workbench_store_the_page_says_chat_is_off(site):
-    h = chat.make_handlers(site.gw, None)
+    h = chat.ChatPage(site.gw, None)
     with pytest.raises(gr.Error, match="Chat is not available"):
         h.load("", "en", req("alice"))
     with pytest.raises(gr.Error, match="sign in again"):
@@ -221,15 +222,17 @@ def test_load_lists_newest_first_offers_chat_models_and_reopens_the_address(site
     second = seeded(site, title_words="Dark matter halos")
     seeded(site, "bob", "Bob's secret plans")
     loaded = site.h.load("", "en", req("alice"))
-    conv_list, note, web, bot, conv_id, model = loaded[:6]
+    conv_list, note, web, bot, conv_id, model = (loaded.conv_list, loaded.list_note, loaded.web, loaded.bot,
+                                                 loaded.conv_id, loaded.model)
     assert choices(conv_list) == [("Dark matter halos", second), ("Photosynthesis in C4 plants", first)]
-    assert note == "" and loaded[-1] == ""
+    assert note == "" and loaded.notice == ""
     assert model["choices"] == [EMBEDDED] and model["value"] == EMBEDDED        # chat models only
     assert web["interactive"] is False and web["info"] == "Web search is not configured on this server."
     assert bot == [] and conv_id == ""
     reopened = site.h.load("", "zh", req("alice", "zh", c=first))
-    assert reopened[4] == first and reopened[0]["value"] == first and reopened[-2] == "Photosynthesis in C4 plants"
-    assert reopened[3][1]["metadata"] == {"title": "已思考 3 秒", "status": "done"}
+    assert reopened.conv_id == first and reopened.conv_list["value"] == first
+    assert reopened.title == "Photosynthesis in C4 plants"
+    assert reopened.bot[1]["metadata"] == {"title": "已思考 3 秒", "status": "done"}
 
 
 def test_open_search_rename_delete_and_new_chat(site):
@@ -237,28 +240,30 @@ def test_open_search_rename_delete_and_new_chat(site):
     other = seeded(site, title_words="Dark matter halos")
     alice = req("alice")
     opened = site.h.open_conversation(cid, "en", alice)
-    assert opened[1] == cid and opened[0][0]["content"] == "Photosynthesis in C4 plants?" and opened[-1] == ""
-    assert opened[2]["value"] == EMBEDDED and opened[-2] == "Photosynthesis in C4 plants"
+    assert opened.conv_id == cid and opened.bot[0]["content"] == "Photosynthesis in C4 plants?" and opened.notice == ""
+    assert opened.model["value"] == EMBEDDED and opened.title == "Photosynthesis in C4 plants"
     # search finds titles and message text; a miss says so
-    assert [c[1] for c in choices(site.h.search("kranz", cid, "en", alice)[0])] == []         # reasoning is not content
-    hits, note = site.h.search("carbon", cid, "en", alice)
+    kranz = site.h.search("kranz", cid, "en", alice).conv_list
+    assert [c[1] for c in choices(kranz)] == []                                    # reasoning is not content
+    hits, note = site.h.search("carbon", cid, "en", alice).outputs()
     assert {c[1] for c in choices(hits)} == {cid, other} and hits["value"] == cid and note == ""
-    hits, note = site.h.search("halos", cid, "en", alice)
+    hits, note = site.h.search("halos", cid, "en", alice).outputs()
     assert choices(hits) == [("Dark matter halos", other)] and hits["value"] is None
-    assert site.h.search("quasar", cid, "zh", req("alice", "zh"))[1] == "没有对话包含“quasar”。"
+    assert site.h.search("quasar", cid, "zh", req("alice", "zh")).list_note == "没有对话包含“quasar”。"
     # rename, refused when empty (the field named), and the list follows
     with pytest.raises(gr.Error, match="Enter a title"):
         site.h.rename(cid, "  ", "", "en", alice)
-    conv_list, note = site.h.rename(cid, "C4 notes", "", "en", alice)
+    renamed = site.h.rename(cid, "C4 notes", "", "en", alice)
+    conv_list, note = renamed.conv_list, renamed.notice
     assert ("C4 notes", cid) in choices(conv_list) and note == "Renamed to “C4 notes”."
     # delete empties the chat and refreshes the list
     out = site.h.delete(cid, "", "en", alice)
-    assert choices(out[0]) == [("Dark matter halos", other)] and out[1] == [] and out[2] == ""
-    assert out[-1] == "Deleted “C4 notes”."
+    assert choices(out.conv_list) == [("Dark matter halos", other)] and out.bot == [] and out.conv_id == ""
+    assert out.notice == "Deleted “C4 notes”."
     with pytest.raises(gr.Error, match="No such conversation"):
         site.h.open_conversation(cid, "en", alice)
     new = site.h.new_chat(EMBEDDED, "", "en", alice)
-    assert new[1] == [] and new[2] == "" and new[3]["value"] == EMBEDDED and new[4] is False
+    assert new.bot == [] and new.conv_id == "" and new.model["value"] == EMBEDDED and new.thinking is False
 
 
 def test_export_markdown_and_json_download_the_whole_conversation(site):
@@ -301,20 +306,23 @@ def test_settings_are_saved_per_conversation_and_a_bad_value_names_its_field(sit
     with pytest.raises(gr.Error, match="max_tokens 必须是"):
         site.h.save_settings(cid, EMBEDDED, True, 256, "", None, None, -3, "zh", req("alice", "zh"))
     reopened = site.h.open_conversation(cid, "en", req("alice"))
-    assert reopened[3:10] == (True, 256, "Be brief.", 0.3, 0.9, 64, "Photosynthesis in C4 plants")
+    assert (reopened.thinking, reopened.budget, reopened.system, reopened.temperature, reopened.top_p,
+            reopened.max_tokens, reopened.title) == (True, 256, "Be brief.", 0.3, 0.9, 64,
+                                                     "Photosynthesis in C4 plants")
     site.h.save_settings("", EMBEDDED, False, 16, "", None, None, None, "en", req("alice"))      # no conversation yet
 
 
 def test_sending_needs_a_message_and_a_model(site, monkeypatch):
     # said under the chat (a raised error would put a badge over the box and the chat), nothing else touched
     (step,) = send(site, "alice", "   ")
-    assert step[5] == "Type a message first." and all(v == gr.skip() for i, v in enumerate(step) if i != 5)
+    assert step.notice == "Type a message first." and all(getattr(step, n) == gr.skip() for n in step.names()
+                                                           if n != "notice")
     assert site.convs.list(site.users["alice"].id) == []
     # sent before the page's load event filled the model box: the conversation's model, else the first one
     uid = site.users["alice"].id
     steps = send(site, "alice", "Hello", model=None)
-    assert site.convs.get(uid, steps[-1][1]).settings.model == EMBEDDED
-    assert "Hello" in str(steps[0][0])
+    assert site.convs.get(uid, steps[-1].conv_id).settings.model == EMBEDDED
+    assert "Hello" in str(steps[0].bot)
     cid = seeded(site)
     send(site, "alice", "And then?", cid, model=None)
     assert site.convs.get(uid, cid).settings.model == EMBEDDED
@@ -325,7 +333,7 @@ def test_sending_needs_a_message_and_a_model(site, monkeypatch):
     cid = seeded(site)
     answer = gr.EditData(None, {"index": 2, "value": "x", "previous_value": "y"})   # the answer, not a question
     with pytest.raises(gr.Error, match="Only your questions can be edited"):
-        drain(site.h.resend(cid, *settings(), False, "", "en", answer, req("alice")))
+        drain(site.h.answers.resend(cid, *settings(), False, "", "en", answer, req("alice")))
     assert len(site.convs.get(site.users["alice"].id, cid).messages) == 2
 
 
@@ -339,12 +347,12 @@ def assistant_text(bot: list[dict]) -> str:
 def test_an_answer_streams_and_the_conversation_is_saved(live):
     steps = send(live, "alice", "Name three primary colours.", system="Answer in one short sentence.",
                  temperature=0.2, max_tokens=24)
-    bots = [s[0] for s in steps]
+    bots = [s.bot for s in steps]
     assert bots[0] == [{"role": "user", "content": "Name three primary colours."}]     # the question at once
     lengths = [len(assistant_text(b)) for b in bots]
     assert lengths == sorted(lengths) and len(set(lengths)) >= 4, lengths               # the answer grows
-    cid = steps[-1][1]
-    assert cid and all(s[1] == cid for s in steps) and all(s[2] == "" for s in steps)
+    cid = steps[-1].conv_id
+    assert cid and all(s.conv_id == cid for s in steps) and all(s.box == "" for s in steps)
     conv = live.convs.get(live.users["alice"].id, cid)
     assert [m.role for m in conv.messages] == ["user", "assistant"]
     assert conv.messages[1].content == assistant_text(bots[-1]) and conv.messages[1].content.strip()
@@ -352,14 +360,15 @@ def test_an_answer_streams_and_the_conversation_is_saved(live):
     s = conv.settings
     assert (s.model, s.system_prompt, s.temperature, s.max_tokens) == (EMBEDDED, "Answer in one short sentence.",
                                                                         0.2, 24)
-    assert choices(steps[-1][3])[0] == ("Name three primary colours", cid) and steps[-1][3]["value"] == cid
-    assert steps[-1][4] == "Name three primary colours" and steps[-1][5] == ""        # the title box follows
-    assert steps[0][6] == ""                     # "No conversations yet" goes as soon as the first one exists
+    assert choices(steps[-1].conv_list)[0] == ("Name three primary colours", cid)
+    assert steps[-1].conv_list["value"] == cid
+    assert steps[-1].title == "Name three primary colours" and steps[-1].notice == ""        # the title box follows
+    assert steps[0].list_note == ""              # "No conversations yet" goes as soon as the first one exists
     assert live.h.redraw(cid, "en", req("alice")) == bots[-1]                          # what Stop redraws
     # a follow-up in the same conversation keeps the first exchange
     more = send(live, "alice", "And three secondary ones?", cid, max_tokens=12)
     assert len(live.convs.get(live.users["alice"].id, cid).messages) == 4
-    assert more[-1][0][0]["content"] == "Name three primary colours." and len(more[-1][0]) == 4
+    assert more[-1].bot[0]["content"] == "Name three primary colours." and len(more[-1].bot) == 4
     # bob cannot answer in it
     with pytest.raises(gr.Error, match="No such conversation"):
         send(live, "bob", "Hijack", cid)
@@ -368,36 +377,37 @@ def test_an_answer_streams_and_the_conversation_is_saved(live):
 
 def test_deep_thinking_streams_into_a_block_apart_from_the_answer(live):
     steps = send(live, "alice", "Is 91 a prime number?", thinking=True, budget=48, max_tokens=24)
-    metas = [[m.get("metadata") for m in s[0] if m.get("metadata")] for s in steps]
+    metas = [[m.get("metadata") for m in s.bot if m.get("metadata")] for s in steps]
     assert metas[0] == [{"title": "Thinking… 0 s · about 48 of 48 tokens left", "status": "pending"}]  # before a word
     pending = [m[0]["title"] for m in metas if m and m[0]["status"] == "pending"]
     shown = [tuple(map(int, re.fullmatch(r"Thinking… (\d+) s · about (\d+) of 48 tokens left", t).groups()))
              for t in pending]
     assert len(shown) >= 3 and [s for s, _ in shown] == sorted(s for s, _ in shown)       # the clock moves on
     assert [left for _, left in shown] == sorted((left for _, left in shown), reverse=True) and shown[-1][1] < 48
-    final = steps[-1][0]
+    final = steps[-1].bot
     thought = [m for m in final if m.get("metadata")]
     assert len(thought) == 1 and thought[0]["metadata"]["status"] == "done"
     assert re.fullmatch(r"Thought for \d+ s", thought[0]["metadata"]["title"]) and thought[0]["content"].strip()
     assert final.index(thought[0]) < len(final) - 1 and assistant_text(final).strip()   # the answer after it
-    saved = live.convs.get(live.users["alice"].id, steps[-1][1]).messages[-1]
+    saved = live.convs.get(live.users["alice"].id, steps[-1].conv_id).messages[-1]
     assert saved.reasoning == thought[0]["content"] and saved.reasoning_seconds > 0
     assert thought[0]["content"] not in saved.content
 
 
 def test_regenerate_and_edit_and_resend(live):
     steps = send(live, "alice", "Say one word.", max_tokens=8)
-    cid = steps[-1][1]
+    cid = steps[-1].conv_id
     uid = live.users["alice"].id
     first_answer = live.convs.get(uid, cid).messages[-1].id
-    again = drain(live.h.regenerate(cid, *settings(max_tokens=8, temperature=1.0), False, "", "en", req("alice")))
-    assert again[0][0] == [{"role": "user", "content": "Say one word."}]                 # the old answer is gone
+    again = drain(live.h.answers.regenerate(cid, *settings(max_tokens=8, temperature=1.0), False, "", "en",
+                                            req("alice")))
+    assert again[0].bot == [{"role": "user", "content": "Say one word."}]                 # the old answer is gone
     conv = live.convs.get(uid, cid)
     assert [m.role for m in conv.messages] == ["user", "assistant"] and conv.messages[-1].id != first_answer
     assert conv.settings.temperature == 1.0
     edit = gr.EditData(None, {"index": 0, "value": "Say two words.", "previous_value": "Say one word."})
-    edited = drain(live.h.resend(cid, *settings(max_tokens=8), False, "", "en", edit, req("alice")))
-    assert edited[0][0] == [{"role": "user", "content": "Say two words."}]
+    edited = drain(live.h.answers.resend(cid, *settings(max_tokens=8), False, "", "en", edit, req("alice")))
+    assert edited[0].bot == [{"role": "user", "content": "Say two words."}]
     conv = live.convs.get(uid, cid)
     assert [m.content for m in conv.messages][:1] == ["Say two words."] and len(conv.messages) == 2
     assert conv.title == "Say two words"
@@ -405,12 +415,12 @@ def test_regenerate_and_edit_and_resend(live):
 
 def test_an_engine_error_reads_as_a_notice_in_the_chat(live):
     steps = send(live, "alice", "Hello?", model="no-such-model:1b")
-    final = steps[-1][0]
+    final = steps[-1].bot
     assert final[-1] == {"role": "assistant", "content": "⚠️ You may not use this model, or it no longer exists. "
                                                          "Pick another model."}
     assert "Traceback" not in json.dumps(final)
-    zh = send(live, "alice", "你好？", steps[-1][1], model="no-such-model:1b", lang="zh")
-    assert zh[-1][0][-1]["content"].startswith("⚠️ 你无权使用该模型")
+    zh = send(live, "alice", "你好？", steps[-1].conv_id, model="no-such-model:1b", lang="zh")
+    assert zh[-1].bot[-1]["content"].startswith("⚠️ 你无权使用该模型")
 
 
 def test_stop_cancels_the_stream_and_keeps_what_arrived_marked_stopped(live):
@@ -418,25 +428,25 @@ def test_stop_cancels_the_stream_and_keeps_what_arrived_marked_stopped(live):
     import asyncio
 
     async def go() -> list[tuple]:
-        seen: list[tuple] = []
+        seen: list = []
 
         async def consume() -> None:
-            async for step in live.h.send("Write a long story about the sea.", None, "", *settings(max_tokens=400),
-                                          False, "", "en", req("alice")):
+            async for step in live.h.answers.send("Write a long story about the sea.", None, "",
+                                                  *settings(max_tokens=400), False, "", "en", req("alice")):
                 seen.append(step)
 
         task = asyncio.create_task(consume())
-        while len([s for s in seen if assistant_text(s[0])]) < 4 and not task.done():
+        while len([s for s in seen if assistant_text(s.bot)]) < 4 and not task.done():
             await asyncio.sleep(0.05)
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         return seen
 
     seen = aio.run(go())
-    cid = seen[-1][1]
+    cid = seen[-1].conv_id
     answer = live.convs.get(live.users["alice"].id, cid).messages[-1]
     assert answer.role == "assistant" and answer.stopped and answer.content.strip()
-    assert assistant_text(seen[-1][0]) in answer.content                  # at least what was on screen was kept
+    assert assistant_text(seen[-1].bot) in answer.content                  # at least what was on screen was kept
     redrawn = live.h.redraw(cid, "en", req("alice"))
     assert redrawn[-1]["content"].endswith("*(stopped)*")
 
@@ -447,11 +457,12 @@ def test_editing_a_later_question_keeps_the_exchange_before_it_and_an_unreachabl
     site.convs.add_message(uid, cid, "user", "And in CAM plants?")
     site.convs.add_message(uid, cid, "assistant", "At night.", model=EMBEDDED)
     edit = gr.EditData(None, {"index": 3, "value": "And in C3 plants?", "previous_value": "And in CAM plants?"})
-    steps = drain(site.h.resend(cid, *settings(), False, "", "zh", edit, req("alice", "zh")))   # NOWHERE: no model
-    first = steps[0][0]
+    # NOWHERE: no model
+    steps = drain(site.h.answers.resend(cid, *settings(), False, "", "zh", edit, req("alice", "zh")))
+    first = steps[0].bot
     assert [m["content"] for m in first if m["role"] == "user"] == ["Photosynthesis in C4 plants?", "And in C3 plants?"]
     assert first[1]["metadata"]["title"] == "已思考 3 秒"
-    assert steps[-1][0][-1] == {"role": "assistant", "content": "⚠️ 无法连接模型服务，请稍后重试。"}
+    assert steps[-1].bot[-1] == {"role": "assistant", "content": "⚠️ 无法连接模型服务，请稍后重试。"}
     conv = site.convs.get(uid, cid)
     assert [m.content for m in conv.messages] == ["Photosynthesis in C4 plants?", "Carbon is fixed twice.",
                                                    "And in C3 plants?"]
@@ -467,13 +478,13 @@ def chat_site(tmp_path: Path, base_url: str, *, web_search=None, documents: bool
     s = make_site(tmp_path, base_url)
     s.docs = chat.ChatDocuments(Attachments(s.store, s.convs, files_dir=tmp_path / "chat-files"),
                                 max_bytes=max_bytes) if documents else None
-    s.h = chat.make_handlers(s.gw, chat.ChatSetup(s.convs, base_url, key_for=lambda user_id: MASTER_KEY,
-                                                  web_search=web_search, documents=s.docs))
+    s.h = chat.ChatPage(s.gw, chat.ChatSetup(s.convs, base_url, key_for=lambda user_id: MASTER_KEY,
+                                             web_search=web_search, documents=s.docs))
     return s
 
 
 def web_send(s, text: str, *, model: str, lang: str = "en") -> list[tuple]:
-    return drain(s.h.send(text, None, "", *settings(model), True, "", lang, req("alice", lang)))
+    return drain(s.h.answers.send(text, None, "", *settings(model), True, "", lang, req("alice", lang)))
 
 
 @pytest.fixture(scope="module")
@@ -496,9 +507,9 @@ def searching(tmp_path_factory):
 
 def test_web_search_lists_the_numbered_sources_sends_them_and_saves_them_on_the_answer(tmp_path, searching):
     searching.upstream.reset()
-    s = chat_site(tmp_path, searching.url, web_search=chat.web_search_via_api(searching.url, lambda u: MASTER_KEY))
+    s = chat_site(tmp_path, searching.url, web_search=searcher(searching.url, lambda u: MASTER_KEY))
     steps = web_send(s, "How many steps to the lamp room?", model="fake-chat")
-    bot, conv_id, notice = steps[-1][0], steps[-1][1], steps[-1][5]
+    bot, conv_id, notice = steps[-1].bot, steps[-1].conv_id, steps[-1].notice
     found = [r for r in bot if (r.get("metadata") or {}).get("title") == "Found 1 web pages"]
     assert len(found) == 1 and found[0]["content"].startswith("1. [") and "/pages/article.html)" in found[0]["content"]
     assert notice == ""
@@ -508,7 +519,7 @@ def test_web_search_lists_the_numbered_sources_sends_them_and_saves_them_on_the_
     sent = [r["json"] for r in searching.upstream.requests() if r["path"].endswith("/chat/completions")][-1]
     prompt = json.dumps(sent["messages"], ensure_ascii=False)
     assert ARTICLE_SENTENCE in prompt and "[1]" in prompt and "How many steps to the lamp room?" in prompt
-    zh = s.h.open_conversation(conv_id, "zh", req("alice", "zh"))[0]
+    zh = s.h.open_conversation(conv_id, "zh", req("alice", "zh")).bot
     assert any((r.get("metadata") or {}).get("title") == "找到 1 个网页" for r in zh)
 
 
@@ -517,37 +528,28 @@ def test_the_thinking_clock_moves_while_the_model_sends_nothing_yet(tmp_path, se
     searching.upstream.reset()
     searching.upstream.set_fault("slow_first_byte", count=1, delay=3.5)
     s = chat_site(tmp_path, searching.url)
-    steps = drain(s.h.send("Is 91 a prime number?", None, "", *settings("fake-chat", thinking=True, budget=48),
+    steps = drain(s.h.answers.send("Is 91 a prime number?", None, "", *settings("fake-chat", thinking=True, budget=48),
                            False, "", "zh", req("alice", "zh")))
-    titles = {m["metadata"]["title"] for step in steps for m in step[0]
+    titles = {m["metadata"]["title"] for step in steps for m in step.bot
               if (m.get("metadata") or {}).get("status") == "pending"}
     assert {f"思考中… {n} 秒 · 预算 48 token，约剩 48" for n in (1, 2)} <= titles, titles
-    answer = s.convs.get(s.users["alice"].id, steps[-1][1]).messages[-1]
+    answer = s.convs.get(s.users["alice"].id, steps[-1].conv_id).messages[-1]
     assert answer.reasoning and answer.content and not answer.stopped
 
 
 def test_web_search_not_configured_is_a_plain_notice_and_the_question_is_still_answered(live, embedded_gateway):
     url = embedded_gateway.url + "/v1"
-    live.h = chat.make_handlers(live.gw, chat.ChatSetup(live.convs, url, key_for=lambda u: MASTER_KEY,
-                                                        web_search=chat.web_search_via_api(url, lambda u: MASTER_KEY)))
+    live.h = chat.ChatPage(live.gw, chat.ChatSetup(live.convs, url, key_for=lambda u: MASTER_KEY,
+                                                   web_search=searcher(url, lambda u: MASTER_KEY)))
     for lang, words in (("en", "Web search is not configured on this server."), ("zh", "本服务器未配置联网搜索。")):
         steps = web_send(live, "Say hi", model=EMBEDDED, lang=lang)
-        assert steps[0][5] == words and steps[-1][5] == words
-        saved = live.convs.get(live.users["alice"].id, steps[-1][1]).messages
+        assert steps[0].notice == words and steps[-1].notice == words
+        saved = live.convs.get(live.users["alice"].id, steps[-1].conv_id).messages
         assert [m.role for m in saved] == ["user", "assistant"] and saved[-1].sources == []
 
 
-def test_a_failing_search_reads_plainly_in_both_languages():
-    from workbench.websearch_client import WebSearchError, search_web
-
-    for lang, words in (("en", "could not be reached"), ("zh", "无法连接网关")):
-        with pytest.raises(WebSearchError) as caught:
-            aio.run(search_web(NOWHERE, MASTER_KEY, "anything", locale=lang))
-        assert words in caught.value.text(lang) and caught.value.code == "unreachable"
-
-
 def attach(s, user: str, paths: list[str], conv_id: str = "", lang: str = "en") -> list[tuple]:
-    return drain(s.h.attach(paths, conv_id, *settings(), "", lang, req(user, lang)))
+    return drain(s.h.documents.attach(paths, conv_id, *settings(), "", lang, req(user, lang)))
 
 
 def test_a_pdf_attached_answers_a_question_about_page_17_with_a_block_citing_it(tmp_path, embedded_gateway,
@@ -556,10 +558,10 @@ def test_a_pdf_attached_answers_a_question_about_page_17_with_a_block_citing_it(
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(report_pdf())
     steps = attach(s, "alice", [str(pdf)])
-    conv_id, docs_update, box, _, notice, note = steps[-1]
+    conv_id, docs_update, box, _, notice, note = steps[-1].outputs()
     assert note == ""                             # the list is no longer empty
     assert notice.startswith("Attached: report.pdf.") and box is None
-    assert any("Reading “report.pdf”" in step[4] for step in steps[:-1])
+    assert any("Reading “report.pdf”" in step.notice for step in steps[:-1])
     [(label, doc_id)] = [tuple(c) for c in docs_update["choices"]]
     assert label == "📄 report.pdf · 30 p."
     sent: list[dict] = []
@@ -570,26 +572,26 @@ def test_a_pdf_attached_answers_a_question_about_page_17_with_a_block_citing_it(
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(ChatEngine, "send", spy)
-    steps = drain(s.h.send("How much honey did the bees produce (page 17)?", None, conv_id, *settings(), False, "",
-                           "en", req("alice")))
+    steps = drain(s.h.answers.send("How much honey did the bees produce (page 17)?", None, conv_id, *settings(),
+                                   False, "", "en", req("alice")))
     assert any("p. 17" in b.text and FACT in b.text for b in sent[0]["context"])
     question = s.convs.get(s.users["alice"].id, conv_id).messages[0]
     assert question.attachments == [{"id": doc_id, "name": "report.pdf"}]
-    assert "📎 Attachments: report.pdf" in json.dumps(steps[-1][0], ensure_ascii=False)
+    assert "📎 Attachments: report.pdf" in json.dumps(steps[-1].bot, ensure_ascii=False)
 
     # another member can neither list, remove nor add to alice's documents
-    for call in (lambda: s.h.documents(conv_id, "en", req("bob")),
-                 lambda: s.h.remove_documents(conv_id, [doc_id], "en", req("bob")),
+    for call in (lambda: s.h.documents.documents(conv_id, "en", req("bob")),
+                 lambda: s.h.documents.remove_documents(conv_id, [doc_id], "en", req("bob")),
                  lambda: attach(s, "bob", [str(pdf)], conv_id)):
         with pytest.raises(gr.Error, match="No such conversation|This document does not exist"):
             call()
     bob_conv = s.convs.create(s.users["bob"].id, model=EMBEDDED)
     with pytest.raises(gr.Error, match="does not exist"):
-        s.h.remove_documents(bob_conv.id, [doc_id], "en", req("bob"))
+        s.h.documents.remove_documents(bob_conv.id, [doc_id], "en", req("bob"))
     assert [a.id for a in s.docs.attachments.list(s.users["alice"].id, conv_id)] == [doc_id]
 
     # removing, then deleting the conversation, leaves nothing behind
-    update, said = s.h.remove_documents(conv_id, [doc_id], "en", req("alice"))
+    update, said = s.h.documents.remove_documents(conv_id, [doc_id], "en", req("alice")).outputs()
     assert update["choices"] == [] and said == "Removed: report.pdf."
     attach(s, "alice", [str(pdf)], conv_id)
     s.h.delete(conv_id, "", "en", req("alice"))
@@ -605,7 +607,7 @@ def test_a_corrupt_or_oversized_document_is_refused_readably_and_nothing_is_atta
     big.write_bytes(b"x" * 70_000)
     for lang, words in (("en", "“broken.pdf” was not attached: The PDF “broken.pdf” could not be read"),
                         ("zh", "“broken.pdf”未能上传：无法读取 PDF“broken.pdf”")):
-        conv_id, docs_update, _, _, notice, _ = attach(s, "alice", [str(broken), str(big)], lang=lang)[-1]
+        conv_id, docs_update, _, _, notice, _ = attach(s, "alice", [str(broken), str(big)], lang=lang)[-1].outputs()
         assert words in notice and "big.txt" in notice and docs_update["choices"] == []
         assert s.docs.attachments.list(s.users["alice"].id, conv_id) == []
 
@@ -616,14 +618,14 @@ def test_summarize_a_document_too_large_for_the_prompt_runs_map_reduce_with_prog
     s = chat_site(tmp_path, searching.url, documents=True)
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(report_pdf())
-    conv_id = attach(s, "alice", [str(pdf)])[-1][0]
+    conv_id = attach(s, "alice", [str(pdf)])[-1].conv_id
     # a long answer allowed (max_tokens 7000 of the default 8192 window): the 30 pages do not fit the prompt
-    steps = drain(s.h.send("Summarize this paper", None, conv_id, *settings("fake-chat", max_tokens=7000), False, "",
-                           "en", req("alice")))
-    progress = [r["metadata"]["title"] for step in steps for r in step[0] if (r.get("metadata") or {}).get("status")
+    steps = drain(s.h.answers.send("Summarize this paper", None, conv_id, *settings("fake-chat", max_tokens=7000),
+                                   False, "", "en", req("alice")))
+    progress = [r["metadata"]["title"] for step in steps for r in step.bot if (r.get("metadata") or {}).get("status")
                 == "pending"]
     assert progress and all(t.startswith("Summarising “report.pdf”: step ") for t in progress)
-    assert steps[-1][5].startswith("Summarised all of “report.pdf”, part by part")
+    assert steps[-1].notice.startswith("Summarised all of “report.pdf”, part by part")
     saved = s.convs.get(s.users["alice"].id, conv_id).messages
     assert [(m.role, m.content if m.role == "user" else bool(m.content)) for m in saved] == [
         ("user", "Summarize this paper"), ("assistant", True)]
@@ -635,7 +637,8 @@ def test_summarize_a_document_too_large_for_the_prompt_runs_map_reduce_with_prog
 
 def test_signed_out_callers_cannot_touch_documents(tmp_path):
     s = chat_site(tmp_path, NOWHERE, documents=True)
-    for call in (lambda: s.h.documents("x", "en", req(None)), lambda: s.h.remove_documents("x", ["y"], "en", req(None)),
+    for call in (lambda: s.h.documents.documents("x", "en", req(None)),
+                 lambda: s.h.documents.remove_documents("x", ["y"], "en", req(None)),
                  lambda: attach(s, None, ["/etc/hostname"])):
         with pytest.raises(gr.Error):
             call()
@@ -659,9 +662,9 @@ def test_a_question_about_page_2_of_a_pdf_shows_the_document_page_quote_and_a_ch
     s = chat_site(tmp_path, embedded_gateway.url + "/v1", documents=True)
     pdf = tmp_path / "water.pdf"
     pdf.write_bytes(docs.pdf_file(WATER, title="Water note"))
-    conv_id = attach(s, "alice", [str(pdf)])[-1][0]
+    conv_id = attach(s, "alice", [str(pdf)])[-1].conv_id
     [doc] = s.docs.attachments.list(s.users["alice"].id, conv_id)
-    steps = drain(s.h.send("How many litres per minute did the Lake Vernon pump station deliver? Answer in one "
+    steps = drain(s.h.answers.send("How many litres per minute did the Lake Vernon pump station deliver? Answer in one "
                            "sentence.", None, conv_id, *settings(max_tokens=60), False, "", "en", req("alice")))
     answer = s.convs.get(s.users["alice"].id, conv_id).messages[-1]
     print("answer:", repr(answer.content), answer.sources)
@@ -670,7 +673,7 @@ def test_a_question_about_page_2_of_a_pdf_shows_the_document_page_quote_and_a_ch
     link = f"/chat/file/{doc.id}#page=2"
     for lang, title, page in (("en", "Cited 1 passages of the documents", "p. 2"),
                               ("zh", "引用了文档中的 1 个段落", "第 2 页")):
-        rows = steps[-1][0] if lang == "en" else s.h.open_conversation(conv_id, lang, req("alice", lang))[0]
+        rows = steps[-1].bot if lang == "en" else s.h.open_conversation(conv_id, lang, req("alice", lang)).bot
         [block] = rows_titled(rows, title)
         assert block["content"].startswith(f"**[2] [water.pdf]({link})** · {page}\n\n> 2\\. Pumping ")
         assert "The Lake Vernon pump station delivered 1,850 litres per minute on average." in block["content"]
@@ -709,7 +712,7 @@ def test_chips_link_each_citation_and_mark_the_added_and_the_doubtful(site):
          "last_page": 2, "quote": "delivered 1,850 litres", "added": str(content.index(" It was"))},
         {"index": 3, "title": "safety.pdf", "url": "", "kind": "kb", "kb_id": "k1", "document_id": "d1",
          "first_page": 4, "last_page": 4, "kb_name": "Lab", "quote": "q", "doubtful": str(content.index("[3]"))}])
-    rows = site.h.open_conversation(conv.id, "en", req("alice"))[0]
+    rows = site.h.open_conversation(conv.id, "en", req("alice")).bot
     said = rows[-1]["content"]
     assert said == (
         'The lamp room has 112 steps <a class="cite" title="Source: Lighthouse &lt;b&gt;Journal&lt;/b&gt;" '

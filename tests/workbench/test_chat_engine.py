@@ -579,5 +579,5 @@ def test_readable_errors_and_refusals(fake_gw, convs):
     missing, wrong_key, refusal = run(go())
     assert [e.code for e in missing] == ["model"] and "Pick another model" in missing[0].message
     assert [e.code for e in wrong_key] == ["key"] and "重新登录" in wrong_key[0].zh
-    assert refusal.field == "model" and refusal.zh
+    assert refusal.field == "model" and "请先为该对话选择模型" in refusal.text("zh")
     assert [m.content for m in convs.get("alice", unknown.id).messages] == ["hi", "hi"]

@@ -1,5 +1,6 @@
 """What the workbench says to users, en and zh, a table per subject (``documents.py``, ``kb.py`` uploads,
-``access.py`` teams and sharing, ``search.py``, ``chats.py`` conversations): plain data.
+``access.py`` teams and sharing, ``search.py``, ``conversations.py`` conversations and attachments, ``chat.py``
+answering, web search and the model's errors): plain data.
 
 ``MESSAGES`` merges them into the one ``shared.messages.Catalogue`` that ``WorkbenchError`` says its code from;
 a code defined by two tables is an error. (A package, not a table beside each feature: ``workbench.errors`` needs
@@ -10,13 +11,13 @@ from __future__ import annotations
 
 from shared.messages import Catalogue
 
-from . import access, chats, documents, kb, search
+from . import access, chat, conversations, documents, kb, search
 
 
 def _merged() -> Catalogue:
     en: dict[str, str] = {}
     zh: dict[str, str] = {}
-    for table in (documents, kb, access, search, chats):
+    for table in (documents, kb, access, search, conversations, chat):
         twice = set(en) & set(table.EN)
         if twice:
             raise ValueError(f"{table.__name__} redefines {sorted(twice)}")
