@@ -19,11 +19,12 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.http.messages import said
 from gateway.http.edge import ApiError, locale_of
 
 SESSION_COOKIE = "maas_session"
 PUBLIC = ("/login", "/logout", "/login/", "/logout/", "/favicon.ico")
-SIGN_IN_FIRST = ApiError(401, "Sign in first: open /login.", zh="请先登录：打开 /login。", code="sign_in_required")
+SIGN_IN_FIRST = ApiError(401, said("auth.sign_in_first"), code="sign_in_required")
 
 
 def session_token(cookie_header: str | None) -> str | None:
@@ -104,24 +105,16 @@ class ApiKey:
 
     async def identify(self, header: str | None) -> KeyUser:
         if not header:
-            raise ApiError(401, "Missing API key: send the header 'Authorization: Bearer <your key>'.",
-                           zh="缺少 API 密钥：请发送请求头 'Authorization: Bearer <你的密钥>'。",
-                           code="missing_api_key")
+            raise ApiError(401, said("auth.missing_key"), code="missing_api_key")
         scheme, _, token = header.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
-            raise ApiError(401, "Malformed Authorization header: use 'Authorization: Bearer <your key>'.",
-                           zh="Authorization 请求头格式错误：请使用 'Authorization: Bearer <你的密钥>'。",
-                           code="invalid_api_key")
+            raise ApiError(401, said("auth.malformed_header"), code="invalid_api_key")
         principal = await asyncio.to_thread(self._principal, token)      # the key store queries DuckDB
         if principal is None:
-            raise ApiError(401, "Invalid API key: check the key, or ask an administrator for a new one.",
-                           zh="API 密钥无效：请检查密钥，或向管理员申请新的密钥。", code="invalid_api_key")
+            raise ApiError(401, said("auth.invalid_key"), code="invalid_api_key")
         if principal.user_id is None:
-            raise ApiError(403, "This key belongs to no user (it is the master key); knowledge bases belong to "
-                           "users: use a user's key.",
-                           zh="此密钥不属于任何用户（主密钥）；知识库属于用户：请使用用户的密钥。",
-                           code="use_a_user_key")
+            raise ApiError(403, said("auth.master_key"), code="use_a_user_key")
         return KeyUser(principal.user_id, token)
 
     def _principal(self, token: str) -> Any:

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from app.http.auth import SignedIn
 from app.http.kb_files import disposition
+from app.http.messages import said
 from app.shell.i18n import resolve_locale
 from gateway.http.edge import ApiError, edge_router
 from workbench.errors import WorkbenchError
@@ -47,8 +48,7 @@ def routes(conversations: Any, users: Any) -> Any:
                user: Any = Depends(SignedIn(users))) -> Any:
         locale = resolve_locale(lang, request.headers.get("accept-language"))
         if fmt not in FORMATS:
-            raise ApiError(404, "Export as .md or .json.", zh="请导出为 .md 或 .json。", param="format",
-                           code="unknown_format")
+            raise ApiError(404, said("chat.unknown_format"), param="format", code="unknown_format")
         try:
             conv = conversations.get(user.id, conversation_id)
             text = (conversations.export_json(user.id, conv.id) if fmt == "json"

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from app.http.auth import SignedIn
 from app.http.kb_files import INLINE, TYPES, disposition
+from app.http.messages import said
 from gateway.http.edge import ApiError, edge_router
 from workbench.attachments import AttachmentNotFound
 
@@ -37,8 +38,7 @@ def routes(attachments: Any, users: Any) -> Any:
     @router.get(PREFIX + "/{attachment_id}")
     def attached(attachment_id: str, user: Any = Depends(SignedIn(users))) -> Any:
         if attachments is None:
-            raise ApiError(503, "Documents are not available in the chat on this server.",
-                           zh="本服务器的对话未启用文档。", code="documents_unavailable")
+            raise ApiError(503, said("chat.documents_unavailable"), code="documents_unavailable")
         try:
             attachment, path = attachments.file(user.id, attachment_id)
         except AttachmentNotFound as exc:

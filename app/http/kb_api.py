@@ -96,6 +96,7 @@ from app.http.kb_json import (
     too_large,
     whole_field,
 )
+from app.http.messages import said
 from gateway.http.edge import ApiError, edge_router, json_response, locale_of
 from workbench.clients import UserClients
 from workbench.errors import WorkbenchError
@@ -213,19 +214,15 @@ class KnowledgeAPI:
 
     def _available(self) -> None:
         if self.knowledge is None:
-            raise ApiError(503, "Knowledge bases are not available on this server.",
-                           zh="本服务器未启用知识库。", code="knowledge_bases_unavailable")
+            raise ApiError(503, said("kb.unavailable"), code="knowledge_bases_unavailable")
 
     def _unknown(self, method: str, path: str) -> ApiError:
         """404 for a path no route has; 405 naming the methods of a path that has routes."""
         allowed = [m for m, p, _, _ in self.table if _pattern(PREFIX + p).fullmatch(path)]
         if allowed:
-            return ApiError(405, f"Method {method} is not allowed on {path}; use {', '.join(allowed)}.",
-                            zh=f"{path} 不支持 {method} 方法；请使用 {', '.join(allowed)}。", code="method_not_allowed",
-                            headers={"allow": ", ".join(allowed)})
-        return ApiError(404, f"Unknown route {method} {path}; see {PREFIX}/knowledge-bases and {PREFIX}/chat.",
-                        zh=f"未知接口 {method} {path}；请参阅 {PREFIX}/knowledge-bases 和 {PREFIX}/chat。",
-                        code="unknown_route")
+            return ApiError(405, said("route.method_not_allowed", method=method, path=path, allowed=", ".join(allowed)),
+                            code="method_not_allowed", headers={"allow": ", ".join(allowed)})
+        return ApiError(404, said("route.unknown", method=method, path=path, prefix=PREFIX), code="unknown_route")
 
     async def _json(self, call: Call, allowed: tuple[str, ...], *, optional: bool = False) -> dict[str, Any]:
         """The body's JSON object with only ``allowed`` fields (``optional``: no body at all is ``{}``)."""
@@ -237,8 +234,7 @@ class KnowledgeAPI:
         except orjson.JSONDecodeError:
             body = None
         if not isinstance(body, dict):
-            raise bad(None, "The request body must be a JSON object (with 'Content-Type: application/json').",
-                      "请求体必须是 JSON 对象（'Content-Type: application/json'）。", "invalid_json")
+            raise bad(None, said("request.invalid_json"), "invalid_json")
         only_fields(body, allowed)
         return body
 
@@ -279,8 +275,7 @@ class KnowledgeAPI:
         body = await self._json(call, KB_SETTINGS)
         changes = {k: body[k] for k in KB_SETTINGS if body.get(k) is not None}
         if not changes:
-            raise bad(None, f"Send at least one of {', '.join(KB_SETTINGS)}.",
-                      f"请至少提供以下字段之一：{', '.join(KB_SETTINGS)}。", "missing_field")
+            raise bad(None, said("request.one_of", fields=", ".join(KB_SETTINGS)), "missing_field")
         kb = await run(lambda: self.knowledge.bases.update(call.user_id, call.ids["kb"], **changes))
         return json_response(await run(self._kb_view, call.user_id, kb.id))
 
@@ -299,18 +294,15 @@ class KnowledgeAPI:
         kb_id = call.ids["kb"]
         await run(self.knowledge.access.require_kb, call.user_id, kb_id, "upload")     # before reading the files
         if not call.request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
-            raise bad("file", "Send the files as multipart/form-data, each in a part named 'file'.",
-                      "请以 multipart/form-data 上传文件，每个文件放在名为 'file' 的部分中。", "expected_multipart")
+            raise bad("file", said("upload.expected_multipart"), "expected_multipart")
         try:
             form = await call.request.form(max_files=MAX_FILES, max_fields=MAX_FILES)
         except MultiPartException as exc:
-            raise bad("file", f"The upload could not be read: {exc.message}", f"无法读取上传内容：{exc.message}",
-                      "bad_multipart") from None
+            raise bad("file", said("upload.unreadable", reason=exc.message), "bad_multipart") from None
         try:
             files = [v for _, v in form.multi_items() if isinstance(v, UploadFile)]
             if not files:
-                raise bad("file", "Attach one or more files, each in a multipart part named 'file'.",
-                          "请附上一个或多个文件，每个文件放在名为 'file' 的部分中。", "missing_field")
+                raise bad("file", said("upload.no_files"), "missing_field")
             docs: list[KBDocument] = []
             for f in files:                  # one file in memory at a time
                 data = await f.read()
@@ -347,8 +339,8 @@ class KnowledgeAPI:
         query = call.request.query_params
         unknown = [k for k in query if k not in CHUNK_PARAMS]
         if unknown:
-            raise bad(unknown[0], f"Unknown parameter '{unknown[0]}': this route takes {', '.join(CHUNK_PARAMS)}.",
-                      f"未知参数“{unknown[0]}”：此接口接受 {', '.join(CHUNK_PARAMS)}。", "unknown_field")
+            raise bad(unknown[0], said("request.unknown_parameter", name=unknown[0], allowed=", ".join(CHUNK_PARAMS)),
+                      "unknown_field")
         bounds = {name: int(raw) if WHOLE.fullmatch(raw) else raw            # not a number: the service says so
                   for name in ("offset", "limit") if (raw := query.get(name)) is not None}
         try:
@@ -357,7 +349,7 @@ class KnowledgeAPI:
         except Invalid as exc:
             if exc.code != "document_not_ready":
                 raise
-            raise ApiError(409, exc.message, zh=exc.text("zh"), param="document_id", code=exc.code) from None
+            raise ApiError(409, exc, param="document_id", code=exc.code) from None
         return json_response({**listing([chunk_json(c) for c in page.chunks]), "total": page.total,
                               "offset": page.offset, "limit": page.limit})
 
@@ -379,7 +371,7 @@ class KnowledgeAPI:
         model = text_field(body, "model", required=True)
         stream = body.get("stream", False)
         if not isinstance(stream, bool):
-            raise bad("stream", "stream: true or false.", "stream：须为 true 或 false。")
+            raise bad("stream", said("field.flag", name="stream"))
         top_k, params = whole_field(body, "top_k", TOP_K, 1, MAX_CHAT_TOP_K), chat_params(body)
         client = self.clients(call.key)
         kbs = await run(self.knowledge.readable, call.user_id, kb_ids)        # each checked: 404 names none
@@ -441,8 +433,7 @@ class KnowledgeAPI:
         body = await self._json(call, ("username", "team_id"))
         username, team_id = text_field(body, "username", max_chars=200), text_field(body, "team_id", max_chars=200)
         if (username is None) == (team_id is None):
-            raise bad("username" if username is None else "team_id", "Send either username (a user) or team_id (a "
-                      "team), not both.", "请提供 username（用户）或 team_id（团队）其中之一，不能同时提供。",
+            raise bad("username" if username is None else "team_id", said("request.user_or_team"),
                       "missing_field" if username is None else "invalid_value")
         sharing = self.knowledge.sharing
         if username is not None:
@@ -460,8 +451,7 @@ class KnowledgeAPI:
     async def square(self, call: Call) -> Response:
         query = call.request.query_params.get("q") or ""
         if len(query) > MAX_SQUARE_QUERY:
-            raise bad("q", f"q: at most {MAX_SQUARE_QUERY} characters.", f"q：最多 {MAX_SQUARE_QUERY} 个字符。",
-                      "too_long")
+            raise bad("q", said("field.too_long", name="q", most=MAX_SQUARE_QUERY), "too_long")
         entries = await run(self.knowledge.sharing.square, call.user_id, query)
         return json_response(listing([kb_json(e.kb, e.role, e.team_name, None) for e in entries]))
 

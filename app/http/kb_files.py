@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from app.http.auth import SignedIn
+from app.http.messages import said
 from gateway.http.edge import ApiError, edge_router
 from workbench.kb.errors import Forbidden, KBError
 
@@ -63,8 +64,7 @@ def routes(knowledge: Any, users: Any) -> Any:
     def document(kb_id: str, document_id: str, request: Request, download: int = 0,
                  user: Any = Depends(SignedIn(users))) -> Any:
         if knowledge is None:
-            raise ApiError(503, "Knowledge bases are not available on this server.", zh="本服务器未启用知识库。",
-                           code="knowledge_bases_unavailable")
+            raise ApiError(503, said("kb.unavailable"), code="knowledge_bases_unavailable")
         try:
             name, path = knowledge.document_file(user.id, kb_id, document_id)
         except KBError as exc:

@@ -17,7 +17,9 @@ from typing import Any
 import openai
 import orjson
 
+from app.http.messages import said
 from gateway.http.edge import TYPES, ApiError
+from shared.messages import Message
 from workbench.errors import WorkbenchError, in_locale
 from workbench.kb import answer
 from workbench.kb.errors import Forbidden, Invalid, KBError, NotFound
@@ -40,21 +42,20 @@ UPSTREAM_STATUS = {"limit": 429, "model": 403, "key": 401, "timeout": 504, "unav
                    "rejected": 400}
 log = logging.getLogger("maas.kb_api")
 
-def bad(param: str | None, message: str, zh: str, code: str = "invalid_value") -> ApiError:
-    return ApiError(400, message, zh=zh, param=param, code=code)
+def bad(param: str | None, message: Message, code: str = "invalid_value") -> ApiError:
+    return ApiError(400, message, param=param, code=code)
 
 
 def from_service(exc: WorkbenchError, params: dict[str, str]) -> ApiError:
     """A service refusal as HTTP; ``params`` renames the service's field to the request's parameter."""
     param = params.get(exc.field or "", exc.field)
     if isinstance(exc, NotFound):
-        return ApiError(404, exc.message, zh=exc.text("zh"), param=param, code=exc.code or "not_found")
+        return ApiError(404, exc, param=param, code=exc.code or "not_found")
     if isinstance(exc, Forbidden):
-        return ApiError(403, exc.message, zh=exc.text("zh"), param=param, code=exc.code or "forbidden")
+        return ApiError(403, exc, param=param, code=exc.code or "forbidden")
     if isinstance(exc, Invalid) or not isinstance(exc, KBError):
-        return ApiError(400, exc.message, zh=exc.text("zh"), param=param, code=exc.code or "invalid_value")
-    return ApiError(UPSTREAM_STATUS.get(exc.code or "", 502), exc.message, zh=exc.text("zh"), param=param,
-                    code=exc.code)
+        return ApiError(400, exc, param=param, code=exc.code or "invalid_value")
+    return ApiError(UPSTREAM_STATUS.get(exc.code or "", 502), exc, param=param, code=exc.code)
 
 
 def from_model_call(exc: openai.APIError) -> ApiError:
@@ -63,8 +64,7 @@ def from_model_call(exc: openai.APIError) -> ApiError:
         err = exc.body if isinstance(exc.body, dict) else {}
         return ApiError(exc.status_code, str(err.get("message") or "The model call failed."), param=err.get("param"),
                         code=err.get("code"))
-    return ApiError(502, "The models could not be reached. Try again in a moment.", zh="无法连接模型服务，请稍后重试。",
-                    code="upstream_unreachable")
+    return ApiError(502, said("models.unreachable"), code="upstream_unreachable")
 
 
 # -- JSON in and out ----------------------------------------------------------------------------------------------
@@ -131,8 +131,7 @@ def source_json(source: answer.Source) -> dict[str, Any]:
 def only_fields(body: dict[str, Any], allowed: tuple[str, ...]) -> None:
     unknown = [k for k in body if k not in allowed]
     if unknown:
-        raise bad(unknown[0], f"Unknown field '{unknown[0]}': this route takes {', '.join(allowed)}.",
-                  f"未知字段“{unknown[0]}”：此接口接受 {', '.join(allowed)}。", "unknown_field")
+        raise bad(unknown[0], said("field.unknown", name=unknown[0], allowed=", ".join(allowed)), "unknown_field")
 
 
 def text_field(body: dict[str, Any], name: str, *, required: bool = False, max_chars: int | None = None) -> str | None:
@@ -140,11 +139,10 @@ def text_field(body: dict[str, Any], name: str, *, required: bool = False, max_c
     if value is None and not required:
         return None
     if not isinstance(value, str) or (required and not value.strip()):
-        raise bad(name, f"{name}: required, as text." if required else f"{name}: must be text.",
-                  f"{name}：必填，须为文本。" if required else f"{name}：须为文本。",
+        raise bad(name, said("field.required_text" if required else "field.not_text", name=name),
                   "missing_field" if value is None else "invalid_value")
     if max_chars is not None and len(value) > max_chars:
-        raise bad(name, f"{name}: at most {max_chars} characters.", f"{name}：最多 {max_chars} 个字符。", "too_long")
+        raise bad(name, said("field.too_long", name=name, most=max_chars), "too_long")
     return value
 
 
@@ -153,7 +151,7 @@ def whole_field(body: dict[str, Any], name: str, default: int, low: int, high: i
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise bad(name, f"{name}: a whole number from {low} to {high}.", f"{name}：须为 {low} 到 {high} 之间的整数。")
+        raise bad(name, said("field.whole_between", name=name, low=low, high=high))
     return value
 
 
@@ -166,8 +164,7 @@ def chat_params(body: dict[str, Any]) -> dict[str, Any]:
             continue
         whole = name == "max_tokens"
         if isinstance(value, bool) or not isinstance(value, int if whole else int | float) or value < 0:
-            raise bad(name, f"{name}: a {'whole ' if whole else ''}number of 0 or more.",
-                      f"{name}：须为不小于 0 的{'整数' if whole else '数'}。")
+            raise bad(name, said("field.whole_number" if whole else "field.number", name=name))
         params[name] = value
     return params
 
@@ -175,26 +172,19 @@ def chat_params(body: dict[str, Any]) -> dict[str, Any]:
 def chat_messages(body: dict[str, Any]) -> list[dict[str, str]]:
     value = body.get("messages")
     if not isinstance(value, list) or not value:
-        raise bad("messages", "messages: a non-empty list of {role, content}, the last one the user's question.",
-                  "messages：须为非空的 {role, content} 列表，最后一条是用户的问题。", "missing_field" if value is None
-                  else "invalid_value")
+        raise bad("messages", said("field.messages"), "missing_field" if value is None else "invalid_value")
     for i, m in enumerate(value):
         if not isinstance(m, dict) or m.get("role") not in ROLES or not isinstance(m.get("content"), str):
-            raise bad(f"messages[{i}]", f"messages[{i}]: an object with role (system, user or assistant) and "
-                      "content (text).", f"messages[{i}]：须为包含 role（system、user 或 assistant）和 content（文本）"
-                      "的对象。")
+            raise bad(f"messages[{i}]", said("field.message", i=i))
     if value[-1]["role"] != "user" or not value[-1]["content"].strip():
-        raise bad("messages", "messages: the last message must be the user's question (role user, not empty).",
-                  "messages：最后一条消息必须是用户的问题（role 为 user，且不为空）。")
+        raise bad("messages", said("field.last_message"))
     return [{"role": m["role"], "content": m["content"]} for m in value]
 
 
 def kb_ids_field(body: dict[str, Any]) -> list[str]:
     value = body.get("knowledge_base_ids")
     if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
-        raise bad("knowledge_base_ids", "knowledge_base_ids: a non-empty list of knowledge base ids.",
-                  "knowledge_base_ids：须为非空的知识库 id 列表。",
-                  "missing_field" if value is None else "invalid_value")
+        raise bad("knowledge_base_ids", said("field.kb_ids"), "missing_field" if value is None else "invalid_value")
     return value
 
 
@@ -215,8 +205,7 @@ def limited(receive: Callable, limit: int, param: str | None) -> Callable:
 
 def too_large(limit: int, param: str | None) -> ApiError:
     size = f"{limit / 1024 / 1024:.0f} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
-    return ApiError(413, f"The request is over the limit of {size}. Send fewer or smaller files per request.",
-                    zh=f"请求超过了 {size} 的上限。请每次发送更少或更小的文件。", param=param, code="request_too_large")
+    return ApiError(413, said("request.too_large", size=size), param=param, code="request_too_large")
 
 
 
@@ -264,7 +253,7 @@ async def answer_sse(chunks: Any, sources: list[dict], model: str, locale: str) 
     except openai.APIError as exc:
         log.warning("knowledge-base chat stream failed: %s", exc)
         error = from_model_call(exc)
-        yield b"data: " + orjson.dumps({"error": {"message": in_locale(error.message, error.zh, locale),
+        yield b"data: " + orjson.dumps({"error": {"message": error.text(locale),
                                                   "type": TYPES.get(error.status, "upstream_error"),
                                                   "param": error.param, "code": error.code}}) + b"\n\n"
     finally:

@@ -12,11 +12,13 @@ from typing import Any
 
 from app.http.auth import SessionUsers, SignedIn
 from app.http.kb_files import disposition
+from app.http.messages import said
 from app.shell.i18n import resolve_locale, translate
 from app.usage.exports import KINDS, PREFIX, csv_text, file_name
 from app.usage.page import UsageInputError, parse_window
 from gateway.accounts.console import Console
 from gateway.http.edge import ApiError, edge_router
+from shared.messages import Words
 
 
 def routes(console: Console, users: SessionUsers) -> Any:
@@ -32,11 +34,10 @@ def routes(console: Console, users: SessionUsers) -> Any:
         locale = resolve_locale("", request.headers.get("accept-language"))
         actor = console.actor_for_username(user.username)
         if actor is None:
-            raise ApiError(401, translate("shell.sign_in_again", "en"), zh=translate("shell.sign_in_again", "zh"),
+            raise ApiError(401, Words(translate("shell.sign_in_again", "en"), translate("shell.sign_in_again", "zh")),
                            code="sign_in_required")
         if kind not in KINDS:
-            raise ApiError(404, "Export per-day.csv or per-model.csv.", zh="请导出 per-day.csv 或 per-model.csv。",
-                           param="kind", code="unknown_export")
+            raise ApiError(404, said("usage.unknown_export"), param="kind", code="unknown_export")
         try:
             start, end = parse_window(since, until, locale)
         except UsageInputError as exc:

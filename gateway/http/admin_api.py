@@ -37,7 +37,7 @@ from gateway.accounts.passwords import check_strength
 from gateway.accounts.users import ROLES, User
 from gateway.errors import FormError
 from gateway.http.asgi import read_json
-from gateway.http.edge import ApiError, edge_router, json_response
+from gateway.http.edge import ApiError, Said, edge_router, json_response
 from gateway.usage import stats as usage_stats
 
 PREFIX = "/admin/v1"
@@ -153,8 +153,8 @@ def _list(items: list[dict[str, Any]]) -> dict[str, Any]:
 
 # --- reading the request ------------------------------------------------------------------------
 
-def _bad(message: str, param: str | None, code: str = "invalid_value", zh: str | None = None) -> ApiError:
-    return ApiError(400, message, zh=zh, param=param, code=code)
+def _bad(message: str | Said, param: str | None, code: str = "invalid_value") -> ApiError:
+    return ApiError(400, message, param=param, code=code)
 
 
 def _only(body: dict[str, Any], allowed: tuple[str, ...]) -> None:
@@ -300,7 +300,7 @@ class AdminAPI:
         try:
             return handler(call)
         except FormError as exc:
-            raise _bad(exc.message, exc.field, zh=exc.text("zh")) from None
+            raise _bad(exc, exc.field) from None
         except PermissionError as exc:
             raise ApiError(403, str(exc) or "Only administrators can do this.", code="admin_only") from None
 
@@ -334,7 +334,7 @@ class AdminAPI:
         if role is not None and role not in ROLES:
             raise _bad(f"role: one of {', '.join(ROLES)}.", "role")
         if password is not None and (problem := check_strength(password)) is not None:
-            raise _bad(problem.text("en"), "password", zh=problem.text("zh"))
+            raise _bad(problem, "password")
         if disabled and user.id == req.actor.user_id:
             raise _bad("You cannot disable your own account.", "disabled")
         console = self.gw.console

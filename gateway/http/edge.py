@@ -3,20 +3,23 @@ as OpenAI's API (and the gateway's ``/v1``) write it. The routes are FastAPI rou
 gateway's ``/admin/v1`` (``gateway.http.admin_api``) and the workbench's (``app.http``). A route raises ``ApiError``
 (or a ``GatewayError``); its router answers it, FastAPI's own bad-request refusals and any unexpected failure in
 the envelope, the message in Chinese when the request's Accept-Language starts with zh (and the error has one).
-``install`` makes a whole FastAPI app answer ``ApiError`` that way."""
+An ``ApiError``'s words come from a table: a ``shared.messages.Message`` (e.g. ``app.http.messages.said(code)``)
+or a ``MessageError``; a plain string is English only. ``install`` makes a whole FastAPI app answer ``ApiError``
+that way."""
 
 from __future__ import annotations
 
 import itertools
 import logging
 import secrets
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from starlette.responses import Response
 
 from gateway.errors import GatewayError
-from shared.locale import in_locale, resolve
+from gateway.http.messages import MESSAGES
+from shared.locale import resolve
 
 log = logging.getLogger("maas.edge")
 
@@ -26,23 +29,35 @@ TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permis
          503: "service_unavailable", 504: "upstream_error"}
 
 
-class ApiError(Exception):
-    """A refusal at the edge: HTTP ``status``, English ``message`` and Chinese ``zh``, the ``param`` at fault."""
+class Said(Protocol):
+    """Words in a table, said in a language: a ``shared.messages.Message``, ``Words`` or ``MessageError``."""
 
-    def __init__(self, status: int, message: str, *, zh: str | None = None, param: str | None = None,
-                 code: str | None = None, headers: dict[str, str] | None = None) -> None:
+    def text(self, locale: str | None) -> str: ...
+
+
+class ApiError(Exception):
+    """A refusal at the edge: HTTP ``status``, what it says (``said``: a ``Message`` or ``MessageError``, in the
+    caller's language; or English only), the ``param`` at fault. ``message`` is the English."""
+
+    def __init__(self, status: int, said: str | Said, *, param: str | None = None, code: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        message = said if isinstance(said, str) else said.text("en")
         super().__init__(message)
-        self.status, self.message, self.zh, self.param = status, message, zh, param
+        self.status, self.message, self.said, self.param = status, message, said, param
         self.code, self.headers = code, headers or {}
 
     @classmethod
     def refusing(cls, status: int, exc: Any, code: str) -> ApiError:
         """A service's refusal (a ``shared.messages.MessageError``, e.g. ``workbench.errors.WorkbenchError``:
-        message, ``text("zh")``, field, code) with ``status``."""
-        return cls(status, exc.message, zh=exc.text("zh"), param=exc.field, code=exc.code or code)
+        ``text(locale)``, field, code) with ``status``."""
+        return cls(status, exc, param=exc.field, code=exc.code or code)
+
+    def text(self, locale: str | None) -> str:
+        """The message in ``locale`` (``shared.locale`` decides the language); English when it has only that."""
+        return self.said if isinstance(self.said, str) else self.said.text(locale)
 
     def body(self, locale: str) -> dict[str, Any]:
-        return {"error": {"message": in_locale(self.message, self.zh, locale),
+        return {"error": {"message": self.text(locale),
                           "type": TYPES.get(self.status, "invalid_request_error"), "param": self.param,
                           "code": self.code}}
 
@@ -102,10 +117,9 @@ def edge_router(request_ids: str | None = None, **options: Any) -> Any:
                     return Response(status_code=499)           # nobody is listening
                 except Exception:
                     log.exception("request %s %s %s failed", request_id, request.method, request.url.path)
-                    said, zh = ((f"; the request id is {request_id}", f"；请求编号为 {request_id}") if request_id
-                                else ("", ""))
-                    response = ApiError(500, f"Internal error{said}.", zh=f"内部错误{zh}。",
-                                        code="internal_error").response(locale_of(request.headers))
+                    said = (MESSAGES.message("internal_error.request", request_id=request_id) if request_id
+                            else MESSAGES.message("internal_error"))
+                    response = ApiError(500, said, code="internal_error").response(locale_of(request.headers))
                 if request_id is not None:
                     response.headers["x-request-id"] = request_id
                 return response

@@ -717,3 +717,15 @@ def test_the_api_is_documented_and_every_route_is_tested():
         text = (Path(__file__).resolve().parents[2] / "docs" / name).read_text(encoding="utf-8")
         headings = re.findall(r"^### ([A-Z]+) (/kb/v1\S*)$", text, re.MULTILINE)
         assert sorted(headings) == sorted(served), name
+
+
+def test_the_http_edges_words_are_in_their_catalogue_in_english_and_chinese() -> None:
+    """app/http says things through app/http/messages.py: same codes and fields in en and zh, and no other module
+    of app/http writes Chinese itself."""
+    from app.http.messages import MESSAGES
+
+    assert not MESSAGES.problems()
+    assert all(re.search(r"[\u3400-\u9fff]", text) for text in MESSAGES.tables["zh"].values())
+    http = Path(__file__).resolve().parents[2] / "app" / "http"
+    assert [p.name for p in sorted(http.glob("*.py"))
+            if p.name != "messages.py" and re.search(r"[\u3400-\u9fff]", p.read_text(encoding="utf-8"))] == []

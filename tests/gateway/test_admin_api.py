@@ -613,3 +613,17 @@ def test_zz_no_secret_on_disk_and_no_ledger_rows_from_admin_calls(admin):
     finally:
         con.close()
 
+
+
+def test_the_gateway_edges_words_are_in_their_catalogue_in_english_and_chinese() -> None:
+    """gateway/http says things through gateway/http/messages.py (en and zh with the same codes and fields) or
+    through the services' catalogues; no other module of gateway/http writes Chinese itself."""
+    import re
+
+    from gateway.http.messages import MESSAGES
+
+    assert not MESSAGES.problems()
+    assert all(re.search(r"[\u3400-\u9fff]", text) for text in MESSAGES.tables["zh"].values())
+    http = Path(__file__).resolve().parents[2] / "gateway" / "http"
+    assert [p.name for p in sorted(http.glob("*.py"))
+            if p.name != "messages.py" and re.search(r"[\u3400-\u9fff]", p.read_text(encoding="utf-8"))] == []
