@@ -18,7 +18,8 @@ import openai
 import orjson
 
 from gateway.http.edge import TYPES, ApiError
-from workbench.errors import WorkbenchError, in_locale
+from shared.locale import in_locale
+from workbench.errors import WorkbenchError
 from workbench.kb import answer
 from workbench.kb.errors import Forbidden, Invalid, KBError, NotFound
 from workbench.kb.records import ChunkRecord, KBDocument, KnowledgeBase, Team

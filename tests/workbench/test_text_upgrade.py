@@ -133,7 +133,7 @@ def test_an_old_store_is_rewritten_once_and_its_chunks_re_embedded(embedded_gate
 
     def client_for(user_id: str) -> openai.AsyncOpenAI:
         if user_id == "u-gone":
-            raise WorkbenchError("This account has no key any more.", code="no_key")
+            raise WorkbenchError("chat.key", code="no_key")         # the uploader has no key any more
         return client(embedded_gateway)
 
     service = KnowledgeService.open(store, Directory("alice"), data_dir=tmp_path, client_for=client_for,
