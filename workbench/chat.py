@@ -79,11 +79,6 @@ class Error:
         """In English (for logs and English callers)."""
         return self.text("en")
 
-    @property
-    def zh(self) -> str:
-        """In Chinese."""
-        return self.text("zh")
-
 
 Event = ReasoningDelta | ContentDelta | Done | Error
 

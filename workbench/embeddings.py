@@ -39,5 +39,5 @@ async def embed(client: openai.AsyncOpenAI, model: str, texts: Sequence[str], *,
             out.extend(np.asarray(d.embedding, dtype=np.float32) for d in sorted(reply.data, key=lambda d: d.index))
     except openai.APIError as exc:
         failure = readable(exc)
-        raise EmbeddingError(failure.message, zh=failure.zh, code=failure.code) from None
+        raise EmbeddingError(f"chat.{failure.code}", code=failure.code) from None
     return normalise(np.vstack(out)) if out else np.zeros((0, 1), dtype=np.float32)

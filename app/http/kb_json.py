@@ -19,8 +19,9 @@ import orjson
 
 from app.http.messages import said
 from gateway.http.edge import TYPES, ApiError
+from shared.locale import in_locale
 from shared.messages import Message
-from workbench.errors import WorkbenchError, in_locale
+from workbench.errors import WorkbenchError
 from workbench.kb import answer
 from workbench.kb.errors import Forbidden, Invalid, KBError, NotFound
 from workbench.kb.records import ChunkRecord, KBDocument, KnowledgeBase, Team

@@ -409,7 +409,7 @@ def test_a_context_length_error_twice_reads_plainly(fake_gw, convs):
     assert len(fakes["refuser"].refused) == 2 and len(events) == 1
     err = events[0]
     assert isinstance(err, Error) and err.code == "too_long"
-    assert "context window" in err.message and "上下文" in err.zh and "4096" not in err.message + err.zh
+    assert "context window" in err.message and "上下文" in err.text("zh") and "4096" not in err.message + err.text("zh")
     assert convs.get("alice", conv.id).messages[-1].content == "again"      # the question stays, unanswered
 
 
@@ -578,6 +578,6 @@ def test_readable_errors_and_refusals(fake_gw, convs):
 
     missing, wrong_key, refusal = run(go())
     assert [e.code for e in missing] == ["model"] and "Pick another model" in missing[0].message
-    assert [e.code for e in wrong_key] == ["key"] and "重新登录" in wrong_key[0].zh
+    assert [e.code for e in wrong_key] == ["key"] and "重新登录" in wrong_key[0].text("zh")
     assert refusal.field == "model" and "请先为该对话选择模型" in refusal.text("zh")
     assert [m.content for m in convs.get("alice", unknown.id).messages] == ["hi", "hi"]

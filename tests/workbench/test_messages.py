@@ -1,12 +1,14 @@
 """The workbench's refusals are said from one catalogue (workbench/messages/): every code in English and Chinese
-with the same fields, every raise that names a code gives exactly that template's fields, and no module but the
-ones still to convert gives its Chinese words in code."""
+with the same fields, every raise that names a code gives exactly that template's fields, and no module gives its
+Chinese words in code."""
 
 from __future__ import annotations
 
 import ast
 import re
 from pathlib import Path
+
+import pytest
 
 from shared.messages import template_fields
 from workbench.messages import MESSAGES
@@ -40,14 +42,19 @@ def test_every_raise_with_a_code_gives_its_fields() -> None:
     assert checked >= 90                        # the walk saw the raises and MESSAGES.message calls (97 today)
 
 
-# what still says itself as (english, zh=chinese): the answer pipeline, converted on its own
-LEGACY = {"errors.py", "chat.py", "retrieval.py", "summaries.py", "websearch_client.py", "embeddings.py"}
-
-
-def test_no_new_raiser_gives_its_chinese_words_in_code() -> None:
+def test_no_workbench_module_gives_its_chinese_words_in_code() -> None:
     left = {str(path.relative_to(WORKBENCH)) for path in WORKBENCH.rglob("*.py")
             if "zh=" in path.read_text(encoding="utf-8")}
-    assert left <= LEGACY, sorted(left - LEGACY)
+    assert not left, sorted(left)
+
+
+def test_a_workbench_error_is_only_a_code_of_the_catalogue() -> None:
+    from workbench.errors import WorkbenchError
+
+    with pytest.raises(KeyError, match="no message"):
+        WorkbenchError("An English sentence that is no code.")
+    said = WorkbenchError("chat.failed", code="failed")
+    assert said.code == "failed" and said.text("zh") != said.message
 
 
 def test_a_document_refusal_is_said_in_the_page_language() -> None:

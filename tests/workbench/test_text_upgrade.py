@@ -133,7 +133,7 @@ def test_an_old_store_is_rewritten_once_and_its_chunks_re_embedded(embedded_gate
 
     def client_for(user_id: str) -> openai.AsyncOpenAI:
         if user_id == "u-gone":
-            raise WorkbenchError("This account has no key any more.", code="no_key")
+            raise WorkbenchError("chat.key", code="no_key")         # the uploader has no key any more
         return client(embedded_gateway)
 
     service = KnowledgeService.open(store, Directory("alice"), data_dir=tmp_path, client_for=client_for,
@@ -167,7 +167,7 @@ def test_an_old_store_is_rewritten_once_and_its_chunks_re_embedded(embedded_gate
     assert still == {f"{gone_id}-1", f"{gone_id}-2"}                   # its uploader has no key: tried again later
     progress = [r.getMessage() for r in caplog.records if r.name == "maas.workbench.upgrade"]
     assert "normal-form upgrade: 2 / 4 chunk(s) re-embedded; the rest at the next start" in progress, progress
-    assert any("keeps its old vectors for now (This account has no key any more.)" in m for m in progress)
+    assert any("keeps its old vectors for now (Your workbench key is no longer valid. Sign out and sign in again.)" in m for m in progress)
     store.close()
 
     caplog.clear()
