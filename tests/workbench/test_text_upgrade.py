@@ -167,7 +167,8 @@ def test_an_old_store_is_rewritten_once_and_its_chunks_re_embedded(embedded_gate
     assert still == {f"{gone_id}-1", f"{gone_id}-2"}                   # its uploader has no key: tried again later
     progress = [r.getMessage() for r in caplog.records if r.name == "maas.workbench.upgrade"]
     assert "normal-form upgrade: 2 / 4 chunk(s) re-embedded; the rest at the next start" in progress, progress
-    assert any("keeps its old vectors for now (Your workbench key is no longer valid. Sign out and sign in again.)" in m for m in progress)
+    refused = "keeps its old vectors for now (Your workbench key is no longer valid. Sign out and sign in again.)"
+    assert any(refused in m for m in progress)
     store.close()
 
     caplog.clear()
