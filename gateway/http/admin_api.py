@@ -38,6 +38,7 @@ from gateway.accounts.users import ROLES, User
 from gateway.errors import FormError
 from gateway.http.asgi import read_json
 from gateway.http.edge import ApiError, Said, edge_router, json_response
+from gateway.http.messages import MESSAGES
 from gateway.usage import stats as usage_stats
 
 PREFIX = "/admin/v1"
@@ -85,9 +86,11 @@ class AdminKey:
         principal = self.gateway.keys.authenticate(authorization)
         actor = self.gateway.console.actor_for_key(principal)
         if actor is None or not actor.is_admin:
-            raise ApiError(403, "The admin API takes the master key or a key of an active administrator; "
-                           "this key belongs to a member.", code="admin_only")
+            raise ApiError(403, say("admin.member_key"), code="admin_only")
         return actor
+
+
+say = MESSAGES.message          # an edge sentence by its code (gateway/http/messages.py), said in the caller's language
 
 
 # --- what is shown ------------------------------------------------------------------------------
@@ -160,25 +163,26 @@ def _bad(message: str | Said, param: str | None, code: str = "invalid_value") ->
 def _only(body: dict[str, Any], allowed: tuple[str, ...]) -> None:
     unknown = [k for k in body if k not in allowed]
     if unknown:
-        raise _bad(f"Unknown field '{unknown[0]}': this route takes {', '.join(allowed) or 'no fields'}.",
-                   unknown[0], "unknown_field")
+        said = (say("admin.unknown_field", field=unknown[0], fields=", ".join(allowed)) if allowed
+                else say("admin.unknown_field.none", field=unknown[0]))
+        raise _bad(said, unknown[0], "unknown_field")
 
 
 def _text(body: dict[str, Any], name: str, *, required: bool = False) -> str | None:
     value = body.get(name)
     if value is None:
         if required:
-            raise _bad(f"{name}: required.", name, "missing_field")
+            raise _bad(say("admin.required", name=name), name, "missing_field")
         return None
     if not isinstance(value, str):
-        raise _bad(f"{name}: must be text.", name)
+        raise _bad(say("admin.text", name=name), name)
     return value
 
 
 def _flag(body: dict[str, Any], name: str) -> bool | None:
     value = body.get(name)
     if value is not None and not isinstance(value, bool):
-        raise _bad(f"{name}: must be true or false.", name)
+        raise _bad(say("admin.flag", name=name), name)
     return value
 
 
@@ -187,7 +191,7 @@ def _whole(body: dict[str, Any], name: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:      # 0 would refuse every request
-        raise _bad(f"{name}: a whole number of 1 or more, or null for no limit.", name)
+        raise _bad(say("admin.whole", name=name), name)
     return value
 
 
@@ -196,7 +200,7 @@ def _models(body: dict[str, Any]) -> list[str] | None:
     if value is None:
         return None
     if not isinstance(value, list) or not all(isinstance(m, str) for m in value):
-        raise _bad("models: a list of model ids, or null for every model.", "models")
+        raise _bad(say("admin.models"), "models")
     return value
 
 
@@ -210,7 +214,7 @@ def _when(body: dict[str, Any], name: str) -> datetime | None:
     except ValueError:
         when = None
     if when is None:
-        raise _bad(f"{name}: an ISO 8601 date-time such as 2026-12-31T23:59:59Z, or null.", name)
+        raise _bad(say("admin.when", name=name), name)
     return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
 
 
@@ -223,7 +227,7 @@ def _day(query: dict[str, str], name: str, default: date) -> date:
             raise ValueError
         return date.fromisoformat(raw)
     except ValueError:
-        raise _bad(f"{name}: a date as YYYY-MM-DD, e.g. 2026-03-01.", name) from None
+        raise _bad(say("admin.day", name=name), name) from None
 
 
 def _count(query: dict[str, str], name: str, default: int, high: int) -> int:
@@ -231,7 +235,7 @@ def _count(query: dict[str, str], name: str, default: int, high: int) -> int:
     if raw is None or raw == "":
         return default
     if not (raw.isascii() and raw.isdigit()) or int(raw) > high:
-        raise _bad(f"{name}: a whole number from 0 to {high}.", name)
+        raise _bad(say("admin.count", name=name, high=high), name)
     return int(raw)
 
 
@@ -271,10 +275,9 @@ class AdminAPI:
             method, path = request.method, request.scope["path"]
             allowed = [m for route in known if route.path_regex.match(path) for m in route.methods]
             if allowed:
-                raise ApiError(405, f"Method {method} is not allowed on {path}; use {', '.join(allowed)}.",
+                raise ApiError(405, say("admin.method", method=method, path=path, allowed=", ".join(allowed)),
                                code="method_not_allowed", headers={"allow": ", ".join(allowed)})
-            raise ApiError(404, f"Unknown admin route {method} {path}; the admin API has {PREFIX}/users, "
-                           f"{PREFIX}/keys, {PREFIX}/applications, {PREFIX}/usage and {PREFIX}/audit.",
+            raise ApiError(404, say("admin.unknown_route", method=method, path=path, prefix=PREFIX),
                            code="unknown_route")
 
         for path in (PREFIX, PREFIX + "/{rest:path}"):
@@ -302,15 +305,14 @@ class AdminAPI:
         except FormError as exc:
             raise _bad(exc, exc.field) from None
         except PermissionError as exc:
-            raise ApiError(403, str(exc) or "Only administrators can do this.", code="admin_only") from None
+            raise ApiError(403, str(exc) or say("admin.admins_only"), code="admin_only") from None
 
     # --- users ----------------------------------------------------------------------------------
 
     def _user(self, user_id: str) -> User:
         user = self.gw.accounts.get(user_id)
         if user is None:
-            raise ApiError(404, f"No user with id '{user_id}': list them with GET {PREFIX}/users.", param="id",
-                           code="user_not_found")
+            raise ApiError(404, say("admin.no_user", id=user_id, prefix=PREFIX), param="id", code="user_not_found")
         return user
 
     def list_users(self, req: Call) -> Reply:
@@ -329,14 +331,14 @@ class AdminAPI:
         _only(req.body, ("role", "disabled", "password"))
         role, disabled, password = _text(req.body, "role"), _flag(req.body, "disabled"), _text(req.body, "password")
         if role is None and disabled is None and password is None:
-            raise _bad("Send at least one of role, disabled, password.", None, "missing_field")
+            raise _bad(say("admin.nothing_sent"), None, "missing_field")
         user = self._user(req.id)
         if role is not None and role not in ROLES:
-            raise _bad(f"role: one of {', '.join(ROLES)}.", "role")
+            raise _bad(say("admin.role", roles=", ".join(ROLES)), "role")
         if password is not None and (problem := check_strength(password)) is not None:
             raise _bad(problem, "password")
         if disabled and user.id == req.actor.user_id:
-            raise _bad("You cannot disable your own account.", "disabled")
+            raise _bad(say("admin.disable_self"), "disabled")
         console = self.gw.console
         if role is not None:
             console.set_role(req.actor, user.id, role)
@@ -366,8 +368,7 @@ class AdminAPI:
     def revoke_key(self, req: Call) -> Reply:
         key = self.gw.keys.get(req.id)
         if key is None or req.id == "master":
-            raise ApiError(404, f"No key with id '{req.id}': list them with GET {PREFIX}/keys.", param="id",
-                           code="key_not_found")
+            raise ApiError(404, say("admin.no_key", id=req.id, prefix=PREFIX), param="id", code="key_not_found")
         return Reply(key_json(self.gw.console.revoke_key(req.actor, req.id)))
 
     # --- key applications -----------------------------------------------------------------------
@@ -376,13 +377,13 @@ class AdminAPI:
         try:
             return self.gw.applications.get(req.id, viewer_id=req.actor.user_id, viewer_is_admin=True)
         except ApplicationError:
-            raise ApiError(404, f"No key application with id '{req.id}': list them with GET "
-                           f"{PREFIX}/applications.", param="id", code="application_not_found") from None
+            raise ApiError(404, say("admin.no_application", id=req.id, prefix=PREFIX), param="id",
+                           code="application_not_found") from None
 
     def list_applications(self, req: Call) -> Reply:
         status = req.query.get("status") or None
         if status is not None and status not in STATUSES:
-            raise _bad(f"status: one of {', '.join(STATUSES)}.", "status")
+            raise _bad(say("admin.status", statuses=", ".join(STATUSES)), "status")
         if not req.actor.is_admin:          # list_for would fall back to the actor's own applications
             raise PermissionError("Only administrators can review key applications.")
         apps = self.gw.applications.list_for(req.actor.user_id)
@@ -409,12 +410,12 @@ class AdminAPI:
         """The usage dashboard (default: the 30 days ending today, UTC); ``format=csv``: tokens per day."""
         fmt = req.query.get("format") or "json"
         if fmt not in ("json", "csv"):
-            raise _bad("format: json or csv.", "format")
+            raise _bad(say("admin.format"), "format")
         today = datetime.now(UTC).date()
         until = _day(req.query, "until", today)
         since = _day(req.query, "since", until - timedelta(days=29))
         if since <= until and (until - since).days >= MAX_USAGE_DAYS:
-            raise _bad(f"since: the window may span at most {MAX_USAGE_DAYS} days.", "since")
+            raise _bad(say("admin.window", days=MAX_USAGE_DAYS), "since")
         panels = self.gw.console.usage(req.actor, since, until)
         if fmt == "csv":
             text = usage_stats.to_csv(panels["per_day"], ["day", *usage_stats.SUMS])

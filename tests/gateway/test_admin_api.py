@@ -553,6 +553,18 @@ def test_a_services_refusal_is_said_in_chinese_with_accept_language_zh(local):
     assert err["param"] == "password" and "密码太短" in err["message"]
 
 
+def test_the_admin_apis_own_refusals_are_said_in_chinese_too(local):
+    zh = {"accept-language": "zh"}
+    err = error_of(local.call("POST", f"{A}/users", json={"username": "x", "colour": "red"}, headers=zh).json())
+    assert (err["param"], err["code"]) == ("colour", "unknown_field") and "未知字段“colour”" in err["message"]
+    err = error_of(local.call("GET", f"{A}/nothing-here", headers=zh).json())
+    assert err["code"] == "unknown_route" and "未知的管理接口 GET /admin/v1/nothing-here" in err["message"]
+    err = error_of(local.call("GET", f"{A}/usage?format=xml", headers=zh).json())
+    assert err["param"] == "format" and err["message"] == "format：须为 json 或 csv。"
+    english = error_of(local.call("GET", f"{A}/usage?format=xml").json())["message"]
+    assert english == "format: json or csv."
+
+
 def test_admin_paths_go_to_the_admin_router_and_the_admin_page_to_the_ui():
     from starlette.routing import Match
 
