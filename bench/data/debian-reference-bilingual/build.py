@@ -42,8 +42,10 @@ GENERIC_TITLES_EN = {
     "others", "other", "summary", "caveats", "history", "usage", "configuration", "installation", "features",
     "basic concepts", "general tips", "more tips", "practical tips", "other tips",
 }
-GENERIC_TITLES_ZH = {"技巧", "基础", "例子", "示例", "概述", "简介", "介绍", "注意", "参考", "其它", "其他", "总结", "历史",
-                     "用法", "配置", "安装", "特性", "基本概念", "一般技巧", "更多技巧", "实用技巧", "其它技巧", "其他技巧"}
+GENERIC_TITLES_ZH = {
+    "技巧", "基础", "例子", "示例", "概述", "简介", "介绍", "注意", "参考", "其它", "其他", "总结", "历史",
+    "用法", "配置", "安装", "特性", "基本概念", "一般技巧", "更多技巧", "实用技巧", "其它技巧", "其他技巧",
+}
 
 
 class _Sections(html.parser.HTMLParser):
