@@ -204,7 +204,7 @@ def open_knowledge(settings, gateway, workbench_store):
     """The knowledge bases: Chroma (embedded under the data dir, or MAAS_CHROMA_URL), the keyword index, the
     ingestion queue; models reached through this process's /v1 with each user's workbench key."""
     from app.chat.context import local_api_url
-    from gateway.routing.catalogue import EMBEDDED_RERANK_ID
+    from gateway.routing.catalogue import EMBEDDED_CHAT_ID, EMBEDDED_RERANK_ID
     from workbench.attachments import MB
     from workbench.clients import UserClients
     from workbench.kb.parse_worker import ParseLimits
@@ -213,12 +213,21 @@ def open_knowledge(settings, gateway, workbench_store):
     def embedding_models() -> list[str]:
         return [m.id for m in gateway.catalogue.models.values() if m.kind == "embedding"]
 
-    rerankers = [m.id for m in gateway.catalogue.models.values() if m.kind == "rerank"]
+    def query_prefix(model: str) -> str:
+        found = gateway.catalogue.get(model)
+        return found.query_prefix if found is not None else ""
+
+    models = gateway.catalogue.models.values()
+    # the embedded "reranker" scores by USE again (nothing the rerank stage lacks); a real one (a cross-encoder from
+    # the catalogue) joins the rerank stage
+    rerankers = [m.id for m in models if m.kind == "rerank" and m.id != EMBEDDED_RERANK_ID]
+    chats = [m.id for m in models if m.kind == "chat"]
     clients = UserClients(local_api_url(settings.host, settings.port), gateway.keys.workbench_key)
     return KnowledgeService.open(
         workbench_store, AccountDirectory(gateway.accounts), data_dir=settings.data_dir, chroma_url=settings.chroma_url,
         client_for=clients, embedding_models=embedding_models, max_bytes=settings.kb_max_upload_mb * MB,
-        rerank_model=EMBEDDED_RERANK_ID if EMBEDDED_RERANK_ID in rerankers else (rerankers[0] if rerankers else None),
+        rerank_model=rerankers[0] if rerankers else None, query_prefix=query_prefix,
+        translate_model=EMBEDDED_CHAT_ID if EMBEDDED_CHAT_ID in chats else (chats[0] if chats else None),
         parse_limits=ParseLimits(seconds=settings.kb_parse_seconds, memory_mb=settings.kb_parse_memory_mb),
         max_archive_bytes=settings.kb_archive_max_mb * MB, max_archive_ratio=settings.kb_archive_max_ratio)
 

@@ -27,6 +27,8 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 RESULTS = BENCH / "results"
 EMBEDDING = "use-multilingual:v3"
+E5 = "multilingual-e5-small"
+CHAT = "qwen2.5-coder:0.5b"
 RERANK = "use-multilingual-rerank:v3"
 USER = "u-bench"
 
@@ -56,11 +58,12 @@ class Directory:
         return "bench" if user_id == USER else None
 
 
-def open_service(path: Path, gateway_url: str, *, max_mb: int = 100):
-    """A KnowledgeService under ``path`` (DuckDB store, embedded Chroma, files) on the gateway's /v1."""
+def open_service(path: Path, gateway_url: str, *, max_mb: int = 100, translate: bool = True):
+    """A KnowledgeService under ``path`` (DuckDB store, embedded Chroma, files) on the gateway's /v1, as launch.py
+    builds it for the embedded models (USE v3 and e5 to choose from, questions translated by the chat model)."""
     from bench.run_gateway import MASTER_KEY
     from workbench.clients import UserClients
-    from workbench.kb.service import RERANK_MODEL, KnowledgeService
+    from workbench.kb.service import KnowledgeService
     from workbench.schema import open_store
     from workbench.store import store_path
 
@@ -68,15 +71,17 @@ def open_service(path: Path, gateway_url: str, *, max_mb: int = 100):
     store = open_store(store_path(path))
     clients = UserClients(f"{gateway_url}/v1", lambda _user: MASTER_KEY)
     return KnowledgeService.open(store, Directory(), data_dir=path, client_for=clients,
-                                 embedding_models=lambda: [EMBEDDING], max_bytes=max_mb * 1024 * 1024,
-                                 rerank_model=RERANK_MODEL)
+                                 embedding_models=lambda: [EMBEDDING, E5], max_bytes=max_mb * 1024 * 1024,
+                                 query_prefix=lambda model: "query: " if model == E5 else "",
+                                 translate_model=CHAT if translate else None)
 
 
-def new_kb(service, name: str, *, chunk_tokens: int | None = None, chunk_overlap: int | None = None):
-    """A KB in a fresh team of the bench user, with the embedded embedding model."""
+def new_kb(service, name: str, *, chunk_tokens: int | None = None, chunk_overlap: int | None = None,
+           model: str = EMBEDDING):
+    """A KB in a fresh team of the bench user, with an embedded embedding model (USE v3 unless said)."""
     team = service.teams.create(USER, f"Bench {name}")
     extra = {k: v for k, v in (("chunk_tokens", chunk_tokens), ("chunk_overlap", chunk_overlap)) if v is not None}
-    return service.bases.create(USER, team.id, name, "benchmark", EMBEDDING, **extra)
+    return service.bases.create(USER, team.id, name, "benchmark", model, **extra)
 
 
 async def wait_ingested(service, kb_id: str, expected: int, timeout: float = 3600, poll: float = 0.2) -> list:

@@ -1,37 +1,44 @@
-"""Knowledge-base retrieval quality: nDCG@10 and recall@10 of vector-only, keyword-only, hybrid (RRF) and
-hybrid + rerank, side by side in one run, on a public FAQ set ingested through the real services.
+"""Knowledge-base retrieval quality on five question sets: BM25 alone, each embedding model alone, the hybrid stage,
+the final system; nDCG@10 side by side in one run, paired-bootstrap intervals, latency per stage.
 
-    python bench/kb_quality.py                 # ~10 min: 503 documents ingested, 497 queries x 4 methods
-    python bench/kb_quality.py --queries 100   # a quicker, deterministic sample of the queries
+    python bench/kb_quality.py                       # ~40 min: 6 KBs ingested (two with e5), 5 sets
+    python bench/kb_quality.py --queries 120         # a deterministic sample of each set's questions
+    python bench/kb_quality.py --tune                # also grid-search the rerank stage's keyword shares
 
-Corpus: bench/data/swedish-construction-faq (CC BY 4.0; see its README for the source and how queries and
-judgments are derived): every answer is uploaded as one .txt document into a KB through
-``KnowledgeService.upload`` and ingested by its worker (parse, chunk, embed through the gateway's
-/v1/embeddings, Chroma + BM25), against ``python launch.py`` started on a temp data dir with its embedded
-models. Then, for every query:
+Sets (bench/data/*/README.md for sources, licences and how the judgments are made):
 
-* vector-only   ``VectorStore.query`` with the query embedded by the KB's model (USE v3) through /v1/embeddings
-* keyword-only  ``KeywordIndex.query`` (jieba / English words, BM25)
-* hybrid        ``KBRetriever.search`` without a reranker: both lists (30 candidates each) fused by RRF
-* hybrid+rerank ``KnowledgeService.search``, as the chat and the API call it: RRF candidates reranked by the
-                gateway's /v1/rerank (the embedded reranker: USE similarity blended with BM25)
+* ``faq-en``        English questions -> English answers: Swedish Construction FAQ (CC BY 4.0), 503 answers
+* ``debian-zh``     Chinese -> Chinese: the Debian Reference (GPL-2+) in zh-cn, 376 sections; 485 questions
+                    (197 from section titles, 288 written for the set), each with one gold section
+* ``debian-en``     English -> English: the same sections and questions in English
+* ``debian-zh-en``  Chinese questions -> the English sections: the cross-lingual case (a Chinese researcher,
+                    English papers)
+* ``debian-en-zh``  English questions -> the Chinese sections
 
-Results are chunk lists; a document's rank is that of its first chunk (here each answer is one chunk).
-nDCG@10 uses linear gains (rel / log2(rank + 1)), recall@10 = relevant documents in the top 10 / relevant
-documents; both averaged over the queries. The difference between hybrid+rerank and the best single method
-comes with a 95% paired-bootstrap interval.
+Each corpus is uploaded through ``KnowledgeService.upload`` (one .txt per answer / section) into two KBs, one per
+embedded embedding model (USE v3, multilingual-e5-small), and ingested by the real worker against ``python
+launch.py`` on a temp data dir. Methods, per question:
 
-Diagnostics (``--no-experiments`` skips them; never part of the four figures above): the same RRF candidates
-(30) re-scored in this process the way the embedded reranker scores them — ``(1 - w) * (cos + 1) / 2 + w *
-BM25 / max BM25`` over the candidates, USE v3 cosine — for several BM25 weights ``w`` (0.3 is the gateway's),
-and the reranker's order fused with the RRF order by a second RRF. They show where the reranker's order comes
-from and what would change it. Writes bench/results/kb_quality.json.
+* ``bm25``           ``KeywordIndex.query`` (jieba / English words)
+* ``use``, ``e5``    ``VectorStore.query`` of that model's KB, the question embedded through /v1/embeddings
+                     (e5 with its "query: " prefix)
+* ``hybrid``         ``KBRetriever.search(rerank=False)`` on the USE KB: RRF of the two lists
+* ``final (use)``    ``KnowledgeService.search`` on the USE KB, as the chat and /kb/v1 call it (rerank stage,
+                     translation across languages by the embedded chat model)
+* ``final (e5)``     the same on the e5 KB
+* ``final (use), no translation``  the rerank stage alone, to show what translation adds
+
+nDCG@10 at document level (a document's rank is its first chunk's), linear gains; recall@10. ``--tune`` records
+each final search's candidates and features and grid-searches the keyword shares of ``workbench.kb.rank`` on the
+odd-numbered questions of all sets, reporting the even-numbered (held-out) ones too. Writes
+bench/results/kb_quality.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import math
 import random
@@ -45,6 +52,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.kb_common import (  # noqa: E402
+    E5,
     EMBEDDING,
     USER,
     common_args,
@@ -57,22 +65,39 @@ from bench.kb_common import (  # noqa: E402
     write_result,
 )
 
-DATASET = BENCH / "data" / "swedish-construction-faq" / "faq-en.jsonl"
+FAQ = BENCH / "data" / "swedish-construction-faq" / "faq-en.jsonl"
+DEBIAN = BENCH / "data" / "debian-reference-bilingual"
 K = 10
-METHODS = ("vector", "keyword", "hybrid", "hybrid+rerank")
-RERANK_WEIGHTS = (0.0, 0.3, 0.5, 0.7, 1.0)
+SETS = ("faq-en", "debian-zh", "debian-en", "debian-zh-en", "debian-en-zh")
+MODELS = {"use": EMBEDDING, "e5": E5}
 
 
-def load_dataset(path: Path = DATASET) -> tuple[dict[str, str], dict[str, set[str]]]:
-    """(document id -> answer text, question text -> ids of the answers given to it)."""
-    docs: dict[str, str] = {}
-    qrels: dict[str, set[str]] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+def corpora() -> dict[str, dict[str, str]]:
+    """Corpus name -> {document id: text}."""
+    faq = {}
+    for line in FAQ.read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
-            docs[row["id"]] = row["a"]
-            qrels.setdefault(row["q"].strip(), set()).add(row["id"])
-    return docs, qrels
+            faq[row["id"]] = row["a"]
+    passages = [json.loads(line) for line in (DEBIAN / "passages.jsonl").read_text(encoding="utf-8").splitlines()
+                if line.strip()]
+    return {"faq-en": faq, "debian-en": {p["id"]: p["en"] for p in passages},
+            "debian-zh": {p["id"]: p["zh"] for p in passages}}
+
+
+def question_sets() -> dict[str, tuple[str, list[tuple[str, set[str]]]]]:
+    """Set name -> (its corpus, [(question, gold document ids)])."""
+    faq: dict[str, set[str]] = {}
+    for line in FAQ.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            faq.setdefault(row["q"].strip(), set()).add(row["id"])
+    rows = [json.loads(line) for line in (DEBIAN / "queries.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    zh = [(r["zh"], set(r["gold"])) for r in rows]
+    en = [(r["en"], set(r["gold"])) for r in rows]
+    return {"faq-en": ("faq-en", sorted(faq.items())), "debian-zh": ("debian-zh", zh),
+            "debian-en": ("debian-en", en), "debian-zh-en": ("debian-en", zh), "debian-en-zh": ("debian-zh", en)}
 
 
 def ndcg(ranked: list[str], relevant: set[str], k: int = K) -> float:
@@ -91,7 +116,7 @@ def documents_of(chunk_ids: list[str], doc_of_chunk: dict[str, str]) -> list[str
 
 
 def paired_bootstrap(a: list[float], b: list[float], rounds: int = 2000, seed: int = 7) -> tuple[float, float]:
-    """95% interval of mean(a - b) over queries, resampling queries."""
+    """95% interval of mean(a - b) over questions, resampling questions."""
     rng = random.Random(seed)
     diffs = [x - y for x, y in zip(a, b, strict=True)]
     n = len(diffs)
@@ -99,165 +124,172 @@ def paired_bootstrap(a: list[float], b: list[float], rounds: int = 2000, seed: i
     return means[int(0.025 * rounds)], means[int(0.975 * rounds) - 1]
 
 
+class Recorder:
+    """Captures what the rerank stage blends (``--tune``): the last search's candidates, features and languages."""
+
+    def __init__(self) -> None:
+        self.last: tuple[list[str], list, list[str]] | None = None
+
+    def install(self) -> None:
+        from workbench.kb import retrieve
+
+        original = retrieve.KBRetriever._blend
+
+        def recording(retriever, ordered, variants, languages):
+            original(retriever, ordered, variants, languages)
+            self.last = ([c.chunk_id for c in ordered], retriever.last_features, list(languages))
+
+        retrieve.KBRetriever._blend = recording
+
+
+async def ingest(service, corpus: str, texts: dict[str, str], model: str):
+    kb = new_kb(service, f"{corpus} {model}", model=model)
+    t = time.monotonic()
+    service.upload(USER, kb.id, [(f"{doc_id}.txt", text.encode()) for doc_id, text in texts.items()])
+    docs = await wait_ingested(service, kb.id, len(texts))
+    seconds = time.monotonic() - t
+    name_of = {d.id: d.name.removesuffix(".txt") for d in docs}
+    rows = service.store.cursor().execute("SELECT id, document_id FROM kb_chunks WHERE kb_id = ?", [kb.id]).fetchall()
+    chunks = len(rows)
+    print(f"  {corpus} / {model}: {len(docs)} documents, {chunks} chunks in {seconds:.1f} s "
+          f"({chunks / seconds:.1f} chunks/s)", flush=True)
+    service.keyword.warm(kb.id)
+    return kb, {cid: name_of[did] for cid, did in rows}, {"seconds": round(seconds, 1), "chunks": chunks}
+
+
 async def evaluate(args, tmp: Path) -> dict:
     from workbench.embeddings import embed
     from workbench.kb.retrieve import KBRetriever
 
-    docs, qrels = load_dataset()
-    queries = sorted(qrels)
-    if args.queries and args.queries < len(queries):
-        queries = sorted(random.Random(args.seed).sample(queries, args.queries))
-    print(f"dataset: {len(docs)} documents, {len(queries)} queries", flush=True)
-
+    texts = corpora()
+    sets = {name: question_sets()[name] for name in args.sets}
+    if args.queries:
+        sets = {name: (corpus, sorted(random.Random(args.seed).sample(qs, min(args.queries, len(qs)))))
+                for name, (corpus, qs) in sets.items()}
+    recorder = Recorder()
+    if args.tune:
+        recorder.install()
     t = time.monotonic()
     gw, url = start_embedded_gateway(tmp, args.launch)
     print(f"gateway ready at {url} in {time.monotonic() - t:.1f} s", flush=True)
     service = open_service(tmp / "kb", url)
+    result: dict = {"machine": machine(), "k": K, "ingest": {}, "sets": {}}
+    tuning: list[dict] = []
     try:
         await service.start()
-        kb = new_kb(service, "Construction FAQ")
-        t = time.monotonic()
-        service.upload(USER, kb.id, [(f"{doc_id}.txt", text.encode()) for doc_id, text in docs.items()])
-        ingested = await wait_ingested(service, kb.id, len(docs))
-        ingest_s = time.monotonic() - t
-        chunks = sum(d.chunks for d in ingested)
-        print(f"ingested {len(ingested)} documents ({chunks} chunks) in {ingest_s:.1f} s", flush=True)
-        name_of = {d.id: d.name.removesuffix(".txt") for d in ingested}
-        rows = service.store.cursor().execute("SELECT id, document_id FROM kb_chunks WHERE kb_id = ?",
-                                              [kb.id]).fetchall()
-        doc_of_chunk = {chunk_id: name_of[document_id] for chunk_id, document_id in rows}
-
+        kbs, doc_of = {}, {}
+        for corpus in dict.fromkeys(corpus for corpus, _ in sets.values()):
+            for short, model in MODELS.items():
+                kb, chunk_docs, info = await ingest(service, corpus, texts[corpus], model)
+                kbs[corpus, short], doc_of[corpus, short] = kb, chunk_docs
+                result["ingest"][f"{corpus} {short}"] = info
         client = service.client_for(USER)
-        t = time.monotonic()
-        vectors = await embed(client, EMBEDDING, queries)
-        embed_s = time.monotonic() - t
-        hybrid = KBRetriever(service.store, service.vectors, service.keyword, client, rerank_model=None)
-        service.keyword.warm(kb.id)
-
-        scores = {m: {"ndcg": [], "recall": []} for m in METHODS}
-        seconds = {m: [] for m in METHODS}
-        not_reranked = 0
-        candidates: list[list[tuple[str, str]]] = []     # per query: the reranker's input, in RRF order
-        for i, (query, vector) in enumerate(zip(queries, vectors, strict=True), start=1):
-            relevant = qrels[query]
-            ranked: dict[str, list[str]] = {}
-            t = time.perf_counter()
-            ranked["vector"] = [c for c, _ in service.vectors.query(kb, vector, K)]
-            seconds["vector"].append(time.perf_counter() - t)
-            t = time.perf_counter()
-            ranked["keyword"] = [c for c, _ in service.keyword.query(kb.id, query, K)]
-            seconds["keyword"].append(time.perf_counter() - t)
-            t = time.perf_counter()
-            ranked["hybrid"] = [h.chunk.id for h in await hybrid.search([kb], query, K)]
-            seconds["hybrid"].append(time.perf_counter() - t)
-            t = time.perf_counter()
-            hits = await service.search(USER, [kb.id], query, K)
-            seconds["hybrid+rerank"].append(time.perf_counter() - t)
-            if not hits.reranked:
-                not_reranked += 1
-            ranked["hybrid+rerank"] = [h.chunk.id for h in hits]
-            if args.experiments:
-                fused = await hybrid.search([kb], query, 60)
-                candidates.append([(h.chunk.id, rerank_text(h.chunk)) for h in fused])
-            for method in METHODS:
-                found = documents_of(ranked[method], doc_of_chunk)
-                scores[method]["ndcg"].append(ndcg(found, relevant))
-                scores[method]["recall"].append(recall(found, relevant))
-            if i % 50 == 0:
-                print(f"  {i}/{len(queries)} queries", flush=True)
+        hybrid = KBRetriever(service.store, service.vectors, service.keyword, client)
+        untranslated = KBRetriever(service.store, service.vectors, service.keyword, client)
+        for name, (corpus, questions) in sets.items():
+            print(f"set {name}: {len(questions)} questions over {corpus}", flush=True)
+            methods = ("bm25", "use", "e5", "hybrid", "final (use)", "final (e5)", "final (use), no translation")
+            scores = {m: {"ndcg": [], "recall": []} for m in methods}
+            stage_ms: dict[str, list[float]] = {}
+            vectors = {short: await embed(client, model, [("query: " if short == "e5" else "") + q
+                                                          for q, _ in questions]) for short, model in MODELS.items()}
+            for i, (question, gold) in enumerate(questions):
+                use_kb, e5_kb = kbs[corpus, "use"], kbs[corpus, "e5"]
+                ranked = {"bm25": [c for c, _ in service.keyword.query(use_kb.id, question, K * 3)],
+                          "use": [c for c, _ in service.vectors.query(use_kb, vectors["use"][i], K * 3)],
+                          "e5": [c for c, _ in service.vectors.query(e5_kb, vectors["e5"][i], K * 3)],
+                          "hybrid": [h.chunk.id for h in await hybrid.search([use_kb], question, K, rerank=False)]}
+                hits = await service.search(USER, [use_kb.id], question, K)
+                ranked["final (use)"] = [h.chunk.id for h in hits]
+                for stage, ms in hits.timings.items():
+                    stage_ms.setdefault(stage, []).append(ms / 1000)
+                if args.tune and recorder.last is not None:
+                    chunk_ids, features, languages = recorder.last
+                    tuning.append({"set": name, "i": i, "gold": gold, "features": features, "languages": languages,
+                                   "docs": [doc_of[corpus, "use"].get(c) for c in chunk_ids]})
+                    recorder.last = None
+                ranked["final (e5)"] = [h.chunk.id for h in await service.search(USER, [e5_kb.id], question, K)]
+                ranked["final (use), no translation"] = [h.chunk.id for h in await untranslated.search([use_kb],
+                                                                                                        question, K)]
+                for method in methods:
+                    of = doc_of[corpus, "e5" if method in ("e5", "final (e5)") else "use"]
+                    found = documents_of(ranked[method], of)
+                    scores[method]["ndcg"].append(ndcg(found, gold))
+                    scores[method]["recall"].append(recall(found, gold))
+                if (i + 1) % 100 == 0:
+                    print(f"  {i + 1}/{len(questions)}", flush=True)
+            table = {m: {"ndcg@10": sum(s["ndcg"]) / len(s["ndcg"]), "recall@10": sum(s["recall"]) / len(s["recall"])}
+                     for m, s in scores.items()}
+            compare = {}
+            for final in ("final (use)", "final (e5)"):
+                for part in ("bm25", "use", "e5"):
+                    low, high = paired_bootstrap(scores[final]["ndcg"], scores[part]["ndcg"])
+                    compare[f"{final} - {part}"] = {"mean": table[final]["ndcg@10"] - table[part]["ndcg@10"],
+                                                    "ci95": [low, high]}
+            result["sets"][name] = {"corpus": corpus, "questions": len(questions), "methods": table,
+                                    "differences": compare, "stages": {s: summary_ms(v) for s, v in stage_ms.items()}}
+            print_set(name, result["sets"][name])
     finally:
         await service.stop()
         service.store.close()
         gw.stop()
-
-    experiments = rerank_experiments(queries, qrels, candidates, doc_of_chunk) if args.experiments else {}
-    table = {m: {"ndcg@10": sum(s["ndcg"]) / len(s["ndcg"]), "recall@10": sum(s["recall"]) / len(s["recall"]),
-                 "latency": summary_ms(seconds[m])} for m, s in scores.items()}
-    best = max(("vector", "keyword", "hybrid"), key=lambda m: table[m]["ndcg@10"])
-    best_single = max(("vector", "keyword"), key=lambda m: table[m]["ndcg@10"])
-    low, high = paired_bootstrap(scores["hybrid+rerank"]["ndcg"], scores[best_single]["ndcg"])
-    return {
-        "machine": machine(), "dataset": "swedish-construction-faq (en), CC BY 4.0",
-        "documents": len(docs), "chunks": chunks, "queries": len(queries), "k": K,
-        "ingest_seconds": round(ingest_s, 1), "query_embedding_seconds_all": round(embed_s, 2),
-        "not_reranked": not_reranked, "methods": table, "best_single_method": best_single,
-        "best_without_rerank": best,
-        "rerank_minus_best_single_ndcg": table["hybrid+rerank"]["ndcg@10"] - table[best_single]["ndcg@10"],
-        "rerank_minus_best_single_ndcg_ci95": [low, high],
-        "target_met": table["hybrid+rerank"]["ndcg@10"] >= table[best_single]["ndcg@10"],
-        "experiments": experiments,
-    }
+    if args.tune:
+        result["tuning"] = tune(tuning)
+    return result
 
 
-def rerank_experiments(queries: list[str], qrels: dict[str, set[str]], candidates: list[list[tuple[str, str]]],
-                       doc_of_chunk: dict[str, str]) -> dict:
-    """The RRF candidates re-scored in process like the embedded reranker, for several BM25 weights."""
+def tune(records: list[dict]) -> dict:
+    """Grid search of the keyword shares (same language zh, same language en, across) on the odd-numbered questions
+    of every set; the best shares' nDCG@10 on those and on the even-numbered (held-out) ones, per set."""
     import numpy as np
 
-    from gateway.embedded.embedder import Embedder
-    from gateway.embedded.rerank import bm25_scores
-    from workbench.kb.retrieve import fuse
+    from workbench.kb.rank import KEYWORD_SHARE, Weights, blend
 
-    embedder = Embedder(threads=2)
-    texts = dict(pair for pairs in candidates for pair in pairs)
-    ids = list(texts)
-    doc_vectors = dict(zip(ids, embedder.embed([texts[i] for i in ids]), strict=True))
-    query_vectors = embedder.embed(queries)
-    out: dict[str, list[float]] = {}
-    for query, qvec, pairs in zip(queries, query_vectors, candidates, strict=True):
-        chunk_ids = [c for c, _ in pairs]
-        cosine = np.array([float(doc_vectors[c] @ qvec) for c in chunk_ids])
-        bm25 = np.array(bm25_scores(query, [t for _, t in pairs]))
-        lexical = bm25 / bm25.max() if len(bm25) and bm25.max() > 0 else np.zeros(len(chunk_ids))
-        semantic = np.clip((cosine + 1) / 2, 0, 1)
-        orders = {"RRF order (no rerank)": chunk_ids}
-        for w in RERANK_WEIGHTS:
-            score = (1 - w) * semantic + w * lexical
-            orders[f"blend, BM25 weight {w}"] = [chunk_ids[i] for i in np.argsort(-score, kind="stable")]
-        gateway_order = orders["blend, BM25 weight 0.3"]
-        both = fuse([[(c, 0.0) for c in chunk_ids], [(c, 0.0) for c in gateway_order]], ["first", "second"])
-        orders["RRF of (RRF order, blend 0.3 order)"] = sorted(chunk_ids, key=lambda c: -both[c]["rrf"])
-        for name, order in orders.items():
-            out.setdefault(name, []).append(ndcg(documents_of(order, doc_of_chunk), qrels[query]))
-    return {name: sum(v) / len(v) for name, v in out.items()}
+    def score(weights: Weights, subset: list[dict]) -> dict[str, float]:
+        per_set: dict[str, list[float]] = {}
+        for r in subset:
+            order = np.argsort(-blend(r["features"], r["languages"], weights), kind="stable")
+            ranked = list(dict.fromkeys(r["docs"][j] for j in order if r["docs"][j] is not None))
+            per_set.setdefault(r["set"], []).append(ndcg(ranked, r["gold"]))
+        return {name: sum(v) / len(v) for name, v in per_set.items()}
 
+    def weights_of(zh: float, en: float, across: float) -> Weights:
+        return Weights({("zh", "zh"): zh, ("en", "en"): en, ("zh", "en"): across, ("en", "zh"): across})
 
-def rerank_text(chunk) -> str:
-    """What KBRetriever sends the reranker for a chunk (its heading, when the text does not start with it)."""
-    from workbench.kb.retrieve import _rerank_text
-
-    return _rerank_text(chunk)
+    train = [r for r in records if r["i"] % 2 == 1]
+    held = [r for r in records if r["i"] % 2 == 0]
+    grid = itertools.product((0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8),
+                             (0.0, 0.1, 0.2, 0.3))
+    best = max(grid, key=lambda g: (sum(score(weights_of(*g), train).values()), -abs(g[0] - 0.5)))
+    current = Weights(dict(KEYWORD_SHARE))
+    out = {"best_shares": {"zh-zh": best[0], "en-en": best[1], "across": best[2]},
+           "current_shares": {f"{a}-{b}": v for (a, b), v in KEYWORD_SHARE.items()},
+           "train (odd)": {"best": score(weights_of(*best), train), "current": score(current, train)},
+           "held out (even)": {"best": score(weights_of(*best), held), "current": score(current, held)}}
+    print("\ntuning of the keyword shares:", json.dumps(out, indent=1), flush=True)
+    return out
 
 
-def print_table(result: dict) -> None:
-    print(f"\n{result['queries']} queries, {result['documents']} documents ({result['chunks']} chunks), k = {K}")
-    print(f"{'method':<15}{'nDCG@10':>10}{'recall@10':>11}{'p50 ms':>9}{'p95 ms':>9}")
-    for method, row in result["methods"].items():
-        lat = row["latency"]
-        print(f"{method:<15}{row['ndcg@10']:>10.4f}{row['recall@10']:>11.4f}{lat['p50_ms']:>9.1f}{lat['p95_ms']:>9.1f}")
-    low, high = result["rerank_minus_best_single_ndcg_ci95"]
-    print(f"hybrid+rerank - {result['best_single_method']} (best single method): "
-          f"{result['rerank_minus_best_single_ndcg']:+.4f} nDCG@10, 95% CI [{low:+.4f}, {high:+.4f}]; "
-          f"target hybrid+rerank >= best single method: {'met' if result['target_met'] else 'MISSED'}")
-    if result["experiments"]:
-        print("\ndiagnostics: the 30 RRF candidates re-scored in process like the embedded reranker (nDCG@10)")
-        for name, value in result["experiments"].items():
-            print(f"  {name:<40}{value:.4f}")
-    if result["not_reranked"]:
-        print(f"warning: {result['not_reranked']} searches came back in RRF order (the reranker failed)")
+def print_set(name: str, row: dict) -> None:
+    print(f"\n{name}: {row['questions']} questions over {row['corpus']}, nDCG@10 / recall@10")
+    for method, v in row["methods"].items():
+        print(f"  {method:<30}{v['ndcg@10']:>8.4f}{v['recall@10']:>8.4f}")
+    for pair, v in row["differences"].items():
+        print(f"  {pair:<30}{v['mean']:>+8.4f}  95% CI [{v['ci95'][0]:+.4f}, {v['ci95'][1]:+.4f}]")
+    print("  stage latency (final, USE KB): " + ", ".join(f"{s} p50 {v['p50_ms']:.1f} / p95 {v['p95_ms']:.1f} ms"
+                                                          for s, v in row["stages"].items()), flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--queries", type=int, default=0, help="evaluate a random sample of this many queries (0: all)")
+    p.add_argument("--queries", type=int, default=0, help="a random sample of this many questions per set (0: all)")
+    p.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS))
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--no-experiments", dest="experiments", action="store_false",
-                   help="skip the diagnostics (the reranker's blend re-scored in process)")
+    p.add_argument("--tune", action="store_true", help="also grid-search the rerank stage's keyword shares")
     common_args(p, "kb_quality")
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="kb-quality-") as tmp:
         result = asyncio.run(evaluate(args, Path(tmp)))
-    print_table(result)
     write_result("kb_quality", result, args)
     return 0
 

@@ -2,9 +2,9 @@
 
 Chat runs on llama.cpp's own OpenAI-compatible server in a child process on a loopback
 port (``gateway.embedded.llama_process``), spoken to like any OpenAI-compatible server.
-Embeddings (multilingual USE v3) and rerank (embedding similarity + BM25, not a
-cross-encoder) run in-process in a worker thread; each input is read up to its first 512 tokens
-and one request embeds at most 300,000 (``gateway.embedded.embedder``), else a 400 naming it.
+Embeddings (multilingual USE v3, or multilingual-e5-small: ``gateway.embedded.e5``) and rerank
+(embedding similarity + BM25, not a cross-encoder) run in-process in a worker thread; each input is read up
+to its first 512 tokens and one request embeds at most 300,000 (``gateway.embedded.embedder``), else a 400 naming it.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from gateway.routing.catalogue import Deployment, EmbeddedOptions
 
 
 class EmbeddedRuntime:
-    """Shared embedded resources: one llama.cpp process per packaged model, one embedder."""
+    """Shared embedded resources: one llama.cpp process per packaged model, one embedder each."""
 
     def __init__(self, models_dir: Path, logs_dir: Path, options: EmbeddedOptions) -> None:
         self.models_dir, self.logs_dir, self.options = models_dir, logs_dir, options
         self._llamas: dict[str, object] = {}
-        self._embedder = None
+        self._embedders: dict[str, object] = {}
         self._lock = threading.Lock()
 
     def llama_url(self, packaged: str) -> str:
@@ -59,18 +59,37 @@ class EmbeddedRuntime:
 
     @property
     def embedder(self):
-        with self._lock:
-            if self._embedder is None:
-                from gateway.embedded.embedder import Embedder
+        """The USE v3 embedder (embeddings and the embedded rerank)."""
+        return self.embedder_for("usem3")
 
-                self._embedder = Embedder(threads=self.options.threads)
-            return self._embedder
+    def embedder_for(self, packaged: str):
+        """The in-process embedder of a packaged embedding model: ``usem3`` (USE v3) or ``e5-small``."""
+        with self._lock:
+            embedder = self._embedders.get(packaged)
+            if embedder is None:
+                if packaged == "e5-small":
+                    from gateway.embedded.e5 import E5Embedder
+
+                    embedder = E5Embedder(threads=self.options.threads)
+                elif packaged in ("usem3", "usem3-bm25"):
+                    from gateway.embedded.embedder import Embedder
+
+                    embedder = Embedder(threads=self.options.threads)
+                    self._embedders["usem3"] = self._embedders["usem3-bm25"] = embedder
+                else:
+                    raise UpstreamFailure(f"unknown embedded embedding model {packaged!r}; known: usem3, e5-small",
+                                          retryable=False)
+                self._embedders[packaged] = embedder
+            return embedder
 
     def stop(self) -> None:
         with self._lock:
             for proc in self._llamas.values():
                 proc.stop()
             self._llamas.clear()
+            for embedder in {id(e): e for e in self._embedders.values()}.values():
+                if hasattr(embedder, "stop"):
+                    embedder.stop()
 
 
 class EmbeddedBackend:
@@ -88,7 +107,7 @@ class EmbeddedBackend:
             self._chat = OpenAIBackend(replace(self.deployment, base_url=url, backend="openai"), api_prefix="/v1")
             await self._chat.start()
         else:
-            await asyncio.to_thread(self.runtime.embedder.warm)
+            await asyncio.to_thread(self.runtime.embedder_for(self.deployment.model).warm)
 
     async def stop(self) -> None:
         if self._chat is not None:
@@ -128,7 +147,7 @@ class EmbeddedBackend:
             raise UpstreamFailure("token arrays", status=400, retryable=False,
                                   client_message="the embedded embedder takes text, not token arrays", param="input")
         dims = body.get("dimensions")
-        embedder = self.runtime.embedder
+        embedder = self.runtime.embedder_for(self.deployment.model)
         if dims is not None and dims != embedder.dimensions:
             raise UpstreamFailure("dimensions", status=400, retryable=False,
                                   client_message=f"this model has {embedder.dimensions} dimensions; "

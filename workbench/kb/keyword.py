@@ -263,6 +263,34 @@ class _Index:
         ranked = sorted(((float(scores[s]), self.ids[s]) for s in hits), key=lambda p: (-p[0], p[1]))
         return [(chunk_id, score) for score, chunk_id in ranked]
 
+    def score(self, terms: Sequence[str], chunk_ids: Sequence[str]) -> dict[str, float]:
+        """BM25 of the given live chunks (0.0 when no term matches): a rerank's keyword signal for candidates that
+        another list found."""
+        out = dict.fromkeys((c for c in chunk_ids if c in self.slot_of), 0.0)
+        if not self.live or not out:
+            return out
+        wanted = np.fromiter((self.slot_of[c] for c in out), dtype=np.int64, count=len(out))
+        row_of = np.full(len(self.ids), -1, dtype=np.int64)
+        row_of[wanted] = np.arange(len(wanted))
+        n, avgdl = self.live, self.total_length / self.live or 1.0
+        totals = np.zeros(len(wanted), dtype=np.float64)
+        for term in terms:
+            found = self._postings(term)
+            if found is None:
+                continue
+            slots, counts = found
+            keep = self.alive[slots]
+            df = int(keep.sum())
+            rows = row_of[slots]
+            hit = keep & (rows >= 0)
+            if not df or not hit.any():
+                continue
+            idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+            tf = counts[hit].astype(np.float64)
+            norm = K1 * (1.0 - B + B * self.lengths[slots[hit]] / avgdl)
+            np.add.at(totals, rows[hit], idf * tf * (K1 + 1.0) / (tf + norm))
+        return {c: float(t) for c, t in zip(out, totals, strict=True)}
+
 
 class KeywordIndex:
     """BM25 keyword search over each KB's chunks (``kb_chunks.terms``), in memory, built on first use."""
@@ -352,3 +380,10 @@ class KeywordIndex:
         index = self._index(kb_id)
         with index.lock:
             return index.query(terms, k)
+
+    def scores(self, kb_id: str, text: str, chunk_ids: Sequence[str]) -> dict[str, float]:
+        """BM25 of ``text`` for each of ``chunk_ids`` still in the KB (0.0 when no term matches)."""
+        terms = list(dict.fromkeys(tokenize(text)))
+        index = self._index(kb_id)
+        with index.lock:
+            return index.score(terms, chunk_ids)

@@ -1,26 +1,31 @@
-"""Hybrid retrieval over knowledge bases: vector + keyword per KB, reciprocal rank fusion, then one rerank.
+"""Retrieval over knowledge bases: a hybrid stage (vector + keyword per KB, RRF) picks candidates, a rerank stage
+orders them by keyword and meaning together, weighted by language.
 
-    retriever = KBRetriever(store, vectors, keyword, client)        # client: the user's AsyncOpenAI (metered as theirs)
+    retriever = KBRetriever(store, vectors, keyword, client, translator=Translator("qwen2.5-coder:0.5b"))
     hits = await retriever.search([kb_a, kb_b], "量子纠缠的实验", k=8)
     for hit in hits:                                                 # best first
         hit.chunk.text, hit.document_name, hit.chunk.first_page, hit.score, hit.scores
-    if not hits.reranked and hits.rerank_error:                      # RRF order: tell the user why, if you like
-        notice(hits.rerank_error.text(locale))
+    hits.timings                                                     # ms per stage: embed, hybrid, translate, rerank
 
-Per KB: the question is embedded with THAT KB's embedding model (one /v1/embeddings call per distinct model,
-whatever the number of KBs), its ``candidates`` nearest vectors (Chroma) and best BM25 chunks (jieba/English words)
-are fused by reciprocal rank fusion (score = sum over the two lists of 1 / (60 + rank)), and its ``candidates``
-best fused chunks go on. All KBs' candidates are then read from the database in one query (text, pages, document
-name; a chunk whose row is gone — a document deleted meanwhile — is skipped) and reranked together through the
-gateway's ``/v1/rerank`` with the same client (its base URL and key): rerank scores are comparable across KBs
-embedded by different models, RRF scores only roughly so. The top ``k`` are returned.
+Hybrid stage, per KB: the question is embedded with THAT KB's embedding model (one /v1/embeddings call per distinct
+model, whatever the number of KBs; the model's query prefix first, e.g. e5's "query: "), its ``candidates`` nearest
+vectors (Chroma) and best BM25 chunks (jieba/English words) are fused by reciprocal rank fusion (1 / (60 + rank)
+summed over the two lists), and its ``candidates`` best go on. All KBs' candidates are read from the database in one
+query (text, pages, document name; a chunk whose row is gone is skipped).
 
-``Hit.scores`` holds "vector" (cosine similarity) and "keyword" (BM25) when that method found the chunk among its
-candidates, "rrf" always, "rerank" when reranked. ``Hit.score`` is the rerank score, else the RRF score.
+Across languages: when at least a quarter of the candidates are in the other language (Chinese / English) and a
+``translator`` is given, the question is translated once (``workbench.kb.translate``: one short chat call, cached)
+and the hybrid stage runs again with the translation; its candidates join the others.
 
-When the reranker is not configured (``rerank_model=None``) or fails (not in the catalogue, unreachable, a bad
-answer), the hits come in RRF order instead: the returned list (``Hits``) then has ``reranked == False`` and
-``rerank_error`` says why (None when not configured); no hit has a "rerank" score. Nothing else is retried.
+Rerank stage (``workbench.kb.rank``): each candidate gets, for the question and its translation, its BM25 from the
+KB's keyword index and its cosine from the vector Chroma stores for it (nothing is embedded again), blended with a
+keyword share by language pair. With ``rerank_model`` (a reranker from the catalogue, e.g. a cross-encoder behind
+vLLM) its scores join the blend with an equal share; if it fails the blend alone orders the hits and
+``rerank_error`` says why. ``rerank=False`` returns the hybrid stage's RRF order (``reranked`` False).
+
+``Hit.scores``: "vector" (cosine) and "keyword" (BM25) when that list found the chunk, "rrf" always; after the rerank
+"bm25" and "cosine" (for the question as asked), "blend", "rerank" (the catalogue's reranker) and "final".
+``Hit.score`` is "final", else "rrf".
 
 Holding ``KnowledgeBase`` records means the caller checked "read" on each (``workbench.kb.access``).
 """
@@ -30,7 +35,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -43,7 +49,9 @@ from workbench.chat import readable
 from workbench.documents.normal_form import normal_form
 from workbench.embeddings import EmbeddingError, embed
 from workbench.kb.errors import Invalid, KBError
+from workbench.kb.rank import Variant, Weights, blend, language_of
 from workbench.kb.records import ChunkRecord, Hit, KnowledgeBase
+from workbench.kb.translate import Translator
 
 RRF_K = 60
 RERANK_TIMEOUT_S = 60.0
@@ -52,12 +60,33 @@ log = logging.getLogger(__name__)
 
 
 class Hits(list[Hit]):
-    """The hits, best first; ``reranked``: ordered by the reranker (else by RRF, ``rerank_error`` says why)."""
+    """The hits, best first; ``reranked``: ordered by the rerank stage (else by RRF); ``rerank_error``: the catalogue's
+    reranker failed (why); ``timings``: milliseconds spent per stage."""
 
-    def __init__(self, hits: Sequence[Hit] = (), *, reranked: bool = False,
-                 rerank_error: KBError | None = None) -> None:
+    def __init__(self, hits: Sequence[Hit] = (), *, reranked: bool = False, rerank_error: KBError | None = None,
+                 timings: dict[str, float] | None = None) -> None:
         super().__init__(hits)
-        self.reranked, self.rerank_error = reranked, rerank_error
+        self.reranked, self.rerank_error, self.timings = reranked, rerank_error, timings or {}
+
+
+@dataclass
+class _Asked:
+    """One form of the question: its text, language and vector per embedding model."""
+
+    text: str
+    language: str
+    vectors: dict[str, np.ndarray]
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.spent: dict[str, float] = {}
+        self._at = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.spent[stage] = round((now - self._at) * 1000, 2)
+        self._at = now
 
 
 @dataclass
@@ -80,14 +109,17 @@ def fuse(ranked: Sequence[Sequence[tuple[str, float]]], names: Sequence[str], k:
 
 
 class KBRetriever:
-    """Hybrid search of the given KBs for one user (their client, so the calls are metered as theirs)."""
+    """Search of the given KBs for one user (their client, so the calls are metered as theirs)."""
 
     def __init__(self, store: Any, vectors: Any, keyword: Any, client: openai.AsyncOpenAI, *,
-                 rerank_model: str | None = "use-multilingual-rerank:v3", base_url: str | None = None) -> None:
+                 rerank_model: str | None = None, base_url: str | None = None, translator: Translator | None = None,
+                 query_prefix: Callable[[str], str] = lambda model: "", weights: Weights = Weights()) -> None:
         self.store, self.vectors, self.keyword, self.client = store, vectors, keyword, client
-        self.rerank_model, self.base_url = rerank_model, base_url
+        self.rerank_model, self.base_url, self.translator = rerank_model, base_url, translator
+        self.query_prefix, self.weights = query_prefix, weights
 
-    async def search(self, kbs: Sequence[KnowledgeBase], query: str, k: int = 8, *, candidates: int = 30) -> Hits:
+    async def search(self, kbs: Sequence[KnowledgeBase], query: str, k: int = 8, *, candidates: int = 30,
+                     rerank: bool = True) -> Hits:
         """The ``k`` best chunks of ``kbs`` for ``query``, best first (see the module doc)."""
         text = normal_form(query.strip()) if isinstance(query, str) else ""     # as the chunks' text is
         if not text:
@@ -97,43 +129,91 @@ class KBRetriever:
         if not isinstance(candidates, int) or candidates < 1:
             raise Invalid("bad_candidates", "candidates")
         kbs = list({kb.id: kb for kb in kbs}.values())
+        clock = _Clock()
         if not kbs:
-            return Hits()
-        vectors = await self._embed_query(kbs, text)
-        per_kb = await asyncio.gather(*(self._kb_candidates(kb, vectors[kb.embedding_model], text, candidates)
+            return Hits(timings=clock.spent)
+        asked = _Asked(text, language_of(text), await self._embed_query(kbs, text))
+        clock.lap("embed")
+        found = await self._hybrid(kbs, asked, candidates, {})
+        rows = await asyncio.to_thread(self._rows, list(found.values()))
+        found = {cid: c for cid, c in found.items() if cid in rows}
+        clock.lap("hybrid")
+        if not found:
+            return Hits(timings=clock.spent)
+        if not rerank:
+            return self._by_rrf(list(found.values()), rows, k, None, clock)
+        languages = {cid: language_of(rows[cid][0].text) for cid in found}
+        variants = [asked]
+        other = "en" if asked.language == "zh" else "zh"
+        if self.translator is not None and 4 * sum(lang == other for lang in languages.values()) >= len(languages):
+            translated = await self.translator.translate(self.client, text, other)
+            if translated:
+                variant = _Asked(normal_form(translated), other, await self._embed_query(kbs, normal_form(translated)))
+                variants.append(variant)
+                more = await self._hybrid(kbs, variant, candidates, found)
+                if more:
+                    new_rows = await asyncio.to_thread(self._rows, list(more.values()))
+                    rows.update(new_rows)
+                    found.update({cid: c for cid, c in more.items() if cid in new_rows})
+                    languages.update({cid: language_of(new_rows[cid][0].text) for cid in new_rows})
+            clock.lap("translate")
+        ordered = list(found.values())
+        await asyncio.to_thread(self._blend, ordered, variants, [languages[c.chunk_id] for c in ordered])
+        error = None
+        if self.rerank_model is not None:
+            try:
+                scores = await self._rerank(text, [_rerank_text(rows[c.chunk_id][0]) for c in ordered])
+            except KBError as exc:
+                error = exc
+            else:
+                top, low = max(scores), min(scores)
+                for candidate, score in zip(ordered, scores, strict=True):
+                    candidate.scores["rerank"] = score
+                    candidate.scores["final"] += len(variants) * ((score - low) / (top - low) if top > low else 1.0)
+        ordered.sort(key=lambda c: (-c.scores["final"], -c.rrf, c.chunk_id))
+        clock.lap("rerank")
+        return Hits([_hit(c, rows, c.scores["final"]) for c in ordered[:k]], reranked=True, rerank_error=error,
+                    timings=clock.spent)
+
+    async def _hybrid(self, kbs: Sequence[KnowledgeBase], asked: _Asked, n: int,
+                      known: dict[str, _Candidate]) -> dict[str, _Candidate]:
+        """Each KB's ``n`` best by RRF of its vector and keyword lists for one form of the question (chunks already
+        in ``known`` are left out)."""
+        per_kb = await asyncio.gather(*(self._kb_candidates(kb, asked.vectors[kb.embedding_model], asked.text, n)
                                         for kb in kbs))
-        found = [c for kb_candidates in per_kb for c in kb_candidates]
-        if not found:
-            return Hits()
-        rows = await asyncio.to_thread(self._rows, found)
-        found = [c for c in found if c.chunk_id in rows]
-        if not found:
-            return Hits()
-        if self.rerank_model is None:
-            return self._by_rrf(found, rows, k, None)
-        try:
-            scores = await self._rerank(text, [_rerank_text(rows[c.chunk_id][0]) for c in found])
-        except KBError as exc:
-            return self._by_rrf(found, rows, k, exc)
-        for candidate, score in zip(found, scores, strict=True):
-            candidate.scores["rerank"] = score
-        # the reranker's order fused with the hybrid order (RRF again), not in place of it: the embedded reranker
-        # scores by the same embedding as the vector search, so alone it undoes what the keywords found
-        # (bench/README.md "Knowledge bases": nDCG@10 0.527 reranker order vs 0.578 fused)
-        by_rerank = sorted(found, key=lambda c: (-c.scores["rerank"], -c.rrf, c.chunk_id))
-        by_hybrid = sorted(found, key=lambda c: (-c.rrf, c.chunk_id))
-        final = fuse([[(c.chunk_id, c.scores["rerank"]) for c in by_rerank], [(c.chunk_id, c.rrf) for c in by_hybrid]],
-                     ["rerank", "hybrid"])
-        for candidate in found:
-            candidate.scores["final"] = final[candidate.chunk_id]["rrf"]
-        found.sort(key=lambda c: (-c.scores["final"], -c.scores["rerank"], c.chunk_id))
-        return Hits([_hit(c, rows, c.scores["final"]) for c in found[:k]], reranked=True)
+        return {c.chunk_id: c for kb_candidates in per_kb for c in kb_candidates if c.chunk_id not in known}
+
+    def _blend(self, ordered: list[_Candidate], variants: Sequence[_Asked], languages: list[str]) -> None:
+        """The rerank stage's scores ("bm25", "cosine", "blend", "final") on each candidate (``workbench.kb.rank``)."""
+        by_kb: dict[str, list[_Candidate]] = {}
+        for c in ordered:
+            by_kb.setdefault(c.kb.id, []).append(c)
+        stored: dict[str, np.ndarray] = {}
+        for kb_candidates in by_kb.values():
+            stored.update(self.vectors.vectors(kb_candidates[0].kb.id, [c.chunk_id for c in kb_candidates]))
+        features = []
+        for asked in variants:
+            bm25: dict[str, float] = {}
+            for kb_candidates in by_kb.values():
+                bm25.update(self.keyword.scores(kb_candidates[0].kb.id, asked.text,
+                                                [c.chunk_id for c in kb_candidates]))
+            cosine = [float(stored[c.chunk_id] @ asked.vectors[c.kb.embedding_model]) if c.chunk_id in stored
+                      else math.nan for c in ordered]
+            features.append(Variant(asked.language, [bm25.get(c.chunk_id, 0.0) for c in ordered], cosine))
+        self.last_features = features                   # what bench/kb_quality.py --tune reads
+        scores = blend(features, languages, self.weights)
+        for candidate, score, bm25_asked, cos_asked in zip(ordered, scores, features[0].bm25, features[0].cosine,
+                                                           strict=True):
+            candidate.scores.update(bm25=bm25_asked, blend=float(score), final=float(score))
+            if math.isfinite(cos_asked):
+                candidate.scores["cosine"] = cos_asked
 
     # -- steps ----------------------------------------------------------------------------------------------------
     async def _embed_query(self, kbs: Sequence[KnowledgeBase], text: str) -> dict[str, np.ndarray]:
         """The question's vector per embedding model (one call per distinct model)."""
         models = list(dict.fromkeys(kb.embedding_model for kb in kbs))
-        results = await asyncio.gather(*(embed(self.client, m, [text]) for m in models), return_exceptions=True)
+        results = await asyncio.gather(*(embed(self.client, m, [self.query_prefix(m) + text]) for m in models),
+                                       return_exceptions=True)
         out: dict[str, np.ndarray] = {}
         for model, result in zip(models, results, strict=True):
             if isinstance(result, EmbeddingError):
@@ -197,9 +277,9 @@ class KBRetriever:
             raise KBError("rerank_failed.unscored", model=self.rerank_model)
         return scores
 
-    def _by_rrf(self, found: list[_Candidate], rows: dict, k: int, error: KBError | None) -> Hits:
+    def _by_rrf(self, found: list[_Candidate], rows: dict, k: int, error: KBError | None, clock: _Clock) -> Hits:
         found.sort(key=lambda c: (-c.rrf, c.chunk_id))
-        return Hits([_hit(c, rows, c.rrf) for c in found[:k]], reranked=False, rerank_error=error)
+        return Hits([_hit(c, rows, c.rrf) for c in found[:k]], reranked=False, rerank_error=error, timings=clock.spent)
 
 
 class _Said(Protocol):

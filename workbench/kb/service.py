@@ -35,13 +35,13 @@ from workbench.kb.refresh import refresh_vectors
 from workbench.kb.retrieve import Hits, KBRetriever
 from workbench.kb.sharing import Sharing
 from workbench.kb.teams import Teams
+from workbench.kb.translate import Translator
 from workbench.kb.unpack import ArchiveLimits
 from workbench.kb.vectors import VectorStore
 from workbench.store import Store
 
 logger = logging.getLogger("maas.workbench.kb")
 MAX_KBS_PER_QUESTION = 10
-RERANK_MODEL = "use-multilingual-rerank:v3"
 REFRESH_STOP_SECONDS = 10
 
 
@@ -50,9 +50,12 @@ class KnowledgeService:
 
     def __init__(self, store: Store, users: UserDirectory, *, vectors: VectorStore, files_dir: Path,
                  client_for: Callable[[str], openai.AsyncOpenAI], embedding_models: Callable[[], Sequence[str]],
-                 max_bytes: int, rerank_model: str | None = RERANK_MODEL, parse_limits: ParseLimits | None = None,
+                 max_bytes: int, rerank_model: str | None = None, translate_model: str | None = None,
+                 query_prefix: Callable[[str], str] = lambda model: "", parse_limits: ParseLimits | None = None,
                  max_archive_bytes: int | None = None, max_archive_ratio: int = ArchiveLimits.max_ratio) -> None:
         self.store, self.vectors, self.client_for, self.rerank_model = store, vectors, client_for, rerank_model
+        self.translator = Translator(translate_model) if translate_model else None
+        self.query_prefix = query_prefix
         self.access = Access(store)
         self.keyword = KeywordIndex(store)
         self.ingestion = Ingestion(store, vectors, self.keyword, files_dir, client_for, max_bytes=max_bytes,
@@ -152,8 +155,10 @@ class KnowledgeService:
 
     async def search(self, user_id: str, kb_ids: Sequence[str], query: str, k: int = 8, *,
                      client: openai.AsyncOpenAI | None = None) -> Hits:
-        """Hybrid search over KBs the user may read, embedded and reranked with the user's key (metered as theirs)."""
+        """Search of KBs the user may read (``workbench.kb.retrieve``), its model calls on the user's key (metered as
+        theirs)."""
         kbs = self.readable(user_id, kb_ids)
         retriever = KBRetriever(self.store, self.vectors, self.keyword, client or self.client_for(user_id),
-                                rerank_model=self.rerank_model)
+                                rerank_model=self.rerank_model, translator=self.translator,
+                                query_prefix=self.query_prefix)
         return await retriever.search(kbs, query, k)

@@ -265,6 +265,15 @@ class VectorStore:
             return []
         return [(cid, 1.0 - float(d)) for cid, d in zip(found["ids"][0], found["distances"][0], strict=True)]
 
+    def vectors(self, kb_id: str, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of the given chunks (those the KB holds), so a rerank reuses them."""
+        if not chunk_ids:
+            return {}
+        found = self._call(kb_id, "get", ids=list(chunk_ids), include=["embeddings"])
+        if not found or found.get("embeddings") is None:
+            return {}
+        return {cid: np.asarray(v, dtype=np.float32) for cid, v in zip(found["ids"], found["embeddings"], strict=True)}
+
     def count(self, kb_id: str) -> int:
         """How many vectors the KB holds."""
         return int(self._call(kb_id, "count") or 0)
