@@ -67,7 +67,7 @@ models:
     assert cat.models[EMBEDDED_E5_ID].query_prefix == "query: " and cat.models[EMBEDDED_E5_ID].kind == "embedding"
     assert cat.models["use-multilingual:v3"].query_prefix == ""
     saved = parse_catalogue(yaml.safe_load(render_catalogue(cat)), "saved.yaml")     # Admin -> Models keeps it
-    assert saved.models["bge-small-zh"].query_prefix == "为这个句子生成表示以用于检索相关文章：" and saved.models == cat.models
+    assert saved.models == cat.models and saved.models["bge-small-zh"].query_prefix.startswith("为这个句子")
 
 
 @pytest.mark.parametrize("kind, prefix, words", [
