@@ -243,11 +243,11 @@ class KBHandlers(SharingHandlers):
             raise service_error(exc, locale) from None
         if not hits:
             note = translate("kb.nothing_found", locale)
-        elif hits.reranked:
-            note = translate("kb.found_reranked", locale, count=len(hits))
-        elif hits.rerank_error is not None:
+        elif hits.rerank_error is not None:         # a catalogue reranker failed: the blend's order, and why
             note = translate("kb.found_fused_because", locale, count=len(hits),
                              reason=hits.rerank_error.text(locale))
+        elif hits.reranked:
+            note = translate("kb.found_reranked", locale, count=len(hits))
         else:
             note = translate("kb.found_fused", locale, count=len(hits))
         return HitsView(hits=view.hits_html(hits, locale), search_note=view.notice_html(note))

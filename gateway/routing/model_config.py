@@ -226,6 +226,8 @@ def _model_entry(model: Model, options: GatewayOptions) -> dict[str, Any]:
     entry: dict[str, Any] = {"id": model.id, "kind": model.kind}
     if model.description:
         entry["description"] = model.description
+    if model.query_prefix:
+        entry["query_prefix"] = model.query_prefix
     caps = model.capabilities
     entry["capabilities"] = {"reasoning": caps.reasoning, "tools": caps.tools, "context_length": caps.context_length}
     if caps.vision:

@@ -152,7 +152,7 @@ def test_create_names_the_bad_field_and_offers_only_teams_i_manage(site) -> None
     lists = call(site, "load", "alice", None)
     labels = [label for label, _ in choices(lists.c_team)]
     assert labels[0] == "Personal space" and "Proteomics" in labels and "Bob's group" not in labels
-    assert lists.c_model["choices"] == ["use-multilingual:v3"]
+    assert lists.c_model["choices"] == ["use-multilingual:v3", "multilingual-e5-small"]     # the catalogue's
     assert "No knowledge bases yet" in text(lists.mine_html)
     assert value(lists.kb_box) == "" and lists.open_col["visible"] is False
 
@@ -414,7 +414,7 @@ def test_upload_is_ingested_in_the_background_then_found_with_its_page(site, emb
         "Results: Ask for a whole number of results from 1 to 50."
 
     reranker, site.kb.rerank_model = site.kb.rerank_model, "no-such-reranker"
-    try:                                        # no reranker: the fused order, and why
+    try:                                        # a reranker that fails: the search's own order, and why
         unranked = call(site, "retrieve", "alice", kb_id, "fume hood code", 2)
     finally:
         site.kb.rerank_model = reranker

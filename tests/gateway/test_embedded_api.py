@@ -16,7 +16,7 @@ CHAT, EMBED, RERANK = "qwen2.5-coder:0.5b", "use-multilingual:v3", "use-multilin
 
 def test_models_lists_the_embedded_models(embedded_gateway):
     ids = {m.id: m for m in embedded_gateway.client().models.list().data}
-    assert {CHAT, EMBED, RERANK} <= set(ids)
+    assert {CHAT, EMBED, RERANK, "multilingual-e5-small"} <= set(ids)
     assert ids[CHAT].model_extra["kind"] == "chat"
 
 

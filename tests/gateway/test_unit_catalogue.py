@@ -11,6 +11,7 @@ from gateway.errors import ConfigError
 from gateway.routing.catalogue import (
     DEFAULT_THINKING_BUDGET,
     EMBEDDED_CHAT_ID,
+    EMBEDDED_E5_ID,
     EMBEDDED_THINKING_BUDGET,
     load_catalogue,
     parse_catalogue,
@@ -50,6 +51,38 @@ def test_each_model_has_its_default_thinking_budget():
     assert cat.models[EMBEDDED_CHAT_ID].capabilities.thinking_budget == EMBEDDED_THINKING_BUDGET < 1024
     saved = parse_catalogue(yaml.safe_load(render_catalogue(cat)), "saved.yaml")     # Admin -> Models keeps it
     assert saved.models["small"].capabilities.thinking_budget == 200 and saved.models == cat.models
+
+
+def test_an_embedding_model_takes_a_query_prefix_and_keeps_it_when_saved():
+    cat = parse_catalogue(yaml.safe_load("""
+models:
+  - id: bge-small-zh
+    kind: embedding
+    query_prefix: "为这个句子生成表示以用于检索相关文章："
+    deployments: [{backend: openai, base_url: "http://gpu:8000/v1"}]
+  - {id: plain, kind: embedding, deployments: [{backend: openai, base_url: "http://gpu:8000/v1"}]}
+"""), "models.yaml")
+    assert cat.models["bge-small-zh"].query_prefix == "为这个句子生成表示以用于检索相关文章："
+    assert cat.models["plain"].query_prefix == ""
+    assert cat.models[EMBEDDED_E5_ID].query_prefix == "query: " and cat.models[EMBEDDED_E5_ID].kind == "embedding"
+    assert cat.models["use-multilingual:v3"].query_prefix == ""
+    saved = parse_catalogue(yaml.safe_load(render_catalogue(cat)), "saved.yaml")     # Admin -> Models keeps it
+    assert saved.models == cat.models and saved.models["bge-small-zh"].query_prefix.startswith("为这个句子")
+
+
+@pytest.mark.parametrize("kind, prefix, words", [
+    ("chat", "query: ", "only an embedding model"),
+    ("rerank", "query: ", "only an embedding model"),
+    ("embedding", "q" * 201, "at most 200 characters"),
+])
+def test_a_query_prefix_on_another_kind_or_too_long_is_refused_naming_it(kind, prefix, words):
+    entry = {"id": "a", "kind": kind, "query_prefix": prefix,
+             "deployments": [{"backend": "openai", "base_url": "http://h/v1"}]}
+    with pytest.raises(ConfigError) as err:
+        parse_catalogue({"models": [entry]}, "models.yaml")
+    assert err.value.key == "models[0].query_prefix" and words in err.value.problem
+    entry.update(kind="embedding", query_prefix="q" * 200)                      # the longest allowed
+    assert parse_catalogue({"models": [entry]}, "models.yaml").models["a"].query_prefix == "q" * 200
 
 
 def test_embedded_can_be_switched_off():

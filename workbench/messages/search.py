@@ -15,11 +15,12 @@ EN: dict[str, str] = {
     "too_many": "Choose at most {most} knowledge bases for one question.",
     # the question could not be embedded: said under the embedding error's own code (e.g. "model")
     "embedding_failed": "Could not search {names} (embedding model {model}): {reason}",
-    "rerank_failed": "The results could not be reranked ({model}): {reason} They are in hybrid-search order.",
-    "rerank_failed.unreadable": "The reranker ({model}) gave an answer we cannot read. The results are in "
-                                "hybrid-search order.",
-    "rerank_failed.unscored": "The reranker ({model}) did not score every passage. The results are in hybrid-search "
-                              "order.",
+    "rerank_failed": "The results could not be reranked ({model}): {reason} They are in the search's own order "
+                     "(keywords and meaning).",
+    "rerank_failed.unreadable": "The reranker ({model}) gave an answer we cannot read. The results are in the "
+                                "search's own order (keywords and meaning).",
+    "rerank_failed.unscored": "The reranker ({model}) did not score every passage. The results are in the search's "
+                              "own order (keywords and meaning).",
     # a document's chunks (workbench/kb/chunks.py)
     "invalid_value.offset": "The offset must be a whole number of 0 or more (how many chunks to skip).",
     "invalid_value.limit": "The limit must be a whole number from 1 to {most} (chunks per page).",
@@ -47,9 +48,9 @@ ZH: dict[str, str] = {
     "bad_candidates": "每种方法的候选数至少为 1。",
     "too_many": "一次提问最多选择 {most} 个知识库。",
     "embedding_failed": "无法检索 {names}（嵌入模型 {model}）：{reason}",
-    "rerank_failed": "无法对结果重新排序（{model}）：{reason} 结果按混合检索顺序排列。",
-    "rerank_failed.unreadable": "重排序模型（{model}）的回答无法解析。结果按混合检索顺序排列。",
-    "rerank_failed.unscored": "重排序模型（{model}）未给所有段落打分。结果按混合检索顺序排列。",
+    "rerank_failed": "无法对结果重新排序（{model}）：{reason} 结果按检索本身的排序（关键词与语义）排列。",
+    "rerank_failed.unreadable": "重排序模型（{model}）的回答无法解析。结果按检索本身的排序（关键词与语义）排列。",
+    "rerank_failed.unscored": "重排序模型（{model}）未给所有段落打分。结果按检索本身的排序（关键词与语义）排列。",
     "invalid_value.offset": "offset 须为不小于 0 的整数（要跳过的分块数）。",
     "invalid_value.limit": "limit 须为 1 到 {most} 之间的整数（每页的分块数）。",
     "invalid_value.filter": "筛选条件须为文本。",
