@@ -188,7 +188,8 @@ async def evaluate(args, tmp: Path) -> dict:
         untranslated = KBRetriever(service.store, service.vectors, service.keyword, client)
         for name, (corpus, questions) in sets.items():
             print(f"set {name}: {len(questions)} questions over {corpus}", flush=True)
-            methods = ("bm25", "use", "e5", "hybrid", "final (use)", "final (e5)", "final (use), no translation")
+            methods = ("bm25", "use", "e5", "hybrid (use)", "hybrid (e5)", "final (use)", "final (e5)",
+                       "final (use), no translation")
             scores = {m: {"ndcg": [], "recall": []} for m in methods}
             stage_ms: dict[str, list[float]] = {}
             vectors = {short: await embed(client, model, [("query: " if short == "e5" else "") + q
@@ -198,21 +199,25 @@ async def evaluate(args, tmp: Path) -> dict:
                 ranked = {"bm25": [c for c, _ in service.keyword.query(use_kb.id, question, K * 3)],
                           "use": [c for c, _ in service.vectors.query(use_kb, vectors["use"][i], K * 3)],
                           "e5": [c for c, _ in service.vectors.query(e5_kb, vectors["e5"][i], K * 3)],
-                          "hybrid": [h.chunk.id for h in await hybrid.search([use_kb], question, K, rerank=False)]}
-                hits = await service.search(USER, [use_kb.id], question, K)
-                ranked["final (use)"] = [h.chunk.id for h in hits]
-                for stage, ms in hits.timings.items():
-                    stage_ms.setdefault(stage, []).append(ms / 1000)
-                if args.tune and recorder.last is not None:
-                    chunk_ids, features, languages = recorder.last
-                    tuning.append({"set": name, "i": i, "gold": gold, "features": features, "languages": languages,
-                                   "docs": [doc_of[corpus, "use"].get(c) for c in chunk_ids]})
-                    recorder.last = None
-                ranked["final (e5)"] = [h.chunk.id for h in await service.search(USER, [e5_kb.id], question, K)]
+                          "hybrid (use)": [h.chunk.id for h in await hybrid.search([use_kb], question, K,
+                                                                                   rerank=False)],
+                          "hybrid (e5)": [h.chunk.id for h in await hybrid.search([e5_kb], question, K,
+                                                                                  rerank=False)]}
+                for short, kb in (("use", use_kb), ("e5", e5_kb)):
+                    hits = await service.search(USER, [kb.id], question, K)
+                    ranked[f"final ({short})"] = [h.chunk.id for h in hits]
+                    for stage, ms in hits.timings.items():
+                        stage_ms.setdefault(f"{stage} ({short})", []).append(ms / 1000)
+                    if args.tune and recorder.last is not None:
+                        chunk_ids, features, languages = recorder.last
+                        tuning.append({"set": name, "model": short, "i": i, "gold": gold, "features": features,
+                                       "languages": languages, "docs": [doc_of[corpus, short].get(c)
+                                                                        for c in chunk_ids]})
+                        recorder.last = None
                 ranked["final (use), no translation"] = [h.chunk.id for h in await untranslated.search([use_kb],
                                                                                                         question, K)]
                 for method in methods:
-                    of = doc_of[corpus, "e5" if method in ("e5", "final (e5)") else "use"]
+                    of = doc_of[corpus, "e5" if method in ("e5", "hybrid (e5)", "final (e5)") else "use"]
                     found = documents_of(ranked[method], of)
                     scores[method]["ndcg"].append(ndcg(found, gold))
                     scores[method]["recall"].append(recall(found, gold))
@@ -234,16 +239,20 @@ async def evaluate(args, tmp: Path) -> dict:
         service.store.close()
         gw.stop()
     if args.tune:
+        import pickle
+
+        (tmp.parent / "kb-quality-tuning.pkl").write_bytes(pickle.dumps(tuning))    # to tune again without a run
         result["tuning"] = tune(tuning)
     return result
 
 
 def tune(records: list[dict]) -> dict:
-    """Grid search of the keyword shares (same language zh, same language en, across) on the odd-numbered questions
-    of every set; the best shares' nDCG@10 on those and on the even-numbered (held-out) ones, per set."""
+    """Grid search of the keyword shares (same language zh, same language en, across), per embedding model, on the
+    odd-numbered questions of every set; the best shares' nDCG@10 on those and on the even-numbered (held-out)
+    ones, per set, beside the shares in workbench/kb/rank.py."""
     import numpy as np
 
-    from workbench.kb.rank import KEYWORD_SHARE, Weights, blend
+    from workbench.kb.rank import Weights, blend
 
     def score(weights: Weights, subset: list[dict]) -> dict[str, float]:
         per_set: dict[str, list[float]] = {}
@@ -256,16 +265,19 @@ def tune(records: list[dict]) -> dict:
     def weights_of(zh: float, en: float, across: float) -> Weights:
         return Weights({("zh", "zh"): zh, ("en", "en"): en, ("zh", "en"): across, ("en", "zh"): across})
 
-    train = [r for r in records if r["i"] % 2 == 1]
-    held = [r for r in records if r["i"] % 2 == 0]
-    grid = itertools.product((0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8),
-                             (0.0, 0.1, 0.2, 0.3))
-    best = max(grid, key=lambda g: (sum(score(weights_of(*g), train).values()), -abs(g[0] - 0.5)))
-    current = Weights(dict(KEYWORD_SHARE))
-    out = {"best_shares": {"zh-zh": best[0], "en-en": best[1], "across": best[2]},
-           "current_shares": {f"{a}-{b}": v for (a, b), v in KEYWORD_SHARE.items()},
-           "train (odd)": {"best": score(weights_of(*best), train), "current": score(current, train)},
-           "held out (even)": {"best": score(weights_of(*best), held), "current": score(current, held)}}
+    out = {}
+    for short, model in MODELS.items():
+        mine = [r for r in records if r["model"] == short]
+        train = [r for r in mine if r["i"] % 2 == 1]
+        held = [r for r in mine if r["i"] % 2 == 0]
+        steps = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+        grid = itertools.product(steps, steps, steps[:6])
+        best = max(grid, key=lambda g: (round(sum(score(weights_of(*g), train).values()), 6), -abs(g[0] - 0.5)))
+        current = Weights.of(model)
+        out[short] = {"best_shares": {"zh-zh": best[0], "en-en": best[1], "across": best[2]},
+                      "current_shares": {f"{a}-{b}": v for (a, b), v in current.keyword.items()},
+                      "train (odd)": {"best": score(weights_of(*best), train), "current": score(current, train)},
+                      "held out (even)": {"best": score(weights_of(*best), held), "current": score(current, held)}}
     print("\ntuning of the keyword shares:", json.dumps(out, indent=1), flush=True)
     return out
 
@@ -276,7 +288,7 @@ def print_set(name: str, row: dict) -> None:
         print(f"  {method:<30}{v['ndcg@10']:>8.4f}{v['recall@10']:>8.4f}")
     for pair, v in row["differences"].items():
         print(f"  {pair:<30}{v['mean']:>+8.4f}  95% CI [{v['ci95'][0]:+.4f}, {v['ci95'][1]:+.4f}]")
-    print("  stage latency (final, USE KB): " + ", ".join(f"{s} p50 {v['p50_ms']:.1f} / p95 {v['p95_ms']:.1f} ms"
+    print("  stage latency of the final searches: " + ", ".join(f"{s} p50 {v['p50_ms']:.1f} / p95 {v['p95_ms']:.1f} ms"
                                                           for s, v in row["stages"].items()), flush=True)
 
 

@@ -29,6 +29,7 @@ from gateway.routing.catalogue import Catalogue
 from workbench.documents import errors as document_errors
 from workbench.documents.filetype import extension_kind
 from workbench.errors import WorkbenchError
+from workbench.kb.bases import PREFERRED_EMBEDDING
 from workbench.kb.errors import Invalid, KBError
 from workbench.kb.records import KnowledgeBase
 
@@ -197,7 +198,9 @@ class KBContext:
 
     # -- choices ---------------------------------------------------------------------------------------------
     def embedding_models(self) -> list[str]:
-        return [m.id for m in self.services.catalogue.models.values() if m.kind == "embedding"]
+        """The catalogue's embedding models, the preferred one for a new KB first (``workbench.kb.bases``)."""
+        found = [m.id for m in self.services.catalogue.models.values() if m.kind == "embedding"]
+        return sorted(found, key=lambda m: m != PREFERRED_EMBEDDING)
 
     def team_choices(self, uid: str, locale: str, roles: tuple[str, ...] = MANAGERS) -> list[tuple[str, str]]:
         """The caller's teams with one of ``roles`` (the personal space first, named as such)."""

@@ -256,8 +256,9 @@ def chunks_html(page: Any, locale: str) -> str:
                         row_ids=[c.id for c in page.chunks])
 
 
-def _score(scores: dict[str, float], name: str) -> str:
-    value = scores.get(name)
+def _score(scores: dict[str, float], name: str, *more: str) -> str:
+    """The first of the named scores the hit has (the rerank stage's own before the first lists'), else a dash."""
+    value = next((scores[n] for n in (name, *more) if n in scores), None)
     return "—" if value is None else f"{value:.3f}"
 
 
@@ -269,7 +270,8 @@ def hits_html(hits: Sequence[Any], locale: str) -> str:
         text = chunk.text if len(chunk.text) <= SNIPPET_CHARS else chunk.text[:SNIPPET_CHARS].rstrip() + "…"
         shown = chunk.heading and not chunk.text.startswith(chunk.heading.rsplit(" > ", 1)[-1])
         heading = f'<div class="muted">{tables.esc(chunk.heading)}</div>' if shown else ""
-        rows.append([str(rank), f"{hit.score:.3f}", _score(hit.scores, "vector"), _score(hit.scores, "keyword"),
+        rows.append([str(rank), f"{hit.score:.3f}", _score(hit.scores, "cosine", "vector"),
+                     _score(hit.scores, "bm25", "keyword"),
                      _score(hit.scores, "rerank"), document_link(chunk.kb_id, chunk.document_id,
                                                                  hit.document_name, chunk.first_page),
                      tables.esc(pages_text(chunk.first_page, chunk.last_page, locale)),

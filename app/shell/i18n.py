@@ -49,14 +49,15 @@ def translate(key: str, locale: str = DEFAULT_LOCALE, **fields: object) -> str:
 
 
 def model_description(model_id: str, description: str | None, locale: str) -> str:
-    """A model's description in ``locale``: the built-in models' own ones are translated (``model.builtin_<kind>``)
-    while they are the catalogue's text; an operator's description from the config file is shown as written."""
-    from gateway.routing.catalogue import EmbeddedOptions, embedded_models
+    """A model's description in ``locale``: the built-in models' own ones are translated (``model.builtin_<kind>``,
+    ``model.builtin_embedding_e5`` for the second embedding model) while they are the catalogue's text; an
+    operator's description from the config file is shown as written."""
+    from gateway.routing.catalogue import EMBEDDED_E5_ID, EmbeddedOptions, embedded_models
 
     builtin = {m["id"]: (m["kind"], m["description"]) for m in embedded_models(EmbeddedOptions())}
     kind, text = builtin.get(model_id, (None, None))
     if description and description == text:
-        return translate(f"model.builtin_{kind}", locale)
+        return translate(f"model.builtin_{'embedding_e5' if model_id == EMBEDDED_E5_ID else kind}", locale)
     return description or ""
 
 

@@ -18,10 +18,12 @@ EN: dict[str, str] = {
     "kb.f_name": "Name",
     "kb.f_description": "Description",
     "kb.f_model": "Embedding model",
-    "kb.f_model_info": "From the model catalogue; every document of the knowledge base is embedded with it.",
+    "kb.f_model_info": "From the model catalogue; every document of the knowledge base is embedded with it. Built in: "
+                       "multilingual-e5-small finds passages best, also across Chinese and English; "
+                       "use-multilingual:v3 embeds ~7x faster, for very large collections.",
     "kb.f_model_change": "Can change only while the knowledge base has no documents.",
     "kb.f_chunk_tokens": "Chunk size (tokens)",
-    "kb.f_chunk_tokens_info": "100 to 2000; 300 suits the embedded embedding model.",
+    "kb.f_chunk_tokens_info": "100 to 2000; 300 suits the built-in embedding models.",
     "kb.f_chunk_overlap": "Chunk overlap (tokens)",
     "kb.f_chunk_overlap_info": "0 to half the chunk size.",
     "kb.f_rechunk_info": "New sizes apply to documents added from now on.",
@@ -220,7 +222,8 @@ ZH: dict[str, str] = {
     "kb.f_name": "名称",
     "kb.f_description": "描述",
     "kb.f_model": "嵌入模型",
-    "kb.f_model_info": "来自模型目录；知识库中的所有文档都用它生成向量。",
+    "kb.f_model_info": "来自模型目录；知识库中的所有文档都用它生成向量。内置模型中，multilingual-e5-small 检索最准，"
+                       "中英文互查也好；use-multilingual:v3 生成向量快约 7 倍，适合特别大的文档集。",
     "kb.f_model_change": "仅在知识库中没有文档时才能更换。",
     "kb.f_chunk_tokens": "分块大小（token 数）",
     "kb.f_chunk_tokens_info": "100 到 2000；内置嵌入模型适合 300。",

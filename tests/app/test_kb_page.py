@@ -152,7 +152,9 @@ def test_create_names_the_bad_field_and_offers_only_teams_i_manage(site) -> None
     lists = call(site, "load", "alice", None)
     labels = [label for label, _ in choices(lists.c_team)]
     assert labels[0] == "Personal space" and "Proteomics" in labels and "Bob's group" not in labels
-    assert lists.c_model["choices"] == ["use-multilingual:v3", "multilingual-e5-small"]     # the catalogue's
+    # the catalogue's, the preferred one for a new KB first and chosen
+    assert lists.c_model["choices"] == ["multilingual-e5-small", "use-multilingual:v3"]
+    assert lists.c_model["value"] == "multilingual-e5-small"
     assert "No knowledge bases yet" in text(lists.mine_html)
     assert value(lists.kb_box) == "" and lists.open_col["visible"] is False
 

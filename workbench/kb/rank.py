@@ -33,8 +33,15 @@ def language_of(text: str) -> str:
     return "zh" if len(_HAN.findall(text)) >= max(1, len(_LATIN_WORD.findall(text))) else "en"
 
 
-# keyword share by (question language, chunk language); the rest goes to the vector cosine. bench/kb_tune.py
+# keyword share by (question language, chunk language); the rest goes to the vector cosine. Tuned per embedded model
+# by bench/kb_quality.py --tune (bench/README.md "Knowledge bases"); any other model gets DEFAULT_SHARE
 KEYWORD_SHARE = {("zh", "zh"): 0.7, ("en", "en"): 0.5, ("zh", "en"): 0.1, ("en", "zh"): 0.1}
+MODEL_SHARES: dict[str, dict[tuple[str, str], float]] = {
+    # USE v3 alone is weaker than BM25 within a language: keywords lead
+    "use-multilingual:v3": {("zh", "zh"): 0.8, ("en", "en"): 0.6, ("zh", "en"): 0.2, ("en", "zh"): 0.2},
+    # e5 alone is stronger than BM25 on every set: meaning leads
+    "multilingual-e5-small": {("zh", "zh"): 0.4, ("en", "en"): 0.3, ("zh", "en"): 0.1, ("en", "zh"): 0.1},
+}
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,11 @@ class Weights:
 
     def share(self, question: str, chunk: str) -> float:
         return self.keyword.get((question, chunk), 0.5)
+
+    @staticmethod
+    def of(model: str) -> Weights:
+        """The shares tuned for an embedding model (the defaults for one not tuned)."""
+        return Weights(dict(MODEL_SHARES.get(model, KEYWORD_SHARE)))
 
 
 @dataclass
@@ -54,20 +66,26 @@ class Variant:
     cosine: Sequence[float]        # per candidate (nan: no stored vector)
 
 
-def blend(variants: Sequence[Variant], chunk_languages: Sequence[str], weights: Weights = Weights()) -> np.ndarray:
-    """The score of each candidate (higher is better), see the module doc."""
+def blend(variants: Sequence[Variant], chunk_languages: Sequence[str], weights: Weights | Sequence[Weights] = Weights(),
+          groups: Sequence[str] | None = None) -> np.ndarray:
+    """The score of each candidate (higher is better), see the module doc. ``weights``: one for all candidates or
+    one per candidate (its KB's model); ``groups``: the candidates' embedding models — cosines are scaled within
+    each model's candidates (models spread their cosines differently)."""
     n = len(chunk_languages)
+    per = [weights] * n if isinstance(weights, Weights) else list(weights)
+    groups = list(groups) if groups is not None else [""] * n
     total = np.zeros(n, dtype=np.float64)
     for v in variants:
         bm25 = np.asarray(v.bm25, dtype=np.float64)
         top = bm25.max() if n else 0.0
         keyword = bm25 / top if top > 0 else np.zeros(n)
         cosine = np.asarray(v.cosine, dtype=np.float64)
-        known = np.isfinite(cosine)
         semantic = np.zeros(n)
-        if known.any():
-            low, high = cosine[known].min(), cosine[known].max()
-            semantic[known] = (cosine[known] - low) / (high - low) if high > low else 1.0
-        share = np.array([weights.share(v.language, lang) for lang in chunk_languages])
+        for group in dict.fromkeys(groups):
+            known = np.isfinite(cosine) & np.array([g == group for g in groups])
+            if known.any():
+                low, high = cosine[known].min(), cosine[known].max()
+                semantic[known] = (cosine[known] - low) / (high - low) if high > low else 1.0
+        share = np.array([w.share(v.language, lang) for w, lang in zip(per, chunk_languages, strict=True)])
         total += share * keyword + (1.0 - share) * semantic
     return total

@@ -113,7 +113,8 @@ class KBRetriever:
 
     def __init__(self, store: Any, vectors: Any, keyword: Any, client: openai.AsyncOpenAI, *,
                  rerank_model: str | None = None, base_url: str | None = None, translator: Translator | None = None,
-                 query_prefix: Callable[[str], str] = lambda model: "", weights: Weights = Weights()) -> None:
+                 query_prefix: Callable[[str], str] = lambda model: "",
+                 weights: Callable[[str], Weights] = Weights.of) -> None:
         self.store, self.vectors, self.keyword, self.client = store, vectors, keyword, client
         self.rerank_model, self.base_url, self.translator = rerank_model, base_url, translator
         self.query_prefix, self.weights = query_prefix, weights
@@ -201,7 +202,8 @@ class KBRetriever:
                       else math.nan for c in ordered]
             features.append(Variant(asked.language, [bm25.get(c.chunk_id, 0.0) for c in ordered], cosine))
         self.last_features = features                   # what bench/kb_quality.py --tune reads
-        scores = blend(features, languages, self.weights)
+        models = [c.kb.embedding_model for c in ordered]
+        scores = blend(features, languages, [self.weights(m) for m in models], models)
         for candidate, score, bm25_asked, cos_asked in zip(ordered, scores, features[0].bm25, features[0].cosine,
                                                            strict=True):
             candidate.scores.update(bm25=bm25_asked, blend=float(score), final=float(score))
