@@ -75,7 +75,7 @@ def test_validate_lists_the_changes_or_names_the_key_in_both_languages(site) -> 
     assert "changes no model" in site.h.validate(text, "en", req("admin"))
     good = edited(text, BETA, ctx=8192)
     message = site.h.validate(good, "en", req("admin"))
-    assert message.startswith("✅ **Valid**: 4 models") and "Models added: `beta`" in message
+    assert message.startswith("✅ **Valid**: 5 models") and "Models added: `beta`" in message   # 4 built in + beta
     assert "Deployments added: `beta/gpu-1`" in message
     assert "gateway.embedded (ctx) changed" in message and "next start" in message
     zh = site.h.validate(good, "zh", req("admin", "zh-CN"))
