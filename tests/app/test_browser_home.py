@@ -19,7 +19,7 @@ from tests.browser import open_page, screenshot
 
 pytestmark = pytest.mark.browser
 
-MODEL_IDS = ("qwen2.5-coder:0.5b", "use-multilingual:v3", "use-multilingual-rerank:v3")
+MODEL_IDS = ("qwen2.5-coder:0.5b", "use-multilingual:v3", "multilingual-e5-small", "use-multilingual-rerank:v3")
 KEY_PLACEHOLDER = "$MAAS_API_KEY"
 HEADING_KEYS = ("home.title", "home.models_heading", "home.api_heading")
 TAB_KEYS = ("home.tab_chat", "home.tab_embeddings", "home.tab_rerank", "home.tab_thinking")
@@ -72,7 +72,7 @@ def test_home_page_in_english_shows_models_health_and_api_examples(browser, embe
         expect(curl).to_contain_text('"model": "qwen2.5-coder:0.5b"')
 
         # Refresh re-reads the status: the "updated at HH:MM:SS" line moves on, the table stays.
-        notice = page.get_by_text(re.compile(r"^Models: 3 · updated at"))
+        notice = page.get_by_text(re.compile(r"^Models: 4 · updated at"))
         before = notice.inner_text()
         page.wait_for_timeout(1_100)   # the notice has one-second resolution
         with page.expect_request(lambda r: "/queue/join" in r.url and r.method == "POST"):
@@ -96,7 +96,7 @@ def test_home_page_in_chinese_follows_the_browser_language(browser, embedded_gat
         expect(table.get_by_role("columnheader")).to_have_text(
             [ZH[k] for k in ("home.col_model", "home.col_kind", "home.col_capabilities", "home.col_deployments")])
         expect(model_row(page, MODEL_IDS[0]).locator(".state")).to_have_text(ZH["state.healthy"])
-        expect(page.get_by_text(re.compile(r"^模型：3 个 · 更新于"))).to_be_visible()
+        expect(page.get_by_text(re.compile(r"^模型：4 个 · 更新于"))).to_be_visible()
 
         for key in (*HEADING_KEYS, *TAB_KEYS):
             expect(page.get_by_text(plain(EN[key]), exact=True)).to_have_count(0)

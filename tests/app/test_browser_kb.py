@@ -89,7 +89,7 @@ def test_a_team_kb_is_filled_searched_published_and_shared(browser, server, requ
         expect(alice.locator("#kb-mine")).to_contain_text("No knowledge bases yet")
         alice.locator("#kb-create").click()
         pick(alice, "kb-c-team", "Proteomics Lab")
-        expect(alice.locator("#kb-c-model input")).to_have_value("use-multilingual:v3")
+        expect(alice.locator("#kb-c-model input")).to_have_value("multilingual-e5-small")  # offered first
         alice.locator("#kb-c-create").click()
         expect(alice.get_by_text("Name: Enter a knowledge base name.")).to_be_visible()
         box(alice, "kb-c-name").fill("Lab handbook")
