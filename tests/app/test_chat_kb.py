@@ -9,6 +9,7 @@ their documents and pages, the notices (nothing relevant, a KB no longer shared)
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from types import SimpleNamespace
 
@@ -120,6 +121,16 @@ def test_nothing_relevant_tells_the_model_to_say_the_kbs_do_not_cover_it():
     assert [(s.index, s.document) for s in found.sources] == [(1, "b.pdf")] and found.left_out == 1
     none_fit = answer.grounding(Hits(long[:1]), budget_tokens=50)
     assert not none_fit.covered and none_fit.left_out == 1 and none_fit.blocks == []
+
+
+def test_what_counts_as_close_in_meaning_follows_the_kbs_embedding_model():
+    """e5 gives even a passage on another subject a cosine near 0.8 (USE v3 near 0.15): the floor is the model's."""
+    def found(model: str, vector: float) -> bool:
+        one = dataclasses.replace(hit("k1", "scan.pdf", "A passage.", 1, vector=vector), model=model)
+        return answer.grounding(Hits([one]), kb_names={"k1": "Lab safety"}).covered
+    assert found("use-multilingual:v3", 0.30) and not found("use-multilingual:v3", 0.21)
+    assert not found("multilingual-e5-small", 0.80) and found("multilingual-e5-small", 0.86)
+    assert found("bge-m3", 0.30)                     # a model without its own floor gets USE's
 
 
 # ---------------------------------------------------------------- the page, on real services

@@ -105,4 +105,5 @@ class Hit:
     chunk: ChunkRecord
     document_name: str
     score: float
-    scores: dict[str, float] = field(default_factory=dict)     # {"vector": .., "keyword": .., "rerank": ..}
+    scores: dict[str, float] = field(default_factory=dict)     # {"vector": .., "keyword": .., "final": ..}
+    model: str = ""                                            # the embedding model of its KB (what "vector" means)

@@ -303,4 +303,5 @@ def _rerank_text(chunk: ChunkRecord) -> str:
 
 def _hit(candidate: _Candidate, rows: dict[str, tuple[ChunkRecord, str]], score: float) -> Hit:
     chunk, document_name = rows[candidate.chunk_id]
-    return Hit(chunk=chunk, document_name=document_name, score=float(score), scores=dict(candidate.scores))
+    return Hit(chunk=chunk, document_name=document_name, score=float(score), scores=dict(candidate.scores),
+               model=candidate.kb.embedding_model)
