@@ -235,11 +235,9 @@ class _Index:
             return parts[0]
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
-    def query(self, terms: Sequence[str], k: int) -> list[tuple[str, float]]:
-        if not self.live or k < 1:
-            return []
+    def _weights(self, terms: Sequence[str]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Per query term found in live chunks: (their slots, the term's BM25 part in each)."""
         n, avgdl = self.live, self.total_length / self.live or 1.0
-        scores: np.ndarray | None = None
         for term in terms:
             found = self._postings(term)
             if found is None:
@@ -249,12 +247,18 @@ class _Index:
             slots, tf = slots[keep], counts[keep].astype(np.float64)
             if not len(slots):
                 continue
-            df = len(slots)
-            idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+            idf = math.log(1.0 + (n - len(slots) + 0.5) / (len(slots) + 0.5))
             norm = K1 * (1.0 - B + B * self.lengths[slots] / avgdl)
+            yield slots, idf * tf * (K1 + 1.0) / (tf + norm)
+
+    def query(self, terms: Sequence[str], k: int) -> list[tuple[str, float]]:
+        if not self.live or k < 1:
+            return []
+        scores: np.ndarray | None = None
+        for slots, weights in self._weights(terms):
             if scores is None:
                 scores = np.zeros(len(self.ids), dtype=np.float64)
-            scores[slots] += idf * tf * (K1 + 1.0) / (tf + norm)
+            scores[slots] += weights
         if scores is None:
             return []
         hits = np.flatnonzero(scores > 0)
@@ -272,23 +276,11 @@ class _Index:
         wanted = np.fromiter((self.slot_of[c] for c in out), dtype=np.int64, count=len(out))
         row_of = np.full(len(self.ids), -1, dtype=np.int64)
         row_of[wanted] = np.arange(len(wanted))
-        n, avgdl = self.live, self.total_length / self.live or 1.0
         totals = np.zeros(len(wanted), dtype=np.float64)
-        for term in terms:
-            found = self._postings(term)
-            if found is None:
-                continue
-            slots, counts = found
-            keep = self.alive[slots]
-            df = int(keep.sum())
+        for slots, weights in self._weights(terms):
             rows = row_of[slots]
-            hit = keep & (rows >= 0)
-            if not df or not hit.any():
-                continue
-            idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-            tf = counts[hit].astype(np.float64)
-            norm = K1 * (1.0 - B + B * self.lengths[slots[hit]] / avgdl)
-            np.add.at(totals, rows[hit], idf * tf * (K1 + 1.0) / (tf + norm))
+            hit = rows >= 0
+            np.add.at(totals, rows[hit], weights[hit])
         return {c: float(t) for c, t in zip(out, totals, strict=True)}
 
 
