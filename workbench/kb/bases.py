@@ -32,9 +32,9 @@ MAX_NAME = 80
 MAX_DESCRIPTION = 2000
 CHUNK_TOKENS = (100, 2000)
 DEFAULT_CHUNK_TOKENS = 300          # what a sentence encoder (USE v3) embeds sharply; e5 reads up to 512 of its own
-# what the create form offers first, when the catalogue has it: the embedded e5 finds the right passage far more often
-# than the embedded USE v3 (bench/README.md "Knowledge bases": nDCG@10 +0.13 to +0.18 on every set) and embeds
-# ~7x slower (~4 chunks/s on 2 cores: a 20-page paper in ~10 s); a KB of a huge corpus can choose USE v3
+# what the create form offers first, when the catalogue has it: search over an e5 KB ranks the right passage higher
+# than over a USE v3 KB on every set (bench/README.md "Knowledge bases": nDCG@10 +0.03 to +0.10) and e5 embeds ~7x
+# slower (~4 chunks/s on 2 cores: a 20-page paper in ~15 s); a KB of a huge corpus can choose USE v3
 PREFERRED_EMBEDDING = "multilingual-e5-small"
 DEFAULT_CHUNK_OVERLAP = 40
 
