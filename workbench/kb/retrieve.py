@@ -147,9 +147,9 @@ class KBRetriever:
         variants = [asked]
         other = "en" if asked.language == "zh" else "zh"
         if self.translator is not None and 4 * sum(lang == other for lang in languages.values()) >= len(languages):
-            translated = await self.translator.translate(self.client, text, other)
-            if translated:
-                variant = _Asked(normal_form(translated), other, await self._embed_query(kbs, normal_form(translated)))
+            translated = normal_form(await self.translator.translate(self.client, text, other) or "")
+            if translated and language_of(translated) == other:        # a small model sometimes answers untranslated
+                variant = _Asked(translated, other, await self._embed_query(kbs, translated))
                 variants.append(variant)
                 more = await self._hybrid(kbs, variant, candidates, found)
                 if more:
