@@ -256,7 +256,7 @@ def test_without_a_config_file_edits_go_to_the_data_dir_and_are_read_at_the_next
         result = aio.run(config.apply(edited, ADMIN))
         assert result.backup is None and config.path.read_text() == edited
         assert list(gw.catalogue.models) == ["alpha"] and gw.applications.catalogue is gw.catalogue
-        assert set(result.diff.removed_models) == {"qwen2.5-coder:0.5b", "use-multilingual:v3",
+        assert set(result.diff.removed_models) == {"qwen2.5-coder:0.5b", "use-multilingual:v3", "multilingual-e5-small",
                                                    "use-multilingual-rerank:v3"}
     finally:
         gw.store.close()
