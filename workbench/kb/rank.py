@@ -12,7 +12,7 @@ BM25 comes from the KB's keyword index for every candidate (not only those the k
 the vectors Chroma stores (no candidate is embedded again). Min-max scaling makes the two comparable and each
 model's cosines (USE spreads 0.2-0.8, e5 0.7-0.9) alike. The shares are by language pair because keyword matching
 is strong within Chinese, good within English and nearly blind across (a Chinese question meets an English chunk
-only in its latin words): tuned on the project's own sets by ``bench/kb_tune.py`` (bench/README.md "Knowledge
+only in its latin words): tuned on the project's own sets by ``bench/kb_quality.py --tune`` (bench/README.md "Knowledge
 bases" gives the figures), where RRF of the two lists lost to BM25 alone on Chinese.
 """
 
@@ -34,7 +34,7 @@ def language_of(text: str) -> str:
 
 
 # keyword share by (question language, chunk language); the rest goes to the vector cosine. Tuned per embedded model
-# by bench/kb_quality.py --tune (bench/README.md "Knowledge bases"); any other model gets DEFAULT_SHARE
+# by bench/kb_quality.py --tune (bench/README.md "Knowledge bases"); any other model gets KEYWORD_SHARE
 KEYWORD_SHARE = {("zh", "zh"): 0.7, ("en", "en"): 0.5, ("zh", "en"): 0.1, ("en", "zh"): 0.1}
 MODEL_SHARES: dict[str, dict[tuple[str, str], float]] = {
     # USE v3 alone is weaker than BM25 within a language: keywords lead
