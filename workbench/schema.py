@@ -135,6 +135,16 @@ MIGRATIONS: list[str | Callable[[duckdb.DuckDBPyConnection], None]] = [
     # 5: text stored before the parser's normal form (Kangxi radicals, NFKC): chat documents' pages and chunks, KB
     # chunks' text, heading, terms and tokens rewritten; the KB chunks listed in kb_vector_updates
     _text_in_normal_form,
+    # 6: a KB's vectors being made again with another embedding model (workbench.kb.reembed), one row per KB
+    """
+    CREATE TABLE kb_reembeds (
+        kb_id VARCHAR PRIMARY KEY, model VARCHAR NOT NULL, from_model VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,                        -- running | swapping | failed
+        done INTEGER NOT NULL DEFAULT 0, total INTEGER NOT NULL DEFAULT 0,
+        error VARCHAR, error_zh VARCHAR, error_code VARCHAR,
+        requested_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL
+    );
+    """,
 ]
 
 

@@ -52,6 +52,7 @@ class World:
     kbs: KnowledgeBases
     sharing: Sharing
     dropped: list[str]
+    reembeds: list[str]                  # the KBs whose re-embedding was asked for or cancelled (``on_reembed``)
 
     def uid(self, name: str) -> str:
         return self.users.ids[name]
@@ -74,8 +75,11 @@ def make_world(tmp_path: Path, *names: str) -> World:
     users = Directory(*names)
     access = Access(store)
     dropped: list[str] = []
-    kbs = KnowledgeBases(store, access, embedding_models=lambda: [MODEL, "bge-m3"], on_drop=dropped.append)
-    return World(store, users, access, Teams(store, access, users), kbs, Sharing(store, access, users), dropped)
+    reembeds: list[str] = []
+    kbs = KnowledgeBases(store, access, embedding_models=lambda: [MODEL, "bge-m3"], on_drop=dropped.append,
+                         on_reembed=reembeds.append)
+    return World(store, users, access, Teams(store, access, users), kbs, Sharing(store, access, users), dropped,
+                 reembeds)
 
 
 def refused(kind: type[KBError], call: Callable[[], Any]) -> KBError:

@@ -280,20 +280,38 @@ def test_create_kb_validates_each_field_in_both_languages(world, team):
     assert world.kbs.create(u("alice"), other.id, "实验手册", "", MODEL).name == "实验手册"   # unique per team only
 
 
-def test_update_kb_settings_and_the_model_only_while_empty(world, team):
+def test_update_kb_settings_and_a_new_model_at_once_while_empty_else_by_reembedding(world, team):
     u = world.uid
     kb = world.kbs.create(u("alice"), team.id, "Notes", "", MODEL)
     changed = world.kbs.update(u("bob"), kb.id, name="笔记", description="第二版", embedding_model="bge-m3",
                                chunk_tokens=800, chunk_overlap=100)
     assert (changed.name, changed.description, changed.embedding_model, changed.chunk_tokens,
-            changed.chunk_overlap) == ("笔记", "第二版", "bge-m3", 800, 100)
-    assert changed.updated_at >= kb.updated_at
+            changed.chunk_overlap, changed.reembedding) == ("笔记", "第二版", "bge-m3", 800, 100, None)
+    assert changed.updated_at >= kb.updated_at and world.reembeds == []
     world.add_document(kb.id, "a.txt", chunks=3)
-    error = refused(Invalid, lambda: world.kbs.update(u("alice"), kb.id, embedding_model=MODEL))
-    assert error.field == "embedding_model" and error.code == "model_in_use"
+    world.add_document(kb.id, "queued.txt", chunks=0, status="queued")
+    moving = world.kbs.update(u("alice"), kb.id, embedding_model=f" {MODEL} ")
+    assert moving.embedding_model == "bge-m3"                   # searched with its old vectors until the swap
+    assert moving.reembedding is not None and world.reembeds == [kb.id]
+    assert (moving.reembedding.model, moving.reembedding.from_model, moving.reembedding.status,
+            moving.reembedding.done, moving.reembedding.total, moving.reembedding.requested_by) == (
+        MODEL, "bge-m3", "running", 0, 3, u("alice"))
+    listed = {v.kb.id: v.kb for v in world.kbs.list_visible(u("carol"))}
+    assert listed[kb.id].reembedding == moving.reembedding       # a member sees it too
+    again = world.kbs.update(u("alice"), kb.id, name="Notes 2", embedding_model=MODEL)    # the same target: no restart
+    assert again.reembedding == moving.reembedding and again.name == "Notes 2"
+    error = refused(Invalid, lambda: world.kbs.update(u("alice"), kb.id, embedding_model="nope"))
+    assert error.field == "embedding_model" and "bge-m3" in error.message
+    assert world.kbs.get(u("alice"), kb.id).reembedding == moving.reembedding             # a refusal changes nothing
+    cancelled = world.kbs.update(u("bob"), kb.id, embedding_model="bge-m3")               # its own model: a cancel
+    assert (cancelled.embedding_model, cancelled.reembedding) == ("bge-m3", None)
+    assert world.reembeds == [kb.id, kb.id]
     assert refused(Invalid, lambda: world.kbs.update(u("alice"), kb.id, chunk_overlap=500)).field == "chunk_overlap"
-    assert world.kbs.update(u("alice"), kb.id, embedding_model="bge-m3").embedding_model == "bge-m3"   # unchanged
-    refused(Forbidden, lambda: world.kbs.update(u("carol"), kb.id, name="x"))
+    refused(Forbidden, lambda: world.kbs.update(u("carol"), kb.id, embedding_model=MODEL))
+    assert world.kbs.get(u("alice"), kb.id).reembedding is None
+    world.kbs.update(u("alice"), kb.id, embedding_model=MODEL)
+    world.kbs.delete(u("alice"), kb.id)                            # its re-embedding goes with it
+    assert not world.store.cursor().execute("SELECT count(*) FROM kb_reembeds").fetchone()[0]
 
 
 def test_list_visible_with_counts_roles_and_documents(world, team):

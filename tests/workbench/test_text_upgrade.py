@@ -36,7 +36,7 @@ from workbench.kb.keyword import terms_text
 from workbench.kb.records import ChunkRecord, KnowledgeBase
 from workbench.kb.service import KnowledgeService
 from workbench.kb.vectors import VectorStore
-from workbench.schema import open_store
+from workbench.schema import MIGRATIONS, open_store
 from workbench.store import store_path
 
 RADICALS = "\u2f3f\u2fbc\u2ed4\u2f64\u2f3e\u2eda"
@@ -110,7 +110,7 @@ def test_an_old_store_is_rewritten_once_and_its_chunks_re_embedded(embedded_gate
     caplog.set_level(logging.INFO, logger="maas.workbench.upgrade")
     store = open_store(store_path(tmp_path))                                 # the new code opens it
     cur = store.cursor()
-    assert max(v for (v,) in cur.execute("SELECT version FROM schema_version").fetchall()) == 5
+    assert max(v for (v,) in cur.execute("SELECT version FROM schema_version").fetchall()) == len(MIGRATIONS)
     progress = [r.getMessage() for r in caplog.records if r.name == "maas.workbench.upgrade"]
     assert "normal-form upgrade: knowledge-base chunks 6 / 6 read, 4 rewritten" in progress, progress
     assert "normal-form upgrade: chat documents 1 / 1 read, 1 rewritten" in progress, progress
@@ -200,7 +200,7 @@ def test_a_failing_rewrite_leaves_the_store_as_it_was(tmp_path, monkeypatch, bro
     monkeypatch.undo()
     store = open_store(store_path(tmp_path))
     assert store.cursor().execute("SELECT text FROM attachment_pages").fetchone()[0] == "防冻手套"
-    assert max(v for (v,) in store.cursor().execute("SELECT version FROM schema_version").fetchall()) == 5
+    assert max(v for (v,) in store.cursor().execute("SELECT version FROM schema_version").fetchall()) == len(MIGRATIONS)
     store.close()
 
 

@@ -10,18 +10,21 @@ admin role (the owner of a personal space has it). Input errors are ``Invalid`` 
 en and zh: workbench/messages/access.py). ``delete`` removes the KB's rows (documents, chunks, share links,
 grants) in one transaction, so nobody can reach it from then on, and only then calls ``on_drop(kb_id)`` for what
 lives outside the store (vectors, keyword index, stored files): ``on_drop`` works from the KB id alone.
-The embedding model can change only while the KB has no documents (their vectors were made with the old one);
-new chunk sizes apply to documents added from then on.
+A new embedding model applies at once to a KB without chunks; a KB with chunks is re-embedded in the background
+(``workbench.kb.reembed``: ``on_reembed(kb_id)`` wakes it) and keeps its model until then; choosing its current
+model again cancels that. New chunk sizes apply to documents added from then on.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from shared.messages import Words
+from workbench.kb import reembed
 from workbench.kb.access import KB_COLUMNS, Access, clean_text, kb_from_row, now
 from workbench.kb.errors import Invalid
 from workbench.kb.records import KBDocument, KnowledgeBase
@@ -94,9 +97,10 @@ class KnowledgeBases:
     """Knowledge bases in the workbench store, permission-checked through ``Access``."""
 
     def __init__(self, store: Store, access: Access, *, embedding_models: Callable[[], Sequence[str]],
-                 on_drop: Callable[[str], None] | None = None) -> None:
+                 on_drop: Callable[[str], None] | None = None,
+                 on_reembed: Callable[[str], None] = lambda kb_id: None) -> None:
         self._store, self._access = store, access
-        self._models, self._on_drop = embedding_models, on_drop
+        self._models, self._on_drop, self._on_reembed = embedding_models, on_drop, on_reembed
 
     # -- validation --------------------------------------------------------------------------------------------
     def _model(self, model: Any) -> str:
@@ -147,30 +151,38 @@ class KnowledgeBases:
     def update(self, user_id: str, kb_id: str, *, name: str | None = None, description: str | None = None,
                embedding_model: str | None = None, chunk_tokens: int | None = None,
                chunk_overlap: int | None = None) -> KnowledgeBase:
-        """Change a KB's settings (admin+); what is None stays. A new embedding model only while it has no
-        documents; new chunk sizes apply to documents added from then on."""
+        """Change a KB's settings (admin+); what is None stays. A new embedding model: at once for a KB without
+        chunks, else its chunks are re-embedded in the background (``reembedding`` on the KB says how far); its
+        current model cancels that. New chunk sizes apply to documents added from then on."""
+        reembedding = False
         with self._store.transaction() as cur:
             kb = self._access.require_kb(user_id, kb_id, "manage")
             new_name = kb.name if name is None else self._name(cur, kb.team_id, name, kb.id)
             new_description = kb.description if description is None else self._description(description)
             model = kb.embedding_model
-            if embedding_model is not None and embedding_model != kb.embedding_model:
-                model = self._model(embedding_model)
-                documents = cur.execute("SELECT count(*) FROM kb_documents WHERE kb_id = ?", [kb.id]).fetchone()[0]
-                if documents:
-                    raise Invalid("model_in_use", "embedding_model")
+            if embedding_model is not None:
+                wanted = embedding_model.strip() if isinstance(embedding_model, str) else embedding_model
+                if wanted == kb.embedding_model:
+                    reembedding = reembed.cancel(cur, kb.id)
+                elif reembed.ready_chunks(cur, kb.id) or reembed.busy(cur, kb.id):
+                    reembedding = reembed.request(cur, kb, self._model(wanted), user_id)
+                else:                            # nothing embedded yet: the next documents use it
+                    model = self._model(wanted)
+                    reembedding = reembed.cancel(cur, kb.id)
             tokens, overlap = self._chunking(kb.chunk_tokens if chunk_tokens is None else chunk_tokens,
                                              kb.chunk_overlap if chunk_overlap is None else chunk_overlap)
             cur.execute("UPDATE knowledge_bases SET name = ?, description = ?, embedding_model = ?, chunk_tokens = ?, "
                         "chunk_overlap = ?, updated_at = ? WHERE id = ?",
                         [new_name, new_description, model, tokens, overlap, now(), kb.id])
+        if reembedding:
+            self._on_reembed(kb.id)
         return self.get(user_id, kb.id)
 
     def delete(self, user_id: str, kb_id: str) -> None:
         """Delete a KB (admin+): its rows at once, then ``on_drop(kb_id)`` for its vectors, keyword index, files."""
         with self._store.transaction() as cur:
             kb = self._access.require_kb(user_id, kb_id, "manage")
-            for table in ("kb_grants", "kb_shares", "kb_chunks", "kb_documents"):
+            for table in ("kb_grants", "kb_shares", "kb_chunks", "kb_documents", "kb_reembeds"):
                 cur.execute(f"DELETE FROM {table} WHERE kb_id = ?", [kb.id])
             cur.execute("DELETE FROM knowledge_bases WHERE id = ?", [kb.id])
         if self._on_drop is not None:
@@ -179,8 +191,10 @@ class KnowledgeBases:
     def get(self, user_id: str, kb_id: str) -> KnowledgeBase:
         """The KB with its counts (read)."""
         kb = self._access.require_kb(user_id, kb_id, "read")
-        row = self._store.cursor().execute(counted() + " WHERE k.id = ?", [kb.id]).fetchone()
-        return kb_from_row(row, row[11], row[12]) if row else kb
+        cur = self._store.cursor()
+        row = cur.execute(counted() + " WHERE k.id = ?", [kb.id]).fetchone()
+        found = kb_from_row(row, row[11], row[12]) if row else kb
+        return dataclasses.replace(found, reembedding=reembed.reembeddings(cur, [kb.id]).get(kb.id))
 
     def list_visible(self, user_id: str) -> list[VisibleKB]:
         """The KBs of the caller's teams and those granted or shared with them (public ones are in the square),
@@ -188,11 +202,14 @@ class KnowledgeBases:
         roles = self._access.kb_roles(user_id, public=False)
         if not roles:
             return []
-        rows = self._store.cursor().execute(
+        cur = self._store.cursor()
+        rows = cur.execute(
             counted() + " WHERE list_contains(?, k.id) "
             "ORDER BY coalesce(t.personal_of = ?, FALSE) DESC, lower(t.name), lower(k.name)",
             [list(roles), user_id]).fetchall()
-        return [VisibleKB(kb_from_row(row, row[11], row[12]), roles[row[0]], row[13], bool(row[14]), row[14])
+        moving = reembed.reembeddings(cur, [row[0] for row in rows])
+        return [VisibleKB(dataclasses.replace(kb_from_row(row, row[11], row[12]), reembedding=moving.get(row[0])),
+                          roles[row[0]], row[13], bool(row[14]), row[14])
                 for row in rows if row[0] in roles]
 
     def documents(self, user_id: str, kb_id: str) -> list[KBDocument]:

@@ -59,6 +59,26 @@ class KnowledgeBase:
     updated_at: datetime
     documents: int = 0               # counts, when listed
     chunks: int = 0
+    reembedding: Reembedding | None = None   # its vectors being made again with another model (get, list)
+
+
+@dataclass(frozen=True)
+class Reembedding:
+    """A KB's vectors being made again with another embedding model, in the background (``workbench.kb.reembed``).
+    Until it ends the KB keeps its model and is searched with its old vectors; its new documents wait."""
+
+    kb_id: str
+    model: str                       # the model the KB moves to
+    from_model: str                  # its model when this began
+    status: str                      # running | swapping | failed (a finished one is no longer there)
+    done: int                        # chunks embedded with ``model`` so far
+    total: int                       # chunks of the KB's ready documents
+    error: str | None                # why it failed (en, zh), its code
+    error_zh: str | None
+    error_code: str | None
+    requested_by: str                # whose key embeds (metered as theirs)
+    created_at: datetime
+    updated_at: datetime
 
 
 @dataclass(frozen=True)

@@ -191,7 +191,8 @@ class KBRetriever:
             by_kb.setdefault(c.kb.id, []).append(c)
         stored: dict[str, np.ndarray] = {}
         for kb_candidates in by_kb.values():
-            stored.update(self.vectors.vectors(kb_candidates[0].kb.id, [c.chunk_id for c in kb_candidates]))
+            kb = kb_candidates[0].kb
+            stored.update(self.vectors.vectors(kb.id, [c.chunk_id for c in kb_candidates], kb.embedding_model))
         features = []
         for asked in variants:
             bm25: dict[str, float] = {}

@@ -31,6 +31,7 @@ from workbench.kb.ingest import Ingestion
 from workbench.kb.keyword import KeywordIndex
 from workbench.kb.parse_worker import ParseLimits
 from workbench.kb.records import KBDocument, KnowledgeBase, UserDirectory
+from workbench.kb.reembed import Reembedder
 from workbench.kb.refresh import refresh_vectors
 from workbench.kb.retrieve import Hits, KBRetriever
 from workbench.kb.sharing import Sharing
@@ -62,8 +63,9 @@ class KnowledgeService:
                                    parse_limits=parse_limits, max_archive_bytes=max_archive_bytes,
                                    max_archive_ratio=max_archive_ratio)
         self.teams = Teams(store, self.access, users)
+        self.reembedder = Reembedder(store, vectors, client_for, on_swapped=self.ingestion.worker.notify)
         self.bases = KnowledgeBases(store, self.access, embedding_models=embedding_models,
-                                    on_drop=self.ingestion.drop)
+                                    on_drop=self.ingestion.drop, on_reembed=self.reembedder.notify)
         self.sharing = Sharing(store, self.access, users)
         self._warming: asyncio.Future | None = None
         self._refreshing: asyncio.Task | None = None
@@ -77,10 +79,14 @@ class KnowledgeService:
         return cls(store, users, vectors=vectors, files_dir=Path(data_dir) / "kb", **kwargs)
 
     async def start(self) -> None:
-        """The ingestion worker (documents a restart interrupted are queued again and finished), the keyword
-        indexes built in the background (~15 s at 100k chunks: not at the first question), and new vectors for
-        chunks whose text an upgrade rewrote (``workbench.kb.refresh``), in the background."""
+        """The ingestion worker (documents a restart interrupted are queued again and finished), re-embeddings
+        with another model (``workbench.kb.reembed``: an interrupted one resumes), the keyword indexes built in the
+        background (~15 s at 100k chunks: not at the first question), and new vectors for chunks whose text an
+        upgrade rewrote (``workbench.kb.refresh``), in the background."""
+        if self._refreshing is not None:          # started already
+            return
         await self.ingestion.start()
+        await self.reembedder.start()
         self._warming = asyncio.get_running_loop().run_in_executor(None, self._warm)
         self._refreshing = asyncio.create_task(self._refresh(), name="kb-refresh-vectors")
 
@@ -105,6 +111,7 @@ class KnowledgeService:
             await asyncio.wait({self._refreshing}, timeout=REFRESH_STOP_SECONDS)
             self._refreshing.cancel()
             await asyncio.gather(self._refreshing, return_exceptions=True)
+        await self.reembedder.stop()
         await self.ingestion.stop()
         if self._warming is not None:
             await self._warming

@@ -22,6 +22,10 @@ written and they are marked ready. These steps overlap (the next document is par
 while one is being embedded), so the embedder is kept busy; one uploader's documents become ready in the order
 they were queued.
 
+The documents of a KB being re-embedded with another model (``workbench.kb.reembed``) stay queued until it is done;
+one whose vectors were made with the KB's old model after all (claimed just before) is queued again
+(``model_changed``) and embedded with the new one.
+
 A document cancelled or deleted while it is embedded stops at its next batch and leaves no chunks in either index
 (its chunks are written only at the end, and a document cancelled or deleted while they were being written is
 cleaned up right after). When the worker itself fails (the database, an index), the document it held is queued
@@ -64,6 +68,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PARSE_SLOTS = 2                    # documents parsed at once (each in its own process), one per uploader
+# a KB being re-embedded (workbench.kb.reembed) keeps its new documents queued: they are embedded with the new model
+NOT_MOVING = "d.kb_id NOT IN (SELECT kb_id FROM kb_reembeds WHERE status IN ('running', 'swapping'))"
 RETRY_SECONDS = 5                  # after the worker itself failed (not a document): the database, an index
 
 
@@ -354,14 +360,16 @@ class IngestionWorker:
         one whose oldest queued document is oldest; that uploader's oldest queued document."""
         with self.store.transaction() as cur:
             waiting = cur.execute("SELECT d.uploaded_by, min(d.created_at) FROM kb_documents d JOIN knowledge_bases k "
-                                  "ON k.id = d.kb_id WHERE d.status = 'queued' GROUP BY d.uploaded_by").fetchall()
+                                  f"ON k.id = d.kb_id WHERE d.status = 'queued' AND {NOT_MOVING} "
+                                  "GROUP BY d.uploaded_by").fetchall()
             waiting = [(self._served.get(user, 0), first, user) for user, first in waiting if user not in busy]
             if not waiting:
                 return None
             uploader = min(waiting)[2]
             row = cur.execute(f"SELECT {KB_COLUMNS}, d.id, d.name, d.uploaded_by FROM kb_documents d "
                               "JOIN knowledge_bases k ON k.id = d.kb_id WHERE d.status = 'queued' AND "
-                              "d.uploaded_by = ? ORDER BY d.created_at, d.rowid LIMIT 1", [uploader]).fetchone()
+                              f"{NOT_MOVING} AND d.uploaded_by = ? ORDER BY d.created_at, d.rowid LIMIT 1",
+                              [uploader]).fetchone()
             if row is None:
                 return None
             at = now()
@@ -409,7 +417,11 @@ class IngestionWorker:
             self.keyword.add(kb.id, records)
         except WorkbenchError as exc:
             self._remove_chunks(kb.id, doc_id)
-            self._fail(doc_id, exc)
+            if exc.code == "model_changed":      # re-embedded meanwhile: embedded again with the KB's new model
+                self._requeue(doc_id)
+                self.notify()
+            else:
+                self._fail(doc_id, exc)
             return
         except BaseException:
             self._remove_chunks(kb.id, doc_id)

@@ -51,8 +51,6 @@ EN: dict[str, str] = {
     "unknown_model": "Choose an embedding model from the catalogue: {choices}.",
     "choices.no_embedding_model": "none (ask an administrator to add an embedding model)",
     "name_taken.kb": "This team already has a knowledge base named “{name}”. Choose another name.",
-    "model_in_use": "The embedding model cannot change while the knowledge base has documents (their vectors come "
-                    "from the current model). Create a new knowledge base, or delete the documents first.",
     # teams, members and invites (workbench/kb/teams.py)
     "personal_space": "“{name}” is a personal space: it is yours alone and cannot have members, be left, deleted or "
                       "shared as a team. Create a team for working together.",
@@ -114,7 +112,6 @@ ZH: dict[str, str] = {
     "unknown_model": "请从模型目录中选择嵌入模型：{choices}。",
     "choices.no_embedding_model": "无（请联系管理员添加嵌入模型）",
     "name_taken.kb": "该团队已有名为“{name}”的知识库，请换一个名称。",
-    "model_in_use": "知识库中已有文档时不能更换嵌入模型（文档向量来自当前模型）。请新建知识库，或先删除文档。",
     "personal_space": "“{name}”是个人空间，仅属于您本人：不能添加成员、退出、删除或作为团队共享。需要协作请创建团队。",
     "invite_invalid": "此邀请链接无效：可能已过期或已被撤销。请向团队索取新的链接。",
     "owner_by_transfer": "团队只有一位所有者；如需移交，请转让所有权。",

@@ -20,6 +20,10 @@ EN: dict[str, str] = {
     "file_missing": "The stored copy of “{name}” is gone. Delete this entry and upload the file again.",
     "internal": "“{name}” could not be added because of an error in the workbench (it has been logged). Try again; "
                 "if it fails again, tell the administrator.",
+    # a KB's vectors made again with another embedding model (workbench/kb/reembed.py)
+    "reembed_internal": "Re-embedding stopped because of an error in the workbench (it has been logged); the "
+                        "knowledge base keeps its model and is searched as before. Choose the new model again to "
+                        "retry.",
     # a cancel, retry or delete refused
     "not_found.document": "This document does not exist (it may have been deleted).",
     "not_running": "“{name}” is {status}, not waiting or being added: there is nothing to cancel.",
@@ -55,6 +59,8 @@ ZH: dict[str, str] = {
     "duplicate": "“{name}”与本知识库中已有的“{existing}”内容完全相同，未重复添加。",
     "file_missing": "“{name}”的存储副本已不存在。请删除此条目后重新上传该文件。",
     "internal": "由于工作台内部错误，未能添加“{name}”（已记录日志）。请重试；如仍失败，请联系管理员。",
+    "reembed_internal": "由于工作台内部错误，重新嵌入已停止（已记录日志）；知识库保留原模型，检索照常。"
+                        "请再次选择新模型以重试。",
     "not_found.document": "该文档不存在（可能已被删除）。",
     "not_running": "“{name}”的状态是{status}，并未在排队或处理中，无需取消。",
     "not_retryable": "“{name}”的状态是{status}；只有失败或已取消的文档才能重试。",

@@ -37,6 +37,8 @@ EN: dict[str, str] = {
     "bad_chroma_url": "The Chroma URL {url!r} is not a server address: write it like http://chroma-host:8000.",
     "vector_dimension": "These vectors have another length than the knowledge base's index. Was its embedding model "
                         "changed? Re-index its documents with one embedding model.",
+    "model_changed": "The knowledge base moved to another embedding model while this was being embedded; it is "
+                     "embedded again with the new one.",
     "bad_vectors": "Expected one vector per chunk ({chunks}), got an array of shape {shape}.",
     "keyword_index_too_large": "This knowledge base is too large for one keyword index (over 16 million chunks or "
                                "distinct words). Split it into several knowledge bases.",
@@ -62,6 +64,7 @@ ZH: dict[str, str] = {
     "vectors_unavailable": "向量库无法访问或拒绝了请求。请稍后重试；如果一直失败，请联系管理员检查向量库（Chroma）。",
     "bad_chroma_url": "Chroma 地址 {url!r} 不是服务器地址：请写成 http://chroma-host:8000 的形式。",
     "vector_dimension": "这些向量的维度与知识库索引不一致。是否更换过嵌入模型？请用同一个嵌入模型重新索引其文档。",
+    "model_changed": "嵌入过程中知识库换用了另一个嵌入模型；将用新模型重新嵌入。",
     "bad_vectors": "每个文本块应有一个向量（{chunks} 个），实际得到形状为 {shape} 的数组。",
     "keyword_index_too_large": "此知识库过大，无法建立一个关键词索引（超过 1600 万个文本块或不同词）。"
                                "请拆分为多个知识库。",
