@@ -4,7 +4,7 @@
     GET    /kb/v1/knowledge-bases                                  the KBs the caller may see (their teams', granted)
     POST   /kb/v1/knowledge-bases                                  {team_id?, name, description, embedding_model,
                                                                     chunk_tokens?, chunk_overlap?} -> 201
-    GET    /kb/v1/knowledge-bases/{id}                             one KB
+    GET    /kb/v1/knowledge-bases/{id}                             one KB (``reembedding``: progress to a new model)
     PATCH  /kb/v1/knowledge-bases/{id}                             {name?, description?, embedding_model?,
                                                                     chunk_tokens?, chunk_overlap?} (admin+)
     DELETE /kb/v1/knowledge-bases/{id}
@@ -245,15 +245,15 @@ class KnowledgeAPI:
 
     async def list_kbs(self, call: Call) -> Response:
         visible = await run(self.knowledge.bases.list_visible, call.user_id)
-        return json_response(listing([kb_json(v.kb, v.role, v.team_name, v.personal) for v in visible]))
+        return json_response(listing([kb_json(v.kb, v.role, v.team_name, v.personal, call.locale) for v in visible]))
 
-    def _kb_view(self, user_id: str, kb_id: str) -> dict[str, Any]:
+    def _kb_view(self, user_id: str, kb_id: str, locale: str) -> dict[str, Any]:
         """The KB as listed (with team name), or — a public one, outside the caller's list — with the role only."""
         for v in self.knowledge.bases.list_visible(user_id):
             if v.kb.id == kb_id:
-                return kb_json(v.kb, v.role, v.team_name, v.personal)
+                return kb_json(v.kb, v.role, v.team_name, v.personal, locale)
         kb = self.knowledge.bases.get(user_id, kb_id)
-        return kb_json(kb, self.knowledge.access.kb_role(user_id, kb_id), None, None)
+        return kb_json(kb, self.knowledge.access.kb_role(user_id, kb_id), None, None, locale)
 
     async def create_kb(self, call: Call) -> Response:
         body = await self._json(call, KB_FIELDS)
@@ -264,20 +264,21 @@ class KnowledgeAPI:
         kb = await run(lambda: self.knowledge.bases.create(call.user_id, team_id, body.get("name"),
                                                            body.get("description") or "", body.get("embedding_model"),
                                                            **sizes))
-        return json_response(await run(self._kb_view, call.user_id, kb.id), 201)
+        return json_response(await run(self._kb_view, call.user_id, kb.id, call.locale), 201)
 
     async def get_kb(self, call: Call) -> Response:
-        return json_response(await run(self._kb_view, call.user_id, call.ids["kb"]))
+        return json_response(await run(self._kb_view, call.user_id, call.ids["kb"], call.locale))
 
     async def update_kb(self, call: Call) -> Response:
-        """Name, description, embedding model (only while it has no documents), chunk sizes (for documents added
-        from now on); a field left out or null stays."""
+        """Name, description, embedding model (a KB with chunks is re-embedded in the background: ``reembedding``
+        says how far; its current model cancels that), chunk sizes (for documents added from now on); a field left
+        out or null stays."""
         body = await self._json(call, KB_SETTINGS)
         changes = {k: body[k] for k in KB_SETTINGS if body.get(k) is not None}
         if not changes:
             raise bad(None, said("request.one_of", fields=", ".join(KB_SETTINGS)), "missing_field")
         kb = await run(lambda: self.knowledge.bases.update(call.user_id, call.ids["kb"], **changes))
-        return json_response(await run(self._kb_view, call.user_id, kb.id))
+        return json_response(await run(self._kb_view, call.user_id, kb.id, call.locale))
 
     async def delete_kb(self, call: Call) -> Response:
         await run(self.knowledge.bases.delete, call.user_id, call.ids["kb"])
@@ -396,11 +397,11 @@ class KnowledgeAPI:
     # -- sharing: the square, share links, grants (admin+ of the KB, but the square and opening a link) ------------
     async def publish(self, call: Call) -> Response:
         kb = await run(self.knowledge.sharing.publish, call.user_id, call.ids["kb"])
-        return json_response(await run(self._kb_view, call.user_id, kb.id))
+        return json_response(await run(self._kb_view, call.user_id, kb.id, call.locale))
 
     async def unpublish(self, call: Call) -> Response:
         kb = await run(self.knowledge.sharing.unpublish, call.user_id, call.ids["kb"])
-        return json_response(await run(self._kb_view, call.user_id, kb.id))
+        return json_response(await run(self._kb_view, call.user_id, kb.id, call.locale))
 
     async def links(self, call: Call) -> Response:
         links = await run(self.knowledge.sharing.links, call.user_id, call.ids["kb"])
@@ -460,7 +461,7 @@ class KnowledgeAPI:
         body = await self._json(call, ("token",))
         token = text_field(body, "token", required=True, max_chars=MAX_TOKEN_CHARS)
         kb = await run(self.knowledge.sharing.open_link, call.user_id, token.strip())
-        return json_response(await run(self._kb_view, call.user_id, kb.id))
+        return json_response(await run(self._kb_view, call.user_id, kb.id, call.locale))
 
 
 def _pattern(path: str) -> re.Pattern:

@@ -24,7 +24,7 @@ from shared.messages import Message
 from workbench.errors import WorkbenchError
 from workbench.kb import answer
 from workbench.kb.errors import Forbidden, Invalid, KBError, NotFound
-from workbench.kb.records import ChunkRecord, KBDocument, KnowledgeBase, Team
+from workbench.kb.records import ChunkRecord, KBDocument, KnowledgeBase, Reembedding, Team
 from workbench.kb.sharing import Grant, ShareLink
 
 MAX_JSON_BYTES = 2 * 1024 * 1024
@@ -83,12 +83,26 @@ def team_json(team: Team) -> dict[str, Any]:
             "personal": team.personal_of is not None, "role": team.role, "created_at": iso(team.created_at)}
 
 
-def kb_json(kb: KnowledgeBase, role: str | None, team_name: str | None, personal: bool | None) -> dict[str, Any]:
+def kb_json(kb: KnowledgeBase, role: str | None, team_name: str | None, personal: bool | None,
+            locale: str = "en") -> dict[str, Any]:
     return {"id": kb.id, "object": "knowledge_base", "name": kb.name, "description": kb.description,
             "team_id": kb.team_id, "team_name": team_name, "personal": personal, "role": role,
             "embedding_model": kb.embedding_model, "chunk_tokens": kb.chunk_tokens, "chunk_overlap": kb.chunk_overlap,
-            "public": kb.public, "documents": kb.documents, "chunks": kb.chunks, "created_by": kb.created_by,
-            "created_at": iso(kb.created_at), "updated_at": iso(kb.updated_at)}
+            "reembedding": reembedding_json(kb.reembedding, locale), "public": kb.public, "documents": kb.documents,
+            "chunks": kb.chunks, "created_by": kb.created_by, "created_at": iso(kb.created_at),
+            "updated_at": iso(kb.updated_at)}
+
+
+def reembedding_json(moving: Reembedding | None, locale: str) -> dict[str, Any] | None:
+    """The KB's chunks being embedded again with ``model`` (running, swapping or failed), or None."""
+    if moving is None:
+        return None
+    error = (None if not moving.error else
+             {"message": in_locale(moving.error, moving.error_zh, locale), "code": moving.error_code})
+    return {"model": moving.model, "from_model": moving.from_model, "status": moving.status,
+            "progress": {"done": moving.done, "total": moving.total}, "error": error,
+            "requested_by": moving.requested_by, "created_at": iso(moving.created_at),
+            "updated_at": iso(moving.updated_at)}
 
 
 def document_json(doc: KBDocument, locale: str) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from workbench.schema import open_store
 from workbench.store import store_path
 
 EMBEDDING, CHAT_MODEL = "use-multilingual:v3", "qwen2.5-coder:0.5b"
+E5 = "multilingual-e5-small"
 USERS = ("alice", "bob", "carol")
 MISSING = "0" * 32
 PAGES = [
@@ -449,6 +450,46 @@ def test_settings_are_changed_by_an_admin_only(site, world):
             for body, param in cases:
                 assert error_of(alice.patch(f"/knowledge-bases/{kb}", json=body), 400)["param"] == param, body
             assert alice.get(f"/knowledge-bases/{kb}").json()["name"] == "Seed catalogue"      # nothing changed
+        finally:
+            alice.delete(f"/knowledge-bases/{kb}")
+
+
+def test_a_new_embedding_model_re_embeds_the_chunks_with_progress_or_is_cancelled(site, world):
+    """PATCH embedding_model on a KB with chunks: ``reembedding`` shows the progress, search goes on meanwhile,
+    then the KB has the new model and is found with it; the current model cancels; a reader sees no settings."""
+    gw, keys, _ = site
+    notes = "\n\n".join(f"# Bed {n}\n\nBed {n} of the greenhouse grows {crop} in {soil} soil, watered every {n} days."
+                         for n, (crop, soil) in enumerate([("orchids", "bark"), ("basil", "loam"), ("tomatoes", "clay"),
+                                                           ("ferns", "peat"), ("mint", "sand"), ("chard", "silt")], 1))
+    with client(gw, keys["alice"]) as alice, client(gw, keys["alice"], **{"Accept-Language": "zh-CN"}) as alice_zh:
+        kb = new_kb(alice, "Beds", chunk_tokens=100, chunk_overlap=0)["id"]
+        try:
+            resp = alice.post(f"/knowledge-bases/{kb}/documents", files=[("file", ("beds.md", notes.encode()))])
+            assert resp.status_code == 202, resp.text
+            doc, _ = status_of(alice, kb, resp.json()["data"][0]["id"], ("ready",), 120, "beds.md")
+            first = alice.patch(f"/knowledge-bases/{kb}", json={"embedding_model": E5}).json()
+            assert first["reembedding"]["model"] == E5 and first["reembedding"]["status"] == "running"
+            cancelled = alice_zh.patch(f"/knowledge-bases/{kb}", json={"embedding_model": EMBEDDING}).json()
+            assert cancelled["embedding_model"] == EMBEDDING and cancelled["reembedding"] is None
+            moving = alice.patch(f"/knowledge-bases/{kb}", json={"embedding_model": E5})
+            assert moving.status_code == 200, moving.text
+            got = moving.json()
+            assert got["embedding_model"] == EMBEDDING and got["reembedding"]["model"] == E5
+            assert got["reembedding"]["from_model"] == EMBEDDING and got["reembedding"]["error"] is None
+            assert got["reembedding"]["progress"]["total"] == doc["chunks"] >= 6
+            seen, deadline = [], time.monotonic() + 120
+            while got["reembedding"] is not None:
+                assert got["reembedding"]["status"] in ("running", "swapping") and time.monotonic() < deadline, got
+                seen.append(got["reembedding"]["progress"]["done"])
+                found = alice.post(f"/knowledge-bases/{kb}/retrieve", json={"query": "Which bed grows basil?"})
+                assert found.status_code == 200 and found.json()["data"], found.text     # searched meanwhile
+                time.sleep(0.2)
+                got = alice.get(f"/knowledge-bases/{kb}").json()
+            assert got["embedding_model"] == E5 and seen == sorted(seen)
+            found = alice.post(f"/knowledge-bases/{kb}/retrieve", json={"query": "Which bed grows basil?"}).json()
+            assert "basil" in found["data"][0]["text"]
+            listed = {k["id"]: k for k in alice.get("/knowledge-bases").json()["data"]}
+            assert listed[kb]["embedding_model"] == E5 and listed[kb]["reembedding"] is None
         finally:
             alice.delete(f"/knowledge-bases/{kb}")
 
