@@ -265,13 +265,13 @@ class KBContext:
 
     def documents(self, uid: str, locale: str, kb_id: str, current: str | None) -> Documents:
         """The open KB's header, documents table, document picker and the refresh timer (on while pending)."""
-        _, head = self.header(uid, locale, kb_id)
+        kb, head = self.header(uid, locale, kb_id)
         docs = self.call(locale, self.knowledge.documents, uid, kb_id)
         ids = {d.id for d in docs}
-        return Documents(head=head, docs_html=view.documents_html(docs, locale),
+        return Documents(head=head, docs_html=view.reembedding_html(kb, locale) + view.documents_html(docs, locale),
                          doc_pick=gr.update(choices=view.document_choices(docs, locale),
                                             value=current if current in ids else None),
-                         timer=gr.Timer(TICK_SECONDS, active=view.pending(docs)))
+                         timer=gr.Timer(TICK_SECONDS, active=view.pending(docs, kb)))
 
     def sharing(self, uid: str, locale: str, kb_id: str) -> SharingTab:
         """The sharing tab for a manager: public state (and the button that changes it), links (table, picker),
@@ -302,9 +302,10 @@ class KBContext:
         models = self.embedding_models()
         if kb.embedding_model not in models:
             models = [kb.embedding_model, *models]
-        return SettingsTab(s_name=kb.name, s_desc=kb.description,
-                           s_model=gr.update(choices=models, value=kb.embedding_model), s_tokens=kb.chunk_tokens,
-                           s_overlap=kb.chunk_overlap, confirm="")
+        moving = kb.reembedding if kb.reembedding and kb.reembedding.status in view.MOVING else None
+        return SettingsTab(s_name=kb.name, s_desc=kb.description,      # a re-embedding under way: its target
+                           s_model=gr.update(choices=models, value=moving.model if moving else kb.embedding_model),
+                           s_tokens=kb.chunk_tokens, s_overlap=kb.chunk_overlap, confirm="")
 
     def opened(self, uid: str, locale: str, kb_id: str) -> Opened:
         """Everything the page shows for an open KB, by the caller's role."""

@@ -14,6 +14,7 @@ import gradio as gr
 from app.kb import view
 from app.kb.context import KBContext, KBServices, expiry, field_error, refused
 from app.kb.states import GrantView, LinkView, ListedView, PublishView, SavedView, SharedView, fields_of
+from app.shell import tables
 from app.shell.i18n import translate
 
 if TYPE_CHECKING:
@@ -104,15 +105,20 @@ class SharingHandlers:
     def save_settings(self, kb_id: str | None, name: str | None, description: str | None, model: str | None,
                       chunk_tokens: float | None, chunk_overlap: float | None, query: str | None, lang: str,
                       request: gr.Request) -> SavedView:
-        """Rename, describe, re-chunk (documents added from now on), or change the embedding model (only while
-        the KB has no documents); a bad field is refused by its label."""
+        """Rename, describe, re-chunk (documents added from now on), or change the embedding model (a KB with
+        chunks is re-embedded in the background: its progress shows above the documents); a bad field is refused
+        by its label."""
         locale, uid, kb_id = self.ctx.chosen(lang, request, kb_id)
         kb = self.ctx.call(locale, self.ctx.knowledge.bases.update, uid, kb_id, name=name or "",
                            description=description or "", embedding_model=model or None, chunk_tokens=chunk_tokens,
                            chunk_overlap=chunk_overlap)
-        return SavedView(**fields_of(self.ctx.lists(uid, locale, query, kb.id)),
-                         head=self.ctx.header(uid, locale, kb.id)[1],
-                         settings_note=view.notice_html(translate("kb.saved", locale, name=kb.name)))
+        docs = self.ctx.documents(uid, locale, kb.id, None)
+        moving = kb.reembedding
+        said = (translate("kb.reembed_started", locale, name=kb.name, chunks=tables.number(moving.total),
+                          model=moving.model) if moving and moving.status in view.MOVING
+                else translate("kb.saved", locale, name=kb.name))
+        return SavedView(**fields_of(self.ctx.lists(uid, locale, query, kb.id)), head=docs.head,
+                         docs_html=docs.docs_html, timer=docs.timer, settings_note=view.notice_html(said))
 
     def delete_kb(self, kb_id: str | None, confirm: str | None, query: str | None, lang: str,
                   request: gr.Request) -> ListedView:

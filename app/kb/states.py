@@ -214,7 +214,9 @@ class GrantView(SharedView):
 
 @dataclass
 class SavedView(Lists):
-    """The settings saved: the header and the lists redrawn."""
+    """The settings saved: the header, the documents (a re-embedding's progress) and the lists redrawn."""
 
     head: str
+    docs_html: str
+    timer: Any                          # gr.Timer: on while a re-embedding runs
     settings_note: str

@@ -15,6 +15,7 @@ from app.shell.i18n import translate
 from workbench.kb.records import KBDocument, KnowledgeBase
 
 PENDING = ("queued", "parsing", "embedding")
+MOVING = ("running", "swapping")        # a re-embedding under way (workbench.kb.reembed); "failed" waits for a user
 STATE_KIND = {"queued": "pending", "parsing": "pending", "embedding": "pending", "ready": "active",
               "failed": "rejected", "cancelled": "revoked"}
 SNIPPET_CHARS = 600
@@ -127,9 +128,11 @@ def square_choices(entries: Sequence[Any]) -> list[tuple[str, str]]:
 
 def header_html(kb: KnowledgeBase, role: str, team: str | None, locale: str) -> str:
     """The open KB: name, public or not, description, team, my role, model, chunking, counts."""
+    moving = kb.reembedding if kb.reembedding and kb.reembedding.status in MOVING else None
     facts = [t(locale, "kb.head_team", team=team) if team else "",
              t(locale, "kb.head_role", role=role_name(role, locale)),
-             t(locale, "kb.head_model", model=kb.embedding_model),
+             t(locale, "kb.head_model_moving", model=kb.embedding_model, target=moving.model) if moving
+             else t(locale, "kb.head_model", model=kb.embedding_model),
              t(locale, "kb.head_chunking", tokens=kb.chunk_tokens, overlap=kb.chunk_overlap),
              t(locale, "kb.head_counts", documents=tables.number(kb.documents), chunks=tables.number(kb.chunks))]
     description = f'<div>{tables.esc(kb.description)}</div>' if kb.description else ""
@@ -137,6 +140,23 @@ def header_html(kb: KnowledgeBase, role: str, team: str | None, locale: str) -> 
             f'{tables.esc(t(locale, "kb.chat_with"))}</a>')
     return (f'<div class="kb-head"><h3>{tables.esc(kb.name)} {public_badge(kb.public, locale)}</h3>{description}'
             f'<div class="muted">{tables.esc(" · ".join(f for f in facts if f))}</div>{chat}</div>')
+
+
+def reembedding_html(kb: KnowledgeBase, locale: str) -> str:
+    """Above the documents: the KB's chunks being re-embedded with another model (a bar), or why that stopped."""
+    moving = kb.reembedding
+    if moving is None:
+        return ""
+    fields = {"model": moving.model, "current": kb.embedding_model}
+    if moving.status == "failed":
+        error = moving.error_zh if locale == "zh" and moving.error_zh else moving.error
+        return (f'<div class="kb-notice" id="kb-reembed">⚠️ '
+                f'{tables.esc(t(locale, "kb.reembed_failed", error=error or "", **fields))}</div>')
+    label = t(locale, f"kb.reembed_{moving.status}", done=tables.number(moving.done),
+              total=tables.number(moving.total), **fields)
+    pct = max(0, min(100, round(100 * moving.done / moving.total))) if moving.total else 100
+    return (f'<div class="muted" id="kb-reembed">{tables.esc(label)}'
+            f'<span class="kb-progress"><span style="width:{pct}%"></span></span></div>')
 
 
 def progress_html(doc: KBDocument, locale: str) -> str:
@@ -199,9 +219,10 @@ def document_choices(docs: Sequence[KBDocument], locale: str) -> list[tuple[str,
     return [(f"{d.name} · {t(locale, f'kb.status_{d.status}')}", d.id) for d in shown_documents(docs)]
 
 
-def pending(docs: Sequence[KBDocument]) -> bool:
-    """Anything queued or being ingested (the page keeps refreshing while so)."""
-    return any(d.status in PENDING for d in docs)
+def pending(docs: Sequence[KBDocument], kb: KnowledgeBase | None = None) -> bool:
+    """Anything queued or being ingested, or the KB being re-embedded (the page keeps refreshing while so)."""
+    moving = kb is not None and kb.reembedding is not None and kb.reembedding.status in MOVING
+    return moving or any(d.status in PENDING for d in docs)
 
 
 def upload_report(docs: Sequence[KBDocument], locale: str) -> str:

@@ -21,7 +21,8 @@ EN: dict[str, str] = {
     "kb.f_model_info": "From the model catalogue; every document of the knowledge base is embedded with it. Built in: "
                        "multilingual-e5-small finds passages best, also across Chinese and English; "
                        "use-multilingual:v3 embeds ~7x faster, for very large collections.",
-    "kb.f_model_change": "Can change only while the knowledge base has no documents.",
+    "kb.f_model_change": "Another model re-embeds every chunk in the background (progress above the documents); "
+                         "search goes on meanwhile. The current model cancels it.",
     "kb.f_chunk_tokens": "Chunk size (tokens)",
     "kb.f_chunk_tokens_info": "100 to 2000; 300 suits the built-in embedding models.",
     "kb.f_chunk_overlap": "Chunk overlap (tokens)",
@@ -140,6 +141,14 @@ EN: dict[str, str] = {
     "kb.head_team": "Team: {team}",
     "kb.head_role": "Your role: {role}",
     "kb.head_model": "Embedding: {model}",
+    "kb.head_model_moving": "Embedding: {model} → {target}",
+    "kb.reembed_running": "Re-embedding every chunk with {model}: {done} / {total} chunks. Search uses {current} "
+                          "until it finishes; documents uploaded meanwhile wait for it.",
+    "kb.reembed_swapping": "Re-embedding with {model}: putting the new vectors in place.",
+    "kb.reembed_failed": "Re-embedding with {model} stopped: {error} The knowledge base still uses {current}. Choose "
+                         "{model} again in Settings to retry, or {current} to dismiss this.",
+    "kb.reembed_started": "Saved the settings of “{name}”. Its {chunks} chunks are being re-embedded with {model} "
+                          "(progress above the documents).",
     "kb.head_chunking": "Chunks of {tokens} tokens, overlap {overlap}",
     "kb.head_counts": "Documents: {documents} · chunks: {chunks}",
     "kb.link_active": "Active",
@@ -224,7 +233,7 @@ ZH: dict[str, str] = {
     "kb.f_model": "嵌入模型",
     "kb.f_model_info": "来自模型目录；知识库中的所有文档都用它生成向量。内置模型中，multilingual-e5-small 检索最准，"
                        "中英文互查也好；use-multilingual:v3 生成向量快约 7 倍，适合特别大的文档集。",
-    "kb.f_model_change": "仅在知识库中没有文档时才能更换。",
+    "kb.f_model_change": "换用其他模型会在后台重新嵌入全部分块（进度显示在文档列表上方），期间检索照常。选回当前模型即取消。",
     "kb.f_chunk_tokens": "分块大小（token 数）",
     "kb.f_chunk_tokens_info": "100 到 2000；内置嵌入模型适合 300。",
     "kb.f_chunk_overlap": "分块重叠（token 数）",
@@ -338,6 +347,13 @@ ZH: dict[str, str] = {
     "kb.head_team": "团队：{team}",
     "kb.head_role": "您的角色：{role}",
     "kb.head_model": "嵌入模型：{model}",
+    "kb.head_model_moving": "嵌入模型：{model} → {target}",
+    "kb.reembed_running": "正在用 {model} 重新嵌入全部分块：{done} / {total}。完成前检索仍使用 {current}；"
+                          "期间上传的文档会等待其完成。",
+    "kb.reembed_swapping": "正在用 {model} 重新嵌入：新向量即将就位。",
+    "kb.reembed_failed": "用 {model} 重新嵌入已停止：{error} 知识库仍使用 {current}。在“设置”中再次选择 {model} 可重试，"
+                         "选择 {current} 则关闭此提示。",
+    "kb.reembed_started": "已保存“{name}”的设置。其 {chunks} 个分块正在用 {model} 重新嵌入（进度显示在文档列表上方）。",
     "kb.head_chunking": "分块 {tokens} token，重叠 {overlap}",
     "kb.head_counts": "文档：{documents} · 分块：{chunks}",
     "kb.link_active": "有效",

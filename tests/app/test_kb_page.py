@@ -77,7 +77,8 @@ def site(tmp_path_factory):
 
     knowledge = KnowledgeService(store, AccountDirectory(gw.accounts), vectors=VectorStore.persistent(tmp / "chroma"),
                                  files_dir=tmp / "kb", client_for=client_for,
-                                 embedding_models=lambda: ["use-multilingual:v3"], max_bytes=5 * MB)
+                                 embedding_models=lambda: ["use-multilingual:v3", "multilingual-e5-small"],
+                                 max_bytes=5 * MB)
     loop = Loop()
     site = SimpleNamespace(gw=gw, ids=ids, store=store, kb=knowledge, h=KnowledgePage(gw, knowledge), loop=loop,
                            state=state, files=tmp / "uploads")
@@ -505,6 +506,44 @@ def test_square_share_links_and_grants(site) -> None:
     assert refused(site, "revoke_grant", "alice", kb_id, "nonsense") == "Choose a grant first."
 
 
+def test_a_new_model_re_embeds_with_progress_above_the_documents_in_both_languages(site, embedded_gateway) -> None:
+    site.state.url = embedded_gateway.url
+    site.loop.run(site.kb.start())
+    lab = team(site, "bob", "Re-embedding lab", carol="viewer")
+    kb_id = value(create(site, "bob", lab.id, "Field notes").kb_box)
+    notes = "\n\n".join(f"# Plot {n}\n\nPlot {n} was sampled {n} times for nitrogen and moisture in spring."
+                         for n in range(1, 41)).encode()          # 40 chunks: two batches of re-embedding
+    call(site, "upload", "bob", [upload_file(site, "plots.md", notes)], kb_id, None)
+    tick, deadline = call(site, "tick", "bob", kb_id, None, None), time.monotonic() + 120
+    while tick.timer.active:
+        assert time.monotonic() < deadline, text(tick.docs_html)
+        time.sleep(0.3)
+        tick = call(site, "tick", "bob", kb_id, None, None)
+    saved = call(site, "save_settings", "bob", kb_id, "Field notes", "", "multilingual-e5-small", 300, 40, None)
+    note = text(saved.settings_note)
+    assert re.fullmatch(r"Saved the settings of “Field notes”\. Its \d+ chunks are being re-embedded with "
+                        r"multilingual-e5-small \(progress above the documents\)\.", note), note
+    assert saved.timer.active is True and "Embedding: use-multilingual:v3 → multilingual-e5-small" in text(saved.head)
+    assert "Re-embedding every chunk with multilingual-e5-small:" in text(saved.docs_html)
+    assert call(site, "open_kb", "bob", kb_id).s_model["value"] == "multilingual-e5-small"     # its target
+    zh = call(site, "tick", "carol", kb_id, None, None, lang="zh")                           # a viewer sees it too
+    assert "正在用 multilingual-e5-small 重新嵌入全部分块" in text(zh.docs_html) and zh.timer.active is True
+    assert "嵌入模型：use-multilingual:v3 → multilingual-e5-small" in text(zh.head)
+    assert "admin" in refused(site, "save_settings", "carol", kb_id, "Field notes", "", "use-multilingual:v3", 300,
+                              40, None)                           # a viewer cannot cancel it
+    seen, tick = [], call(site, "tick", "bob", kb_id, None, None)
+    while tick.timer.active:
+        assert time.monotonic() < deadline + 120, text(tick.docs_html)
+        seen += re.findall(r"multilingual-e5-small: (\d+) / (\d+) chunks", text(tick.docs_html))
+        time.sleep(0.3)
+        tick = call(site, "tick", "bob", kb_id, None, None)
+    print(f"\nre-embedding progress seen: {seen}")
+    assert len({done for done, _ in seen}) >= 2 and [int(d) for d, _ in seen] == sorted(int(d) for d, _ in seen)
+    assert "Embedding: multilingual-e5-small ·" in text(tick.head) and "Re-embedding" not in text(tick.docs_html)
+    found = call(site, "retrieve", "bob", kb_id, "Which plot was sampled 7 times?", 3)
+    assert "Plot 7 was sampled 7 times" in text(found.hits)
+
+
 def test_settings_are_saved_and_a_kb_is_deleted_only_with_its_name(site) -> None:
     lab = team(site, "bob", "Settings lab")
     kb_id = value(create(site, "bob", lab.id, "Drafts").kb_box)
@@ -536,6 +575,11 @@ def test_an_outsider_is_refused_everywhere_and_sees_nothing(site) -> None:
     kb_id = value(create(site, "alice", lab.id, "ALICE-SECRET-KB", description="ALICE-SECRET-DESC").kb_box)
     steps = call(site, "upload", "alice", [upload_file(site, "alice-secret.md", b"# ALICE-SECRET-TEXT")], kb_id, None)
     [(_, doc_id)] = choices(steps[-1].doc_pick)
+    site.loop.run(site.kb.start())                 # its ingestion ends (ready, or failed without a gateway) first
+    deadline = time.monotonic() + 120
+    while site.kb.document(site.ids["alice"], kb_id, doc_id).status not in ("ready", "failed"):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
     call(site, "create_link", "alice", kb_id, "7", "http://x")
     call(site, "grant_user", "alice", kb_id, "carol")
     [link] = site.kb.sharing.links(site.ids["alice"], kb_id)
