@@ -3,7 +3,8 @@
 1. Alice, admin of the team "Proteomics Lab", creates a KB in it (an empty name is refused by its field
    first), uploads a 3-page PDF twice (the copy is refused as a duplicate, by name) and watches the
    documents table until the PDF is ready; the retrieval test finds the fact on page 2 (``p. 2``); she
-   publishes the KB to the square and creates a share link.
+   moves the KB to USE v3 in its settings (re-embedded in place), publishes it to the square and creates a share
+   link.
 2. Bob, in Chinese, finds it in the square by a search, opens it as a reader (no upload, no sharing).
 3. Carol opens the share link: the KB opens for her (the token leaves the address), and her retrieval test
    shows the page too.
@@ -83,7 +84,7 @@ def test_a_team_kb_is_filled_searched_published_and_shared(browser, server, requ
     copy = tmp_path / "handbook-copy.pdf"
     copy.write_bytes(pdf.read_bytes())
 
-    # 1. alice: create in her team, upload, watch it become ready, retrieval test, publish, share link
+    # 1. alice: create in her team, upload, watch it become ready, retrieval test, another model, publish, link
     with open_page(browser, request, f"{server.url}/kb", user=ALICE) as alice:
         expect(alice.locator("#nav-kb")).to_have_text("Knowledge")
         expect(alice.locator("#kb-mine")).to_contain_text("No knowledge bases yet")
@@ -125,6 +126,16 @@ def test_a_team_kb_is_filled_searched_published_and_shared(browser, server, requ
         expect(first).to_contain_text("FH-7731")
         expect(alice.locator("#kb-search-note")).to_contain_text("best first")
         screenshot(alice, request, "retrieval")
+
+        alice.get_by_role("tab", name="Settings").click()                  # another model: re-embedded in place
+        expect(alice.locator("#kb-s-model input")).to_have_value("multilingual-e5-small")
+        pick(alice, "kb-s-model", "use-multilingual:v3")
+        alice.locator("#kb-s-save").click()
+        expect(alice.locator("#kb-settings-note")).to_have_text(
+            "Saved the settings of “Lab handbook”. Its 3 chunks are being re-embedded with use-multilingual:v3 "
+            "(progress above the documents).")
+        expect(alice.locator("#kb-head")).to_contain_text("Embedding: use-multilingual:v3 ·", timeout=60_000)
+        expect(alice.locator("#kb-reembed")).to_have_count(0)               # the timer's refresh, when it is done
 
         alice.get_by_role("tab", name="Sharing").click()
         alice.locator("#kb-publish").click()
