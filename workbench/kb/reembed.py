@@ -30,6 +30,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from shared.aio import wake
 from workbench.embeddings import embed
 from workbench.errors import WorkbenchError
 from workbench.kb.chunking import with_heading
@@ -116,17 +117,7 @@ class Reembedder:
         if kb_id is not None:
             with self._lock:
                 self._touched.add(kb_id)
-        loop, wake = self._loop, self._wake
-        if loop is None or wake is None or loop.is_closed():
-            return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            wake.set()
-        else:
-            loop.call_soon_threadsafe(wake.set)
+        wake(self._loop, self._wake)
 
     async def stop(self) -> None:
         """Stop after the batch in hand (at most ``STOP_SECONDS``); what is embedded stays for the next start."""

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from shared.aio import wake
 from workbench.documents import errors as document_errors
 from workbench.embeddings import BATCH, embed
 from workbench.errors import WorkbenchError
@@ -125,17 +126,7 @@ class IngestionWorker:
     # -- what the queue tells it -------------------------------------------------------------------------------------
     def notify(self) -> None:
         """Wake the feeder: a document was queued (from any thread)."""
-        loop, wake = self._loop, self._wake
-        if loop is None or wake is None or loop.is_closed():
-            return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            wake.set()
-        else:
-            loop.call_soon_threadsafe(wake.set)
+        wake(self._loop, self._wake)
 
     def stop_parse(self, doc_id: str) -> None:
         """Stop the document's parse if one is running (its thread kills the child process within ``POLL``)."""
