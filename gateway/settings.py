@@ -45,6 +45,8 @@ class Settings:
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()   # MAAS_TRUSTED_PROXIES
     shutdown_grace_s: float = 30.0                              # MAAS_SHUTDOWN_GRACE_S: in-flight answers' time to end
     ledger_sync_ms: int = 20                                    # MAAS_LEDGER_SYNC_MS: usage rows durable within this
+    mcp_allow_private_hosts: tuple[str, ...] = ()               # MAAS_MCP_ALLOW_PRIVATE_HOSTS: remote MCP servers
+    secret_key: str | None = field(default=None, repr=False)    # MAAS_SECRET_KEY: seals stored secrets (MCP headers)
 
     @property
     def db_path(self) -> Path:
@@ -129,6 +131,9 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
                           f"must be a Chroma server's http(s)://host:port (no path or credentials), got {chroma_url!r}")
     grace = _seconds(env, "MAAS_SHUTDOWN_GRACE_S", 30.0, 3600.0)
     sync_ms = _whole(env, "MAAS_LEDGER_SYNC_MS", 20, 0, 1000, "milliseconds")
+    secret_key = env.get("MAAS_SECRET_KEY") or None
+    if secret_key is not None and len(secret_key) < 16:
+        raise ConfigError("MAAS_SECRET_KEY", "MAAS_SECRET_KEY", "must be at least 16 characters")
     return Settings(host=host, port=port, config_path=config, data_dir=data_dir,
                     catalogue=load_catalogue(config), master_key=master,
                     admin_user=env.get("MAAS_ADMIN_USER") or None,
@@ -140,7 +145,8 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
                     chat_max_upload_mb=chat_upload, kb_max_upload_mb=kb_upload, chroma_url=chroma_url,
                     trusted_proxies=_networks(env, "MAAS_TRUSTED_PROXIES"),
                     shutdown_grace_s=grace,
-                    ledger_sync_ms=sync_ms, **kb_limits)
+                    ledger_sync_ms=sync_ms, mcp_allow_private_hosts=_hosts(env, "MAAS_MCP_ALLOW_PRIVATE_HOSTS"),
+                    secret_key=secret_key, **kb_limits)
 
 
 def _megabytes(env: Mapping[str, str], name: str, default: int) -> int:
@@ -161,6 +167,26 @@ def _networks(env: Mapping[str, str], name: str) -> tuple[ipaddress.IPv4Network 
                 raise ConfigError(name, name, "must be IP addresses or networks separated by commas "
                                   f"(e.g. 127.0.0.1, 10.0.0.0/8), got {part.strip()!r}") from None
     return tuple(out)
+
+
+def _hosts(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Comma-separated host names, IP addresses or CIDR networks (``mcp.lab, 10.1.0.0/16``), normalised."""
+    out = []
+    for part in (env.get(name) or "").split(","):
+        text = part.strip().lower().rstrip(".")
+        if not text:
+            continue
+        try:
+            out.append(str(ipaddress.ip_network(text.strip("[]"), strict=False)))
+            continue
+        except ValueError:
+            pass
+        if not re.fullmatch(r"[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*", text) \
+                or re.fullmatch(r"[0-9.]+", text):
+            raise ConfigError(name, name, "must be host names, IP addresses or CIDR networks separated by commas "
+                              f"(e.g. mcp.lab, 10.1.0.0/16), got {part.strip()!r}")
+        out.append(text)
+    return tuple(dict.fromkeys(out))
 
 
 def _seconds(env: Mapping[str, str], name: str, default: float, most: float) -> float:

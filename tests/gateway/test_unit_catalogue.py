@@ -172,3 +172,16 @@ def test_kb_ingestion_limits_are_settings_and_a_bad_one_names_its_variable():
                       ("MAAS_KB_ARCHIVE_MAX_RATIO", "lots")):
         with pytest.raises(ConfigError, match=name):
             load_settings([], {name: bad})
+
+
+def test_the_mcp_allow_list_and_secret_key_are_settings_and_a_bad_one_names_its_variable():
+    s = load_settings([], {})
+    assert (s.mcp_allow_private_hosts, s.secret_key) == ((), None)
+    s = load_settings([], {"MAAS_MCP_ALLOW_PRIVATE_HOSTS": " MCP.lab. , 10.1.0.0/16,127.0.0.1, mcp.lab",
+                           "MAAS_SECRET_KEY": "a long enough passphrase"})
+    assert s.mcp_allow_private_hosts == ("mcp.lab", "10.1.0.0/16", "127.0.0.1/32")
+    assert s.secret_key == "a long enough passphrase" and "passphrase" not in repr(s)
+    for name, bad in (("MAAS_MCP_ALLOW_PRIVATE_HOSTS", "mcp lab"), ("MAAS_MCP_ALLOW_PRIVATE_HOSTS", "1.2.3"),
+                      ("MAAS_MCP_ALLOW_PRIVATE_HOSTS", "http://mcp.lab"), ("MAAS_SECRET_KEY", "short")):
+        with pytest.raises(ConfigError, match=name):
+            load_settings([], {name: bad})
