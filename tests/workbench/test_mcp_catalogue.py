@@ -353,8 +353,12 @@ def test_a_users_or_teams_entry_is_seen_by_them_only(catalogue: Catalogue) -> No
     for viewer, hidden in ((ALICE, mine), (BOB, lab), (ADMIN, mine)):
         with pytest.raises(NotFound):
             catalogue.get(hidden, viewer)
-    with pytest.raises(Forbidden):
-        catalogue.remove(mine, BOB)          # not yet: owners manage their own when registering lands
+    with pytest.raises(Forbidden) as caught:
+        catalogue.remove(lab, ALICE)         # a member of the team, not its owner or admin
+    assert caught.value.key == "catalogue.managers_only.change"
+    catalogue.remove(lab, Viewer("u-alice", team_ids=frozenset({"t-lab"}), managed_team_ids=frozenset({"t-lab"})))
+    catalogue.remove(mine, BOB)              # owners manage their own
+    assert catalogue.list(BOB) == catalogue.list(ALICE) == []
 
 
 def test_the_catalogue_outlives_a_restart(tmp_path: Path) -> None:

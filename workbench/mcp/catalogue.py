@@ -10,13 +10,16 @@
     catalogue.set_enabled(entry.id, False, admin); catalogue.remove(entry.id, admin)
 
 Who sees what: an entry's ``visibility`` is ``everyone`` (bundled and imported entries, published by admins),
-``team`` (the team ``owner_id``) or ``user`` (the user ``owner_id``: a remote server a user registers, issue 14
-item 4, to come). ``Viewer`` carries who asks — the app layer fills it from the session, the teams from
-``workbench.kb`` — and decides in ``may_see`` / ``may_change``: one place to widen when users register their own.
-A disabled entry is hidden from non-admins (in the everyone scope). What a viewer may not see is ``NotFound``, with
-the same words as a missing one. Only admins import, disable and remove; a bundled entry is disabled, not removed
-(the next start would bring it back). An import whose name is already in the everyone scope replaces that entry
-in place (same id), also a bundled one, which later starts then leave alone.
+``team`` (the team ``owner_id``) or ``user`` (the user ``owner_id``: a remote server a user registers for
+themselves, ``workbench.mcp.remotes``). ``Viewer`` carries who asks — the app layer fills it from the session, the
+teams from ``workbench.kb`` (``Viewer.of(user_id, is_admin, teams)``: the teams the user is in, and those they
+manage as the team's owner or admin) — and decides in ``may_see`` / ``may_change``. A disabled entry is hidden
+from non-admins (in the everyone scope). What a viewer may not see is ``NotFound``, with the same words as a
+missing one. Who may change an entry (disable, remove, approve its tools, set its headers): admins for everyone's
+entries, the user for their own, the team's owner and admins for a team's. Only admins import; ``register`` adds
+an entry for the viewer, a team they manage or (admins) everyone. A bundled entry is disabled, not removed (the
+next start would bring it back). An import whose name is already in the everyone scope replaces that entry in
+place (same id), also a bundled one, which later starts then leave alone.
 
 Search (``list(viewer, query)``): the query's words are looked for in an entry's name (without its namespace:
 every name has "io.github") and titles (weight 3), tags, package names and kinds ("pypi", "npm", "stdio", "sse")
@@ -34,9 +37,11 @@ import logging
 import re
 import unicodedata
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from workbench.mcp.server_json import CatalogueError, Invalid, Listing, ServerJson, parse_server_json
 from workbench.store import Store
@@ -59,13 +64,26 @@ class Forbidden(CatalogueError):
     """The viewer sees the entry but may not do this to it."""
 
 
+MANAGING_ROLES = frozenset({"owner", "admin"})       # a team's roles that may add and change its servers
+
+
 @dataclass(frozen=True)
 class Viewer:
-    """Who asks. ``team_ids``: the teams the user is in (visibility ``team``)."""
+    """Who asks. ``team_ids``: the teams the user is in (visibility ``team``); ``managed_team_ids``: those of them
+    where they are owner or admin (they may register servers for those teams and change them)."""
 
     user_id: str
     is_admin: bool = False
     team_ids: frozenset[str] = frozenset()
+    managed_team_ids: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, user_id: str, is_admin: bool, teams: Iterable[Any]) -> Viewer:
+        """The viewer of a user in ``teams`` (objects with ``id`` and the user's ``role``, as
+        ``workbench.kb.teams.Teams.list_for`` gives them)."""
+        teams = list(teams)
+        return cls(user_id, is_admin, frozenset(t.id for t in teams),
+                   frozenset(t.id for t in teams if t.role in MANAGING_ROLES))
 
     def may_see(self, entry: Entry) -> bool:
         if entry.visibility == "everyone":
@@ -75,8 +93,13 @@ class Viewer:
         return entry.owner_id in self.team_ids
 
     def may_change(self, entry: Entry) -> bool:
-        """Disable or remove it: admins, for everyone's entries (their owners too, when users register their own)."""
-        return self.is_admin and entry.visibility == "everyone"
+        """Disable, remove, approve, set headers: admins for everyone's entries, the owner for a user's, the team's
+        owner and admins for a team's."""
+        if entry.visibility == "everyone":
+            return self.is_admin
+        if entry.visibility == "user":
+            return entry.owner_id == self.user_id
+        return entry.owner_id in self.managed_team_ids and entry.owner_id in self.team_ids
 
 
 @dataclass(frozen=True)
@@ -172,9 +195,37 @@ class Catalogue:
                             [server.version, raw, viewer.user_id, _now(), entry_id])
         return self.get(entry_id, viewer)
 
+    def register(self, text: str, viewer: Viewer, *, visibility: str = "user", team_id: str = "") -> Entry:
+        """A server.json the viewer registers (``source`` "registered"): for themselves (``visibility`` "user"), for
+        a team they manage ("team", ``team_id``) or, admins only, for everyone. ``Invalid`` names the field; a team
+        the viewer does not manage, or "everyone" from a user who is not an admin, is ``Forbidden``."""
+        if visibility == "user":
+            owner_id = viewer.user_id
+        elif visibility == "team":
+            if not team_id:
+                raise Invalid("catalogue.missing", "team_id")
+            if team_id not in viewer.managed_team_ids or team_id not in viewer.team_ids:
+                raise Forbidden("catalogue.managers_only.register", "team_id")
+            owner_id = team_id
+        elif visibility == "everyone":
+            if not viewer.is_admin:
+                raise Forbidden("catalogue.admins_only.publish", "visibility")
+            owner_id = ""
+        else:
+            raise Invalid("catalogue.bad_choice", "visibility", value=str(visibility)[:40],
+                          choices=", ".join(VISIBILITIES))
+        server = parse_server_json(text)
+        with self.store.transaction() as cur:
+            if visibility == "everyone" and cur.execute("SELECT 1 FROM mcp_catalogue WHERE visibility = 'everyone' "
+                                                        "AND name = ?", [server.name]).fetchone():
+                raise Invalid("catalogue.name_taken", "name", name=server.name)
+            entry_id = self._insert(cur, server, text, source="registered", actor=viewer.user_id,
+                                    visibility=visibility, owner_id=owner_id)
+        return self.get(entry_id, viewer)
+
     def set_enabled(self, entry_id: str, enabled: bool, viewer: Viewer) -> Entry:
         """Show (``True``) or hide an entry from users who are not admins."""
-        entry = self._changeable(entry_id, viewer)
+        entry = self.changeable(entry_id, viewer)
         with self.store.transaction() as cur:
             cur.execute("UPDATE mcp_catalogue SET enabled = ?, updated_at = ? WHERE id = ?",
                         [enabled, _now(), entry.id])
@@ -182,16 +233,18 @@ class Catalogue:
 
     def remove(self, entry_id: str, viewer: Viewer) -> None:
         """Delete an entry (not a bundled one: disable that)."""
-        entry = self._changeable(entry_id, viewer)
+        entry = self.changeable(entry_id, viewer)
         if entry.source == "bundled":
             raise Forbidden("catalogue.bundled_remove", "id", name=entry.listing().title)
         with self.store.transaction() as cur:
             cur.execute("DELETE FROM mcp_catalogue WHERE id = ?", [entry.id])
 
-    def _changeable(self, entry_id: str, viewer: Viewer) -> Entry:
+    def changeable(self, entry_id: str, viewer: Viewer) -> Entry:
+        """The entry, if the viewer may change it; else ``NotFound`` (may not see it) or ``Forbidden``."""
         entry = self.get(entry_id, viewer)
         if not viewer.may_change(entry):
-            raise Forbidden("catalogue.admins_only.change", "id")
+            key = "catalogue.admins_only.change" if entry.visibility == "everyone" else "catalogue.managers_only.change"
+            raise Forbidden(key, "id")
         return entry
 
     @staticmethod

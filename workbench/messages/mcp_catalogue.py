@@ -73,6 +73,13 @@ EN: dict[str, str] = {
     "catalogue.admins_only.import": "Only an administrator can import entries into the MCP catalogue.",
     "catalogue.admins_only.change": "Only an administrator can change or remove this catalogue entry.",
     "catalogue.bundled_remove": "“{name}” comes with the workbench and cannot be removed; disable it instead.",
+    "catalogue.managers_only.change": "Only who registered this server (for a team's server: the team's owner or "
+                                      "admins) can change or remove it.",
+    "catalogue.managers_only.register": "Only the team's owner or admins can add servers for the team; choose a team "
+                                        "you manage, or register the server for yourself.",
+    "catalogue.admins_only.publish": "Only an administrator can share a server with everyone; register it for "
+                                     "yourself or for a team you manage.",
+    "catalogue.name_taken": "A server named “{name}” is already shared with everyone; choose another name.",
 }
 
 ZH: dict[str, str] = {
@@ -128,4 +135,9 @@ ZH: dict[str, str] = {
     "catalogue.admins_only.import": "只有管理员可以向 MCP 目录导入条目。",
     "catalogue.admins_only.change": "只有管理员可以修改或删除这个目录条目。",
     "catalogue.bundled_remove": "“{name}”随工作台自带，不能删除；可以将其停用。",
+    "catalogue.managers_only.change": "只有注册这个服务器的人（团队的服务器：团队的所有者或管理员）可以修改或删除它。",
+    "catalogue.managers_only.register": "只有团队的所有者或管理员可以为团队添加服务器；请选择你管理的团队，"
+                                        "或者只为自己注册。",
+    "catalogue.admins_only.publish": "只有管理员可以把服务器共享给所有人；请只为自己或你管理的团队注册。",
+    "catalogue.name_taken": "已有名为“{name}”的服务器共享给所有人；请换一个名称。",
 }
