@@ -158,6 +158,43 @@ MIGRATIONS: list[str | Callable[[duckdb.DuckDBPyConnection], None]] = [
         created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL
     );
     """,
+    # 8: the MCP hub's calls (workbench.mcp: remotes, pins, runs): header values of remote servers (secrets sealed,
+    # never as text), each tool as approved and as last listed (canonical JSON and its sha256), every tool call
+    # (arguments and result capped, private to its user) and the audit trail of registrations and approvals
+    """
+    CREATE TABLE mcp_header_values (
+        entry_id VARCHAR NOT NULL, name VARCHAR NOT NULL,
+        secret BOOLEAN NOT NULL,
+        value VARCHAR,                                  -- a value that is not secret; NULL when secret
+        sealed BLOB,                                    -- a secret, sealed (workbench.mcp.sealed); NULL when not
+        updated_by VARCHAR NOT NULL, updated_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (entry_id, name)
+    );
+    CREATE TABLE mcp_tool_pins (
+        entry_id VARCHAR NOT NULL, tool VARCHAR NOT NULL,
+        approved_hash VARCHAR, approved_json VARCHAR,   -- NULL until approved
+        approved_by VARCHAR, approved_at TIMESTAMP,
+        seen_hash VARCHAR NOT NULL, seen_json VARCHAR NOT NULL, seen_at TIMESTAMP NOT NULL,
+        listed BOOLEAN NOT NULL DEFAULT TRUE,           -- in the server's latest tools/list
+        PRIMARY KEY (entry_id, tool)
+    );
+    CREATE TABLE mcp_runs (
+        id VARCHAR PRIMARY KEY, user_id VARCHAR NOT NULL, entry_id VARCHAR NOT NULL, server VARCHAR NOT NULL,
+        tool VARCHAR NOT NULL, source VARCHAR NOT NULL, -- form | chat | api
+        started_at TIMESTAMP NOT NULL, duration_ms DOUBLE NOT NULL,
+        ok BOOLEAN NOT NULL, error_code VARCHAR,        -- tool_error: the tool said is_error; else the refusal's code
+        argument_bytes INTEGER NOT NULL, result_bytes INTEGER NOT NULL,
+        arguments VARCHAR NOT NULL, result VARCHAR NOT NULL   -- JSON, capped
+    );
+    CREATE INDEX mcp_runs_user ON mcp_runs (user_id, started_at);
+    CREATE SEQUENCE mcp_audit_seq START 1;
+    CREATE TABLE mcp_audit (
+        id BIGINT PRIMARY KEY DEFAULT nextval('mcp_audit_seq'), ts TIMESTAMP NOT NULL,
+        actor VARCHAR NOT NULL,                         -- a user id; '' for the hub itself (a tool seen changed)
+        action VARCHAR NOT NULL, entry_id VARCHAR NOT NULL, server VARCHAR NOT NULL,
+        detail VARCHAR NOT NULL                         -- JSON, never a secret
+    );
+    """,
 ]
 
 

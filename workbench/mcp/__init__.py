@@ -15,4 +15,14 @@ Modules:
     functions   a tool as an OpenAI function for the chat: ``function_name`` / ``FunctionNames`` (sanitised,
                 namespaced per server, reversible), ``function_of`` (the ``tools`` entry, its schema translated into
                 what chat models accept, every change recorded)
+    hub         ``McpHub``: the service pages, the chat and the API use: list a server's tools / resources / prompts,
+                call a tool (checked, pinned, recorded), read a resource, render a prompt, approve, runs, usage
+    connectors  ``Connector`` (how a server is reached: ``RemoteConnector`` through the SSRF guard,
+                ``InProcessConnector``; a stdio connector plugs in the same way)
+    remotes     users' remote servers (streamable HTTP, SSE) registered for themselves, a team or everyone, and
+                their header values (secrets sealed by ``sealed``)
+    pins        tools pinned at approval (hash of canonical JSON), compared at every listing; ``flags`` the
+                warnings about words aimed at the model
+    runs        every tool call (private to its user), usage per server, the audit trail
+    results     what a server answered, as capped frozen dataclasses; ``failures`` why a server failed, in words
 """

@@ -1,0 +1,417 @@
+"""The MCP hub's service: what a page, the chat and the API do with the catalogue's servers.
+
+    hub = McpHub.create(store, catalogue, sealer, HostPolicy(settings.mcp_allow_private_hosts),
+                        connectors=[stdio_connector])          # remote servers are reached by the hub itself
+    entry = await hub.register(Registration("https://tools.example.org/mcp", bearer_token="..."), alice)
+    contents = await hub.contents(entry.id, alice)   # tools (each with its pin state), resources, templates, prompts
+    await hub.approve(entry.id, alice, contents.hashes)          # who may change the entry pins its tools
+    result = await hub.call_tool(entry.id, "add", {"a": 1, "b": 2}, alice, source="form")
+    hub.usable_tools(entry.id, alice)                # the approved tools (their approved words): what the chat offers
+    await hub.read_resource(entry.id, "file:///notes.txt", alice); await hub.get_prompt(entry.id, "greet", {...}, alice)
+    hub.runs(alice); hub.usage(admin); hub.audit_trail(admin)
+
+Who may do what is the catalogue's ``Viewer``: an entry the viewer may not see is ``NotFound`` (the words of a missing
+one); a disabled entry is refused; approving, headers and removal need ``may_change``. A tool is called only when it
+is approved and unchanged (``pins``): its arguments are checked against the APPROVED input schema
+(``schemas.check_arguments``: a bad one is refused naming the field before anything is sent), then, in the same
+session, the server's tools are listed again and the call goes out only if the tool is still what was approved (a
+"rug pull" disables it, audited). Every call that passes the permission check is recorded (``runs``), refused ones
+too, with ``source`` "form", "chat" or "api". Every request has a deadline (``Timeouts.call``); every failure is a
+``WorkbenchError`` with en + zh words (``failures``), never a traceback or the server's own error text.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import anyio
+
+from shared.urlguard import HostPolicy, Resolver, system_resolver
+from workbench.errors import WorkbenchError
+from workbench.store import Store
+
+from .catalogue import Catalogue, Entry, Viewer
+from .connectors import Connector, RemoteConnector, Timeouts, server_words
+from .errors import HubError
+from .failures import explain
+from .pins import Change, PinnedTool, Pins, Review, ToolState, snapshot_of
+from .remotes import Header, HeaderView, Registration, Remotes
+from .results import (
+    Budget,
+    Limits,
+    PromptLine,
+    PromptResult,
+    ResourceResult,
+    ToolResult,
+    part_of,
+    parts_of,
+    size_of,
+    structured_of,
+)
+from .runs import SOURCES, Audit, AuditEntry, Call, Run, RunLog, ServerUsage
+from .schemas import check_arguments
+from .sealed import Secrets
+
+T = TypeVar("T")
+MAX_PAGES = 20                 # of one list (tools, resources, ...)
+MAX_ITEMS = 1000
+MAX_URI = 2000
+
+
+@dataclass(frozen=True)
+class ToolView:
+    """A tool as listed, with its pin ``state`` (approved | new | changed | removed), whether it may be called
+    (``usable``), the ``flags`` of a tool waiting for approval and what ``change``d since approval."""
+
+    name: str
+    title: str
+    description: str
+    input_schema: Mapping[str, Any]
+    output_schema: Mapping[str, Any] | None
+    annotations: Mapping[str, Any]
+    state: str
+    hash: str
+    flags: tuple = ()
+    change: Change | None = None
+
+    @property
+    def usable(self) -> bool:
+        return self.state == "approved"
+
+
+@dataclass(frozen=True)
+class ResourceView:
+    uri: str
+    name: str
+    title: str = ""
+    description: str = ""
+    mime_type: str = ""
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class TemplateView:
+    uri_template: str
+    name: str
+    title: str = ""
+    description: str = ""
+    mime_type: str = ""
+
+
+@dataclass(frozen=True)
+class PromptArgument:
+    name: str
+    title: str = ""
+    description: str = ""
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class PromptView:
+    name: str
+    title: str = ""
+    description: str = ""
+    arguments: tuple[PromptArgument, ...] = ()
+
+
+@dataclass(frozen=True)
+class ServerContents:
+    """What a server offers, as listed now; ``hashes`` (tool -> hash) is what ``approve`` pins."""
+
+    entry_id: str
+    server: str
+    server_name: str
+    server_version: str
+    instructions: str
+    tools: tuple[ToolView, ...]
+    resources: tuple[ResourceView, ...]
+    templates: tuple[TemplateView, ...]
+    prompts: tuple[PromptView, ...]
+    elapsed_ms: float
+
+    @property
+    def hashes(self) -> dict[str, str]:
+        return {tool.name: tool.hash for tool in self.tools}
+
+
+class McpHub:
+    """The hub's service over the catalogue (see the module doc)."""
+
+    def __init__(self, store: Store, catalogue: Catalogue, connectors: Sequence[Connector], *,
+                 remotes: Remotes | None = None, audit: Audit | None = None, timeouts: Timeouts = Timeouts(),
+                 limits: Limits = Limits(), verify_calls: bool = True) -> None:
+        self.store, self.catalogue, self.connectors = store, catalogue, list(connectors)
+        self.remotes, self.timeouts, self.limits, self.verify_calls = remotes, timeouts, limits, verify_calls
+        self.audit = audit or Audit(store)
+        self.pins, self.run_log = Pins(store), RunLog(store)
+
+    @classmethod
+    def create(cls, store: Store, catalogue: Catalogue, secrets: Secrets, policy: HostPolicy, *,
+               connectors: Sequence[Connector] = (), resolver: Resolver = system_resolver,
+               timeouts: Timeouts = Timeouts(), limits: Limits = Limits()) -> McpHub:
+        """The hub with its remote servers (registration, headers, the guarded connector) after ``connectors``."""
+        audit = Audit(store)
+        remotes = Remotes(store, catalogue, secrets, policy, audit, resolver=resolver)
+        remote = RemoteConnector(remotes, policy, timeouts=timeouts, resolver=resolver)
+        return cls(store, catalogue, [*connectors, remote], remotes=remotes, audit=audit, timeouts=timeouts,
+                   limits=limits)
+
+    # -- entries ---------------------------------------------------------------------------------------------------
+
+    def _entry(self, entry_id: str, viewer: Viewer) -> Entry:
+        entry = self.catalogue.get(entry_id, viewer)
+        if not entry.enabled:
+            raise HubError("mcp_hub.disabled", "id", server=server_words(entry))
+        return entry
+
+    def _remotes(self) -> Remotes:
+        if self.remotes is None:
+            raise RuntimeError("this hub was built without remote servers (use McpHub.create)")
+        return self.remotes
+
+    async def register(self, registration: Registration, viewer: Viewer) -> Entry:
+        """Register a remote server (``remotes.Remotes.register``)."""
+        return await self._remotes().register(registration, viewer)
+
+    def set_headers(self, entry_id: str, headers: Iterable[Header], viewer: Viewer) -> list[HeaderView]:
+        return self._remotes().set_headers(entry_id, headers, viewer)
+
+    def headers_of(self, entry_id: str, viewer: Viewer) -> list[HeaderView]:
+        return self._remotes().headers_of(entry_id, viewer)
+
+    def set_enabled(self, entry_id: str, enabled: bool, viewer: Viewer) -> Entry:
+        entry = self.catalogue.set_enabled(entry_id, enabled, viewer)
+        self.audit.add(viewer.user_id, "enable" if enabled else "disable", entry.id, entry.name)
+        return entry
+
+    def remove(self, entry_id: str, viewer: Viewer) -> None:
+        """Remove an entry the viewer may change, with its pins and header values (its runs stay, for metering)."""
+        entry = self.catalogue.changeable(entry_id, viewer)
+        self.catalogue.remove(entry.id, viewer)
+        with self.store.transaction() as cur:
+            self.pins.forget(cur, entry.id)
+            Remotes.forget(cur, entry.id)
+            self.audit.record(cur, viewer.user_id, "remove", entry.id, entry.name)
+
+    # -- sessions --------------------------------------------------------------------------------------------------
+
+    def _connector(self, entry: Entry) -> Connector:
+        for connector in self.connectors:
+            if connector.accepts(entry):
+                return connector
+        raise HubError("mcp_hub.not_runnable", "id", server=server_words(entry))
+
+    async def _run(self, entry: Entry, work: Callable[[Any], Awaitable[T]]) -> T:
+        """``work(client)`` in a session of the entry's server, within the deadline; failures made readable."""
+        connector = self._connector(entry)
+        try:
+            with anyio.fail_after(self.timeouts.call):
+                async with connector.session(entry) as client:
+                    return await work(client)
+        except WorkbenchError:
+            raise
+        except Exception as error:
+            raise explain(error, server=server_words(entry), origin=entry.name, seconds=self.timeouts.call) from None
+
+    async def _tools(self, client: Any, entry: Entry) -> tuple[list[Any], dict[str, ToolState]]:
+        """The server's tools listed now and their states, recorded against the pins (new changes audited)."""
+        tools = await _all(client.list_tools, "tools")
+        states, news = self.pins.observe(entry.id, [snapshot_of(tool) for tool in tools])
+        if news:
+            self.audit.add("", "tools_changed", entry.id, entry.name,
+                           {"tools": {s.name: s.state for s in states if s.name in news}})
+        return tools, {state.name: state for state in states}
+
+    async def contents(self, entry_id: str, viewer: Viewer) -> ServerContents:
+        """List the entry's tools (recorded against the pins), resources, resource templates and prompts."""
+        entry = self._entry(entry_id, viewer)
+        started = time.perf_counter()
+
+        async def work(client: Any) -> ServerContents:
+            tools, by_name = await self._tools(client, entry)
+            caps = client.server_capabilities
+            resources = await _all(client.list_resources, "resources") if caps.resources else []
+            templates = await _all(client.list_resource_templates, "resource_templates") if caps.resources else []
+            prompts = await _all(client.list_prompts, "prompts") if caps.prompts else []
+            info = client.server_info
+            return ServerContents(
+                entry.id, entry.listing().title, info.name if info else "", (info.version or "") if info else "",
+                client.instructions or "", tuple(_tool_view(tool, by_name[tool.name]) for tool in tools),
+                tuple(ResourceView(str(r.uri), r.name, r.title or "", r.description or "", r.mime_type or "", r.size)
+                      for r in resources),
+                tuple(TemplateView(t.uri_template, t.name, t.title or "", t.description or "", t.mime_type or "")
+                      for t in templates),
+                tuple(PromptView(p.name, p.title or "", p.description or "",
+                                 tuple(PromptArgument(a.name, a.title or "", a.description or "", bool(a.required))
+                                       for a in p.arguments or ())) for p in prompts),
+                _ms(started))
+
+        return await self._run(entry, work)
+
+    # -- pins ------------------------------------------------------------------------------------------------------
+
+    def review(self, entry_id: str, viewer: Viewer) -> Review:
+        """The entry's tools as last listed, for who may approve them: states, changes since approval, flags."""
+        entry = self.catalogue.changeable(entry_id, viewer)
+        return self.pins.review(entry.id)
+
+    async def approve(self, entry_id: str, viewer: Viewer, hashes: Mapping[str, str] | None = None, *,
+                      allow_flagged: bool = False) -> Review:
+        """Pin the tools reviewed (``hashes``: name -> hash, as ``review`` or ``contents`` gave them; all listed
+        tools when None; a server never listed is listed first). Refused without a change when a tool changed since
+        it was reviewed, or has flags and ``allow_flagged`` is not given. Audited."""
+        entry = self.catalogue.changeable(entry_id, viewer)
+        if not self.pins.review(entry.id).tools:
+            await self._run(entry, lambda client: self._tools(client, entry))
+        approved = self.pins.approve(entry.id, viewer.user_id, hashes, allow_flagged=allow_flagged)
+        self.audit.add(viewer.user_id, "approve", entry.id, entry.name, {
+            "tools": {state.name: state.hash for state in approved},
+            "flags": {state.name: sorted({flag.rule for flag in state.flags}) for state in approved if state.flags}})
+        return self.pins.review(entry.id)
+
+    def usable_tools(self, entry_id: str, viewer: Viewer) -> list[PinnedTool]:
+        """The tools that may be called now, as approved (their approved description and schema): for the chat."""
+        entry = self._entry(entry_id, viewer)
+        return self.pins.usable(entry.id)
+
+    # -- calls -----------------------------------------------------------------------------------------------------
+
+    async def call_tool(self, entry_id: str, tool: str, arguments: Mapping[str, Any] | None, viewer: Viewer, *,
+                        source: str = "form") -> ToolResult:
+        """Call an approved, unchanged tool with ``arguments`` checked against its approved schema; recorded as a
+        run of ``viewer`` from ``source`` (form | chat | api). The result is capped (``Limits``)."""
+        if source not in SOURCES:
+            raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
+        entry = self._entry(entry_id, viewer)
+        arguments = {} if arguments is None else arguments
+        started_at, started = _now(), time.perf_counter()
+        result: ToolResult | None = None
+        result_bytes, code = 0, None
+        try:
+            pinned = self.pins.require(entry.id, tool, server_words(entry))
+            check_arguments(pinned.input_schema, arguments)
+
+            async def work(client: Any) -> tuple[ToolResult, int]:
+                if self.verify_calls:
+                    state = (await self._tools(client, entry))[1].get(tool)
+                    if state is None or state.state != "approved" or state.hash != pinned.hash:
+                        raise HubError("mcp_hub.tool_changed", "tool", server=server_words(entry), tool=tool)
+                answer = await client.call_tool(tool, dict(arguments))
+                return self._tool_result(entry, tool, answer, started), size_of(
+                    answer.model_dump(mode="json", by_alias=True, exclude_none=True))
+
+            result, result_bytes = await self._run(entry, work)
+            code = "tool_error" if result.is_error else None
+        except WorkbenchError as refusal:
+            code = refusal.code
+            raise
+        except BaseException:
+            code = "internal"
+            raise
+        finally:
+            run_id = self.run_log.record(Call(
+                viewer.user_id, entry.id, entry.name, tool, source, started_at, _ms(started), code is None, code,
+                arguments, size_of(arguments), result, result_bytes))
+        return replace(result, run_id=run_id)
+
+    def _tool_result(self, entry: Entry, tool: str, answer: Any, started: float) -> ToolResult:
+        budget = Budget(self.limits)
+        parts = parts_of(answer.content or (), budget)
+        structured, omitted = structured_of(answer.structured_content, budget)
+        return ToolResult(entry.listing().title, tool, parts, structured, bool(answer.is_error), _ms(started),
+                          budget.cut, omitted)
+
+    async def read_resource(self, entry_id: str, uri: str, viewer: Viewer) -> ResourceResult:
+        """Read one of the entry's resources (capped like a tool's result)."""
+        entry = self._entry(entry_id, viewer)
+        if not isinstance(uri, str) or not uri.strip() or len(uri) > MAX_URI:
+            raise HubError("mcp_hub.uri", "uri", most=MAX_URI)
+        started = time.perf_counter()
+        answer = await self._run(entry, lambda client: client.read_resource(uri.strip()))
+        budget = Budget(self.limits)
+        parts = parts_of(answer.contents or (), budget)
+        return ResourceResult(uri.strip(), parts, _ms(started), budget.cut)
+
+    async def get_prompt(self, entry_id: str, name: str, arguments: Mapping[str, Any] | None,
+                         viewer: Viewer) -> PromptResult:
+        """Render one of the entry's prompts with ``arguments`` (text values; the required ones checked first)."""
+        entry = self._entry(entry_id, viewer)
+        arguments = dict(arguments or {})
+        started = time.perf_counter()
+
+        async def work(client: Any) -> Any:
+            prompts = await _all(client.list_prompts, "prompts")
+            prompt = next((p for p in prompts if p.name == name), None)
+            if prompt is None:
+                raise HubError("mcp_hub.no_prompt", "prompt", server=server_words(entry), prompt=str(name)[:100])
+            known = {a.name: a for a in prompt.arguments or ()}
+            for key, value in arguments.items():
+                if key not in known:
+                    raise HubError("mcp_hub.prompt_unknown_argument", f"arguments.{key}", name=str(key)[:100],
+                                   names=", ".join(known) or "-")
+                if not isinstance(value, str):
+                    raise HubError("mcp_hub.prompt_argument_text", f"arguments.{key}", name=key)
+            for argument in known.values():
+                if argument.required and not arguments.get(argument.name):
+                    raise HubError("mcp_hub.prompt_argument", f"arguments.{argument.name}", name=argument.name)
+            return await client.get_prompt(name, arguments)
+
+        answer = await self._run(entry, work)
+        budget = Budget(self.limits)
+        lines = tuple(PromptLine(str(m.role), part_of(m.content, budget)) for m in answer.messages or ())
+        return PromptResult(name, answer.description or "", lines, _ms(started), budget.cut)
+
+    # -- runs, usage, audit ----------------------------------------------------------------------------------------
+
+    def runs(self, viewer: Viewer, limit: int = 50, entry_id: str | None = None) -> list[Run]:
+        """The viewer's own recent runs, newest first (no one else's, whoever asks)."""
+        return self.run_log.recent(viewer.user_id, limit, entry_id)
+
+    def run(self, run_id: str, viewer: Viewer) -> Run:
+        return self.run_log.get(run_id, viewer.user_id)
+
+    def usage(self, viewer: Viewer, since: datetime | None = None) -> list[ServerUsage]:
+        """Per server: calls, errors, p50 / p95 duration. Admins only."""
+        _admin(viewer)
+        return self.run_log.usage(since)
+
+    def audit_trail(self, viewer: Viewer, limit: int = 100, entry_id: str | None = None) -> list[AuditEntry]:
+        """Registrations, header changes, approvals, tools seen changed, removals: newest first. Admins only."""
+        _admin(viewer)
+        return self.audit.entries(limit, entry_id)
+
+
+def _admin(viewer: Viewer) -> None:
+    if not viewer.is_admin:
+        raise HubError("mcp_hub.admins_only", None)
+
+
+def _tool_view(tool: Any, state: ToolState) -> ToolView:
+    return ToolView(tool.name, tool.title or "", tool.description or "", tool.input_schema or {"type": "object"},
+                    tool.output_schema, snapshot_of(tool).get("annotations", {}), state.state, state.hash,
+                    state.flags, state.change)
+
+
+async def _all(fetch: Callable[..., Awaitable[Any]], attr: str) -> list[Any]:
+    """Every page of a list (at most ``MAX_PAGES`` pages, ``MAX_ITEMS`` items)."""
+    items: list[Any] = []
+    cursor = None
+    for _ in range(MAX_PAGES):
+        page = await fetch(cursor=cursor)
+        items += list(getattr(page, attr) or ())
+        cursor = page.next_cursor
+        if not cursor or len(items) >= MAX_ITEMS:
+            break
+    return items[:MAX_ITEMS]
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
