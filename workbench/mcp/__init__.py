@@ -15,4 +15,14 @@ Modules:
     functions   a tool as an OpenAI function for the chat: ``function_name`` / ``FunctionNames`` (sanitised,
                 namespaced per server, reversible), ``function_of`` (the ``tools`` entry, its schema translated into
                 what chat models accept, every change recorded)
+    installs    ``Installs``: stdio servers installed by admins from a package identity (a venv or npm prefix each
+                under ``<data dir>/mcp/``), in the background with progress, cancelled, uninstalled, their events
+    inputs      the values an admin sets for a server (arguments, environment variables): fields, checks, argv
+    secrets     ``Secrets``: the secret values, Fernet-encrypted in the store (key: MAAS_SECRET_KEY or secret.key)
+    launch      the argv and allow-listed environment of an installed server: ``LaunchParameters`` (the SDK's
+                ``StdioServerParameters``, secrets masked in its repr)
+    stdio       a server as our child: spawned in its own process group, the SDK's transport over its pipes, ended
+    processes   ``Supervisor``: running servers (one client session each, start timeout, stderr log, stop, restart,
+                crash restarts with backoff); ``open_session``: one launch per use
+    logs        ``CappedLog``: an install's or a server's output, capped, secrets hidden
 """
