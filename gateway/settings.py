@@ -45,6 +45,8 @@ class Settings:
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()   # MAAS_TRUSTED_PROXIES
     shutdown_grace_s: float = 30.0                              # MAAS_SHUTDOWN_GRACE_S: in-flight answers' time to end
     ledger_sync_ms: int = 20                                    # MAAS_LEDGER_SYNC_MS: usage rows durable within this
+    mcp_secret_key: str | None = field(default=None, repr=False)    # MAAS_SECRET_KEY: MCP servers' secrets' key
+    mcp_start_timeout_s: float = 60.0                           # MAAS_MCP_START_TIMEOUT_S: an MCP server's start
 
     @property
     def db_path(self) -> Path:
@@ -140,7 +142,9 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
                     chat_max_upload_mb=chat_upload, kb_max_upload_mb=kb_upload, chroma_url=chroma_url,
                     trusted_proxies=_networks(env, "MAAS_TRUSTED_PROXIES"),
                     shutdown_grace_s=grace,
-                    ledger_sync_ms=sync_ms, **kb_limits)
+                    ledger_sync_ms=sync_ms, **kb_limits,
+                    mcp_secret_key=env.get("MAAS_SECRET_KEY") or None,
+                    mcp_start_timeout_s=_seconds(env, "MAAS_MCP_START_TIMEOUT_S", 60.0, 3600.0))
 
 
 def _megabytes(env: Mapping[str, str], name: str, default: int) -> int:
