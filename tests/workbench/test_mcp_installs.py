@@ -26,7 +26,7 @@ from tests.aio import run
 from tests.workbench.mcp_hub import ADMIN, ALICE, Hub, Records, alive, make_hub, npm_unreachable, pip_unreachable
 from workbench.mcp.catalogue import Entry
 from workbench.mcp.errors import InstallError
-from workbench.mcp.installs import Install
+from workbench.mcp.installs import Install, Installs
 from workbench.mcp.processes import Supervisor, open_session
 
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -405,3 +405,18 @@ def test_a_server_that_keeps_ending_after_a_crash_is_given_up(hub: Hub, time_ins
     assert not_running.code == "not_running"
     actions = [e.action for e in hub.installs.events(ADMIN, entry.id)]
     assert actions[0] == "configure" and actions[1:5] == ["gave_up", "crash", "crash", "configure"]
+
+
+def test_an_install_past_its_timeout_is_stopped_and_failed(hub: Hub) -> None:
+    """A timeout far shorter than making a venv: the step's process group is killed, the reason says so."""
+    entry = hub.entry("mcp-server-time", name="io.github.test/time-too-slow")
+    hurried = Installs(hub.store, hub.data_dir, hub.secrets, timeout=0.3)
+
+    async def install() -> Install:
+        await hurried.install(entry, ADMIN)
+        return await hurried.wait(entry.id)
+
+    done = run(install())
+    assert (done.status, done.error_code, done.step) == ("failed", "timeout", "venv")
+    assert "0.3 seconds" in done.error and "0.3 秒" in done.error_zh
+    assert not hurried.where(done).venv.exists() and "timed out" in hurried.log(entry.id, ADMIN)

@@ -330,7 +330,7 @@ class Installs:
             await asyncio.to_thread(shutil.rmtree, where.root, True)
         except TimeoutError:
             output.line(f"== timed out after {self.timeout:.0f} s")
-            await self._failed(row, InstallError("mcp_install.timeout", None, seconds=round(self.timeout)), began,
+            await self._failed(row, InstallError("mcp_install.timeout", None, seconds=f"{self.timeout:g}"), began,
                                output)
         except InstallError as error:
             output.line(f"== failed: {error.message}")

@@ -278,7 +278,7 @@ class Supervisor:
                             while process.returncode is None and not server.stopping.is_set():
                                 await anyio.sleep(_POLL)
                     if scope.cancelled_caught and not server.stopping.is_set():
-                        outcome = InstallError("mcp_install.start_timeout", None, seconds=round(self.start_timeout))
+                        outcome = InstallError("mcp_install.start_timeout", None, seconds=f"{self.start_timeout:g}")
                 except Exception as error:                    # the handshake failed, or the connection broke
                     outcome = _why(error)
                 finally:
@@ -368,5 +368,5 @@ async def open_session(params: StdioServerParameters, *, start_timeout: float = 
             scope.deadline = math.inf
             yield client
             return
-    raise InstallError("mcp_install.start_timeout", None, seconds=round(start_timeout))
+    raise InstallError("mcp_install.start_timeout", None, seconds=f"{start_timeout:g}")
 
