@@ -47,6 +47,8 @@ class Settings:
     ledger_sync_ms: int = 20                                    # MAAS_LEDGER_SYNC_MS: usage rows durable within this
     mcp_allow_private_hosts: tuple[str, ...] = ()               # MAAS_MCP_ALLOW_PRIVATE_HOSTS: remote MCP servers
     secret_key: str | None = field(default=None, repr=False)    # MAAS_SECRET_KEY: seals stored secrets (MCP headers)
+    mcp_secret_key: str | None = field(default=None, repr=False)    # MAAS_SECRET_KEY: MCP servers' secrets' key
+    mcp_start_timeout_s: float = 60.0                           # MAAS_MCP_START_TIMEOUT_S: an MCP server's start
 
     @property
     def db_path(self) -> Path:
@@ -146,7 +148,9 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
                     trusted_proxies=_networks(env, "MAAS_TRUSTED_PROXIES"),
                     shutdown_grace_s=grace,
                     ledger_sync_ms=sync_ms, mcp_allow_private_hosts=_hosts(env, "MAAS_MCP_ALLOW_PRIVATE_HOSTS"),
-                    secret_key=secret_key, **kb_limits)
+                    secret_key=secret_key, **kb_limits,
+                    mcp_secret_key=env.get("MAAS_SECRET_KEY") or None,
+                    mcp_start_timeout_s=_seconds(env, "MAAS_MCP_START_TIMEOUT_S", 60.0, 3600.0))
 
 
 def _megabytes(env: Mapping[str, str], name: str, default: int) -> int:

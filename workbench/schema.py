@@ -195,6 +195,36 @@ MIGRATIONS: list[str | Callable[[duckdb.DuckDBPyConnection], None]] = [
         detail VARCHAR NOT NULL                         -- JSON, never a secret
     );
     """,
+    # 9: installed MCP stdio servers (workbench.mcp.installs): one row per catalogue entry with the install's
+    # progress and outcome, the server.json it was installed from and the admin's plain values (JSON); the secret
+    # values encrypted (workbench.mcp.secrets); and the installs' events (the workbench's audit of them)
+    """
+    CREATE TABLE mcp_installs (
+        entry_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, package_index INTEGER NOT NULL,
+        registry_type VARCHAR NOT NULL, identifier VARCHAR NOT NULL, version VARCHAR NOT NULL,
+        server_json VARCHAR NOT NULL, dir_name VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,                        -- running | installed | failed | cancelled
+        step VARCHAR NOT NULL, step_no INTEGER NOT NULL, steps INTEGER NOT NULL,
+        output_tail VARCHAR NOT NULL DEFAULT '',        -- the last lines of pip / npm, while it runs and after
+        command VARCHAR,                                -- JSON: the program found after the install
+        input_values VARCHAR NOT NULL DEFAULT '{}',     -- JSON: the admin's plain values by key
+        run BOOLEAN NOT NULL DEFAULT FALSE,             -- an admin started it: started again at the next start
+        error_code VARCHAR, error VARCHAR, error_zh VARCHAR,
+        requested_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP, seconds DOUBLE
+    );
+    CREATE TABLE mcp_secrets (
+        entry_id VARCHAR NOT NULL, key VARCHAR NOT NULL, token VARCHAR NOT NULL,   -- a Fernet token
+        updated_by VARCHAR NOT NULL, updated_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (entry_id, key)
+    );
+    CREATE SEQUENCE mcp_install_events_seq START 1;
+    CREATE TABLE mcp_install_events (
+        id BIGINT PRIMARY KEY DEFAULT nextval('mcp_install_events_seq'), ts TIMESTAMP NOT NULL,
+        actor_user_id VARCHAR, action VARCHAR NOT NULL, entry_id VARCHAR NOT NULL,
+        detail VARCHAR                                  -- JSON, never a secret
+    );
+    """,
 ]
 
 

@@ -6,8 +6,8 @@ Modules:
                 name the field (``packages[0].version``); only exact PyPI / npm package identities
     catalogue   the entries in the workbench store: bundled (``bundled/``), imported by admins, searched en + zh,
                 who sees which (``Viewer``)
-    errors      McpError family (en + zh words in ``workbench/messages/mcp_tools.py``): McpInvalid (bad tool
-                arguments, ``field`` the JSON path of the bad value)
+    errors      McpError family (en + zh words in ``workbench/messages/mcp_*.py``): McpInvalid (bad tool
+                arguments, ``field`` the JSON path of the bad value), HubError (the hub), InstallError (installs)
     schemas     a tool's JSON Schema: local ``$ref`` resolution, ``[X, null]`` unions, JSON paths, and
                 ``check_arguments`` (the arguments against the tool's own schema, before every call)
     forms       ``form_of(schema)``: the form a page renders for a tool (a tree of small frozen fields)
@@ -25,4 +25,14 @@ Modules:
                 warnings about words aimed at the model
     runs        every tool call (private to its user), usage per server, the audit trail
     results     what a server answered, as capped frozen dataclasses; ``failures`` why a server failed, in words
+    installs    ``Installs``: stdio servers installed by admins from a package identity (a venv or npm prefix each
+                under ``<data dir>/mcp/``), in the background with progress, cancelled, uninstalled, their events
+    inputs      the values an admin sets for a server (arguments, environment variables): fields, checks, argv
+    secrets     ``Secrets``: the secret values, Fernet-encrypted in the store (key: MAAS_SECRET_KEY or secret.key)
+    launch      the argv and allow-listed environment of an installed server: ``LaunchParameters`` (the SDK's
+                ``StdioServerParameters``, secrets masked in its repr)
+    stdio       a server as our child: spawned in its own process group, the SDK's transport over its pipes, ended
+    processes   ``Supervisor``: running servers (one client session each, start timeout, stderr log, stop, restart,
+                crash restarts with backoff); ``open_session``: one launch per use
+    logs        ``CappedLog``: an install's or a server's output, capped, secrets hidden
 """
