@@ -46,8 +46,7 @@ class Settings:
     shutdown_grace_s: float = 30.0                              # MAAS_SHUTDOWN_GRACE_S: in-flight answers' time to end
     ledger_sync_ms: int = 20                                    # MAAS_LEDGER_SYNC_MS: usage rows durable within this
     mcp_allow_private_hosts: tuple[str, ...] = ()               # MAAS_MCP_ALLOW_PRIVATE_HOSTS: remote MCP servers
-    secret_key: str | None = field(default=None, repr=False)    # MAAS_SECRET_KEY: seals stored secrets (MCP headers)
-    mcp_secret_key: str | None = field(default=None, repr=False)    # MAAS_SECRET_KEY: MCP servers' secrets' key
+    secret_key: str | None = field(default=None, repr=False)    # MAAS_SECRET_KEY: seals stored secrets (MCP servers')
     mcp_start_timeout_s: float = 60.0                           # MAAS_MCP_START_TIMEOUT_S: an MCP server's start
 
     @property
@@ -133,9 +132,10 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
                           f"must be a Chroma server's http(s)://host:port (no path or credentials), got {chroma_url!r}")
     grace = _seconds(env, "MAAS_SHUTDOWN_GRACE_S", 30.0, 3600.0)
     sync_ms = _whole(env, "MAAS_LEDGER_SYNC_MS", 20, 0, 1000, "milliseconds")
-    secret_key = env.get("MAAS_SECRET_KEY") or None
+    secret_key = (env.get("MAAS_SECRET_KEY") or "").strip() or None     # read by workbench.mcp.sealed.load_key
     if secret_key is not None and len(secret_key) < 16:
-        raise ConfigError("MAAS_SECRET_KEY", "MAAS_SECRET_KEY", "must be at least 16 characters")
+        raise ConfigError("MAAS_SECRET_KEY", "MAAS_SECRET_KEY",
+                          "must be a Fernet key or a passphrase of at least 16 characters")
     return Settings(host=host, port=port, config_path=config, data_dir=data_dir,
                     catalogue=load_catalogue(config), master_key=master,
                     admin_user=env.get("MAAS_ADMIN_USER") or None,
@@ -149,7 +149,6 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
                     shutdown_grace_s=grace,
                     ledger_sync_ms=sync_ms, mcp_allow_private_hosts=_hosts(env, "MAAS_MCP_ALLOW_PRIVATE_HOSTS"),
                     secret_key=secret_key, **kb_limits,
-                    mcp_secret_key=env.get("MAAS_SECRET_KEY") or None,
                     mcp_start_timeout_s=_seconds(env, "MAAS_MCP_START_TIMEOUT_S", 60.0, 3600.0))
 
 

@@ -197,7 +197,7 @@ MIGRATIONS: list[str | Callable[[duckdb.DuckDBPyConnection], None]] = [
     """,
     # 9: installed MCP stdio servers (workbench.mcp.installs): one row per catalogue entry with the install's
     # progress and outcome, the server.json it was installed from and the admin's plain values (JSON); the secret
-    # values encrypted (workbench.mcp.secrets); and the installs' events (the workbench's audit of them)
+    # values sealed (workbench.mcp.sealed); and the installs' events (the workbench's audit of them)
     """
     CREATE TABLE mcp_installs (
         entry_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, package_index INTEGER NOT NULL,

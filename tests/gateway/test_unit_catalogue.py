@@ -174,14 +174,17 @@ def test_kb_ingestion_limits_are_settings_and_a_bad_one_names_its_variable():
             load_settings([], {name: bad})
 
 
-def test_the_mcp_allow_list_and_secret_key_are_settings_and_a_bad_one_names_its_variable():
+def test_the_mcp_settings_and_the_secret_key_are_read_and_a_bad_one_names_its_variable():
     s = load_settings([], {})
-    assert (s.mcp_allow_private_hosts, s.secret_key) == ((), None)
+    assert (s.mcp_allow_private_hosts, s.secret_key, s.mcp_start_timeout_s) == ((), None, 60.0)
     s = load_settings([], {"MAAS_MCP_ALLOW_PRIVATE_HOSTS": " MCP.lab. , 10.1.0.0/16,127.0.0.1, mcp.lab",
-                           "MAAS_SECRET_KEY": "a long enough passphrase"})
+                           "MAAS_SECRET_KEY": " a long enough passphrase ", "MAAS_MCP_START_TIMEOUT_S": "90"})
     assert s.mcp_allow_private_hosts == ("mcp.lab", "10.1.0.0/16", "127.0.0.1/32")
     assert s.secret_key == "a long enough passphrase" and "passphrase" not in repr(s)
+    assert s.mcp_start_timeout_s == 90.0
     for name, bad in (("MAAS_MCP_ALLOW_PRIVATE_HOSTS", "mcp lab"), ("MAAS_MCP_ALLOW_PRIVATE_HOSTS", "1.2.3"),
-                      ("MAAS_MCP_ALLOW_PRIVATE_HOSTS", "http://mcp.lab"), ("MAAS_SECRET_KEY", "short")):
+                      ("MAAS_MCP_ALLOW_PRIVATE_HOSTS", "http://mcp.lab"), ("MAAS_SECRET_KEY", "short"),
+                      ("MAAS_SECRET_KEY", " " * 12 + "short"), ("MAAS_MCP_START_TIMEOUT_S", "soon"),
+                      ("MAAS_MCP_START_TIMEOUT_S", "7200")):
         with pytest.raises(ConfigError, match=name):
             load_settings([], {name: bad})

@@ -1,4 +1,4 @@
-"""A data dir with the MCP hub's store, catalogue, secrets and installs, and the package indexes' reachability, for
+"""A data dir with the MCP hub's store, catalogue, sealer and installs, and the package indexes' reachability, for
 the tests of installs and running servers (tests/workbench/test_mcp_installs.py)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from workbench.mcp.catalogue import BUNDLED_DIR, Catalogue, Entry, Viewer
 from workbench.mcp.installs import Installs
-from workbench.mcp.secrets import Secrets, load_key
+from workbench.mcp.sealed import Sealer
 from workbench.schema import open_store
 from workbench.store import Store, store_path
 
@@ -28,7 +28,7 @@ class Hub:
     data_dir: Path
     store: Store
     catalogue: Catalogue
-    secrets: Secrets
+    sealer: Sealer
     installs: Installs
 
     def entry(self, bundled: str, change: Callable[[dict[str, Any]], None] | None = None,
@@ -47,8 +47,8 @@ def make_hub(data_dir: Path) -> Hub:
     store = open_store(store_path(data_dir))
     catalogue = Catalogue(store)
     catalogue.seed_bundled()
-    secrets = Secrets(store, load_key(data_dir))
-    return Hub(data_dir, store, catalogue, secrets, Installs(store, data_dir, secrets))
+    sealer = Sealer.from_settings(None, data_dir)
+    return Hub(data_dir, store, catalogue, sealer, Installs(store, data_dir, sealer))
 
 
 def pip_unreachable(identity: str, into: Path) -> str | None:

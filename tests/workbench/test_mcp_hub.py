@@ -23,7 +23,7 @@ from workbench.mcp.errors import HubError, McpInvalid
 from workbench.mcp.hub import McpHub
 from workbench.mcp.remotes import Header, Registration
 from workbench.mcp.results import AudioPart, ImagePart, LinkPart, ResourcePart, TextPart
-from workbench.mcp.sealed import Sealer
+from workbench.mcp.sealed import Sealer, load_key
 from workbench.schema import open_store
 from workbench.store import Store
 
@@ -365,7 +365,7 @@ def test_a_new_token_replaces_the_old_and_a_wrong_one_is_refused_in_words(lab, w
 def test_a_secret_sealed_under_another_key_asks_for_it_again(lab, world):
     _, site = lab
     entry = world.register(url=site.url, bearer_token=TOKEN)
-    world.hub.remotes.secrets = Sealer("another key of at least sixteen characters")
+    world.hub.remotes.sealer = Sealer(load_key(world.path, "another key of at least sixteen characters"))
     refused = world.refusal(world.hub.contents(entry.id, ALICE))
     assert (refused.code, refused.field) == ("secret_unreadable", "headers[0]")
     assert "Authorization" in said(refused)[0]

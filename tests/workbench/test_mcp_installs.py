@@ -297,7 +297,7 @@ def test_an_uninstall_stops_the_server_and_removes_its_directory_and_secrets(hub
     started, after = run(uninstall())
     assert after.status == "stopped" and not alive(started.pid)
     assert not where.root.exists() and not hub.installs.is_installed(entry.id)
-    assert hub.secrets.which(entry.id) == frozenset()
+    assert hub.installs.secrets.which(entry.id) == frozenset()
     with pytest.raises(InstallError) as gone:
         hub.installs.get(entry.id, ADMIN)
     assert gone.value.code == "not_installed"
@@ -410,7 +410,7 @@ def test_a_server_that_keeps_ending_after_a_crash_is_given_up(hub: Hub, time_ins
 def test_an_install_past_its_timeout_is_stopped_and_failed(hub: Hub) -> None:
     """A timeout far shorter than making a venv: the step's process group is killed, the reason says so."""
     entry = hub.entry("mcp-server-time", name="io.github.test/time-too-slow")
-    hurried = Installs(hub.store, hub.data_dir, hub.secrets, timeout=0.3)
+    hurried = Installs(hub.store, hub.data_dir, hub.sealer, timeout=0.3)
 
     async def install() -> Install:
         await hurried.install(entry, ADMIN)

@@ -1,13 +1,11 @@
 """How the hub starts an installed stdio server, without the package index: the values an admin sets (checked,
-named), the argv and the allow-listed environment built from a package's installed files, the secrets key and its
-encryption, the capped logs, and a supervisor start that times out on a real child that never answers (its whole
+named), the argv and the allow-listed environment built from a package's installed files, secret values sealed
+on their own row, the capped logs, and a supervisor start that times out on a real child that never answers (its whole
 process group ends)."""
 
 from __future__ import annotations
 
-import base64
 import json
-import stat
 import sys
 import time
 from pathlib import Path
@@ -18,9 +16,10 @@ from tests.aio import run
 from tests.workbench.mcp_hub import ADMIN, ALICE, alive, make_hub
 from workbench.mcp import inputs, launch
 from workbench.mcp.errors import InstallError
+from workbench.mcp.installs import SecretValues
 from workbench.mcp.logs import CappedLog
 from workbench.mcp.processes import Supervisor
-from workbench.mcp.secrets import Secrets, load_key
+from workbench.mcp.sealed import Sealer, load_key
 from workbench.mcp.server_json import parse_server_json
 
 SERVER = {
@@ -195,36 +194,22 @@ def test_a_directory_name_is_safe_and_distinct() -> None:
 
 # --- secrets -------------------------------------------------------------------------------------------------------
 
-def test_the_secrets_key_is_generated_once_with_mode_0600(tmp_path: Path) -> None:
-    key = load_key(tmp_path)
-    assert stat.S_IMODE((tmp_path / "secret.key").stat().st_mode) == 0o600
-    assert load_key(tmp_path) == key
-    (tmp_path / "secret.key").chmod(0o644)
-    assert load_key(tmp_path) == key and stat.S_IMODE((tmp_path / "secret.key").stat().st_mode) == 0o600
-    fernet = base64.urlsafe_b64encode(b"k" * 32).decode()
-    assert load_key(tmp_path, fernet) == fernet.encode()
-    assert load_key(tmp_path, "a passphrase of some length") == load_key(tmp_path, "a passphrase of some length")
-    with pytest.raises(InstallError) as short:
-        load_key(tmp_path, "short")
-    assert short.value.field == "MAAS_SECRET_KEY" and "16" in short.value.text("zh")
-
-
 def test_a_secret_reads_back_only_with_its_key_and_on_its_own_row(tmp_path: Path) -> None:
     hub = make_hub(tmp_path)
     try:
         with hub.store.transaction() as cur:
-            hub.secrets.put(cur, "e-1", "env.API_KEY", "s3cret-value", "u-admin")
-            hub.secrets.put(cur, "e-2", "env.API_KEY", "other-value", "u-admin")
-        assert hub.secrets.reveal("e-1") == {"env.API_KEY": "s3cret-value"}
-        assert hub.secrets.which("e-1") == {"env.API_KEY"} and "s3cret" not in repr(hub.secrets)
+            hub.installs.secrets.put(cur, "e-1", "env.API_KEY", "s3cret-value", "u-admin")
+            hub.installs.secrets.put(cur, "e-2", "env.API_KEY", "other-value", "u-admin")
+        assert hub.installs.secrets.reveal("e-1") == {"env.API_KEY": "s3cret-value"}
+        assert hub.installs.secrets.which("e-1") == {"env.API_KEY"} and "s3cret" not in repr(hub.installs.secrets)
         with hub.store.transaction() as cur:              # a token copied onto another entry's row
             cur.execute("UPDATE mcp_secrets SET token = (SELECT token FROM mcp_secrets WHERE entry_id = 'e-1') "
                         "WHERE entry_id = 'e-2'")
         with pytest.raises(InstallError) as moved:
-            hub.secrets.reveal("e-2")
+            hub.installs.secrets.reveal("e-2")
         assert moved.value.code == "secret_unreadable" and moved.value.field == "env.API_KEY"
         with pytest.raises(InstallError) as rekeyed:
-            Secrets(hub.store, load_key(tmp_path, "another passphrase entirely")).reveal("e-1")
+            SecretValues(hub.store, Sealer(load_key(tmp_path, "another passphrase entirely"))).reveal("e-1")
         assert rekeyed.value.code == "secret_unreadable" and "密钥" in rekeyed.value.text("zh")
     finally:
         hub.store.close()

@@ -1,13 +1,12 @@
 """Tool pinning and what goes with it, on in-memory MCP servers (the SDK's own, through ``InProcessConnector``): a
 tool's hash over canonical JSON, the diff an approver reads, the flags on words aimed at the model (and none on the real
-tools of published servers), answers capped as untrusted data, secrets sealed under the workbench's key."""
+tools of published servers), answers capped as untrusted data (secrets at rest:
+test_mcp_sealed.py)."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import stat
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,6 @@ from workbench.mcp.flags import MAX_DESCRIPTION, flags_of
 from workbench.mcp.hub import McpHub
 from workbench.mcp.pins import PathChange, canonical, hash_of, json_changes, snapshot_of, text_diff
 from workbench.mcp.results import Budget, ImagePart, Limits, OmittedPart, TextPart, ToolResult, part_of
-from workbench.mcp.sealed import KEY_FILE, Sealer, SecretUnreadable
 from workbench.mcp.server_json import SCHEMA_URL
 from workbench.schema import open_store
 
@@ -228,25 +226,3 @@ def test_a_result_for_the_model_is_marked_as_the_tools_output_and_cut():
                            "instructions:\n")
     assert said.endswith("more characters cut]") and len(said) < 400
     assert ToolResult("Lab", "t", (), structured={"a": 1}).for_model().endswith('{"a": 1}')
-
-
-# -- secrets at rest -----------------------------------------------------------------------------------------------
-
-def test_secrets_are_sealed_under_a_key_file_made_private_or_the_settings_key(tmp_path):
-    sealer = Sealer.from_settings(None, tmp_path)
-    key = tmp_path / KEY_FILE
-    assert stat.S_IMODE(key.stat().st_mode) == 0o600
-    sealed = sealer.seal("Bearer sk-abc-123")
-    assert b"sk-abc" not in sealed and sealer.open(sealed) == "Bearer sk-abc-123"
-    assert Sealer.from_settings(None, tmp_path).open(sealed) == "Bearer sk-abc-123"      # the same file, the same key
-    os.chmod(key, 0o644)
-    Sealer.from_settings(None, tmp_path)
-    assert stat.S_IMODE(key.stat().st_mode) == 0o600
-    other = Sealer.from_settings("a passphrase of the admin's own", tmp_path)
-    with pytest.raises(SecretUnreadable) as unreadable:
-        other.open(sealed)
-    assert unreadable.value.code == "secret_unreadable" and CJK.search(unreadable.value.text("zh"))
-    with pytest.raises(SecretUnreadable):
-        sealer.open(sealed[:-2] + b"xx")
-    with pytest.raises(ValueError):
-        Sealer("short")

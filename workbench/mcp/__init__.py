@@ -21,14 +21,16 @@ Modules:
                 ``InProcessConnector``; a stdio connector plugs in the same way)
     remotes     users' remote servers (streamable HTTP, SSE) registered for themselves, a team or everyone, and
                 their header values (secrets sealed by ``sealed``)
+    sealed      ``Sealer``: secrets at rest (remotes' headers, installs' values), Fernet under the one key
+                (``load_key``: MAAS_SECRET_KEY, else ``<data dir>/secret.key``), each bound to its row
     pins        tools pinned at approval (hash of canonical JSON), compared at every listing; ``flags`` the
                 warnings about words aimed at the model
     runs        every tool call (private to its user), usage per server, the audit trail
     results     what a server answered, as capped frozen dataclasses; ``failures`` why a server failed, in words
     installs    ``Installs``: stdio servers installed by admins from a package identity (a venv or npm prefix each
-                under ``<data dir>/mcp/``), in the background with progress, cancelled, uninstalled, their events
+                under ``<data dir>/mcp/``), in the background with progress, cancelled, uninstalled, their events;
+                ``SecretValues`` their secret values (sealed by ``sealed``)
     inputs      the values an admin sets for a server (arguments, environment variables): fields, checks, argv
-    secrets     ``Secrets``: the secret values, Fernet-encrypted in the store (key: MAAS_SECRET_KEY or secret.key)
     launch      the argv and allow-listed environment of an installed server: ``LaunchParameters`` (the SDK's
                 ``StdioServerParameters``, secrets masked in its repr)
     stdio       a server as our child: spawned in its own process group, the SDK's transport over its pipes, ended

@@ -54,7 +54,7 @@ from .results import (
 )
 from .runs import SOURCES, Audit, AuditEntry, Call, Run, RunLog, ServerUsage
 from .schemas import check_arguments
-from .sealed import Secrets
+from .sealed import Sealer
 
 T = TypeVar("T")
 MAX_PAGES = 20                 # of one list (tools, resources, ...)
@@ -150,12 +150,12 @@ class McpHub:
         self.pins, self.run_log = Pins(store), RunLog(store)
 
     @classmethod
-    def create(cls, store: Store, catalogue: Catalogue, secrets: Secrets, policy: HostPolicy, *,
+    def create(cls, store: Store, catalogue: Catalogue, sealer: Sealer, policy: HostPolicy, *,
                connectors: Sequence[Connector] = (), resolver: Resolver = system_resolver,
                timeouts: Timeouts = Timeouts(), limits: Limits = Limits()) -> McpHub:
         """The hub with its remote servers (registration, headers, the guarded connector) after ``connectors``."""
         audit = Audit(store)
-        remotes = Remotes(store, catalogue, secrets, policy, audit, resolver=resolver)
+        remotes = Remotes(store, catalogue, sealer, policy, audit, resolver=resolver)
         remote = RemoteConnector(remotes, policy, timeouts=timeouts, resolver=resolver)
         return cls(store, catalogue, [*connectors, remote], remotes=remotes, audit=audit, timeouts=timeouts,
                    limits=limits)

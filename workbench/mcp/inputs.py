@@ -11,7 +11,7 @@ inside a fixed value (``env.AUTH.token`` for ``"value": "Bearer {token}"``). Wha
 for. ``check_values`` refuses, naming the key, a key the entry does not declare, control characters, a value not
 among the choices, a number or boolean that is none, a positional value (or a short flag's) that begins with "-"
 (it would read as a flag), and a required value left empty; it splits the values into the plain ones and the
-secrets (``isSecret``: stored encrypted, ``workbench.mcp.secrets``).
+secrets (``isSecret``: stored sealed, ``workbench.mcp.sealed``).
 
 The argv, in the entry's order: a named argument is ``--name=value`` (one item: a value can never be taken for
 another flag) for a long flag, ``-n value`` for a short one; a named ``boolean`` without a fixed value is the flag

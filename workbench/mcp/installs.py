@@ -1,6 +1,6 @@
 """Installs of stdio MCP servers from their package identity, by admins, in the background, with progress.
 
-    installs = Installs(store, data_dir, Secrets(store, load_key(data_dir)))
+    installs = Installs(store, data_dir, Sealer.from_settings(settings.secret_key, data_dir))
     installs.recover()                                        # at start: installs a stop cut short are marked failed
     row = await installs.install(entry, admin, {"arg.--local-timezone": "Asia/Shanghai"})   # returns at once
     installs.get(entry.id, admin).step, .output_tail          # a page polls: "pip", the last lines of pip's output
@@ -30,8 +30,10 @@ One install per entry at a time (``busy``); an installed entry is uninstalled be
 failure keeps a reason in en and zh (``mcp_install.no_version``, ``unreachable``, ``step_failed`` with pip's or
 npm's own last error line, ``timeout``, ...) and the install log; the package's files are removed. A cancel or an
 uninstall removes the directory; an uninstall forgets the values and secrets too, after ``on_remove`` (the
-supervisor stops the server). The workbench has no audit log of its own (the gateway's is in the gateway's database,
-which the workbench never touches): installs, configures, cancels, uninstalls and the supervisor's starts, stops and
+supervisor stops the server). Secret values (``isSecret``) are kept sealed in ``mcp_secrets`` (``SecretValues``,
+under the workbench's one key, ``sealed.Sealer``), each bound to its entry and key; a page is only told which are
+set. The workbench has no audit log of its own (the gateway's is in the gateway's database, which the workbench
+never touches): installs, configures, cancels, uninstalls and the supervisor's starts, stops and
 crashes are kept in ``mcp_install_events`` (``events``), never with a value. Install tasks live in the event loop
 that called ``install``: call it from the app's loop.
 """
@@ -58,7 +60,7 @@ from workbench.mcp import inputs, launch
 from workbench.mcp.catalogue import Entry, Viewer
 from workbench.mcp.errors import InstallError
 from workbench.mcp.logs import CappedLog
-from workbench.mcp.secrets import Secrets
+from workbench.mcp.sealed import Sealer, SecretUnreadable
 from workbench.mcp.server_json import ServerJson, parse_server_json
 from workbench.store import Store
 
@@ -127,13 +129,56 @@ class Event:
     detail: Any
 
 
-class Installs:
-    """The installs of one data dir (see the module doc)."""
+class SecretValues:
+    """The installed servers' secret values in ``mcp_secrets``, sealed (see the module doc).
 
-    def __init__(self, store: Store, data_dir: Path, secrets: Secrets, *, timeout: float = TIMEOUT,
+        secrets.put(cur, entry_id, "env.API_TOKEN", "s3cret", "u-admin")   # in the caller's transaction
+        secrets.which(entry_id)      # frozenset({"env.API_TOKEN"}): all a page is ever told ("set" / "not set")
+        secrets.reveal(entry_id)     # {"env.API_TOKEN": "s3cret"}: for the launch only, never for a page or a log
+    """
+
+    def __init__(self, store: Store, sealer: Sealer) -> None:
+        self.store, self._sealer = store, sealer
+
+    def __repr__(self) -> str:
+        return "SecretValues(<sealed>)"
+
+    def put(self, cur: Any, entry_id: str, key: str, value: str, actor: str) -> None:
+        """Store (or replace) one value, inside the caller's transaction ``cur``."""
+        token = self._sealer.seal(value, "mcp_secrets", entry_id, key).decode("ascii")
+        cur.execute("INSERT OR REPLACE INTO mcp_secrets (entry_id, key, token, updated_by, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?)", [entry_id, key, token, actor, _now()])
+
+    def delete(self, cur: Any, entry_id: str, key: str | None = None) -> None:
+        """Forget one value of the entry, or (``key`` None) all of them."""
+        cur.execute("DELETE FROM mcp_secrets WHERE entry_id = ? AND (? IS NULL OR key = ?)", [entry_id, key, key])
+
+    def which(self, entry_id: str) -> frozenset[str]:
+        """The keys that have a value stored (what a page may show: set or not)."""
+        rows = self.store.cursor().execute("SELECT key FROM mcp_secrets WHERE entry_id = ?", [entry_id]).fetchall()
+        return frozenset(row[0] for row in rows)
+
+    def reveal(self, entry_id: str) -> dict[str, str]:
+        """The values in plain text, for the launch; ``InstallError`` ``secret_unreadable`` naming the key when one
+        does not open (the key changed, or the token is not this row's)."""
+        rows = self.store.cursor().execute("SELECT key, token FROM mcp_secrets WHERE entry_id = ? ORDER BY key",
+                                           [entry_id]).fetchall()
+        out = {}
+        for key, token in rows:
+            try:
+                out[key] = self._sealer.open(token, "mcp_secrets", entry_id, key)
+            except SecretUnreadable:
+                raise InstallError("mcp_hub.secret_unreadable", key, name=key) from None
+        return out
+
+
+class Installs:
+    """The installs of one data dir (see the module doc); ``secrets`` its servers' secret values."""
+
+    def __init__(self, store: Store, data_dir: Path, sealer: Sealer, *, timeout: float = TIMEOUT,
                  log_bytes: int = LOG_BYTES, python: str = sys.executable,
                  environ: Mapping[str, str] | None = None) -> None:
-        self.store, self.secrets = store, secrets
+        self.store, self.secrets = store, SecretValues(store, sealer)
         self.root = data_dir / "mcp"
         self.timeout, self.log_bytes, self.python = timeout, log_bytes, python
         self.environ = os.environ if environ is None else environ

@@ -13,9 +13,10 @@ the user, the team or everyone (``Catalogue.register`` decides who may). Its URL
 (``shared.urlguard``: private, loopback and link-local addresses are refused unless the admin's allow-list,
 ``MAAS_MCP_ALLOW_PRIVATE_HOSTS``, names them), checked here and again at every connection. A header is secret when
 its entry declares it ``isSecret``, when the registration says so, or by its name (``SECRET_HEADERS``:
-Authorization, Cookie, API keys); a secret's value is sealed (``sealed.Sealer``) into ``mcp_header_values`` and
-never shown again, logged or put in the server.json; other values are the server.json's own ``value``. Refusals
-name the field as the registration form has it: ``url``, ``headers[1].value``, ``bearer_token``, ``title``.
+Authorization, Cookie, API keys); a secret's value is sealed (``sealed.Sealer``, bound to its entry and header) into
+``mcp_header_values`` and never shown again, logged or put in the server.json; other values are the server.json's
+own ``value``. Refusals name the field as the registration form has it: ``url``, ``headers[1].value``,
+``bearer_token``, ``title``.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from workbench.store import Store
 from .catalogue import Catalogue, Entry, Viewer
 from .errors import HubError
 from .runs import Audit
-from .sealed import Secrets, SecretUnreadable
+from .sealed import Sealer, SecretUnreadable
 from .server_json import REMOTE_TRANSPORTS, SCHEMA_URL, Invalid, Transport
 
 SECRET_HEADERS = frozenset({"authorization", "cookie", "x-api-key", "api-key", "apikey", "x-auth-token",
@@ -107,9 +108,9 @@ def default_name(url: str) -> str:
 class Remotes:
     """Registering remote servers and keeping their header values (see the module doc)."""
 
-    def __init__(self, store: Store, catalogue: Catalogue, secrets: Secrets, policy: HostPolicy, audit: Audit, *,
+    def __init__(self, store: Store, catalogue: Catalogue, sealer: Sealer, policy: HostPolicy, audit: Audit, *,
                  resolver: Resolver = system_resolver) -> None:
-        self.store, self.catalogue, self.secrets, self.policy = store, catalogue, secrets, policy
+        self.store, self.catalogue, self.sealer, self.policy = store, catalogue, sealer, policy
         self.audit, self.resolver = audit, resolver
 
     async def register(self, registration: Registration, viewer: Viewer) -> Entry:
@@ -176,7 +177,7 @@ class Remotes:
         return self.headers_of(entry.id, viewer)
 
     def _store_value(self, cur, entry_id: str, name: str, value: str, secret: bool, actor: str) -> None:
-        sealed = self.secrets.seal(value) if secret else None
+        sealed = self.sealer.seal(value, "mcp_header_values", entry_id, name) if secret else None
         cur.execute("INSERT OR REPLACE INTO mcp_header_values (entry_id, name, secret, value, sealed, updated_by, "
                     "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [entry_id, name, secret, None if secret else value, sealed, actor, _now()])
@@ -209,7 +210,8 @@ class Remotes:
             row = stored.get(header.name.lower())
             if row is not None:
                 try:
-                    out[header.name] = self.secrets.open(row[3]) if row[1] else str(row[2])
+                    out[header.name] = (self.sealer.open(row[3], "mcp_header_values", entry.id, row[0]) if row[1]
+                                        else str(row[2]))
                 except SecretUnreadable:
                     raise SecretUnreadable(f"headers[{i}]", header.name) from None
             elif header.value is not None and not _TEMPLATE.search(header.value):

@@ -33,6 +33,9 @@ EN: dict[str, str] = {
     "mcp_hub.disabled": "{server} has been disabled; enable it again before using it.",
     "mcp_hub.secret_unreadable": "The saved value of {name} cannot be read with this workbench's secret key (was "
                                  "MAAS_SECRET_KEY or the data dir's secret.key changed?). Enter the value again.",
+    "mcp_hub.bad_secret_key": "MAAS_SECRET_KEY must be a Fernet key or a passphrase of at least {most} characters.",
+    "mcp_hub.bad_key_file": "{path} does not hold a secret key. Restore it from a backup, or move it away and set "
+                            "the stored secrets again.",
     # registering a remote server and its headers (remotes)
     "mcp_hub.transport": "Choose the transport: one of {choices}.",
     "mcp_hub.header_missing": "The header {name} needs a value: enter it in the server's settings.",
@@ -97,6 +100,8 @@ ZH: dict[str, str] = {
     "mcp_hub.disabled": "{server} 已被停用；请先重新启用再使用。",
     "mcp_hub.secret_unreadable": "{name} 保存的值无法用本工作台的密钥读取（MAAS_SECRET_KEY 或数据目录中的 secret.key "
                                  "是否改过？）。请重新填写。",
+    "mcp_hub.bad_secret_key": "MAAS_SECRET_KEY 必须是 Fernet 密钥，或至少 {most} 个字符的口令。",
+    "mcp_hub.bad_key_file": "{path} 中没有有效的密钥。请从备份恢复，或将其移走后重新设置已保存的各项机密。",
     "mcp_hub.transport": "请选择传输方式：{choices} 之一。",
     "mcp_hub.header_missing": "请求头 {name} 需要一个值：请在服务器设置中填写。",
     "mcp_hub.header_empty": "{name} 的值为空。",

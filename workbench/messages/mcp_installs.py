@@ -1,4 +1,4 @@
-"""What the MCP hub's installs and running servers say (workbench/mcp/installs.py, inputs.py, launch.py, secrets.py,
+"""What the MCP hub's installs and running servers say (workbench/mcp/installs.py, inputs.py, launch.py,
 processes.py): en and zh by code, plain data.
 
 ``mcp_install.<code>``: an install refused or failed, a value for a server refused (``{name}`` is its key, such as
@@ -50,13 +50,6 @@ EN: dict[str, str] = {
     "mcp_install.script_missing": "The program {path} is missing or lies outside the package. Install it again.",
     "mcp_install.bad_launch": "The entry's launch {name} is not a program or module name.",
     "mcp_install.no_node": "Node.js (node) is not installed on this server; an administrator must install it.",
-    # secrets
-    "mcp_install.bad_secret_key": "MAAS_SECRET_KEY must be a Fernet key or a passphrase of at least {most} "
-                                  "characters.",
-    "mcp_install.bad_key_file": "{path} does not hold a secrets key. Restore it from a backup, or move it away "
-                                "and set the secrets again.",
-    "mcp_install.secret_unreadable": "The stored secret {name} cannot be read (the secrets key changed). Set it "
-                                     "again.",
     # running
     "mcp_install.start_timeout": "The server did not answer within {seconds} seconds of starting. See its log; a "
                                  "slow first start may need a longer start timeout.",
@@ -103,9 +96,6 @@ ZH: dict[str, str] = {
     "mcp_install.script_missing": "程序 {path} 不存在或位于软件包之外。请重新安装。",
     "mcp_install.bad_launch": "条目中的启动项 {name} 不是有效的程序名或模块名。",
     "mcp_install.no_node": "本服务器未安装 Node.js（node），需要管理员安装。",
-    "mcp_install.bad_secret_key": "MAAS_SECRET_KEY 必须是 Fernet 密钥，或至少 {most} 个字符的口令。",
-    "mcp_install.bad_key_file": "{path} 中没有有效的密钥。请从备份恢复，或将其移走后重新设置各项机密。",
-    "mcp_install.secret_unreadable": "无法读取已保存的机密 {name}（机密密钥已更换）。请重新设置。",
     "mcp_install.start_timeout": "服务器启动后 {seconds} 秒内没有应答。请查看其日志；首次启动较慢时可能需要"
                                  "更长的启动超时。",
     "mcp_install.start_exited": "服务器在启动过程中退出（退出码 {exit_code}）。请查看其日志。",
