@@ -196,8 +196,8 @@ MIGRATIONS: list[str | Callable[[duckdb.DuckDBPyConnection], None]] = [
     );
     """,
     # 9: installed MCP stdio servers (workbench.mcp.installs): one row per catalogue entry with the install's
-    # progress and outcome, the server.json it was installed from and the admin's plain values (JSON); the secret
-    # values sealed (workbench.mcp.sealed); and the installs' events (the workbench's audit of them)
+    # progress and outcome, the server.json it was installed from and the admin's plain values (JSON), and the
+    # secret values sealed (workbench.mcp.sealed); their events go to mcp_audit (8)
     """
     CREATE TABLE mcp_installs (
         entry_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, package_index INTEGER NOT NULL,
@@ -217,12 +217,6 @@ MIGRATIONS: list[str | Callable[[duckdb.DuckDBPyConnection], None]] = [
         entry_id VARCHAR NOT NULL, key VARCHAR NOT NULL, token VARCHAR NOT NULL,   -- a Fernet token
         updated_by VARCHAR NOT NULL, updated_at TIMESTAMP NOT NULL,
         PRIMARY KEY (entry_id, key)
-    );
-    CREATE SEQUENCE mcp_install_events_seq START 1;
-    CREATE TABLE mcp_install_events (
-        id BIGINT PRIMARY KEY DEFAULT nextval('mcp_install_events_seq'), ts TIMESTAMP NOT NULL,
-        actor_user_id VARCHAR, action VARCHAR NOT NULL, entry_id VARCHAR NOT NULL,
-        detail VARCHAR                                  -- JSON, never a secret
     );
     """,
 ]

@@ -8,6 +8,7 @@ The tables and their migrations are in ``workbench.schema``, whose ``open_store`
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from shared.database import Database, DatabaseInUse
@@ -29,3 +30,8 @@ class Store(Database):
 def store_path(data_dir: Path) -> Path:
     """Where the workbench's database lives in a data dir."""
     return data_dir / FILE_NAME
+
+
+def utcnow() -> datetime:
+    """Now as the store keeps timestamps: naive UTC (DuckDB ``TIMESTAMP``)."""
+    return datetime.now(UTC).replace(tzinfo=None)

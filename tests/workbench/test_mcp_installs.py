@@ -81,8 +81,8 @@ def test_an_admin_installs_mcp_server_time_into_its_own_venv_with_progress(hub: 
     assert any(row.step == "pip" and "mcp-server-time" in row.output_tail for row in seen)   # lines while it ran
     assert "Successfully installed" in hub.installs.log(entry.id, ADMIN)
     assert hub.installs.is_installed(entry.id)
-    actions = [(e.action, e.actor_user_id) for e in hub.installs.events(ADMIN, entry.id)]
-    assert actions == [("installed", "u-admin"), ("install", "u-admin")]
+    actions = [(e.action, e.actor, e.server) for e in hub.installs.events(ADMIN, entry.id)]   # the hub's audit trail
+    assert actions == [("installed", "u-admin", entry.name), ("install", "u-admin", entry.name)]
 
 
 def test_only_an_admin_installs_or_looks_at_installs(hub: Hub, time_install) -> None:

@@ -39,12 +39,12 @@ import unicodedata
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from workbench.mcp.server_json import CatalogueError, Invalid, Listing, ServerJson, parse_server_json
-from workbench.store import Store
+from workbench.store import Store, utcnow
 
 BUNDLED_DIR = Path(__file__).with_name("bundled")
 SOURCES = ("bundled", "imported", "registered")
@@ -147,7 +147,7 @@ class Catalogue:
                     self._insert(cur, server, raw, source="bundled", actor="")
                 elif row[1] == "bundled" and row[2] != raw:
                     cur.execute("UPDATE mcp_catalogue SET version = ?, server_json = ?, updated_at = ? WHERE id = ?",
-                                [server.version, raw, _now(), row[0]])
+                                [server.version, raw, utcnow(), row[0]])
                 else:
                     continue
                 changed.append(server.name)
@@ -192,7 +192,7 @@ class Catalogue:
                 entry_id = row[0]
                 cur.execute("UPDATE mcp_catalogue SET version = ?, server_json = ?, source = 'imported', "
                             "added_by = ?, updated_at = ? WHERE id = ?",
-                            [server.version, raw, viewer.user_id, _now(), entry_id])
+                            [server.version, raw, viewer.user_id, utcnow(), entry_id])
         return self.get(entry_id, viewer)
 
     def register(self, text: str, viewer: Viewer, *, visibility: str = "user", team_id: str = "") -> Entry:
@@ -228,7 +228,7 @@ class Catalogue:
         entry = self.changeable(entry_id, viewer)
         with self.store.transaction() as cur:
             cur.execute("UPDATE mcp_catalogue SET enabled = ?, updated_at = ? WHERE id = ?",
-                        [enabled, _now(), entry.id])
+                        [enabled, utcnow(), entry.id])
         return self.get(entry.id, viewer)
 
     def remove(self, entry_id: str, viewer: Viewer) -> None:
@@ -251,7 +251,7 @@ class Catalogue:
     def _insert(cur, server: ServerJson, raw: str, *, source: str, actor: str, visibility: str = "everyone",
                 owner_id: str = "") -> str:
         entry_id = uuid.uuid4().hex
-        now = _now()
+        now = utcnow()
         cur.execute(f"INSERT INTO mcp_catalogue ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, TRUE, ?, ?, ?)",
                     [entry_id, server.name, server.version, raw, source, visibility, owner_id, actor, now, now])
         return entry_id
@@ -320,8 +320,3 @@ def _readable(row: tuple) -> Entry | None:
     except Invalid as exc:
         log.warning("MCP catalogue entry %s (%s) is left out: %s", row[0], row[1], exc.message)
         return None
-
-
-def _now() -> datetime:
-    """Naive UTC, as the store keeps timestamps."""
-    return datetime.now(UTC).replace(tzinfo=None)

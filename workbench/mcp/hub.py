@@ -25,14 +25,14 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 import anyio
 
 from shared.urlguard import HostPolicy, Resolver, system_resolver
 from workbench.errors import WorkbenchError
-from workbench.store import Store
+from workbench.store import Store, utcnow
 
 from .catalogue import Catalogue, Entry, Viewer
 from .connectors import Connector, RemoteConnector, Timeouts, server_words
@@ -288,7 +288,7 @@ class McpHub:
             raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
         entry = self._entry(entry_id, viewer)
         arguments = {} if arguments is None else arguments
-        started_at, started = _now(), time.perf_counter()
+        started_at, started = utcnow(), time.perf_counter()
         result: ToolResult | None = None
         result_bytes, code = 0, None
         try:
@@ -411,7 +411,3 @@ async def _all(fetch: Callable[..., Awaitable[Any]], attr: str) -> list[Any]:
 
 def _ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 3)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)

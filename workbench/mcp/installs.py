@@ -32,10 +32,9 @@ npm's own last error line, ``timeout``, ...) and the install log; the package's 
 uninstall removes the directory; an uninstall forgets the values and secrets too, after ``on_remove`` (the
 supervisor stops the server). Secret values (``isSecret``) are kept sealed in ``mcp_secrets`` (``SecretValues``,
 under the workbench's one key, ``sealed.Sealer``), each bound to its entry and key; a page is only told which are
-set. The workbench has no audit log of its own (the gateway's is in the gateway's database, which the workbench
-never touches): installs, configures, cancels, uninstalls and the supervisor's starts, stops and
-crashes are kept in ``mcp_install_events`` (``events``), never with a value. Install tasks live in the event loop
-that called ``install``: call it from the app's loop.
+set. Installs, configures, cancels, uninstalls and the supervisor's starts, stops and crashes go into the hub's
+audit trail (``runs.Audit``, ``mcp_audit``, beside registrations and approvals; ``events``), never with a value.
+Install tasks live in the event loop that called ``install``: call it from the app's loop.
 """
 
 from __future__ import annotations
@@ -51,18 +50,19 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from shared.locale import language
-from workbench.mcp import inputs, launch
+from workbench.mcp import inputs, launch, stdio
 from workbench.mcp.catalogue import Entry, Viewer
 from workbench.mcp.errors import InstallError
 from workbench.mcp.logs import CappedLog
+from workbench.mcp.runs import Audit, AuditEntry
 from workbench.mcp.sealed import Sealer, SecretUnreadable
 from workbench.mcp.server_json import ServerJson, parse_server_json
-from workbench.store import Store
+from workbench.store import Store, utcnow
 
 STEPS = {"pypi": ("venv", "pip", "check"), "npm": ("npm", "check")}
 TIMEOUT = 900.0
@@ -119,16 +119,6 @@ class Install:
         return self.error_zh if language(locale) == "zh" else self.error
 
 
-@dataclass(frozen=True)
-class Event:
-    id: int
-    ts: datetime
-    actor_user_id: str | None
-    action: str                  # install | installed | install_failed | cancel | uninstall | configure | start | ...
-    entry_id: str
-    detail: Any
-
-
 class SecretValues:
     """The installed servers' secret values in ``mcp_secrets``, sealed (see the module doc).
 
@@ -147,7 +137,7 @@ class SecretValues:
         """Store (or replace) one value, inside the caller's transaction ``cur``."""
         token = self._sealer.seal(value, "mcp_secrets", entry_id, key).decode("ascii")
         cur.execute("INSERT OR REPLACE INTO mcp_secrets (entry_id, key, token, updated_by, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?)", [entry_id, key, token, actor, _now()])
+                    "VALUES (?, ?, ?, ?, ?)", [entry_id, key, token, actor, utcnow()])
 
     def delete(self, cur: Any, entry_id: str, key: str | None = None) -> None:
         """Forget one value of the entry, or (``key`` None) all of them."""
@@ -175,10 +165,10 @@ class SecretValues:
 class Installs:
     """The installs of one data dir (see the module doc); ``secrets`` its servers' secret values."""
 
-    def __init__(self, store: Store, data_dir: Path, sealer: Sealer, *, timeout: float = TIMEOUT,
-                 log_bytes: int = LOG_BYTES, python: str = sys.executable,
+    def __init__(self, store: Store, data_dir: Path, sealer: Sealer, *, audit: Audit | None = None,
+                 timeout: float = TIMEOUT, log_bytes: int = LOG_BYTES, python: str = sys.executable,
                  environ: Mapping[str, str] | None = None) -> None:
-        self.store, self.secrets = store, SecretValues(store, sealer)
+        self.store, self.secrets, self.audit = store, SecretValues(store, sealer), audit or Audit(store)
         self.root = data_dir / "mcp"
         self.timeout, self.log_bytes, self.python = timeout, log_bytes, python
         self.environ = os.environ if environ is None else environ
@@ -188,12 +178,12 @@ class Installs:
     # --- asking ----------------------------------------------------------------------------------------------------
     def get(self, entry_id: str, viewer: Viewer) -> Install:
         """An entry's install (admins only); ``not_installed`` when there is none."""
-        _admin(viewer)
+        admins_only(viewer)
         return self.row(entry_id)
 
     def list(self, viewer: Viewer) -> list[Install]:
         """Every install, by name (admins only)."""
-        _admin(viewer)
+        admins_only(viewer)
         rows = self.store.cursor().execute(f"SELECT {_COLUMNS} FROM mcp_installs ORDER BY name").fetchall()
         return [self._install(row) for row in rows]
 
@@ -207,13 +197,12 @@ class Installs:
         row = self.get(entry_id, viewer)
         return CappedLog(self.where(row).install_log, self.log_bytes).text()
 
-    def events(self, viewer: Viewer, entry_id: str | None = None, limit: int = 100) -> list[Event]:
-        """The newest events first, of one entry or all (admins only)."""
-        _admin(viewer)
-        rows = self.store.cursor().execute(
-            "SELECT id, ts, actor_user_id, action, entry_id, detail FROM mcp_install_events "
-            "WHERE ? IS NULL OR entry_id = ? ORDER BY id DESC LIMIT ?", [entry_id, entry_id, limit]).fetchall()
-        return [Event(*row[:5], json.loads(row[5]) if row[5] else None) for row in rows]
+    def events(self, viewer: Viewer, entry_id: str | None = None, limit: int = 100) -> list[AuditEntry]:
+        """The hub's audit trail, newest first, of one entry or all (admins only): installs' and the supervisor's
+        events among the registrations and approvals (``action`` install | installed | install_failed | cancel |
+        uninstall | configure | start | stop | restart | crash | start_failed | gave_up)."""
+        admins_only(viewer)
+        return self.audit.entries(limit, entry_id)
 
     def where(self, row: Install) -> launch.ServerDir:
         return launch.ServerDir(self.root / row.dir_name)
@@ -231,7 +220,7 @@ class Installs:
                       package_index: int | None = None) -> Install:
         """Begin installing ``entry``'s package (the first stdio PyPI / npm one, or ``package_index``) with the
         admin's ``values`` (checked now; secrets stored encrypted now). Returns the row at once; ``wait`` for it."""
-        _admin(viewer)
+        admins_only(viewer)
         index = _stdio_package(entry.server, package_index)
         package = entry.server.packages[index]
         plain, secret = inputs.check_values(package, values or {})
@@ -241,7 +230,7 @@ class Installs:
                 raise InstallError("mcp_install.busy", "id", name=entry.listing().title)
             if row and row[0] == "installed":
                 raise InstallError("mcp_install.already_installed", "id", name=entry.listing().title)
-            now = _now()
+            now = utcnow()
             steps = STEPS[package.registry_type]
             cur.execute("DELETE FROM mcp_installs WHERE entry_id = ?", [entry.id])
             cur.execute(f"INSERT INTO mcp_installs ({_COLUMNS}) VALUES "
@@ -297,7 +286,7 @@ class Installs:
             cur.execute("DELETE FROM mcp_installs WHERE entry_id = ?", [entry_id])
             self.secrets.delete(cur, entry_id)
             self.record(cur, viewer.user_id, "uninstall", entry_id,
-                        {"package": f"{row.registry_type}:{row.identifier}=={row.version}"})
+                        {"package": f"{row.registry_type}:{row.identifier}=={row.version}"}, server=row.name)
 
     def configure(self, entry_id: str, values: Mapping[str, inputs.Value | None], viewer: Viewer) -> Install:
         """Change some values (``None`` or "" clears a plain one; a secret is replaced when given); they apply at
@@ -307,7 +296,7 @@ class Installs:
         plain, secret = inputs.check_values(package, values, kept=row.values, secrets_set=row.secrets_set)
         with self.store.transaction() as cur:
             cur.execute("UPDATE mcp_installs SET input_values = ?, updated_at = ? WHERE entry_id = ?",
-                        [json.dumps(plain), _now(), entry_id])
+                        [json.dumps(plain), utcnow(), entry_id])
             for key, value in secret.items():
                 self.secrets.put(cur, entry_id, key, value, viewer.user_id)
             self.record(cur, viewer.user_id, "configure", entry_id, {"changed": sorted(values)})
@@ -333,11 +322,14 @@ class Installs:
             self._set_failed(row.entry_id, InstallError("mcp_install.interrupted", None), None)
         return [row[0] for row in rows]
 
-    def record(self, cur: Any, actor: str | None, action: str, entry_id: str, detail: Any) -> None:
-        """One event, in the caller's transaction (never give it a value or a secret)."""
-        cur.execute("INSERT INTO mcp_install_events (ts, actor_user_id, action, entry_id, detail) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    [_now(), actor, action, entry_id, json.dumps(detail, ensure_ascii=False) if detail else None])
+    def record(self, cur: Any, actor: str | None, action: str, entry_id: str, detail: Any,
+               server: str | None = None) -> None:
+        """One event in the hub's audit trail (``runs.Audit``), in the caller's transaction; ``actor`` None for
+        the workbench itself, ``server`` by default the installed entry's name. Never give it a value or a secret."""
+        if server is None:
+            row = cur.execute("SELECT name FROM mcp_installs WHERE entry_id = ?", [entry_id]).fetchone()
+            server = row[0] if row else entry_id
+        self.audit.record(cur, actor or "", action, entry_id, server, detail)
 
     # --- the install itself ----------------------------------------------------------------------------------------
     async def _run(self, row: Install) -> None:
@@ -405,14 +397,14 @@ class Installs:
                     shown = time.monotonic()
             code = await proc.wait()
         except BaseException:                           # cancelled or timed out: the whole group goes
-            _kill_group(proc.pid)
+            stdio.signal_group(proc.pid, signal.SIGKILL)
             with contextlib.suppress(Exception):
                 await asyncio.shield(proc.wait())
             raise
         finally:
             output.flush()
             self._tail(row.entry_id, output)
-        _kill_group(proc.pid)                           # anything it left behind in its group
+        stdio.signal_group(proc.pid, signal.SIGKILL)     # anything it left behind in its group
         if code != 0:
             output.line(f"== exit code {code}")
             raise reason(step, code, output.tail(60), row)
@@ -424,12 +416,12 @@ class Installs:
     def _progress(self, entry_id: str, step: str, number: int, output: CappedLog) -> None:
         with self.store.transaction() as cur:
             cur.execute("UPDATE mcp_installs SET step = ?, step_no = ?, output_tail = ?, updated_at = ? "
-                        "WHERE entry_id = ?", [step, number, "\n".join(output.tail(TAIL_LINES)), _now(), entry_id])
+                        "WHERE entry_id = ?", [step, number, "\n".join(output.tail(TAIL_LINES)), utcnow(), entry_id])
 
     def _tail(self, entry_id: str, output: CappedLog) -> None:
         with self.store.transaction() as cur:
             cur.execute("UPDATE mcp_installs SET output_tail = ?, updated_at = ? WHERE entry_id = ?",
-                        ["\n".join(output.tail(TAIL_LINES)), _now(), entry_id])
+                        ["\n".join(output.tail(TAIL_LINES)), utcnow(), entry_id])
 
     async def _finish(self, row: Install, status: str, program: list[str] | None, began: float,
                       output: CappedLog | None = None) -> None:
@@ -439,7 +431,8 @@ class Installs:
                         "finished_at = ?, seconds = ? WHERE entry_id = ?",
                         [status, "done" if status == "installed" else row.step,
                          json.dumps(program) if program else None,
-                         "\n".join(output.tail(TAIL_LINES)) if output else "", _now(), _now(), seconds, row.entry_id])
+                         "\n".join(output.tail(TAIL_LINES)) if output else "", utcnow(), utcnow(), seconds,
+                         row.entry_id])
             if status == "installed":
                 self.record(cur, row.requested_by, "installed", row.entry_id, {"seconds": seconds})
         log.info("MCP install of %s: %s in %.1f s", row.name, status, seconds)
@@ -458,7 +451,7 @@ class Installs:
             cur.execute("UPDATE mcp_installs SET status = 'failed', error_code = ?, error = ?, error_zh = ?, "
                         f"{'output_tail = ?, ' if tail else ''}updated_at = ?, finished_at = ?, seconds = ? "
                         "WHERE entry_id = ?",
-                        [error.code, error.message, error.text("zh"), *tail, _now(), _now(), seconds, entry_id])
+                        [error.code, error.message, error.text("zh"), *tail, utcnow(), utcnow(), seconds, entry_id])
             self.record(cur, None, "install_failed", entry_id, {"code": error.code})
 
     def row(self, entry_id: str) -> Install:
@@ -509,16 +502,8 @@ def _stdio_package(server: ServerJson, index: int | None) -> int:
     raise InstallError("mcp_install.not_stdio", "packages")
 
 
-def _admin(viewer: Viewer) -> None:
+def admins_only(viewer: Viewer) -> None:
+    """``InstallError`` ``admins_only`` unless ``viewer`` is an admin (installs and running servers alike)."""
     if not viewer.is_admin:
         raise InstallError("mcp_install.admins_only", None)
 
-
-def _kill_group(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
-
-
-def _now() -> datetime:
-    """Naive UTC, as the store keeps timestamps."""
-    return datetime.now(UTC).replace(tzinfo=None)

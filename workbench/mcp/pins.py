@@ -26,10 +26,9 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from workbench.store import Store
+from workbench.store import Store, utcnow
 
 from .errors import HubError
 from .flags import Flag, flags_of
@@ -166,7 +165,7 @@ class Pins:
     def observe(self, entry_id: str, snapshots: Iterable[Mapping[str, Any]]) -> tuple[list[ToolState], list[str]]:
         """Record a tools/list of the entry's server: each tool's state, and the names of tools that became new or
         changed with this listing (to audit: a tool that changed once is reported once)."""
-        now, news = _now(), []
+        now, news = utcnow(), []
         listed = {str(snapshot["name"]): dict(snapshot) for snapshot in snapshots}
         with self.store.transaction() as cur:
             rows = self._rows(cur, entry_id)
@@ -200,7 +199,7 @@ class Pins:
         tools when None) as approved by ``actor``. A tool listed otherwise since its review is refused
         (``changed_while_reviewing``), one with flags unless ``allow_flagged`` (``flagged``); nothing is pinned then.
         The states of the tools approved."""
-        now = _now()
+        now = utcnow()
         with self.store.transaction() as cur:
             rows = {name: row for name, row in self._rows(cur, entry_id).items() if row.listed}
             if not rows:
@@ -307,7 +306,3 @@ def json_changes(before: Any, after: Any, path: str = "") -> list[PathChange]:
     if before != after or type(before) is not type(after):
         return [PathChange(path, "changed", before, after)]
     return []
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)

@@ -50,8 +50,9 @@ from mcp.types import Implementation
 from workbench.mcp import stdio
 from workbench.mcp.catalogue import Viewer
 from workbench.mcp.errors import InstallError
-from workbench.mcp.installs import Installs
+from workbench.mcp.installs import Installs, admins_only
 from workbench.mcp.logs import CappedLog
+from workbench.store import utcnow
 
 START_TIMEOUT = 60.0
 LOG_BYTES = 256 * 1024
@@ -115,7 +116,7 @@ class Supervisor:
     async def start(self, entry_id: str, viewer: Viewer) -> ServerState:
         """Start the installed server (nothing when it runs); returns once it answered the handshake, or raises
         ``InstallError`` saying why it did not (``start_timeout``, ``start_exited``, ``not_installed``, ...)."""
-        _admin(viewer)
+        admins_only(viewer)
         state = await self._start(entry_id)
         self.installs.set_run(entry_id, True)
         self._event(viewer.user_id, "start", entry_id, {"pid": state.pid, "seconds": state.start_seconds})
@@ -123,7 +124,7 @@ class Supervisor:
 
     async def stop(self, entry_id: str, viewer: Viewer) -> ServerState:
         """Stop the server and its whole process group; it stays stopped at the next start of the workbench."""
-        _admin(viewer)
+        admins_only(viewer)
         await self._stop(entry_id)
         self.installs.set_run(entry_id, False)
         self._event(viewer.user_id, "stop", entry_id, None)
@@ -131,14 +132,14 @@ class Supervisor:
 
     async def restart(self, entry_id: str, viewer: Viewer) -> ServerState:
         """Stop and start again (new values and secrets apply)."""
-        _admin(viewer)
+        admins_only(viewer)
         await self._stop(entry_id)
         self._event(viewer.user_id, "restart", entry_id, None)
         return await self.start(entry_id, viewer)
 
     def log(self, entry_id: str, viewer: Viewer) -> str:
         """The server's captured stderr (admins only)."""
-        _admin(viewer)
+        admins_only(viewer)
         row = self.installs.get(entry_id, viewer)
         return CappedLog(self.installs.where(row).server_log, self.log_bytes).text()
 
@@ -304,7 +305,7 @@ class Supervisor:
 
     def _ready(self, server: _Server, client: Client, seconds: float) -> None:
         server.client, server.status, server.error = client, "running", None
-        server.started_at = datetime.now(UTC).replace(tzinfo=None)
+        server.started_at = utcnow()
         server.start_seconds = round(seconds, 3)
         server.ready.set()
         if not server.first.done():
@@ -349,10 +350,6 @@ def _code(code: int | None) -> str:
             return f"{code} ({signal.Signals(-code).name})"
     return str(code)
 
-
-def _admin(viewer: Viewer) -> None:
-    if not viewer.is_admin:
-        raise InstallError("mcp_install.admins_only", None)
 
 
 @contextlib.asynccontextmanager

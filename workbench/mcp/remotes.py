@@ -25,11 +25,10 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from shared.urlguard import HostPolicy, Resolver, UrlRefused, check_url, system_resolver
-from workbench.store import Store
+from workbench.store import Store, utcnow
 
 from .catalogue import Catalogue, Entry, Viewer
 from .errors import HubError
@@ -180,7 +179,7 @@ class Remotes:
         sealed = self.sealer.seal(value, "mcp_header_values", entry_id, name) if secret else None
         cur.execute("INSERT OR REPLACE INTO mcp_header_values (entry_id, name, secret, value, sealed, updated_by, "
                     "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [entry_id, name, secret, None if secret else value, sealed, actor, _now()])
+                    [entry_id, name, secret, None if secret else value, sealed, actor, utcnow()])
 
     def _stored(self, entry_id: str) -> dict[str, tuple[str, bool, str | None, bytes | None]]:
         rows = self.store.cursor().execute("SELECT name, secret, value, sealed FROM mcp_header_values "
@@ -274,7 +273,3 @@ def _shown_url(url: str) -> str:
     """The URL without its query and fragment (a token is sometimes put there)."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)

@@ -1,4 +1,5 @@
-"""Every tool call the hub makes, and the audit trail of who registered, changed and approved which server.
+"""Every tool call the hub makes, and the audit trail of who registered, changed, approved, installed and ran
+which server.
 
     runs = RunLog(store)
     runs.record(Call(user_id, entry_id, server, tool, "form", started, duration_ms, ok, error_code, arguments, result))
@@ -19,10 +20,10 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from workbench.store import Store
+from workbench.store import Store, utcnow
 
 from .errors import HubError
 from .results import LinkPart, OmittedPart, ResourcePart, TextPart, ToolResult
@@ -178,8 +179,9 @@ def _run(row: tuple) -> Run:
 
 
 class Audit:
-    """The ``mcp_audit`` table: the workbench's own trail of the hub's registrations, settings and approvals (the
-    gateway's audit log lives in the gateway's database, which the workbench does not reach)."""
+    """The ``mcp_audit`` table: the workbench's own trail of the hub's registrations, settings and approvals, and of
+    installs and running servers (``installs.Installs.record``; the gateway's audit log lives in the gateway's
+    database, which the workbench does not reach)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -188,7 +190,7 @@ class Audit:
     def record(cur, actor: str, action: str, entry_id: str, server: str, detail: Any = None) -> None:
         """One entry, with the caller's cursor (inside its transaction). ``detail`` must hold no secret."""
         cur.execute("INSERT INTO mcp_audit (ts, actor, action, entry_id, server, detail) VALUES (?, ?, ?, ?, ?, ?)",
-                    [_now(), actor, action, entry_id, server,
+                    [utcnow(), actor, action, entry_id, server,
                      json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str)])
 
     def add(self, actor: str, action: str, entry_id: str, server: str, detail: Any = None) -> None:
@@ -203,7 +205,3 @@ class Audit:
             f"SELECT id, ts, actor, action, entry_id, server, detail FROM mcp_audit {where} ORDER BY id DESC LIMIT ?",
             [*params, max(0, int(limit))]).fetchall()
         return [AuditEntry(*row[:6], json.loads(row[6])) for row in rows]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
