@@ -24,7 +24,7 @@ def offline_environment() -> None:
         os.environ[name] = value
 
 
-def build_app(gateway, workbench_store=None, knowledge=None):
+def build_app(gateway, workbench_store=None, knowledge=None, mcp=None):
     """One ASGI app: /v1 straight to the gateway's hand-rolled ASGI app; the rest is one FastAPI app: the routers
     (the gateway's /admin/v1, those of ``app.http``) in order, then the Gradio UI; all but sign-in, /kb/v1 and
     /admin/v1 (API keys) need a signed-in session (``app.http.auth.SessionGuard``: pages redirect to /login, other
@@ -32,7 +32,8 @@ def build_app(gateway, workbench_store=None, knowledge=None):
 
     ``workbench_store``: the workbench's opened database (``open_workbench``); the chat page's
     conversations live there (without it the chat page says chat is not available). ``knowledge``: the
-    knowledge bases (``open_knowledge``; None: the knowledge-base pages say they are not available)."""
+    knowledge bases (``open_knowledge``; None: the knowledge-base pages say they are not available). ``mcp``: the MCP
+    hub (``open_mcp``; None: the MCP page says it is not available)."""
     import gradio as gr
     from fastapi import FastAPI
     from fastapi.middleware.cors import CORSMiddleware
@@ -65,7 +66,7 @@ def build_app(gateway, workbench_store=None, knowledge=None):
                                        embedding_model=EMBEDDED_EMBEDDING_ID)
         setup = chat.ChatSetup(conversations, base_url, web_search=searcher(base_url, gateway.keys.workbench_key),
                                documents=documents, knowledge=knowledge)
-    blocks, i18n = build_ui(gateway, chat=setup, knowledge=knowledge)
+    blocks, i18n = build_ui(gateway, chat=setup, knowledge=knowledge, mcp=mcp)
     ui = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     # CORS: only the workbench's own origin may read the UI's answers from a script (Gradio's own CORS, which this
     # replaces, let any localhost/127.0.0.1 page read them with the user's cookie)
@@ -232,6 +233,43 @@ def open_knowledge(settings, gateway, workbench_store):
         max_archive_bytes=settings.kb_archive_max_mb * MB, max_archive_ratio=settings.kb_archive_max_ratio)
 
 
+def mcp_connectors(installs, supervisor) -> list:
+    """How the MCP hub reaches the servers it does not reach by itself (``McpHub.create`` adds the one for remote
+    servers): the installed stdio servers' connector goes here (``workbench.mcp.connectors.Connector``, e.g. one
+    that talks to ``supervisor``'s running servers). Asked in order, before the remote one."""
+    return []
+
+
+def open_mcp(settings, workbench_store, knowledge=None):
+    """The MCP hub (``app.mcp.context.McpSetup``): the catalogue (its bundled entries added or brought up to date),
+    the sealer of stored secrets (``MAAS_SECRET_KEY``, else ``<data dir>/secret.key``), the installs (those a stop cut
+    short marked failed), the supervisor of running servers (started later, in the app's loop: ``McpSetup.start``)
+    and the hub with the admins' allow-list of private hosts. Nothing is installed or fetched here."""
+    from app.mcp.context import McpSetup
+    from gateway.errors import StartupError
+    from shared.urlguard import HostPolicy
+    from workbench.errors import WorkbenchError
+    from workbench.mcp.catalogue import Catalogue
+    from workbench.mcp.hub import McpHub
+    from workbench.mcp.installs import Installs
+    from workbench.mcp.processes import Supervisor
+    from workbench.mcp.runs import Audit
+    from workbench.mcp.sealed import Sealer
+
+    try:
+        sealer = Sealer.from_settings(settings.secret_key, settings.data_dir)
+    except WorkbenchError as exc:
+        raise StartupError(exc.text("en")) from None
+    catalogue = Catalogue(workbench_store)
+    catalogue.seed_bundled()
+    installs = Installs(workbench_store, settings.data_dir, sealer, audit=Audit(workbench_store))
+    installs.recover()
+    supervisor = Supervisor(installs, start_timeout=settings.mcp_start_timeout_s)
+    hub = McpHub.create(workbench_store, catalogue, sealer, HostPolicy(settings.mcp_allow_private_hosts),
+                        connectors=mcp_connectors(installs, supervisor))
+    return McpSetup(hub, catalogue, installs, supervisor, teams=knowledge.teams if knowledge is not None else None)
+
+
 def check_data_dir(path) -> None:
     """The data directory exists (made if missing) and can be written; else one ``StartupError`` naming it."""
     from gateway.errors import StartupError
@@ -264,10 +302,12 @@ async def _serve(settings, gateway, workbench_store) -> None:
 
     async def workbench() -> tuple:
         knowledge = await asyncio.to_thread(open_knowledge, settings, gateway, workbench_store)
-        return await asyncio.to_thread(build_app, gateway, workbench_store, knowledge), knowledge
+        mcp = await asyncio.to_thread(open_mcp, settings, workbench_store, knowledge)
+        return await asyncio.to_thread(build_app, gateway, workbench_store, knowledge, mcp), knowledge, mcp
 
-    # the knowledge bases (importing Chroma takes ~1 s) and the UI (Gradio, seconds) are built while the models start
-    (app, knowledge), _ = await asyncio.gather(workbench(), gateway.start())
+    # the knowledge bases (importing Chroma takes ~1 s), the MCP hub and the UI (Gradio, seconds) are built while the
+    # models start
+    (app, knowledge, mcp), _ = await asyncio.gather(workbench(), gateway.start())
     # Everything alive now (Gradio, FastAPI, DuckDB: ~200k objects) lives as long as the process:
     # keep it out of the collector, whose full passes otherwise pause serving for 70-190 ms.
     gc.collect()
@@ -285,6 +325,7 @@ async def _serve(settings, gateway, workbench_store) -> None:
                     return
                 await asyncio.sleep(0.05)
             await knowledge.start()         # its worker embeds through our own /v1: now that it answers
+            await mcp.start()               # the MCP servers admins left running, started again in the background
             host = settings.host if settings.host not in ("0.0.0.0", "::") else "127.0.0.1"
             _banner(gateway, f"http://{host}:{settings.port}")
 
@@ -293,6 +334,7 @@ async def _serve(settings, gateway, workbench_store) -> None:
         announcer.cancel()
     finally:
         await knowledge.stop()              # the worker first: it calls the gateway
+        await mcp.stop()                    # every MCP server's process ends
         await gateway.stop()
 
 

@@ -17,8 +17,9 @@ from app.shell.i18n import translate
 from app.strings import gradio as gradio_strings
 from gateway.accounts.console import Console
 
-PAGES = (("chat.nav", "/chat"), ("kb.nav", "/kb"), ("teams.nav", "/teams"), ("shell.nav_home", "/"),
-         ("shell.nav_account", "/account"), ("shell.nav_usage", "/usage"), ("shell.nav_docs", "/api-docs"))
+PAGES = (("chat.nav", "/chat"), ("kb.nav", "/kb"), ("mcp.nav", "/mcp"), ("teams.nav", "/teams"),
+         ("shell.nav_home", "/"), ("shell.nav_account", "/account"), ("shell.nav_usage", "/usage"),
+         ("shell.nav_docs", "/api-docs"))
 ADMIN_PAGE = ("shell.nav_admin", "/admin")
 # Gradio draws its navbar for multipage apps even with gr.Navbar(visible=False) on every page (6.31):
 # hide it; the header below is the navigation. Passed to mount_gradio_app(css=...) by launch.py, with the marks
