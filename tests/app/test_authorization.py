@@ -23,15 +23,18 @@ import pytest
 from app.chat.context import ChatDocuments, ChatSetup
 from app.ui import build_ui
 from gateway.usage.ledger import Ledger, UsageRow
-from launch import open_knowledge
+from launch import open_knowledge, open_mcp
 from tests import aio
 from tests.app.conftest import opened_gateway
 from tests.app.pages import PASSWORD
 from tests.conftest import MASTER_KEY
 from workbench.attachments import Attachments
 from workbench.conversations import Conversations
+from workbench.mcp.catalogue import Viewer
+from workbench.mcp.remotes import Registration
+from workbench.mcp.runs import Call
 from workbench.schema import open_store
-from workbench.store import store_path
+from workbench.store import store_path, utcnow
 
 ADMIN_ONLY = {
     *(f"app.admin.page.AdminPage.{n}" for n in (
@@ -39,6 +42,10 @@ ADMIN_ONLY = {
         "reissue", "reject", "reset_password", "revoke_key", "set_role")),
     *(f"app.admin.models.ModelsTab.{n}" for n in ("load", "refresh", "revert", "save", "validate")),
     "app.docs.page.DocsPage.add_note", "app.docs.page.DocsPage.delete_note",
+    *(f"app.mcp.admin.AdminHandlers.{n}" for n in (
+        "admin_refresh", "cancel_install", "configure", "import_file", "import_text", "install", "install_log",
+        "install_tick", "restart", "server_log", "start", "stop", "uninstall")),
+    "app.mcp.page.McpPage.draw_values",         # drawn for admins only (the values an install needs)
 }
 OWN_DATA = {
     *(f"app.account.page.AccountPage.{n}" for n in (
@@ -60,16 +67,24 @@ OWN_DATA = {
     *(f"app.teams.page.TeamsPage.{n}" for n in (
         "create", "create_link", "delete", "invite", "join", "leave", "load", "remove", "revoke_link", "save",
         "select", "set_role", "transfer")),
+    *(f"app.mcp.handlers.CatalogueHandlers.{n}" for n in (
+        "contents", "get_prompt", "load", "open_entry", "pick_prompt", "pick_tool", "read_resource", "run_detail",
+        "run_json", "run_tool", "runs", "search")),
+    *(f"app.mcp.manage.ManageHandlers.{n}" for n in ("approve", "disable", "enable", "remove", "review",
+                                                     "set_header")),
+    "app.mcp.register.RegisterHandlers.register",
+    "app.mcp.page.McpPage.draw_tool", "app.mcp.page.McpPage.draw_prompt",     # the forms drawn by @gr.render
 }
 OPEN = {  # no per-user data: the models' health, who am I, date shortcuts, a model's default thinking budget
     "app.home.page.HomePage.refresh", "app.home.page.HomePage.api_info",
     "app.shell.header.header.<locals>.whoami", "app.usage.page.UsagePage.quick",
-    "app.chat.page.ChatPage.model_budget",
+    "app.chat.page.ChatPage.model_budget", "app.mcp.page.McpPage.language",
 }
 SECRET_MARKERS = ("alice-secret-project", "Alice Secret Lab", "ALICE-ONLY purpose", "987654", "987,654",
                   "ALICE-CHAT-SECRET", "alice-notes.md", "ALICE-DOC-SECRET", "Alice Secret Team", "ALICE-KB-SECRET",
                   "alice-kb-secret.md", "alice-kb-description", "ALICE-KB-TEXT",
-                  "KB-TEXT here")           # a chunk's text, also when the filter "ALICE" is marked in it
+                  "KB-TEXT here",           # a chunk's text, also when the filter "ALICE" is marked in it
+                  "ALICE-MCP-SECRET", "alice-mcp-description", "ALICE-MCP-TOKEN", "ALICE-MCP-RUN")
 NOWHERE = "http://127.0.0.1:9/v1"          # the chat's model calls fail: bob must be refused before any
 # components whose value is a file Gradio copies into its cache and serves at /gradio_api/file=<path> to anyone
 # signed in who has the path, with no check of who may read it, for as long as the copy lasts
@@ -85,9 +100,22 @@ def _name(fn: Any) -> str:
     return f"{fn.__module__}.{fn.__qualname__}"
 
 
+def _handlers(block_fn: Any) -> list[Any]:
+    """The handlers behind one registered function: itself, or for a ``@gr.render`` the drawing function and the
+    handlers its drawn buttons call (``RENDERED`` of the page that draws them)."""
+    from gradio.renderable import Renderable
+
+    owner = getattr(block_fn.fn, "__self__", None)
+    if not isinstance(owner, Renderable):
+        return [block_fn.fn]
+    page = getattr(owner.fn, "__self__", None)
+    return [owner.fn, *(getattr(page, name) for name in getattr(page, "RENDERED", ()))]
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    gw = opened_gateway(tmp_path_factory.mktemp("authz"), lambda: {"models": [], "master_key_hint": ""})
+    gw = opened_gateway(tmp_path_factory.mktemp("authz"), lambda: {"models": [], "master_key_hint": ""},
+                        MAAS_MCP_ALLOW_PRIVATE_HOSTS="127.0.0.1")
     admin = gw.console.actor_for_username("admin")
     alice = gw.accounts.create_user("alice", PASSWORD, organisation="Alice Secret Lab")
     bob = gw.accounts.create_user("bob", PASSWORD, organisation="Bob Lab")
@@ -113,6 +141,14 @@ def site(tmp_path_factory):
     doc = attachments.add(alice.id, conv.id, "alice-notes.md", b"# Notes\n\nALICE-DOC-SECRET results.", max_bytes=10**6)
     # alice's team, its knowledge base with a document, an invite link and a share link
     knowledge = open_knowledge(gw.settings, gw, wb)
+    # alice's own remote MCP server (nothing listens there: bob must be refused before anything is sent) and a run
+    mcp = open_mcp(gw.settings, wb, knowledge)
+    alice_viewer = Viewer(alice.id)
+    server = aio.run(mcp.hub.register(Registration(
+        "http://127.0.0.1:9/mcp", title="ALICE-MCP-SECRET lab", description="alice-mcp-description",
+        bearer_token="ALICE-MCP-TOKEN-0123456789"), alice_viewer))
+    run_id = mcp.hub.run_log.record(Call(alice.id, server.id, server.name, "add", "form", utcnow(), 1.0, True, None,
+                                         {"note": "ALICE-MCP-RUN"}, 20))
     team = knowledge.teams.create(alice.id, "Alice Secret Team")
     base = knowledge.bases.create(alice.id, team.id, "ALICE-KB-SECRET", "alice-kb-description",
                                   "use-multilingual:v3")
@@ -125,15 +161,17 @@ def site(tmp_path_factory):
     link, _ = knowledge.sharing.create_link(alice.id, base.id)
     chat = ChatSetup(convs, NOWHERE, key_for=lambda user_id: MASTER_KEY, documents=ChatDocuments(attachments),
                      knowledge=knowledge)
-    demo, _ = build_ui(gw, chat=chat, knowledge=knowledge)
+    demo, _ = build_ui(gw, chat=chat, knowledge=knowledge, mcp=mcp)
     fns = {}
     for block_fn in demo.fns.values():
         if block_fn.fn is not None:
-            fns.setdefault(_name(block_fn.fn), block_fn.fn)
+            for fn in _handlers(block_fn):
+                fns.setdefault(_name(fn), fn)
     yield SimpleNamespace(gw=gw, wb=wb, demo=demo, fns=fns, alice=alice, bob=bob, key=key, app=app, conv=conv, doc=doc,
                           attachments=attachments,
                           upload=tmp_path_factory.mktemp("authz-upload"), team=team, kb=base, kb_doc=kb_doc,
-                          invite=invite, link=link)
+                          invite=invite, link=link, mcp_entry=server, mcp_run=run_id)
+    aio.run(mcp.stop())
     aio.run(knowledge.stop())
     wb.close()
     gw.store.close()
@@ -150,7 +188,10 @@ def _snapshot(site) -> tuple:
               for t, column, value in (("teams", "id", site.team.id), ("team_members", "team_id", site.team.id),
                                        ("team_invites", "team_id", site.team.id), ("knowledge_bases", "id", site.kb.id),
                                        ("kb_documents", "kb_id", site.kb.id), ("kb_shares", "kb_id", site.kb.id),
-                                       ("kb_grants", "kb_id", site.kb.id))))
+                                       ("kb_grants", "kb_id", site.kb.id), ("mcp_catalogue", "id", site.mcp_entry.id),
+                                       ("mcp_header_values", "entry_id", site.mcp_entry.id),
+                                       ("mcp_tool_pins", "entry_id", site.mcp_entry.id),
+                                       ("mcp_runs", "user_id", site.alice.id))))
 
 
 def _args(fn: Any, site, username: str | None) -> dict[str, Any]:
@@ -167,7 +208,11 @@ def _args(fn: Any, site, username: str | None) -> dict[str, Any]:
            "kb_id": site.kb.id, "team_id": site.team.id, "document_id": site.kb_doc.id, "link_id": site.link.id,
            "invite_id": site.invite.id, "member_id": site.alice.id, "new_owner_id": site.alice.id,
            "kb_ids": [site.kb.id], "question": "What is in alice's knowledge base?", "query": "ALICE",
-           "username": "bob", "grantee": "bob", "name": "renamed by bob", "confirm": "ALICE-KB-SECRET"}
+           "username": "bob", "grantee": "bob", "name": "renamed by bob", "confirm": "ALICE-KB-SECRET",
+           "entry_id": site.mcp_entry.id, "run_id": site.mcp_run, "tool": "add", "values": {"a": 1, "b": 2},
+           "hashes": {"add": "0" * 64}, "allow_flagged": True, "uri": "file:///etc/passwd", "prompt": "greet",
+           "url": "http://127.0.0.1:9/mcp", "visibility": "user", "token": "bob-token-0123456789",
+           "value": "Bearer stolen-by-bob"}
     args.update({k: v for k, v in ids.items() if k in args})
     return args
 
@@ -267,6 +312,9 @@ def test_the_owner_does_see_their_own_data(site) -> None:
     assert "alice-notes.md" in docs
     for name, marker in (("app.kb.handlers.KBHandlers.open_kb", "alice-kb-secret.md"),
                          ("app.kb.handlers.KBHandlers.chunks", "KB-TEXT here"),
+                         ("app.mcp.handlers.CatalogueHandlers.open_entry", "ALICE-MCP-SECRET"),
+                         ("app.mcp.handlers.CatalogueHandlers.run_detail", "ALICE-MCP-RUN"),
+                         ("app.mcp.handlers.CatalogueHandlers.search", "ALICE-MCP-SECRET"),
                          ("app.teams.page.TeamsPage.load", "Alice Secret Team")):
         fn = site.fns[name]
         assert marker in _text(_call(fn, _args(fn, site, "alice"))), name
