@@ -191,7 +191,7 @@ class Drawer:
             choices = ([(self.t("mcp.none"), NONE)] if optional else []) + [(lab, lab) for lab in f.labels]
             value = said(default) if f.has_default and said(default) in f.labels else \
                 (NONE if optional else (f.labels[0] if f.labels else None))
-            component = gr.Dropdown(choices=choices, value=value, **self._common(f, path, key, label))
+            component = gr.Dropdown(choices=choices, **_given(value), **self._common(f, path, key, label))
         elif isinstance(f, BooleanField):
             if f.required or f.has_default:
                 component = gr.Checkbox(value=bool(default), **self._common(f, path, key, label))
@@ -199,13 +199,13 @@ class Drawer:
                 component = gr.Dropdown(choices=[(self.t("mcp.none"), NONE), ("true", "true"), ("false", "false")],
                                         value=NONE, **self._common(f, path, key, label))
         elif isinstance(f, NumberField):
-            component = gr.Number(value=default if isinstance(default, int | float) else None,
+            component = gr.Number(**_given(default if isinstance(default, int | float) else None),
                                   precision=0 if isinstance(f, IntegerField) else None,
                                   **self._common(f, path, key, label, *self._bounds(f)))
         else:
             hints = self._text_hints(f) if isinstance(f, TextField) else []
             example = next((e for e in f.examples if isinstance(e, str)), None)
-            component = gr.Textbox(value=default if isinstance(default, str) else None, max_lines=8,
+            component = gr.Textbox(**_given(default if isinstance(default, str) else None), max_lines=8,
                                    placeholder=example or (f.format if isinstance(f, TextField) else None),
                                    **self._common(f, path, key, label, *hints))
         self.drawn.paths[path] = component
@@ -234,7 +234,7 @@ class Drawer:
         schema = json.dumps(f.schema, ensure_ascii=False)
         hint = self.t("mcp.hint_json", reason=f.reason, schema=schema if len(schema) <= 300 else schema[:300] + "…")
         value = json.dumps(f.default, ensure_ascii=False) if f.has_default else None
-        self.drawn.paths[path] = gr.Textbox(value=value, lines=2, max_lines=12,
+        self.drawn.paths[path] = gr.Textbox(**_given(value), lines=2, max_lines=12,
                                             **self._common(f, path, key, label, hint))
 
     def object(self, f: ObjectField, path: str, key: str, positions: tuple[int, ...], ids: tuple[int, ...],
@@ -291,6 +291,12 @@ class Drawer:
             branch = f.branches[chosen]
             with gr.Group(elem_id=f"{self.prefix}-{slug(path)}-branch"):
                 self.field(branch.field, positions, ids, label=branch.label)
+
+
+def _given(value: Any) -> dict[str, Any]:
+    """``value=`` only when there is one: a keyed component given ``value=None`` would lose what was typed in it when
+    the form is drawn again (Gradio sends the None, which replaces the kept value)."""
+    return {} if value is None else {"value": value}
 
 
 def _md(text: str) -> str:

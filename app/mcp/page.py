@@ -132,8 +132,8 @@ class McpPage(RegisterHandlers):
                 gr.Markdown(i18n("mcp.audit_heading"))
                 audit_html = _html("mcp-audit")
 
+        entry_box = gr.Textbox(visible="hidden", elem_id="mcp-entry")       # the open entry's id
         with gr.Column(visible=False, elem_id="mcp-open") as open_col:
-            entry_box = gr.Textbox(visible="hidden", elem_id="mcp-entry")
             head = _html("mcp-head")
             with gr.Tabs(elem_id="mcp-open-tabs"):
                 with gr.Tab(i18n("mcp.tab_overview"), id="overview", elem_id="mcp-tab-overview"):

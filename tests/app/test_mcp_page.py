@@ -168,6 +168,7 @@ def test_a_tool_runs_from_form_values_with_a_nested_object_and_a_choice_of_kinds
     assert picked_tool.tool_box == "plan" and "Plan a visit" in text(picked_tool.tool_html)
     form = form_of(next(t for t in site.mcp.hub.usable_tools(lab_entry, site.h.ctx.who("en", req("alice")).viewer)
                         if t.name == "plan").input_schema)
+    assert [f.name for f in form.fields] == ["where", "when", "guests", "note"]       # as the tool lists them
     paths = _paths(form.root)
     assert {"where.city", "where.country", "when", "when@0", "when@1", "guests", "note"} <= paths
     values = {"where.city": "Beijing", "where.country": "", "when": "0", "when@0": 5, "when@1": None,

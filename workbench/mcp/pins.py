@@ -170,7 +170,8 @@ class Pins:
         with self.store.transaction() as cur:
             rows = self._rows(cur, entry_id)
             for name, snapshot in listed.items():
-                digest, text = hash_of(snapshot), canonical(snapshot)
+                # hashed in canonical form; kept in the server's own order (a form lists the fields as the tool does)
+                digest, text = hash_of(snapshot), json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"))
                 row = rows.get(name)
                 if row is None:
                     cur.execute("INSERT INTO mcp_tool_pins (entry_id, tool, seen_hash, seen_json, seen_at, listed) "

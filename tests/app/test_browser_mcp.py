@@ -1,0 +1,125 @@
+"""The MCP page in a real browser against the real ``python launch.py`` (no models needed) and a real MCP server on
+loopback (the SDK's streamable HTTP behind a bearer token, ``tests.workbench.mcp_servers``; 127.0.0.1 allowed by
+``MAAS_MCP_ALLOW_PRIVATE_HOSTS``).
+
+Alice, a member, in Chinese: registers the lab server for herself ("实验室时间服务", with its token), approves its
+tools, searches the catalogue for "时间", opens the entry, runs ``now`` from its generated form (Asia/Shanghai) and
+sees its answer; then ``plan``, whose form has a nested object, a choice of kinds (``anyOf``, drawn again when the
+branch is chosen) and a list (an entry added). Bob sees none of it. Screenshots land in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.app.conftest import opened_gateway
+from tests.app.mcp_world import SHANGHAI_NOON, add_form_tools
+from tests.browser import box, open_page, pick, screenshot
+from tests.conftest import GatewayProcess
+from tests.workbench.mcp_servers import LabServer, serve
+
+pytestmark = pytest.mark.browser
+
+ALICE = ("alice", "Alice-pass-2026")
+BOB = ("bob", "Bob-pass-2026")
+TOKEN = "sk-browser-lab-9c2d7e4b1a6f3085"
+TITLE = "实验室时间服务"
+
+
+@pytest.fixture()
+def lab():
+    server = LabServer()
+    add_form_tools(server)
+    with serve(server, token=TOKEN) as site:
+        yield server, site
+
+
+@pytest.fixture()
+def server(tmp_path):
+    data = tmp_path / "data"
+    gateway = opened_gateway(data)
+    for name, password in (ALICE, BOB):
+        gateway.accounts.create_user(name, password)
+    gateway.store.close()
+    config = tmp_path / "models.yaml"
+    config.write_text("gateway: {embedded: {enabled: false}}\n")
+    gw = GatewayProcess(data, config=config, env={"MAAS_MCP_ALLOW_PRIVATE_HOSTS": "127.0.0.1"}).start()
+    yield gw
+    gw.stop()
+
+
+def test_a_member_registers_a_server_and_runs_its_tools_from_the_form_in_chinese(browser, server, lab, request):
+    from playwright.sync_api import expect
+
+    calls, site = lab[0].calls, lab[1]
+    with open_page(browser, request, f"{server.url}/mcp", user=ALICE, locale="zh-CN") as page:
+        expect(page.locator("#nav-mcp")).to_have_text("MCP 服务")
+        expect(page.locator("#mcp-list")).to_contain_text("时间")            # the bundled catalogue, in Chinese
+
+        # register the lab server for herself: its token is never shown again
+        page.get_by_role("tab", name="注册服务器").click()
+        box(page, "mcp-reg-url").fill(site.url)
+        box(page, "mcp-reg-title").fill(TITLE)
+        page.locator("#mcp-reg-token input").fill(TOKEN)
+        page.locator("#mcp-reg-button").click()
+        expect(page.locator("#mcp-reg-notice")).to_contain_text(f"{TITLE} 已注册", timeout=30_000)
+        expect(page.locator("#mcp-head")).to_contain_text(TITLE)
+        expect(page.locator("#mcp-contents")).to_contain_text("plan", timeout=30_000)
+        assert TOKEN not in page.content()
+
+        # approve its tools as listed
+        page.get_by_role("tab", name="审批与管理").click()
+        expect(page.locator("#mcp-review")).to_contain_text("待批准")
+        page.locator("#mcp-approve").click()
+        expect(page.locator("#mcp-manage-note")).to_contain_text("已批准")
+
+        # find it in the catalogue by a Chinese word and open it
+        page.get_by_role("tab", name="目录").click()
+        box(page, "mcp-q").fill("时间")
+        expect(page.locator("#mcp-list")).to_contain_text(TITLE)
+        page.locator("#mcp-pick input").click()
+        page.get_by_role("option", name=re.compile(f"^{TITLE} · ")).click()
+        expect(page.locator("#mcp-head")).to_contain_text("仅自己")
+
+        # run `now` from its form
+        page.get_by_role("tab", name="运行工具").click()
+        pick(page, "mcp-tool-pick", "now")
+        expect(page.locator("#mcp-arg-timezone")).to_contain_text("Timezone *")
+        expect(page.locator("#mcp-arg-timezone")).to_contain_text("An IANA timezone")
+        box(page, "mcp-arg-timezone").fill("Asia/Shanghai")
+        page.locator("#mcp-run").click()
+        expect(page.locator("#mcp-result")).to_contain_text(SHANGHAI_NOON, timeout=30_000)
+        expect(page.locator("#mcp-result")).to_contain_text("成功")
+        assert ("now", {"timezone": "Asia/Shanghai"}) in calls
+        screenshot(page, request, "now")
+
+        # `plan`: a nested object, a choice of kinds and a list; an empty required field is refused and marked
+        pick(page, "mcp-tool-pick", "plan")
+        expect(page.locator("#mcp-arg-where-city")).to_be_visible()
+        page.locator("#mcp-run").click()
+        expect(page.locator("#mcp-result")).to_contain_text("“where.city”为必填项", timeout=30_000)
+        expect(page.locator("#mcp-arg-where-city")).to_have_class(re.compile("maas-invalid"))
+        box(page, "mcp-arg-where-city").fill("Beijing")
+        pick(page, "mcp-arg-when", "string")                                  # the branch's box is drawn
+        box(page, "mcp-arg-when-1").fill("May Day")
+        page.locator("#mcp-arg-guests-add").click()
+        box(page, "mcp-arg-guests-0").fill("Li")
+        expect(box(page, "mcp-arg-where-city")).to_have_value("Beijing")       # kept while the form was redrawn
+        page.locator("#mcp-run").click()
+        expect(page.locator("#mcp-result")).to_contain_text("Visit Beijing (CN) on 'May Day' with 1 guest(s)",
+                                                            timeout=30_000)
+        screenshot(page, request, "plan")
+
+        # my runs
+        page.get_by_role("tab", name="我的运行记录").click()
+        page.locator("#mcp-runs-refresh").click()
+        expect(page.locator("#mcp-runs")).to_contain_text("plan")
+
+    with open_page(browser, request, f"{server.url}/mcp", user=BOB) as page:
+        expect(page.locator("#mcp-list")).to_contain_text("Time")
+        box(page, "mcp-q").fill("lab")
+        expect(page.locator("#mcp-list")).not_to_contain_text(TITLE)
+        page.get_by_role("tab", name="My runs").click()
+        expect(page.locator("#mcp-runs")).to_contain_text("You have not run any tool yet.")
