@@ -96,11 +96,14 @@ class AdminHandlers(ManageHandlers):
             install = None
         return inputs.fields_of(package), install
 
-    def _installed(self, caller: Caller, entry: Entry, note: str, kind: str = "", bump: bool = False,
+    def _installed(self, caller: Caller, entry: Entry, note: str | None, kind: str = "", bump: bool = False,
                    log: Any = None) -> InstallView:
+        """The install part after an action; ``note`` None leaves the last one shown."""
+        status = self.ctx.server_status(entry)
         return InstallView(**fields_of(install_part(self.ctx, caller, entry, bump=bump)),
-                           install_note=view.notice_html(note, kind) if note else gr.update(),
-                           log_html=gr.update() if log is None else log)
+                           install_note=gr.update() if note is None else view.notice_html(note, kind),
+                           log_html=gr.update() if log is None else log,
+                           head=view.head_html(entry, status, caller.viewer.user_id, caller.locale))
 
     def _admin_entry(self, entry_id: str | None, lang: str, request: gr.Request) -> tuple[Caller, Entry]:
         caller = self.ctx.admin(lang, request)
@@ -137,9 +140,8 @@ class AdminHandlers(ManageHandlers):
         """The timer: the install's step and its output's last lines; once it ended, the timer stops and the values
         form is drawn again (Install becomes Save values)."""
         caller, entry = self._admin_entry(entry_id, lang, request)
-        part = install_part(self.ctx, caller, entry)
-        done = not part.install_timer.active
-        return self._installed(caller, entry, "", bump=done)
+        done = not install_part(self.ctx, caller, entry).install_timer.active
+        return self._installed(caller, entry, "" if done else None, bump=done)
 
     async def _act(self, entry_id: str | None, lang: str, request: gr.Request, action: str) -> InstallView:
         caller, entry = self._admin_entry(entry_id, lang, request)

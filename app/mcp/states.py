@@ -185,10 +185,11 @@ class HeadersView(Headers):
 
 @dataclass
 class InstallView(InstallPart):
-    """An admin's action on an installed server, and what was said."""
+    """An admin's action on an installed server, what was said, and the entry's header (its state)."""
 
     install_note: str
     log_html: str
+    head: str
 
 
 @dataclass

@@ -2,10 +2,14 @@
 loopback (the SDK's streamable HTTP behind a bearer token, ``tests.workbench.mcp_servers``; 127.0.0.1 allowed by
 ``MAAS_MCP_ALLOW_PRIVATE_HOSTS``).
 
-Alice, a member, in Chinese: registers the lab server for herself ("实验室时间服务", with its token), approves its
-tools, searches the catalogue for "时间", opens the entry, runs ``now`` from its generated form (Asia/Shanghai) and
-sees its answer; then ``plan``, whose form has a nested object, a choice of kinds (``anyOf``, drawn again when the
-branch is chosen) and a list (an entry added). Bob sees none of it. Screenshots land in test-artifacts/.
+1. Alice, a member, in Chinese: registers the lab server for herself ("实验室时间服务", with its token), approves its
+   tools, searches the catalogue for "时间", opens the entry, runs ``now`` from its generated form (Asia/Shanghai)
+   and sees its answer; then ``plan``, whose form has a nested object, a choice of kinds (``anyOf``, drawn again when
+   the branch is chosen) and a list (an entry added). Bob sees none of it.
+2. The admin installs ``mcp-server-time`` from the catalogue (pip, from the configured index: skipped, saying so,
+   when the index cannot be reached), watches its steps and pip's last lines on the timer, starts it, reads its log.
+
+Screenshots land in test-artifacts/.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from tests.app.conftest import opened_gateway
 from tests.app.mcp_world import SHANGHAI_NOON, add_form_tools
 from tests.browser import box, open_page, pick, screenshot
 from tests.conftest import GatewayProcess
+from tests.workbench.mcp_hub import pip_unreachable
 from tests.workbench.mcp_servers import LabServer, serve
 
 pytestmark = pytest.mark.browser
@@ -26,6 +31,14 @@ ALICE = ("alice", "Alice-pass-2026")
 BOB = ("bob", "Bob-pass-2026")
 TOKEN = "sk-browser-lab-9c2d7e4b1a6f3085"
 TITLE = "实验室时间服务"
+# every text the install's progress shows, recorded in the page as it changes
+RECORDER = """() => {
+  window.seen = [];
+  new MutationObserver(() => {
+    const text = document.querySelector('#mcp-install')?.innerText.trim();
+    if (text && window.seen[window.seen.length - 1] !== text) window.seen.push(text);
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
 
 
 @pytest.fixture()
@@ -123,3 +136,42 @@ def test_a_member_registers_a_server_and_runs_its_tools_from_the_form_in_chinese
         expect(page.locator("#mcp-list")).not_to_contain_text(TITLE)
         page.get_by_role("tab", name="My runs").click()
         expect(page.locator("#mcp-runs")).to_contain_text("You have not run any tool yet.")
+
+
+def test_an_admin_installs_a_server_from_the_catalogue_and_starts_it(browser, server, request, tmp_path):
+    from playwright.sync_api import expect
+
+    why = pip_unreachable("mcp-server-time==2026.10.19", tmp_path / "pip-download")
+    if why:
+        pytest.skip(f"the Python package index is unreachable from here (pip download: {why})")
+    with open_page(browser, request, f"{server.url}/mcp", locale="en-US") as page:
+        pick(page, "mcp-pick", "Time · io.github.modelcontextprotocol/server-time")
+        expect(page.locator("#mcp-head")).to_contain_text("Not installed")
+        page.get_by_role("tab", name="Install and run").click()
+        expect(page.locator("#mcp-install")).to_contain_text("Not installed yet")
+        expect(page.locator("#mcp-value-arg---local-timezone")).to_contain_text("The IANA timezone")
+        box(page, "mcp-value-arg---local-timezone").fill("Asia/Shanghai")
+        page.evaluate(RECORDER)
+        page.locator("#mcp-install-button").click()
+        expect(page.locator("#mcp-install")).to_contain_text("Installed", timeout=600_000)
+        expect(page.locator("#mcp-install")).not_to_contain_text("step", timeout=10_000)
+        seen = page.evaluate("window.seen")
+        assert any("step 2 of 3: pip" in text for text in seen), seen            # the timer showed pip's step
+        assert any("mcp-server-time" in text and "Collecting" in text for text in seen), seen   # and its output
+        expect(page.locator("#mcp-head")).to_contain_text("Installed (stopped)")
+        expect(page.locator("#mcp-install-button")).to_have_text("Save values (they apply at the next start)")
+        expect(box(page, "mcp-value-arg---local-timezone")).to_have_value("Asia/Shanghai")
+        page.locator("#mcp-start").click()
+        expect(page.locator("#mcp-install-note")).to_contain_text("The server is running.", timeout=120_000)
+        expect(page.locator("#mcp-install")).to_contain_text("Running")
+        expect(page.locator("#mcp-head")).to_contain_text("Running")
+        page.locator("#mcp-server-log").click()
+        expect(page.locator("#mcp-log")).to_contain_text("== start")
+        screenshot(page, request, "installed")
+        page.get_by_role("tab", name="Administration").click()
+        page.locator("#mcp-admin-refresh").click()
+        expect(page.locator("#mcp-installs")).to_contain_text("pypi:mcp-server-time==2026.10.19")
+        expect(page.locator("#mcp-audit")).to_contain_text("installed")
+        page.get_by_role("tab", name="Install and run").click()
+        page.locator("#mcp-stop").click()
+        expect(page.locator("#mcp-install-note")).to_contain_text("The server is stopped.")
