@@ -133,16 +133,16 @@ class Drawer:
     (the entry and the tool); ``prefix``: of the element ids (``mcp-arg-<path>``); ``locale``: of the hints."""
 
     def __init__(self, layout: Layout, state: Any, *, key: tuple[str, ...], i18n: Any, locale: str,
-                 prefix: str) -> None:
+                 prefix: str, empty: str = "mcp.no_arguments") -> None:
         self.layout, self.state, self.key, self.i18n, self.locale = layout, state, key, i18n, locale
-        self.prefix = prefix
+        self.prefix, self.empty = prefix, empty
         self.drawn = Drawn()
 
     def form(self, form: Form) -> Drawn:
         root = form.root
         if isinstance(root, ObjectField) and not root.path:
             if not root.fields and root.extra is None:
-                gr.Markdown(self.i18n("mcp.no_arguments"), elem_id=f"{self.prefix}-none")
+                gr.Markdown(self.i18n(self.empty), elem_id=f"{self.prefix}-none")      # said when none
             for sub in root.fields:
                 self.field(sub, (), ())
             if root.extra is not None:

@@ -315,7 +315,8 @@ class McpPage(RegisterHandlers):
             return
         p = self.parts
         drawn = Drawer(Layout.of(state), p["prompt_layout"], key=("prompt", entry.id, str(spec["name"])),
-                       i18n=self.i18n, locale=caller.locale, prefix="mcp-parg").form(self.prompt_form(spec))
+                       i18n=self.i18n, locale=caller.locale, prefix="mcp-parg",
+                       empty="mcp.no_prompt_arguments").form(self.prompt_form(spec))
         button = gr.Button(self.i18n("mcp.get_prompt"), variant="primary", key=("prompt", entry.id, spec["name"]),
                            elem_id="mcp-get-prompt")
 

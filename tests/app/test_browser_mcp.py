@@ -5,7 +5,8 @@ loopback (the SDK's streamable HTTP behind a bearer token, ``tests.workbench.mcp
 1. Alice, a member, in Chinese: registers the lab server for herself ("实验室时间服务", with its token), approves its
    tools, searches the catalogue for "时间", opens the entry, runs ``now`` from its generated form (Asia/Shanghai)
    and sees its answer; then ``plan``, whose form has a nested object, a choice of kinds (``anyOf``, drawn again when
-   the branch is chosen) and a list (an entry added). Bob sees none of it.
+   the branch is chosen) and a list (an entry added); reads a resource and renders a prompt from its arguments'
+   form. Bob sees none of it.
 2. The admin installs ``mcp-server-time`` from the catalogue (pip, from the configured index: skipped, saying so,
    when the index cannot be reached), watches its steps and pip's last lines on the timer, starts it, reads its log.
 
@@ -124,6 +125,15 @@ def test_a_member_registers_a_server_and_runs_its_tools_from_the_form_in_chinese
         expect(page.locator("#mcp-result")).to_contain_text("Visit Beijing (CN) on 'May Day' with 1 guest(s)",
                                                             timeout=30_000)
         screenshot(page, request, "plan")
+
+        # a resource read, a prompt rendered from its arguments' form
+        page.get_by_role("tab", name="资源与提示词").click()
+        page.locator("#mcp-read").click()
+        expect(page.locator("#mcp-side")).to_contain_text("Buffer pH 7.4", timeout=30_000)
+        pick(page, "mcp-prompt-pick", "greet")
+        box(page, "mcp-parg-name").fill("陈博士")
+        page.locator("#mcp-get-prompt").click()
+        expect(page.locator("#mcp-side")).to_contain_text("Say hello to 陈博士, warmly.", timeout=30_000)
 
         # my runs
         page.get_by_role("tab", name="我的运行记录").click()

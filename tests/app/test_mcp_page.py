@@ -288,6 +288,26 @@ def test_a_registration_refuses_private_addresses_and_names_the_field(site) -> N
     assert "Bob's" not in text(call(site, "search", "bob", "").list_html)
 
 
+def test_a_server_registered_for_a_team_is_its_members_and_its_managers_change_it(site) -> None:
+    teams = site.mcp.teams
+    lab_team = teams.create(site.ids["alice"], "Spectroscopy")
+    teams.invite(site.ids["alice"], lab_team.id, "carol", "member")
+    loaded = call(site, "load", "alice", None)
+    assert ("A team I manage", "team") in choices(loaded.reg_visibility)
+    assert ("Spectroscopy", lab_team.id) in choices(loaded.reg_team)
+    assert ("A team I manage", "team") not in choices(call(site, "load", "carol", None).reg_visibility)
+    by_member = register(site, "carol", title="Carol's try", visibility="team", team_id=lab_team.id)
+    assert "maas-invalid" in by_member["reg_team"]["elem_classes"]
+    shared = register(site, "alice", title="Spectroscopy tools", visibility="team", team_id=lab_team.id)
+    assert shared["reg_notice"].startswith("✅")
+    entry_id = value(shared["entry_box"])
+    assert "A team" in text(shared["head"]) and shared["manage_tab"]["visible"] is True
+    seen_by_carol = call(site, "open_entry", "carol", entry_id)
+    assert "Spectroscopy tools" in text(seen_by_carol.head) and seen_by_carol.manage_tab["visible"] is False
+    assert "Spectroscopy tools" not in text(call(site, "search", "bob", "Spectroscopy").list_html)
+    assert refused(site, "approve", "carol", entry_id, {"add": "x"}, True).startswith("Only")
+
+
 def test_a_secret_is_only_said_to_be_set(site, lab_entry) -> None:
     opened = call(site, "open_entry", "alice", lab_entry)
     assert "Authorization" in text(opened.headers_html) and "Set" in text(opened.headers_html)
