@@ -236,6 +236,16 @@ def test_runs_are_private_to_their_user(site, lab_entry) -> None:
     assert "ALICE-RUN-PRIVATE" not in refused(site, "run_detail", "bob", run_id)
 
 
+def test_without_the_hub_the_page_says_so(site) -> None:
+    off = McpPage(site.gw, None)
+    with pytest.raises(gr.Error) as err:
+        off.search("time", "zh", req("bob", "zh"))
+    assert err.value.message == "此服务器未启用 MCP 服务中心。"
+    with pytest.raises(gr.Error) as err:
+        off.search("time", "en", req(None))
+    assert err.value.message == "Your session has ended: sign in again."
+
+
 # ---------------------------------------------------------------- who sees what
 
 
