@@ -27,6 +27,8 @@ class ManageHandlers(CatalogueHandlers):
     def review(self, entry_id: str | None, lang: str, request: gr.Request) -> Review:
         """The entry's tools as last listed, for who may change it (blank for anyone else)."""
         caller = self.ctx.who(lang, request)
+        if not entry_id:                                  # nothing open (the page's load chains this too)
+            return Review(review_html="", review_hashes={})
         entry = self.ctx.entry(caller, entry_id)
         return review_part(self.ctx if caller.viewer.may_change(entry) else None, caller, entry)
 

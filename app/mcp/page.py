@@ -54,7 +54,6 @@ __all__ = ["McpPage", "build"]
 URL_JS = ("(k) => { const u = new URL(window.location.href); "
           "if (k) { u.searchParams.set('server', k); } else { u.searchParams.delete('server'); } "
           "window.history.replaceState(null, '', u.toString()); return []; }")
-TRANSPORTS = [("Streamable HTTP", "streamable-http"), ("SSE", "sse")]
 
 
 def _html(elem_id: str) -> gr.HTML:
@@ -94,7 +93,8 @@ class McpPage(RegisterHandlers):
                 with gr.Row():
                     reg_url = gr.Textbox(label=i18n("mcp.f_url"), info=i18n("mcp.f_url_info"), max_lines=1, scale=3,
                                          elem_id="mcp-reg-url")
-                    reg_transport = gr.Radio(TRANSPORTS, value="streamable-http", label=i18n("mcp.f_transport"),
+                    reg_transport = gr.Radio([(i18n("mcp.streamable_http"), "streamable-http"), ("SSE", "sse")],
+                                             value="streamable-http", label=i18n("mcp.f_transport"),
                                              scale=1, elem_id="mcp-reg-transport")
                 with gr.Row():
                     reg_title = gr.Textbox(label=i18n("mcp.f_title"), max_lines=1, elem_id="mcp-reg-title")
@@ -333,9 +333,10 @@ class McpPage(RegisterHandlers):
     def draw_values(self, entry_id: str | None, generation: Any, lang: str | None, request: gr.Request) -> None:
         """The values an installed server needs (admins): text boxes, a secret's only said to be set or not, and
         Install (not installed yet) or Save values (installed)."""
-        caller = self.ctx.admin(lang, request)
-        if not entry_id:
+        self.ctx.who(lang, request)                     # signed in, or refused
+        if not entry_id:                                # nothing to draw (also when the page loads for a member)
             return
+        caller = self.ctx.admin(lang, request)
         entry = self.ctx.entry(caller, entry_id)
         fields, install = self.value_fields(caller, entry)
         locale, i18n, p = caller.locale, self.i18n, self.parts

@@ -81,6 +81,12 @@ def kinds(entry: Entry) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def kind_badges(entry: Entry, locale: str) -> str:
+    """pypi, npm (the registries' own names) and remote (in words)."""
+    return " ".join(badge(t(locale, "mcp.kind_remote"), "remote") if k == "remote" else badge(k, "admin")
+                    for k in kinds(entry))
+
+
 def status_badge(status: str, locale: str) -> str:
     return badge(t(locale, f"mcp.status_{status}"), status)
 
@@ -105,7 +111,7 @@ def catalogue_html(rows: Sequence[tuple[Entry, str]], viewer_id: str, locale: st
         state = status_badge(status, locale)
         if not entry.enabled:
             state += " " + badge(t(locale, "mcp.disabled"), "disabled")
-        body.append([name, " ".join(badge(k, k if k == "remote" else "admin") for k in kinds(entry)),
+        body.append([name, kind_badges(entry, locale),
                      tags_html(listing.tags), state, esc(scope_words(entry, viewer_id, locale))])
     heads = [t(locale, f"mcp.col_{c}") for c in ("server", "kind", "tags", "status", "scope")]
     empty = t(locale, "mcp.no_match", query=query) if query.strip() else t(locale, "mcp.no_servers")
@@ -129,7 +135,7 @@ def head_html(entry: Entry, status: str, viewer_id: str, locale: str) -> str:
     disabled = " " + badge(t(locale, "mcp.disabled"), "disabled") if not entry.enabled else ""
     return (f'<div class="mcp-head"><h3>{esc(listing.title)}</h3>'
             f'<div><code>{esc(entry.name)}</code> · {esc(t(locale, "mcp.version", version=entry.version))} · '
-            f'{" ".join(badge(k, k if k == "remote" else "admin") for k in kinds(entry))} '
+            f'{kind_badges(entry, locale)} '
             f'{status_badge(status, locale)}{disabled} · {esc(scope_words(entry, viewer_id, locale))}</div>'
             f'<p>{esc(listing.description)}</p><div class="tags">{tags_html(listing.tags)}</div>'
             f'<div class="muted">{" · ".join(links)}</div></div>')

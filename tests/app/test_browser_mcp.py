@@ -71,6 +71,8 @@ def test_a_member_registers_a_server_and_runs_its_tools_from_the_form_in_chinese
     with open_page(browser, request, f"{server.url}/mcp", user=ALICE, locale="zh-CN") as page:
         expect(page.locator("#nav-mcp")).to_have_text("MCP 服务")
         expect(page.locator("#mcp-list")).to_contain_text("时间")            # the bundled catalogue, in Chinese
+        page.wait_for_timeout(1500)                                           # the load's chain has answered
+        expect(page.locator("[data-testid='toast-body']")).to_have_count(0)   # without a refusal
 
         # register the lab server for herself: its token is never shown again
         page.get_by_role("tab", name="注册服务器").click()
@@ -155,6 +157,9 @@ def test_an_admin_installs_a_server_from_the_catalogue_and_starts_it(browser, se
     if why:
         pytest.skip(f"the Python package index is unreachable from here (pip download: {why})")
     with open_page(browser, request, f"{server.url}/mcp", locale="en-US") as page:
+        expect(page.locator("#mcp-tab-admin")).to_be_attached()
+        page.wait_for_timeout(1500)
+        expect(page.locator("[data-testid='toast-body']")).to_have_count(0)
         pick(page, "mcp-pick", "Time · io.github.modelcontextprotocol/server-time")
         expect(page.locator("#mcp-head")).to_contain_text("Not installed")
         page.get_by_role("tab", name="Install and run").click()

@@ -29,7 +29,7 @@ def server(tmp_path_factory, shared_models):
     add_members(gw.url, MEMBER)
     yield gw
     gw.stop()
-PAGES = ("/", "/chat", "/kb", "/teams", "/account", "/usage", "/api-docs", "/admin")
+PAGES = ("/", "/chat", "/kb", "/mcp", "/teams", "/account", "/usage", "/api-docs", "/admin")
 
 # Words that stay Latin on a Chinese page: names of products, protocols and models, code, units.
 ALLOWED = {
@@ -46,6 +46,9 @@ ALLOWED = {
     "false", "null", "model", "messages", "thinking", "think", "budget", "format", "member", "admin", "limit",
     "since", "until", "query", "documents", "input", "id", "code", "kind", "system", "user", "assistant", "tool",
     "rpm", "tpm", "temperature",
+    # the package registries MCP servers are installed from, by their own names; names of programs and functions in
+    # the bundled MCP servers' Chinese descriptions (Git, Python's math module's sqrt, sin, log)
+    "pypi", "npm", "Git", "math", "sqrt", "sin", "log",
     # the people of this test
     "wang",
 }

@@ -236,6 +236,15 @@ def test_runs_are_private_to_their_user(site, lab_entry) -> None:
     assert "ALICE-RUN-PRIVATE" not in refused(site, "run_detail", "bob", run_id)
 
 
+def test_the_page_loads_with_nothing_open_without_a_refusal(site) -> None:
+    """The load's chain (what the open entry offers, its review) answers blank when nothing is open."""
+    for who in ("bob", "admin"):
+        loaded = call(site, "load", who, None)
+        assert loaded.entry_box == "" and loaded.open_col["visible"] is False
+        assert call(site, "contents", who, "").contents_html == ""
+        assert call(site, "review", who, "").review_html == ""
+
+
 def test_without_the_hub_the_page_says_so(site) -> None:
     off = McpPage(site.gw, None)
     with pytest.raises(gr.Error) as err:
