@@ -386,6 +386,37 @@ def test_an_admin_imports_a_server_json_and_a_bad_one_names_its_field(site) -> N
     assert "Not installed yet" in text(call(site, "open_entry", "admin", entry_id).install_html)
 
 
+def test_the_values_an_install_needs_show_a_secret_only_as_set(site) -> None:
+    data = {"name": "io.example/forecast", "description": "Forecasts", "version": "1.0.0",
+            "packages": [{"registryType": "pypi", "identifier": "mcp-forecast", "version": "0.1.0",
+                          "transport": {"type": "stdio"},
+                          "environmentVariables": [{"name": "FORECAST_KEY", "isSecret": True, "isRequired": True},
+                                                   {"name": "CITY", "description": "Where", "default": "Beijing"}]}]}
+    entry_id = value(call(site, "import_text", "admin", json.dumps(data), None).entry_box)
+    admin = site.h.ctx.who("en", req("admin")).viewer
+
+    async def install_then_cancel() -> Any:       # the values are stored at once; the install itself is not needed
+        started = await site.h.install(entry_id, {"env.FORECAST_KEY": "FORECAST-SECRET-42", "env.CITY": "Xi'an"},
+                                       "en", req("admin"))
+        await site.mcp.installs.cancel(entry_id, admin)
+        return started
+
+    started = aio.run(install_then_cancel())
+    assert "Installing" in text(started.install_note) and "FORECAST-SECRET-42" not in str(started.outputs())
+    page = McpPage(site.gw, site.mcp)
+    with gr.Blocks() as demo:
+        page.build(demo, make_i18n())
+        page.draw_values(entry_id, 0, "en", req("admin"))
+    boxes = {b.elem_id: b for b in demo.blocks.values() if isinstance(b, gr.Textbox)
+             and (b.elem_id or "").startswith("mcp-value-")}
+    secret, city = boxes["mcp-value-env-FORECAST_KEY"], boxes["mcp-value-env-CITY"]
+    assert secret.type == "password" and not secret.value and secret.info == "Set"
+    assert secret.label == "env.FORECAST_KEY *" and city.value == "Xi'an" and city.info == "Where"
+    assert "FORECAST-SECRET-42" not in json.dumps(demo.get_config_file(), default=str)
+    stored = site.store.cursor().execute("SELECT * FROM mcp_secrets").fetchall()
+    assert stored and "FORECAST-SECRET-42" not in str(stored)
+
+
 def test_usage_per_server_is_shown_to_admins(site, lab_entry) -> None:
     call(site, "run_tool", "alice", lab_entry, "add", {"a": 2, "b": 3}, {})
     tab = call(site, "admin_refresh", "admin")
