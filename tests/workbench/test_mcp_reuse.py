@@ -270,6 +270,10 @@ def shanghai(result) -> datetime:
 def test_a_member_runs_get_current_time_and_the_first_use_starts_the_server(time_hub):
     hub, supervisor, entry, made = time_hub
     assert supervisor.state(entry.id).status == "stopped"
+    with pytest.raises(WorkbenchError) as refused:                     # nothing approved: a member starts nothing
+        hub.sync(hub.contents(entry.id, ALICE))
+    assert refused.value.code == "not_running" and "管理员" in refused.value.text("zh")
+    assert supervisor.state(entry.id).status == "stopped"
     contents = hub.sync(hub.contents(entry.id, ADMIN))                 # the admin opens it: started on use
     assert {"get_current_time", "convert_time"} <= {t.name for t in contents.tools}
     state = supervisor.state(entry.id)
@@ -295,6 +299,12 @@ def test_a_member_runs_get_current_time_and_the_first_use_starts_the_server(time
     assert hub.sync(supervisor.client(entry.id)) is client
     print(f"\nmcp-server-time through the hub, warm: {each * 1000:.1f} ms a call")
 
+    hub.sync(supervisor.stop(entry.id, ADMIN))                         # stopped by an admin; approved tools now:
+    shanghai(hub.sync(hub.call_tool(entry.id, "get_current_time", {"timezone": "Asia/Shanghai"}, ALICE)))
+    assert supervisor.state(entry.id).status == "running"             # ... a member's call starts it again
+    starts = [e for e in made.installs.events(ADMIN, entry.id) if e.action == "start"]
+    assert [e.actor for e in starts] == ["u-alice", "u-admin"]
+
 
 def test_a_killed_stdio_server_is_replaced_and_the_call_goes_through(time_hub):
     hub, supervisor, entry, made = time_hub
@@ -319,3 +329,25 @@ def test_a_killed_stdio_server_is_replaced_and_the_call_goes_through(time_hub):
     assert hub.sync(supervisor.client(entry.id)) is not old_client
     assert [r.ok for r in hub.runs(ALICE)[:2]] == [True, True]
     assert any(e.action == "crash" for e in made.installs.events(ADMIN, entry.id))
+
+
+def test_a_disabled_server_is_refused_at_once_through_the_hub_and_soon_through_the_catalogue(lab, tmp_path):
+    _, site = lab
+    hub = Hub(tmp_path, Reuse(entry_max_age=0.3))
+    try:
+        entry = hub.hub.sync(hub.hub.register(Registration(site.url, bearer_token=TOKEN), ADMIN))
+        hub.hub.sync(hub.hub.approve(entry.id, ADMIN))
+        assert hub.hub.sync(hub.hub.call_tool(entry.id, "add", {"a": 1, "b": 1}, ADMIN)).text() == "2"
+        hub.hub.set_enabled(entry.id, False, ADMIN)                          # through the hub: at once
+        with pytest.raises(WorkbenchError) as refused:
+            hub.hub.sync(hub.hub.call_tool(entry.id, "add", {"a": 1, "b": 1}, ADMIN))
+        assert refused.value.code == "disabled"
+        hub.hub.set_enabled(entry.id, True, ADMIN)
+        assert hub.hub.sync(hub.hub.call_tool(entry.id, "add", {"a": 1, "b": 2}, ADMIN)).text() == "3"
+        hub.hub.catalogue.set_enabled(entry.id, False, ADMIN)                # behind the hub's back: once re-read
+        time.sleep(0.35)
+        with pytest.raises(WorkbenchError) as refused:
+            hub.hub.sync(hub.hub.call_tool(entry.id, "add", {"a": 1, "b": 1}, ADMIN))
+        assert refused.value.code == "disabled"
+    finally:
+        hub.close()

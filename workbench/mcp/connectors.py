@@ -81,10 +81,12 @@ class Timeouts:
 class Reuse:
     """How long things are kept between requests, in seconds: a session unused for ``idle`` is closed; a server's
     tools listed more than ``tools_max_age`` ago are listed again before a call (sooner when the server says they
-    changed; 0 lists them before every call)."""
+    changed; 0 lists them before every call); a catalogue entry read more than ``entry_max_age`` ago is read again
+    (changes made through the hub apply at once; 0 reads it for every request)."""
 
     idle: float = IDLE
     tools_max_age: float = 30.0
+    entry_max_age: float = 2.0
 
 
 class StaleSession(Exception):
@@ -98,7 +100,8 @@ class StaleSession(Exception):
 
 
 class Connector(Protocol):
-    """One way of reaching MCP servers."""
+    """One way of reaching MCP servers: ``accepts`` and ``session``; the hub also calls ``forget``, ``watch`` and
+    ``running(entry)`` (whether a use would start the server) when a connector has them."""
 
     def accepts(self, entry: Entry) -> bool:
         """Whether this connector can reach the entry's server."""
@@ -349,8 +352,9 @@ class StdioConnector:
         connector = StdioConnector(installs, supervisor)
         hub = McpHub.create(store, catalogue, sealer, policy, connectors=[connector])   # the hub adopts its loop
 
-    A member's use of an installed server that is not running starts it (``Supervisor.use``: the start is audited
-    with who asked); admins also start and stop it on the supervisor. Its sessions live in the supervisor's loop
+    A use of an installed server that is not running starts it (``Supervisor.use``: the start is audited with who
+    asked): an admin's, or a member's once the server has approved tools (the hub checks); admins also start and stop
+    it on the supervisor. Its sessions live in the supervisor's loop
     (``home``), which the hub then uses for all its work."""
 
     def __init__(self, installs: Installs, supervisor: Supervisor) -> None:
@@ -367,6 +371,10 @@ class StdioConnector:
         if not entry.server.packages:
             return False
         return self.supervisor.state(entry.id).status != "stopped" or self.installs.is_installed(entry.id)
+
+    def running(self, entry: Entry) -> bool:
+        """Whether the entry's server runs (or is starting): a use then starts nothing."""
+        return self.supervisor.state(entry.id).status in ("starting", "running", "restarting")
 
     def forget(self, entry_id: str) -> None:
         """Nothing: the supervisor owns the session (restart the server for new values)."""

@@ -20,13 +20,15 @@ only if the server's latest listing of the tool is still what was approved (a "r
 
 Sessions and listings are kept between requests (``connectors.Reuse``): each server has one long-lived session that
 every request shares (opened on first use, closed after ``idle`` seconds unused; a stdio server is started on first
-use), so a call is one request. The server's tools are listed again before a call when the last listing is older
-than ``tools_max_age`` seconds, was taken on another session (the server restarted, the session was replaced), or
-the server said its tools changed (``notifications/tools/list_changed``, or a ``subscriptions/listen`` event on
-2026-07-28 connections); ``contents`` and ``approve`` always list them. A call that fails in a way a changed tool
-would (a tool error, invalid params, an unknown method) has the tools listed again at once: a tool that changed is
-then refused and disabled. A session that broke while in use is replaced, and the request sent again once on the new
-one, unless it was a tool call that may have reached the server (never run a tool twice).
+use by an admin, or by anyone once it has approved tools), so a call is one request. The server's tools are listed
+again before a call when the last listing is older than ``tools_max_age`` seconds, was taken on another session (the
+server restarted, the session was replaced), or the server said its tools changed (``notifications/tools/
+list_changed``, or a ``subscriptions/listen`` event on 2026-07-28 connections); ``contents`` and ``approve`` always
+list them. A call that fails in a way a changed tool would (a tool error, invalid params, an unknown method) has the
+tools listed again at once: a tool that changed is then refused and disabled. A session that broke while in use is
+replaced, and the request sent again once on the new one, unless it was a tool call that may have reached the server
+(never run a tool twice). A catalogue entry's row is read again every ``entry_max_age`` seconds (who may see it is
+decided on each request; the hub's own changes apply at once).
 
 Every call that passes the permission check is recorded (``runs``), refused ones too, with ``source`` "form", "chat"
 or "api", by a writer thread (``recorder``: a DuckDB insert costs as much as the call), so the call does not wait for
@@ -59,9 +61,9 @@ from shared.urlguard import HostPolicy, Resolver, system_resolver
 from workbench.errors import WorkbenchError
 from workbench.store import Store, utcnow
 
-from .catalogue import Catalogue, Entry, Viewer
+from .catalogue import Catalogue, Entry, NotFound, Viewer
 from .connectors import ACTOR, Connector, RemoteConnector, Reuse, StaleSession, Timeouts, server_words
-from .errors import HubError
+from .errors import HubError, InstallError
 from .failures import explain
 from .loops import HomeLoop
 from .pins import Change, PinnedTool, Pins, Review, ToolState, hash_of, snapshot_of
@@ -229,6 +231,7 @@ class McpHub:
         self.reuse = reuse
         self._pinned: dict[str, dict[str, PinnedTool]] = {}    # approved, unchanged tools as the pins last said
         self._observed: dict[str, tuple[dict[str, str], list[ToolState]]] = {}   # the last listing recorded
+        self._entries: dict[str, tuple[Entry, float]] = {}     # catalogue rows, and when they were read
         self.home = home or next((c.home for c in self.connectors if isinstance(getattr(c, "home", None), HomeLoop)),
                                  None) or HomeLoop()
         self._listings = _Listings(reuse.tools_max_age)
@@ -271,6 +274,7 @@ class McpHub:
         self._listings.stale(entry_id)
         self._pinned.pop(entry_id, None)
         self._observed.pop(entry_id, None)
+        self._entries.pop(entry_id, None)
 
     def _require(self, entry: Entry, tool: str) -> PinnedTool:
         """``pins.require``, remembered until the hub next records a listing or an approval of the entry (the hub is
@@ -284,7 +288,17 @@ class McpHub:
     # -- entries ---------------------------------------------------------------------------------------------------
 
     def _entry(self, entry_id: str, viewer: Viewer) -> Entry:
-        entry = self.catalogue.get(entry_id, viewer)
+        """The entry, if the viewer may see it and it is enabled. Its row is read at most every
+        ``Reuse.entry_max_age`` seconds (changes made through the hub apply at once); who may see it is decided on
+        every request."""
+        kept = self._entries.get(entry_id)
+        if kept is not None and time.monotonic() - kept[1] < self.reuse.entry_max_age:
+            entry = kept[0]
+            if not viewer.may_see(entry):
+                raise NotFound("catalogue.not_found", "id")
+        else:
+            entry = self.catalogue.get(entry_id, viewer)
+            self._entries[entry.id] = (entry, time.monotonic())
         if not entry.enabled:
             raise HubError("mcp_hub.disabled", "id", server=server_words(entry))
         return entry
@@ -336,6 +350,9 @@ class McpHub:
         """``work(client)`` in a session of the entry's server, within the deadline; failures made readable. A
         session that broke is replaced once, and ``work`` done again when ``resend`` or it never reached the server."""
         connector = self._connector(entry)
+        running = getattr(connector, "running", None)
+        if running is not None and not running(entry) and not viewer.is_admin and not self.pins.usable(entry.id):
+            raise InstallError("mcp_install.not_running", "id")     # a member starts only a server with approved tools
         actor = ACTOR.set(viewer.user_id)
         try:
             for attempt in (1, 2):
