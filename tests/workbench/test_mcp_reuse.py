@@ -24,7 +24,7 @@ from tests.aio import run
 from tests.workbench.mcp_hub import alive, make_hub, pip_unreachable
 from tests.workbench.mcp_servers import LabServer, serve
 from workbench.errors import WorkbenchError
-from workbench.mcp.catalogue import Viewer
+from workbench.mcp.catalogue import Catalogue, Viewer
 from workbench.mcp.connectors import Reuse, StdioConnector
 from workbench.mcp.hub import McpHub
 from workbench.mcp.loops import HomeLoop
@@ -46,8 +46,6 @@ class Hub:
 
     def __init__(self, path: Path, reuse: Reuse = Reuse()) -> None:
         self.store = open_store(path / "workbench.duckdb")
-        from workbench.mcp.catalogue import Catalogue
-
         self.hub = McpHub.create(self.store, Catalogue(self.store), Sealer.from_settings(None, path),
                                  HostPolicy(("127.0.0.1",)), reuse=reuse, home=HomeLoop())
         self.remote = self.hub.connectors[-1]
