@@ -82,4 +82,6 @@ class Database:
                 cur.execute("COMMIT")
 
     def close(self) -> None:
-        self._con.close()
+        """Close the file, once a write transaction in progress (a background writer's) has ended."""
+        with self._write_lock:
+            self._con.close()

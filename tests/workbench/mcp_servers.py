@@ -5,8 +5,10 @@
     with serve(lab, token="sk-…") as site:          # streamable HTTP (site.url) and SSE (site.sse_url), uvicorn in a
         ...                                         # thread; a request without "Authorization: Bearer sk-…" gets 401
     lab.rewrite("add", description="…")            # the tool changes under the same name (a "rug pull")
+    site.announce()                                # ... and the server says so (a subscriptions/listen event)
     lab.calls                                      # the tool calls that reached the server, in order
     site.requests                                  # every HTTP request it received (method, path)
+    site.methods                                   # the MCP method of each (its Mcp-Method header, 2026-07-28)
     with serve_nonsense() as url: ...              # a broken server: JSON-RPC answers that are not MCP
 
 The server is the real thing (the SDK's streamable HTTP and SSE apps); only the tools are ours.
@@ -14,6 +16,7 @@ The server is the real thing (the SDK's streamable HTTP and SSE apps); only the 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import socket
 import threading
@@ -25,6 +28,7 @@ from typing import Any
 
 import uvicorn
 from mcp.server.mcpserver import Audio, Image, MCPServer
+from mcp.server.subscriptions import InMemorySubscriptionBus, ToolsListChanged
 from mcp_types import EmbeddedResource, ResourceLink, TextResourceContents
 from pydantic import Field
 from starlette.responses import PlainTextResponse
@@ -38,7 +42,8 @@ class LabServer:
     """An MCP server whose tools a test may change between calls (see the module doc)."""
 
     def __init__(self, name: str = "lab") -> None:
-        self.mcp = MCPServer(name, instructions="A lab server for tests.")
+        self.bus = InMemorySubscriptionBus()          # what subscriptions/listen streams hear (``Site.announce``)
+        self.mcp = MCPServer(name, instructions="A lab server for tests.", subscriptions=self.bus)
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self._add_tools()
 
@@ -104,6 +109,14 @@ class Site:
     port: int
     sse_port: int
     requests: list[tuple[str, str]] = field(default_factory=list)
+    methods: list[str] = field(default_factory=list)
+    lab: LabServer | None = None
+    bearer: _Bearer | None = None
+
+    def announce(self) -> None:
+        """Tell the listening clients that the tools changed (on the server's own loop, as a tool would)."""
+        assert self.lab is not None and self.bearer is not None and self.bearer.loop is not None
+        asyncio.run_coroutine_threadsafe(self.lab.bus.publish(ToolsListChanged()), self.bearer.loop).result(10)
 
     @property
     def url(self) -> str:
@@ -115,14 +128,20 @@ class Site:
 
 
 class _Bearer:
-    """ASGI middleware: 401 unless the request carries the token; every request noted."""
+    """ASGI middleware: 401 unless the request carries the token; every request noted (and its MCP method)."""
 
-    def __init__(self, app: Any, token: str | None, requests: list[tuple[str, str]]) -> None:
-        self.app, self.token, self.requests = app, token, requests
+    def __init__(self, app: Any, token: str | None, requests: list[tuple[str, str]],
+                 methods: list[str] | None = None) -> None:
+        self.app, self.token, self.requests, self.methods = app, token, requests, methods
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
+            self.loop = asyncio.get_running_loop()
             self.requests.append((scope["method"], scope["path"]))
+            method = dict(scope["headers"]).get(b"mcp-method")
+            if method is not None and self.methods is not None:
+                self.methods.append(method.decode())
             if self.token and dict(scope["headers"]).get(b"authorization") != f"Bearer {self.token}".encode():
                 await PlainTextResponse("unauthorized", status_code=401)(scope, receive, send)
                 return
@@ -130,7 +149,9 @@ class _Bearer:
 
 
 def _start(app: Any) -> tuple[uvicorn.Server, threading.Thread, int]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP named, so asyncio turns Nagle off on each accepted connection (it does so only for sockets whose
+    # proto says TCP): else a response's headers and body, written apart, wait 40 ms for the client's delayed ACK
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     sock.listen(64)
@@ -150,10 +171,12 @@ def _start(app: Any) -> tuple[uvicorn.Server, threading.Thread, int]:
 def serve(lab: LabServer, token: str | None = None) -> Iterator[Site]:
     """``lab`` over streamable HTTP and SSE on loopback ports, each behind the bearer check when ``token`` is given."""
     requests: list[tuple[str, str]] = []
-    http, http_thread, port = _start(_Bearer(lab.mcp.streamable_http_app(), token, requests))
+    methods: list[str] = []
+    bearer = _Bearer(lab.mcp.streamable_http_app(), token, requests, methods)
+    http, http_thread, port = _start(bearer)
     sse, sse_thread, sse_port = _start(_Bearer(lab.mcp.sse_app(), token, requests))
     try:
-        yield Site(port, sse_port, requests)
+        yield Site(port, sse_port, requests, methods, lab, bearer)
     finally:
         for server, thread in ((http, http_thread), (sse, sse_thread)):
             server.should_exit = True

@@ -18,7 +18,11 @@ Modules:
     hub         ``McpHub``: the service pages, the chat and the API use: list a server's tools / resources / prompts,
                 call a tool (checked, pinned, recorded), read a resource, render a prompt, approve, runs, usage
     connectors  ``Connector`` (how a server is reached: ``RemoteConnector`` through the SSRF guard,
-                ``InProcessConnector``; a stdio connector plugs in the same way)
+                ``InProcessConnector``, ``StdioConnector`` through the supervisor), each keeping one session per
+                server (``sessions.SessionPool``: shared by concurrent requests, closed when idle); ``Reuse``
+    loops       ``HomeLoop``: the one event loop the sessions and running servers live in, reached from any loop
+                (``await``) or thread (``hub.sync``)
+    recorder    ``RunRecorder``: the runs written by a thread, off the call's path
     remotes     users' remote servers (streamable HTTP, SSE) registered for themselves, a team or everyone, and
                 their header values (secrets sealed by ``sealed``)
     sealed      ``Sealer``: secrets at rest (remotes' headers, installs' values), Fernet under the one key

@@ -6,17 +6,20 @@ own words.
         raise explain(exc, server=Words("Lab tools", "实验室工具"), origin="https://tools.example.org", seconds=60)
 
 The SDK reports a failure as an exception, often inside (nested) exception groups from its task groups; the leaf
-that says why is taken. A refused connection is ``unreachable``, a deadline ``timeout``, HTTP 401 / 403
-``unauthorized`` (the ``status`` an HTTP transport saw, which the SDK itself drops), another HTTP error
-``http_status``, an answer that is not MCP ``not_mcp``, a JSON-RPC error from the server ``server_error`` (its
-code only), anything else ``protocol``; the exception's class and text go to the log (at WARNING, for admins),
-never to the user. A ``WorkbenchError`` raised on the way (a refusal of our own) is passed through as it is.
+that says why is taken. A refused connection (or one closed under a request) is ``unreachable``, a deadline
+``timeout``, HTTP 401 / 403 ``unauthorized`` (the ``status`` an HTTP transport saw, which the SDK itself drops),
+another HTTP error ``http_status``, an answer that is not MCP ``not_mcp``, a JSON-RPC error from the server
+``server_error`` (its code only), anything else ``protocol``; the exception's class and text go to the log (at
+WARNING, for admins), never to the user. A ``WorkbenchError`` raised on the way (a refusal of our own) is passed
+through as it is.
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Any
+
+from mcp_types import CONNECTION_CLOSED
 
 from shared.urlguard import UrlRefused
 from workbench.errors import WorkbenchError
@@ -63,6 +66,8 @@ def explain(error: BaseException, *, server: Any, origin: str, seconds: float, s
         _log(leaf, origin)
         return HubError("mcp_hub.not_mcp", None, server=server, origin=origin)
     code = getattr(getattr(leaf, "error", None), "code", None) if _named(leaf, "MCPError") else None
+    if code == CONNECTION_CLOSED:                           # the server exited, or the connection was cut
+        return HubError("mcp_hub.unreachable", None, server=server, origin=origin)
     if isinstance(code, int):
         _log(leaf, origin)
         return HubError("mcp_hub.server_error", None, server=server, error=code)

@@ -1,7 +1,7 @@
 """The MCP hub's service: what a page, the chat and the API do with the catalogue's servers.
 
     hub = McpHub.create(store, catalogue, sealer, HostPolicy(settings.mcp_allow_private_hosts),
-                        connectors=[stdio_connector])          # remote servers are reached by the hub itself
+                        connectors=[StdioConnector(installs, supervisor)])   # remote servers: the hub's own connector
     entry = await hub.register(Registration("https://tools.example.org/mcp", bearer_token="..."), alice)
     contents = await hub.contents(entry.id, alice)   # tools (each with its pin state), resources, templates, prompts
     await hub.approve(entry.id, alice, contents.hashes)          # who may change the entry pins its tools
@@ -9,36 +9,65 @@
     hub.usable_tools(entry.id, alice)                # the approved tools (their approved words): what the chat offers
     await hub.read_resource(entry.id, "file:///notes.txt", alice); await hub.get_prompt(entry.id, "greet", {...}, alice)
     hub.runs(alice); hub.usage(admin); hub.audit_trail(admin)
+    hub.sync(hub.call_tool(...))                     # from a thread without an event loop (a sync Gradio handler)
+    await hub.close()                                # at shutdown: the sessions it keeps
 
 Who may do what is the catalogue's ``Viewer``: an entry the viewer may not see is ``NotFound`` (the words of a missing
 one); a disabled entry is refused; approving, headers and removal need ``may_change``. A tool is called only when it
 is approved and unchanged (``pins``): its arguments are checked against the APPROVED input schema
-(``schemas.check_arguments``: a bad one is refused naming the field before anything is sent), then, in the same
-session, the server's tools are listed again and the call goes out only if the tool is still what was approved (a
-"rug pull" disables it, audited). Every call that passes the permission check is recorded (``runs``), refused ones
-too, with ``source`` "form", "chat" or "api". Every request has a deadline (``Timeouts.call``); every failure is a
+(``schemas.check_arguments``: a bad one is refused naming the field before anything is sent), and the call goes out
+only if the server's latest listing of the tool is still what was approved (a "rug pull" disables it, audited).
+
+Sessions and listings are kept between requests (``connectors.Reuse``): each server has one long-lived session that
+every request shares (opened on first use, closed after ``idle`` seconds unused; a stdio server is started on first
+use by an admin, or by anyone once it has approved tools), so a call is one request. The server's tools are listed
+again before a call when the last listing is older than ``tools_max_age`` seconds, was taken on another session (the
+server restarted, the session was replaced), or the server said its tools changed (``notifications/tools/
+list_changed``, or a ``subscriptions/listen`` event on 2026-07-28 connections); ``contents`` and ``approve`` always
+list them. A call that fails in a way a changed tool would (a tool error, invalid params, an unknown method) has the
+tools listed again at once: a tool that changed is then refused and disabled. A session that broke while in use is
+replaced, and the request sent again once on the new one, unless it was a tool call that may have reached the server
+(never run a tool twice). A catalogue entry's row is read again every ``entry_max_age`` seconds (who may see it is
+decided on each request; the hub's own changes apply at once).
+
+Every call that passes the permission check is recorded (``runs``), refused ones too, with ``source`` "form", "chat"
+or "api", by a writer thread (``recorder``: a DuckDB insert costs as much as the call), so the call does not wait for
+it; ``runs``, ``run`` and ``usage`` wait for the runs not yet written, and ``close`` writes them (close the hub before
+its store). Every request has a deadline (``Timeouts.call``; opening a session has its own); every failure is a
 ``WorkbenchError`` with en + zh words (``failures``), never a traceback or the server's own error text.
+
+The sessions live in one event loop (``loops.HomeLoop``: the supervisor's when a ``StdioConnector`` is given, else the
+first loop that uses the hub). The async methods may be awaited from any loop: they run there. From a thread without
+a loop, ``hub.sync(coroutine)``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+import weakref
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
 import anyio
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS, METHOD_NOT_FOUND
 
 from shared.urlguard import HostPolicy, Resolver, system_resolver
 from workbench.errors import WorkbenchError
 from workbench.store import Store, utcnow
 
-from .catalogue import Catalogue, Entry, Viewer
-from .connectors import Connector, RemoteConnector, Timeouts, server_words
-from .errors import HubError
+from .catalogue import Catalogue, Entry, NotFound, Viewer
+from .connectors import ACTOR, Connector, RemoteConnector, Reuse, StaleSession, Timeouts, server_words
+from .errors import HubError, InstallError
 from .failures import explain
-from .pins import Change, PinnedTool, Pins, Review, ToolState, snapshot_of
+from .loops import HomeLoop
+from .pins import Change, PinnedTool, Pins, Review, ToolState, hash_of, snapshot_of
+from .recorder import RunRecorder
 from .remotes import Header, HeaderView, Registration, Remotes
 from .results import (
     Budget,
@@ -60,6 +89,55 @@ T = TypeVar("T")
 MAX_PAGES = 20                 # of one list (tools, resources, ...)
 MAX_ITEMS = 1000
 MAX_URI = 2000
+
+log = logging.getLogger(__name__)
+
+
+def _at_home(method: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+    """An async method of the hub run in its home loop, whichever loop awaits it."""
+
+    @functools.wraps(method)
+    async def at_home(self: McpHub, *args: Any, **kwargs: Any) -> T:
+        return await self.home.call(method, self, *args, **kwargs)
+
+    return at_home
+
+
+class _Listings:
+    """When each server's tools were last listed, on which session, and whether it said they changed since."""
+
+    def __init__(self, max_age: float) -> None:
+        self.max_age = max_age
+        self._seen: dict[str, tuple[weakref.ref[Any], float, int]] = {}
+        self._changes: dict[str, int] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def fresh(self, entry_id: str, client: Any, since: float | None = None) -> bool:
+        """Whether the tools were listed on ``client`` less than ``max_age`` seconds ago (and after ``since``), with
+        no change said since."""
+        seen = self._seen.get(entry_id)
+        if seen is None or seen[0]() is not client or seen[2] != self._changes.get(entry_id, 0):
+            return False
+        return time.monotonic() - seen[1] < self.max_age and (since is None or seen[1] >= since)
+
+    def began(self, entry_id: str) -> tuple[float, int]:
+        """A listing begins: when, and the count of changes said so far."""
+        return time.monotonic(), self._changes.get(entry_id, 0)
+
+    def note(self, entry_id: str, client: Any, began: tuple[float, int]) -> None:
+        self._seen[entry_id] = (weakref.ref(client), *began)
+
+    def stale(self, entry_id: str) -> None:
+        """The server said its tools changed (or the hub will not trust the listing): list them again."""
+        self._changes[entry_id] = self._changes.get(entry_id, 0) + 1
+
+    def lock(self, entry_id: str) -> asyncio.Lock:
+        """One listing at a time per server (concurrent calls wait for it rather than list too)."""
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._locks, self._loop = {}, loop
+        return self._locks.setdefault(entry_id, asyncio.Lock())
 
 
 @dataclass(frozen=True)
@@ -143,27 +221,84 @@ class McpHub:
 
     def __init__(self, store: Store, catalogue: Catalogue, connectors: Sequence[Connector], *,
                  remotes: Remotes | None = None, audit: Audit | None = None, timeouts: Timeouts = Timeouts(),
-                 limits: Limits = Limits(), verify_calls: bool = True) -> None:
+                 limits: Limits = Limits(), verify_calls: bool = True, reuse: Reuse = Reuse(),
+                 home: HomeLoop | None = None) -> None:
         self.store, self.catalogue, self.connectors = store, catalogue, list(connectors)
         self.remotes, self.timeouts, self.limits, self.verify_calls = remotes, timeouts, limits, verify_calls
         self.audit = audit or Audit(store)
         self.pins, self.run_log = Pins(store), RunLog(store)
+        self.recorder = RunRecorder(self.run_log)
+        self.reuse = reuse
+        self._pinned: dict[str, dict[str, PinnedTool]] = {}    # approved, unchanged tools as the pins last said
+        self._observed: dict[str, tuple[dict[str, str], list[ToolState]]] = {}   # the last listing recorded
+        self._entries: dict[str, tuple[Entry, float]] = {}     # catalogue rows, and when they were read
+        self.home = home or next((c.home for c in self.connectors if isinstance(getattr(c, "home", None), HomeLoop)),
+                                 None) or HomeLoop()
+        self._listings = _Listings(reuse.tools_max_age)
+        for connector in self.connectors:
+            if hasattr(connector, "watch"):
+                connector.watch(self._listings.stale)
 
     @classmethod
     def create(cls, store: Store, catalogue: Catalogue, sealer: Sealer, policy: HostPolicy, *,
                connectors: Sequence[Connector] = (), resolver: Resolver = system_resolver,
-               timeouts: Timeouts = Timeouts(), limits: Limits = Limits()) -> McpHub:
+               timeouts: Timeouts = Timeouts(), limits: Limits = Limits(), reuse: Reuse = Reuse(),
+               home: HomeLoop | None = None) -> McpHub:
         """The hub with its remote servers (registration, headers, the guarded connector) after ``connectors``."""
         audit = Audit(store)
         remotes = Remotes(store, catalogue, sealer, policy, audit, resolver=resolver)
-        remote = RemoteConnector(remotes, policy, timeouts=timeouts, resolver=resolver)
+        remote = RemoteConnector(remotes, policy, timeouts=timeouts, resolver=resolver, reuse=reuse)
         return cls(store, catalogue, [*connectors, remote], remotes=remotes, audit=audit, timeouts=timeouts,
-                   limits=limits)
+                   limits=limits, reuse=reuse, home=home)
+
+    def sync(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """``coroutine`` (one of the hub's, e.g. ``hub.call_tool(...)``) run to its end from a thread that has no
+        event loop, e.g. a sync Gradio handler or a worker thread; from a coroutine, ``await`` it instead."""
+        return self.home.run(coroutine)
+
+    @_at_home
+    async def close(self) -> None:
+        """Close the sessions the hub keeps and write the runs not yet written (at shutdown; a later request would
+        open new sessions)."""
+        await asyncio.to_thread(self.recorder.flush)
+        for connector in self.connectors:
+            pool = getattr(connector, "pool", None)
+            if pool is not None:
+                await pool.close()
+
+    def _forget(self, entry_id: str) -> None:
+        """The entry's sessions closed and its listing distrusted: its headers changed, it was removed or disabled."""
+        for connector in self.connectors:
+            if hasattr(connector, "forget"):
+                connector.forget(entry_id)
+        self._listings.stale(entry_id)
+        self._pinned.pop(entry_id, None)
+        self._observed.pop(entry_id, None)
+        self._entries.pop(entry_id, None)
+
+    def _require(self, entry: Entry, tool: str) -> PinnedTool:
+        """``pins.require``, remembered until the hub next records a listing or an approval of the entry (the hub is
+        the only writer of its pins, so this is what the store would say)."""
+        pinned = self._pinned.get(entry.id, {}).get(tool)
+        if pinned is None:
+            pinned = self.pins.require(entry.id, tool, server_words(entry))
+            self._pinned.setdefault(entry.id, {})[tool] = pinned
+        return pinned
 
     # -- entries ---------------------------------------------------------------------------------------------------
 
     def _entry(self, entry_id: str, viewer: Viewer) -> Entry:
-        entry = self.catalogue.get(entry_id, viewer)
+        """The entry, if the viewer may see it and it is enabled. Its row is read at most every
+        ``Reuse.entry_max_age`` seconds (changes made through the hub apply at once); who may see it is decided on
+        every request."""
+        kept = self._entries.get(entry_id)
+        if kept is not None and time.monotonic() - kept[1] < self.reuse.entry_max_age:
+            entry = kept[0]
+            if not viewer.may_see(entry):
+                raise NotFound("catalogue.not_found", "id")
+        else:
+            entry = self.catalogue.get(entry_id, viewer)
+            self._entries[entry.id] = (entry, time.monotonic())
         if not entry.enabled:
             raise HubError("mcp_hub.disabled", "id", server=server_words(entry))
         return entry
@@ -178,13 +313,17 @@ class McpHub:
         return await self._remotes().register(registration, viewer)
 
     def set_headers(self, entry_id: str, headers: Iterable[Header], viewer: Viewer) -> list[HeaderView]:
-        return self._remotes().set_headers(entry_id, headers, viewer)
+        """Set header values (``remotes.Remotes.set_headers``); the server's session reconnects with them."""
+        views = self._remotes().set_headers(entry_id, headers, viewer)
+        self._forget(entry_id)
+        return views
 
     def headers_of(self, entry_id: str, viewer: Viewer) -> list[HeaderView]:
         return self._remotes().headers_of(entry_id, viewer)
 
     def set_enabled(self, entry_id: str, enabled: bool, viewer: Viewer) -> Entry:
         entry = self.catalogue.set_enabled(entry_id, enabled, viewer)
+        self._forget(entry.id)
         self.audit.add(viewer.user_id, "enable" if enabled else "disable", entry.id, entry.name)
         return entry
 
@@ -196,6 +335,7 @@ class McpHub:
             self.pins.forget(cur, entry.id)
             Remotes.forget(cur, entry.id)
             self.audit.record(cur, viewer.user_id, "remove", entry.id, entry.name)
+        self._forget(entry.id)
 
     # -- sessions --------------------------------------------------------------------------------------------------
 
@@ -205,27 +345,66 @@ class McpHub:
                 return connector
         raise HubError("mcp_hub.not_runnable", "id", server=server_words(entry))
 
-    async def _run(self, entry: Entry, work: Callable[[Any], Awaitable[T]]) -> T:
-        """``work(client)`` in a session of the entry's server, within the deadline; failures made readable."""
+    async def _run(self, entry: Entry, viewer: Viewer, work: Callable[[Any], Awaitable[T]], *,
+                   resend: bool = True) -> T:
+        """``work(client)`` in a session of the entry's server, within the deadline; failures made readable. A
+        session that broke is replaced once, and ``work`` done again when ``resend`` or it never reached the server."""
         connector = self._connector(entry)
+        running = getattr(connector, "running", None)
+        if running is not None and not running(entry) and not viewer.is_admin and not self.pins.usable(entry.id):
+            raise InstallError("mcp_install.not_running", "id")     # a member starts only a server with approved tools
+        actor = ACTOR.set(viewer.user_id)
         try:
-            with anyio.fail_after(self.timeouts.call):
-                async with connector.session(entry) as client:
-                    return await work(client)
-        except WorkbenchError:
-            raise
-        except Exception as error:
-            raise explain(error, server=server_words(entry), origin=entry.name, seconds=self.timeouts.call) from None
+            for attempt in (1, 2):
+                try:
+                    async with connector.session(entry) as client:
+                        with anyio.fail_after(self.timeouts.call):
+                            return await work(client)
+                except StaleSession as stale:
+                    if attempt == 2 or (stale.sent and not resend):
+                        raise stale.error from None
+                    log.info("MCP server %s: its session broke (%s); trying once more on a new one", entry.name,
+                             stale.error.code)
+                except WorkbenchError:
+                    raise
+                except Exception as error:
+                    raise explain(error, server=server_words(entry), origin=entry.name,
+                                  seconds=self.timeouts.call) from None
+            raise AssertionError("unreachable")
+        finally:
+            ACTOR.reset(actor)
 
     async def _tools(self, client: Any, entry: Entry) -> tuple[list[Any], dict[str, ToolState]]:
         """The server's tools listed now and their states, recorded against the pins (new changes audited)."""
+        began = self._listings.began(entry.id)
         tools = await _all(client.list_tools, "tools")
-        states, news = self.pins.observe(entry.id, [snapshot_of(tool) for tool in tools])
+        snapshots = [snapshot_of(tool) for tool in tools]
+        hashes = {str(snapshot["name"]): hash_of(snapshot) for snapshot in snapshots}
+        last = self._observed.get(entry.id)
+        if last is not None and last[0] == hashes:           # listed as last time: nothing to record
+            states, news = last[1], []
+        else:
+            states, news = self.pins.observe(entry.id, snapshots)
+            self._observed[entry.id] = (hashes, states)
+            self._pinned.pop(entry.id, None)
+        self._listings.note(entry.id, client, began)
         if news:
             self.audit.add("", "tools_changed", entry.id, entry.name,
                            {"tools": {s.name: s.state for s in states if s.name in news}})
         return tools, {state.name: state for state in states}
 
+    async def _verify(self, client: Any, entry: Entry, pinned: PinnedTool, since: float | None = None) -> None:
+        """Refuse the call unless the server's latest listing of the tool is the approved one; list the tools first
+        when the listing is not fresh (or older than ``since``)."""
+        if not self._listings.fresh(entry.id, client, since):
+            async with self._listings.lock(entry.id):
+                if not self._listings.fresh(entry.id, client, since):
+                    await self._tools(client, entry)
+            now = self._require(entry, pinned.name)
+            if now.hash != pinned.hash:
+                raise HubError("mcp_hub.tool_changed", "tool", server=server_words(entry), tool=pinned.name)
+
+    @_at_home
     async def contents(self, entry_id: str, viewer: Viewer) -> ServerContents:
         """List the entry's tools (recorded against the pins), resources, resource templates and prompts."""
         entry = self._entry(entry_id, viewer)
@@ -250,7 +429,7 @@ class McpHub:
                                        for a in p.arguments or ())) for p in prompts),
                 _ms(started))
 
-        return await self._run(entry, work)
+        return await self._run(entry, viewer, work)
 
     # -- pins ------------------------------------------------------------------------------------------------------
 
@@ -259,6 +438,7 @@ class McpHub:
         entry = self.catalogue.changeable(entry_id, viewer)
         return self.pins.review(entry.id)
 
+    @_at_home
     async def approve(self, entry_id: str, viewer: Viewer, hashes: Mapping[str, str] | None = None, *,
                       allow_flagged: bool = False) -> Review:
         """Pin the tools reviewed (``hashes``: name -> hash, as ``review`` or ``contents`` gave them; all listed
@@ -266,8 +446,10 @@ class McpHub:
         it was reviewed, or has flags and ``allow_flagged`` is not given. Audited."""
         entry = self.catalogue.changeable(entry_id, viewer)
         if not self.pins.review(entry.id).tools:
-            await self._run(entry, lambda client: self._tools(client, entry))
+            await self._run(entry, viewer, lambda client: self._tools(client, entry))
         approved = self.pins.approve(entry.id, viewer.user_id, hashes, allow_flagged=allow_flagged)
+        self._pinned.pop(entry.id, None)
+        self._observed.pop(entry.id, None)
         self.audit.add(viewer.user_id, "approve", entry.id, entry.name, {
             "tools": {state.name: state.hash for state in approved},
             "flags": {state.name: sorted({flag.rule for flag in state.flags}) for state in approved if state.flags}})
@@ -280,6 +462,7 @@ class McpHub:
 
     # -- calls -----------------------------------------------------------------------------------------------------
 
+    @_at_home
     async def call_tool(self, entry_id: str, tool: str, arguments: Mapping[str, Any] | None, viewer: Viewer, *,
                         source: str = "form") -> ToolResult:
         """Call an approved, unchanged tool with ``arguments`` checked against its approved schema; recorded as a
@@ -292,19 +475,25 @@ class McpHub:
         result: ToolResult | None = None
         result_bytes, code = 0, None
         try:
-            pinned = self.pins.require(entry.id, tool, server_words(entry))
+            pinned = self._require(entry, tool)
             check_arguments(pinned.input_schema, arguments)
 
             async def work(client: Any) -> tuple[ToolResult, int]:
+                sent = time.monotonic()
                 if self.verify_calls:
-                    state = (await self._tools(client, entry))[1].get(tool)
-                    if state is None or state.state != "approved" or state.hash != pinned.hash:
-                        raise HubError("mcp_hub.tool_changed", "tool", server=server_words(entry), tool=tool)
-                answer = await client.call_tool(tool, dict(arguments))
+                    await self._verify(client, entry, pinned)
+                try:
+                    answer = await client.call_tool(tool, dict(arguments))
+                except MCPError as error:               # as a changed tool might answer: list again, then say so
+                    if self.verify_calls and error.code in (INVALID_PARAMS, METHOD_NOT_FOUND):
+                        await self._verify(client, entry, pinned, since=sent)
+                    raise
+                if answer.is_error and self.verify_calls:
+                    await self._verify(client, entry, pinned, since=sent)
                 return self._tool_result(entry, tool, answer, started), size_of(
                     answer.model_dump(mode="json", by_alias=True, exclude_none=True))
 
-            result, result_bytes = await self._run(entry, work)
+            result, result_bytes = await self._run(entry, viewer, work, resend=False)
             code = "tool_error" if result.is_error else None
         except WorkbenchError as refusal:
             code = refusal.code
@@ -313,7 +502,7 @@ class McpHub:
             code = "internal"
             raise
         finally:
-            run_id = self.run_log.record(Call(
+            run_id = self.recorder.submit(Call(
                 viewer.user_id, entry.id, entry.name, tool, source, started_at, _ms(started), code is None, code,
                 arguments, size_of(arguments), result, result_bytes))
         return replace(result, run_id=run_id)
@@ -325,17 +514,19 @@ class McpHub:
         return ToolResult(entry.listing().title, tool, parts, structured, bool(answer.is_error), _ms(started),
                           budget.cut, omitted)
 
+    @_at_home
     async def read_resource(self, entry_id: str, uri: str, viewer: Viewer) -> ResourceResult:
         """Read one of the entry's resources (capped like a tool's result)."""
         entry = self._entry(entry_id, viewer)
         if not isinstance(uri, str) or not uri.strip() or len(uri) > MAX_URI:
             raise HubError("mcp_hub.uri", "uri", most=MAX_URI)
         started = time.perf_counter()
-        answer = await self._run(entry, lambda client: client.read_resource(uri.strip()))
+        answer = await self._run(entry, viewer, lambda client: client.read_resource(uri.strip()))
         budget = Budget(self.limits)
         parts = parts_of(answer.contents or (), budget)
         return ResourceResult(uri.strip(), parts, _ms(started), budget.cut)
 
+    @_at_home
     async def get_prompt(self, entry_id: str, name: str, arguments: Mapping[str, Any] | None,
                          viewer: Viewer) -> PromptResult:
         """Render one of the entry's prompts with ``arguments`` (text values; the required ones checked first)."""
@@ -360,7 +551,7 @@ class McpHub:
                     raise HubError("mcp_hub.prompt_argument", f"arguments.{argument.name}", name=argument.name)
             return await client.get_prompt(name, arguments)
 
-        answer = await self._run(entry, work)
+        answer = await self._run(entry, viewer, work)
         budget = Budget(self.limits)
         lines = tuple(PromptLine(str(m.role), part_of(m.content, budget)) for m in answer.messages or ())
         return PromptResult(name, answer.description or "", lines, _ms(started), budget.cut)
@@ -369,14 +560,17 @@ class McpHub:
 
     def runs(self, viewer: Viewer, limit: int = 50, entry_id: str | None = None) -> list[Run]:
         """The viewer's own recent runs, newest first (no one else's, whoever asks)."""
+        self.recorder.flush()
         return self.run_log.recent(viewer.user_id, limit, entry_id)
 
     def run(self, run_id: str, viewer: Viewer) -> Run:
+        self.recorder.flush()
         return self.run_log.get(run_id, viewer.user_id)
 
     def usage(self, viewer: Viewer, since: datetime | None = None) -> list[ServerUsage]:
         """Per server: calls, errors, p50 / p95 duration. Admins only."""
         _admin(viewer)
+        self.recorder.flush()
         return self.run_log.usage(since)
 
     def audit_trail(self, viewer: Viewer, limit: int = 100, entry_id: str | None = None) -> list[AuditEntry]:

@@ -1,9 +1,11 @@
 """Running stdio MCP servers: one long-lived client session each, started, stopped, restarted after a crash.
 
-    supervisor = Supervisor(installs, start_timeout=60)        # in the app's event loop
+    supervisor = Supervisor(installs, start_timeout=60)
     await supervisor.resume()                                  # at start: the servers admins left running
     state = await supervisor.start(entry_id, admin)            # spawned, and returned once initialize succeeded
-    client = await supervisor.client(entry_id)                 # the running server's mcp.Client (shared; any task)
+    started = await supervisor.use(entry_id, "u-alice")        # a user's request: started if it is not running
+    client = await supervisor.client(entry_id)                 # the running server's mcp.Client (shared; any task
+                                                               # of the supervisor's loop: supervisor.home)
     await client.call_tool("get_current_time", {"timezone": "Asia/Shanghai"})
     supervisor.log(entry_id, admin)                            # its stderr (capped), for admins
     await supervisor.restart(entry_id, admin); await supervisor.stop(entry_id, admin)
@@ -20,6 +22,11 @@ ran is restarted after ``backoff`` seconds, doubling for each quick exit in a ro
 goes to ``server.log`` in the server's directory (capped, the secrets' values hidden, ``logs.CappedLog``). Starts,
 stops, crashes and give-ups are events of the installs (``Installs.events``).
 
+The servers live in one event loop, ``home`` (``loops.HomeLoop``: the first loop that uses the supervisor; the hub
+shares it, see ``connectors.StdioConnector``): the methods may be awaited from any loop and run there. A client from
+``client`` is for that loop only. Notifications a server sends (``notifications/tools/list_changed``, ...) are handed
+to each ``on_notification`` callback with the entry id.
+
 Every child ends with us: ``stop`` and ``close`` close its stdin, then SIGTERM and SIGKILL its process group; an
 ``atexit`` hook SIGKILLs the groups still running when the interpreter exits without ``close``. When the workbench
 is killed outright (SIGKILL, the OOM killer), no code of ours runs: the child sees its stdin close (an MCP server
@@ -35,12 +42,13 @@ import atexit
 import contextlib
 import logging
 import math
+import os
 import signal
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import Any, TextIO
 
 import anyio
 from anyio.abc import ByteReceiveStream
@@ -52,6 +60,7 @@ from workbench.mcp.catalogue import Viewer
 from workbench.mcp.errors import InstallError
 from workbench.mcp.installs import Installs, admins_only
 from workbench.mcp.logs import CappedLog
+from workbench.mcp.loops import HomeLoop
 from workbench.store import utcnow
 
 START_TIMEOUT = 60.0
@@ -83,6 +92,8 @@ class _Server:
     status: str = "starting"
     pid: int | None = None
     client: Client | None = None
+    process: Any = None
+    stderr_closed: anyio.Event | None = None
     restarts: int = 0
     started_at: datetime | None = None
     start_seconds: float | None = None
@@ -103,12 +114,15 @@ class Supervisor:
 
     def __init__(self, installs: Installs, *, start_timeout: float = START_TIMEOUT, log_bytes: int = LOG_BYTES,
                  backoff: float = 1.0, max_backoff: float = 30.0, max_failures: int = 5,
-                 stable_seconds: float = 60.0, grace: float = 2.0) -> None:
+                 stable_seconds: float = 60.0, grace: float = 2.0, home: HomeLoop | None = None) -> None:
         self.installs = installs
+        self.home = home or HomeLoop()
+        self.on_notification: list[Callable[[str, Any], None]] = []
         self.start_timeout, self.log_bytes, self.grace = start_timeout, log_bytes, grace
         self.backoff, self.max_backoff = backoff, max_backoff
         self.max_failures, self.stable_seconds = max_failures, stable_seconds
         self._servers: dict[str, _Server] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
         installs.on_remove.append(self._removed)
         atexit.register(self._kill_all)
 
@@ -117,7 +131,7 @@ class Supervisor:
         """Start the installed server (nothing when it runs); returns once it answered the handshake, or raises
         ``InstallError`` saying why it did not (``start_timeout``, ``start_exited``, ``not_installed``, ...)."""
         admins_only(viewer)
-        state = await self._start(entry_id)
+        state = await self.home.call(self._start, entry_id)
         self.installs.set_run(entry_id, True)
         self._event(viewer.user_id, "start", entry_id, {"pid": state.pid, "seconds": state.start_seconds})
         return state
@@ -125,7 +139,7 @@ class Supervisor:
     async def stop(self, entry_id: str, viewer: Viewer) -> ServerState:
         """Stop the server and its whole process group; it stays stopped at the next start of the workbench."""
         admins_only(viewer)
-        await self._stop(entry_id)
+        await self.home.call(self._stop, entry_id)
         self.installs.set_run(entry_id, False)
         self._event(viewer.user_id, "stop", entry_id, None)
         return self.state(entry_id)
@@ -133,7 +147,7 @@ class Supervisor:
     async def restart(self, entry_id: str, viewer: Viewer) -> ServerState:
         """Stop and start again (new values and secrets apply)."""
         admins_only(viewer)
-        await self._stop(entry_id)
+        await self.home.call(self._stop, entry_id)
         self._event(viewer.user_id, "restart", entry_id, None)
         return await self.start(entry_id, viewer)
 
@@ -148,20 +162,57 @@ class Supervisor:
         server = self._servers.get(entry_id)
         return server.state() if server else ServerState(entry_id, "stopped")
 
-    async def client(self, entry_id: str) -> Client:
-        """The running server's client session, waiting while it starts or restarts; ``not_running`` otherwise."""
-        server = self._servers.get(entry_id)
-        if server is None or server.status in ("stopped", "failed"):
-            raise InstallError("mcp_install.not_running", "id")
-        if not server.ready.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(server.ready.wait(), self.start_timeout + self.max_backoff)
-        if server.client is None:
-            raise InstallError("mcp_install.not_running", "id")
-        return server.client
+    async def use(self, entry_id: str, actor: str = "") -> bool:
+        """Start the installed server for a user's request when it is not running (audited as a ``start`` by
+        ``actor``, ``on_use``); whether this call started it. Who may use the entry is the hub's business."""
+        return await self.home.call(self._use, entry_id, actor)
+
+    async def client(self, entry_id: str, instead_of: Client | None = None) -> Client:
+        """The running server's client session, waiting while it starts or restarts (or while the supervisor
+        notices that it exited, or that ``instead_of``, a session that broke, is gone); ``not_running`` otherwise.
+        For the supervisor's loop (``home``) only."""
+        return await self.home.call(self._client, entry_id, instead_of)
 
     async def resume(self) -> list[ServerState]:
         """At start: start the installed servers that were running when the workbench stopped."""
+        return await self.home.call(self._resume)
+
+    async def close(self) -> None:
+        """Stop every server (they start again at the next ``resume``)."""
+        await self.home.call(self._close)
+        atexit.unregister(self._kill_all)
+
+    async def _use(self, entry_id: str, actor: str) -> bool:
+        self._here()
+        running = self._servers.get(entry_id)
+        if running is not None and running.status in ("starting", "running", "restarting"):
+            if running.status == "starting":
+                await asyncio.shield(running.first)
+            return False
+        state = await self._start(entry_id)
+        self._event(actor or None, "start", entry_id, {"pid": state.pid, "seconds": state.start_seconds,
+                                                       "on_use": True})
+        return True
+
+    async def _client(self, entry_id: str, instead_of: Client | None = None) -> Client:
+        self._here()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.start_timeout + self.max_backoff):
+                while True:
+                    server = self._servers.get(entry_id)
+                    if server is None or server.status in ("stopped", "failed"):
+                        break
+                    if server.ready.is_set() and server.client is not None:
+                        if server.client is not instead_of and not _exited(server):
+                            return server.client
+                        await asyncio.sleep(_POLL / 4)          # it exited: wait for the supervisor to see it
+                    else:                                        # starting or restarting: look again soon
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(server.ready.wait(), _POLL)
+        raise InstallError("mcp_install.not_running", "id")
+
+    async def _resume(self) -> list[ServerState]:
+        self._here()
         states = []
         for entry_id in self.installs.to_run():
             try:
@@ -171,13 +222,20 @@ class Supervisor:
                 states.append(self.state(entry_id))
         return states
 
-    async def close(self) -> None:
-        """Stop every server (they start again at the next ``resume``)."""
+    async def _close(self) -> None:
+        self._here()
         await asyncio.gather(*(self._stop(entry_id) for entry_id in list(self._servers)))
-        atexit.unregister(self._kill_all)
+
+    def _here(self) -> None:
+        """Forget the servers of a loop that has ended (their tasks went with it; a group left running is killed)."""
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._kill_all()
+            self._servers, self._loop = {}, loop
 
     # --- the servers -----------------------------------------------------------------------------------------------
     async def _start(self, entry_id: str) -> ServerState:
+        self._here()
         running = self._servers.get(entry_id)
         if running is not None and running.status in ("starting", "running", "restarting"):
             if running.status == "starting":
@@ -192,6 +250,7 @@ class Supervisor:
         return server.state()
 
     async def _stop(self, entry_id: str) -> None:
+        self._here()
         server = self._servers.get(entry_id)
         if server is None:
             return
@@ -203,7 +262,7 @@ class Supervisor:
         self._servers.pop(entry_id, None)
 
     async def _removed(self, entry_id: str) -> None:
-        await self._stop(entry_id)
+        await self.home.call(self._stop, entry_id)
 
     async def _supervise(self, server: _Server) -> None:
         failures = 0
@@ -260,19 +319,20 @@ class Supervisor:
             process = await stdio.spawn(params)
         except OSError as error:
             return InstallError("mcp_install.start_failed", None, detail=error.strerror or type(error).__name__)
-        server.pid = process.pid
+        server.pid, server.process = process.pid, process
         stdio.write_pid(where.pid_file, process.pid)
         outcome: InstallError | None = None
         was_ready = False
         try:
             async with anyio.create_task_group() as tasks:
-                pumped = anyio.Event()
+                pumped = server.stderr_closed = anyio.Event()
                 tasks.start_soon(_pump, process.stderr, server.log, pumped)
                 try:
                     with anyio.CancelScope() as scope:
                         server.start_scope = scope
                         scope.deadline = anyio.current_time() + self.start_timeout
-                        async with Client(stdio.transport(process), client_info=CLIENT_INFO) as client:
+                        async with Client(stdio.transport(process), client_info=CLIENT_INFO, cache=None,
+                                          message_handler=self._handler(server.entry_id)) as client:
                             scope.deadline, server.start_scope = math.inf, None
                             was_ready = True
                             self._ready(server, client, time.monotonic() - spawned)
@@ -292,7 +352,7 @@ class Supervisor:
                     server.log.flush()
                     tasks.cancel_scope.cancel()
         finally:
-            server.pid = None
+            server.pid, server.process = None, None
             where.pid_file.unlink(missing_ok=True)
         server.log.line(f"== ended, exit code {code}")
         if server.stopping.is_set():
@@ -312,6 +372,20 @@ class Supervisor:
             server.first.set_result(None)
         log.info("MCP server %s is running (pid %s, ready in %.2f s)", server.name, server.pid, seconds)
 
+    def _handler(self, entry_id: str) -> Callable[[Any], Any]:
+        """The session's ``message_handler``: a server's notifications to ``on_notification``."""
+
+        async def handle(message: Any) -> None:
+            if not isinstance(message, Exception) and not hasattr(message, "respond"):
+                for callback in self.on_notification:
+                    try:
+                        callback(entry_id, message)
+                    except Exception:
+                        log.exception("an MCP notification callback failed")
+            await anyio.lowlevel.checkpoint()
+
+        return handle
+
     def _event(self, actor: str | None, action: str, entry_id: str, detail: object) -> None:
         with self.installs.store.transaction() as cur:
             self.installs.record(cur, actor, action, entry_id, detail)
@@ -321,6 +395,20 @@ class Supervisor:
         for server in self._servers.values():
             if server.pid is not None:
                 stdio.signal_group(server.pid, signal.SIGKILL)
+
+
+def _exited(server: _Server) -> bool:
+    """Whether the server's process has ended, though the supervisor may not have seen it yet: its exit code is in,
+    its stderr closed, or the kernel says so (``waitid`` with ``WNOWAIT``: a zombie is seen, and left for the loop's
+    child watcher to reap)."""
+    if server.process is None or server.pid is None:
+        return False
+    if server.process.returncode is not None or (server.stderr_closed and server.stderr_closed.is_set()):
+        return True
+    try:
+        return os.waitid(os.P_PID, server.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:                   # reaped already
+        return True
 
 
 async def _pump(stream: ByteReceiveStream | None, into: CappedLog, done: anyio.Event) -> None:

@@ -134,17 +134,25 @@ class RunLog:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def record(self, call: Call) -> str:
-        """Write one run; its id."""
-        if call.source not in SOURCES:
-            raise ValueError(f"source must be one of {SOURCES}, not {call.source!r}")
-        run_id = uuid.uuid4().hex
+    def record(self, call: Call, run_id: str | None = None) -> str:
+        """Write one run; its id (``run_id`` when given, else a new one)."""
+        return self.record_many([(run_id or uuid.uuid4().hex, call)])[0]
+
+    def record_many(self, runs: list[tuple[str, Call]]) -> list[str]:
+        """Write runs, each ``(run_id, call)``, in one transaction (one INSERT of up to 100 rows at a time: DuckDB
+        runs an ``executemany`` row by row, 4x slower); their ids."""
+        for _, call in runs:
+            if call.source not in SOURCES:
+                raise ValueError(f"source must be one of {SOURCES}, not {call.source!r}")
+        rows = [[run_id, call.user_id, call.entry_id, call.server, call.tool, call.source, call.started_at,
+                 call.duration_ms, call.ok, call.error_code, call.argument_bytes, call.result_bytes,
+                 kept(call.arguments), kept(result_record(call.result))] for run_id, call in runs]
         with self.store.transaction() as cur:
-            cur.execute(f"INSERT INTO mcp_runs ({_RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [run_id, call.user_id, call.entry_id, call.server, call.tool, call.source, call.started_at,
-                         call.duration_ms, call.ok, call.error_code, call.argument_bytes, call.result_bytes,
-                         kept(call.arguments), kept(result_record(call.result))])
-        return run_id
+            for start in range(0, len(rows), 100):
+                chunk = rows[start:start + 100]
+                marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+                cur.execute(f"INSERT INTO mcp_runs ({_RUN_COLUMNS}) VALUES {marks}", [v for row in chunk for v in row])
+        return [run_id for run_id, _ in runs]
 
     def recent(self, user_id: str, limit: int = 50, entry_id: str | None = None) -> list[Run]:
         """``user_id``'s own runs, newest first (of one server when ``entry_id`` is given)."""
