@@ -235,9 +235,11 @@ def open_knowledge(settings, gateway, workbench_store):
 
 def mcp_connectors(installs, supervisor) -> list:
     """How the MCP hub reaches the servers it does not reach by itself (``McpHub.create`` adds the one for remote
-    servers): the installed stdio servers' connector goes here (``workbench.mcp.connectors.Connector``, e.g. one
-    that talks to ``supervisor``'s running servers). Asked in order, before the remote one."""
-    return []
+    servers): the installed stdio servers, through ``supervisor``'s running servers (started on first use). Asked in
+    order, before the remote one."""
+    from workbench.mcp.connectors import StdioConnector
+
+    return [StdioConnector(installs, supervisor)]
 
 
 def open_mcp(settings, workbench_store, knowledge=None):

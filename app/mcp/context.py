@@ -79,6 +79,8 @@ class McpSetup:
             task.cancel()
             with contextlib.suppress(BaseException):
                 await task
+        if self.hub is not None:
+            await self.hub.close()               # pending run records written, sessions closed
         if self.supervisor is not None:
             await self.supervisor.close()
 
