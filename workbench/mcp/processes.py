@@ -400,15 +400,29 @@ class Supervisor:
 def _exited(server: _Server) -> bool:
     """Whether the server's process has ended, though the supervisor may not have seen it yet: its exit code is in,
     its stderr closed, or the kernel says so (``waitid`` with ``WNOWAIT``: a zombie is seen, and left for the loop's
-    child watcher to reap)."""
+    child watcher to reap; or ``/proc``: a killed process whose other threads are still going is a zombie there
+    before ``waitid`` reports it)."""
     if server.process is None or server.pid is None:
         return False
     if server.process.returncode is not None or (server.stderr_closed and server.stderr_closed.is_set()):
         return True
     try:
-        return os.waitid(os.P_PID, server.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+        if os.waitid(os.P_PID, server.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+            return True
     except ChildProcessError:                   # reaped already
         return True
+    return _zombie(server.pid)
+
+
+def _zombie(pid: int) -> bool:
+    """Whether ``/proc`` shows ``pid`` dead or dying (False where there is no ``/proc``)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X")
+    except FileNotFoundError:
+        return os.path.isdir("/proc/self")      # gone, if there is a /proc at all
+    except (OSError, IndexError):
+        return False
 
 
 async def _pump(stream: ByteReceiveStream | None, into: CappedLog, done: anyio.Event) -> None:
