@@ -457,7 +457,7 @@ class Conversations:
                 seconds = lab["thought_for"].format(seconds=round(m.reasoning_seconds or 0))
                 out += ["<details>", f"<summary>{seconds}</summary>", "", *_quote(m.reasoning), "", "</details>", ""]
             if m.steps:
-                out += [f"**{lab['tools']}**", ""] + [_step_line(s) for s in m.steps] + [""]
+                out += [f"**{lab['tools']}**", ""] + [_step_line(s, lab) for s in m.steps] + [""]
             out += [m.content, ""]
             if m.stopped:
                 out += [f"*{lab['stopped']}*", ""]
@@ -473,10 +473,10 @@ def _source_line(source: Mapping[str, Any]) -> str:
     return line + (f" — {detail}" if detail else "")
 
 
-def _step_line(step: Mapping[str, Any]) -> str:
+def _step_line(step: Mapping[str, Any], lab: Mapping[str, str]) -> str:
     """ "- `get_current_time` (Time) {"timezone": "Asia/Shanghai"} → ok": one tool call of an answer."""
     if step.get("kind") != "call":
-        return f"- {step.get('kind', '')}"
+        return "- " + lab["tool_limit"].format(rounds=step.get("rounds", ""))
     arguments = json.dumps(step.get("arguments"), ensure_ascii=False)
     return f"- `{step.get('tool', '')}` ({step.get('server', '')}) `{arguments[:500]}` → {step.get('status', '')}"
 

@@ -33,11 +33,11 @@ _EXPORT = {
     "en": {"untitled": "New chat", "model": "Model", "created": "Created", "system": "System prompt",
            "user": "User", "assistant": "Assistant", "attachments": "Attachments",
            "thought_for": "Thought for {seconds} s", "stopped": "(stopped)", "sources": "Sources",
-           "tools": "Tool calls"},
+           "tools": "Tool calls", "tool_limit": "The tool-call limit was reached ({rounds} rounds)"},
     "zh": {"untitled": "新对话", "model": "模型", "created": "创建时间", "system": "系统提示词",
            "user": "用户", "assistant": "助手", "attachments": "附件",
            "thought_for": "已思考 {seconds} 秒", "stopped": "（已停止）", "sources": "来源",
-           "tools": "工具调用"},
+           "tools": "工具调用", "tool_limit": "已达到工具调用上限（{rounds} 轮）"},
 }
 
 

@@ -28,8 +28,12 @@ from tests import aio
 from tests.app.conftest import opened_gateway
 from tests.app.pages import PASSWORD
 from tests.conftest import MASTER_KEY
+from tests.workbench.chat_tools_world import make_hub
+from tests.workbench.mcp_servers import LabServer, serve
 from workbench.attachments import Attachments
 from workbench.conversations import Conversations
+from workbench.mcp.catalogue import Viewer
+from workbench.mcp.remotes import Registration
 from workbench.schema import open_store
 from workbench.store import store_path
 
@@ -47,9 +51,9 @@ OWN_DATA = {
     "app.docs.page.DocsPage.refresh",
     *(f"app.chat.page.ChatPage.{n}" for n in (
         "delete", "export_json", "export_markdown", "kb_state", "load", "new_chat", "open_conversation", "redraw",
-        "rename", "save_settings", "search")),
+        "rename", "save_settings", "search", "tool_state")),
     # the chat's streams (async generators) are drained by the harness like any handler
-    *(f"app.chat.answer.ChatAnswers.{n}" for n in ("regenerate", "resend", "send")),
+    *(f"app.chat.answer.ChatAnswers.{n}" for n in ("confirm", "deny", "regenerate", "resend", "send")),
     *(f"app.chat.documents.ChatDocumentHandlers.{n}" for n in ("attach", "documents", "remove_documents")),
     *(f"app.kb.handlers.KBHandlers.{n}" for n in (
         "cancel", "chunks", "create", "delete_document", "download", "load", "open_kb", "refresh", "retrieve",
@@ -64,12 +68,13 @@ OWN_DATA = {
 OPEN = {  # no per-user data: the models' health, who am I, date shortcuts, a model's default thinking budget
     "app.home.page.HomePage.refresh", "app.home.page.HomePage.api_info",
     "app.shell.header.header.<locals>.whoami", "app.usage.page.UsagePage.quick",
-    "app.chat.page.ChatPage.model_budget",
+    "app.chat.page.ChatPage.model_budget", "app.chat.answer.ChatAnswers.put_away",
 }
 SECRET_MARKERS = ("alice-secret-project", "Alice Secret Lab", "ALICE-ONLY purpose", "987654", "987,654",
                   "ALICE-CHAT-SECRET", "alice-notes.md", "ALICE-DOC-SECRET", "Alice Secret Team", "ALICE-KB-SECRET",
                   "alice-kb-secret.md", "alice-kb-description", "ALICE-KB-TEXT",
-                  "KB-TEXT here")           # a chunk's text, also when the filter "ALICE" is marked in it
+                  "KB-TEXT here",           # a chunk's text, also when the filter "ALICE" is marked in it
+                  "ALICE-MCP-SECRET")       # the title of alice's own MCP server
 NOWHERE = "http://127.0.0.1:9/v1"          # the chat's model calls fail: bob must be refused before any
 # components whose value is a file Gradio copies into its cache and serves at /gradio_api/file=<path> to anyone
 # signed in who has the path, with no check of who may read it, for as long as the copy lasts
@@ -123,17 +128,22 @@ def site(tmp_path_factory):
                     "(?, ?, ?, 0, 'ALICE-KB-TEXT here.', 'Secret', 3)", [f"{kb_doc.id}-0", base.id, kb_doc.id])
     invite, _ = knowledge.teams.invite_link(alice.id, team.id, "member")
     link, _ = knowledge.sharing.create_link(alice.id, base.id)
-    chat = ChatSetup(convs, NOWHERE, key_for=lambda user_id: MASTER_KEY, documents=ChatDocuments(attachments),
-                     knowledge=knowledge)
-    demo, _ = build_ui(gw, chat=chat, knowledge=knowledge)
-    fns = {}
-    for block_fn in demo.fns.values():
-        if block_fn.fn is not None:
-            fns.setdefault(_name(block_fn.fn), block_fn.fn)
-    yield SimpleNamespace(gw=gw, wb=wb, demo=demo, fns=fns, alice=alice, bob=bob, key=key, app=app, conv=conv, doc=doc,
-                          attachments=attachments,
-                          upload=tmp_path_factory.mktemp("authz-upload"), team=team, kb=base, kb_doc=kb_doc,
-                          invite=invite, link=link)
+    # alice's own MCP server (the lab on loopback), its tools approved by her: hers to offer the chat, no one else's
+    hub = make_hub(wb, tmp_path_factory.mktemp("authz-mcp"))
+    with serve(LabServer()) as lab:
+        server = aio.run(hub.register(Registration(lab.url, title="ALICE-MCP-SECRET"), Viewer(alice.id)))
+        aio.run(hub.approve(server.id, Viewer(alice.id)))
+        chat = ChatSetup(convs, NOWHERE, key_for=lambda user_id: MASTER_KEY, documents=ChatDocuments(attachments),
+                         knowledge=knowledge, mcp=hub)
+        demo, _ = build_ui(gw, chat=chat, knowledge=knowledge)
+        fns = {}
+        for block_fn in demo.fns.values():
+            if block_fn.fn is not None:
+                fns.setdefault(_name(block_fn.fn), block_fn.fn)
+        yield SimpleNamespace(gw=gw, wb=wb, demo=demo, fns=fns, alice=alice, bob=bob, key=key, app=app, conv=conv,
+                              doc=doc, attachments=attachments,
+                              upload=tmp_path_factory.mktemp("authz-upload"), team=team, kb=base, kb_doc=kb_doc,
+                              invite=invite, link=link, mcp_server=server)
     aio.run(knowledge.stop())
     wb.close()
     gw.store.close()
@@ -167,7 +177,8 @@ def _args(fn: Any, site, username: str | None) -> dict[str, Any]:
            "kb_id": site.kb.id, "team_id": site.team.id, "document_id": site.kb_doc.id, "link_id": site.link.id,
            "invite_id": site.invite.id, "member_id": site.alice.id, "new_owner_id": site.alice.id,
            "kb_ids": [site.kb.id], "question": "What is in alice's knowledge base?", "query": "ALICE",
-           "username": "bob", "grantee": "bob", "name": "renamed by bob", "confirm": "ALICE-KB-SECRET"}
+           "username": "bob", "grantee": "bob", "name": "renamed by bob", "confirm": "ALICE-KB-SECRET",
+           "tool_ids": [site.mcp_server.id, f"{site.mcp_server.id}/add"], "token": "a-token-of-someone-else"}
     args.update({k: v for k, v in ids.items() if k in args})
     return args
 
@@ -267,7 +278,8 @@ def test_the_owner_does_see_their_own_data(site) -> None:
     assert "alice-notes.md" in docs
     for name, marker in (("app.kb.handlers.KBHandlers.open_kb", "alice-kb-secret.md"),
                          ("app.kb.handlers.KBHandlers.chunks", "KB-TEXT here"),
-                         ("app.teams.page.TeamsPage.load", "Alice Secret Team")):
+                         ("app.teams.page.TeamsPage.load", "Alice Secret Team"),
+                         ("app.chat.page.ChatPage.tool_state", "ALICE-MCP-SECRET")):
         fn = site.fns[name]
         assert marker in _text(_call(fn, _args(fn, site, "alice"))), name
 

@@ -14,7 +14,7 @@ from tests.aio import run
 from tests.workbench.chat_tools_world import ALICE, BOB, VIEWERS, options, tools_world
 from workbench.answering import events as ev
 from workbench.answering.steps import Step
-from workbench.answering.tools import MAX_ROUNDS, slugs
+from workbench.answering.tools import MAX_ROUNDS, slugs, untitled
 from workbench.mcp.functions import NAME
 
 
@@ -225,9 +225,17 @@ def test_a_server_no_longer_usable_is_left_out_with_a_notice(tmp_path, fresh):
     assert events[-1].conversation.messages[-1].content == 'Echo: call add {"a": 1, "b": 1}'
 
 
-def test_server_names_become_short_unique_function_prefixes(fresh):
+def test_server_names_become_short_unique_function_prefixes_and_schema_titles_are_left_out(fresh):
     w = fresh
     entry = w.entry
     twin = type(entry)(**{**vars(entry), "id": "other"})
     assert slugs([entry, twin]) == {entry.id: "lab", "other": "lab-2"}
-    assert json.dumps(w.tools.toolbox(ALICE, [entry.id])[0].specs())      # plain JSON for the request
+    specs = w.tools.toolbox(ALICE, [entry.id])[0].specs()
+    echo = next(s["function"]["parameters"] for s in specs if s["function"]["name"] == "lab__echo")
+    assert echo == {"type": "object", "properties": {"text": {"type": "string", "description": "What to say back"}},
+                    "required": ["text"]}                                # pydantic's "title"s left out
+    assert json.loads(json.dumps(specs)) == specs                         # plain JSON for the request
+    schema = {"type": "object", "title": "Args", "properties": {"title": {"type": "string", "title": "Title"},
+              "tags": {"type": "array", "items": {"title": "Tag", "anyOf": [{"type": "string", "title": "Word"}]}}}}
+    assert untitled(schema) == {"type": "object", "properties": {"title": {"type": "string"}, "tags": {
+        "type": "array", "items": {"anyOf": [{"type": "string"}]}}}}      # a property NAMED title stays

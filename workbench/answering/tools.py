@@ -11,7 +11,9 @@ A conversation's ``tools`` setting holds ``"<entry id>"`` (every approved tool o
 ``"<entry id>/<tool>"`` (that tool only). For each answer they are read again with the user's ``Viewer``: a server
 the user may no longer use, or a tool no longer approved, is left out with a notice. The tools go to the model as
 OpenAI functions (``workbench.mcp.functions``: names sanitised and namespaced per server, ``time__get_current_time``;
-schemas translated; the APPROVED description, marked as the tool's own words). Each call the model makes is run by
+schemas translated; the APPROVED description, marked as the tool's own words), without the schemas' ``title``s
+(labels for forms that repeat the names, like pydantic's "get_current_timeArguments" and "Timezone": they cost
+tokens and lead small models astray; every description stays). Each call the model makes is run by
 ``McpHub.call_tool(..., source="chat")`` — its arguments checked against the tool's own schema there — and its
 result goes back capped and marked as the tool's output (``ToolResult.for_model``), never as instructions. A call
 that cannot be made (no such function, arguments that are not JSON, a refusal of the hub, a failure) goes back to
@@ -230,6 +232,22 @@ def slugs(entries: Iterable[Entry]) -> dict[str, str]:
     return out
 
 
+def untitled(schema: Any) -> Any:
+    """A function's parameters (``function_of``'s, made of ``functions.KEPT`` keywords) without the ``title`` of any
+    schema in it (a property NAMED "title" stays)."""
+    if not isinstance(schema, Mapping):
+        return schema
+    out = {key: value for key, value in schema.items() if key != "title"}
+    if isinstance(out.get("properties"), Mapping):
+        out["properties"] = {name: untitled(sub) for name, sub in out["properties"].items()}
+    for key in ("items", "additionalProperties"):
+        if key in out:
+            out[key] = untitled(out[key])
+    if isinstance(out.get("anyOf"), list):
+        out["anyOf"] = [untitled(sub) for sub in out["anyOf"]]
+    return out
+
+
 def offers_of(chosen: Sequence[tuple[Entry, PinnedTool]]) -> dict[str, Offer]:
     """Function name -> what it stands for, for the tools chosen (names unique together)."""
     slug = slugs(entry for entry, _ in chosen)
@@ -250,7 +268,9 @@ class McpToolbox:
         self.max_rounds = tools.max_rounds
 
     def specs(self) -> list[dict[str, Any]]:
-        return [{"type": "function", "function": dict(offer.function["function"])} for offer in self.offers.values()]
+        return [{"type": "function", "function": {**offer.function["function"],
+                                                  "parameters": untitled(offer.function["function"]["parameters"])}}
+                for offer in self.offers.values()]
 
     def limit_step(self, rounds: int) -> Mapping[str, Any]:
         return Step.limit(rounds).saved()
