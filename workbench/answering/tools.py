@@ -124,7 +124,10 @@ class Confirmations:
                 return False
             del self._waiting[token]
         future = held[1]
-        future.get_loop().call_soon_threadsafe(lambda: future.done() or future.set_result(bool(allow)))
+        try:
+            future.get_loop().call_soon_threadsafe(lambda: future.done() or future.set_result(bool(allow)))
+        except RuntimeError:                # its answer's loop is gone: nothing waits any more
+            return False
         return True
 
     def forget(self, token: str) -> None:
