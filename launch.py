@@ -65,7 +65,7 @@ def build_app(gateway, workbench_store=None, knowledge=None, mcp=None):
                                        max_bytes=gateway.settings.chat_max_upload_mb * MB,
                                        embedding_model=EMBEDDED_EMBEDDING_ID)
         setup = chat.ChatSetup(conversations, base_url, web_search=searcher(base_url, gateway.keys.workbench_key),
-                               documents=documents, knowledge=knowledge)
+                               documents=documents, knowledge=knowledge, mcp=mcp.hub if mcp is not None else None)
     blocks, i18n = build_ui(gateway, chat=setup, knowledge=knowledge, mcp=mcp)
     ui = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     # CORS: only the workbench's own origin may read the UI's answers from a script (Gradio's own CORS, which this

@@ -2,7 +2,7 @@
 
     engine = ChatEngine(conversations, base_url="http://127.0.0.1:7860/v1", api_key=workbench_key)
     async with contextlib.aclosing(engine.send(user_id, conv_id, "你好", context_length=8192)) as events:
-        async for event in events:          # ReasoningDelta | ContentDelta | Done | Error
+        async for event in events:          # ReasoningDelta | ContentDelta | ToolLimit | Done | Error
             ...
 
 It reaches models only through an OpenAI-compatible gateway with the user's own key (``openai``
@@ -12,15 +12,24 @@ the question, and is trimmed to the model's context window (oldest turns first) 
 token estimate; an upstream context-length error is answered by trimming harder and retrying once.
 The question is saved when sent; the answer (with its reasoning) when it ends, or what arrived
 of it when the caller stops (closes or cancels the iterator: ``stopped``) or the stream fails.
+
+Tools (``tools=``, a ``Toolbox``: the MCP tools of ``workbench.answering.tools``): their functions go with the request;
+when the model answers with tool calls, the toolbox runs them (what it yields besides its ``ToolReply``s is passed on
+to the caller as it is), their results go back as ``tool`` messages and the model is asked again, at most
+``Toolbox.max_rounds`` rounds. When a round asks again only for calls already answered (a small model going round in
+circles), or the rounds are used up (``ToolLimit``), the model is asked for its answer without tools. The calls'
+steps are saved with the answer, also when it is stopped.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import math
 import re
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -80,7 +89,85 @@ class Error:
         return self.text("en")
 
 
-Event = ReasoningDelta | ContentDelta | Done | Error
+@dataclass(frozen=True)
+class ToolLimit:
+    """The answer used its most ``rounds`` of tool calls: the model is asked for its answer without tools."""
+
+    rounds: int
+
+
+Event = ReasoningDelta | ContentDelta | ToolLimit | Done | Error
+
+
+# -- tools ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ToolCall:
+    """A tool call the model asked for: its ``id``, the function's ``name`` and its ``arguments`` as the model wrote
+    them (JSON text, not checked)."""
+
+    id: str
+    name: str
+    arguments: str
+
+    def key(self) -> tuple[str, str]:
+        """What makes two calls the same: the function and its arguments (as JSON with sorted keys, when JSON)."""
+        try:
+            return self.name, json.dumps(json.loads(self.arguments or "{}"), sort_keys=True)
+        except ValueError:
+            return self.name, self.arguments
+
+
+@dataclass(frozen=True)
+class ToolReply:
+    """A tool call answered: ``content`` for the model (its ``tool`` message) and the ``step`` saved with the answer."""
+
+    call_id: str
+    content: str
+    step: Mapping[str, Any]
+
+
+class Toolbox(Protocol):
+    """The tools one answer may call (``workbench.answering.tools.McpToolbox``)."""
+
+    max_rounds: int
+
+    def specs(self) -> list[dict[str, Any]]:
+        """The OpenAI ``tools`` entries."""
+
+    def run(self, calls: Sequence[ToolCall], most_chars: int) -> AsyncIterator[Any]:
+        """Run ``calls`` in order: a ``ToolReply`` per call (its content at most ``most_chars`` characters) and, around
+        them, events for the engine's caller, passed on as they are."""
+
+    def limit_step(self, rounds: int) -> Mapping[str, Any]:
+        """The step saved with an answer that used its most rounds."""
+
+
+@dataclass
+class _Calls:
+    """The tool calls of one streamed reply, put together from their pieces (by index, as OpenAI's SDK does)."""
+
+    parts: dict[int, dict[str, str]] = field(default_factory=dict)
+
+    def add(self, deltas: Iterable[Any]) -> None:
+        for delta in deltas:
+            index = delta.index if isinstance(getattr(delta, "index", None), int) else len(self.parts)
+            slot = self.parts.setdefault(index, {"id": "", "name": "", "arguments": ""})
+            slot["id"] = slot["id"] or (delta.id or "")
+            function = getattr(delta, "function", None)
+            if function is not None:
+                slot["name"] += function.name or ""
+                slot["arguments"] += function.arguments or ""
+
+    def calls(self) -> list[ToolCall]:
+        return [ToolCall(slot["id"] or f"call_{index}", slot["name"], slot["arguments"])
+                for index, slot in sorted(self.parts.items())]
+
+
+def assistant_calls(content: str, calls: Sequence[ToolCall]) -> dict[str, Any]:
+    """The assistant message that asked for ``calls`` (sent back before their results)."""
+    return {"role": "assistant", "content": content or None, "tool_calls": [
+        {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments or "{}"}}
+        for call in calls]}
 
 
 async def context_length(client: openai.AsyncOpenAI, model: str, cache: dict[str, int]) -> int:
@@ -228,6 +315,7 @@ class _Answer:
     reasoning_seconds: float | None = None
     usage: dict[str, Any] | None = None
     finish_reason: str | None = None
+    steps: list[Mapping[str, Any]] = field(default_factory=list)       # tool calls, as saved
 
     def thought_until_now(self) -> None:
         if self.reasoning and self.reasoning_seconds is None:
@@ -268,34 +356,39 @@ class ChatEngine:
     # -- the three ways to get an answer -----------------------------------------------------
     async def send(self, user_id: str, conversation_id: str, text: str, *, context_length: int | None = None,
                    attachments: Iterable[Any] = (), context: Sequence[ContextBlock] = (),
-                   sources: Iterable[Any] = (), reply: str | None = None,
-                   citer: Citer | None = None) -> AsyncIterator[Event]:
+                   sources: Iterable[Any] = (), reply: str | None = None, citer: Citer | None = None,
+                   tools: Toolbox | None = None) -> AsyncIterator[Event]:
         """Save the question (with its attachments) and stream the answer (``reply``: this fixed answer instead of
         the model's, e.g. "the knowledge bases hold nothing about it"; the model is not called). ``citer``: decides
-        the sources kept with the answer instead of ``sources`` (its citations checked and added once complete)."""
+        the sources kept with the answer instead of ``sources`` (its citations checked and added once complete).
+        ``tools``: the tools the model may call (see the module doc)."""
         conv = self.conversations.get(user_id, conversation_id)
         _require_model(conv)
         self.conversations.add_message(user_id, conv.id, "user", text, attachments=attachments)
-        async for event in self._answer(user_id, conv.id, context_length, context, sources, reply, citer):
+        async for event in self._answer(user_id, conv.id, context_length, context, sources, reply, citer, tools):
             yield event
 
     async def regenerate(self, user_id: str, conversation_id: str, *, context_length: int | None = None,
                          context: Sequence[ContextBlock] = (), sources: Iterable[Any] = (),
-                         reply: str | None = None, citer: Citer | None = None) -> AsyncIterator[Event]:
-        """Replace the last answer with a new one (``reply``, ``citer``: as in ``send``)."""
+                         reply: str | None = None, citer: Citer | None = None,
+                         tools: Toolbox | None = None) -> AsyncIterator[Event]:
+        """Replace the last answer with a new one (``reply``, ``citer``, ``tools``: as in ``send``)."""
         _require_model(self.conversations.get(user_id, conversation_id))
         self.conversations.drop_last_answer(user_id, conversation_id)
-        async for event in self._answer(user_id, conversation_id, context_length, context, sources, reply, citer):
+        async for event in self._answer(user_id, conversation_id, context_length, context, sources, reply, citer,
+                                        tools):
             yield event
 
     async def resend(self, user_id: str, conversation_id: str, message_id: str, text: str, *,
                      context_length: int | None = None, context: Sequence[ContextBlock] = (),
-                     sources: Iterable[Any] = (), reply: str | None = None,
-                     citer: Citer | None = None) -> AsyncIterator[Event]:
-        """Edit a question, drop everything after it and answer it again (``reply``, ``citer``: as in ``send``)."""
+                     sources: Iterable[Any] = (), reply: str | None = None, citer: Citer | None = None,
+                     tools: Toolbox | None = None) -> AsyncIterator[Event]:
+        """Edit a question, drop everything after it and answer it again (``reply``, ``citer``, ``tools``: as in
+        ``send``)."""
         _require_model(self.conversations.get(user_id, conversation_id))
         self.conversations.edit_question(user_id, conversation_id, message_id, text)
-        async for event in self._answer(user_id, conversation_id, context_length, context, sources, reply, citer):
+        async for event in self._answer(user_id, conversation_id, context_length, context, sources, reply, citer,
+                                        tools):
             yield event
 
     async def retitle(self, user_id: str, conversation_id: str, titler: Titler) -> str | None:
@@ -315,11 +408,19 @@ class ChatEngine:
         return None
 
     # -- internals -----------------------------------------------------------------------------
-    def _request(self, conv: Conversation, context_length: int, blocks: Sequence[ContextBlock],
-                 shrink: float = 1.0) -> tuple[dict[str, Any] | None, int]:
+    @staticmethod
+    def _budget(conv: Conversation, context_length: int, shrink: float = 1.0, reserve: int = 0) -> int:
+        """Tokens the messages may take (``reserve``: taken by the tools' functions)."""
         s = conv.settings
         thinking = (s.thinking_budget or DEFAULT_THINKING_BUDGET) if s.thinking else None
-        budget = int(prompt_budget(context_length, s.max_tokens, thinking) * shrink)
+        return int(prompt_budget(context_length, s.max_tokens, thinking) * shrink) - reserve
+
+    def _request(self, conv: Conversation, context_length: int, blocks: Sequence[ContextBlock],
+                 shrink: float = 1.0, tools: Toolbox | None = None) -> tuple[dict[str, Any] | None, int]:
+        s = conv.settings
+        thinking = (s.thinking_budget or DEFAULT_THINKING_BUDGET) if s.thinking else None
+        specs = tools.specs() if tools is not None else []
+        budget = self._budget(conv, context_length, shrink, estimate_tokens(json.dumps(specs)) if specs else 0)
         messages, dropped = trim(history(s, conv.messages, blocks), budget)
         if estimate_messages(messages) > budget:
             return None, dropped
@@ -330,11 +431,14 @@ class ChatEngine:
                 params[name] = getattr(s, name)
         if thinking:
             params["extra_body"] = {"thinking": {"type": "enabled", "budget_tokens": thinking}}
+        if specs:
+            params["tools"] = specs
         return params, dropped
 
     async def _answer(self, user_id: str, conversation_id: str, context_length: int | None,
                       blocks: Sequence[ContextBlock], sources: Iterable[Any],
-                      reply: str | None = None, citer: Citer | None = None) -> AsyncIterator[Event]:
+                      reply: str | None = None, citer: Citer | None = None,
+                      tools: Toolbox | None = None) -> AsyncIterator[Event]:
         conv = self.conversations.get(user_id, conversation_id)
         if reply is not None:               # a fixed answer: saved without a model (no model wrote it)
             fixed = _Answer("", content=[reply])
@@ -348,7 +452,7 @@ class ChatEngine:
         answer = _Answer(model)
         stream, dropped, shrink = None, 0, 1.0
         for retry in (False, True):
-            params, dropped = self._request(conv, window, blocks, shrink)
+            params, dropped = self._request(conv, window, blocks, shrink, tools)
             if params is None:
                 yield error("too_long")
                 return
@@ -370,24 +474,59 @@ class ChatEngine:
         outcome: Error | None = None
         completed = False
         saved: Message | None = None
+        rounds, answered = 0, set()            # tool rounds run, and the calls answered (function, arguments)
+        question = next((m.content for m in reversed(conv.messages) if m.role == "user"), "")[:1000]
         try:
-            async for chunk in stream:
-                if chunk.usage is not None:
-                    answer.usage = chunk.usage.model_dump(exclude_none=True)
-                if not chunk.choices:
-                    continue
-                choice = chunk.choices[0]
-                delta = choice.delta
-                thought = getattr(delta, "reasoning_content", None) or getattr(delta, "reasoning", None)
-                if thought:
-                    answer.reasoning.append(thought)
-                    yield ReasoningDelta(thought)
-                if delta.content:
-                    answer.thought_until_now()
-                    answer.content.append(delta.content)
-                    yield ContentDelta(delta.content)
-                if choice.finish_reason:
-                    answer.finish_reason = choice.finish_reason
+            while True:
+                calls, said = _Calls(), len(answer.content)
+                async for chunk in stream:
+                    if chunk.usage is not None:
+                        answer.usage = _summed(answer.usage, chunk.usage.model_dump(exclude_none=True))
+                    if not chunk.choices:
+                        continue
+                    choice = chunk.choices[0]
+                    delta = choice.delta
+                    thought = getattr(delta, "reasoning_content", None) or getattr(delta, "reasoning", None)
+                    if thought:
+                        answer.reasoning.append(thought)
+                        yield ReasoningDelta(thought)
+                    if delta.content:
+                        answer.thought_until_now()
+                        answer.content.append(delta.content)
+                        yield ContentDelta(delta.content)
+                    if getattr(delta, "tool_calls", None):
+                        calls.add(delta.tool_calls)
+                    if choice.finish_reason:
+                        answer.finish_reason = choice.finish_reason
+                if tools is None or "tools" not in params or not calls.parts:
+                    break
+                with contextlib.suppress(Exception):
+                    await stream.close()
+                asked, messages = calls.calls(), params["messages"]
+                if all(call.key() in answered for call in asked):     # it asks again for what it has: answer now
+                    note = prompts.TOOLS_ANSWER_NOW
+                else:
+                    rounds += 1
+                    messages.append(assistant_calls("".join(answer.content[said:]), asked))
+                    room = self._budget(conv, window, shrink) - estimate_messages(messages)
+                    async with contextlib.aclosing(tools.run(asked, max(500, room // len(asked)))) as replies:
+                        async for item in replies:
+                            if isinstance(item, ToolReply):
+                                messages.append({"role": "tool", "tool_call_id": item.call_id,
+                                                 "content": item.content})
+                                answer.steps.append(item.step)
+                            else:
+                                yield item
+                    answered.update(call.key() for call in asked)
+                    if rounds < tools.max_rounds:
+                        stream = await self.client.chat.completions.create(**params)
+                        continue
+                    answer.steps.append(tools.limit_step(rounds))
+                    yield ToolLimit(rounds)
+                    note = prompts.TOOLS_LIMIT
+                params.pop("tools", None)
+                messages.append({"role": "user", "content": note.format(question=question, rounds=rounds)})
+                stream = await self.client.chat.completions.create(**params)
             completed = True
         except Exception as exc:       # a failure mid-stream: keep what arrived, say so plainly
             log.warning("chat stream for %s broke off: %s", model, exc)
@@ -419,15 +558,23 @@ class ChatEngine:
     def _save(self, user_id: str, conversation_id: str, answer: _Answer, sources: Iterable[Any], *,
               stopped: bool, error_code: str | None) -> Message | None:
         content, reasoning = "".join(answer.content), "".join(answer.reasoning)
-        if (stopped or error_code) and not content and not reasoning:
+        if (stopped or error_code) and not content and not reasoning and not answer.steps:
             return None                 # nothing arrived: the question stays, unanswered
         try:
             return self.conversations.add_message(
                 user_id, conversation_id, "assistant", content, reasoning=reasoning or None,
                 reasoning_seconds=answer.reasoning_seconds if reasoning else None, model=answer.model or None,
-                usage=answer.usage, sources=sources, stopped=stopped, error=error_code)
+                usage=answer.usage, sources=sources, stopped=stopped, error=error_code, steps=answer.steps)
         except NotFound:                # deleted while it was answering
             return None
+
+
+def _summed(before: dict[str, Any] | None, usage: dict[str, Any]) -> dict[str, Any]:
+    """The usage of an answer asked in several rounds (tool calls): the token counts added up."""
+    if not before:
+        return usage
+    return {key: before.get(key, 0) + value if isinstance(value, int) and isinstance(before.get(key, 0), int)
+            else value for key, value in usage.items()}
 
 
 def _require_model(conv: Conversation) -> None:

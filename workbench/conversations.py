@@ -27,6 +27,9 @@ THINKING_BUDGET = (16, 32768)          # what the gateway accepts for thinking.b
 EXPORT_FORMAT = "maas-workbench.conversation/1"
 EXTRA_KEY = re.compile(r"[a-z][a-z0-9_]{0,31}")     # extra fields a saved source may carry
 MAX_EXTRA_CHARS = 2000
+MAX_TOOLS = 50                          # servers and single tools a conversation may offer the model
+MAX_TOOL_ID = 300                       # "<entry id>" or "<entry id>/<tool>"
+MAX_STEPS_CHARS = 400_000               # an answer's tool steps as JSON (each step's result is capped before)
 
 
 class ConversationError(WorkbenchError):
@@ -59,6 +62,7 @@ class Settings:
     max_tokens: int | None = None
     thinking: bool = False
     thinking_budget: int | None = None
+    tools: tuple[str, ...] = ()        # MCP servers ("<entry id>") and single tools ("<entry id>/<tool>") offered
 
 
 SETTING_NAMES = tuple(f.name for f in fields(Settings))
@@ -78,6 +82,7 @@ class Message:
     attachments: list[dict[str, Any]] = field(default_factory=list)   # [{id, name}]
     stopped: bool = False
     error: str | None = None
+    steps: list[dict[str, Any]] = field(default_factory=list)         # an answer's tool calls, as shown (JSON)
 
 
 @dataclass
@@ -157,8 +162,39 @@ def validate_settings(changes: Mapping[str, Any]) -> dict[str, Any]:
             value = bool(value)
         elif name == "thinking_budget":
             value = _integer("thinking_budget", value, *THINKING_BUDGET)
+        elif name == "tools":
+            value = _tools(value)
         out[name] = value
     return out
+
+
+def _tools(value: Any) -> tuple[str, ...]:
+    """The tools a conversation offers: a list of ids (``"<entry id>"``, ``"<entry id>/<tool>"``), each once."""
+    if value is None:
+        return ()
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise ConversationError("invalid_setting.tools", "tools", most=MAX_TOOLS)
+    ids = [item.strip() if isinstance(item, str) else None for item in value]
+    if any(not item or len(item) > MAX_TOOL_ID for item in ids) or len(set(ids)) > MAX_TOOLS:
+        raise ConversationError("invalid_setting.tools", "tools", most=MAX_TOOLS)
+    return tuple(dict.fromkeys(ids))
+
+
+def _stored(name: str, value: Any) -> Any:
+    """A setting as its column holds it (the tools as a JSON list)."""
+    return json.dumps(list(value)) if name == "tools" else value
+
+
+def _steps(items: Iterable[Any]) -> str | None:
+    """An answer's tool steps as JSON (plain data, as ``workbench.answering.tools.Step.saved`` makes them)."""
+    steps = [dict(item) for item in items if isinstance(item, Mapping)]
+    if not steps:
+        return None
+    text = json.dumps(steps, ensure_ascii=False, default=str)
+    if len(text) > MAX_STEPS_CHARS:            # never expected (each result is capped): keep what the steps were
+        text = json.dumps([{k: v for k, v in step.items() if k != "result"} for step in steps], ensure_ascii=False,
+                          default=str)
+    return text
 
 
 def _sources(items: Iterable[Any]) -> list[dict[str, Any]]:
@@ -208,17 +244,18 @@ def heuristic_title(question: str, limit: int | None = None) -> str:
 
 # -- the service -------------------------------------------------------------------------------
 _CONV_COLS = ("id, user_id, title, title_source, model, system_prompt, temperature, top_p, max_tokens, thinking, "
-              "thinking_budget, created_at, updated_at")
+              "thinking_budget, tools, created_at, updated_at")
 _MSG_COLS = ("id, role, content, created_at, reasoning, reasoning_seconds, model, usage, sources, attachments, "
-             "stopped, error")
+             "stopped, error, steps")
 
 
 def _message(row: tuple) -> Message:
-    (mid, role, content, created, reasoning, seconds, model, usage, sources, attachments, stopped, error) = row
+    (mid, role, content, created, reasoning, seconds, model, usage, sources, attachments, stopped, error, steps) = row
     return Message(id=mid, role=role, content=content, created_at=_aware(created), reasoning=reasoning,
                    reasoning_seconds=seconds, model=model, usage=json.loads(usage) if usage else None,
                    sources=json.loads(sources) if sources else [],
-                   attachments=json.loads(attachments) if attachments else [], stopped=bool(stopped), error=error)
+                   attachments=json.loads(attachments) if attachments else [], stopped=bool(stopped), error=error,
+                   steps=json.loads(steps) if steps else [])
 
 
 class Conversations:
@@ -235,8 +272,8 @@ class Conversations:
         cid, now = uuid.uuid4().hex, _now()
         with self.store.transaction() as cur:
             cur.execute(f"INSERT INTO conversations ({_CONV_COLS}) "
-                        "VALUES (?, ?, '', 'auto', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [cid, user_id, *(values[n] for n in SETTING_NAMES), now, now])
+                        "VALUES (?, ?, '', 'auto', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [cid, user_id, *(_stored(n, values[n]) for n in SETTING_NAMES), now, now])
         return self.get(user_id, cid)
 
     def list(self, user_id: str, limit: int = 200) -> list[Summary]:
@@ -253,11 +290,11 @@ class Conversations:
                           [str(conversation_id), user_id]).fetchone()
         if row is None:
             raise NotFound()
-        settings = Settings(*row[4:11])
+        settings = Settings(*row[4:11], tools=tuple(json.loads(row[11])) if row[11] else ())
         rows = cur.execute(f"SELECT {_MSG_COLS} FROM messages WHERE conversation_id = ? ORDER BY seq",
                            [row[0]]).fetchall()
         return Conversation(id=row[0], user_id=row[1], title=row[2], title_source=row[3], settings=settings,
-                            created_at=_aware(row[11]), updated_at=_aware(row[12]),
+                            created_at=_aware(row[12]), updated_at=_aware(row[13]),
                             messages=[_message(r) for r in rows])
 
     def _owned(self, cur, user_id: str, conversation_id: str) -> tuple[str, str]:
@@ -301,7 +338,8 @@ class Conversations:
             cid, _ = self._owned(cur, user_id, conversation_id)
             if values:
                 assignments = ", ".join(f"{name} = ?" for name in values)
-                cur.execute(f"UPDATE conversations SET {assignments} WHERE id = ?", [*values.values(), cid])
+                cur.execute(f"UPDATE conversations SET {assignments} WHERE id = ?",
+                            [*(_stored(name, value) for name, value in values.items()), cid])
         return self.get(user_id, cid).settings
 
     def search(self, user_id: str, query: str, limit: int = 50) -> list[Summary]:
@@ -329,29 +367,33 @@ class Conversations:
     def add_message(self, user_id: str, conversation_id: str, role: str, content: str, *,
                     reasoning: str | None = None, reasoning_seconds: float | None = None, model: str | None = None,
                     usage: Mapping[str, Any] | None = None, sources: Iterable[Any] = (),
-                    attachments: Iterable[Any] = (), stopped: bool = False, error: str | None = None) -> Message:
-        """Append a message; the first question also gives an automatic conversation a title."""
+                    attachments: Iterable[Any] = (), stopped: bool = False, error: str | None = None,
+                    steps: Iterable[Any] = ()) -> Message:
+        """Append a message; the first question also gives an automatic conversation a title. ``steps``: an
+        answer's tool calls as shown (plain data, ``workbench.answering.tools.Step.saved``)."""
         if role not in ("user", "assistant"):
             raise ConversationError("invalid_role", "role")
         content = str(content or "")
         if role == "user" and not content.strip():
             raise ConversationError("required.content", "content")
         mid, now = uuid.uuid4().hex, _now()
+        steps_json = _steps(steps)
         with self.store.transaction() as cur:
             cid, source = self._owned(cur, user_id, conversation_id)
             seq, users = cur.execute("SELECT coalesce(max(seq), 0) + 1, count(*) FILTER (WHERE role = 'user') "
                                      "FROM messages WHERE conversation_id = ?", [cid]).fetchone()
             cur.execute(f"INSERT INTO messages (seq, conversation_id, {_MSG_COLS}) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [seq, cid, mid, role, content, now, reasoning or None, reasoning_seconds, model,
                          json.dumps(dict(usage)) if usage else None, json.dumps(_sources(sources)),
-                         json.dumps(_attachments(attachments)), stopped, error])
+                         json.dumps(_attachments(attachments)), stopped, error, steps_json])
             cur.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", [now, cid])
             if role == "user" and users == 0 and source == "auto":
                 cur.execute("UPDATE conversations SET title = ? WHERE id = ?", [heuristic_title(content), cid])
         return Message(id=mid, role=role, content=content, created_at=_aware(now), reasoning=reasoning or None,
                        reasoning_seconds=reasoning_seconds, model=model, usage=dict(usage) if usage else None,
-                       sources=_sources(sources), attachments=_attachments(attachments), stopped=stopped, error=error)
+                       sources=_sources(sources), attachments=_attachments(attachments), stopped=stopped, error=error,
+                       steps=json.loads(steps_json) if steps_json else [])
 
     def edit_question(self, user_id: str, conversation_id: str, message_id: str, content: str) -> Message:
         """Change a question and drop everything after it (to be answered again)."""
@@ -414,6 +456,8 @@ class Conversations:
             if m.reasoning:
                 seconds = lab["thought_for"].format(seconds=round(m.reasoning_seconds or 0))
                 out += ["<details>", f"<summary>{seconds}</summary>", "", *_quote(m.reasoning), "", "</details>", ""]
+            if m.steps:
+                out += [f"**{lab['tools']}**", ""] + [_step_line(s, lab) for s in m.steps] + [""]
             out += [m.content, ""]
             if m.stopped:
                 out += [f"*{lab['stopped']}*", ""]
@@ -427,6 +471,14 @@ def _source_line(source: Mapping[str, Any]) -> str:
     title, url, detail = source.get("title") or "", source.get("url") or "", source.get("detail") or ""
     line = f"{source['index']}. " + (f"[{title or url}]({url})" if url else title)
     return line + (f" — {detail}" if detail else "")
+
+
+def _step_line(step: Mapping[str, Any], lab: Mapping[str, str]) -> str:
+    """ "- `get_current_time` (Time) {"timezone": "Asia/Shanghai"} → ok": one tool call of an answer."""
+    if step.get("kind") != "call":
+        return "- " + lab["tool_limit"].format(rounds=step.get("rounds", ""))
+    arguments = json.dumps(step.get("arguments"), ensure_ascii=False)
+    return f"- `{step.get('tool', '')}` ({step.get('server', '')}) `{arguments[:500]}` → {step.get('status', '')}"
 
 
 def _quote(text: str) -> list[str]:

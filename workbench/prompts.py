@@ -10,6 +10,20 @@ CONTEXT_INTRO = ("Use the following material to answer the question after it. If
 CONTEXT_BLOCK = '<context title="{title}">\n{text}\n</context>'
 CONTEXT_QUESTION = "{intro}\n\n{blocks}\n\nQuestion: {question}"
 
+# MCP tools in the chat (workbench.answering.tools, workbench.chat): what the model is told around its tool calls. A
+# tool's own output goes to it marked as data (workbench.mcp.results.TOOL_OUTPUT), never as instructions.
+TOOL_REFUSED = 'The call of tool "{tool}" was refused before it ran: {reason} Correct the call if it is still needed.'
+TOOL_FAILED = 'The call of tool "{tool}" failed: {reason}'
+TOOL_UNKNOWN = 'There is no tool named "{name}". The tools are: {names}.'
+TOOL_BAD_JSON = ('The arguments of tool "{tool}" are not a JSON object ({reason}). Call it again with its arguments '
+                 'as a JSON object.')
+TOOL_DENIED = 'The user did not allow this call of tool "{tool}", so it was not run. {reason}'
+TOOLS_ANSWER_NOW = ('The tools have answered. Now answer the question "{question}" from their results, in the '
+                    'language of the question, without calling any tool.')
+TOOLS_LIMIT = ('The limit of {rounds} rounds of tool calls is reached. Now answer the question "{question}" from the '
+               'tool results above, in the language of the question, without calling any tool; say what is still '
+               'missing, if anything.')
+
 # A model-made conversation title (optional; the heuristic title from the first question comes first).
 TITLE_SYSTEM = ("You write a short title for a chat conversation: at most 8 words (or 16 Chinese characters), "
                 "in the language of the question, no quotes, no trailing punctuation. Reply with the title only.")
@@ -18,10 +32,12 @@ TITLE_USER = "Question:\n{question}\n\nAnswer:\n{answer}"
 _EXPORT = {
     "en": {"untitled": "New chat", "model": "Model", "created": "Created", "system": "System prompt",
            "user": "User", "assistant": "Assistant", "attachments": "Attachments",
-           "thought_for": "Thought for {seconds} s", "stopped": "(stopped)", "sources": "Sources"},
+           "thought_for": "Thought for {seconds} s", "stopped": "(stopped)", "sources": "Sources",
+           "tools": "Tool calls", "tool_limit": "The tool-call limit was reached ({rounds} rounds)"},
     "zh": {"untitled": "新对话", "model": "模型", "created": "创建时间", "system": "系统提示词",
            "user": "用户", "assistant": "助手", "attachments": "附件",
-           "thought_for": "已思考 {seconds} 秒", "stopped": "（已停止）", "sources": "来源"},
+           "thought_for": "已思考 {seconds} 秒", "stopped": "（已停止）", "sources": "来源",
+           "tools": "工具调用", "tool_limit": "已达到工具调用上限（{rounds} 轮）"},
 }
 
 

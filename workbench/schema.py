@@ -219,6 +219,12 @@ MIGRATIONS: list[str | Callable[[duckdb.DuckDBPyConnection], None]] = [
         PRIMARY KEY (entry_id, key)
     );
     """,
+    # 10: MCP tools in the chat (workbench.answering.tools): the servers and single tools a conversation offers the
+    # model (JSON list of "<entry id>" | "<entry id>/<tool>"), and an answer's tool calls as shown (JSON list)
+    """
+    ALTER TABLE conversations ADD COLUMN tools VARCHAR;
+    ALTER TABLE messages ADD COLUMN steps VARCHAR;
+    """,
 ]
 
 

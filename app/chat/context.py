@@ -11,6 +11,10 @@ another user's conversation id exactly like a missing one.
 
 Knowledge bases (``ChatSetup.knowledge``, a ``workbench.kb.service.KnowledgeService``): the page offers the KBs the
 user may read (theirs, their teams', granted or shared with them, public ones from the square).
+
+MCP tools (``ChatSetup.mcp``, a ``workbench.mcp.hub.McpHub``): the page offers the servers with approved tools the
+user may use (``workbench.answering.tools.ChatTools.choices``, with the user's catalogue ``Viewer``: admin or not,
+their teams), each whole or tool by tool; a choice that is not among them is refused before anything is asked.
 """
 
 from __future__ import annotations
@@ -31,10 +35,13 @@ from gateway.accounts.users import Accounts
 from gateway.routing.catalogue import DEFAULT_THINKING_BUDGET, Catalogue
 from workbench.answering.events import Failed
 from workbench.answering.service import DEFAULT_EMBEDDING, AnswerError, AnswerOptions, AnswerService
+from workbench.answering.tools import ChatTools, Choice
 from workbench.attachments import MB, Attachments
 from workbench.clients import UserClients
 from workbench.conversations import ConversationError, Conversations, NotFound
 from workbench.kb.service import KnowledgeService
+from workbench.mcp.catalogue import Viewer
+from workbench.mcp.hub import McpHub
 from workbench.websearch_client import WebSearch
 
 DEFAULT_BUDGET = DEFAULT_THINKING_BUDGET     # a model the catalogue does not know
@@ -70,6 +77,7 @@ class ChatSetup:
     web_search: WebSearch | None = None               # web search in the chat (workbench.websearch_client.searcher)
     documents: ChatDocuments | None = None            # documents in the chat
     knowledge: KnowledgeService | None = None         # the knowledge bases
+    mcp: McpHub | None = None                         # the MCP hub: its servers' tools in the chat
 
 
 def local_api_url(host: str, port: int) -> str:
@@ -104,12 +112,15 @@ def settings_values(model: Any, thinking: Any, budget: Any, system: Any, tempera
 
 
 def answer_options(model: Any, thinking: Any, budget: Any, system: Any, temperature: Any, top_p: Any,
-                   max_tokens: Any, *, locale: str, web: Any = False, kb_ids: Any = None) -> AnswerOptions:
-    """The page's widgets as the answer pipeline's options (the settings are saved with the conversation)."""
+                   max_tokens: Any, *, locale: str, web: Any = False, kb_ids: Any = None,
+                   tool_ids: Any = None) -> AnswerOptions:
+    """The page's widgets as the answer pipeline's options (the settings are saved with the conversation;
+    ``tool_ids`` None: the conversation's MCP tools as saved)."""
     values = settings_values(model, thinking, budget, system, temperature, top_p, max_tokens)
     thinks, think_budget = values.pop("thinking"), values.pop("thinking_budget")
     return AnswerOptions(kb_ids=tuple(kb_ids or ()), web_search=bool(web), thinking=thinks,
-                         thinking_budget=think_budget, settings=values, locale=locale)
+                         thinking_budget=think_budget, settings=values, locale=locale,
+                         tools=None if tool_ids is None else tuple(tool_ids))
 
 
 class CatalogueModels:
@@ -151,6 +162,7 @@ class ChatContext:
         self.docs = setup.documents if setup is not None else None
         self.knowledge = setup.knowledge if setup is not None else None
         self.models = CatalogueModels(gateway)
+        self.tools = ChatTools(setup.mcp, self.viewer_of) if setup is not None and setup.mcp is not None else None
         self.answers: AnswerService | None = None
         if setup is not None:
             docs = setup.documents
@@ -158,7 +170,7 @@ class ChatContext:
                 setup.conversations, UserClients(setup.base_url, self._key_for), self.models,
                 attachments=docs.attachments if docs is not None else None,
                 embedding_model=docs.embedding_model if docs is not None else DEFAULT_EMBEDDING,
-                knowledge=setup.knowledge, web_search=setup.web_search)
+                knowledge=setup.knowledge, web_search=setup.web_search, tools=self.tools)
 
     def _key_for(self, user_id: str) -> str:
         return (self.setup.key_for or self.gateway.keys.workbench_key)(user_id)
@@ -204,6 +216,29 @@ class ChatContext:
         if self.setup is None or self.setup.web_search is None:
             return gr.update(value=False, interactive=False, info=translate("chat.web_unavailable", locale))
         return gr.update(interactive=True, info=translate("chat.web_info", locale))
+
+    def viewer_of(self, user_id: str) -> Viewer:
+        """Who a user is to the MCP catalogue: an administrator or not (looked up now), and their teams."""
+        user = self.gateway.accounts.get(user_id)
+        is_admin = bool(user is not None and user.is_admin and not user.disabled)
+        teams = self.knowledge.teams.list_for(user_id) if self.knowledge is not None else ()
+        return Viewer.of(user_id, is_admin, teams)
+
+    def tool_choices(self, actor: Actor, locale: str) -> list[Choice]:
+        """The MCP servers (whole, then tool by tool) the user may offer the model; none without the hub."""
+        return self.tools.choices(actor.user_id, locale) if self.tools is not None else []
+
+    def chosen_tools(self, actor: Actor, locale: str, tool_ids: Any) -> list[str] | None:
+        """The page's MCP choice, each one checked to be among the user's choices now (else refused naming it);
+        None when the chat has no MCP hub (the conversation keeps what it has)."""
+        if self.tools is None or tool_ids is None:
+            return None
+        ids = [str(t) for t in tool_ids if t]
+        allowed = {choice.value for choice in self.tool_choices(actor, locale)}
+        for tool_id in ids:
+            if tool_id not in allowed:
+                raise notice_error("chat.tools_not_yours", locale, id=tool_id[:100])
+        return ids
 
     def kb_choices(self, actor: Actor, locale: str) -> list[tuple[str, str]]:
         """(label, id) of every KB the user may read: theirs and their teams', granted or shared, public."""

@@ -2,10 +2,11 @@
 
 Left: new chat, search (titles and messages), the conversation list (newest first), rename, delete
 and export (Markdown, JSON). Main: the model, deep thinking with its budget, the web-search toggle,
-the knowledge bases to answer from (several at once; answers cite their passages as [n]), the chat
-(answers stream; the thinking streams into a collapsible block apart from the answer; copy, regenerate,
-edit a question and resend; Markdown, code and LaTeX), Stop, documents, and the per-conversation settings
-(system prompt, temperature, top_p, max_tokens) in an accordion.
+the knowledge bases to answer from (several at once; answers cite their passages as [n]), the MCP tools the model
+may call (servers whole or tool by tool, saved with the conversation; each call a collapsible step in the answer; a
+destructive tool's call waits for the confirm panel's yes), the chat (answers stream; the thinking streams into a
+collapsible block apart from the answer; copy, regenerate, edit a question and resend; Markdown, code and LaTeX),
+Stop, documents, and the per-conversation settings (system prompt, temperature, top_p, max_tokens) in an accordion.
 
 ``ChatPage`` is the page: its constructor takes what it uses of the gateway (``ChatGateway``) and the chat's
 services (``ChatSetup``); its methods are the handlers, each returning a view state (``Opened``, ``Listed``, ...)
@@ -26,7 +27,7 @@ from typing import Any
 
 import gradio as gr
 
-from app.chat.answer import ChatAnswers, Step
+from app.chat.answer import ChatAnswers, Confirmed, Step
 from app.chat.context import (
     DEFAULT_BUDGET,
     UPLOAD_TYPES,
@@ -39,7 +40,7 @@ from app.chat.context import (
     settings_values,
 )
 from app.chat.documents import Attached, ChatDocumentHandlers, Removed
-from app.chat.view import CSS, LATEX, URL_JS, chat_messages
+from app.chat.view import CSS, LATEX, URL_JS, chat_messages, tool_label
 from app.http.chat_export import export_url
 from app.shell.access import WITH_LANG_JS
 from app.shell.header import DOWNLOAD_JS
@@ -49,10 +50,12 @@ from gateway.accounts.console import Actor
 from workbench.answering.context import asked_kbs, kb_names
 from workbench.conversations import THINKING_BUDGET, Conversation, NotFound
 
-# WITH_LANG_JS for inputs that end with the language box and then the chosen knowledge bases
+# WITH_LANG_JS for inputs that end with the language box and then the chosen knowledge bases (and MCP tools)
 MAX_LINKED_KBS = 10            # KBs an address (?kb=<id>,...) may preselect
 LANG_THEN_KBS_JS = ("(...a) => [...a.slice(0, -2), document.documentElement.lang || navigator.language || 'en', "
                     "a[a.length - 1]]")
+LANG_THEN_TWO_JS = ("(...a) => [...a.slice(0, -3), document.documentElement.lang || navigator.language || 'en', "
+                    "a[a.length - 2], a[a.length - 1]]")
 
 __all__ = ["CSS", "ChatDocuments", "ChatPage", "ChatSetup", "build", "local_api_url"]
 
@@ -263,6 +266,26 @@ class ChatPage:
             info = translate("chat.kbs_info" if choices else "chat.kbs_none", locale)
         return gr.update(choices=choices, value=[k for k in wanted if k in readable], info=info)
 
+    def tool_state(self, conversation_id: str | None, tool_ids: list[str] | None, lang: str,
+                   request: gr.Request) -> Any:
+        """The MCP tools picker: the servers (whole, then tool by tool) the user may use now, and the open
+        conversation's choice (before any, what the page has). A saved choice no longer available is unselected,
+        named in the picker's note."""
+        chat = self.chat
+        locale, actor = chat.who(lang, request)
+        conv = chat.call(locale, chat.convs.get, actor.user_id, conversation_id) if conversation_id else None
+        if chat.tools is None:
+            return gr.update(choices=[], value=[])
+        choices = [(tool_label(c, locale), c.value) for c in chat.tool_choices(actor, locale)]
+        offered = {value for _, value in choices}
+        wanted = list(conv.settings.tools) if conv is not None else [t for t in tool_ids or [] if isinstance(t, str)]
+        gone = [t for t in wanted if t not in offered]
+        if gone:
+            info = translate("chat.tools_dropped", locale, names=", ".join(f"“{t}”" for t in gone))
+        else:
+            info = translate("chat.tools_info" if choices else "chat.tools_none", locale)
+        return gr.update(choices=choices, value=[t for t in wanted if t in offered], info=info)
+
     # -- the layout --------------------------------------------------------------------------
     def build(self, page: gr.Blocks, i18n: gr.I18n) -> None:
         """Lay out the chat page in the current route and wire it."""
@@ -295,6 +318,9 @@ class ChatPage:
                 with_kb = setup is not None and setup.knowledge is not None
                 kbs = gr.Dropdown(label=i18n("chat.kbs"), info=i18n("chat.kbs_info"), choices=[], value=[],
                                   multiselect=True, visible=with_kb, elem_id="chat-kbs")
+                with_tools = setup is not None and setup.mcp is not None
+                tools = gr.Dropdown(label=i18n("chat.tools"), info=i18n("chat.tools_info"), choices=[], value=[],
+                                    multiselect=True, visible=with_tools, elem_id="chat-tools")
                 bot = gr.Chatbot(label=i18n("chat.bot"), height="60vh", editable="user", buttons=["copy", "copy_all"],
                                  latex_delimiters=LATEX, placeholder=i18n("chat.placeholder"), feedback_options=None,
                                  elem_id="chat-bot")
@@ -313,6 +339,13 @@ class ChatPage:
                                                     elem_id="chat-docs")
                         remove_docs = gr.Button(i18n("chat.doc_remove"), size="sm", elem_id="chat-docs-remove")
                 notice = gr.Markdown(elem_id="chat-notice")
+                with gr.Row(visible=False, equal_height=True, elem_id="chat-confirm") as confirm_row:
+                    confirm_note = gr.Markdown(elem_id="chat-confirm-note")
+                    with gr.Column(scale=0, min_width=140):
+                        confirm_yes = gr.Button(i18n("chat.confirm_yes"), variant="stop", size="sm",
+                                                elem_id="chat-confirm-yes")
+                        confirm_no = gr.Button(i18n("chat.confirm_no"), size="sm", elem_id="chat-confirm-no")
+                confirm_token = gr.Textbox(visible="hidden", elem_id="chat-confirm-token")
                 with gr.Accordion(i18n("chat.advanced"), open=False, elem_id="chat-advanced"):
                     system = gr.Textbox(label=i18n("chat.system_prompt"), placeholder=i18n("chat.system_hint"), lines=3,
                                         elem_id="chat-system")
@@ -326,11 +359,12 @@ class ChatPage:
         parts = {"bot": bot, "conv_id": conv_id, "model": model, "thinking": thinking, "budget": budget,
                  "system": system, "temperature": temperature, "top_p": top_p, "max_tokens": max_tokens,
                  "title": title, "notice": notice, "conv_list": conv_list, "list_note": list_note, "web": web,
-                 "box": text, "doc_list": doc_list, "files": files}
+                 "box": text, "doc_list": doc_list, "files": files, "confirm_row": confirm_row,
+                 "confirm_note": confirm_note, "confirm_token": confirm_token}
         quick = {"show_progress": "hidden", "concurrency_limit": None, "js": WITH_LANG_JS}
         # streams wait on the network, not on this process: no per-event queue limit (the gateway's limits apply)
         stream = {"show_progress": "minimal", "concurrency_limit": None, "js": WITH_LANG_JS}
-        kb_stream = {**stream, "js": LANG_THEN_KBS_JS}
+        kb_stream = {**stream, "js": LANG_THEN_TWO_JS}
         answers, documents = self.answers, self.documents
 
         loaded = page.load(shown(self.load), inputs=[query, lang], outputs=Loaded.pick(parts), api_name="chat_load",
@@ -356,24 +390,33 @@ class ChatPage:
         model.input(self.model_budget, inputs=[model], outputs=[budget], api_name="chat_model_budget", **quick).then(
             self.save_settings, inputs=[conv_id, *settings, lang], outputs=None, **quick)
 
-        # the chosen knowledge bases come last: the handlers take them after the request (see ChatAnswers.send)
+        # the chosen knowledge bases and MCP tools come last: the handlers take them after the request (see
+        # ChatAnswers.send)
         steps = Step.pick(parts)
         sent = gr.on([text.submit, send_btn.click], streamed(answers.send),
-                     inputs=[text, files, conv_id, *settings, web, query, lang, kbs], outputs=steps,
+                     inputs=[text, files, conv_id, *settings, web, query, lang, kbs, tools], outputs=steps,
                      api_name="chat_send", **kb_stream)
-        retried = bot.retry(streamed(answers.regenerate), inputs=[conv_id, *settings, web, query, lang, kbs],
+        retried = bot.retry(streamed(answers.regenerate), inputs=[conv_id, *settings, web, query, lang, kbs, tools],
                             outputs=steps, api_name="chat_regenerate", **kb_stream)
-        edited = bot.edit(streamed(answers.resend), inputs=[conv_id, *settings, web, query, lang, kbs],
+        edited = bot.edit(streamed(answers.resend), inputs=[conv_id, *settings, web, query, lang, kbs, tools],
                           outputs=steps, api_name="chat_resend", **kb_stream)
+        # a destructive tool's call waits in the stream above for the reader's yes or no
+        confirm_yes.click(shown(answers.confirm), inputs=[confirm_token, lang], outputs=Confirmed.pick(parts),
+                          api_name="chat_confirm_tool", **quick)
+        confirm_no.click(shown(answers.deny), inputs=[confirm_token, lang], outputs=Confirmed.pick(parts),
+                         api_name="chat_deny_tool", **quick)
         # the picker follows the open conversation (its last question's KBs) and what the user may read now; after
         # the page's load (which opens ?c=<id>), not beside it: a picker filled before the conversation opened
         # could otherwise arrive last
         loaded.then(self.kb_state, inputs=[conv_id, kbs, lang], outputs=[kbs], api_name="chat_kbs", **quick)
         conv_id.change(self.kb_state, inputs=[conv_id, kbs, lang], outputs=[kbs], **quick)
         sent.then(self.kb_state, inputs=[conv_id, kbs, lang], outputs=[kbs], **quick)
+        loaded.then(self.tool_state, inputs=[conv_id, tools, lang], outputs=[tools], api_name="chat_tools", **quick)
+        conv_id.change(self.tool_state, inputs=[conv_id, tools, lang], outputs=[tools], **quick)
         # Stop cancels the stream (the pipeline saves what arrived, marked stopped), then shows the saved state
         stop_btn.click(None, cancels=[sent, retried, edited]).then(
-            self.redraw, inputs=[conv_id, lang], outputs=[bot], api_name="chat_redraw", **quick)
+            self.redraw, inputs=[conv_id, lang], outputs=[bot], api_name="chat_redraw", **quick).then(
+            shown(answers.put_away), outputs=Confirmed.pick(parts), **quick)
         conv_id.change(None, inputs=[conv_id], js=URL_JS)
         if with_docs:
             conv_id.change(documents.documents, inputs=[conv_id, lang], outputs=[doc_list], api_name="chat_documents",

@@ -1,13 +1,15 @@
 """How the chat page shows things: saved messages and streamed answers as chat rows (the thinking in a
 collapsible block, "Found N web pages" with the sources, the knowledge bases' numbered passages, the documents'
-cited passages, the answer's [n] as chips (``app.chat.citations``), notices),
+cited passages, each MCP tool call as a collapsible step (tool, server, arguments, result, time, error), the answer's
+[n] as chips (``app.chat.citations``), notices),
 the conversation list's labels, exports as files, and the page's own CSS and address-bar script. Pure
 functions of their inputs; no handlers here."""
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from app.chat.citations import CSS as CITATIONS_CSS
@@ -15,6 +17,7 @@ from app.chat.citations import doc_sources_block, md, quoted, safe_url, with_chi
 from app.http.kb_files import file_url
 from app.shell.i18n import translate
 from workbench.answering.context import KB_PREFIX
+from workbench.answering.steps import Step
 from workbench.chat import error_text
 from workbench.conversations import Message
 from workbench.kb import answer as kb_answer
@@ -69,7 +72,7 @@ def _number(value: Any, default: int) -> int:
         return default
 
 
-def _md(text: str) -> str:
+def plain_md(text: str) -> str:
     """Plain text shown inside Markdown: its marks (and LaTeX dollars) kept literal."""
     return re.sub(r"([\\`*_\[\]<>#|~$])", r"\\\1", text)
 
@@ -82,12 +85,12 @@ def kb_sources_block(sources: Sequence[dict], locale: str) -> dict:
         s = kb_answer.read(item)
         if s is None:
             continue
-        where = " · ".join(_md(x) for x in (s.pages(locale), s.kb_name) if x)
-        name = _md(s.document)
+        where = " · ".join(plain_md(x) for x in (s.pages(locale), s.kb_name) if x)
+        name = plain_md(s.document)
         if s.kb_id and s.document_id:          # opens the document (a PDF at the cited page); access checked there
             name = f"[{name}]({file_url(s.kb_id, s.document_id, s.first_page)})"
         head = f"**[{s.index}] {name}**" + (f" · {where}" if where else "")
-        parts.append(head + ("\n\n> " + quoted(s.text, _md) if s.text else ""))
+        parts.append(head + ("\n\n> " + quoted(s.text, plain_md) if s.text else ""))
     return {"role": "assistant", "content": "\n\n".join(parts),
             "metadata": {"title": translate("chat.found_passages", locale, count=len(parts)), "status": "done"}}
 
@@ -102,14 +105,51 @@ def sources_blocks(sources: Sequence[dict], locale: str) -> list[dict]:
         ([doc_sources_block(docs, locale)] if docs else [])
 
 
+def fenced(text: str, language: str = "") -> str:
+    """``text`` as a Markdown code block, whatever backticks it holds (a tool's output is shown, never rendered)."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{text}\n{fence}"
+
+
+def step_row(step: Step, locale: str) -> dict:
+    """One tool call as a collapsible block: its title says the tool, its server and how it went (a spinner while
+    it runs or waits); inside, the arguments, the tool's output and why it failed or did not run."""
+    if step.kind == "limit":
+        return {"role": "assistant", "content": translate("chat.step_limit_text", locale),
+                "metadata": {"title": "⚠️ " + translate("chat.step_limit", locale, rounds=step.rounds),
+                             "status": "done"}}
+    title = translate(f"chat.step_{step.status}", locale, tool=plain_md(step.tool), server=plain_md(step.server or "?"))
+    parts = [f"**{translate('chat.step_arguments', locale)}**",
+             fenced(json.dumps(step.arguments, ensure_ascii=False, indent=2), "json")]
+    if step.result:
+        parts += [f"**{translate('chat.step_result', locale)}**", fenced(step.result)]
+        if step.truncated:
+            parts.append(f"*{translate('chat.step_cut', locale)}*")
+    if step.error is not None:
+        parts += [f"**{translate('chat.step_why', locale)}**", plain_md(step.error.text(locale))]
+    meta: dict[str, Any] = {"title": ("🔧 " if step.status in ("ok", "running") else "⚠️ ") + title,
+                            "status": "done" if step.done else "pending"}
+    if step.done and step.elapsed_ms:
+        meta["duration"] = round(step.elapsed_ms / 1000, 2)
+    return {"role": "assistant", "content": "\n\n".join(parts), "metadata": meta}
+
+
+def step_rows(steps: Sequence[Step | Mapping[str, Any]], locale: str) -> list[dict]:
+    """An answer's tool calls (live ``Step``s, or as saved) as chat rows, in the order they ran."""
+    return [step_row(s if isinstance(s, Step) else Step.read(s), locale) for s in steps]
+
+
 def answer_rows(locale: str, *, reasoning: str = "", seconds: float | None = None, content: str = "",
                 sources: Sequence[dict] = (), thinking: bool = False, stopped: bool = False,
-                error: str | None = None, budget: int | None = None, used: int = 0) -> list[dict]:
+                error: str | None = None, budget: int | None = None, used: int = 0,
+                steps: Sequence[Step | Mapping[str, Any]] = ()) -> list[dict]:
     """An answer as chat messages: sources, thinking (``thinking``: still running, within ``budget`` tokens of
-    which ``used`` are spent), the answer, notices."""
+    which ``used`` are spent), its tool calls, the answer, notices."""
     rows = sources_blocks(sources, locale)
     if reasoning or thinking:
         rows.append(thought_block(reasoning, seconds, locale, pending=thinking, budget=budget, used=used))
+    rows += step_rows(steps, locale)
     text = with_chips(content, sources, locale)
     if stopped:
         text = f"{text}\n\n*{translate('chat.stopped', locale)}*" if text else f"*{translate('chat.stopped', locale)}*"
@@ -131,7 +171,7 @@ def question_rows(content: str, attachments: Sequence[dict], locale: str) -> lis
         names = ", ".join(a.get("name", "") for a in files)
         rows.append({"role": "user", "content": "📎 " + translate("chat.attachments", locale, names=names)})
     if kbs:
-        names = ", ".join(_md(a.get("name", "")) for a in kbs)
+        names = ", ".join(plain_md(a.get("name", "")) for a in kbs)
         rows.append({"role": "user", "content": "📚 " + translate("chat.kb_asked", locale, names=names)})
     return [*rows, {"role": "user", "content": content}]
 
@@ -146,12 +186,22 @@ def message_rows(messages: Sequence[Message], locale: str) -> list[tuple[dict, s
         else:
             out += [(row, None) for row in answer_rows(
                 locale, reasoning=m.reasoning or "", seconds=m.reasoning_seconds, content=m.content,
-                sources=m.sources, stopped=m.stopped, error=error_text(m.error, locale) if m.error else None)]
+                sources=m.sources, stopped=m.stopped, error=error_text(m.error, locale) if m.error else None,
+                steps=m.steps)]
     return out
 
 
 def chat_messages(messages: Sequence[Message], locale: str) -> list[dict]:
     return [row for row, _ in message_rows(messages, locale)]
+
+
+def tool_label(choice: Any, locale: str) -> str:
+    """A choice of the MCP tools picker (``workbench.answering.tools.Choice``): a whole server, or one of its tools
+    (marked when it asks before it runs)."""
+    if not choice.tool:
+        return translate("chat.tools_all", locale, server=choice.server)
+    key = "chat.tools_asks" if choice.destructive else "chat.tools_one"
+    return translate(key, locale, server=choice.server, tool=choice.tool)
 
 
 def list_choices(summaries: Sequence[Any], locale: str, query: str = "") -> list[tuple[str, str]]:

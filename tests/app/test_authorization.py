@@ -10,6 +10,7 @@ until someone decides who may call it). Then, on real services:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from tests import aio
 from tests.app.conftest import opened_gateway
 from tests.app.pages import PASSWORD
 from tests.conftest import MASTER_KEY
+from tests.workbench.mcp_servers import LabServer, serve
 from workbench.attachments import Attachments
 from workbench.conversations import Conversations
 from workbench.mcp.catalogue import Viewer
@@ -54,9 +56,9 @@ OWN_DATA = {
     "app.docs.page.DocsPage.refresh",
     *(f"app.chat.page.ChatPage.{n}" for n in (
         "delete", "export_json", "export_markdown", "kb_state", "load", "new_chat", "open_conversation", "redraw",
-        "rename", "save_settings", "search")),
+        "rename", "save_settings", "search", "tool_state")),
     # the chat's streams (async generators) are drained by the harness like any handler
-    *(f"app.chat.answer.ChatAnswers.{n}" for n in ("regenerate", "resend", "send")),
+    *(f"app.chat.answer.ChatAnswers.{n}" for n in ("confirm", "deny", "regenerate", "resend", "send")),
     *(f"app.chat.documents.ChatDocumentHandlers.{n}" for n in ("attach", "documents", "remove_documents")),
     *(f"app.kb.handlers.KBHandlers.{n}" for n in (
         "cancel", "chunks", "create", "delete_document", "download", "load", "open_kb", "refresh", "retrieve",
@@ -78,13 +80,14 @@ OWN_DATA = {
 OPEN = {  # no per-user data: the models' health, who am I, date shortcuts, a model's default thinking budget
     "app.home.page.HomePage.refresh", "app.home.page.HomePage.api_info",
     "app.shell.header.header.<locals>.whoami", "app.usage.page.UsagePage.quick",
-    "app.chat.page.ChatPage.model_budget", "app.mcp.page.McpPage.language",
+    "app.chat.page.ChatPage.model_budget", "app.chat.answer.ChatAnswers.put_away", "app.mcp.page.McpPage.language",
 }
 SECRET_MARKERS = ("alice-secret-project", "Alice Secret Lab", "ALICE-ONLY purpose", "987654", "987,654",
                   "ALICE-CHAT-SECRET", "alice-notes.md", "ALICE-DOC-SECRET", "Alice Secret Team", "ALICE-KB-SECRET",
                   "alice-kb-secret.md", "alice-kb-description", "ALICE-KB-TEXT",
                   "KB-TEXT here",           # a chunk's text, also when the filter "ALICE" is marked in it
-                  "ALICE-MCP-SECRET", "alice-mcp-description", "ALICE-MCP-TOKEN", "ALICE-MCP-RUN")
+                  "ALICE-MCP-SECRET", "alice-mcp-description", "ALICE-MCP-TOKEN", "ALICE-MCP-RUN",
+                  "ALICE-MCP-TOOLS")
 NOWHERE = "http://127.0.0.1:9/v1"          # the chat's model calls fail: bob must be refused before any
 # components whose value is a file Gradio copies into its cache and serves at /gradio_api/file=<path> to anyone
 # signed in who has the path, with no check of who may read it, for as long as the copy lasts
@@ -149,6 +152,11 @@ def site(tmp_path_factory):
         bearer_token="ALICE-MCP-TOKEN-0123456789"), alice_viewer))
     run_id = mcp.hub.run_log.record(Call(alice.id, server.id, server.name, "add", "form", utcnow(), 1.0, True, None,
                                          {"note": "ALICE-MCP-RUN"}, 20))
+    # and a second one that answers (the lab on loopback), its tools approved by her: hers to offer the chat only
+    lab = contextlib.ExitStack()
+    lab_url = lab.enter_context(serve(LabServer())).url
+    tools = aio.run(mcp.hub.register(Registration(lab_url, title="ALICE-MCP-TOOLS"), alice_viewer))
+    aio.run(mcp.hub.approve(tools.id, alice_viewer))
     team = knowledge.teams.create(alice.id, "Alice Secret Team")
     base = knowledge.bases.create(alice.id, team.id, "ALICE-KB-SECRET", "alice-kb-description",
                                   "use-multilingual:v3")
@@ -160,7 +168,7 @@ def site(tmp_path_factory):
     invite, _ = knowledge.teams.invite_link(alice.id, team.id, "member")
     link, _ = knowledge.sharing.create_link(alice.id, base.id)
     chat = ChatSetup(convs, NOWHERE, key_for=lambda user_id: MASTER_KEY, documents=ChatDocuments(attachments),
-                     knowledge=knowledge)
+                     knowledge=knowledge, mcp=mcp.hub)
     demo, _ = build_ui(gw, chat=chat, knowledge=knowledge, mcp=mcp)
     fns = {}
     for block_fn in demo.fns.values():
@@ -170,8 +178,9 @@ def site(tmp_path_factory):
     yield SimpleNamespace(gw=gw, wb=wb, demo=demo, fns=fns, alice=alice, bob=bob, key=key, app=app, conv=conv, doc=doc,
                           attachments=attachments,
                           upload=tmp_path_factory.mktemp("authz-upload"), team=team, kb=base, kb_doc=kb_doc,
-                          invite=invite, link=link, mcp_entry=server, mcp_run=run_id)
+                          invite=invite, link=link, mcp_entry=server, mcp_tools=tools, mcp_run=run_id)
     aio.run(mcp.stop())
+    lab.close()
     aio.run(knowledge.stop())
     wb.close()
     gw.store.close()
@@ -212,7 +221,8 @@ def _args(fn: Any, site, username: str | None) -> dict[str, Any]:
            "entry_id": site.mcp_entry.id, "run_id": site.mcp_run, "tool": "add", "values": {"a": 1, "b": 2},
            "hashes": {"add": "0" * 64}, "allow_flagged": True, "uri": "file:///etc/passwd", "prompt": "greet",
            "url": "http://127.0.0.1:9/mcp", "visibility": "user", "token": "bob-token-0123456789",
-           "value": "Bearer stolen-by-bob"}
+           "value": "Bearer stolen-by-bob",
+           "tool_ids": [site.mcp_tools.id, f"{site.mcp_tools.id}/add"]}
     args.update({k: v for k, v in ids.items() if k in args})
     return args
 
@@ -315,7 +325,8 @@ def test_the_owner_does_see_their_own_data(site) -> None:
                          ("app.mcp.handlers.CatalogueHandlers.open_entry", "ALICE-MCP-SECRET"),
                          ("app.mcp.handlers.CatalogueHandlers.run_detail", "ALICE-MCP-RUN"),
                          ("app.mcp.handlers.CatalogueHandlers.search", "ALICE-MCP-SECRET"),
-                         ("app.teams.page.TeamsPage.load", "Alice Secret Team")):
+                         ("app.teams.page.TeamsPage.load", "Alice Secret Team"),
+                         ("app.chat.page.ChatPage.tool_state", "ALICE-MCP-TOOLS")):
         fn = site.fns[name]
         assert marker in _text(_call(fn, _args(fn, site, "alice"))), name
 

@@ -754,7 +754,7 @@ def test_resend_without_edit_data_is_a_readable_refusal_in_both_languages(tmp_pa
         for lang, words in (("en", "Edit a question in the chat, then send it again: no edited question arrived."),
                             ("zh", "请先在对话中编辑一条提问，再重新发送：没有收到编辑后的提问。")):
             started = browser.post("/gradio_api/call/chat_resend", json={"data": [
-                "", None, False, 1024, "", None, None, None, False, "", lang, []]})
+                "", None, False, 1024, "", None, None, None, False, "", lang, [], []]})
             assert started.status_code == 200
             done = browser.get(f"/gradio_api/call/chat_resend/{started.json()['event_id']}", timeout=60)
             event, data = done.text.strip().split("\n", 1)

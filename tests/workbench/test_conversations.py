@@ -234,3 +234,24 @@ def test_a_refused_write_leaves_the_store_usable(convs):
     again = convs.create("alice", model="m")
     convs.add_message("alice", again.id, "user", "still works")
     assert [m.content for m in convs.get("alice", again.id).messages] == ["still works"]
+
+
+def test_the_mcp_tools_setting_and_an_answers_tool_steps_are_kept_and_exported(data_dir, convs):
+    conv = convs.create("alice", model="m", tools=["e1", "e1/add", "e1"])
+    assert conv.settings.tools == ("e1", "e1/add")                      # each once, in order
+    for bad in ("e1", [""], ["x" * 301], [f"e{n}" for n in range(51)], 5):
+        with pytest.raises(ConversationError) as err:
+            convs.update_settings("alice", conv.id, tools=bad)
+        assert err.value.field == "tools"
+    assert convs.update_settings("alice", conv.id, tools=[]).tools == ()
+    step = {"kind": "call", "tool": "add", "server": "Lab", "arguments": {"a": 2, "b": 3}, "status": "ok",
+            "result": "5"}
+    exchange(convs, "alice", conv.id, "2 + 3?", "5.", steps=[step, {"kind": "limit", "rounds": 8}])
+    convs.store.close()
+    again = Conversations(open_store(store_path(data_dir)))               # read back after a restart
+    [_, answer] = again.get("alice", conv.id).messages
+    assert answer.steps == [step, {"kind": "limit", "rounds": 8}]
+    assert json.loads(again.export_json("alice", conv.id))["messages"][1]["steps"][0] == step
+    markdown = again.export_markdown("alice", conv.id, "zh")
+    assert '**工具调用**\n\n- `add` (Lab) `{"a": 2, "b": 3}` → ok\n- 已达到工具调用上限（8 轮）\n' in markdown
+    again.store.close()

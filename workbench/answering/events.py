@@ -8,13 +8,16 @@
                 and how it thinks (on or off, within how many tokens)
     Reasoning   a piece of the model's thinking                                               (0..n)
     Content     a piece of the answer                                                         (0..n)
+    ToolStep    a tool call the model asked for, as it stands (running, then ok | error | denied)   (0..n)
+    ToolConfirm a destructive tool's call waits for the user's yes or no (``answers.confirm(token)``)  (0..n)
     Done        the turn is saved: the conversation as it is now
     Failed      it could not be answered: a ``code``, words to say (``text(locale)``), the conversation as saved;
                 ``refused``: refused as asked (no such conversation, a bad setting), nothing answered
 
 A summary of a document too large for the prompt goes Started, Progress..., Notice, Done (no Sources: no model
-streams an answer). Words are ``shared.messages.Message`` values (``workbench/messages/chat.py``): the page says
-them in its reader's language; the pipeline never renders text for a page.
+streams an answer). Tool steps come between the pieces of the answer, in the order they run; the bound on rounds of
+tool calls reached is a Notice. Words are ``shared.messages.Message`` values (``workbench/messages/chat.py``): the
+page says them in its reader's language; the pipeline never renders text for a page.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from shared.messages import Message
+from workbench.answering.steps import Step
 from workbench.conversations import Conversation
 from workbench.conversations import Message as Saved
 
@@ -85,6 +89,24 @@ class Content:
 
 
 @dataclass(frozen=True)
+class ToolStep:
+    """A tool call of the answer as it stands now (``workbench.answering.steps.Step``; the same ``call_id`` again
+    replaces it)."""
+
+    step: Step
+
+
+@dataclass(frozen=True)
+class ToolConfirm:
+    """A destructive tool's call waits for the reader: ``step`` (status ``waiting``) runs once they say yes
+    (``AnswerService.confirm(user_id, token, True)``), not when they say no or do not answer within ``seconds``."""
+
+    step: Step
+    token: str
+    seconds: float
+
+
+@dataclass(frozen=True)
 class Done:
     """The turn is saved: ``conversation`` as it is now; ``message_id`` the answer (empty when nothing was saved);
     ``trimmed``: older messages left out to fit the model's context window."""
@@ -111,4 +133,4 @@ class Failed:
         return self.said.text(locale)
 
 
-Event = Started | Progress | Notice | Sources | Reasoning | Content | Done | Failed
+Event = Started | Progress | Notice | Sources | Reasoning | Content | ToolStep | ToolConfirm | Done | Failed

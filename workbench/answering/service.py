@@ -11,8 +11,10 @@ For one question it saves the asked settings on the conversation (or makes the c
 question), decides the document budget (the model's window less room for the answer and the thinking), answers
 "summarize this paper" on a document too large for the prompt map-reduce (``workbench.summaries``), gathers the
 context (web search, the knowledge bases checked again for this user, the documents' passages:
-``workbench.answering.context``), then streams the answer from ``workbench.chat.ChatEngine``, which saves the
-question and the answer, or what arrived of it when the caller stops (closes the iterator or cancels its task).
+``workbench.answering.context``) and the conversation's MCP tools (``workbench.answering.tools``: checked again for
+this user; the model's tool calls run through the hub, each a ``ToolStep``, a destructive one waiting for
+``confirm``), then streams the answer from ``workbench.chat.ChatEngine``, which saves the question and the answer
+with its tool steps, or what arrived of it when the caller stops (closes the iterator or cancels its task).
 The caller saves nothing. Models are reached through the gateway's HTTP API with the user's own client
 (``clients(user_id)``), so every token is metered as theirs; what the catalogue knows of a model comes through
 ``ModelFacts``. Refusals and failures are ``Failed`` events, never exceptions. The events: ``answering.events``.
@@ -41,10 +43,12 @@ from workbench.answering.events import (
     Said,
     Sources,
     Started,
+    ToolConfirm,
+    ToolStep,
 )
 from workbench.attachments import Attachments
 from workbench.attachments import Progress as Step
-from workbench.chat import DEFAULT_CONTEXT, ChatEngine, ContentDelta, ReasoningDelta
+from workbench.chat import DEFAULT_CONTEXT, ChatEngine, ContentDelta, ReasoningDelta, Toolbox, ToolLimit
 from workbench.conversations import Conversation, Conversations, NotFound
 from workbench.errors import WorkbenchError
 from workbench.retrieval import document_budget
@@ -52,12 +56,13 @@ from workbench.summaries import Summarizer, Summary, wants_summary
 from workbench.websearch_client import WebSearch
 
 if TYPE_CHECKING:
+    from workbench.answering.tools import ChatTools
     from workbench.kb.service import KnowledgeService
 
 DEFAULT_EMBEDDING = "use-multilingual:v3"
 
-# how one answer is started on the engine: (engine, context window, gathered context) -> its events
-Starter = Callable[[ChatEngine, "int | None", Context], AsyncIterator[chat.Event]]
+# how one answer is started on the engine: (engine, context window, gathered context, tools) -> its events
+Starter = Callable[[ChatEngine, "int | None", Context, "Toolbox | None"], AsyncIterator[chat.Event]]
 
 
 class ModelFacts(Protocol):
@@ -90,7 +95,8 @@ class AnswerOptions:
 
     ``thinking``/``thinking_budget`` None: as the conversation is set. ``settings``: ``model``, ``system_prompt``,
     ``temperature``, ``top_p``, ``max_tokens``, saved on the conversation first (None: as saved); an empty
-    ``model`` is the conversation's own, else the first chat model."""
+    ``model`` is the conversation's own, else the first chat model. ``tools``: the MCP servers and tools the model
+    may call (``workbench.answering.tools``), checked for the user and saved on the conversation (None: as saved)."""
 
     kb_ids: Sequence[str] = ()
     web_search: bool = False
@@ -99,14 +105,17 @@ class AnswerOptions:
     thinking_budget: int | None = None
     settings: Mapping[str, Any] | None = None
     locale: str = "en"
+    tools: Sequence[str] | None = None
 
     def values(self) -> dict[str, Any] | None:
         """The settings to save on the conversation (None: nothing asked)."""
-        if self.settings is None and self.thinking is None:
+        if self.settings is None and self.thinking is None and self.tools is None:
             return None
         values = dict(self.settings or {})
         if self.thinking is not None:
             values.update(thinking=bool(self.thinking), thinking_budget=self.thinking_budget or None)
+        if self.tools is not None:
+            values["tools"] = list(self.tools)
         return values
 
 
@@ -122,10 +131,10 @@ class AnswerService:
     def __init__(self, conversations: Conversations, clients: Callable[[str], openai.AsyncOpenAI],
                  models: ModelFacts, *, attachments: Attachments | None = None,
                  embedding_model: str = DEFAULT_EMBEDDING, knowledge: KnowledgeService | None = None,
-                 web_search: WebSearch | None = None) -> None:
+                 web_search: WebSearch | None = None, tools: ChatTools | None = None) -> None:
         self.conversations, self.clients, self.models = conversations, clients, models
         self.attachments, self.embedding_model = attachments, embedding_model
-        self.knowledge, self.web_search = knowledge, web_search
+        self.knowledge, self.web_search, self.tools = knowledge, web_search, tools
         self.gatherer = Gatherer(attachments=attachments, embedding_model=embedding_model, knowledge=knowledge,
                                  web_search=web_search, citation_model=self.citation_model)
 
@@ -159,6 +168,8 @@ class AnswerService:
         conversation for this user, a bad setting) or ``AnswerError`` (no model to answer with)."""
         if existing and not conversation_id:
             raise NotFound("conversation")
+        if options.tools and self.tools is not None:        # a server or tool the user may not use: refused
+            self.tools.check(user_id, options.tools)
         values = options.values()
         if values is not None and not values.get("model"):
             # e.g. sent before the page had filled its model box: the conversation's own model, else the first one
@@ -188,9 +199,11 @@ class AnswerService:
             return
         yield Started(conv, tuple(conv.messages), question)
 
-        def start(engine: ChatEngine, window: int | None, got: Context) -> AsyncIterator[chat.Event]:
+        def start(engine: ChatEngine, window: int | None, got: Context,
+                  tools: Toolbox | None) -> AsyncIterator[chat.Event]:
             return engine.send(user_id, conv.id, question, context_length=window, attachments=got.attachments,
-                               context=got.blocks, sources=got.sources, reply=got.reply, citer=got.citer)
+                               context=got.blocks, sources=got.sources, reply=got.reply, citer=got.citer,
+                               tools=tools)
 
         try:
             notices: list[Said] = []
@@ -216,9 +229,10 @@ class AnswerService:
         attachments = tuple(asked.attachments) if asked is not None else ()
         yield Started(conv, tuple(conv.messages[:max(last, 0)]), asked.content if asked else None, attachments)
 
-        def start(engine: ChatEngine, window: int | None, got: Context) -> AsyncIterator[chat.Event]:
+        def start(engine: ChatEngine, window: int | None, got: Context,
+                  tools: Toolbox | None) -> AsyncIterator[chat.Event]:
             return engine.regenerate(user_id, conv.id, context_length=window, context=got.blocks,
-                                     sources=got.sources, reply=got.reply, citer=got.citer)
+                                     sources=got.sources, reply=got.reply, citer=got.citer, tools=tools)
 
         try:
             async for event in self._answer(user_id, conv, asked.content if asked else "", options, [], attachments,
@@ -244,15 +258,29 @@ class AnswerService:
         attachments = tuple(conv.messages[position].attachments)
         yield Started(conv, tuple(conv.messages[:position]), question, attachments)
 
-        def start(engine: ChatEngine, window: int | None, got: Context) -> AsyncIterator[chat.Event]:
+        def start(engine: ChatEngine, window: int | None, got: Context,
+                  tools: Toolbox | None) -> AsyncIterator[chat.Event]:
             return engine.resend(user_id, conv.id, message_id, question, context_length=window, context=got.blocks,
-                                 sources=got.sources, reply=got.reply, citer=got.citer)
+                                 sources=got.sources, reply=got.reply, citer=got.citer, tools=tools)
 
         try:
             async for event in self._answer(user_id, conv, question, options, [], attachments, start):
                 yield event
         except WorkbenchError as exc:
             yield refused(exc)
+
+    def toolbox(self, user_id: str, conv: Conversation) -> tuple[Toolbox | None, list[Said]]:
+        """The MCP tools ``conv``'s next answer offers (None: none), and notices for those left out."""
+        if not conv.settings.tools:
+            return None, []
+        if self.tools is None:
+            return None, [said("answer.tools_unavailable")]
+        return self.tools.toolbox(user_id, conv.settings.tools)
+
+    def confirm(self, user_id: str, token: str, allow: bool) -> bool:
+        """Yes (``allow``) or no to a destructive tool call waiting in one of ``user_id``'s answers (``ToolConfirm``);
+        False when none waits under ``token`` for this user (answered, timed out, stopped, or someone else's)."""
+        return self.tools is not None and self.tools.confirm(user_id, token, allow)
 
     # -- the parts of a turn -------------------------------------------------------------------------------------------
     async def _summary(self, user_id: str, conv: Conversation, question: str, locale: str,
@@ -292,17 +320,22 @@ class AnswerService:
         got = await self.gatherer.gather(Question(
             user_id, conv, question, options.locale, client, self.document_budget(conv), tuple(options.kb_ids or ()),
             options.web_search, options.documents))
-        for notice in [*notices, *got.notices]:
+        tools, tool_notices = self.toolbox(user_id, conv)
+        for notice in [*notices, *got.notices, *tool_notices]:
             yield Notice(notice)
         yield Sources(tuple(got.sources), tuple(got.attachments) if attachments is None else attachments,
                       bool(conv.settings.thinking), self.thinking_budget(conv))
         engine = ChatEngine(self.conversations, "", "", client=client)
-        async with contextlib.aclosing(start(engine, self.window(conv), got)) as events:
+        async with contextlib.aclosing(start(engine, self.window(conv), got, tools)) as events:
             async for event in events:
                 if isinstance(event, ReasoningDelta):
                     yield Reasoning(event.text)
                 elif isinstance(event, ContentDelta):
                     yield Content(event.text)
+                elif isinstance(event, ToolStep | ToolConfirm):
+                    yield event
+                elif isinstance(event, ToolLimit):
+                    yield Notice(said("answer.tool_limit", rounds=event.rounds))
                 elif isinstance(event, chat.Done):
                     if event.trimmed:
                         yield Notice(said("answer.trimmed", count=event.trimmed))

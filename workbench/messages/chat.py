@@ -52,6 +52,22 @@ EN: dict[str, str] = {
                               "with you), so this answer does not use it.",
     "answer.kb_failed": "The knowledge bases could not be searched, so this answer does not use them: {reason}",
     "answer.kb_unavailable": "Knowledge bases are not available in the chat on this server.",
+    # MCP tools in the chat (workbench/answering/tools.py)
+    "answer.tools_unavailable": "MCP tools are not available in the chat on this server, so none were offered.",
+    "answer.tools_gone": "A chosen MCP server is no longer available to you (removed, disabled or no longer shared "
+                         "with you), so its tools were not offered.",
+    "answer.tools_not_yours": "You cannot use the MCP server or tool “{id}”: it does not exist or is not shared with "
+                              "you. Choose another one.",
+    "answer.tool_not_usable": "The tool “{tool}” of “{server}” cannot be used now (not approved, or changed since it "
+                              "was approved), so it was not offered.",
+    "answer.server_no_tools": "“{server}” has no approved tools yet, so none of its tools were offered.",
+    "answer.tool_limit": "The answer used its most {rounds} rounds of tool calls; the model was asked to answer "
+                         "without more tools.",
+    "answer.tool_unknown": "The model asked for a tool that was not offered: “{name}”.",
+    "answer.tool_bad_json": "The model's arguments were not a JSON object, so the tool was not called.",
+    "answer.tool_failed": "The tool call failed on the way. Try again later.",
+    "answer.tool_denied": "Not run: you said no.",
+    "answer.tool_timeout": "Not run: it was not confirmed within {seconds} seconds.",
 }
 
 ZH: dict[str, str] = {
@@ -92,4 +108,15 @@ ZH: dict[str, str] = {
     "answer.kb_gone_unnamed": "所选的某个知识库已不可用（已被删除，或不再与你共享），本次回答未使用它。",
     "answer.kb_failed": "无法检索知识库，本次回答未使用知识库：{reason}",
     "answer.kb_unavailable": "本服务器的对话暂不支持知识库。",
+    "answer.tools_unavailable": "本服务器的对话暂不支持 MCP 工具，本次未提供任何工具。",
+    "answer.tools_gone": "所选的某个 MCP 服务器已不可用（已被移除、停用或不再与你共享），本次未提供它的工具。",
+    "answer.tools_not_yours": "你不能使用 MCP 服务器或工具“{id}”：它不存在或未与你共享。请选择其他服务器或工具。",
+    "answer.tool_not_usable": "“{server}”的工具“{tool}”目前不能使用（未获批准，或批准后已被修改），本次未提供。",
+    "answer.server_no_tools": "“{server}”还没有获批准的工具，本次未提供它的工具。",
+    "answer.tool_limit": "本次回答已用满 {rounds} 轮工具调用；已请模型不再调用工具，直接回答。",
+    "answer.tool_unknown": "模型请求了未提供的工具：“{name}”。",
+    "answer.tool_bad_json": "模型给出的参数不是 JSON 对象，因此未调用该工具。",
+    "answer.tool_failed": "工具调用中途失败，请稍后重试。",
+    "answer.tool_denied": "未运行：你选择了不运行。",
+    "answer.tool_timeout": "未运行：{seconds} 秒内没有确认。",
 }
