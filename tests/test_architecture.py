@@ -35,6 +35,16 @@ def test_import_arrows(package):
     assert not {k: v for k, v in bad.items() if v}
 
 
+def test_the_url_guard_loads_nothing_of_gateway_or_workbench():
+    """gateway/ (web search) and workbench/ (remote MCP servers) share shared/urlguard: importing it, even through
+    what it imports in turn, must load neither side (nor the UI)."""
+    code = ("import sys; import shared.urlguard; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('gateway', 'workbench', 'app', 'launch')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"
+
+
 def test_model_package_code_is_never_imported():
     for package in PACKAGES:
         for path in modules(package):

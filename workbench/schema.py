@@ -145,6 +145,19 @@ MIGRATIONS: list[str | Callable[[duckdb.DuckDBPyConnection], None]] = [
         requested_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL
     );
     """,
+    # 7: the MCP hub's catalogue (workbench.mcp.catalogue): one row per server.json entry, the file kept as given
+    """
+    CREATE TABLE mcp_catalogue (
+        id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL,  -- the server.json's reverse-DNS name
+        version VARCHAR NOT NULL, server_json VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,                        -- bundled | imported | registered
+        visibility VARCHAR NOT NULL,                    -- everyone | team | user
+        owner_id VARCHAR NOT NULL DEFAULT '',           -- the team or user it is visible to; '' for everyone
+        enabled BOOLEAN NOT NULL DEFAULT TRUE,
+        added_by VARCHAR NOT NULL,                      -- a user id; '' for a bundled entry
+        created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL
+    );
+    """,
 ]
 
 

@@ -15,8 +15,8 @@ from gateway.routing.catalogue import SearchOptions
 from gateway.websearch.errors import PageSkipped
 from gateway.websearch.extract import Extracted, extract, plain
 from gateway.websearch.fetch import Fetcher, Page
-from gateway.websearch.guard import HostPolicy, Resolver
 from gateway.websearch.providers import SearchProvider, make_provider
+from shared.urlguard import HostPolicy, Resolver
 
 PAGE_CHARS = 8000          # the main text kept of one page
 

@@ -37,4 +37,5 @@ class PageSkipped(Exception):
 
 
 class Refused(PageSkipped):
-    """The fetcher refused a URL before connecting (scheme, credentials, a private address ...)."""
+    """The fetcher refused a URL before connecting: the guard's ``shared.urlguard.UrlRefused`` (scheme,
+    credentials, a private address ...) in its English words, or a redirect it does not follow."""

@@ -1,6 +1,6 @@
 """Fetch result pages: concurrently, each within its timeout and all within one deadline, guarded.
 
-For each URL: check and resolve it (``guard``), connect to the resolved address while sending the
+For each URL: check and resolve it (``shared.urlguard``), connect to the resolved address while sending the
 real Host header and TLS server name (httpx's ``sni_hostname`` request extension, so certificates are
 verified against the name), follow at most ``MAX_REDIRECTS`` redirects by hand, checking every hop
 the same way; accept only text/html, application/xhtml+xml and text/plain; read at most
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import httpx
 
 from gateway.websearch.errors import PageSkipped, Refused
-from gateway.websearch.guard import HostPolicy, Resolver, check_url, system_resolver
+from shared.urlguard import HostPolicy, Resolver, UrlRefused, parse_url, system_resolver
 
 log = logging.getLogger("maas.websearch")
 MAX_REDIRECTS = 3
@@ -135,17 +135,19 @@ class Fetcher:
             raise PageSkipped(f"the page did not load within {self.page_timeout:g} s") from None
 
     async def _follow(self, url: str) -> Page:
-        current = check_url(url)
+        try:
+            current = parse_url(url)
+        except UrlRefused as refused:
+            raise Refused(refused.message) from None
         for hop in range(MAX_REDIRECTS + 1):
             try:
                 pinned = await self.policy.pin(current, self.resolver)
-            except Refused as exc:
+            except UrlRefused as refused:
                 if hop == 0:
-                    raise
-                raise Refused(f"redirected to a URL that is not fetched: {exc.reason}") from None
-            extensions = {"sni_hostname": pinned.host} if current.scheme == "https" else {}
+                    raise Refused(refused.message) from None
+                raise Refused(f"redirected to a URL that is not fetched: {refused.message}") from None
             request = self._client.build_request("GET", pinned.request_url, headers={"host": pinned.host_header},
-                                                 extensions=extensions)
+                                                 extensions=pinned.extensions)
             try:
                 response = await self._client.send(request, stream=True)
             except httpx.TimeoutException:

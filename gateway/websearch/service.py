@@ -29,8 +29,8 @@ from gateway.usage.metering import Call
 from gateway.websearch import answer
 from gateway.websearch.engine import Source, WebSearch
 from gateway.websearch.errors import SearchNotConfigured
-from gateway.websearch.guard import Resolver
 from gateway.websearch.providers import MAX_COUNT
+from shared.urlguard import Resolver
 
 log = logging.getLogger("maas.websearch")
 DEFAULT_COUNT = 5

@@ -7,7 +7,6 @@ URLs must be refused before a connection is made (the fake's hit log shows what 
 
 from __future__ import annotations
 
-import datetime
 import ipaddress
 import ssl
 import threading
@@ -18,9 +17,10 @@ import uvicorn
 
 from gateway.websearch.errors import PageSkipped, Refused
 from gateway.websearch.fetch import Fetcher, Page
-from gateway.websearch.guard import HostPolicy, not_public
+from shared.urlguard import HostPolicy, not_public
 from tests.aio import run
 from tests.fakes.searxng import ARTICLE_SENTENCE, HUGE_BYTES, create_app, start_search_fake
+from tests.fakes.tls import self_signed
 from tests.fakes.upstream import _listen
 
 NAMES = {"localhost": ["127.0.0.1"], "rebind.test": ["127.0.0.1"], "pinned.test": ["127.0.0.1"],
@@ -204,32 +204,10 @@ def test_a_slow_page_times_out_and_the_deadline_skips_what_is_left(web):
 
 
 # -- TLS with a pinned address -----------------------------------------------------------------
-def _self_signed(tmp_path, name: str) -> tuple[str, str]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=2))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return str(cert_file), str(key_file)
-
-
 @pytest.fixture(scope="module")
 def tls_web(tmp_path_factory):
     """The fake web over HTTPS with a certificate for pinned.test only (and a context trusting it)."""
-    cert, key = _self_signed(tmp_path_factory.mktemp("tls"), "pinned.test")
+    cert, key = self_signed(tmp_path_factory.mktemp("tls"), "pinned.test")
     sock = _listen(0)
     from tests.fakes.searxng import _State
 

@@ -31,7 +31,7 @@ def test_every_raise_with_a_code_gives_its_fields() -> None:
                     and node.args[0].value in MESSAGES):
                 continue
             func = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
-            if not func.endswith("Error") and func not in ("NotFound", "Invalid", "Forbidden", "message"):
+            if not func.endswith("Error") and func not in ("NotFound", "Invalid", "Forbidden", "McpInvalid", "message"):
                 continue
             checked += 1
             given = {kw.arg for kw in node.keywords} - {"code"}

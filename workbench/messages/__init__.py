@@ -1,6 +1,7 @@
 """What the workbench says to users, en and zh, a table per subject (``documents.py``, ``kb.py`` uploads,
 ``access.py`` teams and sharing, ``search.py``, ``conversations.py`` conversations and attachments, ``chat.py``
-answering, web search and the model's errors): plain data.
+answering, web search and the model's errors, ``mcp_tools.py`` an MCP tool's arguments and schema,
+``mcp_catalogue.py`` the MCP catalogue): plain data.
 
 ``MESSAGES`` merges them into the one ``shared.messages.Catalogue`` that ``WorkbenchError`` says its code from;
 a code defined by two tables is an error. (A package, not a table beside each feature: ``workbench.errors`` needs
@@ -11,13 +12,13 @@ from __future__ import annotations
 
 from shared.messages import Catalogue
 
-from . import access, chat, conversations, documents, kb, search
+from . import access, chat, conversations, documents, kb, mcp_catalogue, mcp_tools, search
 
 
 def _merged() -> Catalogue:
     en: dict[str, str] = {}
     zh: dict[str, str] = {}
-    for table in (documents, kb, access, search, conversations, chat):
+    for table in (documents, kb, access, search, conversations, chat, mcp_tools, mcp_catalogue):
         twice = set(en) & set(table.EN)
         if twice:
             raise ValueError(f"{table.__name__} redefines {sorted(twice)}")
