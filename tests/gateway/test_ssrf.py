@@ -9,36 +9,26 @@ from __future__ import annotations
 
 import ipaddress
 import ssl
-import threading
 import time
 
 import pytest
-import uvicorn
 
 from gateway.websearch.errors import PageSkipped, Refused
 from gateway.websearch.fetch import Fetcher, Page
 from shared.urlguard import HostPolicy, not_public
 from tests.aio import run
-from tests.fakes.searxng import ARTICLE_SENTENCE, HUGE_BYTES, create_app, start_search_fake
-from tests.fakes.tls import self_signed
-from tests.fakes.upstream import _listen
+from tests.fakes.dns import TableResolver
+from tests.fakes.searxng import ARTICLE_SENTENCE, HUGE_BYTES, serve_tls, start_search_fake
 
 NAMES = {"localhost": ["127.0.0.1"], "rebind.test": ["127.0.0.1"], "pinned.test": ["127.0.0.1"],
          "mixed.test": ["93.184.216.34", "10.1.2.3"], "mapped.test": ["::ffff:127.0.0.1"],
          "cgnat.test": ["100.64.1.1"], "v6local.test": ["fd12:3456::1"]}
 
 
-class Resolver:
+class Resolver(TableResolver):
     """Answers from NAMES (no DNS); counts the look-ups so a test can see each name resolved once."""
 
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
-    async def __call__(self, host: str, port: int) -> list[str]:
-        self.calls.append(host)
-        if host not in NAMES:
-            raise OSError(f"unknown name {host}")
-        return NAMES[host]
+    names = NAMES
 
 
 @pytest.fixture(scope="module")
@@ -207,20 +197,8 @@ def test_a_slow_page_times_out_and_the_deadline_skips_what_is_left(web):
 @pytest.fixture(scope="module")
 def tls_web(tmp_path_factory):
     """The fake web over HTTPS with a certificate for pinned.test only (and a context trusting it)."""
-    cert, key = self_signed(tmp_path_factory.mktemp("tls"), "pinned.test")
-    sock = _listen(0)
-    from tests.fakes.searxng import _State
-
-    config = uvicorn.Config(create_app(_State(), "k"), loop="asyncio", log_level="warning", lifespan="off",
-                            log_config=None, ssl_certfile=cert, ssl_keyfile=key)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    yield sock.getsockname()[1], ssl.create_default_context(cafile=cert)
-    server.should_exit = True
-    thread.join(5)
+    with serve_tls(tmp_path_factory.mktemp("tls"), "pinned.test") as served:
+        yield served
 
 
 def test_https_to_a_pinned_address_sends_the_name_as_sni_and_verifies_the_certificate(tls_web):

@@ -9,7 +9,6 @@ search fetcher's own cases are in tests/gateway/test_ssrf.py.
 from __future__ import annotations
 
 import re
-import ssl
 import threading
 import time
 
@@ -21,8 +20,8 @@ from shared.messages import Catalogue
 from shared.urlguard import HostPolicy, PinnedTransport, UrlRefused, check_url
 from shared.urlguard.messages import MESSAGES
 from tests.aio import run
-from tests.fakes.searxng import _State, create_app, start_search_fake
-from tests.fakes.tls import self_signed
+from tests.fakes.dns import TableResolver
+from tests.fakes.searxng import serve_tls, start_search_fake
 from tests.fakes.upstream import _listen
 
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -30,17 +29,10 @@ NAMES = {"pinned.test": ["127.0.0.1"], "rebind.test": ["127.0.0.1"], "public.tes
          "mixed.test": ["93.184.216.34", "10.1.2.3"], "odd.test": ["not-an-address"], "empty.test": []}
 
 
-class Resolver:
+class Resolver(TableResolver):
     """Answers from NAMES (no DNS); counts the look-ups."""
 
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
-    async def __call__(self, host: str, port: int) -> list[str]:
-        self.calls.append(host)
-        if host not in NAMES:
-            raise OSError(f"unknown name {host}")
-        return NAMES[host]
+    names = NAMES
 
 
 def check(url: str, allow=(), resolver: Resolver | None = None):
@@ -172,18 +164,8 @@ def test_the_transport_refuses_another_port_or_scheme_of_the_same_host(web, othe
 @pytest.fixture(scope="module")
 def tls_web(tmp_path_factory):
     """The fake web over HTTPS with a certificate for pinned.test only (and a context trusting it)."""
-    cert, key = self_signed(tmp_path_factory.mktemp("tls"), "pinned.test")
-    sock = _listen(0)
-    config = uvicorn.Config(create_app(_State(), "k"), loop="asyncio", log_level="warning", lifespan="off",
-                            log_config=None, ssl_certfile=cert, ssl_keyfile=key)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    yield sock.getsockname()[1], ssl.create_default_context(cafile=cert)
-    server.should_exit = True
-    thread.join(5)
+    with serve_tls(tmp_path_factory.mktemp("tls"), "pinned.test") as served:
+        yield served
 
 
 def test_over_https_the_certificate_is_verified_against_the_name_not_the_address(tls_web):

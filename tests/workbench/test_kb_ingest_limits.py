@@ -111,6 +111,18 @@ def test_a_document_past_the_memory_limit_is_stopped_with_its_reason(world):
     assert doc.error_zh.startswith("读取“big.pdf”需要超过单个文档 160 MB 的内存上限")
 
 
+def test_a_server_that_once_grew_past_the_limit_still_reads_small_documents(live):
+    """The parse process's own peak counts, not its parent's (Linux carries that across fork + exec)."""
+    grown = bytearray(200 * MB)
+    grown[::4096] = b"\1" * len(grown[::4096])            # touched: this process's peak is now past 160 MB
+    del grown
+    kb = make_kb(live.store)
+    ingestion = live.ingestion(parse_limits=ParseLimits(seconds=600, memory_mb=160))
+    found = with_worker(ingestion, lambda: _submit_and_settle(ingestion, kb, "notes.pdf", docs.pdf_file(
+        ["The spectrometer in room 12 is calibrated every Monday morning."])))
+    assert (found["notes.pdf"].status, found["notes.pdf"].error) == ("ready", None)
+
+
 async def _submit_and_settle(ingestion, kb, name, data):
     ingestion.submit(kb, "u-alice", name, data)
     return await settled(ingestion, kb, timeout=120)

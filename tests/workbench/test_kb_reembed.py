@@ -5,6 +5,8 @@ model cannot pass unnoticed."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import openai
 import pytest
@@ -76,6 +78,7 @@ def test_a_kb_moves_to_e5_with_progress_while_new_documents_wait_and_search_keep
             chunks = sum(d.chunks for d in first.values())
             ask_for(live, kb, E5)
             [late] = ingestion.submit(kb, "u-alice", "late.md", b"# Late\n\nThe late note about cold buffers.")
+            started = time.monotonic()
             await reembedder.start()
 
             def watch() -> bool:
@@ -89,16 +92,18 @@ def test_a_kb_moves_to_e5_with_progress_while_new_documents_wait_and_search_keep
                         assert ingestion.document(kb, late.id).status == "queued"     # it waits for the new model
                 return False
             await until(watch, 240, lambda: f"the re-embedding to finish: {seen[-3:]}")
+            elapsed = time.monotonic() - started
             after = await settled(ingestion, kb)
-            return chunks, first, after
+            return chunks, first, after, elapsed
         finally:
             await reembedder.stop()
             await ingestion.stop()
 
-    chunks, first, after = run(body())
+    chunks, first, after, elapsed = run(body())
     moved = current(live, kb)
     assert moved.embedding_model == E5 and collection_model(live, kb) == E5
-    print(f"\nre-embedded {chunks} chunks; progress seen: {seen}")
+    print(f"\nre-embedded {chunks} chunks with e5 in {elapsed:.1f} s ({chunks / elapsed:.1f} chunks/s, searched "
+          f"{len(found_meanwhile)} times meanwhile); progress seen: {seen}")
     running = [s for s in seen if s[0] == "running"]
     assert len({done for _, done, _ in running}) >= 3 and all(total == chunks for _, _, total in running)
     assert [done for _, done, _ in running] == sorted(done for _, done, _ in running)

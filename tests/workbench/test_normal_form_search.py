@@ -59,7 +59,8 @@ def test_a_knowledge_base_finds_the_gloves_by_filter_keywords_and_retrieval(embe
             while service.document("u-alice", kb.id, doc.id).status not in ("ready", "failed"):
                 assert time.monotonic() < deadline, "the document did not become ready"
                 await asyncio.sleep(0.05)
-            assert service.document("u-alice", kb.id, doc.id).status == "ready"
+            done = service.document("u-alice", kb.id, doc.id)
+            assert done.status == "ready", (done.error_code, done.error)
             filtered = {q: service.chunks("u-alice", kb.id, doc.id, query=q) for q in ("手套", "\u2f3f套", "部门")}
             by_keyword = {q: service.keyword.query(kb.id, q, 3) for q in ("手套", "\u2f3f套", "用户须知")}
             hits = await service.search("u-alice", [kb.id], "防冻手套每人发几副？", 3)

@@ -306,9 +306,18 @@ def _cap_data(memory_mb: int) -> None:
 
 
 def _peak_bytes() -> int:
+    """This process's own peak resident memory. Not ``ru_maxrss``: Linux carries the parent's peak into it across
+    fork + exec, so a child of a big server would look big from its first document."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) * 1024          # kB
+    except (OSError, ValueError, IndexError):
+        pass
     import resource
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024     # KB on Linux
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024     # KB on Linux; elsewhere an upper bound
 
 
 def main(argv: list[str]) -> None:

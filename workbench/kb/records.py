@@ -12,6 +12,7 @@ from typing import Protocol
 
 ROLES = ("owner", "admin", "member", "viewer")          # strongest first
 DOCUMENT_STATES = ("queued", "parsing", "embedding", "ready", "failed", "cancelled")   # said: state.* in messages
+REEMBED_UNDER_WAY = ("running", "swapping")   # a re-embedding whose KB's new documents wait ("failed" waits for a user)
 
 
 class UserDirectory(Protocol):
@@ -79,6 +80,10 @@ class Reembedding:
     requested_by: str                # whose key embeds (metered as theirs)
     created_at: datetime
     updated_at: datetime
+
+    @property
+    def under_way(self) -> bool:
+        return self.status in REEMBED_UNDER_WAY
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from workbench.errors import WorkbenchError
 from workbench.kb.chunking import with_heading
 from workbench.kb.document_rows import RUNNING, now
 from workbench.kb.errors import KBError
-from workbench.kb.records import ChunkRecord, KnowledgeBase, Reembedding
+from workbench.kb.records import REEMBED_UNDER_WAY, ChunkRecord, KnowledgeBase, Reembedding
 from workbench.store import Store
 
 if TYPE_CHECKING:
@@ -48,7 +48,6 @@ log = logging.getLogger(__name__)
 COLUMNS = ("kb_id, model, from_model, status, done, total, error, error_zh, error_code, requested_by, created_at, "
            "updated_at")
 BATCH = 32                 # chunks per call: progress every few seconds with e5 on 2 cores (~4 chunks/s)
-ACTIVE = ("running", "swapping")          # a KB whose new documents wait
 WAIT_SECONDS = 1.0         # between looks while the KB's documents being ingested finish
 STOP_SECONDS = 10          # what a stop waits for the batch in hand
 
@@ -77,7 +76,7 @@ def request(cur: Any, kb: KnowledgeBase, model: str, user_id: str) -> bool:
     """Ask for the KB's vectors to be made with ``model`` (a running one for it goes on: False; a failed one
     resumes; one for another model is replaced)."""
     found = reembeddings(cur, [kb.id]).get(kb.id)
-    if found is not None and found.model == model and found.status in ACTIVE:
+    if found is not None and found.model == model and found.under_way:
         return False
     at = now()
     cur.execute("DELETE FROM kb_reembeds WHERE kb_id = ?", [kb.id])
@@ -189,7 +188,8 @@ class Reembedder:
 
     def _pending(self) -> list[str]:
         return [r[0] for r in self.store.cursor().execute(
-            "SELECT kb_id FROM kb_reembeds WHERE status IN (?, ?) ORDER BY created_at", list(ACTIVE)).fetchall()]
+            "SELECT kb_id FROM kb_reembeds WHERE status IN (?, ?) ORDER BY created_at",
+            list(REEMBED_UNDER_WAY)).fetchall()]
 
     def _tidy(self) -> None:
         """The next collections of notified KBs that have no re-embedding any more (cancelled, KB deleted)."""

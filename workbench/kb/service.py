@@ -83,10 +83,10 @@ class KnowledgeService:
         with another model (``workbench.kb.reembed``: an interrupted one resumes), the keyword indexes built in the
         background (~15 s at 100k chunks: not at the first question), and new vectors for chunks whose text an
         upgrade rewrote (``workbench.kb.refresh``), in the background."""
-        if self._refreshing is not None:          # started already
-            return
-        await self.ingestion.start()
+        await self.ingestion.start()              # each part starts once (again after it alone was stopped)
         await self.reembedder.start()
+        if self._refreshing is not None:
+            return
         self._warming = asyncio.get_running_loop().run_in_executor(None, self._warm)
         self._refreshing = asyncio.create_task(self._refresh(), name="kb-refresh-vectors")
 

@@ -57,7 +57,7 @@ from workbench.kb.chunking import KBChunk
 from workbench.kb.document_rows import KB_COLUMNS, RUNNING, knowledge_base, now, unindex
 from workbench.kb.keyword import tokenize
 from workbench.kb.parse_worker import ParseLimits, ParseStopped, ParseWorker
-from workbench.kb.records import ChunkRecord, KnowledgeBase
+from workbench.kb.records import REEMBED_UNDER_WAY, ChunkRecord, KnowledgeBase
 from workbench.kb.unpack import STAGING
 from workbench.store import Store
 
@@ -70,7 +70,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 PARSE_SLOTS = 2                    # documents parsed at once (each in its own process), one per uploader
 # a KB being re-embedded (workbench.kb.reembed) keeps its new documents queued: they are embedded with the new model
-NOT_MOVING = "d.kb_id NOT IN (SELECT kb_id FROM kb_reembeds WHERE status IN ('running', 'swapping'))"
+NOT_MOVING = ("d.kb_id NOT IN (SELECT kb_id FROM kb_reembeds WHERE status IN "
+              f"({', '.join(repr(s) for s in REEMBED_UNDER_WAY)}))")
 RETRY_SECONDS = 5                  # after the worker itself failed (not a document): the database, an index
 
 
