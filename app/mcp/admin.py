@@ -20,7 +20,7 @@ from app.mcp import view
 from app.mcp.context import Caller, t
 from app.mcp.manage import ManageHandlers
 from app.mcp.parts import admin_tab, install_part
-from app.mcp.states import AdminTab, ImportView, InstallView, fields_of
+from app.mcp.states import AdminTab, Contents, ImportView, InstallView, fields_of
 from app.shell.access import error
 from workbench.errors import WorkbenchError
 from workbench.mcp import inputs
@@ -176,6 +176,16 @@ class AdminHandlers(ManageHandlers):
 
     async def stop(self, entry_id: str | None, lang: str, request: gr.Request) -> InstallView:
         return await self._act(entry_id, lang, request, "stop")
+
+    async def contents_if_running(self, entry_id: str | None, lang: str, request: gr.Request) -> Contents:
+        """After a start: what the server offers, listed now (its tools then wait in the review); nothing changes
+        when it is not running (a failed start is not tried again by the listing)."""
+        _, entry = self._admin_entry(entry_id, lang, request)
+        supervisor = self.ctx.mcp.supervisor
+        if supervisor is None or supervisor.state(entry.id).status != "running":
+            return Contents(contents_html=gr.update(), tool_pick=gr.update(), resource_pick=gr.update(),
+                            prompt_pick=gr.update(), prompt_specs=gr.update())
+        return await self.contents(entry_id, lang, request)
 
     async def restart(self, entry_id: str | None, lang: str, request: gr.Request) -> InstallView:
         return await self._act(entry_id, lang, request, "restart")

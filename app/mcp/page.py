@@ -257,9 +257,11 @@ class McpPage(RegisterHandlers):
         installing = {"inputs": [install_box, lang], "outputs": InstallView.pick(parts),
                       **{**quick, "show_progress": "minimal", "show_progress_on": [install_note]}}
         install_timer.tick(shown(self.install_tick), **{**installing, "show_progress": "hidden"})
-        for button, fn in ((start_btn, self.start), (stop_btn, self.stop), (restart_btn, self.restart),
-                           (cancel_btn, self.cancel_install), (uninstall_btn, self.uninstall)):
+        for button, fn in ((stop_btn, self.stop), (cancel_btn, self.cancel_install), (uninstall_btn, self.uninstall)):
             button.click(shown(fn), **installing)
+        for button, fn in ((start_btn, self.start), (restart_btn, self.restart)):     # then its tools, to review
+            button.click(shown(fn), **installing).then(**{**listing, "fn": shown(self.contents_if_running)}).then(
+                **reviewing)
         server_log_btn.click(self.server_log, inputs=[install_box, lang], outputs=[log_html], **quick)
         install_log_btn.click(self.install_log, inputs=[install_box, lang], outputs=[log_html], **quick)
 

@@ -45,8 +45,8 @@ ADMIN_ONLY = {
     *(f"app.admin.models.ModelsTab.{n}" for n in ("load", "refresh", "revert", "save", "validate")),
     "app.docs.page.DocsPage.add_note", "app.docs.page.DocsPage.delete_note",
     *(f"app.mcp.admin.AdminHandlers.{n}" for n in (
-        "admin_refresh", "cancel_install", "configure", "import_file", "import_text", "install", "install_log",
-        "install_tick", "restart", "server_log", "start", "stop", "uninstall")),
+        "admin_refresh", "cancel_install", "configure", "contents_if_running", "import_file", "import_text",
+        "install", "install_log", "install_tick", "restart", "server_log", "start", "stop", "uninstall")),
     "app.mcp.page.McpPage.draw_values",         # drawn for admins only (the values an install needs)
 }
 OWN_DATA = {
