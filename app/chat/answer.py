@@ -61,7 +61,7 @@ class Confirmed(View):
 
 def asking(step: ToolStep, token: str, locale: str) -> dict[str, Any]:
     """The confirm panel's fields for a destructive call waiting: shown, what it would run, its token."""
-    ask = translate("chat.confirm_ask", locale, tool=plain_md(step.tool), server=plain_md(step.server))
+    ask = translate("chat.confirm_ask", locale, tool=plain_md(step.tool), server=plain_md(step.server_in(locale)))
     note = ask + "\n\n" + fenced(json.dumps(step.arguments, ensure_ascii=False, indent=2), "json")
     return {"confirm_row": gr.update(visible=True), "confirm_note": note, "confirm_token": token}
 

@@ -119,7 +119,8 @@ def step_row(step: Step, locale: str) -> dict:
         return {"role": "assistant", "content": translate("chat.step_limit_text", locale),
                 "metadata": {"title": "⚠️ " + translate("chat.step_limit", locale, rounds=step.rounds),
                              "status": "done"}}
-    title = translate(f"chat.step_{step.status}", locale, tool=plain_md(step.tool), server=plain_md(step.server or "?"))
+    title = translate(f"chat.step_{step.status}", locale, tool=plain_md(step.tool),
+                      server=plain_md(step.server_in(locale) or "?"))
     parts = [f"**{translate('chat.step_arguments', locale)}**",
              fenced(json.dumps(step.arguments, ensure_ascii=False, indent=2), "json")]
     if step.result:

@@ -175,7 +175,7 @@ def test_the_time_in_beijing_with_the_embedded_model_calls_the_tool_and_shows_it
         assert calls and calls[0]["status"] == "ok"
         assert json.loads(calls[0]["result"]) == answers[0]            # the tool's own output, as shown
         rows = tool_rows(steps[-1].bot)
-        assert rows[0]["metadata"]["title"] == "🔧 已调用 get\\_current\\_time（Time）"
+        assert rows[0]["metadata"]["title"] == "🔧 已调用 get\\_current\\_time（时间）"
         assert answers[0]["datetime"] in rows[0]["content"]
     finally:
         store.close()

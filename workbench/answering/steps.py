@@ -55,17 +55,23 @@ class Step:
     started_at: str = ""
     destructive: bool = False
     rounds: int = 0
+    server_zh: str = ""             # the server's title in Chinese ("" when saved before it was kept, or the same)
     started: float = 0.0            # the monotonic clock at the start (not saved): for ``elapsed_ms``
 
     @classmethod
     def call(cls, call_id: str, *, server: str, entry_id: str, tool: str, arguments: Any,
-             destructive: bool = False) -> Step:
+             destructive: bool = False, server_zh: str = "") -> Step:
         return cls("call", call_id, server, entry_id, tool, arguments, "running", destructive=destructive,
+                   server_zh=server_zh if server_zh != server else "",
                    started_at=datetime.now(UTC).isoformat(timespec="seconds"), started=time.monotonic())
 
     @classmethod
     def limit(cls, rounds: int) -> Step:
         return cls("limit", status="ok", rounds=rounds)
+
+    def server_in(self, locale: str) -> str:
+        """The server's title in ``locale`` (English when there is no other)."""
+        return self.server_zh if locale.startswith("zh") and self.server_zh else self.server
 
     @property
     def done(self) -> bool:
@@ -104,7 +110,8 @@ class Step:
         return {"kind": "call", "call_id": self.call_id, "server": self.server, "entry_id": self.entry_id,
                 "tool": self.tool, "arguments": self.arguments, "status": self.status, "result": self.result,
                 "truncated": self.truncated, "error": error, "elapsed_ms": self.elapsed_ms,
-                "started_at": self.started_at, "destructive": self.destructive}
+                "started_at": self.started_at, "destructive": self.destructive,
+                **({"server_zh": self.server_zh} if self.server_zh else {})}
 
     @classmethod
     def read(cls, data: Mapping[str, Any]) -> Step:
@@ -117,7 +124,8 @@ class Step:
         return cls("call", str(data.get("call_id") or ""), str(data.get("server") or ""),
                    str(data.get("entry_id") or ""), str(data.get("tool") or ""), data.get("arguments"), status,
                    str(data.get("result") or ""), bool(data.get("truncated")), words,
-                   _float(data.get("elapsed_ms")), str(data.get("started_at") or ""), bool(data.get("destructive")))
+                   _float(data.get("elapsed_ms")), str(data.get("started_at") or ""), bool(data.get("destructive")),
+                   server_zh=str(data.get("server_zh") or ""))
 
 
 def _int(value: Any) -> int:
