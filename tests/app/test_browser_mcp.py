@@ -8,7 +8,11 @@ loopback (the SDK's streamable HTTP behind a bearer token, ``tests.workbench.mcp
    the branch is chosen) and a list (an entry added); reads a resource and renders a prompt from its arguments'
    form. Bob sees none of it.
 2. The admin installs ``mcp-server-time`` from the catalogue (pip, from the configured index: skipped, saying so,
-   when the index cannot be reached), watches its steps and pip's last lines on the timer, starts it, reads its log.
+   when the index cannot be reached), watches its steps and pip's last lines on the timer, starts it, reads its log
+   and approves its tools. Alice, in Chinese, runs ``get_current_time`` for Asia/Shanghai from its form, then offers
+   it to the chat and asks "现在北京什么时间": the answer shows the call as a step (tool, arguments, the server's own
+   result). The chat's model is the deterministic tool-calling fake (``tests.fakes.tool_model``: that question is
+   its cue to call the tool); the embedded model's turn is ``tests/app/test_chat_tools.py``.
 
 Screenshots land in test-artifacts/.
 """
@@ -23,6 +27,8 @@ from tests.app.conftest import opened_gateway
 from tests.app.mcp_world import SHANGHAI_NOON, add_form_tools
 from tests.browser import box, open_page, pick, screenshot
 from tests.conftest import GatewayProcess
+from tests.fakes.tool_model import start_tool_model
+from tests.workbench.chat_tools_world import gateway_config
 from tests.workbench.mcp_hub import pip_unreachable
 from tests.workbench.mcp_servers import LabServer, serve
 
@@ -32,6 +38,7 @@ ALICE = ("alice", "Alice-pass-2026")
 BOB = ("bob", "Bob-pass-2026")
 TOKEN = "sk-browser-lab-9c2d7e4b1a6f3085"
 TITLE = "实验室时间服务"
+BEIJING = "现在北京什么时间"
 # every text the install's progress shows, recorded in the page as it changes
 RECORDER = """() => {
   window.seen = [];
@@ -57,11 +64,12 @@ def server(tmp_path):
     for name, password in (ALICE, BOB):
         gateway.accounts.create_user(name, password)
     gateway.store.close()
-    config = tmp_path / "models.yaml"
-    config.write_text("gateway: {embedded: {enabled: false}}\n")
-    gw = GatewayProcess(data, config=config, env={"MAAS_MCP_ALLOW_PRIVATE_HOSTS": "127.0.0.1"}).start()
+    model = start_tool_model(cues={BEIJING: 'call get_current_time {"timezone": "Asia/Shanghai"}'})
+    gw = GatewayProcess(data, config=gateway_config(tmp_path, model),
+                        env={"MAAS_MCP_ALLOW_PRIVATE_HOSTS": "127.0.0.1"}).start()
     yield gw
     gw.stop()
+    model.stop()
 
 
 def test_a_member_registers_a_server_and_runs_its_tools_from_the_form_in_chinese(browser, server, lab, request):
@@ -150,7 +158,7 @@ def test_a_member_registers_a_server_and_runs_its_tools_from_the_form_in_chinese
         expect(page.locator("#mcp-runs")).to_contain_text("You have not run any tool yet.")
 
 
-def test_an_admin_installs_a_server_from_the_catalogue_and_starts_it(browser, server, request, tmp_path):
+def test_an_admin_installs_the_time_server_and_a_member_runs_it_and_asks_the_chat(browser, server, request, tmp_path):
     from playwright.sync_api import expect
 
     why = pip_unreachable("mcp-server-time==2026.10.19", tmp_path / "pip-download")
@@ -183,10 +191,44 @@ def test_an_admin_installs_a_server_from_the_catalogue_and_starts_it(browser, se
         page.locator("#mcp-server-log").click()
         expect(page.locator("#mcp-log")).to_contain_text("== start")
         screenshot(page, request, "installed")
+        page.get_by_role("tab", name="Approve and manage").click()             # its tools, for the members
+        expect(page.locator("#mcp-review")).to_contain_text("get_current_time", timeout=30_000)
+        page.locator("#mcp-approve").click()
+        expect(page.locator("#mcp-manage-note")).to_contain_text("Approved")
         page.get_by_role("tab", name="Administration").click()
         page.locator("#mcp-admin-refresh").click()
         expect(page.locator("#mcp-installs")).to_contain_text("pypi:mcp-server-time==2026.10.19")
         expect(page.locator("#mcp-audit")).to_contain_text("installed")
+
+    with open_page(browser, request, f"{server.url}/mcp", user=ALICE, locale="zh-CN") as page:
+        pick(page, "mcp-pick", "时间 · io.github.modelcontextprotocol/server-time")
+        expect(page.locator("#mcp-head")).to_contain_text("运行中")
+        page.get_by_role("tab", name="运行工具").click()
+        pick(page, "mcp-tool-pick", "get_current_time")
+        box(page, "mcp-arg-timezone").fill("Asia/Shanghai")
+        page.locator("#mcp-run").click()
+        expect(page.locator("#mcp-result")).to_contain_text('"timezone": "Asia/Shanghai"', timeout=30_000)
+        expect(page.locator("#mcp-result")).to_contain_text("+08:00")
+        expect(page.locator("#mcp-result")).to_contain_text("成功")
+        screenshot(page, request, "get-current-time")
+
+        page.goto(f"{server.url}/chat")
+        page.locator("#chat-tools input").click()
+        page.get_by_role("option", name="时间：全部工具", exact=True).click()
+        page.keyboard.press("Escape")
+        page.locator("#chat-input textarea").fill(BEIJING)
+        page.locator("#chat-input textarea").press("Enter")
+        step = page.locator("#chat-bot .thought-group").filter(has_text="get_current_time")
+        expect(step).to_contain_text("🔧 已调用 get_current_time（时间）", timeout=60_000)
+        answer = page.locator("#chat-bot [data-testid=bot]").last
+        expect(answer).to_contain_text("Asia/Shanghai", timeout=60_000)
+        step.locator(".title").first.click()                                   # opened: the arguments and result
+        expect(step).to_contain_text('"timezone": "Asia/Shanghai"')
+        expect(step).to_contain_text("+08:00")
+        screenshot(page, request, "chat-beijing")
+
+    with open_page(browser, request, f"{server.url}/mcp", locale="en-US") as page:
+        pick(page, "mcp-pick", "Time · io.github.modelcontextprotocol/server-time")
         page.get_by_role("tab", name="Install and run").click()
         page.locator("#mcp-stop").click()
         expect(page.locator("#mcp-install-note")).to_contain_text("The server is stopped.")

@@ -18,6 +18,9 @@ tool"); one cue per line:
     repeat <suffix>          ask for it whenever tools are offered, always with {"text": "again"}
     anything else            "Echo: <the cue>"
 
+``start_tool_model(cues={"现在北京什么时间": 'call get_current_time {"timezone": "Asia/Shanghai"}'})``: a user
+message that is exactly a key is read as its cue (a question a person types, asking for a call).
+
 A request without tools after tool messages (the caller asked for the answer without tools) is answered "Final
 answer. Tool said: <the last tool message's content>".
 """
@@ -57,12 +60,13 @@ class Plan:
     text: str = ""
 
 
-def plan(body: dict[str, Any]) -> Plan:
+def plan(body: dict[str, Any], cues: dict[str, str] | None = None) -> Plan:
     messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
     names = [t.get("function", {}).get("name", "") for t in body.get("tools") or [] if isinstance(t, dict)]
     cue_at = max((i for i, m in enumerate(messages) if m.get("role") == "user"
                   and ANSWER_NOW not in _text(m.get("content"))), default=-1)
     cue = _text(messages[cue_at].get("content")) if cue_at >= 0 else ""
+    cue = (cues or {}).get(cue.strip(), cue)
     results = [_text(m.get("content")) for m in messages[cue_at + 1:] if m.get("role") == "tool"]
     if not names:
         return Plan(text=f"Final answer. Tool said: {results[-1]}" if results else f"Echo: {cue}")
@@ -87,7 +91,8 @@ def plan(body: dict[str, Any]) -> Plan:
 
 
 class _ToolModel:
-    def __init__(self) -> None:
+    def __init__(self, cues: dict[str, str] | None = None) -> None:
+        self.cues = dict(cues or {})
         self.log: list[dict[str, Any]] = []
         self.seq = itertools.count(1)
 
@@ -101,7 +106,7 @@ class _ToolModel:
     async def chat(self, request: Request) -> Response:
         body = json.loads(await request.body() or b"{}")
         self.log.append(body)
-        answer, rid, n = plan(body), f"chatcmpl-tools{next(self.seq)}", next(self.seq)
+        answer, rid, n = plan(body, self.cues), f"chatcmpl-tools{next(self.seq)}", next(self.seq)
         calls = [{"id": f"call_{n}_{i}", "type": "function", "function": {"name": name, "arguments": arguments}}
                  for i, (name, arguments) in enumerate(answer.calls)]
         finish = "tool_calls" if calls else "stop"
@@ -170,12 +175,13 @@ class ToolModel:
             self._server = self._thread = None
 
 
-def start_tool_model() -> ToolModel:
-    """Serve the tool-calling model from a background thread on 127.0.0.1 (a free port)."""
+def start_tool_model(cues: dict[str, str] | None = None) -> ToolModel:
+    """Serve the tool-calling model from a background thread on 127.0.0.1 (a free port); ``cues``: see the module
+    doc."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)
     port = sock.getsockname()[1]
-    server, thread = serve_in_thread(_ToolModel().app(), sock, f"fake-tool-model-{port}")
+    server, thread = serve_in_thread(_ToolModel(cues).app(), sock, f"fake-tool-model-{port}")
     return ToolModel(f"http://127.0.0.1:{port}", server, thread)
