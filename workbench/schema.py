@@ -225,6 +225,11 @@ MIGRATIONS: list[str | Callable[[duckdb.DuckDBPyConnection], None]] = [
     ALTER TABLE conversations ADD COLUMN tools VARCHAR;
     ALTER TABLE messages ADD COLUMN steps VARCHAR;
     """,
+    # 11: tools marked by who may change their server (an admin, the owner) to ask the user before each call in the
+    # chat, as a destructive one does (workbench.mcp.pins)
+    """
+    ALTER TABLE mcp_tool_pins ADD COLUMN asks BOOLEAN DEFAULT FALSE;
+    """,
 ]
 
 

@@ -138,7 +138,8 @@ class CatalogueHandlers:
             tool_pick=gr.update(choices=[], value=None), tool_box="", tool_html="", layout={}, result_html="",
             raw_args="", resource_pick=gr.update(choices=[], value=None), prompt_pick=gr.update(choices=[], value=None),
             prompt_spec={}, prompt_layout={}, side_html="", manage_tab=gr.update(**hidden), review_html="",
-            review_hashes={}, headers_col=gr.update(**hidden), headers_html="",
+            review_hashes={}, asks_pick=gr.update(choices=[], value=[]), headers_col=gr.update(**hidden),
+            headers_html="",
             header_pick=gr.update(choices=[], value=None), enable_btn=gr.update(**hidden),
             disable_btn=gr.update(**hidden), install_tab=gr.update(**hidden), install_box="", install_html="",
             install_timer=gr.Timer(TICK_SECONDS, active=False), install_gen=gr.update(), log_html="")

@@ -15,7 +15,7 @@ import gradio as gr
 from app.mcp import view
 from app.mcp.context import t
 from app.mcp.handlers import CatalogueHandlers
-from app.mcp.parts import headers_part, review_part
+from app.mcp.parts import headers_part, review_part, reviewed
 from app.mcp.states import HeadersView, ListedView, Review, ReviewedView, fields_of
 from app.shell.access import error
 from workbench.mcp.remotes import Header
@@ -28,7 +28,7 @@ class ManageHandlers(CatalogueHandlers):
         """The entry's tools as last listed, for who may change it (blank for anyone else)."""
         caller = self.ctx.who(lang, request)
         if not entry_id:                                  # nothing open (the page's load chains this too)
-            return Review(review_html="", review_hashes={})
+            return review_part(None, caller, None)
         entry = self.ctx.entry(caller, entry_id)
         return review_part(self.ctx if caller.viewer.may_change(entry) else None, caller, entry)
 
@@ -43,9 +43,21 @@ class ManageHandlers(CatalogueHandlers):
         review = await self.ctx.acall(caller, self.ctx.mcp.hub.approve, entry.id, caller.viewer,
                                       {str(k): str(v) for k, v in hashes.items()}, allow_flagged=bool(allow_flagged))
         approved = sum(1 for tool in review.tools if tool.state == "approved")
-        return ReviewedView(review_html=view.review_html(review, caller.locale), review_hashes=review.hashes,
+        return ReviewedView(**fields_of(reviewed(review, caller.locale)),
                             manage_note=view.notice_html(t(caller.locale, "mcp.approved", count=approved)),
                             tool_pick=gr.update(choices=self.tool_choices(caller, entry)))
+
+    def set_asks(self, entry_id: str | None, tools: Any, lang: str, request: gr.Request) -> ReviewedView:
+        """Mark exactly the ticked tools to ask the user before each call in the chat (as a destructive one does);
+        a tool the server itself says is destructive asks whatever is ticked."""
+        caller = self.ctx.who(lang, request)
+        entry = self.ctx.entry(caller, entry_id)
+        names = [str(name) for name in tools or [] if isinstance(name, str)]
+        review = self.ctx.call(caller, self.ctx.mcp.hub.mark_asking, entry.id, names, caller.viewer)
+        said = t(caller.locale, "mcp.asks_saved", tools="、".join(names) if caller.locale.startswith("zh")
+                 else ", ".join(names)) if names else t(caller.locale, "mcp.asks_none")
+        return ReviewedView(**fields_of(reviewed(review, caller.locale)), manage_note=view.notice_html(said),
+                            tool_pick=gr.update())
 
     def _enabled(self, entry_id: str | None, enabled: bool, query: str | None, lang: str,
                  request: gr.Request) -> ListedView:

@@ -173,6 +173,10 @@ class McpPage(RegisterHandlers):
                     with gr.Row(equal_height=True):
                         allow_flagged = gr.Checkbox(label=i18n("mcp.f_allow_flagged"), elem_id="mcp-allow-flagged")
                         approve_btn = gr.Button(i18n("mcp.approve"), variant="primary", elem_id="mcp-approve")
+                    with gr.Row(equal_height=True):
+                        asks_pick = gr.CheckboxGroup(label=i18n("mcp.f_asks"), info=i18n("mcp.f_asks_info"),
+                                                     choices=[], value=[], scale=4, elem_id="mcp-asks")
+                        asks_btn = gr.Button(i18n("mcp.asks_save"), scale=1, elem_id="mcp-asks-save")
                     with gr.Column(visible=False, elem_id="mcp-headers") as headers_col:
                         gr.Markdown(i18n("mcp.headers_heading"))
                         headers_html = _html("mcp-headers-table")
@@ -247,6 +251,8 @@ class McpPage(RegisterHandlers):
 
         approve_btn.click(shown(self.approve), inputs=[entry_box, review_hashes, allow_flagged, lang],
                           outputs=ReviewedView.pick(parts), **{**quick, "show_progress": "minimal"})
+        asks_btn.click(shown(self.set_asks), inputs=[entry_box, asks_pick, lang], outputs=ReviewedView.pick(parts),
+                       **quick)
         for button, fn in ((enable_btn, self.enable), (disable_btn, self.disable)):
             button.click(shown(fn), inputs=[entry_box, search_q, lang], outputs=ListedView.pick(parts), **quick)
         remove_btn.click(shown(self.remove), inputs=[entry_box, remove_confirm, search_q, lang],

@@ -7,6 +7,8 @@ server (admins), the admins' tab, and who a registration may be for.
 
 from __future__ import annotations
 
+from typing import Any
+
 import gradio as gr
 
 from app.mcp import view
@@ -19,12 +21,19 @@ TICK_SECONDS = 1.0
 AUDIT_SHOWN = 100
 
 
-def review_part(ctx: McpContext | None, caller: Caller, entry: Entry) -> Review:
+def review_part(ctx: McpContext | None, caller: Caller, entry: Entry | None) -> Review:
     """The entry's tools as last listed (states, flags, diffs) and the hashes an approval pins."""
     if ctx is None:
-        return Review(review_html="", review_hashes={})
-    review = ctx.call(caller, ctx.mcp.hub.review, entry.id, caller.viewer)
-    return Review(review_html=view.review_html(review, caller.locale), review_hashes=review.hashes)
+        return Review(review_html="", review_hashes={}, asks_pick=gr.update(choices=[], value=[]))
+    return reviewed(ctx.call(caller, ctx.mcp.hub.review, entry.id, caller.viewer), caller.locale)
+
+
+def reviewed(review: Any, locale: str) -> Review:
+    """A ``pins.Review`` shown: the table, the hashes an approval pins, the tools that ask before each call."""
+    listed = [tool for tool in review.tools if tool.state != "removed"]
+    return Review(review_html=view.review_html(review, locale), review_hashes=review.hashes,
+                  asks_pick=gr.update(choices=[tool.name for tool in listed],
+                                      value=[tool.name for tool in listed if tool.asks]))
 
 
 def headers_part(ctx: McpContext | None, caller: Caller, entry: Entry) -> Headers:

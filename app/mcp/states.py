@@ -80,6 +80,7 @@ class Review(View):
 
     review_html: str
     review_hashes: Any
+    asks_pick: Any                   # the listed tools, ticked: those marked to ask the user before each call
 
 
 @dataclass

@@ -356,8 +356,10 @@ def review_html(review: Any, locale: str) -> str:
             about += "<ul>" + "".join(
                 f'<li class="mcp-warn">⚠ {esc(f.reason.text(locale))} <code>{esc(f.where)}</code>: '
                 f'“{esc(f.excerpt)}”</li>' for f in tool.flags) + "</ul>"
-        rows.append([f"<code>{esc(tool.name)}</code>", about,
-                     badge(t(locale, f"mcp.tool_{tool.state}"), STATUS_KIND.get(tool.state, "pending"))])
+        state = badge(t(locale, f"mcp.tool_{tool.state}"), STATUS_KIND.get(tool.state, "pending"))
+        if tool.asks or tool.destructive:
+            state += " " + badge(t(locale, "mcp.tool_asks"), "pending")
+        rows.append([f"<code>{esc(tool.name)}</code>", about, state])
     heads = [t(locale, f"mcp.col_{c}") for c in ("tool", "description", "state")]
     return tables.table(heads, rows, t(locale, "mcp.not_reviewed"), raw_columns=range(3))
 

@@ -73,7 +73,7 @@ OWN_DATA = {
         "contents", "get_prompt", "load", "open_entry", "pick_prompt", "pick_tool", "read_resource", "run_detail",
         "run_json", "run_tool", "runs", "search")),
     *(f"app.mcp.manage.ManageHandlers.{n}" for n in ("approve", "disable", "enable", "remove", "review",
-                                                     "set_header")),
+                                                     "set_asks", "set_header")),
     "app.mcp.register.RegisterHandlers.register",
     "app.mcp.page.McpPage.draw_tool", "app.mcp.page.McpPage.draw_prompt",     # the forms drawn by @gr.render
 }

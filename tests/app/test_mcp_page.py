@@ -266,7 +266,7 @@ def test_another_users_private_server_is_invisible(site, lab_entry) -> None:
     for name, args in (("contents", (lab_entry,)), ("pick_tool", (lab_entry, "add")),
                        ("run_tool", (lab_entry, "add", {"a": 1, "b": 2}, {})), ("read_resource", (lab_entry, "lab://notes")),
                        ("review", (lab_entry,)), ("approve", (lab_entry, {"add": "x"}, True)),
-                       ("set_header", (lab_entry, "Authorization", "Bearer stolen")),
+                       ("set_header", (lab_entry, "Authorization", "Bearer stolen")), ("set_asks", (lab_entry, [])),
                        ("disable", (lab_entry, None)), ("remove", (lab_entry, True, None))):
         assert refused(site, name, "bob", *args) == MISSING, name
     assert site.lab.calls[before:] == []
@@ -415,6 +415,21 @@ def test_the_values_an_install_needs_show_a_secret_only_as_set(site) -> None:
     assert "FORECAST-SECRET-42" not in json.dumps(demo.get_config_file(), default=str)
     stored = site.store.cursor().execute("SELECT * FROM mcp_secrets").fetchall()
     assert stored and "FORECAST-SECRET-42" not in str(stored)
+
+
+def test_the_owner_marks_tools_that_ask_before_each_call_in_the_chat(site, lab_entry) -> None:
+    review = call(site, "review", "alice", lab_entry)
+    assert "add" in review.asks_pick["choices"] and review.asks_pick["value"] == []
+    marked = call(site, "set_asks", "alice", lab_entry, ["add", "plan"])
+    assert text(marked.manage_note) == "Saved: add, plan now ask the user before each call in the chat."
+    assert marked.asks_pick["value"] == ["add", "plan"]
+    assert text(marked.review_html).count("Asks before each call in the chat") == 2
+    zh = call(site, "review", "alice", lab_entry, lang="zh")
+    assert text(zh.review_html).count("在对话中每次调用前询问") == 2 and zh.asks_pick["value"] == ["add", "plan"]
+    assert refused(site, "set_asks", "alice", lab_entry, ["nosuch"]) == "Alice's lab tools has no tool named “nosuch”."
+    cleared = call(site, "set_asks", "alice", lab_entry, [], lang="zh")
+    assert text(cleared.manage_note) == "已保存：没有标记为需要询问的工具（服务器标记为破坏性的工具仍会询问）。"
+    assert cleared.asks_pick["value"] == [] and "在对话中每次调用前询问" not in text(cleared.review_html)
 
 
 def test_usage_per_server_is_shown_to_admins(site, lab_entry) -> None:

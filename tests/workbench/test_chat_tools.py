@@ -15,6 +15,7 @@ from tests.workbench.chat_tools_world import ALICE, BOB, VIEWERS, options, tools
 from workbench.answering import events as ev
 from workbench.answering.steps import Step
 from workbench.answering.tools import MAX_ROUNDS, slugs, untitled
+from workbench.errors import WorkbenchError
 from workbench.mcp.functions import NAME
 
 
@@ -165,6 +166,27 @@ def test_a_destructive_tool_runs_only_after_the_reader_says_yes(fresh):
                                  'run: you said no.')
     step = Step.read(said_no[-1].conversation.messages[-1].steps[0])
     assert step.status == "denied" and step.error.text("zh") == "未运行：你选择了不运行。"
+
+
+def test_a_tool_its_owner_marked_asks_first_and_others_cannot_mark_it(fresh):
+    w = fresh
+    with pytest.raises(WorkbenchError) as refused:                     # bob may not change alice's server
+        w.hub.mark_asking(w.entry.id, ["add"], VIEWERS[BOB])
+    assert refused.value.code == "not_found"
+    with pytest.raises(WorkbenchError) as refused:
+        w.hub.mark_asking(w.entry.id, ["nosuch"], VIEWERS[ALICE])
+    assert refused.value.text("en") == "Lab has no tool named “nosuch”."
+    review = w.hub.mark_asking(w.entry.id, ["add"], VIEWERS[ALICE])
+    assert {t.name for t in review.tools if t.asks} == {"add"}
+    said_no = collect(w.answers.send(ALICE, None, 'call add {"a": 1, "b": 2}', options(tools=(w.entry.id,))),
+                      answer=lambda e: w.answers.confirm(ALICE, e.token, False))
+    [asked] = [e for e in said_no if isinstance(e, ev.ToolConfirm)]
+    assert asked.step.tool == "add" and asked.step.destructive and ("add", {"a": 1, "b": 2}) not in w.lab.calls
+    w.hub.mark_asking(w.entry.id, [], VIEWERS[ALICE])                  # unmarked: it runs at once again
+    ran = collect(w.answers.send(ALICE, None, 'call add {"a": 1, "b": 2}', options(tools=(w.entry.id,))))
+    assert not [e for e in ran if isinstance(e, ev.ToolConfirm)] and ("add", {"a": 1, "b": 2}) in w.lab.calls
+    marks = [e.detail for e in w.hub.audit.entries(entry_id=w.entry.id) if e.action == "mark_asking"]
+    assert marks == [{"tools": []}, {"tools": ["add"]}]                # audited, the latest first
 
 
 def test_no_one_else_can_say_yes_and_an_unanswered_call_is_not_run(fresh):

@@ -19,9 +19,10 @@ result goes back capped and marked as the tool's output (``ToolResult.for_model`
 that cannot be made (no such function, arguments that are not JSON, a refusal of the hub, a failure) goes back to
 the model as a tool message saying why, so it may correct itself; the reader sees the step with the reason.
 
-A tool whose annotations say ``destructiveHint: true`` runs only once the reader says yes to that call: the answer
-waits (``ToolConfirm``, with a token) until ``confirm(user_id, token, ...)`` or ``CONFIRM_SECONDS``; a no, or no
-answer, goes back to the model as a call not run. Tokens live in this process and are good once, for their user only.
+A tool whose annotations say ``destructiveHint: true``, or that an admin or its server's owner marked to ask
+(``McpHub.mark_asking``), runs only once the reader says yes to that call: the answer waits (``ToolConfirm``, with
+a token) until ``confirm(user_id, token, ...)`` or ``CONFIRM_SECONDS``; a no, or no answer, goes back to the model
+as a call not run. Tokens live in this process and are good once, for their user only.
 """
 
 from __future__ import annotations
@@ -76,8 +77,9 @@ def titles(entry: Entry) -> Words:
 
 
 def destructive(tool: PinnedTool) -> bool:
-    """Whether the reader must say yes to each call: the tool's annotations say ``destructiveHint: true``."""
-    return tool.annotations.get("destructiveHint") is True
+    """Whether the reader must say yes to each call: the tool's annotations say ``destructiveHint: true``, or who
+    may change its server marked it so (``McpHub.mark_asking``)."""
+    return tool.asks or tool.annotations.get("destructiveHint") is True
 
 
 @dataclass(frozen=True)

@@ -455,6 +455,16 @@ class McpHub:
             "flags": {state.name: sorted({flag.rule for flag in state.flags}) for state in approved if state.flags}})
         return self.pins.review(entry.id)
 
+    def mark_asking(self, entry_id: str, tools: Iterable[str], viewer: Viewer) -> Review:
+        """Mark exactly ``tools`` of the entry (by who may change it: an admin, its owner) to ask the user before each
+        call in the chat, as a destructive one does; the others are unmarked (a destructive hint still asks).
+        Audited."""
+        entry = self.catalogue.changeable(entry_id, viewer)
+        marked = self.pins.mark_asking(entry.id, tools, server_words(entry))
+        self._pinned.pop(entry.id, None)
+        self.audit.add(viewer.user_id, "mark_asking", entry.id, entry.name, {"tools": marked})
+        return self.pins.review(entry.id)
+
     def usable_tools(self, entry_id: str, viewer: Viewer) -> list[PinnedTool]:
         """The tools that may be called now, as approved (their approved description and schema): for the chat."""
         entry = self._entry(entry_id, viewer)

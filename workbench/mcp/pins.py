@@ -6,6 +6,7 @@
     pins.approve(entry_id, "u-admin", review.hashes)   # pins exactly what was reviewed
     pins.usable(entry_id)                              # the approved tools whose server still lists them unchanged
     pins.require(entry_id, "get_current_time")         # the approved tool, or HubError tool_not_approved / tool_changed
+    pins.mark_asking(entry_id, {"delete_file"}, server)  # these tools ask the user before each call in the chat
 
 A tool's pinned fields (``PINNED``: its name, title, description, input schema and annotations, by their MCP names)
 are hashed as canonical JSON (keys sorted, no spaces, UTF-8) with SHA-256. Both the approved version and the last
@@ -91,10 +92,16 @@ class ToolState:
     approved: Mapping[str, Any] | None = None
     change: Change | None = None
     flags: tuple[Flag, ...] = ()
+    asks: bool = False                   # marked to ask the user before each call
 
     @property
     def usable(self) -> bool:
         return self.state == "approved"
+
+    @property
+    def destructive(self) -> bool:
+        """The tool as listed says it is destructive (``annotations.destructiveHint``)."""
+        return (self.seen.get("annotations") or {}).get("destructiveHint") is True
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,7 @@ class PinnedTool:
     input_schema: Mapping[str, Any]
     annotations: Mapping[str, Any]
     hash: str
+    asks: bool = False                   # marked to ask the user before each call (besides a destructive hint)
 
 
 @dataclass(frozen=True)
@@ -136,6 +144,7 @@ class _Row:
     seen_hash: str
     seen_json: str
     listed: bool
+    asks: bool | None = False
 
     def state(self) -> ToolState:
         seen = json.loads(self.seen_json)
@@ -148,7 +157,7 @@ class _Row:
             state = "approved" if self.approved_hash == self.seen_hash else "changed"
         change = diff(approved, seen) if state == "changed" and approved is not None else None
         return ToolState(self.tool, state, seen, self.seen_hash, approved, change,
-                         flags_of(seen) if state in ("new", "changed") else ())
+                         flags_of(seen) if state in ("new", "changed") else (), bool(self.asks))
 
 
 class Pins:
@@ -158,8 +167,8 @@ class Pins:
         self.store = store
 
     def _rows(self, cur, entry_id: str) -> dict[str, _Row]:
-        rows = cur.execute("SELECT tool, approved_hash, approved_json, seen_hash, seen_json, listed FROM mcp_tool_pins "
-                           "WHERE entry_id = ? ORDER BY tool", [entry_id]).fetchall()
+        rows = cur.execute("SELECT tool, approved_hash, approved_json, seen_hash, seen_json, listed, asks "
+                           "FROM mcp_tool_pins WHERE entry_id = ? ORDER BY tool", [entry_id]).fetchall()
         return {row[0]: _Row(*row) for row in rows}
 
     def observe(self, entry_id: str, snapshots: Iterable[Mapping[str, Any]]) -> tuple[list[ToolState], list[str]]:
@@ -225,9 +234,9 @@ class Pins:
     def usable(self, entry_id: str) -> list[PinnedTool]:
         """The tools that may be called: approved, and listed last exactly as approved; the approved version."""
         rows = self.store.cursor().execute(
-            "SELECT tool, approved_json, approved_hash FROM mcp_tool_pins WHERE entry_id = ? AND listed "
+            "SELECT tool, approved_json, approved_hash, asks FROM mcp_tool_pins WHERE entry_id = ? AND listed "
             "AND approved_hash = seen_hash ORDER BY tool", [entry_id]).fetchall()
-        return [_pinned(json.loads(text), digest) for _, text, digest in rows]
+        return [_pinned(json.loads(text), digest, bool(asks)) for _, text, digest, asks in rows]
 
     def require(self, entry_id: str, tool: str, server: str) -> PinnedTool:
         """The approved version of ``tool``, or ``HubError``: ``no_tool`` (never listed), ``tool_changed`` (listed
@@ -237,20 +246,34 @@ class Pins:
             raise HubError("mcp_hub.no_tool", "tool", server=server, tool=tool)
         state = row.state()
         if state.state == "approved" and row.approved_json:
-            return _pinned(json.loads(row.approved_json), row.approved_hash or "")
+            return _pinned(json.loads(row.approved_json), row.approved_hash or "", bool(row.asks))
         key = "mcp_hub.tool_not_approved" if row.approved_hash is None else "mcp_hub.tool_changed"
         raise HubError(key, "tool", server=server, tool=tool)
+
+    def mark_asking(self, entry_id: str, tools: Iterable[str], server: Any = "") -> list[str]:
+        """Mark exactly ``tools`` (names the server listed) to ask the user before each call in the chat; the others
+        are unmarked (a destructive hint still asks). A name never listed is refused (``no_tool``). The marked."""
+        wanted = {str(name) for name in tools}
+        with self.store.transaction() as cur:
+            rows = self._rows(cur, entry_id)
+            unknown = sorted(wanted - set(rows))
+            if unknown:
+                raise HubError("mcp_hub.no_tool", "tools", server=server or entry_id, tool=unknown[0])
+            for name in rows:
+                cur.execute("UPDATE mcp_tool_pins SET asks = ? WHERE entry_id = ? AND tool = ?",
+                            [name in wanted, entry_id, name])
+        return sorted(wanted)
 
     def forget(self, cur, entry_id: str) -> None:
         """Drop an entry's pins (the entry is being removed), with the caller's cursor."""
         cur.execute("DELETE FROM mcp_tool_pins WHERE entry_id = ?", [entry_id])
 
 
-def _pinned(snapshot: Mapping[str, Any], digest: str) -> PinnedTool:
+def _pinned(snapshot: Mapping[str, Any], digest: str, asks: bool = False) -> PinnedTool:
     return PinnedTool(name=str(snapshot["name"]), title=str(snapshot.get("title") or ""),
                       description=str(snapshot.get("description") or ""),
                       input_schema=snapshot.get("inputSchema") or {"type": "object"},
-                      annotations=snapshot.get("annotations") or {}, hash=digest)
+                      annotations=snapshot.get("annotations") or {}, hash=digest, asks=asks)
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> Change:
