@@ -126,6 +126,8 @@ class McpPage(RegisterHandlers):
                                                   elem_id="mcp-import-file")
                 admin_refresh = gr.Button(i18n("mcp.refresh"), size="sm", elem_id="mcp-admin-refresh")
                 gr.Markdown(i18n("mcp.usage_heading"))
+                usage_plot = gr.BarPlot(x="server", y="calls", color="outcome", show_label=False, y_lim=[0, None],
+                                        tooltip="axis", elem_id="mcp-usage-plot")
                 usage_html = _html("mcp-usage")
                 gr.Markdown(i18n("mcp.installs_heading"))
                 installs_html = _html("mcp-installs")

@@ -72,13 +72,15 @@ def _generation() -> int:
 def admin_tab(ctx: McpContext, caller: Caller) -> AdminTab:
     """The admins' tab (hidden and blank for anyone else): usage per server, installs, the audit trail."""
     if not caller.viewer.is_admin:
-        return AdminTab(admin_tab=gr.update(visible=False), usage_html="", installs_html="", audit_html="")
+        return AdminTab(admin_tab=gr.update(visible=False), usage_plot=None, usage_html="", installs_html="",
+                        audit_html="")
     hub, locale = ctx.mcp.hub, caller.locale
     usage = ctx.call(caller, hub.usage, caller.viewer)
     installs = ctx.call(caller, ctx.mcp.installs.list, caller.viewer) if ctx.mcp.installs is not None else []
     trail = ctx.call(caller, hub.audit_trail, caller.viewer, AUDIT_SHOWN)
     names = {uid: ctx.name_of(uid) for uid in {e.actor for e in trail} if uid}
-    return AdminTab(admin_tab=gr.update(visible=True), usage_html=view.usage_html(usage, locale),
+    return AdminTab(admin_tab=gr.update(visible=True), usage_plot=view.usage_chart(usage, locale),
+                    usage_html=view.usage_html(usage, locale),
                     installs_html=view.installs_html(installs, locale), audit_html=view.audit_html(trail, names,
                                                                                                   locale))
 

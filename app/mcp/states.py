@@ -38,6 +38,7 @@ class AdminTab(View):
     """The admins' tab: shown to admins only; usage per server, installs, the audit trail."""
 
     admin_tab: Any
+    usage_plot: Any
     usage_html: str
     installs_html: str
     audit_html: str

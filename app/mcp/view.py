@@ -12,6 +12,8 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import gradio as gr
+
 from app.shell import tables
 from app.shell.i18n import translate
 from app.shell.tables import badge, esc
@@ -420,6 +422,28 @@ def installs_html(installs: Sequence[Any], locale: str) -> str:
             for i in installs]
     heads = [t(locale, f"mcp.col_{c}") for c in ("server", "package", "status", "when")]
     return tables.table(heads, rows, t(locale, "mcp.no_installs"), raw_columns=range(4))
+
+
+USAGE_COLUMNS = ("server", "calls", "outcome")
+
+
+def usage_frame(usage: Sequence[Any], locale: str) -> Any:
+    """Per server (``runs.ServerUsage``): calls that succeeded and that failed, long form for stacked bars (a bar's
+    height is all its calls)."""
+    import pandas as pd
+
+    ok, failed = t(locale, "mcp.series_ok"), t(locale, "mcp.series_errors")
+    rows = []
+    for u in usage:
+        rows += [(u.server, int(u.calls) - int(u.errors), ok), (u.server, int(u.errors), failed)]
+    return pd.DataFrame(rows, columns=list(USAGE_COLUMNS))
+
+
+def usage_chart(usage: Sequence[Any], locale: str) -> Any:
+    """The chart's update: the data, and its titles in the reader's language (set here: a plot in a tab that was
+    hidden when the page was built shows an I18n title untranslated)."""
+    return gr.update(value=usage_frame(usage, locale), x_title=t(locale, "mcp.col_server"),
+                     y_title=t(locale, "mcp.col_calls"), color_title=t(locale, "mcp.col_outcome"))
 
 
 def usage_html(usage: Sequence[Any], locale: str) -> str:

@@ -228,6 +228,13 @@ def test_an_admin_installs_the_time_server_and_a_member_runs_it_and_asks_the_cha
         screenshot(page, request, "chat-beijing")
 
     with open_page(browser, request, f"{server.url}/mcp", locale="en-US") as page:
+        page.get_by_role("tab", name="Administration").click()                # her two calls, charted
+        page.locator("#mcp-admin-refresh").click()
+        expect(page.locator("#mcp-usage tbody tr").filter(has_text="server-time")).to_contain_text("2")
+        expect(page.locator("#mcp-usage-plot")).to_contain_text("Calls")        # its titles, in the page's language
+        expect(page.locator("#mcp-usage-plot")).to_contain_text("Succeeded")
+        screenshot(page, request, "usage")
+        page.get_by_role("tab", name="Catalogue").click()
         pick(page, "mcp-pick", "Time · io.github.modelcontextprotocol/server-time")
         page.get_by_role("tab", name="Install and run").click()
         page.locator("#mcp-stop").click()

@@ -432,13 +432,26 @@ def test_the_owner_marks_tools_that_ask_before_each_call_in_the_chat(site, lab_e
     assert cleared.asks_pick["value"] == [] and "在对话中每次调用前询问" not in text(cleared.review_html)
 
 
-def test_usage_per_server_is_shown_to_admins(site, lab_entry) -> None:
+def test_usage_per_server_is_shown_to_admins_as_a_chart_and_a_table(site, lab_entry) -> None:
+    before = call(site, "admin_refresh", "admin").usage_plot["value"]
     call(site, "run_tool", "alice", lab_entry, "add", {"a": 2, "b": 3}, {})
+    call(site, "run_tool", "alice", lab_entry, "fail", {}, {})
     tab = call(site, "admin_refresh", "admin")
     assert tab.admin_tab["visible"] is True
     usage = text(tab.usage_html)
     assert "Alice's lab tools" in usage or "127.0.0.1" in usage
     assert "register" in text(tab.audit_html) and "approve" in text(tab.audit_html)
+
+    def bars(frame) -> dict:
+        return {(row.server, row.outcome): row.calls for row in frame.itertuples()}
+
+    assert (tab.usage_plot["x_title"], tab.usage_plot["y_title"]) == ("Server", "Calls")
+    grew = {key: n - bars(before).get(key, 0) for key, n in bars(tab.usage_plot["value"]).items()}
+    server = next(name for name, _ in grew if "lab" in name.lower() or "127.0.0.1" in name)
+    assert (grew[(server, "Succeeded")], grew[(server, "Failed")]) == (1, 1)   # a stacked bar: its height is all calls
+    zh = call(site, "admin_refresh", "admin", lang="zh").usage_plot
+    assert zh["y_title"] == "调用次数" and set(zh["value"]["outcome"]) == {"成功", "失败"}
+    assert refused(site, "admin_refresh", "alice") == "Only administrators can do this."   # no one else's usage
 
 
 # ---------------------------------------------------------------- the drawn form
