@@ -72,14 +72,30 @@ class AdminHandlers(ManageHandlers):
             data = handle.read(MAX_BYTES + 1)
         return self._import(caller, data, query, keep=gr.update())
 
+    async def import_url(self, url: str | None, query: str | None, lang: str, request: gr.Request) -> ImportView:
+        """The ``server.json`` at an address (public unless the admins' allow-list opens its host; no redirect
+        followed; size-bounded); a refusal names the address's problem or the file's field, and keeps the box."""
+        caller = self.ctx.admin(lang, request)
+        try:
+            entry = await self.ctx.mcp.hub.import_url(url or "", caller.viewer)
+        except WorkbenchError as exc:
+            return self._refused_import(caller, query, exc)
+        return self._imported(caller, entry, query, gr.update())
+
     def _import(self, caller: Caller, text: str | bytes, query: str | None, keep: Any = "") -> ImportView:
         mcp = self.ctx.mcp
         try:
             entry = mcp.catalogue.import_json(text, caller.viewer)
         except WorkbenchError as exc:
-            return ImportView(**fields_of(self.listing(caller, query), self.closed()), notice="",
-                              import_note=view.notice_html(exc.text(caller.locale), "error"), import_text=gr.update())
+            return self._refused_import(caller, query, exc)
         mcp.hub.audit.add(caller.viewer.user_id, "import", entry.id, entry.name, {"version": entry.version})
+        return self._imported(caller, entry, query, keep)
+
+    def _refused_import(self, caller: Caller, query: str | None, exc: WorkbenchError) -> ImportView:
+        return ImportView(**fields_of(self.listing(caller, query), self.closed()), notice="",
+                          import_note=view.notice_html(exc.text(caller.locale), "error"), import_text=gr.update())
+
+    def _imported(self, caller: Caller, entry: Entry, query: str | None, keep: Any) -> ImportView:
         said = t(caller.locale, "mcp.imported", name=entry.listing(caller.locale).title)
         return ImportView(**fields_of(self.listing(caller, query, entry.id), self.opened(caller, entry)),
                           notice=view.notice_html(said), import_note=view.notice_html(said), import_text=keep)

@@ -124,6 +124,10 @@ class McpPage(RegisterHandlers):
                     import_btn = gr.Button(i18n("mcp.import"), variant="primary", elem_id="mcp-import")
                     import_file = gr.UploadButton(i18n("mcp.import_file"), file_types=[".json"], file_count="single",
                                                   elem_id="mcp-import-file")
+                with gr.Row(equal_height=True):
+                    import_url = gr.Textbox(label=i18n("mcp.f_import_url"), placeholder="https://…/server.json",
+                                            max_lines=1, scale=4, elem_id="mcp-import-url")
+                    import_url_btn = gr.Button(i18n("mcp.import_url"), scale=1, elem_id="mcp-import-url-button")
                 admin_refresh = gr.Button(i18n("mcp.refresh"), size="sm", elem_id="mcp-admin-refresh")
                 gr.Markdown(i18n("mcp.usage_heading"))
                 usage_plot = gr.BarPlot(x="server", y="calls", color="outcome", show_label=False, y_lim=[0, None],
@@ -276,6 +280,8 @@ class McpPage(RegisterHandlers):
         admin_refresh.click(shown(self.admin_refresh), inputs=[lang], outputs=AdminTab.pick(parts), **quick)
         then_list(import_btn.click(shown(self.import_text), inputs=[import_text, search_q, lang],
                                    outputs=ImportView.pick(parts), **quick))
+        then_list(gr.on([import_url_btn.click, import_url.submit], shown(self.import_url),
+                        inputs=[import_url, search_q, lang], outputs=ImportView.pick(parts), **quick))
         then_list(import_file.upload(shown(self.import_file), inputs=[import_file, search_q, lang],
                                      outputs=ImportView.pick(parts), **quick))
 

@@ -46,7 +46,7 @@ ADMIN_ONLY = {
     "app.docs.page.DocsPage.add_note", "app.docs.page.DocsPage.delete_note",
     *(f"app.mcp.admin.AdminHandlers.{n}" for n in (
         "admin_refresh", "cancel_install", "configure", "contents_if_running", "import_file", "import_text",
-        "install", "install_log", "install_tick", "restart", "server_log", "start", "stop", "uninstall")),
+        "import_url", "install", "install_log", "install_tick", "restart", "server_log", "start", "stop", "uninstall")),
     "app.mcp.page.McpPage.draw_values",         # drawn for admins only (the values an install needs)
 }
 OWN_DATA = {

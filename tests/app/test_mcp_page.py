@@ -9,6 +9,7 @@ they return is read as the page would show it.
 
 from __future__ import annotations
 
+import contextlib
 import html as html_lib
 import inspect
 import json
@@ -18,6 +19,10 @@ from typing import Any
 
 import gradio as gr
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
 
 from app.mcp.fields import Drawer, Layout, added, picked, removed
 from app.mcp.page import McpPage
@@ -27,6 +32,7 @@ from tests import aio
 from tests.app.conftest import opened_gateway
 from tests.app.mcp_world import add_form_tools, open_hub
 from tests.app.pages import PASSWORD
+from tests.fakes.upstream import _listen, serve_in_thread
 from tests.workbench.mcp_servers import LabServer, serve
 from workbench.mcp.forms import form_of
 from workbench.schema import open_store
@@ -384,6 +390,44 @@ def test_an_admin_imports_a_server_json_and_a_bad_one_names_its_field(site) -> N
     needs = call(site, "install", "admin", entry_id, {"env.WEATHER_KEY": ""})     # refused before anything runs
     assert "env.WEATHER_KEY" in text(needs.install_note)
     assert "Not installed yet" in text(call(site, "open_entry", "admin", entry_id).install_html)
+
+
+@contextlib.contextmanager
+def files_site(files: dict[str, Response]):
+    """A web server on loopback answering ``files`` (path -> response), as a site publishing server.json files."""
+    async def answer(request: Request) -> Response:
+        return files.get(request.url.path, PlainTextResponse("no such file", 404))
+
+    sock = _listen(0)
+    server, thread = serve_in_thread(Starlette(routes=[Route("/{path:path}", answer)]), sock, "files-site")
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+
+
+def test_an_admin_imports_a_server_json_from_its_address(site) -> None:
+    data = {"name": "io.example/tides", "description": "Tide tables", "version": "2.0.0",
+            "remotes": [{"type": "streamable-http", "url": "https://tides.example.org/mcp"}]}
+    with files_site({"/tides.json": JSONResponse(data), "/moved": RedirectResponse("/tides.json", 302),
+                     "/big.json": PlainTextResponse("x" * (300 * 1024))}) as origin:
+        imported = call(site, "import_url", "admin", f" {origin}/tides.json ", None)
+        assert text(imported.import_note) == "io.example/tides is in the catalogue."
+        assert "Tide tables" in text(imported.head)
+        audit = text(call(site, "admin_refresh", "admin").audit_html)
+        assert "io.example/tides" in audit and f"{origin}/tides.json" in audit
+        cases = {f"{origin}/moved": f"{origin}/moved redirects to /tides.json: import from that address instead.",
+                 f"{origin}/nothing": f"{origin}/nothing answered HTTP 404, not a server.json.",
+                 f"{origin}/big.json": f"The file at {origin}/big.json is larger than 256 KB",
+                 "http://10.1.2.3/tides.json": "The server's address is refused: 10.1.2.3 is a private address",
+                 "": "Type the address of a server.json to import."}
+        for url, said in cases.items():
+            note = text(call(site, "import_url", "admin", url, None).import_note)
+            assert note.startswith(said), (url, note)
+        zh = text(call(site, "import_url", "admin", f"{origin}/nothing", None, lang="zh").import_note)
+        assert zh.startswith(f"{origin}/nothing 返回 HTTP 404，不是 server.json。")
+        assert refused(site, "import_url", "alice", f"{origin}/tides.json", None) == "Only administrators can do this."
 
 
 def test_the_values_an_install_needs_show_a_secret_only_as_set(site) -> None:

@@ -61,10 +61,11 @@ from shared.urlguard import HostPolicy, Resolver, system_resolver
 from workbench.errors import WorkbenchError
 from workbench.store import Store, utcnow
 
-from .catalogue import Catalogue, Entry, NotFound, Viewer
+from .catalogue import Catalogue, Entry, Forbidden, NotFound, Viewer
 from .connectors import ACTOR, Connector, RemoteConnector, Reuse, StaleSession, Timeouts, server_words
 from .errors import HubError, InstallError
 from .failures import explain
+from .fetch import fetch_server_json
 from .loops import HomeLoop
 from .pins import Change, PinnedTool, Pins, Review, ToolState, hash_of, snapshot_of
 from .recorder import RunRecorder
@@ -307,6 +308,19 @@ class McpHub:
         if self.remotes is None:
             raise RuntimeError("this hub was built without remote servers (use McpHub.create)")
         return self.remotes
+
+    async def import_url(self, url: str, viewer: Viewer) -> Entry:
+        """An administrator's import of the ``server.json`` at ``url`` (fetched through the SSRF guard, see
+        ``fetch``), published to everyone like an imported file; refusals name ``url`` or the file's field.
+        Audited."""
+        if not viewer.is_admin:
+            raise Forbidden("catalogue.admins_only.import", None)
+        remotes = self._remotes()
+        data = await fetch_server_json(url, remotes.policy, resolver=remotes.resolver)
+        entry = self.catalogue.import_json(data, viewer)
+        self.audit.add(viewer.user_id, "import", entry.id, entry.name, {"version": entry.version,
+                                                                        "url": url.strip()[:500]})
+        return entry
 
     async def register(self, registration: Registration, viewer: Viewer) -> Entry:
         """Register a remote server (``remotes.Remotes.register``)."""

@@ -26,6 +26,14 @@ EN: dict[str, str] = {
                         "administrator finds the details in the workbench log.",
     "mcp_hub.url_refused": "The server's address is refused: {why}. If the server is on your own network, ask an "
                            "administrator to allow its host (MAAS_MCP_ALLOW_PRIVATE_HOSTS).",
+    "mcp_hub.import_no_url": "Type the address of a server.json to import.",
+    "mcp_hub.import_redirect": "{url} redirects to {location}: import from that address instead.",
+    "mcp_hub.import_status": "{url} answered HTTP {status}, not a server.json. Check the address: it must be the "
+                             "file itself (e.g. a raw file), not a web page about it.",
+    "mcp_hub.import_timeout": "{url} did not give the file within {seconds} s. Check the address, or try again later.",
+    "mcp_hub.import_too_big": "The file at {url} is larger than {kb} KB, the limit for a server.json.",
+    "mcp_hub.import_unreachable": "Could not fetch {url} ({why}). Check the address and that this server can reach "
+                                 "it.",
     "mcp_hub.url_variables": "The server's address has parts to fill in ({names}), which the hub does not support "
                              "yet: register the server with its full address.",
     "mcp_hub.not_runnable": "{server} cannot be started here: it is not installed and has no remote address. Ask "
@@ -95,6 +103,13 @@ ZH: dict[str, str] = {
     "mcp_hub.protocol": "{server} 的应答不是有效的 MCP。请服务器的所有者检查；管理员可在工作台日志中查看详情。",
     "mcp_hub.url_refused": "服务器地址被拒绝：{why}。如果服务器在你们自己的网络中，请联系管理员放行该主机"
                            "（MAAS_MCP_ALLOW_PRIVATE_HOSTS）。",
+    "mcp_hub.import_no_url": "请输入要导入的 server.json 的地址。",
+    "mcp_hub.import_redirect": "{url} 重定向到 {location}：请改用该地址导入。",
+    "mcp_hub.import_status": "{url} 返回 HTTP {status}，不是 server.json。请检查地址：它必须是文件本身"
+                             "（例如原始文件），而不是介绍它的网页。",
+    "mcp_hub.import_timeout": "{url} 在 {seconds} 秒内没有给出文件。请检查地址，或稍后再试。",
+    "mcp_hub.import_too_big": "{url} 的文件超过 {kb} KB，即 server.json 的大小上限。",
+    "mcp_hub.import_unreachable": "无法获取 {url}（{why}）。请检查地址，并确认本服务器能访问它。",
     "mcp_hub.url_variables": "服务器地址中有待填写的部分（{names}），中心暂不支持：请用完整地址注册服务器。",
     "mcp_hub.not_runnable": "{server} 无法在这里启动：它尚未安装，也没有远程地址。请联系管理员安装。",
     "mcp_hub.disabled": "{server} 已被停用；请先重新启用再使用。",
