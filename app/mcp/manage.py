@@ -18,6 +18,7 @@ from app.mcp.handlers import CatalogueHandlers
 from app.mcp.parts import headers_part, review_part, reviewed
 from app.mcp.states import HeadersView, ListedView, Review, ReviewedView, fields_of
 from app.shell.access import error
+from shared.locale import in_locale
 from workbench.mcp.remotes import Header
 
 
@@ -54,8 +55,8 @@ class ManageHandlers(CatalogueHandlers):
         entry = self.ctx.entry(caller, entry_id)
         names = [str(name) for name in tools or [] if isinstance(name, str)]
         review = self.ctx.call(caller, self.ctx.mcp.hub.mark_asking, entry.id, names, caller.viewer)
-        said = t(caller.locale, "mcp.asks_saved", tools="、".join(names) if caller.locale.startswith("zh")
-                 else ", ".join(names)) if names else t(caller.locale, "mcp.asks_none")
+        joined = in_locale(", ".join(names), "、".join(names), caller.locale)
+        said = t(caller.locale, "mcp.asks_saved", tools=joined) if names else t(caller.locale, "mcp.asks_none")
         return ReviewedView(**fields_of(reviewed(review, caller.locale)), manage_note=view.notice_html(said),
                             tool_pick=gr.update())
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from shared.locale import in_locale
 from shared.messages import Words
 from workbench.mcp.results import AudioPart, ImagePart, LinkPart, OmittedPart, ResourcePart, TextPart, ToolResult
 
@@ -71,7 +72,7 @@ class Step:
 
     def server_in(self, locale: str) -> str:
         """The server's title in ``locale`` (English when there is no other)."""
-        return self.server_zh if locale.startswith("zh") and self.server_zh else self.server
+        return in_locale(self.server, self.server_zh, locale)
 
     @property
     def done(self) -> bool:
