@@ -10,6 +10,7 @@ gateway (embedded USE v3). Then it is opened with the new code: the migrations r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -51,6 +52,18 @@ def old_parse(data: bytes, filename: str, *, max_bytes: int):
     return _read(data, filename, max_bytes)
 
 
+@contextlib.contextmanager
+def later_columns(store):
+    """The columns later migrations add to conversations and messages (MCP tools, migration 10), there only while
+    today's ``Conversations`` writes the old rows: the store is left with the old tables' shape."""
+    cur = store.cursor()
+    cur.execute("ALTER TABLE conversations ADD COLUMN tools VARCHAR")
+    cur.execute("ALTER TABLE messages ADD COLUMN steps VARCHAR")
+    yield
+    cur.execute("ALTER TABLE conversations DROP COLUMN tools")
+    cur.execute("ALTER TABLE messages DROP COLUMN steps")
+
+
 def make_old_store(path, gateway, monkeypatch, uploaders: tuple[str, str] = ("u-alice", "u-gone")) -> dict:
     """A store (``path``/workbench.duckdb) and Chroma directory (``path``/chroma) as the old code left them: a
     chat document, and two copies of the handbook in a KB, uploaded by ``uploaders``; the ids of what is in it."""
@@ -61,8 +74,9 @@ def make_old_store(path, gateway, monkeypatch, uploaders: tuple[str, str] = ("u-
         old.setattr(keyword_module, "normal_form", lambda text: text)
         store = open_store(store_path(path))
         conversations = Conversations(store)
-        conv = conversations.create("alice")
-        attachment = Attachments(store, conversations).add("alice", conv.id, "劳保.pdf", pdf, max_bytes=10**7)
+        with later_columns(store):
+            conv = conversations.create("alice")
+            attachment = Attachments(store, conversations).add("alice", conv.id, "劳保.pdf", pdf, max_bytes=10**7)
         store.cursor().execute("INSERT INTO attachment_vectors VALUES (?, 0, ?, ?)",
                                [attachment.id, MODEL, np.ones(4, "<f4").tobytes()])
         store.cursor().execute("INSERT INTO attachment_summaries VALUES (?, ?, 'zh', '摘要', '[]', ?)",
@@ -185,9 +199,10 @@ def test_a_failing_rewrite_leaves_the_store_as_it_was(tmp_path, monkeypatch, bro
         old.setattr(attachments_module, "parse", old_parse)
         store = open_store(store_path(tmp_path))
         conversations = Conversations(store)
-        conv = conversations.create("alice")
-        Attachments(store, conversations).add("alice", conv.id, "a.pdf", docs.radical_pdf_file(["防冻\u2f3f套"]),
-                                              max_bytes=10**7)
+        with later_columns(store):
+            conv = conversations.create("alice")
+            Attachments(store, conversations).add("alice", conv.id, "a.pdf", docs.radical_pdf_file(["防冻\u2f3f套"]),
+                                                  max_bytes=10**7)
         store.close()
 
     import workbench.text_upgrade as upgrade

@@ -56,14 +56,16 @@ class Step:
     started_at: str = ""
     destructive: bool = False
     rounds: int = 0
-    server_zh: str = ""             # the server's title in Chinese ("" when saved before it was kept, or the same)
+    zh_title: str = ""              # the server's title in Chinese ("" when saved before it was kept, or the same)
     started: float = 0.0            # the monotonic clock at the start (not saved): for ``elapsed_ms``
 
     @classmethod
-    def call(cls, call_id: str, *, server: str, entry_id: str, tool: str, arguments: Any,
-             destructive: bool = False, server_zh: str = "") -> Step:
-        return cls("call", call_id, server, entry_id, tool, arguments, "running", destructive=destructive,
-                   server_zh=server_zh if server_zh != server else "",
+    def call(cls, call_id: str, *, server: str | Words, entry_id: str, tool: str, arguments: Any,
+             destructive: bool = False) -> Step:
+        """``server``: its title, or its titles in en and zh (``Words``)."""
+        en, zh = (server.en, server.zh) if isinstance(server, Words) else (str(server), "")
+        return cls("call", call_id, en, entry_id, tool, arguments, "running", destructive=destructive,
+                   zh_title="" if zh == en else zh,
                    started_at=datetime.now(UTC).isoformat(timespec="seconds"), started=time.monotonic())
 
     @classmethod
@@ -72,7 +74,7 @@ class Step:
 
     def server_in(self, locale: str) -> str:
         """The server's title in ``locale`` (English when there is no other)."""
-        return in_locale(self.server, self.server_zh, locale)
+        return in_locale(self.server, self.zh_title, locale)
 
     @property
     def done(self) -> bool:
@@ -112,7 +114,7 @@ class Step:
                 "tool": self.tool, "arguments": self.arguments, "status": self.status, "result": self.result,
                 "truncated": self.truncated, "error": error, "elapsed_ms": self.elapsed_ms,
                 "started_at": self.started_at, "destructive": self.destructive,
-                **({"server_zh": self.server_zh} if self.server_zh else {})}
+                **({"server_zh": self.zh_title} if self.zh_title else {})}
 
     @classmethod
     def read(cls, data: Mapping[str, Any]) -> Step:
@@ -126,7 +128,7 @@ class Step:
                    str(data.get("entry_id") or ""), str(data.get("tool") or ""), data.get("arguments"), status,
                    str(data.get("result") or ""), bool(data.get("truncated")), words,
                    _float(data.get("elapsed_ms")), str(data.get("started_at") or ""), bool(data.get("destructive")),
-                   server_zh=str(data.get("server_zh") or ""))
+                   zh_title=str(data.get("server_zh") or ""))
 
 
 def _int(value: Any) -> int:

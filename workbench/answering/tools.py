@@ -302,8 +302,8 @@ class McpToolbox:
             return
         tool = offer.tool.name
         arguments = offer.function.tool_arguments(given) if problem is None else given
-        step = Step.call(call.id, server=offer.server.en, server_zh=offer.server.zh, entry_id=offer.entry.id,
-                         tool=tool, arguments=arguments, destructive=destructive(offer.tool))
+        step = Step.call(call.id, server=offer.server, entry_id=offer.entry.id, tool=tool, arguments=arguments,
+                         destructive=destructive(offer.tool))
         if problem is not None:
             step = step.failed(said("answer.tool_bad_json"))
             yield ToolStep(step)
