@@ -354,19 +354,33 @@ class VectorStore:
 
     def next_ids(self, kb_id: str, model: str) -> set[str]:
         """The chunks the next collection holds ``model``'s vectors of (none when it holds another model's)."""
+        from chromadb.errors import NotFoundError
+
         following = self._next(kb_id)
         if following is None or model_of(following) != model:
             return set()
-        return set(self._guarded(following.get, include=[])["ids"])
+        try:
+            return set(following.get(include=[])["ids"])
+        except NotFoundError:               # dropped since it was found (a cancel): it holds nothing
+            return set()
+        except Exception as exc:
+            raise self._refusal(exc) from None
 
     def delete_next(self, kb_id: str, chunk_ids: Sequence[str] | None = None) -> None:
         """Remove those chunks from the next collection, or (None) the next collection itself."""
         if chunk_ids is None:
             self._delete(collection_name(kb_id) + NEXT)
             return
+        from chromadb.errors import NotFoundError
+
         following = self._next(kb_id)
         if following is not None and chunk_ids:
-            self._guarded(following.delete, ids=list(chunk_ids))
+            try:
+                following.delete(ids=list(chunk_ids))
+            except NotFoundError:           # dropped since it was found: nothing left to delete
+                pass
+            except Exception as exc:
+                raise self._refusal(exc) from None
 
     def swap(self, kb_id: str) -> bool:
         """The next collection becomes the KB's collection (the old one is deleted); False when there is no next
