@@ -40,6 +40,18 @@ TIME_VERSION = json.loads((Path(__file__).parents[2] / "workbench/mcp/bundled/mc
                           .read_text())["packages"][0]["version"]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def not_in_the_browsers_loop():
+    """The hub is called here as a sync Gradio handler calls it: from a thread where no event loop runs. After the
+    browser tests, Playwright's sync API (a session fixture) leaves its loop marked as running in the main thread
+    while it waits between its calls, and ``hub.sync`` then rightly refuses to block it; the mark is hidden while
+    this module's tests run (from before its module fixtures), and put back after."""
+    marked = asyncio.events._get_running_loop()
+    asyncio.events._set_running_loop(None)
+    yield
+    asyncio.events._set_running_loop(marked)
+
+
 class Hub:
     """A hub over a fresh store whose sessions live in a loop of its own (``hub.sync`` from the test's thread), so
     they outlive each request, as in the app."""
