@@ -25,7 +25,7 @@ from typing import Any
 
 from shared.locale import in_locale
 from shared.messages import Words
-from workbench.mcp.results import AudioPart, ImagePart, LinkPart, OmittedPart, ResourcePart, TextPart, ToolResult
+from workbench.mcp.results import TextPart, ToolResult, part_text
 
 STATUSES = ("running", "waiting", "ok", "error", "denied")
 KINDS = ("call", "limit")
@@ -141,22 +141,8 @@ def _float(value: Any) -> float:
 
 def shown_text(result: ToolResult, most: int = MAX_SHOWN) -> tuple[str, bool]:
     """What a tool answered as text to show (see the module doc), and whether it was cut."""
-    lines = [_part_text(part) for part in result.parts]
+    lines = [part_text(part) for part in result.parts]
     if result.structured is not None and not any(isinstance(part, TextPart) for part in result.parts):
         lines.append(json.dumps(result.structured, ensure_ascii=False, indent=1))
     text = "\n".join(line for line in lines if line)
     return (text[:most], True) if len(text) > most else (text, False)
-
-
-def _part_text(part: Any) -> str:
-    if isinstance(part, TextPart):
-        return part.text
-    if isinstance(part, ImagePart | AudioPart):
-        return f"[{part.kind} {part.mime_type}, {len(part.data) * 3 // 4} bytes]"
-    if isinstance(part, ResourcePart):
-        return part.text if part.text is not None else f"[resource {part.uri} {part.mime_type}]".rstrip()
-    if isinstance(part, LinkPart):
-        return f"[resource link {part.uri} {part.title or part.name}]".rstrip()
-    if isinstance(part, OmittedPart):
-        return f"[{part.what} left out: {part.reason.text('en')}]"
-    return ""

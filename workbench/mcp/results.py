@@ -133,7 +133,7 @@ class ToolResult:
     def for_model(self, most_chars: int = 20_000) -> str:
         """The result as a model reads it: each part as text (an image as "[image image/png, 2048 bytes]"), the
         structured content as JSON when there is no text, at most ``most_chars`` of it, marked as the tool's output."""
-        lines = [_as_text(part) for part in self.parts]
+        lines = [part_text(part) for part in self.parts]
         if self.structured is not None and not any(isinstance(p, TextPart) for p in self.parts):
             lines.append(json.dumps(self.structured, ensure_ascii=False))
         body = "\n".join(lines) or "(no output)"
@@ -249,7 +249,8 @@ def structured_of(value: Any, budget: Budget) -> tuple[Any, bool]:
     return (value, False) if budget.whole(size) else (None, True)
 
 
-def _as_text(part: Part) -> str:
+def part_text(part: Part) -> str:
+    """One part of a result as a line of text: the text itself, or a note of what it is (an image, a resource)."""
     if isinstance(part, TextPart):
         return part.text
     if isinstance(part, ImagePart | AudioPart):
