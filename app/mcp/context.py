@@ -31,6 +31,7 @@ from workbench.mcp.catalogue import Viewer
 
 if TYPE_CHECKING:
     from workbench.mcp.catalogue import Catalogue, Entry
+    from workbench.mcp.groups import Groups
     from workbench.mcp.hub import McpHub
     from workbench.mcp.installs import Installs
     from workbench.mcp.processes import Supervisor
@@ -55,6 +56,9 @@ class McpSetup:
     installs: Installs | None = None
     supervisor: Supervisor | None = None
     teams: TeamDirectory | None = None
+    groups: Groups | None = None         # tool groups served as MCP endpoints
+    own: Any = None                      # the workbench's own tools (``workbench.mcp.own.OwnTools``), for the endpoints
+    endpoints: Any = None                # ``app.http.mcp_api.McpEndpoints`` once the app is built: ended at shutdown
     background: list[Any] = field(default_factory=list)
 
     async def start(self) -> None:
@@ -74,7 +78,9 @@ class McpSetup:
             log.exception("MCP servers could not be started again")
 
     async def stop(self) -> None:
-        """At shutdown: every server's process ends."""
+        """At shutdown: the endpoints' sessions, then every server's process ends."""
+        if self.endpoints is not None:
+            await self.endpoints.close()
         for task in self.background:
             task.cancel()
             with contextlib.suppress(BaseException):

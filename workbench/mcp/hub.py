@@ -488,9 +488,10 @@ class McpHub:
 
     @_at_home
     async def call_tool(self, entry_id: str, tool: str, arguments: Mapping[str, Any] | None, viewer: Viewer, *,
-                        source: str = "form") -> ToolResult:
+                        source: str = "form", key_id: str = "") -> ToolResult:
         """Call an approved, unchanged tool with ``arguments`` checked against its approved schema; recorded as a
-        run of ``viewer`` from ``source`` (form | chat | api). The result is capped (``Limits``)."""
+        run of ``viewer`` from ``source`` (form | chat | api; ``key_id`` the API key of an endpoint's call). The
+        result is capped (``Limits``)."""
         if source not in SOURCES:
             raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
         entry = self._entry(entry_id, viewer)
@@ -528,7 +529,7 @@ class McpHub:
         finally:
             run_id = self.recorder.submit(Call(
                 viewer.user_id, entry.id, entry.name, tool, source, started_at, _ms(started), code is None, code,
-                arguments, size_of(arguments), result, result_bytes))
+                arguments, size_of(arguments), result, result_bytes, key_id))
         return replace(result, run_id=run_id)
 
     def _tool_result(self, entry: Entry, tool: str, answer: Any, started: float) -> ToolResult:
