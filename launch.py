@@ -126,9 +126,11 @@ def mcp_endpoints(gateway, mcp, knowledge):
     from app.http import auth
     from app.http.mcp_api import McpEndpoints, embedder, viewer_lookup
     from gateway.routing.catalogue import EMBEDDED_EMBEDDING_ID
+    from workbench.mcp.own import OwnTools
     from workbench.mcp.surface import Surfaces
 
     base_url = local_api_url(gateway.settings.host, gateway.settings.port)
+    mcp.own = OwnTools(knowledge, base_url, web_search=lambda: getattr(gateway.catalogue, "search", None) is not None)
     surfaces = Surfaces(mcp.hub, own=mcp.own, embed=embedder(base_url, EMBEDDED_EMBEDDING_ID))
     mcp.endpoints = McpEndpoints(mcp.groups, surfaces, auth.ApiKey(gateway.keys.authenticate),
                                  viewer_lookup(gateway.accounts, knowledge.teams if knowledge is not None else None),

@@ -21,6 +21,7 @@ from workbench.mcp.catalogue import Entry, NotFound, Viewer
 from workbench.mcp.group_names import GroupNames, Wanted
 from workbench.mcp.groups import WORKBENCH, GroupDraft, Groups, Member
 from workbench.mcp.hub import McpHub
+from workbench.mcp.own import OwnTools
 from workbench.mcp.remotes import Registration
 from workbench.mcp.surface import CALL_TOOL, SEARCH_TOOLS, EndpointCaller, Surfaces
 from workbench.schema import open_store
@@ -171,11 +172,12 @@ def test_a_destructive_tool_runs_over_the_endpoint_only_when_the_group_allows_it
 
 
 def test_a_team_member_gets_only_the_tools_of_servers_they_may_see(world: World) -> None:
-    """Alice's servers are her own: in her team's group, Bob (a member) sees the workbench's tools only."""
+    """Alice's servers are her own: in her team's group, Bob (a member) sees the workbench's tools only (here
+    web search: this world has no knowledge bases)."""
     group = make(world, "shared-bench", Member(world.lab.id), Member(WORKBENCH), visibility="team", team_id=TEAM)
-    surfaces = Surfaces(world.hub, own=_Own())
-    assert {t.name for t in aio.run(surfaces.tools(group, caller(ALICE)))} >= {"add", "echo", "kb_list"}
-    assert [t.name for t in aio.run(surfaces.tools(group, caller(BOB)))] == ["kb_list"]
+    surfaces = Surfaces(world.hub, own=OwnTools(None, "http://127.0.0.1:9/v1", web_search=True))
+    assert {t.name for t in aio.run(surfaces.tools(group, caller(ALICE)))} >= {"add", "echo", "web_search"}
+    assert [t.name for t in aio.run(surfaces.tools(group, caller(BOB)))] == ["web_search"]
     with pytest.raises(WorkbenchError) as refused:
         aio.run(surfaces.call(group, "add", {"a": 1, "b": 2}, caller(BOB)))
     assert refused.value.code == "unknown_tool"
@@ -208,23 +210,3 @@ def test_resources_and_prompts_of_whole_servers_are_offered_with_clashing_prompt
     assert "Ada" in rendered.messages[0].part.text
     with pytest.raises(WorkbenchError):
         aio.run(world.surfaces.read(group, "lab://secret", caller(ALICE)))
-
-
-class _Own:
-    """The workbench's own tools as ``own.OwnTools`` lists them (one here; their calls are test_mcp_own.py's)."""
-
-    def tools(self) -> list:
-        return [_Tool("kb_list", "Knowledge bases", "The knowledge bases you may read.",
-                      {"type": "object", "properties": {}}, {"readOnlyHint": True})]
-
-    async def call(self, name, arguments, caller):
-        raise AssertionError("not called here")
-
-
-@dataclass(frozen=True)
-class _Tool:
-    name: str
-    title: str
-    description: str
-    input_schema: dict
-    annotations: dict
