@@ -8,7 +8,8 @@ langchain-mcp-adapters) and the user's own agents, by API key like ``/v1``.
 ``<group>`` is a group's slug (``workbench.mcp.groups``) or ``workbench``: the workbench's own tools (``kb_search``,
 ``kb_list``, ``web_search``). ``Authorization: Bearer <key>`` is a user's gateway key (``auth.ApiKey``: 401 for a
 missing, unknown, revoked or expired key, 403 for the master key); a group the key's owner may not see is 404 with
-the same body as a missing one. Each tool call counts against the key's requests per minute (an MCP error past it)
+the same body as a missing one (the owner's role, teams and groups are looked up again after a few seconds, as the
+keys are). Each tool call counts against the key's requests per minute (an MCP error past it)
 and is recorded as the owner's run with source ``api`` and the key's id. Refusals before MCP starts are the OpenAI
 error envelope, in Chinese when Accept-Language prefers it; inside MCP they are MCP errors or tool errors
 (``workbench.mcp.endpoint``).
@@ -19,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -50,8 +52,10 @@ class McpEndpoints:
     gateway's ``RateLimited``."""
 
     def __init__(self, groups: Groups | None, surfaces: Surfaces, api_key: ApiKey, viewer_of: Callable[[str], Viewer],
-                 check_limits: Callable[[Any], None] | None = None, version: str = "") -> None:
+                 check_limits: Callable[[Any], None] | None = None, version: str = "", ttl: float = 5.0) -> None:
         self.groups, self.surfaces, self.api_key, self.viewer_of = groups, surfaces, api_key, viewer_of
+        self.ttl = ttl
+        self._seen: dict[tuple[str, str], tuple[float, Viewer, Group]] = {}
         self.check_limits = check_limits
         self.server = endpoint_server(surfaces, _resolve, self._admit, version=version)
         self.manager = StreamableHTTPSessionManager(self.server, json_response=True, stateless=True)
@@ -70,9 +74,8 @@ class McpEndpoints:
             if not slug:
                 raise ApiError(404, said("mcp.no_group_in_path"), code="not_found")
             key = await self.api_key.identify(headers.get("authorization"))
-            caller = EndpointCaller(await asyncio.to_thread(self.viewer_of, key.user_id), key.key, key.key_id,
-                                    locale, key.principal)
-            group = await asyncio.to_thread(self._group, slug, caller.viewer)
+            viewer, group = await self._looked_up(key.user_id, slug)
+            caller = EndpointCaller(viewer, key.key, key.key_id, locale, key.principal)
         except ApiError as refusal:
             await refusal.response(locale)(scope, receive, send)
             return
@@ -90,6 +93,21 @@ class McpEndpoints:
             await self.sse.handle_post_message(scope, receive, send)
         else:
             await ApiError(404, said("mcp.unknown_path"), code="not_found").response(locale)(scope, receive, send)
+
+    async def _looked_up(self, user_id: str, slug: str) -> tuple[Viewer, Group]:
+        """The key owner's viewer and the group, remembered for ``ttl`` seconds per user and address (an agent's
+        calls come in bursts; each lookup is a few queries): a changed group, team or role applies within that."""
+        now = time.monotonic()
+        slug = slug.lower()
+        hit = self._seen.get((user_id, slug))
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1], hit[2]
+        viewer = await asyncio.to_thread(self.viewer_of, user_id)
+        group = await asyncio.to_thread(self._group, slug, viewer)        # ApiError 404: not remembered
+        if len(self._seen) > 10_000:
+            self._seen.clear()
+        self._seen[(user_id, slug)] = (now, viewer, group)
+        return viewer, group
 
     def _group(self, slug: str, viewer: Viewer) -> Group:
         if slug.lower() == WORKBENCH:

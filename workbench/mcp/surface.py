@@ -152,10 +152,9 @@ class Surfaces:
 
     def _entry(self, entry_id: str, viewer: Viewer) -> Any:
         try:
-            entry = self.hub.catalogue.get(entry_id, viewer)
-        except WorkbenchError:
+            return self.hub.entry(entry_id, viewer)
+        except WorkbenchError:                     # not one the viewer may see, or disabled: it adds nothing
             return None
-        return entry if entry.enabled else None
 
     async def listed(self, group: Group, caller: EndpointCaller) -> list[Offered]:
         """What ``tools/list`` shows: the group's tools, or the two that find and call them (``tool_search``)."""
