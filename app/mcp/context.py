@@ -26,6 +26,7 @@ from app.shell.access import error, locale_of, signed_in
 from app.shell.i18n import translate
 from gateway.accounts.console import Actor, Console
 from gateway.accounts.users import Accounts
+from gateway.settings import Settings
 from workbench.errors import WorkbenchError
 from workbench.mcp.catalogue import Viewer
 
@@ -96,6 +97,7 @@ class McpServices(Protocol):
 
     console: Console                # who is signed in, and whether they are an admin
     accounts: Accounts              # users' names (the audit trail's actors)
+    settings: Settings              # ``base_url``: where MCP clients reach the tool groups' endpoints
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """What tool groups and their MCP endpoints say (workbench/mcp/groups.py, endpoint.py): en and zh by code, plain data.
 
 ``mcp_group.<code>``: a group refused (``GroupError``, code ``<code>``). ``mcp_endpoint.<code>``: a call over a
-group's endpoint refused (what an MCP client shows its user).
+group's endpoint refused (what an MCP client shows its user). ``mcp_client.<client>``: where a client's configuration
+for an endpoint goes (``workbench/mcp/client_config.py``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,17 @@ EN: dict[str, str] = {
     "mcp_endpoint.search_query": "Say what the tool should do in “query” (at most {most} characters).",
     "mcp_endpoint.call_name": "Give the name of one of the tools search_tools found in “name”.",
     "mcp_endpoint.call_arguments": "“arguments” must be an object of the tool's arguments.",
+    "mcp_client.cursor": "Cursor: add it to ~/.cursor/mcp.json (every project) or .cursor/mcp.json in a project, "
+                         "then check Cursor Settings → MCP lists the server with its tools.",
+    "mcp_client.vscode": "VS Code: save it as .vscode/mcp.json in your workspace (or in the user configuration: "
+                         "“MCP: Open User Configuration”), then start the server from that file.",
+    "mcp_client.cherry_studio": "Cherry Studio: Settings → MCP → Add → Import from JSON, paste it and save.",
+    "mcp_client.claude_desktop": "Claude Desktop: Settings → Developer → Edit Config (claude_desktop_config.json), "
+                                 "add it and restart Claude. It runs mcp-remote through npx: Node.js 18 or newer.",
+    "mcp_client.langchain_python": "Python: pip install langchain-mcp-adapters, then run it; the tools work with "
+                                   "any LangChain agent.",
+    "mcp_client.langchain_js": "JavaScript: npm install @langchain/mcp-adapters, then run it as an ES module "
+                               "(Node.js 18 or newer); the tools work with any LangChain.js agent.",
 }
 
 ZH: dict[str, str] = {
@@ -62,4 +74,15 @@ ZH: dict[str, str] = {
     "mcp_endpoint.search_query": "请在“query”中说明工具要做什么（最多 {most} 个字符）。",
     "mcp_endpoint.call_name": "请在“name”中给出 search_tools 找到的某个工具的名称。",
     "mcp_endpoint.call_arguments": "“arguments”必须是由该工具参数组成的对象。",
+    "mcp_client.cursor": "Cursor：加入 ~/.cursor/mcp.json（所有项目）或项目中的 .cursor/mcp.json，然后在 Cursor "
+                         "设置 → MCP 中确认已列出该服务器及其工具。",
+    "mcp_client.vscode": "VS Code：保存为工作区中的 .vscode/mcp.json（或用户配置：“MCP: Open User Configuration”），"
+                         "然后在该文件中启动服务器。",
+    "mcp_client.cherry_studio": "Cherry Studio：设置 → MCP → 添加 → 从 JSON 导入，粘贴后保存。",
+    "mcp_client.claude_desktop": "Claude Desktop：设置 → 开发者 → 编辑配置（claude_desktop_config.json），加入后重启 "
+                                 "Claude。它通过 npx 运行 mcp-remote：需要 Node.js 18 或更新版本。",
+    "mcp_client.langchain_python": "Python：pip install langchain-mcp-adapters，然后运行；这些工具可用于任何 "
+                                   "LangChain 智能体。",
+    "mcp_client.langchain_js": "JavaScript：npm install @langchain/mcp-adapters，然后作为 ES 模块运行（Node.js 18 "
+                               "或更新版本）；这些工具可用于任何 LangChain.js 智能体。",
 }
