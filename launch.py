@@ -126,11 +126,9 @@ def mcp_endpoints(gateway, mcp, knowledge):
     from app.http import auth
     from app.http.mcp_api import McpEndpoints, embedder, viewer_lookup
     from gateway.routing.catalogue import EMBEDDED_EMBEDDING_ID
-    from workbench.mcp.own import OwnTools
     from workbench.mcp.surface import Surfaces
 
     base_url = local_api_url(gateway.settings.host, gateway.settings.port)
-    mcp.own = OwnTools(knowledge, base_url, web_search=lambda: getattr(gateway.catalogue, "search", None) is not None)
     surfaces = Surfaces(mcp.hub, own=mcp.own, embed=embedder(base_url, EMBEDDED_EMBEDDING_ID))
     mcp.endpoints = McpEndpoints(mcp.groups, surfaces, auth.ApiKey(gateway.keys.authenticate),
                                  viewer_lookup(gateway.accounts, knowledge.teams if knowledge is not None else None),
@@ -267,11 +265,14 @@ def mcp_connectors(installs, supervisor) -> list:
     return [StdioConnector(installs, supervisor)]
 
 
-def open_mcp(settings, workbench_store, knowledge=None):
+def open_mcp(settings, workbench_store, knowledge=None, web_search=None):
     """The MCP hub (``app.mcp.context.McpSetup``): the catalogue (its bundled entries added or brought up to date),
     the sealer of stored secrets (``MAAS_SECRET_KEY``, else ``<data dir>/secret.key``), the installs (those a stop cut
     short marked failed), the supervisor of running servers (started later, in the app's loop: ``McpSetup.start``)
-    and the hub with the admins' allow-list of private hosts. Nothing is installed or fetched here."""
+    and the hub with the admins' allow-list of private hosts; the tool groups and the workbench's own tools (whose
+    ``web_search`` is offered while ``web_search()`` says a search engine is configured). Nothing is installed or
+    fetched here."""
+    from app.chat.context import local_api_url
     from app.mcp.context import McpSetup
     from gateway.errors import StartupError
     from shared.urlguard import HostPolicy
@@ -280,6 +281,7 @@ def open_mcp(settings, workbench_store, knowledge=None):
     from workbench.mcp.groups import Groups
     from workbench.mcp.hub import McpHub
     from workbench.mcp.installs import Installs
+    from workbench.mcp.own import OwnTools
     from workbench.mcp.processes import Supervisor
     from workbench.mcp.runs import Audit
     from workbench.mcp.sealed import Sealer
@@ -295,8 +297,9 @@ def open_mcp(settings, workbench_store, knowledge=None):
     supervisor = Supervisor(installs, start_timeout=settings.mcp_start_timeout_s)
     hub = McpHub.create(workbench_store, catalogue, sealer, HostPolicy(settings.mcp_allow_private_hosts),
                         connectors=mcp_connectors(installs, supervisor))
+    own = OwnTools(knowledge, local_api_url(settings.host, settings.port), web_search=web_search or False)
     return McpSetup(hub, catalogue, installs, supervisor, teams=knowledge.teams if knowledge is not None else None,
-                    groups=Groups(workbench_store, catalogue))
+                    groups=Groups(workbench_store, catalogue), own=own)
 
 
 def check_data_dir(path) -> None:
@@ -331,7 +334,8 @@ async def _serve(settings, gateway, workbench_store) -> None:
 
     async def workbench() -> tuple:
         knowledge = await asyncio.to_thread(open_knowledge, settings, gateway, workbench_store)
-        mcp = await asyncio.to_thread(open_mcp, settings, workbench_store, knowledge)
+        mcp = await asyncio.to_thread(open_mcp, settings, workbench_store, knowledge,
+                                      lambda: getattr(gateway.catalogue, "search", None) is not None)
         return await asyncio.to_thread(build_app, gateway, workbench_store, knowledge, mcp), knowledge, mcp
 
     # the knowledge bases (importing Chroma takes ~1 s), the MCP hub and the UI (Gradio, seconds) are built while the

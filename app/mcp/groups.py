@@ -38,8 +38,6 @@ from shared.locale import language
 from workbench.errors import WorkbenchError
 from workbench.mcp.groups import WORKBENCH, Group, GroupDraft, Groups
 
-OWN_TOOLS = ("kb_search", "kb_list", "web_search")     # the workbench's own tools when ``McpSetup.own`` is not there
-
 
 class GroupHandlers(CatalogueHandlers):
     """The tool groups tab (see the module doc)."""
@@ -52,14 +50,11 @@ class GroupHandlers(CatalogueHandlers):
         return groups
 
     def own_choices(self, locale: str) -> list[tuple[str, str]]:
-        """The workbench's own tools: all of them, then each (titles from ``McpSetup.own`` when it is there)."""
+        """The workbench's own tools (``McpSetup.own``): all of them, then each."""
         server = t(locale, "mcp.workbench_name")
         own = self.ctx.mcp.own
-        if own is not None:
-            zh = language(locale) == "zh"
-            tools = [(tool.name, (tool.zh_title if zh else tool.title) or "") for tool in own.tools()]
-        else:
-            tools = [(name, t(locale, f"mcp.own_{name}")) for name in OWN_TOOLS]
+        zh = language(locale) == "zh"
+        tools = [(tool.name, (tool.zh_title if zh else tool.title) or "") for tool in (own.tools() if own else ())]
         return [(t(locale, "mcp.group_own_all", server=server), WORKBENCH),
                 *((tool_label(server, name, title, locale), member_value(WORKBENCH, name)) for name, title in tools)]
 

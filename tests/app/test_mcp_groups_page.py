@@ -122,7 +122,8 @@ def test_the_tab_offers_the_callers_approved_tools_and_the_workbenchs_own(site, 
     assert offered[f"{TITLE}: now"] == f"{lab_entry}/now" and offered[f"{TITLE}: plan"] == f"{lab_entry}/plan"
     assert offered["MaaS Workbench: all its tools"] == "workbench"
     assert offered["MaaS Workbench: kb_search · Search the knowledge bases"] == "workbench/kb_search"
-    assert "workbench/web_search" in offered.values() and "workbench/kb_list" in offered.values()
+    assert "workbench/kb_list" in offered.values()
+    assert "workbench/web_search" not in offered.values()          # this workbench has no search engine
     assert "No tool groups yet" in text(loaded["group_list"])
     # with no group open, the endpoint shown is the workbench's own tools'
     base = site.gw.settings.base_url
@@ -132,7 +133,7 @@ def test_the_tab_offers_the_callers_approved_tools_and_the_workbenchs_own(site, 
                                      "headers": {"Authorization": f"Bearer {KEY_PLACEHOLDER}"}}
     # bob has no approved server: only the workbench's own tools
     bobs = [v for _, v in choices(group_call(site, "groups_load", "bob")["group_members"])]
-    assert bobs == ["workbench", "workbench/kb_search", "workbench/kb_list", "workbench/web_search"]
+    assert bobs == ["workbench", "workbench/kb_search", "workbench/kb_list"]
     chinese = group_call(site, "groups_load", "alice", lang="zh")
     assert "MaaS 工作台：全部自带工具" in dict(choices(chinese["group_members"]))
     assert "账户" in chinese["group_key_note"] and KEY_PLACEHOLDER in chinese["group_key_note"]
