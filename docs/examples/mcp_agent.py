@@ -1,7 +1,7 @@
 """An agent that answers with MaaS Workbench's model and the tools of one of your tool groups.
 
     pip install openai mcp
-    export MAAS_URL=https://maas.example.org MAAS_API_KEY=sk-...        # an API key from your Account page
+    export MAAS_URL=http://127.0.0.1:7860 MAAS_API_KEY=sk-...          # an API key from your Account page
     export MAAS_MODEL=qwen2.5-coder:0.5b MAAS_MCP_GROUP=lab-tools       # a model of /v1/models, a group's name
     python mcp_agent.py "现在北京什么时间"
 

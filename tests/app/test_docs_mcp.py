@@ -60,12 +60,13 @@ def test_the_agent_is_read_from_its_file_with_this_servers_address(tmp_path) -> 
     assert shown.mcp_agent["visible"] is True and shown.mcp_agent_md["visible"] is True
 
 
-def test_the_page_shows_the_repositorys_agent_only_when_it_is_there(gateway) -> None:
+def test_the_page_shows_the_repositorys_agent_with_this_servers_address(gateway) -> None:
+    """The agent tests/app/test_mcp_endpoint.py runs is the one the page shows, its address this server's."""
     page = docs.DocsPage(gateway).refresh("en", _request("admin"))
-    present = (docs_mcp.DOCS_DIR / docs_mcp.AGENT_EXAMPLE).is_file()
-    assert page.mcp_agent["visible"] is present
-    if present:
-        compile(page.mcp_agent["value"], "mcp_agent.py", "exec")
+    assert page.mcp_agent["visible"] is True
+    compile(page.mcp_agent["value"], "mcp_agent.py", "exec")
+    assert f"export MAAS_URL={gateway.settings.base_url} " in page.mcp_agent["value"]
+    assert "streamable_http_client" in page.mcp_agent["value"]
 
 
 def test_the_section_is_laid_out_with_one_tab_per_client(gateway) -> None:
