@@ -9,10 +9,8 @@ marks, the endpoint's address and each client's configuration.
 
 from __future__ import annotations
 
-import html as html_lib
 import inspect
 import json
-import re
 from types import SimpleNamespace
 from typing import Any
 
@@ -23,7 +21,7 @@ from app.mcp.page import McpPage
 from app.mcp.register import REGISTER
 from tests import aio
 from tests.app.conftest import opened_gateway
-from tests.app.mcp_world import add_form_tools, open_hub
+from tests.app.mcp_world import add_form_tools, choices, open_hub, text, value
 from tests.app.pages import PASSWORD
 from tests.workbench.mcp_servers import LabServer, serve
 from workbench.mcp.client_config import KEY_PLACEHOLDER
@@ -45,17 +43,7 @@ def call(site, name: str, username: str | None, *args: Any, lang: str = "en") ->
     return aio.run(result) if inspect.iscoroutine(result) else result
 
 
-def value(update: Any) -> Any:
-    return update.get("value") if isinstance(update, dict) else update
 
-
-def text(html: Any) -> str:
-    """What an HTML output shows, tags stripped."""
-    return html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", str(value(html) or ""))).strip())
-
-
-def choices(update: Any) -> list[tuple[str, str]]:
-    return [tuple(c) if isinstance(c, (list, tuple)) else (c, c) for c in update["choices"]]
 
 
 @pytest.fixture(scope="module")
