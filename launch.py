@@ -110,7 +110,7 @@ def build_app(gateway, workbench_store=None, knowledge=None, mcp=None):
             path = scope["path"]
             if is_gateway_path(path):                   # /v1: the hand-rolled hot path
                 return await api(scope, receive, send)
-            if endpoints is not None and path.startswith(MCP_PREFIX):   # tool groups as MCP servers
+            if endpoints is not None and (path == MCP_PREFIX or path.startswith(MCP_PREFIX + "/")):   # MCP groups
                 return await endpoints(scope, receive, send)
         await ui(scope, receive, send)
 
