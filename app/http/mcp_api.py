@@ -2,6 +2,8 @@
 langchain-mcp-adapters) and the user's own agents, by API key like ``/v1``.
 
     POST /mcp/v1/<group>                 streamable HTTP (stateless: every request carries the key; JSON answers)
+    GET  /mcp/v1/<group>                 405: nothing is ever sent unasked, so no stream is offered to wait on (else
+                                         each client of the TypeScript SDK would hold one open, idle, for its life)
     GET  /mcp/v1/<group>/sse             the older SSE transport: an event stream, then
     POST /mcp/v1/<group>/messages/?session_id=...     its messages (the same key as the stream's)
 
@@ -84,7 +86,10 @@ class McpEndpoints:
         scope["user"] = AuthenticatedUser(AccessToken(token="-", client_id=key.key_id or key.user_id, scopes=[],
                                                       subject=key.user_id))
         mount = f"{PREFIX}/{group.slug}"
-        if rest == "":
+        if rest == "" and scope["method"] == "GET":
+            await ApiError(405, said("route.method_not_allowed", method="GET", path=mount, allowed="POST"),
+                           code="method_not_allowed", headers={"allow": "POST"}).response(locale)(scope, receive, send)
+        elif rest == "":
             await self._ensure_running()
             await self.manager.handle_request(scope, receive, send)
         elif rest == "sse" and scope["method"] == "GET":

@@ -88,6 +88,14 @@ def endpoint_server(surfaces: Surfaces, resolve: Resolve, admit: Admit | None = 
                            description=o.resource.description or None, mime_type=o.resource.mime_type or None,
                            size=o.resource.size) for o in offered])
 
+    async def list_resource_templates(ctx: Any, params: Any) -> types.ListResourceTemplatesResult:
+        group, caller = resolve(ctx)
+        offered = await _guarded(caller, surfaces.templates(group, caller))
+        return types.ListResourceTemplatesResult(resource_templates=[
+            types.ResourceTemplate(uri_template=o.template.uri_template, name=o.template.name,
+                                   title=o.template.title or None, description=o.template.description or None,
+                                   mime_type=o.template.mime_type or None) for o in offered])
+
     async def read_resource(ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
         group, caller = resolve(ctx)
         result = await _guarded(caller, surfaces.read(group, str(params.uri), caller))
@@ -109,7 +117,8 @@ def endpoint_server(surfaces: Surfaces, resolve: Resolve, admit: Admit | None = 
 
     return Server(SERVER_NAME, version=version, title="MaaS Workbench", instructions=INSTRUCTIONS,
                   on_list_tools=list_tools, on_call_tool=call_tool, on_list_resources=list_resources,
-                  on_read_resource=read_resource, on_list_prompts=list_prompts, on_get_prompt=get_prompt)
+                  on_read_resource=read_resource, on_list_resource_templates=list_resource_templates,
+                  on_list_prompts=list_prompts, on_get_prompt=get_prompt)
 
 
 async def _guarded(caller: EndpointCaller, awaitable: Any) -> Any:

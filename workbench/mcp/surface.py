@@ -6,7 +6,8 @@ member servers' resources and prompts, each decided with the caller's own viewer
     group = groups.by_slug("lab-tools", caller.viewer)            # NotFound for another's group (same as missing)
     offered = await surface.tools(group, caller)                  # [Offered(name, description, schema, ...)]
     result = await surface.call(group, "get_current_time", {"timezone": "Asia/Shanghai"}, caller)   # ToolResult
-    await surface.resources(group, caller); await surface.read(group, uri, caller)
+    await surface.resources(group, caller); await surface.templates(group, caller)
+    await surface.read(group, uri, caller)                        # a URI a member lists, or one its template matches
     await surface.prompts(group, caller); await surface.prompt(group, name, arguments, caller)
 
 A member server's tools are its APPROVED ones as approved (``McpHub.usable_tools``): a tool that is new, changed or
@@ -14,7 +15,9 @@ removed is not listed, and a call goes through the hub (arguments checked agains
 verified, the run recorded as the caller's with source ``api`` and the key). A server the caller may not see, or
 one that is disabled, adds nothing. Tools that are destructive (``destructiveHint``) or marked to ask first are
 listed but refused unless the group allows them (the endpoint has no one to ask). The workbench's own tools
-(``own``) are members like any server, under ``groups.WORKBENCH``.
+(``own``) are members like any server, under ``groups.WORKBENCH``. Resources, resource templates and prompts are
+those of the group's whole servers (members without a ``tool``); a read is of a URI one of them lists, or one that
+matches a template one of them lists (RFC 6570, the SDK's ``UriTemplate``), and goes to that server.
 
 A group with ``tool_search`` lists two tools instead of all (``search_tools``, ``call_tool``): for groups too big
 to give a model at once. ``search_tools`` ranks the group's tools by embedding similarity of the query to each
@@ -23,6 +26,7 @@ tool's name and description (``embed``: the caller's ``/v1/embeddings``), by sha
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -30,13 +34,15 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from mcp.shared.uri_template import InvalidUriTemplate, UriTemplate
+
 from workbench.errors import WorkbenchError
 
 from .catalogue import Viewer
 from .functions import server_slugs
 from .group_names import GroupNames, Listed, Wanted
 from .groups import WORKBENCH, Group, GroupError
-from .hub import McpHub, PromptView, ResourceView
+from .hub import McpHub, PromptView, ResourceView, TemplateView
 from .pins import destructive
 from .results import PromptResult, ResourceResult, TextPart, ToolResult
 
@@ -93,6 +99,12 @@ class Offered:
 class OfferedResource:
     entry_id: str
     resource: ResourceView
+
+
+@dataclass(frozen=True)
+class OfferedTemplate:
+    entry_id: str
+    template: TemplateView
 
 
 @dataclass(frozen=True)
@@ -221,11 +233,26 @@ class Surfaces:
                     out.append(OfferedResource(entry_id, resource))
         return out
 
+    async def templates(self, group: Group, caller: EndpointCaller) -> list[OfferedTemplate]:
+        out, seen = [], set()
+        for entry_id in self._whole_servers(group, caller):
+            contents = await self._contents(entry_id, caller)
+            for template in contents.templates if contents else ():
+                if template.uri_template not in seen:
+                    seen.add(template.uri_template)
+                    out.append(OfferedTemplate(entry_id, template))
+        return out
+
     async def read(self, group: Group, uri: str, caller: EndpointCaller) -> ResourceResult:
-        for offered in await self.resources(group, caller):
-            if offered.resource.uri == uri:
-                return await self.hub.read_resource(offered.entry_id, uri, caller.viewer)
-        raise GroupError("mcp_endpoint.unknown_resource", "uri", uri=str(uri)[:200])
+        """Read ``uri`` from the server that lists it, else from the first whose template matches it."""
+        listed = [(entry_id, await self._contents(entry_id, caller)) for entry_id in self._whole_servers(group, caller)]
+        owner = next((entry_id for entry_id, contents in listed
+                      if contents and any(r.uri == uri for r in contents.resources)), None)
+        owner = owner or next((entry_id for entry_id, contents in listed
+                               if contents and any(_matches(t.uri_template, uri) for t in contents.templates)), None)
+        if owner is None:
+            raise GroupError("mcp_endpoint.unknown_resource", "uri", uri=str(uri)[:200])
+        return await self.hub.read_resource(owner, uri, caller.viewer)
 
     async def prompts(self, group: Group, caller: EndpointCaller) -> list[OfferedPrompt]:
         found: list[tuple[Wanted, PromptView]] = []
@@ -261,6 +288,19 @@ class Surfaces:
             return await self.hub.contents(entry_id, caller.viewer)
         except WorkbenchError:                  # a server that does not answer adds nothing to the lists
             return None
+
+
+def _matches(template: str, uri: str) -> bool:
+    parsed = _template(template)
+    return parsed is not None and parsed.match(uri) is not None
+
+
+@functools.lru_cache(maxsize=1024)
+def _template(template: str) -> UriTemplate | None:
+    try:
+        return UriTemplate.parse(template)
+    except InvalidUriTemplate:                     # a server's malformed template matches nothing
+        return None
 
 
 def _first(found: list[tuple]) -> list[tuple]:
