@@ -50,8 +50,8 @@ log = logging.getLogger(__name__)
 
 class McpEndpoints:
     """The ASGI app under ``PREFIX`` (see the module doc). ``viewer_of(user_id)`` is who a key's owner is to the hub
-    (looked up on every request: a demoted user loses rights at once); ``check_limits(principal)`` raises the
-    gateway's ``RateLimited``."""
+    (looked up again after ``ttl`` seconds: a demoted user loses rights within that, as with the keys' own cache);
+    ``check_limits(principal)`` raises the gateway's ``RateLimited``."""
 
     def __init__(self, groups: Groups | None, surfaces: Surfaces, api_key: ApiKey, viewer_of: Callable[[str], Viewer],
                  check_limits: Callable[[Any], None] | None = None, version: str = "", ttl: float = 5.0) -> None:
