@@ -40,6 +40,7 @@ def build_app(gateway, workbench_store=None, knowledge=None, mcp=None):
 
     from app.chat import page as chat
     from app.http import auth, chat_export, chat_files, kb_api, kb_files, signin, usage_export
+    from app.http.mcp_api import PREFIX as MCP_PREFIX
     from app.shell import header as shell
     from app.ui import build_ui
     from gateway.http import admin_api
@@ -89,6 +90,7 @@ def build_app(gateway, workbench_store=None, knowledge=None, mcp=None):
     ]
     for router in routers:
         ui.include_router(router)
+    endpoints = mcp_endpoints(gateway, mcp, knowledge)         # /mcp/v1, by a user's API key
     # an upload larger than any page takes is refused by Gradio before it is stored (the pages check each file's
     # own limit from its size on disk); "Use via API" in the footer would point at Gradio's API, not ours
     largest = max(gateway.settings.kb_max_upload_mb, gateway.settings.chat_max_upload_mb) + 1
@@ -108,9 +110,30 @@ def build_app(gateway, workbench_store=None, knowledge=None, mcp=None):
             path = scope["path"]
             if is_gateway_path(path):                   # /v1: the hand-rolled hot path
                 return await api(scope, receive, send)
+            if endpoints is not None and (path == MCP_PREFIX or path.startswith(MCP_PREFIX + "/")):   # MCP groups
+                return await endpoints(scope, receive, send)
         await ui(scope, receive, send)
 
     return asgi
+
+
+def mcp_endpoints(gateway, mcp, knowledge):
+    """Tool groups (and the workbench's own tools) as MCP servers under /mcp/v1 (``app.http.mcp_api``), by a user's
+    API key; None without the MCP hub. Kept on ``mcp`` so that its shutdown ends them."""
+    if mcp is None:
+        return None
+    from app.chat.page import local_api_url
+    from app.http import auth
+    from app.http.mcp_api import McpEndpoints, embedder, viewer_lookup
+    from gateway.routing.catalogue import EMBEDDED_EMBEDDING_ID
+    from workbench.mcp.surface import Surfaces
+
+    base_url = local_api_url(gateway.settings.host, gateway.settings.port)
+    surfaces = Surfaces(mcp.hub, own=mcp.own, embed=embedder(base_url, EMBEDDED_EMBEDDING_ID))
+    mcp.endpoints = McpEndpoints(mcp.groups, surfaces, auth.ApiKey(gateway.keys.authenticate),
+                                 viewer_lookup(gateway.accounts, knowledge.teams if knowledge is not None else None),
+                                 check_limits=gateway.limiter.check)
+    return mcp.endpoints
 
 
 def _banner(gateway, url: str) -> None:
@@ -242,18 +265,23 @@ def mcp_connectors(installs, supervisor) -> list:
     return [StdioConnector(installs, supervisor)]
 
 
-def open_mcp(settings, workbench_store, knowledge=None):
+def open_mcp(settings, workbench_store, knowledge=None, web_search=None):
     """The MCP hub (``app.mcp.context.McpSetup``): the catalogue (its bundled entries added or brought up to date),
     the sealer of stored secrets (``MAAS_SECRET_KEY``, else ``<data dir>/secret.key``), the installs (those a stop cut
     short marked failed), the supervisor of running servers (started later, in the app's loop: ``McpSetup.start``)
-    and the hub with the admins' allow-list of private hosts. Nothing is installed or fetched here."""
+    and the hub with the admins' allow-list of private hosts; the tool groups and the workbench's own tools (whose
+    ``web_search`` is offered while ``web_search()`` says a search engine is configured). Nothing is installed or
+    fetched here."""
+    from app.chat.context import local_api_url
     from app.mcp.context import McpSetup
     from gateway.errors import StartupError
     from shared.urlguard import HostPolicy
     from workbench.errors import WorkbenchError
     from workbench.mcp.catalogue import Catalogue
+    from workbench.mcp.groups import Groups
     from workbench.mcp.hub import McpHub
     from workbench.mcp.installs import Installs
+    from workbench.mcp.own import OwnTools
     from workbench.mcp.processes import Supervisor
     from workbench.mcp.runs import Audit
     from workbench.mcp.sealed import Sealer
@@ -269,7 +297,9 @@ def open_mcp(settings, workbench_store, knowledge=None):
     supervisor = Supervisor(installs, start_timeout=settings.mcp_start_timeout_s)
     hub = McpHub.create(workbench_store, catalogue, sealer, HostPolicy(settings.mcp_allow_private_hosts),
                         connectors=mcp_connectors(installs, supervisor))
-    return McpSetup(hub, catalogue, installs, supervisor, teams=knowledge.teams if knowledge is not None else None)
+    own = OwnTools(knowledge, local_api_url(settings.host, settings.port), web_search=web_search or False)
+    return McpSetup(hub, catalogue, installs, supervisor, teams=knowledge.teams if knowledge is not None else None,
+                    groups=Groups(workbench_store, catalogue), own=own)
 
 
 def check_data_dir(path) -> None:
@@ -304,7 +334,8 @@ async def _serve(settings, gateway, workbench_store) -> None:
 
     async def workbench() -> tuple:
         knowledge = await asyncio.to_thread(open_knowledge, settings, gateway, workbench_store)
-        mcp = await asyncio.to_thread(open_mcp, settings, workbench_store, knowledge)
+        mcp = await asyncio.to_thread(open_mcp, settings, workbench_store, knowledge,
+                                      lambda: getattr(gateway.catalogue, "search", None) is not None)
         return await asyncio.to_thread(build_app, gateway, workbench_store, knowledge, mcp), knowledge, mcp
 
     # the knowledge bases (importing Chroma takes ~1 s), the MCP hub and the UI (Gradio, seconds) are built while the

@@ -230,6 +230,28 @@ MIGRATIONS: list[str | Callable[[duckdb.DuckDBPyConnection], None]] = [
     """
     ALTER TABLE mcp_tool_pins ADD COLUMN asks BOOLEAN DEFAULT FALSE;
     """,
+    # 12: tool groups served as one MCP endpoint at /mcp/v1/<slug> (workbench.mcp.groups): a group belongs to a user
+    # or a team; its members are servers (tool '' = every approved tool) or chosen tools, each maybe renamed or with
+    # its description replaced; a run made through an endpoint records the API key it came with
+    """
+    CREATE TABLE mcp_groups (
+        id VARCHAR PRIMARY KEY, slug VARCHAR NOT NULL UNIQUE,   -- the URL's last part: /mcp/v1/<slug>
+        name VARCHAR NOT NULL, description VARCHAR NOT NULL DEFAULT '',
+        visibility VARCHAR NOT NULL,                    -- user | team
+        owner_id VARCHAR NOT NULL,                      -- the user or the team
+        allow_destructive BOOLEAN NOT NULL DEFAULT FALSE,   -- destructive / asking tools callable over the endpoint
+        tool_search BOOLEAN NOT NULL DEFAULT FALSE,     -- list two tools (search_tools, call_tool) instead of all
+        created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE mcp_group_tools (
+        group_id VARCHAR NOT NULL, position INTEGER NOT NULL,
+        entry_id VARCHAR NOT NULL,                      -- a catalogue entry, or 'workbench' (the workbench's own)
+        tool VARCHAR NOT NULL,                          -- '' for every approved tool of the server
+        rename VARCHAR NOT NULL DEFAULT '', description VARCHAR NOT NULL DEFAULT '',
+        PRIMARY KEY (group_id, position)
+    );
+    ALTER TABLE mcp_runs ADD COLUMN key_id VARCHAR DEFAULT '';
+    """,
 ]
 
 

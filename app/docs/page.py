@@ -8,7 +8,8 @@ model of each kind, with a note that a key is needed), and code examples (curl, 
 ``app.snippets``) so they can be tested (the Python compiles, the curl bodies are JSON).
 
 The knowledge-base API (``/kb/v1``) is shown from its reference, docs/kb-api.md (docs/kb-api.zh.md on the
-Chinese page), read when the page is made, with the example address replaced by this server's.
+Chinese page), read when the page is made, with the example address replaced by this server's. The MCP endpoints
+(``/mcp/v1``): their section, its client configurations and agent example, is ``app.docs.mcp``.
 
 Release notes are listed for everyone; adding or deleting one is for admins, checked in each
 handler (``admin_only``) and again by ``Console`` (which writes the audit log). Note text is
@@ -27,6 +28,7 @@ from typing import Any, Protocol
 
 import gradio as gr
 
+from app.docs.mcp import McpDocs, agent_source, build_section
 from app.docs.search import SEARCH_ENDPOINTS, SEARCH_SNIPPETS, search_examples, search_status
 from app.docs.snippets import EXAMPLE_CREATED, curl
 from app.docs.snippets import chat_model as _chat_model
@@ -38,7 +40,7 @@ from app.shell import tables
 from app.shell.access import WITH_LANG_JS, admin_only, locale_of, signed_in
 from app.shell.forms import Form, focus_first_bad, refuse
 from app.shell.i18n import model_description, translate
-from app.shell.views import View, keyed, shown
+from app.shell.views import keyed, shown
 from gateway.accounts.console import Actor, Console
 from gateway.inference import shapes
 from gateway.routing.catalogue import Catalogue
@@ -552,8 +554,9 @@ class DocsServices(Protocol):
 
 
 @dataclass
-class DocsView(View):
-    """The page for its viewer: the examples with their models and this server's address, the notes."""
+class DocsView(McpDocs):
+    """The page for its viewer: the examples with their models and this server's address, the notes (and the MCP
+    section's fields: ``McpDocs``)."""
 
     base_url: str
     base_md: str
@@ -579,6 +582,7 @@ class DocsPage:
     def __init__(self, services: DocsServices) -> None:
         self.services = services
         self.kb_texts = kb_references()
+        self.mcp_agent = agent_source()
 
     def refresh(self, lang: str, request: gr.Request) -> DocsView:
         locale = locale_of(lang, request)
@@ -609,7 +613,8 @@ class DocsPage:
             admin_box=gr.update(visible=actor.is_admin),
             note_change=gr.update(choices=[(translate(f"docs.change_{c}", locale), c) for c in CHANGES]),
             note_model=gr.update(choices=[m.id for m in every] if actor.is_admin else []),
-            note_pick=gr.update(choices=note_choices(notes) if actor.is_admin else [], value=None))
+            note_pick=gr.update(choices=note_choices(notes) if actor.is_admin else [], value=None),
+            **McpDocs.of(origin_of(base), locale, self.mcp_agent).fields())
 
     @ADD_NOTE.guard
     def add_note(self, change: str | None, model_id: str | None, title: str | None, body: str | None,
@@ -688,6 +693,8 @@ class DocsPage:
         with gr.Accordion(i18n("docs.kb_reference"), open=False, elem_id="docs-kb-reference"):
             kb_api = gr.Markdown(elem_id="docs-kb-api")
 
+        mcp_parts = build_section(i18n)
+
         gr.Markdown(i18n("docs.admin_heading"))
         admin_md = gr.Markdown()
         admin_routes = gr.HTML(css_template=tables.CSS, elem_id="docs-admin-routes")
@@ -722,7 +729,8 @@ class DocsPage:
                  **{f"tool.{t}": md for t, md in zip(TOOLS, tools, strict=True)},
                  "kb_md": kb_md, "kb_api": kb_api, "admin_md": admin_md, "admin_routes": admin_routes,
                  "snippets.admin.curl": admin_curl, "snippets.admin.python": admin_python,
-                 "notes": notes, "admin_box": admin_box, "note_change": change, "note_model": model, "note_pick": pick}
+                 "notes": notes, "admin_box": admin_box, "note_change": change, "note_model": model, "note_pick": pick,
+                 **mcp_parts}
         common = {"js": WITH_LANG_JS, "show_progress": "hidden"}
         gr.on([page.load, refresh_btn.click], shown(self.refresh), inputs=[lang], outputs=DocsView.pick(parts),
               concurrency_limit=None, **common)

@@ -11,7 +11,7 @@ envelope, ``gateway.http.edge``).
 # no `from __future__ import annotations`: FastAPI must see the dependencies' real types
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import quote
@@ -86,10 +86,13 @@ class SignedIn:
 
 @dataclass(frozen=True)
 class KeyUser:
-    """An API request's caller: the user who owns the key, and the key itself (to call ``/v1`` as them)."""
+    """An API request's caller: the user who owns the key, and the key itself (to call ``/v1`` as them); its id and
+    the gateway's ``Principal`` (its rate limits) when the key store gave them."""
 
     user_id: str
     key: str
+    key_id: str = ""
+    principal: Any = field(default=None, compare=False, repr=False)
 
 
 class ApiKey:
@@ -115,7 +118,7 @@ class ApiKey:
             raise ApiError(401, said("auth.invalid_key"), code="invalid_api_key")
         if principal.user_id is None:
             raise ApiError(403, said("auth.master_key"), code="use_a_user_key")
-        return KeyUser(principal.user_id, token)
+        return KeyUser(principal.user_id, token, getattr(principal, "key_id", ""), principal)
 
     def _principal(self, token: str) -> Any:
         from gateway.errors import GatewayError

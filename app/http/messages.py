@@ -16,10 +16,13 @@ EN: dict[str, str] = {
     "auth.missing_key": "Missing API key: send the header 'Authorization: Bearer <your key>'.",
     "auth.malformed_header": "Malformed Authorization header: use 'Authorization: Bearer <your key>'.",
     "auth.invalid_key": "Invalid API key: check the key, or ask an administrator for a new one.",
-    "auth.master_key": "This key belongs to no user (it is the master key); knowledge bases belong to users: "
-                       "use a user's key.",
+    "auth.master_key": "This key belongs to no user (it is the master key); knowledge bases and tool groups "
+                       "belong to users: use a user's key.",
     # what this server has
     "kb.unavailable": "Knowledge bases are not available on this server.",
+    "mcp.no_group_in_path": "Name a tool group in the address: /mcp/v1/<group> (or /mcp/v1/workbench for the "
+                            "workbench's own tools). Your groups are on the MCP page.",
+    "mcp.unknown_path": "Unknown address: use /mcp/v1/<group> (streamable HTTP) or /mcp/v1/<group>/sse (SSE).",
     "chat.documents_unavailable": "Documents are not available in the chat on this server.",
     "chat.unknown_format": "Export as .md or .json.",
     "usage.unknown_export": "Export per-day.csv or per-model.csv.",
@@ -55,8 +58,11 @@ ZH: dict[str, str] = {
     "auth.missing_key": "缺少 API 密钥：请发送请求头 'Authorization: Bearer <你的密钥>'。",
     "auth.malformed_header": "Authorization 请求头格式错误：请使用 'Authorization: Bearer <你的密钥>'。",
     "auth.invalid_key": "API 密钥无效：请检查密钥，或向管理员申请新的密钥。",
-    "auth.master_key": "此密钥不属于任何用户（主密钥）；知识库属于用户：请使用用户的密钥。",
+    "auth.master_key": "此密钥不属于任何用户（主密钥）；知识库和工具组属于用户：请使用用户的密钥。",
     "kb.unavailable": "本服务器未启用知识库。",
+    "mcp.no_group_in_path": "请在地址中指明工具组：/mcp/v1/<工具组>（工作台自带的工具为 /mcp/v1/workbench）。"
+                            "你的工具组在 MCP 页面上。",
+    "mcp.unknown_path": "未知地址：请使用 /mcp/v1/<工具组>（streamable HTTP）或 /mcp/v1/<工具组>/sse（SSE）。",
     "chat.documents_unavailable": "本服务器的对话未启用文档。",
     "chat.unknown_format": "请导出为 .md 或 .json。",
     "usage.unknown_export": "请导出 per-day.csv 或 per-model.csv。",

@@ -26,11 +26,13 @@ from app.shell.access import error, locale_of, signed_in
 from app.shell.i18n import translate
 from gateway.accounts.console import Actor, Console
 from gateway.accounts.users import Accounts
+from gateway.settings import Settings
 from workbench.errors import WorkbenchError
 from workbench.mcp.catalogue import Viewer
 
 if TYPE_CHECKING:
     from workbench.mcp.catalogue import Catalogue, Entry
+    from workbench.mcp.groups import Groups
     from workbench.mcp.hub import McpHub
     from workbench.mcp.installs import Installs
     from workbench.mcp.processes import Supervisor
@@ -55,6 +57,9 @@ class McpSetup:
     installs: Installs | None = None
     supervisor: Supervisor | None = None
     teams: TeamDirectory | None = None
+    groups: Groups | None = None         # tool groups served as MCP endpoints
+    own: Any = None                      # the workbench's own tools (``workbench.mcp.own.OwnTools``), for the endpoints
+    endpoints: Any = None                # ``app.http.mcp_api.McpEndpoints`` once the app is built: ended at shutdown
     background: list[Any] = field(default_factory=list)
 
     async def start(self) -> None:
@@ -74,7 +79,9 @@ class McpSetup:
             log.exception("MCP servers could not be started again")
 
     async def stop(self) -> None:
-        """At shutdown: every server's process ends."""
+        """At shutdown: the endpoints' sessions, then every server's process ends."""
+        if self.endpoints is not None:
+            await self.endpoints.close()
         for task in self.background:
             task.cancel()
             with contextlib.suppress(BaseException):
@@ -90,6 +97,7 @@ class McpServices(Protocol):
 
     console: Console                # who is signed in, and whether they are an admin
     accounts: Accounts              # users' names (the audit trail's actors)
+    settings: Settings              # ``base_url``: where MCP clients reach the tool groups' endpoints
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 Schema, remote servers registered by users, and the admins' installs, approvals and usage.
 
 Tabs at the top: the catalogue (searched in English or Chinese; each entry's kind, tags and state), registering a
-remote server (for oneself, a team one manages, or everyone by an admin), my runs (private), and for admins the
+remote server (for oneself, a team one manages, or everyone by an admin), my runs (private), tool groups (servers
+or chosen tools served as one MCP endpoint, with each client's configuration: ``app.mcp.groups``), and for admins the
 import of a ``server.json``, usage per server, installs and the audit trail. Picking an entry opens it below: how
 to install or reach it and what it offers (listed live: tools with their schemas, resources, prompts); a tool's
 form (``@gr.render``: ``app.mcp.fields``) and its result; reading a resource and rendering a prompt; for who may
@@ -10,9 +11,10 @@ change the entry the review and approval of its tools and its header values; for
 running server and logs. ``?server=<id>`` reopens an entry after a reload.
 
 ``McpPage(gateway, setup)`` is the page: its handlers are in ``app.mcp.handlers`` (catalogue, runs),
-``app.mcp.manage`` (approval, headers), ``app.mcp.admin`` (imports, installs) and ``app.mcp.register``; the
-renderers in ``app.mcp.view``. Hiding a tab or a button is only for clarity: the hub checks the caller on every call.
-Handlers called by the drawn forms' buttons are listed in ``RENDERED`` (for the authorization matrix).
+``app.mcp.manage`` (approval, headers), ``app.mcp.admin`` (imports, installs), ``app.mcp.register`` and
+``app.mcp.groups`` (tool groups, laid out by ``app.mcp.group_view``); the renderers in ``app.mcp.view``. Hiding a
+tab or a button is only for clarity: the hub checks the caller on every call. Handlers called by the drawn forms'
+buttons are listed in ``RENDERED`` (for the authorization matrix).
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from typing import Any
 
 import gradio as gr
 
-from app.mcp import view
+from app.mcp import group_view, view
 from app.mcp.context import McpServices, McpSetup
 from app.mcp.fields import Drawer, Drawn, Layout
+from app.mcp.groups import GroupHandlers
 from app.mcp.parts import TICK_SECONDS
 from app.mcp.register import REGISTER, RegisterHandlers
 from app.mcp.states import (
@@ -60,7 +63,7 @@ def _html(elem_id: str) -> gr.HTML:
     return gr.HTML(css_template=view.CSS, elem_id=elem_id)
 
 
-class McpPage(RegisterHandlers):
+class McpPage(RegisterHandlers, GroupHandlers):
     """The MCP page: its handlers and its layout."""
 
     RENDERED = ("run_tool", "get_prompt", "install", "configure")    # called by the buttons of drawn forms
@@ -115,6 +118,8 @@ class McpPage(RegisterHandlers):
                 runs_html = _html("mcp-runs")
                 run_pick = gr.Dropdown(label=i18n("mcp.open_run"), choices=[], elem_id="mcp-run-pick")
                 run_html = _html("mcp-run")
+            with gr.Tab(i18n("mcp.tab_groups"), id="groups", elem_id="mcp-tab-groups") as groups_tab:
+                group_parts = {**group_view.build_tab(i18n), "group_tab": groups_tab}
             with gr.Tab(i18n("mcp.tab_admin"), id="admin", visible=False, elem_id="mcp-tab-admin") as admin_tab:
                 gr.Markdown(i18n("mcp.import_heading"))
                 import_note = _html("mcp-import-note")
@@ -291,6 +296,7 @@ class McpPage(RegisterHandlers):
                                     outputs=[parts[name] for name in REGISTER.outputs], **quick)
         then_list(registering)
         focus_first_bad(registering, [reg_url, reg_token, reg_headers, reg_team])
+        group_view.wire(page, self, group_parts, lang, quick)
 
     # -- the drawn forms (``@gr.render``) ----------------------------------------------------------------------
     def draw_tool(self, entry_id: str | None, tool: str | None, state: Any, lang: str | None,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import importlib
 
-PAGES = ("chat", "kb", "mcp", "teams", "home", "shell", "account", "usage", "admin", "admin_models", "docs", "gradio", "signin")
+PAGES = ("chat", "kb", "mcp", "mcp_groups", "teams", "home", "shell", "account", "usage", "admin", "admin_models",
+         "docs", "docs_mcp", "gradio", "signin")
 
 
 def merged() -> tuple[dict[str, str], dict[str, str]]:

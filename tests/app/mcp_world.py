@@ -4,10 +4,13 @@ time in a timezone) for the real loopback MCP server of ``tests.workbench.mcp_se
 
     hub = open_hub(gateway, store)         # app.mcp.context.McpSetup (the gateway's settings allow 127.0.0.1)
     add_form_tools(lab)                    # plan(where: {city, country}, when: int | str, ...), now(timezone)
+    value(update); text(html); choices(update)      # what a page handler's outputs show
 """
 
 from __future__ import annotations
 
+import html as html_lib
+import re
 from types import SimpleNamespace
 from typing import Any
 
@@ -49,3 +52,18 @@ def open_hub(gateway: Any, store: Any) -> Any:
 
     teams = Teams(store, Access(store), AccountDirectory(gateway.accounts))
     return open_mcp(gateway.settings, store, SimpleNamespace(teams=teams))
+
+
+def value(update: Any) -> Any:
+    """What a Gradio update (a dict) or a plain output carries."""
+    return update.get("value") if isinstance(update, dict) else update
+
+
+def text(html: Any) -> str:
+    """What an HTML output shows, tags stripped."""
+    return html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", str(value(html) or ""))).strip())
+
+
+def choices(update: Any) -> list[tuple[str, str]]:
+    """A dropdown update's choices as (label, value) pairs."""
+    return [tuple(c) if isinstance(c, (list, tuple)) else (c, c) for c in update["choices"]]

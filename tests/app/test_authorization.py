@@ -33,6 +33,7 @@ from tests.workbench.mcp_servers import LabServer, serve
 from workbench.attachments import Attachments
 from workbench.conversations import Conversations
 from workbench.mcp.catalogue import Viewer
+from workbench.mcp.groups import GroupDraft, Member
 from workbench.mcp.remotes import Registration
 from workbench.mcp.runs import Call
 from workbench.schema import open_store
@@ -75,6 +76,8 @@ OWN_DATA = {
     *(f"app.mcp.manage.ManageHandlers.{n}" for n in ("approve", "disable", "enable", "remove", "review",
                                                      "set_asks", "set_header")),
     "app.mcp.register.RegisterHandlers.register",
+    *(f"app.mcp.groups.GroupHandlers.{n}" for n in ("delete_group", "groups_load", "new_group", "open_group",
+                                                     "refresh_groups", "save_group")),
     "app.mcp.page.McpPage.draw_tool", "app.mcp.page.McpPage.draw_prompt",     # the forms drawn by @gr.render
 }
 OPEN = {  # no per-user data: the models' health, who am I, date shortcuts, a model's default thinking budget
@@ -87,7 +90,7 @@ SECRET_MARKERS = ("alice-secret-project", "Alice Secret Lab", "ALICE-ONLY purpos
                   "alice-kb-secret.md", "alice-kb-description", "ALICE-KB-TEXT",
                   "KB-TEXT here",           # a chunk's text, also when the filter "ALICE" is marked in it
                   "ALICE-MCP-SECRET", "alice-mcp-description", "ALICE-MCP-TOKEN", "ALICE-MCP-RUN",
-                  "ALICE-MCP-TOOLS")
+                  "ALICE-MCP-TOOLS", "ALICE-MCP-GROUP", "alice-group-secret")
 NOWHERE = "http://127.0.0.1:9/v1"          # the chat's model calls fail: bob must be refused before any
 # components whose value is a file Gradio copies into its cache and serves at /gradio_api/file=<path> to anyone
 # signed in who has the path, with no check of who may read it, for as long as the copy lasts
@@ -157,6 +160,8 @@ def site(tmp_path_factory):
     lab_url = lab.enter_context(serve(LabServer())).url
     tools = aio.run(mcp.hub.register(Registration(lab_url, title="ALICE-MCP-TOOLS"), alice_viewer))
     aio.run(mcp.hub.approve(tools.id, alice_viewer))
+    group = mcp.groups.create(GroupDraft("alice-group-secret", "ALICE-MCP-GROUP lab", members=(Member(tools.id),)),
+                              alice_viewer)                  # her tool group, served at /mcp/v1/alice-group-secret
     team = knowledge.teams.create(alice.id, "Alice Secret Team")
     base = knowledge.bases.create(alice.id, team.id, "ALICE-KB-SECRET", "alice-kb-description",
                                   "use-multilingual:v3")
@@ -178,7 +183,8 @@ def site(tmp_path_factory):
     yield SimpleNamespace(gw=gw, wb=wb, demo=demo, fns=fns, alice=alice, bob=bob, key=key, app=app, conv=conv, doc=doc,
                           attachments=attachments,
                           upload=tmp_path_factory.mktemp("authz-upload"), team=team, kb=base, kb_doc=kb_doc,
-                          invite=invite, link=link, mcp_entry=server, mcp_tools=tools, mcp_run=run_id)
+                          invite=invite, link=link, mcp_entry=server, mcp_tools=tools, mcp_run=run_id,
+                          mcp_group=group)
     aio.run(mcp.stop())
     lab.close()
     aio.run(knowledge.stop())
@@ -200,7 +206,8 @@ def _snapshot(site) -> tuple:
                                        ("kb_grants", "kb_id", site.kb.id), ("mcp_catalogue", "id", site.mcp_entry.id),
                                        ("mcp_header_values", "entry_id", site.mcp_entry.id),
                                        ("mcp_tool_pins", "entry_id", site.mcp_entry.id),
-                                       ("mcp_runs", "user_id", site.alice.id))))
+                                       ("mcp_runs", "user_id", site.alice.id), ("mcp_groups", "id", site.mcp_group.id),
+                                       ("mcp_group_tools", "group_id", site.mcp_group.id))))
 
 
 def _args(fn: Any, site, username: str | None) -> dict[str, Any]:
@@ -222,7 +229,8 @@ def _args(fn: Any, site, username: str | None) -> dict[str, Any]:
            "hashes": {"add": "0" * 64}, "allow_flagged": True, "uri": "file:///etc/passwd", "prompt": "greet",
            "url": "http://127.0.0.1:9/mcp", "visibility": "user", "token": "bob-token-0123456789",
            "value": "Bearer stolen-by-bob",
-           "tool_ids": [site.mcp_tools.id, f"{site.mcp_tools.id}/add"]}
+           "tool_ids": [site.mcp_tools.id, f"{site.mcp_tools.id}/add"], "group_id": site.mcp_group.id,
+           "slug": "alice-group-secret", "members": [site.mcp_tools.id], "renames": "add = bobs_add"}
     args.update({k: v for k, v in ids.items() if k in args})
     return args
 
@@ -326,7 +334,9 @@ def test_the_owner_does_see_their_own_data(site) -> None:
                          ("app.mcp.handlers.CatalogueHandlers.run_detail", "ALICE-MCP-RUN"),
                          ("app.mcp.handlers.CatalogueHandlers.search", "ALICE-MCP-SECRET"),
                          ("app.teams.page.TeamsPage.load", "Alice Secret Team"),
-                         ("app.chat.page.ChatPage.tool_state", "ALICE-MCP-TOOLS")):
+                         ("app.chat.page.ChatPage.tool_state", "ALICE-MCP-TOOLS"),
+                         ("app.mcp.groups.GroupHandlers.groups_load", "ALICE-MCP-GROUP"),
+                         ("app.mcp.groups.GroupHandlers.open_group", "alice-group-secret")):
         fn = site.fns[name]
         assert marker in _text(_call(fn, _args(fn, site, "alice"))), name
 

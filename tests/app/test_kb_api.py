@@ -770,3 +770,39 @@ def test_the_http_edges_words_are_in_their_catalogue_in_english_and_chinese() ->
     http = Path(__file__).resolve().parents[2] / "app" / "http"
     assert [p.name for p in sorted(http.glob("*.py"))
             if p.name != "messages.py" and re.search(r"[\u3400-\u9fff]", p.read_text(encoding="utf-8"))] == []
+
+
+def test_the_workbench_mcp_tools_obey_the_same_permissions_as_the_api(site, world):
+    """``/mcp/v1/workbench`` (kb_list, kb_search with each user's key) answers exactly as /kb/v1 does: Bob (a viewer)
+    searches the team KB and finds the page; Carol (outside) and Bob (for Alice's private KB) get the words of a
+    missing KB."""
+    import httpx2
+    from mcp import Client
+    from mcp.client.streamable_http import streamable_http_client
+
+    from tests import aio
+
+    gw, keys, _ = site
+    team_kb, private_kb = world["team_kb"]["id"], world["private_kb"]["id"]
+
+    async def ask(key: str) -> dict:
+        async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {key}"}, timeout=120) as http, \
+                Client(streamable_http_client(gw.url + "/mcp/v1/workbench", http_client=http)) as mcp:
+            def text(result) -> str:
+                return "\n".join(block.text for block in result.content if getattr(block, "text", None))
+
+            listed = await mcp.call_tool("kb_list", {})
+            search = {name: await mcp.call_tool("kb_search", {"query": "How is the irrigation pump restarted?",
+                                                              "knowledge_base_ids": [kb]})
+                      for name, kb in (("team", team_kb), ("private", private_kb), ("missing", MISSING))}
+            return {"kbs": [kb["name"] for kb in listed.structured_content["knowledge_bases"]],
+                    **{name: (result.is_error, text(result), result.structured_content)
+                       for name, result in search.items()}}
+
+    bob, carol = aio.run(ask(keys["bob"])), aio.run(ask(keys["carol"]))
+    assert bob["kbs"] == ["Greenhouse manual"] and carol["kbs"] == []
+    is_error, text, found = bob["team"]
+    assert not is_error and "greenhouse.pdf, p. 2" in text and "PX-4471" in text
+    assert found["hits"][0]["first_page"] == 2 and found["hits"][0]["knowledge_base"] == "Greenhouse manual"
+    assert bob["private"] == bob["missing"] and bob["private"][0] is True          # Alice's own: as if missing
+    assert carol["team"] == carol["missing"] and carol["private"] == carol["missing"]

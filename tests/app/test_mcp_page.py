@@ -10,7 +10,6 @@ they return is read as the page would show it.
 from __future__ import annotations
 
 import contextlib
-import html as html_lib
 import inspect
 import json
 import re
@@ -30,7 +29,7 @@ from app.mcp.register import REGISTER
 from app.shell.i18n import make_i18n
 from tests import aio
 from tests.app.conftest import opened_gateway
-from tests.app.mcp_world import add_form_tools, open_hub
+from tests.app.mcp_world import add_form_tools, choices, open_hub, text, value
 from tests.app.pages import PASSWORD
 from tests.fakes.upstream import _listen, serve_in_thread
 from tests.workbench.mcp_servers import LabServer, serve
@@ -76,17 +75,7 @@ def refused(site, name: str, username: str | None, *args: Any, lang: str = "en")
     return err.value.message
 
 
-def value(update: Any) -> Any:
-    return update.get("value") if isinstance(update, dict) else update
 
-
-def text(html: Any) -> str:
-    """What an HTML output shows, tags stripped."""
-    return html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", str(value(html) or ""))).strip())
-
-
-def choices(update: Any) -> list[tuple[str, str]]:
-    return [tuple(c) if isinstance(c, (list, tuple)) else (c, c) for c in update["choices"]]
 
 
 def register(site, username: str, url: str | None = None, **fields: Any) -> dict[str, Any]:

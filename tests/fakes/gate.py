@@ -6,8 +6,12 @@
     gate.release()                                   # ... until released (all of them, and later ones pass)
     gate.stop()
 
-Requests are forwarded as they came (method, path, query, headers, body) and answered with the real server's
-status, headers and body; a held request waits without a timeout of its own (the client's applies).
+    gate = start_gate(url, headers={"Authorization": "Bearer sk-..."}, keep_host=True)   # a client that cannot
+                                                     # send a key (a conformance harness) reaches a keyed endpoint
+
+Requests are forwarded as they came (method, path, query, headers, body; ``headers`` added, replacing the
+client's; the client's Host header kept with ``keep_host``, else the target's) and answered with the real
+server's status, headers and body; a held request waits without a timeout of its own (the client's applies).
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ _HOP = {"host", "content-length", "transfer-encoding", "connection", "keep-alive
 class Gate:
     url: str
     target: str
+    headers: dict[str, str] = field(default_factory=dict)
+    keep_host: bool = False
     _path: str | None = None
     _after: int = 0
     _seen: int = 0
@@ -59,7 +65,10 @@ class Gate:
     async def _forward(self, request: Request) -> Response:
         if self._waits(request.url.path):
             await asyncio.to_thread(self._open.wait)
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP}
+        headers = {k: v for k, v in request.headers.items()
+                   if k.lower() not in _HOP or (self.keep_host and k.lower() == "host")}
+        added = {k.lower() for k in self.headers}
+        headers = {k: v for k, v in headers.items() if k.lower() not in added} | self.headers
         async with httpx.AsyncClient(trust_env=False, timeout=None) as client:
             answer = await client.request(request.method, self.target + request.url.path, params=request.query_params,
                                           headers=headers, content=await request.body())
@@ -73,9 +82,10 @@ class Gate:
             self._thread.join(timeout=5)
 
 
-def start_gate(target: str) -> Gate:
+def start_gate(target: str, headers: dict[str, str] | None = None, *, keep_host: bool = False) -> Gate:
     sock = _listen(0)
-    gate = Gate(url=f"http://127.0.0.1:{sock.getsockname()[1]}", target=target.rstrip("/"))
+    gate = Gate(url=f"http://127.0.0.1:{sock.getsockname()[1]}", target=target.rstrip("/"),
+                headers=dict(headers or {}), keep_host=keep_host)
     gate.release()
     app = Starlette(routes=[Route("/{path:path}", gate._forward,
                                   methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])])

@@ -64,7 +64,11 @@ def npm_unreachable(identity: str) -> str | None:
     if npm is None:
         return "npm is not installed (Debian package nodejs, tests/apt-packages.txt)"
     out = subprocess.run([npm, "view", identity, "version"], capture_output=True, text=True, timeout=120)
-    return None if out.returncode == 0 and out.stdout.strip() else (out.stderr.strip() or "npm view failed")[-300:]
+    if out.returncode == 0 and out.stdout.strip():
+        return None
+    lines = [line.strip() for line in out.stderr.splitlines() if line.strip()]
+    said = [line for line in lines if " code " in line or "Error:" in line][:2] or lines[:1]   # not its stack
+    return " ".join(said)[:300] or "npm view failed"
 
 
 class Records(logging.Handler):

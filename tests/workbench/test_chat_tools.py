@@ -14,9 +14,10 @@ from tests.aio import run
 from tests.workbench.chat_tools_world import ALICE, BOB, VIEWERS, options, tools_world
 from workbench.answering import events as ev
 from workbench.answering.steps import Step
-from workbench.answering.tools import MAX_ROUNDS, slugs, untitled
+from workbench.answering.tools import MAX_ROUNDS, untitled
 from workbench.errors import WorkbenchError
 from workbench.mcp.functions import NAME
+from workbench.mcp.functions import server_slugs as slugs
 
 
 @pytest.fixture(scope="module")

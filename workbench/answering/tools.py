@@ -30,7 +30,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import secrets
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
@@ -44,9 +43,9 @@ from workbench.answering.steps import Step
 from workbench.chat import ToolCall, ToolReply
 from workbench.errors import WorkbenchError
 from workbench.mcp.catalogue import Entry, Viewer
-from workbench.mcp.functions import FunctionEntry, FunctionNames, function_of
+from workbench.mcp.functions import FunctionEntry, FunctionNames, function_of, server_slugs
 from workbench.mcp.hub import McpHub
-from workbench.mcp.pins import PinnedTool
+from workbench.mcp.pins import PinnedTool, destructive
 from workbench.messages import MESSAGES
 
 log = logging.getLogger("maas.workbench.tools")
@@ -54,7 +53,6 @@ log = logging.getLogger("maas.workbench.tools")
 MAX_ROUNDS = 8                  # rounds of tool calls in one answer; then the model answers without tools
 CONFIRM_SECONDS = 300           # how long a destructive call waits for the reader's yes
 MAX_FOR_MODEL = 20_000          # characters of one tool result the model reads (less when its window is small)
-SLUG_CHARS = 20                 # a server's part of a function name
 
 
 class ToolsError(WorkbenchError):
@@ -74,12 +72,6 @@ def split(tool_id: str) -> tuple[str, str]:
 def titles(entry: Entry) -> Words:
     """The entry's title in en and zh."""
     return Words(entry.listing("en").title, entry.listing("zh").title)
-
-
-def destructive(tool: PinnedTool) -> bool:
-    """Whether the reader must say yes to each call: the tool's annotations say ``destructiveHint: true``, or who
-    may change its server marked it so (``McpHub.mark_asking``)."""
-    return tool.asks or tool.annotations.get("destructiveHint") is True
 
 
 @dataclass(frozen=True)
@@ -217,26 +209,6 @@ class ChatTools:
         return self.confirmations.answer(user_id, token, allow)
 
 
-def slugs(entries: Iterable[Entry]) -> dict[str, str]:
-    """Entry id -> the server's part of its function names: its English title (else its name's last part) in small
-    letters, digits and "-", at most ``SLUG_CHARS``; made unique with "-2", "-3"."""
-    out: dict[str, str] = {}
-    for entry in entries:
-        if entry.id in out:
-            continue
-        base = ""
-        for text in (entry.listing("en").title, entry.name.rsplit("/", 1)[-1]):
-            base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:SLUG_CHARS].strip("-")
-            if len(base) >= 2:
-                break
-        base, slug, n = base or "mcp", base or "mcp", 1
-        while slug in out.values():
-            n += 1
-            slug = f"{base}-{n}"
-        out[entry.id] = slug
-    return out
-
-
 def untitled(schema: Any) -> Any:
     """A function's parameters (``function_of``'s, made of ``functions.KEPT`` keywords) without the ``title`` of any
     schema in it (a property NAMED "title" stays)."""
@@ -255,7 +227,7 @@ def untitled(schema: Any) -> Any:
 
 def offers_of(chosen: Sequence[tuple[Entry, PinnedTool]]) -> dict[str, Offer]:
     """Function name -> what it stands for, for the tools chosen (names unique together)."""
-    slug = slugs(entry for entry, _ in chosen)
+    slug = server_slugs(entry for entry, _ in chosen)
     names = FunctionNames([(slug[entry.id], tool.name) for entry, tool in chosen])
     out = {}
     for entry, tool in chosen:

@@ -41,4 +41,7 @@ Modules:
     processes   ``Supervisor``: running servers (one client session each, start timeout, stderr log, stop, restart,
                 crash restarts with backoff); ``open_session``: one launch per use
     logs        ``CappedLog``: an install's or a server's output, capped, secrets hidden
+    own         ``OwnTools``: the workbench's own capabilities as tools (``kb_list``, ``kb_search``, ``web_search``)
+                for ``/mcp/v1/workbench`` and users' tool groups, run for an ``OwnCaller`` (their key: metered as
+                theirs), permissions decided by ``KnowledgeService``
 """

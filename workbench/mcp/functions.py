@@ -50,6 +50,7 @@ KEPT = frozenset({"type", "properties", "required", "items", "enum", "anyOf", "d
 ANNOTATIONS = frozenset({"$schema", "$id", "$anchor", "$dynamicAnchor", "$comment", "$vocabulary", "examples",
                          "readOnly", "writeOnly", "deprecated", "contentMediaType", "contentEncoding"})
 _UNSAFE = re.compile(r"[^a-zA-Z0-9_-]")
+SLUG_CHARS = 20                 # a server's part of a function name
 
 
 def _hash(server: str, tool: str, digits: int = 8) -> str:
@@ -69,6 +70,26 @@ def function_name(server: str, tool: str) -> str:
     if server and tool and "__" not in server and "__" not in tool and NAME.match(plain):
         return plain
     return _hashed(server, tool)
+
+
+def server_slugs(entries: Iterable[Any]) -> dict[str, str]:
+    """Entry id -> the server's part of its function names: its English title (else its name's last part) in small
+    letters, digits and "-", at most ``SLUG_CHARS``; made unique with "-2", "-3"."""
+    out: dict[str, str] = {}
+    for entry in entries:
+        if entry.id in out:
+            continue
+        base = ""
+        for text in (entry.listing("en").title, entry.name.rsplit("/", 1)[-1]):
+            base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:SLUG_CHARS].strip("-")
+            if len(base) >= 2:
+                break
+        base, slug, n = base or "mcp", base or "mcp", 1
+        while slug in out.values():
+            n += 1
+            slug = f"{base}-{n}"
+        out[entry.id] = slug
+    return out
 
 
 class FunctionNames:

@@ -231,6 +231,7 @@ class McpHub:
         self.recorder = RunRecorder(self.run_log)
         self.reuse = reuse
         self._pinned: dict[str, dict[str, PinnedTool]] = {}    # approved, unchanged tools as the pins last said
+        self._usable: dict[str, list[PinnedTool]] = {}         # all of an entry's such tools, as the pins last said
         self._observed: dict[str, tuple[dict[str, str], list[ToolState]]] = {}   # the last listing recorded
         self._entries: dict[str, tuple[Entry, float]] = {}     # catalogue rows, and when they were read
         self.home = home or next((c.home for c in self.connectors if isinstance(getattr(c, "home", None), HomeLoop)),
@@ -273,9 +274,14 @@ class McpHub:
             if hasattr(connector, "forget"):
                 connector.forget(entry_id)
         self._listings.stale(entry_id)
-        self._pinned.pop(entry_id, None)
+        self._unpin(entry_id)
         self._observed.pop(entry_id, None)
         self._entries.pop(entry_id, None)
+
+    def _unpin(self, entry_id: str) -> None:
+        """Forget what the pins said of the entry: the hub recorded a listing or an approval of it."""
+        self._pinned.pop(entry_id, None)
+        self._usable.pop(entry_id, None)
 
     def _require(self, entry: Entry, tool: str) -> PinnedTool:
         """``pins.require``, remembered until the hub next records a listing or an approval of the entry (the hub is
@@ -400,7 +406,7 @@ class McpHub:
         else:
             states, news = self.pins.observe(entry.id, snapshots)
             self._observed[entry.id] = (hashes, states)
-            self._pinned.pop(entry.id, None)
+            self._unpin(entry.id)
         self._listings.note(entry.id, client, began)
         if news:
             self.audit.add("", "tools_changed", entry.id, entry.name,
@@ -462,7 +468,7 @@ class McpHub:
         if not self.pins.review(entry.id).tools:
             await self._run(entry, viewer, lambda client: self._tools(client, entry))
         approved = self.pins.approve(entry.id, viewer.user_id, hashes, allow_flagged=allow_flagged)
-        self._pinned.pop(entry.id, None)
+        self._unpin(entry.id)
         self._observed.pop(entry.id, None)
         self.audit.add(viewer.user_id, "approve", entry.id, entry.name, {
             "tools": {state.name: state.hash for state in approved},
@@ -475,22 +481,32 @@ class McpHub:
         Audited."""
         entry = self.catalogue.changeable(entry_id, viewer)
         marked = self.pins.mark_asking(entry.id, tools, server_words(entry))
-        self._pinned.pop(entry.id, None)
+        self._unpin(entry.id)
         self.audit.add(viewer.user_id, "mark_asking", entry.id, entry.name, {"tools": marked})
         return self.pins.review(entry.id)
 
     def usable_tools(self, entry_id: str, viewer: Viewer) -> list[PinnedTool]:
-        """The tools that may be called now, as approved (their approved description and schema): for the chat."""
+        """The tools that may be called now, as approved (their approved description and schema): for the chat and
+        the endpoints (remembered like ``_require``'s answers)."""
         entry = self._entry(entry_id, viewer)
-        return self.pins.usable(entry.id)
+        usable = self._usable.get(entry.id)
+        if usable is None:
+            usable = self._usable[entry.id] = self.pins.usable(entry.id)
+        return list(usable)
+
+    def entry(self, entry_id: str, viewer: Viewer) -> Entry:
+        """The catalogue entry, if the viewer may see it and it is enabled (else ``NotFound`` / ``HubError``); its row
+        read at most every ``Reuse.entry_max_age`` seconds."""
+        return self._entry(entry_id, viewer)
 
     # -- calls -----------------------------------------------------------------------------------------------------
 
     @_at_home
     async def call_tool(self, entry_id: str, tool: str, arguments: Mapping[str, Any] | None, viewer: Viewer, *,
-                        source: str = "form") -> ToolResult:
+                        source: str = "form", key_id: str = "") -> ToolResult:
         """Call an approved, unchanged tool with ``arguments`` checked against its approved schema; recorded as a
-        run of ``viewer`` from ``source`` (form | chat | api). The result is capped (``Limits``)."""
+        run of ``viewer`` from ``source`` (form | chat | api; ``key_id`` the API key of an endpoint's call). The
+        result is capped (``Limits``)."""
         if source not in SOURCES:
             raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
         entry = self._entry(entry_id, viewer)
@@ -528,7 +544,7 @@ class McpHub:
         finally:
             run_id = self.recorder.submit(Call(
                 viewer.user_id, entry.id, entry.name, tool, source, started_at, _ms(started), code is None, code,
-                arguments, size_of(arguments), result, result_bytes))
+                arguments, size_of(arguments), result, result_bytes, key_id))
         return replace(result, run_id=run_id)
 
     def _tool_result(self, entry: Entry, tool: str, answer: Any, started: float) -> ToolResult:

@@ -117,6 +117,12 @@ class PinnedTool:
     asks: bool = False                   # marked to ask the user before each call (besides a destructive hint)
 
 
+def destructive(tool: PinnedTool) -> bool:
+    """Whether the reader must say yes to each call: the tool's annotations say ``destructiveHint: true``, or who
+    may change its server marked it so (``McpHub.mark_asking``)."""
+    return tool.asks or tool.annotations.get("destructiveHint") is True
+
+
 @dataclass(frozen=True)
 class Review:
     """A server's tools for an approver: ``approved`` (any tool ever approved), ``tools`` (listed ones first), and

@@ -11,7 +11,8 @@ which server.
 A run keeps who, which server and tool, from where (``SOURCES``: the form, the chat, the API), when, how long, whether
 it went well (``error_code``: ``tool_error`` when the tool answered with ``is_error``, else the refusal's code, like
 ``unreachable`` or ``tool_args``), the sizes of the arguments and the result, and the arguments and result
-themselves cut to ``KEPT_CHARS``. Runs are private to their user: the only way to read them is with that user's id.
+themselves cut to ``KEPT_CHARS``, and the API key of a call made through an MCP endpoint (``key_id``). Runs are
+private to their user: the only way to read them is with that user's id.
 Audit details never hold a secret (header names, never their values).
 """
 
@@ -31,7 +32,7 @@ from .results import LinkPart, OmittedPart, ResourcePart, TextPart, ToolResult
 SOURCES = ("form", "chat", "api")
 KEPT_CHARS = 16_000            # of a run's arguments, and of its result, as JSON
 _RUN_COLUMNS = ("id, user_id, entry_id, server, tool, source, started_at, duration_ms, ok, error_code, "
-                "argument_bytes, result_bytes, arguments, result")
+                "argument_bytes, result_bytes, arguments, result, key_id")
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Call:
     argument_bytes: int
     result: ToolResult | None = None
     result_bytes: int = 0
+    key_id: str = ""               # the API key of a call made through an MCP endpoint (source "api")
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class Run:
     result_bytes: int
     arguments: Any
     result: Any
+    key_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -146,11 +149,11 @@ class RunLog:
                 raise ValueError(f"source must be one of {SOURCES}, not {call.source!r}")
         rows = [[run_id, call.user_id, call.entry_id, call.server, call.tool, call.source, call.started_at,
                  call.duration_ms, call.ok, call.error_code, call.argument_bytes, call.result_bytes,
-                 kept(call.arguments), kept(result_record(call.result))] for run_id, call in runs]
+                 kept(call.arguments), kept(result_record(call.result)), call.key_id] for run_id, call in runs]
         with self.store.transaction() as cur:
             for start in range(0, len(rows), 100):
                 chunk = rows[start:start + 100]
-                marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+                marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
                 cur.execute(f"INSERT INTO mcp_runs ({_RUN_COLUMNS}) VALUES {marks}", [v for row in chunk for v in row])
         return [run_id for run_id, _ in runs]
 
@@ -183,7 +186,7 @@ class RunLog:
 
 
 def _run(row: tuple) -> Run:
-    return Run(*row[:12], json.loads(row[12]), json.loads(row[13]))
+    return Run(*row[:12], json.loads(row[12]), json.loads(row[13]), row[14] or "")
 
 
 class Audit:
