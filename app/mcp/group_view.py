@@ -167,7 +167,7 @@ def build_tab(i18n: gr.I18n) -> dict[str, Any]:
     with gr.Accordion(i18n("mcp.group_form"), open=True, elem_id="mcp-group-form"):
         with gr.Row():
             parts["group_slug"] = gr.Textbox(label=i18n("mcp.group_f_slug"), info=i18n("mcp.group_f_slug_info"),
-                                             max_lines=1, placeholder="lab-tools", elem_id="mcp-group-slug")
+                                             max_lines=1, placeholder="ai4science", elem_id="mcp-group-slug")
             parts["group_name"] = gr.Textbox(label=i18n("mcp.group_f_name"), max_lines=1, elem_id="mcp-group-name")
         parts["group_description"] = gr.Textbox(label=i18n("mcp.group_f_description"), lines=2,
                                                 elem_id="mcp-group-description")
@@ -178,7 +178,7 @@ def build_tab(i18n: gr.I18n) -> dict[str, Any]:
         parts["group_members"] = gr.Dropdown(label=i18n("mcp.group_f_members"), info=i18n("mcp.group_f_members_info"),
                                              choices=[], multiselect=True, elem_id="mcp-group-members")
         parts["group_renames"] = gr.Textbox(label=i18n("mcp.group_f_renames"), info=i18n("mcp.group_f_renames_info"),
-                                            lines=2, placeholder="now = lab_time", elem_id="mcp-group-renames")
+                                            lines=2, placeholder="now=lab_time", elem_id="mcp-group-renames")
         with gr.Row():
             parts["group_destructive"] = gr.Checkbox(label=i18n("mcp.group_f_destructive"),
                                                      elem_id="mcp-group-destructive")

@@ -49,6 +49,8 @@ ALLOWED = {
     # the package registries MCP servers are installed from, by their own names; names of programs and functions in
     # the bundled MCP servers' Chinese descriptions (Git, Python's math module's sqrt, sin, log)
     "pypi", "npm", "Git", "math", "sqrt", "sin", "log",
+    # MCP clients and the transport a tool group's page configures them for, by their own names
+    "Cursor", "Code", "Cherry", "Studio", "Claude", "Desktop", "JavaScript", "Streamable",
     # the people of this test
     "wang",
 }

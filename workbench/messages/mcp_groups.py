@@ -38,13 +38,13 @@ EN: dict[str, str] = {
     "mcp_client.cursor": "Cursor: add it to ~/.cursor/mcp.json (every project) or .cursor/mcp.json in a project, "
                          "then check Cursor Settings → MCP lists the server with its tools.",
     "mcp_client.vscode": "VS Code: save it as .vscode/mcp.json in your workspace (or in the user configuration: "
-                         "“MCP: Open User Configuration”), then start the server from that file.",
+                         "`MCP: Open User Configuration`), then start the server from that file.",
     "mcp_client.cherry_studio": "Cherry Studio: Settings → MCP → Add → Import from JSON, paste it and save.",
     "mcp_client.claude_desktop": "Claude Desktop: Settings → Developer → Edit Config (claude_desktop_config.json), "
-                                 "add it and restart Claude. It runs mcp-remote through npx: Node.js 18 or newer.",
-    "mcp_client.langchain_python": "Python: pip install langchain-mcp-adapters, then run it; the tools work with "
+                                 "add it and restart Claude. It runs `mcp-remote` through `npx`: Node.js 18 or newer.",
+    "mcp_client.langchain_python": "Python: `pip install langchain-mcp-adapters`, then run it; the tools work with "
                                    "any LangChain agent.",
-    "mcp_client.langchain_js": "JavaScript: npm install @langchain/mcp-adapters, then run it as an ES module "
+    "mcp_client.langchain_js": "JavaScript: `npm install @langchain/mcp-adapters`, then run it as an ES module "
                                "(Node.js 18 or newer); the tools work with any LangChain.js agent.",
 }
 
@@ -76,13 +76,13 @@ ZH: dict[str, str] = {
     "mcp_endpoint.call_arguments": "“arguments”必须是由该工具参数组成的对象。",
     "mcp_client.cursor": "Cursor：加入 ~/.cursor/mcp.json（所有项目）或项目中的 .cursor/mcp.json，然后在 Cursor "
                          "设置 → MCP 中确认已列出该服务器及其工具。",
-    "mcp_client.vscode": "VS Code：保存为工作区中的 .vscode/mcp.json（或用户配置：“MCP: Open User Configuration”），"
+    "mcp_client.vscode": "VS Code：保存为工作区中的 .vscode/mcp.json（或用户配置：`MCP: Open User Configuration`），"
                          "然后在该文件中启动服务器。",
     "mcp_client.cherry_studio": "Cherry Studio：设置 → MCP → 添加 → 从 JSON 导入，粘贴后保存。",
     "mcp_client.claude_desktop": "Claude Desktop：设置 → 开发者 → 编辑配置（claude_desktop_config.json），加入后重启 "
-                                 "Claude。它通过 npx 运行 mcp-remote：需要 Node.js 18 或更新版本。",
-    "mcp_client.langchain_python": "Python：pip install langchain-mcp-adapters，然后运行；这些工具可用于任何 "
+                                 "Claude。它通过 `npx` 运行 `mcp-remote`：需要 Node.js 18 或更新版本。",
+    "mcp_client.langchain_python": "Python：`pip install langchain-mcp-adapters`，然后运行；这些工具可用于任何 "
                                    "LangChain 智能体。",
-    "mcp_client.langchain_js": "JavaScript：npm install @langchain/mcp-adapters，然后作为 ES 模块运行（Node.js 18 "
+    "mcp_client.langchain_js": "JavaScript：`npm install @langchain/mcp-adapters`，然后作为 ES 模块运行（Node.js 18 "
                                "或更新版本）；这些工具可用于任何 LangChain.js 智能体。",
 }
