@@ -17,7 +17,7 @@ python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 python -m ruff check .
 
 set +e
-python -m pytest "$@"
+python -m pytest --durations=40 "$@"
 code=$?
 set -e
 if [ "$code" -eq 5 ]; then
