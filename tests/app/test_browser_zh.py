@@ -104,10 +104,11 @@ def read_every_part(page, seen: dict[str, set[str]], where: str) -> None:
             if closed.is_visible():
                 closed.click()
         for tab in page.get_by_role("tab").all():
-            if tab.is_visible():
+            if tab.is_visible() and tab.get_attribute("data-zh-read") is None:    # each tab read once
                 tab.click()
                 page.wait_for_timeout(150)
                 english(page, seen, f"{where} › {tab.inner_text().strip()}")
+                tab.evaluate("el => el.setAttribute('data-zh-read', '')")
     english(page, seen, where)
 
 
