@@ -556,7 +556,8 @@ def re_embed_with_progress(site, gate) -> None:
         time.sleep(0.3)
         tick = call(site, "tick", "bob", kb_id, None, None)
     print(f"\nre-embedding progress seen: {seen}")
-    assert set(seen) <= {"0", "32"} and [int(d) for d in seen] == sorted(int(d) for d in seen)
+    # 40 / 40 shows for a tick when the last batch is in and the switch to the new model not yet made
+    assert set(seen) <= {"0", "32", "40"} and [int(d) for d in seen] == sorted(int(d) for d in seen)
     assert "Embedding: multilingual-e5-small ·" in text(tick.head) and "Re-embedding" not in text(tick.docs_html)
     found = call(site, "retrieve", "bob", kb_id, "Which plot was sampled 7 times?", 3)
     assert "Plot 7 was sampled 7 times" in text(found.hits)
