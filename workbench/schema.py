@@ -252,6 +252,66 @@ MIGRATIONS: list[str | Callable[[duckdb.DuckDBPyConnection], None]] = [
     );
     ALTER TABLE mcp_runs ADD COLUMN key_id VARCHAR DEFAULT '';
     """,
+    # 13: the prompt studio (workbench.prompt_studio): prompts of a team or a personal space (the KBs' teams), their
+    # immutable versions (template, examples, model parameters), labels that move between versions, the test cases
+    # and graders of each prompt, scores measured per version, model and case set, the matrix's cached outputs and
+    # grades, and optimisations with their rounds
+    """
+    CREATE TABLE prompts (
+        id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL UNIQUE,   -- /prompts/v1/<name>
+        team_id VARCHAR NOT NULL, description VARCHAR NOT NULL DEFAULT '',
+        public BOOLEAN NOT NULL DEFAULT FALSE,          -- in the prompt square: any signed-in user reads and forks
+        forked_from VARCHAR NOT NULL DEFAULT '',        -- "<name>@<version>"
+        graders VARCHAR NOT NULL DEFAULT '[]',          -- JSON (workbench.prompt_studio.graders)
+        created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE prompt_versions (
+        prompt_id VARCHAR NOT NULL, version INTEGER NOT NULL,
+        system VARCHAR NOT NULL, user_text VARCHAR NOT NULL, examples VARCHAR NOT NULL,   -- JSON list
+        params VARCHAR NOT NULL,                        -- JSON: model, temperature, top_p, max_tokens
+        note VARCHAR NOT NULL DEFAULT '', source VARCHAR NOT NULL,   -- written | generated | improved | optimised | ...
+        parent INTEGER, created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (prompt_id, version)
+    );
+    CREATE TABLE prompt_labels (
+        prompt_id VARCHAR NOT NULL, label VARCHAR NOT NULL, version INTEGER NOT NULL,
+        moved_by VARCHAR NOT NULL, moved_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (prompt_id, label)
+    );
+    CREATE TABLE prompt_cases (
+        prompt_id VARCHAR NOT NULL, id VARCHAR NOT NULL, position INTEGER NOT NULL,
+        variables VARCHAR NOT NULL, expected VARCHAR NOT NULL, criteria VARCHAR NOT NULL,
+        drafted BOOLEAN NOT NULL,                       -- written by a model, not yet accepted by a person
+        PRIMARY KEY (prompt_id, id)
+    );
+    CREATE TABLE prompt_scores (
+        prompt_id VARCHAR NOT NULL, version INTEGER NOT NULL, model VARCHAR NOT NULL, case_set VARCHAR NOT NULL,
+        part VARCHAR NOT NULL,                          -- all | train | held_out
+        score DOUBLE NOT NULL, cases INTEGER NOT NULL, passed INTEGER NOT NULL,
+        measured_by VARCHAR NOT NULL, measured_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (prompt_id, version, model, case_set, part)
+    );
+    CREATE TABLE prompt_outputs (
+        key VARCHAR PRIMARY KEY,                        -- sha256 of the rendered messages, model and sampling
+        output VARCHAR NOT NULL, error VARCHAR NOT NULL DEFAULT '',
+        prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, latency_ms DOUBLE NOT NULL,
+        created_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE prompt_grades (
+        output_key VARCHAR NOT NULL, grader_key VARCHAR NOT NULL,   -- the output, sha256 of graders and the case
+        score DOUBLE NOT NULL, passed BOOLEAN NOT NULL, feedback VARCHAR NOT NULL,   -- JSON: a message's code, fields
+        PRIMARY KEY (output_key, grader_key)
+    );
+    CREATE TABLE prompt_optimisations (
+        id VARCHAR PRIMARY KEY, prompt_id VARCHAR NOT NULL, version INTEGER NOT NULL, model VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,                        -- running | finished | failed | cancelled
+        budget INTEGER NOT NULL, calls INTEGER NOT NULL DEFAULT 0,
+        rounds VARCHAR NOT NULL DEFAULT '[]',           -- JSON: per round, train and held-out scores, what happened
+        best VARCHAR,                                   -- JSON: the winning candidate
+        result_version INTEGER, error VARCHAR, error_zh VARCHAR,
+        created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL
+    );
+    """,
 ]
 
 
