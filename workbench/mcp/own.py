@@ -29,7 +29,6 @@ import logging
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import openai
@@ -44,6 +43,8 @@ from workbench.messages import MESSAGES
 from workbench.websearch_client import WebSearchError, search_web
 
 from .errors import McpInvalid
+from .own_prompts import prompt_get, prompt_search, prompt_tools
+from .own_specs import OwnCaller, OwnTool, object_schema, own_tool, text_schema, whole_schema
 from .results import TextPart, ToolResult
 from .schemas import check_arguments
 
@@ -74,44 +75,6 @@ WEB_SEARCH = (
 _SPACES = re.compile(r"\s+")
 
 
-@dataclass(frozen=True)
-class OwnTool:
-    """One tool as it is listed (MCP ``Tool``): its schema and annotations as plain JSON-ready mappings."""
-
-    name: str                          # kb_search | kb_list | web_search
-    title: str                         # English title
-    zh_title: str                      # Chinese title
-    description: str                   # what a model reads: English, says what it returns and when to use it
-    input_schema: Mapping[str, Any]    # JSON Schema: type object, additionalProperties false, bounds
-    annotations: Mapping[str, Any]     # MCP ToolAnnotations by their wire names (readOnlyHint, ...)
-    output_schema: Mapping[str, Any]   # JSON Schema of ``ToolResult.structured`` of a result that is no error
-
-
-@dataclass(frozen=True)
-class OwnCaller:
-    """Who calls: the API key's owner, their raw key (model calls go through ``/v1`` with it: metered as theirs)
-    and their language ("en", "zh", "zh-CN", ...)."""
-
-    user_id: str
-    key: str = field(repr=False)
-    locale: str = "en"
-
-
-# -- the tools' schemas -----------------------------------------------------------------------------------------------
-def _object(properties: dict[str, Any], required: Sequence[str] = (), *, closed: bool = True) -> dict[str, Any]:
-    """An object schema; ``closed``: no other properties (the arguments; a result may gain fields later)."""
-    return {"type": "object", "properties": properties, "required": list(required)} | (
-        {"additionalProperties": False} if closed else {})
-
-
-def _text(most: int, description: str) -> dict[str, Any]:
-    return {"type": "string", "minLength": 1, "maxLength": most, "description": description}
-
-
-def _whole(low: int, high: int, default: int, description: str) -> dict[str, Any]:
-    return {"type": "integer", "minimum": low, "maximum": high, "default": default, "description": description}
-
-
 _PAGE = {"type": ["integer", "null"]}
 _KB_ENTRY = {"type": "object", "required": ["id", "name"], "properties": {
     "id": {"type": "string"}, "name": {"type": "string"}, "description": {"type": "string"},
@@ -127,23 +90,15 @@ _RESULT = {"type": "object", "required": ["index", "title", "url"], "properties"
     "snippet": {"type": "string"}}}
 
 
-def _tool(name: str, description: str, input_schema: dict[str, Any], output_schema: dict[str, Any], *,
-          open_world: bool = False) -> OwnTool:
-    title = MESSAGES.message(f"mcp_own.title.{name}")
-    return OwnTool(name, title.text("en"), title.text("zh"), description, input_schema,
-                   {"readOnlyHint": True, "destructiveHint": False, "idempotentHint": True,
-                    "openWorldHint": open_world}, output_schema)
-
-
 def kb_search_tool() -> OwnTool:
-    return _tool("kb_search", KB_SEARCH, _object({
-        "query": _text(MAX_QUERY_CHARS, "What to look for: the question, or its key words, in any language."),
+    return own_tool("kb_search", KB_SEARCH, object_schema({
+        "query": text_schema(MAX_QUERY_CHARS, "What to look for: the question, or its key words, in any language."),
         "knowledge_base_ids": {"type": "array", "minItems": 1, "maxItems": MAX_KBS_PER_QUESTION,
                                "items": {"type": "string", "minLength": 1, "maxLength": MAX_KB_ID_CHARS},
                                "description": "Only these knowledge bases (ids from kb_list). Leave it out to "
                                               "search every knowledge base the user may read."},
-        "top_k": _whole(1, MAX_TOP_K, TOP_K, "How many passages to return at most."),
-    }, ["query"]), _object({
+        "top_k": whole_schema(1, MAX_TOP_K, TOP_K, "How many passages to return at most."),
+    }, ["query"]), object_schema({
         "query": {"type": "string"},
         "knowledge_bases": {"type": "array", "items": {"type": "object", "required": ["id", "name"], "properties": {
             "id": {"type": "string"}, "name": {"type": "string"}}}},
@@ -152,15 +107,15 @@ def kb_search_tool() -> OwnTool:
 
 
 def kb_list_tool() -> OwnTool:
-    return _tool("kb_list", KB_LIST, _object({}), _object({"knowledge_bases": {"type": "array", "items": _KB_ENTRY}},
-                                                          ["knowledge_bases"], closed=False))
+    listed = {"knowledge_bases": {"type": "array", "items": _KB_ENTRY}}
+    return own_tool("kb_list", KB_LIST, object_schema({}), object_schema(listed, ["knowledge_bases"], closed=False))
 
 
 def web_search_tool() -> OwnTool:
-    return _tool("web_search", WEB_SEARCH, _object({
-        "query": _text(MAX_WEB_QUERY_CHARS, "What to search the web for."),
-        "count": _whole(1, MAX_WEB_COUNT, WEB_COUNT, "How many results to return at most."),
-    }, ["query"]), _object({"query": {"type": "string"}, "results": {"type": "array", "items": _RESULT}},
+    return own_tool("web_search", WEB_SEARCH, object_schema({
+        "query": text_schema(MAX_WEB_QUERY_CHARS, "What to search the web for."),
+        "count": whole_schema(1, MAX_WEB_COUNT, WEB_COUNT, "How many results to return at most."),
+    }, ["query"]), object_schema({"query": {"type": "string"}, "results": {"type": "array", "items": _RESULT}},
                            ["query", "results"], closed=False), open_world=True)
 
 
@@ -172,8 +127,9 @@ class OwnTools:
 
     SERVER = "workbench"
 
-    def __init__(self, knowledge: Any, base_url: str, *, web_search: bool | Callable[[], bool] = False) -> None:
-        self.knowledge, self.base_url = knowledge, base_url
+    def __init__(self, knowledge: Any, base_url: str, *, web_search: bool | Callable[[], bool] = False,
+                 prompts: Any = None) -> None:
+        self.knowledge, self.base_url, self.prompts = knowledge, base_url, prompts
         self._configured = web_search
         self._clients = UserClients(base_url, key_for=lambda key: key)     # one client per key and event loop
 
@@ -183,9 +139,10 @@ class OwnTools:
 
     def tools(self) -> list[OwnTool]:
         """The tools offered now, in order: kb_search, kb_list (when there are knowledge bases), web_search (while
-        a search engine is configured)."""
+        a search engine is configured), prompt_search, prompt_get (when there is a prompt library)."""
         listed = [kb_search_tool(), kb_list_tool()] if self.knowledge is not None else []
-        return listed + ([web_search_tool()] if self.web_search_configured() else [])
+        listed += [web_search_tool()] if self.web_search_configured() else []
+        return listed + (prompt_tools() if self.prompts is not None else [])
 
     async def call(self, name: str, arguments: Mapping[str, Any] | None, caller: OwnCaller) -> ToolResult:
         """Run the tool ``name`` for ``caller``: its answer, or an ``is_error`` result saying why (in the caller's
@@ -199,8 +156,12 @@ class OwnTools:
                 raise McpInvalid("mcp_own.no_tool", None, tool=str(name)[:100])
             args = {} if arguments is None else dict(arguments) if isinstance(arguments, Mapping) else arguments
             check_arguments(tool.input_schema, args)          # refuses what is not an object, too
-            run = {"kb_search": self._kb_search, "kb_list": self._kb_list, "web_search": self._web_search}[name]
-            text, structured = await run(args, caller)
+            if name in ("prompt_search", "prompt_get"):
+                own = prompt_search if name == "prompt_search" else prompt_get
+                text, structured = await own(self.prompts, args, caller)
+            else:
+                run = {"kb_search": self._kb_search, "kb_list": self._kb_list, "web_search": self._web_search}[name]
+                text, structured = await run(args, caller)
         except WorkbenchError as refused:
             return self._result(name, refused.text(caller.locale), None, started, error=True)
         except openai.APIError:

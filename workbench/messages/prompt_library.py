@@ -43,6 +43,11 @@ EN: dict[str, str] = {
                               "checklist; accept anyway only if you mean to drop them.",
     "prompt_optimise.model_failed": "The model under test did not answer any case, so the optimisation stopped: "
                                     "{reason}",
+    "prompt_run.no_cases": "Add test cases first: the table is empty.",
+    "prompt_run.versions": "Choose 1 to {most} versions to run.",
+    "prompt_run.models": "Choose 1 to {most} models to run on.",
+    "prompt_optimise.failed": "The optimisation stopped on an unexpected error. Try again; if it stays so, try fewer "
+                              "rounds or another model.",
 }
 
 ZH: dict[str, str] = {
@@ -78,4 +83,8 @@ ZH: dict[str, str] = {
     "prompt_improve.dropped": "改写丢掉了原提示词的 {count} 项要求，例如“{first}”。"
                               "请查看检查清单；只有确实要去掉它们时才强制接受。",
     "prompt_optimise.model_failed": "被测模型没有回答任何用例，优化已停止：{reason}",
+    "prompt_run.no_cases": "请先添加测试用例：用例表是空的。",
+    "prompt_run.versions": "请选择 1 到 {most} 个版本来运行。",
+    "prompt_run.models": "请选择 1 到 {most} 个模型来运行。",
+    "prompt_optimise.failed": "优化因意外错误而停止。请重试；如果仍然如此，请减少轮数或换一个模型。",
 }
