@@ -24,7 +24,7 @@ from .runner import Chat
 from .templates import Template, check_template
 
 FENCE = re.compile(r"```[^\n]*\n(.*?)```", re.S)
-CRITIQUE = re.compile(r"CRITIQUE\W*:?(.*?)(?=```|$)", re.S | re.I)
+CRITIQUE = re.compile(r"CRITIQUE\**\s*[:：]?\**[ \t]*\n?(.*?)(?=```|$)", re.S | re.I)
 MAX_FEEDBACK = 2000
 
 
