@@ -24,7 +24,7 @@ def offline_environment() -> None:
         os.environ[name] = value
 
 
-def build_app(gateway, workbench_store=None, knowledge=None, mcp=None):
+def build_app(gateway, workbench_store=None, knowledge=None, mcp=None, prompts=None):
     """One ASGI app: /v1 straight to the gateway's hand-rolled ASGI app; the rest is one FastAPI app: the routers
     (the gateway's /admin/v1, those of ``app.http``) in order, then the Gradio UI; all but sign-in, /kb/v1 and
     /admin/v1 (API keys) need a signed-in session (``app.http.auth.SessionGuard``: pages redirect to /login, other
@@ -33,13 +33,14 @@ def build_app(gateway, workbench_store=None, knowledge=None, mcp=None):
     ``workbench_store``: the workbench's opened database (``open_workbench``); the chat page's
     conversations live there (without it the chat page says chat is not available). ``knowledge``: the
     knowledge bases (``open_knowledge``; None: the knowledge-base pages say they are not available). ``mcp``: the MCP
-    hub (``open_mcp``; None: the MCP page says it is not available)."""
+    hub (``open_mcp``; None: the MCP page says it is not available). ``prompts``: the prompt studio (``open_prompts``;
+    None: its page says it is not available, /prompts/v1 answers 503)."""
     import gradio as gr
     from fastapi import FastAPI
     from fastapi.middleware.cors import CORSMiddleware
 
     from app.chat import page as chat
-    from app.http import auth, chat_export, chat_files, kb_api, kb_files, signin, usage_export
+    from app.http import auth, chat_export, chat_files, kb_api, kb_files, prompts_api, signin, usage_export
     from app.http.mcp_api import PREFIX as MCP_PREFIX
     from app.shell import header as shell
     from app.ui import build_ui
@@ -67,21 +68,24 @@ def build_app(gateway, workbench_store=None, knowledge=None, mcp=None):
                                        embedding_model=EMBEDDED_EMBEDDING_ID)
         setup = chat.ChatSetup(conversations, base_url, web_search=searcher(base_url, gateway.keys.workbench_key),
                                documents=documents, knowledge=knowledge, mcp=mcp.hub if mcp is not None else None)
-    blocks, i18n = build_ui(gateway, chat=setup, knowledge=knowledge, mcp=mcp)
+    blocks, i18n = build_ui(gateway, chat=setup, knowledge=knowledge, mcp=mcp, prompts=prompts)
     ui = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     # CORS: only the workbench's own origin may read the UI's answers from a script (Gradio's own CORS, which this
     # replaces, let any localhost/127.0.0.1 page read them with the user's cookie)
     ui.add_middleware(CORSMiddleware, allow_origins=[signin.origin_of(gateway.settings.base_url)],
                       allow_credentials=True, allow_methods=["GET", "POST"], allow_headers=["*"])
-    # every page and route needs a session (pages redirect to /login), but sign-in itself, /kb/v1 and /admin/v1 (their
-    # API keys)
-    ui.add_middleware(auth.SessionGuard, users=sessions, open_prefixes=(kb_api.PREFIX, admin_api.PREFIX))
+    # every page and route needs a session (pages redirect to /login), but sign-in itself, /kb/v1, /prompts/v1 and
+    # /admin/v1 (their API keys)
+    ui.add_middleware(auth.SessionGuard, users=sessions,
+                      open_prefixes=(kb_api.PREFIX, prompts_api.PREFIX, admin_api.PREFIX))
     kb_http = kb_api.KnowledgeAPI(knowledge, auth.ApiKey(gateway.keys.authenticate),
                                   base_url=chat.local_api_url(gateway.settings.host, gateway.settings.port),
                                   max_upload_bytes=(gateway.settings.kb_max_upload_mb + 1) * MB)
     routers = [                                                  # the HTTP routes that are not pages, in order
         admin_api.AdminAPI(gateway).router(),                    # /admin/v1, by an administrator's API key
         kb_http.router(),                                        # /kb/v1, by a user's API key
+        prompts_api.PromptsAPI(prompts.library if prompts is not None else None,
+                               auth.ApiKey(gateway.keys.authenticate)).router(),   # /prompts/v1, by a user's API key
         signin.routes(gateway, sessions),
         kb_files.routes(knowledge, sessions),                    # a KB document for the signed-in user
         usage_export.routes(gateway.console, sessions),          # Usage CSVs, as the user may see them
@@ -256,6 +260,16 @@ def open_knowledge(settings, gateway, workbench_store):
         max_archive_bytes=settings.kb_archive_max_mb * MB, max_archive_ratio=settings.kb_archive_max_ratio)
 
 
+def open_prompts(settings, gateway, workbench_store):
+    """The prompt studio (``workbench.prompt_studio``): its library over the knowledge bases' teams, its models
+    reached through this process's /v1 with each user's workbench key."""
+    from app.chat.context import local_api_url
+    from workbench.prompt_studio.service import PromptStudio
+
+    return PromptStudio.open(workbench_store, AccountDirectory(gateway.accounts),
+                             base_url=local_api_url(settings.host, settings.port), key_for=gateway.keys.workbench_key)
+
+
 def mcp_connectors(installs, supervisor) -> list:
     """How the MCP hub reaches the servers it does not reach by itself (``McpHub.create`` adds the one for remote
     servers): the installed stdio servers, through ``supervisor``'s running servers (started on first use). Asked in
@@ -265,13 +279,13 @@ def mcp_connectors(installs, supervisor) -> list:
     return [StdioConnector(installs, supervisor)]
 
 
-def open_mcp(settings, workbench_store, knowledge=None, web_search=None):
+def open_mcp(settings, workbench_store, knowledge=None, web_search=None, prompts=None):
     """The MCP hub (``app.mcp.context.McpSetup``): the catalogue (its bundled entries added or brought up to date),
     the sealer of stored secrets (``MAAS_SECRET_KEY``, else ``<data dir>/secret.key``), the installs (those a stop cut
     short marked failed), the supervisor of running servers (started later, in the app's loop: ``McpSetup.start``)
     and the hub with the admins' allow-list of private hosts; the tool groups and the workbench's own tools (whose
-    ``web_search`` is offered while ``web_search()`` says a search engine is configured). Nothing is installed or
-    fetched here."""
+    ``web_search`` is offered while ``web_search()`` says a search engine is configured, and ``prompt_*`` with the
+    prompt studio's library ``prompts``). Nothing is installed or fetched here."""
     from app.chat.context import local_api_url
     from app.mcp.context import McpSetup
     from gateway.errors import StartupError
@@ -297,7 +311,8 @@ def open_mcp(settings, workbench_store, knowledge=None, web_search=None):
     supervisor = Supervisor(installs, start_timeout=settings.mcp_start_timeout_s)
     hub = McpHub.create(workbench_store, catalogue, sealer, HostPolicy(settings.mcp_allow_private_hosts),
                         connectors=mcp_connectors(installs, supervisor))
-    own = OwnTools(knowledge, local_api_url(settings.host, settings.port), web_search=web_search or False)
+    own = OwnTools(knowledge, local_api_url(settings.host, settings.port), web_search=web_search or False,
+                   prompts=prompts)
     return McpSetup(hub, catalogue, installs, supervisor, teams=knowledge.teams if knowledge is not None else None,
                     groups=Groups(workbench_store, catalogue), own=own)
 
@@ -334,9 +349,10 @@ async def _serve(settings, gateway, workbench_store) -> None:
 
     async def workbench() -> tuple:
         knowledge = await asyncio.to_thread(open_knowledge, settings, gateway, workbench_store)
+        prompts = open_prompts(settings, gateway, workbench_store)
         mcp = await asyncio.to_thread(open_mcp, settings, workbench_store, knowledge,
-                                      lambda: getattr(gateway.catalogue, "search", None) is not None)
-        return await asyncio.to_thread(build_app, gateway, workbench_store, knowledge, mcp), knowledge, mcp
+                                      lambda: getattr(gateway.catalogue, "search", None) is not None, prompts.library)
+        return await asyncio.to_thread(build_app, gateway, workbench_store, knowledge, mcp, prompts), knowledge, mcp
 
     # the knowledge bases (importing Chroma takes ~1 s), the MCP hub and the UI (Gradio, seconds) are built while the
     # models start
