@@ -23,7 +23,7 @@ EN: dict[str, str] = {
     "prompts.unavailable": "The prompt library is not available on this server.",
     "prompts.version": "version must be a whole number from 1 (a version of the prompt).",
     "prompts.label_or_version": "Ask for either a label or a version, not both.",
-    "prompts.variables": "variables must be an object of names to text values, e.g. {\"city\": \"Paris\"}.",
+    "prompts.variables": "variables must be an object of names to text values, e.g. {{\"city\": \"Paris\"}}.",
     "mcp.no_group_in_path": "Name a tool group in the address: /mcp/v1/<group> (or /mcp/v1/workbench for the "
                             "workbench's own tools). Your groups are on the MCP page.",
     "mcp.unknown_path": "Unknown address: use /mcp/v1/<group> (streamable HTTP) or /mcp/v1/<group>/sse (SSE).",
@@ -67,7 +67,7 @@ ZH: dict[str, str] = {
     "prompts.unavailable": "本服务器未启用提示词库。",
     "prompts.version": "version 须为从 1 开始的整数（提示词的某个版本）。",
     "prompts.label_or_version": "请只指定 label 或 version 之一，不要同时指定。",
-    "prompts.variables": "variables 须为“变量名 → 文本值”的对象，例如 {\"city\": \"北京\"}。",
+    "prompts.variables": "variables 须为“变量名 → 文本值”的对象，例如 {{\"city\": \"北京\"}}。",
     "mcp.no_group_in_path": "请在地址中指明工具组：/mcp/v1/<工具组>（工作台自带的工具为 /mcp/v1/workbench）。"
                             "你的工具组在 MCP 页面上。",
     "mcp.unknown_path": "未知地址：请使用 /mcp/v1/<工具组>（streamable HTTP）或 /mcp/v1/<工具组>/sse（SSE）。",
