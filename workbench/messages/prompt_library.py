@@ -48,6 +48,10 @@ EN: dict[str, str] = {
     "prompt_run.models": "Choose 1 to {most} models to run on.",
     "prompt_optimise.failed": "The optimisation stopped on an unexpected error. Try again; if it stays so, try fewer "
                               "rounds or another model.",
+    "prompt_yaml.too_big": "The YAML file is too big: at most {most}.",
+    "prompt_yaml.unreadable": "The YAML cannot be read (near line {line}). Check its indentation and quotes.",
+    "prompt_yaml.not_config": "This YAML is not a promptfoo configuration: it should have prompts and tests.",
+    "prompt_yaml.vars": "A test's vars must be a mapping of variable names to values.",
 }
 
 ZH: dict[str, str] = {
@@ -87,4 +91,8 @@ ZH: dict[str, str] = {
     "prompt_run.versions": "请选择 1 到 {most} 个版本来运行。",
     "prompt_run.models": "请选择 1 到 {most} 个模型来运行。",
     "prompt_optimise.failed": "优化因意外错误而停止。请重试；如果仍然如此，请减少轮数或换一个模型。",
+    "prompt_yaml.too_big": "YAML 文件太大：最多 {most}。",
+    "prompt_yaml.unreadable": "无法读取该 YAML（约第 {line} 行）。请检查缩进和引号。",
+    "prompt_yaml.not_config": "这个 YAML 不是 promptfoo 配置：它应包含 prompts 和 tests。",
+    "prompt_yaml.vars": "测试的 vars 必须是“变量名 → 值”的映射。",
 }
