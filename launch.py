@@ -67,7 +67,8 @@ def build_app(gateway, workbench_store=None, knowledge=None, mcp=None, prompts=N
                                        max_bytes=gateway.settings.chat_max_upload_mb * MB,
                                        embedding_model=EMBEDDED_EMBEDDING_ID)
         setup = chat.ChatSetup(conversations, base_url, web_search=searcher(base_url, gateway.keys.workbench_key),
-                               documents=documents, knowledge=knowledge, mcp=mcp.hub if mcp is not None else None)
+                               documents=documents, knowledge=knowledge, mcp=mcp.hub if mcp is not None else None,
+                               prompts=prompts.library if prompts is not None else None)
     blocks, i18n = build_ui(gateway, chat=setup, knowledge=knowledge, mcp=mcp, prompts=prompts)
     ui = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     # CORS: only the workbench's own origin may read the UI's answers from a script (Gradio's own CORS, which this

@@ -78,6 +78,7 @@ class ChatSetup:
     documents: ChatDocuments | None = None            # documents in the chat
     knowledge: KnowledgeService | None = None         # the knowledge bases
     mcp: McpHub | None = None                         # the MCP hub: its servers' tools in the chat
+    prompts: Any = None                               # the prompt studio's library: /chat?prompt=<name>
 
 
 def local_api_url(host: str, port: int) -> str:

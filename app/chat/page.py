@@ -22,7 +22,7 @@ through this process's own /v1 API with the user's workbench key, so every token
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import gradio as gr
@@ -47,8 +47,11 @@ from app.shell.header import DOWNLOAD_JS
 from app.shell.i18n import translate
 from app.shell.views import View, shown, streamed
 from gateway.accounts.console import Actor
+from shared.locale import language
 from workbench.answering.context import asked_kbs, kb_names
 from workbench.conversations import THINKING_BUDGET, Conversation, NotFound
+from workbench.errors import WorkbenchError
+from workbench.prompt_studio.templates import fill
 
 # WITH_LANG_JS for inputs that end with the language box and then the chosen knowledge bases (and MCP tools)
 MAX_LINKED_KBS = 10            # KBs an address (?kb=<id>,...) may preselect
@@ -85,11 +88,13 @@ class Reopened(Opened):
 
 @dataclass
 class Loaded(Reopened):
-    """The page loaded: ``?c=<id>`` opened if it is yours, the list, the model choices, the web-search toggle."""
+    """The page loaded: ``?c=<id>`` opened if it is yours, the list, the model choices, the web-search toggle, and
+    the message box (a prompt's user part, from ``?prompt=<name>``)."""
 
     conv_list: Any
     list_note: Any
     web: Any
+    box: Any
 
 
 @dataclass
@@ -167,9 +172,48 @@ class ChatPage:
         if not models:
             notice = translate("chat.no_models", locale)
         opened = self.opened(locale, conv)
+        box: Any = gr.update()
+        params = getattr(request, "query_params", None) or {}
+        if conv is None and params.get("prompt"):       # /chat?prompt=<name>: "Use in chat" on the prompt studio
+            opened, box, notice = self.with_prompt(opened, actor.user_id, params, models, locale)
         conv_list, empty = chat.listing(actor, locale, query, opened.conv_id)
         opened.model = gr.update(choices=models, value=opened.model["value"])
-        return Loaded(**vars(opened), notice=notice, conv_list=conv_list, list_note=empty, web=chat.web_state(locale))
+        return Loaded(**vars(opened), notice=notice, conv_list=conv_list, list_note=empty, web=chat.web_state(locale),
+                      box=box)
+
+    def with_prompt(self, opened: Opened, user_id: str, params: Any, models: list[str],
+                    locale: str) -> tuple[Opened, Any, str]:
+        """A new chat set up from a prompt of the library the user may read: its system part (and few-shot
+        examples) as the system prompt, its parameters, its user part in the message box; a prompt with variables
+        asks for them in the notice. A prompt they may not read is the notice of a missing one."""
+        library = self.setup.prompts if self.setup is not None else None
+        if library is None:
+            return opened, gr.update(), translate("chat.prompt_unavailable", locale)
+        version = str(params.get("version") or "")
+        try:
+            prompt, chosen = library.resolve(user_id, str(params["prompt"]),
+                                             label=str(params.get("label") or "") or ("latest" if not version
+                                                                                      else None),
+                                             version=int(version) if version.isdigit() else None)
+        except WorkbenchError as exc:
+            return opened, gr.update(), exc.text(locale)
+        template = chosen.template
+        system = template.system
+        if template.examples:
+            shots = "\n\n".join(f"{translate('chat.prompt_example_in', locale)}\n{fill(template.user, e.variables)}\n"
+                                 f"{translate('chat.prompt_example_out', locale)}\n{e.output}"
+                                 for e in template.examples)
+            system = f"{system}\n\n{shots}".strip()
+        settings = chosen.params
+        model = settings.model if settings.model in models else opened.model["value"]
+        opened = replace(opened, system=system, model=gr.update(value=model),
+                         temperature=settings.temperature, max_tokens=settings.max_tokens)
+        names = template.variables()
+        joiner = "、" if language(locale) == "zh" else ", "
+        listed = joiner.join(f"`{{{{{name}}}}}`" for name in names)
+        said = (translate("chat.prompt_fill", locale, name=prompt.name, version=chosen.number, variables=listed)
+                if names else translate("chat.prompt_loaded", locale, name=prompt.name, version=chosen.number))
+        return opened, gr.update(value=template.user), said
 
     def open_conversation(self, conversation_id: str | None, lang: str, request: gr.Request) -> Reopened:
         locale, actor = self.chat.who(lang, request)

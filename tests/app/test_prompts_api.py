@@ -142,3 +142,22 @@ def test_the_mcp_tools_find_and_get_what_the_caller_may_read(site):
     assert hidden.is_error and hidden.text() == missing.text() and "No such prompt" in hidden.text()
     bad = aio.run(own.call("prompt_get", {"name": "合同抽取", "version": 0}, alice))
     assert bad.is_error and "version" in bad.text()
+
+
+def test_a_prompt_is_used_in_a_new_chat_and_its_variables_are_asked_for(site):
+    from app.chat.page import ChatPage, ChatSetup
+    from tests.app.chat_handlers import req
+    from workbench.conversations import Conversations
+
+    page = ChatPage(site.gw, ChatSetup(Conversations(site.studio.store), "http://127.0.0.1:9/v1",
+                                       prompts=site.studio.library))
+    loaded = page.load(None, "zh", req("alice", "zh", prompt="合同抽取", version="2"))
+    assert loaded.system.startswith(V2.system) and "示例输入：\n合同：甲方张三，金额五万元" in loaded.system
+    assert '示例输出：\n{"甲方": "张三", "金额": 50000}' in loaded.system
+    assert loaded.box["value"] == "合同：{{合同}}" and loaded.conv_id == ""
+    assert "`{{合同}}`" in loaded.notice and "合同抽取 v2" in loaded.notice
+    assert (loaded.temperature, loaded.max_tokens) == (0.2, 200)
+    latest = page.load(None, "en", req("alice", "en", prompt="合同抽取"))
+    assert latest.system.startswith(V2.system) and "fill in `{{合同}}`" in latest.notice
+    theirs = page.load(None, "en", req("bob", "en", prompt="合同抽取"))
+    assert theirs.system == "" and theirs.box == {"__type__": "update"} and "No such prompt" in theirs.notice
