@@ -86,6 +86,7 @@ ADMIN_ROUTES = (
 )
 # the knowledge-base API's reference (Markdown, per locale) and the server address its examples are written for
 KB_REFERENCE = {"en": "kb-api.md", "zh": "kb-api.zh.md"}
+PROMPTS_REFERENCE = {"en": "prompts-api.md", "zh": "prompts-api.zh.md"}
 DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
 KB_EXAMPLE_ORIGIN = "http://127.0.0.1:7860"
 FENCE = re.compile(r"^\s*(```|~~~)")
@@ -474,11 +475,11 @@ def notes_html(notes: Sequence[Any], locale: str) -> str:
                         row_ids=[n.id for n in notes])
 
 
-def kb_references(folder: Path = DOCS_DIR) -> dict[str, str]:
-    """The knowledge-base API reference by locale: the English one where a translation is missing, "" where
-    neither file is there (an install without the docs folder)."""
+def kb_references(folder: Path = DOCS_DIR, names: dict[str, str] = KB_REFERENCE) -> dict[str, str]:
+    """An API reference by locale (the knowledge bases', or ``PROMPTS_REFERENCE``): the English one where a
+    translation is missing, "" where neither file is there (an install without the docs folder)."""
     texts = {}
-    for locale, name in KB_REFERENCE.items():
+    for locale, name in names.items():
         path = folder / name
         texts[locale] = path.read_text(encoding="utf-8") if path.is_file() else ""
     return {locale: text or texts["en"] for locale, text in texts.items()}
@@ -567,6 +568,8 @@ class DocsView(McpDocs):
     tool: dict[str, str] = keyed(TOOLS)                                 # Open WebUI, Dify, RAGFlow
     kb_md: str
     kb_api: str                         # docs/kb-api.md with this server's address
+    prompts_md: str
+    prompts_api: str                    # docs/prompts-api.md with this server's address
     admin_md: str
     admin_routes: str
     notes: str                          # the release notes
@@ -582,6 +585,7 @@ class DocsPage:
     def __init__(self, services: DocsServices) -> None:
         self.services = services
         self.kb_texts = kb_references()
+        self.prompts_texts = kb_references(names=PROMPTS_REFERENCE)
         self.mcp_agent = agent_source()
 
     def refresh(self, lang: str, request: gr.Request) -> DocsView:
@@ -607,6 +611,9 @@ class DocsPage:
             tool=tool_guides(base, picks, locale),
             kb_md=translate("docs.kb_md", locale, origin=origin_of(base)),
             kb_api=kb_api_markdown(kb_text, origin_of(base)) if kb_text else translate("docs.kb_missing", locale),
+            prompts_md=translate("docs.prompts_md", locale, origin=origin_of(base)),
+            prompts_api=(kb_api_markdown(self.prompts_texts[locale], origin_of(base)) if self.prompts_texts.get(locale)
+                         else translate("docs.prompts_missing", locale)),
             admin_md=translate("docs.admin_md", locale, origin=origin_of(base)),
             admin_routes=admin_routes_html(locale),
             notes=notes_html(notes, locale),
@@ -693,6 +700,11 @@ class DocsPage:
         with gr.Accordion(i18n("docs.kb_reference"), open=False, elem_id="docs-kb-reference"):
             kb_api = gr.Markdown(elem_id="docs-kb-api")
 
+        gr.Markdown(i18n("docs.prompts_heading"))
+        prompts_md = gr.Markdown(elem_id="docs-prompts-intro")
+        with gr.Accordion(i18n("docs.prompts_reference"), open=False, elem_id="docs-prompts-reference"):
+            prompts_api = gr.Markdown(elem_id="docs-prompts-api")
+
         mcp_parts = build_section(i18n)
 
         gr.Markdown(i18n("docs.admin_heading"))
@@ -727,7 +739,8 @@ class DocsPage:
                  **{f"snippets.{key}": code for key, code in zip(SNIPPETS, codes, strict=True)},
                  **{f"status.{e}": md for e, md in zip(SEARCH_ENDPOINTS, statuses, strict=True)},
                  **{f"tool.{t}": md for t, md in zip(TOOLS, tools, strict=True)},
-                 "kb_md": kb_md, "kb_api": kb_api, "admin_md": admin_md, "admin_routes": admin_routes,
+                 "kb_md": kb_md, "kb_api": kb_api, "prompts_md": prompts_md, "prompts_api": prompts_api,
+                 "admin_md": admin_md, "admin_routes": admin_routes,
                  "snippets.admin.curl": admin_curl, "snippets.admin.python": admin_python,
                  "notes": notes, "admin_box": admin_box, "note_change": change, "note_model": model, "note_pick": pick,
                  **mcp_parts}

@@ -421,6 +421,18 @@ def test_the_page_shows_the_knowledge_base_api_with_this_servers_address(gateway
     assert translate("docs.kb_heading", "zh") == "## 知识库 API"
 
 
+def test_the_page_shows_the_prompt_library_api_with_this_servers_address(gateway) -> None:
+    docs_page = docs.DocsPage(gateway)
+    pages = {lang: docs_page.refresh(lang, _request("admin", host="gw.lab:8080")) for lang in ("en", "zh")}
+    for page in pages.values():                                  # every route /prompts/v1 serves, as a heading
+        for route in ("GET /prompts/v1\n", "GET /prompts/v1/{name}\n", "POST /prompts/v1/{name}/render\n"):
+            assert f"\n### {route}" in page.prompts_api, route
+        assert "export API=http://gw.lab:8080/prompts/v1" in page.prompts_api and "If-None-Match" in page.prompts_api
+        assert "127.0.0.1:7860" not in page.prompts_api and "`GET http://gw.lab:8080/prompts/v1/" in page.prompts_md
+    assert "\n#### 用 ETag 缓存\n" in pages["zh"].prompts_api and "提示词" in pages["zh"].prompts_md
+    assert "#### Caching with the ETag" in pages["en"].prompts_api
+
+
 def test_the_kb_reference_keeps_code_blocks_and_falls_back_to_english(tmp_path) -> None:
     text = "# Title\n\n## Part\n\n```\n# a shell comment\ncurl http://127.0.0.1:7860/kb/v1/teams\n```\n"
     shown = docs.kb_api_markdown(text, "https://kb.example.org/")

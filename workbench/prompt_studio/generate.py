@@ -22,6 +22,7 @@ from .instructions import instruction, sections
 from .runner import Chat
 from .templates import Example, Template, check_template, variables
 
+PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 CJK = re.compile(r"[\u3400-\u9fff]")
 NAME = re.compile(r"^[^\W\d]\w{0,63}$")
 SECTION_KEYS = ("role", "context", "instructions", "constraints", "output_format")
@@ -30,6 +31,8 @@ _HEADINGS = {"ROLE": "role", "CONTEXT": "context", "INSTRUCTIONS": "instructions
 _HEADING = re.compile(r"^\W*(ROLE|CONTEXT|INSTRUCTIONS|CONSTRAINTS|OUTPUT FORMAT)\W*:\s*(.*)$", re.I)
 MAX_TASK = 4000
 MAX_DRAFTS = 20
+GENERATE_TOKENS = 400         # the five sections; a small model rambles on without a cap
+CASE_TOKENS = 80              # per drafted case
 
 
 def language_of(text: str) -> str:
@@ -81,10 +84,11 @@ def generate(chat: Chat, model: str, task: str, *, variables: Sequence[str] = ()
                     for e in examples[:3])
     asked = (instruction("generate").replace("<<TASK>>", task).replace("<<EXAMPLES>>", shown)
              .replace("<<LANGUAGE>>", words["language"]))
-    reply = chat([{"role": "user", "content": asked}], model, {"temperature": 0.2, **(params or {})})
+    sampling = {"temperature": 0.2, "max_tokens": GENERATE_TOKENS, **(params or {})}
+    reply = chat([{"role": "user", "content": asked}], model, sampling)
     if reply.error is not None:
         raise PromptInvalid("prompt_generate.model_failed", "model", reason=reply.error.text("en"))
-    written = sections_of(reply.text)
+    written = {key: _no_new_variables(text, names) for key, text in sections_of(reply.text).items()}
     fallback = {"role": words["role_default"], "context": task, "instructions": task,
                 "constraints": words["constraints_default"], "output_format": words["output_default"]}
     body = "\n\n".join(f"# {words[key]}\n{written.get(key) or fallback[key]}" for key in SECTION_KEYS)
@@ -104,7 +108,7 @@ def draft_cases(chat: Chat, model: str, task: str, template: Template, *, count:
     asked = (instruction("draft_cases").replace("<<TASK>>", task).replace("<<VARIABLES>>", ", ".join(names))
              .replace("<<COUNT>>", str(count)).replace("<<SHAPE>>", shape)
              .replace("<<LANGUAGE>>", sections()[lang]["language"]))
-    reply = chat([{"role": "user", "content": asked}], model, {"temperature": 0.7})
+    reply = chat([{"role": "user", "content": asked}], model, {"temperature": 0.7, "max_tokens": CASE_TOKENS * count})
     if reply.error is not None:
         raise PromptInvalid("prompt_generate.model_failed", "model", reason=reply.error.text("en"))
     drafted: list[Case] = []
@@ -119,6 +123,12 @@ def draft_cases(chat: Chat, model: str, task: str, template: Template, *, count:
         values = {name: _text(row[name]) for name in names}
         drafted.append(with_id(Case(values, _text(row.get("expected", "")), drafted=True)))
     return list({case.id: case for case in drafted}.values())[:count]
+
+
+def _no_new_variables(text: str, names: Sequence[str]) -> str:
+    """The model's section with any ``{{name}}`` that is not a variable of the prompt turned into plain words (it
+    would otherwise become a variable no case fills)."""
+    return PLACEHOLDER.sub(lambda m: m.group(0) if m.group(1) in names else m.group(1), text)
 
 
 def _text(value: object) -> str:

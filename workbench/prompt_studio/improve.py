@@ -26,6 +26,7 @@ from .templates import Template, check_template
 FENCE = re.compile(r"```[^\n]*\n(.*?)```", re.S)
 CRITIQUE = re.compile(r"CRITIQUE\**\s*[:：]?\**[ \t]*\n?(.*?)(?=```|$)", re.S | re.I)
 MAX_FEEDBACK = 2000
+IMPROVE_TOKENS = 700           # a critique and the rewritten system part
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def improve(chat: Chat, model: str, template: Template, *, feedback: str = "") -
     said = f"\nWhat the user wants changed: {feedback.strip()}\n" if (feedback or "").strip() else ""
     asked = (instruction("improve").replace("<<SYSTEM>>", template.system or "(empty)")
              .replace("<<USER>>", template.user).replace("<<FEEDBACK>>", said))
-    reply = chat([{"role": "user", "content": asked}], model, {"temperature": 0.3})
+    reply = chat([{"role": "user", "content": asked}], model, {"temperature": 0.3, "max_tokens": IMPROVE_TOKENS})
     if reply.error is not None:
         raise PromptInvalid("prompt_generate.model_failed", "model", reason=reply.error.text("en"))
     fenced = FENCE.findall(reply.text)

@@ -7,8 +7,8 @@
 A cell asks the model only when its rendered messages, model and sampling have not been asked before
 (``prompt_outputs``), and grades only when that output has not been graded by the same graders for the same case
 (``prompt_grades``): running the matrix again after changing one version or adding a case re-runs only those
-cells. Unset sampling means temperature 0, so a score can be measured again. ``Evaluator.calls`` counts the model
-calls really made (the budget an optimisation spends).
+cells. Unset sampling means temperature 0 (so a score can be measured again) and at most 512 tokens.
+``Evaluator.calls`` counts the model calls really made (the budget an optimisation spends).
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ from .runner import Chat, Reply
 from .templates import Template, render
 
 MAX_CELLS = 2000
+RUN_TOKENS = 512               # an answer, when the version sets no max_tokens (a small model may not stop)
+JUDGE_TOKENS = 200             # the judge's score and feedback
 
 
 @dataclass(frozen=True)
@@ -77,10 +79,11 @@ class Summary:
 
 
 def sampling(params: Params) -> dict[str, Any]:
-    """The sampling a version is run with: its own, temperature 0 when it sets none."""
+    """The sampling a version is run with: its own; temperature 0 and 512 tokens when it sets none."""
     values = params.as_dict()
     values.pop("model", None)
     values.setdefault("temperature", 0.0)
+    values.setdefault("max_tokens", RUN_TOKENS)
     return values
 
 
@@ -151,7 +154,8 @@ class Evaluator:
         return grade.score, grade.passed, feedback
 
     async def _judge_ask(self, messages: list[dict[str, str]]) -> str:
-        reply, _ = await asyncio.to_thread(self.ask, messages, self._judge_model, {"temperature": 0.0})
+        sampling = {"temperature": 0.0, "max_tokens": JUDGE_TOKENS}
+        reply, _ = await asyncio.to_thread(self.ask, messages, self._judge_model, sampling)
         return reply.text
 
 

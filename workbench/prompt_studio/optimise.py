@@ -43,6 +43,7 @@ from .templates import Example, Template, check_template
 
 PARTS = ("system", "user", "examples")
 MAX_EXAMPLES = 3
+REFLECT_TOKENS = 500           # one part of a prompt, rewritten
 FENCE = re.compile(r"```[^\n]*\n(.*?)```", re.S)
 
 
@@ -196,7 +197,8 @@ class _Search:
         with self._lock:
             self.reflect_calls += 1
         reply = self.owner.reflect([{"role": "user", "content": asked}], self.owner.reflect_model,
-                                   {"temperature": 0.7, "seed": self.owner.settings.seed + len(self.rounds)})
+                                   {"temperature": 0.7, "max_tokens": REFLECT_TOKENS,
+                                    "seed": self.owner.settings.seed + len(self.rounds)})
         if reply.error is not None:
             return None
         fenced = FENCE.search(reply.text)
