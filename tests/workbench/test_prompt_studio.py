@@ -162,3 +162,7 @@ def test_the_matrix_grades_every_cell_and_runs_again_only_what_changed(world):
     with pytest.raises(PromptInvalid) as refused:
         world.studio.run_matrix(world.uid("alice"), prompt.id, [], [MODEL])
     assert refused.value.field == "versions"
+    world.studio.casebook.set_graders(alice, prompt.id, [])
+    with pytest.raises(PromptInvalid) as ungraded:
+        world.studio.run_matrix(alice, prompt.id, [1], [MODEL])
+    assert ungraded.value.field == "graders" and "评分" in ungraded.value.text("zh")

@@ -44,6 +44,7 @@ EN: dict[str, str] = {
     "prompt_optimise.model_failed": "The model under test did not answer any case, so the optimisation stopped: "
                                     "{reason}",
     "prompt_run.no_cases": "Add test cases first: the table is empty.",
+    "prompt_run.no_graders": "Choose how the answers are graded first (Cases, Graders): e.g. exact, or JSON fields.",
     "prompt_run.versions": "Choose 1 to {most} versions to run.",
     "prompt_run.models": "Choose 1 to {most} models to run on.",
     "prompt_optimise.failed": "The optimisation stopped on an unexpected error. Try again; if it stays so, try fewer "
@@ -88,6 +89,7 @@ ZH: dict[str, str] = {
                               "请查看检查清单；只有确实要去掉它们时才强制接受。",
     "prompt_optimise.model_failed": "被测模型没有回答任何用例，优化已停止：{reason}",
     "prompt_run.no_cases": "请先添加测试用例：用例表是空的。",
+    "prompt_run.no_graders": "请先选择评分方式（测试用例 → 评分器），例如完全匹配或 JSON 字段。",
     "prompt_run.versions": "请选择 1 到 {most} 个版本来运行。",
     "prompt_run.models": "请选择 1 到 {most} 个模型来运行。",
     "prompt_optimise.failed": "优化因意外错误而停止。请重试；如果仍然如此，请减少轮数或换一个模型。",

@@ -94,9 +94,11 @@ class PromptStudio:
 
     # -- measuring --------------------------------------------------------------------------------------------
     def _evaluator(self, user_id: str, prompt_id: str, judge_model: str) -> Evaluator:
+        graders = self.casebook.graders(user_id, prompt_id)
+        if not graders:
+            raise PromptInvalid("prompt_run.no_graders", "graders")
         chat = self.chat(user_id)
-        return Evaluator(self.store, chat, self.casebook.graders(user_id, prompt_id), judge=chat,
-                         judge_model=judge_model)
+        return Evaluator(self.store, chat, graders, judge=chat, judge_model=judge_model)
 
     def _cases(self, user_id: str, prompt_id: str) -> list[Case]:
         cases = self.casebook.cases(user_id, prompt_id)
