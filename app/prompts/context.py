@@ -187,6 +187,18 @@ class PromptsContext:
         return self.ps.library.require(caller.user_id, str(prompt_id), action)
 
 
+def merged(*parts: dict[str, Any]) -> dict[str, Any]:
+    """Outputs from several parts; an output two parts set gets both (choices from one, a value from the other)."""
+    out: dict[str, Any] = {}
+    for part in parts:
+        for name, new in part.items():
+            old = out.get(name)
+            if name in out and isinstance(old, dict):
+                new = {**old, **(new if isinstance(new, dict) else {"value": new})}
+            out[name] = new
+    return out
+
+
 def number_of(value: Any) -> int | None:
     """A version's number from a dropdown's value ("3"), None when there is none."""
     try:
@@ -195,4 +207,4 @@ def number_of(value: Any) -> int | None:
         return None
 
 
-__all__ = ["LABELS", "PERSONAL", "Caller", "PromptError", "PromptsContext", "number_of", "t"]
+__all__ = ["LABELS", "PERSONAL", "Caller", "PromptError", "PromptsContext", "merged", "number_of", "t"]

@@ -59,6 +59,7 @@ class EditHandlers:
         caller = self.ctx.who(lang, request)
         parent = template = None
         try:
+            self.ctx.prompt(caller, prompt_id, "write")          # a reader is told so before any check
             prompt, parent = self._version(caller, prompt_id, version)
             template = Template(system or "", user or "", parent.template.examples)
             made = self.ctx.ps.edit(caller.user_id, prompt.id, parent.number, template, override=bool(override),

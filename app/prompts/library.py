@@ -12,7 +12,7 @@ from typing import Any
 
 import gradio as gr
 
-from app.prompts.context import PromptsContext, t
+from app.prompts.context import PromptsContext, merged, t
 from app.shell.forms import Refusal, literal
 from workbench.errors import WorkbenchError
 from workbench.prompt_studio.templates import Template
@@ -41,8 +41,8 @@ class LibraryHandlers:
                 opened = self.ctx.opened(caller, self.ctx.ps.library.by_name(caller.user_id, wanted))
             except WorkbenchError as exc:
                 notice = "⚠️ " + literal(exc.text(caller.locale))
-        return self.ctx.accepted("lib", caller, lib_notice=notice, **self.ctx.lists(caller), **self.ctx.forms(caller),
-                                 **opened)
+        return self.ctx.accepted("lib", caller, lib_notice=notice,
+                                 **merged(self.ctx.lists(caller), self.ctx.forms(caller), opened))
 
     def search(self, query: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
         """The caller's prompts whose name, description or text has the query's words (all of them when empty)."""

@@ -196,4 +196,4 @@ class RunHandlers:
             return self.ctx.refused("optimise", caller, exc)
         said = t(caller.locale, "prompts.label_set", label="production", version=number)
         return self.ctx.accepted("optimise", caller, opt_notice=f"✅ {literal(said)}",
-                                 opt_label_btn=gr.update(visible=False), **self.ctx.opened(caller, prompt, number))
+                                 **self.ctx.opened(caller, prompt, number))
