@@ -248,7 +248,7 @@ class PromptsPage(LibraryHandlers, EditHandlers, CasesHandlers, RunHandlers):
         p["opt_plot"] = gr.LinePlot(x="round", y="score", color="series", y_lim=[0, 1],
                                     label=i18n("prompts.chart_rounds"), x_title=i18n("prompts.axis_round"),
                                     y_title=i18n("prompts.axis_score"), elem_id="ps-opt-plot")
-        p["opt_rounds_table"] = _html("ps-opt-rounds")
+        p["opt_rounds_table"] = _html("ps-opt-rounds-table")
         p["opt_result"] = gr.Markdown(elem_id="ps-opt-result")
         p["opt_diff"] = _html("ps-opt-diff")
         p["opt_label_btn"] = gr.Button(i18n("prompts.label_production"), visible=False, elem_id="ps-opt-label")
