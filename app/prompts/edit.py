@@ -72,7 +72,7 @@ class EditHandlers:
             return out
         prompt = self.ctx.prompt(caller, prompt.id)
         said = t(caller.locale, "prompts.saved_version", version=made.number)
-        return self.ctx.accepted("edit", caller, edit_notice=f"✅ {said}",
+        return self.ctx.accepted("edit", caller, edit_notice=f"✅ {said}", **self.ctx.lists(caller),
                                  **self.ctx.opened(caller, prompt, made.number))
 
     def improve(self, prompt_id: str | None, version: Any, feedback: str | None, model: str | None, lang: str,
@@ -109,7 +109,7 @@ class EditHandlers:
             return self.ctx.refused("improve", caller, exc)
         prompt = self.ctx.prompt(caller, prompt.id)
         said = t(caller.locale, "prompts.saved_version", version=made.number)
-        return self.ctx.accepted("improve", caller, imp_notice=f"✅ {said}",
+        return self.ctx.accepted("improve", caller, imp_notice=f"✅ {said}", **self.ctx.lists(caller),
                                  **self.ctx.opened(caller, prompt, made.number))
 
     # -- labels and compare ---------------------------------------------------------------------------------------
@@ -123,7 +123,7 @@ class EditHandlers:
         except (WorkbenchError, Refusal) as exc:
             return self.ctx.refused("manage", caller, exc)
         said = t(caller.locale, "prompts.label_set", label=literal(label), version=chosen.number)
-        return self.ctx.accepted("manage", caller, manage_notice=f"✅ {said}",
+        return self.ctx.accepted("manage", caller, manage_notice=f"✅ {said}", **self.ctx.lists(caller),
                                  **self.ctx.opened(caller, prompt, chosen.number))
 
     def remove_label(self, prompt_id: str | None, label: str | None, lang: str,
@@ -138,7 +138,8 @@ class EditHandlers:
         except (WorkbenchError, Refusal) as exc:
             return self.ctx.refused("manage", caller, exc)
         said = t(caller.locale, "prompts.label_removed", label=literal(label))
-        return self.ctx.accepted("manage", caller, manage_notice=f"✅ {said}", **self.ctx.opened(caller, prompt))
+        return self.ctx.accepted("manage", caller, manage_notice=f"✅ {said}", **self.ctx.lists(caller),
+                                 **self.ctx.opened(caller, prompt))
 
     def compare(self, prompt_id: str | None, a: Any, b: Any, lang: str, request: gr.Request) -> tuple[Any, ...]:
         """Two versions side by side with their scores."""

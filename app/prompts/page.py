@@ -247,6 +247,7 @@ class PromptsPage(LibraryHandlers, EditHandlers, CasesHandlers, RunHandlers):
         p["opt_progress"] = gr.Markdown(elem_id="ps-opt-progress")
         p["opt_plot"] = gr.LinePlot(x="round", y="score", color="series", y_lim=[0, 1],
                                     label=i18n("prompts.chart_rounds"), x_title=i18n("prompts.axis_round"),
+                                    color_title=i18n("prompts.legend_series"),
                                     y_title=i18n("prompts.axis_score"), elem_id="ps-opt-plot")
         p["opt_rounds_table"] = _html("ps-opt-rounds-table")
         p["opt_result"] = gr.Markdown(elem_id="ps-opt-result")

@@ -179,7 +179,7 @@ class RunHandlers:
         return self.ctx.accepted(
             "optimise", caller, opt_notice="", opt_progress=t(locale, "prompts.opt_done"), opt_result=result,
             opt_diff=view.diff_html(review(outcome.seed, outcome.best).diff) if made is not None else "",
-            **{**opened, "opt_new_version": str(made.number) if made is not None else "",
+            **{**self.ctx.lists(caller), **opened, "opt_new_version": str(made.number) if made is not None else "",
                "opt_label_btn": gr.update(visible=made is not None)})
 
     def label_optimised(self, prompt_id: str | None, version: str | None, lang: str,
@@ -195,5 +195,5 @@ class RunHandlers:
         except (WorkbenchError, Refusal) as exc:
             return self.ctx.refused("optimise", caller, exc)
         said = t(caller.locale, "prompts.label_set", label="production", version=number)
-        return self.ctx.accepted("optimise", caller, opt_notice=f"✅ {literal(said)}",
+        return self.ctx.accepted("optimise", caller, opt_notice=f"✅ {literal(said)}", **self.ctx.lists(caller),
                                  **self.ctx.opened(caller, prompt, number))

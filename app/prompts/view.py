@@ -91,7 +91,7 @@ def score_text(score: Score, locale: str) -> str:
 def version_label(version: Version, locale: str) -> str:
     """``v3 · improved · the note · model 0.80 (8/10)``."""
     parts = [f"v{version.number}", word(locale, "source", version.source)]
-    if version.note:
+    if version.note and version.source != "optimised":      # the optimiser's note is its scores, shown below
         parts.append(version.note[:60])
     if version.scores:
         parts.append(score_text(version.scores[0], locale))
@@ -234,7 +234,7 @@ def cells_html(cells: Sequence[Cell], case_numbers: Mapping[str, int], locale: s
              c.feedback.text(locale)[:300], tables.number(c.prompt_tokens + c.completion_tokens),
              f"{c.latency_ms:,.0f} ms", t(locale, "prompts.yes") if c.cached else ""] for c in cells]
     heads = [t(locale, f"prompts.col_{c}") for c in ("case", "version", "model", "output", "score", "feedback",
-                                                       "tokens", "latency", "cached")]
+                                                       "tokens", "cell_latency", "cached")]
     return tables.table(heads, rows, t(locale, "prompts.no_run"))
 
 

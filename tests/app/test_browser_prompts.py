@@ -96,6 +96,7 @@ def test_alice_generates_tests_optimises_and_ships_a_prompt(browser, server, req
         page.locator("#ps-opt-label").click()
         expect(page.locator("#ps-opt-notice")).to_contain_text("The label production is on version v2.")
         expect(page.locator("#ps-head")).to_contain_text("production=v2")
+        expect(page.locator("#ps-list")).to_contain_text("production=v2")
         screenshot(page, request, "optimised")
 
     fetched = httpx.get(f"{server.url}/prompts/v1/cities", params={"label": "production"},

@@ -161,7 +161,7 @@ def test_alice_writes_tests_runs_optimises_and_labels_a_prompt(site, tmp_path) -
     # run: v1 (no JSON asked) against v3 (the improved one), with progress as the cells come
     steps = call(site, "run", "alice", prompt_id, ["1", "3"], [MODEL], MODEL)
     progress = [s["run_progress"] for s in steps if isinstance(s["run_progress"], str)]
-    assert "1 / 20" in progress and "20 / 20" in progress
+    assert "1 / 20 answers" in progress and "20 / 20 answers" in progress
     last = steps[-1]
     assert last["run_progress"] == "Done: 20 answers graded."
     assert last["run_plot"].to_dict("records") == [{"version": f"v1 · {MODEL}", "score": 0.0},
