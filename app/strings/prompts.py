@@ -280,7 +280,7 @@ ZH: dict[str, str] = {
     "prompts.f_task": "任务",
     "prompts.f_task_info": "模型要做什么、为谁做，好的回答是什么样的。",
     "prompts.f_variables": "变量（可选）",
-    "prompts.f_variables_info": "每次请求时填入的值的名称，例如 text、city",
+    "prompts.f_variables_info": "每次请求时填入的值的名称，例如 正文、城市",
     "prompts.f_model": "模型",
     "prompts.generate": "生成",
     "prompts.f_system": "系统部分",

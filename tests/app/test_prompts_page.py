@@ -187,6 +187,20 @@ def test_alice_writes_tests_runs_optimises_and_labels_a_prompt(site, tmp_path) -
     # a reload with ?prompt=cities opens it again
     again = call(site, "load", "alice", query={"prompt": "cities"})
     assert again["prompt_box"] == prompt_id and "production=v4" in again["head"]
+    assert "production=v4" in again["lib_table"]
+
+    # cases drafted by the model are marked until accepted; the table saved as edited
+    drafted = call(site, "draft", "alice", prompt_id, "People say where they live", 5, MODEL)
+    assert "The model drafted 5 cases" in drafted["cases_notice"]
+    table = value(drafted["cases_table"])
+    assert len(table) == 10 and table["Drafted"].tolist().count("yes") == 5     # the same cities, now drafted
+    accepted = value(call(site, "accept_drafted", "alice", prompt_id)["cases_table"])
+    assert accepted["Drafted"].tolist().count("yes") == 0
+    edited = accepted.iloc[:3].copy()
+    edited.iloc[0, 1] = '{"city": "Paris, France"}'
+    saved = call(site, "save_cases", "alice", prompt_id, edited)
+    assert saved["cases_notice"] == "✅ Saved: 3 cases."
+    assert site.studio.casebook.cases(site.ids["alice"], prompt_id)[0].expected == '{"city": "Paris, France"}'
 
 
 def test_bob_sees_nothing_of_alices_private_prompt(site) -> None:
