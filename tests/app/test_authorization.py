@@ -24,7 +24,7 @@ import pytest
 from app.chat.context import ChatDocuments, ChatSetup
 from app.ui import build_ui
 from gateway.usage.ledger import Ledger, UsageRow
-from launch import open_knowledge, open_mcp
+from launch import AccountDirectory, open_knowledge, open_mcp
 from tests import aio
 from tests.app.conftest import opened_gateway
 from tests.app.pages import PASSWORD
@@ -36,6 +36,9 @@ from workbench.mcp.catalogue import Viewer
 from workbench.mcp.groups import GroupDraft, Member
 from workbench.mcp.remotes import Registration
 from workbench.mcp.runs import Call
+from workbench.prompt_studio.cases import Case
+from workbench.prompt_studio.service import PromptStudio
+from workbench.prompt_studio.templates import Template
 from workbench.schema import open_store
 from workbench.store import store_path, utcnow
 
@@ -79,6 +82,16 @@ OWN_DATA = {
     *(f"app.mcp.groups.GroupHandlers.{n}" for n in ("delete_group", "groups_load", "new_group", "open_group",
                                                      "refresh_groups", "save_group")),
     "app.mcp.page.McpPage.draw_tool", "app.mcp.page.McpPage.draw_prompt",     # the forms drawn by @gr.render
+    # the prompt studio: the library checks the caller's role on the prompt on every call
+    *(f"app.prompts.library.LibraryHandlers.{n}" for n in ("create", "fork_square", "generate", "load", "open_prompt",
+                                                           "search")),
+    *(f"app.prompts.edit.EditHandlers.{n}" for n in (
+        "accept", "compare", "delete", "fork", "improve", "move", "pick_version", "publish", "remove_label",
+        "save_version", "set_label", "unpublish")),
+    *(f"app.prompts.cases.CasesHandlers.{n}" for n in (
+        "accept_drafted", "add_grader", "draft", "export_csv", "export_jsonl", "import_cases", "remove_grader",
+        "save_cases")),
+    *(f"app.prompts.run.RunHandlers.{n}" for n in ("label_optimised", "optimise", "run")),
 }
 OPEN = {  # no per-user data: the models' health, who am I, date shortcuts, a model's default thinking budget
     "app.home.page.HomePage.refresh", "app.home.page.HomePage.api_info",
@@ -90,7 +103,8 @@ SECRET_MARKERS = ("alice-secret-project", "Alice Secret Lab", "ALICE-ONLY purpos
                   "alice-kb-secret.md", "alice-kb-description", "ALICE-KB-TEXT",
                   "KB-TEXT here",           # a chunk's text, also when the filter "ALICE" is marked in it
                   "ALICE-MCP-SECRET", "alice-mcp-description", "ALICE-MCP-TOKEN", "ALICE-MCP-RUN",
-                  "ALICE-MCP-TOOLS", "ALICE-MCP-GROUP", "alice-group-secret")
+                  "ALICE-MCP-TOOLS", "ALICE-MCP-GROUP", "alice-group-secret", "alice-prompt-secret",
+                  "ALICE-PROMPT-TEXT", "ALICE-PROMPT-DESCRIPTION", "ALICE-PROMPT-CASE")
 NOWHERE = "http://127.0.0.1:9/v1"          # the chat's model calls fail: bob must be refused before any
 # components whose value is a file Gradio copies into its cache and serves at /gradio_api/file=<path> to anyone
 # signed in who has the path, with no check of who may read it, for as long as the copy lasts
@@ -171,10 +185,16 @@ def site(tmp_path_factory):
         cur.execute("INSERT INTO kb_chunks (id, kb_id, document_id, idx, text, heading, tokens) VALUES "
                     "(?, ?, ?, 0, 'ALICE-KB-TEXT here.', 'Secret', 3)", [f"{kb_doc.id}-0", base.id, kb_doc.id])
     invite, _ = knowledge.teams.invite_link(alice.id, team.id, "member")
+    # her private prompt with a test case and a label (the studio's model calls go nowhere: bob is refused first)
+    prompts = PromptStudio.open(wb, AccountDirectory(gw.accounts), base_url=NOWHERE, key_for=lambda user_id: MASTER_KEY)
+    prompt = prompts.library.create(alice.id, "alice-prompt-secret", Template("ALICE-PROMPT-TEXT for {{x}}", "{{x}}"),
+                                    description="ALICE-PROMPT-DESCRIPTION")
+    prompts.casebook.replace(alice.id, prompt.id, [Case({"x": "ALICE-PROMPT-CASE"}, "y")])
+    prompts.library.set_label(alice.id, prompt.id, "production", 1)
     link, _ = knowledge.sharing.create_link(alice.id, base.id)
     chat = ChatSetup(convs, NOWHERE, key_for=lambda user_id: MASTER_KEY, documents=ChatDocuments(attachments),
                      knowledge=knowledge, mcp=mcp.hub)
-    demo, _ = build_ui(gw, chat=chat, knowledge=knowledge, mcp=mcp)
+    demo, _ = build_ui(gw, chat=chat, knowledge=knowledge, mcp=mcp, prompts=prompts)
     fns = {}
     for block_fn in demo.fns.values():
         if block_fn.fn is not None:
@@ -184,7 +204,7 @@ def site(tmp_path_factory):
                           attachments=attachments,
                           upload=tmp_path_factory.mktemp("authz-upload"), team=team, kb=base, kb_doc=kb_doc,
                           invite=invite, link=link, mcp_entry=server, mcp_tools=tools, mcp_run=run_id,
-                          mcp_group=group)
+                          mcp_group=group, prompt=prompt)
     aio.run(mcp.stop())
     lab.close()
     aio.run(knowledge.stop())
@@ -207,7 +227,10 @@ def _snapshot(site) -> tuple:
                                        ("mcp_header_values", "entry_id", site.mcp_entry.id),
                                        ("mcp_tool_pins", "entry_id", site.mcp_entry.id),
                                        ("mcp_runs", "user_id", site.alice.id), ("mcp_groups", "id", site.mcp_group.id),
-                                       ("mcp_group_tools", "group_id", site.mcp_group.id))))
+                                       ("mcp_group_tools", "group_id", site.mcp_group.id),
+                                       *((t, "prompt_id", site.prompt.id) for t in (
+                                           "prompt_versions", "prompt_labels", "prompt_cases")),
+                                       ("prompts", "id", site.prompt.id))))
 
 
 def _args(fn: Any, site, username: str | None) -> dict[str, Any]:
@@ -230,7 +253,9 @@ def _args(fn: Any, site, username: str | None) -> dict[str, Any]:
            "url": "http://127.0.0.1:9/mcp", "visibility": "user", "token": "bob-token-0123456789",
            "value": "Bearer stolen-by-bob",
            "tool_ids": [site.mcp_tools.id, f"{site.mcp_tools.id}/add"], "group_id": site.mcp_group.id,
-           "slug": "alice-group-secret", "members": [site.mcp_tools.id], "renames": "add = bobs_add"}
+           "slug": "alice-group-secret", "members": [site.mcp_tools.id], "renames": "add = bobs_add",
+           "prompt_id": site.prompt.id, "version": "1", "versions": ["1"], "label": "production",
+           "system": "bob's rewrite", "user": "{{x}}", "override": True, "a": "1", "b": "1"}
     args.update({k: v for k, v in ids.items() if k in args})
     return args
 
@@ -336,7 +361,10 @@ def test_the_owner_does_see_their_own_data(site) -> None:
                          ("app.teams.page.TeamsPage.load", "Alice Secret Team"),
                          ("app.chat.page.ChatPage.tool_state", "ALICE-MCP-TOOLS"),
                          ("app.mcp.groups.GroupHandlers.groups_load", "ALICE-MCP-GROUP"),
-                         ("app.mcp.groups.GroupHandlers.open_group", "alice-group-secret")):
+                         ("app.mcp.groups.GroupHandlers.open_group", "alice-group-secret"),
+                         ("app.prompts.library.LibraryHandlers.load", "alice-prompt-secret"),
+                         ("app.prompts.library.LibraryHandlers.open_prompt", "ALICE-PROMPT-CASE"),
+                         ("app.prompts.edit.EditHandlers.compare", "ALICE-PROMPT-TEXT")):
         fn = site.fns[name]
         assert marker in _text(_call(fn, _args(fn, site, "alice"))), name
 

@@ -109,6 +109,10 @@ class Library:
             return []
         return self._prompts(user_id, "WHERE m.role IS NOT NULL ORDER BY p.updated_at DESC")
 
+    def teams_for(self, user_id: str) -> list[Any]:
+        """The user's teams with their role (the personal space first): where their prompts can be."""
+        return self._teams.list_for(user_id) if user_id else []
+
     def square(self, user_id: str) -> list[Prompt]:
         """The public prompts (any team's), the last changed first."""
         if not user_id:

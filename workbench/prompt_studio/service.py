@@ -32,7 +32,7 @@ from .improve import Proposal, accept, improve, review
 from .library import Library
 from .matrix import Cell, Column, Evaluator, Progress, case_set, run_matrix, summarise
 from .optimise import Optimiser, Outcome, Round, Settings
-from .records import Score, Version
+from .records import Params, Score, Version
 from .runner import GatewayChat
 from .templates import Template, check_template
 
@@ -79,18 +79,19 @@ class PromptStudio:
         return improve(self.chat(user_id), model, chosen.template, feedback=feedback)
 
     def keep(self, user_id: str, prompt_id: str, proposal: Proposal, *, parent: int, override: bool = False,
-             source: str = "improved") -> Version:
+             source: str = "improved", params: Params | None = None) -> Version:
         """A rewrite as a new version, unless it drops a requirement of the original (and the user did not
-        override)."""
+        override); ``params`` None: the parent's."""
         return self.library.add_version(user_id, prompt_id, accept(proposal, override=override), source=source,
-                                        parent=parent)
+                                        parent=parent, params=params)
 
     def edit(self, user_id: str, prompt_id: str, parent: int, template: Template, *,
-             override: bool = False) -> Version:
-        """A person's edit as a new version; the same requirement check as a model's rewrite."""
+             override: bool = False, params: Params | None = None) -> Version:
+        """A person's edit (and its model parameters) as a new version; the same requirement check as a model's
+        rewrite."""
         original = self.library.version(user_id, prompt_id, parent).template
         return self.keep(user_id, prompt_id, review(original, check_template(template)), parent=parent,
-                         override=override, source="written")
+                         override=override, source="written", params=params)
 
     # -- measuring --------------------------------------------------------------------------------------------
     def _evaluator(self, user_id: str, prompt_id: str, judge_model: str) -> Evaluator:
