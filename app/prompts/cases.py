@@ -20,6 +20,7 @@ from app.shell.forms import Refusal
 from workbench.errors import WorkbenchError
 from workbench.prompt_studio.cases import MAX_BYTES, check_cases, read_cases, write_csv, write_jsonl
 from workbench.prompt_studio.graders import Grader
+from workbench.prompt_studio.promptfoo import export_yaml, import_yaml
 from workbench.prompt_studio.records import Prompt
 
 # the export's file given to the browser: {"name", "url"} -> a download of that name
@@ -74,6 +75,10 @@ class CasesHandlers:
                 data = path.read_bytes()[:MAX_BYTES + 1]          # read_cases says how big a file may be
             else:
                 data = path.read_bytes()
+            if path.suffix.lower() in (".yaml", ".yml"):
+                said = self._import_yaml(caller, prompt, data)
+                return self.ctx.accepted_over(self._cases(caller, prompt, f"✅ {said}"),
+                                              **self._after_yaml(caller, prompt.id))
             cases = read_cases(data, path.name)
             check_cases(cases, self._template_names(caller, prompt))
             added = self.ctx.ps.casebook.add(caller.user_id, prompt.id, cases)
@@ -89,6 +94,47 @@ class CasesHandlers:
     def export_jsonl(self, prompt_id: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
         """The cases as a JSONL file."""
         return self._export(prompt_id, "jsonl", lang, request)
+
+    def export_yaml(self, prompt_id: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
+        """The prompt as a promptfoo config: every version, the cases as tests, the graders as asserts."""
+        caller = self.ctx.who(lang, request)
+        try:
+            prompt = self.ctx.prompt(caller, prompt_id)
+            versions = self.ctx.ps.library.versions(caller.user_id, prompt.id)
+            cases = self.ctx.ps.casebook.cases(caller.user_id, prompt.id)
+            graders = self.ctx.ps.casebook.graders(caller.user_id, prompt.id)
+        except WorkbenchError as exc:
+            return self.ctx.refused("cases", caller, exc)
+        latest = versions[0].params
+        text = export_yaml(prompt.name, [(v.number, v.template) for v in reversed(versions)], cases, graders,
+                           model=latest.model, params=latest)
+        file = download(f"{prompt.name}-promptfooconfig.yaml", text.encode(), "application/yaml")
+        return self.ctx.accepted("cases", caller, cases_notice="", download=file)
+
+    def _after_yaml(self, caller: Any, prompt_id: str) -> dict[str, Any]:
+        """Every tab redrawn: the imported prompts are new versions."""
+        return self.ctx.opened(caller, self.ctx.ps.library.require(caller.user_id, prompt_id))
+
+    def _import_yaml(self, caller: Any, prompt: Prompt, data: bytes) -> str:
+        """A promptfoo config: its prompts as new versions, its tests as cases, its asserts as graders (those the
+        prompt has not already); what had no place here is listed in the notice."""
+        found = import_yaml(data)
+        names = self._template_names(caller, prompt)
+        for template in found.templates:
+            self.ctx.ps.library.add_version(caller.user_id, prompt.id, template, source="imported",
+                                            note="promptfoo")
+        if found.templates:
+            names = found.templates[-1].variables()
+        check_cases(found.cases, names)
+        added = self.ctx.ps.casebook.add(caller.user_id, prompt.id, found.cases)
+        graders = self.ctx.ps.casebook.graders(caller.user_id, prompt.id)
+        self.ctx.ps.casebook.set_graders(caller.user_id, prompt.id,
+                                         [*graders, *(g for g in found.graders if g not in graders)])
+        said = t(caller.locale, "prompts.yaml_imported", versions=len(found.templates), count=len(found.cases),
+                 total=len(added), graders=len(found.graders))
+        if found.skipped:
+            said += " " + t(caller.locale, "prompts.yaml_skipped", items="; ".join(found.skipped[:5]))
+        return said
 
     def _export(self, prompt_id: str | None, kind: str, lang: str, request: gr.Request) -> tuple[Any, ...]:
         caller = self.ctx.who(lang, request)

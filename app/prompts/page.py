@@ -27,7 +27,7 @@ from app.shell.forms import focus_js
 URL_JS = ("(n) => { const u = new URL(window.location.href); "
           "if (n) { u.searchParams.set('prompt', n); } else { u.searchParams.delete('prompt'); } "
           "window.history.replaceState(null, '', u.toString()); return []; }")
-FILE_TYPES = [".csv", ".jsonl", ".json"]
+FILE_TYPES = [".csv", ".jsonl", ".json", ".yaml", ".yml"]
 
 
 def _html(elem_id: str) -> gr.HTML:
@@ -180,6 +180,7 @@ class PromptsPage(LibraryHandlers, EditHandlers, CasesHandlers, RunHandlers):
             p["cases_save"] = gr.Button(i18n("prompts.save_cases"), variant="primary", elem_id="ps-cases-save")
             p["export_csv"] = gr.Button(i18n("prompts.export_csv"), elem_id="ps-export-csv")
             p["export_jsonl"] = gr.Button(i18n("prompts.export_jsonl"), elem_id="ps-export-jsonl")
+            p["export_yaml"] = gr.Button(i18n("prompts.export_yaml"), elem_id="ps-export-yaml")
         p["cases_file"] = gr.File(label=i18n("prompts.f_import"), file_types=FILE_TYPES, type="filepath",
                                   elem_id="ps-cases-file")
         with gr.Accordion(i18n("prompts.draft_title"), open=False, elem_id="ps-draft"):
@@ -299,6 +300,7 @@ class PromptsPage(LibraryHandlers, EditHandlers, CasesHandlers, RunHandlers):
         on(p["cases_file"].upload, self.import_cases, "prompt_box", "cases_file")
         on(p["export_csv"].click, self.export_csv, "prompt_box")
         on(p["export_jsonl"].click, self.export_jsonl, "prompt_box")
+        on(p["export_yaml"].click, self.export_yaml, "prompt_box")
         on(p["draft_btn"].click, self.draft, "prompt_box", "draft_task", "draft_count", "draft_model", **model_work,
            show_progress_on=[p["cases_table"]])
         on(p["accept_drafts"].click, self.accept_drafted, "prompt_box")

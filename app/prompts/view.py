@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 
@@ -79,8 +80,10 @@ def head_html(prompt: Prompt, team_name: str, locale: str) -> str:
               if prompt.forked_from else "")
     info = t(locale, "prompts.head_info", team=team_name, role=word(locale, "role", prompt.role),
              latest=prompt.latest)
+    chat = f"/chat?prompt={quote(prompt.name)}"
+    use = f'<a class="ps-use-chat" href="{esc(chat)}" target="_blank">{esc(t(locale, "prompts.use_in_chat"))}</a>'
     return (f"<h3>{esc(prompt.name)} {labels_html(prompt.labels)}{public}</h3>"
-            f'<div class="muted">{esc(info)}</div>{forked}')
+            f'<div class="muted">{esc(info)} · {use}</div>{forked}')
 
 
 def score_text(score: Score, locale: str) -> str:

@@ -89,8 +89,8 @@ OWN_DATA = {
         "accept", "compare", "delete", "fork", "improve", "move", "pick_version", "publish", "remove_label",
         "save_version", "set_label", "unpublish")),
     *(f"app.prompts.cases.CasesHandlers.{n}" for n in (
-        "accept_drafted", "add_grader", "draft", "export_csv", "export_jsonl", "import_cases", "remove_grader",
-        "save_cases")),
+        "accept_drafted", "add_grader", "draft", "export_csv", "export_jsonl", "export_yaml", "import_cases",
+        "remove_grader", "save_cases")),
     *(f"app.prompts.run.RunHandlers.{n}" for n in ("label_optimised", "optimise", "run")),
 }
 OPEN = {  # no per-user data: the models' health, who am I, date shortcuts, a model's default thinking budget

@@ -235,3 +235,36 @@ def test_the_page_speaks_chinese(site) -> None:
     assert "不能作为提示词名称" in marked(refused, "new_name")
     run = call(site, "run", "alice", "", ["1"], [MODEL], MODEL, lang="zh-CN")
     assert "没有这个提示词" in run[0]["run_notice"]
+
+
+def test_a_prompt_goes_to_promptfoo_and_back_and_is_one_click_from_a_chat(site, tmp_path) -> None:
+    import base64
+    import json
+
+    alice = site.ids["alice"]
+    prompt = site.studio.library.create(alice, "cities-yaml", CITY_PROMPT)
+    site.studio.casebook.replace(alice, prompt.id, [])
+    opened = call(site, "open_prompt", "alice", prompt.id)
+    assert '<a class="ps-use-chat" href="/chat?prompt=cities-yaml"' in opened["head"] and "Use in a chat" in \
+        opened["head"]
+    config = tmp_path / "promptfooconfig.yaml"
+    config.write_text("""
+prompts:
+  - '[{"role": "system", "content": "Say the city as JSON."}, {"role": "user", "content": "{{text}}"}]'
+tests:
+  - vars: {text: I live in Paris}
+    assert: [{type: equals, value: '{"city": "Paris"}'}, {type: javascript, value: output.length < 99}]
+  - vars: {text: I live in Lyon}
+    assert: [{type: equals, value: '{"city": "Lyon"}'}]
+""", encoding="utf-8")
+    imported = call(site, "import_cases", "alice", prompt.id, str(config))
+    notice = imported["cases_notice"]
+    assert "1 prompt(s) added as new versions, 2 cases added (the table has 2), 1 grader(s)" in notice
+    assert "Not imported: tests[0].assert[1]: assert type javascript has no grader here" in notice
+    assert [label for label, _ in choices(imported["edit_version"])][0] == "v2 · imported · promptfoo"
+    assert value(imported["cases_table"])["Expected answer"].tolist() == ['{"city": "Paris"}', '{"city": "Lyon"}']
+    exported = json.loads(call(site, "export_yaml", "alice", prompt.id)["download"])
+    assert exported["name"] == "cities-yaml-promptfooconfig.yaml"
+    text = base64.b64decode(exported["url"].split(",", 1)[1]).decode()
+    assert "cities-yaml@v1" in text and "cities-yaml@v2" in text and "type: equals" in text
+    assert NOT_FOUND in call(site, "export_yaml", "bob", prompt.id)["cases_notice"]
