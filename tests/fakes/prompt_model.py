@@ -31,7 +31,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.fakes.upstream import serve_in_thread
@@ -128,12 +128,23 @@ def start_prompt_model() -> PromptModel:
     """Serve the model on a free loopback port."""
     holder: dict[str, PromptModel] = {}
 
-    async def chat(request: Request) -> JSONResponse:
+    async def chat(request: Request) -> Response:
         body = await request.json()
         model = holder["model"]
         model.seen.append(body)
         text = model.answer(body.get("messages") or [])
         prompt_tokens = sum(len(_content(m).split()) for m in body.get("messages") or [])
+        if body.get("stream"):                  # one content chunk, the finish, the usage, [DONE]
+            base = {"id": f"chatcmpl-{len(model.seen)}", "object": "chat.completion.chunk", "created": 0,
+                    "model": MODEL}
+            usage = {"prompt_tokens": prompt_tokens, "completion_tokens": len(text.split()),
+                     "total_tokens": prompt_tokens + len(text.split())}
+            events = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": text},
+                                            "finish_reason": None}]},
+                      {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+                      {**base, "choices": [], "usage": usage}]
+            lines = "".join(f"data: {json.dumps(event)}\n\n" for event in events) + "data: [DONE]\n\n"
+            return Response(lines, media_type="text/event-stream")
         return JSONResponse({"id": f"chatcmpl-{len(model.seen)}", "object": "chat.completion", "created": 0,
                              "model": MODEL, "choices": [{"index": 0, "finish_reason": "stop",
                                                           "message": {"role": "assistant", "content": text}}],

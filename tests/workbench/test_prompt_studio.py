@@ -166,3 +166,18 @@ def test_the_matrix_grades_every_cell_and_runs_again_only_what_changed(world):
     with pytest.raises(PromptInvalid) as ungraded:
         world.studio.run_matrix(alice, prompt.id, [1], [MODEL])
     assert ungraded.value.field == "graders" and "评分" in ungraded.value.text("zh")
+
+
+def test_a_model_that_does_not_answer_is_said_plainly_and_ends_an_optimisation(world):
+    alice, prompt = made(world, "cities-no-model", city_cases(("Agen", "Auch", "Albi")))
+    cells = world.studio.run_matrix(alice, prompt.id, [1], ["no-such-model"])
+    assert len(cells) == 3 and all(c.error is not None and c.score == 0 and not c.passed for c in cells)
+    said = cells[0].error.text("en")
+    assert said.startswith("The model did not answer (HTTP 404)") and "no-such-model" in said
+    assert "Traceback" not in said and cells[0].feedback.zh.startswith("模型没有回答")
+    with pytest.raises(PromptInvalid) as stopped:
+        world.studio.optimise(alice, prompt.id, 1, "no-such-model", settings=Settings(budget=10, rounds=1))
+    assert stopped.value.field == "model" and "did not answer any case" in stopped.value.text("en")
+    status = world.store.cursor().execute("SELECT status, error_zh FROM prompt_optimisations WHERE prompt_id = ?",
+                                          [prompt.id]).fetchone()
+    assert status[0] == "failed" and "优化已停止" in status[1]

@@ -5,9 +5,10 @@
     reply.text, reply.prompt_tokens, reply.latency_ms, reply.error   # error: a Message, "" text
 
 Synchronous on purpose: the studio's long work (a matrix, an optimisation) runs in a worker thread, and gepa's
-engine calls its adapter synchronously. A failed call is a ``Reply`` with ``error`` set (never an exception), so
-one bad cell does not end a matrix; the error's words are the gateway's own (our OpenAI envelope), never a
-traceback.
+engine calls its adapter synchronously. Streamed, so that a long answer of a slow model is bounded by the gateway's
+time between chunks, not by its time to a whole answer. A failed call is a ``Reply`` with ``error`` set (never an
+exception), so one bad cell does not end a matrix; the error's words are the gateway's own (our OpenAI envelope),
+never a traceback.
 """
 
 from __future__ import annotations
@@ -53,15 +54,21 @@ class GatewayChat:
     def __call__(self, messages: list[dict[str, str]], model: str, params: dict[str, Any]) -> Reply:
         started = time.perf_counter()
         sampling = {name: params[name] for name in ("temperature", "top_p", "max_tokens", "seed") if name in params}
+        pieces: list[str] = []
+        usage = None
         try:
-            answer = self._client.chat.completions.create(model=model, messages=messages, **sampling)
+            stream = self._client.chat.completions.create(model=model, messages=messages, stream=True,
+                                                          stream_options={"include_usage": True}, **sampling)
+            with stream:
+                for chunk in stream:
+                    usage = chunk.usage or usage
+                    if chunk.choices and chunk.choices[0].delta.content:
+                        pieces.append(chunk.choices[0].delta.content)
         except openai.APIStatusError as exc:
             return Reply("", latency_ms=_ms(started), error=_failed(exc))
         except openai.APIError:
             return Reply("", latency_ms=_ms(started), error=MESSAGES.message("prompt_run.unreachable"))
-        choice = answer.choices[0] if answer.choices else None
-        text = THINK.sub("", (choice.message.content if choice else "") or "").strip()[:MAX_OUTPUT_CHARS]
-        usage = answer.usage
+        text = THINK.sub("", "".join(pieces)).strip()[:MAX_OUTPUT_CHARS]
         return Reply(text, usage.prompt_tokens if usage else 0, usage.completion_tokens if usage else 0,
                      _ms(started))
 
