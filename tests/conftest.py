@@ -133,3 +133,17 @@ def embedded_gateway(tmp_path_factory: pytest.TempPathFactory, shared_models: Pa
     gw = GatewayProcess(seeded_data_dir(tmp_path_factory.mktemp("embedded-gw"), shared_models)).start()
     yield gw
     gw.stop()
+
+
+@pytest.fixture(scope="session")
+def pip_mirror(tmp_path_factory: pytest.TempPathFactory):
+    """``mcp-server-time`` (the bundled version) and its dependencies, downloaded once and served on loopback
+    (tests/pip_mirror.py); ``why`` says why the package index could not be reached."""
+    import json
+
+    from tests.pip_mirror import start_pip_mirror
+
+    version = json.loads((ROOT / "workbench/mcp/bundled/mcp-server-time.json").read_text())["packages"][0]["version"]
+    mirror = start_pip_mirror(tmp_path_factory.mktemp("pip-mirror"), f"mcp-server-time=={version}")
+    yield mirror
+    mirror.stop()

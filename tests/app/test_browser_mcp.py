@@ -7,10 +7,11 @@ loopback (the SDK's streamable HTTP behind a bearer token, ``tests.workbench.mcp
    and sees its answer; then ``plan``, whose form has a nested object, a choice of kinds (``anyOf``, drawn again when
    the branch is chosen) and a list (an entry added); reads a resource and renders a prompt from its arguments'
    form. Bob sees none of it.
-2. The admin installs ``mcp-server-time`` from the catalogue (pip, from the configured index: skipped, saying so,
-   when the index cannot be reached), watches its steps and pip's last lines on the timer, starts it, reads its log
-   and approves its tools. Alice, in Chinese, runs ``get_current_time`` for Asia/Shanghai from its form, then offers
-   it to the chat and asks "现在北京什么时间": the answer shows the call as a step (tool, arguments, the server's own
+2. The admin installs ``mcp-server-time`` from the catalogue (pip, from the configured index: the session's download
+   of it, tests/pip_mirror.py; skipped, saying so, when the index cannot be reached), watches its steps and pip's
+   last lines on the timer, starts it, reads its log and approves its tools. Alice, in Chinese, runs
+   ``get_current_time`` for Asia/Shanghai from its form, then offers it to the chat and asks "现在北京什么时间": the
+   answer shows the call as a step (tool, arguments, the server's own
    result). The chat's model is the deterministic tool-calling fake (``tests.fakes.tool_model``: that question is
    its cue to call the tool); the embedded model's turn is ``tests/app/test_chat_tools.py``.
 
@@ -29,7 +30,6 @@ from tests.browser import box, open_page, pick, screenshot
 from tests.conftest import GatewayProcess
 from tests.fakes.tool_model import start_tool_model
 from tests.workbench.chat_tools_world import gateway_config
-from tests.workbench.mcp_hub import pip_unreachable
 from tests.workbench.mcp_servers import LabServer, serve
 
 pytestmark = pytest.mark.browser
@@ -58,15 +58,17 @@ def lab():
 
 
 @pytest.fixture()
-def server(tmp_path):
+def server(tmp_path, request):
+    """The gateway process; a test that asks for ``pip_mirror`` has its installs read the session's download."""
     data = tmp_path / "data"
     gateway = opened_gateway(data)
     for name, password in (ALICE, BOB):
         gateway.accounts.create_user(name, password)
     gateway.store.close()
     model = start_tool_model(cues={BEIJING: 'call get_current_time {"timezone": "Asia/Shanghai"}'})
+    mirror = request.getfixturevalue("pip_mirror").env if "pip_mirror" in request.fixturenames else {}
     gw = GatewayProcess(data, config=gateway_config(tmp_path, model),
-                        env={"MAAS_MCP_ALLOW_PRIVATE_HOSTS": "127.0.0.1"}).start()
+                        env={"MAAS_MCP_ALLOW_PRIVATE_HOSTS": "127.0.0.1", **mirror}).start()
     yield gw
     gw.stop()
     model.stop()
@@ -158,12 +160,12 @@ def test_a_member_registers_a_server_and_runs_its_tools_from_the_form_in_chinese
         expect(page.locator("#mcp-runs")).to_contain_text("You have not run any tool yet.")
 
 
-def test_an_admin_installs_the_time_server_and_a_member_runs_it_and_asks_the_chat(browser, server, request, tmp_path):
+def test_an_admin_installs_the_time_server_and_a_member_runs_it_and_asks_the_chat(browser, pip_mirror, server,
+                                                                                  request):
     from playwright.sync_api import expect
 
-    why = pip_unreachable("mcp-server-time==2026.10.19", tmp_path / "pip-download")
-    if why:
-        pytest.skip(f"the Python package index is unreachable from here (pip download: {why})")
+    if pip_mirror.why:
+        pytest.skip(f"the Python package index is unreachable from here (pip download: {pip_mirror.why})")
     with open_page(browser, request, f"{server.url}/mcp", locale="en-US") as page:
         expect(page.locator("#mcp-tab-admin")).to_be_attached()
         page.wait_for_timeout(1500)

@@ -140,8 +140,10 @@ def test_every_page_in_chinese_has_no_english_left(browser, server, request, who
 
     user = MEMBER if who == "member" else None
     seen: dict[str, set[str]] = {}
+    signed_in: dict = {}          # the first page signs in; the next ones open in a fresh context with its cookies
     for path in PAGES:
-        with open_page(browser, request, f"{server.url}{path}", locale="zh-CN", user=user) as page:
+        with open_page(browser, request, f"{server.url}{path}", locale="zh-CN", user=user, **signed_in) as page:
+            signed_in = signed_in or {"storage_state": page.context.storage_state()}
             expect(page.locator("#nav-who")).to_contain_text("当前用户")
             if path == "/chat":
                 chat_once(page)

@@ -2,10 +2,11 @@
 official SDK's ``Client`` on the other side.
 
 The world: Alice, Bob and their API keys (one of Alice's limited to 3 requests a minute, one revoked later), made in
-the stores while the process is stopped. The admin installed ``mcp-server-time`` from the package index (skipped,
-saying so, when the index cannot be reached) and approved its tools; Alice registered the lab server (a real MCP
-server on loopback: resources, prompts, a destructive tool) and approved its tools. Alice's group ``lab-tools`` is
-the time server and the workbench's own ``kb_search``; her ``bench`` group is the lab server. Once the process runs,
+the stores while the process is stopped. The admin installed ``mcp-server-time`` from the package index (the
+session's download of it, tests/pip_mirror.py; skipped, saying so, when the index cannot be reached) and approved
+its tools; Alice registered the lab server (a real MCP server on loopback: resources, prompts, a destructive tool)
+and approved its tools. Alice's group ``lab-tools`` is the time server and the workbench's own ``kb_search``; her
+``bench`` group is the lab server. Once the process runs,
 Alice puts a document into a knowledge base of hers through ``/kb/v1``.
 
 The chat model is the deterministic tool-calling fake (``tests.fakes.tool_model``: "现在北京什么时间" is its cue
@@ -14,7 +15,6 @@ to call ``get_current_time``) behind the gateway; embeddings are the embedded mo
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -37,8 +37,8 @@ from tests.app.conftest import opened_gateway
 from tests.app.mcp_world import open_hub
 from tests.conftest import ROOT, GatewayProcess, seeded_data_dir
 from tests.fakes.tool_model import MODEL, start_tool_model
+from tests.pip_mirror import PipMirror
 from tests.workbench.chat_tools_world import with_destructive_tool
-from tests.workbench.mcp_hub import pip_unreachable
 from tests.workbench.mcp_servers import LabServer, serve
 from workbench.mcp.catalogue import Viewer
 from workbench.mcp.groups import WORKBENCH, GroupDraft, Groups, Member
@@ -47,7 +47,6 @@ from workbench.schema import open_store
 from workbench.store import store_path
 
 TIME_SERVER = "io.github.modelcontextprotocol/server-time"
-TIME_VERSION = json.loads((ROOT / "workbench/mcp/bundled/mcp-server-time.json").read_text())["packages"][0]["version"]
 BEIJING = "现在北京什么时间"
 EMBEDDING = "use-multilingual:v3"
 NOTES = ("Greenhouse notes\n\nThe irrigation pump is restarted with the code PX-4471 when its red light blinks.\n\n"
@@ -81,11 +80,10 @@ def run(coroutine_fn, *args):
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, shared_models) -> Iterator[Site]:
+def site(tmp_path_factory, shared_models, pip_mirror: PipMirror) -> Iterator[Site]:
     tmp = tmp_path_factory.mktemp("mcp-endpoint")
-    why = pip_unreachable(f"mcp-server-time=={TIME_VERSION}", tmp / "pip-download")
-    if why:
-        pytest.skip(f"the Python package index is unreachable from here (pip download: {why})")
+    if pip_mirror.why:
+        pytest.skip(f"the Python package index is unreachable from here (pip download: {pip_mirror.why})")
     data = seeded_data_dir(tmp / "data", shared_models)
     model = start_tool_model(cues={BEIJING: 'call get_current_time {"timezone": "Asia/Shanghai"}'})
     config = tmp / "models.yaml"
@@ -107,7 +105,10 @@ def site(tmp_path_factory, shared_models) -> Iterator[Site]:
                     "bob": gateway.keys.create("bob's agent", user_id=users["bob"])}
             store = open_store(store_path(data))
             try:
-                prepare(gateway, store, admin_id, users, lab_site.url)
+                with pytest.MonkeyPatch.context() as pip_env:       # pip installs from the session's download
+                    for name, value in pip_mirror.env.items():
+                        pip_env.setenv(name, value)
+                    prepare(gateway, store, admin_id, users, lab_site.url)
             finally:
                 store.close()
         finally:

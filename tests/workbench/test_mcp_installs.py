@@ -3,8 +3,9 @@ into its own venv, ``@modelcontextprotocol/server-everything`` from npm into its
 supervisor and called through ``mcp.Client``; a version that does not exist; a crash; a stop; the environment the
 child really sees; secrets at rest and in logs.
 
-The installs hit the package indexes once per module (module-scoped fixtures); when an index cannot be reached
-(``pip download`` / ``npm view`` fail), those tests are skipped saying so, never silently passed.
+The installs hit the package indexes once per module (module-scoped fixtures); pip installs from the session's
+download of mcp-server-time and its dependencies (``pip_mirror``, tests/pip_mirror.py). When an index cannot be
+reached (``pip download`` / ``npm view`` fail), those tests are skipped saying so, never silently passed.
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ import shutil
 import signal
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.aio import run
-from tests.workbench.mcp_hub import ADMIN, ALICE, Hub, Records, alive, make_hub, npm_unreachable, pip_unreachable
+from tests.pip_mirror import PipMirror
+from tests.workbench.mcp_hub import ADMIN, ALICE, Hub, Records, alive, make_hub, npm_unreachable
 from workbench.mcp.catalogue import Entry
 from workbench.mcp.errors import InstallError
 from workbench.mcp.installs import Install, Installs
@@ -46,10 +49,14 @@ def hub(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="module")
-def pypi(hub: Hub, tmp_path_factory: pytest.TempPathFactory) -> None:
-    why = pip_unreachable(f"mcp-server-time=={TIME_VERSION}", tmp_path_factory.mktemp("pip-download"))
-    if why:
-        pytest.skip(f"the Python package index is unreachable from here (pip download: {why})")
+def pypi(hub: Hub, pip_mirror: PipMirror) -> Iterator[None]:
+    """The installs' pip reads the session's download of mcp-server-time (tests/pip_mirror.py) while the module runs."""
+    if pip_mirror.why:
+        pytest.skip(f"the Python package index is unreachable from here (pip download: {pip_mirror.why})")
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in pip_mirror.env.items():
+            env.setenv(name, value)
+        yield
 
 
 @pytest.fixture(scope="module")

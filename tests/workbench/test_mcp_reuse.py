@@ -21,7 +21,8 @@ import pytest
 
 from shared.urlguard import HostPolicy
 from tests.aio import run
-from tests.workbench.mcp_hub import alive, make_hub, pip_unreachable
+from tests.pip_mirror import PipMirror
+from tests.workbench.mcp_hub import alive, make_hub
 from tests.workbench.mcp_servers import LabServer, serve
 from workbench.errors import WorkbenchError
 from workbench.mcp.catalogue import Catalogue, Viewer
@@ -36,8 +37,6 @@ from workbench.schema import open_store
 TOKEN = "sk-lab-reuse-2b8a4e6f0a9b8c7d"
 ADMIN = Viewer("u-admin", is_admin=True)
 ALICE = Viewer("u-alice")
-TIME_VERSION = json.loads((Path(__file__).parents[2] / "workbench/mcp/bundled/mcp-server-time.json")
-                          .read_text())["packages"][0]["version"]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -244,12 +243,11 @@ def test_opening_a_server_lists_its_tools_again(lab, hub):
 # -- an installed stdio server ----------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def time_hub(tmp_path_factory: pytest.TempPathFactory):
-    """mcp-server-time installed by an admin into a fresh data dir (once for the module), and a hub whose stdio
-    connector runs it through a supervisor."""
-    why = pip_unreachable(f"mcp-server-time=={TIME_VERSION}", tmp_path_factory.mktemp("pip-download"))
-    if why:
-        pytest.skip(f"the Python package index is unreachable from here (pip download: {why})")
+def time_hub(tmp_path_factory: pytest.TempPathFactory, pip_mirror: PipMirror):
+    """mcp-server-time installed by an admin into a fresh data dir (once for the module, from the session's
+    download: tests/pip_mirror.py), and a hub whose stdio connector runs it through a supervisor."""
+    if pip_mirror.why:
+        pytest.skip(f"the Python package index is unreachable from here (pip download: {pip_mirror.why})")
     data_dir = tmp_path_factory.mktemp("time-hub")
     made = make_hub(data_dir)
     entry = made.entry("mcp-server-time")
@@ -259,7 +257,10 @@ def time_hub(tmp_path_factory: pytest.TempPathFactory):
         return await made.installs.wait(entry.id)
 
     home = HomeLoop()
-    done = home.run(install())
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in pip_mirror.env.items():
+            env.setenv(name, value)
+        done = home.run(install())
     assert done.status == "installed", done.output_tail
     supervisor = Supervisor(made.installs, backoff=0.3, home=home)
     stdio = StdioConnector(made.installs, supervisor)
