@@ -265,7 +265,7 @@ EN: dict[str, str] = {
     "docs.prompts_heading": "## Prompt library API",
     "docs.prompts_md": (
         "The prompts of the **Prompts** page from your apps, by label: `GET {origin}/prompts/v1/my-prompt?label=production` "
-        "gives the version your team labelled production (its messages with variables, examples and parameters, with "
+        "gives the version your team labelled `production` (its messages with variables, examples and parameters, with "
         "an ETag to cache it), and `POST {origin}/prompts/v1/my-prompt/render` fills in the variables. Send your own API "
         "key: you get the prompts you see on the page."
     ),
@@ -557,7 +557,7 @@ ZH: dict[str, str] = {
     "docs.prompts_heading": "## 提示词库 API",
     "docs.prompts_md": (
         "在你的应用中按标签获取**提示词**页面上的提示词：`GET {origin}/prompts/v1/我的提示词?label=production` 返回团队标为 "
-        "production 的版本（带变量的消息、示例和模型参数，并附 ETag 便于缓存），`POST {origin}/prompts/v1/我的提示词/render` "
+        "`production` 的版本（带变量的消息、示例和模型参数，并附 ETag 便于缓存），`POST {origin}/prompts/v1/我的提示词/render` "
         "填入变量。请使用你自己的 API 密钥：你拿到的就是你在页面上能看到的提示词。"
     ),
     "docs.prompts_reference": "参考：所有接口及其 curl 示例、响应、ETag 和错误",

@@ -41,6 +41,7 @@ ALLOWED = {
     # other products, and their own field names the connection guides quote (Open WebUI, Dify, RAGFlow)
     "Open", "WebUI", "Dify", "RAGFlow", "Docker", "SearXNG", "Key", "Url", "Endpoint", "endpoint", "External",
     "Text", "Embedding", "Rerank", "Compatible", "compatible",
+    "Langfuse", "promptfoo", "ETag",          # the prompt library's API: the tools it matches, the HTTP header
     # the API's own words (fields, values, roles, kinds), quoted as the API spells them
     "chat", "embedding", "embeddings", "rerank", "prompt", "completion", "reasoning", "content", "stream", "true",
     "false", "null", "model", "messages", "thinking", "think", "budget", "format", "member", "admin", "limit",
