@@ -5,8 +5,9 @@
 
 The model writes only the content of the sections (role, context, instructions, constraints, output format); the
 structure is the code's: the sections' headings (in the task's language, from ``instructions/sections.json``), the
-user part with the ``{{variables}}``, and the examples the user gave as few-shot examples. A section the model did
-not write is filled from the task itself, so the result always has every section, whatever the model's wording.
+task itself as the user wrote it at the head of the context (so no requirement of theirs is lost in the model's
+words), the user part with the ``{{variables}}``, and the examples the user gave as few-shot examples. A section the
+model did not write is filled from the task itself, so the result always has every section, whatever its wording.
 The instructions the model is given are the data files ``instructions/generate.md`` and ``draft_cases.md``.
 """
 
@@ -89,8 +90,12 @@ def generate(chat: Chat, model: str, task: str, *, variables: Sequence[str] = ()
     if reply.error is not None:
         raise PromptInvalid("prompt_generate.model_failed", "model", reason=reply.error.text("en"))
     written = {key: _no_new_variables(text, names) for key, text in sections_of(reply.text).items()}
-    fallback = {"role": words["role_default"], "context": task, "instructions": task,
+    plain = PLACEHOLDER.sub(lambda m: m.group(1), task)           # the task as written, its variables by name
+    fallback = {"role": words["role_default"], "context": "", "instructions": plain,
                 "constraints": words["constraints_default"], "output_format": words["output_default"]}
+    # the task itself, as the user wrote it, always opens the context: nothing they asked can be lost in the
+    # model's rewording (what a small model often drops: the format, a constraint)
+    written["context"] = "\n".join(filter(None, (plain, written.get("context", ""))))
     body = "\n\n".join(f"# {words[key]}\n{written.get(key) or fallback[key]}" for key in SECTION_KEYS)
     user = "\n".join(f"{name}: {{{{{name}}}}}" for name in names) if len(names) > 1 else f"{{{{{names[0]}}}}}"
     return check_template(Template(body, user, tuple(examples[:12])))
