@@ -27,7 +27,7 @@ from workbench.prompt_studio.improve import review
 from workbench.prompt_studio.matrix import summarise
 from workbench.prompt_studio.optimise import Settings
 
-BUDGET, ROUNDS, HELD_OUT = 80, 6, 0.3
+BUDGET, ROUNDS, HELD_OUT = Settings().budget, Settings().rounds, Settings().held_out     # the optimiser's defaults
 MOST_BUDGET, MOST_ROUNDS = 1000, 30
 
 
