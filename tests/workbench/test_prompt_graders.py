@@ -3,12 +3,12 @@ refused naming their field; the judge's answer is read however a small model wri
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import dataclass
 
 import pytest
 
+from tests import aio
 from workbench.prompt_studio.errors import PromptInvalid
 from workbench.prompt_studio.graders import (
     Grader,
@@ -157,13 +157,13 @@ def canned(answer: str, seen: list | None = None):
     ('{"score": 14}', 1.0, True, "14"),
 ])
 def test_the_judges_answer_is_read_however_it_is_written(answer, score, passed, feedback) -> None:
-    result = asyncio.run(judge(Grader("judge"), "out", Case(), "q", canned(answer)))
+    result = aio.run(judge(Grader("judge"), "out", Case(), "q", canned(answer)))
     assert (result.score, result.passed) == (pytest.approx(score), passed)
     assert feedback in result.feedback.text("en") and "评审模型打了" in result.feedback.text("zh")
 
 
 def test_an_unreadable_judge_answer_scores_zero_and_says_so() -> None:
-    result = asyncio.run(judge(Grader("judge"), "out", Case(), "q", canned("The answer looks fine to me overall.")))
+    result = aio.run(judge(Grader("judge"), "out", Case(), "q", canned("The answer looks fine to me overall.")))
     assert result.score == 0.0 and not result.passed
     assert "could not be read" in result.feedback.text("en") and "The answer looks fine" in result.feedback.text("en")
     assert "无法读懂" in result.feedback.text("zh")
@@ -173,7 +173,7 @@ def test_the_judge_is_sent_the_rubric_criteria_reference_and_output() -> None:
     seen: list = []
     case = Case(expected="北京", criteria="Names the capital city.")
     question = "中国的首都是哪里？"
-    asyncio.run(judge(Grader("judge", "Be polite."), "It is Beijing.", case, question, canned('{"score": 9}', seen)))
+    aio.run(judge(Grader("judge", "Be polite."), "It is Beijing.", case, question, canned('{"score": 9}', seen)))
     system, user = seen[0]
     assert system == {"role": "system", "content": instruction("judge")} and '"score"' in system["content"]
     for part in ("Be polite.", "Names the capital city.", "北京", "It is Beijing.", "中国的首都是哪里？"):
@@ -182,11 +182,11 @@ def test_the_judge_is_sent_the_rubric_criteria_reference_and_output() -> None:
 
 def test_grade_all_weights_scores_and_lists_each_graders_feedback() -> None:
     graders = [Grader("contains", "Paris", weight=3), Grader("numeric", "5"), Grader("judge", "Friendly.")]
-    result = asyncio.run(grade_all(graders, "Paris, 2 days", Case(), "q", canned('{"score": 10, "feedback": "ok"}')))
+    result = aio.run(grade_all(graders, "Paris, 2 days", Case(), "q", canned('{"score": 10, "feedback": "ok"}')))
     assert result.score == pytest.approx((3 * 1 + 0 + 1) / 5) and not result.passed
     en, zh = result.feedback.text("en"), result.feedback.text("zh")
     assert en.startswith("2 of 3 graders passed (score 0.80)") and "✗ Found 2, but expected 5" in en
     assert zh.startswith("3 个评分器中有 2 个通过") and "✓ 输出中包含“Paris”" in zh
     with pytest.raises(PromptInvalid) as refused:
-        asyncio.run(grade_all([], "x", Case(), "q", canned("")))
+        aio.run(grade_all([], "x", Case(), "q", canned("")))
     assert refused.value.field == "graders" and "至少添加一个评分器" in refused.value.text("zh")

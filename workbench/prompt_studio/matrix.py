@@ -146,7 +146,7 @@ class Evaluator:
         if row:
             said = json.loads(row[2])
             return row[0], row[1], Words(said["en"], said["zh"])
-        grade = asyncio.run(grade_all(self.graders, output, case, question, self._judge_ask))
+        grade = _run(grade_all(self.graders, output, case, question, self._judge_ask))
         feedback = Words(grade.feedback.text("en"), grade.feedback.text("zh"))
         cur.execute("INSERT OR REPLACE INTO prompt_grades VALUES (?, ?, ?, ?, ?)",
                     [output_key, grader_key, float(grade.score), bool(grade.passed),
@@ -157,6 +157,16 @@ class Evaluator:
         sampling = {"temperature": 0.0, "max_tokens": JUDGE_TOKENS}
         reply, _ = await asyncio.to_thread(self.ask, messages, self._judge_model, sampling)
         return reply.text
+
+
+def _run(coro: Any) -> Any:
+    """``asyncio.run`` here, or in a thread of its own when this thread already runs a loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 @dataclass
