@@ -155,7 +155,11 @@ def test_the_limit_boxes_labelled_empty_for_no_limit_are_empty(browser, server, 
         expect(page.locator("#admin-approve-rpm")).to_contain_text("empty: no limit")
         for limit in ("rpm", "tpm", "quota", "days"):          # whatever kind of box: what it shows
             expect(page.locator(f"#admin-approve-{limit}").locator("input, textarea").first).to_have_value("")
-        page.get_by_role("tab", name="All keys").click()
+        for _ in range(3):                  # a click before the page's load events have answered is lost
+            page.get_by_role("tab", name="All keys").click()
+            if page.locator("#admin-create-key-box").is_visible(timeout=5_000):
+                break
+            page.wait_for_timeout(1_000)
         page.locator("#admin-create-key-box").get_by_text("Issue a key to a user").click()
         for limit in ("rpm", "tpm", "quota", "days"):
             expect(page.locator(f"#admin-k-{limit}").locator("input, textarea").first).to_have_value("")
