@@ -17,6 +17,8 @@ import json
 import re
 from collections.abc import Sequence
 
+from workbench.attachments import language_of
+
 from .cases import Case, with_id
 from .errors import PromptInvalid
 from .instructions import instruction, sections
@@ -24,7 +26,6 @@ from .runner import Chat
 from .templates import Example, Template, check_template, variables
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
-CJK = re.compile(r"[\u3400-\u9fff]")
 NAME = re.compile(r"^[^\W\d]\w{0,63}$")
 SECTION_KEYS = ("role", "context", "instructions", "constraints", "output_format")
 _HEADINGS = {"ROLE": "role", "CONTEXT": "context", "INSTRUCTIONS": "instructions", "CONSTRAINTS": "constraints",
@@ -34,11 +35,6 @@ MAX_TASK = 4000
 MAX_DRAFTS = 20
 GENERATE_TOKENS = 400         # the five sections; a small model rambles on without a cap
 CASE_TOKENS = 80              # per drafted case
-
-
-def language_of(text: str) -> str:
-    """zh when the text has Chinese characters, else en."""
-    return "zh" if CJK.search(text or "") else "en"
 
 
 def sections_of(reply: str) -> dict[str, str]:

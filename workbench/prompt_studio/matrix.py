@@ -31,7 +31,6 @@ from .records import Params
 from .runner import Chat, Reply
 from .templates import Template, render
 
-MAX_CELLS = 2000
 RUN_TOKENS = 512               # an answer, when the version sets no max_tokens (a small model may not stop)
 JUDGE_TOKENS = 200             # the judge's score and feedback
 
