@@ -104,6 +104,18 @@ def add_members(gateway_url: str, *users: tuple[str, str]) -> dict[str, str]:
     return ids
 
 
+def member_key(gateway_url: str, user_id: str, name: str) -> str:
+    """An API key for the user, issued by the admin through the admin API (the tests' master key); its secret."""
+    import httpx
+
+    from tests.conftest import MASTER_KEY
+
+    resp = httpx.post(f"{gateway_url}/admin/v1/keys", json={"user_id": user_id, "name": name},
+                      headers={"Authorization": f"Bearer {MASTER_KEY}"}, timeout=30)
+    assert resp.status_code in (200, 201), resp.text
+    return resp.json()["secret"]
+
+
 def answer_text(page: Page) -> str:
     """The text of the chat's last answer ("" before the first)."""
     bots = page.locator("#chat-bot [data-testid=bot]")

@@ -21,8 +21,8 @@ import pytest
 from tests import aio
 from tests.app.conftest import opened_gateway
 from tests.app.mcp_world import SHANGHAI_NOON, add_form_tools
-from tests.browser import box, open_page, pick, screenshot
-from tests.conftest import MASTER_KEY, GatewayProcess
+from tests.browser import box, member_key, open_page, pick, screenshot
+from tests.conftest import GatewayProcess
 from tests.workbench.mcp_servers import LabServer, serve
 from workbench.mcp.client_config import KEY_PLACEHOLDER
 
@@ -59,11 +59,8 @@ def server(tmp_path):
 
 
 def api_key(server, username: str) -> str:
-    """A key of ``username``'s, made by the admin through the admin API (as an administrator would)."""
-    resp = httpx.post(f"{server.url}/admin/v1/keys", json={"user_id": server.ids[username], "name": "mcp client"},
-                      headers={"Authorization": f"Bearer {MASTER_KEY}"}, timeout=30)
-    assert resp.status_code in (200, 201), resp.text
-    return resp.json()["secret"]
+    """A key of ``username``'s, made by the admin through the admin API."""
+    return member_key(server.url, server.ids[username], "mcp client")
 
 
 async def list_and_call(url: str, headers: dict[str, str]) -> tuple[list[str], object]:

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from tests.app.conftest import opened_gateway
-from tests.browser import box, open_page, pick, screenshot
-from tests.conftest import MASTER_KEY, GatewayProcess
+from tests.browser import box, member_key, open_page, pick, screenshot
+from tests.conftest import GatewayProcess
 from tests.fakes.prompt_model import CITIES, JSON_SENTENCE, start_prompt_model
 from tests.workbench.prompt_world import CITY_PROMPT, gateway_config
 
@@ -44,10 +44,7 @@ def server(tmp_path):
 
 def api_key(server, username: str) -> str:
     """A key of ``username``'s, made by the admin through the admin API."""
-    resp = httpx.post(f"{server.url}/admin/v1/keys", json={"user_id": server.ids[username], "name": "prompt app"},
-                      headers={"Authorization": f"Bearer {MASTER_KEY}"}, timeout=30)
-    assert resp.status_code in (200, 201), resp.text
-    return resp.json()["secret"]
+    return member_key(server.url, server.ids[username], "prompt app")
 
 
 def test_alice_generates_tests_optimises_and_ships_a_prompt(browser, server, request, tmp_path) -> None:
