@@ -114,12 +114,15 @@ def test_generating_a_prompt_and_drafting_cases(world):
     template = world.studio.generate(alice, "Find the city a person lives in.", model=MODEL)
     headings = [line for line in template.system.splitlines() if line.startswith("# ")]
     assert headings == ["# Role", "# Context", "# Instructions", "# Constraints", "# Output format"]
-    assert "A JSON object with the key city." in template.system and template.user == "{{input}}"
+    # the fake model invents a JSON format the task never asked for: the code drops it for the plain default
+    assert "JSON" not in template.system and template.user == "{{input}}"
+    assert template.system.endswith("# Output format\nOnly the answer, without explanations.")
     assert "# Context\nFind the city a person lives in.\nPeople say where they live." in template.system
     zh = world.studio.generate(alice, "找出{{句子}}中提到的城市，输出 JSON。", model=MODEL)
     assert [line for line in zh.system.splitlines() if line.startswith("# ")][0] == "# 角色"
     assert zh.user == "{{句子}}"
-    assert "# 背景\n找出句子中提到的城市，输出 JSON。\n" in zh.system             # the task as written, by name
+    assert "# 背景\n找出`句子`中提到的城市，输出 JSON。\n" in zh.system           # the task as written, by name
+    assert zh.system.endswith("# 输出格式\nA JSON object with the key city.")    # asked for, so kept
 
     prompt = world.studio.library.create(alice, "cities-drafted", template)
     drafted = world.studio.draft_cases(alice, prompt.id, "Find the city a person lives in.", model=MODEL)

@@ -8,7 +8,9 @@ structure is the code's: the sections' headings (in the task's language, from ``
 task itself as the user wrote it at the head of the context (so no requirement of theirs is lost in the model's
 words), the user part with the ``{{variables}}``, and the examples the user gave as few-shot examples. A section the
 model did not write is filled from the task itself, so the result always has every section, whatever its wording.
-The instructions the model is given are the data files ``instructions/generate.md`` and ``draft_cases.md``.
+What a small model writes is checked line by line (``section_checks``): echoes of the instruction, empty rules, a
+role that is not one and a format the task did not ask for are dropped. The instructions the model is given are the
+data files ``instructions/generate.md`` and ``draft_cases.md``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from .cases import Case, with_id
 from .errors import PromptInvalid
 from .instructions import instruction, sections
 from .runner import Chat
+from .section_checks import format_of, kept
 from .templates import Example, Template, check_template, variables
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
@@ -85,10 +88,13 @@ def generate(chat: Chat, model: str, task: str, *, variables: Sequence[str] = ()
     reply = chat([{"role": "user", "content": asked}], model, sampling)
     if reply.error is not None:
         raise PromptInvalid("prompt_generate.model_failed", "model", reason=reply.error.text("en"))
-    written = {key: _no_new_variables(text, names) for key, text in sections_of(reply.text).items()}
-    plain = PLACEHOLDER.sub(lambda m: m.group(1), task)           # the task as written, its variables by name
+    bare = instruction("generate").replace("<<TASK>>", "").replace("<<EXAMPLES>>", "")
+    written = {key: kept(key, _no_new_variables(text, names), task=task, asked=bare)
+               for key, text in sections_of(reply.text).items()}
+    plain = PLACEHOLDER.sub(lambda m: f"`{m.group(1)}`", task)    # the task as written, its variables by name
     fallback = {"role": words["role_default"], "context": "", "instructions": plain,
-                "constraints": words["constraints_default"], "output_format": words["output_default"]}
+                "constraints": words["constraints_default"],
+                "output_format": format_of(plain) or words["output_default"]}
     # the task itself, as the user wrote it, always opens the context: nothing they asked can be lost in the
     # model's rewording (what a small model often drops: the format, a constraint)
     written["context"] = "\n".join(filter(None, (plain, written.get("context", ""))))
