@@ -36,10 +36,15 @@ USER = "u-bench"
 def start_embedded_gateway(tmp: Path, launch: Path | None = None, timeout: float = 240):
     """``python launch.py`` with the embedded models on a fresh data dir under ``tmp``: (child, base URL).
     ``launch``: another checkout's launch.py (e.g. a clean copy of HEAD while the tree is being edited)."""
+    import signal
     import sys
 
     from bench.run_gateway import Child, free_port, gateway_env, prepare_embedded_data
 
+    # a bench stopped with `kill` (SIGTERM) unwinds like Ctrl-C, so its ``finally`` stops this gateway and its
+    # llama.cpp server instead of leaving them running (and loading the cores) after the bench is gone
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
     launch = Path(launch) if launch else ROOT / "launch.py"
     port = free_port()
     cmd = [sys.executable, str(launch), "--port", str(port), "--data-dir", str(prepare_embedded_data(tmp))]
