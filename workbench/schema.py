@@ -312,6 +312,46 @@ MIGRATIONS: list[str | Callable[[duckdb.DuckDBPyConnection], None]] = [
         created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL
     );
     """,
+    # 14: paper deep-reading (workbench.papers): papers of a team or a personal space (the KBs' teams) with their
+    # parsed structure, readings per paper, model and language (statements with page and quote, as they grow),
+    # question threads and comparisons. The PDF itself is a file under the data dir, named by its sha256.
+    """
+    CREATE TABLE papers (
+        id VARCHAR PRIMARY KEY, team_id VARCHAR NOT NULL, filename VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL, bytes BIGINT NOT NULL,
+        title VARCHAR NOT NULL DEFAULT '', authors VARCHAR NOT NULL DEFAULT '[]',     -- JSON list
+        language VARCHAR NOT NULL DEFAULT '', pages INTEGER NOT NULL DEFAULT 0,
+        ocr_pages VARCHAR NOT NULL DEFAULT '[]',        -- JSON: pages read by OCR (no text layer)
+        status VARCHAR NOT NULL,                        -- parsing | ready | failed
+        progress VARCHAR NOT NULL DEFAULT '',           -- JSON: stage, done, total while parsing
+        error VARCHAR NOT NULL DEFAULT '',              -- JSON: a message's code and fields when failed
+        structure VARCHAR,                              -- JSON: workbench.papers.model.Structure
+        created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE paper_readings (
+        paper_id VARCHAR NOT NULL, model VARCHAR NOT NULL, lang VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,                        -- running | done | failed | cancelled
+        steps_done INTEGER NOT NULL DEFAULT 0, steps_total INTEGER NOT NULL DEFAULT 0,
+        statements VARCHAR NOT NULL DEFAULT '[]',       -- JSON: aspect, point, quote, page, verified, note
+        quotes_found INTEGER NOT NULL DEFAULT 0, quotes_asked INTEGER NOT NULL DEFAULT 0,
+        calls INTEGER NOT NULL DEFAULT 0, seconds DOUBLE NOT NULL DEFAULT 0,
+        error VARCHAR NOT NULL DEFAULT '',
+        created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (paper_id, model, lang)
+    );
+    CREATE TABLE paper_questions (
+        id VARCHAR PRIMARY KEY, thread_id VARCHAR NOT NULL, paper_id VARCHAR NOT NULL, user_id VARCHAR NOT NULL,
+        position INTEGER NOT NULL, question VARCHAR NOT NULL,
+        answer VARCHAR NOT NULL,                        -- JSON: text with (p. N), evidence (page, quote), found
+        model VARCHAR NOT NULL, lang VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE paper_comparisons (
+        id VARCHAR PRIMARY KEY, user_id VARCHAR NOT NULL, paper_ids VARCHAR NOT NULL,  -- JSON list, in order
+        model VARCHAR NOT NULL, lang VARCHAR NOT NULL,
+        cells VARCHAR NOT NULL,                         -- JSON: per row and paper, text, page, quote, verified
+        created_at TIMESTAMP NOT NULL
+    );
+    """,
 ]
 
 
