@@ -13,12 +13,11 @@ and for the results after them; a subsection is read for its parent's aspects an
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
+
+from workbench import instruction_files
 
 from .model import Section
 
@@ -37,9 +36,8 @@ class Aspect:
     headings: tuple[str, ...]
 
 
-@cache
 def _data() -> dict:
-    return json.loads(resources.files(__package__).joinpath("instructions/aspects.json").read_text("utf-8"))
+    return instruction_files.data(__package__, "aspects")
 
 
 def aspects() -> tuple[Aspect, ...]:
