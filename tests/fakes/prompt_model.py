@@ -24,17 +24,11 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-
-from tests.fakes.upstream import serve_in_thread
+from tests.fakes.chat_server import content, serve_chat
 
 MODEL = "prompt-model"
 CITIES = ("Paris", "Lyon", "Nantes", "Lille", "Nice", "Rennes", "Dijon", "Metz", "Brest", "Tours", "Caen", "Pau")
@@ -43,8 +37,7 @@ FENCE = re.compile(r"```[^\n]*\n(.*?)```", re.S)
 
 
 def _content(message: dict[str, Any]) -> str:
-    content = message.get("content")
-    return content if isinstance(content, str) else ""
+    return content(message)
 
 
 def _drop_at_most(text: str) -> str:
@@ -126,43 +119,8 @@ def _kind(messages: list[dict[str, Any]]) -> str:
 
 def start_prompt_model() -> PromptModel:
     """Serve the model on a free loopback port."""
+    seen: list[dict[str, Any]] = []
     holder: dict[str, PromptModel] = {}
-
-    async def chat(request: Request) -> Response:
-        body = await request.json()
-        model = holder["model"]
-        model.seen.append(body)
-        text = model.answer(body.get("messages") or [])
-        prompt_tokens = sum(len(_content(m).split()) for m in body.get("messages") or [])
-        if body.get("stream"):                  # one content chunk, the finish, the usage, [DONE]
-            base = {"id": f"chatcmpl-{len(model.seen)}", "object": "chat.completion.chunk", "created": 0,
-                    "model": MODEL}
-            usage = {"prompt_tokens": prompt_tokens, "completion_tokens": len(text.split()),
-                     "total_tokens": prompt_tokens + len(text.split())}
-            events = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": text},
-                                            "finish_reason": None}]},
-                      {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
-                      {**base, "choices": [], "usage": usage}]
-            lines = "".join(f"data: {json.dumps(event)}\n\n" for event in events) + "data: [DONE]\n\n"
-            return Response(lines, media_type="text/event-stream")
-        return JSONResponse({"id": f"chatcmpl-{len(model.seen)}", "object": "chat.completion", "created": 0,
-                             "model": MODEL, "choices": [{"index": 0, "finish_reason": "stop",
-                                                          "message": {"role": "assistant", "content": text}}],
-                             "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": len(text.split()),
-                                       "total_tokens": prompt_tokens + len(text.split())}})
-
-    async def models(request: Request) -> JSONResponse:
-        return JSONResponse({"object": "list", "data": [{"id": MODEL, "object": "model", "owned_by": "test"}]})
-
-    async def health(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok"})
-
-    app = Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"]),
-                            Route("/v1/models", models), Route("/health", health)])
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    port = sock.getsockname()[1]
-    server, thread = serve_in_thread(app, sock, f"prompt-model-{port}")
-    holder["model"] = PromptModel(f"http://127.0.0.1:{port}", server, thread)
+    url, server, thread = serve_chat(lambda messages: holder["model"].answer(messages), MODEL, seen)
+    holder["model"] = PromptModel(url, server, thread, seen=seen)
     return holder["model"]

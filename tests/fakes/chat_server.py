@@ -1,0 +1,70 @@
+"""An OpenAI-compatible chat server on a real loopback socket whose answers a test's function writes: the scripted
+models of the prompt studio's and the papers' tests speak the protocol through this one piece.
+
+    url, server, thread = serve_chat(answer, "paper-model", seen)   # answer(messages) -> text; seen: request bodies
+
+``/v1/chat/completions`` (JSON, or SSE with one content chunk, the finish, the usage and [DONE] when ``stream``),
+``/v1/models`` and ``/health``. Usage counts words, so a test can see tokens recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from tests.fakes.upstream import serve_in_thread
+
+Answer = Callable[[list[dict[str, Any]]], str]
+
+
+def content(message: dict[str, Any]) -> str:
+    """A chat message's text ("" for other content)."""
+    value = message.get("content")
+    return value if isinstance(value, str) else ""
+
+
+def serve_chat(answer: Answer, model_id: str, seen: list[dict[str, Any]]) -> tuple[str, Any, threading.Thread]:
+    """Serve ``answer`` as model ``model_id`` on a free loopback port: (base URL, uvicorn server, its thread)."""
+
+    async def chat(request: Request) -> Response:
+        body = await request.json()
+        seen.append(body)
+        text = answer(body.get("messages") or [])
+        prompt_tokens = sum(len(content(m).split()) for m in body.get("messages") or [])
+        usage = {"prompt_tokens": prompt_tokens, "completion_tokens": len(text.split()),
+                 "total_tokens": prompt_tokens + len(text.split())}
+        if body.get("stream"):
+            base = {"id": f"chatcmpl-{len(seen)}", "object": "chat.completion.chunk", "created": 0, "model": model_id}
+            events = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": text},
+                                            "finish_reason": None}]},
+                      {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+                      {**base, "choices": [], "usage": usage}]
+            lines = "".join(f"data: {json.dumps(event)}\n\n" for event in events) + "data: [DONE]\n\n"
+            return Response(lines, media_type="text/event-stream")
+        return JSONResponse({"id": f"chatcmpl-{len(seen)}", "object": "chat.completion", "created": 0,
+                             "model": model_id, "choices": [{"index": 0, "finish_reason": "stop",
+                                                             "message": {"role": "assistant", "content": text}}],
+                             "usage": usage})
+
+    async def models(request: Request) -> JSONResponse:
+        return JSONResponse({"object": "list", "data": [{"id": model_id, "object": "model", "owned_by": "test"}]})
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    app = Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"]),
+                            Route("/v1/models", models), Route("/health", health)])
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    port = sock.getsockname()[1]
+    server, thread = serve_in_thread(app, sock, f"{model_id}-{port}")
+    return f"http://127.0.0.1:{port}", server, thread

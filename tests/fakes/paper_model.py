@@ -1,0 +1,101 @@
+"""A chat model that reads papers deterministically, on a real socket (``chat_server``), for the papers' tests: the
+reading's code (quotes found on their pages, points kept to their quotes, progress, questions) must be seen to work,
+which the 0.5B model cannot promise.
+
+    model = start_paper_model()          # model id "paper-model"; model.mode = "faithful" | "sloppy" | "inventive"
+    model.kinds()                        # what each request was: extract, explain, questions, other
+
+- extract ("Read this part of a paper"): the sentences of the marked text ([p. N]) that hold a cue word of the aspect
+  asked, at most three, each as "p. N: <sentence>", or NONE. ``sloppy``: the second sentence has a word changed (on
+  no page any more) and the third names the page after its own;
+- explain ("Here are sentences from a paper"): "i. 要点：<the sentence>" (its numbers kept); ``inventive``: the
+  first point gains "提升 99%" (a number its quote has not);
+- questions ("questions a careful reviewer would ask"): "1: 作者如何验证第 1 条？" for statements 1..3.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.fakes.chat_server import content, serve_chat
+
+MODEL = "paper-model"
+CUES = {"the problem": ("problem", "challenge", "motivat", "问题"),
+        "what the authors propose": ("propose", "method", "encoder", "方法"),
+        "the datasets": ("dataset", "baseline", "metric", "数据集"),
+        "the results": ("%", "improv", "outperform", "achiev", "结果"),
+        "the contributions": ("contribut", "we present", "贡献"),
+        "the limitations": ("limit", "however", "fail", "局限"),
+        "the future work": ("future", "未来")}
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")
+
+
+@dataclass
+class PaperModel:
+    url: str
+    server: Any
+    thread: threading.Thread
+    mode: str = "faithful"
+    seen: list[dict[str, Any]] = field(default_factory=list)
+
+    def kinds(self) -> list[str]:
+        return [_kind(content(body["messages"][-1])) for body in self.seen]
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(5)
+
+    def answer(self, messages: list[dict[str, Any]]) -> str:
+        last = content(messages[-1])
+        kind = _kind(last)
+        if kind == "extract":
+            return self._extract(last)
+        if kind == "explain":
+            listed = re.findall(r"^(\d+)\. (.+)$", last.split("numbered:", 1)[1].split("For each sentence")[0], re.M)
+            points = [f"{n}. 要点：{text}" for n, text in listed]
+            if self.mode == "inventive" and points:
+                points[0] += " 提升 99%"
+            return "\n".join(points)
+        if kind == "questions":
+            count = len(re.findall(r"^\d+\. ", last, re.M))
+            return "\n".join(f"{n}: 作者如何验证第 {n} 条？" for n in range(1, min(count, 3) + 1))
+        return "I do not know."
+
+    def _extract(self, prompt: str) -> str:
+        text = prompt.split("\n\n", 1)[1].rsplit("\n\nCopy the", 1)[0]
+        cues = next((c for asks, c in CUES.items() if f"best state {asks}" in prompt), ())
+        picked: list[tuple[int, str]] = []
+        page = 0
+        for line in text.splitlines():
+            mark = re.fullmatch(r"\[p\. (\d+)\]", line.strip())
+            if mark:
+                page = int(mark.group(1))
+                continue
+            picked += [(page, s.strip()) for s in _SENTENCE_END.split(line)
+                       if s.strip() and any(c in s.lower() for c in cues)]
+        picked = picked[:3]
+        if self.mode == "sloppy" and len(picked) > 1:
+            picked[1] = (picked[1][0], re.sub(r"\b(\w{4,})\b", "changed", picked[1][1], count=1))
+        if self.mode == "sloppy" and len(picked) > 2:
+            picked[2] = (picked[2][0] + 1, picked[2][1])
+        return "\n".join(f"p. {p}: {s}" for p, s in picked) or "NONE"
+
+
+def _kind(text: str) -> str:
+    for marker, kind in (("Read this part of a paper", "extract"), ("Here are sentences from a paper", "explain"),
+                         ("questions a careful reviewer would ask", "questions")):
+        if marker in text:
+            return kind
+    return "other"
+
+
+def start_paper_model() -> PaperModel:
+    """Serve the model on a free loopback port."""
+    seen: list[dict[str, Any]] = []
+    holder: dict[str, PaperModel] = {}
+    url, server, thread = serve_chat(lambda messages: holder["model"].answer(messages), MODEL, seen)
+    holder["model"] = PaperModel(url, server, thread, seen=seen)
+    return holder["model"]
