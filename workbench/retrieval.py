@@ -167,6 +167,13 @@ def lexical_scores(question: str, texts: Sequence[str]) -> np.ndarray:
     return rare_word_shares([question], texts)[0]
 
 
+def hybrid_scores(query: np.ndarray, vectors: np.ndarray, question: str, texts: Sequence[str], *,
+                  lexical_weight: float = LEXICAL_WEIGHT) -> np.ndarray:
+    """Each text's score for a question: cosine similarity of the unit vectors, plus ``lexical_weight`` times the
+    share of the question's rarer words it holds (numbers, names, codes: what a sentence encoder misses)."""
+    return vectors @ query + lexical_weight * lexical_scores(question, texts)
+
+
 class Retriever:
     """Picks the attached documents' text for a question; embeds through the gateway with the user's key."""
 
@@ -311,7 +318,8 @@ class Retriever:
             candidates += [(a, p, vectors[p.index]) for p in passages if p.index in vectors]
         query = (await self._embed([question]))[0]
         matrix = np.vstack([v for _, _, v in candidates])
-        scores = matrix @ query + self.lexical_weight * lexical_scores(question, [p.text for _, p, _ in candidates])
+        scores = hybrid_scores(query, matrix, question, [p.text for _, p, _ in candidates],
+                               lexical_weight=self.lexical_weight)
         order = np.argsort(-scores, kind="stable")
         self.last_scores = [(candidates[i][0].name, candidates[i][1].index, round(float(scores[i]), 3)) for i in order]
         rank = {(candidates[i][0].id, candidates[i][1].index): -r for r, i in enumerate(order)}

@@ -4,12 +4,16 @@ models of the prompt studio's and the papers' tests speak the protocol through t
     url, server, thread = serve_chat(answer, "paper-model", seen)   # answer(messages) -> text; seen: request bodies
 
 ``/v1/chat/completions`` (JSON, or SSE with one content chunk, the finish, the usage and [DONE] when ``stream``),
+``/v1/embeddings`` (a bag of words hashed into 64 dimensions: texts sharing words are near, deterministic),
 ``/v1/models`` and ``/health``. Usage counts words, so a test can see tokens recorded.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
+import re
 import socket
 import threading
 from collections.abc import Callable
@@ -54,6 +58,13 @@ def serve_chat(answer: Answer, model_id: str, seen: list[dict[str, Any]]) -> tup
                                                              "message": {"role": "assistant", "content": text}}],
                              "usage": usage})
 
+    async def embeddings(request: Request) -> JSONResponse:
+        body = await request.json()
+        texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        data = [{"object": "embedding", "index": i, "embedding": bag_of_words(t)} for i, t in enumerate(texts)]
+        return JSONResponse({"object": "list", "data": data, "model": body.get("model", model_id),
+                             "usage": {"prompt_tokens": len(texts), "total_tokens": len(texts)}})
+
     async def models(request: Request) -> JSONResponse:
         return JSONResponse({"object": "list", "data": [{"id": model_id, "object": "model", "owned_by": "test"}]})
 
@@ -61,6 +72,7 @@ def serve_chat(answer: Answer, model_id: str, seen: list[dict[str, Any]]) -> tup
         return JSONResponse({"status": "ok"})
 
     app = Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"]),
+                            Route("/v1/embeddings", embeddings, methods=["POST"]),
                             Route("/v1/models", models), Route("/health", health)])
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
@@ -68,3 +80,12 @@ def serve_chat(answer: Answer, model_id: str, seen: list[dict[str, Any]]) -> tup
     port = sock.getsockname()[1]
     server, thread = serve_in_thread(app, sock, f"{model_id}-{port}")
     return f"http://127.0.0.1:{port}", server, thread
+
+
+def bag_of_words(text: str, dims: int = 64) -> list[float]:
+    """Lower-case words (and single CJK characters) hashed into ``dims`` counts, scaled to unit length."""
+    vector = [0.0] * dims
+    for word in re.findall(r"[a-z0-9]{3,}|[\u3400-\u9fff]", text.lower()):
+        vector[int(hashlib.sha1(word.encode()).hexdigest(), 16) % dims] += 1.0
+    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+    return [v / norm for v in vector]
