@@ -65,12 +65,18 @@ class PageLayout:
 
 
 def pdf_layout(data: bytes) -> list[PageLayout]:
-    """Every page of the PDF ``data`` in reading order (pdfplumber, imported here: it is heavy)."""
+    """Every page of the PDF ``data`` in reading order."""
+    with open_pdf(data) as pdf:
+        return [page_lines(page) for page in pdf.pages]
+
+
+def open_pdf(data: bytes):
+    """``data`` opened by pdfplumber (imported here: it is heavy), fonts with an embedded CMap read too; close it."""
     import pdfplumber
 
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
-        pdf.rsrcmgr = resource_manager()
-        return [page_lines(page) for page in pdf.pages]
+    pdf = pdfplumber.open(io.BytesIO(data))
+    pdf.rsrcmgr = resource_manager()
+    return pdf
 
 
 def page_lines(pdf_page) -> PageLayout:
