@@ -25,9 +25,7 @@ HEADINGS = [("", "Abstract", 1), ("1", "Introduction", 2), ("2", "Method", 3), (
 def paper() -> Structure:
     pages = tuple(PageText(n, tuple(Line(t, 20.0 * i, 50, 550, 10) for i, t in enumerate(text.split("\n"))), 612, 792)
                   for n, text in PAGES.items())
-    sections = tuple(Section(num, title, 1, page, page, PAGES[page].split("\n", 1)[1]) for num, title, page in HEADINGS)
+    sections = tuple(Section(num, title, 1, page, page, PAGES[page].split("\n", 1)[1],
+                             ((page, PAGES[page].split("\n", 1)[1]),)) for num, title, page in HEADINGS)
     return Structure("LightRetriever", ("Ada Lovelace",), PAGES[1], "en", pages, sections)
 
-
-def pieces(section: Section) -> list[tuple[int, str]]:
-    return [(section.page, section.text)]

@@ -9,7 +9,7 @@ import pytest
 
 from tests.aio import run
 from tests.fakes.paper_model import MODEL, start_paper_model
-from tests.fakes.sample_paper import PAGES, paper, pieces
+from tests.fakes.sample_paper import PAGES, paper
 from workbench.papers.reading import Progress, Reader, Reading
 
 
@@ -29,7 +29,7 @@ def read(model, lang: str = "zh") -> list[Progress | Reading]:
         return reply.choices[0].message.content or ""
 
     async def events() -> list[Progress | Reading]:
-        return [event async for event in Reader(complete, window=8192).read(paper(), pieces, lang=lang)]
+        return [event async for event in Reader(complete, window=8192).read(paper(), lang=lang)]
 
     return run(events())
 

@@ -88,6 +88,17 @@ def test_references_text_gives_each_entry_line_by_line(two_column):
     assert entries == truth.references
 
 
+def test_the_references_are_parsed_and_the_citations_linked_to_them(two_column):
+    paper, truth = two_column
+    assert [r.raw for r in paper.references] == truth.references
+    first, second, third = paper.references[:3]
+    assert (first.label, first.authors, first.title, first.year, first.venue) == (
+        "1", ("Vaswani", "Shazeer", "Parmar"), "Attention is all you need", "2017", "Proc. NeurIPS")
+    assert (second.doi, third.arxiv) == ("10.1109/CVPR.2016.90", "1810.04805")
+    assert [(c.page, c.marker, c.references) for c in paper.citations] == [
+        (1, "[1]", (1,)), (1, "[2, 3]", (2, 3)), (1, "[4]", (4,)), (2, "[5]", (5,))]
+
+
 def test_author_year_paper():
     data, truth = paper_pdfs.author_year_paper()
     paper = structure(data, "paper.pdf")
@@ -98,6 +109,9 @@ def test_author_year_paper():
     assert paper.tables == (table_text(truth),)
     assert " ".join(line for _, line in references_text(paper)) == " ".join(truth.references)
     assert "(Smith et al., 2020)" in paper.page(1).text and "Lee and Kim (2019)" in paper.page(1).text
+    assert [r.label for r in paper.references] == ["Brown, 2018", "Lee and Kim, 2019", "Smith et al., 2020"]
+    assert [(c.marker, c.references) for c in paper.citations][:3] == [
+        ("(Smith et al., 2020)", (3,)), ("Lee and Kim (2019)", (2,)), ("(Brown, 2018; Smith et al., 2020)", (1, 3))]
 
 
 def test_chinese_paper(chinese):

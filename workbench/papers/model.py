@@ -39,7 +39,8 @@ class Section:
     level: int                  # 1 for "3", 2 for "3.1"
     page: int                   # where the heading is
     end_page: int               # the last page with text of this section
-    text: str
+    text: str                   # its text, its subsections' included
+    pieces: tuple[tuple[int, str], ...] = ()    # its own text (up to the next heading of any level), by page
 
 
 @dataclass(frozen=True)

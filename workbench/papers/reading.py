@@ -1,7 +1,7 @@
 """A deep reading of a paper, aspect by aspect, every statement with its page and a quote the code found there.
 
     reader = Reader(complete, window=8192)              # complete(prompt, max_tokens) -> the model's answer
-    async for event in reader.read(structure, pieces, lang="zh"):
+    async for event in reader.read(structure, lang="zh"):
         ...   # Progress(stage, done, total, aspect) ... Reading(partial=True) as each aspect is done ... Reading
 
 For each aspect (``aspects``: problem, method, experiments, results, contributions, limitations, future work) the
@@ -26,7 +26,7 @@ from workbench.chat import estimate_tokens
 from workbench.instruction_files import instruction
 
 from .aspects import aspects, route
-from .model import Section, Structure
+from .model import Structure
 from .quotes import PageIndex
 from .statements import Quote, Statement, numbered, quotes_from, statement
 
@@ -88,14 +88,15 @@ class _Plan:
         return sum(len(g) + (1 if g else 0) for g in self.groups.values()) + 1
 
 
-def plan(structure: Structure, pieces: Callable[[Section], list[Piece]], window: int) -> _Plan:
-    """The calls a reading takes: for each aspect, its sections' text in groups that fit ``window``."""
+def plan(structure: Structure, window: int) -> _Plan:
+    """The calls a reading takes: for each aspect, its sections' own text (``Section.pieces``) in groups that fit
+    ``window``."""
     budget = max(400, min(MAX_GROUP_TOKENS, window - PROMPT_TOKENS - max(EXTRACT_TOKENS, EXPLAIN_TOKENS)))
     routed = route(structure.sections) if structure.sections else {}
     every = [(p.number, p.text) for p in structure.pages if p.text.strip()]
     out = _Plan()
     for aspect in aspects():
-        found = [piece for s in routed.get(aspect.key, []) for piece in pieces(s)] or every
+        found = [piece for s in routed.get(aspect.key, []) for piece in s.pieces] or every
         out.groups[aspect.key] = _grouped(found, budget)
     return out
 
@@ -147,11 +148,10 @@ class Reader:
         async with self._gate:
             return await self._complete(prompt, max_tokens)
 
-    async def read(self, structure: Structure, pieces: Callable[[Section], list[Piece]], *,
-                   lang: str) -> AsyncIterator[Progress | Reading]:
+    async def read(self, structure: Structure, *, lang: str) -> AsyncIterator[Progress | Reading]:
         """Progress after each call, the reading so far after each aspect, then the whole reading."""
         started = time.monotonic()
-        work = plan(structure, pieces, self.window)
+        work = plan(structure, self.window)
         indexes = {p.number: PageIndex(p.text) for p in structure.pages}
         statements: list[Statement] = []
         done = found_total = asked_total = 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 from workbench.documents import errors, parse
 from workbench.documents.layout import Line, PageLayout, open_pdf, page_lines
@@ -21,8 +22,10 @@ from workbench.documents.pdf import clean
 from workbench.documents.plaintext import stem
 
 from .captions import captions, joined
+from .citations import link_citations
 from .headings import Heading, body_font, heading, headings
 from .model import PageText, Section, Structure
+from .references import parse_reference, split_entries
 
 OCR = Callable[[bytes, list[int]], dict[int, list[Line]]]
 MAX_BYTES = 50 * 1024 * 1024
@@ -52,12 +55,21 @@ def structure(data: bytes, filename: str, *, ocr: OCR | None = None, max_bytes: 
     title = joined([line.text for _, line in title_lines]) or metadata_title or stem(filename)
     after = title_lines[-1][0] if title_lines else -1
     found = headings([(page.number, page.lines) for page in pages], body, after=(1, after))
-    return Structure(
+    paper = Structure(
         title=title, authors=_authors(pages[0], after, found) if title_lines else (),
         abstract=_abstract(pages, found, after),
         language=_language(pages), pages=pages, sections=tuple(_sections(pages, found)),
         captions=tuple(c for page in pages for c in captions(page.number, page.lines, lambda ln: heading(ln, body))),
         tables=tuple(tables), ocr_pages=tuple(sorted(ocr_pages)))
+    return _with_references(paper)
+
+
+def _with_references(paper: Structure) -> Structure:
+    """The references list parsed (``references``) and the body's citations linked to it (``citations``)."""
+    listed = tuple(parse_reference(raw, n) for n, raw in enumerate(split_entries(references_text(paper)), 1))
+    body = [piece for section in paper.sections if not _REFERENCES.fullmatch(section.title.strip())
+            for piece in section.pieces]
+    return replace(paper, references=listed, citations=tuple(link_citations(body, listed)) if listed else ())
 
 
 def _check(data: bytes, filename: str, max_bytes: int, ocr: OCR | None) -> None:
@@ -170,10 +182,21 @@ def _sections(pages: tuple[PageText, ...], found: list[Heading]) -> list[Section
         start = where.get((h.page, h.index), 0)
         end = next((where[(g.page, g.index)] for g in found[n + 1:] if g.level <= h.level), len(flat))
         body = flat[start + 1:end]
+        own = flat[start + 1:where.get((found[n + 1].page, found[n + 1].index), end) if n + 1 < len(found) else end]
         sections.append(Section(number=h.number, title=h.title, level=h.level, page=h.page,
                                 end_page=body[-1][0] if body else h.page,
-                                text="\n".join(line.text for _, _, line in body)))
+                                text="\n".join(line.text for _, _, line in body), pieces=_by_page(own)))
     return sections
+
+
+def _by_page(lines: list[tuple[int, int, Line]]) -> tuple[tuple[int, str], ...]:
+    """Lines as (page, their text) runs, one per page."""
+    out: list[tuple[int, list[str]]] = []
+    for number, _, line in lines:
+        if not out or out[-1][0] != number:
+            out.append((number, []))
+        out[-1][1].append(line.text)
+    return tuple((number, "\n".join(texts)) for number, texts in out)
 
 
 def _is_page_number(line: Line, page: PageText) -> bool:
