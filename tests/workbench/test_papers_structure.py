@@ -7,6 +7,7 @@ import pytest
 from tests.fakes import docs, paper_pdfs
 from workbench.documents import DocumentError
 from workbench.documents.layout import Line, reading_order_errors
+from workbench.papers.errors import PaperInvalid
 from workbench.papers.structure import references_text, structure
 
 
@@ -173,3 +174,19 @@ def test_a_file_over_the_size_limit_is_refused():
 def test_without_a_title_in_a_larger_font_the_metadata_title_is_used():
     paper = structure(docs.pdf_file(["Plain text in one size.\nAnother line."], title="A Paper Title"), "p.pdf")
     assert (paper.title, paper.authors, paper.sections) == ("A Paper Title", (), ())
+
+
+def test_a_file_that_is_not_a_pdf_is_refused_saying_papers_are_pdfs():
+    with pytest.raises(PaperInvalid) as refused:
+        structure(b"# Notes\n\nNot a paper.", "notes.md")
+    assert (refused.value.code, refused.value.field) == ("not_pdf", "file")
+    assert "PDF" in refused.value.text("en") and "PDF" in refused.value.text("zh")
+
+
+def test_progress_is_told_of_each_page_and_each_page_recognised():
+    data, truth = paper_pdfs.author_year_paper(scanned="A scanned page says this.")
+    seen: list[tuple[str, int, int]] = []
+    structure(data, "paper.pdf", ocr=lambda pdf, pages: {pages[0]: [Line("A scanned page.", 90.0, 72.0, 200.0, 12.0)]},
+              progress=lambda stage, done, total: seen.append((stage, done, total)))
+    pages = truth.pages
+    assert seen == [("pages", n, pages) for n in range(1, pages + 1)] + [("ocr", 1, 1)]

@@ -23,11 +23,13 @@ from workbench.documents.plaintext import stem
 
 from .captions import captions, joined
 from .citations import link_citations
+from .errors import PaperInvalid
 from .headings import Heading, body_font, heading, headings
 from .model import PageText, Section, Structure
 from .references import parse_reference, split_entries
 
 OCR = Callable[[bytes, list[int]], dict[int, list[Line]]]
+Progress = Callable[[str, int, int], None]          # (stage "pages" or "ocr", done, total)
 MAX_BYTES = 50 * 1024 * 1024
 _AFFILIATION = re.compile(r"universit|institut|department|school|college|laborator|\blab\b|inc\.|corporation|@|"
                           r"大学|学院|研究所|研究院|实验室|公司|\d{6}", re.I)
@@ -41,11 +43,13 @@ _LATIN_WORD = re.compile("[A-Za-z]+")
 _PAGE_NUMBER = re.compile(r"\d{1,4}")
 
 
-def structure(data: bytes, filename: str, *, ocr: OCR | None = None, max_bytes: int = MAX_BYTES) -> Structure:
-    """The structure of the paper in the PDF ``data``; ``ocr(data, page numbers)`` reads pages with no text layer."""
+def structure(data: bytes, filename: str, *, ocr: OCR | None = None, max_bytes: int = MAX_BYTES,
+              progress: Progress | None = None) -> Structure:
+    """The structure of the paper in the PDF ``data``; ``ocr(data, page numbers)`` reads pages with no text layer;
+    ``progress(stage, done, total)`` is told of each page read ("pages") and recognised ("ocr")."""
     _check(data, filename, max_bytes, ocr)
-    layouts, tables, metadata_title = _read(data, filename)
-    ocr_pages = _recognised(data, layouts, ocr)
+    layouts, tables, metadata_title = _read(data, filename, progress or _quiet)
+    ocr_pages = _recognised(data, layouts, ocr, progress or _quiet)
     pages = tuple(PageText(p.number, ocr_pages.get(p.number, p.lines), p.width, p.height, p.columns,
                            ocr=p.number in ocr_pages) for p in layouts)
     if not any(page.lines for page in pages):
@@ -81,15 +85,22 @@ def _check(data: bytes, filename: str, max_bytes: int, ocr: OCR | None) -> None:
             return
         raise
     if document.kind != "pdf":
-        raise errors.unsupported(filename)
+        raise PaperInvalid("paper.not_pdf", "file", filename=filename)
 
 
-def _read(data: bytes, filename: str) -> tuple[list[PageLayout], list[tuple[int, str]], str]:
+def _quiet(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def _read(data: bytes, filename: str, progress: Progress) -> tuple[list[PageLayout], list[tuple[int, str]], str]:
     """Each page's layout, the tables (page, rows as text) and the title in the PDF's metadata."""
     try:
         with open_pdf(data) as pdf:
-            layouts = [page_lines(page) for page in pdf.pages]
-            tables = [(page.page_number, text) for page in pdf.pages for text in _tables(page)]
+            layouts, tables = [], []
+            for page in pdf.pages:
+                layouts.append(page_lines(page))
+                tables += [(page.page_number, text) for text in _tables(page)]
+                progress("pages", len(layouts), len(pdf.pages))
             title = " ".join(str((pdf.metadata or {}).get("Title") or "").split())
     except errors.DocumentError:
         raise
@@ -109,12 +120,16 @@ def _tables(pdf_page) -> list[str]:
     return out
 
 
-def _recognised(data: bytes, layouts: list[PageLayout], ocr: OCR | None) -> dict[int, tuple[Line, ...]]:
-    """The lines ``ocr`` reads on the pages without text; {} without ``ocr``."""
+def _recognised(data: bytes, layouts: list[PageLayout], ocr: OCR | None,
+                progress: Progress) -> dict[int, tuple[Line, ...]]:
+    """The lines ``ocr`` reads on the pages without text, one page at a time; {} without ``ocr``."""
     blank = [page.number for page in layouts if not page.lines]
     if ocr is None or not blank:
         return {}
-    read = ocr(data, blank)
+    read: dict[int, list[Line]] = {}
+    for done, number in enumerate(blank, 1):
+        read.update(ocr(data, [number]))
+        progress("ocr", done, len(blank))
     return {number: tuple(Line(normal_form(clean(line.text)), line.top, line.x0, line.x1, line.size, line.bold,
                                line.column) for line in lines)
             for number, lines in read.items() if number in blank and lines}
