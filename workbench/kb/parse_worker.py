@@ -7,6 +7,9 @@ document, and a cancel that stops a parse in progress.
     parsed.kind, parsed.pages, parsed.chunks           # or DocumentError / parse_timeout / parse_memory / ParseStopped
     worker.shut(); worker.close()       # no new child, then kill it (once no thread parses with it)
 
+A child also reads papers (``paper``: ``workbench.papers.structure``, OCR for scanned pages, a progress frame per
+page before the answer), under the same limits.
+
 One child serves one document at a time and stays warm between documents (importing pypdf, the chunker and
 their dependencies takes ~1 s; a parse of a 25-page PDF ~0.1 s). The parent (a thread of the ingestion
 worker) waits for the answer in steps of ``POLL`` seconds, and kills the child — then starts a fresh one — when
@@ -32,9 +35,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from shared.messages import Words
 from workbench.documents.errors import DocumentError
@@ -140,18 +144,35 @@ class ParseWorker:
     def parse(self, path: Path, name: str, *, max_bytes: int, chunk_tokens: int, overlap_tokens: int,
               stop: threading.Event) -> Parsed:
         """The document at ``path`` parsed and chunked in the child, within the limits (see the module doc)."""
+        request = {"path": str(path), "name": name, "max_bytes": max_bytes, "chunk_tokens": chunk_tokens,
+                   "overlap_tokens": overlap_tokens}
+        return self._exchange(request, name, stop, None, self._result)
+
+    def paper(self, path: Path, name: str, *, max_bytes: int, stop: threading.Event,
+              progress: Callable[[str, int, int], None] | None = None) -> str:
+        """A paper's structure (``workbench.papers.structure``, scanned pages read by OCR) as JSON
+        (``workbench.papers.records.structure_from_json`` reads it), within the limits; ``progress(stage, done,
+        total)`` is told of each page as the child reads it."""
+        request = {"task": "paper", "path": str(path), "name": name, "max_bytes": max_bytes}
+        return self._exchange(request, name, stop, progress, self._structure)
+
+    def _exchange(self, request: dict, name: str, stop: threading.Event,
+                  progress: Callable[[str, int, int], None] | None, result: Callable[..., Any]) -> Any:
         proc = self._running(stop)
-        request = json.dumps({"path": str(path), "name": name, "max_bytes": max_bytes, "chunk_tokens": chunk_tokens,
-                              "overlap_tokens": overlap_tokens}).encode()
+        body = json.dumps(request).encode()
         try:
-            proc.stdin.write(_FRAME.pack(len(request)) + request)
+            proc.stdin.write(_FRAME.pack(len(body)) + body)
         except OSError:
             return self._died(proc, name)
         deadline = time.monotonic() + self.limits.seconds
         while True:
             answer = self._receive(proc, min(POLL, max(0.0, deadline - time.monotonic())))
+            if answer is not None and "progress" in answer:
+                if progress is not None:
+                    progress(*answer["progress"])
+                continue
             if answer is not None:
-                return self._result(proc, answer, name)
+                return result(proc, answer, name)
             if stop.is_set():
                 self._restart(proc)
                 raise ParseStopped
@@ -219,11 +240,26 @@ class ParseWorker:
             chunks = [KBChunk(text, first, last, heading, tokens)
                       for text, first, last, heading, tokens in answer["chunks"]]
             return Parsed(answer["kind"], answer["pages"], chunks)
+        self._raise(answer, name)
+
+    def _structure(self, proc: subprocess.Popen, answer: dict, name: str) -> str:
+        if answer.get("recycle"):
+            self._restart(proc)
+        if "structure" in answer:
+            return answer["structure"]
+        self._raise(answer, name)
+
+    def _raise(self, answer: dict, name: str) -> NoReturn:
+        """The failure an answer without a result carries, raised as the caller's error."""
         error = answer.get("error") or {}
         if error.get("code") == "memory":
             raise parse_memory(name, self.limits.memory_mb)
-        if error.get("key"):                       # a DocumentError, its code and fields sent as JSON
+        if error.get("key"):                       # a DocumentError (or a PaperError), its code and fields as JSON
             fields = {k: Words(**v) if isinstance(v, dict) else v for k, v in error.get("fields", {}).items()}
+            if error["key"].startswith("paper."):
+                from workbench.papers.errors import PaperInvalid
+
+                raise PaperInvalid(error["key"], error.get("field"), **fields)
             raise DocumentError(error["key"], code=error.get("code"), **fields)
         raise parse_crashed(name)
 
@@ -320,6 +356,27 @@ def _peak_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024     # KB on Linux; elsewhere an upper bound
 
 
+def _chunked(data: bytes, name: str, request: dict, parse: Callable, chunk_document: Callable) -> dict[str, Any]:
+    """A KB document parsed and chunked: its kind, pages and chunks."""
+    document = parse(data, name, max_bytes=request["max_bytes"])
+    chunks = chunk_document(document, chunk_tokens=request["chunk_tokens"], overlap_tokens=request["overlap_tokens"])
+    return {"kind": document.kind, "pages": document.page_count,
+            "chunks": [[c.text, c.first_page, c.last_page, c.heading, c.tokens] for c in chunks]}
+
+
+def _paper(data: bytes, name: str, max_bytes: int, out: int) -> str:
+    """A paper's structure as JSON, read here (OCR for pages without text), each page told to the parent."""
+    from workbench.papers.records import structure_json
+    from workbench.papers.structure import structure
+
+    try:
+        from workbench.documents.ocr import recognise
+    except ImportError:                             # no OCR engine installed: text-less pages stay empty
+        recognise = None
+    told = lambda stage, done, total: _write_frame(out, {"progress": [stage, done, total]})  # noqa: E731
+    return structure_json(structure(data, name, ocr=recognise, max_bytes=max_bytes, progress=told))
+
+
 def main(argv: list[str]) -> None:
     """The child: answer parse requests on fd 0 until it closes."""
     memory_mb = int(argv[0]) if argv else ParseLimits().memory_mb
@@ -342,15 +399,13 @@ def main(argv: list[str]) -> None:
         try:
             name = request["name"]
             data = Path(request["path"]).read_bytes()
-            document = parse(data, name, max_bytes=request["max_bytes"])
+            if request.get("task") == "paper":
+                answer = {"structure": _paper(data, name, request["max_bytes"], out)}
+            else:
+                answer = _chunked(data, name, request, parse, chunk_document)
             del data
-            chunks = chunk_document(document, chunk_tokens=request["chunk_tokens"],
-                                    overlap_tokens=request["overlap_tokens"])
-            answer = {"kind": document.kind, "pages": document.page_count,
-                      "chunks": [[c.text, c.first_page, c.last_page, c.heading, c.tokens] for c in chunks]}
-            del document, chunks
         except WorkbenchError as exc:
-            answer = {"error": {"key": exc.key, "code": exc.code,
+            answer = {"error": {"key": exc.key, "code": exc.code, "field": exc.field,
                                 "fields": {k: asdict(v) if isinstance(v, Words) else v for k, v in exc.fields.items()}}}
         except MemoryError:
             answer = {"error": {"code": "memory"}, "recycle": True}
