@@ -13,6 +13,7 @@ from tests.workbench.paper_world import paper_world
 from workbench.kb.access import Access
 from workbench.kb.teams import Teams
 from workbench.papers.errors import PaperForbidden, PaperInvalid, PaperNotFound
+from workbench.papers.export import comparison_markdown
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +112,41 @@ def test_a_viewer_reads_a_team_paper_but_cannot_read_it_with_a_model(world, pape
     with pytest.raises(PaperForbidden) as refused:
         world.papers.start_reading(bob, ready.id, model=MODEL, lang="en")
     assert "member" in refused.value.text("en") and "成员" in refused.value.text("zh")
+
+
+def test_two_papers_are_compared_cell_by_cell_from_their_readings(world, paper):
+    ready, _ = paper
+    alice = world.uid("alice")
+    data, truth = paper_pdfs.author_year_paper()
+    second = world.ready(alice, world.papers.upload(alice, data, "citations.pdf").id)
+    table = run(world.papers.compare(alice, [ready.id, second.id], model=MODEL, lang="zh"))
+    assert table.titles == (ready.title, truth.title)
+    assert [row.key for row in table.rows] == ["problem", "method", "data", "metrics", "results", "limitations"]
+    filled = [(paper_id, cell) for row in table.rows
+              for paper_id, cell in zip((ready.id, second.id), row.cells, strict=True) if cell is not None]
+    assert {paper_id for paper_id, _ in filled} == {ready.id, second.id} and table.rows[1].cells[0] is not None
+    for paper_id, cell in filled:                       # each cell is a statement checked on its page
+        page = world.papers.library.structure(alice, paper_id).page(cell.page).text
+        assert cell.verified and cell.quote.replace(" ", "") in page.replace("\n", "").replace(" ", "")
+    # the author-year paper's abstract names no method: its cell says so instead of guessing
+    assert table.rows[1].cells[1] is None
+    text = comparison_markdown(table, lang="zh")
+    assert text.splitlines()[2] == f"| | {ready.title} | {truth.title} |"
+    assert text.splitlines()[5].startswith("| **方法** | ") and text.splitlines()[5].endswith(" | 解读中未找到 |")
+    with pytest.raises(PaperInvalid) as one:
+        run(world.papers.compare(alice, [ready.id], model=MODEL, lang="zh"))
+    assert one.value.field == "papers" and "2 到 5" in one.value.text("zh")
+    with pytest.raises(PaperInvalid) as twice:
+        run(world.papers.compare(alice, [ready.id, ready.id], model=MODEL, lang="zh"))
+    assert twice.value.code == "compare_twice"
+
+
+def test_the_reading_and_the_questions_export_as_markdown_with_pages_and_quotes(world, paper):
+    ready, truth = paper
+    alice = world.uid("alice")
+    text = world.papers.markdown(alice, ready.id, model=MODEL, lang="zh")
+    stored = world.papers.reading(alice, ready.id, model=MODEL, lang="zh")
+    assert text.startswith(f"# {truth.title}\n") and "## 深度解读（paper-model，" in text
+    assert "### 方法" in text and "## 问答" in text
+    first = stored.reading.statements[0]
+    assert f"- {first.point} (第 {first.page} 页)\n\n  > {first.quote}\n" in text

@@ -128,8 +128,9 @@ class Readings:
     def threads(self, paper_id: str, user_id: str) -> list[tuple[str, str, datetime]]:
         """(thread id, its first question, when) of the user's threads on a paper, the latest first."""
         return self._store.cursor().execute(
-            "SELECT thread_id, arg_min(question, position), max(created_at) AS at FROM paper_questions "
-            "WHERE paper_id = ? AND user_id = ? GROUP BY thread_id ORDER BY at DESC", [paper_id, user_id]).fetchall()
+            "SELECT thread_id, arg_min(question, position), max(created_at) AS asked_at FROM paper_questions "
+            "WHERE paper_id = ? AND user_id = ? GROUP BY thread_id ORDER BY asked_at DESC",
+            [paper_id, user_id]).fetchall()
 
     # -- comparisons ----------------------------------------------------------------------------------------------
     def compared(self, user_id: str, paper_ids: Sequence[str], model: str, lang: str, cells: list) -> str:

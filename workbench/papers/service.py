@@ -19,6 +19,7 @@ aspect, and a finished reading is kept per paper, model and language (asked agai
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import queue
@@ -43,7 +44,9 @@ from workbench.messages import MESSAGES
 from workbench.store import Store
 
 from .ask import MAX_QUESTION, Asker
+from .compare import MAX_PAPERS, MIN_PAPERS, Table, compare
 from .errors import PaperInvalid, PaperNotFound
+from .export import markdown
 from .library import Library
 from .reading import LANGUAGES, Progress, Reader, Reading
 from .readings import Asked, Readings, StoredReading
@@ -267,6 +270,45 @@ class Papers:
                                                                        history=history)
         finally:
             await client.close()
+
+
+    # -- comparing and exporting ----------------------------------------------------------------------------------
+    async def compare(self, user_id: str, paper_ids: list[str], *, model: str, lang: str) -> Table:
+        """2 to 5 papers side by side from their readings by ``model`` in ``lang`` (read first where missing)."""
+        lang = _lang(lang)
+        if not isinstance(paper_ids, list) or not MIN_PAPERS <= len(paper_ids) <= MAX_PAPERS:
+            raise PaperInvalid("paper.compare_count", "papers", count=len(paper_ids) if isinstance(paper_ids, list)
+                               else 0)
+        papers = [self.library.require(user_id, paper_id, "write") for paper_id in paper_ids]
+        seen: set[str] = set()
+        for paper in papers:
+            if paper.id in seen:
+                raise PaperInvalid("paper.compare_twice", "papers", title=paper.title)
+            seen.add(paper.id)
+        readings = []
+        for paper in papers:
+            stored = self.start_reading(user_id, paper.id, model=model, lang=lang)
+            future = self._running.get((paper.id, model, lang))
+            if stored.status != "done" and future is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wrap_future(future)
+                stored = self.readings.get(paper.id, model, lang)
+            if stored.status != "done":
+                raise PaperInvalid("paper.model_failed", "model", reason=stored.error.get(lang) or stored.status)
+            readings.append((paper.title, stored.reading))
+        table = compare(readings)
+        self.readings.compared(user_id, paper_ids, model, lang, [[c.__dict__ if c else None for c in row.cells]
+                                                                 for row in table.rows])
+        return table
+
+    def markdown(self, user_id: str, paper_id: str, *, model: str, lang: str) -> str:
+        """The paper's reading by ``model`` in ``lang`` (if any) and the user's question threads, as Markdown."""
+        lang = _lang(lang)
+        structure = self.library.structure(user_id, paper_id)
+        stored = self.readings.get(paper_id, model, lang)
+        threads = [self.readings.thread(paper_id, user_id, thread_id)
+                   for thread_id, _, _ in reversed(self.readings.threads(paper_id, user_id))]
+        return markdown(structure, stored, threads, lang=lang)
 
 
 def _lang(lang: object) -> str:
