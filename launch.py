@@ -24,7 +24,7 @@ def offline_environment() -> None:
         os.environ[name] = value
 
 
-def build_app(gateway, workbench_store=None, knowledge=None, mcp=None, prompts=None):
+def build_app(gateway, workbench_store=None, knowledge=None, mcp=None, prompts=None, papers=None):
     """One ASGI app: /v1 straight to the gateway's hand-rolled ASGI app; the rest is one FastAPI app: the routers
     (the gateway's /admin/v1, those of ``app.http``) in order, then the Gradio UI; all but sign-in, /kb/v1 and
     /admin/v1 (API keys) need a signed-in session (``app.http.auth.SessionGuard``: pages redirect to /login, other
@@ -34,13 +34,24 @@ def build_app(gateway, workbench_store=None, knowledge=None, mcp=None, prompts=N
     conversations live there (without it the chat page says chat is not available). ``knowledge``: the
     knowledge bases (``open_knowledge``; None: the knowledge-base pages say they are not available). ``mcp``: the MCP
     hub (``open_mcp``; None: the MCP page says it is not available). ``prompts``: the prompt studio (``open_prompts``;
-    None: its page says it is not available, /prompts/v1 answers 503)."""
+    None: its page says it is not available, /prompts/v1 answers 503). ``papers``: paper reading (``open_papers``;
+    None: its page says it is not available)."""
     import gradio as gr
     from fastapi import FastAPI
     from fastapi.middleware.cors import CORSMiddleware
 
     from app.chat import page as chat
-    from app.http import auth, chat_export, chat_files, kb_api, kb_files, prompts_api, signin, usage_export
+    from app.http import (
+        auth,
+        chat_export,
+        chat_files,
+        kb_api,
+        kb_files,
+        papers_files,
+        prompts_api,
+        signin,
+        usage_export,
+    )
     from app.http.mcp_api import PREFIX as MCP_PREFIX
     from app.shell import header as shell
     from app.ui import build_ui
@@ -69,7 +80,7 @@ def build_app(gateway, workbench_store=None, knowledge=None, mcp=None, prompts=N
         setup = chat.ChatSetup(conversations, base_url, web_search=searcher(base_url, gateway.keys.workbench_key),
                                documents=documents, knowledge=knowledge, mcp=mcp.hub if mcp is not None else None,
                                prompts=prompts.library if prompts is not None else None)
-    blocks, i18n = build_ui(gateway, chat=setup, knowledge=knowledge, mcp=mcp, prompts=prompts)
+    blocks, i18n = build_ui(gateway, chat=setup, knowledge=knowledge, mcp=mcp, prompts=prompts, papers=papers)
     ui = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     # CORS: only the workbench's own origin may read the UI's answers from a script (Gradio's own CORS, which this
     # replaces, let any localhost/127.0.0.1 page read them with the user's cookie)
@@ -92,6 +103,7 @@ def build_app(gateway, workbench_store=None, knowledge=None, mcp=None, prompts=N
         usage_export.routes(gateway.console, sessions),          # Usage CSVs, as the user may see them
         *([chat_export.routes(setup.conversations, sessions)] if setup else []),   # a conversation's export
         chat_files.routes(setup.documents.attachments if setup else None, sessions),   # their own documents
+        papers_files.routes(papers, sessions),                   # a paper's PDF and its pages, quotes marked
     ]
     for router in routers:
         ui.include_router(router)
@@ -280,6 +292,19 @@ def mcp_connectors(installs, supervisor) -> list:
     return [StdioConnector(installs, supervisor)]
 
 
+def open_papers(settings, gateway, workbench_store):
+    """Paper reading (``workbench.papers``): its papers over the knowledge bases' teams, their PDFs under
+    ``<data dir>/papers``, models reached through this process's /v1 with each user's workbench key. Started
+    (``Papers.start``: the parse thread, the readings' loop) once the server answers."""
+    from app.chat.context import local_api_url
+    from gateway.routing.catalogue import EMBEDDED_EMBEDDING_ID
+    from workbench.papers.service import MB, Papers
+
+    return Papers.open(workbench_store, AccountDirectory(gateway.accounts), settings.data_dir / "papers",
+                       base_url=local_api_url(settings.host, settings.port), key_for=gateway.keys.workbench_key,
+                       embedding_model=EMBEDDED_EMBEDDING_ID, max_bytes=settings.kb_max_upload_mb * MB)
+
+
 def open_mcp(settings, workbench_store, knowledge=None, web_search=None, prompts=None):
     """The MCP hub (``app.mcp.context.McpSetup``): the catalogue (its bundled entries added or brought up to date),
     the sealer of stored secrets (``MAAS_SECRET_KEY``, else ``<data dir>/secret.key``), the installs (those a stop cut
@@ -351,13 +376,15 @@ async def _serve(settings, gateway, workbench_store) -> None:
     async def workbench() -> tuple:
         knowledge = await asyncio.to_thread(open_knowledge, settings, gateway, workbench_store)
         prompts = open_prompts(settings, gateway, workbench_store)
+        papers = open_papers(settings, gateway, workbench_store)
         mcp = await asyncio.to_thread(open_mcp, settings, workbench_store, knowledge,
                                       lambda: getattr(gateway.catalogue, "search", None) is not None, prompts.library)
-        return await asyncio.to_thread(build_app, gateway, workbench_store, knowledge, mcp, prompts), knowledge, mcp
+        app = await asyncio.to_thread(build_app, gateway, workbench_store, knowledge, mcp, prompts, papers)
+        return app, knowledge, mcp, papers
 
     # the knowledge bases (importing Chroma takes ~1 s), the MCP hub and the UI (Gradio, seconds) are built while the
     # models start
-    (app, knowledge, mcp), _ = await asyncio.gather(workbench(), gateway.start())
+    (app, knowledge, mcp, papers), _ = await asyncio.gather(workbench(), gateway.start())
     # Everything alive now (Gradio, FastAPI, DuckDB: ~200k objects) lives as long as the process:
     # keep it out of the collector, whose full passes otherwise pause serving for 70-190 ms.
     gc.collect()
@@ -376,6 +403,7 @@ async def _serve(settings, gateway, workbench_store) -> None:
                 await asyncio.sleep(0.05)
             await knowledge.start()         # its worker embeds through our own /v1: now that it answers
             await mcp.start()               # the MCP servers admins left running, started again in the background
+            papers.start()                  # papers left parsing are parsed again
             host = settings.host if settings.host not in ("0.0.0.0", "::") else "127.0.0.1"
             _banner(gateway, f"http://{host}:{settings.port}")
 
@@ -385,6 +413,7 @@ async def _serve(settings, gateway, workbench_store) -> None:
     finally:
         await knowledge.stop()              # the worker first: it calls the gateway
         await mcp.stop()                    # every MCP server's process ends
+        await asyncio.to_thread(papers.stop)    # readings in progress are saved as cancelled
         await gateway.stop()
 
 

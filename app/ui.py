@@ -24,14 +24,15 @@ if TYPE_CHECKING:
 APP_NAME = "MaaS Workbench"   # browser tab title: Gradio sets document.title verbatim (no i18n)
 # (module, route path, route name: Gradio's navbar is hidden, the shell's header shows translated names)
 PAGES = (("app.chat.page", "/chat", "Chat"), ("app.kb.page", "/kb", "Knowledge"), ("app.mcp.page", "/mcp", "MCP"),
-         ("app.prompts.page", "/prompts", "Prompts"), ("app.teams.page", "/teams", "Teams"),
+         ("app.prompts.page", "/prompts", "Prompts"), ("app.papers.page", "/papers", "Papers"),
+         ("app.teams.page", "/teams", "Teams"),
          ("app.account.page", "/account", "Account"), ("app.usage.page", "/usage", "Usage"),
          ("app.docs.page", "/api-docs", "API docs"), ("app.admin.page", "/admin", "Admin"))
 KNOWLEDGE_PAGES = ("app.kb.page", "app.teams.page")     # these take the knowledge bases (workbench.kb.service)
 
 
 def build_ui(gateway: Any, *, api_base_hint: str = "/v1", chat: Any = None, knowledge: Any = None,
-             mcp: Any = None, prompts: Any = None) -> tuple[gr.Blocks, gr.I18n]:
+             mcp: Any = None, prompts: Any = None, papers: Any = None) -> tuple[gr.Blocks, gr.I18n]:
     """Build the workbench Blocks and its I18n (pass both to ``gr.mount_gradio_app``).
 
     ``gateway`` is an opened ``gateway.service.Gateway`` (its ``status``, ``console``, ``catalogue``,
@@ -41,6 +42,7 @@ def build_ui(gateway: Any, *, api_base_hint: str = "/v1", chat: Any = None, know
     ``knowledge`` is the knowledge bases' ``workbench.kb.service.KnowledgeService`` (None: their pages say so).
     ``mcp`` is the MCP hub's ``app.mcp.context.McpSetup`` (None: the MCP page says it is not available).
     ``prompts`` is the prompt studio (``workbench.prompt_studio.service.PromptStudio``; None: its page says so).
+    ``papers`` is paper reading (``workbench.papers.service.Papers``; None: its page says so).
     """
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"   # before any Blocks: else it calls out
     import gradio as gr
@@ -59,6 +61,6 @@ def build_ui(gateway: Any, *, api_base_hint: str = "/v1", chat: Any = None, know
             shell.header(page, gateway.console, i18n, path)
             extra = ((chat,) if module_name == "app.chat.page" else (knowledge,) if module_name in KNOWLEDGE_PAGES
                      else (mcp,) if module_name == "app.mcp.page" else (prompts,) if module_name == "app.prompts.page"
-                     else ())
+                     else (papers,) if module_name == "app.papers.page" else ())
             module.build(page, gateway, i18n, *extra)
     return demo, i18n

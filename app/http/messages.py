@@ -21,6 +21,7 @@ EN: dict[str, str] = {
     # what this server has
     "kb.unavailable": "Knowledge bases are not available on this server.",
     "prompts.unavailable": "The prompt library is not available on this server.",
+    "papers.unavailable": "Paper reading is not available on this server.",
     "prompts.version": "version must be a whole number from 1 (a version of the prompt).",
     "prompts.label_or_version": "Ask for either a label or a version, not both.",
     "prompts.variables": "variables must be an object of names to text values, e.g. {{\"city\": \"Paris\"}}.",
@@ -65,6 +66,7 @@ ZH: dict[str, str] = {
     "auth.master_key": "此密钥不属于任何用户（主密钥）；知识库和工具组属于用户：请使用用户的密钥。",
     "kb.unavailable": "本服务器未启用知识库。",
     "prompts.unavailable": "本服务器未启用提示词库。",
+    "papers.unavailable": "本服务器未启用论文解读。",
     "prompts.version": "version 须为从 1 开始的整数（提示词的某个版本）。",
     "prompts.label_or_version": "请只指定 label 或 version 之一，不要同时指定。",
     "prompts.variables": "variables 须为“变量名 → 文本值”的对象，例如 {{\"city\": \"北京\"}}。",

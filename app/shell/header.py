@@ -18,7 +18,7 @@ from app.strings import gradio as gradio_strings
 from gateway.accounts.console import Console
 
 PAGES = (("chat.nav", "/chat"), ("kb.nav", "/kb"), ("mcp.nav", "/mcp"), ("prompts.nav", "/prompts"),
-         ("teams.nav", "/teams"),
+         ("papers.nav", "/papers"), ("teams.nav", "/teams"),
          ("shell.nav_home", "/"), ("shell.nav_account", "/account"), ("shell.nav_usage", "/usage"),
          ("shell.nav_docs", "/api-docs"))
 ADMIN_PAGE = ("shell.nav_admin", "/admin")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-PAGES = ("chat", "kb", "mcp", "mcp_groups", "prompts", "teams", "home", "shell", "account", "usage", "admin", "admin_models",
+PAGES = ("chat", "kb", "mcp", "mcp_groups", "prompts", "papers", "teams", "home", "shell", "account", "usage", "admin", "admin_models",
          "docs", "docs_mcp", "gradio", "signin")
 
 

@@ -48,6 +48,7 @@ from .compare import MAX_PAPERS, MIN_PAPERS, Table, compare
 from .errors import PaperInvalid, PaperNotFound
 from .export import markdown
 from .library import Library
+from .pages import page_png
 from .reading import LANGUAGES, Progress, Reader, Reading
 from .readings import Asked, Readings, StoredReading
 from .records import Paper, structure_from_json
@@ -141,6 +142,15 @@ class Papers:
         """A paper the user may read and its PDF."""
         paper = self.library.require(user_id, paper_id)
         return paper, self.path(paper.sha256).read_bytes()
+
+    def page_image(self, user_id: str, paper_id: str, number: int, *, span: tuple[int, int] | None = None) -> bytes:
+        """Page ``number`` of a paper the user may read as a PNG, the lines of characters ``span`` of its text (a
+        quote) marked."""
+        structure = self.library.structure(user_id, paper_id)
+        if not isinstance(number, int) or not 1 <= number <= len(structure.pages):
+            raise PaperInvalid("paper.page", "page", page=number, pages=len(structure.pages))
+        _, data = self.pdf(user_id, paper_id)
+        return page_png(data, structure.page(number), quote_span=span)
 
     def delete(self, user_id: str, paper_id: str) -> None:
         """Delete a paper (admin+), its readings, questions and comparisons, and its file unless another has it."""

@@ -1,0 +1,1 @@
+"""The papers page (/papers): upload, deep reading, questions, comparison."""
