@@ -20,10 +20,11 @@ INCH = 72.0
 
 
 def scan(lines: list[str], font: str, *, pt: float = 12, dpi: int = 200, leading: float = 1.8,
-         footer: str = "", right: list[str] | None = None) -> bytes:
+         footer: str = "", right: list[str] | None = None, blur: float = 0, jpeg: int = 0) -> bytes:
     """An A4 page image (PNG) with ``lines`` of ``font`` at ``pt`` points, ``dpi`` pixels per inch. ``footer``: a
-    page number stamped at the bottom centre; ``right``: a second column's lines, from the page's middle."""
-    from PIL import Image
+    page number stamped at the bottom centre; ``right``: a second column's lines, from the page's middle; ``blur``
+    (pixels, Gaussian) and ``jpeg`` (a quality, 1-95: JPEG instead of PNG) make it look like a real scan."""
+    from PIL import Image, ImageFilter
 
     image = Image.new("L", (round(A4[0] / INCH * dpi), round(A4[1] / INCH * dpi)), 255)
     draw_lines(image, lines, font, pt=pt, dpi=dpi, leading=leading)
@@ -31,8 +32,10 @@ def scan(lines: list[str], font: str, *, pt: float = 12, dpi: int = 200, leading
         draw_lines(image, right, font, pt=pt, dpi=dpi, leading=leading, left=A4[0] / 2 + 9)
     if footer:
         draw_lines(image, [footer], font, pt=9, dpi=dpi, left=A4[0] / 2, top=A4[1] - 40)
+    if blur:
+        image = image.filter(ImageFilter.GaussianBlur(blur))
     out = io.BytesIO()
-    image.save(out, "PNG")
+    image.save(out, "JPEG", quality=jpeg) if jpeg else image.save(out, "PNG")
     return out.getvalue()
 
 

@@ -8,12 +8,15 @@ Why: a scanned paper (or a scanned page in a born-digital one) has nothing for p
 nothing is downloaded) reads a page rendered by pypdfium2; its boxes become ``layout.Line`` objects in the
 coordinates pdfplumber uses (points, top-left origin), so the paper structure reads OCR'd and extracted pages alike.
 
-How: one engine per process, made on first use (~0.6 s, ~150 MB), used under a lock (RapidOCR keeps per-call state
-on the engine) with onnxruntime on ``THREADS`` threads; pdfium (not thread-safe) is used under its own lock. A page
-takes ~2-4 s at ``SCALE`` on two cores. The scale was measured (``bench/ocr_scale.py``): 1.5 (108 dpi) drops
-the spaces of some English lines and misses small print; 2.0 (144 dpi) reads 10 pt text exactly; 2.5 costs ~1.5x the
-time for no better text. A page that cannot be rendered or read comes back with no lines (logged), never an error:
-one bad page must not cost the rest of the paper. Only a missing OCR engine is an error (``ocr_unavailable``).
+How: one engine per process, made on first use (~0.6 s), used under a lock (RapidOCR keeps per-call state on the
+engine) with onnxruntime on ``THREADS`` threads and its angle classifier off (at scale 2.5+ it turned whole upright
+lines upside down; a PDF page's rotation is pdfium's business); pdfium (not thread-safe) is used under ``PDFIUM``.
+PP-OCRv4's recogniser drops many spaces of long English lines (a 10 pt page read 0.92 of its characters right);
+they are put back from the blank gaps in the line's image (1.00). The scale was measured with
+``bench/ocr_scale.py`` (7 scanned pages, 7-12 pt, clean and worn; mean character accuracy, time relative to 2.0):
+1.5 -> 0.9977, 0.8x (7 pt worn print 0.985, a 9 pt page number missed); 2.0 -> 0.9997, 1.0x (~3-9 s a page on
+two busy cores); 2.5 -> 0.9989, 1.25x. A page that cannot be rendered or read comes back with no lines (logged),
+never an error: one bad page must not cost the rest of the paper. Only a missing engine is (``ocr_unavailable``).
 """
 
 from __future__ import annotations
@@ -30,11 +33,13 @@ from .normal_form import normal_form
 
 SCALE = 2.0             # render scale (72 dpi per 1.0): 144 dpi, measured best for accuracy per second
 MIN_CHARS = 20          # a page with fewer characters (spaces aside) has no text layer worth the name
-MIN_SCORE = 0.8         # OCR lines scoring below this are dropped (clean text scores 0.95+, specks and smudges less)
+MIN_SCORE = 0.8         # OCR lines scoring below this are dropped (measured: text lines 0.93-1.0, worn 7 pt included)
 SIZE_PER_HEIGHT = 0.8   # font size ~ the detected box's height times this (the box includes ascenders, descenders)
+MAX_SIDE = 4000         # RapidOCR shrinks larger images (its default, 2000, would undo scales above 2.37 on A4)
 THREADS = 2             # onnxruntime threads per session: the machine's cores, not one per core per session
-SPACE_GAP = 0.22        # a blank gap between letters this many line heights wide is a space (measured: letters of a
-                        # word are <= 0.19 apart, words >= 0.3, DejaVu 8-12 pt at 144 dpi)
+SPACE_GAP = 0.2         # a blank gap between letters this many line heights wide is a space (measured, DejaVu 7-12
+                        # pt at 144 dpi, clean and worn: letters of a word <= 0.16 apart, words >= 0.25)
+INK = 0.35              # a pixel this far from the paper towards the darkest ink is ink (see _ink)
 SAME_ROW = 0.5          # boxes whose centres are less than this many box heights apart are on one line
 
 _CJK = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
@@ -125,7 +130,8 @@ def _the_engine(name: str) -> Any:
         if _engine is None:
             try:
                 from rapidocr_onnxruntime import RapidOCR
-                _engine = RapidOCR(intra_op_num_threads=THREADS, inter_op_num_threads=1, use_cls=False)
+                _engine = RapidOCR(intra_op_num_threads=THREADS, inter_op_num_threads=1, use_cls=False,
+                                   max_side_len=MAX_SIDE)
             except Exception as exc:     # ImportError, or a model file missing from a broken install
                 log.error("OCR engine unavailable: %s: %s", type(exc).__name__, exc)
                 raise errors.ocr_unavailable(name) from None
@@ -156,7 +162,7 @@ def _render(data: bytes, number: int, scale: float) -> Any:
 
 def _lines(result: list, image: Any, scale: float) -> list[Line]:
     """RapidOCR's lines (box: four corners in pixels) as Lines in points, low scores dropped, spaces restored."""
-    ink = image.min(axis=2) < 128
+    grey = image.min(axis=2)
     lines = []
     for box, text, score, *chars in result:
         if float(score) < MIN_SCORE:
@@ -164,12 +170,23 @@ def _lines(result: list, image: Any, scale: float) -> list[Line]:
         xs, ys = [p[0] for p in box], [p[1] for p in box]
         x0, x1, top, bottom = int(min(xs)), int(max(xs)), int(min(ys)), int(max(ys))
         if len(chars) >= 2 and len(chars[0]) == len(chars[1]) == len(text):
-            text = _spaced(text, [(b[0][0] + b[1][0]) / 2 for b in chars[0]], ink[top:bottom, x0:x1], x0)
+            text = _spaced(text, [(b[0][0] + b[1][0]) / 2 for b in chars[0]], _ink(grey[top:bottom, x0:x1]), x0)
         text = normal_form(_latin_punctuation(text).strip())
         if text:
             lines.append(Line(text, top=round(top / scale, 1), x0=round(x0 / scale, 1), x1=round(x1 / scale, 1),
                               size=round((bottom - top) / scale * SIZE_PER_HEIGHT, 1)))
     return lines
+
+
+def _ink(grey: Any) -> Any:
+    """True where a line's pixels are not paper: darker than the paper (the line's brightest tenth) by a third of
+    the way to its darkest pixel, so the grey edges of blurred or JPEG-worn letters count as ink."""
+    import numpy as np
+
+    if not grey.size:
+        return grey > 0
+    paper, darkest = float(np.percentile(grey, 90)), float(grey.min())
+    return grey < paper - INK * (paper - darkest)
 
 
 def _spaced(text: str, centres: list[float], ink: Any, left: int) -> str:
