@@ -152,7 +152,7 @@ def _render(data: bytes, number: int, scale: float) -> Any:
             if not 1 <= number <= len(pdf):
                 log.warning("OCR: page %d could not be rendered: the PDF has %d pages", number, len(pdf))
                 return None
-            return pdf[number - 1].render(scale=scale).to_numpy()
+            return pdf[number - 1].render(scale=scale).to_numpy().copy()   # the view dies with the bitmap
         except Exception as exc:
             log.warning("OCR: page %d could not be rendered (%s: %s)", number, type(exc).__name__, exc)
             return None
