@@ -97,3 +97,8 @@ def too_big_inside(name: str, limit: int) -> DocumentError:
 
 def undecodable(name: str) -> DocumentError:
     return DocumentError("encoding", name=name)
+
+
+def ocr_unavailable(name: str) -> DocumentError:
+    """The OCR engine (rapidocr-onnxruntime) does not import: scanned pages cannot be read until it is installed."""
+    return DocumentError("ocr_unavailable", name=name)

@@ -32,6 +32,8 @@ EN: dict[str, str] = {
     "too_many_rows": "“{name}” has more than {limit} rows, more than a knowledge base document should. Split the "
                      "table into smaller files and upload those.",
     "encoding": "The text encoding of “{name}” could not be recognised. Save it as UTF-8 and upload it again.",
+    "ocr_unavailable": "The scanned pages of “{name}” could not be read: the OCR engine is not installed. Ask an "
+                       "admin to run pip install -r requirements.txt.",
 }
 
 ZH: dict[str, str] = {
@@ -54,4 +56,6 @@ ZH: dict[str, str] = {
                               "或删去不需要的列，然后重新上传。",
     "too_many_rows": "“{name}”超过 {limit} 行，超出了单个文档的上限。请把表格拆分成几个较小的文件后再上传。",
     "encoding": "无法识别“{name}”的文字编码。请另存为 UTF-8 编码后再上传。",
+    "ocr_unavailable": "无法读取“{name}”中的扫描页：文字识别（OCR）引擎没有安装。"
+                       "请联系管理员运行 pip install -r requirements.txt。",
 }
