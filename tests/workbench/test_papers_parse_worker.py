@@ -40,3 +40,17 @@ def test_a_file_that_is_not_a_pdf_is_refused_by_the_child_in_both_languages(work
         worker.paper(path, "notes.md", max_bytes=10 << 20, stop=threading.Event())
     assert (refused.value.code, refused.value.field) == ("not_pdf", "file")
     assert "“notes.md”" in refused.value.text("en") and "“notes.md”不是 PDF" in refused.value.text("zh")
+
+
+def test_a_scanned_page_is_read_by_ocr_in_the_child_and_marked(worker, tmp_path):
+    sentence = "The scanned appendix lists every hyperparameter we used."
+    data, truth = paper_pdfs.two_column_paper(scanned=sentence)
+    path = tmp_path / "scanned.pdf"
+    path.write_bytes(data)
+    seen: list[tuple[str, int, int]] = []
+    paper = structure_from_json(worker.paper(path, "scanned.pdf", max_bytes=10 << 20, stop=threading.Event(),
+                                             progress=lambda *step: seen.append(step)))
+    last = paper.pages[-1]
+    assert paper.ocr_pages == (last.number,) and last.ocr and sentence in last.text
+    assert not any(page.ocr for page in paper.pages[:-1]) and seen[-1] == ("ocr", 1, 1)
+    assert [s.title for s in paper.sections][:2] == [h.title for h in truth.headings][:2]

@@ -4,6 +4,8 @@ and language -> questions in a thread -> permissions."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from tests.aio import run
@@ -150,3 +152,23 @@ def test_the_reading_and_the_questions_export_as_markdown_with_pages_and_quotes(
     assert "### 方法" in text and "## 问答" in text
     first = stored.reading.statements[0]
     assert f"- {first.point} (第 {first.page} 页)\n\n  > {first.quote}\n" in text
+
+
+def test_a_statements_page_is_shown_with_its_quotes_lines_marked(world, paper):
+    from PIL import Image
+
+    ready, _ = paper
+    alice = world.uid("alice")
+    first = world.papers.reading(alice, ready.id, model=MODEL, lang="zh").reading.statements[0]
+    plain = Image.open(io.BytesIO(world.papers.page_image(alice, ready.id, first.page))).convert("RGB")
+    marked = Image.open(io.BytesIO(world.papers.page_image(alice, ready.id, first.page,
+                                                           span=(first.start, first.end)))).convert("RGB")
+    assert plain.size == marked.size and plain.size[0] > 900            # 1.6 x the page's 612 points
+    changed = [(x, y) for x in range(0, plain.size[0], 4) for y in range(0, plain.size[1], 4)
+               if plain.getpixel((x, y)) != marked.getpixel((x, y))]
+    assert changed                                                      # the quote's lines, tinted yellow
+    r, g, b = marked.getpixel(changed[len(changed) // 2])
+    assert r > b and g > b
+    with pytest.raises(PaperInvalid) as refused:
+        world.papers.page_image(alice, ready.id, 99)
+    assert refused.value.field == "page" and "1 到 4" in refused.value.text("zh")

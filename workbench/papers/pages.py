@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 
+from workbench.documents.ocr import PDFIUM
+
 from .model import PageText
 
 SCALE = 1.6
@@ -34,11 +36,12 @@ def page_png(data: bytes, page: PageText, *, quote_span: tuple[int, int] | None 
     import pypdfium2
     from PIL import Image, ImageDraw
 
-    pdf = pypdfium2.PdfDocument(data)
-    try:
-        image = pdf[page.number - 1].render(scale=scale).to_pil().convert("RGBA")
-    finally:
-        pdf.close()
+    with PDFIUM:                    # pdfium is not thread-safe: one document at a time in this process
+        pdf = pypdfium2.PdfDocument(data)
+        try:
+            image = pdf[page.number - 1].render(scale=scale).to_pil().convert("RGBA")
+        finally:
+            pdf.close()
     if quote_span is not None:
         layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
         draw = ImageDraw.Draw(layer)
