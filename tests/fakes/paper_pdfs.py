@@ -363,3 +363,28 @@ def _chinese_body(w: _Writer) -> None:
     w.paragraph(sentences=12)
     w.heading("4", "结论")
     w.paragraph("长文档翻译[3]仍有挑战。", 8)
+
+
+def written_paper(title: str, authors: tuple[str, ...], affiliation: str, sections: list[tuple[str, str, list[str]]],
+                  references: list[str], *, scanned: str | None = None,
+                  body_pt: float = 11) -> tuple[bytes, PaperTruth]:
+    """A two-column English paper of the given text: ``sections`` as (number, title, paragraphs); the abstract is
+    the section titled "Abstract"; ``body_pt`` its body's font size. For papers whose words mean something
+    (``tests/fakes/real_papers.py``)."""
+    pdf = new_pdf("A4")
+    add_dejavu(pdf)
+    truth = PaperTruth(title=title, authors=authors)
+    flow = Flow(pdf, columns=2)
+    w = _Writer(flow, truth, Font("serif", body_pt, leading=body_pt * 1.3), Font("serif", body_pt + 2, "B", 16),
+                Font("serif", body_pt, "B", body_pt * 1.3), Font("serif", 8.5, leading=10.5))
+    flow.new_page()
+    _title_block(flow, title, ", ".join(authors[:-1]) + " and " + authors[-1] if len(authors) > 1 else authors[0],
+                 [affiliation])
+    for number, heading, paragraphs in sections:
+        w.heading(number, heading)
+        for text in paragraphs:
+            flow.space(4)
+            flow.paragraph(text, w.body)
+    truth.abstract_start = sections[0][2][0][:40]
+    w.references("References", references)
+    return w.finish(scanned), truth
