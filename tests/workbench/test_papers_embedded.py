@@ -1,20 +1,22 @@
 """Paper reading once with the embedded 0.5B model behind the real gateway: a two-column paper with a scanned page is
-parsed (OCR in the parse worker), read in Chinese, asked a question. What is asserted is what the code guarantees,
-not the model's wording: every statement's quote is on its page (checked again here), the counts of verified
-statements and of quotes found are recorded and consistent, progress reached its planned total, and the answer cites
-only pages of its evidence (or says the paper does not answer)."""
+parsed (OCR in the parse worker), read in Chinese (two aspects), asked a question. What is asserted is what the code
+guarantees, not the model's wording: every statement's quote is on its page (checked again here), the counts of
+verified statements and of quotes found are consistent, and the answer cites only pages of its evidence (or says
+the paper does not answer)."""
 
 from __future__ import annotations
 
 import re
 import time
 
+import openai
 import pytest
 
 from tests.aio import run
 from tests.conftest import MASTER_KEY
-from tests.fakes.real_papers import lightretriever
+from tests.fakes.real_papers import tinytranslate
 from tests.workbench.kb_world import Directory
+from workbench.papers.reading import Reader
 from workbench.papers.service import Papers
 from workbench.schema import open_store
 
@@ -47,30 +49,27 @@ def squash(text: str) -> str:
     return re.sub(r"[\s\-]+", "", text).lower()
 
 
-def test_a_paper_is_read_in_chinese_with_every_quote_on_its_page(papers):
+def test_a_paper_is_read_in_chinese_with_every_quote_on_its_page(papers, embedded_gateway):
     service, alice = papers
-    data, truth = lightretriever(scanned=SCANNED)
-    paper = service.upload(alice, data, "lightretriever.pdf")
+    data, truth = tinytranslate(scanned=SCANNED)
+    paper = service.upload(alice, data, "tinytranslate.pdf")
     ready = wait(lambda: (p if (p := service.library.require(alice, paper.id)).status != "parsing" else None), 120)
     assert ready.status == "ready" and ready.ocr_pages == (truth.pages,)
     structure = service.library.structure(alice, paper.id)
     assert squash(SCANNED) in squash(structure.page(truth.pages).text)
 
-    service.start_reading(alice, paper.id, model=MODEL, lang="zh")
-    stored = wait(lambda: (r if (r := service.reading(alice, paper.id, model=MODEL, lang="zh")).status != "running"
-                           else None), 900)
-    assert stored is not None and stored.status == "done", stored
-    reading = stored.reading
-    assert stored.steps_done == stored.steps_total > 0 and reading.calls == stored.steps_total
+    # two aspects only (the service reads all seven; the scripted model's tests cover that): CI's minutes
+    reading = run(read(embedded_gateway.url, structure, only=("method", "results")))
     print(f"{len(reading.statements)} statements, {reading.verified} of {reading.shown} verified, quotes found "
-          f"{reading.quotes_found} of {reading.quotes_asked}, {reading.calls} calls in {reading.seconds} s")
+          f"{reading.quotes_found} of {reading.quotes_asked}, {reading.calls} steps in {reading.seconds} s")
     assert reading.statements and 0 < reading.quotes_found <= reading.quotes_asked
+    assert {s.aspect for s in reading.statements} <= {"method", "results"}
     for s in reading.statements:
         assert 1 <= s.page <= truth.pages and squash(s.quote) in squash(structure.page(s.page).text)
         assert s.point.strip()
     assert reading.verified == sum(s.verified for s in (*reading.statements, *reading.questions))
 
-    asked = run(service.ask(alice, paper.id, "How fast is the query encoder on a CPU?", model=MODEL, lang="zh"))
+    asked = run(service.ask(alice, paper.id, "How much faster does it translate on a CPU?", model=MODEL, lang="zh"))
     answer = asked.answer
     if answer.found:
         cited = {int(n) for n in re.findall(r"p\. (\d+)", answer.text)}
@@ -78,3 +77,18 @@ def test_a_paper_is_read_in_chinese_with_every_quote_on_its_page(papers):
         assert all(squash(q.text) in squash(structure.page(q.page).text) for q in answer.evidence)
     else:
         assert answer.text == "" and not answer.evidence
+
+
+async def read(url: str, structure, *, only):
+    client = openai.AsyncOpenAI(base_url=f"{url}/v1", api_key=MASTER_KEY, max_retries=0, timeout=600)
+
+    async def complete(prompt: str, max_tokens: int) -> str:
+        reply = await client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": prompt}],
+                                                     temperature=0, max_tokens=max_tokens)
+        return reply.choices[0].message.content or ""
+
+    last = None
+    async for event in Reader(complete, window=8192, only=only).read(structure, lang="zh"):
+        last = event
+    await client.close()
+    return last

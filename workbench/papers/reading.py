@@ -88,14 +88,17 @@ class _Plan:
         return sum(len(g) + (1 if g else 0) for g in self.groups.values()) + 1
 
 
-def plan(structure: Structure, window: int) -> _Plan:
-    """The calls a reading takes: for each aspect, its sections' own text (``Section.pieces``) in groups that fit
-    ``window``."""
+def plan(structure: Structure, window: int, only: Sequence[str] = ()) -> _Plan:
+    """The calls a reading takes: for each aspect (of ``only``, when given), its sections' own text
+    (``Section.pieces``) in groups that fit ``window``."""
     budget = max(400, min(MAX_GROUP_TOKENS, window - PROMPT_TOKENS - max(EXTRACT_TOKENS, EXPLAIN_TOKENS)))
     routed = route(structure.sections) if structure.sections else {}
     every = [(p.number, p.text) for p in structure.pages if p.text.strip()]
     out = _Plan()
     for aspect in aspects():
+        if only and aspect.key not in only:
+            out.groups[aspect.key] = []
+            continue
         found = [piece for s in routed.get(aspect.key, []) for piece in s.pieces] or every
         out.groups[aspect.key] = _grouped(found, budget)
     return out
@@ -140,8 +143,10 @@ def marked(group: Sequence[Piece]) -> str:
 class Reader:
     """Reads papers with one model through ``complete``; ``parallel`` calls at a time (the server's slots)."""
 
-    def __init__(self, complete: Complete, *, window: int, parallel: int = 2, per_aspect: int = PER_ASPECT) -> None:
+    def __init__(self, complete: Complete, *, window: int, parallel: int = 2, per_aspect: int = PER_ASPECT,
+                 only: Sequence[str] = ()) -> None:
         self._complete, self.window, self.per_aspect = complete, window, per_aspect
+        self.only = tuple(only)             # read only these aspects (all when empty): a quick reading
         self._gate = asyncio.Semaphore(parallel)
 
     async def _ask(self, prompt: str, max_tokens: int) -> str:
@@ -151,7 +156,7 @@ class Reader:
     async def read(self, structure: Structure, *, lang: str) -> AsyncIterator[Progress | Reading]:
         """Progress after each call, the reading so far after each aspect, then the whole reading."""
         started = time.monotonic()
-        work = plan(structure, self.window)
+        work = plan(structure, self.window, self.only)
         indexes = {p.number: PageIndex(p.text) for p in structure.pages}
         statements: list[Statement] = []
         done = found_total = asked_total = 0
