@@ -17,8 +17,9 @@ import pytest
 from tests.app.conftest import opened_gateway
 from tests.browser import box, member_key, open_page, pick, screenshot
 from tests.conftest import GatewayProcess
-from tests.fakes.prompt_model import CITIES, JSON_SENTENCE, start_prompt_model
-from tests.workbench.prompt_world import CITY_PROMPT, gateway_config
+from tests.fakes.chat_server import models_yaml
+from tests.fakes.prompt_model import CITIES, JSON_SENTENCE, MODEL, start_prompt_model
+from tests.workbench.prompt_world import CITY_PROMPT
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +33,7 @@ def server(tmp_path):
     gateway = opened_gateway(data)
     ids = {ALICE[0]: gateway.accounts.create_user(*ALICE).id}
     gateway.store.close()
-    gw = GatewayProcess(data, config=gateway_config(tmp_path, model))
+    gw = GatewayProcess(data, config=models_yaml(tmp_path, model.url, chat=[MODEL]))
     try:
         gw.start()
         gw.ids = ids

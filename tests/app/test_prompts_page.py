@@ -22,8 +22,9 @@ from tests import aio
 from tests.app.conftest import opened_gateway
 from tests.app.pages import PASSWORD
 from tests.conftest import MASTER_KEY, GatewayProcess
+from tests.fakes.chat_server import models_yaml
 from tests.fakes.prompt_model import CITIES, JSON_SENTENCE, MODEL, start_prompt_model
-from tests.workbench.prompt_world import CITY_PROMPT, gateway_config
+from tests.workbench.prompt_world import CITY_PROMPT
 from workbench.kb.access import Access
 from workbench.kb.teams import Teams
 from workbench.prompt_studio.service import PromptStudio
@@ -66,7 +67,7 @@ def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("prompts-page")
     model = start_prompt_model()
     (tmp / "proc").mkdir()
-    config = gateway_config(tmp / "proc", model)
+    config = models_yaml(tmp / "proc", model.url, chat=[MODEL])
     process = GatewayProcess(tmp / "proc", config=config)
     gw = opened_gateway(tmp / "gateway", MAAS_CONFIG=str(config))
     ids = {name: gw.accounts.create_user(name, PASSWORD).id for name in ("alice", "bob")}

@@ -2,6 +2,8 @@
 models of the prompt studio's and the papers' tests speak the protocol through this one piece.
 
     url, server, thread = serve_chat(answer, "paper-model", seen)   # answer(messages) -> text; seen: request bodies
+    model = start_scripted(PaperModel, "paper-model")               # PaperModel(url, server, thread, seen=seen)
+    models_yaml(data_dir, model.url, chat=["paper-model"], embeddings=["use-multilingual:v3"])   # for a gateway
 
 ``/v1/chat/completions`` (JSON, or SSE with one content chunk, the finish, the usage and [DONE] when ``stream``),
 ``/v1/embeddings`` (a bag of words hashed into 64 dimensions: texts sharing words are near, deterministic),
@@ -16,9 +18,11 @@ import math
 import re
 import socket
 import threading
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
 
+import yaml
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -27,6 +31,7 @@ from starlette.routing import Route
 from tests.fakes.upstream import serve_in_thread
 
 Answer = Callable[[list[dict[str, Any]]], str]
+T = TypeVar("T")
 
 
 def content(message: dict[str, Any]) -> str:
@@ -89,3 +94,25 @@ def bag_of_words(text: str, dims: int = 64) -> list[float]:
         vector[int(hashlib.sha1(word.encode()).hexdigest(), 16) % dims] += 1.0
     norm = math.sqrt(sum(v * v for v in vector)) or 1.0
     return [v / norm for v in vector]
+
+
+def start_scripted(make: Callable[..., T], model_id: str) -> T:
+    """A scripted model object made by ``make(url, server, thread, seen=seen)``, its ``answer(messages)`` served."""
+    seen: list[dict[str, Any]] = []
+    holder: dict[str, Any] = {}
+    url, server, thread = serve_chat(lambda messages: holder["model"].answer(messages), model_id, seen)
+    holder["model"] = make(url, server, thread, seen=seen)
+    return holder["model"]
+
+
+def models_yaml(data: Path, url: str, *, chat: Sequence[str], embeddings: Sequence[str] = ()) -> Path:
+    """A gateway's models.yaml (in ``data``) serving the scripted server at ``url`` as these chat and embedding
+    models, the embedded models off."""
+    models = [{"id": name, "capabilities": {"context_length": 8192},
+               "deployments": [{"backend": "openai", "base_url": f"{url}/v1", "model": name}]} for name in chat]
+    models += [{"id": name, "kind": "embedding",
+                "deployments": [{"backend": "openai", "base_url": f"{url}/v1", "model": name}]} for name in embeddings]
+    path = data / "models.yaml"
+    path.write_text(yaml.safe_dump({"gateway": {"embedded": {"enabled": False}, "health_interval_s": 600},
+                                    "models": models}), encoding="utf-8")
+    return path

@@ -24,7 +24,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.fakes.chat_server import content, serve_chat
+from tests.fakes.chat_server import content, start_scripted
 
 MODEL = "paper-model"
 CUES = {"the problem": ("problem", "challenge", "motivat", "问题"),
@@ -120,8 +120,4 @@ def _kind(text: str) -> str:
 
 def start_paper_model() -> PaperModel:
     """Serve the model on a free loopback port."""
-    seen: list[dict[str, Any]] = []
-    holder: dict[str, PaperModel] = {}
-    url, server, thread = serve_chat(lambda messages: holder["model"].answer(messages), MODEL, seen)
-    holder["model"] = PaperModel(url, server, thread, seen=seen)
-    return holder["model"]
+    return start_scripted(PaperModel, MODEL)

@@ -28,7 +28,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.fakes.chat_server import content, serve_chat
+from tests.fakes.chat_server import content, start_scripted
 
 MODEL = "prompt-model"
 CITIES = ("Paris", "Lyon", "Nantes", "Lille", "Nice", "Rennes", "Dijon", "Metz", "Brest", "Tours", "Caen", "Pau")
@@ -119,8 +119,4 @@ def _kind(messages: list[dict[str, Any]]) -> str:
 
 def start_prompt_model() -> PromptModel:
     """Serve the model on a free loopback port."""
-    seen: list[dict[str, Any]] = []
-    holder: dict[str, PromptModel] = {}
-    url, server, thread = serve_chat(lambda messages: holder["model"].answer(messages), MODEL, seen)
-    holder["model"] = PromptModel(url, server, thread, seen=seen)
-    return holder["model"]
+    return start_scripted(PromptModel, MODEL)

@@ -15,9 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from tests.conftest import MASTER_KEY, GatewayProcess
+from tests.fakes.chat_server import models_yaml
 from tests.fakes.paper_model import MODEL, PaperModel, start_paper_model
 from tests.workbench.kb_world import Directory
 from workbench.papers.records import Paper
@@ -59,22 +58,12 @@ class PaperWorld:
             time.sleep(0.1)
 
 
-def gateway_config(data: Path, model: PaperModel) -> Path:
-    doc = {"gateway": {"embedded": {"enabled": False}, "health_interval_s": 600},
-           "models": [{"id": MODEL, "capabilities": {"context_length": 8192},
-                       "deployments": [{"backend": "openai", "base_url": f"{model.url}/v1", "model": MODEL}]},
-                      {"id": EMBEDDING, "kind": "embedding",
-                       "deployments": [{"backend": "openai", "base_url": f"{model.url}/v1", "model": EMBEDDING}]}]}
-    path = data / "models.yaml"
-    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
-    return path
-
-
 @contextlib.contextmanager
 def paper_world(tmp: Path, *names: str) -> Iterator[PaperWorld]:
     model = start_paper_model()
     (tmp / "gw").mkdir()
-    gateway = GatewayProcess(tmp / "gw", config=gateway_config(tmp / "gw", model))
+    gateway = GatewayProcess(tmp / "gw", config=models_yaml(tmp / "gw", model.url, chat=[MODEL],
+                                                                 embeddings=[EMBEDDING]))
     store = open_store(tmp / "workbench.duckdb")
     users = Directory(*names)
     papers = None

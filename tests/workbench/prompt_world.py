@@ -14,9 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from tests.conftest import MASTER_KEY, GatewayProcess
+from tests.fakes.chat_server import models_yaml
 from tests.fakes.prompt_model import MODEL, PromptModel, start_prompt_model
 from tests.workbench.kb_world import Directory
 from workbench.prompt_studio.cases import Case, with_id
@@ -45,20 +44,11 @@ class PromptWorld:
         return self.users.ids[name]
 
 
-def gateway_config(data: Path, model: PromptModel) -> Path:
-    doc = {"gateway": {"embedded": {"enabled": False}, "health_interval_s": 600},
-           "models": [{"id": MODEL, "capabilities": {"context_length": 8192},
-                       "deployments": [{"backend": "openai", "base_url": f"{model.url}/v1", "model": MODEL}]}]}
-    path = data / "models.yaml"
-    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
-    return path
-
-
 @contextlib.contextmanager
 def prompt_world(tmp: Path, *names: str) -> Iterator[PromptWorld]:
     model = start_prompt_model()
     (tmp / "gw").mkdir()
-    gateway = GatewayProcess(tmp / "gw", config=gateway_config(tmp / "gw", model))
+    gateway = GatewayProcess(tmp / "gw", config=models_yaml(tmp / "gw", model.url, chat=[MODEL]))
     store = open_store(tmp / "workbench.duckdb")
     users = Directory(*names)
     try:
