@@ -101,7 +101,8 @@ def test_alice_writes_tests_runs_optimises_and_labels_a_prompt(site, tmp_path) -
     assert loaded["open_tabs"]["visible"] is False
 
     # generate: the model fills the system and user boxes; alice writes her own system part before creating
-    generated = call(site, "generate", "alice", "Find the city a person lives in, from a sentence.", "text", MODEL)
+    generated = call(site, "generate", "alice", "Find the city a person lives in, from a sentence, as JSON.", "text",
+                     MODEL)
     assert generated["lib_notice"].startswith("✅")
     assert "JSON" in value(generated["new_system"]) and "{{text}}" in value(generated["new_user"])
     refused = call(site, "create", "alice", "cities!", "", "", CITY_PROMPT.system, "{{text}}", "")
