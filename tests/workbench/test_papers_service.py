@@ -13,6 +13,7 @@ from tests.fakes import paper_pdfs
 from tests.fakes.paper_model import MODEL
 from tests.workbench.paper_world import paper_world
 from workbench.kb.access import Access
+from workbench.kb.errors import NotFound
 from workbench.kb.teams import Teams
 from workbench.papers.errors import PaperForbidden, PaperInvalid, PaperNotFound
 from workbench.papers.export import comparison_markdown
@@ -172,3 +173,31 @@ def test_a_statements_page_is_shown_with_its_quotes_lines_marked(world, paper):
     with pytest.raises(PaperInvalid) as refused:
         world.papers.page_image(alice, ready.id, 99)
     assert refused.value.field == "page" and "1 到 4" in refused.value.text("zh")
+
+
+def test_a_paper_goes_into_a_knowledge_base_and_an_outsider_cannot_send_it(world, paper, tmp_path):
+    from workbench.kb.service import KnowledgeService
+
+    ready, truth = paper
+    alice, bob = world.uid("alice"), world.uid("bob")
+    knowledge = KnowledgeService.open(world.store, world.users, data_dir=tmp_path, client_for=world.papers.client,
+                                      embedding_models=lambda: ["bag-of-words"], max_bytes=10 << 20)
+    try:
+        space = knowledge.teams.personal_space(alice)
+        kb = knowledge.bases.create(alice, space.id, "Reading list", "", "bag-of-words")
+        document = world.papers.add_to_kb(knowledge, alice, ready.id, kb.id)
+        assert (document.name, document.status) == (f"{truth.title}.pdf", "queued")
+        assert [d.name for d in knowledge.documents(alice, kb.id)] == [f"{truth.title}.pdf"]
+        with pytest.raises(PaperNotFound):                          # no such paper (or not one of his)
+            world.papers.add_to_kb(knowledge, bob, "no-such-paper", kb.id)
+        team = knowledge.teams.create(alice, "kb-readers")
+        knowledge.teams.invite(alice, team.id, "bob", "viewer")
+        shared = world.ready(alice, world.papers.upload(alice, paper_pdfs.author_year_paper()[0], "shared.pdf",
+                                                        team_id=team.id).id)
+        assert world.papers.library.require(bob, shared.id).role == "viewer"
+        with pytest.raises(NotFound) as refused:                    # he reads the paper, but alice's KB is hers
+            world.papers.add_to_kb(knowledge, bob, shared.id, kb.id)
+        assert refused.value.field == "knowledge_base" and "knowledge base" in refused.value.text("en")
+        assert len(knowledge.documents(alice, kb.id)) == 1
+    finally:
+        knowledge.vectors.close()

@@ -23,6 +23,7 @@ import contextlib
 import hashlib
 import logging
 import queue
+import re
 import threading
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
@@ -310,6 +311,14 @@ class Papers:
         self.readings.compared(user_id, paper_ids, model, lang, [[c.__dict__ if c else None for c in row.cells]
                                                                  for row in table.rows])
         return table
+
+    def add_to_kb(self, knowledge: Any, user_id: str, paper_id: str, kb_id: str) -> Any:
+        """Queue a paper's PDF into a knowledge base the user may upload to (``knowledge``: the knowledge bases'
+        service): its chunks keep their pages and their sections as heading paths, as any PDF's do there. The KB
+        document (``KBDocument``; a duplicate of one already there is refused by the KB with its reason)."""
+        paper, data = self.pdf(user_id, paper_id)
+        name = re.sub(r'[\\/:*?"<>|\s]+', " ", paper.title).strip()[:120] or paper.filename.rsplit(".", 1)[0]
+        return knowledge.upload(user_id, kb_id, [(f"{name}.pdf", data)])[0]
 
     def markdown(self, user_id: str, paper_id: str, *, model: str, lang: str) -> str:
         """The paper's reading by ``model`` in ``lang`` (if any) and the user's question threads, as Markdown."""
