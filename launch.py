@@ -35,7 +35,7 @@ def build_app(gateway, workbench_store=None, knowledge=None, mcp=None, prompts=N
     knowledge bases (``open_knowledge``; None: the knowledge-base pages say they are not available). ``mcp``: the MCP
     hub (``open_mcp``; None: the MCP page says it is not available). ``prompts``: the prompt studio (``open_prompts``;
     None: its page says it is not available, /prompts/v1 answers 503). ``papers``: paper reading (``open_papers``;
-    None: its page says it is not available)."""
+    None: its page says it is not available, /papers/v1 answers 503)."""
     import gradio as gr
     from fastapi import FastAPI
     from fastapi.middleware.cors import CORSMiddleware
@@ -47,6 +47,7 @@ def build_app(gateway, workbench_store=None, knowledge=None, mcp=None, prompts=N
         chat_files,
         kb_api,
         kb_files,
+        papers_api,
         papers_files,
         prompts_api,
         signin,
@@ -86,10 +87,10 @@ def build_app(gateway, workbench_store=None, knowledge=None, mcp=None, prompts=N
     # replaces, let any localhost/127.0.0.1 page read them with the user's cookie)
     ui.add_middleware(CORSMiddleware, allow_origins=[signin.origin_of(gateway.settings.base_url)],
                       allow_credentials=True, allow_methods=["GET", "POST"], allow_headers=["*"])
-    # every page and route needs a session (pages redirect to /login), but sign-in itself, /kb/v1, /prompts/v1 and
-    # /admin/v1 (their API keys)
+    # every page and route needs a session (pages redirect to /login), but sign-in itself, /kb/v1, /prompts/v1,
+    # /papers/v1 and /admin/v1 (their API keys)
     ui.add_middleware(auth.SessionGuard, users=sessions,
-                      open_prefixes=(kb_api.PREFIX, prompts_api.PREFIX, admin_api.PREFIX))
+                      open_prefixes=(kb_api.PREFIX, prompts_api.PREFIX, papers_api.PREFIX, admin_api.PREFIX))
     kb_http = kb_api.KnowledgeAPI(knowledge, auth.ApiKey(gateway.keys.authenticate),
                                   base_url=chat.local_api_url(gateway.settings.host, gateway.settings.port),
                                   max_upload_bytes=(gateway.settings.kb_max_upload_mb + 1) * MB)
@@ -98,6 +99,7 @@ def build_app(gateway, workbench_store=None, knowledge=None, mcp=None, prompts=N
         kb_http.router(),                                        # /kb/v1, by a user's API key
         prompts_api.PromptsAPI(prompts.library if prompts is not None else None,
                                auth.ApiKey(gateway.keys.authenticate)).router(),   # /prompts/v1, by a user's API key
+        papers_api.PapersAPI(papers, auth.ApiKey(gateway.keys.authenticate)).router(),   # /papers/v1, the same
         signin.routes(gateway, sessions),
         kb_files.routes(knowledge, sessions),                    # a KB document for the signed-in user
         usage_export.routes(gateway.console, sessions),          # Usage CSVs, as the user may see them
@@ -305,13 +307,14 @@ def open_papers(settings, gateway, workbench_store):
                        embedding_model=EMBEDDED_EMBEDDING_ID, max_bytes=settings.kb_max_upload_mb * MB)
 
 
-def open_mcp(settings, workbench_store, knowledge=None, web_search=None, prompts=None):
+def open_mcp(settings, workbench_store, knowledge=None, web_search=None, prompts=None, papers=None):
     """The MCP hub (``app.mcp.context.McpSetup``): the catalogue (its bundled entries added or brought up to date),
     the sealer of stored secrets (``MAAS_SECRET_KEY``, else ``<data dir>/secret.key``), the installs (those a stop cut
     short marked failed), the supervisor of running servers (started later, in the app's loop: ``McpSetup.start``)
     and the hub with the admins' allow-list of private hosts; the tool groups and the workbench's own tools (whose
     ``web_search`` is offered while ``web_search()`` says a search engine is configured, and ``prompt_*`` with the
-    prompt studio's library ``prompts``). Nothing is installed or fetched here."""
+    prompt studio's library ``prompts``, ``paper_*`` with paper reading ``papers``). Nothing is installed or fetched
+    here."""
     from app.chat.context import local_api_url
     from app.mcp.context import McpSetup
     from gateway.errors import StartupError
@@ -338,7 +341,7 @@ def open_mcp(settings, workbench_store, knowledge=None, web_search=None, prompts
     hub = McpHub.create(workbench_store, catalogue, sealer, HostPolicy(settings.mcp_allow_private_hosts),
                         connectors=mcp_connectors(installs, supervisor))
     own = OwnTools(knowledge, local_api_url(settings.host, settings.port), web_search=web_search or False,
-                   prompts=prompts)
+                   prompts=prompts, papers=papers)
     return McpSetup(hub, catalogue, installs, supervisor, teams=knowledge.teams if knowledge is not None else None,
                     groups=Groups(workbench_store, catalogue), own=own)
 
@@ -378,7 +381,8 @@ async def _serve(settings, gateway, workbench_store) -> None:
         prompts = open_prompts(settings, gateway, workbench_store)
         papers = open_papers(settings, gateway, workbench_store)
         mcp = await asyncio.to_thread(open_mcp, settings, workbench_store, knowledge,
-                                      lambda: getattr(gateway.catalogue, "search", None) is not None, prompts.library)
+                                      lambda: getattr(gateway.catalogue, "search", None) is not None, prompts.library,
+                                      papers)
         app = await asyncio.to_thread(build_app, gateway, workbench_store, knowledge, mcp, prompts, papers)
         return app, knowledge, mcp, papers
 

@@ -8,7 +8,8 @@ model of each kind, with a note that a key is needed), and code examples (curl, 
 ``app.snippets``) so they can be tested (the Python compiles, the curl bodies are JSON).
 
 The knowledge-base API (``/kb/v1``) is shown from its reference, docs/kb-api.md (docs/kb-api.zh.md on the
-Chinese page), read when the page is made, with the example address replaced by this server's. The MCP endpoints
+Chinese page), read when the page is made, with the example address replaced by this server's; so are the prompt
+library's (docs/prompts-api.md) and paper reading's (docs/papers-api.md). The MCP endpoints
 (``/mcp/v1``): their section, its client configurations and agent example, is ``app.docs.mcp``.
 
 Release notes are listed for everyone; adding or deleting one is for admins, checked in each
@@ -87,6 +88,7 @@ ADMIN_ROUTES = (
 # the knowledge-base API's reference (Markdown, per locale) and the server address its examples are written for
 KB_REFERENCE = {"en": "kb-api.md", "zh": "kb-api.zh.md"}
 PROMPTS_REFERENCE = {"en": "prompts-api.md", "zh": "prompts-api.zh.md"}
+PAPERS_REFERENCE = {"en": "papers-api.md", "zh": "papers-api.zh.md"}
 DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
 KB_EXAMPLE_ORIGIN = "http://127.0.0.1:7860"
 FENCE = re.compile(r"^\s*(```|~~~)")
@@ -570,6 +572,8 @@ class DocsView(McpDocs):
     kb_api: str                         # docs/kb-api.md with this server's address
     prompts_md: str
     prompts_api: str                    # docs/prompts-api.md with this server's address
+    papers_md: str
+    papers_api: str                     # docs/papers-api.md with this server's address
     admin_md: str
     admin_routes: str
     notes: str                          # the release notes
@@ -586,6 +590,7 @@ class DocsPage:
         self.services = services
         self.kb_texts = kb_references()
         self.prompts_texts = kb_references(names=PROMPTS_REFERENCE)
+        self.papers_texts = kb_references(names=PAPERS_REFERENCE)
         self.mcp_agent = agent_source()
 
     def refresh(self, lang: str, request: gr.Request) -> DocsView:
@@ -614,6 +619,9 @@ class DocsPage:
             prompts_md=translate("docs.prompts_md", locale, origin=origin_of(base)),
             prompts_api=(kb_api_markdown(self.prompts_texts[locale], origin_of(base)) if self.prompts_texts.get(locale)
                          else translate("docs.prompts_missing", locale)),
+            papers_md=translate("docs.papers_md", locale, origin=origin_of(base)),
+            papers_api=(kb_api_markdown(self.papers_texts[locale], origin_of(base)) if self.papers_texts.get(locale)
+                        else translate("docs.papers_missing", locale)),
             admin_md=translate("docs.admin_md", locale, origin=origin_of(base)),
             admin_routes=admin_routes_html(locale),
             notes=notes_html(notes, locale),
@@ -705,6 +713,11 @@ class DocsPage:
         with gr.Accordion(i18n("docs.prompts_reference"), open=False, elem_id="docs-prompts-reference"):
             prompts_api = gr.Markdown(elem_id="docs-prompts-api")
 
+        gr.Markdown(i18n("docs.papers_heading"))
+        papers_md = gr.Markdown(elem_id="docs-papers-intro")
+        with gr.Accordion(i18n("docs.papers_reference"), open=False, elem_id="docs-papers-reference"):
+            papers_api = gr.Markdown(elem_id="docs-papers-api")
+
         mcp_parts = build_section(i18n)
 
         gr.Markdown(i18n("docs.admin_heading"))
@@ -740,6 +753,7 @@ class DocsPage:
                  **{f"status.{e}": md for e, md in zip(SEARCH_ENDPOINTS, statuses, strict=True)},
                  **{f"tool.{t}": md for t, md in zip(TOOLS, tools, strict=True)},
                  "kb_md": kb_md, "kb_api": kb_api, "prompts_md": prompts_md, "prompts_api": prompts_api,
+                 "papers_md": papers_md, "papers_api": papers_api,
                  "admin_md": admin_md, "admin_routes": admin_routes,
                  "snippets.admin.curl": admin_curl, "snippets.admin.python": admin_python,
                  "notes": notes, "admin_box": admin_box, "note_change": change, "note_model": model, "note_pick": pick,

@@ -42,6 +42,8 @@ EN: dict[str, str] = {
     "upload.expected_multipart": "Send the files as multipart/form-data, each in a part named 'file'.",
     "upload.unreadable": "The upload could not be read: {reason}",
     "upload.no_files": "Attach one or more files, each in a multipart part named 'file'.",
+    "upload.one_pdf": "Attach the paper's PDF in a multipart part named 'file' (one paper per request).",
+    "route.unknown_papers": "Unknown route {method} {path}; see {prefix}/papers and docs/papers-api.md.",
     "models.unreachable": "The models could not be reached. Try again in a moment.",
     # a JSON body's fields (app.http.kb_json)
     "field.unknown": "Unknown field '{name}': this route takes {allowed}.",
@@ -86,6 +88,8 @@ ZH: dict[str, str] = {
     "upload.expected_multipart": "请以 multipart/form-data 上传文件，每个文件放在名为 'file' 的部分中。",
     "upload.unreadable": "无法读取上传内容：{reason}",
     "upload.no_files": "请附上一个或多个文件，每个文件放在名为 'file' 的部分中。",
+    "upload.one_pdf": "请把论文的 PDF 放在名为 'file' 的 multipart 部分中（每次请求一篇论文）。",
+    "route.unknown_papers": "未知接口 {method} {path}；请参阅 {prefix}/papers 和 docs/papers-api.md。",
     "models.unreachable": "无法连接模型服务，请稍后重试。",
     "field.unknown": "未知字段“{name}”：此接口接受 {allowed}。",
     "field.required_text": "{name}：必填，须为文本。",

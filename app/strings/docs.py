@@ -271,6 +271,15 @@ EN: dict[str, str] = {
     ),
     "docs.prompts_reference": "Reference: every route with curl, answers, the ETag and errors",
     "docs.prompts_missing": "The reference is in docs/prompts-api.md in the source.",
+    "docs.papers_heading": "## Paper reading API",
+    "docs.papers_md": (
+        "The **Papers** page from scripts and apps: `POST {origin}/papers/v1/papers` uploads a PDF, `GET` on it "
+        "follows its parse and gives its structure, `POST .../reading` starts a deep reading you poll until it is "
+        "done, `POST .../ask` answers a question; every statement and answer has its page and a quote found there. "
+        "Send your own API key: you get the papers you see on the page, and the model calls are metered on it."
+    ),
+    "docs.papers_reference": "Reference: every route with curl, polling, answers and errors",
+    "docs.papers_missing": "The reference is in docs/papers-api.md in the source.",
     "docs.admin_heading": "## Admin HTTP API",
     "docs.admin_md": (
         "For automation: users, keys, key applications, usage and the audit log, under `{origin}/admin/v1`. "
@@ -562,6 +571,14 @@ ZH: dict[str, str] = {
     ),
     "docs.prompts_reference": "参考：所有接口及其 curl 示例、响应、ETag 和错误",
     "docs.prompts_missing": "参考文档位于源代码的 docs/prompts-api.md。",
+    "docs.papers_heading": "## 论文解读 API",
+    "docs.papers_md": (
+        "在脚本和应用中使用**论文**页面：`POST {origin}/papers/v1/papers` 上传 PDF，对它 `GET` 可跟踪解析进度并取得论文结构，"
+        "`POST .../reading` 开始深度解读并轮询到完成，`POST .../ask` 回答问题；每条陈述和每个回答都带页码和在该页找到的引文。"
+        "请使用你自己的 API 密钥：你拿到的就是你在页面上能看到的论文，模型调用的用量计入该密钥。"
+    ),
+    "docs.papers_reference": "参考：所有接口及其 curl 示例、轮询、响应和错误",
+    "docs.papers_missing": "参考文档位于源代码的 docs/papers-api.md。",
     "docs.admin_heading": "## 管理 HTTP API",
     "docs.admin_md": (
         "供自动化使用：用户、密钥、密钥申请、用量和审计日志，位于 `{origin}/admin/v1` 下。**需要管理员密钥**："

@@ -433,6 +433,21 @@ def test_the_page_shows_the_prompt_library_api_with_this_servers_address(gateway
     assert "#### Caching with the ETag" in pages["en"].prompts_api
 
 
+def test_the_page_shows_the_paper_reading_api_with_this_servers_address(gateway) -> None:
+    from app.http.papers_api import PapersAPI
+
+    served = PapersAPI(None, lambda key: None).documented
+    docs_page = docs.DocsPage(gateway)
+    pages = {lang: docs_page.refresh(lang, _request("admin", host="gw.lab:8080")) for lang in ("en", "zh")}
+    for page in pages.values():                                  # every route /papers/v1 serves, as a heading
+        for method, path in served:
+            assert f"\n### {method} {path}\n" in page.papers_api, (method, path)
+        assert "export API=http://gw.lab:8080/papers/v1" in page.papers_api and "127.0.0.1:7860" not in page.papers_api
+        assert "`POST http://gw.lab:8080/papers/v1/papers`" in page.papers_md and "paper_read" in page.papers_api
+    assert "论文" in pages["zh"].papers_md and "轮询" in pages["zh"].papers_api
+    assert "Papers" in pages["en"].papers_md and "-F \"file=@attention.pdf\"" in pages["en"].papers_api
+
+
 def test_the_kb_reference_keeps_code_blocks_and_falls_back_to_english(tmp_path) -> None:
     text = "# Title\n\n## Part\n\n```\n# a shell comment\ncurl http://127.0.0.1:7860/kb/v1/teams\n```\n"
     shown = docs.kb_api_markdown(text, "https://kb.example.org/")

@@ -43,6 +43,7 @@ from workbench.messages import MESSAGES
 from workbench.websearch_client import WebSearchError, search_web
 
 from .errors import McpInvalid
+from .own_papers import paper_ask, paper_read, paper_tools
 from .own_prompts import prompt_get, prompt_search, prompt_tools
 from .own_specs import OwnCaller, OwnTool, object_schema, own_tool, text_schema, whole_schema
 from .results import TextPart, ToolResult
@@ -128,8 +129,8 @@ class OwnTools:
     SERVER = "workbench"
 
     def __init__(self, knowledge: Any, base_url: str, *, web_search: bool | Callable[[], bool] = False,
-                 prompts: Any = None) -> None:
-        self.knowledge, self.base_url, self.prompts = knowledge, base_url, prompts
+                 prompts: Any = None, papers: Any = None) -> None:
+        self.knowledge, self.base_url, self.prompts, self.papers = knowledge, base_url, prompts, papers
         self._configured = web_search
         self._clients = UserClients(base_url, key_for=lambda key: key)     # one client per key and event loop
 
@@ -139,10 +140,12 @@ class OwnTools:
 
     def tools(self) -> list[OwnTool]:
         """The tools offered now, in order: kb_search, kb_list (when there are knowledge bases), web_search (while
-        a search engine is configured), prompt_search, prompt_get (when there is a prompt library)."""
+        a search engine is configured), prompt_search, prompt_get (when there is a prompt library), paper_read,
+        paper_ask (when there is paper reading)."""
         listed = [kb_search_tool(), kb_list_tool()] if self.knowledge is not None else []
         listed += [web_search_tool()] if self.web_search_configured() else []
-        return listed + (prompt_tools() if self.prompts is not None else [])
+        listed += prompt_tools() if self.prompts is not None else []
+        return listed + (paper_tools() if self.papers is not None else [])
 
     async def call(self, name: str, arguments: Mapping[str, Any] | None, caller: OwnCaller) -> ToolResult:
         """Run the tool ``name`` for ``caller``: its answer, or an ``is_error`` result saying why (in the caller's
@@ -159,6 +162,9 @@ class OwnTools:
             if name in ("prompt_search", "prompt_get"):
                 own = prompt_search if name == "prompt_search" else prompt_get
                 text, structured = await own(self.prompts, args, caller)
+            elif name in ("paper_read", "paper_ask"):
+                own = paper_read if name == "paper_read" else paper_ask
+                text, structured = await own(self.papers, args, caller)
             else:
                 run = {"kb_search": self._kb_search, "kb_list": self._kb_list, "web_search": self._web_search}[name]
                 text, structured = await run(args, caller)

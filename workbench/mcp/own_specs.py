@@ -50,9 +50,10 @@ def whole_schema(low: int, high: int, default: int, description: str) -> dict[st
 
 
 def own_tool(name: str, description: str, input_schema: dict[str, Any], output_schema: dict[str, Any], *,
-             open_world: bool = False) -> OwnTool:
-    """A read-only tool; its titles, en and zh, are ``mcp_own.title.<name>``."""
+             open_world: bool = False, read_only: bool = True) -> OwnTool:
+    """A tool that destroys nothing (``read_only``: that changes nothing either; a paper's reading is kept); its
+    titles, en and zh, are ``mcp_own.title.<name>``."""
     title = MESSAGES.message(f"mcp_own.title.{name}")
     return OwnTool(name, title.text("en"), title.text("zh"), description, input_schema,
-                   {"readOnlyHint": True, "destructiveHint": False, "idempotentHint": True,
+                   {"readOnlyHint": read_only, "destructiveHint": False, "idempotentHint": read_only,
                     "openWorldHint": open_world}, output_schema)

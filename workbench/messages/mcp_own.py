@@ -18,6 +18,15 @@ EN: dict[str, str] = {
     "mcp_own.title.prompt_get": "Get a prompt",
     "mcp_own.prompts_found": "{count} prompt(s) found:",
     "mcp_own.no_prompts": "No prompt you may read matches “{query}”.",
+    "mcp_own.title.paper_read": "Deep-read a paper",
+    "mcp_own.title.paper_ask": "Ask about a paper",
+    "mcp_own.papers_ambiguous": "“{name}” matches {count} of your papers: {papers}. Give the id of the one you mean.",
+    "mcp_own.reading_running": "The reading of “{title}” is running ({done} of {total} steps); {count} statement(s) "
+                               "so far, below. Call paper_read again in a while for the rest.",
+    "mcp_own.reading_done": "The reading of “{title}”: {verified} of {shown} statements verified on their page "
+                            "(each with its page and a quote from it):",
+    "mcp_own.unverified": "not verified",
+    "mcp_own.evidence": "Evidence from “{title}”:",
     # refusals
     "mcp_own.no_tool": "The workbench has no tool named “{tool}” here. List the tools to see the ones it offers.",
     "mcp_own.blank": "“{name}” is empty: give the words to look for.",
@@ -47,6 +56,14 @@ ZH: dict[str, str] = {
     "mcp_own.title.prompt_get": "获取提示词",
     "mcp_own.prompts_found": "找到 {count} 个提示词：",
     "mcp_own.no_prompts": "没有与“{query}”匹配且你可查看的提示词。",
+    "mcp_own.title.paper_read": "深度解读论文",
+    "mcp_own.title.paper_ask": "就论文提问",
+    "mcp_own.papers_ambiguous": "“{name}”与你的 {count} 篇论文相符：{papers}。请给出你要的那篇的 id。",
+    "mcp_own.reading_running": "“{title}”的解读正在进行（已完成 {done}/{total} 步）；目前有 {count} 条陈述，见下。"
+                               "请稍后再次调用 paper_read 获取其余部分。",
+    "mcp_own.reading_done": "“{title}”的解读：{shown} 条中 {verified} 条已在所注页码核实（每条附页码和该页的引文）：",
+    "mcp_own.unverified": "未核实",
+    "mcp_own.evidence": "来自“{title}”的证据：",
     "mcp_own.no_tool": "工作台在此没有名为“{tool}”的工具。请列出工具查看它提供的工具。",
     "mcp_own.blank": "“{name}”为空：请给出要查找的内容。",
     "mcp_own.unknown_kb": "“{name}”：{reason}请调用 kb_list 查看你可以检索的知识库。",
