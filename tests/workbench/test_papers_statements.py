@@ -15,10 +15,12 @@ PAGES = {3: PageIndex(PAGE_3), 4: PageIndex(PAGE_4)}
 
 def test_copied_sentences_keep_the_page_the_model_put_before_them():
     reply = ("p. 3: We propose LightRetriever, a retrieval model. The query encoder runs in 0.4 ms on a CPU.\n"
-             "- page 4: Training takes 6 hours on 8 A100 GPUs.\n第 4 页：我们在 MS MARCO 上训练。\nNONE\n")
+             "- page 4: Training takes 6 hours on 8 A100 GPUs.\n第 4 页：我们在 MS MARCO 上训练。\nNONE\n"
+             "2. **p. 5**: Long queries lose up to 3 points of recall.\n")
     assert copied(reply) == [(3, "We propose LightRetriever, a retrieval model."),
                              (3, "The query encoder runs in 0.4 ms on a CPU."),
-                             (4, "Training takes 6 hours on 8 A100 GPUs."), (4, "我们在 MS MARCO 上训练。")]
+                             (4, "Training takes 6 hours on 8 A100 GPUs."), (4, "我们在 MS MARCO 上训练。"),
+                             (5, "Long queries lose up to 3 points of recall.")]
 
 
 def test_only_sentences_on_the_pages_are_kept_and_a_wrong_page_is_corrected():

@@ -20,8 +20,8 @@ from workbench.citations import numbers, sentences
 
 from .quotes import Miss, PageIndex
 
-_PAGE = re.compile(r"^\s*(?:[-*•]\s*)?(?:\(?\s*(?:p|pp|page)\.?\s*(\d{1,4})\s*\)?|第\s*(\d{1,4})\s*页)"
-                   r"\s*[:：.,，-]?\s*", re.I)
+_PAGE = re.compile(r"^\s*(?:[-*•]\s*|\d{1,2}[.)、]\s*)?\**"
+                   r"(?:\(?\s*(?:p|pp|page)\.?\s*(\d{1,4})\s*\)?|第\s*(\d{1,4})\s*页)\**\s*[:：.,，-]?\s*", re.I)
 _NUMBERED = re.compile(r"^\s*[(（]?(\d{1,3})\s*[.)）、．:：]\s*(.+?)\s*$")
 _PAGE_MARK = re.compile(r"[\[(（]\s*(?:pp?\.|page)\s*\d{1,4}(?:\s*[-–]\s*\d{1,4})?\s*[\])）]"
                         r"|[(（]?第\s*\d{1,4}\s*页[)）]?", re.I)
