@@ -186,3 +186,35 @@ def test_a_model_that_does_not_answer_is_said_plainly_and_ends_an_optimisation(w
     status = world.store.cursor().execute("SELECT status, error_zh FROM prompt_optimisations WHERE prompt_id = ?",
                                           [prompt.id]).fetchone()
     assert status[0] == "failed" and "优化已停止" in status[1]
+
+
+def test_cache_rows_written_by_cells_side_by_side_are_kept_not_errors(tmp_path):
+    """Three cells writing the same grades at once: DuckDB refuses some of the writes as conflicts (6 of 900 when
+    measured with plain inserts); ``keep`` keeps the row another cell wrote, and nothing fails."""
+    import threading
+
+    from workbench.prompt_studio.matrix import keep
+    from workbench.schema import open_store
+
+    store = open_store(tmp_path / "race.duckdb")
+    failed: list[str] = []
+
+    def cell() -> None:
+        cur = store.cursor()
+        for i in range(300):
+            try:
+                keep(cur, "INSERT OR REPLACE INTO prompt_grades VALUES (?, ?, ?, ?, ?)", [f"out-{i % 7}", "grader",
+                                                                                        1.0, True, "{}"])
+            except Exception as exc:  # noqa: BLE001 - what the user would have seen: the optimisation stopping
+                failed.append(type(exc).__name__)
+
+    try:
+        threads = [threading.Thread(target=cell) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failed == []
+        assert store.cursor().execute("SELECT count(*) FROM prompt_grades").fetchone() == (7,)
+    finally:
+        store.close()

@@ -22,6 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
+
 from shared.messages import Message, Words
 from workbench.store import Store, utcnow
 
@@ -95,6 +97,16 @@ def case_set(cases: Sequence[Case], graders: Sequence[Grader]) -> str:
     return _hash({"cases": sorted(case.id for case in cases), "graders": graders_to_json(graders)})[:16]
 
 
+def keep(cur: Any, sql: str, params: list[Any]) -> None:
+    """Write a cache row; when a cell running beside this one wrote the same key first (the same output graded, the
+    same messages asked: the same value), DuckDB refuses the second write as a conflict: the row is there, so that is
+    kept. (An optimisation stopped on this, grading one output for two candidates at once.)"""
+    try:
+        cur.execute(sql, params)
+    except (duckdb.ConstraintException, duckdb.TransactionException):
+        pass
+
+
 class Evaluator:
     """Runs and grades cells, through the store's caches; thread-safe (one cursor per thread)."""
 
@@ -120,8 +132,8 @@ class Evaluator:
         self._count()
         reply = self._chat(messages, model, params)
         if reply.error is None:
-            cur.execute("INSERT OR REPLACE INTO prompt_outputs VALUES (?, ?, '', ?, ?, ?, ?)",
-                        [key, reply.text, reply.prompt_tokens, reply.completion_tokens, reply.latency_ms, utcnow()])
+            keep(cur, "INSERT OR REPLACE INTO prompt_outputs VALUES (?, ?, '', ?, ?, ?, ?)",
+                 [key, reply.text, reply.prompt_tokens, reply.completion_tokens, reply.latency_ms, utcnow()])
         return reply, False
 
     def cell(self, column: Column, case: Case, model: str) -> Cell:
@@ -147,9 +159,9 @@ class Evaluator:
             return row[0], row[1], Words(said["en"], said["zh"])
         grade = _run(grade_all(self.graders, output, case, question, self._judge_ask))
         feedback = Words(grade.feedback.text("en"), grade.feedback.text("zh"))
-        cur.execute("INSERT OR REPLACE INTO prompt_grades VALUES (?, ?, ?, ?, ?)",
-                    [output_key, grader_key, float(grade.score), bool(grade.passed),
-                     json.dumps({"en": feedback.en, "zh": feedback.zh}, ensure_ascii=False)])
+        keep(cur, "INSERT OR REPLACE INTO prompt_grades VALUES (?, ?, ?, ?, ?)",
+             [output_key, grader_key, float(grade.score), bool(grade.passed),
+              json.dumps({"en": feedback.en, "zh": feedback.zh}, ensure_ascii=False)])
         return grade.score, grade.passed, feedback
 
     async def _judge_ask(self, messages: list[dict[str, str]]) -> str:
