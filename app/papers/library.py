@@ -47,7 +47,7 @@ class LibraryHandlers:
     def upload(self, file: Any, team_id: str | None, paper_id: str | None, lang: str,
                request: gr.Request) -> tuple[Any, ...]:
         """A PDF kept and queued to be parsed, in the chosen team (the personal space by default); the list shows
-        its progress."""
+        its progress. Answers ``states.UPLOAD_OUTPUTS`` (the file box emptied last)."""
         caller = self.ctx.who(lang, request)
         path = str(getattr(file, "path", None) or file or "")
         try:
@@ -56,10 +56,9 @@ class LibraryHandlers:
             data = Path(path).read_bytes()
             paper = self.ctx.pp.upload(caller.user_id, data, Path(path).name, team_id=team_id or None)
         except (WorkbenchError, Refusal) as exc:
-            return self.ctx.refused("lib", caller, exc, upload_file=gr.update(value=None))
+            return (*self.ctx.refused("lib", caller, exc), None)
         said = t(caller.locale, "papers.uploaded", name=literal(paper.filename))
-        return self.ctx.accepted("lib", caller, lib_notice=f"✅ {said}", upload_file=gr.update(value=None),
-                                 **self.ctx.lists(caller, paper_id))
+        return (*self.ctx.accepted("lib", caller, lib_notice=f"✅ {said}", **self.ctx.lists(caller, paper_id)), None)
 
     def open_paper(self, paper_id: str | None, model: str | None, read_lang: str | None, lang: str,
                    request: gr.Request) -> tuple[Any, ...]:

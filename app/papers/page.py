@@ -125,7 +125,8 @@ class PapersPage(LibraryHandlers, ReadingHandlers, QuestionHandlers, CompareHand
         p["lib_timer"].tick(self.tick, inputs=[p["paper_box"], lang], **quick)
         p["read_timer"].tick(self.poll, inputs=[p["paper_box"], p["read_model"], p["read_lang"], lang], **quick)
         # library
-        on(p["upload_file"].upload, self.upload, "upload_file", "upload_team", "paper_box")
+        on(p["upload_file"].upload, self.upload, "upload_file", "upload_team", "paper_box",
+           outputs=[*outputs, p["upload_file"]])
         on(p["lib_pick"].input, self.open_paper, "lib_pick", "read_model", "read_lang")
         on(p["move_btn"].click, self.move, "paper_box", "move_team")
         on(p["delete_btn"].click, self.delete, "paper_box", "delete_confirm")

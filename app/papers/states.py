@@ -13,8 +13,7 @@ from typing import Any
 
 from app.shell.forms import Form
 
-# the fields a refusal can mark (output name -> the string key of its usual info, or None); the upload (gr.File has
-# no info line) is said in the library's notice only
+# the fields a refusal can mark (output name -> the string key of its usual info, or None)
 FIELDS: dict[str, str | None] = {
     "upload_team": None, "lib_pick": None, "move_team": None, "delete_confirm": None,
     "read_model": None, "read_lang": None, "question": None, "cmp_papers": None, "cmp_model": None,
@@ -22,9 +21,12 @@ FIELDS: dict[str, str | None] = {
 }
 NOTICES = {"lib": "lib_notice", "manage": "lib_notice", "read": "read_notice", "ask": "ask_notice",
            "compare": "cmp_notice"}
-OTHERS = ("upload_file", "paper_box", "head", "lib_table", "lib_timer", "read_progress", "read_html", "read_timer",
+OTHERS = ("paper_box", "head", "lib_table", "lib_timer", "read_progress", "read_html", "read_timer",
           "stop_btn", "thread_box", "answers_html", "cmp_html", "cmp_state", "download")
 OUTPUTS: tuple[str, ...] = (*dict.fromkeys(NOTICES.values()), *FIELDS, *OTHERS)
+# the upload's answer: every output, then the file box emptied (only the upload's own event has it as an output, so
+# no other handler could hand Gradio a file to serve; gr.File has no info line: its refusal is said in the notice)
+UPLOAD_OUTPUTS: tuple[str, ...] = (*OUTPUTS, "upload_file")
 
 ALIASES: dict[str, dict[str, str]] = {
     "lib": {"team_id": "upload_team", "team": "upload_team", "paper": "lib_pick",
@@ -42,4 +44,5 @@ FORMS = {part: Form(OUTPUTS, FIELDS, notice=notice, aliases=ALIASES[part]) for p
 
 def named(out: tuple[Any, ...]) -> dict[str, Any]:
     """A handler's outputs by name (what tests read)."""
-    return dict(zip(OUTPUTS, out, strict=True))
+    names = UPLOAD_OUTPUTS if len(out) == len(UPLOAD_OUTPUTS) else OUTPUTS
+    return dict(zip(names, out, strict=True))
