@@ -99,10 +99,12 @@ class PapersPage(LibraryHandlers, ReadingHandlers, QuestionHandlers, CompareHand
         with gr.Row(equal_height=True):
             p["read_model"] = gr.Dropdown(label=i18n("papers.f_model"), choices=[], scale=2, elem_id="pp-model")
             p["read_lang"] = gr.Dropdown(label=i18n("papers.f_lang"), choices=[], scale=1, elem_id="pp-lang")
-            p["read_btn"] = gr.Button(i18n("papers.read"), variant="primary", scale=1, elem_id="pp-read")
-            p["stop_btn"] = gr.Button(i18n("papers.stop"), variant="stop", visible=False, scale=1,
+        with gr.Row():
+            p["read_btn"] = gr.Button(i18n("papers.read"), variant="primary", scale=0, min_width=140,
+                                      elem_id="pp-read")
+            p["stop_btn"] = gr.Button(i18n("papers.stop"), variant="stop", visible=False, scale=0, min_width=140,
                                       elem_id="pp-stop")
-            p["export_btn"] = gr.Button(i18n("papers.export"), scale=1, elem_id="pp-export")
+            p["export_btn"] = gr.Button(i18n("papers.export"), scale=0, min_width=200, elem_id="pp-export")
         p["read_progress"] = gr.Markdown(elem_id="pp-progress")
         p["read_html"] = _html("pp-reading")
         p["read_timer"] = gr.Timer(READ_TICK, active=False)

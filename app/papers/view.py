@@ -25,7 +25,7 @@ CSS = tables.CSS + """
 .pp-chip { display: inline-block; padding: 0 7px; margin-left: 4px; border-radius: 9px; font-size: 0.85em;
   background: #e0e7ff; color: #3730a3; text-decoration: none; white-space: nowrap; }
 .pp-chip:hover { background: #c7d2fe; }
-.pp-quote { margin: 4px 0 0; padding: 2px 10px; border-left: 3px solid var(--border-color-primary);
+.pp-quote { margin: 2px 0 0 !important; padding: 2px 10px; border-left: 3px solid var(--border-color-primary);
   color: var(--body-text-color-subdued); font-style: italic; }
 .pp-ok { color: #166534; font-weight: 600; margin-left: 4px; }
 .pp-bad { color: #991b1b; font-weight: 600; margin-left: 4px; font-size: 0.9em; }
