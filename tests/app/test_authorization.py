@@ -36,6 +36,7 @@ from workbench.mcp.catalogue import Viewer
 from workbench.mcp.groups import GroupDraft, Member
 from workbench.mcp.remotes import Registration
 from workbench.mcp.runs import Call
+from workbench.papers.service import Papers
 from workbench.prompt_studio.cases import Case
 from workbench.prompt_studio.service import PromptStudio
 from workbench.prompt_studio.templates import Template
@@ -92,6 +93,12 @@ OWN_DATA = {
         "accept_drafted", "add_grader", "draft", "export_csv", "export_jsonl", "export_yaml", "import_cases",
         "remove_grader", "save_cases")),
     *(f"app.prompts.run.RunHandlers.{n}" for n in ("label_optimised", "optimise", "run")),
+    # papers: the papers' library checks the caller's role on the paper on every call
+    *(f"app.papers.library.LibraryHandlers.{n}" for n in ("delete", "load", "move", "open_paper", "tick", "upload")),
+    *(f"app.papers.reading.ReadingHandlers.{n}" for n in ("export", "poll", "read", "show", "stop")),
+    "app.papers.questions.QuestionHandlers.ask", "app.papers.questions.QuestionHandlers.new_thread",
+    "app.papers.compare.CompareHandlers.compare",
+    "app.papers.compare.CompareHandlers.export_comparison",     # renders only the table this session was shown
 }
 OPEN = {  # no per-user data: the models' health, who am I, date shortcuts, a model's default thinking budget
     "app.home.page.HomePage.refresh", "app.home.page.HomePage.api_info",
@@ -104,7 +111,8 @@ SECRET_MARKERS = ("alice-secret-project", "Alice Secret Lab", "ALICE-ONLY purpos
                   "KB-TEXT here",           # a chunk's text, also when the filter "ALICE" is marked in it
                   "ALICE-MCP-SECRET", "alice-mcp-description", "ALICE-MCP-TOKEN", "ALICE-MCP-RUN",
                   "ALICE-MCP-TOOLS", "ALICE-MCP-GROUP", "alice-group-secret", "alice-prompt-secret",
-                  "ALICE-PROMPT-TEXT", "ALICE-PROMPT-DESCRIPTION", "ALICE-PROMPT-CASE")
+                  "ALICE-PROMPT-TEXT", "ALICE-PROMPT-DESCRIPTION", "ALICE-PROMPT-CASE",
+                  "ALICE-PAPER-SECRET")
 NOWHERE = "http://127.0.0.1:9/v1"          # the chat's model calls fail: bob must be refused before any
 # components whose value is a file Gradio copies into its cache and serves at /gradio_api/file=<path> to anyone
 # signed in who has the path, with no check of who may read it, for as long as the copy lasts
@@ -192,9 +200,13 @@ def site(tmp_path_factory):
     prompts.casebook.replace(alice.id, prompt.id, [Case({"x": "ALICE-PROMPT-CASE"}, "y")])
     prompts.library.set_label(alice.id, prompt.id, "production", 1)
     link, _ = knowledge.sharing.create_link(alice.id, base.id)
+    # her paper, in her personal space (not started: nothing is parsed, bob must be refused before any model call)
+    papers = Papers.open(wb, AccountDirectory(gw.accounts), tmp_path_factory.mktemp("authz-papers"), base_url=NOWHERE,
+                         key_for=lambda user_id: MASTER_KEY, embedding_model="use-multilingual:v3")
+    paper = papers.library.add(alice.id, "ALICE-PAPER-SECRET.pdf", "0" * 64, 1000)
     chat = ChatSetup(convs, NOWHERE, key_for=lambda user_id: MASTER_KEY, documents=ChatDocuments(attachments),
                      knowledge=knowledge, mcp=mcp.hub)
-    demo, _ = build_ui(gw, chat=chat, knowledge=knowledge, mcp=mcp, prompts=prompts)
+    demo, _ = build_ui(gw, chat=chat, knowledge=knowledge, mcp=mcp, prompts=prompts, papers=papers)
     fns = {}
     for block_fn in demo.fns.values():
         if block_fn.fn is not None:
@@ -204,7 +216,7 @@ def site(tmp_path_factory):
                           attachments=attachments,
                           upload=tmp_path_factory.mktemp("authz-upload"), team=team, kb=base, kb_doc=kb_doc,
                           invite=invite, link=link, mcp_entry=server, mcp_tools=tools, mcp_run=run_id,
-                          mcp_group=group, prompt=prompt)
+                          mcp_group=group, prompt=prompt, paper=paper)
     aio.run(mcp.stop())
     lab.close()
     aio.run(knowledge.stop())
@@ -230,7 +242,7 @@ def _snapshot(site) -> tuple:
                                        ("mcp_group_tools", "group_id", site.mcp_group.id),
                                        *((t, "prompt_id", site.prompt.id) for t in (
                                            "prompt_versions", "prompt_labels", "prompt_cases")),
-                                       ("prompts", "id", site.prompt.id))))
+                                       ("prompts", "id", site.prompt.id), ("papers", "id", site.paper.id))))
 
 
 def _args(fn: Any, site, username: str | None) -> dict[str, Any]:
@@ -255,7 +267,8 @@ def _args(fn: Any, site, username: str | None) -> dict[str, Any]:
            "tool_ids": [site.mcp_tools.id, f"{site.mcp_tools.id}/add"], "group_id": site.mcp_group.id,
            "slug": "alice-group-secret", "members": [site.mcp_tools.id], "renames": "add = bobs_add",
            "prompt_id": site.prompt.id, "version": "1", "versions": ["1"], "label": "production",
-           "system": "bob's rewrite", "user": "{{x}}", "override": True, "a": "1", "b": "1"}
+           "system": "bob's rewrite", "user": "{{x}}", "override": True, "a": "1", "b": "1",
+           "paper_id": site.paper.id, "paper_ids": [site.paper.id, site.paper.id], "file": str(upload)}
     args.update({k: v for k, v in ids.items() if k in args})
     return args
 
@@ -364,7 +377,9 @@ def test_the_owner_does_see_their_own_data(site) -> None:
                          ("app.mcp.groups.GroupHandlers.open_group", "alice-group-secret"),
                          ("app.prompts.library.LibraryHandlers.load", "alice-prompt-secret"),
                          ("app.prompts.library.LibraryHandlers.open_prompt", "ALICE-PROMPT-CASE"),
-                         ("app.prompts.edit.EditHandlers.compare", "ALICE-PROMPT-TEXT")):
+                         ("app.prompts.edit.EditHandlers.compare", "ALICE-PROMPT-TEXT"),
+                         ("app.papers.library.LibraryHandlers.load", "ALICE-PAPER-SECRET"),
+                         ("app.papers.library.LibraryHandlers.open_paper", "ALICE-PAPER-SECRET")):
         fn = site.fns[name]
         assert marker in _text(_call(fn, _args(fn, site, "alice"))), name
 

@@ -29,7 +29,7 @@ def server(tmp_path_factory, shared_models):
     add_members(gw.url, MEMBER)
     yield gw
     gw.stop()
-PAGES = ("/", "/chat", "/kb", "/mcp", "/prompts", "/teams", "/account", "/usage", "/api-docs", "/admin")
+PAGES = ("/", "/chat", "/kb", "/mcp", "/prompts", "/papers", "/teams", "/account", "/usage", "/api-docs", "/admin")
 
 # Words that stay Latin on a Chinese page: names of products, protocols and models, code, units.
 ALLOWED = {

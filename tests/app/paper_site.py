@@ -1,0 +1,28 @@
+"""The models a server for the papers page's tests offers: the scripted paper model (``tests.fakes.paper_model``) as
+its only chat model, and the same fake behind the embedding id the launched server's papers service embeds with
+(``use-multilingual:v3``), the embedded models off.
+
+    config = gateway_config(tmp_path, start_paper_model())      # a models.yaml for GatewayProcess / opened_gateway
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from gateway.routing.catalogue import EMBEDDED_EMBEDDING_ID
+from tests.fakes.paper_model import MODEL, PaperModel
+
+
+def gateway_config(data: Path, model: PaperModel) -> Path:
+    """A models.yaml in ``data``: the paper model (chat) and its embeddings under the embedded embedding id."""
+    doc = {"gateway": {"embedded": {"enabled": False}, "health_interval_s": 600},
+           "models": [{"id": MODEL, "capabilities": {"context_length": 8192},
+                       "deployments": [{"backend": "openai", "base_url": f"{model.url}/v1", "model": MODEL}]},
+                      {"id": EMBEDDED_EMBEDDING_ID, "kind": "embedding",
+                       "deployments": [{"backend": "openai", "base_url": f"{model.url}/v1",
+                                        "model": EMBEDDED_EMBEDDING_ID}]}]}
+    path = data / "models.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    return path
