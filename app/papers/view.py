@@ -56,8 +56,8 @@ def status_html(paper: Any, locale: str) -> str:
         return badge(t(locale, "papers.status_failed"), "failed") + (f'<div class="muted">{esc(why)}</div>'
                                                                       if why else "")
     done, total = paper.progress
-    words = t(locale, "papers.status_parsing", done=done, total=total) if total else t(locale,
-                                                                                        "papers.status_queued")
+    key = "papers.status_ocr" if getattr(paper, "stage", "pages") == "ocr" else "papers.status_parsing"
+    words = t(locale, key, done=done, total=total) if total else t(locale, "papers.status_queued")
     return badge(words, "parsing")
 
 

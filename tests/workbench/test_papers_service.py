@@ -201,3 +201,25 @@ def test_a_paper_goes_into_a_knowledge_base_and_an_outsider_cannot_send_it(world
         assert len(knowledge.documents(alice, kb.id)) == 1
     finally:
         knowledge.vectors.close()
+
+
+def test_an_upload_refused_for_its_team_leaves_no_file_behind(world):
+    alice, bob = world.uid("alice"), world.uid("bob")
+    teams = Teams(world.store, Access(world.store), world.users)
+    team = teams.create(alice, "no-bob-here")
+    before = sorted(world.papers.files_dir.iterdir())
+    data, _ = paper_pdfs.chinese_paper()
+    with pytest.raises(NotFound) as refused:                      # bob is not in alice's team
+        world.papers.upload(bob, data, "zh.pdf", team_id=team.id)
+    assert refused.value.code == "not_found"
+    assert sorted(world.papers.files_dir.iterdir()) == before
+
+
+def test_parse_progress_says_whether_pages_are_read_or_recognised(world, paper):
+    ready, _ = paper
+    alice = world.uid("alice")
+    world.papers.library.progress(ready.id, 1, 2, "ocr")
+    assert (world.papers.library.require(alice, ready.id).progress, world.papers.library.require(alice, ready.id)
+            .stage) == ((1, 2), "ocr")
+    world.papers.library.progress(ready.id, 4, 4)
+    assert world.papers.library.require(alice, ready.id).stage == "pages"

@@ -35,7 +35,7 @@ def _paper(row: tuple) -> Paper:
     progress = json.loads(row[11] or "[0, 0]")
     return Paper(row[0], row[1], row[2], row[3], int(row[4]), row[5], tuple(json.loads(row[6])), row[7], int(row[8]),
                  tuple(json.loads(row[9])), row[10], (int(progress[0]), int(progress[1])), json.loads(row[12] or "{}"),
-                 row[13], row[14], row[15], role=row[16])
+                 row[13], row[14], row[15], role=row[16], stage=progress[2] if len(progress) > 2 else "pages")
 
 
 class Library:
@@ -70,11 +70,16 @@ class Library:
         """The user's teams with their role (the personal space first): where their papers can be."""
         return self._teams.list_for(user_id) if user_id else []
 
-    def add(self, user_id: str, filename: str, sha256: str, size: int, *, team_id: str | None = None) -> Paper:
-        """A new paper, being parsed, in the team (member+) or the uploader's personal space."""
+    def space(self, user_id: str, team_id: str | None = None) -> Any:
+        """The team a new paper goes to (member+), or the uploader's personal space; refused before anything is kept."""
         team = self._access.require_team(user_id, team_id, "view") if team_id else self._teams.personal_space(user_id)
         if team.role not in ("owner", "admin", "member"):
             raise PaperForbidden("paper.team_viewer", "team_id")
+        return team
+
+    def add(self, user_id: str, filename: str, sha256: str, size: int, *, team_id: str | None = None) -> Paper:
+        """A new paper, being parsed, in the team (member+) or the uploader's personal space."""
+        team = self.space(user_id, team_id)
         paper_id, now = uuid.uuid4().hex, utcnow()
         self._store.cursor().execute(
             "INSERT INTO papers (id, team_id, filename, sha256, bytes, title, status, created_by, created_at, "
@@ -82,10 +87,10 @@ class Library:
             [paper_id, team.id, filename, sha256, size, filename, user_id, now, now])
         return self.require(user_id, paper_id)
 
-    def progress(self, paper_id: str, done: int, total: int) -> None:
-        """How far the parse of a paper is (pages)."""
+    def progress(self, paper_id: str, done: int, total: int, stage: str = "pages") -> None:
+        """How far the parse of a paper is: ``done`` of ``total`` pages read ("pages") or recognised ("ocr")."""
         self._store.cursor().execute("UPDATE papers SET progress = ?, updated_at = ? WHERE id = ?",
-                                     [json.dumps([done, total]), utcnow(), paper_id])
+                                     [json.dumps([done, total, stage]), utcnow(), paper_id])
 
     def ready(self, paper_id: str, paper: Structure) -> None:
         """The parse is done: the structure and what the list shows of it are stored."""

@@ -18,8 +18,8 @@ from .model import Caption, Citation, PageText, Reference, Section, Structure
 
 @dataclass(frozen=True)
 class Paper:
-    """A paper in the library: ``status`` parsing | ready | failed; ``progress`` (done, total) pages while parsing;
-    ``error`` the failure's message code and fields."""
+    """A paper in the library: ``status`` parsing | ready | failed; ``progress`` (done, total) of ``stage`` while
+    parsing; ``error`` the failure's message code and fields."""
 
     id: str
     team_id: str
@@ -39,6 +39,7 @@ class Paper:
     updated_at: datetime
     role: str = "reader"
     readings: tuple[tuple[str, str, str], ...] = field(default=())   # (model, lang, status) of its readings
+    stage: str = "pages"        # what ``progress`` counts while parsing: "pages" read, or "ocr": pages recognised
 
 
 def structure_json(paper: Structure) -> str:

@@ -124,6 +124,7 @@ class Papers:
             raise wrong
         if not data.lstrip()[:5] == b"%PDF-":
             raise PaperInvalid("paper.not_pdf", "file", filename=name)
+        self.library.space(user_id, team_id)        # may they add it there: before anything is written
         sha = hashlib.sha256(data).hexdigest()
         path = self.path(sha)
         if not path.exists():
@@ -179,7 +180,8 @@ class Papers:
         filename, sha = queued
         try:
             text = self._worker.paper(self.path(sha), filename, max_bytes=self.max_bytes, stop=self._stop,
-                                      progress=lambda stage, done, total: self.library.progress(paper_id, done, total))
+                                      progress=lambda stage, done, total: self.library.progress(paper_id, done, total,
+                                                                                                stage))
             self.library.ready(paper_id, structure_from_json(text))
         except WorkbenchError as exc:
             self.library.failed(paper_id, exc)
