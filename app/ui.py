@@ -61,6 +61,6 @@ def build_ui(gateway: Any, *, api_base_hint: str = "/v1", chat: Any = None, know
             shell.header(page, gateway.console, i18n, path)
             extra = ((chat,) if module_name == "app.chat.page" else (knowledge,) if module_name in KNOWLEDGE_PAGES
                      else (mcp,) if module_name == "app.mcp.page" else (prompts,) if module_name == "app.prompts.page"
-                     else (papers,) if module_name == "app.papers.page" else ())
+                     else (papers, knowledge) if module_name == "app.papers.page" else ())
             module.build(page, gateway, i18n, *extra)
     return demo, i18n

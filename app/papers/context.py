@@ -43,8 +43,8 @@ def t(locale: str, key: str, **fields: Any) -> str:
 class PapersContext:
     """The gateway (who is signed in, the model catalogue) and the papers service, as the handlers use them."""
 
-    def __init__(self, gateway: Any, papers: Papers | None) -> None:
-        self.gateway, self.papers = gateway, papers
+    def __init__(self, gateway: Any, papers: Papers | None, knowledge: Any = None) -> None:
+        self.gateway, self.papers, self.knowledge = gateway, papers, knowledge
 
     @property
     def pp(self) -> Papers:
@@ -82,6 +82,13 @@ class PapersContext:
         """Where the caller may put papers: their personal space first, then their teams (member and up)."""
         return [(t(caller.locale, "papers.personal") if team.personal_of else team.name, team.id)
                 for team in self.pp.library.teams_for(caller.user_id) if team.role in WRITERS]
+
+    def kb_choices(self, caller: Caller) -> list[tuple[str, str]]:
+        """The knowledge bases the caller may add documents to (member and up), by team and name."""
+        if self.knowledge is None:
+            return []
+        return [(f"{t(caller.locale, 'papers.personal') if v.personal else v.team_name} › {v.kb.name}", v.kb.id)
+                for v in self.knowledge.bases.list_visible(caller.user_id) if v.role in WRITERS]
 
     def lang_choices(self, caller: Caller) -> list[tuple[str, str]]:
         return [(t(caller.locale, "papers.lang_zh"), "zh"), (t(caller.locale, "papers.lang_en"), "en")]
@@ -123,7 +130,8 @@ class PapersContext:
         teams = self.team_choices(caller)
         return {"read_model": model, "cmp_model": model, "read_lang": langs, "cmp_lang": langs,
                 "upload_team": gr.update(choices=teams, value=teams[0][1] if teams else None),
-                "move_team": gr.update(choices=teams, value=None)}
+                "move_team": gr.update(choices=teams, value=None),
+                "kb_target": gr.update(choices=self.kb_choices(caller), value=None)}
 
     def closed(self, caller: Caller) -> dict[str, Any]:
         """No paper open: the heading says so, the reading and the questions are empty."""

@@ -89,6 +89,21 @@ class LibraryHandlers:
         return self.ctx.accepted("manage", caller, lib_notice=f"✅ {said}", **self.ctx.lists(caller, paper.id),
                                  head=view.head_html(paper, names.get(paper.team_id, "—"), caller.locale))
 
+    def to_kb(self, paper_id: str | None, kb_id: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
+        """Queue the open paper's PDF into a knowledge base the caller may upload to (its own check refuses the
+        rest); its sections become the chunks' headings there."""
+        caller = self.ctx.who(lang, request)
+        try:
+            paper = self.ctx.paper(caller, paper_id)
+            if not kb_id or self.ctx.knowledge is None:
+                raise Refusal("kb", t(caller.locale, "papers.choose_kb"))
+            document = self.ctx.pp.add_to_kb(self.ctx.knowledge, caller.user_id, paper.id, str(kb_id))
+        except (WorkbenchError, Refusal) as exc:
+            return self.ctx.refused("manage", caller, exc)
+        names = dict((value, label) for label, value in self.ctx.kb_choices(caller))
+        said = t(caller.locale, "papers.added_to_kb", title=literal(document.name), kb=literal(names.get(kb_id, "")))
+        return self.ctx.accepted("manage", caller, lib_notice=f"✅ {said}")
+
     def delete(self, paper_id: str | None, confirm: bool | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
         """Delete the open paper with its readings and questions, once the box is ticked."""
         caller = self.ctx.who(lang, request)

@@ -3,10 +3,10 @@ parse progress, open, move, delete), and for the open paper its deep reading (mo
 step, the statements by aspect with their page chips and quotes, stop, download), questions in a thread, and the
 comparison of 2 to 5 papers.
 
-Built by ``build(page, gateway, i18n, papers)``; ``papers`` is the ``workbench.papers.service.Papers`` (None: the
-page says paper reading is not available). The handlers are in ``library``, ``reading``, ``questions`` and
-``compare``; each answers every output of ``states.OUTPUTS``. Hiding a button is only for clarity: the papers'
-library checks the caller's role on every call.
+Built by ``build(page, gateway, i18n, papers, knowledge)``; ``papers`` is the ``workbench.papers.service.Papers``
+(None: the page says paper reading is not available), ``knowledge`` the knowledge bases a paper can be added to. The
+handlers are in ``library``, ``reading``, ``questions`` and ``compare``; each answers every output of
+``states.OUTPUTS``. Hiding a button is only for clarity: the papers' library checks the caller's role on every call.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ def _html(elem_id: str) -> gr.HTML:
 class PapersPage(LibraryHandlers, ReadingHandlers, QuestionHandlers, CompareHandlers):
     """The papers page: its handlers and its layout."""
 
-    def __init__(self, gateway: Any, papers: Any) -> None:
-        self.ctx = PapersContext(gateway, papers)
+    def __init__(self, gateway: Any, papers: Any, knowledge: Any = None) -> None:
+        self.ctx = PapersContext(gateway, papers, knowledge)
 
     def layout(self, i18n: gr.I18n) -> dict[str, Any]:
         """The components by output name (``states.OUTPUTS``) and the buttons by their own names."""
@@ -88,6 +88,9 @@ class PapersPage(LibraryHandlers, ReadingHandlers, QuestionHandlers, CompareHand
                 p["move_team"] = gr.Dropdown(label=i18n("papers.f_move_team"), choices=[], elem_id="pp-move-team")
                 p["move_btn"] = gr.Button(i18n("papers.move"), elem_id="pp-move")
             with gr.Row(equal_height=True):
+                p["kb_target"] = gr.Dropdown(label=i18n("papers.f_kb"), choices=[], elem_id="pp-kb-target")
+                p["kb_btn"] = gr.Button(i18n("papers.to_kb"), elem_id="pp-to-kb")
+            with gr.Row(equal_height=True):
                 p["delete_confirm"] = gr.Checkbox(label=i18n("papers.f_confirm_delete"), elem_id="pp-delete-confirm")
                 p["delete_btn"] = gr.Button(i18n("papers.delete"), variant="stop", elem_id="pp-delete")
         p["lib_timer"] = gr.Timer(LIB_TICK, active=False)
@@ -132,6 +135,7 @@ class PapersPage(LibraryHandlers, ReadingHandlers, QuestionHandlers, CompareHand
         on(p["lib_pick"].input, self.open_paper, "lib_pick", "read_model", "read_lang")
         on(p["move_btn"].click, self.move, "paper_box", "move_team")
         on(p["delete_btn"].click, self.delete, "paper_box", "delete_confirm")
+        on(p["kb_btn"].click, self.to_kb, "paper_box", "kb_target")
         # reading
         for picker in ("read_model", "read_lang"):
             on(p[picker].input, self.show, "paper_box", "read_model", "read_lang")
@@ -151,10 +155,11 @@ class PapersPage(LibraryHandlers, ReadingHandlers, QuestionHandlers, CompareHand
             None, inputs=[p["download"]], js=SAVE_JS, queue=False)
 
 
-def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n, papers: Any = None) -> None:
-    """Lay out the page in the current route (``papers`` None: the page says paper reading is not available)."""
+def build(page: gr.Blocks, gateway: Any, i18n: gr.I18n, papers: Any = None, knowledge: Any = None) -> None:
+    """Lay out the page in the current route (``papers`` None: the page says paper reading is not available;
+    ``knowledge``: the knowledge bases a paper can be added to, None: not offered)."""
     if papers is None:
         gr.Markdown(i18n("papers.intro"))
         gr.Markdown(i18n("papers.unavailable"))
         return
-    PapersPage(gateway, papers).build(page, i18n)
+    PapersPage(gateway, papers, knowledge).build(page, i18n)

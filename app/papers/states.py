@@ -15,7 +15,7 @@ from app.shell.forms import Form
 
 # the fields a refusal can mark (output name -> the string key of its usual info, or None)
 FIELDS: dict[str, str | None] = {
-    "upload_team": None, "lib_pick": None, "move_team": None, "delete_confirm": None,
+    "upload_team": None, "lib_pick": None, "move_team": None, "kb_target": None, "delete_confirm": None,
     "read_model": None, "read_lang": None, "question": None, "cmp_papers": None, "cmp_model": None,
     "cmp_lang": None,
 }
@@ -32,7 +32,7 @@ ALIASES: dict[str, dict[str, str]] = {
     "lib": {"team_id": "upload_team", "team": "upload_team", "paper": "lib_pick",
             "role": "lib_pick"},
     "manage": {"team_id": "move_team", "team": "move_team", "paper": "lib_pick", "role": "lib_pick",
-               "confirm": "delete_confirm"},
+               "confirm": "delete_confirm", "knowledge_base": "kb_target", "kb": "kb_target"},
     "read": {"model": "read_model", "lang": "read_lang", "paper": "read_model", "role": "read_model"},
     "ask": {"question": "question", "model": "read_model", "lang": "read_lang", "thread_id": "question",
             "paper": "question", "role": "question"},

@@ -9,20 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from gateway.routing.catalogue import EMBEDDED_EMBEDDING_ID
+from tests.fakes.chat_server import models_yaml
 from tests.fakes.paper_model import MODEL, PaperModel
 
 
 def gateway_config(data: Path, model: PaperModel) -> Path:
     """A models.yaml in ``data``: the paper model (chat) and its embeddings under the embedded embedding id."""
-    doc = {"gateway": {"embedded": {"enabled": False}, "health_interval_s": 600},
-           "models": [{"id": MODEL, "capabilities": {"context_length": 8192},
-                       "deployments": [{"backend": "openai", "base_url": f"{model.url}/v1", "model": MODEL}]},
-                      {"id": EMBEDDED_EMBEDDING_ID, "kind": "embedding",
-                       "deployments": [{"backend": "openai", "base_url": f"{model.url}/v1",
-                                        "model": EMBEDDED_EMBEDDING_ID}]}]}
-    path = data / "models.yaml"
-    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
-    return path
+    return models_yaml(data, model.url, chat=[MODEL], embeddings=[EMBEDDED_EMBEDDING_ID])

@@ -94,7 +94,8 @@ OWN_DATA = {
         "remove_grader", "save_cases")),
     *(f"app.prompts.run.RunHandlers.{n}" for n in ("label_optimised", "optimise", "run")),
     # papers: the papers' library checks the caller's role on the paper on every call
-    *(f"app.papers.library.LibraryHandlers.{n}" for n in ("delete", "load", "move", "open_paper", "tick", "upload")),
+    *(f"app.papers.library.LibraryHandlers.{n}" for n in ("delete", "load", "move", "open_paper", "tick", "to_kb",
+                                                          "upload")),
     *(f"app.papers.reading.ReadingHandlers.{n}" for n in ("export", "poll", "read", "show", "stop")),
     "app.papers.questions.QuestionHandlers.ask", "app.papers.questions.QuestionHandlers.new_thread",
     "app.papers.compare.CompareHandlers.compare",

@@ -19,16 +19,16 @@ from types import SimpleNamespace
 import httpx
 import httpx2
 import pytest
-import yaml
 from jsonschema import Draft202012Validator
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from app.http.papers_api import PapersAPI
 from tests import aio
+from tests.app.paper_site import gateway_config
 from tests.conftest import MASTER_KEY, GatewayProcess
 from tests.fakes import paper_pdfs
-from tests.fakes.paper_model import MODEL, PaperModel, start_paper_model
+from tests.fakes.paper_model import MODEL, start_paper_model
 from workbench.mcp.own_papers import paper_ask_tool, paper_read_tool
 
 EMBEDDING = "use-multilingual:v3"          # what launch.open_papers embeds with
@@ -37,22 +37,11 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 QUESTION = "What are residual networks and pretrained encoders?"
 
 
-def models_yaml(folder: Path, model: PaperModel) -> Path:
-    doc = {"gateway": {"embedded": {"enabled": False}, "health_interval_s": 600},
-           "models": [{"id": MODEL, "capabilities": {"context_length": 8192},
-                       "deployments": [{"backend": "openai", "base_url": f"{model.url}/v1", "model": MODEL}]},
-                      {"id": EMBEDDING, "kind": "embedding",
-                       "deployments": [{"backend": "openai", "base_url": f"{model.url}/v1", "model": EMBEDDING}]}]}
-    path = folder / "models.yaml"
-    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
-    return path
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("papers-api")
     model = start_paper_model()
-    gw = GatewayProcess(tmp / "data", config=models_yaml(tmp, model), env={"MAAS_KB_MAX_UPLOAD_MB": "1"})
+    gw = GatewayProcess(tmp / "data", config=gateway_config(tmp, model), env={"MAAS_KB_MAX_UPLOAD_MB": "1"})
     try:
         gw.start()
         admin = httpx.Client(base_url=gw.url + "/admin/v1", headers={"Authorization": f"Bearer {MASTER_KEY}"},

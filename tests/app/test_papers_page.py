@@ -31,6 +31,7 @@ from tests.conftest import MASTER_KEY, GatewayProcess
 from tests.fakes import paper_pdfs
 from tests.fakes.paper_model import MODEL, start_paper_model
 from workbench.kb.access import Access
+from workbench.kb.service import KnowledgeService
 from workbench.kb.teams import Teams
 from workbench.papers.service import Papers
 from workbench.schema import open_store
@@ -86,11 +87,14 @@ def site(tmp_path_factory):
                              key_for=lambda user_id: MASTER_KEY, embedding_model=EMBEDDED_EMBEDDING_ID)
         papers.start()
         team = Teams(store, Access(store), users).create(ids["alice"], "Reading Group")
+        knowledge = KnowledgeService.open(store, users, data_dir=tmp / "kb", client_for=papers.client,
+                                          embedding_models=lambda: [EMBEDDED_EMBEDDING_ID], max_bytes=10 << 20)
         yield SimpleNamespace(gw=gw, ids=ids, store=store, papers=papers, model=model, team=team, tmp=tmp,
-                              page=PapersPage(gw, papers))
+                              knowledge=knowledge, page=PapersPage(gw, papers, knowledge))
     finally:
         if papers is not None:
             papers.stop()
+            knowledge.vectors.close()
         process.stop()
         model.stop()
         store.close()
@@ -276,3 +280,20 @@ def test_refusals_are_said_at_their_field_in_chinese(site, paper) -> None:
     moved = call(site, "move", "alice", paper.id, site.team.id, lang="zh")
     assert moved["lib_notice"] == f"✅ “{paper.truth.title}”已移到Reading Group。"
     assert "Reading Group" in text_of(moved["head"])
+
+
+def test_a_paper_is_added_to_a_knowledge_base_of_the_readers(site, paper) -> None:
+    alice = site.ids["alice"]
+    space = site.knowledge.teams.personal_space(alice)
+    kb = site.knowledge.bases.create(alice, space.id, "Reading list", "", EMBEDDED_EMBEDDING_ID)
+    loaded = call(site, "load", "alice")
+    assert ("Personal space › Reading list", kb.id) in choices(loaded["kb_target"])
+    refused = call(site, "to_kb", "alice", paper.id, "")
+    assert "Choose a knowledge base" in marked(refused, "kb_target")
+    added = call(site, "to_kb", "alice", paper.id, kb.id)
+    assert added["lib_notice"] == (f"✅ Added “{paper.truth.title}.pdf” to “Personal space › Reading list”: it is "
+                                   "being indexed there, its sections as headings.")
+    assert [d.name for d in site.knowledge.documents(alice, kb.id)] == [f"{paper.truth.title}.pdf"]
+    assert choices(call(site, "load", "bob")["kb_target"]) == []             # bob has no KB of alice's
+    outsider = call(site, "to_kb", "bob", paper.id, kb.id)                  # nor her paper
+    assert "No such paper" in outsider["lib_notice"] and len(site.knowledge.documents(alice, kb.id)) == 1
