@@ -98,13 +98,14 @@ class PaperModel:
 def _sentences(text: str) -> list[tuple[int, str]]:
     """(page, sentence) of a text whose pages are marked [p. N]."""
     out: list[tuple[int, str]] = []
-    page = 0
-    for line in text.splitlines():
+    page, lines = 0, []
+    for line in [*text.splitlines(), "[p. 0]"]:
         mark = re.fullmatch(r"\[p\. (\d+)\]", line.strip())
-        if mark:
-            page = int(mark.group(1))
-            continue
-        out += [(page, s.strip()) for s in _SENTENCE_END.split(line) if s.strip()]
+        if mark:                                # a page's lines joined: sentences run across line ends
+            out += [(page, s.strip()) for s in _SENTENCE_END.split(" ".join(lines)) if s.strip()]
+            page, lines = int(mark.group(1)), []
+        else:
+            lines.append(line.strip())
     return out
 
 

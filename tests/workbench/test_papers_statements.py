@@ -32,7 +32,7 @@ def test_only_sentences_on_the_pages_are_kept_and_a_wrong_page_is_corrected():
     found, asked = quotes_from(reply, PAGES)
     assert asked == 3 and [(q.page, q.cited_page) for q in found] == [(3, 3), (4, 3)]
     assert PAGE_3[found[0].start:found[0].end].startswith("We propose LightRetriever")
-    assert PAGE_4[found[1].start:found[1].end] == "Training takes 6 hours on 8 A100 GPUs"
+    assert PAGE_4[found[1].start:found[1].end] == "Training takes 6 hours on 8 A100 GPUs."
     checked = [statement("method", q, p) for q, p in zip(found, ["提出了 LightRetriever 检索模型。",
                                                                   "训练在 8 块 A100 上用了 6 小时。"], strict=True)]
     assert [(s.verified, s.note, s.page) for s in checked] == [(True, "", 3), (True, "page_corrected", 4)]
@@ -51,3 +51,14 @@ def test_a_point_with_a_number_its_quote_has_not_is_not_verified():
 def test_numbered_points_are_read_by_their_number():
     assert numbered("1. 提出了新模型。\n2）训练很快。\n\n3、结果更好。\n1. again") == {
         1: "提出了新模型。", 2: "训练很快。", 3: "结果更好。"}
+
+
+def test_a_copied_fragment_becomes_its_whole_sentence_without_the_heading_above_it():
+    reply = ("p. 3: 3 Method We propose LightRetriever, a retrieval model that\n"     # a heading, half a sentence
+             "p. 3: The query encoder runs in 0.4 ms on a CPU\n")
+    found, asked = quotes_from(reply, PAGES)
+    assert asked == 2 and [q.text for q in found] == [
+        "We propose LightRetriever, a retrieval model that encodes queries with a shallow network of two layers and "
+        "documents with a full transformer.",
+        "The query encoder runs in 0.4 ms on a CPU, which is 25 times faster than a BERT-base encoder."]
+    assert [PAGE_3[q.start:q.end].split()[0] for q in found] == ["We", "The"]

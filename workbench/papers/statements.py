@@ -26,6 +26,12 @@ _NUMBERED = re.compile(r"^\s*[(（]?(\d{1,3})\s*[.)）、．:：]\s*(.+?)\s*$")
 _PAGE_MARK = re.compile(r"[\[(（]\s*(?:pp?\.|page)\s*\d{1,4}(?:\s*[-–]\s*\d{1,4})?\s*[\])）]"
                         r"|[(（]?第\s*\d{1,4}\s*页[)）]?", re.I)
 NONE_WORDS = ("none", "无", "没有")
+_NEWLINE = re.compile("\n")
+_HYPHENATED = re.compile(r"(?<=[a-z])-\n(?=[a-z])")     # "shal-\nlow": one word broken at a line end
+HEADING_CHARS = 40          # a line this short without a full stop before the quote is a heading, not its sentence
+# where a sentence ends: .!? before a space and a capital, a digit or an opening mark (not "Fig. 2", "4.2%",
+# "et al. (2020)" before a lower-case word), or a Chinese full stop; the end of a paragraph
+_ENDS = re.compile(r"(?<!\bal)(?<!\bFig)(?<!\be\.g)(?<!\bi\.e)[.!?](?=\s+[\[(\"“A-Z0-9])|[。！？]|\n\s*\n")
 
 
 @dataclass(frozen=True)
@@ -90,10 +96,34 @@ def quotes_from(reply: str, pages: Mapping[int, PageIndex]) -> tuple[list[Quote]
             continue
         asked += 1
         page, match = next(((n, m) for n, m in tries if m not in (Miss.TOO_SHORT, Miss.NOT_FOUND)), (0, None))
-        key = re.sub(r"\W+", "", sentence.lower())
-        if match is not None and key not in found:
-            found[key] = Quote(sentence, page, cited, match.start, match.end)
+        if match is None:
+            continue
+        start, end = whole_sentence(pages[page].text, match.start, match.end)
+        text = " ".join(_HYPHENATED.sub("", pages[page].text[start:end]).split())
+        key = re.sub(r"\W+", "", text.lower())
+        if key not in found:
+            found[key] = Quote(text, page, cited, start, end)
     return list(found.values()), asked
+
+
+def whole_sentence(text: str, start: int, end: int, *, reach: int = 300) -> tuple[int, int]:
+    """The span ``start``..``end`` of ``text`` grown to the whole sentence(s) it is part of (a model often copies a
+    line's worth, "The long encoder improves the"), within ``reach`` characters each way; as it was when no sentence
+    boundary is in reach. The quote shown is then the paper's own sentence, still found on its page."""
+    before = [m.end() for m in _ENDS.finditer(text, max(0, start - reach), min(len(text), start + 2))
+              if m.end() <= start]
+    left = before[-1] if before else (max(0, start - reach) if start <= reach else None)
+    after = _ENDS.search(text, max(start, end - 1), min(len(text), end + reach))
+    right = after.end() if after else (len(text) if len(text) - end <= reach else None)
+    if left is None or right is None:
+        return start, end
+    for line_end in (m.start() for m in _NEWLINE.finditer(text, left, end - 1)):  # a heading's line is no part of it
+        line = text[max(left, text.rfind("\n", 0, line_end) + 1): line_end].strip()
+        if line and len(line) <= HEADING_CHARS and not _ENDS.search(line + " A"):
+            left = line_end + 1
+    while left < start and text[left].isspace():
+        left += 1
+    return left, right
 
 
 def numbered(reply: str) -> dict[int, str]:
