@@ -97,7 +97,8 @@ from app.http.kb_json import (
     whole_field,
 )
 from app.http.messages import said
-from gateway.http.edge import ApiError, edge_router, json_response, locale_of
+from app.http.route_table import table_router, unknown_route
+from gateway.http.edge import ApiError, json_response, locale_of
 from workbench.clients import UserClients
 from workbench.errors import WorkbenchError
 from workbench.kb import answer
@@ -172,20 +173,8 @@ class KnowledgeAPI:
     def router(self) -> Any:
         """The ``/kb/v1`` routes (``APIRouter``): each needs a user's API key; an unknown path under the prefix is
         404 and a wrong method 405, in the envelope."""
-        from fastapi import Depends
-
-        router = edge_router(request_ids="kb-")
-        for method, path, handler, params in self.table:
-            router.add_api_route(PREFIX + path, self._endpoint(handler, params), methods=[method])
-
-        async def unknown(request: Request, caller: KeyUser = Depends(self.keys)) -> Response:
-            self._available()
-            raise self._unknown(request.method, request.url.path)
-
-        for path in (PREFIX, PREFIX + "/{rest:path}"):
-            router.add_api_route(path, unknown, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
-                                 include_in_schema=False)
-        return router
+        return table_router(PREFIX, self.table, self._endpoint, self.keys, self._available, self._unknown,
+                            request_ids="kb-")
 
     def _endpoint(self, handler: Handler, params: dict[str, str]) -> Callable:
         from fastapi import Depends
@@ -218,11 +207,8 @@ class KnowledgeAPI:
 
     def _unknown(self, method: str, path: str) -> ApiError:
         """404 for a path no route has; 405 naming the methods of a path that has routes."""
-        allowed = [m for m, p, _, _ in self.table if _pattern(PREFIX + p).fullmatch(path)]
-        if allowed:
-            return ApiError(405, said("route.method_not_allowed", method=method, path=path, allowed=", ".join(allowed)),
-                            code="method_not_allowed", headers={"allow": ", ".join(allowed)})
-        return ApiError(404, said("route.unknown", method=method, path=path, prefix=PREFIX), code="unknown_route")
+        return unknown_route(PREFIX, self.table, method, path,
+                             said("route.unknown", method=method, path=path, prefix=PREFIX), _pattern)
 
     async def _json(self, call: Call, allowed: tuple[str, ...], *, optional: bool = False) -> dict[str, Any]:
         """The body's JSON object with only ``allowed`` fields (``optional``: no body at all is ``{}``)."""

@@ -23,7 +23,6 @@ docs/papers-api.md.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -40,7 +39,8 @@ from app.http.auth import ApiKey, KeyUser
 from app.http.kb_json import bad, from_model_call, limited, listing, only_fields, text_field, too_large
 from app.http.messages import said
 from app.http.papers_json import answer_json, paper_json, reading_json, structure_json
-from gateway.http.edge import ApiError, edge_router, json_response, locale_of
+from app.http.route_table import table_router, unknown_route
+from gateway.http.edge import ApiError, json_response, locale_of
 from workbench.clients import UserClients
 from workbench.documents.errors import DocumentError
 from workbench.errors import WorkbenchError
@@ -96,20 +96,8 @@ class PapersAPI:
     def router(self) -> Any:
         """The routes (``APIRouter``): each needs a user's API key; an unknown path under the prefix is 404 and a
         wrong method 405, in the envelope."""
-        from fastapi import Depends
-
-        router = edge_router(request_ids="papers-")
-        for method, path, handler, query in self.table:
-            router.add_api_route(PREFIX + path, self._endpoint(handler, query), methods=[method])
-
-        async def unknown(request: Request, caller: KeyUser = Depends(self.keys)) -> Response:
-            self._available()
-            raise self._unknown(request.method, request.url.path)
-
-        for path in (PREFIX, PREFIX + "/{rest:path}"):
-            router.add_api_route(path, unknown, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
-                                 include_in_schema=False)
-        return router
+        return table_router(PREFIX, self.table, self._endpoint, self.keys, self._available, self._unknown,
+                            request_ids="papers-")
 
     def _endpoint(self, handler: Handler, query: tuple[str, ...]) -> Callable:
         from fastapi import Depends
@@ -143,13 +131,8 @@ class PapersAPI:
 
     def _unknown(self, method: str, path: str) -> ApiError:
         """404 for a path no route has; 405 naming the methods of a path that has routes."""
-        allowed = [m for m, p, _, _ in self.table
-                   if re.fullmatch(re.sub(r"\{\w+\}", "[^/]+", PREFIX + p), path)]
-        if allowed:
-            return ApiError(405, said("route.method_not_allowed", method=method, path=path, allowed=", ".join(allowed)),
-                            code="method_not_allowed", headers={"allow": ", ".join(allowed)})
-        return ApiError(404, said("route.unknown_papers", method=method, path=path, prefix=PREFIX),
-                        code="unknown_route")
+        return unknown_route(PREFIX, self.table, method, path,
+                             said("route.unknown_papers", method=method, path=path, prefix=PREFIX))
 
     async def _json(self, call: Call, allowed: tuple[str, ...]) -> dict[str, Any]:
         raw = await call.request.body()

@@ -8,16 +8,14 @@ role on every call, and a paper they may not read is refused with the words of a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
 from app.papers import view
 from app.papers.states import FORMS, OUTPUTS
-from app.shell.access import error, locale_of, signed_in
+from app.shell.feature import Caller, FeatureContext
 from app.shell.forms import Refusal, problem_of
-from gateway.routing.catalogue import EMBEDDED_CHAT_ID
 
 if TYPE_CHECKING:
     from workbench.papers.records import Paper
@@ -28,46 +26,23 @@ READ_TICK = 1.0         # seconds between a running reading's refreshes
 WRITERS = ("owner", "admin", "member")
 
 
-@dataclass(frozen=True)
-class Caller:
-    """The signed-in user of a handler and the page's language."""
-
-    locale: str
-    user_id: str
-
-
 def t(locale: str, key: str, **fields: Any) -> str:
     return view.t(locale, key, **fields)
 
 
-class PapersContext:
+class PapersContext(FeatureContext):
     """The gateway (who is signed in, the model catalogue) and the papers service, as the handlers use them."""
 
+    unavailable = "papers.unavailable"
+
     def __init__(self, gateway: Any, papers: Papers | None, knowledge: Any = None) -> None:
-        self.gateway, self.papers, self.knowledge = gateway, papers, knowledge
+        super().__init__(gateway, papers)
+        self.papers, self.knowledge = papers, knowledge
 
     @property
     def pp(self) -> Papers:
         assert self.papers is not None
         return self.papers
-
-    def who(self, lang: str | None, request: gr.Request | None) -> Caller:
-        """The signed-in caller (a readable error otherwise), and the service there (else: it is not available)."""
-        locale = locale_of(lang, request)
-        actor = signed_in(self.gateway.console, request, locale)
-        if self.papers is None:
-            raise error(t(locale, "papers.unavailable"), locale)
-        return Caller(locale, actor.user_id)
-
-    # -- what the forms offer -----------------------------------------------------------------------------------
-    def models(self) -> list[str]:
-        """The gateway's chat models, the embedded one first (read afresh: an admin may change them)."""
-        found = [m.id for m in self.gateway.catalogue.models.values() if m.kind == "chat"]
-        return sorted(found, key=lambda m: m != EMBEDDED_CHAT_ID)
-
-    def model_or_default(self, model: str | None) -> str:
-        models = self.models()
-        return model if model else (models[0] if models else "")
 
     @staticmethod
     def lang_of(lang: str | None, caller: Caller) -> str:

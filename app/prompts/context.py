@@ -8,16 +8,14 @@ role on every call, and a prompt they may not read is refused with the words of 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
 from app.prompts import view
 from app.prompts.states import FORMS, field_of
-from app.shell.access import error, locale_of, signed_in
+from app.shell.feature import Caller, FeatureContext
 from app.shell.forms import problem_of
-from gateway.routing.catalogue import EMBEDDED_CHAT_ID
 from workbench.prompt_studio.errors import PromptError
 from workbench.prompt_studio.graders import KINDS
 from workbench.prompt_studio.records import Prompt, Version
@@ -29,46 +27,23 @@ PERSONAL = ""                   # the new prompt form's team choice for the call
 LABELS = ("production", "staging")
 
 
-@dataclass(frozen=True)
-class Caller:
-    """The signed-in user of a handler and the page's language."""
-
-    locale: str
-    user_id: str
-
-
 def t(locale: str, key: str, **fields: Any) -> str:
     return view.t(locale, key, **fields)
 
 
-class PromptsContext:
+class PromptsContext(FeatureContext):
     """The gateway (who is signed in, the model catalogue) and the studio, as the handlers use them."""
 
+    unavailable = "prompts.unavailable"
+
     def __init__(self, gateway: Any, studio: PromptStudio | None) -> None:
-        self.gateway, self.studio = gateway, studio
+        super().__init__(gateway, studio)
+        self.studio = studio
 
     @property
     def ps(self) -> PromptStudio:
         assert self.studio is not None
         return self.studio
-
-    def who(self, lang: str | None, request: gr.Request | None) -> Caller:
-        """The signed-in caller (a readable error otherwise), and the studio there (else: it is not available)."""
-        locale = locale_of(lang, request)
-        actor = signed_in(self.gateway.console, request, locale)
-        if self.studio is None:
-            raise error(t(locale, "prompts.unavailable"), locale)
-        return Caller(locale, actor.user_id)
-
-    # -- what the forms offer -----------------------------------------------------------------------------------
-    def models(self) -> list[str]:
-        """The gateway's chat models, the embedded one first (read afresh: an admin may change them)."""
-        found = [m.id for m in self.gateway.catalogue.models.values() if m.kind == "chat"]
-        return sorted(found, key=lambda m: m != EMBEDDED_CHAT_ID)
-
-    def model_or_default(self, model: str | None) -> str:
-        models = self.models()
-        return model if model else (models[0] if models else "")
 
     def teams(self, caller: Caller) -> list[Any]:
         return self.ps.library.teams_for(caller.user_id)
