@@ -62,3 +62,16 @@ def test_a_copied_fragment_becomes_its_whole_sentence_without_the_heading_above_
         "documents with a full transformer.",
         "The query encoder runs in 0.4 ms on a CPU, which is 25 times faster than a BERT-base encoder."]
     assert [PAGE_3[q.start:q.end].split()[0] for q in found] == ["We", "The"]
+
+
+def test_a_columns_short_lines_are_one_sentence_and_a_section_heading_is_not_part_of_it():
+    from workbench.papers.statements import whole_sentence
+
+    column = ("retriever unchanged. The two encoders map into the\nsame vector space of 768\ndimensions.\n"
+              "3.1 Training Data\nWe train on the 500,000 training queries.")
+    start = column.index("dimensions")
+    a, b = whole_sentence(column, start, start + len("dimensions."))
+    assert column[a:b] == "The two encoders map into the\nsame vector space of 768\ndimensions."
+    start = column.index("Data")
+    a, b = whole_sentence(column, start, column.index(" training queries"))
+    assert column[a:b] == "We train on the 500,000 training queries."

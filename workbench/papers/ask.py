@@ -140,7 +140,7 @@ def _by_page(structure: Structure, text: str, pages: Sequence[int]) -> list[tupl
 
 def _evidence_prompt(question: str, piece: Sequence[tuple[int, str]]) -> str:
     return (instruction(__package__, "evidence").replace("<<QUESTION>>", question)
-            .replace("<<TEXT>>", marked(piece)))
+            .replace("<<TEXT>>", marked(piece)).replace("<<PAGE>>", str(piece[0][0])))
 
 
 def _answer_prompt(title: str, question: str, quotes: Sequence[Quote], lang: str,

@@ -202,8 +202,9 @@ class Reader:
 
 
 def _extract_prompt(group: Sequence[Piece], asks: str) -> str:
+    # the example's page is the group's own first page: a small model copies the example's number otherwise
     return (instruction(__package__, "extract").replace("<<TEXT>>", marked(group))
-            .replace("<<COUNT>>", str(PER_CALL)).replace("<<ASKS>>", asks))
+            .replace("<<COUNT>>", str(PER_CALL)).replace("<<ASKS>>", asks).replace("<<PAGE>>", str(group[0][0])))
 
 
 def _explain_prompt(quotes: Sequence[Quote], lang: str) -> str:

@@ -28,7 +28,11 @@ _PAGE_MARK = re.compile(r"[\[(（]\s*(?:pp?\.|page)\s*\d{1,4}(?:\s*[-–]\s*\d{1
 NONE_WORDS = ("none", "无", "没有")
 _NEWLINE = re.compile("\n")
 _HYPHENATED = re.compile(r"(?<=[a-z])-\n(?=[a-z])")     # "shal-\nlow": one word broken at a line end
-HEADING_CHARS = 40          # a line this short without a full stop before the quote is a heading, not its sentence
+# a heading's line: short, numbered or a named part, with no full stop (a column's line is as short: shortness alone
+# is no sign of a heading)
+HEADING_CHARS = 60
+_HEADING_LINE = re.compile(r"(?:\d+(?:\.\d+)*\.?|[IVX]+\.|[一二三四五六七八九十]+、)\s*\S|(?:abstract|introduction|"
+                           r"conclusions?|references|acknowledge?ments?|摘\s*要|引\s*言|结\s*论|参考文献)\s*$", re.I)
 # where a sentence ends: .!? before a space and a capital, a digit or an opening mark (not "Fig. 2", "4.2%",
 # "et al. (2020)" before a lower-case word), or a Chinese full stop; the end of a paragraph
 _ENDS = re.compile(r"(?<!\bal)(?<!\bFig)(?<!\be\.g)(?<!\bi\.e)[.!?](?=\s+[\[(\"“A-Z0-9])|[。！？]|\n\s*\n")
@@ -119,7 +123,7 @@ def whole_sentence(text: str, start: int, end: int, *, reach: int = 300) -> tupl
         return start, end
     for line_end in (m.start() for m in _NEWLINE.finditer(text, left, end - 1)):  # a heading's line is no part of it
         line = text[max(left, text.rfind("\n", 0, line_end) + 1): line_end].strip()
-        if line and len(line) <= HEADING_CHARS and not _ENDS.search(line + " A"):
+        if len(line) <= HEADING_CHARS and _HEADING_LINE.match(line) and not _ENDS.search(line + " A"):
             left = line_end + 1
     while left < start and text[left].isspace():
         left += 1
