@@ -42,6 +42,8 @@ def test_a_point_with_a_number_its_quote_has_not_is_not_verified():
     quote = quotes_from("p. 3: The query encoder runs in 0.4 ms on a CPU, which is 25 times faster than a BERT-base "
                         "encoder.", PAGES)[0][0]
     assert invented_numbers("查询编码器比 BERT 快 25 倍，只需 0.4 毫秒（p. 3）", quote.text) == set()
+    assert invented_numbers("编码器有十二层，在 1 个 CPU 核上运行", "twelve layers on one CPU core") == set()
+    assert invented_numbers("编码器有十三层", "twelve layers") == {"13"}
     wrong = statement("results", quote, "查询编码器比 BERT 快 30 倍。")
     assert (wrong.verified, wrong.note) == (False, "numbers")
     bare = statement("results", quote, "")

@@ -26,6 +26,10 @@ _NUMBERED = re.compile(r"^\s*[(（]?(\d{1,3})\s*[.)）、．:：]\s*(.+?)\s*$")
 _PAGE_MARK = re.compile(r"[\[(（]\s*(?:pp?\.|page)\s*\d{1,4}(?:\s*[-–]\s*\d{1,4})?\s*[\])）]"
                         r"|[(（]?第\s*\d{1,4}\s*页[)）]?", re.I)
 NONE_WORDS = ("none", "无", "没有")
+_WORDS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+                                     "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split())}
+_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+               "hundred": 100, "thousand": 1000, "once": 1, "twice": 2, "single": 1, "double": 2, "half": 0.5})
 _NEWLINE = re.compile("\n")
 _HYPHENATED = re.compile(r"(?<=[a-z])-\n(?=[a-z])")     # "shal-\nlow": one word broken at a line end
 # a heading's line: short, numbered or a named part, with no full stop (a column's line is as short: shortness alone
@@ -141,8 +145,10 @@ def numbered(reply: str) -> dict[int, str]:
 
 
 def invented_numbers(point: str, quote: str) -> set[str]:
-    """Numbers in ``point`` that ``quote`` does not have (a page mark in the point is not a number of it)."""
-    return numbers(_PAGE_MARK.sub(" ", point)) - numbers(quote)
+    """Numbers in ``point`` that ``quote`` does not have (a page mark in the point is not a number of it); the
+    quote's numbers written as English words count ("twelve layers" is 12, as the point's "十二层" is)."""
+    written = {str(_WORDS[w]) for w in re.findall(r"[a-z]+", quote.lower()) if w in _WORDS}
+    return numbers(_PAGE_MARK.sub(" ", point)) - numbers(quote) - written
 
 
 def statement(aspect: str, quote: Quote, point: str) -> Statement:
