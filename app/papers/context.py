@@ -15,7 +15,7 @@ import gradio as gr
 from app.papers import view
 from app.papers.states import FORMS, OUTPUTS
 from app.shell.feature import Caller, FeatureContext
-from app.shell.forms import Refusal, problem_of
+from app.shell.forms import Refusal
 
 if TYPE_CHECKING:
     from workbench.papers.records import Paper
@@ -34,6 +34,7 @@ class PapersContext(FeatureContext):
     """The gateway (who is signed in, the model catalogue) and the papers service, as the handlers use them."""
 
     unavailable = "papers.unavailable"
+    parts, outputs = FORMS, OUTPUTS
 
     def __init__(self, gateway: Any, papers: Papers | None, knowledge: Any = None) -> None:
         super().__init__(gateway, papers)
@@ -67,23 +68,6 @@ class PapersContext(FeatureContext):
 
     def lang_choices(self, caller: Caller) -> list[tuple[str, str]]:
         return [(t(caller.locale, "papers.lang_zh"), "zh"), (t(caller.locale, "papers.lang_en"), "en")]
-
-    # -- answers ------------------------------------------------------------------------------------------------
-    def refused(self, part: str, caller: Caller, exc: BaseException, **also: Any) -> tuple[Any, ...]:
-        """A part's refusal: its notice says it, the box it names is marked, nothing typed is lost."""
-        field, message = problem_of(exc, caller.locale)
-        return self.accepted_over(FORMS[part].refused([(field, message)], caller.locale), **also)
-
-    def accepted(self, part: str, caller: Caller, **values: Any) -> tuple[Any, ...]:
-        return FORMS[part].accepted(caller.locale, **values)
-
-    @staticmethod
-    def accepted_over(out: tuple[Any, ...], **values: Any) -> tuple[Any, ...]:
-        """``out`` (a handler's answer) with some outputs set as well."""
-        changed = list(out)
-        for name, value in values.items():
-            changed[OUTPUTS.index(name)] = value
-        return tuple(changed)
 
     # -- the parts, redrawn -------------------------------------------------------------------------------------
     def lists(self, caller: Caller, open_id: str | None = None) -> dict[str, Any]:

@@ -21,8 +21,7 @@ from app.papers.context import LIB_TICK, READ_TICK, PapersContext
 from app.papers.library import LibraryHandlers
 from app.papers.questions import QuestionHandlers
 from app.papers.reading import SAVE_JS, ReadingHandlers
-from app.shell.access import WITH_LANG_JS
-from app.shell.forms import focus_js
+from app.shell.feature import wiring
 
 
 def _html(elem_id: str) -> gr.HTML:
@@ -115,15 +114,9 @@ class PapersPage(LibraryHandlers, ReadingHandlers, QuestionHandlers, CompareHand
     def build(self, page: gr.Blocks, i18n: gr.I18n) -> None:
         """Lay out the page in the current route and wire it."""
         p = self.layout(i18n)
-        outputs = [p[name] for name in states.OUTPUTS]
-        fields = [p[name] for name in states.FIELDS]
         lang = p["lang"]
-        quick = {"js": WITH_LANG_JS, "show_progress": "hidden", "concurrency_limit": None, "outputs": outputs}
-
-        def on(event: Any, fn: Any, *inputs: str, **options: Any) -> Any:
-            done = event(fn, inputs=[*(p[name] for name in inputs), lang], **{**quick, **options})
-            done.then(None, js=focus_js([f.elem_id for f in fields]), show_progress="hidden", queue=False)
-            return done
+        on, quick = wiring(p, states.OUTPUTS, states.FIELDS, lang)
+        outputs = quick["outputs"]
 
         model_work = {"show_progress": "minimal", "concurrency_limit": 4}
         page.load(self.load, inputs=[lang], **quick)

@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from app.prompts import view
-from app.prompts.states import FORMS, field_of
+from app.prompts.states import FORMS, OUTPUTS, field_of
 from app.shell.feature import Caller, FeatureContext
-from app.shell.forms import problem_of
 from workbench.prompt_studio.errors import PromptError
 from workbench.prompt_studio.graders import KINDS
 from workbench.prompt_studio.records import Prompt, Version
@@ -35,6 +34,7 @@ class PromptsContext(FeatureContext):
     """The gateway (who is signed in, the model catalogue) and the studio, as the handlers use them."""
 
     unavailable = "prompts.unavailable"
+    parts, outputs, field_of = FORMS, OUTPUTS, staticmethod(field_of)
 
     def __init__(self, gateway: Any, studio: PromptStudio | None) -> None:
         super().__init__(gateway, studio)
@@ -57,25 +57,6 @@ class PromptsContext(FeatureContext):
         out = [(t(caller.locale, "prompts.personal"), PERSONAL)] if personal else []
         return out + [(team.name, team.id) for team in self.teams(caller)
                       if not team.personal_of and team.role in ("owner", "admin", "member")]
-
-    # -- answers ------------------------------------------------------------------------------------------------
-    def refused(self, part: str, caller: Caller, exc: BaseException) -> tuple[Any, ...]:
-        """A part's refusal: its notice says it, the box it names is marked, nothing typed is lost."""
-        field, message = problem_of(exc, caller.locale)
-        return FORMS[part].refused([(field_of(field), message)], caller.locale)
-
-    def accepted(self, part: str, caller: Caller, **values: Any) -> tuple[Any, ...]:
-        return FORMS[part].accepted(caller.locale, **values)
-
-    @staticmethod
-    def accepted_over(out: tuple[Any, ...], **values: Any) -> tuple[Any, ...]:
-        """``out`` (a handler's answer) with some outputs set as well."""
-        from app.prompts.states import OUTPUTS
-
-        changed = list(out)
-        for name, value in values.items():
-            changed[OUTPUTS.index(name)] = value
-        return tuple(changed)
 
     # -- the parts, redrawn -------------------------------------------------------------------------------------
     def lists(self, caller: Caller, query: str | None = None) -> dict[str, Any]:

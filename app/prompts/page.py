@@ -20,8 +20,7 @@ from app.prompts.context import PromptsContext
 from app.prompts.edit import EditHandlers
 from app.prompts.library import LibraryHandlers
 from app.prompts.run import BUDGET, HELD_OUT, ROUNDS, RunHandlers
-from app.shell.access import WITH_LANG_JS
-from app.shell.forms import focus_js
+from app.shell.feature import wiring
 
 # the open prompt in the address (?prompt=<name>), so a reload reopens it
 URL_JS = ("(n) => { const u = new URL(window.location.href); "
@@ -258,15 +257,8 @@ class PromptsPage(LibraryHandlers, EditHandlers, CasesHandlers, RunHandlers):
     def build(self, page: gr.Blocks, i18n: gr.I18n) -> None:
         """Lay out the page in the current route and wire it."""
         p = self.layout(i18n)
-        outputs = [p[name] for name in states.OUTPUTS]
-        fields = [p[name] for name in states.FIELDS]
         box, lang = p["prompt_box"], p["lang"]
-        quick = {"js": WITH_LANG_JS, "show_progress": "hidden", "concurrency_limit": None, "outputs": outputs}
-
-        def on(event: Any, fn: Any, *inputs: str, **options: Any) -> Any:
-            done = event(fn, inputs=[*(p[name] for name in inputs), lang], **{**quick, **options})
-            done.then(None, js=focus_js([f.elem_id for f in fields]), show_progress="hidden", queue=False)
-            return done
+        on, quick = wiring(p, states.OUTPUTS, states.FIELDS, lang)
 
         model_work = {"show_progress": "minimal", "concurrency_limit": 4}
         page.load(self.load, inputs=[lang], **quick)

@@ -4,17 +4,22 @@ offered (the gateway's chat models, the embedded one first, read afresh: an admi
 
     class PapersContext(FeatureContext):
         unavailable = "papers.unavailable"
+        parts, outputs = FORMS, OUTPUTS     # the page's app.shell.forms.Form per part, its outputs by name
     caller = ctx.who(lang, request)        # Caller(locale, user_id)
+    return ctx.refused("lib", caller, exc) # the part's notice says why, the box it names is marked
+    on, quick = wiring(p, OUTPUTS, FIELDS, p["lang"])    # on(button.click, handler, "input", ...) in the page
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 
-from app.shell.access import error, locale_of, signed_in
+from app.shell.access import WITH_LANG_JS, error, locale_of, signed_in
+from app.shell.forms import focus_js, problem_of
 from app.shell.i18n import translate
 from gateway.routing.catalogue import EMBEDDED_CHAT_ID
 
@@ -31,6 +36,8 @@ class FeatureContext:
     """The gateway and a feature's service (None: the feature is not available; ``unavailable`` names the words)."""
 
     unavailable = ""
+    parts: dict[str, Any] = {}          # each part's app.shell.forms.Form
+    outputs: tuple[str, ...] = ()
 
     def __init__(self, gateway: Any, service: Any) -> None:
         self.gateway, self.service = gateway, service
@@ -51,3 +58,39 @@ class FeatureContext:
     def model_or_default(self, model: str | None) -> str:
         models = self.models()
         return model if model else (models[0] if models else "")
+
+    @staticmethod
+    def field_of(field: str | None) -> str | None:
+        """A service's field name as the page's parts name it (the same, unless a page says otherwise)."""
+        return field
+
+    def refused(self, part: str, caller: Caller, exc: BaseException, **also: Any) -> tuple[Any, ...]:
+        """A part's refusal: its notice says it, the box it names is marked, nothing typed is lost."""
+        field, message = problem_of(exc, caller.locale)
+        return self.accepted_over(self.parts[part].refused([(self.field_of(field), message)], caller.locale), **also)
+
+    def accepted(self, part: str, caller: Caller, **values: Any) -> tuple[Any, ...]:
+        return self.parts[part].accepted(caller.locale, **values)
+
+    def accepted_over(self, out: tuple[Any, ...], **values: Any) -> tuple[Any, ...]:
+        """``out`` (a handler's answer) with some outputs set as well."""
+        changed = list(out)
+        for name, value in values.items():
+            changed[self.outputs.index(name)] = value
+        return tuple(changed)
+
+
+def wiring(p: dict[str, Any], outputs: Sequence[str], fields: Sequence[str], lang: Any) -> tuple[Any, dict[str, Any]]:
+    """How a feature page wires its events: ``on(event, handler, *input names, **options)`` runs the handler with
+    those inputs and the page's language, answers every output and puts the focus on a marked field; ``quick`` the
+    options of its quiet events (load, timers)."""
+    boxes = [p[name] for name in outputs]
+    marked = [p[name].elem_id for name in fields]
+    quick = {"js": WITH_LANG_JS, "show_progress": "hidden", "concurrency_limit": None, "outputs": boxes}
+
+    def on(event: Any, fn: Any, *inputs: str, **options: Any) -> Any:
+        done = event(fn, inputs=[*(p[name] for name in inputs), lang], **{**quick, **options})
+        done.then(None, js=focus_js(marked), show_progress="hidden", queue=False)
+        return done
+
+    return on, quick

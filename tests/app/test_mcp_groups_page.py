@@ -21,6 +21,7 @@ from app.mcp.page import McpPage
 from app.mcp.register import REGISTER
 from tests import aio
 from tests.app.conftest import opened_gateway
+from tests.app.handler_outputs import marked
 from tests.app.mcp_world import add_form_tools, choices, open_hub, text, value
 from tests.app.pages import PASSWORD
 from tests.workbench.mcp_servers import LabServer, serve
@@ -79,10 +80,6 @@ def save(site, username: str, members: list[str], *, slug: str = "lab-tools", na
                       members, renames, destructive, search, lang=lang)
 
 
-def marked(out: dict[str, Any], name: str) -> str:
-    """The message a refusal put under field ``name`` ("" when it is not marked)."""
-    update = out[name]
-    return update.get("info") or "" if "maas-invalid" in (update.get("elem_classes") or []) else ""
 
 
 def cursor_config(out: dict[str, Any]) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from gateway.routing.catalogue import EMBEDDED_EMBEDDING_ID
 from launch import AccountDirectory
 from tests import aio
 from tests.app.conftest import opened_gateway
+from tests.app.handler_outputs import choices, marked, value
 from tests.app.pages import PASSWORD
 from tests.app.paper_site import gateway_config
 from tests.conftest import MASTER_KEY, GatewayProcess
@@ -51,18 +52,10 @@ def call(site, name: str, username: str, *args: Any, lang: str = "en") -> dict[s
     return named(aio.run(result) if inspect.iscoroutine(result) else result)
 
 
-def value(update: Any) -> Any:
-    return update.get("value") if isinstance(update, dict) else update
 
 
-def choices(update: Any) -> list[tuple[str, str]]:
-    return [tuple(c) if isinstance(c, list | tuple) else (c, c) for c in update["choices"]]
 
 
-def marked(out: dict[str, Any], name: str) -> str:
-    """The message a refusal put under field ``name`` ("" when it is not marked)."""
-    update = out[name]
-    return (update.get("info") or "") if "maas-invalid" in (update.get("elem_classes") or []) else ""
 
 
 def text_of(html: str) -> str:

@@ -20,6 +20,7 @@ from app.prompts.states import named
 from launch import AccountDirectory
 from tests import aio
 from tests.app.conftest import opened_gateway
+from tests.app.handler_outputs import choices, marked, value
 from tests.app.pages import PASSWORD
 from tests.conftest import MASTER_KEY, GatewayProcess
 from tests.fakes.chat_server import models_yaml
@@ -48,18 +49,10 @@ def call(site, name: str, username: str, *args: Any, lang: str = "en", query: di
     return named(result)
 
 
-def value(update: Any) -> Any:
-    return update.get("value") if isinstance(update, dict) else update
 
 
-def choices(update: Any) -> list[tuple[str, str]]:
-    return [tuple(c) if isinstance(c, list | tuple) else (c, c) for c in update["choices"]]
 
 
-def marked(out: dict[str, Any], name: str) -> str:
-    """The message a refusal put under field ``name`` ("" when it is not marked)."""
-    update = out[name]
-    return (update.get("info") or "") if "maas-invalid" in (update.get("elem_classes") or []) else ""
 
 
 @pytest.fixture(scope="module")

@@ -206,13 +206,10 @@ class Papers:
         key = (paper_id, model, lang)
         stored = self.readings.get(*key)
         if stored and stored.status == "done" or key in self._running and not self._running[key].done():
-            return stored or self._placeholder(key)
+            return stored                   # a running one was saved before its task started
         self.readings.save(paper_id, model, lang, user_id, "running", 0, 0, None)
         self._running[key] = self._on_loop(self._read(user_id, key, structure))
-        return self.readings.get(*key) or self._placeholder(key)
-
-    def _placeholder(self, key: tuple[str, str, str]) -> StoredReading:
-        return self.readings.get(*key)      # saved before the task starts: always there
+        return self.readings.get(*key)
 
     def reading(self, user_id: str, paper_id: str, *, model: str, lang: str) -> StoredReading | None:
         """The reading so far (or finished) of the paper by ``model`` in ``lang``, if one was started."""
